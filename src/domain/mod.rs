@@ -1,0 +1,11 @@
+//! The vocabulary of batchops: line items as read, mapping decisions, failures and the run report.
+//! Nothing here talks to a database or a terminal.
+
+pub mod decimal;
+pub mod line;
+pub mod report;
+
+pub use line::{Fields, LineError, LineItem, LineResult};
+pub use report::{
+    DecisionCounts, FailedLine, MappingDecision, Mode, Phase, PhaseReport, RunReport, RunStatus,
+};

@@ -1,0 +1,311 @@
+//! The run report: what the console shows, what `--format json` prints and what `import_runs` keeps.
+
+use serde::{Deserialize, Serialize};
+use std::fmt;
+
+/// How the rows of a run are written.
+#[derive(Debug, Clone, Copy, PartialEq, Eq, Hash, Serialize, Deserialize, Default)]
+#[serde(rename_all = "snake_case")]
+pub enum Mode {
+    /// Collect-then-batch: one transaction and a handful of statements per chunk.
+    #[default]
+    Batch,
+    /// The baseline: find, insert and update per item, one transaction per item.
+    Sequential,
+    /// Re-processing of failed items, one at a time.
+    Retry,
+}
+
+impl Mode {
+    pub fn as_str(self) -> &'static str {
+        match self {
+            Mode::Batch => "batch",
+            Mode::Sequential => "sequential",
+            Mode::Retry => "retry",
+        }
+    }
+    pub fn parse(s: &str) -> Option<Self> {
+        match s {
+            "batch" => Some(Mode::Batch),
+            "sequential" => Some(Mode::Sequential),
+            "retry" => Some(Mode::Retry),
+            _ => None,
+        }
+    }
+}
+
+impl fmt::Display for Mode {
+    fn fmt(&self, f: &mut fmt::Formatter<'_>) -> fmt::Result {
+        f.write_str(self.as_str())
+    }
+}
+
+/// The state of a run, in the words of the report and of `import_runs.status`.
+#[derive(Debug, Clone, Copy, PartialEq, Eq, Hash, Serialize, Deserialize)]
+#[serde(rename_all = "snake_case")]
+pub enum RunStatus {
+    /// In progress, or interrupted when no process is still working on it.
+    Running,
+    /// Every line landed (or had landed before).
+    Success,
+    /// Some lines landed, some failed and are in the dead-letter table.
+    PartialSuccess,
+    /// No line landed, or the run could not go on.
+    Failed,
+    /// Stopped by the operator between chunks; resumable.
+    Cancelled,
+    /// Stopped because the error budget (`--max-errors`) was spent; resumable.
+    Aborted,
+    /// Was `running` when its process died; resumable.
+    Interrupted,
+}
+
+impl RunStatus {
+    pub fn as_str(self) -> &'static str {
+        match self {
+            RunStatus::Running => "running",
+            RunStatus::Success => "success",
+            RunStatus::PartialSuccess => "partial_success",
+            RunStatus::Failed => "failed",
+            RunStatus::Cancelled => "cancelled",
+            RunStatus::Aborted => "aborted",
+            RunStatus::Interrupted => "interrupted",
+        }
+    }
+    pub fn parse(s: &str) -> Option<Self> {
+        Some(match s {
+            "running" => RunStatus::Running,
+            "success" => RunStatus::Success,
+            "partial_success" => RunStatus::PartialSuccess,
+            "failed" => RunStatus::Failed,
+            "cancelled" => RunStatus::Cancelled,
+            "aborted" => RunStatus::Aborted,
+            "interrupted" => RunStatus::Interrupted,
+            _ => return None,
+        })
+    }
+    /// A run that stopped before the end of its input and can be resumed.
+    pub fn is_resumable(self) -> bool {
+        matches!(
+            self,
+            RunStatus::Running | RunStatus::Cancelled | RunStatus::Aborted | RunStatus::Interrupted | RunStatus::Failed
+        )
+    }
+    /// Process exit code for a finished run: 0 success, 2 partial success, 1 anything else.
+    pub fn exit_code(self) -> i32 {
+        match self {
+            RunStatus::Success => 0,
+            RunStatus::PartialSuccess => 2,
+            _ => 1,
+        }
+    }
+}
+
+impl fmt::Display for RunStatus {
+    fn fmt(&self, f: &mut fmt::Formatter<'_>) -> fmt::Result {
+        f.write_str(self.as_str())
+    }
+}
+
+/// The pipeline's phases, in order.
+#[derive(Debug, Clone, Copy, PartialEq, Eq, Hash, Serialize, Deserialize)]
+#[serde(rename_all = "snake_case")]
+pub enum Phase {
+    /// Reading and validating the input (failures of this phase are bad input lines).
+    Parse,
+    Mapping,
+    BatchInsert,
+    InventoryUpdate,
+    Fallback,
+    Retry,
+}
+
+impl Phase {
+    /// The four phases the report and the console show timings for.
+    pub const TIMED: [Phase; 4] = [
+        Phase::Mapping,
+        Phase::BatchInsert,
+        Phase::InventoryUpdate,
+        Phase::Fallback,
+    ];
+    pub fn as_str(self) -> &'static str {
+        match self {
+            Phase::Parse => "parse",
+            Phase::Mapping => "mapping",
+            Phase::BatchInsert => "batch_insert",
+            Phase::InventoryUpdate => "inventory_update",
+            Phase::Fallback => "fallback",
+            Phase::Retry => "retry",
+        }
+    }
+    pub fn title(self) -> &'static str {
+        match self {
+            Phase::Parse => "Parse",
+            Phase::Mapping => "Mapping",
+            Phase::BatchInsert => "Batch insert",
+            Phase::InventoryUpdate => "Inventory update",
+            Phase::Fallback => "Fallback",
+            Phase::Retry => "Retry",
+        }
+    }
+    pub fn parse(s: &str) -> Option<Self> {
+        Some(match s {
+            "parse" => Phase::Parse,
+            "mapping" => Phase::Mapping,
+            "batch_insert" => Phase::BatchInsert,
+            "inventory_update" => Phase::InventoryUpdate,
+            "fallback" => Phase::Fallback,
+            "retry" => Phase::Retry,
+            _ => return None,
+        })
+    }
+}
+
+impl fmt::Display for Phase {
+    fn fmt(&self, f: &mut fmt::Formatter<'_>) -> fmt::Result {
+        f.write_str(self.as_str())
+    }
+}
+
+/// How a line found its inventory item.
+#[derive(Debug, Clone, PartialEq, Serialize, Deserialize)]
+#[serde(tag = "kind", rename_all = "snake_case")]
+pub enum MappingDecision {
+    /// The line's SKU names a known item.
+    Sku,
+    /// The normalized description was a learned alias or an item's exact normalized name.
+    Alias,
+    /// The best fuzzy match over item names, at or above the threshold.
+    Fuzzy { score: f32, matched_name: String },
+    /// A new item was created (with the line's SKU, or a generated one).
+    Created,
+}
+
+impl MappingDecision {
+    pub fn kind(&self) -> &'static str {
+        match self {
+            MappingDecision::Sku => "sku",
+            MappingDecision::Alias => "alias",
+            MappingDecision::Fuzzy { .. } => "fuzzy",
+            MappingDecision::Created => "created",
+        }
+    }
+    /// One-line description for the console and the dead-letter table.
+    pub fn describe(&self, sku: &str) -> String {
+        match self {
+            MappingDecision::Sku => format!("matched by sku {sku}"),
+            MappingDecision::Alias => format!("matched by alias to {sku}"),
+            MappingDecision::Fuzzy {
+                score,
+                matched_name,
+            } => format!("fuzzy match {score:.2} to {sku} \"{matched_name}\""),
+            MappingDecision::Created => format!("created item {sku}"),
+        }
+    }
+}
+
+/// Count of mapping decisions by kind.
+#[derive(Debug, Clone, Copy, Default, PartialEq, Eq, Serialize, Deserialize)]
+pub struct DecisionCounts {
+    pub sku: u64,
+    pub alias: u64,
+    pub fuzzy: u64,
+    pub created: u64,
+}
+
+impl DecisionCounts {
+    pub fn add_counts(&mut self, o: &DecisionCounts) {
+        self.sku += o.sku;
+        self.alias += o.alias;
+        self.fuzzy += o.fuzzy;
+        self.created += o.created;
+    }
+    pub fn add(&mut self, d: &MappingDecision) {
+        match d {
+            MappingDecision::Sku => self.sku += 1,
+            MappingDecision::Alias => self.alias += 1,
+            MappingDecision::Fuzzy { .. } => self.fuzzy += 1,
+            MappingDecision::Created => self.created += 1,
+        }
+    }
+}
+
+/// Timing of one phase.
+#[derive(Debug, Clone, PartialEq, Serialize, Deserialize)]
+pub struct PhaseReport {
+    pub name: Phase,
+    /// Wall-clock seconds spent in the phase.
+    pub seconds: f64,
+    /// Items the phase handled.
+    pub items: u64,
+    /// SQL statements the phase executed (BEGIN/COMMIT not counted).
+    pub statements: u64,
+}
+
+/// One failed line, as listed in the report.
+#[derive(Debug, Clone, PartialEq, Eq, Serialize, Deserialize)]
+pub struct FailedLine {
+    pub line: u64,
+    pub error: String,
+    pub phase: Phase,
+    #[serde(skip_serializing_if = "Option::is_none")]
+    pub sqlstate: Option<String>,
+}
+
+/// A fallback that happened during the run, with its cause.
+#[derive(Debug, Clone, PartialEq, Eq, Serialize, Deserialize)]
+pub struct FallbackRecord {
+    /// 0-based index of the chunk.
+    pub chunk: u64,
+    pub first_line: u64,
+    pub last_line: u64,
+    pub cause: String,
+}
+
+/// The report of one run: printed as text or JSON, stored in `import_runs`, shown by the console.
+///
+/// Timings are measured, never estimated; `seconds` are wall-clock.
+#[derive(Debug, Clone, PartialEq, Serialize, Deserialize)]
+pub struct RunReport {
+    pub run_id: i64,
+    pub source: String,
+    pub import_key: String,
+    pub mode: Mode,
+    pub status: RunStatus,
+    pub dry_run: bool,
+    /// Lines read from the input (good and bad).
+    pub items_total: u64,
+    /// Lines this run imported.
+    pub items_processed: u64,
+    /// Lines an earlier run had imported already (skipped, nothing changed).
+    pub items_already_imported: u64,
+    pub items_failed: u64,
+    pub failed_items: Vec<FailedLine>,
+    pub processing_time_seconds: f64,
+    pub items_per_second: f64,
+    pub phases: Vec<PhaseReport>,
+    pub statements_executed: u64,
+    pub chunks_committed: u64,
+    pub decisions: DecisionCounts,
+    pub fallbacks: Vec<FallbackRecord>,
+    /// Transient errors (lost connection, deadlock, serialization failure) that were retried.
+    pub transient_retries: u64,
+    /// Set when the run stopped for a reason other than bad lines (cancelled, error budget, database down).
+    #[serde(skip_serializing_if = "Option::is_none")]
+    pub stop_reason: Option<String>,
+}
+
+impl RunReport {
+    pub fn phase(&self, phase: Phase) -> Option<&PhaseReport> {
+        self.phases.iter().find(|p| p.name == phase)
+    }
+
+    /// The status a finished run earns from its counts.
+    pub fn status_from_counts(processed: u64, already: u64, failed: u64) -> RunStatus {
+        match (processed + already, failed) {
+            (_, 0) => RunStatus::Success,
+            (0, _) => RunStatus::Failed,
+            _ => RunStatus::PartialSuccess,
+        }
+    }
+}

@@ -1,0 +1,193 @@
+//! The import engine: the chunked collect-then-batch pipeline, its fallback, retries of failed items
+//! and progress events. No UI code lives here.
+
+pub mod compare;
+pub mod events;
+pub mod options;
+pub mod pipeline;
+pub mod retry;
+pub mod stats;
+pub mod writer;
+
+pub use compare::{CompareOptions, Comparison, compare};
+pub use events::{EventSink, ProgressEvent};
+pub use options::{DEFAULT_CHUNK_SIZE, ErrorBudget, FallbackStrategy, ImportOptions};
+pub use retry::{RetryOptions, retry_failed};
+
+use crate::domain::{Mode, Phase, RunReport, RunStatus};
+use crate::input::{self, InputError};
+use crate::mapping::Mapper;
+use crate::store::{NewRun, RunCtx, Store, StoreError};
+use stats::{ReportBase, RunStats};
+use std::path::Path;
+use std::time::{Duration, Instant};
+use tokio_util::sync::CancellationToken;
+use writer::Writer;
+
+/// Why an import could not start. Once a run has started, problems end up in its report instead.
+#[derive(Debug, thiserror::Error)]
+pub enum EngineError {
+    #[error(transparent)]
+    Input(#[from] InputError),
+    #[error("database: {0}")]
+    Store(#[from] StoreError),
+    #[error("{0}")]
+    Invalid(String),
+}
+
+/// How often a running import tells the database it is alive.
+const HEARTBEAT_EVERY: Duration = Duration::from_secs(5);
+
+/// Import one batch file. Returns the run's report (also stored in `import_runs` and sent as
+/// [`ProgressEvent::RunFinished`]); `Err` only when the file or the database cannot be used at all,
+/// in which case nothing was written.
+pub async fn import_file(
+    store: &dyn Store,
+    path: &Path,
+    opts: &ImportOptions,
+    events: &EventSink,
+    cancel: &CancellationToken,
+) -> Result<RunReport, EngineError> {
+    if opts.mode == Mode::Retry {
+        return Err(EngineError::Invalid("use retry_failed for retries".into()));
+    }
+    let file = input::inspect(path, opts.format)?;
+    let reader = input::open(&file)?;
+    let source = path.display().to_string();
+    let import_key = opts.import_key.clone().unwrap_or_else(|| file.sha256.clone());
+    let catalog = store.load_catalog().await?;
+    let mapper = Mapper::new(catalog, opts.match_threshold);
+    let chunk_size = match opts.mode {
+        Mode::Sequential => 1,
+        _ => opts.chunk_size.max(1),
+    };
+    let run_id = match opts.resume_run {
+        Some(id) => {
+            store.reopen_run(id).await?;
+            id
+        }
+        None => {
+            store
+                .begin_run(&NewRun {
+                    source: source.clone(),
+                    import_key: import_key.clone(),
+                    mode: opts.mode,
+                    operator: opts.operator.clone(),
+                    dry_run: opts.dry_run,
+                    rehearsal: opts.rehearsal,
+                    chunk_size: chunk_size as u64,
+                })
+                .await?
+        }
+    };
+    events.emit(ProgressEvent::RunStarted {
+        run_id,
+        source: source.clone(),
+        import_key: import_key.clone(),
+        mode: opts.mode,
+        total_estimate: file.estimated_lines,
+    });
+    let ahead = if opts.mode == Mode::Sequential { 64 } else { 2 };
+    let mut chunks = pipeline::spawn(reader, mapper, chunk_size, ahead, opts.max_lines)
+        .map_err(|e| EngineError::Invalid(format!("cannot start the mapping thread: {e}")))?;
+
+    let mut stats = RunStats::new(file.estimated_lines);
+    let writer = Writer {
+        store,
+        ctx: RunCtx {
+            run_id,
+            import_key: &import_key,
+            operator: &opts.operator,
+        },
+        rollback: opts.dry_run,
+        fallback: opts.fallback,
+        events,
+    };
+    let mut stopped: Option<(RunStatus, String)> = None;
+    let mut last_heartbeat = Instant::now();
+    loop {
+        let chunk = tokio::select! {
+            biased;
+            _ = cancel.cancelled() => {
+                stopped = Some((RunStatus::Cancelled, "cancelled by the operator".into()));
+                break;
+            }
+            c = chunks.recv() => match c { Some(c) => c, None => break },
+        };
+        if let Some(budget) = opts.max_errors {
+            let failed = stats.failed + chunk.failures.len() as u64;
+            if budget.exceeded(failed, stats.lines_read + chunk.lines_read) {
+                stopped = Some((
+                    RunStatus::Aborted,
+                    format!("error budget of {budget} spent at line {}; chunk not written", chunk.last_line),
+                ));
+                break;
+            }
+        }
+        stats.lines_read += chunk.lines_read;
+        stats.decisions.add_counts(&chunk.decisions);
+        stats.advance(events, Phase::Mapping, chunk.mapping_seconds, chunk.lines_read, 0);
+        let result = match opts.mode {
+            Mode::Sequential => writer.write_sequential(&chunk, &mut stats).await,
+            _ => writer.write_chunk(&chunk, &mut stats).await,
+        };
+        if let Err(e) = result {
+            stats.lines_read -= chunk.lines_read;
+            stopped = Some((
+                RunStatus::Failed,
+                format!("stopped at lines {}–{}: {e}; run again or resume to continue", chunk.first_line, chunk.last_line),
+            ));
+            break;
+        }
+        if let Some(budget) = opts.max_errors
+            && budget.exceeded(stats.failed, stats.lines_read)
+        {
+            stopped = Some((
+                RunStatus::Aborted,
+                format!("error budget of {budget} spent at line {}", chunk.last_line),
+            ));
+            break;
+        }
+        if last_heartbeat.elapsed() >= HEARTBEAT_EVERY {
+            last_heartbeat = Instant::now();
+            if store.heartbeat(run_id).await.is_ok() {
+                stats.other_statements += 1;
+            }
+        }
+        // Let a cancel that arrived during the write stop the run before the next chunk.
+        if cancel.is_cancelled() {
+            stopped = Some((RunStatus::Cancelled, "cancelled by the operator".into()));
+            break;
+        }
+    }
+    drop(chunks);
+    stats.finish(events);
+    let (status, reason) = match stopped {
+        Some((s, r)) => (Some(s), Some(r)),
+        None => (None, None),
+    };
+    let status = stats.status(status);
+    let report = stats.report(
+        ReportBase {
+            run_id,
+            source,
+            import_key,
+            mode: opts.mode,
+            dry_run: opts.dry_run,
+        },
+        status,
+        reason,
+    );
+    finish(store, &report, events).await;
+    Ok(report)
+}
+
+/// Store the report and tell the listeners. A database that is gone by now leaves the run
+/// `running`, which shows as interrupted and can be resumed: nothing is lost.
+pub(crate) async fn finish(store: &dyn Store, report: &RunReport, events: &EventSink) {
+    let mut retries = 0;
+    if let Err(e) = writer::retry_transient(events, &mut retries, || store.finish_run(report)).await {
+        tracing::error!(run_id = report.run_id, error = %e, "could not store the run's report");
+    }
+    events.emit(ProgressEvent::RunFinished(Box::new(report.clone())));
+}

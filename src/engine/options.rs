@@ -1,0 +1,141 @@
+//! What an import is asked to do.
+
+use crate::domain::Mode;
+use crate::input::InputFormat;
+use crate::mapping::DEFAULT_MATCH_THRESHOLD;
+use std::fmt;
+use std::str::FromStr;
+
+pub const DEFAULT_CHUNK_SIZE: usize = 500;
+
+/// How a chunk whose batch write failed with a data error is isolated.
+#[derive(Debug, Clone, Copy, PartialEq, Eq, Default)]
+pub enum FallbackStrategy {
+    /// Split the chunk in halves and write each half as a batch, recursively, down to the bad lines:
+    /// about 2·log2(n) writes per bad line instead of n.
+    #[default]
+    Bisect,
+    /// Write every line of the chunk on its own, the way the original pattern does.
+    Sequential,
+}
+
+impl FromStr for FallbackStrategy {
+    type Err = String;
+    fn from_str(s: &str) -> Result<Self, String> {
+        match s {
+            "bisect" => Ok(Self::Bisect),
+            "sequential" => Ok(Self::Sequential),
+            _ => Err(format!("unknown fallback {s:?}: use bisect or sequential")),
+        }
+    }
+}
+
+/// The error budget of `--max-errors`: a count, or a share of the lines read.
+#[derive(Debug, Clone, Copy, PartialEq)]
+pub enum ErrorBudget {
+    Count(u64),
+    /// Percent of lines read (checked once at least 100 lines were read, or at the end).
+    Percent(f64),
+}
+
+impl ErrorBudget {
+    /// Whether `failed` errors out of `read` lines spend the budget.
+    pub fn exceeded(&self, failed: u64, read: u64) -> bool {
+        match *self {
+            ErrorBudget::Count(n) => failed > n,
+            ErrorBudget::Percent(p) => read >= 100 && (failed as f64) * 100.0 > p * read as f64,
+        }
+    }
+}
+
+impl FromStr for ErrorBudget {
+    type Err = String;
+    fn from_str(s: &str) -> Result<Self, String> {
+        let s = s.trim();
+        if let Some(p) = s.strip_suffix('%') {
+            let p: f64 = p
+                .trim()
+                .parse()
+                .map_err(|_| format!("{s:?} is not a percentage"))?;
+            if !(0.0..=100.0).contains(&p) {
+                return Err(format!("{s:?} is not between 0% and 100%"));
+            }
+            Ok(ErrorBudget::Percent(p))
+        } else {
+            s.parse()
+                .map(ErrorBudget::Count)
+                .map_err(|_| format!("{s:?} is not a count or a percentage like 5%"))
+        }
+    }
+}
+
+impl fmt::Display for ErrorBudget {
+    fn fmt(&self, f: &mut fmt::Formatter<'_>) -> fmt::Result {
+        match self {
+            ErrorBudget::Count(n) => write!(f, "{n} errors"),
+            ErrorBudget::Percent(p) => write!(f, "{p}% of lines"),
+        }
+    }
+}
+
+#[derive(Debug, Clone)]
+pub struct ImportOptions {
+    pub mode: Mode,
+    pub chunk_size: usize,
+    pub import_key: Option<String>,
+    pub operator: String,
+    pub format: Option<InputFormat>,
+    pub fallback: FallbackStrategy,
+    pub match_threshold: f32,
+    pub max_errors: Option<ErrorBudget>,
+    pub dry_run: bool,
+    /// A rehearsal run (compare): marked as such in the history.
+    pub rehearsal: bool,
+    /// Continue this run instead of starting a new one.
+    pub resume_run: Option<i64>,
+    /// Read at most this many lines (rehearsals of long files).
+    pub max_lines: Option<u64>,
+}
+
+impl Default for ImportOptions {
+    fn default() -> Self {
+        Self {
+            mode: Mode::Batch,
+            chunk_size: DEFAULT_CHUNK_SIZE,
+            import_key: None,
+            operator: default_operator(),
+            format: None,
+            fallback: FallbackStrategy::default(),
+            match_threshold: DEFAULT_MATCH_THRESHOLD,
+            max_errors: None,
+            dry_run: false,
+            rehearsal: false,
+            resume_run: None,
+            max_lines: None,
+        }
+    }
+}
+
+/// The login name of whoever runs the import.
+pub fn default_operator() -> String {
+    std::env::var("USER")
+        .or_else(|_| std::env::var("LOGNAME"))
+        .unwrap_or_else(|_| "operator".into())
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    #[test]
+    fn budgets_parse_and_trip() {
+        assert_eq!("5".parse::<ErrorBudget>().unwrap(), ErrorBudget::Count(5));
+        assert_eq!("2.5%".parse::<ErrorBudget>().unwrap(), ErrorBudget::Percent(2.5));
+        assert!("x".parse::<ErrorBudget>().is_err());
+        assert!("150%".parse::<ErrorBudget>().is_err());
+        assert!(!ErrorBudget::Count(5).exceeded(5, 10));
+        assert!(ErrorBudget::Count(5).exceeded(6, 10));
+        assert!(!ErrorBudget::Percent(10.0).exceeded(9, 50));
+        assert!(ErrorBudget::Percent(10.0).exceeded(11, 100));
+    }
+}

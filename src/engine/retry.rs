@@ -1,0 +1,174 @@
+//! Retrying failed items: one at a time, from their stored records (or the operator's correction).
+
+use super::events::{EventSink, ProgressEvent};
+use super::stats::{ReportBase, RunStats};
+use super::writer::retry_transient;
+use super::EngineError;
+use crate::domain::{Mode, Phase, RunReport, RunStatus};
+use crate::input::validate_fields;
+use crate::mapping::{DEFAULT_MATCH_THRESHOLD, Mapper};
+use crate::store::{ErrorClass, FailedQuery, FailureRecord, NewRun, RunCtx, Store};
+use std::time::Instant;
+use tokio_util::sync::CancellationToken;
+
+#[derive(Debug, Clone)]
+pub struct RetryOptions {
+    /// Only these lines (empty: every unresolved failed item of the run).
+    pub lines: Vec<u64>,
+    pub operator: String,
+    pub match_threshold: f32,
+}
+
+impl Default for RetryOptions {
+    fn default() -> Self {
+        Self {
+            lines: Vec::new(),
+            operator: super::options::default_operator(),
+            match_threshold: DEFAULT_MATCH_THRESHOLD,
+        }
+    }
+}
+
+/// Re-process the unresolved failed items of `run_id`, one transaction each, under the original
+/// run's import key (so a line can land at most once, whatever retries). Successes are marked
+/// resolved; failures count an attempt and keep the newest error. The retry is a run of its own
+/// (mode `retry`) with a report like an import's.
+pub async fn retry_failed(
+    store: &dyn Store,
+    run_id: i64,
+    opts: &RetryOptions,
+    events: &EventSink,
+    cancel: &CancellationToken,
+) -> Result<RunReport, EngineError> {
+    let original = store
+        .run(run_id)
+        .await?
+        .ok_or_else(|| EngineError::Invalid(format!("there is no run {run_id}")))?;
+    let query = FailedQuery {
+        unresolved_only: true,
+        lines: opts.lines.clone(),
+        ..FailedQuery::all()
+    };
+    let failed = store.failed_page(run_id, &query).await?;
+    let mut mapper = Mapper::new(store.load_catalog().await?, opts.match_threshold);
+    let source = format!("retry of run {run_id} ({})", original.source);
+    let retry_run = store
+        .begin_run(&NewRun {
+            source: source.clone(),
+            import_key: original.import_key.clone(),
+            mode: Mode::Retry,
+            operator: opts.operator.clone(),
+            dry_run: false,
+            rehearsal: false,
+            chunk_size: 1,
+        })
+        .await?;
+    events.emit(ProgressEvent::RunStarted {
+        run_id: retry_run,
+        source: source.clone(),
+        import_key: original.import_key.clone(),
+        mode: Mode::Retry,
+        total_estimate: failed.len() as u64,
+    });
+    let ctx = RunCtx {
+        run_id: retry_run,
+        import_key: &original.import_key,
+        operator: &opts.operator,
+    };
+    let mut stats = RunStats::new(failed.len() as u64);
+    let mut stopped = None;
+    for item in &failed {
+        if cancel.is_cancelled() {
+            stopped = Some((RunStatus::Cancelled, "cancelled by the operator".to_string()));
+            break;
+        }
+        let start = Instant::now();
+        stats.lines_read += 1;
+        let fields = item.corrected.clone().unwrap_or_else(|| item.fields.clone());
+        let outcome = match validate_fields(item.line, item.raw_record.clone(), fields) {
+            Err(e) => Err(FailureRecord {
+                line: item.line,
+                raw: item.raw_record.clone(),
+                fields: e.fields,
+                phase: Phase::Parse,
+                error: e.reason,
+                sqlstate: None,
+                decision: None,
+            }),
+            Ok(line) => {
+                let mapped = mapper.map(line);
+                stats.decisions.add(&mapped.decision);
+                let mut retries = 0;
+                let r = retry_transient(events, &mut retries, || store.write_one(ctx, &mapped, false)).await;
+                stats.transient_retries += retries;
+                match r {
+                    Ok(o) => Ok(o),
+                    Err(e) if e.class == ErrorClass::Data => Err(FailureRecord {
+                        line: item.line,
+                        raw: item.raw_record.clone(),
+                        fields: mapped.item.fields.clone(),
+                        phase: e.phase.unwrap_or(Phase::BatchInsert),
+                        error: e.message.clone(),
+                        sqlstate: e.sqlstate.clone(),
+                        decision: Some(mapped.decision.describe(&mapped.sku)),
+                    }),
+                    Err(e) => {
+                        stopped = Some((RunStatus::Failed, format!("stopped at line {}: {e}", item.line)));
+                        break;
+                    }
+                }
+            }
+        };
+        let mut statements = 1;
+        match outcome {
+            Ok(o) => {
+                statements += o.statements();
+                stats.processed += o.inserted;
+                stats.already += o.already;
+                store.resolve_failed(item.id).await?;
+                events.emit(ProgressEvent::ItemRetried {
+                    failed_id: item.id,
+                    line: item.line,
+                    ok: true,
+                    error: None,
+                });
+            }
+            Err(f) => {
+                store.failed_again(item.id, &f.error, f.sqlstate.as_deref()).await?;
+                stats.add_failure(events, &f);
+                events.emit(ProgressEvent::ItemRetried {
+                    failed_id: item.id,
+                    line: item.line,
+                    ok: false,
+                    error: Some(f.error),
+                });
+            }
+        }
+        stats.advance(events, Phase::Retry, start.elapsed().as_secs_f64(), 1, statements);
+    }
+    let (status, reason) = match stopped {
+        Some((s, r)) => (Some(s), Some(r)),
+        None => (None, None),
+    };
+    let status = stats.status(status);
+    let mut report = stats.report(
+        ReportBase {
+            run_id: retry_run,
+            source,
+            import_key: original.import_key.clone(),
+            mode: Mode::Retry,
+            dry_run: false,
+        },
+        status,
+        reason,
+    );
+    let retry_phase = stats.phase(Phase::Retry);
+    report.phases.push(crate::domain::PhaseReport {
+        name: Phase::Retry,
+        seconds: retry_phase.seconds,
+        items: retry_phase.items,
+        statements: retry_phase.statements,
+    });
+    super::finish(store, &report, events).await;
+    Ok(report)
+}

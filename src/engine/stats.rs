@@ -1,0 +1,186 @@
+//! Run figures as they accumulate, and the report they become.
+
+use super::events::{EventSink, ProgressEvent};
+use crate::domain::{
+    DecisionCounts, FailedLine, Phase, PhaseReport, RunReport, RunStatus,
+};
+use crate::domain::report::FallbackRecord;
+use crate::store::{FailureRecord, WriteOutcome};
+use std::collections::HashMap;
+use std::time::{Duration, Instant};
+
+/// How many failed lines the report lists in full (all are in the dead-letter table).
+pub const REPORT_FAILED_LIMIT: usize = 1_000;
+
+#[derive(Debug, Default, Clone, Copy)]
+pub struct PhaseStats {
+    pub seconds: f64,
+    pub items: u64,
+    pub statements: u64,
+    pub started: bool,
+}
+
+pub struct RunStats {
+    pub started: Instant,
+    pub total_estimate: u64,
+    pub lines_read: u64,
+    pub processed: u64,
+    pub already: u64,
+    pub failed: u64,
+    pub failed_lines: Vec<FailedLine>,
+    pub decisions: DecisionCounts,
+    pub fallbacks: Vec<FallbackRecord>,
+    pub transient_retries: u64,
+    pub chunks_committed: u64,
+    pub phases: HashMap<Phase, PhaseStats>,
+    /// Statements outside the four phases (failure records of parse errors, run bookkeeping).
+    pub other_statements: u64,
+}
+
+impl RunStats {
+    pub fn new(total_estimate: u64) -> Self {
+        Self {
+            started: Instant::now(),
+            total_estimate,
+            lines_read: 0,
+            processed: 0,
+            already: 0,
+            failed: 0,
+            failed_lines: Vec::new(),
+            decisions: DecisionCounts::default(),
+            fallbacks: Vec::new(),
+            transient_retries: 0,
+            chunks_committed: 0,
+            phases: HashMap::new(),
+            other_statements: 0,
+        }
+    }
+
+    pub fn phase(&self, phase: Phase) -> PhaseStats {
+        self.phases.get(&phase).copied().unwrap_or_default()
+    }
+
+    /// Add time, items and statements to a phase and tell the listeners.
+    pub fn advance(&mut self, events: &EventSink, phase: Phase, seconds: f64, items: u64, statements: u64) {
+        let total = self.total_estimate.max(self.lines_read);
+        let p = self.phases.entry(phase).or_default();
+        if !p.started {
+            p.started = true;
+            events.emit(ProgressEvent::PhaseStarted { phase });
+        }
+        p.seconds += seconds;
+        p.items += items;
+        p.statements += statements;
+        events.emit(ProgressEvent::PhaseAdvanced {
+            phase,
+            done: p.items,
+            total,
+            elapsed: Duration::from_secs_f64(p.seconds),
+            statements: p.statements,
+        });
+    }
+
+    /// Account a successful write of the insert and update phases (or of the fallback).
+    pub fn add_write(&mut self, events: &EventSink, o: &WriteOutcome, rows: u64, fallback: bool) {
+        self.processed += o.inserted;
+        self.already += o.already;
+        if fallback {
+            // The fallback's own phase carries its time and statements.
+            return;
+        }
+        self.advance(events, Phase::BatchInsert, o.insert_seconds, rows, o.insert_statements);
+        self.advance(events, Phase::InventoryUpdate, o.update_seconds, rows, o.update_statements);
+    }
+
+    pub fn add_failure(&mut self, events: &EventSink, f: &FailureRecord) {
+        self.failed += 1;
+        events.emit(ProgressEvent::ItemFailed {
+            line: f.line,
+            phase: f.phase,
+            error: f.error.clone(),
+        });
+        if self.failed_lines.len() < REPORT_FAILED_LIMIT {
+            self.failed_lines.push(FailedLine {
+                line: f.line,
+                error: f.error.clone(),
+                phase: f.phase,
+                sqlstate: f.sqlstate.clone(),
+            });
+        }
+    }
+
+    pub fn statements(&self) -> u64 {
+        self.phases.values().map(|p| p.statements).sum::<u64>() + self.other_statements
+    }
+
+    pub fn finish(&self, events: &EventSink) {
+        for phase in Phase::TIMED {
+            if let Some(p) = self.phases.get(&phase) {
+                events.emit(ProgressEvent::PhaseFinished {
+                    phase,
+                    done: p.items,
+                    elapsed: Duration::from_secs_f64(p.seconds),
+                    statements: p.statements,
+                });
+            }
+        }
+    }
+
+    /// The status the counts earn, unless the run was stopped.
+    pub fn status(&self, stopped: Option<RunStatus>) -> RunStatus {
+        stopped.unwrap_or_else(|| RunReport::status_from_counts(self.processed, self.already, self.failed))
+    }
+
+    pub fn report(&self, base: ReportBase, status: RunStatus, stop_reason: Option<String>) -> RunReport {
+        let seconds = self.started.elapsed().as_secs_f64();
+        let mut failed_items = self.failed_lines.clone();
+        failed_items.sort_by_key(|f| f.line);
+        RunReport {
+            run_id: base.run_id,
+            source: base.source,
+            import_key: base.import_key,
+            mode: base.mode,
+            status,
+            dry_run: base.dry_run,
+            items_total: self.lines_read,
+            items_processed: self.processed,
+            items_already_imported: self.already,
+            items_failed: self.failed,
+            failed_items,
+            processing_time_seconds: seconds,
+            items_per_second: if seconds > 0.0 {
+                self.lines_read as f64 / seconds
+            } else {
+                0.0
+            },
+            phases: Phase::TIMED
+                .iter()
+                .map(|&name| {
+                    let p = self.phase(name);
+                    PhaseReport {
+                        name,
+                        seconds: p.seconds,
+                        items: p.items,
+                        statements: p.statements,
+                    }
+                })
+                .collect(),
+            statements_executed: self.statements(),
+            chunks_committed: self.chunks_committed,
+            decisions: self.decisions,
+            fallbacks: self.fallbacks.clone(),
+            transient_retries: self.transient_retries,
+            stop_reason,
+        }
+    }
+}
+
+/// The identity of a run, for its report.
+#[derive(Debug, Clone)]
+pub struct ReportBase {
+    pub run_id: i64,
+    pub source: String,
+    pub import_key: String,
+    pub mode: crate::domain::Mode,
+    pub dry_run: bool,
+}

@@ -1,0 +1,424 @@
+//! The rules a line item must meet, in one place: every reader ends here, and so does retry after
+//! an operator corrected a failed line.
+
+use crate::domain::decimal::parse_exact;
+use crate::domain::line::cap_raw;
+use crate::domain::{Fields, LineError, LineItem, LineResult};
+use rust_decimal::Decimal;
+
+/// Longest SKU accepted, in characters (after trimming).
+pub const MAX_SKU_CHARS: usize = 64;
+/// Longest description accepted, in characters (after trimming).
+pub const MAX_DESCRIPTION_CHARS: usize = 1000;
+/// A number written with more characters than this is not parsed (nor quoted back in the reason).
+const MAX_NUMBER_CHARS: usize = 100;
+
+/// The fields the rules know, matched case-insensitively after trimming.
+#[derive(Debug, Clone, Copy, PartialEq, Eq)]
+pub(crate) enum Known {
+    Sku,
+    Description,
+    Quantity,
+    UnitPrice,
+}
+
+impl Known {
+    pub(crate) const ALL: [Known; 4] = [
+        Known::Sku,
+        Known::Description,
+        Known::Quantity,
+        Known::UnitPrice,
+    ];
+
+    pub(crate) fn name(self) -> &'static str {
+        match self {
+            Known::Sku => "sku",
+            Known::Description => "description",
+            Known::Quantity => "quantity",
+            Known::UnitPrice => "unit_price",
+        }
+    }
+
+    pub(crate) fn of(name: &str) -> Option<Known> {
+        let name = name.trim().trim_start_matches('\u{feff}').trim();
+        Known::ALL
+            .into_iter()
+            .find(|k| name.eq_ignore_ascii_case(k.name()))
+    }
+}
+
+/// Validate a line item from its named fields (CSV columns, JSON keys, or an operator's correction).
+///
+/// Keys are matched case-insensitively; other keys are kept in `fields` and ignored here.
+/// - `sku`: trimmed, blank means none; at most [`MAX_SKU_CHARS`] characters.
+/// - `description`: trimmed; at most [`MAX_DESCRIPTION_CHARS`] characters.
+/// - at least one of the two must be non-blank.
+/// - `quantity`, `unit_price`: required, exact decimals by [`parse_exact`]; `unit_price` not negative
+///   (a negative quantity is a credit line and is fine).
+/// - a known field given twice is an error.
+///
+/// NUL bytes, control characters and escape sequences are kept as they are: storing and showing
+/// them safely is the job of the database layer and the console. Every problem found is named in
+/// the reason, joined with `; `. `raw` is capped with [`cap_raw`]; `fields` are returned untouched.
+pub fn validate_fields(line: u64, raw: String, fields: Fields) -> LineResult {
+    let mut values: [Option<&str>; 4] = [None; 4];
+    let mut problems: Vec<String> = Vec::new();
+    for (name, value) in &fields {
+        let Some(known) = Known::of(name) else {
+            continue;
+        };
+        let slot = &mut values[known as usize];
+        if slot.is_some() {
+            problems.push(format!("{} is given more than once", known.name()));
+        } else {
+            *slot = Some(value.as_str());
+        }
+    }
+    let [sku, description, quantity, unit_price_text] = values;
+
+    let sku = sku.map(str::trim).unwrap_or("");
+    let description = description.map(str::trim).unwrap_or("");
+    check_length(&mut problems, Known::Sku, sku, MAX_SKU_CHARS);
+    check_length(
+        &mut problems,
+        Known::Description,
+        description,
+        MAX_DESCRIPTION_CHARS,
+    );
+    if sku.is_empty() && description.is_empty() {
+        problems.push("both sku and description are empty".into());
+    }
+    let quantity = decimal(&mut problems, Known::Quantity, quantity);
+    let unit_price = decimal(&mut problems, Known::UnitPrice, unit_price_text);
+    if let (Some(price), Some(text)) = (unit_price, unit_price_text)
+        && price.is_sign_negative()
+        && !price.is_zero()
+    {
+        problems.push(format!("unit_price \"{}\" is negative", text.trim()));
+    }
+
+    match (quantity, unit_price) {
+        (Some(quantity), Some(unit_price)) if problems.is_empty() => Ok(LineItem {
+            line,
+            sku: (!sku.is_empty()).then(|| sku.to_string()),
+            description: description.to_string(),
+            quantity,
+            unit_price,
+            raw: cap_raw(&raw),
+            fields,
+        }),
+        _ => Err(LineError {
+            line,
+            raw: cap_raw(&raw),
+            fields,
+            reason: problems.join("; "),
+        }),
+    }
+}
+
+fn check_length(problems: &mut Vec<String>, field: Known, value: &str, max: usize) {
+    // Counting stops early: a 5 MB value is measured once, and only when it is long.
+    if value.len() > max {
+        let chars = value.chars().count();
+        if chars > max {
+            problems.push(format!(
+                "{} is {chars} characters long; at most {max}",
+                field.name()
+            ));
+        }
+    }
+}
+
+fn decimal(problems: &mut Vec<String>, field: Known, value: Option<&str>) -> Option<Decimal> {
+    let name = field.name();
+    let Some(text) = value else {
+        problems.push(format!("{name} is missing"));
+        return None;
+    };
+    let chars = text.trim().chars().count();
+    if chars > MAX_NUMBER_CHARS {
+        problems.push(format!(
+            "{name} is {chars} characters long, not a decimal number"
+        ));
+        return None;
+    }
+    match parse_exact(text) {
+        Ok(v) => Some(v),
+        Err(why) => {
+            problems.push(format!("{name} {why}"));
+            None
+        }
+    }
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+    use std::str::FromStr;
+
+    fn fields(pairs: &[(&str, &str)]) -> Fields {
+        pairs
+            .iter()
+            .map(|(k, v)| (k.to_string(), v.to_string()))
+            .collect()
+    }
+
+    fn item(pairs: &[(&str, &str)]) -> LineResult {
+        validate_fields(7, "the raw text".into(), fields(pairs))
+    }
+
+    fn with_quantity(q: &str) -> LineResult {
+        item(&[("sku", "A-1"), ("quantity", q), ("unit_price", "1")])
+    }
+
+    fn reason(r: LineResult) -> String {
+        r.expect_err("should be rejected").reason
+    }
+
+    fn d(s: &str) -> Decimal {
+        Decimal::from_str(s).unwrap()
+    }
+
+    #[test]
+    fn a_good_line_becomes_an_item_with_trimmed_text_and_exact_numbers() {
+        let got = item(&[
+            ("SKU", "  A-1 "),
+            ("Description", " Widget, blue "),
+            ("Quantity", " 7 "),
+            ("UNIT_PRICE", "0.1"),
+            ("colour", "blue"),
+        ])
+        .unwrap();
+        assert_eq!(got.line, 7);
+        assert_eq!(got.sku.as_deref(), Some("A-1"));
+        assert_eq!(got.description, "Widget, blue");
+        assert_eq!(got.quantity, d("7"));
+        assert_eq!(got.unit_price, d("0.1"));
+        assert_eq!(got.raw, "the raw text");
+        assert_eq!(got.fields.len(), 5, "other fields are kept");
+        assert_eq!(got.fields[4], ("colour".to_string(), "blue".to_string()));
+    }
+
+    #[test]
+    fn sku_or_description_is_enough() {
+        let only_sku = item(&[("sku", "A"), ("quantity", "1"), ("unit_price", "1")]).unwrap();
+        assert_eq!(only_sku.description, "");
+        let only_desc = item(&[
+            ("sku", "   "),
+            ("description", "Bolt"),
+            ("quantity", "1"),
+            ("unit_price", "1"),
+        ])
+        .unwrap();
+        assert_eq!(only_desc.sku, None, "a blank sku is no sku");
+        assert_eq!(
+            reason(item(&[
+                ("sku", " "),
+                ("description", ""),
+                ("quantity", "1"),
+                ("unit_price", "1")
+            ])),
+            "both sku and description are empty"
+        );
+        assert_eq!(
+            reason(item(&[("quantity", "1"), ("unit_price", "1")])),
+            "both sku and description are empty"
+        );
+    }
+
+    #[test]
+    fn missing_numbers_are_named() {
+        assert_eq!(
+            reason(item(&[("sku", "A"), ("unit_price", "1")])),
+            "quantity is missing"
+        );
+        assert_eq!(
+            reason(item(&[("sku", "A")])),
+            "quantity is missing; unit_price is missing"
+        );
+        assert_eq!(
+            reason(item(&[
+                ("sku", "A"),
+                ("quantity", " "),
+                ("unit_price", "1")
+            ])),
+            "quantity is empty"
+        );
+    }
+
+    #[test]
+    fn numbers_that_are_not_exact_decimals_are_rejected_with_the_field_named() {
+        for bad in [
+            "NaN",
+            "nan",
+            "Infinity",
+            "-Infinity",
+            "inf",
+            "1e400",
+            "1E400",
+            "123456789012345678901234567890",
+            "1,5",
+            "1,000",
+            "1_000",
+            "0x10",
+            "0X10",
+            "\u{661}\u{662}", // Arabic-Indic digits ١٢
+            "1.2.3",
+            "12abc",
+            "0.00001",
+            "٣.٥",
+        ] {
+            let why = reason(with_quantity(bad));
+            assert!(
+                why.starts_with(&format!("quantity \"{}\"", bad.trim())),
+                "{bad:?}: {why}"
+            );
+        }
+        assert!(reason(with_quantity("1,5")).contains("comma"));
+        assert!(reason(with_quantity("NaN")).contains("not a finite number"));
+        assert!(reason(with_quantity("0x10")).contains("hexadecimal"));
+        assert!(reason(with_quantity("1e400")).contains("out of range"));
+    }
+
+    #[test]
+    fn numbers_in_plain_notation_are_accepted_exactly() {
+        assert_eq!(with_quantity(" 7 ").unwrap().quantity, d("7"));
+        assert_eq!(with_quantity("\t7\t").unwrap().quantity, d("7"));
+        assert_eq!(with_quantity("2.5e1").unwrap().quantity, d("25"));
+        assert_eq!(with_quantity("0.1").unwrap().quantity.to_string(), "0.1");
+        let zero = with_quantity("-0").unwrap().quantity;
+        assert!(
+            zero.is_zero() && !zero.is_sign_negative(),
+            "-0 is plain zero"
+        );
+        assert_eq!(
+            with_quantity("-3").unwrap().quantity,
+            d("-3"),
+            "a negative quantity is a credit line"
+        );
+    }
+
+    #[test]
+    fn unit_price_must_not_be_negative_but_minus_zero_is_zero() {
+        let why = reason(item(&[
+            ("sku", "A"),
+            ("quantity", "1"),
+            ("unit_price", "-2.50"),
+        ]));
+        assert_eq!(why, "unit_price \"-2.50\" is negative");
+        let ok = item(&[("sku", "A"), ("quantity", "1"), ("unit_price", "-0.00")]).unwrap();
+        assert!(ok.unit_price.is_zero() && !ok.unit_price.is_sign_negative());
+    }
+
+    #[test]
+    fn lengths_are_counted_in_characters() {
+        let sku64 = "é".repeat(64);
+        assert!(item(&[("sku", &sku64), ("quantity", "1"), ("unit_price", "1")]).is_ok());
+        let sku65 = "x".repeat(65);
+        assert_eq!(
+            reason(item(&[
+                ("sku", &sku65),
+                ("quantity", "1"),
+                ("unit_price", "1")
+            ])),
+            "sku is 65 characters long; at most 64"
+        );
+        let desc1000 = "ü".repeat(1000);
+        assert!(
+            item(&[
+                ("description", &desc1000),
+                ("quantity", "1"),
+                ("unit_price", "1")
+            ])
+            .is_ok()
+        );
+        let huge = "x".repeat(5 * 1024 * 1024);
+        let err = validate_fields(
+            1,
+            huge.clone(),
+            fields(&[
+                ("description", &huge),
+                ("quantity", "1"),
+                ("unit_price", "1"),
+            ]),
+        )
+        .unwrap_err();
+        assert_eq!(
+            err.reason,
+            "description is 5242880 characters long; at most 1000"
+        );
+        assert!(
+            err.raw.len() < 5 * 4096,
+            "raw is capped, got {} bytes",
+            err.raw.len()
+        );
+        assert!(
+            err.raw.ends_with("… [5238784 more bytes]"),
+            "{}",
+            &err.raw[4090..]
+        );
+    }
+
+    #[test]
+    fn a_huge_number_is_not_quoted_back() {
+        let q = "9".repeat(1_000_000);
+        let why = reason(with_quantity(&q));
+        assert_eq!(
+            why,
+            "quantity is 1000000 characters long, not a decimal number"
+        );
+    }
+
+    #[test]
+    fn text_is_kept_verbatim_injection_nul_and_escapes_included() {
+        for text in [
+            "Robert'); DROP TABLE line_items;--",
+            "1' OR '1'='1",
+            "nul\0byte",
+            "bell\x07 and \x1b[31mred\x1b[0m and \x1b]0;title\x07",
+            "tab\there",
+            "\u{202e}right-to-left override",
+        ] {
+            let got = item(&[
+                ("description", text),
+                ("sku", "A"),
+                ("quantity", "1"),
+                ("unit_price", "1"),
+            ])
+            .unwrap_or_else(|e| panic!("{text:?}: {}", e.reason));
+            assert_eq!(got.description, text.trim());
+        }
+        let sku = "\x1b[2J";
+        assert_eq!(
+            item(&[("sku", sku), ("quantity", "1"), ("unit_price", "1")])
+                .unwrap()
+                .sku
+                .as_deref(),
+            Some(sku)
+        );
+    }
+
+    #[test]
+    fn a_known_field_given_twice_is_an_error() {
+        let why = reason(item(&[
+            ("sku", "A"),
+            ("SKU", "B"),
+            ("quantity", "1"),
+            ("unit_price", "1"),
+        ]));
+        assert_eq!(why, "sku is given more than once");
+    }
+
+    #[test]
+    fn every_problem_is_reported_and_fields_come_back() {
+        let err = item(&[("quantity", "1,5"), ("unit_price", "-1"), ("note", "x")]).unwrap_err();
+        assert_eq!(err.line, 7);
+        assert_eq!(
+            err.reason,
+            "both sku and description are empty; quantity \"1,5\" has a comma: use a point for decimals \
+             and no thousands separators; unit_price \"-1\" is negative"
+        );
+        assert_eq!(err.fields.len(), 3);
+        assert_eq!(err.raw, "the raw text");
+    }
+}

@@ -1,0 +1,196 @@
+//! Plain-text tables for people at a terminal.
+
+use super::escape_control;
+use crate::domain::RunReport;
+use crate::store::{FailedRow, InventoryRow, RunRow};
+use std::fmt::Write;
+
+/// The report of one run: a per-phase table (like pgloader's summary) and the failed lines.
+pub fn run_report(r: &RunReport) -> String {
+    let mut s = String::new();
+    let dry = if r.dry_run { " (dry run: nothing was kept)" } else { "" };
+    let _ = writeln!(s, "{}{dry}", escape_control(&r.source));
+    let _ = writeln!(
+        s,
+        "run {} · {} · import key {} · status {}",
+        r.run_id,
+        r.mode,
+        short_key(&r.import_key),
+        r.status
+    );
+    if let Some(reason) = &r.stop_reason {
+        let _ = writeln!(s, "stopped: {}", escape_control(reason));
+    }
+    let _ = writeln!(s, "  {:<18} {:>10} {:>10} {:>11}", "phase", "seconds", "items", "statements");
+    for p in &r.phases {
+        let _ = writeln!(
+            s,
+            "  {:<18} {:>10.3} {:>10} {:>11}",
+            p.name.as_str(),
+            p.seconds,
+            p.items,
+            p.statements
+        );
+    }
+    let _ = writeln!(
+        s,
+        "  {:<18} {:>10.3} {:>10} {:>11}",
+        "total", r.processing_time_seconds, r.items_total, r.statements_executed
+    );
+    let _ = writeln!(
+        s,
+        "items: {} read, {} imported, {} already imported, {} failed · {:.0} items/s · {} chunks committed",
+        r.items_total,
+        r.items_processed,
+        r.items_already_imported,
+        r.items_failed,
+        r.items_per_second,
+        r.chunks_committed
+    );
+    let d = &r.decisions;
+    let _ = writeln!(
+        s,
+        "mapping: {} by sku, {} by alias, {} fuzzy, {} created",
+        d.sku, d.alias, d.fuzzy, d.created
+    );
+    for f in &r.fallbacks {
+        let _ = writeln!(
+            s,
+            "fallback: chunk {} (lines {}–{}): {}",
+            f.chunk,
+            f.first_line,
+            f.last_line,
+            escape_control(&f.cause)
+        );
+    }
+    if r.transient_retries > 0 {
+        let _ = writeln!(s, "transient errors retried: {}", r.transient_retries);
+    }
+    if !r.failed_items.is_empty() {
+        let _ = writeln!(s, "failed lines:");
+        for f in &r.failed_items {
+            let code = f.sqlstate.as_deref().map(|c| format!(" [{c}]")).unwrap_or_default();
+            let _ = writeln!(
+                s,
+                "  line {:<7} {:<16} {}{code}",
+                f.line,
+                f.phase.as_str(),
+                escape_control(&f.error)
+            );
+        }
+        if (r.failed_items.len() as u64) < r.items_failed {
+            let _ = writeln!(
+                s,
+                "  … and {} more: batchops failed {}",
+                r.items_failed - r.failed_items.len() as u64,
+                r.run_id
+            );
+        }
+    }
+    s
+}
+
+fn short_key(key: &str) -> String {
+    if key.len() > 16 {
+        format!("{}…", &key[..12])
+    } else {
+        escape_control(key).into_owned()
+    }
+}
+
+pub fn inventory_table(rows: &[InventoryRow]) -> String {
+    let mut s = String::new();
+    let _ = writeln!(s, "{:<20} {:>22}  name", "sku", "quantity");
+    for r in rows {
+        let _ = writeln!(
+            s,
+            "{:<20} {:>22}  {}",
+            escape_control(&r.sku),
+            r.quantity.to_string(),
+            escape_control(&r.name)
+        );
+    }
+    let _ = writeln!(s, "{} items", rows.len());
+    s
+}
+
+pub fn runs_table(rows: &[RunRow]) -> String {
+    let mut s = String::new();
+    let _ = writeln!(
+        s,
+        "{:>5}  {:<19}  {:<10}  {:<15}  {:>9}  {:>7}  {:>9}  {:>10}  source",
+        "run", "started (UTC)", "mode", "status", "items", "failed", "seconds", "items/s"
+    );
+    for r in rows {
+        let mut mode = r.mode.to_string();
+        if r.rehearsal {
+            mode.push('*');
+        }
+        let _ = writeln!(
+            s,
+            "{:>5}  {:<19}  {:<10}  {:<15}  {:>9}  {:>7}  {:>9.3}  {:>10.0}  {}",
+            r.id,
+            r.started_at.format("%Y-%m-%d %H:%M:%S"),
+            mode,
+            r.status.as_str(),
+            r.items_total,
+            r.items_failed,
+            r.processing_seconds,
+            r.items_per_second(),
+            escape_control(&r.source)
+        );
+    }
+    if rows.iter().any(|r| r.rehearsal) {
+        let _ = writeln!(s, "* rehearsal (compare): ran on a scratch copy, live data untouched");
+    }
+    s
+}
+
+pub fn failed_table(rows: &[FailedRow]) -> String {
+    let mut s = String::new();
+    let _ = writeln!(s, "{:>7}  {:<16}  {:>8}  {:<9}  error", "line", "phase", "attempts", "resolved");
+    for r in rows {
+        let code = r.sqlstate.as_deref().map(|c| format!(" [{c}]")).unwrap_or_default();
+        let _ = writeln!(
+            s,
+            "{:>7}  {:<16}  {:>8}  {:<9}  {}{code}",
+            r.line,
+            r.phase.as_str(),
+            r.attempts,
+            if r.resolved_at.is_some() { "yes" } else { "no" },
+            escape_control(&r.error)
+        );
+        let _ = writeln!(s, "{:>7}  raw: {}", "", escape_control(&r.raw_record));
+    }
+    let _ = writeln!(s, "{} failed items", rows.len());
+    s
+}
+
+/// Batch and sequential side by side, with the speedup.
+pub fn comparison(c: &crate::engine::Comparison) -> String {
+    use crate::domain::Phase;
+    let (b, q) = (&c.batch.report, &c.sequential.report);
+    let mut s = String::new();
+    let _ = writeln!(s, "rehearsal of {} (scratch copies; live data untouched)", escape_control(&b.source));
+    let _ = writeln!(s, "  {:<28} {:>14} {:>14}", "", "batch", "sequential");
+    let row = |s: &mut String, name: &str, a: String, b: String| {
+        let _ = writeln!(s, "  {name:<28} {a:>14} {b:>14}");
+    };
+    row(&mut s, "items", b.items_total.to_string(), q.items_total.to_string());
+    row(&mut s, "seconds", format!("{:.3}", b.processing_time_seconds), format!("{:.3}", q.processing_time_seconds));
+    row(&mut s, "items/s", format!("{:.0}", b.items_per_second), format!("{:.0}", q.items_per_second));
+    for phase in Phase::TIMED {
+        let sec = |r: &RunReport| r.phase(phase).map(|p| p.seconds).unwrap_or(0.0);
+        row(&mut s, &format!("{} seconds", phase.as_str()), format!("{:.3}", sec(b)), format!("{:.3}", sec(q)));
+    }
+    row(&mut s, "statements", b.statements_executed.to_string(), q.statements_executed.to_string());
+    row(
+        &mut s,
+        "statements per 1,000 items",
+        format!("{:.1}", c.batch.statements_per_1000_items),
+        format!("{:.1}", c.sequential.statements_per_1000_items),
+    );
+    row(&mut s, "status", b.status.to_string(), q.status.to_string());
+    let _ = writeln!(s, "speedup: batch is {:.1}× sequential (items/s)", c.speedup);
+    s
+}

@@ -1,0 +1,156 @@
+//! Store errors, classified so the engine knows whether to retry, fall back or stop.
+
+use super::url::redact_url;
+use std::fmt;
+
+/// What the engine should do about an error.
+#[derive(Debug, Clone, Copy, PartialEq, Eq)]
+pub enum ErrorClass {
+    /// Lost connection, deadlock, serialization failure, busy database: retry the same work.
+    Transient,
+    /// The data broke a rule (constraint, trigger, type, range): isolate the bad line(s).
+    Data,
+    /// Anything else (schema missing, bad URL, bug): stop.
+    Fatal,
+}
+
+#[derive(Debug, Clone)]
+pub struct StoreError {
+    pub class: ErrorClass,
+    pub message: String,
+    /// PostgreSQL SQLSTATE, or SQLite's extended result code, where the database gave one.
+    pub sqlstate: Option<String>,
+    /// The pipeline step whose statement failed, where the store knows it.
+    pub phase: Option<crate::domain::Phase>,
+}
+
+impl StoreError {
+    pub fn config(message: impl Into<String>) -> Self {
+        Self {
+            class: ErrorClass::Fatal,
+            message: message.into(),
+            sqlstate: None,
+            phase: None,
+        }
+    }
+
+    pub fn in_phase(mut self, phase: crate::domain::Phase) -> Self {
+        self.phase.get_or_insert(phase);
+        self
+    }
+
+    pub fn is_transient(&self) -> bool {
+        self.class == ErrorClass::Transient
+    }
+
+    /// Add what was being done; the message never carries a password (URLs are redacted).
+    pub fn context(mut self, what: &str) -> Self {
+        self.message = format!("{what}: {}", self.message);
+        self
+    }
+
+    pub(crate) fn from_sqlx(err: sqlx::Error) -> Self {
+        use sqlx::Error as E;
+        let (class, sqlstate) = match &err {
+            E::Database(db) => {
+                let code = db.code().map(|c| c.to_string());
+                (classify_code(code.as_deref()), code)
+            }
+            E::Io(_) | E::PoolTimedOut | E::PoolClosed | E::WorkerCrashed | E::Protocol(_) => {
+                (ErrorClass::Transient, None)
+            }
+            E::Tls(_) => (ErrorClass::Transient, None),
+            _ => (ErrorClass::Fatal, None),
+        };
+        let message = match &err {
+            E::Database(db) => db.message().to_string(),
+            other => redact_in_text(&other.to_string()),
+        };
+        Self {
+            class,
+            message,
+            sqlstate,
+            phase: None,
+        }
+    }
+}
+
+/// PostgreSQL SQLSTATEs are five characters; SQLite codes are numbers (extended result codes).
+fn classify_code(code: Option<&str>) -> ErrorClass {
+    let Some(code) = code else {
+        return ErrorClass::Fatal;
+    };
+    if let Ok(n) = code.parse::<u32>() {
+        return match n & 0xff {
+            5 | 6 => ErrorClass::Transient, // SQLITE_BUSY, SQLITE_LOCKED
+            18..=20 | 25 => ErrorClass::Data, // TOOBIG, CONSTRAINT, MISMATCH, RANGE
+            _ => ErrorClass::Fatal,
+        };
+    }
+    match &code[..2.min(code.len())] {
+        "08" | "40" | "53" | "57" => ErrorClass::Transient,
+        "22" | "23" | "P0" => ErrorClass::Data,
+        _ if code == "55P03" => ErrorClass::Transient, // lock_not_available
+        _ => ErrorClass::Fatal,
+    }
+}
+
+/// Errors from the driver can quote the connection string; never let a password through.
+fn redact_in_text(text: &str) -> String {
+    text.split(' ')
+        .map(|w| {
+            if w.contains("://") {
+                redact_url(w)
+            } else {
+                w.to_string()
+            }
+        })
+        .collect::<Vec<_>>()
+        .join(" ")
+}
+
+impl fmt::Display for StoreError {
+    fn fmt(&self, f: &mut fmt::Formatter<'_>) -> fmt::Result {
+        match &self.sqlstate {
+            Some(code) => write!(f, "{} (SQLSTATE {code})", self.message),
+            None => f.write_str(&self.message),
+        }
+    }
+}
+
+impl std::error::Error for StoreError {}
+
+impl From<sqlx::Error> for StoreError {
+    fn from(err: sqlx::Error) -> Self {
+        Self::from_sqlx(err)
+    }
+}
+
+impl From<sqlx::migrate::MigrateError> for StoreError {
+    fn from(err: sqlx::migrate::MigrateError) -> Self {
+        match err {
+            sqlx::migrate::MigrateError::Execute(e) => Self::from_sqlx(e).context("migration"),
+            other => Self::config(format!("migration: {other}")),
+        }
+    }
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    #[test]
+    fn codes_are_classified() {
+        assert_eq!(classify_code(Some("40P01")), ErrorClass::Transient);
+        assert_eq!(classify_code(Some("40001")), ErrorClass::Transient);
+        assert_eq!(classify_code(Some("08006")), ErrorClass::Transient);
+        assert_eq!(classify_code(Some("23505")), ErrorClass::Data);
+        assert_eq!(classify_code(Some("22P05")), ErrorClass::Data);
+        assert_eq!(classify_code(Some("P0001")), ErrorClass::Data);
+        assert_eq!(classify_code(Some("42P01")), ErrorClass::Fatal);
+        assert_eq!(classify_code(Some("5")), ErrorClass::Transient);
+        assert_eq!(classify_code(Some("1811")), ErrorClass::Data);
+        assert_eq!(classify_code(Some("275")), ErrorClass::Data);
+        assert_eq!(classify_code(Some("1")), ErrorClass::Fatal);
+    }
+}

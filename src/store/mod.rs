@@ -1,0 +1,218 @@
+//! Storage: one trait, a SQLite and a PostgreSQL implementation, migrations per backend.
+//!
+//! Every value is a bound parameter. A chunk is written in one transaction by [`Store::write_batch`];
+//! the sequential baseline and the item-by-item fallback use [`Store::write_one`].
+
+mod decode;
+mod errors;
+mod plan;
+mod postgres;
+mod rows;
+mod sql;
+mod sqlite;
+mod url;
+
+pub use errors::{ErrorClass, StoreError};
+pub use postgres::PgStore;
+pub use rows::{FailedQuery, FailedRow, FailedSort, InventoryRow, RunRow};
+pub use sqlite::SqliteStore;
+pub use url::{default_url, redact_url};
+
+use crate::domain::{Fields, Phase, RunReport};
+use crate::mapping::{Catalog, MappedLine};
+use async_trait::async_trait;
+use std::sync::Arc;
+use std::time::Duration;
+
+pub type StoreResult<T> = Result<T, StoreError>;
+
+#[derive(Debug, Clone, Copy, PartialEq, Eq)]
+pub enum Backend {
+    Sqlite,
+    Postgres,
+}
+
+impl Backend {
+    pub fn as_str(self) -> &'static str {
+        match self {
+            Backend::Sqlite => "sqlite",
+            Backend::Postgres => "postgresql",
+        }
+    }
+}
+
+/// A new row in `import_runs`.
+#[derive(Debug, Clone)]
+pub struct NewRun {
+    pub source: String,
+    pub import_key: String,
+    pub mode: crate::domain::Mode,
+    pub operator: String,
+    pub dry_run: bool,
+    pub rehearsal: bool,
+    pub chunk_size: u64,
+}
+
+/// A line that failed, for the dead-letter table.
+#[derive(Debug, Clone, PartialEq)]
+pub struct FailureRecord {
+    pub line: u64,
+    pub raw: String,
+    pub fields: Fields,
+    pub phase: Phase,
+    pub error: String,
+    pub sqlstate: Option<String>,
+    /// The mapping decision, when the line got that far.
+    pub decision: Option<String>,
+}
+
+/// What the rows of one write belong to.
+#[derive(Debug, Clone, Copy)]
+pub struct RunCtx<'a> {
+    pub run_id: i64,
+    pub import_key: &'a str,
+    pub operator: &'a str,
+}
+
+/// One chunk (or part of one) to write in one transaction.
+pub struct WriteBatch<'a> {
+    pub ctx: RunCtx<'a>,
+    pub rows: &'a [MappedLine],
+    /// Lines of this chunk that failed before the database (parse/validation): recorded in the same
+    /// transaction, so a crash never records them without the chunk or the chunk without them.
+    pub failures: &'a [FailureRecord],
+    /// Roll back instead of committing (`--dry-run`).
+    pub rollback: bool,
+}
+
+/// What a write did, measured.
+#[derive(Debug, Clone, Default, PartialEq)]
+pub struct WriteOutcome {
+    /// Rows inserted now.
+    pub inserted: u64,
+    /// Rows whose (import_key, line) was already there: skipped, inventory untouched.
+    pub already: u64,
+    /// Items created.
+    pub items_created: u64,
+    /// Statements and seconds of the insert part (items, aliases, transactions, failures).
+    pub insert_statements: u64,
+    pub insert_seconds: f64,
+    /// Statements and seconds of the inventory update.
+    pub update_statements: u64,
+    pub update_seconds: f64,
+}
+
+impl WriteOutcome {
+    pub fn add(&mut self, o: &WriteOutcome) {
+        self.inserted += o.inserted;
+        self.already += o.already;
+        self.items_created += o.items_created;
+        self.insert_statements += o.insert_statements;
+        self.insert_seconds += o.insert_seconds;
+        self.update_statements += o.update_statements;
+        self.update_seconds += o.update_seconds;
+    }
+    pub fn statements(&self) -> u64 {
+        self.insert_statements + self.update_statements
+    }
+}
+
+#[async_trait]
+pub trait Store: Send + Sync {
+    fn backend(&self) -> Backend;
+    /// The database URL with any password replaced by `***`.
+    fn redacted_url(&self) -> &str;
+    /// Round-trip time of a trivial query.
+    async fn ping(&self) -> StoreResult<Duration>;
+
+    /// Items and learned aliases, loaded once per run for the mapper.
+    async fn load_catalog(&self) -> StoreResult<Catalog>;
+
+    async fn begin_run(&self, run: &NewRun) -> StoreResult<i64>;
+    /// Mark the run as alive (for telling running from interrupted runs).
+    async fn heartbeat(&self, run_id: i64) -> StoreResult<()>;
+    /// Mark a resumed run as running again.
+    async fn reopen_run(&self, run_id: i64) -> StoreResult<()>;
+    async fn finish_run(&self, report: &RunReport) -> StoreResult<()>;
+
+    /// Write a chunk in one transaction: new items, aliases, transaction rows
+    /// (`ON CONFLICT (import_key, line) DO NOTHING`), the aggregated inventory deltas of the rows
+    /// actually inserted, and the chunk's failed lines. All or nothing.
+    async fn write_batch(&self, batch: &WriteBatch<'_>) -> StoreResult<WriteOutcome>;
+
+    /// Write one line in its own transaction, the way a sequential importer does: find the item by
+    /// SKU, create it if missing, insert the row, update the inventory.
+    async fn write_one(
+        &self,
+        ctx: RunCtx<'_>,
+        row: &MappedLine,
+        rollback: bool,
+    ) -> StoreResult<WriteOutcome>;
+
+    /// Record failed lines (dead-letter), one statement; a line already recorded for the run is updated.
+    async fn record_failures(&self, ctx: RunCtx<'_>, failures: &[FailureRecord]) -> StoreResult<u64>;
+
+    async fn inventory(&self) -> StoreResult<Vec<InventoryRow>>;
+    async fn runs(&self, limit: u64) -> StoreResult<Vec<RunRow>>;
+    async fn run(&self, run_id: i64) -> StoreResult<Option<RunRow>>;
+    async fn failed_page(&self, run_id: i64, q: &FailedQuery) -> StoreResult<Vec<FailedRow>>;
+    async fn failed_count(&self, run_id: i64, q: &FailedQuery) -> StoreResult<u64>;
+    /// A retried item landed.
+    async fn resolve_failed(&self, failed_id: i64) -> StoreResult<()>;
+    /// A retry failed again: count the attempt and keep the newest error.
+    async fn failed_again(
+        &self,
+        failed_id: i64,
+        error: &str,
+        sqlstate: Option<&str>,
+    ) -> StoreResult<()>;
+    /// Keep an operator's corrected record beside the original.
+    async fn save_correction(&self, failed_id: i64, fields: &Fields) -> StoreResult<()>;
+
+    /// Copy the catalog (items and aliases, not transactions) of `from` into this, empty, store:
+    /// used to stage a rehearsal without touching live data.
+    async fn copy_catalog_from(&self, catalog: &[(String, String, rust_decimal::Decimal)], aliases: &[(String, String)]) -> StoreResult<()>;
+    /// Items with quantities and aliases with their SKU, for [`Store::copy_catalog_from`].
+    async fn export_catalog(&self) -> StoreResult<(Vec<(String, String, rust_decimal::Decimal)>, Vec<(String, String)>)>;
+
+    /// A scratch database beside this one, migrated and empty: a schema of the same PostgreSQL
+    /// database, or a temporary SQLite file. Used by rehearsals; live data is never touched.
+    async fn open_scratch(&self, name: &str) -> StoreResult<Arc<dyn Store>>;
+    /// Remove a scratch database made by [`Store::open_scratch`].
+    async fn drop_scratch(&self, name: &str) -> StoreResult<()>;
+
+    /// Close the pool (waits for connections to be returned).
+    async fn close(&self);
+}
+
+/// Options for opening a store.
+#[derive(Debug, Clone)]
+pub struct OpenOptions {
+    /// Max pool connections.
+    pub max_connections: u32,
+}
+
+impl Default for OpenOptions {
+    fn default() -> Self {
+        Self { max_connections: 4 }
+    }
+}
+
+/// Open the database at `url` (sqlite: or postgres:), creating a SQLite file if missing, and run the
+/// migrations.
+pub async fn open(url: &str) -> StoreResult<Arc<dyn Store>> {
+    open_with(url, &OpenOptions::default()).await
+}
+
+pub async fn open_with(url: &str, opts: &OpenOptions) -> StoreResult<Arc<dyn Store>> {
+    if url.starts_with("sqlite:") {
+        Ok(Arc::new(SqliteStore::open(url, opts).await?))
+    } else if url.starts_with("postgres://") || url.starts_with("postgresql://") {
+        Ok(Arc::new(PgStore::open(url, opts).await?))
+    } else {
+        Err(StoreError::config(format!(
+            "unsupported database URL {}: use sqlite:PATH or postgres://…",
+            redact_url(url)
+        )))
+    }
+}

@@ -1,0 +1,538 @@
+//! PostgreSQL: NUMERIC(18,4) end to end, one transaction per chunk, arrays through `UNNEST` so a
+//! chunk of any size is one statement per step with a fixed, cached statement text.
+
+use super::plan::{self, IdCache};
+use super::rows::{FailedQuery, FailedRow, InventoryRow, RunRow, fields_to_json};
+use super::sql;
+use super::{
+    Backend, FailureRecord, NewRun, OpenOptions, RunCtx, Store, StoreError, StoreResult,
+    WriteBatch, WriteOutcome, decode, redact_url,
+};
+use crate::domain::{Fields, Phase, RunReport};
+use crate::mapping::{Catalog, CatalogItem, MappedLine};
+use async_trait::async_trait;
+use chrono::Utc;
+use rust_decimal::Decimal;
+use sqlx::postgres::{PgConnectOptions, PgPool, PgPoolOptions};
+use sqlx::{AssertSqlSafe, Postgres, Row, Transaction};
+use std::collections::HashMap;
+use std::str::FromStr;
+use std::sync::Arc;
+use std::time::{Duration, Instant};
+
+pub struct PgStore {
+    pool: PgPool,
+    connect: PgConnectOptions,
+    url: String,
+    ids: IdCache,
+}
+
+const UPSERT_ITEMS: &str = "INSERT INTO inventory_items (sku, name) \
+    SELECT * FROM unnest($1::text[], $2::text[]) \
+    ON CONFLICT (sku) DO UPDATE SET sku = EXCLUDED.sku RETURNING id, sku";
+
+const INSERT_ALIASES: &str = "INSERT INTO item_aliases (alias, item_id) \
+    SELECT * FROM unnest($1::text[], $2::bigint[]) ON CONFLICT (alias) DO NOTHING";
+
+const INSERT_ROWS: &str = "INSERT INTO transactions (run_id, import_key, operator, line, item_id, quantity, unit_cost) \
+    SELECT $1, $2, $3, t.line, t.item_id, t.quantity, t.unit_cost \
+    FROM unnest($4::bigint[], $5::bigint[], $6::numeric[], $7::numeric[]) AS t(line, item_id, quantity, unit_cost) \
+    ON CONFLICT (import_key, line) DO NOTHING RETURNING item_id, quantity";
+
+/// Deltas come sorted by item id, so concurrent chunks lock items in the same order.
+const APPLY_DELTAS: &str = "UPDATE inventory_items AS i SET quantity = i.quantity + d.delta, updated_at = now() \
+    FROM unnest($1::bigint[], $2::numeric[]) AS d(id, delta) WHERE i.id = d.id";
+
+const INSERT_FAILURES: &str = "INSERT INTO failed_items \
+    (run_id, import_key, line, raw_record, fields_json, phase, error, sqlstate, decision) \
+    SELECT $1, $2, f.* FROM unnest($3::bigint[], $4::text[], $5::text[], $6::text[], $7::text[], $8::text[], $9::text[]) \
+      AS f(line, raw_record, fields_json, phase, error, sqlstate, decision) \
+    ON CONFLICT (run_id, line) DO UPDATE SET raw_record = EXCLUDED.raw_record, \
+      fields_json = EXCLUDED.fields_json, phase = EXCLUDED.phase, error = EXCLUDED.error, \
+      sqlstate = EXCLUDED.sqlstate, decision = EXCLUDED.decision, resolved_at = NULL";
+
+impl PgStore {
+    pub async fn open(url: &str, opts: &OpenOptions) -> StoreResult<Self> {
+        let connect = PgConnectOptions::from_str(url)
+            .map_err(|e| StoreError::config(format!("{}: {e}", redact_url(url))))?;
+        Self::connect(connect, redact_url(url), opts).await
+    }
+
+    async fn connect(connect: PgConnectOptions, url: String, opts: &OpenOptions) -> StoreResult<Self> {
+        let pool = PgPoolOptions::new()
+            .max_connections(opts.max_connections.max(1))
+            .acquire_timeout(Duration::from_secs(10))
+            .connect_with(connect.clone())
+            .await
+            .map_err(|e| StoreError::from(e).context(&format!("connect to {url}")))?;
+        sqlx::migrate!("src/store/migrations/postgres").run(&pool).await?;
+        Ok(Self {
+            pool,
+            connect,
+            url,
+            ids: IdCache::default(),
+        })
+    }
+
+    pub fn pool(&self) -> &PgPool {
+        &self.pool
+    }
+
+    async fn finish(tx: Transaction<'static, Postgres>, rollback: bool) -> StoreResult<()> {
+        if rollback {
+            tx.rollback().await?
+        } else {
+            tx.commit().await?
+        }
+        Ok(())
+    }
+}
+
+/// A schema name made only of safe characters (it is formatted into DDL, never bound).
+fn scratch_schema(name: &str) -> String {
+    let safe: String = name
+        .chars()
+        .filter(|c| c.is_ascii_alphanumeric() || *c == '_')
+        .collect::<String>()
+        .to_ascii_lowercase();
+    format!("batchops_{safe}")
+}
+
+async fn upsert_items(
+    tx: &mut Transaction<'static, Postgres>,
+    missing: &[(Arc<str>, Arc<str>)],
+) -> StoreResult<Vec<(Arc<str>, i64)>> {
+    let skus: Vec<String> = missing.iter().map(|(s, _)| s.to_string()).collect();
+    let names: Vec<String> = missing.iter().map(|(_, n)| n.to_string()).collect();
+    let rows = sqlx::query(UPSERT_ITEMS)
+        .bind(skus)
+        .bind(names)
+        .fetch_all(&mut **tx)
+        .await?;
+    let by_sku: HashMap<&str, &Arc<str>> = missing.iter().map(|(s, _)| (&**s, s)).collect();
+    rows.iter()
+        .map(|row| {
+            let id: i64 = row.try_get(0)?;
+            let sku: String = row.try_get(1)?;
+            let sku = by_sku.get(sku.as_str()).map(|s| (*s).clone()).unwrap_or_else(|| sku.into());
+            Ok((sku, id))
+        })
+        .collect()
+}
+
+async fn insert_failures(
+    tx: &mut Transaction<'static, Postgres>,
+    ctx: RunCtx<'_>,
+    failures: &[FailureRecord],
+) -> StoreResult<()> {
+    sqlx::query(INSERT_FAILURES)
+        .bind(ctx.run_id)
+        .bind(ctx.import_key.to_string())
+        .bind(failures.iter().map(|f| f.line as i64).collect::<Vec<_>>())
+        .bind(failures.iter().map(plan::storable_raw).collect::<Vec<_>>())
+        .bind(failures.iter().map(|f| fields_to_json(&f.fields)).collect::<Vec<_>>())
+        .bind(failures.iter().map(|f| f.phase.as_str().to_string()).collect::<Vec<_>>())
+        .bind(failures.iter().map(|f| f.error.replace('\0', "\\0")).collect::<Vec<_>>())
+        .bind(failures.iter().map(|f| f.sqlstate.clone()).collect::<Vec<_>>())
+        .bind(failures.iter().map(|f| f.decision.clone()).collect::<Vec<_>>())
+        .execute(&mut **tx)
+        .await?;
+    Ok(())
+}
+
+#[async_trait]
+impl Store for PgStore {
+    fn backend(&self) -> Backend {
+        Backend::Postgres
+    }
+
+    fn redacted_url(&self) -> &str {
+        &self.url
+    }
+
+    async fn ping(&self) -> StoreResult<Duration> {
+        let start = Instant::now();
+        sqlx::query("SELECT 1").execute(&self.pool).await?;
+        Ok(start.elapsed())
+    }
+
+    async fn load_catalog(&self) -> StoreResult<Catalog> {
+        let rows = sqlx::query("SELECT id, sku, name FROM inventory_items")
+            .fetch_all(&self.pool)
+            .await?;
+        let mut items = Vec::with_capacity(rows.len());
+        let mut ids = Vec::with_capacity(rows.len());
+        for row in rows {
+            let sku: String = row.try_get("sku")?;
+            ids.push((Arc::<str>::from(sku.as_str()), row.try_get::<i64, _>("id")?));
+            items.push(CatalogItem {
+                sku,
+                name: row.try_get("name")?,
+            });
+        }
+        self.ids.extend(ids);
+        let aliases = sqlx::query_as::<_, (String, String)>(sql::ALIASES)
+            .fetch_all(&self.pool)
+            .await?;
+        Ok(Catalog::new(items, aliases))
+    }
+
+    async fn begin_run(&self, run: &NewRun) -> StoreResult<i64> {
+        Ok(sqlx::query_scalar(sql::INSERT_RUN)
+            .bind(run.source.clone())
+            .bind(run.import_key.clone())
+            .bind(run.mode.as_str())
+            .bind(run.operator.clone())
+            .bind(run.dry_run)
+            .bind(run.rehearsal)
+            .bind(run.chunk_size as i64)
+            .bind(Utc::now())
+            .fetch_one(&self.pool)
+            .await?)
+    }
+
+    async fn heartbeat(&self, run_id: i64) -> StoreResult<()> {
+        sqlx::query(sql::HEARTBEAT)
+            .bind(run_id)
+            .bind(Utc::now())
+            .execute(&self.pool)
+            .await?;
+        Ok(())
+    }
+
+    async fn reopen_run(&self, run_id: i64) -> StoreResult<()> {
+        sqlx::query(sql::REOPEN_RUN)
+            .bind(run_id)
+            .bind(Utc::now())
+            .execute(&self.pool)
+            .await?;
+        Ok(())
+    }
+
+    async fn finish_run(&self, r: &RunReport) -> StoreResult<()> {
+        let secs = |p| r.phase(p).map(|p| p.seconds).unwrap_or(0.0);
+        sqlx::query(sql::FINISH_RUN)
+            .bind(r.run_id)
+            .bind(r.status.as_str())
+            .bind(Utc::now())
+            .bind(r.items_total as i64)
+            .bind(r.items_processed as i64)
+            .bind(r.items_already_imported as i64)
+            .bind(r.items_failed as i64)
+            .bind(secs(Phase::Mapping))
+            .bind(secs(Phase::BatchInsert))
+            .bind(secs(Phase::InventoryUpdate))
+            .bind(secs(Phase::Fallback))
+            .bind(r.processing_time_seconds)
+            .bind(r.statements_executed as i64)
+            .bind(serde_json::to_string(r).ok())
+            .execute(&self.pool)
+            .await?;
+        Ok(())
+    }
+
+    async fn write_batch(&self, b: &WriteBatch<'_>) -> StoreResult<WriteOutcome> {
+        let mut out = WriteOutcome::default();
+        let start = Instant::now();
+        let mut tx = self.pool.begin().await?;
+        let (mut ids, missing) = self.ids.resolve(b.rows);
+        let mut created = Vec::new();
+        if !missing.is_empty() {
+            created = upsert_items(&mut tx, &missing).await?;
+            out.items_created = created.len() as u64;
+            out.insert_statements += 1;
+            ids.extend(created.iter().cloned());
+        }
+        let aliases = plan::learned_aliases(b.rows, &ids);
+        if !aliases.is_empty() {
+            sqlx::query(INSERT_ALIASES)
+                .bind(aliases.iter().map(|(a, _)| a.to_string()).collect::<Vec<_>>())
+                .bind(aliases.iter().map(|(_, id)| *id).collect::<Vec<_>>())
+                .execute(&mut *tx)
+                .await?;
+            out.insert_statements += 1;
+        }
+        let mut item_ids = Vec::with_capacity(b.rows.len());
+        for r in b.rows {
+            item_ids.push(plan::item_id(&ids, &r.sku)?);
+        }
+        let rows = sqlx::query(INSERT_ROWS)
+            .bind(b.ctx.run_id)
+            .bind(b.ctx.import_key.to_string())
+            .bind(b.ctx.operator.to_string())
+            .bind(b.rows.iter().map(|r| r.line as i64).collect::<Vec<_>>())
+            .bind(item_ids)
+            .bind(b.rows.iter().map(|r| r.quantity).collect::<Vec<Decimal>>())
+            .bind(b.rows.iter().map(|r| r.unit_cost).collect::<Vec<Decimal>>())
+            .fetch_all(&mut *tx)
+            .await?;
+        out.insert_statements += 1;
+        let mut inserted = Vec::with_capacity(rows.len());
+        for row in &rows {
+            inserted.push((row.try_get::<i64, _>(0)?, row.try_get::<Decimal, _>(1)?));
+        }
+        if !b.failures.is_empty() {
+            insert_failures(&mut tx, b.ctx, b.failures).await?;
+            out.insert_statements += 1;
+        }
+        out.inserted = inserted.len() as u64;
+        out.already = b.rows.len() as u64 - out.inserted;
+        out.insert_seconds = start.elapsed().as_secs_f64();
+
+        let start = Instant::now();
+        let deltas = plan::aggregate(inserted).map_err(|e| e.in_phase(Phase::InventoryUpdate))?;
+        if !deltas.is_empty() {
+            sqlx::query(APPLY_DELTAS)
+                .bind(deltas.iter().map(|(id, _)| *id).collect::<Vec<_>>())
+                .bind(deltas.iter().map(|(_, d)| *d).collect::<Vec<_>>())
+                .execute(&mut *tx)
+                .await
+                .map_err(|e| StoreError::from(e).in_phase(Phase::InventoryUpdate))?;
+            out.update_statements += 1;
+        }
+        Self::finish(tx, b.rollback).await?;
+        out.update_seconds = start.elapsed().as_secs_f64();
+        if !b.rollback {
+            self.ids.extend(created);
+        }
+        Ok(out)
+    }
+
+    async fn write_one(
+        &self,
+        ctx: RunCtx<'_>,
+        row: &MappedLine,
+        rollback: bool,
+    ) -> StoreResult<WriteOutcome> {
+        let mut out = WriteOutcome::default();
+        let start = Instant::now();
+        let mut tx = self.pool.begin().await?;
+        let found: Option<i64> = sqlx::query_scalar("SELECT id FROM inventory_items WHERE sku = $1")
+            .bind(row.sku.to_string())
+            .fetch_optional(&mut *tx)
+            .await?;
+        out.insert_statements += 1;
+        let item_id = match found {
+            Some(id) => id,
+            None => {
+                let name = row.new_item_name.as_deref().unwrap_or(&row.sku);
+                out.insert_statements += 1;
+                out.items_created = 1;
+                sqlx::query_scalar(
+                    "INSERT INTO inventory_items (sku, name) VALUES ($1, $2) \
+                     ON CONFLICT (sku) DO UPDATE SET sku = EXCLUDED.sku RETURNING id",
+                )
+                .bind(row.sku.to_string())
+                .bind(name.to_string())
+                .fetch_one(&mut *tx)
+                .await?
+            }
+        };
+        if let Some(alias) = &row.learned_alias {
+            sqlx::query("INSERT INTO item_aliases (alias, item_id) VALUES ($1, $2) ON CONFLICT (alias) DO NOTHING")
+                .bind(alias.to_string())
+                .bind(item_id)
+                .execute(&mut *tx)
+                .await?;
+            out.insert_statements += 1;
+        }
+        let inserted = sqlx::query(
+            "INSERT INTO transactions (run_id, import_key, operator, line, item_id, quantity, unit_cost) \
+             VALUES ($1, $2, $3, $4, $5, $6, $7) ON CONFLICT (import_key, line) DO NOTHING",
+        )
+        .bind(ctx.run_id)
+        .bind(ctx.import_key.to_string())
+        .bind(ctx.operator.to_string())
+        .bind(row.line as i64)
+        .bind(item_id)
+        .bind(row.quantity)
+        .bind(row.unit_cost)
+        .execute(&mut *tx)
+        .await?
+        .rows_affected();
+        out.insert_statements += 1;
+        out.insert_seconds = start.elapsed().as_secs_f64();
+        let start = Instant::now();
+        if inserted == 1 {
+            sqlx::query("UPDATE inventory_items SET quantity = quantity + $2, updated_at = now() WHERE id = $1")
+                .bind(item_id)
+                .bind(row.quantity)
+                .execute(&mut *tx)
+                .await
+                .map_err(|e| StoreError::from(e).in_phase(Phase::InventoryUpdate))?;
+            out.update_statements += 1;
+            out.inserted = 1;
+        } else {
+            out.already = 1;
+        }
+        Self::finish(tx, rollback).await?;
+        out.update_seconds = start.elapsed().as_secs_f64();
+        if !rollback {
+            self.ids.extend([(row.sku.clone(), item_id)]);
+        }
+        Ok(out)
+    }
+
+    async fn record_failures(&self, ctx: RunCtx<'_>, failures: &[FailureRecord]) -> StoreResult<u64> {
+        if failures.is_empty() {
+            return Ok(0);
+        }
+        let mut tx = self.pool.begin().await?;
+        insert_failures(&mut tx, ctx, failures).await?;
+        tx.commit().await?;
+        Ok(1)
+    }
+
+    async fn inventory(&self) -> StoreResult<Vec<InventoryRow>> {
+        let rows = sqlx::query("SELECT sku, name, quantity FROM inventory_items ORDER BY sku")
+            .fetch_all(&self.pool)
+            .await?;
+        rows.iter()
+            .map(|r| {
+                Ok(InventoryRow {
+                    sku: r.try_get("sku")?,
+                    name: r.try_get("name")?,
+                    quantity: r.try_get::<Decimal, _>("quantity")?.normalize(),
+                })
+            })
+            .collect()
+    }
+
+    async fn runs(&self, limit: u64) -> StoreResult<Vec<RunRow>> {
+        let sql = format!("SELECT {} FROM import_runs ORDER BY id DESC LIMIT $1", sql::RUN_COLUMNS);
+        let rows = sqlx::query(AssertSqlSafe(sql))
+            .bind(limit.min(i64::MAX as u64) as i64)
+            .fetch_all(&self.pool)
+            .await?;
+        let now = Utc::now();
+        rows.iter()
+            .map(|r| Ok(decode::run(r)?.into_row(now)))
+            .collect()
+    }
+
+    async fn run(&self, run_id: i64) -> StoreResult<Option<RunRow>> {
+        let sql = format!("SELECT {} FROM import_runs WHERE id = $1", sql::RUN_COLUMNS);
+        let row = sqlx::query(AssertSqlSafe(sql))
+            .bind(run_id)
+            .fetch_optional(&self.pool)
+            .await?;
+        Ok(match row {
+            Some(r) => Some(decode::run(&r)?.into_row(Utc::now())),
+            None => None,
+        })
+    }
+
+    async fn failed_page(&self, run_id: i64, q: &FailedQuery) -> StoreResult<Vec<FailedRow>> {
+        let rows = sqlx::query(AssertSqlSafe(sql::failed_page(q)))
+            .bind(run_id)
+            .bind(sql::filter_pattern(q))
+            .bind(q.limit.min(i64::MAX as u64) as i64)
+            .bind(q.offset.min(i64::MAX as u64) as i64)
+            .fetch_all(&self.pool)
+            .await?;
+        rows.iter()
+            .map(|r| Ok(decode::failed(r)?.into_row()))
+            .collect()
+    }
+
+    async fn failed_count(&self, run_id: i64, q: &FailedQuery) -> StoreResult<u64> {
+        let n: i64 = sqlx::query_scalar(AssertSqlSafe(sql::failed_count(q)))
+            .bind(run_id)
+            .bind(sql::filter_pattern(q))
+            .fetch_one(&self.pool)
+            .await?;
+        Ok(n.max(0) as u64)
+    }
+
+    async fn resolve_failed(&self, failed_id: i64) -> StoreResult<()> {
+        sqlx::query(sql::RESOLVE_FAILED)
+            .bind(failed_id)
+            .bind(Utc::now())
+            .execute(&self.pool)
+            .await?;
+        Ok(())
+    }
+
+    async fn failed_again(&self, failed_id: i64, error: &str, sqlstate: Option<&str>) -> StoreResult<()> {
+        sqlx::query(sql::FAILED_AGAIN)
+            .bind(failed_id)
+            .bind(error.replace('\0', "\\0"))
+            .bind(sqlstate.map(str::to_string))
+            .execute(&self.pool)
+            .await?;
+        Ok(())
+    }
+
+    async fn save_correction(&self, failed_id: i64, fields: &Fields) -> StoreResult<()> {
+        sqlx::query(sql::SAVE_CORRECTION)
+            .bind(failed_id)
+            .bind(fields_to_json(fields))
+            .execute(&self.pool)
+            .await?;
+        Ok(())
+    }
+
+    async fn copy_catalog_from(
+        &self,
+        catalog: &[(String, String, Decimal)],
+        aliases: &[(String, String)],
+    ) -> StoreResult<()> {
+        let mut tx = self.pool.begin().await?;
+        sqlx::query(
+            "INSERT INTO inventory_items (sku, name, quantity) \
+             SELECT * FROM unnest($1::text[], $2::text[], $3::numeric[]) ON CONFLICT (sku) DO NOTHING",
+        )
+        .bind(catalog.iter().map(|c| c.0.clone()).collect::<Vec<_>>())
+        .bind(catalog.iter().map(|c| c.1.clone()).collect::<Vec<_>>())
+        .bind(catalog.iter().map(|c| c.2).collect::<Vec<_>>())
+        .execute(&mut *tx)
+        .await?;
+        sqlx::query(
+            "INSERT INTO item_aliases (alias, item_id) SELECT a.alias, i.id \
+             FROM unnest($1::text[], $2::text[]) AS a(alias, sku) JOIN inventory_items i ON i.sku = a.sku \
+             ON CONFLICT (alias) DO NOTHING",
+        )
+        .bind(aliases.iter().map(|a| a.0.clone()).collect::<Vec<_>>())
+        .bind(aliases.iter().map(|a| a.1.clone()).collect::<Vec<_>>())
+        .execute(&mut *tx)
+        .await?;
+        tx.commit().await?;
+        Ok(())
+    }
+
+    async fn export_catalog(&self) -> StoreResult<(Vec<(String, String, Decimal)>, Vec<(String, String)>)> {
+        let items = self
+            .inventory()
+            .await?
+            .into_iter()
+            .map(|r| (r.sku, r.name, r.quantity))
+            .collect();
+        let aliases = sqlx::query_as::<_, (String, String)>(sql::ALIASES)
+            .fetch_all(&self.pool)
+            .await?;
+        Ok((items, aliases))
+    }
+
+    async fn open_scratch(&self, name: &str) -> StoreResult<Arc<dyn Store>> {
+        let schema = scratch_schema(name);
+        self.drop_scratch(name).await?;
+        sqlx::query(AssertSqlSafe(format!("CREATE SCHEMA {schema}")))
+            .execute(&self.pool)
+            .await?;
+        let connect = self.connect.clone().options([("search_path", schema.as_str())]);
+        let url = format!("{} (schema {schema})", self.url);
+        Ok(Arc::new(PgStore::connect(connect, url, &OpenOptions::default()).await?))
+    }
+
+    async fn drop_scratch(&self, name: &str) -> StoreResult<()> {
+        let schema = scratch_schema(name);
+        sqlx::query(AssertSqlSafe(format!("DROP SCHEMA IF EXISTS {schema} CASCADE")))
+            .execute(&self.pool)
+            .await?;
+        Ok(())
+    }
+
+    async fn close(&self) {
+        self.pool.close().await;
+    }
+}

@@ -1,0 +1,233 @@
+//! Rows read back for the CLI and the console.
+
+use crate::domain::{Fields, Mode, Phase, RunReport, RunStatus};
+use chrono::{DateTime, Utc};
+use rust_decimal::Decimal;
+use serde::Serialize;
+
+/// Runs whose heartbeat is older than this while `running` are shown as interrupted.
+pub const STALE_AFTER_SECONDS: i64 = 30;
+
+#[derive(Debug, Clone, PartialEq, Serialize)]
+pub struct InventoryRow {
+    pub sku: String,
+    pub name: String,
+    #[serde(with = "rust_decimal::serde::str")]
+    pub quantity: Decimal,
+}
+
+#[derive(Debug, Clone, PartialEq, Serialize)]
+pub struct RunRow {
+    pub id: i64,
+    pub source: String,
+    pub import_key: String,
+    pub mode: Mode,
+    pub status: RunStatus,
+    pub operator: String,
+    pub dry_run: bool,
+    pub rehearsal: bool,
+    pub started_at: DateTime<Utc>,
+    pub finished_at: Option<DateTime<Utc>>,
+    pub items_total: u64,
+    pub items_processed: u64,
+    pub items_already_imported: u64,
+    pub items_failed: u64,
+    pub processing_seconds: f64,
+    pub statements: u64,
+    pub chunk_size: u64,
+    /// The full report of a finished run.
+    pub report: Option<RunReport>,
+}
+
+impl RunRow {
+    pub fn items_per_second(&self) -> f64 {
+        if self.processing_seconds > 0.0 {
+            (self.items_processed + self.items_already_imported + self.items_failed) as f64
+                / self.processing_seconds
+        } else {
+            0.0
+        }
+    }
+}
+
+/// The columns of `import_runs` as read, before the status is interpreted.
+pub(crate) struct RawRun {
+    pub id: i64,
+    pub source: String,
+    pub import_key: String,
+    pub mode: String,
+    pub status: String,
+    pub operator: String,
+    pub dry_run: bool,
+    pub rehearsal: bool,
+    pub started_at: DateTime<Utc>,
+    pub finished_at: Option<DateTime<Utc>>,
+    pub heartbeat_at: DateTime<Utc>,
+    pub items_total: i64,
+    pub items_processed: i64,
+    pub items_already_imported: i64,
+    pub items_failed: i64,
+    pub processing_seconds: f64,
+    pub statements: i64,
+    pub chunk_size: i64,
+    pub report_json: Option<String>,
+}
+
+impl RawRun {
+    pub fn into_row(self, now: DateTime<Utc>) -> RunRow {
+        let mut status = RunStatus::parse(&self.status).unwrap_or(RunStatus::Failed);
+        if status == RunStatus::Running
+            && (now - self.heartbeat_at).num_seconds() > STALE_AFTER_SECONDS
+        {
+            status = RunStatus::Interrupted;
+        }
+        RunRow {
+            id: self.id,
+            source: self.source,
+            import_key: self.import_key,
+            mode: Mode::parse(&self.mode).unwrap_or_default(),
+            status,
+            operator: self.operator,
+            dry_run: self.dry_run,
+            rehearsal: self.rehearsal,
+            started_at: self.started_at,
+            finished_at: self.finished_at,
+            items_total: self.items_total.max(0) as u64,
+            items_processed: self.items_processed.max(0) as u64,
+            items_already_imported: self.items_already_imported.max(0) as u64,
+            items_failed: self.items_failed.max(0) as u64,
+            processing_seconds: self.processing_seconds,
+            statements: self.statements.max(0) as u64,
+            chunk_size: self.chunk_size.max(0) as u64,
+            report: self
+                .report_json
+                .as_deref()
+                .and_then(|j| serde_json::from_str(j).ok()),
+        }
+    }
+}
+
+/// A row of the dead-letter table.
+#[derive(Debug, Clone, PartialEq, Serialize)]
+pub struct FailedRow {
+    pub id: i64,
+    pub run_id: i64,
+    pub import_key: String,
+    pub line: u64,
+    pub raw_record: String,
+    pub fields: Fields,
+    /// The operator's corrected record, kept beside the original.
+    pub corrected: Option<Fields>,
+    pub phase: Phase,
+    pub error: String,
+    pub sqlstate: Option<String>,
+    pub decision: Option<String>,
+    pub attempts: u32,
+    pub resolved_at: Option<DateTime<Utc>>,
+}
+
+impl FailedRow {
+    /// The value of a field by (case-insensitive) name, from the corrected record if there is one.
+    pub fn field(&self, name: &str) -> Option<&str> {
+        self.corrected
+            .as_ref()
+            .unwrap_or(&self.fields)
+            .iter()
+            .find(|(k, _)| k.trim().eq_ignore_ascii_case(name))
+            .map(|(_, v)| v.as_str())
+    }
+}
+
+pub(crate) struct RawFailed {
+    pub id: i64,
+    pub run_id: i64,
+    pub import_key: String,
+    pub line: i64,
+    pub raw_record: String,
+    pub fields_json: String,
+    pub corrected_json: Option<String>,
+    pub phase: String,
+    pub error: String,
+    pub sqlstate: Option<String>,
+    pub decision: Option<String>,
+    pub attempts: i64,
+    pub resolved_at: Option<DateTime<Utc>>,
+}
+
+impl RawFailed {
+    pub fn into_row(self) -> FailedRow {
+        FailedRow {
+            id: self.id,
+            run_id: self.run_id,
+            import_key: self.import_key,
+            line: self.line.max(0) as u64,
+            raw_record: self.raw_record,
+            fields: fields_from_json(&self.fields_json),
+            corrected: self.corrected_json.as_deref().map(fields_from_json),
+            phase: Phase::parse(&self.phase).unwrap_or(Phase::Parse),
+            error: self.error,
+            sqlstate: self.sqlstate,
+            decision: self.decision,
+            attempts: self.attempts.clamp(0, u32::MAX as i64) as u32,
+            resolved_at: self.resolved_at,
+        }
+    }
+}
+
+/// Fields are stored as a JSON array of `[name, value]` pairs, which keeps their order.
+pub fn fields_to_json(fields: &Fields) -> String {
+    serde_json::to_string(fields).unwrap_or_else(|_| "[]".into())
+}
+
+pub fn fields_from_json(json: &str) -> Fields {
+    serde_json::from_str(json).unwrap_or_default()
+}
+
+/// Sort orders of the Failed table.
+#[derive(Debug, Clone, Copy, PartialEq, Eq, Default)]
+pub enum FailedSort {
+    #[default]
+    Line,
+    Phase,
+    Error,
+    Attempts,
+}
+
+impl FailedSort {
+    pub(crate) fn column(self) -> &'static str {
+        match self {
+            FailedSort::Line => "line",
+            FailedSort::Phase => "phase",
+            FailedSort::Error => "error",
+            FailedSort::Attempts => "attempts",
+        }
+    }
+}
+
+/// A page of failed items.
+#[derive(Debug, Clone, Default, PartialEq, Eq)]
+pub struct FailedQuery {
+    pub offset: u64,
+    pub limit: u64,
+    /// Case-insensitive substring of the raw record or the error.
+    pub filter: Option<String>,
+    pub sort: FailedSort,
+    pub descending: bool,
+    pub unresolved_only: bool,
+    /// Only these lines (empty: all).
+    pub lines: Vec<u64>,
+}
+
+impl FailedQuery {
+    pub fn all() -> Self {
+        Self {
+            limit: u64::MAX >> 1,
+            ..Self::default()
+        }
+    }
+    /// `ORDER BY` clause from a fixed list of columns (never from user text).
+    pub(crate) fn order_by(&self) -> String {
+        let dir = if self.descending { "DESC" } else { "ASC" };
+        format!("ORDER BY {} {dir}, line ASC", self.sort.column())
+    }
+}

@@ -1,0 +1,98 @@
+//! SQL text both backends share (`$N` placeholders work in SQLite and PostgreSQL alike).
+
+use super::rows::FailedQuery;
+
+pub(crate) const RUN_COLUMNS: &str = "id, source, import_key, mode, status, operator, dry_run, rehearsal, \
+    started_at, finished_at, heartbeat_at, items_total, items_processed, items_already_imported, \
+    items_failed, processing_seconds, statements, chunk_size, report_json";
+
+pub(crate) const FAILED_COLUMNS: &str = "id, run_id, import_key, line, raw_record, fields_json, \
+    corrected_json, phase, error, sqlstate, decision, CAST(attempts AS BIGINT) AS attempts, resolved_at";
+
+pub(crate) const INSERT_RUN: &str = "INSERT INTO import_runs \
+    (source, import_key, mode, status, operator, dry_run, rehearsal, chunk_size, started_at, heartbeat_at) \
+    VALUES ($1, $2, $3, 'running', $4, $5, $6, $7, $8, $8) RETURNING id";
+
+pub(crate) const HEARTBEAT: &str = "UPDATE import_runs SET heartbeat_at = $2 WHERE id = $1";
+
+pub(crate) const REOPEN_RUN: &str =
+    "UPDATE import_runs SET status = 'running', heartbeat_at = $2, finished_at = NULL WHERE id = $1";
+
+pub(crate) const FINISH_RUN: &str = "UPDATE import_runs SET status = $2, finished_at = $3, heartbeat_at = $3, \
+    items_total = $4, items_processed = $5, items_already_imported = $6, items_failed = $7, \
+    mapping_seconds = $8, batch_insert_seconds = $9, inventory_update_seconds = $10, fallback_seconds = $11, \
+    processing_seconds = $12, statements = $13, report_json = $14 WHERE id = $1";
+
+pub(crate) const RESOLVE_FAILED: &str =
+    "UPDATE failed_items SET resolved_at = $2, attempts = attempts + 1 WHERE id = $1";
+
+pub(crate) const FAILED_AGAIN: &str =
+    "UPDATE failed_items SET attempts = attempts + 1, error = $2, sqlstate = $3 WHERE id = $1";
+
+pub(crate) const SAVE_CORRECTION: &str = "UPDATE failed_items SET corrected_json = $2 WHERE id = $1";
+
+pub(crate) const ALIASES: &str =
+    "SELECT a.alias, i.sku FROM item_aliases a JOIN inventory_items i ON i.id = a.item_id";
+
+/// `WHERE` for a failed-items page: binds $1 run id, $2 filter pattern (or NULL).
+pub(crate) fn failed_where(q: &FailedQuery) -> String {
+    let mut w = String::from("WHERE run_id = $1 AND ($2 IS NULL OR lower(raw_record) LIKE $2 OR lower(error) LIKE $2)");
+    if q.unresolved_only {
+        w.push_str(" AND resolved_at IS NULL");
+    }
+    if !q.lines.is_empty() {
+        // Line numbers are integers we format ourselves, never user text.
+        let list: Vec<String> = q.lines.iter().map(|l| l.to_string()).collect();
+        w.push_str(&format!(" AND line IN ({})", list.join(",")));
+    }
+    w
+}
+
+pub(crate) fn failed_page(q: &FailedQuery) -> String {
+    format!(
+        "SELECT {FAILED_COLUMNS} FROM failed_items {} {} LIMIT $3 OFFSET $4",
+        failed_where(q),
+        q.order_by()
+    )
+}
+
+pub(crate) fn failed_count(q: &FailedQuery) -> String {
+    format!("SELECT COUNT(*) FROM failed_items {}", failed_where(q))
+}
+
+pub(crate) fn filter_pattern(q: &FailedQuery) -> Option<String> {
+    q.filter
+        .as_deref()
+        .filter(|f| !f.is_empty())
+        .map(|f| format!("%{}%", f.to_lowercase().replace(['%', '_'], "")))
+}
+
+/// Multi-row `VALUES` with numbered placeholders, starting after `first` already used ones.
+pub(crate) fn values_placeholders(rows: usize, cols: usize, first: usize) -> String {
+    let mut s = String::with_capacity(rows * cols * 6);
+    let mut n = first;
+    for r in 0..rows {
+        if r > 0 {
+            s.push(',');
+        }
+        s.push('(');
+        for c in 0..cols {
+            if c > 0 {
+                s.push(',');
+            }
+            n += 1;
+            s.push('$');
+            s.push_str(&n.to_string());
+        }
+        s.push(')');
+    }
+    s
+}
+
+#[cfg(test)]
+mod tests {
+    #[test]
+    fn placeholders_number_on() {
+        assert_eq!(super::values_placeholders(2, 2, 3), "($4,$5),($6,$7)");
+    }
+}

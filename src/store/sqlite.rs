@@ -1,0 +1,623 @@
+//! SQLite: the embedded default. WAL, `synchronous=NORMAL`, one `BEGIN IMMEDIATE` write
+//! transaction per chunk, quantities and money as INTEGER units of 0.0001.
+
+use super::plan::{self, IdCache};
+use super::rows::{FailedQuery, FailedRow, InventoryRow, RunRow, fields_to_json};
+use super::sql::{self, values_placeholders};
+use super::{
+    Backend, FailureRecord, NewRun, OpenOptions, RunCtx, Store, StoreError, StoreResult,
+    WriteBatch, WriteOutcome, decode, redact_url,
+};
+use crate::domain::decimal::{from_units, to_units};
+use crate::domain::{Fields, Phase, RunReport};
+use crate::mapping::{Catalog, CatalogItem, MappedLine};
+use async_trait::async_trait;
+use chrono::Utc;
+use rust_decimal::Decimal;
+use sqlx::sqlite::{
+    SqliteConnectOptions, SqliteJournalMode, SqlitePool, SqlitePoolOptions, SqliteSynchronous,
+};
+use sqlx::{AssertSqlSafe, Row, Sqlite, Transaction};
+use std::collections::HashMap;
+use std::str::FromStr;
+use std::sync::Arc;
+use std::time::{Duration, Instant};
+
+/// SQLite's default limit of bound parameters per statement.
+const MAX_PARAMS: usize = 32_766;
+
+pub struct SqliteStore {
+    pool: SqlitePool,
+    url: String,
+    ids: IdCache,
+}
+
+fn units(value: Decimal) -> StoreResult<i64> {
+    to_units(value).ok_or_else(|| StoreError {
+        class: super::ErrorClass::Data,
+        message: format!("{value} does not fit NUMERIC(18,4)"),
+        sqlstate: Some("22003".into()),
+        phase: None,
+    })
+}
+
+impl SqliteStore {
+    pub async fn open(url: &str, opts: &OpenOptions) -> StoreResult<Self> {
+        let connect = SqliteConnectOptions::from_str(url)
+            .map_err(|e| StoreError::config(format!("{}: {e}", redact_url(url))))?
+            .create_if_missing(true)
+            .journal_mode(SqliteJournalMode::Wal)
+            .synchronous(SqliteSynchronous::Normal)
+            .busy_timeout(Duration::from_secs(30))
+            .foreign_keys(true);
+        create_private_file(connect.get_filename())?;
+        let pool = SqlitePoolOptions::new()
+            .max_connections(opts.max_connections.max(1))
+            .connect_with(connect)
+            .await
+            .map_err(|e| StoreError::from(e).context(&format!("open {}", redact_url(url))))?;
+        sqlx::migrate!("src/store/migrations/sqlite").run(&pool).await?;
+        Ok(Self {
+            pool,
+            url: redact_url(url),
+            ids: IdCache::default(),
+        })
+    }
+
+    pub fn pool(&self) -> &SqlitePool {
+        &self.pool
+    }
+
+    async fn begin(&self) -> StoreResult<Transaction<'static, Sqlite>> {
+        // IMMEDIATE takes the write lock up front: no deadlock between two readers upgrading.
+        Ok(self.pool.begin_with("BEGIN IMMEDIATE").await?)
+    }
+
+    async fn finish(tx: Transaction<'static, Sqlite>, rollback: bool) -> StoreResult<()> {
+        if rollback {
+            tx.rollback().await?
+        } else {
+            tx.commit().await?
+        }
+        Ok(())
+    }
+}
+
+fn scratch_path(name: &str) -> std::path::PathBuf {
+    let safe: String = name.chars().filter(|c| c.is_ascii_alphanumeric() || *c == '_').collect();
+    std::env::temp_dir().join(format!("batchops-{safe}.db"))
+}
+
+/// The database file is created readable by its owner only (it holds business data).
+fn create_private_file(path: &std::path::Path) -> StoreResult<()> {
+    let name = path.to_string_lossy();
+    if name.is_empty() || name == ":memory:" || path.exists() {
+        return Ok(());
+    }
+    let mut o = std::fs::OpenOptions::new();
+    o.write(true).create_new(true);
+    #[cfg(unix)]
+    std::os::unix::fs::OpenOptionsExt::mode(&mut o, 0o600);
+    match o.open(path) {
+        Ok(_) => Ok(()),
+        Err(e) if e.kind() == std::io::ErrorKind::AlreadyExists => Ok(()),
+        Err(e) => Err(StoreError::config(format!("create {}: {e}", path.display()))),
+    }
+}
+
+/// Create missing items (one upsert), returning sku → id of all of them.
+async fn upsert_items(
+    tx: &mut Transaction<'static, Sqlite>,
+    missing: &[(Arc<str>, Arc<str>)],
+) -> StoreResult<(Vec<(Arc<str>, i64)>, u64)> {
+    let mut created = Vec::with_capacity(missing.len());
+    let mut statements = 0;
+    for part in missing.chunks(MAX_PARAMS / 2) {
+        let sql = format!(
+            "INSERT INTO inventory_items (sku, name) VALUES {} \
+             ON CONFLICT (sku) DO UPDATE SET sku = excluded.sku RETURNING id, sku",
+            values_placeholders(part.len(), 2, 0)
+        );
+        let mut q = sqlx::query(AssertSqlSafe(sql));
+        for (sku, name) in part {
+            q = q.bind(sku.to_string()).bind(name.to_string());
+        }
+        statements += 1;
+        for row in q.fetch_all(&mut **tx).await? {
+            let id: i64 = row.try_get(0)?;
+            let sku: String = row.try_get(1)?;
+            let sku = part
+                .iter()
+                .find(|(s, _)| **s == *sku)
+                .map(|(s, _)| s.clone())
+                .unwrap_or_else(|| sku.into());
+            created.push((sku, id));
+        }
+    }
+    Ok((created, statements))
+}
+
+async fn insert_aliases(
+    tx: &mut Transaction<'static, Sqlite>,
+    aliases: &[(Arc<str>, i64)],
+) -> StoreResult<u64> {
+    let mut statements = 0;
+    for part in aliases.chunks(MAX_PARAMS / 2) {
+        let sql = format!(
+            "INSERT INTO item_aliases (alias, item_id) VALUES {} ON CONFLICT (alias) DO NOTHING",
+            values_placeholders(part.len(), 2, 0)
+        );
+        let mut q = sqlx::query(AssertSqlSafe(sql));
+        for (alias, id) in part {
+            q = q.bind(alias.to_string()).bind(*id);
+        }
+        q.execute(&mut **tx).await?;
+        statements += 1;
+    }
+    Ok(statements)
+}
+
+/// Insert transaction rows; returns (item_id, quantity) of the rows actually inserted.
+async fn insert_rows(
+    tx: &mut Transaction<'static, Sqlite>,
+    ctx: RunCtx<'_>,
+    rows: &[MappedLine],
+    ids: &HashMap<Arc<str>, i64>,
+) -> StoreResult<(Vec<(i64, Decimal)>, u64)> {
+    let mut inserted = Vec::with_capacity(rows.len());
+    let mut statements = 0;
+    for part in rows.chunks((MAX_PARAMS - 3) / 4) {
+        let sql = format!(
+            "INSERT INTO transactions (run_id, import_key, operator, line, item_id, quantity, unit_cost) \
+             SELECT $1, $2, $3, column1, column2, column3, column4 FROM (VALUES {}) WHERE true \
+             ON CONFLICT (import_key, line) DO NOTHING RETURNING item_id, quantity",
+            values_placeholders(part.len(), 4, 3)
+        );
+        let mut q = sqlx::query(AssertSqlSafe(sql))
+            .bind(ctx.run_id)
+            .bind(ctx.import_key.to_string())
+            .bind(ctx.operator.to_string());
+        for r in part {
+            q = q
+                .bind(r.line as i64)
+                .bind(plan::item_id(ids, &r.sku)?)
+                .bind(units(r.quantity)?)
+                .bind(units(r.unit_cost)?);
+        }
+        statements += 1;
+        for row in q.fetch_all(&mut **tx).await? {
+            let id: i64 = row.try_get(0)?;
+            let q: i64 = row.try_get(1)?;
+            inserted.push((id, from_units(q)));
+        }
+    }
+    Ok((inserted, statements))
+}
+
+/// `quantity = quantity + delta` for each item, in one statement (integer arithmetic).
+async fn apply_deltas(
+    tx: &mut Transaction<'static, Sqlite>,
+    deltas: &[(i64, Decimal)],
+) -> StoreResult<u64> {
+    let mut statements = 0;
+    let now = Utc::now();
+    for part in deltas.chunks((MAX_PARAMS - 1) / 2) {
+        let sql = format!(
+            "UPDATE inventory_items SET quantity = quantity + d.column2, updated_at = $1 \
+             FROM (VALUES {}) AS d WHERE inventory_items.id = d.column1",
+            values_placeholders(part.len(), 2, 1)
+        );
+        let mut q = sqlx::query(AssertSqlSafe(sql)).bind(now);
+        for (id, delta) in part {
+            let units = to_units(*delta).ok_or_else(|| plan::overflow(*id))?;
+            q = q.bind(*id).bind(units);
+        }
+        q.execute(&mut **tx).await?;
+        statements += 1;
+    }
+    Ok(statements)
+}
+
+async fn insert_failures(
+    tx: &mut Transaction<'static, Sqlite>,
+    ctx: RunCtx<'_>,
+    failures: &[FailureRecord],
+) -> StoreResult<u64> {
+    let mut statements = 0;
+    for part in failures.chunks((MAX_PARAMS - 2) / 7) {
+        let sql = format!(
+            "INSERT INTO failed_items (run_id, import_key, line, raw_record, fields_json, phase, error, sqlstate, decision) \
+             SELECT $1, $2, column1, column2, column3, column4, column5, column6, column7 FROM (VALUES {}) WHERE true \
+             ON CONFLICT (run_id, line) DO UPDATE SET raw_record = excluded.raw_record, \
+             fields_json = excluded.fields_json, phase = excluded.phase, error = excluded.error, \
+             sqlstate = excluded.sqlstate, decision = excluded.decision, resolved_at = NULL",
+            values_placeholders(part.len(), 7, 2)
+        );
+        let mut q = sqlx::query(AssertSqlSafe(sql))
+            .bind(ctx.run_id)
+            .bind(ctx.import_key.to_string());
+        for f in part {
+            q = q
+                .bind(f.line as i64)
+                .bind(plan::storable_raw(f))
+                .bind(fields_to_json(&f.fields))
+                .bind(f.phase.as_str())
+                .bind(f.error.clone())
+                .bind(f.sqlstate.clone())
+                .bind(f.decision.clone());
+        }
+        q.execute(&mut **tx).await?;
+        statements += 1;
+    }
+    Ok(statements)
+}
+
+#[async_trait]
+impl Store for SqliteStore {
+    fn backend(&self) -> Backend {
+        Backend::Sqlite
+    }
+
+    fn redacted_url(&self) -> &str {
+        &self.url
+    }
+
+    async fn ping(&self) -> StoreResult<Duration> {
+        let start = Instant::now();
+        sqlx::query("SELECT 1").execute(&self.pool).await?;
+        Ok(start.elapsed())
+    }
+
+    async fn load_catalog(&self) -> StoreResult<Catalog> {
+        let rows = sqlx::query("SELECT id, sku, name FROM inventory_items")
+            .fetch_all(&self.pool)
+            .await?;
+        let mut items = Vec::with_capacity(rows.len());
+        let mut ids = Vec::with_capacity(rows.len());
+        for row in rows {
+            let sku: String = row.try_get("sku")?;
+            ids.push((Arc::<str>::from(sku.as_str()), row.try_get::<i64, _>("id")?));
+            items.push(CatalogItem {
+                sku,
+                name: row.try_get("name")?,
+            });
+        }
+        self.ids.extend(ids);
+        let aliases = sqlx::query_as::<_, (String, String)>(sql::ALIASES)
+            .fetch_all(&self.pool)
+            .await?;
+        Ok(Catalog::new(items, aliases))
+    }
+
+    async fn begin_run(&self, run: &NewRun) -> StoreResult<i64> {
+        Ok(sqlx::query_scalar(sql::INSERT_RUN)
+            .bind(run.source.clone())
+            .bind(run.import_key.clone())
+            .bind(run.mode.as_str())
+            .bind(run.operator.clone())
+            .bind(run.dry_run)
+            .bind(run.rehearsal)
+            .bind(run.chunk_size as i64)
+            .bind(Utc::now())
+            .fetch_one(&self.pool)
+            .await?)
+    }
+
+    async fn heartbeat(&self, run_id: i64) -> StoreResult<()> {
+        sqlx::query(sql::HEARTBEAT)
+            .bind(run_id)
+            .bind(Utc::now())
+            .execute(&self.pool)
+            .await?;
+        Ok(())
+    }
+
+    async fn reopen_run(&self, run_id: i64) -> StoreResult<()> {
+        sqlx::query(sql::REOPEN_RUN)
+            .bind(run_id)
+            .bind(Utc::now())
+            .execute(&self.pool)
+            .await?;
+        Ok(())
+    }
+
+    async fn finish_run(&self, r: &RunReport) -> StoreResult<()> {
+        let secs = |p| r.phase(p).map(|p| p.seconds).unwrap_or(0.0);
+        sqlx::query(sql::FINISH_RUN)
+            .bind(r.run_id)
+            .bind(r.status.as_str())
+            .bind(Utc::now())
+            .bind(r.items_total as i64)
+            .bind(r.items_processed as i64)
+            .bind(r.items_already_imported as i64)
+            .bind(r.items_failed as i64)
+            .bind(secs(Phase::Mapping))
+            .bind(secs(Phase::BatchInsert))
+            .bind(secs(Phase::InventoryUpdate))
+            .bind(secs(Phase::Fallback))
+            .bind(r.processing_time_seconds)
+            .bind(r.statements_executed as i64)
+            .bind(serde_json::to_string(r).ok())
+            .execute(&self.pool)
+            .await?;
+        Ok(())
+    }
+
+    async fn write_batch(&self, b: &WriteBatch<'_>) -> StoreResult<WriteOutcome> {
+        let mut out = WriteOutcome::default();
+        let start = Instant::now();
+        let mut tx = self.begin().await?;
+        let (mut ids, missing) = self.ids.resolve(b.rows);
+        let mut created = Vec::new();
+        if !missing.is_empty() {
+            let (c, n) = upsert_items(&mut tx, &missing).await?;
+            out.items_created = c.len() as u64;
+            out.insert_statements += n;
+            ids.extend(c.iter().cloned());
+            created = c;
+        }
+        let aliases = plan::learned_aliases(b.rows, &ids);
+        if !aliases.is_empty() {
+            out.insert_statements += insert_aliases(&mut tx, &aliases).await?;
+        }
+        let (inserted, n) = insert_rows(&mut tx, b.ctx, b.rows, &ids).await?;
+        out.insert_statements += n;
+        if !b.failures.is_empty() {
+            out.insert_statements += insert_failures(&mut tx, b.ctx, b.failures).await?;
+        }
+        out.inserted = inserted.len() as u64;
+        out.already = b.rows.len() as u64 - out.inserted;
+        out.insert_seconds = start.elapsed().as_secs_f64();
+
+        let start = Instant::now();
+        let deltas = plan::aggregate(inserted).map_err(|e| e.in_phase(Phase::InventoryUpdate))?;
+        if !deltas.is_empty() {
+            out.update_statements += apply_deltas(&mut tx, &deltas)
+                .await
+                .map_err(|e| e.in_phase(Phase::InventoryUpdate))?;
+        }
+        Self::finish(tx, b.rollback).await?;
+        out.update_seconds = start.elapsed().as_secs_f64();
+        if !b.rollback {
+            self.ids.extend(created);
+        }
+        Ok(out)
+    }
+
+    async fn write_one(
+        &self,
+        ctx: RunCtx<'_>,
+        row: &MappedLine,
+        rollback: bool,
+    ) -> StoreResult<WriteOutcome> {
+        let mut out = WriteOutcome::default();
+        let start = Instant::now();
+        let mut tx = self.begin().await?;
+        let found: Option<i64> = sqlx::query_scalar("SELECT id FROM inventory_items WHERE sku = $1")
+            .bind(row.sku.to_string())
+            .fetch_optional(&mut *tx)
+            .await?;
+        out.insert_statements += 1;
+        let item_id = match found {
+            Some(id) => id,
+            None => {
+                let name = row.new_item_name.as_deref().unwrap_or(&row.sku);
+                out.insert_statements += 1;
+                out.items_created = 1;
+                sqlx::query_scalar("INSERT INTO inventory_items (sku, name) VALUES ($1, $2) RETURNING id")
+                    .bind(row.sku.to_string())
+                    .bind(name.to_string())
+                    .fetch_one(&mut *tx)
+                    .await?
+            }
+        };
+        if let Some(alias) = &row.learned_alias {
+            sqlx::query("INSERT INTO item_aliases (alias, item_id) VALUES ($1, $2) ON CONFLICT (alias) DO NOTHING")
+                .bind(alias.to_string())
+                .bind(item_id)
+                .execute(&mut *tx)
+                .await?;
+            out.insert_statements += 1;
+        }
+        let inserted = sqlx::query(
+            "INSERT INTO transactions (run_id, import_key, operator, line, item_id, quantity, unit_cost) \
+             VALUES ($1, $2, $3, $4, $5, $6, $7) ON CONFLICT (import_key, line) DO NOTHING",
+        )
+        .bind(ctx.run_id)
+        .bind(ctx.import_key.to_string())
+        .bind(ctx.operator.to_string())
+        .bind(row.line as i64)
+        .bind(item_id)
+        .bind(units(row.quantity)?)
+        .bind(units(row.unit_cost)?)
+        .execute(&mut *tx)
+        .await?
+        .rows_affected();
+        out.insert_statements += 1;
+        out.insert_seconds = start.elapsed().as_secs_f64();
+        let start = Instant::now();
+        if inserted == 1 {
+            sqlx::query("UPDATE inventory_items SET quantity = quantity + $2, updated_at = $3 WHERE id = $1")
+                .bind(item_id)
+                .bind(units(row.quantity)?)
+                .bind(Utc::now())
+                .execute(&mut *tx)
+                .await
+                .map_err(|e| StoreError::from(e).in_phase(Phase::InventoryUpdate))?;
+            out.update_statements += 1;
+            out.inserted = 1;
+        } else {
+            out.already = 1;
+        }
+        Self::finish(tx, rollback).await?;
+        out.update_seconds = start.elapsed().as_secs_f64();
+        if !rollback {
+            self.ids.extend([(row.sku.clone(), item_id)]);
+        }
+        Ok(out)
+    }
+
+    async fn record_failures(&self, ctx: RunCtx<'_>, failures: &[FailureRecord]) -> StoreResult<u64> {
+        if failures.is_empty() {
+            return Ok(0);
+        }
+        let mut tx = self.begin().await?;
+        let n = insert_failures(&mut tx, ctx, failures).await?;
+        tx.commit().await?;
+        Ok(n)
+    }
+
+    async fn inventory(&self) -> StoreResult<Vec<InventoryRow>> {
+        let rows = sqlx::query("SELECT sku, name, quantity FROM inventory_items ORDER BY sku")
+            .fetch_all(&self.pool)
+            .await?;
+        rows.iter()
+            .map(|r| {
+                Ok(InventoryRow {
+                    sku: r.try_get("sku")?,
+                    name: r.try_get("name")?,
+                    quantity: from_units(r.try_get("quantity")?),
+                })
+            })
+            .collect()
+    }
+
+    async fn runs(&self, limit: u64) -> StoreResult<Vec<RunRow>> {
+        let sql = format!("SELECT {} FROM import_runs ORDER BY id DESC LIMIT $1", sql::RUN_COLUMNS);
+        let rows = sqlx::query(AssertSqlSafe(sql))
+            .bind(limit.min(i64::MAX as u64) as i64)
+            .fetch_all(&self.pool)
+            .await?;
+        let now = Utc::now();
+        rows.iter()
+            .map(|r| Ok(decode::run(r)?.into_row(now)))
+            .collect()
+    }
+
+    async fn run(&self, run_id: i64) -> StoreResult<Option<RunRow>> {
+        let sql = format!("SELECT {} FROM import_runs WHERE id = $1", sql::RUN_COLUMNS);
+        let row = sqlx::query(AssertSqlSafe(sql))
+            .bind(run_id)
+            .fetch_optional(&self.pool)
+            .await?;
+        Ok(match row {
+            Some(r) => Some(decode::run(&r)?.into_row(Utc::now())),
+            None => None,
+        })
+    }
+
+    async fn failed_page(&self, run_id: i64, q: &FailedQuery) -> StoreResult<Vec<FailedRow>> {
+        let rows = sqlx::query(AssertSqlSafe(sql::failed_page(q)))
+            .bind(run_id)
+            .bind(sql::filter_pattern(q))
+            .bind(q.limit.min(i64::MAX as u64) as i64)
+            .bind(q.offset.min(i64::MAX as u64) as i64)
+            .fetch_all(&self.pool)
+            .await?;
+        rows.iter()
+            .map(|r| Ok(decode::failed(r)?.into_row()))
+            .collect()
+    }
+
+    async fn failed_count(&self, run_id: i64, q: &FailedQuery) -> StoreResult<u64> {
+        let n: i64 = sqlx::query_scalar(AssertSqlSafe(sql::failed_count(q)))
+            .bind(run_id)
+            .bind(sql::filter_pattern(q))
+            .fetch_one(&self.pool)
+            .await?;
+        Ok(n.max(0) as u64)
+    }
+
+    async fn resolve_failed(&self, failed_id: i64) -> StoreResult<()> {
+        sqlx::query(sql::RESOLVE_FAILED)
+            .bind(failed_id)
+            .bind(Utc::now())
+            .execute(&self.pool)
+            .await?;
+        Ok(())
+    }
+
+    async fn failed_again(&self, failed_id: i64, error: &str, sqlstate: Option<&str>) -> StoreResult<()> {
+        sqlx::query(sql::FAILED_AGAIN)
+            .bind(failed_id)
+            .bind(error.to_string())
+            .bind(sqlstate.map(str::to_string))
+            .execute(&self.pool)
+            .await?;
+        Ok(())
+    }
+
+    async fn save_correction(&self, failed_id: i64, fields: &Fields) -> StoreResult<()> {
+        sqlx::query(sql::SAVE_CORRECTION)
+            .bind(failed_id)
+            .bind(fields_to_json(fields))
+            .execute(&self.pool)
+            .await?;
+        Ok(())
+    }
+
+    async fn copy_catalog_from(
+        &self,
+        catalog: &[(String, String, Decimal)],
+        aliases: &[(String, String)],
+    ) -> StoreResult<()> {
+        let mut tx = self.begin().await?;
+        for part in catalog.chunks(MAX_PARAMS / 3) {
+            let sql = format!(
+                "INSERT INTO inventory_items (sku, name, quantity) VALUES {} ON CONFLICT (sku) DO NOTHING",
+                values_placeholders(part.len(), 3, 0)
+            );
+            let mut q = sqlx::query(AssertSqlSafe(sql));
+            for (sku, name, qty) in part {
+                q = q.bind(sku.clone()).bind(name.clone()).bind(units(*qty)?);
+            }
+            q.execute(&mut *tx).await?;
+        }
+        for (alias, sku) in aliases {
+            sqlx::query("INSERT INTO item_aliases (alias, item_id) SELECT $1, id FROM inventory_items WHERE sku = $2 ON CONFLICT (alias) DO NOTHING")
+                .bind(alias.clone())
+                .bind(sku.clone())
+                .execute(&mut *tx)
+                .await?;
+        }
+        tx.commit().await?;
+        Ok(())
+    }
+
+    async fn export_catalog(&self) -> StoreResult<(Vec<(String, String, Decimal)>, Vec<(String, String)>)> {
+        let items = self
+            .inventory()
+            .await?
+            .into_iter()
+            .map(|r| (r.sku, r.name, r.quantity))
+            .collect();
+        let aliases = sqlx::query_as::<_, (String, String)>(sql::ALIASES)
+            .fetch_all(&self.pool)
+            .await?;
+        Ok((items, aliases))
+    }
+
+    async fn open_scratch(&self, name: &str) -> StoreResult<Arc<dyn Store>> {
+        let path = scratch_path(name);
+        self.drop_scratch(name).await?;
+        let url = format!("sqlite:{}", path.display());
+        Ok(Arc::new(SqliteStore::open(&url, &OpenOptions::default()).await?))
+    }
+
+    async fn drop_scratch(&self, name: &str) -> StoreResult<()> {
+        let path = scratch_path(name);
+        for suffix in ["", "-wal", "-shm"] {
+            let p = std::path::PathBuf::from(format!("{}{suffix}", path.display()));
+            match std::fs::remove_file(&p) {
+                Ok(()) => {}
+                Err(e) if e.kind() == std::io::ErrorKind::NotFound => {}
+                Err(e) => return Err(StoreError::config(format!("remove {}: {e}", p.display()))),
+            }
+        }
+        Ok(())
+    }
+
+    async fn close(&self) {
+        self.pool.close().await;
+    }
+}
