@@ -406,3 +406,31 @@ mod tests {
         assert_eq!(last, 200_000);
     }
 }
+
+#[cfg(test)]
+mod perf_tmp {
+    use super::*;
+    use std::io::Write;
+    #[test]
+    #[ignore]
+    fn perf_tmp() {
+        for (ext, head, row, tail) in [
+            (".csv", "sku,description,quantity,unit_price\n", "SKU-12345,Some widget description,3,12.50\n", ""),
+            (".jsonl", "", "{\"sku\":\"SKU-12345\",\"description\":\"Some widget description\",\"quantity\":3,\"unit_price\":12.50}\n", ""),
+            (".json", "{\"line_items\":[", "{\"sku\":\"SKU-12345\",\"description\":\"Some widget description\",\"quantity\":3,\"unit_price\":12.50},", "{\"sku\":\"x\",\"quantity\":1,\"unit_price\":1}]}"),
+        ] {
+            let mut f = tempfile::Builder::new().suffix(ext).tempfile().unwrap();
+            let mut w = std::io::BufWriter::new(f.as_file_mut());
+            w.write_all(head.as_bytes()).unwrap();
+            for _ in 0..1_000_000 { w.write_all(row.as_bytes()).unwrap(); }
+            w.write_all(tail.as_bytes()).unwrap();
+            drop(w);
+            let t = std::time::Instant::now();
+            let b = inspect(f.path(), None).unwrap();
+            let ti = t.elapsed();
+            let t = std::time::Instant::now();
+            let n = open(&b).unwrap().filter(|r| r.is_ok()).count();
+            eprintln!("{ext}: {} bytes, est {}, inspect {:?}, read {n} ok in {:?}", b.size_bytes, b.estimated_lines, ti, t.elapsed());
+        }
+    }
+}

@@ -171,12 +171,12 @@ impl<R: Read> Read for Hashing<R> {
 // ---------------------------------------------------------------------------------------------
 
 #[derive(Debug, Clone, Copy, PartialEq, Eq)]
-enum Quote {
+enum CsvState {
     StartRecord,
     StartField,
     InField,
     InQuoted,
-    ClosingQuote,
+    AfterQuote,
 }
 
 /// Follows the bytes handed to the `csv` crate with the same quoting rules as its default
@@ -187,7 +187,7 @@ enum Quote {
 ///   instead of allocating without bound.
 pub(crate) struct CsvSource<R> {
     inner: R,
-    state: Quote,
+    state: CsvState,
     limit: usize,
     record_bytes: usize,
     /// 1-based line of the file the tracker is on, and the line where the current record began.
@@ -205,7 +205,7 @@ impl<R: Read> CsvSource<R> {
     pub(crate) fn with_limit(inner: R, limit: usize) -> Self {
         CsvSource {
             inner,
-            state: Quote::StartRecord,
+            state: CsvState::StartRecord,
             limit,
             record_bytes: 0,
             line: 1,
@@ -237,40 +237,40 @@ impl<R: Read> CsvSource<R> {
     fn track(&mut self, chunk: &[u8]) -> bool {
         for &b in chunk {
             let term = b == b'\n' || b == b'\r';
-            if self.state == Quote::StartRecord {
+            if self.state == CsvState::StartRecord {
                 if term {
                     if b == b'\n' {
                         self.line += 1;
                     }
                     continue;
                 }
-                self.state = Quote::StartField;
+                self.state = CsvState::StartField;
                 self.record_start_line = self.line;
                 self.record_bytes = 0;
             }
             self.state = match self.state {
-                Quote::StartField => match b {
-                    b'"' => Quote::InQuoted,
-                    b',' => Quote::StartField,
-                    _ if term => Quote::StartRecord,
-                    _ => Quote::InField,
+                CsvState::StartField => match b {
+                    b'"' => CsvState::InQuoted,
+                    b',' => CsvState::StartField,
+                    _ if term => CsvState::StartRecord,
+                    _ => CsvState::InField,
                 },
-                Quote::InField => match b {
-                    b',' => Quote::StartField,
-                    _ if term => Quote::StartRecord,
-                    _ => Quote::InField,
+                CsvState::InField => match b {
+                    b',' => CsvState::StartField,
+                    _ if term => CsvState::StartRecord,
+                    _ => CsvState::InField,
                 },
-                Quote::InQuoted => match b {
-                    b'"' => Quote::ClosingQuote,
-                    _ => Quote::InQuoted,
+                CsvState::InQuoted => match b {
+                    b'"' => CsvState::AfterQuote,
+                    _ => CsvState::InQuoted,
                 },
-                Quote::ClosingQuote => match b {
-                    b'"' => Quote::InQuoted,
-                    b',' => Quote::StartField,
-                    _ if term => Quote::StartRecord,
-                    _ => Quote::InField,
+                CsvState::AfterQuote => match b {
+                    b'"' => CsvState::InQuoted,
+                    b',' => CsvState::StartField,
+                    _ if term => CsvState::StartRecord,
+                    _ => CsvState::InField,
                 },
-                Quote::StartRecord => Quote::StartRecord,
+                CsvState::StartRecord => CsvState::StartRecord,
             };
             if b == b'\n' {
                 self.line += 1;
@@ -291,7 +291,7 @@ impl<R: Read> Read for CsvSource<R> {
         }
         let n = self.inner.read(buf)?;
         if n == 0 {
-            if self.state == Quote::InQuoted {
+            if self.state == CsvState::InQuoted {
                 self.ended_in_quote = true;
             }
             return Ok(0);
