@@ -1,6 +1,6 @@
 //! The command line.
 
-use crate::engine::{ErrorBudget, FallbackStrategy, DEFAULT_CHUNK_SIZE};
+use crate::engine::{DEFAULT_CHUNK_SIZE, ErrorBudget, FallbackStrategy};
 use crate::input::InputFormat;
 use crate::report::OutputFormat;
 use clap::{Args, Parser, Subcommand, ValueEnum};

@@ -3,13 +3,13 @@
 //! The engine ([`engine`]) is free of UI code; the console ([`console`]) and the headless commands
 //! ([`cli`], [`report`]) both listen to its typed progress events.
 
-pub mod domain;
-pub mod generate;
-pub mod input;
-pub mod mapping;
-pub mod store;
-pub mod engine;
-pub mod report;
 pub mod cli;
 pub mod commands;
 pub mod console;
+pub mod domain;
+pub mod engine;
+pub mod generate;
+pub mod input;
+pub mod mapping;
+pub mod report;
+pub mod store;

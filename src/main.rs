@@ -13,7 +13,10 @@ fn main() -> ExitCode {
     }
     let cli = Cli::parse();
     init_logging(cli_is_console(&cli));
-    let runtime = match tokio::runtime::Builder::new_multi_thread().enable_all().build() {
+    let runtime = match tokio::runtime::Builder::new_multi_thread()
+        .enable_all()
+        .build()
+    {
         Ok(rt) => rt,
         Err(e) => {
             eprintln!("error: cannot start the async runtime: {e}");
@@ -41,7 +44,10 @@ fn init_logging(console: bool) {
     let filter = EnvFilter::try_from_default_env().unwrap_or_else(|_| EnvFilter::new("warn"));
     if console {
         if let Some(path) = std::env::var_os("BATCHOPS_LOG_FILE")
-            && let Ok(file) = std::fs::OpenOptions::new().create(true).append(true).open(path)
+            && let Ok(file) = std::fs::OpenOptions::new()
+                .create(true)
+                .append(true)
+                .open(path)
         {
             let _ = tracing_subscriber::fmt()
                 .with_env_filter(filter)
@@ -73,19 +79,45 @@ async fn run(cli: Cli) -> Result<u8> {
     let store = commands::open_store(url).await?;
     let code = match command {
         Command::Import(args) => commands::import(&*store, &args).await?,
-        Command::Resume { run_id, tuning, format } => commands::resume(&*store, run_id, &tuning, format).await?,
+        Command::Resume {
+            run_id,
+            tuning,
+            format,
+        } => commands::resume(&*store, run_id, &tuning, format).await?,
         Command::Inventory { format } => commands::inventory(&*store, format).await?,
         Command::Runs { format, limit } => commands::runs(&*store, format, limit).await?,
-        Command::Failed { run_id, format, unresolved, output } => {
-            commands::failed(&*store, run_id, format, unresolved, output).await?
+        Command::Failed {
+            run_id,
+            format,
+            unresolved,
+            output,
+        } => commands::failed(&*store, run_id, format, unresolved, output).await?,
+        Command::Retry {
+            run_id,
+            lines,
+            operator,
+            format,
+        } => commands::retry(&*store, run_id, &lines, operator, format).await?,
+        Command::Compare {
+            file,
+            chunk_size,
+            sequential_lines,
+            format_in,
+            format,
+        } => {
+            commands::compare(
+                store.clone(),
+                &file,
+                chunk_size,
+                sequential_lines,
+                format_in.map(Into::into),
+                format,
+            )
+            .await?
         }
-        Command::Retry { run_id, lines, operator, format } => {
-            commands::retry(&*store, run_id, &lines, operator, format).await?
+        Command::Console { files, start } => {
+            batchops::console::run(store.clone(), files, start).await?
         }
-        Command::Compare { file, chunk_size, sequential_lines, format_in, format } => {
-            commands::compare(store.clone(), &file, chunk_size, sequential_lines, format_in.map(Into::into), format).await?
-        }
-        Command::Console { files, start } => batchops::console::run(store.clone(), files, start).await?,
         Command::Generate(_) => unreachable!("handled above"),
     };
     store.close().await;

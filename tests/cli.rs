@@ -25,36 +25,85 @@ fn json(o: &Output) -> Value {
 }
 
 fn sample(name: &str) -> String {
-    Path::new(env!("CARGO_MANIFEST_DIR")).join("sample-data").join(name).display().to_string()
+    Path::new(env!("CARGO_MANIFEST_DIR"))
+        .join("sample-data")
+        .join(name)
+        .display()
+        .to_string()
 }
 
 /// Each test names its databases: a SQLite file of its own, and a PostgreSQL schema when configured.
 async fn urls() -> Vec<(common::TestDb, String)> {
-    common::backends().await.into_iter().map(|db| {
-        let url = db.url.clone();
-        (db, url)
-    }).collect()
+    common::backends()
+        .await
+        .into_iter()
+        .map(|db| {
+            let url = db.url.clone();
+            (db, url)
+        })
+        .collect()
 }
 
 #[tokio::test]
 async fn import_reports_json_and_exits_2_on_partial_success() {
     for (_db, url) in urls().await {
-        let out = batchops(&url, &["import", "--format", "json", &sample("invoice-acme-2026-11.csv")]);
-        assert_eq!(out.status.code(), Some(2), "{}", String::from_utf8_lossy(&out.stderr));
+        let out = batchops(
+            &url,
+            &[
+                "import",
+                "--format",
+                "json",
+                &sample("invoice-acme-2026-11.csv"),
+            ],
+        );
+        assert_eq!(
+            out.status.code(),
+            Some(2),
+            "{}",
+            String::from_utf8_lossy(&out.stderr)
+        );
         let r = json(&out);
         assert_eq!(r["status"], "partial_success");
         assert_eq!(r["items_failed"], 3);
-        for key in ["items_total", "items_processed", "items_already_imported", "processing_time_seconds",
-            "items_per_second", "phases", "statements_executed", "decisions", "run_id", "import_key"] {
+        for key in [
+            "items_total",
+            "items_processed",
+            "items_already_imported",
+            "processing_time_seconds",
+            "items_per_second",
+            "phases",
+            "statements_executed",
+            "decisions",
+            "run_id",
+            "import_key",
+        ] {
             assert!(r.get(key).is_some(), "report has {key}");
         }
-        let phases: Vec<&str> = r["phases"].as_array().unwrap().iter().map(|p| p["name"].as_str().unwrap()).collect();
-        assert_eq!(phases, ["mapping", "batch_insert", "inventory_update", "fallback"]);
+        let phases: Vec<&str> = r["phases"]
+            .as_array()
+            .unwrap()
+            .iter()
+            .map(|p| p["name"].as_str().unwrap())
+            .collect();
+        assert_eq!(
+            phases,
+            ["mapping", "batch_insert", "inventory_update", "fallback"]
+        );
         for f in r["failed_items"].as_array().unwrap() {
-            assert!(f["line"].as_u64().unwrap() > 0 && f["error"].is_string() && f["phase"] == "parse");
+            assert!(
+                f["line"].as_u64().unwrap() > 0 && f["error"].is_string() && f["phase"] == "parse"
+            );
         }
         // Again: nothing added, everything already imported.
-        let again = json(&batchops(&url, &["import", "--format", "json", &sample("invoice-acme-2026-11.csv")]));
+        let again = json(&batchops(
+            &url,
+            &[
+                "import",
+                "--format",
+                "json",
+                &sample("invoice-acme-2026-11.csv"),
+            ],
+        ));
         assert_eq!(again["items_processed"], 0);
         assert_eq!(again["items_already_imported"], r["items_processed"]);
     }
@@ -63,17 +112,28 @@ async fn import_reports_json_and_exits_2_on_partial_success() {
 #[tokio::test]
 async fn every_sample_file_imports_on_every_backend() {
     for (_db, url) in urls().await {
-        for name in ["invoice-acme-2026-11.csv", "invoice-bolt-supply.json", "receipts-week-48.jsonl"] {
+        for name in [
+            "invoice-acme-2026-11.csv",
+            "invoice-bolt-supply.json",
+            "receipts-week-48.jsonl",
+        ] {
             let out = batchops(&url, &["import", "--format", "json", &sample(name)]);
             let r = json(&out);
-            assert_eq!(out.status.code(), Some(2), "{name}: each sample has a few bad lines");
+            assert_eq!(
+                out.status.code(),
+                Some(2),
+                "{name}: each sample has a few bad lines"
+            );
             assert!(r["items_processed"].as_u64().unwrap() > 10, "{name}");
         }
         let inv = json(&batchops(&url, &["inventory", "--format", "json"]));
         let items = inv.as_array().unwrap();
         assert!(!items.is_empty());
         for item in items {
-            assert!(item["quantity"].is_string(), "quantities are decimal strings");
+            assert!(
+                item["quantity"].is_string(),
+                "quantities are decimal strings"
+            );
             assert!(item["sku"].is_string() && item["name"].is_string());
         }
         let runs = json(&batchops(&url, &["runs", "--format", "json"]));
@@ -84,20 +144,34 @@ async fn every_sample_file_imports_on_every_backend() {
 #[tokio::test]
 async fn failed_items_export_as_a_reject_file_that_imports_again() {
     let db = common::sqlite().await;
-    let r = json(&batchops(&db.url, &["import", "--format", "json", &sample("invoice-acme-2026-11.csv")]));
+    let r = json(&batchops(
+        &db.url,
+        &[
+            "import",
+            "--format",
+            "json",
+            &sample("invoice-acme-2026-11.csv"),
+        ],
+    ));
     let run_id = r["run_id"].to_string();
     let out = batchops(&db.url, &["failed", &run_id, "--format", "csv"]);
     assert!(out.status.success());
     let csv = stdout(&out);
     let mut lines = csv.lines();
     let header = lines.next().unwrap();
-    assert_eq!(header, "po_number,sku,description,quantity,uom,unit_price,line,error", "the original columns, then line and error");
+    assert_eq!(
+        header, "po_number,sku,description,quantity,uom,unit_price,line,error",
+        "the original columns, then line and error"
+    );
     assert!(header.ends_with(",line,error"), "{header}");
     assert_eq!(lines.count(), 3);
     // Fix the file as an operator would and import it again: the fixed lines land.
     let fixed = csv.replace("\"1,5\"", "1.5").replace(",abc,", ",2.00,");
     let (_dir, path) = common::write_file("rejects.csv", &fixed);
-    let out = batchops(&db.url, &["import", "--format", "json", path.to_str().unwrap()]);
+    let out = batchops(
+        &db.url,
+        &["import", "--format", "json", path.to_str().unwrap()],
+    );
     let again = json(&out);
     assert_eq!(again["items_processed"], 2, "{}", stdout(&out));
     assert_eq!(again["items_failed"], 1, "the empty line stays bad");
@@ -106,16 +180,36 @@ async fn failed_items_export_as_a_reject_file_that_imports_again() {
 #[tokio::test]
 async fn retry_command_reports_like_an_import() {
     let db = common::sqlite().await;
-    let r = json(&batchops(&db.url, &["import", "--format", "json", &sample("invoice-acme-2026-11.csv")]));
+    let r = json(&batchops(
+        &db.url,
+        &[
+            "import",
+            "--format",
+            "json",
+            &sample("invoice-acme-2026-11.csv"),
+        ],
+    ));
     let run_id = r["run_id"].to_string();
-    let out = batchops(&db.url, &["retry", &run_id, "--line", "15", "--format", "json"]);
-    assert_eq!(out.status.code(), Some(1), "line 15 is still bad: the retry fails");
+    let out = batchops(
+        &db.url,
+        &["retry", &run_id, "--line", "15", "--format", "json"],
+    );
+    assert_eq!(
+        out.status.code(),
+        Some(1),
+        "line 15 is still bad: the retry fails"
+    );
     let rr = json(&out);
     assert_eq!(rr["mode"], "retry");
     assert_eq!(rr["items_total"], 1);
     assert_eq!(rr["failed_items"][0]["line"], 15);
     let failed = json(&batchops(&db.url, &["failed", &run_id, "--format", "json"]));
-    let line15 = failed.as_array().unwrap().iter().find(|f| f["line"] == 15).unwrap();
+    let line15 = failed
+        .as_array()
+        .unwrap()
+        .iter()
+        .find(|f| f["line"] == 15)
+        .unwrap();
     assert_eq!(line15["attempts"], 2);
 }
 
@@ -158,13 +252,21 @@ fn the_default_database_is_a_private_sqlite_file_in_the_current_directory() {
         .args(["import", &sample("receipts-week-48.jsonl")])
         .output()
         .unwrap();
-    assert_eq!(out.status.code(), Some(2), "{}", String::from_utf8_lossy(&out.stderr));
+    assert_eq!(
+        out.status.code(),
+        Some(2),
+        "{}",
+        String::from_utf8_lossy(&out.stderr)
+    );
     let db = dir.path().join("batchops.db");
     assert!(db.exists());
     #[cfg(unix)]
     {
         use std::os::unix::fs::PermissionsExt;
-        assert_eq!(std::fs::metadata(&db).unwrap().permissions().mode() & 0o777, 0o600);
+        assert_eq!(
+            std::fs::metadata(&db).unwrap().permissions().mode() & 0o777,
+            0o600
+        );
     }
 }
 
@@ -174,7 +276,20 @@ fn generate_writes_a_deterministic_batch() {
     let a = dir.path().join("a.csv");
     let b = dir.path().join("b.csv");
     for p in [&a, &b] {
-        let out = batchops("sqlite::memory:", &["generate", "--lines", "1000", "--bad-ratio", "0.01", "--seed", "7", "-o", p.to_str().unwrap()]);
+        let out = batchops(
+            "sqlite::memory:",
+            &[
+                "generate",
+                "--lines",
+                "1000",
+                "--bad-ratio",
+                "0.01",
+                "--seed",
+                "7",
+                "-o",
+                p.to_str().unwrap(),
+            ],
+        );
         assert!(out.status.success());
     }
     let text = std::fs::read_to_string(&a).unwrap();
@@ -184,7 +299,9 @@ fn generate_writes_a_deterministic_batch() {
 
 #[test]
 fn without_a_terminal_and_without_a_command_it_prints_help() {
-    let out = Command::new(env!("CARGO_BIN_EXE_batchops")).output().unwrap();
+    let out = Command::new(env!("CARGO_BIN_EXE_batchops"))
+        .output()
+        .unwrap();
     assert!(out.status.success());
     assert!(stdout(&out).contains("Usage"));
 }

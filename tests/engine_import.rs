@@ -4,7 +4,8 @@ mod common;
 
 use batchops::domain::{MappingDecision, Mode, Phase, RunStatus};
 use batchops::engine::{
-    EventSink, FallbackStrategy, ImportOptions, ProgressEvent, RetryOptions, import_file, retry_failed,
+    EventSink, FallbackStrategy, ImportOptions, ProgressEvent, RetryOptions, import_file,
+    retry_failed,
 };
 use batchops::store::{FailedQuery, Store};
 use common::{TestDb, backends, write_file};
@@ -19,9 +20,15 @@ fn d(s: &str) -> Decimal {
 }
 
 async fn import(db: &TestDb, path: &Path, opts: &ImportOptions) -> batchops::domain::RunReport {
-    import_file(&*db.store, path, opts, &EventSink::none(), &CancellationToken::new())
-        .await
-        .expect("import runs")
+    import_file(
+        &*db.store,
+        path,
+        opts,
+        &EventSink::none(),
+        &CancellationToken::new(),
+    )
+    .await
+    .expect("import runs")
 }
 
 async fn inventory(store: &dyn Store) -> BTreeMap<String, Decimal> {
@@ -79,7 +86,12 @@ async fn ten_thousand_times_a_tenth_is_exactly_one_thousand() {
     for db in backends().await {
         let r = import(&db, &path, &batch(500)).await;
         assert_eq!(r.items_processed, 10_000);
-        assert_eq!(inventory(&*db.store).await["TENTH"], d("1000"), "{}", db.kind);
+        assert_eq!(
+            inventory(&*db.store).await["TENTH"],
+            d("1000"),
+            "{}",
+            db.kind
+        );
     }
 }
 
@@ -102,13 +114,21 @@ async fn bad_lines_are_reported_with_their_line_numbers_and_the_rest_lands() {
         let lines: Vec<u64> = r.failed_items.iter().map(|f| f.line).collect();
         assert_eq!(lines, vec![3, 4, 6]);
         assert!(r.failed_items.iter().all(|f| f.phase == Phase::Parse));
-        assert!(r.failed_items[0].error.contains("quantity"), "{}", r.failed_items[0].error);
+        assert!(
+            r.failed_items[0].error.contains("quantity"),
+            "{}",
+            r.failed_items[0].error
+        );
         let inv = inventory(&*db.store).await;
         assert_eq!(inv["A-1"], d("5"));
         assert_eq!(inv["A-2"], d("1"));
         assert!(!inv.contains_key("A-3") && !inv.contains_key("A-4"));
         // The dead-letter table keeps the raw record of each bad line.
-        let failed = db.store.failed_page(r.run_id, &FailedQuery::all()).await.unwrap();
+        let failed = db
+            .store
+            .failed_page(r.run_id, &FailedQuery::all())
+            .await
+            .unwrap();
         assert_eq!(failed.len(), 3);
         assert_eq!(failed[0].raw_record, "A-3,Crate,NaN,1");
         assert_eq!(failed[0].field("sku"), Some("A-3"));
@@ -123,24 +143,45 @@ async fn a_trigger_rejected_line_is_isolated_by_fallback_and_nothing_else_fails(
     for strategy in [FallbackStrategy::Bisect, FallbackStrategy::Sequential] {
         for db in backends().await {
             // The item exists before the run; the database's own rule rejects its rows.
-            db.exec("INSERT INTO inventory_items (sku, name) VALUES ('CURSED', 'Forbidden item')").await;
+            db.exec("INSERT INTO inventory_items (sku, name) VALUES ('CURSED', 'Forbidden item')")
+                .await;
             db.reject_sku("CURSED").await;
             let opts = ImportOptions {
                 fallback: strategy,
                 ..batch(250)
             };
             let r = import(&db, &path, &opts).await;
-            assert_eq!(r.status, RunStatus::PartialSuccess, "{} {strategy:?}", db.kind);
+            assert_eq!(
+                r.status,
+                RunStatus::PartialSuccess,
+                "{} {strategy:?}",
+                db.kind
+            );
             assert_eq!(r.items_processed, 1_000);
             assert_eq!(r.items_failed, 1);
             assert_eq!(r.failed_items[0].line, 1_001);
-            assert!(r.failed_items[0].error.contains("blocked by policy"), "{}", r.failed_items[0].error);
-            assert_eq!(r.fallbacks.len(), 1, "only the chunk with the bad line falls back");
-            assert_eq!((r.fallbacks[0].first_line, r.fallbacks[0].last_line), (1_001, 1_001));
+            assert!(
+                r.failed_items[0].error.contains("blocked by policy"),
+                "{}",
+                r.failed_items[0].error
+            );
+            assert_eq!(
+                r.fallbacks.len(),
+                1,
+                "only the chunk with the bad line falls back"
+            );
+            assert_eq!(
+                (r.fallbacks[0].first_line, r.fallbacks[0].last_line),
+                (1_001, 1_001)
+            );
             let mut inv = inventory(&*db.store).await;
             assert_eq!(inv.remove("CURSED"), Some(d("0")));
             assert_eq!(inv, expected, "{} {strategy:?}", db.kind);
-            let failed = db.store.failed_page(r.run_id, &FailedQuery::all()).await.unwrap();
+            let failed = db
+                .store
+                .failed_page(r.run_id, &FailedQuery::all())
+                .await
+                .unwrap();
             assert_eq!(failed.len(), 1);
             assert!(failed[0].sqlstate.is_some(), "the database's code is kept");
             assert_eq!(failed[0].phase, Phase::BatchInsert);
@@ -158,14 +199,22 @@ async fn bisect_isolates_a_bad_line_in_the_middle_of_a_chunk_in_few_statements()
     let csv = lines.join("\n") + "\n";
     let (_dir, path) = write_file("mid.csv", &csv);
     for db in backends().await {
-        db.exec("INSERT INTO inventory_items (sku, name) VALUES ('CURSED', 'Forbidden item')").await;
+        db.exec("INSERT INTO inventory_items (sku, name) VALUES ('CURSED', 'Forbidden item')")
+            .await;
         db.reject_sku("CURSED").await;
         let r = import(&db, &path, &batch(500)).await;
         assert_eq!(r.items_processed, 499);
-        assert_eq!(r.failed_items.iter().map(|f| f.line).collect::<Vec<_>>(), vec![250]);
+        assert_eq!(
+            r.failed_items.iter().map(|f| f.line).collect::<Vec<_>>(),
+            vec![250]
+        );
         let fallback = r.phase(Phase::Fallback).unwrap();
         // 2·log2(500) ≈ 18 failed or landed writes, each a couple of statements; never ~500.
-        assert!(fallback.statements < 60, "bisect used {} statements", fallback.statements);
+        assert!(
+            fallback.statements < 60,
+            "bisect used {} statements",
+            fallback.statements
+        );
     }
 }
 
@@ -183,7 +232,15 @@ async fn importing_the_same_file_again_adds_nothing() {
         assert_eq!(inventory(&*db.store).await, expected, "{}", db.kind);
         assert_eq!(db.scalar("SELECT COUNT(*) FROM transactions").await, 1_200);
         // Sequential mode honours the same key.
-        let third = import(&db, &path, &ImportOptions { mode: Mode::Sequential, ..batch(1) }).await;
+        let third = import(
+            &db,
+            &path,
+            &ImportOptions {
+                mode: Mode::Sequential,
+                ..batch(1)
+            },
+        )
+        .await;
         assert_eq!(third.items_already_imported, 1_200);
         assert_eq!(inventory(&*db.store).await, expected);
     }
@@ -211,7 +268,11 @@ async fn sequential_and_batch_give_identical_inventories() {
             assert_eq!(r.decisions.fuzzy, 2, "Hex Blot, Coper Pipe");
             let inv = inventory(&*db.store).await;
             assert_eq!(inv["HB-M8"], d("17.5"));
-            assert_eq!(inv.len(), 3, "two spellings of one new product give one item");
+            assert_eq!(
+                inv.len(),
+                3,
+                "two spellings of one new product give one item"
+            );
             results.push(inv);
         }
     }
@@ -220,13 +281,22 @@ async fn sequential_and_batch_give_identical_inventories() {
 
 #[tokio::test]
 async fn fuzzy_matches_are_learned_as_aliases_for_later_runs() {
-    let (_d1, first) = write_file("a.csv", "sku,description,quantity,unit_price\nHB-M8,Hex Bolt M8 x 40mm Zinc,1,1\n,Hex Blot M8 x 40mm Zinc,1,1\n");
-    let (_d2, second) = write_file("b.csv", "sku,description,quantity,unit_price\n,hex blot m8 x 40mm zinc,1,1\n");
+    let (_d1, first) = write_file(
+        "a.csv",
+        "sku,description,quantity,unit_price\nHB-M8,Hex Bolt M8 x 40mm Zinc,1,1\n,Hex Blot M8 x 40mm Zinc,1,1\n",
+    );
+    let (_d2, second) = write_file(
+        "b.csv",
+        "sku,description,quantity,unit_price\n,hex blot m8 x 40mm zinc,1,1\n",
+    );
     for db in backends().await {
         import(&db, &first, &batch(500)).await;
         assert_eq!(db.scalar("SELECT COUNT(*) FROM item_aliases").await, 1);
         let r = import(&db, &second, &batch(500)).await;
-        assert_eq!(r.decisions.alias, 1, "the learned alias maps it without fuzzy work");
+        assert_eq!(
+            r.decisions.alias, 1,
+            "the learned alias maps it without fuzzy work"
+        );
         assert_eq!(inventory(&*db.store).await["HB-M8"], d("3"));
     }
 }
@@ -236,38 +306,78 @@ async fn retry_lands_fixed_items_once_and_counts_attempts_on_the_rest() {
     let csv = "sku,description,quantity,unit_price\nOK-1,Fine,1,1\nCURSED,Forbidden,2,1\nOK-2,Fine too,3,1\n,,1,1\n";
     let (_dir, path) = write_file("r.csv", csv);
     for db in backends().await {
-        db.exec("INSERT INTO inventory_items (sku, name) VALUES ('CURSED', 'Forbidden')").await;
+        db.exec("INSERT INTO inventory_items (sku, name) VALUES ('CURSED', 'Forbidden')")
+            .await;
         db.reject_sku("CURSED").await;
         let run = import(&db, &path, &batch(500)).await;
         assert_eq!(run.items_failed, 2);
         // Still blocked: the attempt is counted, the newest error kept.
-        let again = retry_failed(&*db.store, run.run_id, &RetryOptions::default(), &EventSink::none(), &CancellationToken::new())
-            .await
-            .unwrap();
+        let again = retry_failed(
+            &*db.store,
+            run.run_id,
+            &RetryOptions::default(),
+            &EventSink::none(),
+            &CancellationToken::new(),
+        )
+        .await
+        .unwrap();
         assert_eq!(again.status, RunStatus::Failed);
         assert_eq!(again.mode, Mode::Retry);
-        let failed = db.store.failed_page(run.run_id, &FailedQuery::all()).await.unwrap();
-        assert!(failed.iter().all(|f| f.attempts == 2 && f.resolved_at.is_none()));
+        let failed = db
+            .store
+            .failed_page(run.run_id, &FailedQuery::all())
+            .await
+            .unwrap();
+        assert!(
+            failed
+                .iter()
+                .all(|f| f.attempts == 2 && f.resolved_at.is_none())
+        );
         // The operator lifts the rule; retrying line 2 only lands it, once.
         db.drop_reject("CURSED").await;
-        let opts = RetryOptions { lines: vec![2], ..RetryOptions::default() };
+        let opts = RetryOptions {
+            lines: vec![2],
+            ..RetryOptions::default()
+        };
         let (sink, mut rx) = EventSink::channel();
-        let fixed = retry_failed(&*db.store, run.run_id, &opts, &sink, &CancellationToken::new()).await.unwrap();
+        let fixed = retry_failed(
+            &*db.store,
+            run.run_id,
+            &opts,
+            &sink,
+            &CancellationToken::new(),
+        )
+        .await
+        .unwrap();
         assert_eq!(fixed.status, RunStatus::Success);
         assert_eq!(fixed.items_processed, 1);
         let mut saw_retried = false;
         while let Ok(ev) = rx.try_recv() {
-            if let ProgressEvent::ItemRetried { line: 2, ok: true, .. } = ev {
+            if let ProgressEvent::ItemRetried {
+                line: 2, ok: true, ..
+            } = ev
+            {
                 saw_retried = true;
             }
         }
         assert!(saw_retried, "the retry's live result is an event");
         assert_eq!(inventory(&*db.store).await["CURSED"], d("2"));
-        let again = retry_failed(&*db.store, run.run_id, &opts, &EventSink::none(), &CancellationToken::new()).await.unwrap();
+        let again = retry_failed(
+            &*db.store,
+            run.run_id,
+            &opts,
+            &EventSink::none(),
+            &CancellationToken::new(),
+        )
+        .await
+        .unwrap();
         assert_eq!(again.items_total, 0, "a resolved item is not retried");
         assert_eq!(inventory(&*db.store).await["CURSED"], d("2"));
         // Line 4 needs a correction first; the corrected record is kept beside the original.
-        let q = FailedQuery { unresolved_only: true, ..FailedQuery::all() };
+        let q = FailedQuery {
+            unresolved_only: true,
+            ..FailedQuery::all()
+        };
         let open = db.store.failed_page(run.run_id, &q).await.unwrap();
         assert_eq!(open.len(), 1);
         let fields = vec![
@@ -277,10 +387,22 @@ async fn retry_lands_fixed_items_once_and_counts_attempts_on_the_rest() {
             ("unit_price".to_string(), "1".to_string()),
         ];
         db.store.save_correction(open[0].id, &fields).await.unwrap();
-        let r = retry_failed(&*db.store, run.run_id, &RetryOptions::default(), &EventSink::none(), &CancellationToken::new()).await.unwrap();
+        let r = retry_failed(
+            &*db.store,
+            run.run_id,
+            &RetryOptions::default(),
+            &EventSink::none(),
+            &CancellationToken::new(),
+        )
+        .await
+        .unwrap();
         assert_eq!(r.items_processed, 1);
         assert_eq!(inventory(&*db.store).await["OK-3"], d("4"));
-        let all = db.store.failed_page(run.run_id, &FailedQuery::all()).await.unwrap();
+        let all = db
+            .store
+            .failed_page(run.run_id, &FailedQuery::all())
+            .await
+            .unwrap();
         assert_eq!(all[1].raw_record, ",,1,1", "the original stays");
         assert!(all[1].corrected.is_some());
     }
@@ -292,7 +414,15 @@ async fn a_dry_run_reports_everything_and_keeps_nothing() {
     let csv = csv + ",,1,1\n";
     let (_dir, path) = write_file("dry.csv", &csv);
     for db in backends().await {
-        let r = import(&db, &path, &ImportOptions { dry_run: true, ..batch(300) }).await;
+        let r = import(
+            &db,
+            &path,
+            &ImportOptions {
+                dry_run: true,
+                ..batch(300)
+            },
+        )
+        .await;
         assert!(r.dry_run);
         assert_eq!(r.items_processed, 800);
         assert_eq!(r.items_failed, 1);
@@ -315,18 +445,33 @@ async fn an_error_budget_stops_the_run_cleanly_and_resume_finishes_it() {
     }
     let (_dir, path) = write_file("budget.csv", &csv);
     for db in backends().await {
-        let opts = ImportOptions { max_errors: Some(batchops::engine::ErrorBudget::Count(3)), ..batch(20) };
+        let opts = ImportOptions {
+            max_errors: Some(batchops::engine::ErrorBudget::Count(3)),
+            ..batch(20)
+        };
         let r = import(&db, &path, &opts).await;
         assert_eq!(r.status, RunStatus::Aborted, "{}", db.kind);
-        assert!(r.stop_reason.as_deref().unwrap_or("").contains("error budget"));
+        assert!(
+            r.stop_reason
+                .as_deref()
+                .unwrap_or("")
+                .contains("error budget")
+        );
         // Chunk 1 (2 bad lines) lands; chunk 2 would bring 4 > 3 errors, so it is not written.
-        assert_eq!(r.items_processed, 18, "one whole chunk landed; the second was not written");
+        assert_eq!(
+            r.items_processed, 18,
+            "one whole chunk landed; the second was not written"
+        );
         let run = db.store.run(r.run_id).await.unwrap().unwrap();
         assert!(run.status.is_resumable());
         let resumed = import(
             &db,
             &path,
-            &ImportOptions { resume_run: Some(r.run_id), import_key: Some(r.import_key.clone()), ..batch(20) },
+            &ImportOptions {
+                resume_run: Some(r.run_id),
+                import_key: Some(r.import_key.clone()),
+                ..batch(20)
+            },
         )
         .await;
         assert_eq!(resumed.run_id, r.run_id);
@@ -343,7 +488,9 @@ async fn cancelling_stops_between_chunks_and_a_rerun_completes_exactly() {
     for db in backends().await {
         let cancel = CancellationToken::new();
         cancel.cancel();
-        let r = import_file(&*db.store, &path, &batch(100), &EventSink::none(), &cancel).await.unwrap();
+        let r = import_file(&*db.store, &path, &batch(100), &EventSink::none(), &cancel)
+            .await
+            .unwrap();
         assert_eq!(r.status, RunStatus::Cancelled);
         assert!(r.items_processed < 5_000);
         let again = import(&db, &path, &batch(100)).await;
@@ -359,17 +506,43 @@ async fn progress_events_tell_the_whole_story() {
     let (_dir, path) = write_file("ev.csv", &csv);
     let db = common::sqlite().await;
     let (sink, mut rx) = EventSink::channel();
-    let r = import_file(&*db.store, &path, &batch(400), &sink, &CancellationToken::new()).await.unwrap();
+    let r = import_file(
+        &*db.store,
+        &path,
+        &batch(400),
+        &sink,
+        &CancellationToken::new(),
+    )
+    .await
+    .unwrap();
     drop(sink);
     let mut events = Vec::new();
     while let Some(e) = rx.recv().await {
         events.push(e);
     }
-    assert!(matches!(events.first(), Some(ProgressEvent::RunStarted { total_estimate: 1_001, .. })));
-    assert!(matches!(events.last(), Some(ProgressEvent::RunFinished(rep)) if rep.run_id == r.run_id));
-    let commits = events.iter().filter(|e| matches!(e, ProgressEvent::ChunkCommitted { .. })).count();
+    assert!(matches!(
+        events.first(),
+        Some(ProgressEvent::RunStarted {
+            total_estimate: 1_001,
+            ..
+        })
+    ));
+    assert!(
+        matches!(events.last(), Some(ProgressEvent::RunFinished(rep)) if rep.run_id == r.run_id)
+    );
+    let commits = events
+        .iter()
+        .filter(|e| matches!(e, ProgressEvent::ChunkCommitted { .. }))
+        .count();
     assert_eq!(commits, 3);
-    assert!(events.iter().any(|e| matches!(e, ProgressEvent::ItemFailed { line: 1_001, phase: Phase::Parse, .. })));
+    assert!(events.iter().any(|e| matches!(
+        e,
+        ProgressEvent::ItemFailed {
+            line: 1_001,
+            phase: Phase::Parse,
+            ..
+        }
+    )));
     for phase in [Phase::Mapping, Phase::BatchInsert, Phase::InventoryUpdate] {
         assert!(events.iter().any(|e| matches!(e, ProgressEvent::PhaseFinished { phase: p, done, .. } if *p == phase && *done > 0)));
     }
@@ -382,19 +555,34 @@ async fn steady_state_chunks_take_at_most_four_statements() {
     for db in backends().await {
         // First run creates the items; the second, with a new key, is the steady state.
         import(&db, &path, &batch(500)).await;
-        let r = import(&db, &path, &ImportOptions { import_key: Some("again".into()), ..batch(500) }).await;
+        let r = import(
+            &db,
+            &path,
+            &ImportOptions {
+                import_key: Some("again".into()),
+                ..batch(500)
+            },
+        )
+        .await;
         assert_eq!(r.items_processed, 5_000);
         let data_statements: u64 = [Phase::BatchInsert, Phase::InventoryUpdate]
             .iter()
             .map(|p| r.phase(*p).unwrap().statements)
             .sum();
-        assert!(data_statements <= 4 * r.chunks_committed, "{data_statements} statements for {} chunks", r.chunks_committed);
+        assert!(
+            data_statements <= 4 * r.chunks_committed,
+            "{data_statements} statements for {} chunks",
+            r.chunks_committed
+        );
         assert_eq!(data_statements, 2 * r.chunks_committed, "{}", db.kind);
     }
 }
 
 #[test]
 fn decisions_describe_themselves() {
-    let d = MappingDecision::Fuzzy { score: 0.91, matched_name: "Hex Bolt".into() };
+    let d = MappingDecision::Fuzzy {
+        score: 0.91,
+        matched_name: "Hex Bolt".into(),
+    };
     assert_eq!(d.describe("HB"), "fuzzy match 0.91 to HB \"Hex Bolt\"");
 }

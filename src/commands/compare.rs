@@ -24,7 +24,15 @@ pub async fn compare(
         format: format_in,
     };
     let cancel = CancellationToken::new();
-    let c = engine::compare(&*store, file, &opts, &EventSink::none(), &EventSink::none(), &cancel).await?;
+    let c = engine::compare(
+        &*store,
+        file,
+        &opts,
+        &EventSink::none(),
+        &EventSink::none(),
+        &cancel,
+    )
+    .await?;
     match format {
         TextOrJson::Text => print!("{}", report::comparison(&c)),
         TextOrJson::Json => println!("{}", serde_json::to_string(&c)?),

@@ -44,7 +44,13 @@ fn print_report(r: &RunReport, format: TextOrJson) {
     }
 }
 
-async fn run_one(store: &dyn Store, path: &Path, opts: &ImportOptions, format: TextOrJson, cancel: &CancellationToken) -> u8 {
+async fn run_one(
+    store: &dyn Store,
+    path: &Path,
+    opts: &ImportOptions,
+    format: TextOrJson,
+    cancel: &CancellationToken,
+) -> u8 {
     let (sink, progress) = Progress::start(path);
     let result = engine::import_file(store, path, opts, &sink, cancel).await;
     drop(sink);
@@ -87,16 +93,26 @@ pub async fn import(store: &dyn Store, args: &ImportArgs) -> Result<u8> {
     Ok(combine(codes))
 }
 
-pub async fn resume(store: &dyn Store, run_id: i64, tuning: &Tuning, format: TextOrJson) -> Result<u8> {
+pub async fn resume(
+    store: &dyn Store,
+    run_id: i64,
+    tuning: &Tuning,
+    format: TextOrJson,
+) -> Result<u8> {
     let run = store
         .run(run_id)
         .await?
         .ok_or_else(|| eyre!("there is no run {run_id}"))?;
     if !run.status.is_resumable() {
-        return Err(eyre!("run {run_id} ended {}; there is nothing to resume", run.status));
+        return Err(eyre!(
+            "run {run_id} ended {}; there is nothing to resume",
+            run.status
+        ));
     }
     if run.mode == Mode::Retry {
-        return Err(eyre!("run {run_id} is a retry; use batchops retry {run_id}"));
+        return Err(eyre!(
+            "run {run_id} is a retry; use batchops retry {run_id}"
+        ));
     }
     let mut opts = options_from(tuning);
     opts.mode = run.mode;
@@ -108,7 +124,13 @@ pub async fn resume(store: &dyn Store, run_id: i64, tuning: &Tuning, format: Tex
     Ok(run_one(store, Path::new(&run.source), &opts, format, &cancel).await)
 }
 
-pub async fn retry(store: &dyn Store, run_id: i64, lines: &[u64], operator: Option<String>, format: TextOrJson) -> Result<u8> {
+pub async fn retry(
+    store: &dyn Store,
+    run_id: i64,
+    lines: &[u64],
+    operator: Option<String>,
+    format: TextOrJson,
+) -> Result<u8> {
     let mut opts = RetryOptions {
         lines: lines.to_vec(),
         ..RetryOptions::default()

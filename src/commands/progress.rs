@@ -20,17 +20,26 @@ impl Progress {
         let (sink, mut rx) = EventSink::channel();
         let bar = ProgressBar::with_draw_target(None, ProgressDrawTarget::stderr_with_hz(10));
         bar.set_style(
-            ProgressStyle::with_template("{prefix} [{bar:30}] {pos}/{len} lines {per_sec} eta {eta} {msg}")
-                .unwrap_or_else(|_| ProgressStyle::default_bar())
-                .progress_chars("=> "),
+            ProgressStyle::with_template(
+                "{prefix} [{bar:30}] {pos}/{len} lines {per_sec} eta {eta} {msg}",
+            )
+            .unwrap_or_else(|_| ProgressStyle::default_bar())
+            .progress_chars("=> "),
         );
         bar.set_prefix(escape_control(&path.display().to_string()).into_owned());
         let task = tokio::spawn(async move {
             let mut failed = 0u64;
             while let Some(ev) = rx.recv().await {
                 match ev {
-                    ProgressEvent::RunStarted { total_estimate, .. } => bar.set_length(total_estimate),
-                    ProgressEvent::PhaseAdvanced { phase: crate::domain::Phase::Mapping, done, total, .. } => {
+                    ProgressEvent::RunStarted { total_estimate, .. } => {
+                        bar.set_length(total_estimate)
+                    }
+                    ProgressEvent::PhaseAdvanced {
+                        phase: crate::domain::Phase::Mapping,
+                        done,
+                        total,
+                        ..
+                    } => {
                         bar.set_length(total.max(done));
                         bar.set_position(done);
                     }
@@ -38,7 +47,11 @@ impl Progress {
                         failed += 1;
                         bar.set_message(format!("{failed} failed"));
                     }
-                    ProgressEvent::Fallback { first_line, last_line, .. } => {
+                    ProgressEvent::Fallback {
+                        first_line,
+                        last_line,
+                        ..
+                    } => {
                         bar.println(format!("fallback: lines {first_line}–{last_line}"));
                     }
                     ProgressEvent::RunFinished(_) => bar.finish_and_clear(),

@@ -47,7 +47,8 @@ pub async fn failed(
     let rows = store.failed_page(run_id, &q).await?;
     let mut out: Box<dyn Write> = match &output {
         Some(path) => Box::new(std::io::BufWriter::new(
-            std::fs::File::create(path).wrap_err_with(|| format!("cannot write {}", path.display()))?,
+            std::fs::File::create(path)
+                .wrap_err_with(|| format!("cannot write {}", path.display()))?,
         )),
         None => Box::new(std::io::stdout().lock()),
     };

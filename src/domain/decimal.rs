@@ -33,7 +33,10 @@ pub fn parse_exact(text: &str) -> Result<Decimal, String> {
             "\"{t}\" has a comma: use a point for decimals and no thousands separators"
         ));
     }
-    if !t.bytes().all(|b| b.is_ascii_digit() || matches!(b, b'.' | b'+' | b'-' | b'e' | b'E')) {
+    if !t
+        .bytes()
+        .all(|b| b.is_ascii_digit() || matches!(b, b'.' | b'+' | b'-' | b'e' | b'E'))
+    {
         return Err(format!("\"{t}\" is not a decimal number"));
     }
     let (mantissa, exponent) = match lower.split_once('e') {
@@ -53,16 +56,21 @@ pub fn parse_exact(text: &str) -> Result<Decimal, String> {
         None => {
             let significant = digits.trim_start_matches('0').replace('.', "");
             if significant.len() > 28 {
-                return Err(format!("\"{t}\" is out of range (at most 99999999999999.9999)"));
+                return Err(format!(
+                    "\"{t}\" is out of range (at most 99999999999999.9999)"
+                ));
             }
-            Decimal::from_str_exact(mantissa).map_err(|_| format!("\"{t}\" is not a decimal number"))?
+            Decimal::from_str_exact(mantissa)
+                .map_err(|_| format!("\"{t}\" is not a decimal number"))?
         }
         Some(e) => {
             let e: i64 = e
                 .parse()
                 .map_err(|_| format!("\"{t}\" has an invalid exponent"))?;
             if !(-28..=14).contains(&e) {
-                return Err(format!("\"{t}\" is out of range (at most 99999999999999.9999)"));
+                return Err(format!(
+                    "\"{t}\" is out of range (at most 99999999999999.9999)"
+                ));
             }
             Decimal::from_scientific(&lower).map_err(|_| format!("\"{t}\" is out of range"))?
         }
@@ -113,7 +121,10 @@ mod tests {
         assert_eq!(parse_exact("-0.0001").unwrap(), d("-0.0001"));
         assert_eq!(parse_exact("007").unwrap(), d("7"));
         assert_eq!(parse_exact("1e3").unwrap(), d("1000"));
-        assert_eq!(parse_exact("99999999999999.9999").unwrap(), d("99999999999999.9999"));
+        assert_eq!(
+            parse_exact("99999999999999.9999").unwrap(),
+            d("99999999999999.9999")
+        );
     }
 
     #[test]
@@ -126,9 +137,26 @@ mod tests {
     #[test]
     fn rejects_what_is_not_exact() {
         for bad in [
-            "", "NaN", "nan", "Infinity", "-inf", "1,5", "1,000", "1_000", "0x1F", "١٢", "1e400",
-            "123456789012345678901234567890", "100000000000000", "0.00001", "1.2.3", "--1", "+",
-            ".", "1e", "12abc",
+            "",
+            "NaN",
+            "nan",
+            "Infinity",
+            "-inf",
+            "1,5",
+            "1,000",
+            "1_000",
+            "0x1F",
+            "١٢",
+            "1e400",
+            "123456789012345678901234567890",
+            "100000000000000",
+            "0.00001",
+            "1.2.3",
+            "--1",
+            "+",
+            ".",
+            "1e",
+            "12abc",
         ] {
             assert!(parse_exact(bad).is_err(), "{bad:?} should be rejected");
         }

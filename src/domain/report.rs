@@ -88,7 +88,11 @@ impl RunStatus {
     pub fn is_resumable(self) -> bool {
         matches!(
             self,
-            RunStatus::Running | RunStatus::Cancelled | RunStatus::Aborted | RunStatus::Interrupted | RunStatus::Failed
+            RunStatus::Running
+                | RunStatus::Cancelled
+                | RunStatus::Aborted
+                | RunStatus::Interrupted
+                | RunStatus::Failed
         )
     }
     /// Process exit code for a finished run: 0 success, 2 partial success, 1 anything else.

@@ -64,9 +64,16 @@ pub async fn compare(
     // Fail early (and write nothing) if the file is unusable.
     crate::input::inspect(path, opts.format)?;
     let (items, aliases) = live.export_catalog().await?;
-    let tag = format!("rehearsal_{}_{}", std::process::id(), chrono::Utc::now().timestamp_micros());
+    let tag = format!(
+        "rehearsal_{}_{}",
+        std::process::id(),
+        chrono::Utc::now().timestamp_micros()
+    );
     let mut reports = Vec::new();
-    for (mode, events) in [(Mode::Batch, batch_events), (Mode::Sequential, sequential_events)] {
+    for (mode, events) in [
+        (Mode::Batch, batch_events),
+        (Mode::Sequential, sequential_events),
+    ] {
         let name = format!("{tag}_{mode}");
         let scratch = live.open_scratch(&name).await?;
         let result = async {
@@ -76,7 +83,11 @@ pub async fn compare(
                 chunk_size: opts.chunk_size.max(1),
                 format: opts.format,
                 rehearsal: true,
-                max_lines: if mode == Mode::Sequential { opts.sequential_lines } else { None },
+                max_lines: if mode == Mode::Sequential {
+                    opts.sequential_lines
+                } else {
+                    None
+                },
                 ..ImportOptions::default()
             };
             import_file(&*scratch, path, &run_opts, events, cancel).await
@@ -89,7 +100,9 @@ pub async fn compare(
     let sequential = reports.pop().map(CompareSide::new);
     let batch = reports.pop().map(CompareSide::new);
     let (Some(mut batch), Some(mut sequential)) = (batch, sequential) else {
-        return Err(EngineError::Invalid("the rehearsal produced no reports".into()));
+        return Err(EngineError::Invalid(
+            "the rehearsal produced no reports".into(),
+        ));
     };
     for side in [&mut batch, &mut sequential] {
         side.report.run_id = record_in_history(live, &side.report).await?;

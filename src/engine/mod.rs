@@ -54,7 +54,10 @@ pub async fn import_file(
     let file = input::inspect(path, opts.format)?;
     let reader = input::open(&file)?;
     let source = path.display().to_string();
-    let import_key = opts.import_key.clone().unwrap_or_else(|| file.sha256.clone());
+    let import_key = opts
+        .import_key
+        .clone()
+        .unwrap_or_else(|| file.sha256.clone());
     let catalog = store.load_catalog().await?;
     let mapper = Mapper::new(catalog, opts.match_threshold);
     let chunk_size = match opts.mode {
@@ -119,14 +122,23 @@ pub async fn import_file(
             if budget.exceeded(failed, stats.lines_read + chunk.lines_read) {
                 stopped = Some((
                     RunStatus::Aborted,
-                    format!("error budget of {budget} spent at line {}; chunk not written", chunk.last_line),
+                    format!(
+                        "error budget of {budget} spent at line {}; chunk not written",
+                        chunk.last_line
+                    ),
                 ));
                 break;
             }
         }
         stats.lines_read += chunk.lines_read;
         stats.decisions.add_counts(&chunk.decisions);
-        stats.advance(events, Phase::Mapping, chunk.mapping_seconds, chunk.lines_read, 0);
+        stats.advance(
+            events,
+            Phase::Mapping,
+            chunk.mapping_seconds,
+            chunk.lines_read,
+            0,
+        );
         let result = match opts.mode {
             Mode::Sequential => writer.write_sequential(&chunk, &mut stats).await,
             _ => writer.write_chunk(&chunk, &mut stats).await,
@@ -135,7 +147,10 @@ pub async fn import_file(
             stats.lines_read -= chunk.lines_read;
             stopped = Some((
                 RunStatus::Failed,
-                format!("stopped at lines {}–{}: {e}; run again or resume to continue", chunk.first_line, chunk.last_line),
+                format!(
+                    "stopped at lines {}–{}: {e}; run again or resume to continue",
+                    chunk.first_line, chunk.last_line
+                ),
             ));
             break;
         }
@@ -186,7 +201,8 @@ pub async fn import_file(
 /// `running`, which shows as interrupted and can be resumed: nothing is lost.
 pub(crate) async fn finish(store: &dyn Store, report: &RunReport, events: &EventSink) {
     let mut retries = 0;
-    if let Err(e) = writer::retry_transient(events, &mut retries, || store.finish_run(report)).await {
+    if let Err(e) = writer::retry_transient(events, &mut retries, || store.finish_run(report)).await
+    {
         tracing::error!(run_id = report.run_id, error = %e, "could not store the run's report");
     }
     events.emit(ProgressEvent::RunFinished(Box::new(report.clone())));

@@ -130,7 +130,10 @@ mod tests {
     #[test]
     fn budgets_parse_and_trip() {
         assert_eq!("5".parse::<ErrorBudget>().unwrap(), ErrorBudget::Count(5));
-        assert_eq!("2.5%".parse::<ErrorBudget>().unwrap(), ErrorBudget::Percent(2.5));
+        assert_eq!(
+            "2.5%".parse::<ErrorBudget>().unwrap(),
+            ErrorBudget::Percent(2.5)
+        );
         assert!("x".parse::<ErrorBudget>().is_err());
         assert!("150%".parse::<ErrorBudget>().is_err());
         assert!(!ErrorBudget::Count(5).exceeded(5, 10));

@@ -49,7 +49,8 @@ pub fn spawn(
 ) -> std::io::Result<mpsc::Receiver<MappedChunk>> {
     let (tx, rx) = mpsc::channel(ahead.max(1));
     let chunk_size = chunk_size.max(1);
-    let mut reader = reader.take(max_lines.map_or(usize::MAX, |n| n.min(usize::MAX as u64) as usize));
+    let mut reader =
+        reader.take(max_lines.map_or(usize::MAX, |n| n.min(usize::MAX as u64) as usize));
     std::thread::Builder::new()
         .name("batchops-mapper".into())
         .spawn(move || {

@@ -1,9 +1,9 @@
 //! Retrying failed items: one at a time, from their stored records (or the operator's correction).
 
+use super::EngineError;
 use super::events::{EventSink, ProgressEvent};
 use super::stats::{ReportBase, RunStats};
 use super::writer::retry_transient;
-use super::EngineError;
 use crate::domain::{Mode, Phase, RunReport, RunStatus};
 use crate::input::validate_fields;
 use crate::mapping::{DEFAULT_MATCH_THRESHOLD, Mapper};
@@ -79,12 +79,18 @@ pub async fn retry_failed(
     let mut stopped = None;
     for item in &failed {
         if cancel.is_cancelled() {
-            stopped = Some((RunStatus::Cancelled, "cancelled by the operator".to_string()));
+            stopped = Some((
+                RunStatus::Cancelled,
+                "cancelled by the operator".to_string(),
+            ));
             break;
         }
         let start = Instant::now();
         stats.lines_read += 1;
-        let fields = item.corrected.clone().unwrap_or_else(|| item.fields.clone());
+        let fields = item
+            .corrected
+            .clone()
+            .unwrap_or_else(|| item.fields.clone());
         let outcome = match validate_fields(item.line, item.raw_record.clone(), fields) {
             Err(e) => Err(FailureRecord {
                 line: item.line,
@@ -99,7 +105,10 @@ pub async fn retry_failed(
                 let mapped = mapper.map(line);
                 stats.decisions.add(&mapped.decision);
                 let mut retries = 0;
-                let r = retry_transient(events, &mut retries, || store.write_one(ctx, &mapped, false)).await;
+                let r = retry_transient(events, &mut retries, || {
+                    store.write_one(ctx, &mapped, false)
+                })
+                .await;
                 stats.transient_retries += retries;
                 match r {
                     Ok(o) => Ok(o),
@@ -113,7 +122,10 @@ pub async fn retry_failed(
                         decision: Some(mapped.decision.describe(&mapped.sku)),
                     }),
                     Err(e) => {
-                        stopped = Some((RunStatus::Failed, format!("stopped at line {}: {e}", item.line)));
+                        stopped = Some((
+                            RunStatus::Failed,
+                            format!("stopped at line {}: {e}", item.line),
+                        ));
                         break;
                     }
                 }
@@ -134,7 +146,9 @@ pub async fn retry_failed(
                 });
             }
             Err(f) => {
-                store.failed_again(item.id, &f.error, f.sqlstate.as_deref()).await?;
+                store
+                    .failed_again(item.id, &f.error, f.sqlstate.as_deref())
+                    .await?;
                 stats.add_failure(events, &f);
                 events.emit(ProgressEvent::ItemRetried {
                     failed_id: item.id,
@@ -144,7 +158,13 @@ pub async fn retry_failed(
                 });
             }
         }
-        stats.advance(events, Phase::Retry, start.elapsed().as_secs_f64(), 1, statements);
+        stats.advance(
+            events,
+            Phase::Retry,
+            start.elapsed().as_secs_f64(),
+            1,
+            statements,
+        );
     }
     let (status, reason) = match stopped {
         Some((s, r)) => (Some(s), Some(r)),

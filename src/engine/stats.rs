@@ -1,10 +1,8 @@
 //! Run figures as they accumulate, and the report they become.
 
 use super::events::{EventSink, ProgressEvent};
-use crate::domain::{
-    DecisionCounts, FailedLine, Phase, PhaseReport, RunReport, RunStatus,
-};
 use crate::domain::report::FallbackRecord;
+use crate::domain::{DecisionCounts, FailedLine, Phase, PhaseReport, RunReport, RunStatus};
 use crate::store::{FailureRecord, WriteOutcome};
 use std::collections::HashMap;
 use std::time::{Duration, Instant};
@@ -61,7 +59,14 @@ impl RunStats {
     }
 
     /// Add time, items and statements to a phase and tell the listeners.
-    pub fn advance(&mut self, events: &EventSink, phase: Phase, seconds: f64, items: u64, statements: u64) {
+    pub fn advance(
+        &mut self,
+        events: &EventSink,
+        phase: Phase,
+        seconds: f64,
+        items: u64,
+        statements: u64,
+    ) {
         let total = self.total_estimate.max(self.lines_read);
         let p = self.phases.entry(phase).or_default();
         if !p.started {
@@ -88,8 +93,20 @@ impl RunStats {
             // The fallback's own phase carries its time and statements.
             return;
         }
-        self.advance(events, Phase::BatchInsert, o.insert_seconds, rows, o.insert_statements);
-        self.advance(events, Phase::InventoryUpdate, o.update_seconds, rows, o.update_statements);
+        self.advance(
+            events,
+            Phase::BatchInsert,
+            o.insert_seconds,
+            rows,
+            o.insert_statements,
+        );
+        self.advance(
+            events,
+            Phase::InventoryUpdate,
+            o.update_seconds,
+            rows,
+            o.update_statements,
+        );
     }
 
     pub fn add_failure(&mut self, events: &EventSink, f: &FailureRecord) {
@@ -128,10 +145,17 @@ impl RunStats {
 
     /// The status the counts earn, unless the run was stopped.
     pub fn status(&self, stopped: Option<RunStatus>) -> RunStatus {
-        stopped.unwrap_or_else(|| RunReport::status_from_counts(self.processed, self.already, self.failed))
+        stopped.unwrap_or_else(|| {
+            RunReport::status_from_counts(self.processed, self.already, self.failed)
+        })
     }
 
-    pub fn report(&self, base: ReportBase, status: RunStatus, stop_reason: Option<String>) -> RunReport {
+    pub fn report(
+        &self,
+        base: ReportBase,
+        status: RunStatus,
+        stop_reason: Option<String>,
+    ) -> RunReport {
         let seconds = self.started.elapsed().as_secs_f64();
         let mut failed_items = self.failed_lines.clone();
         failed_items.sort_by_key(|f| f.line);

@@ -8,7 +8,9 @@ use super::stats::RunStats;
 use crate::domain::Phase;
 use crate::domain::report::FallbackRecord;
 use crate::mapping::MappedLine;
-use crate::store::{ErrorClass, FailureRecord, RunCtx, Store, StoreError, StoreResult, WriteBatch, WriteOutcome};
+use crate::store::{
+    ErrorClass, FailureRecord, RunCtx, Store, StoreError, StoreResult, WriteBatch, WriteOutcome,
+};
 use std::future::Future;
 use std::time::{Duration, Instant};
 
@@ -64,7 +66,12 @@ fn db_failure(row: &MappedLine, e: &StoreError) -> FailureRecord {
 }
 
 impl Writer<'_> {
-    async fn batch(&self, rows: &[MappedLine], failures: &[FailureRecord], retries: &mut u64) -> StoreResult<WriteOutcome> {
+    async fn batch(
+        &self,
+        rows: &[MappedLine],
+        failures: &[FailureRecord],
+        retries: &mut u64,
+    ) -> StoreResult<WriteOutcome> {
         let batch = WriteBatch {
             ctx: self.ctx,
             rows,
@@ -105,7 +112,12 @@ impl Writer<'_> {
     }
 
     /// Isolate the bad lines of a chunk whose batch write failed with a data error.
-    async fn fall_back(&self, chunk: &MappedChunk, cause: StoreError, stats: &mut RunStats) -> StoreResult<()> {
+    async fn fall_back(
+        &self,
+        chunk: &MappedChunk,
+        cause: StoreError,
+        stats: &mut RunStats,
+    ) -> StoreResult<()> {
         let start = Instant::now();
         let cause_text = cause.to_string();
         tracing::warn!(chunk = chunk.index, first_line = chunk.first_line, last_line = chunk.last_line, cause = %cause_text, "chunk fell back");
@@ -188,7 +200,11 @@ impl Writer<'_> {
     }
 
     /// Sequential mode: every line in its own transaction (find, create, insert, update).
-    pub async fn write_sequential(&self, chunk: &MappedChunk, stats: &mut RunStats) -> StoreResult<()> {
+    pub async fn write_sequential(
+        &self,
+        chunk: &MappedChunk,
+        stats: &mut RunStats,
+    ) -> StoreResult<()> {
         let mut retries = 0;
         let mut failures = chunk.failures.clone();
         for row in &chunk.rows {

@@ -656,6 +656,24 @@ mod tests {
     }
 
     #[test]
+    fn a_lone_surrogate_escape_is_a_line_error() {
+        let got = read(
+            br#"{"line_items": [{"sku": "\ud800", "quantity": 1, "unit_price": 1}, {"sku": "\ud83d\ude00", "quantity": 1, "unit_price": 1}]}"#,
+        );
+        assert_eq!(got.len(), 2);
+        assert!(
+            err(&got[0]).reason.contains("sku"),
+            "{}",
+            err(&got[0]).reason
+        );
+        assert_eq!(
+            ok(&got[1]).sku.as_deref(),
+            Some("\u{1f600}"),
+            "a surrogate pair is fine"
+        );
+    }
+
+    #[test]
     fn escapes_and_hostile_text_come_through_verbatim() {
         let got = read(
             br#"{"line_items": [{"sku": "A\u0000B", "description": "Robert'); DROP TABLE x;-- \u001b[31mred\u001b[0m \"q\"", "quantity": 1, "unit_price": 1}]}"#,

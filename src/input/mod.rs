@@ -3,7 +3,6 @@
 //! Reading streams: one [`LineResult`] per line item, never the whole file in memory. A bad line is an
 //! `Err(LineError)` naming its line and reason and the reader goes on; a file that cannot be read as a
 //! whole is an [`InputError`] before any line is produced.
-
 //!
 //! - [`inspect`] reads the file once: SHA-256, size, an estimate of the items, and the checks that
 //!   make a file unusable as a whole (CSV header, JSON document shape).
@@ -405,32 +404,66 @@ mod tests {
         }
         assert_eq!(last, 200_000);
     }
-}
 
-#[cfg(test)]
-mod perf_tmp {
-    use super::*;
-    use std::io::Write;
+    /// The hand-written batches in `sample-data/`, with the outcome their README writes down.
     #[test]
-    #[ignore]
-    fn perf_tmp() {
-        for (ext, head, row, tail) in [
-            (".csv", "sku,description,quantity,unit_price\n", "SKU-12345,Some widget description,3,12.50\n", ""),
-            (".jsonl", "", "{\"sku\":\"SKU-12345\",\"description\":\"Some widget description\",\"quantity\":3,\"unit_price\":12.50}\n", ""),
-            (".json", "{\"line_items\":[", "{\"sku\":\"SKU-12345\",\"description\":\"Some widget description\",\"quantity\":3,\"unit_price\":12.50},", "{\"sku\":\"x\",\"quantity\":1,\"unit_price\":1}]}"),
-        ] {
-            let mut f = tempfile::Builder::new().suffix(ext).tempfile().unwrap();
-            let mut w = std::io::BufWriter::new(f.as_file_mut());
-            w.write_all(head.as_bytes()).unwrap();
-            for _ in 0..1_000_000 { w.write_all(row.as_bytes()).unwrap(); }
-            w.write_all(tail.as_bytes()).unwrap();
-            drop(w);
-            let t = std::time::Instant::now();
-            let b = inspect(f.path(), None).unwrap();
-            let ti = t.elapsed();
-            let t = std::time::Instant::now();
-            let n = open(&b).unwrap().filter(|r| r.is_ok()).count();
-            eprintln!("{ext}: {} bytes, est {}, inspect {:?}, read {n} ok in {:?}", b.size_bytes, b.estimated_lines, ti, t.elapsed());
+    fn sample_data_reads_as_documented() {
+        let dir = Path::new(env!("CARGO_MANIFEST_DIR")).join("sample-data");
+        let bolt = dir.join("invoice-bolt-supply.json");
+        /// (line, start of the reason) of each bad line.
+        type Bad = &'static [(u64, &'static str)];
+        let cases: [(&str, usize, Bad); 3] = [
+            (
+                "invoice-acme-2026-11.csv",
+                41,
+                &[
+                    (15, "quantity \"1,5\" has a comma"),
+                    (22, "unit_price \"abc\" is not a decimal number"),
+                    (29, "both sku and description are empty"),
+                ],
+            ),
+            (
+                "invoice-bolt-supply.json",
+                25,
+                &[(20, "quantity \"NaN\" is not a finite number")],
+            ),
+            (
+                "receipts-week-48.jsonl",
+                40,
+                &[
+                    (13, "quantity is an array"),
+                    (26, "unit_price \"-0.24\" is negative"),
+                ],
+            ),
+        ];
+        for (name, lines, bad) in cases {
+            let batch = inspect(&dir.join(name), None).unwrap();
+            assert_eq!(batch.estimated_lines, lines as u64, "{name}");
+            let got: Vec<LineResult> = open(&batch).unwrap().collect();
+            assert_eq!(got.len(), lines, "{name}");
+            for (i, result) in got.iter().enumerate() {
+                let line = i as u64 + 1;
+                match (result, bad.iter().find(|(l, _)| *l == line)) {
+                    (Ok(item), None) => assert_eq!(item.line, line),
+                    (Err(e), Some((_, why))) => {
+                        assert_eq!(e.line, line);
+                        assert!(
+                            e.reason.starts_with(why),
+                            "{name} line {line}: {}",
+                            e.reason
+                        );
+                    }
+                    (r, _) => panic!("{name} line {line}: unexpected {r:?}"),
+                }
+            }
         }
+        // Exactness: BS-90001 gets 0.1 + 0.1 + "0.1" + "0.125" = 0.425 exactly.
+        let total: rust_decimal::Decimal = open(&inspect(&bolt, None).unwrap())
+            .unwrap()
+            .filter_map(Result::ok)
+            .filter(|item| item.sku.as_deref() == Some("BS-90001"))
+            .map(|item| item.quantity)
+            .sum();
+        assert_eq!(total.to_string(), "0.425");
     }
 }

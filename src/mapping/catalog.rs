@@ -65,7 +65,11 @@ impl Catalog {
     }
 
     /// The best fuzzy match at or above `threshold`: (sku, score, the item's name).
-    pub fn best_fuzzy(&self, normalized: &str, threshold: f32) -> Option<(Arc<str>, f32, Arc<str>)> {
+    pub fn best_fuzzy(
+        &self,
+        normalized: &str,
+        threshold: f32,
+    ) -> Option<(Arc<str>, f32, Arc<str>)> {
         let (sku, score) = self.fuzzy.best(normalized, threshold)?;
         let name = self.items.get(&sku)?.clone();
         Some((sku, score, name))

@@ -85,7 +85,11 @@ impl Mapper {
         if let Some(known) = self.catalog.sku(sku) {
             return (known, MappingDecision::Sku, None);
         }
-        let name = if description.is_empty() { sku } else { description };
+        let name = if description.is_empty() {
+            sku
+        } else {
+            description
+        };
         let sku = self.catalog.create(sku, name);
         (sku, MappingDecision::Created, None)
     }
@@ -105,7 +109,8 @@ impl Mapper {
         }
         let (sku, decision, learned) = if let Some(sku) = self.catalog.exact(&norm) {
             (sku, MappingDecision::Alias, None)
-        } else if let Some((sku, score, matched_name)) = self.catalog.best_fuzzy(&norm, self.threshold)
+        } else if let Some((sku, score, matched_name)) =
+            self.catalog.best_fuzzy(&norm, self.threshold)
         {
             self.catalog.learn_alias(norm.clone(), sku.clone());
             let decision = MappingDecision::Fuzzy {
@@ -145,7 +150,7 @@ mod tests {
                 sku: "HB-M8".into(),
                 name: "Hex Bolt M8 x 40mm Zinc".into(),
             }],
-            vec![("washer m8 flat".into(), "HB-M8".into())],
+            vec![("flat m8 washer".into(), "HB-M8".into())],
         );
         Mapper::new(catalog, DEFAULT_MATCH_THRESHOLD)
     }

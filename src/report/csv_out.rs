@@ -31,7 +31,11 @@ pub fn reject_file(rows: &[FailedRow], out: impl std::io::Write) -> csv::Result<
             .collect();
         if needs_raw {
             let fields = r.corrected.as_ref().unwrap_or(&r.fields);
-            record.push(if fields.is_empty() { r.raw_record.clone() } else { String::new() });
+            record.push(if fields.is_empty() {
+                r.raw_record.clone()
+            } else {
+                String::new()
+            });
         }
         record.push(r.line.to_string());
         record.push(r.error.clone());

@@ -8,7 +8,11 @@ use std::fmt::Write;
 /// The report of one run: a per-phase table (like pgloader's summary) and the failed lines.
 pub fn run_report(r: &RunReport) -> String {
     let mut s = String::new();
-    let dry = if r.dry_run { " (dry run: nothing was kept)" } else { "" };
+    let dry = if r.dry_run {
+        " (dry run: nothing was kept)"
+    } else {
+        ""
+    };
     let _ = writeln!(s, "{}{dry}", escape_control(&r.source));
     let _ = writeln!(
         s,
@@ -21,7 +25,11 @@ pub fn run_report(r: &RunReport) -> String {
     if let Some(reason) = &r.stop_reason {
         let _ = writeln!(s, "stopped: {}", escape_control(reason));
     }
-    let _ = writeln!(s, "  {:<18} {:>10} {:>10} {:>11}", "phase", "seconds", "items", "statements");
+    let _ = writeln!(
+        s,
+        "  {:<18} {:>10} {:>10} {:>11}",
+        "phase", "seconds", "items", "statements"
+    );
     for p in &r.phases {
         let _ = writeln!(
             s,
@@ -69,7 +77,11 @@ pub fn run_report(r: &RunReport) -> String {
     if !r.failed_items.is_empty() {
         let _ = writeln!(s, "failed lines:");
         for f in &r.failed_items {
-            let code = f.sqlstate.as_deref().map(|c| format!(" [{c}]")).unwrap_or_default();
+            let code = f
+                .sqlstate
+                .as_deref()
+                .map(|c| format!(" [{c}]"))
+                .unwrap_or_default();
             let _ = writeln!(
                 s,
                 "  line {:<7} {:<16} {}{code}",
@@ -141,16 +153,27 @@ pub fn runs_table(rows: &[RunRow]) -> String {
         );
     }
     if rows.iter().any(|r| r.rehearsal) {
-        let _ = writeln!(s, "* rehearsal (compare): ran on a scratch copy, live data untouched");
+        let _ = writeln!(
+            s,
+            "* rehearsal (compare): ran on a scratch copy, live data untouched"
+        );
     }
     s
 }
 
 pub fn failed_table(rows: &[FailedRow]) -> String {
     let mut s = String::new();
-    let _ = writeln!(s, "{:>7}  {:<16}  {:>8}  {:<9}  error", "line", "phase", "attempts", "resolved");
+    let _ = writeln!(
+        s,
+        "{:>7}  {:<16}  {:>8}  {:<9}  error",
+        "line", "phase", "attempts", "resolved"
+    );
     for r in rows {
-        let code = r.sqlstate.as_deref().map(|c| format!(" [{c}]")).unwrap_or_default();
+        let code = r
+            .sqlstate
+            .as_deref()
+            .map(|c| format!(" [{c}]"))
+            .unwrap_or_default();
         let _ = writeln!(
             s,
             "{:>7}  {:<16}  {:>8}  {:<9}  {}{code}",
@@ -171,19 +194,48 @@ pub fn comparison(c: &crate::engine::Comparison) -> String {
     use crate::domain::Phase;
     let (b, q) = (&c.batch.report, &c.sequential.report);
     let mut s = String::new();
-    let _ = writeln!(s, "rehearsal of {} (scratch copies; live data untouched)", escape_control(&b.source));
+    let _ = writeln!(
+        s,
+        "rehearsal of {} (scratch copies; live data untouched)",
+        escape_control(&b.source)
+    );
     let _ = writeln!(s, "  {:<28} {:>14} {:>14}", "", "batch", "sequential");
     let row = |s: &mut String, name: &str, a: String, b: String| {
         let _ = writeln!(s, "  {name:<28} {a:>14} {b:>14}");
     };
-    row(&mut s, "items", b.items_total.to_string(), q.items_total.to_string());
-    row(&mut s, "seconds", format!("{:.3}", b.processing_time_seconds), format!("{:.3}", q.processing_time_seconds));
-    row(&mut s, "items/s", format!("{:.0}", b.items_per_second), format!("{:.0}", q.items_per_second));
+    row(
+        &mut s,
+        "items",
+        b.items_total.to_string(),
+        q.items_total.to_string(),
+    );
+    row(
+        &mut s,
+        "seconds",
+        format!("{:.3}", b.processing_time_seconds),
+        format!("{:.3}", q.processing_time_seconds),
+    );
+    row(
+        &mut s,
+        "items/s",
+        format!("{:.0}", b.items_per_second),
+        format!("{:.0}", q.items_per_second),
+    );
     for phase in Phase::TIMED {
         let sec = |r: &RunReport| r.phase(phase).map(|p| p.seconds).unwrap_or(0.0);
-        row(&mut s, &format!("{} seconds", phase.as_str()), format!("{:.3}", sec(b)), format!("{:.3}", sec(q)));
+        row(
+            &mut s,
+            &format!("{} seconds", phase.as_str()),
+            format!("{:.3}", sec(b)),
+            format!("{:.3}", sec(q)),
+        );
     }
-    row(&mut s, "statements", b.statements_executed.to_string(), q.statements_executed.to_string());
+    row(
+        &mut s,
+        "statements",
+        b.statements_executed.to_string(),
+        q.statements_executed.to_string(),
+    );
     row(
         &mut s,
         "statements per 1,000 items",
@@ -191,6 +243,10 @@ pub fn comparison(c: &crate::engine::Comparison) -> String {
         format!("{:.1}", c.sequential.statements_per_1000_items),
     );
     row(&mut s, "status", b.status.to_string(), q.status.to_string());
-    let _ = writeln!(s, "speedup: batch is {:.1}× sequential (items/s)", c.speedup);
+    let _ = writeln!(
+        s,
+        "speedup: batch is {:.1}× sequential (items/s)",
+        c.speedup
+    );
     s
 }

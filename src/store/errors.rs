@@ -80,9 +80,10 @@ fn classify_code(code: Option<&str>) -> ErrorClass {
     let Some(code) = code else {
         return ErrorClass::Fatal;
     };
-    if let Ok(n) = code.parse::<u32>() {
+    // SQLSTATEs have five characters (some all digits, like 40001); SQLite codes are shorter numbers.
+    if let (true, Ok(n)) = (code.len() < 5, code.parse::<u32>()) {
         return match n & 0xff {
-            5 | 6 => ErrorClass::Transient, // SQLITE_BUSY, SQLITE_LOCKED
+            5 | 6 => ErrorClass::Transient,   // SQLITE_BUSY, SQLITE_LOCKED
             18..=20 | 25 => ErrorClass::Data, // TOOBIG, CONSTRAINT, MISMATCH, RANGE
             _ => ErrorClass::Fatal,
         };
@@ -152,5 +153,7 @@ mod tests {
         assert_eq!(classify_code(Some("1811")), ErrorClass::Data);
         assert_eq!(classify_code(Some("275")), ErrorClass::Data);
         assert_eq!(classify_code(Some("1")), ErrorClass::Fatal);
+        assert_eq!(classify_code(Some("22003")), ErrorClass::Data);
+        assert_eq!(classify_code(Some("53300")), ErrorClass::Transient);
     }
 }

@@ -150,7 +150,11 @@ pub trait Store: Send + Sync {
     ) -> StoreResult<WriteOutcome>;
 
     /// Record failed lines (dead-letter), one statement; a line already recorded for the run is updated.
-    async fn record_failures(&self, ctx: RunCtx<'_>, failures: &[FailureRecord]) -> StoreResult<u64>;
+    async fn record_failures(
+        &self,
+        ctx: RunCtx<'_>,
+        failures: &[FailureRecord],
+    ) -> StoreResult<u64>;
 
     async fn inventory(&self) -> StoreResult<Vec<InventoryRow>>;
     async fn runs(&self, limit: u64) -> StoreResult<Vec<RunRow>>;
@@ -171,9 +175,18 @@ pub trait Store: Send + Sync {
 
     /// Copy the catalog (items and aliases, not transactions) of `from` into this, empty, store:
     /// used to stage a rehearsal without touching live data.
-    async fn copy_catalog_from(&self, catalog: &[(String, String, rust_decimal::Decimal)], aliases: &[(String, String)]) -> StoreResult<()>;
+    async fn copy_catalog_from(
+        &self,
+        catalog: &[(String, String, rust_decimal::Decimal)],
+        aliases: &[(String, String)],
+    ) -> StoreResult<()>;
     /// Items with quantities and aliases with their SKU, for [`Store::copy_catalog_from`].
-    async fn export_catalog(&self) -> StoreResult<(Vec<(String, String, rust_decimal::Decimal)>, Vec<(String, String)>)>;
+    async fn export_catalog(
+        &self,
+    ) -> StoreResult<(
+        Vec<(String, String, rust_decimal::Decimal)>,
+        Vec<(String, String)>,
+    )>;
 
     /// A scratch database beside this one, migrated and empty: a schema of the same PostgreSQL
     /// database, or a temporary SQLite file. Used by rehearsals; live data is never touched.

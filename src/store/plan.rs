@@ -1,11 +1,17 @@
 //! What both backends do the same way around the SQL: which items a write must create, the SKU → id
 //! cache, and the aggregation of inventory deltas.
 
-use super::{StoreError, ErrorClass, FailureRecord};
+use super::{ErrorClass, FailureRecord, StoreError};
 use crate::mapping::MappedLine;
 use rust_decimal::Decimal;
 use std::collections::{BTreeMap, HashMap};
 use std::sync::{Arc, Mutex};
+
+/// SKU → item id.
+pub(crate) type ItemIds = HashMap<Arc<str>, i64>;
+
+/// (sku, name) of an item a write must create.
+pub(crate) type NewItem = (Arc<str>, Arc<str>);
 
 /// SKU → item id of items known to exist in the database. Ids never change and items are never
 /// deleted, so entries stay valid; only ids of committed items are added.
@@ -26,7 +32,7 @@ impl IdCache {
 
     /// Split the rows' SKUs into resolved ids and the (sku, name) pairs to create, sorted by SKU
     /// so concurrent writers lock new items in the same order.
-    pub fn resolve(&self, rows: &[MappedLine]) -> (HashMap<Arc<str>, i64>, Vec<(Arc<str>, Arc<str>)>) {
+    pub fn resolve(&self, rows: &[MappedLine]) -> (ItemIds, Vec<NewItem>) {
         let ids = self.lock();
         let mut known = HashMap::new();
         let mut missing: BTreeMap<Arc<str>, Arc<str>> = BTreeMap::new();
@@ -64,7 +70,9 @@ pub(crate) fn learned_aliases(
 }
 
 /// Sum the deltas of the rows actually inserted, per item, sorted by item id (stable lock order).
-pub(crate) fn aggregate(inserted: impl IntoIterator<Item = (i64, Decimal)>) -> Result<Vec<(i64, Decimal)>, StoreError> {
+pub(crate) fn aggregate(
+    inserted: impl IntoIterator<Item = (i64, Decimal)>,
+) -> Result<Vec<(i64, Decimal)>, StoreError> {
     let mut sums: BTreeMap<i64, Decimal> = BTreeMap::new();
     for (id, q) in inserted {
         let slot = sums.entry(id).or_default();
@@ -84,7 +92,9 @@ pub(crate) fn overflow(item_id: i64) -> StoreError {
 
 pub(crate) fn item_id(ids: &HashMap<Arc<str>, i64>, sku: &str) -> Result<i64, StoreError> {
     ids.get(sku).copied().ok_or_else(|| {
-        StoreError::config(format!("internal: item {sku} has no id after it was created"))
+        StoreError::config(format!(
+            "internal: item {sku} has no id after it was created"
+        ))
     })
 }
 

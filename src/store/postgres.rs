@@ -58,14 +58,20 @@ impl PgStore {
         Self::connect(connect, redact_url(url), opts).await
     }
 
-    async fn connect(connect: PgConnectOptions, url: String, opts: &OpenOptions) -> StoreResult<Self> {
+    async fn connect(
+        connect: PgConnectOptions,
+        url: String,
+        opts: &OpenOptions,
+    ) -> StoreResult<Self> {
         let pool = PgPoolOptions::new()
             .max_connections(opts.max_connections.max(1))
             .acquire_timeout(Duration::from_secs(10))
             .connect_with(connect.clone())
             .await
             .map_err(|e| StoreError::from(e).context(&format!("connect to {url}")))?;
-        sqlx::migrate!("src/store/migrations/postgres").run(&pool).await?;
+        sqlx::migrate!("src/store/migrations/postgres")
+            .run(&pool)
+            .await?;
         Ok(Self {
             pool,
             connect,
@@ -114,7 +120,10 @@ async fn upsert_items(
         .map(|row| {
             let id: i64 = row.try_get(0)?;
             let sku: String = row.try_get(1)?;
-            let sku = by_sku.get(sku.as_str()).map(|s| (*s).clone()).unwrap_or_else(|| sku.into());
+            let sku = by_sku
+                .get(sku.as_str())
+                .map(|s| (*s).clone())
+                .unwrap_or_else(|| sku.into());
             Ok((sku, id))
         })
         .collect()
@@ -130,11 +139,36 @@ async fn insert_failures(
         .bind(ctx.import_key.to_string())
         .bind(failures.iter().map(|f| f.line as i64).collect::<Vec<_>>())
         .bind(failures.iter().map(plan::storable_raw).collect::<Vec<_>>())
-        .bind(failures.iter().map(|f| fields_to_json(&f.fields)).collect::<Vec<_>>())
-        .bind(failures.iter().map(|f| f.phase.as_str().to_string()).collect::<Vec<_>>())
-        .bind(failures.iter().map(|f| f.error.replace('\0', "\\0")).collect::<Vec<_>>())
-        .bind(failures.iter().map(|f| f.sqlstate.clone()).collect::<Vec<_>>())
-        .bind(failures.iter().map(|f| f.decision.clone()).collect::<Vec<_>>())
+        .bind(
+            failures
+                .iter()
+                .map(|f| fields_to_json(&f.fields))
+                .collect::<Vec<_>>(),
+        )
+        .bind(
+            failures
+                .iter()
+                .map(|f| f.phase.as_str().to_string())
+                .collect::<Vec<_>>(),
+        )
+        .bind(
+            failures
+                .iter()
+                .map(|f| f.error.replace('\0', "\\0"))
+                .collect::<Vec<_>>(),
+        )
+        .bind(
+            failures
+                .iter()
+                .map(|f| f.sqlstate.clone())
+                .collect::<Vec<_>>(),
+        )
+        .bind(
+            failures
+                .iter()
+                .map(|f| f.decision.clone())
+                .collect::<Vec<_>>(),
+        )
         .execute(&mut **tx)
         .await?;
     Ok(())
@@ -246,7 +280,12 @@ impl Store for PgStore {
         let aliases = plan::learned_aliases(b.rows, &ids);
         if !aliases.is_empty() {
             sqlx::query(INSERT_ALIASES)
-                .bind(aliases.iter().map(|(a, _)| a.to_string()).collect::<Vec<_>>())
+                .bind(
+                    aliases
+                        .iter()
+                        .map(|(a, _)| a.to_string())
+                        .collect::<Vec<_>>(),
+                )
                 .bind(aliases.iter().map(|(_, id)| *id).collect::<Vec<_>>())
                 .execute(&mut *tx)
                 .await?;
@@ -307,10 +346,11 @@ impl Store for PgStore {
         let mut out = WriteOutcome::default();
         let start = Instant::now();
         let mut tx = self.pool.begin().await?;
-        let found: Option<i64> = sqlx::query_scalar("SELECT id FROM inventory_items WHERE sku = $1")
-            .bind(row.sku.to_string())
-            .fetch_optional(&mut *tx)
-            .await?;
+        let found: Option<i64> =
+            sqlx::query_scalar("SELECT id FROM inventory_items WHERE sku = $1")
+                .bind(row.sku.to_string())
+                .fetch_optional(&mut *tx)
+                .await?;
         out.insert_statements += 1;
         let item_id = match found {
             Some(id) => id,
@@ -373,7 +413,11 @@ impl Store for PgStore {
         Ok(out)
     }
 
-    async fn record_failures(&self, ctx: RunCtx<'_>, failures: &[FailureRecord]) -> StoreResult<u64> {
+    async fn record_failures(
+        &self,
+        ctx: RunCtx<'_>,
+        failures: &[FailureRecord],
+    ) -> StoreResult<u64> {
         if failures.is_empty() {
             return Ok(0);
         }
@@ -399,7 +443,10 @@ impl Store for PgStore {
     }
 
     async fn runs(&self, limit: u64) -> StoreResult<Vec<RunRow>> {
-        let sql = format!("SELECT {} FROM import_runs ORDER BY id DESC LIMIT $1", sql::RUN_COLUMNS);
+        let sql = format!(
+            "SELECT {} FROM import_runs ORDER BY id DESC LIMIT $1",
+            sql::RUN_COLUMNS
+        );
         let rows = sqlx::query(AssertSqlSafe(sql))
             .bind(limit.min(i64::MAX as u64) as i64)
             .fetch_all(&self.pool)
@@ -453,7 +500,12 @@ impl Store for PgStore {
         Ok(())
     }
 
-    async fn failed_again(&self, failed_id: i64, error: &str, sqlstate: Option<&str>) -> StoreResult<()> {
+    async fn failed_again(
+        &self,
+        failed_id: i64,
+        error: &str,
+        sqlstate: Option<&str>,
+    ) -> StoreResult<()> {
         sqlx::query(sql::FAILED_AGAIN)
             .bind(failed_id)
             .bind(error.replace('\0', "\\0"))
@@ -500,7 +552,9 @@ impl Store for PgStore {
         Ok(())
     }
 
-    async fn export_catalog(&self) -> StoreResult<(Vec<(String, String, Decimal)>, Vec<(String, String)>)> {
+    async fn export_catalog(
+        &self,
+    ) -> StoreResult<(Vec<(String, String, Decimal)>, Vec<(String, String)>)> {
         let items = self
             .inventory()
             .await?
@@ -519,16 +573,23 @@ impl Store for PgStore {
         sqlx::query(AssertSqlSafe(format!("CREATE SCHEMA {schema}")))
             .execute(&self.pool)
             .await?;
-        let connect = self.connect.clone().options([("search_path", schema.as_str())]);
+        let connect = self
+            .connect
+            .clone()
+            .options([("search_path", schema.as_str())]);
         let url = format!("{} (schema {schema})", self.url);
-        Ok(Arc::new(PgStore::connect(connect, url, &OpenOptions::default()).await?))
+        Ok(Arc::new(
+            PgStore::connect(connect, url, &OpenOptions::default()).await?,
+        ))
     }
 
     async fn drop_scratch(&self, name: &str) -> StoreResult<()> {
         let schema = scratch_schema(name);
-        sqlx::query(AssertSqlSafe(format!("DROP SCHEMA IF EXISTS {schema} CASCADE")))
-            .execute(&self.pool)
-            .await?;
+        sqlx::query(AssertSqlSafe(format!(
+            "DROP SCHEMA IF EXISTS {schema} CASCADE"
+        )))
+        .execute(&self.pool)
+        .await?;
         Ok(())
     }
 

@@ -15,8 +15,7 @@ pub(crate) const INSERT_RUN: &str = "INSERT INTO import_runs \
 
 pub(crate) const HEARTBEAT: &str = "UPDATE import_runs SET heartbeat_at = $2 WHERE id = $1";
 
-pub(crate) const REOPEN_RUN: &str =
-    "UPDATE import_runs SET status = 'running', heartbeat_at = $2, finished_at = NULL WHERE id = $1";
+pub(crate) const REOPEN_RUN: &str = "UPDATE import_runs SET status = 'running', heartbeat_at = $2, finished_at = NULL WHERE id = $1";
 
 pub(crate) const FINISH_RUN: &str = "UPDATE import_runs SET status = $2, finished_at = $3, heartbeat_at = $3, \
     items_total = $4, items_processed = $5, items_already_imported = $6, items_failed = $7, \
@@ -29,14 +28,17 @@ pub(crate) const RESOLVE_FAILED: &str =
 pub(crate) const FAILED_AGAIN: &str =
     "UPDATE failed_items SET attempts = attempts + 1, error = $2, sqlstate = $3 WHERE id = $1";
 
-pub(crate) const SAVE_CORRECTION: &str = "UPDATE failed_items SET corrected_json = $2 WHERE id = $1";
+pub(crate) const SAVE_CORRECTION: &str =
+    "UPDATE failed_items SET corrected_json = $2 WHERE id = $1";
 
 pub(crate) const ALIASES: &str =
     "SELECT a.alias, i.sku FROM item_aliases a JOIN inventory_items i ON i.id = a.item_id";
 
 /// `WHERE` for a failed-items page: binds $1 run id, $2 filter pattern (or NULL).
 pub(crate) fn failed_where(q: &FailedQuery) -> String {
-    let mut w = String::from("WHERE run_id = $1 AND ($2 IS NULL OR lower(raw_record) LIKE $2 OR lower(error) LIKE $2)");
+    let mut w = String::from(
+        "WHERE run_id = $1 AND ($2 IS NULL OR lower(raw_record) LIKE $2 OR lower(error) LIKE $2)",
+    );
     if q.unresolved_only {
         w.push_str(" AND resolved_at IS NULL");
     }

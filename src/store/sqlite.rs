@@ -56,7 +56,9 @@ impl SqliteStore {
             .connect_with(connect)
             .await
             .map_err(|e| StoreError::from(e).context(&format!("open {}", redact_url(url))))?;
-        sqlx::migrate!("src/store/migrations/sqlite").run(&pool).await?;
+        sqlx::migrate!("src/store/migrations/sqlite")
+            .run(&pool)
+            .await?;
         Ok(Self {
             pool,
             url: redact_url(url),
@@ -84,7 +86,10 @@ impl SqliteStore {
 }
 
 fn scratch_path(name: &str) -> std::path::PathBuf {
-    let safe: String = name.chars().filter(|c| c.is_ascii_alphanumeric() || *c == '_').collect();
+    let safe: String = name
+        .chars()
+        .filter(|c| c.is_ascii_alphanumeric() || *c == '_')
+        .collect();
     std::env::temp_dir().join(format!("batchops-{safe}.db"))
 }
 
@@ -101,7 +106,10 @@ fn create_private_file(path: &std::path::Path) -> StoreResult<()> {
     match o.open(path) {
         Ok(_) => Ok(()),
         Err(e) if e.kind() == std::io::ErrorKind::AlreadyExists => Ok(()),
-        Err(e) => Err(StoreError::config(format!("create {}: {e}", path.display()))),
+        Err(e) => Err(StoreError::config(format!(
+            "create {}: {e}",
+            path.display()
+        ))),
     }
 }
 
@@ -393,10 +401,11 @@ impl Store for SqliteStore {
         let mut out = WriteOutcome::default();
         let start = Instant::now();
         let mut tx = self.begin().await?;
-        let found: Option<i64> = sqlx::query_scalar("SELECT id FROM inventory_items WHERE sku = $1")
-            .bind(row.sku.to_string())
-            .fetch_optional(&mut *tx)
-            .await?;
+        let found: Option<i64> =
+            sqlx::query_scalar("SELECT id FROM inventory_items WHERE sku = $1")
+                .bind(row.sku.to_string())
+                .fetch_optional(&mut *tx)
+                .await?;
         out.insert_statements += 1;
         let item_id = match found {
             Some(id) => id,
@@ -404,11 +413,13 @@ impl Store for SqliteStore {
                 let name = row.new_item_name.as_deref().unwrap_or(&row.sku);
                 out.insert_statements += 1;
                 out.items_created = 1;
-                sqlx::query_scalar("INSERT INTO inventory_items (sku, name) VALUES ($1, $2) RETURNING id")
-                    .bind(row.sku.to_string())
-                    .bind(name.to_string())
-                    .fetch_one(&mut *tx)
-                    .await?
+                sqlx::query_scalar(
+                    "INSERT INTO inventory_items (sku, name) VALUES ($1, $2) RETURNING id",
+                )
+                .bind(row.sku.to_string())
+                .bind(name.to_string())
+                .fetch_one(&mut *tx)
+                .await?
             }
         };
         if let Some(alias) = &row.learned_alias {
@@ -457,7 +468,11 @@ impl Store for SqliteStore {
         Ok(out)
     }
 
-    async fn record_failures(&self, ctx: RunCtx<'_>, failures: &[FailureRecord]) -> StoreResult<u64> {
+    async fn record_failures(
+        &self,
+        ctx: RunCtx<'_>,
+        failures: &[FailureRecord],
+    ) -> StoreResult<u64> {
         if failures.is_empty() {
             return Ok(0);
         }
@@ -483,7 +498,10 @@ impl Store for SqliteStore {
     }
 
     async fn runs(&self, limit: u64) -> StoreResult<Vec<RunRow>> {
-        let sql = format!("SELECT {} FROM import_runs ORDER BY id DESC LIMIT $1", sql::RUN_COLUMNS);
+        let sql = format!(
+            "SELECT {} FROM import_runs ORDER BY id DESC LIMIT $1",
+            sql::RUN_COLUMNS
+        );
         let rows = sqlx::query(AssertSqlSafe(sql))
             .bind(limit.min(i64::MAX as u64) as i64)
             .fetch_all(&self.pool)
@@ -537,7 +555,12 @@ impl Store for SqliteStore {
         Ok(())
     }
 
-    async fn failed_again(&self, failed_id: i64, error: &str, sqlstate: Option<&str>) -> StoreResult<()> {
+    async fn failed_again(
+        &self,
+        failed_id: i64,
+        error: &str,
+        sqlstate: Option<&str>,
+    ) -> StoreResult<()> {
         sqlx::query(sql::FAILED_AGAIN)
             .bind(failed_id)
             .bind(error.to_string())
@@ -584,7 +607,9 @@ impl Store for SqliteStore {
         Ok(())
     }
 
-    async fn export_catalog(&self) -> StoreResult<(Vec<(String, String, Decimal)>, Vec<(String, String)>)> {
+    async fn export_catalog(
+        &self,
+    ) -> StoreResult<(Vec<(String, String, Decimal)>, Vec<(String, String)>)> {
         let items = self
             .inventory()
             .await?
@@ -601,7 +626,9 @@ impl Store for SqliteStore {
         let path = scratch_path(name);
         self.drop_scratch(name).await?;
         let url = format!("sqlite:{}", path.display());
-        Ok(Arc::new(SqliteStore::open(&url, &OpenOptions::default()).await?))
+        Ok(Arc::new(
+            SqliteStore::open(&url, &OpenOptions::default()).await?,
+        ))
     }
 
     async fn drop_scratch(&self, name: &str) -> StoreResult<()> {

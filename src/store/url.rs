@@ -56,7 +56,10 @@ mod tests {
             redact_url("postgres://u@h/db?sslmode=require&password=hunter2"),
             "postgres://u@h/db?sslmode=require&password=***"
         );
-        assert_eq!(redact_url("postgres://root@127.0.0.1/test"), "postgres://root@127.0.0.1/test");
+        assert_eq!(
+            redact_url("postgres://root@127.0.0.1/test"),
+            "postgres://root@127.0.0.1/test"
+        );
         assert_eq!(redact_url("sqlite:batchops.db"), "sqlite:batchops.db");
         assert_eq!(redact_url("postgres://a:b:c@h/d"), "postgres://a:***@h/d");
     }

@@ -20,11 +20,21 @@ impl TestDb {
     pub async fn exec(&self, sql: &str) {
         use sqlx::{AssertSqlSafe, Connection};
         if self.kind == "sqlite" {
-            let mut c = sqlx::SqliteConnection::connect(&self.url).await.expect("connect sqlite");
-            sqlx::raw_sql(AssertSqlSafe(sql.to_string())).execute(&mut c).await.expect("exec sqlite");
+            let mut c = sqlx::SqliteConnection::connect(&self.url)
+                .await
+                .expect("connect sqlite");
+            sqlx::raw_sql(AssertSqlSafe(sql.to_string()))
+                .execute(&mut c)
+                .await
+                .expect("exec sqlite");
         } else {
-            let mut c = sqlx::PgConnection::connect(&self.url).await.expect("connect postgres");
-            sqlx::raw_sql(AssertSqlSafe(sql.to_string())).execute(&mut c).await.expect("exec postgres");
+            let mut c = sqlx::PgConnection::connect(&self.url)
+                .await
+                .expect("connect postgres");
+            sqlx::raw_sql(AssertSqlSafe(sql.to_string()))
+                .execute(&mut c)
+                .await
+                .expect("exec postgres");
         }
     }
 
@@ -32,11 +42,21 @@ impl TestDb {
     pub async fn scalar(&self, sql: &str) -> i64 {
         use sqlx::{AssertSqlSafe, Connection};
         if self.kind == "sqlite" {
-            let mut c = sqlx::SqliteConnection::connect(&self.url).await.expect("connect sqlite");
-            sqlx::query_scalar(AssertSqlSafe(sql.to_string())).fetch_one(&mut c).await.expect("scalar sqlite")
+            let mut c = sqlx::SqliteConnection::connect(&self.url)
+                .await
+                .expect("connect sqlite");
+            sqlx::query_scalar(AssertSqlSafe(sql.to_string()))
+                .fetch_one(&mut c)
+                .await
+                .expect("scalar sqlite")
         } else {
-            let mut c = sqlx::PgConnection::connect(&self.url).await.expect("connect postgres");
-            sqlx::query_scalar(AssertSqlSafe(sql.to_string())).fetch_one(&mut c).await.expect("scalar postgres")
+            let mut c = sqlx::PgConnection::connect(&self.url)
+                .await
+                .expect("connect postgres");
+            sqlx::query_scalar(AssertSqlSafe(sql.to_string()))
+                .fetch_one(&mut c)
+                .await
+                .expect("scalar postgres")
         }
     }
 
@@ -69,7 +89,8 @@ impl TestDb {
         if self.kind == "sqlite" {
             self.exec(&format!("DROP TRIGGER reject_{sku_id}")).await;
         } else {
-            self.exec(&format!("DROP TRIGGER reject_{sku_id} ON transactions")).await;
+            self.exec(&format!("DROP TRIGGER reject_{sku_id} ON transactions"))
+                .await;
         }
     }
 }
@@ -79,15 +100,20 @@ impl Drop for TestDb {
         if let Some((base, schema)) = self.pg.take() {
             // Drop the test's schema on a thread of its own (Drop cannot await).
             let _ = std::thread::spawn(move || {
-                let Ok(rt) = tokio::runtime::Builder::new_current_thread().enable_all().build() else {
+                let Ok(rt) = tokio::runtime::Builder::new_current_thread()
+                    .enable_all()
+                    .build()
+                else {
                     return;
                 };
                 rt.block_on(async move {
                     use sqlx::{AssertSqlSafe, Connection};
                     if let Ok(mut c) = sqlx::PgConnection::connect(&base).await {
-                        let _ = sqlx::raw_sql(AssertSqlSafe(format!("DROP SCHEMA IF EXISTS {schema} CASCADE")))
-                            .execute(&mut c)
-                            .await;
+                        let _ = sqlx::raw_sql(AssertSqlSafe(format!(
+                            "DROP SCHEMA IF EXISTS {schema} CASCADE"
+                        )))
+                        .execute(&mut c)
+                        .await;
                     }
                 });
             })
