@@ -115,7 +115,14 @@ pub async fn import_file(
                 stopped = Some((RunStatus::Cancelled, "cancelled by the operator".into()));
                 break;
             }
-            c = chunks.recv() => match c { Some(c) => c, None => break },
+            c = chunks.recv() => match c {
+                Some(c) if c.lines_read == 0 => break,
+                Some(c) => c,
+                None => {
+                    stopped = Some((RunStatus::Failed, "the reading thread stopped unexpectedly; run again or resume to continue".into()));
+                    break;
+                }
+            },
         };
         if let Some(budget) = opts.max_errors {
             let failed = stats.failed + chunk.failures.len() as u64;

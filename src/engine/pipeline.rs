@@ -38,7 +38,7 @@ pub fn parse_failure(e: LineError) -> FailureRecord {
     }
 }
 
-/// Start the reader/mapper thread. Chunks arrive in order; the channel holds `ahead` of them so
+/// Start the reader/mapper thread. Chunks arrive in order, then one empty chunk marks the end; the channel holds `ahead` of them so
 /// memory stays bounded whatever the file size. Dropping the receiver stops the thread.
 pub fn spawn(
     reader: LineReader,
@@ -87,6 +87,9 @@ pub fn spawn(
                     }
                 }
                 if chunk.lines_read == 0 {
+                    // The end-of-input marker: an empty chunk. A channel that closes without it
+                    // means this thread died, and the writer must not take that for the end.
+                    let _ = tx.blocking_send(chunk);
                     return;
                 }
                 chunk.mapping_seconds = start.elapsed().as_secs_f64();
