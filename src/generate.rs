@@ -1433,26 +1433,4 @@ mod tests {
         };
         assert_eq!(run(&empty).0, b"sku,description,quantity,unit_price\n");
     }
-
-    /// `cargo test --release --lib generate::tests::throughput -- --ignored --nocapture`
-    #[test]
-    #[ignore]
-    fn throughput() {
-        for format in [GenerateFormat::Csv, GenerateFormat::Jsonl] {
-            let o = GenerateOptions {
-                lines: 1_000_000,
-                bad_ratio: 0.01,
-                format,
-                ..GenerateOptions::default()
-            };
-            let start = std::time::Instant::now();
-            let s = generate(&o, &mut io::sink()).unwrap();
-            let secs = start.elapsed().as_secs_f64();
-            eprintln!(
-                "{format:?}: {} lines in {secs:.2}s = {:.0} lines/s",
-                s.lines,
-                s.lines as f64 / secs
-            );
-        }
-    }
 }

@@ -21,7 +21,7 @@ impl Progress {
         let bar = ProgressBar::with_draw_target(None, ProgressDrawTarget::stderr_with_hz(10));
         bar.set_style(
             ProgressStyle::with_template(
-                "{prefix} [{bar:30}] {pos}/{len} lines {per_sec} eta {eta} {msg}",
+                "{prefix} [{bar:30}] {human_pos}/{human_len} lines · {msg} · eta {eta}",
             )
             .unwrap_or_else(|_| ProgressStyle::default_bar())
             .progress_chars("=> "),
@@ -42,10 +42,12 @@ impl Progress {
                     } => {
                         bar.set_length(total.max(done));
                         bar.set_position(done);
+                        let secs = bar.elapsed().as_secs_f64();
+                        let rate = if secs > 0.0 { done as f64 / secs } else { 0.0 };
+                        bar.set_message(format!("{rate:.0} lines/s · {failed} failed"));
                     }
                     ProgressEvent::ItemFailed { .. } => {
                         failed += 1;
-                        bar.set_message(format!("{failed} failed"));
                     }
                     ProgressEvent::Fallback {
                         first_line,

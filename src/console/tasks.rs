@@ -1,0 +1,259 @@
+//! Carries out the state's [`Effect`]s: database queries, file inspection and engine jobs, each on a
+//! task of its own so the screen never waits for them. Answers come back as events.
+
+use super::app::{Effect, Job, JobId, JobResult, JobSpec, Outcome, Stream, StreamSide};
+use super::event::{EngineMsg, Event};
+use crate::engine::{self, CompareOptions, EventSink, ImportOptions, ProgressEvent, RetryOptions};
+use crate::input::{self, InputFormat};
+use crate::report::reject_file;
+use crate::store::Store;
+use std::collections::HashMap;
+use std::path::{Path, PathBuf};
+use std::sync::Arc;
+use tokio::sync::mpsc::{UnboundedReceiver, UnboundedSender};
+use tokio::task::JoinHandle;
+use tokio_util::sync::CancellationToken;
+
+pub struct Runner {
+    store: Arc<dyn Store>,
+    tx: UnboundedSender<Event>,
+    engine_tx: UnboundedSender<EngineMsg>,
+    jobs: HashMap<JobId, (CancellationToken, JoinHandle<()>)>,
+}
+
+impl Runner {
+    pub fn new(store: Arc<dyn Store>, tx: UnboundedSender<Event>, engine_tx: UnboundedSender<EngineMsg>) -> Self {
+        Self {
+            store,
+            tx,
+            engine_tx,
+            jobs: HashMap::new(),
+        }
+    }
+
+    fn answer(&self, fut: impl Future<Output = Outcome> + Send + 'static) {
+        let tx = self.tx.clone();
+        tokio::spawn(async move {
+            let _ = tx.send(Event::Done(fut.await));
+        });
+    }
+
+    /// Carry out one effect. Returns `false` for [`Effect::Quit`].
+    pub fn execute(&mut self, effect: Effect) -> bool {
+        self.jobs.retain(|_, (_, handle)| !handle.is_finished());
+        let store = self.store.clone();
+        match effect {
+            Effect::Quit => return false,
+            Effect::LoadPath(path) => {
+                // Listing is quick and keeps the order the operator gave.
+                let result = list_batch_files(&path);
+                let _ = self.tx.send(Event::Done(Outcome::Listed { path, result }));
+            }
+            Effect::Inspect { batch, path } => self.answer(async move {
+                let result = tokio::task::spawn_blocking(move || input::inspect(&path, None).map_err(|e| e.to_string()))
+                    .await
+                    .unwrap_or_else(|e| Err(format!("inspection crashed: {e}")));
+                Outcome::Inspected { batch, result }
+            }),
+            Effect::LoadRuns => self.answer(async move {
+                Outcome::Runs(store.runs(super::app::HISTORY_LIMIT).await.map_err(|e| e.to_string()))
+            }),
+            Effect::LoadFailed(req) => {
+                let tx = self.tx.clone();
+                tokio::spawn(async move {
+                    if req.count {
+                        let result = store.failed_count(req.run_id, &req.query).await.map_err(|e| e.to_string());
+                        let _ = tx.send(Event::Done(Outcome::FailedCount {
+                            generation: req.generation,
+                            result,
+                        }));
+                    }
+                    let result = store.failed_page(req.run_id, &req.query).await.map_err(|e| e.to_string());
+                    let _ = tx.send(Event::Done(Outcome::FailedPage {
+                        generation: req.generation,
+                        offset: req.query.offset,
+                        result,
+                    }));
+                });
+            }
+            Effect::Export { run_id, query, path } => self.answer(async move {
+                let result = export(&*store, run_id, &query, path.clone()).await;
+                Outcome::Exported { path, result }
+            }),
+            Effect::Ping => self.answer(async move { Outcome::Pong(store.ping().await.map_err(|e| e.to_string())) }),
+            Effect::Cancel(job) => {
+                if let Some((cancel, _)) = self.jobs.get(&job) {
+                    cancel.cancel();
+                }
+            }
+            Effect::StartJob(job) => self.start(job),
+        }
+        true
+    }
+
+    fn start(&mut self, job: Job) {
+        let cancel = CancellationToken::new();
+        let (store, engine_tx, token) = (self.store.clone(), self.engine_tx.clone(), cancel.clone());
+        let id = job.id;
+        let inner = tokio::spawn(run_job(store, job, engine_tx.clone(), token));
+        // The watcher reports the job's end even when it panicked, so the console never waits forever.
+        let handle = tokio::spawn(async move {
+            let result = match inner.await {
+                Ok(r) => r,
+                Err(e) if e.is_panic() => Err(format!("the job crashed: {}", panic_text(e.into_panic()))),
+                Err(e) => Err(format!("the job stopped: {e}")),
+            };
+            let _ = engine_tx.send(EngineMsg::Finished(id, result));
+        });
+        self.jobs.insert(id, (cancel, handle));
+    }
+
+    /// Cancel every job and wait (up to `grace`) for them to finish their current chunk.
+    pub async fn shutdown(&mut self, grace: std::time::Duration) {
+        for (cancel, _) in self.jobs.values() {
+            cancel.cancel();
+        }
+        let handles: Vec<_> = self.jobs.drain().map(|(_, (_, h))| h).collect();
+        let _ = tokio::time::timeout(grace, futures::future::join_all(handles)).await;
+    }
+}
+
+fn panic_text(payload: Box<dyn std::any::Any + Send>) -> String {
+    if let Some(s) = payload.downcast_ref::<&str>() {
+        (*s).to_string()
+    } else if let Some(s) = payload.downcast_ref::<String>() {
+        s.clone()
+    } else {
+        "panic".into()
+    }
+}
+
+/// Copy a sink's events to the console until the sink is dropped.
+async fn forward(mut rx: UnboundedReceiver<ProgressEvent>, tx: UnboundedSender<EngineMsg>, stream: Stream) {
+    while let Some(ev) = rx.recv().await {
+        if tx.send(EngineMsg::Progress(stream, ev)).is_err() {
+            break;
+        }
+    }
+}
+
+async fn run_job(
+    store: Arc<dyn Store>,
+    job: Job,
+    tx: UnboundedSender<EngineMsg>,
+    cancel: CancellationToken,
+) -> Result<JobResult, String> {
+    let main = Stream {
+        job: job.id,
+        side: StreamSide::Main,
+    };
+    match job.spec {
+        JobSpec::Import { path, mode, resume, .. } => {
+            let mut opts = ImportOptions {
+                mode,
+                ..ImportOptions::default()
+            };
+            let source = match resume {
+                Some(p) => {
+                    opts.mode = p.mode;
+                    opts.resume_run = Some(p.run_id);
+                    opts.import_key = Some(p.import_key);
+                    opts.operator = p.operator;
+                    opts.dry_run = p.dry_run;
+                    path
+                }
+                None => path,
+            };
+            let (sink, rx) = EventSink::channel();
+            let work = async move {
+                let r = engine::import_file(&*store, &source, &opts, &sink, &cancel).await;
+                drop(sink);
+                r
+            };
+            let (r, ()) = tokio::join!(work, forward(rx, tx, main));
+            r.map(|r| JobResult::Report(Box::new(r))).map_err(|e| e.to_string())
+        }
+        JobSpec::Retry { run_id, lines, correction } => {
+            let (sink, rx) = EventSink::channel();
+            let work = async move {
+                if let Some((failed_id, fields)) = &correction {
+                    store
+                        .save_correction(*failed_id, fields)
+                        .await
+                        .map_err(|e| format!("cannot save the correction: {e}"))?;
+                }
+                let opts = RetryOptions {
+                    lines,
+                    ..RetryOptions::default()
+                };
+                let r = engine::retry_failed(&*store, run_id, &opts, &sink, &cancel).await;
+                drop(sink);
+                r.map_err(|e| e.to_string())
+            };
+            let (r, ()) = tokio::join!(work, forward(rx, tx, main));
+            r.map(|r| JobResult::Report(Box::new(r)))
+        }
+        JobSpec::Compare { path, sequential_lines } => {
+            let (batch_sink, batch_rx) = EventSink::channel();
+            let (seq_sink, seq_rx) = EventSink::channel();
+            let opts = CompareOptions {
+                chunk_size: engine::DEFAULT_CHUNK_SIZE,
+                sequential_lines,
+                format: None::<InputFormat>,
+            };
+            let work = async move {
+                let r = engine::compare(&*store, &path, &opts, &batch_sink, &seq_sink, &cancel).await;
+                drop(batch_sink);
+                drop(seq_sink);
+                r
+            };
+            let batch = Stream {
+                job: job.id,
+                side: StreamSide::Batch,
+            };
+            let seq = Stream {
+                job: job.id,
+                side: StreamSide::Sequential,
+            };
+            let (r, (), ()) = tokio::join!(work, forward(batch_rx, tx.clone(), batch), forward(seq_rx, tx, seq));
+            r.map(|c| JobResult::Comparison(Box::new(c))).map_err(|e| e.to_string())
+        }
+    }
+}
+
+/// A file, or the batch files of a directory (by extension, sorted by name).
+pub fn list_batch_files(path: &Path) -> Result<Vec<PathBuf>, String> {
+    let meta = std::fs::metadata(path).map_err(|e| format!("{}: {e}", path.display()))?;
+    if !meta.is_dir() {
+        return Ok(vec![path.to_path_buf()]);
+    }
+    let mut files: Vec<PathBuf> = std::fs::read_dir(path)
+        .map_err(|e| format!("{}: {e}", path.display()))?
+        .filter_map(|e| e.ok().map(|e| e.path()))
+        .filter(|p| p.is_file() && InputFormat::from_path(p).is_some())
+        .collect();
+    files.sort();
+    Ok(files)
+}
+
+/// Write the items of the query to a reject file. An existing file is never overwritten.
+async fn export(store: &dyn Store, run_id: i64, query: &crate::store::FailedQuery, path: PathBuf) -> Result<u64, String> {
+    let rows = store.failed_page(run_id, query).await.map_err(|e| e.to_string())?;
+    let n = rows.len() as u64;
+    tokio::task::spawn_blocking(move || {
+        let file = std::fs::OpenOptions::new()
+            .write(true)
+            .create_new(true)
+            .open(&path)
+            .map_err(|e| match e.kind() {
+                std::io::ErrorKind::AlreadyExists => format!("{} exists; give another name", path.display()),
+                _ => format!("{}: {e}", path.display()),
+            })?;
+        let mut out = std::io::BufWriter::new(file);
+        reject_file(&rows, &mut out).map_err(|e| format!("{}: {e}", path.display()))?;
+        std::io::Write::flush(&mut out).map_err(|e| format!("{}: {e}", path.display()))?;
+        Ok(n)
+    })
+    .await
+    .unwrap_or_else(|e| Err(format!("export crashed: {e}")))
+}
