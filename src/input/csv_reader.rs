@@ -290,33 +290,18 @@ fn join_record(record: &ByteRecord) -> String {
 
 #[cfg(test)]
 mod tests {
+    use super::super::test_support::{self, err, ok};
     use super::super::{InputError, InputFormat, inspect, open};
-    use crate::domain::{LineError, LineItem, LineResult};
+    use crate::domain::LineResult;
     use rust_decimal::Decimal;
-    use std::io::Write;
     use std::str::FromStr;
 
     fn file(content: &[u8]) -> tempfile::NamedTempFile {
-        let mut f = tempfile::Builder::new().suffix(".csv").tempfile().unwrap();
-        f.write_all(content).unwrap();
-        f.flush().unwrap();
-        f
+        test_support::file(content, InputFormat::Csv)
     }
 
     fn read(content: &[u8]) -> Vec<LineResult> {
-        let f = file(content);
-        let batch = inspect(f.path(), None).unwrap();
-        assert_eq!(batch.format, InputFormat::Csv);
-        open(&batch).unwrap().collect()
-    }
-
-    fn ok(r: &LineResult) -> &LineItem {
-        r.as_ref()
-            .unwrap_or_else(|e| panic!("line {}: {}", e.line, e.reason))
-    }
-
-    fn err(r: &LineResult) -> &LineError {
-        r.as_ref().expect_err("should be a line error")
+        test_support::read(content, InputFormat::Csv)
     }
 
     fn unusable(content: &[u8]) -> String {

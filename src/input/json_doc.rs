@@ -485,25 +485,18 @@ impl Iterator for JsonLines {
 
 #[cfg(test)]
 mod tests {
+    use super::super::test_support::{self, err, ok};
     use super::super::{InputError, InputFormat, inspect, open};
     use super::*;
-    use crate::domain::LineItem;
     use rust_decimal::Decimal;
-    use std::io::Write;
     use std::str::FromStr;
 
     fn file(content: &[u8]) -> tempfile::NamedTempFile {
-        let mut f = tempfile::Builder::new().suffix(".json").tempfile().unwrap();
-        f.write_all(content).unwrap();
-        f.flush().unwrap();
-        f
+        test_support::file(content, InputFormat::Json)
     }
 
     fn read(content: &[u8]) -> Vec<LineResult> {
-        let f = file(content);
-        let batch = inspect(f.path(), None).unwrap();
-        assert_eq!(batch.format, InputFormat::Json);
-        open(&batch).unwrap().collect()
+        test_support::read(content, InputFormat::Json)
     }
 
     /// Read without inspecting first (as if the file changed in between).
@@ -512,15 +505,6 @@ mod tests {
         JsonLines::spawn(File::open(f.path()).unwrap())
             .unwrap()
             .collect()
-    }
-
-    fn ok(r: &LineResult) -> &LineItem {
-        r.as_ref()
-            .unwrap_or_else(|e| panic!("line {}: {}", e.line, e.reason))
-    }
-
-    fn err(r: &LineResult) -> &LineError {
-        r.as_ref().expect_err("should be a line error")
     }
 
     fn unusable(content: &[u8]) -> String {

@@ -159,35 +159,16 @@ impl<R: Read> Iterator for JsonlLines<R> {
 
 #[cfg(test)]
 mod tests {
+    use super::super::test_support::{self, err, ok};
     use super::super::{InputFormat, inspect, open};
     use super::*;
-    use crate::domain::LineItem;
-    use std::io::Write;
 
     fn file(content: &[u8]) -> tempfile::NamedTempFile {
-        let mut f = tempfile::Builder::new()
-            .suffix(".jsonl")
-            .tempfile()
-            .unwrap();
-        f.write_all(content).unwrap();
-        f.flush().unwrap();
-        f
+        test_support::file(content, InputFormat::Jsonl)
     }
 
     fn read(content: &[u8]) -> Vec<LineResult> {
-        let f = file(content);
-        let batch = inspect(f.path(), None).unwrap();
-        assert_eq!(batch.format, InputFormat::Jsonl);
-        open(&batch).unwrap().collect()
-    }
-
-    fn ok(r: &LineResult) -> &LineItem {
-        r.as_ref()
-            .unwrap_or_else(|e| panic!("line {}: {}", e.line, e.reason))
-    }
-
-    fn err(r: &LineResult) -> &LineError {
-        r.as_ref().expect_err("should be a line error")
+        test_support::read(content, InputFormat::Jsonl)
     }
 
     #[test]

@@ -14,6 +14,8 @@ mod csv_reader;
 mod json_doc;
 mod jsonl;
 mod source;
+#[cfg(test)]
+mod test_support;
 mod validate;
 
 pub use source::MAX_RECORD_BYTES;

@@ -8,6 +8,7 @@ mod errors;
 mod plan;
 mod postgres;
 mod rows;
+mod shared;
 mod sql;
 mod sqlite;
 mod url;

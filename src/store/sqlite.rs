@@ -6,11 +6,11 @@ use super::rows::{FailedQuery, FailedRow, InventoryRow, RunRow, fields_to_json};
 use super::sql::{self, values_placeholders};
 use super::{
     Backend, FailureRecord, NewRun, OpenOptions, RunCtx, Store, StoreError, StoreResult,
-    WriteBatch, WriteOutcome, decode, redact_url,
+    WriteBatch, WriteOutcome, redact_url,
 };
 use crate::domain::decimal::{from_units, to_units};
 use crate::domain::{Fields, Phase, RunReport};
-use crate::mapping::{Catalog, CatalogItem, MappedLine};
+use crate::mapping::{Catalog, MappedLine};
 use async_trait::async_trait;
 use chrono::Utc;
 use rust_decimal::Decimal;
@@ -25,6 +25,8 @@ use std::time::{Duration, Instant};
 
 /// SQLite's default limit of bound parameters per statement.
 const MAX_PARAMS: usize = 32_766;
+
+super::shared::bookkeeping!(sqlx::Sqlite);
 
 pub struct SqliteStore {
     pool: SqlitePool,
@@ -271,84 +273,27 @@ impl Store for SqliteStore {
     }
 
     async fn ping(&self) -> StoreResult<Duration> {
-        let start = Instant::now();
-        sqlx::query("SELECT 1").execute(&self.pool).await?;
-        Ok(start.elapsed())
+        bookkeeping::ping(&self.pool).await
     }
 
     async fn load_catalog(&self) -> StoreResult<Catalog> {
-        let rows = sqlx::query("SELECT id, sku, name FROM inventory_items")
-            .fetch_all(&self.pool)
-            .await?;
-        let mut items = Vec::with_capacity(rows.len());
-        let mut ids = Vec::with_capacity(rows.len());
-        for row in rows {
-            let sku: String = row.try_get("sku")?;
-            ids.push((Arc::<str>::from(sku.as_str()), row.try_get::<i64, _>("id")?));
-            items.push(CatalogItem {
-                sku,
-                name: row.try_get("name")?,
-            });
-        }
-        self.ids.extend(ids);
-        let aliases = sqlx::query_as::<_, (String, String)>(sql::ALIASES)
-            .fetch_all(&self.pool)
-            .await?;
-        Ok(Catalog::new(items, aliases))
+        bookkeeping::load_catalog(&self.pool, &self.ids).await
     }
 
     async fn begin_run(&self, run: &NewRun) -> StoreResult<i64> {
-        Ok(sqlx::query_scalar(sql::INSERT_RUN)
-            .bind(run.source.clone())
-            .bind(run.import_key.clone())
-            .bind(run.mode.as_str())
-            .bind(run.operator.clone())
-            .bind(run.dry_run)
-            .bind(run.rehearsal)
-            .bind(run.chunk_size as i64)
-            .bind(Utc::now())
-            .fetch_one(&self.pool)
-            .await?)
+        bookkeeping::begin_run(&self.pool, run).await
     }
 
     async fn heartbeat(&self, run_id: i64) -> StoreResult<()> {
-        sqlx::query(sql::HEARTBEAT)
-            .bind(run_id)
-            .bind(Utc::now())
-            .execute(&self.pool)
-            .await?;
-        Ok(())
+        bookkeeping::touch_run(&self.pool, sql::HEARTBEAT, run_id).await
     }
 
     async fn reopen_run(&self, run_id: i64) -> StoreResult<()> {
-        sqlx::query(sql::REOPEN_RUN)
-            .bind(run_id)
-            .bind(Utc::now())
-            .execute(&self.pool)
-            .await?;
-        Ok(())
+        bookkeeping::touch_run(&self.pool, sql::REOPEN_RUN, run_id).await
     }
 
     async fn finish_run(&self, r: &RunReport) -> StoreResult<()> {
-        let secs = |p| r.phase(p).map(|p| p.seconds).unwrap_or(0.0);
-        sqlx::query(sql::FINISH_RUN)
-            .bind(r.run_id)
-            .bind(r.status.as_str())
-            .bind(Utc::now())
-            .bind(r.items_total as i64)
-            .bind(r.items_processed as i64)
-            .bind(r.items_already_imported as i64)
-            .bind(r.items_failed as i64)
-            .bind(secs(Phase::Mapping))
-            .bind(secs(Phase::BatchInsert))
-            .bind(secs(Phase::InventoryUpdate))
-            .bind(secs(Phase::Fallback))
-            .bind(r.processing_time_seconds)
-            .bind(r.statements_executed as i64)
-            .bind(serde_json::to_string(r).ok())
-            .execute(&self.pool)
-            .await?;
-        Ok(())
+        bookkeeping::finish_run(&self.pool, r).await
     }
 
     async fn write_batch(&self, b: &WriteBatch<'_>) -> StoreResult<WriteOutcome> {
@@ -498,61 +443,23 @@ impl Store for SqliteStore {
     }
 
     async fn runs(&self, limit: u64) -> StoreResult<Vec<RunRow>> {
-        let sql = format!(
-            "SELECT {} FROM import_runs ORDER BY id DESC LIMIT $1",
-            sql::RUN_COLUMNS
-        );
-        let rows = sqlx::query(AssertSqlSafe(sql))
-            .bind(limit.min(i64::MAX as u64) as i64)
-            .fetch_all(&self.pool)
-            .await?;
-        let now = Utc::now();
-        rows.iter()
-            .map(|r| Ok(decode::run(r)?.into_row(now)))
-            .collect()
+        bookkeeping::runs(&self.pool, limit).await
     }
 
     async fn run(&self, run_id: i64) -> StoreResult<Option<RunRow>> {
-        let sql = format!("SELECT {} FROM import_runs WHERE id = $1", sql::RUN_COLUMNS);
-        let row = sqlx::query(AssertSqlSafe(sql))
-            .bind(run_id)
-            .fetch_optional(&self.pool)
-            .await?;
-        Ok(match row {
-            Some(r) => Some(decode::run(&r)?.into_row(Utc::now())),
-            None => None,
-        })
+        bookkeeping::run(&self.pool, run_id).await
     }
 
     async fn failed_page(&self, run_id: i64, q: &FailedQuery) -> StoreResult<Vec<FailedRow>> {
-        let rows = sqlx::query(AssertSqlSafe(sql::failed_page(q)))
-            .bind(run_id)
-            .bind(sql::filter_pattern(q))
-            .bind(q.limit.min(i64::MAX as u64) as i64)
-            .bind(q.offset.min(i64::MAX as u64) as i64)
-            .fetch_all(&self.pool)
-            .await?;
-        rows.iter()
-            .map(|r| Ok(decode::failed(r)?.into_row()))
-            .collect()
+        bookkeeping::failed_page(&self.pool, run_id, q).await
     }
 
     async fn failed_count(&self, run_id: i64, q: &FailedQuery) -> StoreResult<u64> {
-        let n: i64 = sqlx::query_scalar(AssertSqlSafe(sql::failed_count(q)))
-            .bind(run_id)
-            .bind(sql::filter_pattern(q))
-            .fetch_one(&self.pool)
-            .await?;
-        Ok(n.max(0) as u64)
+        bookkeeping::failed_count(&self.pool, run_id, q).await
     }
 
     async fn resolve_failed(&self, failed_id: i64) -> StoreResult<()> {
-        sqlx::query(sql::RESOLVE_FAILED)
-            .bind(failed_id)
-            .bind(Utc::now())
-            .execute(&self.pool)
-            .await?;
-        Ok(())
+        bookkeeping::resolve_failed(&self.pool, failed_id).await
     }
 
     async fn failed_again(
@@ -561,22 +468,11 @@ impl Store for SqliteStore {
         error: &str,
         sqlstate: Option<&str>,
     ) -> StoreResult<()> {
-        sqlx::query(sql::FAILED_AGAIN)
-            .bind(failed_id)
-            .bind(error.to_string())
-            .bind(sqlstate.map(str::to_string))
-            .execute(&self.pool)
-            .await?;
-        Ok(())
+        bookkeeping::failed_again(&self.pool, failed_id, error, sqlstate).await
     }
 
     async fn save_correction(&self, failed_id: i64, fields: &Fields) -> StoreResult<()> {
-        sqlx::query(sql::SAVE_CORRECTION)
-            .bind(failed_id)
-            .bind(fields_to_json(fields))
-            .execute(&self.pool)
-            .await?;
-        Ok(())
+        bookkeeping::save_correction(&self.pool, failed_id, fields).await
     }
 
     async fn copy_catalog_from(
@@ -616,10 +512,7 @@ impl Store for SqliteStore {
             .into_iter()
             .map(|r| (r.sku, r.name, r.quantity))
             .collect();
-        let aliases = sqlx::query_as::<_, (String, String)>(sql::ALIASES)
-            .fetch_all(&self.pool)
-            .await?;
-        Ok((items, aliases))
+        Ok((items, bookkeeping::aliases(&self.pool).await?))
     }
 
     async fn open_scratch(&self, name: &str) -> StoreResult<Arc<dyn Store>> {
