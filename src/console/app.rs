@@ -193,7 +193,10 @@ pub enum JobResult {
 pub enum Effect {
     /// A file, or a directory whose batch files are loaded.
     LoadPath(PathBuf),
-    Inspect { batch: u64, path: PathBuf },
+    Inspect {
+        batch: u64,
+        path: PathBuf,
+    },
     StartJob(Job),
     Cancel(JobId),
     LoadRuns,
@@ -292,7 +295,9 @@ pub struct Message {
 pub enum QuitState {
     Running,
     /// Waiting for the cancelled run to finish its chunk.
-    Cancelling { deadline: Duration },
+    Cancelling {
+        deadline: Duration,
+    },
     Done,
 }
 
@@ -342,6 +347,8 @@ pub struct App {
     pub url: String,
     pub rtt: Option<Result<Duration, String>>,
     next_ping: Duration,
+    /// A ping is on its way: a database that hangs gets one ping, not one every two seconds.
+    ping_pending: bool,
     pub tab: Tab,
     pub popup: Option<Popup>,
     pub size: (u16, u16),
@@ -377,6 +384,7 @@ impl App {
             url: url.to_string(),
             rtt: None,
             next_ping: Duration::ZERO,
+            ping_pending: false,
             tab: Tab::Batches,
             popup: None,
             size: (80, 24),
@@ -410,6 +418,7 @@ impl App {
         self.next_ping = now + PING_EVERY;
         self.next_runs = now + RUNS_EVERY;
         self.runs_pending = true;
+        self.ping_pending = true;
         let mut fx = vec![Effect::LoadRuns, Effect::Ping];
         fx.extend(files.into_iter().map(Effect::LoadPath));
         fx
@@ -438,6 +447,15 @@ impl App {
             Some(Popup::Prompt { .. }) => Context::Prompt,
             None if self.tab == Tab::Failed && self.failed.filter_editing => Context::Filter,
             None => Context::Tab(self.tab),
+        }
+    }
+
+    /// The context under any popup: what the help explains first.
+    pub fn base_context(&self) -> Context {
+        if self.tab == Tab::Failed && self.failed.filter_editing {
+            Context::Filter
+        } else {
+            Context::Tab(self.tab)
         }
     }
 
@@ -540,7 +558,9 @@ impl App {
                 fx.push(Effect::Quit);
             }
             QuitState::Done => {}
-            QuitState::Running if matches!(self.popup, Some(Popup::ConfirmQuit)) => self.confirm_quit(fx),
+            QuitState::Running if matches!(self.popup, Some(Popup::ConfirmQuit)) => {
+                self.confirm_quit(fx)
+            }
             QuitState::Running if self.busy() => self.popup = Some(Popup::ConfirmQuit),
             QuitState::Running => {
                 self.quit = QuitState::Done;
@@ -610,10 +630,26 @@ impl App {
         match popup {
             Popup::Help { scroll } => match a {
                 Action::Close | Action::Help | Action::No => {}
-                Action::Up | Action::WheelUp => self.popup = Some(Popup::Help { scroll: scroll.saturating_sub(1) }),
-                Action::Down | Action::WheelDown => self.popup = Some(Popup::Help { scroll: scroll.saturating_add(1) }),
-                Action::PageUp => self.popup = Some(Popup::Help { scroll: scroll.saturating_sub(10) }),
-                Action::PageDown => self.popup = Some(Popup::Help { scroll: scroll.saturating_add(10) }),
+                Action::Up | Action::WheelUp => {
+                    self.popup = Some(Popup::Help {
+                        scroll: scroll.saturating_sub(1),
+                    })
+                }
+                Action::Down | Action::WheelDown => {
+                    self.popup = Some(Popup::Help {
+                        scroll: scroll.saturating_add(1),
+                    })
+                }
+                Action::PageUp => {
+                    self.popup = Some(Popup::Help {
+                        scroll: scroll.saturating_sub(10),
+                    })
+                }
+                Action::PageDown => {
+                    self.popup = Some(Popup::Help {
+                        scroll: scroll.saturating_add(10),
+                    })
+                }
                 Action::Top => self.popup = Some(Popup::Help { scroll: 0 }),
                 _ => self.popup = Some(Popup::Help { scroll }),
             },
@@ -627,9 +663,17 @@ impl App {
             },
             Popup::Detail { row, scroll } => match a {
                 Action::Close | Action::Enter => {}
-                Action::Up | Action::WheelUp => self.popup = Some(Popup::Detail { row, scroll: scroll.saturating_sub(1) }),
+                Action::Up | Action::WheelUp => {
+                    self.popup = Some(Popup::Detail {
+                        row,
+                        scroll: scroll.saturating_sub(1),
+                    })
+                }
                 Action::Down | Action::WheelDown => {
-                    self.popup = Some(Popup::Detail { row, scroll: scroll.saturating_add(1) })
+                    self.popup = Some(Popup::Detail {
+                        row,
+                        scroll: scroll.saturating_add(1),
+                    })
                 }
                 Action::Retry => self.retry_one(&row, fx),
                 Action::Edit => self.open_edit(&row),
@@ -671,11 +715,17 @@ impl App {
             PromptKind::OpenPath => fx.push(Effect::LoadPath(path)),
             PromptKind::ExportPath => {
                 if let Some(run_id) = self.failed.run_id {
+                    // Resolved items have landed: a reject file of them would import them twice.
                     let query = FailedQuery {
                         limit: u64::MAX >> 1,
+                        unresolved_only: true,
                         ..self.failed.query()
                     };
-                    fx.push(Effect::Export { run_id, query, path });
+                    fx.push(Effect::Export {
+                        run_id,
+                        query,
+                        path,
+                    });
                     self.say(Level::Info, "exporting…");
                 }
             }
@@ -707,8 +757,7 @@ impl App {
     // ---------------------------------------------------------------------------------------
     // Batches
 
-    fn on_batches(&mut self, a: Action, _fx: &mut Vec<Effect>) {
-        let fx = _fx;
+    fn on_batches(&mut self, a: Action, fx: &mut Vec<Effect>) {
         if let Some(m) = self.movement(a) {
             let (len, h) = (self.batches.len(), self.table_rows() as usize);
             nav(&mut self.batch_nav, m, len, h);
@@ -738,7 +787,10 @@ impl App {
 
     fn start_batch(&mut self, index: usize, mode: Mode, fx: &mut Vec<Effect>) {
         let Some(entry) = self.batches.get(index) else {
-            self.say(Level::Info, "no batch loaded: o opens a file or a directory");
+            self.say(
+                Level::Info,
+                "no batch loaded: o opens a file or a directory",
+            );
             return;
         };
         let file = match &entry.info {
@@ -765,12 +817,18 @@ impl App {
         if let Some(p) = &entry.previous
             && p.status == RunStatus::Running
         {
-            let text = format!("run {} of this batch is running elsewhere; wait for it or let it go stale to resume it", p.run_id);
+            let text = format!(
+                "run {} of this batch is running elsewhere; wait for it or let it go stale to resume it",
+                p.run_id
+            );
             self.say(Level::Warn, text);
             return;
         }
         let (mode, note) = match &resume {
-            Some(p) => (p.mode, format!("resuming run {} ({}, was {})", p.run_id, p.mode, p.status)),
+            Some(p) => (
+                p.mode,
+                format!("resuming run {} ({}, was {})", p.run_id, p.mode, p.status),
+            ),
             None => (mode, format!("{mode} import of {}", path.display())),
         };
         if let Some(e) = self.batches.get_mut(index) {
@@ -786,7 +844,11 @@ impl App {
             },
             fx,
         );
-        let text = if queued { format!("queued: {note}") } else { note };
+        let text = if queued {
+            format!("queued: {note}")
+        } else {
+            note
+        };
         self.say(Level::Info, text);
     }
 
@@ -800,7 +862,8 @@ impl App {
             return;
         }
         let id = entry.id;
-        self.queue.retain(|j| !matches!(j.spec, JobSpec::Import { batch: Some(b), .. } if b == id));
+        self.queue
+            .retain(|j| !matches!(j.spec, JobSpec::Import { batch: Some(b), .. } if b == id));
         self.batches.remove(i);
         let (len, h) = (self.batches.len(), self.table_rows() as usize);
         self.batch_nav.select(i, len, h);
@@ -832,7 +895,10 @@ impl App {
             return;
         };
         if active.cancelling {
-            self.say(Level::Info, "already cancelling: the current chunk is finishing");
+            self.say(
+                Level::Info,
+                "already cancelling: the current chunk is finishing",
+            );
             return;
         }
         active.cancelling = true;
@@ -845,8 +911,17 @@ impl App {
         {
             v.cancelling = true;
         }
-        let tail = if resumable { "; starting the batch again resumes it" } else { "" };
-        self.say(Level::Warn, format!("cancelling {what}: the current chunk finishes, then it is marked cancelled{tail}"));
+        let tail = if resumable {
+            "; starting the batch again resumes it"
+        } else {
+            ""
+        };
+        self.say(
+            Level::Warn,
+            format!(
+                "cancelling {what}: the current chunk finishes, then it is marked cancelled{tail}"
+            ),
+        );
     }
 
     // ---------------------------------------------------------------------------------------
@@ -858,14 +933,19 @@ impl App {
             let req = match m {
                 Move::By(d) => self.failed.move_by(d, rows),
                 Move::Top => self.failed.select(0, rows),
-                Move::Bottom => self.failed.select(self.failed.len().saturating_sub(1), rows),
+                Move::Bottom => self
+                    .failed
+                    .select(self.failed.len().saturating_sub(1), rows),
             };
             fx.extend(req.map(Effect::LoadFailed));
             return;
         }
         if self.failed.run_id.is_none() {
             if !matches!(a, Action::Close) {
-                self.say(Level::Info, "no run open: start a batch (1) or open a run from the history (4)");
+                self.say(
+                    Level::Info,
+                    "no run open: start a batch (1) or open a run from the history (4)",
+                );
             }
             return;
         }
@@ -896,7 +976,10 @@ impl App {
                     },
                     fx,
                 );
-                self.say(Level::Info, format!("retrying every unresolved item of run {run_id}, one at a time"));
+                self.say(
+                    Level::Info,
+                    format!("retrying every unresolved item of run {run_id}, one at a time"),
+                );
             }
             Action::Edit => match self.failed.selected_row().cloned() {
                 Some(row) => self.open_edit(&row),
@@ -942,7 +1025,10 @@ impl App {
 
     fn retry_one(&mut self, row: &FailedRow, fx: &mut Vec<Effect>) {
         if row.resolved_at.is_some() {
-            self.say(Level::Info, format!("line {} is resolved already", row.line));
+            self.say(
+                Level::Info,
+                format!("line {} is resolved already", row.line),
+            );
             return;
         }
         self.failed.marks.insert(row.id, RetryMark::Pending);
@@ -966,7 +1052,10 @@ impl App {
 
     fn open_edit(&mut self, row: &FailedRow) {
         if row.resolved_at.is_some() {
-            self.say(Level::Info, format!("line {} is resolved already", row.line));
+            self.say(
+                Level::Info,
+                format!("line {} is resolved already", row.line),
+            );
             return;
         }
         self.popup = Some(Popup::Edit(Box::new(EditForm::new(row))));
@@ -983,7 +1072,13 @@ impl App {
             },
             fx,
         );
-        self.say(Level::Info, format!("line {}: correction saved beside the original; retrying…", form.line));
+        self.say(
+            Level::Info,
+            format!(
+                "line {}: correction saved beside the original; retrying…",
+                form.line
+            ),
+        );
     }
 
     // ---------------------------------------------------------------------------------------
@@ -1009,7 +1104,10 @@ impl App {
                     } else {
                         format!("it ended {}", row.status)
                     };
-                    self.say(Level::Info, format!("run {} cannot be resumed: {why}", row.id));
+                    self.say(
+                        Level::Info,
+                        format!("run {} cannot be resumed: {why}", row.id),
+                    );
                     return;
                 }
                 if self.active.as_ref().and_then(|a| a.run_id) == Some(row.id)
@@ -1018,7 +1116,11 @@ impl App {
                     self.say(Level::Info, format!("run {} is running or queued already", row.id));
                     return;
                 }
-                let batch = self.batches.iter().find(|b| b.file().is_some_and(|f| f.sha256 == row.import_key)).map(|b| b.id);
+                let batch = self
+                    .batches
+                    .iter()
+                    .find(|b| b.file().is_some_and(|f| f.sha256 == row.import_key))
+                    .map(|b| b.id);
                 if let Some(b) = batch.and_then(|id| self.batches.iter_mut().find(|b| b.id == id)) {
                     b.state = BatchState::Queued(row.mode);
                 }
@@ -1040,7 +1142,12 @@ impl App {
                     },
                     fx,
                 );
-                let text = format!("{}resuming run {} ({})", if queued { "queued: " } else { "" }, row.id, row.mode);
+                let text = format!(
+                    "{}resuming run {} ({})",
+                    if queued { "queued: " } else { "" },
+                    row.id,
+                    row.mode
+                );
                 self.say(Level::Info, text);
             }
             _ => {}
@@ -1049,19 +1156,30 @@ impl App {
 
     /// Show a run on the Run and Failed tabs.
     fn open_run(&mut self, run_id: i64, fx: &mut Vec<Effect>) {
-        let live = self.active.as_ref().filter(|a| a.run_id == Some(run_id)).map(|a| a.job.id);
+        let live = self
+            .active
+            .as_ref()
+            .filter(|a| a.run_id == Some(run_id))
+            .map(|a| a.job.id);
         if live.is_some() && self.run_job == live {
             self.tab = Tab::Run;
             return;
         }
         let Some(row) = self.runs.iter().find(|r| r.id == run_id).cloned() else {
-            self.say(Level::Info, format!("run {run_id} is not in the history yet"));
+            self.say(
+                Level::Info,
+                format!("run {run_id} is not in the history yet"),
+            );
             self.load_runs(fx);
             return;
         };
         self.run = Some(RunView::from_row(&row, self.now()));
         self.run_job = None;
-        fx.extend(self.failed.open(row.id, row.source.clone()).map(Effect::LoadFailed));
+        fx.extend(
+            self.failed
+                .open(row.id, row.source.clone())
+                .map(Effect::LoadFailed),
+        );
         self.tab = Tab::Run;
     }
 
@@ -1103,7 +1221,8 @@ impl App {
                     self.say(Level::Info, "the selected batch cannot be read (yet)");
                     return;
                 };
-                let cap = (file.estimated_lines > REHEARSAL_SEQUENTIAL_LINES).then_some(REHEARSAL_SEQUENTIAL_LINES);
+                let cap = (file.estimated_lines > REHEARSAL_SEQUENTIAL_LINES)
+                    .then_some(REHEARSAL_SEQUENTIAL_LINES);
                 let path = file.path.clone();
                 let queued = self.busy();
                 self.enqueue(
@@ -1144,7 +1263,12 @@ impl App {
         };
         let now = self.now();
         match &job.spec {
-            JobSpec::Import { batch, path, mode, resume } => {
+            JobSpec::Import {
+                batch,
+                path,
+                mode,
+                resume,
+            } => {
                 if let Some(e) = batch.and_then(|b| self.batches.iter_mut().find(|e| e.id == b)) {
                     e.state = BatchState::Running {
                         run_id: resume.as_ref().map(|p| p.run_id),
@@ -1158,7 +1282,10 @@ impl App {
                     self.failed.retry = Some(RetryProgress::default());
                 }
             }
-            JobSpec::Compare { path, sequential_lines } => {
+            JobSpec::Compare {
+                path,
+                sequential_lines,
+            } => {
                 let source = path.display().to_string();
                 self.compare.error = None;
                 self.compare.rehearsal = Some(Rehearsal {
@@ -1198,13 +1325,23 @@ impl App {
                 }
                 match &ev {
                     ProgressEvent::RunStarted { run_id, source, .. } => {
-                        if let Some(e) = batch.and_then(|b| self.batches.iter_mut().find(|e| e.id == b)) {
-                            e.state = BatchState::Running { run_id: Some(*run_id) };
+                        if let Some(e) =
+                            batch.and_then(|b| self.batches.iter_mut().find(|e| e.id == b))
+                        {
+                            e.state = BatchState::Running {
+                                run_id: Some(*run_id),
+                            };
                         }
-                        fx.extend(self.failed.open(*run_id, source.clone()).map(Effect::LoadFailed));
+                        fx.extend(
+                            self.failed
+                                .open(*run_id, source.clone())
+                                .map(Effect::LoadFailed),
+                        );
                     }
                     ProgressEvent::RunFinished(report) => {
-                        if let Some(e) = batch.and_then(|b| self.batches.iter_mut().find(|e| e.id == b)) {
+                        if let Some(e) =
+                            batch.and_then(|b| self.batches.iter_mut().find(|e| e.id == b))
+                        {
                             e.state = BatchState::Done {
                                 run_id: report.run_id,
                                 status: report.status,
@@ -1212,13 +1349,18 @@ impl App {
                             let resumable = matches!(
                                 report.status,
                                 RunStatus::Cancelled | RunStatus::Aborted | RunStatus::Interrupted
-                            ) || (report.status == RunStatus::Failed && report.stop_reason.is_some());
+                            ) || (report.status == RunStatus::Failed
+                                && report.stop_reason.is_some());
                             e.previous = Some(Previous {
                                 run_id: report.run_id,
                                 mode: report.mode,
                                 status: report.status,
                                 import_key: report.import_key.clone(),
-                                operator: e.previous.as_ref().map(|p| p.operator.clone()).unwrap_or_else(crate::engine::options::default_operator),
+                                operator: e
+                                    .previous
+                                    .as_ref()
+                                    .map(|p| p.operator.clone())
+                                    .unwrap_or_else(crate::engine::options::default_operator),
                                 dry_run: report.dry_run,
                                 resumable,
                             });
@@ -1230,7 +1372,11 @@ impl App {
                         };
                         let mut text = format!(
                             "run {} finished {}: {} imported, {} already imported, {} failed",
-                            report.run_id, report.status, report.items_processed, report.items_already_imported, report.items_failed
+                            report.run_id,
+                            report.status,
+                            report.items_processed,
+                            report.items_already_imported,
+                            report.items_failed
                         );
                         if report.items_failed > 0 {
                             text.push_str(" (3 shows them)");
@@ -1247,11 +1393,20 @@ impl App {
             JobSpec::Retry { .. } => {
                 let progress = self.failed.retry.get_or_insert_with(RetryProgress::default);
                 match &ev {
-                    ProgressEvent::RunStarted { run_id, total_estimate, .. } => {
+                    ProgressEvent::RunStarted {
+                        run_id,
+                        total_estimate,
+                        ..
+                    } => {
                         progress.retry_run = Some(*run_id);
                         progress.total = *total_estimate;
                     }
-                    ProgressEvent::ItemRetried { failed_id, ok, error, .. } => {
+                    ProgressEvent::ItemRetried {
+                        failed_id,
+                        ok,
+                        error,
+                        ..
+                    } => {
                         progress.done += 1;
                         let mark = if *ok {
                             progress.landed += 1;
@@ -1266,12 +1421,13 @@ impl App {
                         progress.finished = Some(report.status.to_string());
                         let text = format!(
                             "retry run {}: {} landed, {} failed again ({})",
-                            report.run_id,
-                            progress.landed,
-                            progress.failed_again,
-                            report.status
+                            report.run_id, progress.landed, progress.failed_again, report.status
                         );
-                        let level = if progress.failed_again > 0 { Level::Warn } else { Level::Info };
+                        let level = if progress.failed_again > 0 {
+                            Level::Warn
+                        } else {
+                            Level::Info
+                        };
                         self.say(level, text);
                     }
                     _ => {}
@@ -1289,14 +1445,20 @@ impl App {
         }
     }
 
-    fn on_job_finished(&mut self, job: JobId, result: Result<JobResult, String>, fx: &mut Vec<Effect>) {
+    fn on_job_finished(
+        &mut self,
+        job: JobId,
+        result: Result<JobResult, String>,
+        fx: &mut Vec<Effect>,
+    ) {
         let now = self.now();
         let Some(active) = self.active.take_if(|a| a.job.id == job) else {
             return;
         };
         match (&active.job.spec, result) {
             (JobSpec::Import { batch, .. }, Err(e)) => {
-                if let Some(entry) = batch.and_then(|b| self.batches.iter_mut().find(|x| x.id == b)) {
+                if let Some(entry) = batch.and_then(|b| self.batches.iter_mut().find(|x| x.id == b))
+                {
                     entry.state = BatchState::Error(e.clone());
                 }
                 if self.run_job == Some(job)
@@ -1324,7 +1486,10 @@ impl App {
                 self.compare.want = Some((c.batch.report.run_id, c.sequential.report.run_id));
                 self.say(
                     Level::Info,
-                    format!("rehearsal done: batch is {:.1}× the sequential speed", c.speedup),
+                    format!(
+                        "rehearsal done: batch is {:.1}× the sequential speed",
+                        c.speedup
+                    ),
                 );
                 self.load_runs(fx);
             }
@@ -1361,9 +1526,10 @@ impl App {
     fn on_outcome(&mut self, o: Outcome, fx: &mut Vec<Effect>) {
         match o {
             Outcome::Listed { path, result } => match result {
-                Ok(files) if files.is_empty() => {
-                    self.say(Level::Warn, format!("no batch files (.csv, .json, .jsonl) in {}", path.display()))
-                }
+                Ok(files) if files.is_empty() => self.say(
+                    Level::Warn,
+                    format!("no batch files (.csv, .json, .jsonl) in {}", path.display()),
+                ),
                 Ok(files) => {
                     let mut added = 0;
                     for f in files {
@@ -1426,7 +1592,11 @@ impl App {
                 }
             }
             Outcome::FailedCount { generation, result } => self.failed.on_count(generation, result),
-            Outcome::FailedPage { generation, offset, result } => {
+            Outcome::FailedPage {
+                generation,
+                offset,
+                result,
+            } => {
                 self.failed.on_page(generation, offset, result);
                 if let Some(Popup::Detail { row, scroll }) = &self.popup
                     && let Some(fresh) = self.failed.cache.iter().find(|r| r.id == row.id)
@@ -1442,10 +1612,16 @@ impl App {
                 fx.extend(self.failed.ensure_cached(rows).map(Effect::LoadFailed));
             }
             Outcome::Exported { path, result } => match result {
-                Ok(n) => self.say(Level::Info, format!("wrote {n} failed items to {} (reject file)", path.display())),
+                Ok(n) => self.say(
+                    Level::Info,
+                    format!("wrote {n} failed items to {} (reject file)", path.display()),
+                ),
                 Err(e) => self.say(Level::Error, format!("export: {e}")),
             },
-            Outcome::Pong(r) => self.rtt = Some(r),
+            Outcome::Pong(r) => {
+                self.ping_pending = false;
+                self.rtt = Some(r);
+            }
         }
     }
 
@@ -1485,10 +1661,18 @@ impl App {
         // A history being opened for the first time: show the newest real run.
         if first_load
             && self.run.is_none()
-            && let Some(row) = self.runs.iter().find(|r| !r.rehearsal && r.mode != Mode::Retry).cloned()
+            && let Some(row) = self
+                .runs
+                .iter()
+                .find(|r| !r.rehearsal && r.mode != Mode::Retry)
+                .cloned()
         {
             self.run = Some(RunView::from_row(&row, self.now()));
-            fx.extend(self.failed.open(row.id, row.source.clone()).map(Effect::LoadFailed));
+            fx.extend(
+                self.failed
+                    .open(row.id, row.source.clone())
+                    .map(Effect::LoadFailed),
+            );
         }
         // A live run's view keeps its figures; a history view gets the newer row.
         if self.run_job.is_none()
@@ -1521,11 +1705,15 @@ impl App {
             let b = r.sequential.sample(now);
             self.dirty |= a || b;
         }
-        if now >= self.next_ping {
+        if now >= self.next_ping && !self.ping_pending {
             self.next_ping = now + PING_EVERY;
+            self.ping_pending = true;
             fx.push(Effect::Ping);
         }
-        if now >= self.next_runs && (matches!(self.tab, Tab::Runs | Tab::Compare | Tab::Batches) || self.active.is_some()) {
+        if now >= self.next_runs
+            && (matches!(self.tab, Tab::Runs | Tab::Compare | Tab::Batches)
+                || self.active.is_some())
+        {
             self.load_runs(fx);
         }
         let live_run = self.active.as_ref().and_then(|a| a.run_id);

@@ -162,10 +162,14 @@ impl Signals {
         #[cfg(unix)]
         {
             use tokio::signal::unix::{SignalKind, signal};
-            let inner = [SignalKind::terminate(), SignalKind::hangup(), SignalKind::interrupt()]
-                .into_iter()
-                .filter_map(|k| signal(k).ok())
-                .collect();
+            let inner = [
+                SignalKind::terminate(),
+                SignalKind::hangup(),
+                SignalKind::interrupt(),
+            ]
+            .into_iter()
+            .filter_map(|k| signal(k).ok())
+            .collect();
             Self { inner }
         }
         #[cfg(not(unix))]

@@ -9,12 +9,23 @@ pub fn count(n: u64) -> String {
     let digits = n.to_string();
     let mut out = String::with_capacity(digits.len() + digits.len() / 3);
     for (i, c) in digits.chars().enumerate() {
-        if i > 0 && (digits.len() - i) % 3 == 0 {
+        if i > 0 && (digits.len() - i).is_multiple_of(3) {
             out.push(',');
         }
         out.push(c);
     }
     out
+}
+
+/// A count in at most 7 columns: `41`, `12,345`, `280.0k`, `1.00M`.
+pub fn compact(n: u64) -> String {
+    if n < 100_000 {
+        count(n)
+    } else if n < 1_000_000 {
+        format!("{:.1}k", n as f64 / 1000.0)
+    } else {
+        format!("{:.2}M", n as f64 / 1_000_000.0)
+    }
 }
 
 /// A rate in items per second, without false precision.
@@ -57,7 +68,12 @@ pub fn duration(d: Duration) -> String {
 /// Elapsed time in a log: `mm:ss.t`.
 pub fn clock(d: Duration) -> String {
     let tenths = d.as_millis() / 100;
-    format!("{:02}:{:02}.{}", tenths / 600, (tenths / 10) % 60, tenths % 10)
+    format!(
+        "{:02}:{:02}.{}",
+        tenths / 600,
+        (tenths / 10) % 60,
+        tenths % 10
+    )
 }
 
 /// Data made safe to draw (control characters escaped) and kept on one line.
@@ -104,7 +120,11 @@ pub fn fit(s: &str, width: usize, keep_end: bool) -> String {
 /// A text progress bar of `width` cells, with eighth-block precision.
 pub fn bar(ratio: f64, width: usize) -> (String, String) {
     const PARTS: [char; 8] = [' ', '▏', '▎', '▍', '▌', '▋', '▊', '▉'];
-    let ratio = if ratio.is_finite() { ratio.clamp(0.0, 1.0) } else { 0.0 };
+    let ratio = if ratio.is_finite() {
+        ratio.clamp(0.0, 1.0)
+    } else {
+        0.0
+    };
     let eighths = (ratio * width as f64 * 8.0).round() as usize;
     let full = eighths / 8;
     let part = eighths % 8;
@@ -136,6 +156,8 @@ mod tests {
         assert_eq!(count(1234), "1,234");
         assert_eq!(count(1_000_000), "1,000,000");
         assert_eq!(rate(3.25), "3.2");
+        assert_eq!(compact(280_000), "280.0k");
+        assert_eq!(compact(1_000_000), "1.00M");
         assert_eq!(rate(12345.6), "12,346");
         assert_eq!(rate(0.0), "—");
         assert_eq!(seconds(0.0123), "0.012 s");

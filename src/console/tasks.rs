@@ -22,7 +22,11 @@ pub struct Runner {
 }
 
 impl Runner {
-    pub fn new(store: Arc<dyn Store>, tx: UnboundedSender<Event>, engine_tx: UnboundedSender<EngineMsg>) -> Self {
+    pub fn new(
+        store: Arc<dyn Store>,
+        tx: UnboundedSender<Event>,
+        engine_tx: UnboundedSender<EngineMsg>,
+    ) -> Self {
         Self {
             store,
             tx,
@@ -50,25 +54,38 @@ impl Runner {
                 let _ = self.tx.send(Event::Done(Outcome::Listed { path, result }));
             }
             Effect::Inspect { batch, path } => self.answer(async move {
-                let result = tokio::task::spawn_blocking(move || input::inspect(&path, None).map_err(|e| e.to_string()))
-                    .await
-                    .unwrap_or_else(|e| Err(format!("inspection crashed: {e}")));
+                let result = tokio::task::spawn_blocking(move || {
+                    input::inspect(&path, None).map_err(|e| e.to_string())
+                })
+                .await
+                .unwrap_or_else(|e| Err(format!("inspection crashed: {e}")));
                 Outcome::Inspected { batch, result }
             }),
             Effect::LoadRuns => self.answer(async move {
-                Outcome::Runs(store.runs(super::app::HISTORY_LIMIT).await.map_err(|e| e.to_string()))
+                Outcome::Runs(
+                    store
+                        .runs(super::app::HISTORY_LIMIT)
+                        .await
+                        .map_err(|e| e.to_string()),
+                )
             }),
             Effect::LoadFailed(req) => {
                 let tx = self.tx.clone();
                 tokio::spawn(async move {
                     if req.count {
-                        let result = store.failed_count(req.run_id, &req.query).await.map_err(|e| e.to_string());
+                        let result = store
+                            .failed_count(req.run_id, &req.query)
+                            .await
+                            .map_err(|e| e.to_string());
                         let _ = tx.send(Event::Done(Outcome::FailedCount {
                             generation: req.generation,
                             result,
                         }));
                     }
-                    let result = store.failed_page(req.run_id, &req.query).await.map_err(|e| e.to_string());
+                    let result = store
+                        .failed_page(req.run_id, &req.query)
+                        .await
+                        .map_err(|e| e.to_string());
                     let _ = tx.send(Event::Done(Outcome::FailedPage {
                         generation: req.generation,
                         offset: req.query.offset,
@@ -76,11 +93,19 @@ impl Runner {
                     }));
                 });
             }
-            Effect::Export { run_id, query, path } => self.answer(async move {
+            Effect::Export {
+                run_id,
+                query,
+                path,
+            } => self.answer(async move {
                 let result = export(&*store, run_id, &query, path.clone()).await;
                 Outcome::Exported { path, result }
             }),
-            Effect::Ping => self.answer(async move { Outcome::Pong(store.ping().await.map_err(|e| e.to_string())) }),
+            Effect::Ping => {
+                self.answer(
+                    async move { Outcome::Pong(store.ping().await.map_err(|e| e.to_string())) },
+                )
+            }
             Effect::Cancel(job) => {
                 if let Some((cancel, _)) = self.jobs.get(&job) {
                     cancel.cancel();
@@ -93,14 +118,17 @@ impl Runner {
 
     fn start(&mut self, job: Job) {
         let cancel = CancellationToken::new();
-        let (store, engine_tx, token) = (self.store.clone(), self.engine_tx.clone(), cancel.clone());
+        let (store, engine_tx, token) =
+            (self.store.clone(), self.engine_tx.clone(), cancel.clone());
         let id = job.id;
         let inner = tokio::spawn(run_job(store, job, engine_tx.clone(), token));
         // The watcher reports the job's end even when it panicked, so the console never waits forever.
         let handle = tokio::spawn(async move {
             let result = match inner.await {
                 Ok(r) => r,
-                Err(e) if e.is_panic() => Err(format!("the job crashed: {}", panic_text(e.into_panic()))),
+                Err(e) if e.is_panic() => {
+                    Err(format!("the job crashed: {}", panic_text(e.into_panic())))
+                }
                 Err(e) => Err(format!("the job stopped: {e}")),
             };
             let _ = engine_tx.send(EngineMsg::Finished(id, result));
@@ -129,7 +157,11 @@ fn panic_text(payload: Box<dyn std::any::Any + Send>) -> String {
 }
 
 /// Copy a sink's events to the console until the sink is dropped.
-async fn forward(mut rx: UnboundedReceiver<ProgressEvent>, tx: UnboundedSender<EngineMsg>, stream: Stream) {
+async fn forward(
+    mut rx: UnboundedReceiver<ProgressEvent>,
+    tx: UnboundedSender<EngineMsg>,
+    stream: Stream,
+) {
     while let Some(ev) = rx.recv().await {
         if tx.send(EngineMsg::Progress(stream, ev)).is_err() {
             break;
@@ -148,7 +180,9 @@ async fn run_job(
         side: StreamSide::Main,
     };
     match job.spec {
-        JobSpec::Import { path, mode, resume, .. } => {
+        JobSpec::Import {
+            path, mode, resume, ..
+        } => {
             let mut opts = ImportOptions {
                 mode,
                 ..ImportOptions::default()
@@ -171,9 +205,14 @@ async fn run_job(
                 r
             };
             let (r, ()) = tokio::join!(work, forward(rx, tx, main));
-            r.map(|r| JobResult::Report(Box::new(r))).map_err(|e| e.to_string())
+            r.map(|r| JobResult::Report(Box::new(r)))
+                .map_err(|e| e.to_string())
         }
-        JobSpec::Retry { run_id, lines, correction } => {
+        JobSpec::Retry {
+            run_id,
+            lines,
+            correction,
+        } => {
             let (sink, rx) = EventSink::channel();
             let work = async move {
                 if let Some((failed_id, fields)) = &correction {
@@ -193,7 +232,10 @@ async fn run_job(
             let (r, ()) = tokio::join!(work, forward(rx, tx, main));
             r.map(|r| JobResult::Report(Box::new(r)))
         }
-        JobSpec::Compare { path, sequential_lines } => {
+        JobSpec::Compare {
+            path,
+            sequential_lines,
+        } => {
             let (batch_sink, batch_rx) = EventSink::channel();
             let (seq_sink, seq_rx) = EventSink::channel();
             let opts = CompareOptions {
@@ -202,7 +244,8 @@ async fn run_job(
                 format: None::<InputFormat>,
             };
             let work = async move {
-                let r = engine::compare(&*store, &path, &opts, &batch_sink, &seq_sink, &cancel).await;
+                let r =
+                    engine::compare(&*store, &path, &opts, &batch_sink, &seq_sink, &cancel).await;
                 drop(batch_sink);
                 drop(seq_sink);
                 r
@@ -215,8 +258,13 @@ async fn run_job(
                 job: job.id,
                 side: StreamSide::Sequential,
             };
-            let (r, (), ()) = tokio::join!(work, forward(batch_rx, tx.clone(), batch), forward(seq_rx, tx, seq));
-            r.map(|c| JobResult::Comparison(Box::new(c))).map_err(|e| e.to_string())
+            let (r, (), ()) = tokio::join!(
+                work,
+                forward(batch_rx, tx.clone(), batch),
+                forward(seq_rx, tx, seq)
+            );
+            r.map(|c| JobResult::Comparison(Box::new(c)))
+                .map_err(|e| e.to_string())
         }
     }
 }
@@ -237,8 +285,16 @@ pub fn list_batch_files(path: &Path) -> Result<Vec<PathBuf>, String> {
 }
 
 /// Write the items of the query to a reject file. An existing file is never overwritten.
-async fn export(store: &dyn Store, run_id: i64, query: &crate::store::FailedQuery, path: PathBuf) -> Result<u64, String> {
-    let rows = store.failed_page(run_id, query).await.map_err(|e| e.to_string())?;
+async fn export(
+    store: &dyn Store,
+    run_id: i64,
+    query: &crate::store::FailedQuery,
+    path: PathBuf,
+) -> Result<u64, String> {
+    let rows = store
+        .failed_page(run_id, query)
+        .await
+        .map_err(|e| e.to_string())?;
     let n = rows.len() as u64;
     tokio::task::spawn_blocking(move || {
         let file = std::fs::OpenOptions::new()
@@ -246,7 +302,9 @@ async fn export(store: &dyn Store, run_id: i64, query: &crate::store::FailedQuer
             .create_new(true)
             .open(&path)
             .map_err(|e| match e.kind() {
-                std::io::ErrorKind::AlreadyExists => format!("{} exists; give another name", path.display()),
+                std::io::ErrorKind::AlreadyExists => {
+                    format!("{} exists; give another name", path.display())
+                }
                 _ => format!("{}: {e}", path.display()),
             })?;
         let mut out = std::io::BufWriter::new(file);

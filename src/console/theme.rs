@@ -50,7 +50,10 @@ impl Theme {
             border_focus: Style::new().fg(Color::Cyan),
             header: Style::new().fg(Color::White).bg(Color::Blue),
             tab: Style::new().fg(Color::Gray),
-            tab_active: Style::new().fg(Color::Black).bg(Color::Cyan).add_modifier(bold),
+            tab_active: Style::new()
+                .fg(Color::Black)
+                .bg(Color::Cyan)
+                .add_modifier(bold),
             table_header: Style::new().fg(Color::Yellow).add_modifier(bold),
             selected: Style::new().bg(Color::DarkGray).add_modifier(bold),
             key: Style::new().fg(Color::Cyan).add_modifier(bold),

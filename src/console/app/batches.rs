@@ -60,7 +60,10 @@ pub fn is_resumable(r: &RunRow) -> bool {
     }
     match r.status {
         RunStatus::Cancelled | RunStatus::Aborted | RunStatus::Interrupted => true,
-        RunStatus::Failed => r.report.as_ref().is_none_or(|rep| rep.stop_reason.is_some()),
+        RunStatus::Failed => r
+            .report
+            .as_ref()
+            .is_none_or(|rep| rep.stop_reason.is_some()),
         _ => false,
     }
 }
@@ -89,14 +92,21 @@ impl BatchEntry {
             (BatchInfo::Unusable(e), _) => format!("unusable: {e}"),
             (_, BatchState::Queued(mode)) => format!("queued ({mode})"),
             (_, BatchState::Running { .. }) => "running".into(),
+            (_, BatchState::Done { status, run_id })
+                if matches!(status, RunStatus::Cancelled | RunStatus::Aborted) =>
+            {
+                format!("{status} · b resumes run {run_id}")
+            }
             (_, BatchState::Done { status, .. }) => format!("done: {status}"),
             (_, BatchState::Error(e)) => format!("error: {e}"),
             (_, BatchState::Idle) => match &self.previous {
                 Some(p) if p.resumable => format!("resumable: run {} {}", p.run_id, p.status),
                 Some(p) if matches!(p.status, RunStatus::Success | RunStatus::PartialSuccess) => {
-                    format!("already imported (run {}, {})", p.run_id, p.status)
+                    format!("already imported · run {} {}", p.run_id, p.status)
                 }
-                Some(p) if p.status == RunStatus::Running => format!("running elsewhere (run {})", p.run_id),
+                Some(p) if p.status == RunStatus::Running => {
+                    format!("running elsewhere (run {})", p.run_id)
+                }
                 _ => "ready".into(),
             },
         }

@@ -63,9 +63,19 @@ impl SideFigures {
                 for (i, p) in Phase::TIMED.iter().enumerate() {
                     phase_seconds[i] = r.phase(*p).map(|p| p.seconds).unwrap_or(0.0);
                 }
-                (r.items_total, r.processing_time_seconds, r.items_per_second, r.statements_executed)
+                (
+                    r.items_total,
+                    r.processing_time_seconds,
+                    r.items_per_second,
+                    r.statements_executed,
+                )
             }
-            None => (row.items_total, row.processing_seconds, row.items_per_second(), row.statements),
+            None => (
+                row.items_total,
+                row.processing_seconds,
+                row.items_per_second(),
+                row.statements,
+            ),
         };
         Self {
             run_id: row.id,
@@ -81,14 +91,23 @@ impl SideFigures {
     }
 
     pub fn statements_per_1000(&self) -> f64 {
-        if self.items > 0 { self.statements as f64 * 1000.0 / self.items as f64 } else { 0.0 }
+        if self.items > 0 {
+            self.statements as f64 * 1000.0 / self.items as f64
+        } else {
+            0.0
+        }
     }
 }
 
 /// Runs that can stand on a side: finished runs of that mode, newest first.
 pub fn candidates(rows: &[RunRow], side: Side) -> Vec<&RunRow> {
     rows.iter()
-        .filter(|r| r.mode == side.mode() && !r.dry_run && r.finished_at.is_some() && r.status != RunStatus::Running)
+        .filter(|r| {
+            r.mode == side.mode()
+                && !r.dry_run
+                && r.finished_at.is_some()
+                && r.status != RunStatus::Running
+        })
         .collect()
 }
 

@@ -156,7 +156,12 @@ impl FailedView {
         }
     }
 
-    pub fn on_page(&mut self, generation: u64, offset: u64, result: Result<Vec<FailedRow>, String>) {
+    pub fn on_page(
+        &mut self,
+        generation: u64,
+        offset: u64,
+        result: Result<Vec<FailedRow>, String>,
+    ) {
         if generation != self.generation {
             return;
         }
@@ -179,6 +184,10 @@ impl FailedView {
 
     pub fn selected_row(&self) -> Option<&FailedRow> {
         self.row(self.selected)
+    }
+
+    pub fn is_empty(&self) -> bool {
+        self.len() == 0
     }
 
     pub fn len(&self) -> u64 {
@@ -224,8 +233,15 @@ impl FailedView {
         if covered && !near_start && !near_end {
             return None;
         }
+        if let Some(p) = self.pending
+            && first >= p
+            && last <= p + PAGE
+        {
+            // The page on its way covers the rows on screen.
+            return None;
+        }
         let offset = first.saturating_sub(PAGE_LEAD);
-        if self.pending == Some(offset) || (covered && offset == self.cache_offset) {
+        if covered && offset == self.cache_offset {
             return None;
         }
         self.pending = Some(offset);
@@ -263,7 +279,8 @@ pub struct EditForm {
 impl EditForm {
     pub fn new(row: &FailedRow) -> Self {
         let base = row.corrected.clone().unwrap_or_else(|| row.fields.clone());
-        let inputs = EDIT_FIELDS.map(|(name, _)| TextInput::new(row.field(name).unwrap_or_default()));
+        let inputs =
+            EDIT_FIELDS.map(|(name, _)| TextInput::new(row.field(name).unwrap_or_default()));
         Self {
             failed_id: row.id,
             run_id: row.run_id,
@@ -284,7 +301,12 @@ impl EditForm {
         let mut fields = self.base.clone();
         for ((name, _), input) in EDIT_FIELDS.iter().zip(&self.inputs) {
             let value = input.text().trim().to_string();
-            let key_matches = |k: &str| k.trim().trim_start_matches('\u{feff}').trim().eq_ignore_ascii_case(name);
+            let key_matches = |k: &str| {
+                k.trim()
+                    .trim_start_matches('\u{feff}')
+                    .trim()
+                    .eq_ignore_ascii_case(name)
+            };
             match fields.iter_mut().find(|(k, _)| key_matches(k)) {
                 Some((_, v)) => *v = value,
                 None => fields.push((name.to_string(), value)),
@@ -355,12 +377,19 @@ mod tests {
         assert!(req.count);
         assert_eq!(req.query.offset, 0);
         v.on_count(v.generation, Ok(200_000));
-        v.on_page(v.generation, 0, Ok((0..PAGE).map(|i| row(i as i64, i + 1)).collect()));
+        v.on_page(
+            v.generation,
+            0,
+            Ok((0..PAGE).map(|i| row(i as i64, i + 1)).collect()),
+        );
         assert!(v.move_by(10, 20).is_none(), "inside the cache");
         let req = v.select(150_000, 20).expect("a page far away");
         assert_eq!(req.query.offset, 150_000 - 19 - 200);
         assert!(!req.count);
-        assert!(v.select(150_001, 20).is_none(), "the same page is already on its way");
+        assert!(
+            v.select(150_001, 20).is_none(),
+            "the same page is already on its way"
+        );
         assert!(v.selected_row().is_none());
     }
 

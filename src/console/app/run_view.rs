@@ -46,8 +46,8 @@ pub enum Level {
 
 #[derive(Debug, Clone, PartialEq)]
 pub struct LogLine {
-    /// Since the run started (console clock).
-    pub at: Duration,
+    /// Since the run started (console clock); `None` for lines rebuilt from a stored report.
+    pub at: Option<Duration>,
     pub level: Level,
     /// Raw text; escaped when drawn.
     pub text: String,
@@ -132,14 +132,23 @@ impl RunView {
             v.apply_report(r);
         } else {
             v.committed_lines = row.items_processed + row.items_already_imported + row.items_failed;
-            v.push(now, Level::Warn, format!("run {} has no report: it ended {}", row.id, row.status));
+            v.push(
+                None,
+                Level::Warn,
+                format!("run {} has no report: it ended {}", row.id, row.status),
+            );
         }
         v
     }
 
     fn apply_report(&mut self, r: &RunReport) {
         self.status = r.status;
-        self.total = r.items_total.max(self.total);
+        // A run that read its whole input knows the exact total; a stopped one keeps the estimate.
+        self.total = if r.stop_reason.is_none() {
+            r.items_total
+        } else {
+            r.items_total.max(self.total)
+        };
         self.inserted = r.items_processed;
         self.already = r.items_already_imported;
         self.failed = r.items_failed;
@@ -151,7 +160,7 @@ impl RunView {
             if let Some(i) = PHASES.iter().position(|&x| x == p.name) {
                 let ph = &mut self.phases[i];
                 ph.done = p.items;
-                ph.total = r.items_total;
+                ph.total = self.total;
                 ph.elapsed = Duration::from_secs_f64(p.seconds.max(0.0));
                 ph.statements = p.statements;
                 ph.started = p.items > 0 || p.seconds > 0.0;
@@ -159,17 +168,28 @@ impl RunView {
             }
         }
         if !self.live {
-            let at = self.started_at;
+            let at = None;
             for f in &r.fallbacks {
                 self.push(
                     at,
                     Level::Warn,
-                    format!("chunk {} (lines {}–{}) fell back: {}", f.chunk, f.first_line, f.last_line, f.cause),
+                    format!(
+                        "chunk {} (lines {}–{}) fell back: {}",
+                        f.chunk, f.first_line, f.last_line, f.cause
+                    ),
                 );
             }
             for f in &r.failed_items {
-                let code = f.sqlstate.as_deref().map(|c| format!(" [{c}]")).unwrap_or_default();
-                self.push(at, Level::Error, format!("line {} failed in {}: {}{code}", f.line, f.phase, f.error));
+                let code = f
+                    .sqlstate
+                    .as_deref()
+                    .map(|c| format!(" [{c}]"))
+                    .unwrap_or_default();
+                self.push(
+                    at,
+                    Level::Error,
+                    format!("line {} failed in {}: {}{code}", f.line, f.phase, f.error),
+                );
             }
             if let Some(reason) = &r.stop_reason {
                 self.push(at, Level::Warn, format!("stopped: {reason}"));
@@ -184,7 +204,10 @@ impl RunView {
     }
 
     fn phase_mut(&mut self, phase: Phase) -> Option<&mut PhaseProgress> {
-        PHASES.iter().position(|&p| p == phase).map(|i| &mut self.phases[i])
+        PHASES
+            .iter()
+            .position(|&p| p == phase)
+            .map(|i| &mut self.phases[i])
     }
 
     pub fn is_finished(&self) -> bool {
@@ -193,8 +216,8 @@ impl RunView {
 
     /// Lines fully handled so far: written, skipped as already imported, or failed.
     pub fn done(&self) -> u64 {
-        if self.is_finished() && self.report.is_some() {
-            return self.total;
+        if let Some(r) = &self.report {
+            return r.items_total;
         }
         match self.mode {
             Mode::Batch => self.committed_lines,
@@ -207,7 +230,9 @@ impl RunView {
         if let Some(r) = &self.report {
             return Duration::from_secs_f64(r.processing_time_seconds.max(0.0));
         }
-        self.finished_at.unwrap_or(now).saturating_sub(self.started_at)
+        self.finished_at
+            .unwrap_or(now)
+            .saturating_sub(self.started_at)
     }
 
     pub fn items_per_second(&self, now: Duration) -> f64 {
@@ -228,7 +253,7 @@ impl RunView {
         (rate > 0.0).then(|| Duration::from_secs_f64(left as f64 / rate))
     }
 
-    pub fn push(&mut self, at: Duration, level: Level, text: String) {
+    pub fn push(&mut self, at: Option<Duration>, level: Level, text: String) {
         if self.log.len() == LOG_CAPACITY {
             self.log.pop_front();
         }
@@ -237,7 +262,7 @@ impl RunView {
 
     fn log_now(&mut self, now: Duration, level: Level, text: String) {
         let at = now.saturating_sub(self.started_at);
-        self.push(at, level, text);
+        self.push(Some(at), level, text);
     }
 
     /// Take one sample a second of the lines done since the last one (for the sparkline).
@@ -263,8 +288,16 @@ impl RunView {
     /// Fold one engine event into the view.
     pub fn apply(&mut self, now: Duration, ev: &ProgressEvent) {
         match ev {
-            ProgressEvent::RunStarted { run_id, source, import_key, mode, total_estimate } => {
+            ProgressEvent::RunStarted {
+                run_id,
+                source,
+                import_key,
+                mode,
+                total_estimate,
+            } => {
                 self.run_id = Some(*run_id);
+                self.started_at = now;
+                self.last_sample = (now, 0);
                 self.source = source.clone();
                 self.import_key = import_key.clone();
                 self.mode = *mode;
@@ -272,7 +305,10 @@ impl RunView {
                 self.log_now(
                     now,
                     Level::Info,
-                    format!("run {run_id} started: {mode}, about {total_estimate} lines"),
+                    format!(
+                        "run {run_id} started: {mode}, about {} lines",
+                        crate::console::format::count(*total_estimate)
+                    ),
                 );
             }
             ProgressEvent::PhaseStarted { phase } => {
@@ -280,7 +316,13 @@ impl RunView {
                     p.started = true;
                 }
             }
-            ProgressEvent::PhaseAdvanced { phase, done, total, elapsed, statements } => {
+            ProgressEvent::PhaseAdvanced {
+                phase,
+                done,
+                total,
+                elapsed,
+                statements,
+            } => {
                 self.total = self.total.max(*total);
                 if let Some(p) = self.phase_mut(*phase) {
                     p.started = true;
@@ -290,7 +332,12 @@ impl RunView {
                     p.statements = *statements;
                 }
             }
-            ProgressEvent::PhaseFinished { phase, done, elapsed, statements } => {
+            ProgressEvent::PhaseFinished {
+                phase,
+                done,
+                elapsed,
+                statements,
+            } => {
                 if let Some(p) = self.phase_mut(*phase) {
                     p.done = *done;
                     p.elapsed = *elapsed;
@@ -298,13 +345,24 @@ impl RunView {
                     p.finished = true;
                 }
             }
-            ProgressEvent::ChunkCommitted { first_line, last_line, inserted, already, .. } => {
+            ProgressEvent::ChunkCommitted {
+                first_line,
+                last_line,
+                inserted,
+                already,
+                ..
+            } => {
                 self.chunks += 1;
                 self.committed_lines += last_line.saturating_sub(*first_line) + 1;
                 self.inserted += inserted;
                 self.already += already;
             }
-            ProgressEvent::Fallback { chunk, first_line, last_line, cause } => {
+            ProgressEvent::Fallback {
+                chunk,
+                first_line,
+                last_line,
+                cause,
+            } => {
                 self.fallbacks += 1;
                 self.log_now(
                     now,
@@ -314,13 +372,23 @@ impl RunView {
             }
             ProgressEvent::TransientRetry { attempt, error } => {
                 self.transient_retries += 1;
-                self.log_now(now, Level::Warn, format!("transient error, attempt {attempt}: {error}"));
+                self.log_now(
+                    now,
+                    Level::Warn,
+                    format!("transient error, attempt {attempt}: {error}"),
+                );
             }
             ProgressEvent::ItemFailed { line, phase, error } => {
                 self.failed += 1;
-                self.log_now(now, Level::Error, format!("line {line} failed in {phase}: {error}"));
+                self.log_now(
+                    now,
+                    Level::Error,
+                    format!("line {line} failed in {phase}: {error}"),
+                );
             }
-            ProgressEvent::ItemRetried { line, ok, error, .. } => {
+            ProgressEvent::ItemRetried {
+                line, ok, error, ..
+            } => {
                 let text = match (ok, error) {
                     (true, _) => format!("line {line} retried: landed"),
                     (false, Some(e)) => format!("line {line} retried: failed again: {e}"),
@@ -334,14 +402,15 @@ impl RunView {
                     RunStatus::PartialSuccess | RunStatus::Cancelled => Level::Warn,
                     _ => Level::Error,
                 };
+                let count = crate::console::format::count;
                 let mut text = format!(
-                    "run {} finished {}: {} imported, {} already imported, {} failed in {:.3} s",
+                    "run {} finished {}: {} imported, {} already imported, {} failed in {}",
                     report.run_id,
                     report.status,
-                    report.items_processed,
-                    report.items_already_imported,
-                    report.items_failed,
-                    report.processing_time_seconds
+                    count(report.items_processed),
+                    count(report.items_already_imported),
+                    count(report.items_failed),
+                    crate::console::format::seconds(report.processing_time_seconds)
                 );
                 if let Some(reason) = &report.stop_reason {
                     text.push_str(&format!(" ({reason})"));

@@ -1,0 +1,402 @@
+//! Run: one row per phase (gauge, elapsed, items/s, statements), the overall gauge with ETA,
+//! chunks and counts, a throughput sparkline and the log of recent events.
+
+use super::super::app::App;
+use super::super::app::run_view::{Level, PHASES, RunView};
+use super::super::format::{
+    bar, clock, compact, count, duration, fit, percent, rate, safe, seconds,
+};
+use super::super::theme::Theme;
+use super::block;
+use crate::domain::{Mode, Phase, RunStatus};
+use ratatui::Frame;
+use ratatui::layout::{Constraint, Layout, Rect};
+use ratatui::text::{Line, Span};
+use ratatui::widgets::{Paragraph, Row, Sparkline, Table, Wrap};
+use std::time::Duration;
+
+pub fn render(frame: &mut Frame, area: Rect, app: &App, theme: &Theme) {
+    let Some(v) = &app.run else {
+        let text = vec![
+            Line::from("No run yet."),
+            Line::from(""),
+            Line::from(
+                "Pick a batch on 1 Batches and press b (batch mode) or s (sequential mode),",
+            ),
+            Line::from("or open a run of the history on 4 Runs."),
+        ];
+        frame.render_widget(
+            Paragraph::new(text)
+                .style(theme.dim)
+                .block(block(" Run ", theme))
+                .wrap(Wrap { trim: true }),
+            area,
+        );
+        return;
+    };
+    let now = app.clock.now();
+    render_view(frame, area, v, now, theme, true);
+}
+
+/// The whole run panel (also used for a rehearsal's sides when `full` is false: gauge lines only).
+pub fn render_view(
+    frame: &mut Frame,
+    area: Rect,
+    v: &RunView,
+    now: Duration,
+    theme: &Theme,
+    full: bool,
+) {
+    let run = v
+        .run_id
+        .map(|id| format!("Run {id}"))
+        .unwrap_or_else(|| "Run (starting)".into());
+    let kind = if v.live { "" } else { " · from the history" };
+    let room =
+        (area.width as usize).saturating_sub(run.len() + v.mode.as_str().len() + kind.len() + 30);
+    let title = format!(
+        " {run} · {} · {}{kind} ",
+        v.mode,
+        fit(&safe(&v.source), room.max(10), true)
+    );
+    let status_text = if v.cancelling {
+        "cancelling…".to_string()
+    } else {
+        v.status.to_string()
+    };
+    let status = Line::from(vec![
+        Span::raw(" "),
+        Span::styled(
+            status_text,
+            theme
+                .status(v.status)
+                .add_modifier(ratatui::style::Modifier::BOLD),
+        ),
+        Span::raw(" "),
+    ])
+    .right_aligned();
+    let outer = block(title, theme).title_top(status);
+    let inner = outer.inner(area);
+    frame.render_widget(outer, area);
+    if !full {
+        return;
+    }
+    let wide = area.width >= 120 && area.height >= 30;
+    let phases: Vec<Phase> = PHASES
+        .iter()
+        .copied()
+        .filter(|&p| p != Phase::Retry || v.mode == Mode::Retry)
+        .collect();
+    let spark_h = if wide { 5 } else { 2 };
+    let [
+        phase_area,
+        overall_area,
+        counts_area,
+        spark_label,
+        spark_area,
+        log_area,
+    ] = Layout::vertical([
+        Constraint::Length(phases.len() as u16 + 1),
+        Constraint::Length(2),
+        Constraint::Length(1),
+        Constraint::Length(1),
+        Constraint::Length(spark_h),
+        Constraint::Fill(1),
+    ])
+    .areas(inner);
+    render_phases(frame, phase_area, v, &phases, theme);
+    render_overall(frame, overall_area, v, now, theme);
+    render_counts(frame, counts_area, v, theme);
+    render_spark(frame, spark_label, spark_area, v, now, theme);
+    render_log(frame, log_area, v, theme);
+}
+
+fn render_phases(frame: &mut Frame, area: Rect, v: &RunView, phases: &[Phase], theme: &Theme) {
+    let wide = area.width >= 110;
+    let (name_w, done_w, el_w, ips_w, st_w) = if wide {
+        (18, 23, 10, 10, 10)
+    } else {
+        (16, 15, 8, 8, 7)
+    };
+    let fixed = name_w + 5 + done_w + el_w + ips_w + st_w + 6;
+    let bar_w = (area.width as usize).saturating_sub(fixed).max(4);
+    let header = Row::new([
+        "phase",
+        "progress",
+        "",
+        "done/total",
+        "elapsed",
+        "items/s",
+        "stmts",
+    ])
+    .style(theme.table_header);
+    let rows = phases.iter().map(|&phase| {
+        let p = v.phase(phase);
+        let total = if p.total > 0 { p.total } else { v.total };
+        let ratio = if total > 0 {
+            p.done as f64 / total as f64
+        } else {
+            0.0
+        };
+        let (done, todo) = bar(ratio, bar_w);
+        let style = if p.started { theme.base } else { theme.dim };
+        let gauge = Line::from(vec![
+            Span::styled(done, theme.bar_done),
+            Span::styled(todo, theme.bar_todo),
+        ]);
+        let elapsed = if p.started {
+            seconds(p.elapsed.as_secs_f64())
+        } else {
+            "—".into()
+        };
+        let ips = if p.started {
+            rate(p.items_per_second())
+        } else {
+            "—".into()
+        };
+        Row::new(vec![
+            ratatui::widgets::Cell::from(phase.title()),
+            ratatui::widgets::Cell::from(gauge),
+            ratatui::widgets::Cell::from(percent(p.done, total)),
+            ratatui::widgets::Cell::from(if wide {
+                format!("{}/{}", count(p.done), count(total))
+            } else {
+                format!("{}/{}", compact(p.done), compact(total))
+            }),
+            ratatui::widgets::Cell::from(elapsed),
+            ratatui::widgets::Cell::from(ips),
+            ratatui::widgets::Cell::from(count(p.statements)),
+        ])
+        .style(style)
+    });
+    let widths = [
+        Constraint::Length(name_w as u16),
+        Constraint::Length(bar_w as u16),
+        Constraint::Length(4),
+        Constraint::Length(done_w as u16),
+        Constraint::Length(el_w as u16),
+        Constraint::Length(ips_w as u16),
+        Constraint::Length(st_w as u16),
+    ];
+    frame.render_widget(
+        Table::new(rows, widths).header(header).column_spacing(1),
+        area,
+    );
+}
+
+fn render_overall(frame: &mut Frame, area: Rect, v: &RunView, now: Duration, theme: &Theme) {
+    let done = v.done();
+    let total = v.total.max(done);
+    let eta = match v.eta(now) {
+        Some(d) => format!("ETA {}", duration(d)),
+        None if v.is_finished() => "done".into(),
+        None => "ETA —".into(),
+    };
+    let pct = format!(" {:>4}", percent(done, total));
+    let label = "Overall ";
+    let bar_w = (area.width as usize)
+        .saturating_sub(label.len() + pct.len())
+        .max(4);
+    let ratio = if total > 0 {
+        done as f64 / total as f64
+    } else {
+        0.0
+    };
+    let (filled, todo) = bar(ratio, bar_w);
+    let gauge = Line::from(vec![
+        Span::styled(label, theme.title),
+        Span::styled(filled, theme.bar_done),
+        Span::styled(todo, theme.bar_todo),
+        Span::styled(pct, theme.title),
+    ]);
+    let figures = Line::from(vec![
+        Span::raw(format!(
+            " {}/{} lines · {} elapsed · {} items/s · ",
+            count(done),
+            count(total),
+            seconds(v.elapsed(now).as_secs_f64()),
+            rate(v.items_per_second(now))
+        )),
+        Span::styled(eta, theme.title),
+    ]);
+    frame.render_widget(Paragraph::new(vec![gauge, figures]), area);
+}
+
+fn render_counts(frame: &mut Frame, area: Rect, v: &RunView, theme: &Theme) {
+    let failed_style = if v.failed > 0 {
+        theme.error
+    } else {
+        theme.base
+    };
+    let chunks = if v.chunks == 1 { "chunk" } else { "chunks" };
+    let statements: u64 = v
+        .report
+        .as_ref()
+        .map(|r| r.statements_executed)
+        .unwrap_or_else(|| v.phases.iter().map(|p| p.statements).sum());
+    let wide = area.width >= 110;
+    let fallbacks = if v.fallbacks == 1 {
+        "fallback"
+    } else {
+        "fallbacks"
+    };
+    let mut spans = vec![
+        Span::raw(" "),
+        Span::styled(format!("{} failed", count(v.failed)), failed_style),
+        Span::raw(if wide {
+            format!(" · {} {chunks} committed · ", count(v.chunks))
+        } else {
+            format!(" · {} {chunks} · ", count(v.chunks))
+        }),
+        Span::raw(if wide {
+            format!(
+                "{} imported · {} already imported · ",
+                count(v.inserted),
+                count(v.already)
+            )
+        } else {
+            format!(
+                "{} new · {} already · ",
+                compact(v.inserted),
+                compact(v.already)
+            )
+        }),
+        Span::raw(format!(
+            "{} {fallbacks} · {} statements",
+            v.fallbacks,
+            count(statements)
+        )),
+    ];
+    if v.transient_retries > 0 {
+        spans.push(Span::styled(
+            format!(" · {} transient retries", v.transient_retries),
+            theme.warn,
+        ));
+    }
+    frame.render_widget(Paragraph::new(Line::from(spans)), area);
+}
+
+fn render_spark(
+    frame: &mut Frame,
+    label_area: Rect,
+    area: Rect,
+    v: &RunView,
+    now: Duration,
+    theme: &Theme,
+) {
+    let width = area.width as usize;
+    let data: Vec<u64> = v
+        .throughput
+        .iter()
+        .rev()
+        .take(width)
+        .rev()
+        .copied()
+        .collect();
+    let last = data.last().copied();
+    let peak = data.iter().copied().max();
+    let label = match (last, peak) {
+        (Some(l), Some(p)) => format!(
+            " throughput: {}/s now, peak {}/s (one bar a second)",
+            count(l),
+            count(p)
+        ),
+        _ if v.live && !v.is_finished() => " throughput: measuring…".to_string(),
+        _ => format!(
+            " throughput: {} items/s on average",
+            rate(v.items_per_second(now))
+        ),
+    };
+    frame.render_widget(Paragraph::new(Span::styled(label, theme.dim)), label_area);
+    frame.render_widget(
+        Sparkline::default().data(&data).style(theme.sparkline),
+        area,
+    );
+}
+
+fn render_log(frame: &mut Frame, area: Rect, v: &RunView, theme: &Theme) {
+    if area.height == 0 {
+        return;
+    }
+    let [title_area, lines_area] =
+        Layout::vertical([Constraint::Length(1), Constraint::Fill(1)]).areas(area);
+    let scrolled = if v.log_scroll > 0 {
+        format!(" (scrolled back {} lines; G follows)", v.log_scroll)
+    } else {
+        String::new()
+    };
+    frame.render_widget(
+        Paragraph::new(Line::from(vec![
+            Span::styled(" events", theme.table_header),
+            Span::styled(format!(" {}{scrolled}", v.log.len()), theme.dim),
+        ])),
+        title_area,
+    );
+    let h = lines_area.height as usize;
+    let end = v.log.len().saturating_sub(v.log_scroll);
+    let start = end.saturating_sub(h);
+    let lines: Vec<Line> = v
+        .log
+        .range(start..end)
+        .map(|l| {
+            let style = match l.level {
+                Level::Info => theme.base,
+                Level::Warn => theme.warn,
+                Level::Error => theme.error,
+            };
+            let text = fit(
+                &safe(&l.text),
+                (lines_area.width as usize).saturating_sub(10),
+                false,
+            );
+            let at = l.at.map(clock).unwrap_or_else(|| "   ·   ".into());
+            Line::from(vec![
+                Span::styled(format!(" {at} "), theme.dim),
+                Span::styled(text, style),
+            ])
+        })
+        .collect();
+    frame.render_widget(Paragraph::new(lines), lines_area);
+}
+
+/// A one-line gauge of a run (the rehearsal's sides).
+pub fn gauge_line(v: &RunView, now: Duration, width: u16, theme: &Theme) -> Line<'static> {
+    let done = v.done();
+    let total = v.total.max(done);
+    let status = if v.is_finished() {
+        v.status.to_string()
+    } else if v.run_id.is_some() {
+        RunStatus::Running.to_string()
+    } else {
+        "waiting".into()
+    };
+    let text = format!(
+        " {} {}/{} · {} items/s · {} · {status}",
+        percent(done, total),
+        count(done),
+        count(total),
+        rate(v.items_per_second(now)),
+        seconds(v.elapsed(now).as_secs_f64())
+    );
+    let label = format!("{:<11}", v.mode.as_str());
+    let bar_w = (width as usize)
+        .saturating_sub(label.len() + text.chars().count() + 1)
+        .max(4);
+    let ratio = if total > 0 {
+        done as f64 / total as f64
+    } else {
+        0.0
+    };
+    let (filled, todo) = bar(ratio, bar_w);
+    let style = if v.mode == Mode::Batch {
+        theme.batch
+    } else {
+        theme.sequential
+    };
+    Line::from(vec![
+        Span::styled(label, style),
+        Span::styled(filled, style),
+        Span::styled(todo, theme.bar_todo),
+        Span::styled(text, theme.status(v.status)),
+    ])
+}

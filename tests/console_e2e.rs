@@ -1,0 +1,264 @@
+//! The console end to end: the real binary in a pseudo-terminal, read back through a terminal
+//! emulator. Load a sample file, import it in batch mode, wait for its status on screen, open the
+//! Failed tab, retry one item, quit with q, then check the exit status and the database.
+
+use portable_pty::{CommandBuilder, PtySize, native_pty_system};
+use std::io::{Read, Write};
+use std::path::{Path, PathBuf};
+use std::sync::{Arc, Mutex};
+use std::time::{Duration, Instant};
+
+const ROWS: u16 = 40;
+const COLS: u16 = 120;
+
+struct Console {
+    screen: Arc<Mutex<vt100::Parser>>,
+    writer: Box<dyn Write + Send>,
+    child: Box<dyn portable_pty::Child + Send + Sync>,
+    master: Box<dyn portable_pty::MasterPty + Send>,
+}
+
+impl Console {
+    fn start(db_url: &str, file: &Path, cwd: &Path) -> Console {
+        Self::start_with(db_url, file, cwd, &[])
+    }
+
+    fn start_with(db_url: &str, file: &Path, cwd: &Path, env: &[(&str, &str)]) -> Console {
+        let pty = native_pty_system()
+            .openpty(PtySize {
+                rows: ROWS,
+                cols: COLS,
+                pixel_width: 0,
+                pixel_height: 0,
+            })
+            .expect("a pseudo-terminal");
+        let mut cmd = CommandBuilder::new(env!("CARGO_BIN_EXE_batchops"));
+        cmd.args(["--database-url", db_url]);
+        cmd.arg(file);
+        cmd.cwd(cwd);
+        cmd.env("TERM", "xterm-256color");
+        cmd.env_remove("DATABASE_URL");
+        cmd.env_remove("NO_COLOR");
+        for (k, v) in env {
+            cmd.env(k, v);
+        }
+        let child = pty.slave.spawn_command(cmd).expect("the console starts");
+        drop(pty.slave);
+        let mut reader = pty.master.try_clone_reader().expect("a reader");
+        let writer = pty.master.take_writer().expect("a writer");
+        let rows = std::num::NonZeroU16::new(ROWS).expect("rows");
+        let cols = std::num::NonZeroU16::new(COLS).expect("cols");
+        let screen = Arc::new(Mutex::new(vt100::Parser::new(rows, cols, 0)));
+        let parser = screen.clone();
+        let master = pty.master;
+        std::thread::spawn(move || {
+            let mut buf = [0u8; 8192];
+            loop {
+                match reader.read(&mut buf) {
+                    Ok(0) | Err(_) => break,
+                    Ok(n) => parser.lock().expect("parser").process(&buf[..n]),
+                }
+            }
+        });
+        Console {
+            screen,
+            writer,
+            child,
+            master,
+        }
+    }
+
+    /// The terminal is back to normal: main screen, cursor shown, mouse off, canonical input with echo.
+    fn assert_restored(&self) {
+        // The reader may still be draining the last bytes.
+        let deadline = Instant::now() + Duration::from_secs(5);
+        while self
+            .screen
+            .lock()
+            .expect("parser")
+            .screen()
+            .alternate_screen()
+            && Instant::now() < deadline
+        {
+            std::thread::sleep(Duration::from_millis(20));
+        }
+        let parser = self.screen.lock().expect("parser");
+        let screen = parser.screen();
+        assert!(!screen.alternate_screen(), "still on the alternate screen");
+        assert!(!screen.hide_cursor(), "the cursor is still hidden");
+        assert_eq!(
+            screen.mouse_protocol_mode(),
+            vt100::MouseProtocolMode::None,
+            "mouse capture is still on"
+        );
+        let termios = self.master.get_termios().expect("the terminal's settings");
+        use nix::sys::termios::LocalFlags;
+        assert!(
+            termios.local_flags.contains(LocalFlags::ICANON),
+            "still in raw mode (no ICANON)"
+        );
+        assert!(
+            termios.local_flags.contains(LocalFlags::ECHO),
+            "still in raw mode (no ECHO)"
+        );
+    }
+
+    fn contents(&self) -> String {
+        self.screen.lock().expect("parser").screen().contents()
+    }
+
+    /// Wait until the screen shows every one of `texts`, or fail with what it shows.
+    fn wait_for(&mut self, texts: &[&str], timeout: Duration, what: &str) {
+        let deadline = Instant::now() + timeout;
+        loop {
+            let screen = self.contents();
+            if texts.iter().all(|t| screen.contains(t)) {
+                return;
+            }
+            if let Ok(Some(status)) = self.child.try_wait() {
+                panic!(
+                    "the console exited ({status:?}) while waiting for {what}; last screen:\n{screen}"
+                );
+            }
+            if Instant::now() > deadline {
+                panic!(
+                    "timed out after {timeout:?} waiting for {what} ({texts:?}); the screen shows:\n{screen}"
+                );
+            }
+            std::thread::sleep(Duration::from_millis(50));
+        }
+    }
+
+    fn keys(&mut self, keys: &str) {
+        self.writer
+            .write_all(keys.as_bytes())
+            .expect("keys reach the console");
+        self.writer.flush().expect("keys are flushed");
+    }
+
+    fn wait_exit(&mut self, timeout: Duration) -> portable_pty::ExitStatus {
+        let deadline = Instant::now() + timeout;
+        loop {
+            if let Some(status) = self.child.try_wait().expect("the child's status") {
+                return status;
+            }
+            if Instant::now() > deadline {
+                let screen = self.contents();
+                let _ = self.child.kill();
+                panic!("the console did not exit within {timeout:?}; the screen shows:\n{screen}");
+            }
+            std::thread::sleep(Duration::from_millis(50));
+        }
+    }
+}
+
+impl Drop for Console {
+    fn drop(&mut self) {
+        if let Ok(None) = self.child.try_wait() {
+            let _ = self.child.kill();
+        }
+    }
+}
+
+fn sample() -> PathBuf {
+    let path = Path::new(env!("CARGO_MANIFEST_DIR")).join("sample-data/invoice-acme-2026-11.csv");
+    assert!(path.exists(), "{} is missing", path.display());
+    path
+}
+
+#[test]
+fn import_retry_and_quit_in_a_pseudo_terminal() {
+    let dir = tempfile::tempdir().expect("a temporary directory");
+    let db_url = format!("sqlite:{}", dir.path().join("e2e.db").display());
+    let mut console = Console::start(&db_url, &sample(), dir.path());
+
+    console.wait_for(
+        &["invoice-acme-2026-11.csv", "ready"],
+        Duration::from_secs(60),
+        "the batch to be loaded",
+    );
+    console.keys("b");
+    console.wait_for(
+        &["partial_success"],
+        Duration::from_secs(60),
+        "the run's status",
+    );
+    console.keys("3");
+    console.wait_for(
+        &["Failed · run 1", "3 items", "quantity \"1,5\""],
+        Duration::from_secs(30),
+        "the failed items",
+    );
+    console.keys("r");
+    console.wait_for(
+        &["retry run 2: finished"],
+        Duration::from_secs(60),
+        "the retry's result",
+    );
+    console.keys("q");
+    let status = console.wait_exit(Duration::from_secs(30));
+    assert!(status.success(), "exit status {status:?}");
+    console.assert_restored();
+
+    let out = std::process::Command::new(env!("CARGO_BIN_EXE_batchops"))
+        .args(["--database-url", &db_url, "runs", "--format", "json"])
+        .env_remove("DATABASE_URL")
+        .output()
+        .expect("batchops runs");
+    assert!(
+        out.status.success(),
+        "{}",
+        String::from_utf8_lossy(&out.stderr)
+    );
+    let runs: serde_json::Value = serde_json::from_slice(&out.stdout).expect("runs as JSON");
+    let runs = runs.as_array().expect("a list of runs");
+    assert_eq!(runs.len(), 2, "{runs:#?}");
+    let import = runs.iter().find(|r| r["id"] == 1).expect("run 1");
+    assert_eq!(import["mode"], "batch");
+    assert_eq!(import["status"], "partial_success");
+    assert_eq!(import["items_failed"], 3);
+    let retry = runs.iter().find(|r| r["id"] == 2).expect("run 2");
+    assert_eq!(retry["mode"], "retry");
+    assert_eq!(retry["items_total"], 1);
+}
+
+#[test]
+fn a_panic_leaves_the_terminal_restored() {
+    let dir = tempfile::tempdir().expect("a temporary directory");
+    let db_url = format!("sqlite:{}", dir.path().join("panic.db").display());
+    let mut console = Console::start_with(
+        &db_url,
+        &sample(),
+        dir.path(),
+        &[("BATCHOPS_CONSOLE_TEST_PANIC", "1")],
+    );
+    let status = console.wait_exit(Duration::from_secs(60));
+    assert_eq!(status.exit_code(), 1, "an error exit, not an abort");
+    console.assert_restored();
+    console.wait_for(
+        &["the console crashed"],
+        Duration::from_secs(5),
+        "the error message",
+    );
+}
+
+#[test]
+fn sigterm_leaves_the_terminal_restored() {
+    let dir = tempfile::tempdir().expect("a temporary directory");
+    let db_url = format!("sqlite:{}", dir.path().join("term.db").display());
+    let mut console = Console::start(&db_url, &sample(), dir.path());
+    console.wait_for(
+        &["invoice-acme-2026-11.csv", "ready"],
+        Duration::from_secs(60),
+        "the batch to be loaded",
+    );
+    let pid = console.child.process_id().expect("a process id");
+    nix::sys::signal::kill(
+        nix::unistd::Pid::from_raw(pid as i32),
+        nix::sys::signal::Signal::SIGTERM,
+    )
+    .expect("SIGTERM sent");
+    let status = console.wait_exit(Duration::from_secs(30));
+    assert!(status.success(), "exit status {status:?}");
+    console.assert_restored();
+}

@@ -1,0 +1,420 @@
+//! Every tab (and the popups) drawn with ratatui's `TestBackend` from a fixed state and a
+//! hand-driven clock, at 80×24 and at 160×48, checked with insta snapshots.
+
+mod console_support;
+
+use batchops::console::app::{
+    App, Effect, JobId, JobResult, Msg, Outcome, Stream, StreamSide, Tab,
+};
+use batchops::console::clock::ManualClock;
+use batchops::console::theme::Theme;
+use batchops::console::ui;
+use batchops::domain::{Mode, Phase, RunStatus};
+use batchops::engine::ProgressEvent;
+use console_support::*;
+use crossterm::event::KeyCode;
+use ratatui::Terminal;
+use ratatui::backend::TestBackend;
+use ratatui::style::Color;
+use std::sync::Arc;
+use std::time::Duration;
+
+const SIZES: [(u16, u16); 2] = [(80, 24), (160, 48)];
+
+fn render_with(app: &App, w: u16, h: u16, theme: &Theme) -> Terminal<TestBackend> {
+    let mut terminal = Terminal::new(TestBackend::new(w, h)).expect("a test terminal");
+    terminal.draw(|f| ui::draw(f, app, theme)).expect("drawn");
+    terminal
+}
+
+fn render(app: &App, w: u16, h: u16) -> String {
+    render_with(app, w, h, &Theme::colour())
+        .backend()
+        .to_string()
+}
+
+fn job_of(fx: &[Effect]) -> JobId {
+    fx.iter()
+        .find_map(|e| match e {
+            Effect::StartJob(j) => Some(j.id),
+            _ => None,
+        })
+        .expect("a job started")
+}
+
+/// A console in the middle of a long batch run, with a history, a queue and failed items.
+fn scene(w: u16, h: u16) -> (App, Arc<ManualClock>) {
+    let clock = clock();
+    let mut app = app_with(&clock, w, h);
+    app.update(Outcome::Runs(Ok(vec![
+        {
+            let mut r = run_row(4, Mode::Batch, RunStatus::Interrupted, 12_000, 0, 0.0);
+            r.report = None;
+            r.finished_at = None;
+            r.source = "/srv/drop/invoice-bolt-2026-10.csv".into();
+            r.import_key = format!("{:0<64}", "77aa");
+            r
+        },
+        run_row(3, Mode::Retry, RunStatus::Success, 1, 0, 0.004),
+        run_row(2, Mode::Sequential, RunStatus::PartialSuccess, 41, 3, 0.21),
+        run_row(1, Mode::Batch, RunStatus::PartialSuccess, 41, 3, 0.012),
+    ])));
+    load(
+        &mut app,
+        &[
+            batch_file("/srv/drop/invoices-2026-11-full.csv", 1_000_000, "c0ffee"),
+            batch_file("sample-data/invoice-acme-2026-11.csv", 41, "f9874d35"),
+            batch_file("sample-data/receipts-week-48.jsonl", 40, "5eed"),
+        ],
+    );
+    let fx = app.update(Outcome::Listed {
+        path: "notes.txt".into(),
+        result: Ok(vec!["notes.txt".into()]),
+    });
+    if let Some(Effect::Inspect { batch, .. }) = fx.first() {
+        app.update(Outcome::Inspected {
+            batch: *batch,
+            result: Err("notes.txt: cannot tell the format from the extension; use --format-in csv|json|jsonl".into()),
+        });
+    }
+    press(&mut app, KeyCode::Char('g'));
+    let job = job_of(&press(&mut app, KeyCode::Char('b')));
+    press(&mut app, KeyCode::Char('j'));
+    press(&mut app, KeyCode::Char('j'));
+    press(&mut app, KeyCode::Char('s'));
+    let main = Stream {
+        job,
+        side: StreamSide::Main,
+    };
+    app.update(Msg::Engine(
+        main,
+        ProgressEvent::RunStarted {
+            run_id: 5,
+            source: "/srv/drop/invoices-2026-11-full.csv".into(),
+            import_key: format!("{:0<64}", "c0ffee"),
+            mode: Mode::Batch,
+            total_estimate: 1_000_000,
+        },
+    ));
+    let mut done = 0u64;
+    for second in 1..=12u64 {
+        let per_s = 18_000 + (second % 4) * 3_500;
+        done += per_s;
+        let chunk = done / 500;
+        for (phase, frac, stmts) in [
+            (Phase::Mapping, 0.12, 0),
+            (Phase::BatchInsert, 0.55, chunk * 4),
+            (Phase::InventoryUpdate, 0.25, chunk),
+        ] {
+            app.update(Msg::Engine(
+                main,
+                ProgressEvent::PhaseAdvanced {
+                    phase,
+                    done: if phase == Phase::Mapping {
+                        done + 1000
+                    } else {
+                        done - 500
+                    },
+                    total: 1_000_000,
+                    elapsed: Duration::from_secs_f64(second as f64 * frac),
+                    statements: stmts,
+                },
+            ));
+        }
+        app.update(Msg::Engine(
+            main,
+            ProgressEvent::ChunkCommitted {
+                chunk,
+                first_line: done - per_s + 1,
+                last_line: done,
+                inserted: per_s,
+                already: 0,
+            },
+        ));
+        if second == 4 {
+            app.update(Msg::Engine(
+                main,
+                ProgressEvent::Fallback {
+                    chunk: 142,
+                    first_line: 71_001,
+                    last_line: 71_500,
+                    cause: "numeric field overflow [22003]".into(),
+                },
+            ));
+            app.update(Msg::Engine(
+                main,
+                ProgressEvent::PhaseAdvanced {
+                    phase: Phase::Fallback,
+                    done: 500,
+                    total: 1_000_000,
+                    elapsed: Duration::from_millis(38),
+                    statements: 19,
+                },
+            ));
+        }
+        if second % 3 == 0 {
+            app.update(Msg::Engine(
+                main,
+                ProgressEvent::ItemFailed {
+                    line: done - 17,
+                    phase: Phase::Parse,
+                    error: "quantity \"1,5\" has a comma: use a point for decimals".into(),
+                },
+            ));
+        }
+        clock.advance(Duration::from_secs(1));
+        app.update(Msg::Frame);
+    }
+    app.update(Msg::Engine(
+        main,
+        ProgressEvent::TransientRetry {
+            attempt: 1,
+            error: "database is locked".into(),
+        },
+    ));
+    let generation = app.failed.generation;
+    app.update(Outcome::FailedCount {
+        generation,
+        result: Ok(4),
+    });
+    app.update(Outcome::FailedPage {
+        generation,
+        offset: 0,
+        result: Ok((1..=4)
+            .map(|i| failed_row(i, 5, 40_000 * i as u64 + i as u64))
+            .collect()),
+    });
+    app.update(Outcome::Pong(Ok(Duration::from_micros(210))));
+    (app, clock)
+}
+
+#[test]
+fn every_tab_at_two_sizes() {
+    for (w, h) in SIZES {
+        let (mut app, _) = scene(w, h);
+        for tab in Tab::ALL {
+            app.tab = tab;
+            insta::assert_snapshot!(
+                format!("{}_{w}x{h}", tab.title().to_lowercase()),
+                render(&app, w, h)
+            );
+        }
+    }
+}
+
+#[test]
+fn a_finished_run_from_the_history() {
+    for (w, h) in SIZES {
+        let clock = clock();
+        let mut app = app_with(&clock, w, h);
+        let mut row = run_row(1, Mode::Batch, RunStatus::PartialSuccess, 41, 3, 0.012);
+        if let Some(r) = &mut row.report {
+            r.fallbacks.push(batchops::domain::report::FallbackRecord {
+                chunk: 0,
+                first_line: 1,
+                last_line: 41,
+                cause: "value too long for type character varying(64) [22001]".into(),
+            });
+        }
+        app.update(Outcome::Runs(Ok(vec![row])));
+        app.tab = Tab::Run;
+        insta::assert_snapshot!(format!("run_history_{w}x{h}"), render(&app, w, h));
+    }
+}
+
+#[test]
+fn empty_tabs_say_what_to_do() {
+    let clock = clock();
+    let mut app = app_with(&clock, 80, 24);
+    app.update(Outcome::Runs(Ok(Vec::new())));
+    for tab in Tab::ALL {
+        app.tab = tab;
+        insta::assert_snapshot!(
+            format!("empty_{}", tab.title().to_lowercase()),
+            render(&app, 80, 24)
+        );
+    }
+}
+
+#[test]
+fn popups() {
+    let (mut app, _) = scene(80, 24);
+    app.tab = Tab::Failed;
+    press(&mut app, KeyCode::Char('?'));
+    insta::assert_snapshot!("popup_help", render(&app, 80, 24));
+    press(&mut app, KeyCode::Esc);
+    press(&mut app, KeyCode::Char('j'));
+    press(&mut app, KeyCode::Enter);
+    insta::assert_snapshot!("popup_detail", render(&app, 80, 24));
+    insta::assert_snapshot!("popup_detail_160x48", render(&app, 160, 48));
+    press(&mut app, KeyCode::Esc);
+    press(&mut app, KeyCode::Char('e'));
+    insta::assert_snapshot!("popup_edit", render(&app, 80, 24));
+    press(&mut app, KeyCode::Esc);
+    press(&mut app, KeyCode::Char('q'));
+    insta::assert_snapshot!("popup_quit", render(&app, 80, 24));
+    press(&mut app, KeyCode::Char('n'));
+    app.tab = Tab::Batches;
+    press(&mut app, KeyCode::Char('o'));
+    typed(&mut app, "sample-data/");
+    insta::assert_snapshot!("popup_open", render(&app, 80, 24));
+}
+
+#[test]
+fn filter_line_and_retry_results_on_failed() {
+    let clock = clock();
+    let mut app = app_with(&clock, 80, 24);
+    app.update(Outcome::Runs(Ok(vec![run_row(
+        1,
+        Mode::Batch,
+        RunStatus::PartialSuccess,
+        41,
+        3,
+        0.012,
+    )])));
+    press(&mut app, KeyCode::Char('3'));
+    let generation = app.failed.generation;
+    app.update(Outcome::FailedCount {
+        generation,
+        result: Ok(3),
+    });
+    app.update(Outcome::FailedPage {
+        generation,
+        offset: 0,
+        result: Ok((1..=3)
+            .map(|i| failed_row(i, 1, 40_000 * i as u64 + i as u64))
+            .collect()),
+    });
+    let fx = press(&mut app, KeyCode::Char('r'));
+    let job = job_of(&fx);
+    app.update(Msg::Engine(
+        Stream {
+            job,
+            side: StreamSide::Main,
+        },
+        ProgressEvent::ItemRetried {
+            failed_id: 1,
+            line: 40_001,
+            ok: true,
+            error: None,
+        },
+    ));
+    press(&mut app, KeyCode::Char('/'));
+    typed(&mut app, "comma");
+    let generation = app.failed.generation;
+    app.update(Outcome::FailedCount {
+        generation,
+        result: Ok(2),
+    });
+    app.update(Outcome::FailedPage {
+        generation,
+        offset: 0,
+        result: Ok(vec![failed_row(1, 1, 40_001), failed_row(3, 1, 120_003)]),
+    });
+    insta::assert_snapshot!("failed_filter_and_retry", render(&app, 80, 24));
+}
+
+#[test]
+fn a_rehearsal_in_progress() {
+    let clock = clock();
+    let mut app = app_with(&clock, 80, 24);
+    app.update(Outcome::Runs(Ok(vec![
+        run_row(2, Mode::Sequential, RunStatus::PartialSuccess, 41, 3, 0.21),
+        run_row(1, Mode::Batch, RunStatus::PartialSuccess, 41, 3, 0.012),
+    ])));
+    load(
+        &mut app,
+        &[batch_file(
+            "sample-data/invoice-acme-2026-11.csv",
+            41,
+            "f9874d35",
+        )],
+    );
+    press(&mut app, KeyCode::Char('5'));
+    let job = job_of(&press(&mut app, KeyCode::Char('p')));
+    let side = |side| Stream { job, side };
+    app.update(Msg::Engine(
+        side(StreamSide::Batch),
+        ProgressEvent::RunStarted {
+            run_id: 9,
+            source: "sample-data/invoice-acme-2026-11.csv".into(),
+            import_key: "k".into(),
+            mode: Mode::Batch,
+            total_estimate: 41,
+        },
+    ));
+    clock.advance(Duration::from_millis(20));
+    let batch = report(9, Mode::Batch, RunStatus::PartialSuccess, 41, 3, 0.004);
+    app.update(Msg::Engine(
+        side(StreamSide::Batch),
+        ProgressEvent::RunFinished(Box::new(batch)),
+    ));
+    app.update(Msg::Engine(
+        side(StreamSide::Sequential),
+        ProgressEvent::RunStarted {
+            run_id: 10,
+            source: "sample-data/invoice-acme-2026-11.csv".into(),
+            import_key: "k".into(),
+            mode: Mode::Sequential,
+            total_estimate: 41,
+        },
+    ));
+    for _ in 0..17 {
+        app.update(Msg::Engine(
+            side(StreamSide::Sequential),
+            ProgressEvent::PhaseAdvanced {
+                phase: Phase::BatchInsert,
+                done: 17,
+                total: 41,
+                elapsed: Duration::from_millis(40),
+                statements: 51,
+            },
+        ));
+    }
+    clock.advance(Duration::from_millis(100));
+    insta::assert_snapshot!("compare_rehearsal", render(&app, 80, 24));
+    let _ = JobResult::Report;
+}
+
+#[test]
+fn data_never_sends_control_characters_to_the_terminal() {
+    let (mut app, _) = scene(160, 48);
+    app.tab = Tab::Failed;
+    press(&mut app, KeyCode::Char('G'));
+    press(&mut app, KeyCode::Enter);
+    let terminal = render_with(&app, 160, 48, &Theme::colour());
+    let buffer = terminal.backend().buffer();
+    for cell in buffer.content() {
+        assert!(
+            !cell.symbol().chars().any(char::is_control),
+            "a control character reached the screen"
+        );
+    }
+    let text = terminal.backend().to_string();
+    assert!(
+        text.contains("ACM-9\\u{1b}[31mX"),
+        "the escape is shown escaped"
+    );
+}
+
+#[test]
+fn no_color_draws_with_modifiers_only() {
+    let (mut app, _) = scene(80, 24);
+    for tab in Tab::ALL {
+        app.tab = tab;
+        let terminal = render_with(&app, 80, 24, &Theme::monochrome());
+        for cell in terminal.backend().buffer().content() {
+            assert_eq!(
+                (cell.fg, cell.bg),
+                (Color::Reset, Color::Reset),
+                "{tab:?} uses a colour"
+            );
+        }
+    }
+}
+
+#[test]
+fn a_tiny_terminal_gets_a_message_not_a_mess() {
+    let (app, _) = scene(40, 10);
+    insta::assert_snapshot!("tiny", render(&app, 40, 10));
+}
