@@ -8,6 +8,7 @@ pub mod commands;
 pub mod console;
 pub mod domain;
 pub mod engine;
+pub mod failpoint;
 pub mod generate;
 pub mod input;
 pub mod mapping;

@@ -3,7 +3,7 @@
 use super::progress::Progress;
 use super::{EXIT_FAILED, combine};
 use crate::cli::{ImportArgs, ModeArg, TextOrJson, Tuning};
-use crate::domain::{Mode, RunReport};
+use crate::domain::{Mode, RunReport, RunStatus};
 use crate::engine::{self, EventSink, ImportOptions, RetryOptions};
 use crate::report;
 use crate::store::Store;
@@ -107,6 +107,12 @@ pub async fn resume(
         return Err(eyre!(
             "run {run_id} ended {}; there is nothing to resume",
             run.status
+        ));
+    }
+    if run.status == RunStatus::Running {
+        // Its heartbeat is fresh: a process is still writing it. A second writer would race it.
+        return Err(eyre!(
+            "run {run_id} is still running (its heartbeat is recent); resume it once it shows as interrupted"
         ));
     }
     if run.mode == Mode::Retry {

@@ -66,6 +66,18 @@ pub async fn import_file(
     };
     let run_id = match opts.resume_run {
         Some(id) => {
+            // Lines are matched to what already landed by number: a file that changed since the run
+            // began would skip or double lines. A key that is a SHA-256 and not the file's is that.
+            let is_sha256 =
+                import_key.len() == 64 && import_key.bytes().all(|b| b.is_ascii_hexdigit());
+            if is_sha256 && !import_key.eq_ignore_ascii_case(&file.sha256) {
+                return Err(EngineError::Invalid(format!(
+                    "{source} is not the file run {id} was importing: its content changed \
+                     (SHA-256 {} instead of the run's {}); import it as a new batch instead",
+                    &file.sha256[..12],
+                    &import_key[..12]
+                )));
+            }
             store.reopen_run(id).await?;
             id
         }
@@ -146,6 +158,7 @@ pub async fn import_file(
             chunk.lines_read,
             0,
         );
+        crate::failpoint::hit("chunk_mapped");
         let result = match opts.mode {
             Mode::Sequential => writer.write_sequential(&chunk, &mut stats).await,
             _ => writer.write_chunk(&chunk, &mut stats).await,

@@ -110,6 +110,20 @@ pub async fn retry_failed(
                 })
                 .await;
                 stats.transient_retries += retries;
+                // Landed since by a later run of the key, and refused again by a rule (trigger,
+                // CHECK) that fires before `ON CONFLICT DO NOTHING` skips it: already imported.
+                let r = match r {
+                    Err(e) if e.class == ErrorClass::Data => {
+                        match store.imported_lines(ctx.import_key, &[item.line]).await {
+                            Ok(l) if !l.is_empty() => Ok(crate::store::WriteOutcome {
+                                already: 1,
+                                ..Default::default()
+                            }),
+                            _ => Err(e),
+                        }
+                    }
+                    other => other,
+                };
                 match r {
                     Ok(o) => Ok(o),
                     Err(e) if e.class == ErrorClass::Data => Err(FailureRecord {

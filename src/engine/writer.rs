@@ -148,33 +148,43 @@ impl Writer<'_> {
                         Err(e) if e.class == ErrorClass::Data => failures.push(db_failure(row, &e)),
                         Err(e) => return Err(e),
                     }
+                    crate::failpoint::hit("fallback_part");
                 }
             }
             FallbackStrategy::Bisect => {
-                // Ranges still to write, the next one last; the whole chunk is known to fail.
-                let n = chunk.rows.len();
-                let mut todo = vec![(n / 2, n), (0, n / 2)];
-                while let Some((lo, hi)) = todo.pop() {
-                    if lo >= hi {
-                        continue;
-                    }
-                    let part = &chunk.rows[lo..hi];
-                    match self.batch(part, &[], &mut retries).await {
-                        Ok(o) => total.add(&o),
-                        Err(e) if e.class == ErrorClass::Data => {
-                            if part.len() == 1 {
-                                failures.push(db_failure(&part[0], &e));
-                            } else {
-                                let mid = lo + part.len() / 2;
-                                todo.push((mid, hi));
-                                todo.push((lo, mid));
-                            }
+                // First in one transaction (savepoints around the parts): one commit per chunk,
+                // and the chunk's good rows land all at once or not at all.
+                let batch = WriteBatch {
+                    ctx: self.ctx,
+                    rows: &chunk.rows,
+                    failures: &[],
+                    rollback: self.rollback,
+                };
+                match retry_transient(self.events, &mut retries, || {
+                    self.store.write_isolating(&batch)
+                })
+                .await
+                {
+                    Ok(isolated) => {
+                        total.add(&isolated.outcome);
+                        for (i, e) in &isolated.failed {
+                            failures.push(db_failure(&chunk.rows[*i], e));
                         }
-                        Err(e) => return Err(e),
+                    }
+                    Err(e) if e.is_transient() => return Err(e),
+                    // A data error outside the rows (items, aliases, inventory deltas) or a
+                    // savepoint the database dropped: isolate with one transaction per part.
+                    Err(e) => {
+                        tracing::debug!(chunk = chunk.index, error = %e, "isolating in one transaction failed; one transaction per part");
+                        self.bisect_in_parts(chunk, &mut total, &mut failures, &mut retries)
+                            .await?;
                     }
                 }
             }
         }
+        total.already += self
+            .already_imported(&mut failures, chunk.failures.len(), &mut retries)
+            .await?;
         failures.sort_by_key(|f| f.line);
         let mut statements = total.statements();
         if !self.rollback && !failures.is_empty() {
@@ -199,6 +209,72 @@ impl Writer<'_> {
         Ok(())
     }
 
+    /// Bisection with one transaction per part (each a [`Store::write_batch`]): the isolation of
+    /// the seed, used when [`Store::write_isolating`] cannot isolate in one transaction.
+    async fn bisect_in_parts(
+        &self,
+        chunk: &MappedChunk,
+        total: &mut WriteOutcome,
+        failures: &mut Vec<FailureRecord>,
+        retries: &mut u64,
+    ) -> StoreResult<()> {
+        // Ranges still to write, the next one last; the whole chunk is known to fail.
+        let n = chunk.rows.len();
+        let mut todo = vec![(n / 2, n), (0, n / 2)];
+        while let Some((lo, hi)) = todo.pop() {
+            if lo >= hi {
+                continue;
+            }
+            let part = &chunk.rows[lo..hi];
+            match self.batch(part, &[], retries).await {
+                Ok(o) => {
+                    total.add(&o);
+                    crate::failpoint::hit("fallback_part");
+                }
+                Err(e) if e.class == ErrorClass::Data => {
+                    if part.len() == 1 {
+                        failures.push(db_failure(&part[0], &e));
+                    } else {
+                        let mid = lo + part.len() / 2;
+                        todo.push((mid, hi));
+                        todo.push((lo, mid));
+                    }
+                }
+                Err(e) => return Err(e),
+            }
+        }
+        Ok(())
+    }
+
+    /// Drop the database failures (`failures[from..]`) of lines an earlier run already landed: a
+    /// trigger or CHECK can refuse a line again before `ON CONFLICT` skips it, but the line is
+    /// already imported, not failed (see [`Store::imported_lines`]). Returns how many.
+    async fn already_imported(
+        &self,
+        failures: &mut Vec<FailureRecord>,
+        from: usize,
+        retries: &mut u64,
+    ) -> StoreResult<u64> {
+        if failures.len() <= from {
+            return Ok(0);
+        }
+        let lines: Vec<u64> = failures[from..].iter().map(|f| f.line).collect();
+        let found = retry_transient(self.events, retries, || {
+            self.store.imported_lines(self.ctx.import_key, &lines)
+        })
+        .await?;
+        if found.is_empty() {
+            return Ok(0);
+        }
+        let before = failures.len();
+        let mut i = 0;
+        failures.retain(|f| {
+            i += 1;
+            i <= from || !found.contains(&f.line)
+        });
+        Ok((before - failures.len()) as u64)
+    }
+
     /// Sequential mode: every line in its own transaction (find, create, insert, update).
     pub async fn write_sequential(
         &self,
@@ -220,6 +296,16 @@ impl Writer<'_> {
                     return Err(e);
                 }
             }
+        }
+        let already = self
+            .already_imported(&mut failures, chunk.failures.len(), &mut retries)
+            .await?;
+        if already > 0 {
+            let o = WriteOutcome {
+                already,
+                ..WriteOutcome::default()
+            };
+            stats.add_write(self.events, &o, 0, true);
         }
         if !self.rollback && !failures.is_empty() {
             stats.other_statements += retry_transient(self.events, &mut retries, || {

@@ -2,8 +2,9 @@
 //!
 //! - Columns are matched case-insensitively after trimming: `sku`, `description`, `quantity`,
 //!   `unit_price`. `quantity`, `unit_price` and one of `sku`/`description` are required; other columns
-//!   are kept in `fields`. A column named twice makes the file unusable. Blank header cells are allowed
-//!   (a trailing comma) and kept as columns named `""`.
+//!   are kept in `fields`. A column named twice, or more than [`MAX_FIELDS`](super::MAX_FIELDS)
+//!   columns, makes the file unusable; a record with more cells keeps only the first of them. Blank
+//!   header cells are allowed (a trailing comma) and kept as columns named `""`.
 //! - A header row and nothing else is a valid, empty batch (0 items).
 //! - Records whose every cell is blank (`,,,` or spaces) are skipped and take no line number, like the
 //!   empty lines the csv crate skips by itself. `line` is the index of the data record among the
@@ -13,7 +14,7 @@
 //! - A record larger than [`MAX_RECORD_BYTES`](super::MAX_RECORD_BYTES) stops the reading with one
 //!   error line: it is almost always a stray quote that swallowed the rest of the file.
 
-use super::source::{BomSkip, CsvSource, READ_BUFFER, human_bytes, is_blank};
+use super::source::{BomSkip, CsvSource, MAX_FIELDS, READ_BUFFER, human_bytes, is_blank};
 use super::validate::Known;
 use super::validate_fields;
 use crate::domain::line::cap_raw;
@@ -79,6 +80,12 @@ pub(crate) fn read_header<R: Read>(
         return Err(HeaderError::Unusable(
             "the header row has a quote that is never closed".into(),
         ));
+    }
+    if record.len() > MAX_FIELDS {
+        return Err(HeaderError::Unusable(format!(
+            "the header row has {} columns; at most {MAX_FIELDS} (expected columns {EXPECTED_COLUMNS})",
+            record.len()
+        )));
     }
     let mut names = Vec::with_capacity(record.len());
     for cell in record.iter() {
@@ -179,9 +186,11 @@ impl CsvLines {
         let record = &self.record;
         let line = self.line;
         let raw = join_record(record);
-        let mut fields: Fields = Vec::with_capacity(record.len());
+        // The header has at most MAX_FIELDS columns: a longer record is an error, and only its
+        // first cells are kept (the count is in the reason, the start of the text in raw).
+        let mut fields: Fields = Vec::with_capacity(record.len().min(MAX_FIELDS));
         let mut bad_utf8: Option<usize> = None;
-        for (i, cell) in record.iter().enumerate() {
+        for (i, cell) in record.iter().enumerate().take(MAX_FIELDS) {
             let name = match self.names.get(i) {
                 Some(n) => n.clone(),
                 None => format!("column_{}", i + 1),
@@ -530,6 +539,40 @@ mod tests {
         );
         assert_eq!(ok(&got[3]).line, 4);
         assert_eq!(ok(&got[3]).sku.as_deref(), Some("D"));
+    }
+
+    /// Found by the hostile-input tests: a record of millions of empty cells held a string per
+    /// cell (1.7 GiB for a 10 MB row), and a header of 200,000 names took minutes to check.
+    #[test]
+    fn a_record_or_header_of_very_many_cells_is_bounded() {
+        use super::super::MAX_FIELDS;
+        let mut content = b"sku,description,quantity,unit_price\nA,Nut,1,2\nB".to_vec();
+        content.extend(std::iter::repeat_n(b',', 100_000));
+        content.extend_from_slice(b"\nC,Washer,1,2\n");
+        let got = read(&content);
+        assert_eq!(got.len(), 3);
+        let e = err(&got[1]);
+        assert_eq!(e.reason, "has 100001 fields, the header has 4");
+        assert_eq!(e.fields.len(), MAX_FIELDS, "only the first cells are kept");
+        assert_eq!(e.fields[4].0, "column_5");
+        assert_eq!(ok(&got[2]).sku.as_deref(), Some("C"));
+
+        let names: Vec<String> = (0..200_000).map(|i| format!("c{i}")).collect();
+        let header = format!("sku,quantity,unit_price,{}\nA,1,1\n", names.join(","));
+        assert_eq!(
+            unusable(header.as_bytes()),
+            "the header row has 200003 columns; at most 1024 (expected columns sku, description, \
+             quantity, unit_price)"
+        );
+        let names: Vec<String> = (0..MAX_FIELDS - 3).map(|i| format!("c{i}")).collect();
+        let header = format!("sku,quantity,unit_price,{}\n", names.join(","));
+        let row = format!("A,1,1{}\n", ",x".repeat(MAX_FIELDS - 3));
+        let got = read(format!("{header}{row}").as_bytes());
+        assert_eq!(
+            ok(&got[0]).fields.len(),
+            MAX_FIELDS,
+            "1024 columns are fine"
+        );
     }
 
     #[test]

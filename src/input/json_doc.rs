@@ -12,11 +12,12 @@
 //!   skipped.
 //! - A syntax error or a cut-off file is not `Unusable`: the items before it are read as usual, then
 //!   one error line (line = next index, empty raw) names the problem and the reading ends.
+//! - An item object with more than [`MAX_FIELDS`](super::MAX_FIELDS) members is an error of that line.
 //! - Deep nesting: items are skipped and captured by serde_json's iterative scanner and objects are
 //!   read one level deep, so 200,000 levels of `[` neither recurse nor panic; serde_json's recursion
 //!   limit stays on for anything else.
 
-use super::source::{BomSkip, READ_BUFFER};
+use super::source::{BomSkip, MAX_FIELDS, READ_BUFFER};
 use super::validate::Known;
 use super::validate_fields;
 use crate::domain::line::cap_raw;
@@ -43,8 +44,9 @@ const EXPECTED_SHAPE: &str = "expected {\"line_items\": [ … ]}";
 // ----------------------------------------------------------------------------------------------
 // One item (shared with JSON Lines)
 
-/// An object's members in source order, values as raw JSON text.
-struct Members(Vec<(String, Box<RawValue>)>);
+/// An object's members in source order, values as raw JSON text: the first [`MAX_FIELDS`], and the
+/// number of members in all.
+struct Members(Vec<(String, Box<RawValue>)>, usize);
 
 impl<'de> de::Deserialize<'de> for Members {
     fn deserialize<D: de::Deserializer<'de>>(d: D) -> Result<Self, D::Error> {
@@ -56,10 +58,14 @@ impl<'de> de::Deserialize<'de> for Members {
             }
             fn visit_map<A: MapAccess<'de>>(self, mut map: A) -> Result<Members, A::Error> {
                 let mut members = Vec::with_capacity(map.size_hint().unwrap_or(4).min(64));
+                let mut count = 0;
                 while let Some(entry) = map.next_entry::<String, Box<RawValue>>()? {
-                    members.push(entry);
+                    count += 1;
+                    if members.len() < MAX_FIELDS {
+                        members.push(entry);
+                    }
                 }
-                Ok(Members(members))
+                Ok(Members(members, count))
             }
         }
         d.deserialize_map(V)
@@ -127,6 +133,12 @@ pub(crate) fn item_from_json(line: u64, text: &str) -> LineResult {
         };
     }
     let members = match serde_json::from_str::<Members>(body) {
+        Ok(Members(_, count)) if count > MAX_FIELDS => {
+            return error(
+                Vec::new(),
+                format!("is an object with {count} fields; at most {MAX_FIELDS}"),
+            );
+        }
         Ok(m) => m.0,
         Err(e) => return error(Vec::new(), format!("is not valid JSON: {e}")),
     };
@@ -591,6 +603,33 @@ mod tests {
                 .reason
                 .starts_with("quantity \"NaN\" is not a finite number")
         );
+    }
+
+    /// Found by the hostile-input tests: an item of 1.5 million keys held them all (270 MiB).
+    #[test]
+    fn an_object_with_too_many_fields_is_a_line_error() {
+        let keys: Vec<String> = (0..=MAX_FIELDS).map(|i| format!("\"k{i}\": 0")).collect();
+        let wide = format!("{{{}}}", keys.join(","));
+        let got = read(
+            format!(
+                "{{\"line_items\": [{wide}, {{\"sku\": \"A\", \"quantity\": 1, \"unit_price\": 2}}]}}"
+            )
+            .as_bytes(),
+        );
+        assert_eq!(got.len(), 2);
+        assert_eq!(
+            err(&got[0]).reason,
+            "is an object with 1025 fields; at most 1024"
+        );
+        assert_eq!(ok(&got[1]).sku.as_deref(), Some("A"));
+        let keys: Vec<String> = (0..MAX_FIELDS - 3)
+            .map(|i| format!("\"k{i}\": 0"))
+            .collect();
+        let item = format!(
+            "{{\"sku\": \"B\", \"quantity\": 1, \"unit_price\": 2, {}}}",
+            keys.join(",")
+        );
+        assert_eq!(ok(&item_from_json(1, &item)).fields.len(), MAX_FIELDS);
     }
 
     #[test]

@@ -18,7 +18,7 @@ mod source;
 mod test_support;
 mod validate;
 
-pub use source::MAX_RECORD_BYTES;
+pub use source::{MAX_FIELDS, MAX_RECORD_BYTES};
 pub use validate::{MAX_DESCRIPTION_CHARS, MAX_SKU_CHARS, validate_fields};
 
 use crate::domain::LineResult;

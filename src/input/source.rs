@@ -12,6 +12,12 @@ pub(crate) const BOM: [u8; 3] = [0xEF, 0xBB, 0xBF];
 /// reported as "description is 5242880 characters long".)
 pub const MAX_RECORD_BYTES: usize = 16 << 20;
 
+/// The most fields a line item (CSV record, JSON object) keeps, and the most columns a CSV header
+/// may have. Each field costs far more memory than its bytes in the file (a record of 16 MiB of
+/// commas would otherwise hold 16 million strings): a line with more is an error of that line and
+/// only its first fields are kept.
+pub const MAX_FIELDS: usize = 1024;
+
 /// Buffer size for file reads.
 pub(crate) const READ_BUFFER: usize = 64 << 10;
 

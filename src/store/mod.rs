@@ -118,6 +118,15 @@ impl WriteOutcome {
     }
 }
 
+/// What [`Store::write_isolating`] did.
+#[derive(Debug, Default)]
+pub struct Isolated {
+    /// The rows that landed (inserted now or already there), statements and seconds.
+    pub outcome: WriteOutcome,
+    /// The rows the database refused on their own: index into the batch's rows, and its error.
+    pub failed: Vec<(usize, StoreError)>,
+}
+
 #[async_trait]
 pub trait Store: Send + Sync {
     fn backend(&self) -> Backend;
@@ -141,6 +150,16 @@ pub trait Store: Send + Sync {
     /// actually inserted, and the chunk's failed lines. All or nothing.
     async fn write_batch(&self, batch: &WriteBatch<'_>) -> StoreResult<WriteOutcome>;
 
+    /// Write a chunk whose [`Store::write_batch`] failed with a data error, isolating its bad rows
+    /// in ONE transaction: the chunk's new items and aliases, then its rows written by bisection
+    /// (each part under a savepoint, rolled back to it when the part fails, split until single bad
+    /// rows remain), then the inventory deltas of the rows actually inserted, then commit. The
+    /// batch's `failures` are not written here. An `Err` means nothing was written; a data error
+    /// outside the rows' insert (items, aliases, deltas) comes back as `Err` too, and the caller
+    /// isolates with one transaction per part instead. Savepoint commands are transaction control
+    /// and are not counted as statements, like `BEGIN` and `COMMIT`.
+    async fn write_isolating(&self, batch: &WriteBatch<'_>) -> StoreResult<Isolated>;
+
     /// Write one line in its own transaction, the way a sequential importer does: find the item by
     /// SKU, create it if missing, insert the row, update the inventory.
     async fn write_one(
@@ -156,6 +175,11 @@ pub trait Store: Send + Sync {
         ctx: RunCtx<'_>,
         failures: &[FailureRecord],
     ) -> StoreResult<u64>;
+
+    /// Of `lines`, those `import_key` already has in `transactions`. A line an earlier run landed
+    /// can still be refused on its own when it comes again (a trigger or CHECK fires before
+    /// `ON CONFLICT DO NOTHING` skips it): such a line is already imported, not failed.
+    async fn imported_lines(&self, import_key: &str, lines: &[u64]) -> StoreResult<Vec<u64>>;
 
     async fn inventory(&self) -> StoreResult<Vec<InventoryRow>>;
     async fn runs(&self, limit: u64) -> StoreResult<Vec<RunRow>>;

@@ -5,7 +5,7 @@ use super::plan::{self, IdCache};
 use super::rows::{FailedQuery, FailedRow, InventoryRow, RunRow, fields_to_json};
 use super::sql;
 use super::{
-    Backend, FailureRecord, NewRun, OpenOptions, RunCtx, Store, StoreError, StoreResult,
+    Backend, FailureRecord, Isolated, NewRun, OpenOptions, RunCtx, Store, StoreError, StoreResult,
     WriteBatch, WriteOutcome, redact_url,
 };
 use crate::domain::{Fields, Phase, RunReport};
@@ -36,6 +36,12 @@ const INSERT_ALIASES: &str = "INSERT INTO item_aliases (alias, item_id) \
     SELECT * FROM unnest($1::text[], $2::bigint[]) ON CONFLICT (alias) DO NOTHING";
 
 const INSERT_ROWS: &str = "INSERT INTO transactions (run_id, import_key, operator, line, item_id, quantity, unit_cost) \
+    SELECT $1, $2, $3, t.line, t.item_id, t.quantity, t.unit_cost \
+    FROM unnest($4::bigint[], $5::bigint[], $6::numeric[], $7::numeric[]) AS t(line, item_id, quantity, unit_cost) \
+    ON CONFLICT (import_key, line) DO NOTHING RETURNING line";
+
+/// The rows of one part of a chunk being isolated by bisection.
+const INSERT_PART: &str = "INSERT INTO transactions (run_id, import_key, operator, line, item_id, quantity, unit_cost) \
     SELECT $1, $2, $3, t.line, t.item_id, t.quantity, t.unit_cost \
     FROM unnest($4::bigint[], $5::bigint[], $6::numeric[], $7::numeric[]) AS t(line, item_id, quantity, unit_cost) \
     ON CONFLICT (import_key, line) DO NOTHING RETURNING item_id, quantity";
@@ -167,12 +173,41 @@ async fn insert_failures(
         .bind(
             failures
                 .iter()
-                .map(|f| f.decision.clone())
+                // The decision names the SKU, which can hold a NUL PostgreSQL text refuses.
+                .map(|f| f.decision.as_ref().map(|d| d.replace('\0', "\\0")))
                 .collect::<Vec<_>>(),
         )
         .execute(&mut **tx)
         .await?;
     Ok(())
+}
+
+/// One part of a chunk being isolated ([`Store::write_isolating`]): its rows, `ON CONFLICT DO
+/// NOTHING`; returns (item id, quantity) of the rows actually inserted.
+async fn insert_part(
+    tx: &mut Transaction<'static, Postgres>,
+    ctx: RunCtx<'_>,
+    rows: &[MappedLine],
+    ids: &HashMap<Arc<str>, i64>,
+) -> StoreResult<Vec<(i64, Decimal)>> {
+    let mut item_ids = Vec::with_capacity(rows.len());
+    for r in rows {
+        item_ids.push(plan::item_id(ids, &r.sku)?);
+    }
+    let returned = sqlx::query(INSERT_PART)
+        .bind(ctx.run_id)
+        .bind(ctx.import_key)
+        .bind(ctx.operator)
+        .bind(rows.iter().map(|r| r.line as i64).collect::<Vec<_>>())
+        .bind(item_ids)
+        .bind(rows.iter().map(|r| r.quantity).collect::<Vec<Decimal>>())
+        .bind(rows.iter().map(|r| r.unit_cost).collect::<Vec<Decimal>>())
+        .fetch_all(&mut **tx)
+        .await?;
+    returned
+        .iter()
+        .map(|row| Ok((row.try_get::<i64, _>(0)?, row.try_get::<Decimal, _>(1)?)))
+        .collect()
 }
 
 #[async_trait]
@@ -239,6 +274,13 @@ impl Store for PgStore {
         for r in b.rows {
             item_ids.push(plan::item_id(&ids, &r.sku)?);
         }
+        // Only the lines come back (cheap to decode); their items and quantities are ours already.
+        let by_line: HashMap<i64, (i64, Decimal)> = b
+            .rows
+            .iter()
+            .zip(&item_ids)
+            .map(|(r, id)| (r.line as i64, (*id, r.quantity)))
+            .collect();
         let rows = sqlx::query(INSERT_ROWS)
             .bind(b.ctx.run_id)
             .bind(b.ctx.import_key.to_string())
@@ -252,7 +294,10 @@ impl Store for PgStore {
         out.insert_statements += 1;
         let mut inserted = Vec::with_capacity(rows.len());
         for row in &rows {
-            inserted.push((row.try_get::<i64, _>(0)?, row.try_get::<Decimal, _>(1)?));
+            let line: i64 = row.try_get(0)?;
+            if let Some(entry) = by_line.get(&line) {
+                inserted.push(*entry);
+            }
         }
         if !b.failures.is_empty() {
             insert_failures(&mut tx, b.ctx, b.failures).await?;
@@ -260,6 +305,114 @@ impl Store for PgStore {
         }
         out.inserted = inserted.len() as u64;
         out.already = b.rows.len() as u64 - out.inserted;
+        out.insert_seconds = start.elapsed().as_secs_f64();
+        crate::failpoint::hit("batch_after_insert");
+
+        let start = Instant::now();
+        let deltas = plan::aggregate(inserted).map_err(|e| e.in_phase(Phase::InventoryUpdate))?;
+        if !deltas.is_empty() {
+            sqlx::query(APPLY_DELTAS)
+                .bind(deltas.iter().map(|(id, _)| *id).collect::<Vec<_>>())
+                .bind(deltas.iter().map(|(_, d)| *d).collect::<Vec<_>>())
+                .execute(&mut *tx)
+                .await
+                .map_err(|e| StoreError::from(e).in_phase(Phase::InventoryUpdate))?;
+            out.update_statements += 1;
+        }
+        crate::failpoint::hit("batch_before_commit");
+        Self::finish(tx, b.rollback).await?;
+        crate::failpoint::hit("batch_after_commit");
+        out.update_seconds = start.elapsed().as_secs_f64();
+        if !b.rollback {
+            self.ids.extend(created);
+        }
+        Ok(out)
+    }
+
+    async fn write_isolating(&self, b: &WriteBatch<'_>) -> StoreResult<Isolated> {
+        let mut out = WriteOutcome::default();
+        let start = Instant::now();
+        let mut tx = self.pool.begin().await?;
+        let (mut ids, missing) = self.ids.resolve(b.rows);
+        let mut created = Vec::new();
+        if !missing.is_empty() {
+            created = upsert_items(&mut tx, &missing).await?;
+            out.items_created = created.len() as u64;
+            out.insert_statements += 1;
+            ids.extend(created.iter().cloned());
+        }
+        let aliases = plan::learned_aliases(b.rows, &ids);
+        if !aliases.is_empty() {
+            sqlx::query(INSERT_ALIASES)
+                .bind(aliases.iter().map(|(a, _)| &**a).collect::<Vec<&str>>())
+                .bind(aliases.iter().map(|(_, id)| *id).collect::<Vec<_>>())
+                .execute(&mut *tx)
+                .await?;
+            out.insert_statements += 1;
+        }
+        // An error aborts the whole transaction in PostgreSQL: every part runs under a savepoint.
+        // After a failed part, ROLLBACK TO leaves the savepoint in place for the next part; after
+        // one that landed, RELEASE and a new SAVEPOINT go in one round trip.
+        //
+        // The hint: every row of a part draws the next value of the `id` sequence before its
+        // checks and triggers run (conflicting rows too), and sequences ignore rollbacks, so after
+        // a failed part `currval` tells how many rows went through before the bad one.
+        let mut drawn: Option<i64> = sqlx::raw_sql(
+            "SAVEPOINT batchops_part; \
+             SELECT nextval(pg_get_serial_sequence('transactions', 'id'))",
+        )
+        .fetch_optional(&mut *tx)
+        .await?
+        .and_then(|row| row.try_get::<Option<i64>, _>(0).ok().flatten());
+        out.insert_statements += 1;
+        let mut inserted = Vec::new();
+        let mut failed = Vec::new();
+        let mut bisect = plan::Bisect::new(b.rows.len(), drawn.is_some());
+        while let Some(range) = bisect.next() {
+            out.insert_statements += 1;
+            match insert_part(&mut tx, b.ctx, &b.rows[range.clone()], &ids).await {
+                Ok(rows) => {
+                    inserted.extend(rows);
+                    sqlx::raw_sql("RELEASE SAVEPOINT batchops_part; SAVEPOINT batchops_part")
+                        .execute(&mut *tx)
+                        .await?;
+                    drawn = drawn.map(|d| d + range.len() as i64);
+                    bisect.landed();
+                    crate::failpoint::hit("fallback_part");
+                }
+                Err(e) if e.class == super::ErrorClass::Data => {
+                    let mut hint = None;
+                    if let Some(before) = drawn {
+                        out.insert_statements += 1;
+                        let now: Option<i64> = sqlx::raw_sql(
+                            "ROLLBACK TO SAVEPOINT batchops_part; \
+                             SELECT currval(pg_get_serial_sequence('transactions', 'id'))",
+                        )
+                        .fetch_optional(&mut *tx)
+                        .await?
+                        .and_then(|row| row.try_get::<Option<i64>, _>(0).ok().flatten());
+                        drawn = now;
+                        hint = now
+                            .and_then(|now| usize::try_from(now - before - 1).ok())
+                            .filter(|k| *k < range.len());
+                    } else {
+                        sqlx::raw_sql("ROLLBACK TO SAVEPOINT batchops_part")
+                            .execute(&mut *tx)
+                            .await?;
+                    }
+                    if range.len() == 1 {
+                        failed.push((range.start, e));
+                    }
+                    bisect.failed(hint);
+                }
+                Err(e) => return Err(e),
+            }
+        }
+        sqlx::raw_sql("RELEASE SAVEPOINT batchops_part")
+            .execute(&mut *tx)
+            .await?;
+        out.inserted = inserted.len() as u64;
+        out.already = (b.rows.len() - failed.len()) as u64 - out.inserted;
         out.insert_seconds = start.elapsed().as_secs_f64();
 
         let start = Instant::now();
@@ -278,7 +431,10 @@ impl Store for PgStore {
         if !b.rollback {
             self.ids.extend(created);
         }
-        Ok(out)
+        Ok(Isolated {
+            outcome: out,
+            failed,
+        })
     }
 
     async fn write_one(
@@ -336,6 +492,7 @@ impl Store for PgStore {
         .rows_affected();
         out.insert_statements += 1;
         out.insert_seconds = start.elapsed().as_secs_f64();
+        crate::failpoint::hit("one_after_insert");
         let start = Instant::now();
         if inserted == 1 {
             sqlx::query("UPDATE inventory_items SET quantity = quantity + $2, updated_at = now() WHERE id = $1")
@@ -369,6 +526,21 @@ impl Store for PgStore {
         insert_failures(&mut tx, ctx, failures).await?;
         tx.commit().await?;
         Ok(1)
+    }
+
+    async fn imported_lines(&self, import_key: &str, lines: &[u64]) -> StoreResult<Vec<u64>> {
+        if lines.is_empty() {
+            return Ok(Vec::new());
+        }
+        let lines: Vec<i64> = lines.iter().map(|l| *l as i64).collect();
+        let found: Vec<i64> = sqlx::query_scalar(
+            "SELECT line FROM transactions WHERE import_key = $1 AND line = ANY($2) ORDER BY line",
+        )
+        .bind(import_key)
+        .bind(&lines)
+        .fetch_all(&self.pool)
+        .await?;
+        Ok(found.into_iter().map(|l| l as u64).collect())
     }
 
     async fn inventory(&self) -> StoreResult<Vec<InventoryRow>> {

@@ -8,6 +8,19 @@ use serde::Serialize;
 /// Runs whose heartbeat is older than this while `running` are shown as interrupted.
 pub const STALE_AFTER_SECONDS: i64 = 30;
 
+/// The staleness threshold in force: `BATCHOPS_STALE_AFTER_SECONDS` (read once; tests set it to 0 to
+/// see a killed run as interrupted at once), else [`STALE_AFTER_SECONDS`].
+pub fn stale_after_seconds() -> i64 {
+    static STALE: std::sync::OnceLock<i64> = std::sync::OnceLock::new();
+    *STALE.get_or_init(|| {
+        std::env::var("BATCHOPS_STALE_AFTER_SECONDS")
+            .ok()
+            .and_then(|s| s.trim().parse().ok())
+            .filter(|s: &i64| *s >= 0)
+            .unwrap_or(STALE_AFTER_SECONDS)
+    })
+}
+
 #[derive(Debug, Clone, PartialEq, Serialize)]
 pub struct InventoryRow {
     pub sku: String,
@@ -77,7 +90,7 @@ impl RawRun {
     pub fn into_row(self, now: DateTime<Utc>) -> RunRow {
         let mut status = RunStatus::parse(&self.status).unwrap_or(RunStatus::Failed);
         if status == RunStatus::Running
-            && (now - self.heartbeat_at).num_seconds() > STALE_AFTER_SECONDS
+            && (now - self.heartbeat_at).num_milliseconds() > stale_after_seconds() * 1000
         {
             status = RunStatus::Interrupted;
         }

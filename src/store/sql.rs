@@ -69,24 +69,24 @@ pub(crate) fn filter_pattern(q: &FailedQuery) -> Option<String> {
         .map(|f| format!("%{}%", f.to_lowercase().replace(['%', '_'], "")))
 }
 
-/// Multi-row `VALUES` with numbered placeholders, starting after `first` already used ones.
-pub(crate) fn values_placeholders(rows: usize, cols: usize, first: usize) -> String {
-    let mut s = String::with_capacity(rows * cols * 6);
-    let mut n = first;
+/// Multi-row `VALUES` with anonymous `?` placeholders (SQLite). Numbered ones would cost a linear
+/// name lookup per parameter in SQLite (`sqlite3_bind_parameter_name`), quadratic per statement.
+pub(crate) fn values_placeholders(rows: usize, cols: usize) -> String {
+    let mut tuple = String::with_capacity(cols * 2 + 1);
+    tuple.push('(');
+    for c in 0..cols {
+        if c > 0 {
+            tuple.push(',');
+        }
+        tuple.push('?');
+    }
+    tuple.push(')');
+    let mut s = String::with_capacity(rows * (tuple.len() + 1));
     for r in 0..rows {
         if r > 0 {
             s.push(',');
         }
-        s.push('(');
-        for c in 0..cols {
-            if c > 0 {
-                s.push(',');
-            }
-            n += 1;
-            s.push('$');
-            s.push_str(&n.to_string());
-        }
-        s.push(')');
+        s.push_str(&tuple);
     }
     s
 }
@@ -95,6 +95,6 @@ pub(crate) fn values_placeholders(rows: usize, cols: usize, first: usize) -> Str
 mod tests {
     #[test]
     fn placeholders_number_on() {
-        assert_eq!(super::values_placeholders(2, 2, 3), "($4,$5),($6,$7)");
+        assert_eq!(super::values_placeholders(2, 2), "(?,?),(?,?)");
     }
 }

@@ -5,7 +5,7 @@ use super::plan::{self, IdCache};
 use super::rows::{FailedQuery, FailedRow, InventoryRow, RunRow, fields_to_json};
 use super::sql::{self, values_placeholders};
 use super::{
-    Backend, FailureRecord, NewRun, OpenOptions, RunCtx, Store, StoreError, StoreResult,
+    Backend, FailureRecord, Isolated, NewRun, OpenOptions, RunCtx, Store, StoreError, StoreResult,
     WriteBatch, WriteOutcome, redact_url,
 };
 use crate::domain::decimal::{from_units, to_units};
@@ -25,6 +25,9 @@ use std::time::{Duration, Instant};
 
 /// SQLite's default limit of bound parameters per statement.
 const MAX_PARAMS: usize = 32_766;
+
+/// Rows buffered from SQLite's worker thread to the writer: a whole chunk's `RETURNING` rows.
+const ROW_BUFFER: usize = 16_384;
 
 super::shared::bookkeeping!(sqlx::Sqlite);
 
@@ -51,16 +54,19 @@ impl SqliteStore {
             .journal_mode(SqliteJournalMode::Wal)
             .synchronous(SqliteSynchronous::Normal)
             .busy_timeout(Duration::from_secs(30))
-            .foreign_keys(true);
+            .foreign_keys(true)
+            // The rows a chunk's `RETURNING` gives back cross from SQLite's worker thread in one
+            // go instead of 50 at a time (the default), which cost a thread switch per few rows.
+            .row_buffer_size(ROW_BUFFER)
+            // Statement journals and `RETURNING` buffers in memory, not a temporary file per chunk.
+            .pragma("temp_store", "memory");
         create_private_file(connect.get_filename())?;
         let pool = SqlitePoolOptions::new()
             .max_connections(opts.max_connections.max(1))
             .connect_with(connect)
             .await
             .map_err(|e| StoreError::from(e).context(&format!("open {}", redact_url(url))))?;
-        sqlx::migrate!("src/store/migrations/sqlite")
-            .run(&pool)
-            .await?;
+        migrate(&pool).await?;
         Ok(Self {
             pool,
             url: redact_url(url),
@@ -95,6 +101,28 @@ fn scratch_path(name: &str) -> std::path::PathBuf {
     std::env::temp_dir().join(format!("batchops-{safe}.db"))
 }
 
+/// Run the migrations. Two processes opening a new database file at once both migrate it; SQLite
+/// has no migration lock, so the loser's `CREATE TABLE` fails ("already exists") once the winner
+/// committed. A second look then finds the migration applied (each migration commits with its
+/// record), so a failed attempt is retried a few times before it counts.
+async fn migrate(pool: &SqlitePool) -> StoreResult<()> {
+    let mut attempt = 0;
+    loop {
+        match sqlx::migrate!("src/store/migrations/sqlite")
+            .run(pool)
+            .await
+        {
+            Ok(()) => return Ok(()),
+            Err(e) if attempt < 4 => {
+                attempt += 1;
+                tracing::debug!(attempt, error = %e, "migration failed; looking again");
+                tokio::time::sleep(Duration::from_millis(50 * attempt)).await;
+            }
+            Err(e) => return Err(e.into()),
+        }
+    }
+}
+
 /// The database file is created readable by its owner only (it holds business data).
 fn create_private_file(path: &std::path::Path) -> StoreResult<()> {
     let name = path.to_string_lossy();
@@ -126,7 +154,7 @@ async fn upsert_items(
         let sql = format!(
             "INSERT INTO inventory_items (sku, name) VALUES {} \
              ON CONFLICT (sku) DO UPDATE SET sku = excluded.sku RETURNING id, sku",
-            values_placeholders(part.len(), 2, 0)
+            values_placeholders(part.len(), 2)
         );
         let mut q = sqlx::query(AssertSqlSafe(sql));
         for (sku, name) in part {
@@ -155,7 +183,7 @@ async fn insert_aliases(
     for part in aliases.chunks(MAX_PARAMS / 2) {
         let sql = format!(
             "INSERT INTO item_aliases (alias, item_id) VALUES {} ON CONFLICT (alias) DO NOTHING",
-            values_placeholders(part.len(), 2, 0)
+            values_placeholders(part.len(), 2)
         );
         let mut q = sqlx::query(AssertSqlSafe(sql));
         for (alias, id) in part {
@@ -179,9 +207,9 @@ async fn insert_rows(
     for part in rows.chunks((MAX_PARAMS - 3) / 4) {
         let sql = format!(
             "INSERT INTO transactions (run_id, import_key, operator, line, item_id, quantity, unit_cost) \
-             SELECT $1, $2, $3, column1, column2, column3, column4 FROM (VALUES {}) WHERE true \
+             SELECT ?, ?, ?, column1, column2, column3, column4 FROM (VALUES {}) WHERE true \
              ON CONFLICT (import_key, line) DO NOTHING RETURNING item_id, quantity",
-            values_placeholders(part.len(), 4, 3)
+            values_placeholders(part.len(), 4)
         );
         let mut q = sqlx::query(AssertSqlSafe(sql))
             .bind(ctx.run_id)
@@ -213,9 +241,9 @@ async fn apply_deltas(
     let now = Utc::now();
     for part in deltas.chunks((MAX_PARAMS - 1) / 2) {
         let sql = format!(
-            "UPDATE inventory_items SET quantity = quantity + d.column2, updated_at = $1 \
+            "UPDATE inventory_items SET quantity = quantity + d.column2, updated_at = ? \
              FROM (VALUES {}) AS d WHERE inventory_items.id = d.column1",
-            values_placeholders(part.len(), 2, 1)
+            values_placeholders(part.len(), 2)
         );
         let mut q = sqlx::query(AssertSqlSafe(sql)).bind(now);
         for (id, delta) in part {
@@ -237,11 +265,11 @@ async fn insert_failures(
     for part in failures.chunks((MAX_PARAMS - 2) / 7) {
         let sql = format!(
             "INSERT INTO failed_items (run_id, import_key, line, raw_record, fields_json, phase, error, sqlstate, decision) \
-             SELECT $1, $2, column1, column2, column3, column4, column5, column6, column7 FROM (VALUES {}) WHERE true \
+             SELECT ?, ?, column1, column2, column3, column4, column5, column6, column7 FROM (VALUES {}) WHERE true \
              ON CONFLICT (run_id, line) DO UPDATE SET raw_record = excluded.raw_record, \
              fields_json = excluded.fields_json, phase = excluded.phase, error = excluded.error, \
              sqlstate = excluded.sqlstate, decision = excluded.decision, resolved_at = NULL",
-            values_placeholders(part.len(), 7, 2)
+            values_placeholders(part.len(), 7)
         );
         let mut q = sqlx::query(AssertSqlSafe(sql))
             .bind(ctx.run_id)
@@ -321,6 +349,88 @@ impl Store for SqliteStore {
         out.inserted = inserted.len() as u64;
         out.already = b.rows.len() as u64 - out.inserted;
         out.insert_seconds = start.elapsed().as_secs_f64();
+        crate::failpoint::hit("batch_after_insert");
+
+        let start = Instant::now();
+        let deltas = plan::aggregate(inserted).map_err(|e| e.in_phase(Phase::InventoryUpdate))?;
+        if !deltas.is_empty() {
+            out.update_statements += apply_deltas(&mut tx, &deltas)
+                .await
+                .map_err(|e| e.in_phase(Phase::InventoryUpdate))?;
+        }
+        crate::failpoint::hit("batch_before_commit");
+        Self::finish(tx, b.rollback).await?;
+        crate::failpoint::hit("batch_after_commit");
+        out.update_seconds = start.elapsed().as_secs_f64();
+        if !b.rollback {
+            self.ids.extend(created);
+        }
+        Ok(out)
+    }
+
+    async fn write_isolating(&self, b: &WriteBatch<'_>) -> StoreResult<Isolated> {
+        let mut out = WriteOutcome::default();
+        let start = Instant::now();
+        let mut tx = self.begin().await?;
+        let (mut ids, missing) = self.ids.resolve(b.rows);
+        let mut created = Vec::new();
+        if !missing.is_empty() {
+            let (c, n) = upsert_items(&mut tx, &missing).await?;
+            out.items_created = c.len() as u64;
+            out.insert_statements += n;
+            ids.extend(c.iter().cloned());
+            created = c;
+        }
+        let aliases = plan::learned_aliases(b.rows, &ids);
+        if !aliases.is_empty() {
+            out.insert_statements += insert_aliases(&mut tx, &aliases).await?;
+        }
+        // A failed statement is undone by SQLite itself only under ABORT; a trigger's RAISE(FAIL)
+        // keeps the rows before the bad one, so every part runs under a savepoint.
+        sqlx::raw_sql("SAVEPOINT batchops_part")
+            .execute(&mut *tx)
+            .await?;
+        let mut inserted = Vec::new();
+        let mut failed = Vec::new();
+        let mut bisect = plan::Bisect::new(b.rows.len(), true);
+        while let Some(range) = bisect.next() {
+            match insert_rows(&mut tx, b.ctx, &b.rows[range.clone()], &ids).await {
+                Ok((rows, n)) => {
+                    out.insert_statements += n;
+                    inserted.extend(rows);
+                    sqlx::raw_sql("RELEASE batchops_part; SAVEPOINT batchops_part")
+                        .execute(&mut *tx)
+                        .await?;
+                    bisect.landed();
+                    crate::failpoint::hit("fallback_part");
+                }
+                Err(e) if e.class == super::ErrorClass::Data => {
+                    // The hint: the rows of the part inserted before the bad one took the rowids
+                    // after the table's largest, and SQLite's last_insert_rowid() still names the
+                    // last of them once the savepoint has undone them.
+                    out.insert_statements += 2;
+                    let hint: Option<(i64, i64)> = sqlx::raw_sql(
+                        "ROLLBACK TO batchops_part; \
+                         SELECT last_insert_rowid(), coalesce(max(id), 0) FROM transactions",
+                    )
+                    .fetch_optional(&mut *tx)
+                    .await?
+                    .map(|row| Ok::<_, sqlx::Error>((row.try_get(0)?, row.try_get(1)?)))
+                    .transpose()?;
+                    if range.len() == 1 {
+                        failed.push((range.start, e));
+                    }
+                    bisect.failed(hint.map(|(last, max)| (last - max).max(0) as usize));
+                }
+                Err(e) => return Err(e),
+            }
+        }
+        sqlx::raw_sql("RELEASE batchops_part")
+            .execute(&mut *tx)
+            .await?;
+        out.inserted = inserted.len() as u64;
+        out.already = (b.rows.len() - failed.len()) as u64 - out.inserted;
+        out.insert_seconds = start.elapsed().as_secs_f64();
 
         let start = Instant::now();
         let deltas = plan::aggregate(inserted).map_err(|e| e.in_phase(Phase::InventoryUpdate))?;
@@ -334,7 +444,10 @@ impl Store for SqliteStore {
         if !b.rollback {
             self.ids.extend(created);
         }
-        Ok(out)
+        Ok(Isolated {
+            outcome: out,
+            failed,
+        })
     }
 
     async fn write_one(
@@ -391,6 +504,7 @@ impl Store for SqliteStore {
         .rows_affected();
         out.insert_statements += 1;
         out.insert_seconds = start.elapsed().as_secs_f64();
+        crate::failpoint::hit("one_after_insert");
         let start = Instant::now();
         if inserted == 1 {
             sqlx::query("UPDATE inventory_items SET quantity = quantity + $2, updated_at = $3 WHERE id = $1")
@@ -425,6 +539,22 @@ impl Store for SqliteStore {
         let n = insert_failures(&mut tx, ctx, failures).await?;
         tx.commit().await?;
         Ok(n)
+    }
+
+    async fn imported_lines(&self, import_key: &str, lines: &[u64]) -> StoreResult<Vec<u64>> {
+        if lines.is_empty() {
+            return Ok(Vec::new());
+        }
+        let json = serde_json::to_string(lines).unwrap_or_else(|_| "[]".into());
+        let found: Vec<i64> = sqlx::query_scalar(
+            "SELECT line FROM transactions WHERE import_key = $1 \
+             AND line IN (SELECT value FROM json_each($2)) ORDER BY line",
+        )
+        .bind(import_key)
+        .bind(json)
+        .fetch_all(&self.pool)
+        .await?;
+        Ok(found.into_iter().map(|l| l as u64).collect())
     }
 
     async fn inventory(&self) -> StoreResult<Vec<InventoryRow>> {
@@ -484,7 +614,7 @@ impl Store for SqliteStore {
         for part in catalog.chunks(MAX_PARAMS / 3) {
             let sql = format!(
                 "INSERT INTO inventory_items (sku, name, quantity) VALUES {} ON CONFLICT (sku) DO NOTHING",
-                values_placeholders(part.len(), 3, 0)
+                values_placeholders(part.len(), 3)
             );
             let mut q = sqlx::query(AssertSqlSafe(sql));
             for (sku, name, qty) in part {

@@ -11,17 +11,15 @@ pub fn redact_url(url: &str) -> String {
     let mut out = url.to_string();
     if let Some(scheme_end) = out.find("://") {
         let rest_start = scheme_end + 3;
-        let authority_end = out[rest_start..]
-            .find(['/', '?', '#'])
-            .map(|i| rest_start + i)
-            .unwrap_or(out.len());
-        if let Some(at) = out[rest_start..authority_end].rfind('@') {
-            let userinfo = &out[rest_start..rest_start + at];
-            if let Some(colon) = userinfo.find(':') {
-                let start = rest_start + colon + 1;
-                let end = rest_start + at;
-                out.replace_range(start..end, "***");
-            }
+        let rest = &out[rest_start..];
+        // A password that was not percent-encoded may hold '/', '?', '#' or '@', so it runs from
+        // the userinfo's ':' to the URL's last '@' (when that ':' comes before any '@'). A query
+        // holding an '@' makes this hide more than the password, never less.
+        if let (Some(colon), Some(first_at), Some(last_at)) =
+            (rest.find(':'), rest.find('@'), rest.rfind('@'))
+            && colon < first_at
+        {
+            out.replace_range(rest_start + colon + 1..rest_start + last_at, "***");
         }
     }
     redact_query_password(&out)
@@ -62,5 +60,19 @@ mod tests {
         );
         assert_eq!(redact_url("sqlite:batchops.db"), "sqlite:batchops.db");
         assert_eq!(redact_url("postgres://a:b:c@h/d"), "postgres://a:***@h/d");
+        // Passwords typed without percent-encoding: nothing of them shows.
+        for url in [
+            "postgres://u:se/cret@h:1/db",
+            "postgres://u:se?cret@h:1/db",
+            "postgres://u:se#cret@h:1/db",
+            "postgres://u:p@ss/w@rd@h:1/db",
+        ] {
+            assert_eq!(redact_url(url), "postgres://u:***@h:1/db", "{url}");
+        }
+        assert_eq!(
+            redact_url("postgres://u@h:5432/db?application_name=me@corp"),
+            "postgres://u@h:5432/db?application_name=me@corp",
+            "no password: nothing hidden"
+        );
     }
 }

@@ -4,8 +4,8 @@
 #![allow(dead_code)]
 
 use std::net::SocketAddr;
-use std::sync::Arc;
 use std::sync::atomic::{AtomicBool, AtomicU64, Ordering};
+use std::sync::{Arc, Mutex};
 use std::time::Duration;
 use tokio::io::{AsyncReadExt, AsyncWriteExt};
 use tokio::net::{TcpListener, TcpStream};
@@ -19,6 +19,30 @@ pub struct Proxy {
     pub upstream_bytes: Arc<AtomicU64>,
     /// Cut all connections once this many more client → server bytes have passed (0: off).
     cut_after: Arc<AtomicU64>,
+    /// Cut when client → server bytes carry a pattern (see [`Proxy::cut_on`]).
+    trigger: Arc<Mutex<Option<Trigger>>>,
+}
+
+/// Where a [`Proxy::cut_on`] cut falls relative to the client → server read carrying the pattern.
+#[derive(Debug, Clone, Copy, PartialEq, Eq)]
+pub enum CutAt {
+    /// Nothing of that read reaches the server: e.g. a `COMMIT` the server never sees.
+    Before,
+    /// The read reaches the server up to the middle of the pattern, then the connection is cut:
+    /// a statement torn in half.
+    Midway,
+    /// The whole read reaches the server, which acts on it; its reply is dropped and the
+    /// connection cut: e.g. a `COMMIT` that commits while the client only sees a lost connection.
+    After,
+}
+
+#[derive(Debug)]
+struct Trigger {
+    pattern: Vec<u8>,
+    remaining: u64,
+    at: CutAt,
+    /// Refuse new connections from the cut on (see [`Proxy::refuse_new`]).
+    then_refuse: bool,
 }
 
 impl Proxy {
@@ -30,7 +54,9 @@ impl Proxy {
         let refuse = Arc::new(AtomicBool::new(false));
         let upstream_bytes = Arc::new(AtomicU64::new(0));
         let cut_after = Arc::new(AtomicU64::new(0));
+        let trigger = Arc::new(Mutex::new(None));
         let proxy = Proxy {
+            trigger: trigger.clone(),
             addr,
             cut_tx: cut_tx.clone(),
             refuse: refuse.clone(),
@@ -54,6 +80,8 @@ impl Proxy {
                     cut_tx: cut_tx.clone(),
                     upstream_bytes: upstream_bytes.clone(),
                     cut_after: cut_after.clone(),
+                    trigger: trigger.clone(),
+                    refuse: refuse.clone(),
                 };
                 tokio::spawn(ctx.run(client, server));
             }
@@ -72,6 +100,32 @@ impl Proxy {
         self.cut_after.store(now + bytes, Ordering::SeqCst);
     }
 
+    /// Cut every connection at the `nth` client → server read (1-based, over all connections)
+    /// that contains `pattern`, at the place `at` says. Once.
+    pub fn cut_on(&self, pattern: &[u8], nth: u64, at: CutAt) {
+        self.arm(pattern, nth, at, false);
+    }
+
+    /// [`Proxy::cut_on`], and from that moment on refuse new connections: the database is gone
+    /// until [`Proxy::refuse_new`]`(false)`.
+    pub fn cut_on_then_refuse(&self, pattern: &[u8], nth: u64, at: CutAt) {
+        self.arm(pattern, nth, at, true);
+    }
+
+    fn arm(&self, pattern: &[u8], nth: u64, at: CutAt, then_refuse: bool) {
+        *self.trigger.lock().unwrap() = Some(Trigger {
+            pattern: pattern.to_vec(),
+            remaining: nth.max(1),
+            at,
+            then_refuse,
+        });
+    }
+
+    /// Whether the [`Proxy::cut_on`] trigger is still waiting (false once it fired).
+    pub fn cut_pending(&self) -> bool {
+        self.trigger.lock().unwrap().is_some()
+    }
+
     /// Refuse (close at once) new connections while `on`.
     pub fn refuse_new(&self, on: bool) {
         self.refuse.store(on, Ordering::SeqCst);
@@ -84,6 +138,8 @@ struct Pump {
     cut_tx: watch::Sender<u64>,
     upstream_bytes: Arc<AtomicU64>,
     cut_after: Arc<AtomicU64>,
+    trigger: Arc<Mutex<Option<Trigger>>>,
+    refuse: Arc<AtomicBool>,
 }
 
 impl Pump {
@@ -91,8 +147,25 @@ impl Pump {
         let (cr, cw) = client.into_split();
         let (sr, sw) = server.into_split();
         let mut cut = self.cut.clone();
-        let up = copy(cr, sw, self.delay, Some((&self.upstream_bytes, &self.cut_after, &self.cut_tx)));
-        let down = copy(sr, cw, self.delay, None);
+        // Only cuts from now on close this connection: a receiver cloned from the accept loop's
+        // would still see every earlier cut as new and close a fresh connection at once.
+        cut.borrow_and_update();
+        // Set when a `CutAt::After` read was forwarded: the server's next reply is dropped and cut.
+        let cut_reply = AtomicBool::new(false);
+        let watch = Watch {
+            trigger: &self.trigger,
+            refuse: &self.refuse,
+            cut_reply: &cut_reply,
+            cut_tx: &self.cut_tx,
+        };
+        let up = copy(
+            cr,
+            sw,
+            self.delay,
+            Some((&self.upstream_bytes, &self.cut_after, &self.cut_tx)),
+            Dir::Up(&watch),
+        );
+        let down = copy(sr, cw, self.delay, None, Dir::Down(&watch));
         tokio::select! {
             _ = async { tokio::join!(up, down) } => {}
             _ = cut.changed() => {}
@@ -101,33 +174,111 @@ impl Pump {
     }
 }
 
+/// The pattern trigger as one connection's two directions see it.
+struct Watch<'a> {
+    trigger: &'a Mutex<Option<Trigger>>,
+    refuse: &'a AtomicBool,
+    cut_reply: &'a AtomicBool,
+    cut_tx: &'a watch::Sender<u64>,
+}
+
+enum Dir<'a> {
+    Up(&'a Watch<'a>),
+    Down(&'a Watch<'a>),
+}
+
+impl Watch<'_> {
+    /// Whether this client → server read fires the trigger, and where to cut.
+    fn fires(&self, data: &[u8]) -> Option<(CutAt, usize)> {
+        let mut slot = self.trigger.lock().unwrap();
+        let t = slot.as_mut()?;
+        let pos = data
+            .windows(t.pattern.len().max(1))
+            .position(|w| w == t.pattern.as_slice())?;
+        t.remaining -= 1;
+        if t.remaining > 0 {
+            return None;
+        }
+        let t = slot.take()?;
+        if t.then_refuse {
+            self.refuse.store(true, Ordering::SeqCst);
+        }
+        Some((t.at, pos + t.pattern.len() / 2))
+    }
+}
+
+/// Forward `from` to `to` with a one-way latency of `delay`: each read is delivered `delay` after
+/// it arrived, while later reads keep arriving (like a long wire, not a slow hop per packet).
 async fn copy(
     mut from: tokio::net::tcp::OwnedReadHalf,
     mut to: tokio::net::tcp::OwnedWriteHalf,
     delay: Duration,
     count: Option<(&Arc<AtomicU64>, &Arc<AtomicU64>, &watch::Sender<u64>)>,
+    dir: Dir<'_>,
 ) {
-    let mut buf = vec![0u8; 64 * 1024];
-    loop {
-        let n = match from.read(&mut buf).await {
-            Ok(0) | Err(_) => break,
-            Ok(n) => n,
-        };
-        if !delay.is_zero() {
-            tokio::time::sleep(delay).await;
-        }
-        if let Some((total, cut_after, cut_tx)) = count {
-            let after = total.fetch_add(n as u64, Ordering::SeqCst) + n as u64;
-            let limit = cut_after.load(Ordering::SeqCst);
-            if limit > 0 && after >= limit {
-                cut_after.store(0, Ordering::SeqCst);
+    // `None` after data: cut every connection once that data is written (a cut_on trigger).
+    let (tx, mut rx) =
+        tokio::sync::mpsc::unbounded_channel::<(tokio::time::Instant, Option<Vec<u8>>)>();
+    let cut_tx = match &dir {
+        Dir::Up(w) | Dir::Down(w) => w.cut_tx,
+    };
+    let writer = async move {
+        while let Some((due, data)) = rx.recv().await {
+            tokio::time::sleep_until(due).await;
+            let Some(data) = data else {
                 cut_tx.send_modify(|c| *c += 1);
+                break;
+            };
+            if to.write_all(&data).await.is_err() {
                 break;
             }
         }
-        if to.write_all(&buf[..n]).await.is_err() {
-            break;
+        let _ = to.shutdown().await;
+    };
+    let reader = async move {
+        let mut buf = vec![0u8; 64 * 1024];
+        loop {
+            let n = match from.read(&mut buf).await {
+                Ok(0) | Err(_) => break,
+                Ok(n) => n,
+            };
+            if let Some((total, cut_after, cut_tx)) = count {
+                let after = total.fetch_add(n as u64, Ordering::SeqCst) + n as u64;
+                let limit = cut_after.load(Ordering::SeqCst);
+                if limit > 0 && after >= limit {
+                    cut_after.store(0, Ordering::SeqCst);
+                    cut_tx.send_modify(|c| *c += 1);
+                    break;
+                }
+            }
+            let due = tokio::time::Instant::now() + delay;
+            match &dir {
+                Dir::Down(w) if w.cut_reply.load(Ordering::SeqCst) => {
+                    // The reply to a `CutAt::After` read: the client never gets it.
+                    w.cut_tx.send_modify(|c| *c += 1);
+                    break;
+                }
+                Dir::Up(w) => match w.fires(&buf[..n]) {
+                    None => {}
+                    Some((CutAt::Before, _)) => {
+                        w.cut_tx.send_modify(|c| *c += 1);
+                        break;
+                    }
+                    Some((CutAt::Midway, upto)) => {
+                        let _ = tx.send((due, Some(buf[..upto].to_vec())));
+                        let _ = tx.send((due, None));
+                        break;
+                    }
+                    Some((CutAt::After, _)) => {
+                        w.cut_reply.store(true, Ordering::SeqCst);
+                    }
+                },
+                Dir::Down(_) => {}
+            }
+            if tx.send((due, Some(buf[..n].to_vec()))).is_err() {
+                break;
+            }
         }
-    }
-    let _ = to.shutdown().await;
+    };
+    tokio::join!(reader, writer);
 }

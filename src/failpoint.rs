@@ -1,0 +1,60 @@
+//! Fail points for crash tests.
+//!
+//! `BATCHOPS_FAILPOINT=NAME:N` makes the process kill itself with SIGKILL the N-th time it reaches
+//! the point `NAME` (`NAME` alone means the first time). Nothing runs after that: no destructor, no
+//! rollback, no flush of buffered output, no report — exactly what `kill -9` from outside does, at a
+//! moment a test can choose. The variable is read once; when it is unset a point costs one atomic
+//! load and a comparison.
+//!
+//! The points (each is one `hit` call):
+//! - `chunk_mapped`: the engine received a mapped chunk and is about to write it.
+//! - `batch_after_insert`: inside a chunk's transaction, transaction rows inserted, inventory not
+//!   yet updated.
+//! - `batch_before_commit`: inside a chunk's transaction, everything written, not yet committed.
+//! - `batch_after_commit`: a chunk committed; the engine has not counted it yet.
+//! - `one_after_insert`: inside a single line's transaction (sequential mode, fallback, retry),
+//!   row inserted, inventory not yet updated.
+//! - `fallback_part`: during a chunk's fallback, after one part (bisect) or line (sequential)
+//!   was written, before the next.
+
+use std::sync::OnceLock;
+use std::sync::atomic::{AtomicU64, Ordering};
+
+/// The environment variable that arms a fail point.
+pub const ENV: &str = "BATCHOPS_FAILPOINT";
+
+static ARMED: OnceLock<Option<(String, u64)>> = OnceLock::new();
+static HITS: AtomicU64 = AtomicU64::new(0);
+
+fn armed() -> &'static Option<(String, u64)> {
+    ARMED.get_or_init(|| {
+        let spec = std::env::var(ENV).ok()?;
+        let (name, nth) = match spec.split_once(':') {
+            Some((name, n)) => (name, n.trim().parse().ok()?),
+            None => (spec.as_str(), 1),
+        };
+        Some((name.trim().to_string(), nth))
+    })
+}
+
+/// The process reached the point `name`: die here if the point is armed and this is its N-th hit.
+#[inline]
+pub fn hit(name: &str) {
+    if let Some((point, nth)) = armed()
+        && point == name
+        && HITS.fetch_add(1, Ordering::SeqCst) + 1 == *nth
+    {
+        die(name, *nth);
+    }
+}
+
+#[cold]
+fn die(name: &str, nth: u64) -> ! {
+    eprintln!("fail point {name}:{nth} reached: killing this process with SIGKILL");
+    // A real SIGKILL, sent the way an operator's `kill -9` sends it; this thread waits for it.
+    let _ = std::process::Command::new("kill")
+        .args(["-KILL", &std::process::id().to_string()])
+        .status();
+    // Only if `kill` could not run: abort, which skips destructors and rollbacks just the same.
+    std::process::abort()
+}

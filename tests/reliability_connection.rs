@@ -1,0 +1,353 @@
+//! Lost connections: the real binary talks to PostgreSQL through a TCP proxy that cuts every
+//! connection at a chosen moment (before a COMMIT reaches the server, after the server committed but
+//! before the client heard it, in the middle of a statement, between the insert and the inventory
+//! update). The run reconnects and retries the chunk, or ends `failed` and resumable; either way the
+//! totals end exact.
+
+mod common;
+#[path = "support/proxy.rs"]
+mod proxy;
+mod reliability_support;
+
+use common::{TestDb, write_file};
+use proxy::{CutAt, Proxy};
+use reliability_support::*;
+use std::net::ToSocketAddrs;
+use std::process::Output;
+use std::time::Duration;
+
+/// A test schema on the real server, and its URL through a new proxy.
+async fn pg_via_proxy() -> Option<(TestDb, Proxy, String)> {
+    let db = common::postgres().await?;
+    // postgres://user@host:port/db?options=… → the same with the proxy's address.
+    let (scheme, rest) = db.url.split_once("://").unwrap();
+    let (auth, tail) = rest.split_at(rest.find('/').unwrap());
+    let (user, hostport) = match auth.rsplit_once('@') {
+        Some((u, h)) => (format!("{u}@"), h),
+        None => (String::new(), auth),
+    };
+    let upstream = hostport
+        .to_socket_addrs()
+        .expect("resolve the PostgreSQL address")
+        .next()
+        .unwrap();
+    let proxy = Proxy::start(upstream, Duration::ZERO).await.unwrap();
+    let url = format!("{scheme}://{user}{}{tail}", proxy.addr);
+    Some((db, proxy, url))
+}
+
+/// The binary, on a blocking thread so this runtime keeps the proxy going.
+async fn run(url: &str, args: Vec<String>, env: Vec<(&'static str, &'static str)>) -> Output {
+    let url = url.to_string();
+    tokio::task::spawn_blocking(move || {
+        let args: Vec<&str> = args.iter().map(String::as_str).collect();
+        batchops_env(&url, &args, &env)
+    })
+    .await
+    .unwrap()
+}
+
+fn import_args(path: &std::path::Path) -> Vec<String> {
+    ["import", "--format", "json", "--chunk-size", "100"]
+        .iter()
+        .map(|s| s.to_string())
+        .chain([path.display().to_string()])
+        .collect()
+}
+
+fn batch() -> Batch {
+    Batch::generate(Spec {
+        lines: 800,
+        seed: 31,
+        ..Spec::default()
+    })
+}
+
+/// Check the end of an import that must have ended well after retrying: partial success (the
+/// batch has bad lines), transient retries counted, and everything exact.
+async fn assert_retried_to_exact(
+    db: &TestDb,
+    batch: &Batch,
+    out: &Output,
+    what: &str,
+) -> serde_json::Value {
+    assert_eq!(out.status.code(), Some(2), "{what}: {}", text(out));
+    let r = json(out);
+    assert!(
+        r["transient_retries"].as_u64().unwrap() >= 1,
+        "{what}: the lost connection was retried: {r}"
+    );
+    assert_eq!(r["items_total"], batch.lines.len() as u64);
+    assert_eq!(
+        r["items_processed"].as_u64().unwrap() + r["items_already_imported"].as_u64().unwrap(),
+        batch.good().len() as u64,
+        "{what}"
+    );
+    assert_eq!(r["items_failed"], batch.bad().len() as u64, "{what}");
+    let key = r["import_key"].as_str().unwrap();
+    assert_exact(db, batch, key, &batch.oracle()).await;
+    assert_eq!(drift(db).await, 0);
+    r
+}
+
+async fn cut_once(pattern: &[u8], nth: u64, at: CutAt, what: &str) -> Option<serde_json::Value> {
+    let (db, proxy, url) = pg_via_proxy().await?;
+    let batch = batch();
+    let (_dir, path) = write_file("cut.csv", &batch.csv);
+    proxy.cut_on(pattern, nth, at);
+    let out = run(&url, import_args(&path), vec![]).await;
+    assert!(!proxy.cut_pending(), "{what}: the cut happened");
+    Some(assert_retried_to_exact(&db, &batch, &out, what).await)
+}
+
+#[tokio::test(flavor = "multi_thread", worker_threads = 2)]
+async fn a_commit_lost_before_the_server_saw_it_is_retried() {
+    cut_once(b"COMMIT", 3, CutAt::Before, "cut before COMMIT").await;
+}
+
+#[tokio::test(flavor = "multi_thread", worker_threads = 2)]
+async fn a_commit_the_server_made_but_the_client_never_heard_of_is_not_doubled() {
+    if let Some(r) = cut_once(b"COMMIT", 2, CutAt::After, "cut during COMMIT").await {
+        // The chunk had committed; its retry found every row already there.
+        assert!(
+            r["items_already_imported"].as_u64().unwrap() > 0,
+            "the retried chunk was already in: {r}"
+        );
+    }
+}
+
+#[tokio::test(flavor = "multi_thread", worker_threads = 2)]
+async fn a_statement_torn_in_half_is_retried() {
+    cut_once(
+        b"INSERT INTO transactions",
+        1,
+        CutAt::Midway,
+        "mid-statement",
+    )
+    .await;
+}
+
+#[tokio::test(flavor = "multi_thread", worker_threads = 2)]
+async fn a_cut_between_the_insert_and_the_inventory_update_is_retried() {
+    cut_once(
+        b"UPDATE inventory_items",
+        1,
+        CutAt::Before,
+        "before the update",
+    )
+    .await;
+}
+
+#[tokio::test(flavor = "multi_thread", worker_threads = 2)]
+async fn a_cut_while_items_are_created_is_retried() {
+    cut_once(
+        b"INSERT INTO inventory_items",
+        1,
+        CutAt::After,
+        "after the items' upsert",
+    )
+    .await;
+}
+
+/// The database stays unreachable for longer than the retries last: the run ends `failed`,
+/// resumable, with nothing half-written; once the network is back, `resume` finishes it exactly.
+#[tokio::test(flavor = "multi_thread", worker_threads = 2)]
+async fn a_database_gone_for_good_fails_the_run_resumably_and_resume_finishes_it() {
+    let Some((db, proxy, url)) = pg_via_proxy().await else {
+        return;
+    };
+    let batch = batch();
+    let (_dir, path) = write_file("gone.csv", &batch.csv);
+    // From the cut on, every new connection is refused.
+    proxy.cut_on_then_refuse(b"COMMIT", 4, CutAt::Before);
+    let out = run(&url, import_args(&path), vec![]).await;
+    assert!(!proxy.cut_pending());
+    assert_eq!(out.status.code(), Some(1), "{}", text(&out));
+    let stderr = String::from_utf8_lossy(&out.stderr);
+    assert!(!stderr.contains("panicked"), "{stderr}");
+    proxy.refuse_new(false);
+    let runs = runs_of(&db).await;
+    let (run_id, stored) = runs.last().unwrap().clone();
+    let r = json(&out);
+    assert_eq!(r["status"], "failed");
+    assert!(
+        r["stop_reason"].as_str().unwrap().contains("resume"),
+        "the report says how to go on: {r}"
+    );
+    // Its end could not be written either: it stays `running`, and shows as interrupted.
+    assert_eq!(stored, "running");
+    assert_eq!(run_status(&db.url, run_id, Some("0")), "interrupted");
+    assert_eq!(drift(&db).await, 0, "whole chunks only");
+    let out = run(
+        &url,
+        vec![
+            "resume".into(),
+            run_id.to_string(),
+            "--format".into(),
+            "json".into(),
+            "--chunk-size".into(),
+            "100".into(),
+        ],
+        vec![("BATCHOPS_STALE_AFTER_SECONDS", "0")],
+    )
+    .await;
+    assert_eq!(out.status.code(), Some(2), "{}", text(&out));
+    let r = json(&out);
+    assert_eq!(r["run_id"], run_id);
+    assert!(r["items_already_imported"].as_u64().unwrap() >= 100);
+    let key = r["import_key"].as_str().unwrap().to_string();
+    assert_exact(&db, &batch, &key, &batch.oracle()).await;
+}
+
+/// sqlx's pool opens new connections after every connection was cut: the same store goes on.
+#[tokio::test(flavor = "multi_thread", worker_threads = 2)]
+async fn the_pool_recovers_after_every_connection_was_cut() {
+    use batchops::engine::{EventSink, ImportOptions, import_file};
+    use tokio_util::sync::CancellationToken;
+    let Some((db, proxy, url)) = pg_via_proxy().await else {
+        return;
+    };
+    let store = batchops::store::open(&url).await.unwrap();
+    let first = Batch::generate(Spec {
+        lines: 300,
+        seed: 41,
+        ..Spec::default()
+    });
+    let second = Batch::generate(Spec {
+        lines: 300,
+        seed: 42,
+        ..Spec::default()
+    });
+    let (_d1, p1) = write_file("one.csv", &first.csv);
+    let (_d2, p2) = write_file("two.csv", &second.csv);
+    let opts = ImportOptions {
+        chunk_size: 50,
+        ..ImportOptions::default()
+    };
+    let r1 = import_file(
+        &*store,
+        &p1,
+        &opts,
+        &EventSink::none(),
+        &CancellationToken::new(),
+    )
+    .await
+    .unwrap();
+    assert_eq!(r1.items_processed, first.good().len() as u64);
+    // Every pooled connection dies while idle.
+    proxy.cut();
+    tokio::time::sleep(Duration::from_millis(50)).await;
+    let r2 = import_file(
+        &*store,
+        &p2,
+        &opts,
+        &EventSink::none(),
+        &CancellationToken::new(),
+    )
+    .await
+    .unwrap();
+    assert_eq!(
+        r2.items_processed,
+        second.good().len() as u64,
+        "the same pool imports again: {:?}",
+        r2.stop_reason
+    );
+    // And a cut in the middle of a run of this store is retried on a new connection.
+    proxy.cut_on(b"COMMIT", 2, CutAt::Before);
+    let r3 = import_file(
+        &*store,
+        &p1,
+        &ImportOptions {
+            import_key: Some("third".into()),
+            ..opts.clone()
+        },
+        &EventSink::none(),
+        &CancellationToken::new(),
+    )
+    .await
+    .unwrap();
+    assert!(!proxy.cut_pending());
+    assert!(r3.transient_retries >= 1);
+    assert_eq!(r3.items_processed, first.good().len() as u64);
+    let mut oracle = first.oracle();
+    second.add_to(&mut oracle, &second.good());
+    first.add_to(&mut oracle, &first.good());
+    assert_eq!(inventory_by_name(&db).await, oracle);
+    assert_eq!(duplicates(&db).await, 0);
+    store.close().await;
+}
+
+/// The long variant for `.ci/run` (`cargo test -- --ignored`): every connection cut after a random
+/// number of bytes (during connect, a query, a statement's parameters, a COMMIT, …), round after
+/// round; each batch ends exact, by retries, or by `resume` (or a new import when the cut came
+/// before the run existed).
+#[tokio::test(flavor = "multi_thread", worker_threads = 2)]
+#[ignore = "soak: run from .ci/run with --ignored"]
+async fn soak_random_cuts() {
+    let Some((db, proxy, url)) = pg_via_proxy().await else {
+        return;
+    };
+    let seed = std::env::var("BATCHOPS_TEST_SEED")
+        .ok()
+        .and_then(|s| s.parse().ok())
+        .unwrap_or(5);
+    eprintln!("random cuts: seed {seed}");
+    let mut rng = Rng::new(seed);
+    let mut oracle = std::collections::BTreeMap::new();
+    let mut cuts = 0;
+    for round in 0..25u64 {
+        let batch = Batch::generate(Spec {
+            lines: 2_500,
+            seed: seed * 1_000 + round,
+            ..Spec::default()
+        });
+        let (_dir, path) = write_file("soak.csv", &batch.csv);
+        let runs_before = runs_of(&db).await.len();
+        let at = rng.below(180_000) + 1;
+        let start = proxy
+            .upstream_bytes
+            .load(std::sync::atomic::Ordering::SeqCst);
+        proxy.cut_after_bytes(at);
+        let mut out = run(&url, import_args(&path), vec![]).await;
+        let mut attempts = 0;
+        while out.status.code() != Some(2) {
+            attempts += 1;
+            assert!(
+                attempts < 5,
+                "round {round}: no end in sight: {}",
+                text(&out)
+            );
+            assert_eq!(out.status.code(), Some(1), "round {round}: {}", text(&out));
+            let runs = runs_of(&db).await;
+            out = if runs.len() > runs_before {
+                let id = runs.last().unwrap().0.to_string();
+                let args = ["resume", &id, "--format", "json", "--chunk-size", "100"];
+                run(
+                    &url,
+                    args.map(String::from).to_vec(),
+                    vec![("BATCHOPS_STALE_AFTER_SECONDS", "0")],
+                )
+                .await
+            } else {
+                run(&url, import_args(&path), vec![]).await
+            };
+        }
+        // Disarm a cut that did not come (the run was shorter than its byte count).
+        let sent = proxy
+            .upstream_bytes
+            .load(std::sync::atomic::Ordering::SeqCst)
+            - start;
+        if sent >= at {
+            cuts += 1;
+        }
+        proxy.cut_after_bytes(u64::MAX / 2);
+        let key = json(&out)["import_key"].as_str().unwrap().to_string();
+        assert_eq!(landed(&db, &key).await, batch.good(), "round {round}");
+        batch.add_to(&mut oracle, &batch.good());
+        assert_eq!(inventory_by_name(&db).await, oracle, "round {round}");
+        assert_eq!(duplicates(&db).await, 0);
+        assert_eq!(drift(&db).await, 0, "round {round}");
+    }
+    eprintln!("{cuts} of 25 rounds were cut");
+    assert!(cuts >= 15, "most rounds were cut somewhere ({cuts} of 25)");
+}
