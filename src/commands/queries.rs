@@ -30,6 +30,10 @@ pub async fn runs(store: &dyn Store, format: TextOrJson, limit: u64) -> Result<u
     Ok(0)
 }
 
+/// Failed items are read page by page (and written as they come), so a run with 200,000 of them
+/// never sits in memory whole.
+const PAGE: u64 = 5_000;
+
 pub async fn failed(
     store: &dyn Store,
     run_id: i64,
@@ -40,22 +44,76 @@ pub async fn failed(
     if store.run(run_id).await?.is_none() {
         return Err(eyre!("there is no run {run_id}"));
     }
-    let q = FailedQuery {
+    let page = |offset| FailedQuery {
         unresolved_only: unresolved,
-        ..FailedQuery::all()
+        offset,
+        limit: PAGE,
+        ..FailedQuery::default()
     };
-    let rows = store.failed_page(run_id, &q).await?;
     let mut out: Box<dyn Write> = match &output {
         Some(path) => Box::new(std::io::BufWriter::new(
             std::fs::File::create(path)
                 .wrap_err_with(|| format!("cannot write {}", path.display()))?,
         )),
-        None => Box::new(std::io::stdout().lock()),
+        None => Box::new(std::io::BufWriter::new(std::io::stdout().lock())),
     };
     match format {
-        OutputFormat::Text => write!(out, "{}", report::failed_table(&rows))?,
-        OutputFormat::Json => writeln!(out, "{}", serde_json::to_string_pretty(&rows)?)?,
-        OutputFormat::Csv => report::reject_file(&rows, &mut out)?,
+        OutputFormat::Csv => {
+            // The header needs every column first: one pass for the columns, one for the rows.
+            let mut cols = report::RejectColumns::default();
+            let mut offset = 0;
+            loop {
+                let rows = store.failed_page(run_id, &page(offset)).await?;
+                cols.add(&rows);
+                if (rows.len() as u64) < PAGE {
+                    break;
+                }
+                offset += PAGE;
+            }
+            let mut w = report::RejectWriter::new(cols, &mut out)?;
+            let mut offset = 0;
+            loop {
+                let rows = store.failed_page(run_id, &page(offset)).await?;
+                w.rows(&rows)?;
+                if (rows.len() as u64) < PAGE {
+                    break;
+                }
+                offset += PAGE;
+            }
+            w.finish()?;
+        }
+        OutputFormat::Text | OutputFormat::Json => {
+            let mut offset = 0;
+            let mut count = 0u64;
+            if format == OutputFormat::Json {
+                write!(out, "[")?;
+            } else {
+                write!(out, "{}", report::failed_header())?;
+            }
+            loop {
+                let rows = store.failed_page(run_id, &page(offset)).await?;
+                for r in &rows {
+                    if format == OutputFormat::Json {
+                        if count > 0 {
+                            write!(out, ",")?;
+                        }
+                        write!(out, "\n{}", serde_json::to_string(r)?)?;
+                    } else {
+                        write!(out, "{}", report::failed_row(r))?;
+                    }
+                    count += 1;
+                }
+                if (rows.len() as u64) < PAGE {
+                    break;
+                }
+                offset += PAGE;
+            }
+            if format == OutputFormat::Json {
+                writeln!(out, "\n]")?;
+            } else {
+                writeln!(out, "{count} failed items")?;
+            }
+        }
     }
     out.flush()?;
     Ok(0)

@@ -2,45 +2,82 @@
 //! ready to fix and import again.
 
 use crate::store::FailedRow;
+use std::io::Write;
 
-/// Write the reject file. Columns: every original column (in order of first appearance), then
-/// `line` and `error`. Items that had no decodable fields keep their raw text in a `raw` column.
-pub fn reject_file(rows: &[FailedRow], out: impl std::io::Write) -> csv::Result<()> {
-    let mut columns: Vec<String> = Vec::new();
-    for r in rows {
-        for (k, _) in r.corrected.as_ref().unwrap_or(&r.fields) {
-            if !columns.iter().any(|c| c.eq_ignore_ascii_case(k)) {
-                columns.push(k.clone());
+/// The columns of a reject file, gathered from its rows (possibly page by page).
+#[derive(Debug, Default, Clone, PartialEq, Eq)]
+pub struct RejectColumns {
+    /// Every original column, in order of first appearance (case-insensitive).
+    columns: Vec<String>,
+    /// Some item had no decodable fields: its raw text goes into a `raw` column.
+    needs_raw: bool,
+}
+
+impl RejectColumns {
+    pub fn add(&mut self, rows: &[FailedRow]) {
+        for r in rows {
+            let fields = r.corrected.as_ref().unwrap_or(&r.fields);
+            self.needs_raw |= fields.is_empty();
+            for (k, _) in fields {
+                if !self.columns.iter().any(|c| c.eq_ignore_ascii_case(k)) {
+                    self.columns.push(k.clone());
+                }
             }
         }
     }
-    let needs_raw = rows
-        .iter()
-        .any(|r| r.corrected.as_ref().unwrap_or(&r.fields).is_empty());
-    let mut w = csv::Writer::from_writer(out);
-    let mut header: Vec<&str> = columns.iter().map(String::as_str).collect();
-    if needs_raw {
-        header.push("raw");
-    }
-    header.extend(["line", "error"]);
-    w.write_record(&header)?;
-    for r in rows {
-        let mut record: Vec<String> = columns
-            .iter()
-            .map(|c| r.field(c).unwrap_or_default().to_string())
-            .collect();
-        if needs_raw {
-            let fields = r.corrected.as_ref().unwrap_or(&r.fields);
-            record.push(if fields.is_empty() {
-                r.raw_record.clone()
-            } else {
-                String::new()
-            });
+}
+
+/// A reject file being written; rows can come in pages so that 200,000 failed items never sit in
+/// memory at once.
+pub struct RejectWriter<W: Write> {
+    cols: RejectColumns,
+    w: csv::Writer<W>,
+}
+
+impl<W: Write> RejectWriter<W> {
+    /// Write the header: the original columns, `raw` if needed, then `line` and `error`.
+    pub fn new(cols: RejectColumns, out: W) -> csv::Result<Self> {
+        let mut w = csv::Writer::from_writer(out);
+        let mut header: Vec<&str> = cols.columns.iter().map(String::as_str).collect();
+        if cols.needs_raw {
+            header.push("raw");
         }
-        record.push(r.line.to_string());
-        record.push(r.error.clone());
-        w.write_record(&record)?;
+        header.extend(["line", "error"]);
+        w.write_record(&header)?;
+        Ok(Self { cols, w })
     }
-    w.flush()?;
-    Ok(())
+
+    pub fn rows(&mut self, rows: &[FailedRow]) -> csv::Result<()> {
+        for r in rows {
+            let mut record: Vec<&str> = self
+                .cols
+                .columns
+                .iter()
+                .map(|c| r.field(c).unwrap_or_default())
+                .collect();
+            if self.cols.needs_raw {
+                let fields = r.corrected.as_ref().unwrap_or(&r.fields);
+                record.push(if fields.is_empty() { &r.raw_record } else { "" });
+            }
+            let line = r.line.to_string();
+            record.push(&line);
+            record.push(&r.error);
+            self.w.write_record(&record)?;
+        }
+        Ok(())
+    }
+
+    pub fn finish(mut self) -> csv::Result<()> {
+        self.w.flush()?;
+        Ok(())
+    }
+}
+
+/// Write a whole reject file from rows in memory.
+pub fn reject_file(rows: &[FailedRow], out: impl Write) -> csv::Result<()> {
+    let mut cols = RejectColumns::default();
+    cols.add(rows);
+    let mut w = RejectWriter::new(cols, out)?;
+    w.rows(rows)?;
+    w.finish()
 }

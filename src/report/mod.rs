@@ -3,8 +3,8 @@
 mod csv_out;
 mod text;
 
-pub use csv_out::reject_file;
-pub use text::{comparison, failed_table, inventory_table, run_report, runs_table};
+pub use csv_out::{RejectColumns, RejectWriter, reject_file};
+pub use text::{comparison, failed_header, failed_row, inventory_table, run_report, runs_table};
 
 use std::borrow::Cow;
 

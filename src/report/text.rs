@@ -161,32 +161,31 @@ pub fn runs_table(rows: &[RunRow]) -> String {
     s
 }
 
-pub fn failed_table(rows: &[FailedRow]) -> String {
-    let mut s = String::new();
-    let _ = writeln!(
-        s,
-        "{:>7}  {:<16}  {:>8}  {:<9}  error",
+/// The header of the failed-items table.
+pub fn failed_header() -> String {
+    format!(
+        "{:>7}  {:<16}  {:>8}  {:<9}  error\n",
         "line", "phase", "attempts", "resolved"
-    );
-    for r in rows {
-        let code = r
-            .sqlstate
-            .as_deref()
-            .map(|c| format!(" [{c}]"))
-            .unwrap_or_default();
-        let _ = writeln!(
-            s,
-            "{:>7}  {:<16}  {:>8}  {:<9}  {}{code}",
-            r.line,
-            r.phase.as_str(),
-            r.attempts,
-            if r.resolved_at.is_some() { "yes" } else { "no" },
-            escape_control(&r.error)
-        );
-        let _ = writeln!(s, "{:>7}  raw: {}", "", escape_control(&r.raw_record));
-    }
-    let _ = writeln!(s, "{} failed items", rows.len());
-    s
+    )
+}
+
+/// One failed item: its line, phase, attempts, state, error, then its raw record.
+pub fn failed_row(r: &FailedRow) -> String {
+    let code = r
+        .sqlstate
+        .as_deref()
+        .map(|c| format!(" [{c}]"))
+        .unwrap_or_default();
+    format!(
+        "{:>7}  {:<16}  {:>8}  {:<9}  {}{code}\n{:>7}  raw: {}\n",
+        r.line,
+        r.phase.as_str(),
+        r.attempts,
+        if r.resolved_at.is_some() { "yes" } else { "no" },
+        escape_control(&r.error),
+        "",
+        escape_control(&r.raw_record)
+    )
 }
 
 /// Batch and sequential side by side, with the speedup.
