@@ -10,7 +10,9 @@
 mod proxy;
 
 use batchops::domain::{Mode, RunReport};
-use batchops::engine::{EventSink, FallbackStrategy, ImportOptions, import_file};
+use batchops::engine::{
+    DEFAULT_CHUNK_SIZE, EventSink, FallbackStrategy, ImportOptions, import_file,
+};
 use batchops::generate::{GenerateFormat, GenerateOptions, generate};
 use batchops::store::{self, Store};
 use std::io::{BufWriter, Read, Write};
@@ -25,6 +27,10 @@ struct Config {
     small: u64,
     large: u64,
     sequential: u64,
+    /// Lines of the batch/sequential comparison through the delay proxy.
+    proxy_sequential: u64,
+    /// Lines of the fallback case written with the item-by-item fallback (the slow one).
+    fallback_sequential: u64,
     delay_ms: u64,
     chunk_sizes: Vec<usize>,
 }
@@ -41,18 +47,25 @@ impl Config {
         let pg_url = match std::env::var("BENCH_PG_URL") {
             Ok(u) if u.is_empty() || u == "none" => None,
             Ok(u) => Some(u),
-            Err(_) => Some("postgres://root@127.0.0.1:5432/test".into()),
+            Err(_) => Some(
+                std::env::var("BATCHOPS_TEST_DATABASE_URL")
+                    .ok()
+                    .filter(|u| !u.is_empty())
+                    .unwrap_or_else(|| "postgres://root@127.0.0.1:5432/test".into()),
+            ),
         };
         Config {
             pg_url,
             small: env_u64("BENCH_LINES", 100_000),
             large: env_u64("BENCH_LARGE_LINES", 1_000_000),
-            sequential: env_u64("BENCH_SEQUENTIAL_LINES", 5_000),
+            sequential: env_u64("BENCH_SEQUENTIAL_LINES", 20_000),
+            proxy_sequential: env_u64("BENCH_PROXY_SEQUENTIAL_LINES", 5_000),
+            fallback_sequential: env_u64("BENCH_FALLBACK_SEQUENTIAL_LINES", 10_000),
             delay_ms: env_u64("BENCH_DELAY_MS", 1),
             chunk_sizes: std::env::var("BENCH_CHUNK_SIZES")
                 .ok()
                 .map(|v| v.split(',').filter_map(|s| s.trim().parse().ok()).collect())
-                .unwrap_or_else(|| vec![100, 500, 1_000, 5_000, 10_000]),
+                .unwrap_or_else(|| vec![100, 500, 1_000, 2_000, 5_000, 10_000]),
         }
     }
 }
@@ -98,7 +111,8 @@ impl Db {
 
     /// The same database reached through `addr` (the delay proxy).
     fn via(&self, addr: std::net::SocketAddr) -> String {
-        self.url.replace("127.0.0.1:5432", &addr.to_string())
+        self.url
+            .replacen(&host_port(&self.url), &addr.to_string(), 1)
     }
 
     fn sql(&self, sql: &str) -> String {
@@ -119,6 +133,39 @@ impl Drop for Db {
             psql(base, &format!("DROP SCHEMA IF EXISTS {schema} CASCADE"));
         }
     }
+}
+
+/// `host:port` of a PostgreSQL URL (`postgres://user@host:port/db?…`).
+fn host_port(url: &str) -> String {
+    let rest = url.split_once("://").map_or(url, |(_, r)| r);
+    let rest = rest.rsplit_once('@').map_or(rest, |(_, r)| r);
+    let hp = rest.split(['/', '?']).next().unwrap_or(rest);
+    if hp.contains(':') {
+        hp.to_string()
+    } else {
+        format!("{hp}:5432")
+    }
+}
+
+/// The 1-, 5- and 15-minute load averages: the box is shared, so the table says how busy it was.
+fn load() -> String {
+    std::fs::read_to_string("/proc/loadavg")
+        .map(|l| l.split_whitespace().take(3).collect::<Vec<_>>().join(" "))
+        .unwrap_or_else(|_| "?".into())
+}
+
+/// The first `lines` lines of a CSV batch, as a file of its own.
+fn prefix_file(dir: &Path, path: &Path, lines: u64) -> PathBuf {
+    let out = dir.join(format!("prefix-{lines}.csv"));
+    let text = std::fs::read_to_string(path).expect("read batch");
+    let mut kept: String = text
+        .lines()
+        .take(lines as usize + 1)
+        .collect::<Vec<_>>()
+        .join("\n");
+    kept.push('\n');
+    std::fs::write(&out, kept).expect("write prefix");
+    out
 }
 
 fn with_schema(base: &str, schema: &str) -> String {
@@ -210,9 +257,17 @@ fn rate(r: &RunReport) -> f64 {
     r.items_per_second
 }
 
-/// The transaction rows of `db` exported to CSV, loaded by the database's own bulk loader into an
-/// identical table with the same unique key; returns rows per second.
-fn raw_load(db: &Db, dir: &Path) -> Option<f64> {
+/// The raw-load limit of the transaction rows of `db`: rows per second of the database's own bulk
+/// loader into an identical table (same columns, defaults, CHECKs, primary key, unique key
+/// `(import_key, line)` and foreign keys), and, for PostgreSQL, into the same table without its
+/// foreign keys (their per-row checks are a large part of PostgreSQL's cost). Wall-clock of the
+/// loader process, start-up and connection included.
+struct RawLoad {
+    identical: f64,
+    without_fks: Option<f64>,
+}
+
+fn raw_load(db: &Db, dir: &Path) -> Option<RawLoad> {
     let csv = dir.join(format!("rows-{}.csv", db.kind));
     match &db.pg {
         Some((base, schema)) => {
@@ -223,61 +278,92 @@ fn raw_load(db: &Db, dir: &Path) -> Option<f64> {
             psql(
                 &url,
                 &format!(
-                    "\\copy (SELECT run_id, import_key, line, item_id, quantity, unit_cost, operator FROM transactions) TO '{}' CSV",
+                    "\\copy (SELECT run_id, import_key, line, item_id, quantity, unit_cost, operator FROM transactions ORDER BY id) TO '{}' CSV",
                     csv.display()
                 ),
             );
+            let fks = psql(
+                &url,
+                "SELECT string_agg('ADD ' || pg_get_constraintdef(oid), ', ') FROM pg_constraint \
+                 WHERE conrelid = 'transactions'::regclass AND contype = 'f'",
+            );
             psql(
                 &url,
-                "CREATE TABLE raw_rows (LIKE transactions INCLUDING DEFAULTS INCLUDING INDEXES INCLUDING IDENTITY)",
+                "CREATE TABLE raw_rows (LIKE transactions INCLUDING ALL); \
+                 CREATE TABLE raw_rows_no_fk (LIKE transactions INCLUDING ALL)",
             );
+            if !fks.is_empty() {
+                psql(&url, &format!("ALTER TABLE raw_rows {fks}"));
+            }
             let rows: f64 = psql(&url, "SELECT COUNT(*) FROM transactions")
                 .parse()
                 .ok()?;
-            let start = Instant::now();
-            psql(
-                &url,
-                &format!(
-                    "\\copy raw_rows (run_id, import_key, line, item_id, quantity, unit_cost, operator) FROM '{}' CSV",
-                    csv.display()
-                ),
-            );
-            Some(rows / start.elapsed().as_secs_f64())
+            let rate = |table: &str| {
+                let start = Instant::now();
+                psql(
+                    &url,
+                    &format!(
+                        "\\copy {table} (run_id, import_key, line, item_id, quantity, unit_cost, operator) FROM '{}' CSV",
+                        csv.display()
+                    ),
+                );
+                rows / start.elapsed().as_secs_f64()
+            };
+            let identical = rate("raw_rows");
+            let without_fks = Some(rate("raw_rows_no_fk"));
+            Some(RawLoad {
+                identical,
+                without_fks,
+            })
         }
         None => {
             if !have("sqlite3") {
                 return None;
             }
             let out = Command::new("sqlite3")
-                .args(["-csv", db.file(), "SELECT * FROM transactions"])
+                .args(["-csv", db.file(), "SELECT * FROM transactions ORDER BY id"])
                 .stdout(std::fs::File::create(&csv).ok()?)
                 .status()
                 .ok()?;
             assert!(out.success());
-            let target = dir.join("raw-load.db");
-            let _ = std::fs::remove_file(&target);
+            // The same DDL under another name, in the same database so that its foreign keys
+            // point at the real items and runs (and are enforced, as batchops enforces them).
             let schema = sqlite3(
                 db.file(),
                 "SELECT sql FROM sqlite_master WHERE name = 'transactions'",
             );
-            let target_s = target.display().to_string();
-            sqlite3(&target_s, &format!("PRAGMA journal_mode=WAL; {schema};"));
+            let schema = schema.replacen("transactions", "raw_rows", 1);
+            let indexes = sqlite3(
+                db.file(),
+                "SELECT group_concat(replace(sql, ' ON transactions', ' ON raw_rows'), '; ') \
+                 FROM sqlite_master WHERE type = 'index' AND tbl_name = 'transactions' AND sql IS NOT NULL",
+            );
+            sqlite3(db.file(), &format!("{schema}; {indexes};"));
             let rows: f64 = sqlite3(db.file(), "SELECT COUNT(*) FROM transactions")
                 .parse()
                 .ok()?;
             let start = Instant::now();
             let st = Command::new("sqlite3")
                 .args([
-                    &target_s,
+                    db.file(),
                     "-cmd",
                     "PRAGMA synchronous=NORMAL",
-                    &format!(".import --csv {} transactions", csv.display()),
+                    "-cmd",
+                    "PRAGMA foreign_keys=ON",
+                    &format!(".import --csv {} raw_rows", csv.display()),
                 ])
                 .status()
                 .ok()?;
             let secs = start.elapsed().as_secs_f64();
             assert!(st.success());
-            Some(rows / secs)
+            let loaded: f64 = sqlite3(db.file(), "SELECT COUNT(*) FROM raw_rows")
+                .parse()
+                .ok()?;
+            assert_eq!(loaded, rows, "sqlite3 .import loaded every row");
+            Some(RawLoad {
+                identical: rows / secs,
+                without_fks: None,
+            })
         }
     }
 }
@@ -397,9 +483,30 @@ async fn bench() {
         "batchops throughput benchmark · {cores} cores · release build · every figure measured in this run"
     );
     println!(
-        "sizes: {} lines (BENCH_LINES), {} lines (BENCH_LARGE_LINES), sequential on {} lines (BENCH_SEQUENTIAL_LINES), proxy delay {} ms each way\n",
-        cfg.small, cfg.large, cfg.sequential, cfg.delay_ms
+        "sizes: {} lines (BENCH_LINES), {} lines (BENCH_LARGE_LINES), batch vs sequential on {} lines (BENCH_SEQUENTIAL_LINES),\n  {} through the proxy (BENCH_PROXY_SEQUENTIAL_LINES), proxy delay {} ms each way (BENCH_DELAY_MS), default chunk {}",
+        cfg.small,
+        cfg.large,
+        cfg.sequential,
+        cfg.proxy_sequential,
+        cfg.delay_ms,
+        DEFAULT_CHUNK_SIZE
     );
+    println!("load average at start: {}\n", load());
+    let mut cfg = cfg;
+    if let Some(url) = &cfg.pg_url
+        && !(have("psql")
+            && Command::new("psql")
+                .args([url.as_str(), "-qAtX", "-c", "SELECT 1"])
+                .output()
+                .is_ok_and(|o| o.status.success()))
+    {
+        println!(
+            "PostgreSQL at {} is not reachable with psql: its rows are skipped (set BENCH_PG_URL)\n",
+            store::redact_url(url)
+        );
+        cfg.pg_url = None;
+    }
+    let cfg = cfg;
     let mut backends: Vec<&'static str> = vec!["sqlite"];
     if cfg.pg_url.is_some() {
         backends.push("postgresql");
@@ -410,47 +517,52 @@ async fn bench() {
     };
 
     // 1. batch vs sequential on the same input.
-    let seq_file = batch_file(dir, cfg.sequential, 0.8);
+    println!("1. batch vs sequential, the same input for both, a fresh database each");
     println!(
-        "1. batch vs sequential, same {}-line input, fresh database each",
-        cfg.sequential
+        "   {:<34} {:>8} {:>14} {:>18} {:>9}",
+        "backend", "lines", "batch items/s", "sequential items/s", "ratio"
     );
-    println!(
-        "   {:<34} {:>14} {:>18} {:>9}",
-        "backend", "batch items/s", "sequential items/s", "ratio"
-    );
-    let mut modes: Vec<(String, &'static str, Option<u64>)> =
-        backends.iter().map(|b| (b.to_string(), *b, None)).collect();
+    let mut modes: Vec<(String, &'static str, Option<u64>, u64)> = backends
+        .iter()
+        .map(|b| (b.to_string(), *b, None, cfg.sequential))
+        .collect();
     if cfg.pg_url.is_some() {
         modes.push((
             format!("postgresql +{} ms each way", cfg.delay_ms),
             "postgresql",
             Some(cfg.delay_ms),
+            cfg.proxy_sequential,
         ));
     }
-    for (label, kind, delay) in &modes {
+    for (label, kind, delay, lines) in &modes {
+        let seq_file = batch_file(dir, *lines, 0.8);
         let mut rates = Vec::new();
         for mode in [Mode::Batch, Mode::Sequential] {
             let db = new_db(kind);
             let (url, _proxy) = match delay {
                 Some(ms) => {
-                    let p = proxy::Proxy::start(
-                        "127.0.0.1:5432".parse().expect("addr"),
-                        Duration::from_millis(*ms),
-                    )
-                    .await
-                    .expect("proxy");
+                    let upstream = tokio::net::lookup_host(host_port(&db.url))
+                        .await
+                        .ok()
+                        .and_then(|mut a| a.next())
+                        .expect("the PostgreSQL address");
+                    let p = proxy::Proxy::start(upstream, Duration::from_millis(*ms))
+                        .await
+                        .expect("proxy");
                     (db.via(p.addr), Some(p))
                 }
                 None => (db.url.clone(), None),
             };
             // Migrations first, outside the measurement.
             open(&url).await.close().await;
-            rates.push(rate(&run(&url, &seq_file, &opts(mode, 500)).await));
+            rates.push(rate(
+                &run(&url, &seq_file, &opts(mode, DEFAULT_CHUNK_SIZE)).await,
+            ));
         }
         println!(
-            "   {:<34} {:>14.0} {:>18.0} {:>8.1}×",
+            "   {:<34} {:>8} {:>14.0} {:>18.0} {:>8.1}×",
             label,
+            lines,
             rates[0],
             rates[1],
             rates[0] / rates[1]
@@ -462,8 +574,15 @@ async fn bench() {
         "\n2. batch import vs the raw load of the same rows into an identical table with the same key"
     );
     println!(
-        "   {:<12} {:>10} {:>14} {:>14} {:>9} {:>13}",
-        "backend", "lines", "batch items/s", "raw rows/s", "of raw", "peak RSS MiB"
+        "   {:<12} {:>10} {:>14} {:>14} {:>9} {:>14} {:>9} {:>13}",
+        "backend",
+        "lines",
+        "batch items/s",
+        "raw rows/s",
+        "of raw",
+        "raw no FKs",
+        "of it",
+        "peak RSS MiB"
     );
     let mut steady = Vec::new();
     for kind in &backends {
@@ -473,14 +592,18 @@ async fn bench() {
             open(&db.url).await.close().await;
             let (items_s, rss) = headless(&db.url, &file);
             let raw = raw_load(&db, dir);
+            let identical = raw.as_ref().map(|r| r.identical);
+            let without_fks = raw.as_ref().and_then(|r| r.without_fks);
+            let show = |r: Option<f64>| r.map_or_else(|| "n/a".into(), |r| format!("{r:.0}"));
             println!(
-                "   {:<12} {:>10} {:>14.0} {:>14} {:>9} {:>13.1}",
+                "   {:<12} {:>10} {:>14.0} {:>14} {:>9} {:>14} {:>9} {:>13.1}",
                 kind,
                 lines,
                 items_s,
-                raw.map(|r| format!("{r:.0}"))
-                    .unwrap_or_else(|| "n/a".into()),
-                pct(items_s, raw),
+                show(identical),
+                pct(items_s, identical),
+                show(without_fks),
+                pct(items_s, without_fks),
                 rss
             );
             if lines == cfg.small {
@@ -490,7 +613,7 @@ async fn bench() {
                     &file,
                     &ImportOptions {
                         import_key: Some("steady".into()),
-                        ..opts(Mode::Batch, 500)
+                        ..opts(Mode::Batch, DEFAULT_CHUNK_SIZE)
                     },
                 )
                 .await;
@@ -505,9 +628,11 @@ async fn bench() {
         }
     }
     println!(
-        "   (raw: `psql \\copy` for PostgreSQL, `sqlite3 .import` for SQLite; n/a when the tool is not installed)"
+        "   (batch: items/s of the `batchops import` process's report; raw: wall-clock of `psql \\copy` / `sqlite3 .import`\n    of the same rows into an identical table: same columns, CHECKs, keys and foreign keys; \"raw no FKs\": PostgreSQL\n    without the foreign keys; n/a when the tool is not installed; peak RSS: VmHWM of the import process)"
     );
-    println!("\n3. statements per chunk in the steady state (chunk 500, items known, rows new)");
+    println!(
+        "\n3. statements per chunk in the steady state (chunk {DEFAULT_CHUNK_SIZE}, items known, rows new)"
+    );
     for (kind, per_chunk, total, chunks) in &steady {
         println!(
             "   {kind:<12} {per_chunk:.2} statements per chunk ({total} statements, {chunks} chunks)"
@@ -535,76 +660,99 @@ async fn bench() {
     }
 
     // 6. fallback under a 1% rejection rate.
+    let fallback_seq_lines = cfg.fallback_sequential.min(cfg.small);
     println!(
-        "\n5. {} lines, 1% rejected by a trigger (line % 100 = 7), chunk 500",
+        "\n5. {} lines, 1% rejected by a trigger (line % 100 = 7: every chunk holds bad lines), chunk {DEFAULT_CHUNK_SIZE}, items/s",
         cfg.small
     );
     println!(
-        "   {:<12} {:>14} {:>14} {:>16} {:>12}",
-        "backend", "no rule", "bisect", "sequential", "bisect/none"
+        "   {:<12} {:>12} {:>12} {:>12} {:>25}",
+        "backend",
+        "no rule",
+        "bisect",
+        "bisect/none",
+        format!("item by item, {fallback_seq_lines} lines")
     );
     let file = batch_file(dir, cfg.small, 0.8);
+    let seq_part = prefix_file(dir, &file, fallback_seq_lines);
     for kind in &backends {
         let mut rates = Vec::new();
-        for fallback in [
-            None,
-            Some(FallbackStrategy::Bisect),
-            Some(FallbackStrategy::Sequential),
+        for (fallback, path, lines) in [
+            (None, &file, cfg.small),
+            (Some(FallbackStrategy::Bisect), &file, cfg.small),
+            (
+                Some(FallbackStrategy::Sequential),
+                &seq_part,
+                fallback_seq_lines,
+            ),
         ] {
             let db = new_db(kind);
             open(&db.url).await.close().await;
             if fallback.is_some() {
+                // The rule's condition is the trigger's WHEN clause, so a good row costs the rule
+                // nothing and the figures compare the fallback, not the rule's per-row price.
                 if db.pg.is_some() {
-                    db.sql("CREATE FUNCTION reject_some() RETURNS trigger LANGUAGE plpgsql AS $$ BEGIN IF NEW.line % 100 = 7 THEN RAISE EXCEPTION 'line % rejected by rule', NEW.line; END IF; RETURN NEW; END $$; CREATE TRIGGER reject_some BEFORE INSERT ON transactions FOR EACH ROW EXECUTE FUNCTION reject_some();");
+                    db.sql("CREATE FUNCTION reject_some() RETURNS trigger LANGUAGE plpgsql AS $$ BEGIN RAISE EXCEPTION 'line % rejected by rule', NEW.line; END $$; CREATE TRIGGER reject_some BEFORE INSERT ON transactions FOR EACH ROW WHEN (NEW.line % 100 = 7) EXECUTE FUNCTION reject_some();");
                 } else {
                     db.sql("CREATE TRIGGER reject_some BEFORE INSERT ON transactions WHEN NEW.line % 100 = 7 BEGIN SELECT RAISE(ABORT, 'rejected by rule'); END;");
                 }
             }
             let r = run(
                 &db.url,
-                &file,
+                path,
                 &ImportOptions {
                     fallback: fallback.unwrap_or_default(),
-                    ..opts(Mode::Batch, 500)
+                    ..opts(Mode::Batch, DEFAULT_CHUNK_SIZE)
                 },
             )
             .await;
             if fallback.is_some() {
                 assert_eq!(
                     r.items_failed,
-                    cfg.small / 100,
+                    (lines + 93) / 100,
                     "the rule rejects 1% of lines"
                 );
             }
             rates.push(rate(&r));
         }
         println!(
-            "   {:<12} {:>14.0} {:>14.0} {:>16.0} {:>11.0}%",
+            "   {:<12} {:>12.0} {:>12.0} {:>11.0}% {:>25.0}",
             kind,
             rates[0],
             rates[1],
+            rates[1] / rates[0] * 100.0,
             rates[2],
-            rates[1] / rates[0] * 100.0
         );
     }
 
     // 7. console vs headless.
     println!(
-        "\n6. console vs headless, {} lines on SQLite, batch items/s",
+        "\n6. console vs headless, the same {}-line import, batch items/s (each run twice, alternating,\n   a fresh database each; the better run of each side counts)",
         cfg.small
     );
     let file = batch_file(dir, cfg.small, 0.8);
-    let db = Db::sqlite();
-    open(&db.url).await.close().await;
-    let (headless_rate, _) = headless(&db.url, &file);
-    let db2 = Db::sqlite();
-    open(&db2.url).await.close().await;
-    match console(&db2.url, &file).await {
-        Some(c) => println!(
-            "   headless {headless_rate:.0} · console {c:.0} · console/headless {:.0}%",
-            c / headless_rate * 100.0
-        ),
-        None => println!("   headless {headless_rate:.0} · console run did not finish"),
+    for kind in &backends {
+        let (mut headless_rate, mut console_rate) = (0.0f64, None::<f64>);
+        for _ in 0..2 {
+            let db = new_db(kind);
+            open(&db.url).await.close().await;
+            headless_rate = headless_rate.max(headless(&db.url, &file).0);
+            let db = new_db(kind);
+            open(&db.url).await.close().await;
+            if let Some(c) = console(&db.url, &file).await {
+                console_rate = Some(console_rate.map_or(c, |best| best.max(c)));
+            }
+        }
+        match console_rate {
+            Some(c) => println!(
+                "   {kind:<12} headless {headless_rate:.0} · console {c:.0} · console/headless {:.0}%",
+                c / headless_rate * 100.0
+            ),
+            None => {
+                println!("   {kind:<12} headless {headless_rate:.0} · console run did not finish")
+            }
+        }
     }
+    println!("\nload average at the end: {}", load());
     println!("\nbenchmark took {:.0} s", started.elapsed().as_secs_f64());
 }
