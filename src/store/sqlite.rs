@@ -113,7 +113,7 @@ async fn migrate(pool: &SqlitePool) -> StoreResult<()> {
             .await
         {
             Ok(()) => return Ok(()),
-            Err(e) if attempt < 4 => {
+            Err(e) if attempt < 10 => {
                 attempt += 1;
                 tracing::debug!(attempt, error = %e, "migration failed; looking again");
                 tokio::time::sleep(Duration::from_millis(50 * attempt)).await;
