@@ -61,12 +61,15 @@ impl SqliteStore {
             // Statement journals and `RETURNING` buffers in memory, not a temporary file per chunk.
             .pragma("temp_store", "memory");
         create_private_file(connect.get_filename())?;
+        // Held while the pool opens (the switch of a new file to WAL) and the migrations run.
+        let first_use = FirstUseLock::acquire(connect.get_filename()).await?;
         let pool = SqlitePoolOptions::new()
             .max_connections(opts.max_connections.max(1))
             .connect_with(connect)
             .await
             .map_err(|e| StoreError::from(e).context(&format!("open {}", redact_url(url))))?;
         migrate(&pool).await?;
+        drop(first_use);
         Ok(Self {
             pool,
             url: redact_url(url),
@@ -101,25 +104,47 @@ fn scratch_path(name: &str) -> std::path::PathBuf {
     std::env::temp_dir().join(format!("batchops-{safe}.db"))
 }
 
-/// Run the migrations. Two processes opening a new database file at once both migrate it; SQLite
-/// has no migration lock, so the loser's `CREATE TABLE` fails ("already exists") once the winner
-/// committed. A second look then finds the migration applied (each migration commits with its
-/// record), so a failed attempt is retried a few times before it counts.
+/// Run the migrations (under the [`FirstUseLock`]).
 async fn migrate(pool: &SqlitePool) -> StoreResult<()> {
-    let mut attempt = 0;
-    loop {
-        match sqlx::migrate!("src/store/migrations/sqlite")
-            .run(pool)
-            .await
-        {
-            Ok(()) => return Ok(()),
-            Err(e) if attempt < 10 => {
-                attempt += 1;
-                tracing::debug!(attempt, error = %e, "migration failed; looking again");
-                tokio::time::sleep(Duration::from_millis(50 * attempt)).await;
-            }
-            Err(e) => return Err(e.into()),
+    sqlx::migrate!("src/store/migrations/sqlite")
+        .run(pool)
+        .await
+        .map_err(Into::into)
+}
+
+/// An exclusive lock on `<database file>.lock`, taken by every process while it opens the
+/// database and runs the migrations. Two processes opening a new file at once would otherwise
+/// race: switching a new file to WAL needs its exclusive lock and SQLite answers "database is
+/// locked" at once instead of waiting, and SQLite has no migration lock. The lock is released
+/// when the value is dropped (or the process dies).
+struct FirstUseLock {
+    _held: Option<std::fs::File>,
+}
+
+impl FirstUseLock {
+    async fn acquire(db: &std::path::Path) -> StoreResult<Self> {
+        let name = db.to_string_lossy();
+        if name.is_empty() || name == ":memory:" {
+            return Ok(Self { _held: None });
         }
+        let mut path = db.as_os_str().to_owned();
+        path.push(".lock");
+        let path = std::path::PathBuf::from(path);
+        let file = tokio::task::spawn_blocking(move || {
+            let mut o = std::fs::OpenOptions::new();
+            o.read(true).write(true).create(true).truncate(false);
+            #[cfg(unix)]
+            std::os::unix::fs::OpenOptionsExt::mode(&mut o, 0o600);
+            let file = o
+                .open(&path)
+                .map_err(|e| StoreError::config(format!("open {}: {e}", path.display())))?;
+            file.lock()
+                .map_err(|e| StoreError::config(format!("lock {}: {e}", path.display())))?;
+            Ok::<_, StoreError>(file)
+        })
+        .await
+        .map_err(|e| StoreError::config(format!("lock {}: {e}", db.display())))??;
+        Ok(Self { _held: Some(file) })
     }
 }
 
