@@ -147,9 +147,10 @@ async fn one_row_in_a_hundred_rejected_by_a_trigger_lands_everything_else_once()
         );
         check(&db, &r, &bad, lines, "abort").await;
         let fallback = r.phase(Phase::Fallback).unwrap().statements;
-        // Hints: the whole chunk, the rows before, the row, the rows after; a couple of hint
-        // queries; the inventory update; the dead-letter record.
-        assert!(fallback <= 10 * 10, "{}: {fallback} statements", db.kind);
+        // Hints: the whole chunk, the rows before, the row, the rows after in a few doubling
+        // parts; a couple of hint queries; the inventory update; the dead-letter record. Item by
+        // item would take 3 or more per line, 300 per chunk.
+        assert!(fallback <= 10 * 12, "{}: {fallback} statements", db.kind);
     }
 }
 

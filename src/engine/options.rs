@@ -10,13 +10,13 @@ use std::str::FromStr;
 ///
 /// Chosen from the chunk-size curve of `cargo bench --bench throughput` (100,000 generated lines,
 /// the 2-core development box, a fresh database per point). Items/s, SQLite / PostgreSQL, in one
-/// benchmark run: 100 → 45k / 20k, 500 → 85k / 31k, 1,000 → 98k / 36k, 5,000 → 118k / 51k,
-/// 10,000 → 127k / 41k; medians of three alternating runs of 1,000, 2,000 and 5,000:
-/// 99k / 39k, 109k / 40k, 115k / 39k. Below 1,000 the per-chunk round trips and commits dominate;
-/// from 1,000 to 5,000 the curve is flat within the run-to-run noise of a shared box (±15%).
-/// 2,000 sits at the top on both backends while a chunk's transaction (its locks, its rollback on
-/// a data error, the work redone after a crash) stays small.
-pub const DEFAULT_CHUNK_SIZE: usize = 2_000;
+/// benchmark run: 100 → 41k / 17k, 500 → 83k / 31k, 1,000 → 89k / 36k, 2,000 → 107k / 38k,
+/// 5,000 → 120k / 49k, 10,000 → 123k / 45k. Over three benchmark runs and three alternating
+/// command-line runs, 5,000 beat 1,000 in 10 of 12 pairings and 2,000 in 7 of 10 (PostgreSQL
+/// from the command line preferred 2,000 three times, by 1% to 10%); 10,000 gained nothing more
+/// on SQLite and lost on PostgreSQL. Below 1,000 the per-chunk round trips and commits dominate. A chunk of 5,000 is still a small transaction: about 0.1 s of
+/// locks on PostgreSQL, a few MB in flight, and what a crash or a data error makes redo.
+pub const DEFAULT_CHUNK_SIZE: usize = 5_000;
 
 /// How a chunk whose batch write failed with a data error is isolated.
 #[derive(Debug, Clone, Copy, PartialEq, Eq, Default)]

@@ -453,9 +453,26 @@ async fn console(url: &str, path: &Path) -> Option<f64> {
         }
         tokio::time::sleep(Duration::from_millis(200)).await;
     };
-    let _ = writer.write_all(b"q");
-    let _ = writer.flush();
-    let _ = child.wait();
+    // Quit: `q` asks first while the console still counts the run as active (it hears of the end
+    // a moment after the report is stored), so close that question (Esc) and ask again until it
+    // exits; a console that will not quit is killed.
+    let quit_by = Instant::now() + Duration::from_secs(30);
+    loop {
+        if matches!(child.try_wait(), Ok(Some(_))) {
+            break;
+        }
+        if Instant::now() > quit_by {
+            let _ = child.kill();
+            let _ = child.wait();
+            break;
+        }
+        let _ = writer.write_all(b"\x1b");
+        let _ = writer.flush();
+        tokio::time::sleep(Duration::from_millis(100)).await;
+        let _ = writer.write_all(b"q");
+        let _ = writer.flush();
+        tokio::time::sleep(Duration::from_millis(400)).await;
+    }
     Some(report.items_per_second)
 }
 
@@ -517,7 +534,9 @@ async fn bench() {
     };
 
     // 1. batch vs sequential on the same input.
-    println!("1. batch vs sequential, the same input for both, a fresh database each");
+    println!(
+        "1. batch vs sequential, the same input for both, a fresh database each (local: best of 2 alternating runs)"
+    );
     println!(
         "   {:<34} {:>8} {:>14} {:>18} {:>9}",
         "backend", "lines", "batch items/s", "sequential items/s", "ratio"
@@ -536,8 +555,14 @@ async fn bench() {
     }
     for (label, kind, delay, lines) in &modes {
         let seq_file = batch_file(dir, *lines, 0.8);
-        let mut rates = Vec::new();
-        for mode in [Mode::Batch, Mode::Sequential] {
+        // Local runs twice, alternating, the better of each counts (the box is shared); the
+        // slow proxy runs once.
+        let rounds = if delay.is_some() { 1 } else { 2 };
+        let mut rates = [0.0f64; 2];
+        for (i, mode) in std::iter::repeat_n([Mode::Batch, Mode::Sequential], rounds)
+            .flatten()
+            .enumerate()
+        {
             let db = new_db(kind);
             let (url, _proxy) = match delay {
                 Some(ms) => {
@@ -555,9 +580,8 @@ async fn bench() {
             };
             // Migrations first, outside the measurement.
             open(&url).await.close().await;
-            rates.push(rate(
-                &run(&url, &seq_file, &opts(mode, DEFAULT_CHUNK_SIZE)).await,
-            ));
+            let r = rate(&run(&url, &seq_file, &opts(mode, DEFAULT_CHUNK_SIZE)).await);
+            rates[i % 2] = rates[i % 2].max(r);
         }
         println!(
             "   {:<34} {:>8} {:>14.0} {:>18.0} {:>8.1}×",
@@ -662,7 +686,7 @@ async fn bench() {
     // 6. fallback under a 1% rejection rate.
     let fallback_seq_lines = cfg.fallback_sequential.min(cfg.small);
     println!(
-        "\n5. {} lines, 1% rejected by a trigger (line % 100 = 7: every chunk holds bad lines), chunk {DEFAULT_CHUNK_SIZE}, items/s",
+        "\n5. {} lines, 1% rejected by a trigger (line % 100 = 7: every chunk holds bad lines), chunk {DEFAULT_CHUNK_SIZE}, items/s\n   (no rule and bisect: best of 2 alternating runs)",
         cfg.small
     );
     println!(
@@ -676,11 +700,15 @@ async fn bench() {
     let file = batch_file(dir, cfg.small, 0.8);
     let seq_part = prefix_file(dir, &file, fallback_seq_lines);
     for kind in &backends {
-        let mut rates = Vec::new();
-        for (fallback, path, lines) in [
-            (None, &file, cfg.small),
-            (Some(FallbackStrategy::Bisect), &file, cfg.small),
+        // No rule and bisect twice, alternating, the better of each counts; item by item once.
+        let mut rates = [0.0f64; 3];
+        for (slot, fallback, path, lines) in [
+            (0, None, &file, cfg.small),
+            (1, Some(FallbackStrategy::Bisect), &file, cfg.small),
+            (0, None, &file, cfg.small),
+            (1, Some(FallbackStrategy::Bisect), &file, cfg.small),
             (
+                2,
                 Some(FallbackStrategy::Sequential),
                 &seq_part,
                 fallback_seq_lines,
@@ -713,7 +741,7 @@ async fn bench() {
                     "the rule rejects 1% of lines"
                 );
             }
-            rates.push(rate(&r));
+            rates[slot] = rates[slot].max(rate(&r));
         }
         println!(
             "   {:<12} {:>12.0} {:>12.0} {:>11.0}% {:>25.0}",
@@ -727,13 +755,13 @@ async fn bench() {
 
     // 7. console vs headless.
     println!(
-        "\n6. console vs headless, the same {}-line import, batch items/s (each run twice, alternating,\n   a fresh database each; the better run of each side counts)",
+        "\n6. console vs headless, the same {}-line import, batch items/s (each run 3 times, alternating,\n   a fresh database each; the better run of each side counts)",
         cfg.small
     );
     let file = batch_file(dir, cfg.small, 0.8);
     for kind in &backends {
         let (mut headless_rate, mut console_rate) = (0.0f64, None::<f64>);
-        for _ in 0..2 {
+        for _ in 0..3 {
             let db = new_db(kind);
             open(&db.url).await.close().await;
             headless_rate = headless_rate.max(headless(&db.url, &file).0);
