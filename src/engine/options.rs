@@ -9,13 +9,13 @@ use std::str::FromStr;
 /// Lines per chunk (one transaction each) unless `--chunk-size` says otherwise.
 ///
 /// Chosen from the chunk-size curve of `cargo bench --bench throughput` (100,000 generated lines,
-/// the 2-core development box, a fresh database per point). Items/s, SQLite / PostgreSQL, in one
-/// benchmark run: 100 → 41k / 17k, 500 → 83k / 31k, 1,000 → 89k / 36k, 2,000 → 107k / 38k,
-/// 5,000 → 120k / 49k, 10,000 → 123k / 45k. Over three benchmark runs and three alternating
-/// command-line runs, 5,000 beat 1,000 in 10 of 12 pairings and 2,000 in 7 of 10 (PostgreSQL
-/// from the command line preferred 2,000 three times, by 1% to 10%); 10,000 gained nothing more
-/// on SQLite and lost on PostgreSQL. Below 1,000 the per-chunk round trips and commits dominate. A chunk of 5,000 is still a small transaction: about 0.1 s of
-/// locks on PostgreSQL, a few MB in flight, and what a crash or a data error makes redo.
+/// the 2-core development box, a fresh database per point). Items/s, SQLite / PostgreSQL, in the
+/// run of 2026-11-29: 100 → 49k / 19k, 500 → 99k / 31k, 1,000 → 95k / 35k, 2,000 → 132k / 37k,
+/// 5,000 → 155k / 46k, 10,000 → 122k / 38k. Over earlier benchmark and command-line runs, 5,000
+/// beat 1,000 in 10 of 12 pairings and 2,000 in 7 of 10; 10,000 gains nothing. Below 1,000 the
+/// per-chunk round trips and commits dominate. A chunk of 5,000 is still a small transaction:
+/// about 0.1 s of locks on PostgreSQL, a few MB in flight, and what a crash or a data error makes
+/// redo.
 pub const DEFAULT_CHUNK_SIZE: usize = 5_000;
 
 /// How a chunk whose batch write failed with a data error is isolated.
