@@ -32,7 +32,13 @@ pub fn render(frame: &mut Frame, area: Rect, app: &App, theme: &Theme) {
     }
     let wide = area.width >= 120;
     let key_len = if wide { 16 } else { 9 };
-    let path_room = if wide { 60 } else { 24 };
+    // The status column keeps room for its longest usual text ("already imported · run 12
+    // partial_success"); the path takes what is left (its tail is kept).
+    let fixed = 3 + 6 + if wide { 11 } else { 9 } + key_len + 5;
+    let status_room = if wide { 40 } else { 22 };
+    let path_room = (area.width as usize)
+        .saturating_sub(2 + fixed + status_room)
+        .clamp(16, 80);
     let rows = app.batches.iter().enumerate().map(|(i, b)| {
         let (format, lines, key) = match &b.info {
             BatchInfo::Ready(f) => (
