@@ -155,11 +155,7 @@ fn render_table(
             Side::Sequential => "sequential",
         };
         let text = match f {
-            Some(f) => format!(
-                "{name} · run {}{}",
-                f.run_id,
-                if f.rehearsal { " (rehearsal)" } else { "" }
-            ),
+            Some(f) => format!("{name} · run {}", f.run_id),
             None => format!("{name} · none"),
         };
         let mut style = if side == Side::Batch {
@@ -181,6 +177,11 @@ fn render_table(
             "file",
             val(b, &|f| fit(&safe(&f.source), col, true)),
             val(s, &|f| fit(&safe(&f.source), col, true)),
+        ),
+        (
+            "kind",
+            val(b, &|f| kind(f).into()),
+            val(s, &|f| kind(f).into()),
         ),
         (
             "status",
@@ -308,4 +309,9 @@ fn render_chart(
             .direction(Direction::Horizontal)
     };
     frame.render_widget(chart, area);
+}
+
+/// A run from a rehearsal (scratch database) or a real import.
+fn kind(f: &SideFigures) -> &'static str {
+    if f.rehearsal { "rehearsal" } else { "import" }
 }
