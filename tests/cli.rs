@@ -305,3 +305,85 @@ fn without_a_terminal_and_without_a_command_it_prints_help() {
     assert!(out.status.success());
     assert!(stdout(&out).contains("Usage"));
 }
+
+#[tokio::test]
+async fn compare_rehearses_both_modes_and_leaves_live_data_untouched() {
+    for (db, url) in urls().await {
+        assert_eq!(
+            batchops(&url, &["import", &sample("invoice-acme-2026-11.csv")])
+                .status
+                .code(),
+            Some(2)
+        );
+        let inventory = |url: &str| stdout(&batchops(url, &["inventory", "--format", "json"]));
+        let before = inventory(&url);
+        let rows_before = db.scalar("SELECT COUNT(*) FROM transactions").await;
+        let schemas = "SELECT COUNT(*) FROM pg_namespace WHERE nspname LIKE '%rehearsal%'";
+        let schemas_before = if db.kind == "postgres" {
+            db.scalar(schemas).await
+        } else {
+            0
+        };
+        let tmp = tempfile::tempdir().unwrap();
+        let out = Command::new(env!("CARGO_BIN_EXE_batchops"))
+            .arg("--database-url")
+            .arg(&url)
+            .args([
+                "compare",
+                "--format",
+                "json",
+                &sample("receipts-week-48.jsonl"),
+            ])
+            .env("TMPDIR", tmp.path())
+            .output()
+            .unwrap();
+        assert_eq!(
+            out.status.code(),
+            Some(0),
+            "{}",
+            String::from_utf8_lossy(&out.stderr)
+        );
+        let r = json(&out);
+        for side in ["batch", "sequential"] {
+            let s = &r[side];
+            assert_eq!(s["mode"], side, "{}", db.kind);
+            assert_eq!(s["items_total"], 40);
+            assert_eq!(s["items_processed"], 38);
+            assert_eq!(s["items_failed"], 2);
+            assert!(s["items_per_second"].as_f64().unwrap() > 0.0);
+            assert!(s["statements_per_1000_items"].as_f64().unwrap() > 0.0);
+            assert_eq!(s["phases"].as_array().unwrap().len(), 4);
+        }
+        // Batch writes a chunk in a few statements, sequential several per line.
+        assert!(
+            r["batch"]["statements_executed"].as_u64().unwrap() * 10
+                < r["sequential"]["statements_executed"].as_u64().unwrap(),
+            "{r}"
+        );
+        let speedup = r["speedup"].as_f64().unwrap();
+        let ratio = r["batch"]["items_per_second"].as_f64().unwrap()
+            / r["sequential"]["items_per_second"].as_f64().unwrap();
+        assert!(
+            (speedup - ratio).abs() < 1e-6 * ratio,
+            "{speedup} vs {ratio}"
+        );
+        // Live data untouched; both runs in the history, marked as rehearsals.
+        assert_eq!(inventory(&url), before, "{}", db.kind);
+        assert_eq!(
+            db.scalar("SELECT COUNT(*) FROM transactions").await,
+            rows_before
+        );
+        assert_eq!(
+            db.scalar("SELECT COUNT(*) FROM import_runs WHERE rehearsal")
+                .await,
+            2
+        );
+        // The scratch databases are gone.
+        if db.kind == "postgres" {
+            assert_eq!(db.scalar(schemas).await, schemas_before);
+        } else {
+            let left: Vec<_> = std::fs::read_dir(tmp.path()).unwrap().collect();
+            assert!(left.is_empty(), "scratch files left: {left:?}");
+        }
+    }
+}

@@ -681,7 +681,7 @@ impl Store for SqliteStore {
 
     async fn drop_scratch(&self, name: &str) -> StoreResult<()> {
         let path = scratch_path(name);
-        for suffix in ["", "-wal", "-shm"] {
+        for suffix in ["", "-wal", "-shm", ".lock"] {
             let p = std::path::PathBuf::from(format!("{}{suffix}", path.display()));
             match std::fs::remove_file(&p) {
                 Ok(()) => {}
