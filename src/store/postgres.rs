@@ -210,6 +210,36 @@ async fn insert_part(
         .collect()
 }
 
+impl PgStore {
+    /// The rows' item ids: known ones from the cache, missing items created (one statement) and
+    /// learned aliases stored (one statement). Returns the ids and the items created.
+    async fn items_for(
+        &self,
+        tx: &mut Transaction<'static, Postgres>,
+        rows: &[MappedLine],
+        out: &mut WriteOutcome,
+    ) -> StoreResult<(plan::ItemIds, Vec<(Arc<str>, i64)>)> {
+        let (mut ids, missing) = self.ids.resolve(rows);
+        let mut created = Vec::new();
+        if !missing.is_empty() {
+            created = upsert_items(tx, &missing).await?;
+            out.items_created = created.len() as u64;
+            out.insert_statements += 1;
+            ids.extend(created.iter().cloned());
+        }
+        let aliases = plan::learned_aliases(rows, &ids);
+        if !aliases.is_empty() {
+            sqlx::query(INSERT_ALIASES)
+                .bind(aliases.iter().map(|(a, _)| &**a).collect::<Vec<&str>>())
+                .bind(aliases.iter().map(|(_, id)| *id).collect::<Vec<_>>())
+                .execute(&mut **tx)
+                .await?;
+            out.insert_statements += 1;
+        }
+        Ok((ids, created))
+    }
+}
+
 #[async_trait]
 impl Store for PgStore {
     fn backend(&self) -> Backend {
@@ -248,28 +278,7 @@ impl Store for PgStore {
         let mut out = WriteOutcome::default();
         let start = Instant::now();
         let mut tx = self.pool.begin().await?;
-        let (mut ids, missing) = self.ids.resolve(b.rows);
-        let mut created = Vec::new();
-        if !missing.is_empty() {
-            created = upsert_items(&mut tx, &missing).await?;
-            out.items_created = created.len() as u64;
-            out.insert_statements += 1;
-            ids.extend(created.iter().cloned());
-        }
-        let aliases = plan::learned_aliases(b.rows, &ids);
-        if !aliases.is_empty() {
-            sqlx::query(INSERT_ALIASES)
-                .bind(
-                    aliases
-                        .iter()
-                        .map(|(a, _)| a.to_string())
-                        .collect::<Vec<_>>(),
-                )
-                .bind(aliases.iter().map(|(_, id)| *id).collect::<Vec<_>>())
-                .execute(&mut *tx)
-                .await?;
-            out.insert_statements += 1;
-        }
+        let (ids, created) = self.items_for(&mut tx, b.rows, &mut out).await?;
         let mut item_ids = Vec::with_capacity(b.rows.len());
         for r in b.rows {
             item_ids.push(plan::item_id(&ids, &r.sku)?);
@@ -333,23 +342,7 @@ impl Store for PgStore {
         let mut out = WriteOutcome::default();
         let start = Instant::now();
         let mut tx = self.pool.begin().await?;
-        let (mut ids, missing) = self.ids.resolve(b.rows);
-        let mut created = Vec::new();
-        if !missing.is_empty() {
-            created = upsert_items(&mut tx, &missing).await?;
-            out.items_created = created.len() as u64;
-            out.insert_statements += 1;
-            ids.extend(created.iter().cloned());
-        }
-        let aliases = plan::learned_aliases(b.rows, &ids);
-        if !aliases.is_empty() {
-            sqlx::query(INSERT_ALIASES)
-                .bind(aliases.iter().map(|(a, _)| &**a).collect::<Vec<&str>>())
-                .bind(aliases.iter().map(|(_, id)| *id).collect::<Vec<_>>())
-                .execute(&mut *tx)
-                .await?;
-            out.insert_statements += 1;
-        }
+        let (ids, created) = self.items_for(&mut tx, b.rows, &mut out).await?;
         // An error aborts the whole transaction in PostgreSQL: every part runs under a savepoint.
         // After a failed part, ROLLBACK TO leaves the savepoint in place for the next part; after
         // one that landed, RELEASE and a new SAVEPOINT go in one round trip.

@@ -81,6 +81,30 @@ impl SqliteStore {
         &self.pool
     }
 
+    /// The rows' item ids: known ones from the cache, missing items created (one statement per
+    /// bind-limit part) and learned aliases stored. Returns the ids and the items created.
+    async fn items_for(
+        &self,
+        tx: &mut Transaction<'static, Sqlite>,
+        rows: &[MappedLine],
+        out: &mut WriteOutcome,
+    ) -> StoreResult<(plan::ItemIds, Vec<(Arc<str>, i64)>)> {
+        let (mut ids, missing) = self.ids.resolve(rows);
+        let mut created = Vec::new();
+        if !missing.is_empty() {
+            let (c, n) = upsert_items(tx, &missing).await?;
+            out.items_created = c.len() as u64;
+            out.insert_statements += n;
+            ids.extend(c.iter().cloned());
+            created = c;
+        }
+        let aliases = plan::learned_aliases(rows, &ids);
+        if !aliases.is_empty() {
+            out.insert_statements += insert_aliases(tx, &aliases).await?;
+        }
+        Ok((ids, created))
+    }
+
     async fn begin(&self) -> StoreResult<Transaction<'static, Sqlite>> {
         // IMMEDIATE takes the write lock up front: no deadlock between two readers upgrading.
         Ok(self.pool.begin_with("BEGIN IMMEDIATE").await?)
@@ -353,19 +377,7 @@ impl Store for SqliteStore {
         let mut out = WriteOutcome::default();
         let start = Instant::now();
         let mut tx = self.begin().await?;
-        let (mut ids, missing) = self.ids.resolve(b.rows);
-        let mut created = Vec::new();
-        if !missing.is_empty() {
-            let (c, n) = upsert_items(&mut tx, &missing).await?;
-            out.items_created = c.len() as u64;
-            out.insert_statements += n;
-            ids.extend(c.iter().cloned());
-            created = c;
-        }
-        let aliases = plan::learned_aliases(b.rows, &ids);
-        if !aliases.is_empty() {
-            out.insert_statements += insert_aliases(&mut tx, &aliases).await?;
-        }
+        let (ids, created) = self.items_for(&mut tx, b.rows, &mut out).await?;
         let (inserted, n) = insert_rows(&mut tx, b.ctx, b.rows, &ids).await?;
         out.insert_statements += n;
         if !b.failures.is_empty() {
@@ -397,19 +409,7 @@ impl Store for SqliteStore {
         let mut out = WriteOutcome::default();
         let start = Instant::now();
         let mut tx = self.begin().await?;
-        let (mut ids, missing) = self.ids.resolve(b.rows);
-        let mut created = Vec::new();
-        if !missing.is_empty() {
-            let (c, n) = upsert_items(&mut tx, &missing).await?;
-            out.items_created = c.len() as u64;
-            out.insert_statements += n;
-            ids.extend(c.iter().cloned());
-            created = c;
-        }
-        let aliases = plan::learned_aliases(b.rows, &ids);
-        if !aliases.is_empty() {
-            out.insert_statements += insert_aliases(&mut tx, &aliases).await?;
-        }
+        let (ids, created) = self.items_for(&mut tx, b.rows, &mut out).await?;
         // A failed statement is undone by SQLite itself only under ABORT; a trigger's RAISE(FAIL)
         // keeps the rows before the bad one, so every part runs under a savepoint.
         sqlx::raw_sql("SAVEPOINT batchops_part")
