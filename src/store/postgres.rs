@@ -59,6 +59,34 @@ const INSERT_FAILURES: &str = "INSERT INTO failed_items \
       sqlstate = EXCLUDED.sqlstate, decision = EXCLUDED.decision, resolved_at = NULL";
 
 impl PgStore {
+    /// The rows' item ids: known ones from the cache, missing items created (one statement) and
+    /// learned aliases stored (one statement). Returns the ids and the items created.
+    async fn items_for(
+        &self,
+        tx: &mut Transaction<'static, Postgres>,
+        rows: &[MappedLine],
+        out: &mut WriteOutcome,
+    ) -> StoreResult<(plan::ItemIds, Vec<(Arc<str>, i64)>)> {
+        let (mut ids, missing) = self.ids.resolve(rows);
+        let mut created = Vec::new();
+        if !missing.is_empty() {
+            created = upsert_items(tx, &missing).await?;
+            out.items_created = created.len() as u64;
+            out.insert_statements += 1;
+            ids.extend(created.iter().cloned());
+        }
+        let aliases = plan::learned_aliases(rows, &ids);
+        if !aliases.is_empty() {
+            sqlx::query(INSERT_ALIASES)
+                .bind(aliases.iter().map(|(a, _)| &**a).collect::<Vec<&str>>())
+                .bind(aliases.iter().map(|(_, id)| *id).collect::<Vec<_>>())
+                .execute(&mut **tx)
+                .await?;
+            out.insert_statements += 1;
+        }
+        Ok((ids, created))
+    }
+
     pub async fn open(url: &str, opts: &OpenOptions) -> StoreResult<Self> {
         let connect = PgConnectOptions::from_str(url)
             .map_err(|e| StoreError::config(format!("{}: {e}", redact_url(url))))?;
@@ -182,6 +210,24 @@ async fn insert_failures(
     Ok(())
 }
 
+/// `quantity = quantity + delta` for each item (ids sorted), in one statement; 0 statements when
+/// there is nothing to add.
+async fn apply_deltas(
+    tx: &mut Transaction<'static, Postgres>,
+    deltas: &[(i64, Decimal)],
+) -> StoreResult<u64> {
+    if deltas.is_empty() {
+        return Ok(0);
+    }
+    sqlx::query(APPLY_DELTAS)
+        .bind(deltas.iter().map(|(id, _)| *id).collect::<Vec<_>>())
+        .bind(deltas.iter().map(|(_, d)| *d).collect::<Vec<_>>())
+        .execute(&mut **tx)
+        .await
+        .map_err(|e| StoreError::from(e).in_phase(Phase::InventoryUpdate))?;
+    Ok(1)
+}
+
 /// One part of a chunk being isolated ([`Store::write_isolating`]): its rows, `ON CONFLICT DO
 /// NOTHING`; returns (item id, quantity) of the rows actually inserted.
 async fn insert_part(
@@ -208,36 +254,6 @@ async fn insert_part(
         .iter()
         .map(|row| Ok((row.try_get::<i64, _>(0)?, row.try_get::<Decimal, _>(1)?)))
         .collect()
-}
-
-impl PgStore {
-    /// The rows' item ids: known ones from the cache, missing items created (one statement) and
-    /// learned aliases stored (one statement). Returns the ids and the items created.
-    async fn items_for(
-        &self,
-        tx: &mut Transaction<'static, Postgres>,
-        rows: &[MappedLine],
-        out: &mut WriteOutcome,
-    ) -> StoreResult<(plan::ItemIds, Vec<(Arc<str>, i64)>)> {
-        let (mut ids, missing) = self.ids.resolve(rows);
-        let mut created = Vec::new();
-        if !missing.is_empty() {
-            created = upsert_items(tx, &missing).await?;
-            out.items_created = created.len() as u64;
-            out.insert_statements += 1;
-            ids.extend(created.iter().cloned());
-        }
-        let aliases = plan::learned_aliases(rows, &ids);
-        if !aliases.is_empty() {
-            sqlx::query(INSERT_ALIASES)
-                .bind(aliases.iter().map(|(a, _)| &**a).collect::<Vec<&str>>())
-                .bind(aliases.iter().map(|(_, id)| *id).collect::<Vec<_>>())
-                .execute(&mut **tx)
-                .await?;
-            out.insert_statements += 1;
-        }
-        Ok((ids, created))
-    }
 }
 
 #[async_trait]
@@ -319,15 +335,7 @@ impl Store for PgStore {
 
         let start = Instant::now();
         let deltas = plan::aggregate(inserted).map_err(|e| e.in_phase(Phase::InventoryUpdate))?;
-        if !deltas.is_empty() {
-            sqlx::query(APPLY_DELTAS)
-                .bind(deltas.iter().map(|(id, _)| *id).collect::<Vec<_>>())
-                .bind(deltas.iter().map(|(_, d)| *d).collect::<Vec<_>>())
-                .execute(&mut *tx)
-                .await
-                .map_err(|e| StoreError::from(e).in_phase(Phase::InventoryUpdate))?;
-            out.update_statements += 1;
-        }
+        out.update_statements += apply_deltas(&mut tx, &deltas).await?;
         crate::failpoint::hit("batch_before_commit");
         Self::finish(tx, b.rollback).await?;
         crate::failpoint::hit("batch_after_commit");
@@ -410,15 +418,7 @@ impl Store for PgStore {
 
         let start = Instant::now();
         let deltas = plan::aggregate(inserted).map_err(|e| e.in_phase(Phase::InventoryUpdate))?;
-        if !deltas.is_empty() {
-            sqlx::query(APPLY_DELTAS)
-                .bind(deltas.iter().map(|(id, _)| *id).collect::<Vec<_>>())
-                .bind(deltas.iter().map(|(_, d)| *d).collect::<Vec<_>>())
-                .execute(&mut *tx)
-                .await
-                .map_err(|e| StoreError::from(e).in_phase(Phase::InventoryUpdate))?;
-            out.update_statements += 1;
-        }
+        out.update_statements += apply_deltas(&mut tx, &deltas).await?;
         Self::finish(tx, b.rollback).await?;
         out.update_seconds = start.elapsed().as_secs_f64();
         if !b.rollback {
