@@ -34,6 +34,16 @@ impl StoreError {
         }
     }
 
+    /// A row the database refused for its data (constraint, trigger, type or range).
+    pub(crate) fn refused(message: String, sqlstate: Option<String>) -> Self {
+        Self {
+            class: ErrorClass::Data,
+            message,
+            sqlstate,
+            phase: None,
+        }
+    }
+
     pub fn in_phase(mut self, phase: crate::domain::Phase) -> Self {
         self.phase.get_or_insert(phase);
         self

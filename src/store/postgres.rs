@@ -41,12 +41,10 @@ const INSERT_ROWS: &str = "INSERT INTO transactions (run_id, import_key, operato
     ON CONFLICT (import_key, line) DO NOTHING RETURNING line";
 
 /// The rows of one part of a chunk being isolated by bisection.
-const INSERT_PART: &str = "INSERT INTO transactions (run_id, import_key, operator, line, item_id, quantity, unit_cost) \
-    SELECT $1, $2, $3, t.line, t.item_id, t.quantity, t.unit_cost \
-    FROM unnest($4::bigint[], $5::bigint[], $6::numeric[], $7::numeric[]) AS t(line, item_id, quantity, unit_cost) \
-    ON CONFLICT (import_key, line) DO NOTHING RETURNING item_id, quantity";
-
 /// Deltas come sorted by item id, so concurrent chunks lock items in the same order.
+const INSERT_ISOLATING: &str = "SELECT idx, ok, sqlstate, message, statements \
+    FROM batchops_insert_isolating($1, $2, $3, $4::bigint[], $5::bigint[], $6::numeric[], $7::numeric[])";
+
 const APPLY_DELTAS: &str = "UPDATE inventory_items AS i SET quantity = i.quantity + d.delta, updated_at = now() \
     FROM unnest($1::bigint[], $2::numeric[]) AS d(id, delta) WHERE i.id = d.id";
 
@@ -228,34 +226,6 @@ async fn apply_deltas(
     Ok(1)
 }
 
-/// One part of a chunk being isolated ([`Store::write_isolating`]): its rows, `ON CONFLICT DO
-/// NOTHING`; returns (item id, quantity) of the rows actually inserted.
-async fn insert_part(
-    tx: &mut Transaction<'static, Postgres>,
-    ctx: RunCtx<'_>,
-    rows: &[MappedLine],
-    ids: &HashMap<Arc<str>, i64>,
-) -> StoreResult<Vec<(i64, Decimal)>> {
-    let mut item_ids = Vec::with_capacity(rows.len());
-    for r in rows {
-        item_ids.push(plan::item_id(ids, &r.sku)?);
-    }
-    let returned = sqlx::query(INSERT_PART)
-        .bind(ctx.run_id)
-        .bind(ctx.import_key)
-        .bind(ctx.operator)
-        .bind(rows.iter().map(|r| r.line as i64).collect::<Vec<_>>())
-        .bind(item_ids)
-        .bind(rows.iter().map(|r| r.quantity).collect::<Vec<Decimal>>())
-        .bind(rows.iter().map(|r| r.unit_cost).collect::<Vec<Decimal>>())
-        .fetch_all(&mut **tx)
-        .await?;
-    returned
-        .iter()
-        .map(|row| Ok((row.try_get::<i64, _>(0)?, row.try_get::<Decimal, _>(1)?)))
-        .collect()
-}
-
 #[async_trait]
 impl Store for PgStore {
     fn backend(&self) -> Backend {
@@ -351,67 +321,52 @@ impl Store for PgStore {
         let start = Instant::now();
         let mut tx = self.pool.begin().await?;
         let (ids, created) = self.items_for(&mut tx, b.rows, &mut out).await?;
-        // An error aborts the whole transaction in PostgreSQL: every part runs under a savepoint.
-        // After a failed part, ROLLBACK TO leaves the savepoint in place for the next part; after
-        // one that landed, RELEASE and a new SAVEPOINT go in one round trip.
-        //
-        // The hint: every row of a part draws the next value of the `id` sequence before its
-        // checks and triggers run (conflicting rows too), and sequences ignore rollbacks, so after
-        // a failed part `currval` tells how many rows went through before the bad one.
-        let mut drawn: Option<i64> = sqlx::raw_sql(
-            "SAVEPOINT batchops_part; \
-             SELECT nextval(pg_get_serial_sequence('transactions', 'id'))",
-        )
-        .fetch_optional(&mut *tx)
-        .await?
-        .and_then(|row| row.try_get::<Option<i64>, _>(0).ok().flatten());
-        out.insert_statements += 1;
+        // The parts, their savepoints and the search for the bad rows run inside the database
+        // (`batchops_insert_isolating`, migration 20261129000003): one round trip per chunk.
+        let item_ids = b
+            .rows
+            .iter()
+            .map(|r| plan::item_id(&ids, &r.sku))
+            .collect::<StoreResult<Vec<i64>>>()?;
+        let outcome = sqlx::query(INSERT_ISOLATING)
+            .bind(b.ctx.run_id)
+            .bind(b.ctx.import_key)
+            .bind(b.ctx.operator)
+            .bind(b.rows.iter().map(|r| r.line as i64).collect::<Vec<_>>())
+            .bind(&item_ids)
+            .bind(b.rows.iter().map(|r| r.quantity).collect::<Vec<Decimal>>())
+            .bind(b.rows.iter().map(|r| r.unit_cost).collect::<Vec<Decimal>>())
+            .fetch_all(&mut *tx)
+            .await?;
         let mut inserted = Vec::new();
         let mut failed = Vec::new();
-        let mut bisect = plan::Bisect::new(b.rows.len(), drawn.is_some());
-        while let Some(range) = bisect.next() {
-            out.insert_statements += 1;
-            match insert_part(&mut tx, b.ctx, &b.rows[range.clone()], &ids).await {
-                Ok(rows) => {
-                    inserted.extend(rows);
-                    sqlx::raw_sql("RELEASE SAVEPOINT batchops_part; SAVEPOINT batchops_part")
-                        .execute(&mut *tx)
-                        .await?;
-                    drawn = drawn.map(|d| d + range.len() as i64);
-                    bisect.landed();
-                    crate::failpoint::hit("fallback_part");
-                }
-                Err(e) if e.class == super::ErrorClass::Data => {
-                    let mut hint = None;
-                    if let Some(before) = drawn {
-                        out.insert_statements += 1;
-                        let now: Option<i64> = sqlx::raw_sql(
-                            "ROLLBACK TO SAVEPOINT batchops_part; \
-                             SELECT currval(pg_get_serial_sequence('transactions', 'id'))",
-                        )
-                        .fetch_optional(&mut *tx)
-                        .await?
-                        .and_then(|row| row.try_get::<Option<i64>, _>(0).ok().flatten());
-                        drawn = now;
-                        hint = now
-                            .and_then(|now| usize::try_from(now - before - 1).ok())
-                            .filter(|k| *k < range.len());
-                    } else {
-                        sqlx::raw_sql("ROLLBACK TO SAVEPOINT batchops_part")
-                            .execute(&mut *tx)
-                            .await?;
-                    }
-                    if range.len() == 1 {
-                        failed.push((range.start, e));
-                    }
-                    bisect.failed(hint);
-                }
-                Err(e) => return Err(e),
+        for row in &outcome {
+            let idx: i32 = row.try_get(0)?;
+            let ok: Option<bool> = row.try_get(1)?;
+            let Some(i) = usize::try_from(idx).ok().and_then(|i| i.checked_sub(1)) else {
+                // idx 0: the summary row.
+                let writes: Option<i32> = row.try_get(4)?;
+                out.insert_statements += writes.unwrap_or(0) as u64;
+                continue;
+            };
+            let Some(r) = b.rows.get(i) else {
+                return Err(StoreError::config(format!(
+                    "internal: isolation named row {idx} of {}",
+                    b.rows.len()
+                )));
+            };
+            if ok == Some(true) {
+                inserted.push((item_ids[i], r.quantity));
+            } else {
+                let message: Option<String> = row.try_get(3)?;
+                let sqlstate: Option<String> = row.try_get(2)?;
+                failed.push((
+                    i,
+                    StoreError::refused(message.unwrap_or_default(), sqlstate),
+                ));
             }
         }
-        sqlx::raw_sql("RELEASE SAVEPOINT batchops_part")
-            .execute(&mut *tx)
-            .await?;
+        crate::failpoint::hit("fallback_part");
         out.inserted = inserted.len() as u64;
         out.already = (b.rows.len() - failed.len()) as u64 - out.inserted;
         out.insert_seconds = start.elapsed().as_secs_f64();
