@@ -116,11 +116,12 @@ pub(crate) fn storable_raw(f: &FailureRecord) -> String {
 /// at the end of a statement always does) the part is halved. A row is bad only when written alone
 /// and refused, so a wrong hint costs writes, never a good row.
 ///
-/// After a bad row the next part holds as many rows as lay between it and the bad row before: where
-/// bad rows come at a steady spacing, that part lands and the next fails on its first row, which
-/// costs little (a failed part costs the rows it wrote before failing). A bad row then costs about
-/// three writes and the chunk's rows are written about once; without hints one bad row in `n`
-/// costs about 2·log2(n) writes.
+/// After a bad row the next part holds as many rows as lay between it and the bad row before, and
+/// the row after them is written alone: where bad rows come at a steady spacing, that part lands
+/// and that row is the next bad one. A bad row then costs two writes and the chunk's rows are
+/// written about once (a failed part costs the rows it wrote before failing); where the spacing
+/// is not steady, the row written alone lands and parts of that spacing go on. Without hints one
+/// bad row in `n` costs about 2·log2(n) writes.
 pub(crate) struct Bisect {
     n: usize,
     /// The first row not yet landed or found bad.
@@ -130,6 +131,8 @@ pub(crate) struct Bisect {
     /// The row a hint named: written alone once the rows before it landed.
     suspect: Option<usize>,
     prev_bad: Option<usize>,
+    /// Rows in the part after the last bad row.
+    size_after_bad: usize,
     /// The end of the shortest range known to hold a bad row (from `pos`).
     bad_before: Option<usize>,
     hints: bool,
@@ -155,6 +158,7 @@ impl Bisect {
             size: if hints { n } else { (n / 2).max(1) },
             suspect: None,
             prev_bad: None,
+            size_after_bad: MIN_PART_AFTER_BAD,
             bad_before: if hints { None } else { Some(n) },
             hints,
             trust_last: true,
@@ -187,9 +191,12 @@ impl Bisect {
             self.trust_last = false;
             self.via_last = false;
         }
+        let predicted_row_landed = hi - lo == 1 && self.suspect == Some(lo) && !self.via_last;
         self.pos = hi;
         self.size = match self.bad_before {
             _ if self.suspect == Some(hi) => 1,
+            // The row the spacing predicted was good: back to parts of that spacing.
+            _ if predicted_row_landed => self.size_after_bad,
             // The rest of a range that failed holds its bad row: written whole for its hint, or
             // halved.
             Some(end) if end > hi => {
@@ -210,8 +217,12 @@ impl Bisect {
         if len == 1 {
             let between = lo - self.prev_bad.map_or(0, |p| p + 1);
             self.size = between.max(MIN_PART_AFTER_BAD);
+            self.size_after_bad = self.size;
             self.prev_bad = Some(lo);
-            self.suspect = None;
+            // Where bad rows come at a steady spacing, the next one is this far on: once the rows
+            // before it landed, it is written alone (a part starting with it would be written
+            // and rolled back whole before failing).
+            self.suspect = (between >= MIN_PART_AFTER_BAD).then_some(hi + between);
             self.via_last = false;
             self.bad_before = None;
             self.pos = hi;
@@ -311,8 +322,8 @@ mod tests {
         // About 2·log2(500) ≈ 18 without hints.
         assert!(worst(Hints::None) <= 20, "{} writes", worst(Hints::None));
         // The whole, the rows before, the row, the rows after in doubling parts (8, 16, … rows
-        // when the bad row is among the first).
-        assert!(worst(Hints::Exact) <= 10, "{} writes", worst(Hints::Exact));
+        // when the bad row is among the first), and the row the spacing predicted, alone.
+        assert!(worst(Hints::Exact) <= 11, "{} writes", worst(Hints::Exact));
         // Hints that are always wrong cost more than none, but stay logarithmic.
         assert!(worst(Hints::Last) <= 40, "{} writes", worst(Hints::Last));
         assert!(

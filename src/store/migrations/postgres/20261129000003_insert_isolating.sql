@@ -32,6 +32,8 @@ DECLARE
     size       INT := n;     -- rows in the next part
     suspect    INT := 0;     -- the row a hint named (0: none)
     prev_bad   INT := 0;
+    after_bad  INT := 8;     -- rows in the part after the last bad row
+    predicted  BOOLEAN;
     bad_before INT := 0;     -- end (exclusive) of the shortest range known to hold a bad row (0: none)
     trust_last BOOLEAN := true;
     via_last   BOOLEAN := false;
@@ -65,6 +67,7 @@ BEGIN
             FROM generate_series(pos, hi) AS i
             WHERE p_lines[i] IN (SELECT line FROM ins);
             inserted := inserted || got;
+            predicted := len = 1 AND suspect = pos AND NOT via_last;
             IF via_last AND suspect = pos THEN
                 trust_last := false;
                 via_last := false;
@@ -72,6 +75,8 @@ BEGIN
             pos := hi + 1;
             IF suspect = pos THEN
                 size := 1;
+            ELSIF predicted THEN
+                size := after_bad;          -- the row the spacing predicted was good
             ELSIF bad_before > pos THEN
                 size := bad_before - pos;   -- the rest of a failed range, whole for its hint
             ELSE
@@ -83,10 +88,16 @@ BEGIN
                 bad_idx := bad_idx || pos;
                 bad_state := bad_state || e_state;
                 bad_msg := bad_msg || e_msg;
-                -- The next part: as many rows as lay between the previous bad row and this one.
+                -- The next part: as many rows as lay between the previous bad row and this one;
+                -- then the row after them alone (at a steady spacing, the next bad row).
                 size := greatest(8, pos - prev_bad - 1);
+                after_bad := size;
+                IF pos - prev_bad - 1 >= 8 THEN
+                    suspect := pos + 1 + (pos - prev_bad - 1);
+                ELSE
+                    suspect := 0;
+                END IF;
                 prev_bad := pos;
-                suspect := 0;
                 via_last := false;
                 bad_before := 0;
                 pos := pos + 1;
