@@ -148,14 +148,23 @@ pub(crate) struct Bisect {
 /// The part after a bad row holds at least this many rows.
 const MIN_PART_AFTER_BAD: usize = 8;
 
+/// With hints, the first part: the whole chunk is known to fail somewhere, and a failed part costs
+/// the rows it wrote (SQLite, with a trigger on the table, copies all of a statement's rows before
+/// inserting the first), so the scan starts short and doubles.
+const FIRST_PART: usize = 256;
+
 impl Bisect {
-    /// `n` rows whose batch write as a whole failed. With `hints`, the first part is still the
-    /// whole, for the hint its failure gives; without, it is the first half.
+    /// `n` rows whose batch write as a whole failed. With `hints`, the first part is
+    /// [`FIRST_PART`] rows (or all); without, it is the first half.
     pub fn new(n: usize, hints: bool) -> Self {
         Self {
             n,
             pos: 0,
-            size: if hints { n } else { (n / 2).max(1) },
+            size: if hints {
+                n.min(FIRST_PART)
+            } else {
+                (n / 2).max(1)
+            },
             suspect: None,
             prev_bad: None,
             size_after_bad: MIN_PART_AFTER_BAD,
