@@ -14,8 +14,9 @@
 //! - `batch_after_commit`: a chunk committed; the engine has not counted it yet.
 //! - `one_after_insert`: inside a single line's transaction (sequential mode, fallback, retry),
 //!   row inserted, inventory not yet updated.
-//! - `fallback_part`: during a chunk's fallback, after one part (bisect) or line (sequential)
-//!   was written, before the next.
+//! - `fallback_part`: during a chunk's fallback, after one part (bisect on SQLite) or line
+//!   (sequential) was written, before the next; on PostgreSQL, after the database isolated the
+//!   chunk's bad rows, before the inventory update and the commit.
 
 use std::sync::OnceLock;
 use std::sync::atomic::{AtomicU64, Ordering};
