@@ -5,9 +5,10 @@
 mod console_support;
 
 use batchops::console::app::failed::RetryMark;
-use batchops::console::app::{
-    Action, Effect, JobId, JobResult, JobSpec, Msg, Outcome, Popup, QuitState, Stream, StreamSide,
-    Tab,
+use batchops::console::app::QuitState;
+use batchops::console::app::popup::Popup;
+use batchops::console::vocab::{
+    Action, Effect, JobId, JobResult, JobSpec, Msg, Outcome, Stream, StreamSide, Tab,
 };
 use batchops::console::clock::Clock;
 use batchops::console::keymap::Context;
@@ -106,26 +107,26 @@ fn lists_scroll_with_j_k_pages_and_g() {
         .collect();
     app.update(Outcome::Runs(Ok(rows)));
     press(&mut app, KeyCode::Char('4'));
-    let page = Tab::Runs.table_rows(24) as usize;
-    assert_eq!(app.runs_nav.selected, 0);
+    let page = app.list_rows(Tab::Runs) - 1;
+    assert_eq!(app.runs.nav.selected, 0);
     ch(&mut app, 'j');
     press(&mut app, KeyCode::Down);
-    assert_eq!(app.runs_nav.selected, 2);
+    assert_eq!(app.runs.nav.selected, 2);
     ch(&mut app, 'k');
-    assert_eq!(app.runs_nav.selected, 1);
+    assert_eq!(app.runs.nav.selected, 1);
     press(&mut app, KeyCode::PageDown);
-    assert_eq!(app.runs_nav.selected, page);
-    assert!(app.runs_nav.top > 0, "the page scrolled");
+    assert_eq!(app.runs.nav.selected, page);
+    assert!(app.runs.nav.top > 0, "the page scrolled");
     press(&mut app, KeyCode::PageUp);
-    assert_eq!(app.runs_nav.selected, 1);
+    assert_eq!(app.runs.nav.selected, 1);
     ch(&mut app, 'G');
-    assert_eq!(app.runs_nav.selected, 99);
-    assert_eq!(app.runs_nav.top, 100 - page);
+    assert_eq!(app.runs.nav.selected, 99);
+    assert_eq!(app.runs.nav.top, 100 - app.list_rows(Tab::Runs));
     ch(&mut app, 'g');
-    assert_eq!((app.runs_nav.selected, app.runs_nav.top), (0, 0));
+    assert_eq!((app.runs.nav.selected, app.runs.nav.top), (0, 0));
     app.update(Action::WheelDown);
     assert_eq!(
-        app.runs_nav.selected, 3,
+        app.runs.nav.selected, 3,
         "the mouse wheel scrolls three rows"
     );
 }
@@ -209,7 +210,7 @@ fn popups_open_and_esc_closes_them() {
     assert_eq!(app.popup, None);
     ch(&mut app, 'x');
     assert!(
-        matches!(&app.popup, Some(Popup::Prompt { input, .. }) if input.text() == "rejects-run-1.csv")
+        matches!(&app.popup, Some(Popup::Prompt(p)) if p.input.text() == "rejects-run-1.csv")
     );
     let fx = press(&mut app, KeyCode::Enter);
     assert!(
@@ -274,7 +275,7 @@ fn batches_run_one_after_another_and_the_run_tab_follows() {
         &mut app,
         &[batch_file("a.csv", 41, "a"), batch_file("b.jsonl", 10, "b")],
     );
-    assert_eq!(app.batch_nav.selected, 0);
+    assert_eq!(app.batches.nav.selected, 0);
     let (job, spec) = started_job(&ch(&mut app, 'b'));
     assert!(matches!(
         spec,
@@ -287,7 +288,7 @@ fn batches_run_one_after_another_and_the_run_tab_follows() {
     ch(&mut app, 'j');
     let fx = ch(&mut app, 's');
     assert!(fx.is_empty(), "the second batch waits: {fx:?}");
-    assert_eq!(app.batches[1].status_text(), "queued (sequential)");
+    assert_eq!(app.batches.entries[1].status_text(), "queued (sequential)");
 
     let fx = app.update(Msg::Engine(
         main(job),
@@ -327,7 +328,7 @@ fn batches_run_one_after_another_and_the_run_tab_follows() {
     ] {
         app.update(Msg::Engine(main(job), ev));
     }
-    let v = app.run.as_ref().expect("a run view");
+    let v = app.run.view.as_ref().expect("a run view");
     assert_eq!(
         (v.run_id, v.failed, v.done(), v.status),
         (Some(1), 1, 20, RunStatus::Running)
@@ -344,10 +345,10 @@ fn batches_run_one_after_another_and_the_run_tab_follows() {
         ProgressEvent::RunFinished(Box::new(report.clone())),
     ));
     assert_eq!(
-        app.run.as_ref().map(|v| v.status),
+        app.run.view.as_ref().map(|v| v.status),
         Some(RunStatus::PartialSuccess)
     );
-    assert_eq!(app.batches[0].status_text(), "done: partial_success");
+    assert_eq!(app.batches.entries[0].status_text(), "done: partial_success");
     let fx = app.update(Msg::JobFinished(
         job,
         Ok(JobResult::Report(Box::new(report))),
@@ -510,7 +511,7 @@ fn enter_on_a_run_opens_it_on_run_and_failed() {
     ch(&mut app, 'j');
     let fx = press(&mut app, KeyCode::Enter);
     assert_eq!(app.tab, Tab::Run);
-    assert_eq!(app.run.as_ref().and_then(|v| v.run_id), Some(1));
+    assert_eq!(app.run.view.as_ref().and_then(|v| v.run_id), Some(1));
     assert!(matches!(fx.last(), Some(Effect::LoadFailed(r)) if r.run_id == 1));
 }
 
@@ -519,10 +520,17 @@ fn start_option_begins_the_first_batch_at_once() {
     let clock = clock();
     let mut app = batchops::console::app::App::new(clock, "sqlite", URL);
     let fx = app.start(vec!["a.csv".into()], Some(Mode::Sequential));
-    assert!(fx.contains(&Effect::LoadPath("a.csv".into())));
+    assert!(fx.contains(&Effect::LoadPath {
+        path: "a.csv".into(),
+        chosen: false
+    }));
     let fx = app.update(Outcome::Listed {
         path: "a.csv".into(),
-        result: Ok(vec!["a.csv".into()]),
+        chosen: false,
+        result: Ok(batchops::console::vocab::Listing {
+            files: vec!["a.csv".into()],
+            skipped: Vec::new(),
+        }),
     });
     let Some(Effect::Inspect { batch, .. }) = fx.first() else {
         panic!("{fx:?}");
@@ -617,7 +625,7 @@ fn frames_sample_throughput_once_a_second() {
         clock.advance(Duration::from_millis(500));
         app.update(Msg::Frame);
     }
-    let v = app.run.as_ref().expect("a run view");
+    let v = app.run.view.as_ref().expect("a run view");
     assert_eq!(
         v.throughput.iter().copied().collect::<Vec<_>>(),
         vec![100, 100, 100]

@@ -3,9 +3,8 @@
 
 mod console_support;
 
-use batchops::console::app::{
-    App, Effect, JobId, JobResult, Msg, Outcome, Stream, StreamSide, Tab,
-};
+use batchops::console::app::App;
+use batchops::console::vocab::{Effect, JobId, JobResult, Msg, Outcome, Stream, StreamSide, Tab};
 use batchops::console::clock::ManualClock;
 use batchops::console::theme::Theme;
 use batchops::console::ui;
@@ -69,12 +68,16 @@ fn scene(w: u16, h: u16) -> (App, Arc<ManualClock>) {
     );
     let fx = app.update(Outcome::Listed {
         path: "notes.txt".into(),
-        result: Ok(vec!["notes.txt".into()]),
+        chosen: false,
+        result: Ok(batchops::console::vocab::Listing {
+            files: vec!["notes.txt".into()],
+            skipped: Vec::new(),
+        }),
     });
     if let Some(Effect::Inspect { batch, .. }) = fx.first() {
         app.update(Outcome::Inspected {
             batch: *batch,
-            result: Err("notes.txt: cannot tell the format from the extension; use --format-in csv|json|jsonl".into()),
+            result: Err("notes.txt: cannot tell the format from the extension; name it .csv, .json or .jsonl".into()),
         });
     }
     press(&mut app, KeyCode::Char('g'));

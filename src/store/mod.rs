@@ -15,7 +15,7 @@ mod url;
 
 pub use errors::{ErrorClass, StoreError};
 pub use postgres::PgStore;
-pub use rows::{FailedQuery, FailedRow, FailedSort, InventoryRow, RunRow};
+pub use rows::{FailedQuery, FailedRow, FailedSort, InventoryRow, RunRow, reason_of, reason_pattern};
 pub use sqlite::SqliteStore;
 pub use url::{default_url, redact_url};
 
@@ -186,6 +186,8 @@ pub trait Store: Send + Sync {
     async fn run(&self, run_id: i64) -> StoreResult<Option<RunRow>>;
     async fn failed_page(&self, run_id: i64, q: &FailedQuery) -> StoreResult<Vec<FailedRow>>;
     async fn failed_count(&self, run_id: i64, q: &FailedQuery) -> StoreResult<u64>;
+    /// A run's failed items counted by error text: `(error, items, unresolved items)`, most first.
+    async fn failed_errors(&self, run_id: i64) -> StoreResult<Vec<(String, u64, u64)>>;
     /// A retried item landed.
     async fn resolve_failed(&self, failed_id: i64) -> StoreResult<()>;
     /// A retry failed again: count the attempt and keep the newest error.

@@ -1,11 +1,13 @@
-//! Popups over the body: help (from the keymap), quit confirmation, a failed item's detail, the
-//! edit form and the path prompt. Esc closes each.
+//! Popups over the body: help (from the commands in force), confirmations (quit, retry all), a
+//! failed item's detail, the failure reasons, the edit form and the path prompts. Esc closes each.
 
-use super::super::app::failed::{EDIT_FIELDS, EditForm};
+use super::super::app::App;
+use super::super::app::failed::{EDIT_FIELDS, EditForm, RetryMark};
 use super::super::app::input::TextInput;
-use super::super::app::{App, Popup, PromptKind};
-use super::super::format::safe;
-use super::super::keymap;
+use super::super::app::nav::ListNav;
+use super::super::app::popup::{Popup, Prompt};
+use super::super::commands;
+use super::super::format::{count, fit, safe};
 use super::super::theme::Theme;
 use super::centered;
 use crate::store::FailedRow;
@@ -19,9 +21,13 @@ pub fn render(frame: &mut Frame, body: Rect, app: &App, theme: &Theme) {
         None => {}
         Some(Popup::Help { scroll }) => help(frame, body, app, *scroll, theme),
         Some(Popup::ConfirmQuit) => confirm(frame, body, app, theme),
+        Some(Popup::ConfirmRetryAll { run_id, items }) => {
+            confirm_retry_all(frame, body, *run_id, *items, theme)
+        }
         Some(Popup::Detail { row, scroll }) => detail(frame, body, app, row, *scroll, theme),
         Some(Popup::Edit(form)) => edit(frame, body, form, theme),
-        Some(Popup::Prompt { kind, input }) => prompt(frame, body, *kind, input, theme),
+        Some(Popup::Reasons { nav }) => reasons(frame, body, app, *nav, theme),
+        Some(Popup::Prompt(p)) => prompt(frame, body, p, theme),
     }
 }
 
@@ -34,29 +40,124 @@ fn popup_block<'a>(title: String, theme: &Theme) -> Block<'a> {
         .style(theme.popup)
 }
 
-fn help(frame: &mut Frame, body: Rect, app: &App, scroll: u16, theme: &Theme) {
-    let area = centered(body, 84, body.height);
+fn help_area(body: Rect) -> Rect {
+    centered(body, 84, body.height)
+}
+
+fn help_lines(app: &App, width: u16, theme: &Theme) -> Vec<Line<'static>> {
     let mut lines: Vec<Line> = Vec::new();
-    for (title, bindings) in keymap::help_sections(app.base_context()) {
+    let room = usize::from(width.saturating_sub(2 + 20));
+    for (title, cmds) in commands::help_sections(app) {
         if !lines.is_empty() {
             lines.push(Line::from(""));
         }
         lines.push(Line::from(Span::styled(title, theme.table_header)));
-        for b in bindings {
+        for c in cmds {
+            let (key, text) = if c.enabled {
+                (theme.key, theme.base)
+            } else {
+                (theme.disabled, theme.disabled)
+            };
             lines.push(Line::from(vec![
-                Span::styled(format!("  {:<18}", keymap::keys_label(b)), theme.key),
-                Span::raw(b.help),
+                Span::styled(format!("  {:<18}", fit(&c.keys, 17, false)), key),
+                Span::styled(fit(c.help, room, false), text),
             ]));
         }
     }
-    let max = (lines.len() as u16).saturating_sub(area.height.saturating_sub(2));
+    lines
+}
+
+/// Lines of the help in all, and how many the popup shows at once.
+pub fn help_extent(app: &App, body: Rect) -> (u16, u16) {
+    let area = help_area(body);
+    let n = help_lines(app, area.width, &Theme::monochrome()).len();
+    (
+        u16::try_from(n).unwrap_or(u16::MAX),
+        area.height.saturating_sub(2),
+    )
+}
+
+fn help(frame: &mut Frame, body: Rect, app: &App, scroll: u16, theme: &Theme) {
+    let area = help_area(body);
+    let lines = help_lines(app, area.width, theme);
+    let shown = area.height.saturating_sub(2);
+    let total = u16::try_from(lines.len()).unwrap_or(u16::MAX);
+    let max = total.saturating_sub(shown);
+    let top = scroll.min(max);
+    let last = (top + shown).min(total);
+    let position = format!(
+        " lines {}–{} of {} · j/k g/G PgUp/PgDn ",
+        top + 1,
+        last,
+        total
+    );
     frame.render_widget(Clear, area);
     frame.render_widget(
         Paragraph::new(lines)
-            .block(popup_block(" Keys (j/k scroll) ".into(), theme))
-            .scroll((scroll.min(max), 0)),
+            .block(
+                popup_block(" Keys (greyed: not now) ".into(), theme)
+                    .title_bottom(Line::from(Span::styled(position, theme.dim))),
+            )
+            .scroll((top, 0)),
         area,
     );
+}
+
+fn confirm_retry_all(frame: &mut Frame, body: Rect, run_id: i64, items: u64, theme: &Theme) {
+    let area = centered(body, 64, 7);
+    let text = vec![
+        Line::from(format!(
+            "Retry all {} unresolved items of run {run_id}, one at a time?",
+            count(items)
+        )),
+        Line::from("Each is a write of its own; the ones that fail again keep the newest error."),
+        Line::from(""),
+        Line::from(vec![
+            Span::styled("y", theme.key),
+            Span::raw(" retry them   "),
+            Span::styled("n", theme.key),
+            Span::raw(" no"),
+        ]),
+    ];
+    frame.render_widget(Clear, area);
+    frame.render_widget(
+        Paragraph::new(text)
+            .block(popup_block(" Retry all? ".into(), theme))
+            .wrap(Wrap { trim: true }),
+        area,
+    );
+}
+
+fn reasons(frame: &mut Frame, body: Rect, app: &App, nav: ListNav, theme: &Theme) {
+    let list = app.failed.reasons.as_deref().unwrap_or_default();
+    let area = centered(body, 100, body.height);
+    let height = usize::from(area.height.saturating_sub(3)).max(1);
+    let top = nav.selected.saturating_sub(height - 1).min(nav.top.max(nav.selected.saturating_sub(height - 1)));
+    let width = usize::from(area.width.saturating_sub(2));
+    let mut lines = vec![Line::from(Span::styled(
+        format!("{:>9} {:>9}  reason", "items", "open"),
+        theme.table_header,
+    ))];
+    for (i, r) in list.iter().enumerate().skip(top).take(height) {
+        let text = format!(
+            "{:>9} {:>9}  {}",
+            count(r.total),
+            count(r.unresolved),
+            safe(&r.reason)
+        );
+        let style = if i == nav.selected {
+            theme.selected
+        } else {
+            theme.base
+        };
+        lines.push(Line::from(Span::styled(fit(&text, width, false), style)));
+    }
+    let title = format!(
+        " Failure reasons · {} · Enter shows its items ",
+        super::super::app::plural(list.len() as u64, "reason", "reasons")
+    );
+    frame.render_widget(Clear, area);
+    frame.render_widget(Paragraph::new(lines).block(popup_block(title, theme)), area);
 }
 
 fn confirm(frame: &mut Frame, body: Rect, app: &App, theme: &Theme) {
@@ -146,11 +247,9 @@ fn detail(frame: &mut Frame, body: Rect, app: &App, row: &FailedRow, scroll: u16
         lines.push(Line::from(""));
         lines.push(label("retry in this session"));
         lines.push(Line::from(match mark {
-            super::super::app::failed::RetryMark::Pending => "retrying…".to_string(),
-            super::super::app::failed::RetryMark::Landed => "landed".to_string(),
-            super::super::app::failed::RetryMark::FailedAgain(e) => {
-                format!("failed again: {}", safe(e))
-            }
+            RetryMark::Pending => "retrying…".to_string(),
+            RetryMark::Landed => "landed".to_string(),
+            RetryMark::FailedAgain(e) => format!("failed again: {}", safe(e)),
         }));
     }
     let width = body.width.saturating_sub(4).min(110);
@@ -238,27 +337,31 @@ fn edit(frame: &mut Frame, body: Rect, form: &EditForm, theme: &Theme) {
     );
 }
 
-fn prompt(frame: &mut Frame, body: Rect, kind: PromptKind, input: &TextInput, theme: &Theme) {
-    let area = centered(body, 76, 6);
-    let (title, help) = match kind {
-        PromptKind::OpenPath => (
-            " Open ",
-            "A batch file (.csv, .json, .jsonl) or a directory of them:",
-        ),
-        PromptKind::ExportPath => (
-            " Export reject file ",
-            "Write the failed items shown (CSV, never overwrites) to:",
-        ),
+fn prompt(frame: &mut Frame, body: Rect, p: &Prompt, theme: &Theme) {
+    let area = centered(body, 76, 8);
+    let title = match p.kind {
+        super::super::app::popup::PromptKind::OpenPath => " Open ",
+        super::super::app::popup::PromptKind::ExportPath => " Export reject file ",
     };
     let width = (area.width as usize).saturating_sub(16);
+    let inner = usize::from(area.width.saturating_sub(2));
+    let status = match (&p.error, p.busy) {
+        (Some(e), _) => Line::from(Span::styled(fit(&safe(e), inner, false), theme.error)),
+        (None, true) => Line::from(Span::styled("writing…", theme.info)),
+        (None, false) => Line::from(""),
+    };
     let lines = vec![
-        Line::from(Span::styled(help, theme.dim)),
+        Line::from(Span::styled(fit(&p.note, inner, false), theme.dim)),
         Line::from(""),
-        input_line("path", input, true, width, theme),
+        input_line("path", &p.input, true, width, theme),
+        Line::from(""),
+        status,
     ];
     frame.render_widget(Clear, area);
     frame.render_widget(
-        Paragraph::new(lines).block(popup_block(title.into(), theme)),
+        Paragraph::new(lines)
+            .block(popup_block(title.into(), theme))
+            .wrap(Wrap { trim: false }),
         area,
     );
 }
