@@ -4,14 +4,14 @@
 
 mod console_support;
 
-use batchops::console::app::failed::RetryMark;
 use batchops::console::app::QuitState;
+use batchops::console::app::failed::RetryMark;
 use batchops::console::app::popup::Popup;
+use batchops::console::clock::Clock;
+use batchops::console::keymap::Context;
 use batchops::console::vocab::{
     Action, Effect, JobId, JobResult, JobSpec, Msg, Outcome, Stream, StreamSide, Tab,
 };
-use batchops::console::clock::Clock;
-use batchops::console::keymap::Context;
 use batchops::domain::{Mode, Phase, RunStatus};
 use batchops::engine::ProgressEvent;
 use batchops::store::FailedSort;
@@ -107,6 +107,7 @@ fn lists_scroll_with_j_k_pages_and_g() {
         .collect();
     app.update(Outcome::Runs(Ok(rows)));
     press(&mut app, KeyCode::Char('4'));
+    // PageDown moves by the rows on screen less one (one row stays in view).
     let page = app.list_rows(Tab::Runs) - 1;
     assert_eq!(app.runs.nav.selected, 0);
     ch(&mut app, 'j');
@@ -115,7 +116,7 @@ fn lists_scroll_with_j_k_pages_and_g() {
     ch(&mut app, 'k');
     assert_eq!(app.runs.nav.selected, 1);
     press(&mut app, KeyCode::PageDown);
-    assert_eq!(app.runs.nav.selected, page);
+    assert_eq!(app.runs.nav.selected, 1 + page);
     assert!(app.runs.nav.top > 0, "the page scrolled");
     press(&mut app, KeyCode::PageUp);
     assert_eq!(app.runs.nav.selected, 1);
@@ -209,9 +210,7 @@ fn popups_open_and_esc_closes_them() {
     press(&mut app, KeyCode::Esc);
     assert_eq!(app.popup, None);
     ch(&mut app, 'x');
-    assert!(
-        matches!(&app.popup, Some(Popup::Prompt(p)) if p.input.text() == "rejects-run-1.csv")
-    );
+    assert!(matches!(&app.popup, Some(Popup::Prompt(p)) if p.input.text() == "rejects-run-1.csv"));
     let fx = press(&mut app, KeyCode::Enter);
     assert!(
         matches!(&fx[..], [Effect::Export { run_id: 1, path, query }] if path.ends_with("rejects-run-1.csv") && query.unresolved_only),
@@ -285,9 +284,16 @@ fn batches_run_one_after_another_and_the_run_tab_follows() {
             ..
         }
     ));
+    assert_eq!(app.tab, Tab::Run, "starting a run shows its progress");
+    ch(&mut app, '1');
     ch(&mut app, 'j');
     let fx = ch(&mut app, 's');
     assert!(fx.is_empty(), "the second batch waits: {fx:?}");
+    assert_eq!(
+        app.tab,
+        Tab::Batches,
+        "a queued batch does not take the screen"
+    );
     assert_eq!(app.batches.entries[1].status_text(), "queued (sequential)");
 
     let fx = app.update(Msg::Engine(
@@ -348,7 +354,10 @@ fn batches_run_one_after_another_and_the_run_tab_follows() {
         app.run.view.as_ref().map(|v| v.status),
         Some(RunStatus::PartialSuccess)
     );
-    assert_eq!(app.batches.entries[0].status_text(), "done: partial_success");
+    assert_eq!(
+        app.batches.entries[0].status_text(),
+        "done: partial_success"
+    );
     let fx = app.update(Msg::JobFinished(
         job,
         Ok(JobResult::Report(Box::new(report))),
@@ -383,6 +392,7 @@ fn c_cancels_the_active_run_and_b_resumes_it() {
         job,
         Ok(JobResult::Report(Box::new(report))),
     ));
+    ch(&mut app, '1');
     let (_, spec) = started_job(&ch(&mut app, 'b'));
     let JobSpec::Import {
         resume: Some(p), ..
@@ -512,7 +522,11 @@ fn enter_on_a_run_opens_it_on_run_and_failed() {
     let fx = press(&mut app, KeyCode::Enter);
     assert_eq!(app.tab, Tab::Run);
     assert_eq!(app.run.view.as_ref().and_then(|v| v.run_id), Some(1));
-    assert!(matches!(fx.last(), Some(Effect::LoadFailed(r)) if r.run_id == 1));
+    assert!(
+        fx.iter()
+            .any(|e| matches!(e, Effect::LoadFailed(r) if r.run_id == 1))
+    );
+    assert!(fx.contains(&Effect::LoadReasons { run_id: 1 }));
 }
 
 #[test]
@@ -587,7 +601,8 @@ fn a_rehearsal_shows_two_live_sides_then_selects_its_runs() {
 #[test]
 fn the_status_line_message_expires() {
     let (mut app, clock) = app();
-    ch(&mut app, 'c');
+    load(&mut app, &[batch_file("a.csv", 41, "a")]);
+    ch(&mut app, 'd');
     assert!(app.message.is_some());
     clock.advance(Duration::from_secs(11));
     app.update(Msg::Frame);

@@ -98,11 +98,13 @@ pub fn commands(app: &App) -> Vec<Command> {
         .collect()
 }
 
-/// The footer: the commands that have a hint.
+/// The footer: the commands that have a hint (a global one only while it applies: `c cancel`
+/// shows while something runs; a tab's own commands stay, greyed out, so the tab's keys are
+/// always in view).
 pub fn footer(app: &App) -> Vec<Command> {
     commands(app)
         .into_iter()
-        .filter(|c| c.hint.is_some())
+        .filter(|c| c.hint.is_some() && (c.enabled || c.action != Action::Cancel))
         .collect()
 }
 
@@ -125,7 +127,10 @@ pub fn help_sections(app: &App) -> Vec<(&'static str, Vec<Command>)> {
     }
     let mut sections = Vec::new();
     for (i, c) in contexts.into_iter().enumerate() {
-        let list = bindings(c).into_iter().map(|b| command(app, c, b)).collect();
+        let list = bindings(c)
+            .into_iter()
+            .map(|b| command(app, c, b))
+            .collect();
         sections.push((c.title(), list));
         if i == 0 {
             let global = GLOBAL.iter().map(|b| command(app, c, b)).collect();

@@ -5,9 +5,7 @@
 //! and the help from the same lists, so the three never disagree. Depends on the vocabulary only.
 
 use super::vocab::{Action, Tab};
-use crossterm::event::{
-    KeyCode, KeyEvent, KeyModifiers, MouseButton, MouseEvent, MouseEventKind,
-};
+use crossterm::event::{KeyCode, KeyEvent, KeyModifiers, MouseButton, MouseEvent, MouseEventKind};
 
 /// Where keys go.
 #[derive(Debug, Clone, Copy, PartialEq, Eq)]
@@ -259,8 +257,18 @@ pub static HELP: &[Binding] = &[
         None,
         "page down",
     ),
-    b(&[ch('g'), code(KeyCode::Home)], Action::Top, None, "the top"),
-    b(&[ch('G'), code(KeyCode::End)], Action::Bottom, None, "the end"),
+    b(
+        &[ch('g'), code(KeyCode::Home)],
+        Action::Top,
+        None,
+        "the top",
+    ),
+    b(
+        &[ch('G'), code(KeyCode::End)],
+        Action::Bottom,
+        None,
+        "the end",
+    ),
     b(&[ctrl('c')], Action::Quit, None, "quit"),
 ];
 
@@ -438,7 +446,12 @@ pub static REASONS: &[Binding] = &[
         Some("show these"),
         "show the items that failed for this reason",
     ),
-    b(&[ch('k'), code(KeyCode::Up)], Action::Up, Some("pick"), "up"),
+    b(
+        &[ch('k'), code(KeyCode::Up)],
+        Action::Up,
+        Some("pick"),
+        "up",
+    ),
     b(&[ch('j'), code(KeyCode::Down)], Action::Down, None, "down"),
     b(&[ch('g'), code(KeyCode::Home)], Action::Top, None, "first"),
     b(&[ch('G'), code(KeyCode::End)], Action::Bottom, None, "last"),

@@ -54,8 +54,5 @@ pub static PAGES: [Page; 5] = [
 ];
 
 pub fn page(tab: Tab) -> &'static Page {
-    PAGES
-        .iter()
-        .find(|p| p.tab == tab)
-        .unwrap_or(&PAGES[0])
+    PAGES.iter().find(|p| p.tab == tab).unwrap_or(&PAGES[0])
 }

@@ -1,10 +1,10 @@
 //! Carries out the state's [`Effect`]s: database queries, file inspection and engine jobs, each on a
 //! task of its own so the screen never waits for them. Answers come back as events.
 
+use super::event::{EngineMsg, Event};
 use super::vocab::{
     Effect, ErrorCount, Job, JobId, JobResult, JobSpec, Listing, Outcome, Stream, StreamSide,
 };
-use super::event::{EngineMsg, Event};
 use crate::engine::{self, CompareOptions, EventSink, ImportOptions, ProgressEvent, RetryOptions};
 use crate::input::{self, InputFormat};
 use crate::report::reject_file;

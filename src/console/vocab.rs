@@ -195,7 +195,10 @@ pub struct ErrorCount {
 pub enum Effect {
     /// A file, or a directory whose batch files are loaded. `chosen`: the operator typed it (its
     /// first file gets the selection).
-    LoadPath { path: PathBuf, chosen: bool },
+    LoadPath {
+        path: PathBuf,
+        chosen: bool,
+    },
     Inspect {
         batch: u64,
         path: PathBuf,
@@ -205,7 +208,9 @@ pub enum Effect {
     LoadRuns,
     LoadFailed(PageRequest),
     /// Count a run's failed items by error text (the reasons summary of the Failed tab).
-    LoadReasons { run_id: i64 },
+    LoadReasons {
+        run_id: i64,
+    },
     Export {
         run_id: i64,
         query: FailedQuery,

@@ -256,9 +256,16 @@ mod tests {
         second.lines_read = 100;
         second.advance(&EventSink::none(), Phase::InventoryUpdate, 0.5, 100, 10);
         let r = second.report(base(), RunStatus::Success, None);
-        assert!(r.processing_time_seconds >= 7.0, "{}", r.processing_time_seconds);
+        assert!(
+            r.processing_time_seconds >= 7.0,
+            "{}",
+            r.processing_time_seconds
+        );
         let update = r.phase(Phase::InventoryUpdate).expect("the phase");
-        assert_eq!((update.seconds, update.items, update.statements), (3.0, 100, 14));
+        assert_eq!(
+            (update.seconds, update.items, update.statements),
+            (3.0, 100, 14)
+        );
         assert_eq!(r.statements_executed, 17);
         assert!(r.items_per_second <= 100.0 / 7.0 + 1e-9);
     }

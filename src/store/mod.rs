@@ -15,7 +15,9 @@ mod url;
 
 pub use errors::{ErrorClass, StoreError};
 pub use postgres::PgStore;
-pub use rows::{FailedQuery, FailedRow, FailedSort, InventoryRow, RunRow, reason_of, reason_pattern};
+pub use rows::{
+    FailedQuery, FailedRow, FailedSort, InventoryRow, RunRow, reason_of, reason_pattern,
+};
 pub use sqlite::SqliteStore;
 pub use url::{default_url, redact_url};
 

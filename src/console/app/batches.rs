@@ -219,11 +219,10 @@ pub fn enabled(app: &App, a: Action) -> bool {
     let selected = app.batches.selected();
     match a {
         Action::Start(_) => selected.is_some_and(|e| {
-            e.file().is_some() && !matches!(e.state, BatchState::Queued(_) | BatchState::Running { .. })
+            e.file().is_some()
+                && !matches!(e.state, BatchState::Queued(_) | BatchState::Running { .. })
         }),
-        Action::Remove => {
-            selected.is_some_and(|e| !matches!(e.state, BatchState::Running { .. }))
-        }
+        Action::Remove => selected.is_some_and(|e| !matches!(e.state, BatchState::Running { .. })),
         Action::Enter => selected.is_some_and(|e| e.run_id().is_some()),
         _ => true,
     }
@@ -383,7 +382,11 @@ pub(crate) fn on_listed(
                     .unwrap_or_default()
             })
             .collect();
-        let more = if listing.skipped.len() > 3 { ", …" } else { "" };
+        let more = if listing.skipped.len() > 3 {
+            ", …"
+        } else {
+            ""
+        };
         format!(
             "; skipped {} (not .csv, .json, .jsonl): {}{more}",
             plural(listing.skipped.len() as u64, "file", "files"),
@@ -393,7 +396,10 @@ pub(crate) fn on_listed(
     if listing.files.is_empty() {
         app.say(
             Level::Warn,
-            format!("no batch files (.csv, .json, .jsonl) in {}{skipped}", path.display()),
+            format!(
+                "no batch files (.csv, .json, .jsonl) in {}{skipped}",
+                path.display()
+            ),
         );
         return;
     }

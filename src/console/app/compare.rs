@@ -308,7 +308,10 @@ pub fn on_action(app: &mut App, a: Action, fx: &mut Vec<Effect>) {
         Action::Right => app.compare.focus = Side::Sequential,
         Action::Up | Action::Down | Action::WheelUp | Action::WheelDown => {
             let side = app.compare.focus;
-            let list: Vec<i64> = candidates(&app.runs.rows, side).iter().map(|r| r.id).collect();
+            let list: Vec<i64> = candidates(&app.runs.rows, side)
+                .iter()
+                .map(|r| r.id)
+                .collect();
             if list.is_empty() {
                 return;
             }

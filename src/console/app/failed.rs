@@ -188,7 +188,6 @@ pub struct FailedView {
     pub report_only: Option<(Vec<FailedLine>, u64)>,
 }
 
-
 impl FailedView {
     pub fn query(&self) -> FailedQuery {
         FailedQuery {
@@ -642,7 +641,12 @@ fn free_name(run_id: i64) -> String {
         .unwrap_or_else(|| name(1))
 }
 
-pub(crate) fn export_to(app: &mut App, mut prompt: Box<Prompt>, path: PathBuf, fx: &mut Vec<Effect>) {
+pub(crate) fn export_to(
+    app: &mut App,
+    mut prompt: Box<Prompt>,
+    path: PathBuf,
+    fx: &mut Vec<Effect>,
+) {
     let Some(run_id) = app.failed.run_id else {
         return;
     };
@@ -663,7 +667,8 @@ pub(crate) fn export_to(app: &mut App, mut prompt: Box<Prompt>, path: PathBuf, f
 }
 
 pub(crate) fn on_exported(app: &mut App, path: PathBuf, result: Result<u64, String>) {
-    let prompt_open = matches!(&app.popup, Some(Popup::Prompt(p)) if p.kind == PromptKind::ExportPath);
+    let prompt_open =
+        matches!(&app.popup, Some(Popup::Prompt(p)) if p.kind == PromptKind::ExportPath);
     match result {
         Ok(n) => {
             if prompt_open {

@@ -42,14 +42,24 @@ impl Prompt {
 
 #[derive(Debug, Clone, PartialEq)]
 pub enum Popup {
-    Help { scroll: u16 },
+    Help {
+        scroll: u16,
+    },
     ConfirmQuit,
     /// `R` on many items asks first.
-    ConfirmRetryAll { run_id: i64, items: u64 },
-    Detail { row: Box<FailedRow>, scroll: u16 },
+    ConfirmRetryAll {
+        run_id: i64,
+        items: u64,
+    },
+    Detail {
+        row: Box<FailedRow>,
+        scroll: u16,
+    },
     Edit(Box<EditForm>),
     /// The failure reasons of the run, counted; Enter filters the table by one.
-    Reasons { nav: ListNav },
+    Reasons {
+        nav: ListNav,
+    },
     Prompt(Box<Prompt>),
 }
 

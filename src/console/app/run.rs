@@ -219,7 +219,11 @@ impl RunView {
             } else {
                 format!("it ended {} without a report", row.status)
             };
-            v.push(None, Level::Warn, format!("run {} has no figures: {why}", row.id));
+            v.push(
+                None,
+                Level::Warn,
+                format!("run {} has no figures: {why}", row.id),
+            );
         }
         v
     }
@@ -535,10 +539,7 @@ impl RunView {
                     ended(report.run_id, report.status),
                     outcome_counts(report)
                 );
-                text.push_str(&format!(
-                    " in {}",
-                    seconds(report.processing_time_seconds)
-                ));
+                text.push_str(&format!(" in {}", seconds(report.processing_time_seconds)));
                 if let Some(reason) = &report.stop_reason {
                     text.push_str(&format!(" ({reason})"));
                 }
@@ -585,7 +586,11 @@ pub fn on_show(_app: &mut App, _fx: &mut Vec<Effect>) {}
 
 pub fn enabled(app: &App, a: Action) -> bool {
     match a {
-        Action::Up | Action::Down | Action::PageUp | Action::PageDown | Action::Top
+        Action::Up
+        | Action::Down
+        | Action::PageUp
+        | Action::PageDown
+        | Action::Top
         | Action::Bottom => app.run.view.as_ref().is_some_and(|v| !v.log.is_empty()),
         _ => true,
     }
@@ -668,7 +673,11 @@ pub(crate) fn on_import_event(
                 RunStatus::PartialSuccess | RunStatus::Cancelled => Level::Warn,
                 _ => Level::Error,
             };
-            let mut text = format!("{}: {}", ended(report.run_id, report.status), outcome_counts(report));
+            let mut text = format!(
+                "{}: {}",
+                ended(report.run_id, report.status),
+                outcome_counts(report)
+            );
             if report.items_failed > 0 {
                 text.push_str(" (the Failed tab, 3, lists them)");
             }

@@ -99,9 +99,9 @@ fn resume(app: &mut App, row: &RunRow, fx: &mut Vec<Effect>) {
         return;
     }
     if app.active.as_ref().and_then(|a| a.run_id) == Some(row.id)
-        || app.queue.iter().any(|j| {
-            matches!(&j.spec, JobSpec::Import { resume: Some(p), .. } if p.run_id == row.id)
-        })
+        || app.queue.iter().any(
+            |j| matches!(&j.spec, JobSpec::Import { resume: Some(p), .. } if p.run_id == row.id),
+        )
     {
         app.say(
             Level::Info,

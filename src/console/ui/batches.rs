@@ -26,7 +26,7 @@ const COLUMNS: [Column; 6] = [
     Column::new("format", 5, 6, 3),
     Column::new("lines", 5, 11, 2).right(),
     Column::new("import key", 9, 16, 4),
-    Column::new("status", 12, 60, 0).grow(),
+    Column::new("status", 24, 60, 0).grow(),
 ];
 
 pub fn list_area(body: Rect, _app: &App) -> Rect {
@@ -36,7 +36,7 @@ pub fn list_area(body: Rect, _app: &App) -> Rect {
 pub fn render(frame: &mut Frame, area: Rect, app: &App, theme: &Theme) {
     let tab = &app.batches;
     let title = format!(" Batches · {} loaded{} ", tab.entries.len(), queued(app));
-    let block = block(title, theme);
+    let block = block(super::fit_title(&title, area.width, 0), theme);
     if tab.entries.is_empty() {
         let text = vec![
             Line::from("No batch loaded."),

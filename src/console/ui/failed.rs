@@ -121,7 +121,7 @@ pub fn render(frame: &mut Frame, area: Rect, app: &App, theme: &Theme) {
         fit(&safe(&v.source), room, true),
         sort_name(v.sort)
     );
-    let outer = block(title, theme);
+    let outer = block(super::fit_title(&title, area.width, 0), theme);
     frame.render_widget(outer, area);
     let p = parts(area);
     render_reasons(frame, p.reasons, v, theme);
@@ -153,7 +153,11 @@ fn render_reasons(frame: &mut Frame, area: Rect, v: &FailedView, theme: &Theme) 
     spans.push(Span::styled("  (w: every reason)", theme.dim));
     let line = Line::from(spans);
     let text = fit(
-        &line.spans.iter().map(|s| s.content.as_ref()).collect::<String>(),
+        &line
+            .spans
+            .iter()
+            .map(|s| s.content.as_ref())
+            .collect::<String>(),
         usize::from(area.width),
         false,
     );
@@ -185,10 +189,34 @@ fn render_table(frame: &mut Frame, area: Rect, v: &FailedView, arrow: &str, them
             };
             if key == sort {
                 let title: &'static str = match c.title {
-                    "line" => if arrow == "▲" { "line ▲" } else { "line ▼" },
-                    "phase" => if arrow == "▲" { "phase ▲" } else { "phase ▼" },
-                    "error" => if arrow == "▲" { "error ▲" } else { "error ▼" },
-                    _ => if arrow == "▲" { "att ▲" } else { "att ▼" },
+                    "line" => {
+                        if arrow == "▲" {
+                            "line ▲"
+                        } else {
+                            "line ▼"
+                        }
+                    }
+                    "phase" => {
+                        if arrow == "▲" {
+                            "phase ▲"
+                        } else {
+                            "phase ▼"
+                        }
+                    }
+                    "error" => {
+                        if arrow == "▲" {
+                            "error ▲"
+                        } else {
+                            "error ▼"
+                        }
+                    }
+                    _ => {
+                        if arrow == "▲" {
+                            "att ▲"
+                        } else {
+                            "att ▼"
+                        }
+                    }
                 };
                 Column { title, ..*c }
             } else {
@@ -324,7 +352,7 @@ fn render_report_only(
         " Failed · run {run_id} (rehearsal) · {} ",
         super::super::app::plural(failed, "failed line", "failed lines")
     );
-    frame.render_widget(block(title, theme), area);
+    frame.render_widget(block(super::fit_title(&title, area.width, 0), theme), area);
     let p = parts(area);
     let cols = [
         Column::new("line", 4, 9, 0).right(),
@@ -364,7 +392,10 @@ fn render_report_only(
         super::super::app::plural(failed, "failed line", "failed lines")
     );
     frame.render_widget(
-        Paragraph::new(Span::styled(fit(&note, usize::from(p.info.width), false), theme.dim)),
+        Paragraph::new(Span::styled(
+            fit(&note, usize::from(p.info.width), false),
+            theme.dim,
+        )),
         p.info,
     );
 }

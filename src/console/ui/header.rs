@@ -1,9 +1,9 @@
 //! The header: backend, redacted database URL, measured round trip, and the active job.
 
 use super::super::app::App;
-use super::super::vocab::JobSpec;
 use super::super::format::{fit, percent, safe};
 use super::super::theme::Theme;
+use super::super::vocab::JobSpec;
 use ratatui::Frame;
 use ratatui::layout::{Constraint, Layout, Rect};
 use ratatui::text::{Line, Span};

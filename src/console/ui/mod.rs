@@ -117,6 +117,12 @@ pub fn help_extent(app: &App) -> (u16, u16) {
     popups::help_extent(app, Screen::of_app(app).body)
 }
 
+/// A title cut with `…` to fit a block drawn `width` cells wide (`extra`: room other titles take).
+fn fit_title(title: &str, width: u16, extra: u16) -> String {
+    let room = usize::from(width.saturating_sub(2 + extra));
+    super::format::fit(title, room, false)
+}
+
 /// A bordered block with a title.
 fn block<'a>(title: impl Into<Line<'a>>, theme: &Theme) -> Block<'a> {
     Block::new()

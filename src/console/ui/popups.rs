@@ -132,7 +132,10 @@ fn reasons(frame: &mut Frame, body: Rect, app: &App, nav: ListNav, theme: &Theme
     let list = app.failed.reasons.as_deref().unwrap_or_default();
     let area = centered(body, 100, body.height);
     let height = usize::from(area.height.saturating_sub(3)).max(1);
-    let top = nav.selected.saturating_sub(height - 1).min(nav.top.max(nav.selected.saturating_sub(height - 1)));
+    let top = nav
+        .selected
+        .saturating_sub(height - 1)
+        .min(nav.top.max(nav.selected.saturating_sub(height - 1)));
     let width = usize::from(area.width.saturating_sub(2));
     let mut lines = vec![Line::from(Span::styled(
         format!("{:>9} {:>9}  reason", "items", "open"),

@@ -16,11 +16,11 @@
 
 use super::super::app::App;
 use super::super::app::run::{PHASES, RunView};
-use super::super::vocab::Level;
 use super::super::format::{
     bar, clock, compact, count, duration, fit, percent, rate, safe, seconds,
 };
 use super::super::theme::Theme;
+use super::super::vocab::Level;
 use super::block;
 use crate::domain::{Mode, Phase, RunStatus};
 use ratatui::Frame;
@@ -66,12 +66,20 @@ fn parts(inner: Rect, v: &RunView, wide: bool) -> Parts {
         .iter()
         .filter(|&&p| p != Phase::Retry || v.mode == Mode::Retry)
         .count() as u16;
-    let spark_h = if wide { 5 } else { 2 };
+    // A short screen gives the sparkline's rows to the log.
+    let spark_h = if wide {
+        5
+    } else if inner.height >= 16 {
+        2
+    } else {
+        0
+    };
+    let label_h = u16::from(spark_h > 0);
     let [phases, overall, counts, spark_label, spark, log] = Layout::vertical([
         Constraint::Length(phase_rows + 1),
         Constraint::Length(2),
         Constraint::Length(1),
-        Constraint::Length(1),
+        Constraint::Length(label_h),
         Constraint::Length(spark_h),
         Constraint::Fill(1),
     ])
@@ -159,7 +167,8 @@ pub fn render_view(
         Span::raw(" "),
     ])
     .right_aligned();
-    let outer = block(title, theme).title_top(status);
+    let status_w = u16::try_from(status.width()).unwrap_or(0);
+    let outer = block(super::fit_title(&title, area.width, status_w + 1), theme).title_top(status);
     let inner = outer.inner(area);
     frame.render_widget(outer, area);
     if !full {
@@ -212,22 +221,31 @@ fn render_reasons(frame: &mut Frame, area: Rect, v: &RunView, theme: &Theme) {
             r.phase,
             safe(&r.reason)
         );
-        lines.push(Line::from(Span::styled(fit(&text, width, false), theme.error)));
+        lines.push(Line::from(Span::styled(
+            fit(&text, width, false),
+            theme.error,
+        )));
     }
     let hidden: u64 = v.reasons.iter().skip(shown).map(|r| r.count).sum::<u64>() + v.other_failures;
     if hidden > 0 {
         let text = format!(" {:>7}× for other reasons", count(hidden));
-        lines.push(Line::from(Span::styled(fit(&text, width, false), theme.error)));
+        lines.push(Line::from(Span::styled(
+            fit(&text, width, false),
+            theme.error,
+        )));
     }
     frame.render_widget(Paragraph::new(lines), area);
 }
 
 fn render_phases(frame: &mut Frame, area: Rect, v: &RunView, phases: &[Phase], theme: &Theme) {
     let wide = area.width >= 110;
+    // Narrow: the statements column goes (the counts line has the total), names are cut with `…`.
     let (name_w, done_w, el_w, ips_w, st_w) = if wide {
         (18, 23, 10, 10, 10)
-    } else {
+    } else if area.width >= 80 {
         (16, 15, 8, 8, 7)
+    } else {
+        (12, 13, 8, 8, 0)
     };
     let fixed = name_w + 5 + done_w + el_w + ips_w + st_w + 6;
     let bar_w = (area.width as usize).saturating_sub(fixed).max(4);
@@ -244,7 +262,11 @@ fn render_phases(frame: &mut Frame, area: Rect, v: &RunView, phases: &[Phase], t
     let rows = phases.iter().map(|&phase| {
         let p = v.phase(phase);
         let done = v.step_done(phase);
-        let total = if p.total > 0 { p.total.max(v.total) } else { v.total };
+        let total = if p.total > 0 {
+            p.total.max(v.total)
+        } else {
+            v.total
+        };
         let total = if v.total_known { total } else { 0 };
         let ratio = if total > 0 {
             done as f64 / total as f64
@@ -268,10 +290,11 @@ fn render_phases(frame: &mut Frame, area: Rect, v: &RunView, phases: &[Phase], t
             "—".into()
         };
         Row::new(vec![
-            ratatui::widgets::Cell::from(phase.title()),
+            ratatui::widgets::Cell::from(fit(phase.title(), name_w, false)),
             ratatui::widgets::Cell::from(gauge),
             ratatui::widgets::Cell::from(percent(done, total)),
             ratatui::widgets::Cell::from(match (wide, total > 0) {
+                _ if !v.counts_known => "—".to_string(),
                 (true, true) => format!("{}/{}", count(done), count(total)),
                 (false, true) => format!("{}/{}", compact(done), compact(total)),
                 (true, false) => count(done),
@@ -292,8 +315,11 @@ fn render_phases(frame: &mut Frame, area: Rect, v: &RunView, phases: &[Phase], t
         Constraint::Length(ips_w as u16),
         Constraint::Length(st_w as u16),
     ];
+    let widths = &widths[..if st_w == 0 { 6 } else { 7 }];
     frame.render_widget(
-        Table::new(rows, widths).header(header).column_spacing(1),
+        Table::new(rows, widths.to_vec())
+            .header(header)
+            .column_spacing(1),
         area,
     );
 }
@@ -337,12 +363,12 @@ fn render_overall(frame: &mut Frame, area: Rect, v: &RunView, now: Duration, the
         "lines unknown".to_string()
     };
     let figures = Line::from(vec![
+        Span::styled(format!(" {eta} · "), theme.title),
         Span::raw(format!(
-            " {of_total} · {} elapsed · {} items/s · ",
+            "{of_total} · {} elapsed · {} items/s",
             seconds(v.elapsed(now).as_secs_f64()),
             rate(v.items_per_second(now))
         )),
-        Span::styled(eta, theme.title),
     ]);
     frame.render_widget(Paragraph::new(vec![gauge, figures]), area);
 }
@@ -456,7 +482,10 @@ fn render_log(frame: &mut Frame, area: Rect, v: &RunView, theme: &Theme) {
     let [title_area, lines_area] =
         Layout::vertical([Constraint::Length(1), Constraint::Fill(1)]).areas(area);
     let scrolled = if v.log_scroll > 0 {
-        format!(" (scrolled back {}; G follows)", super::super::app::plural(v.log_scroll as u64, "line", "lines"))
+        format!(
+            " (scrolled back {}; G follows)",
+            super::super::app::plural(v.log_scroll as u64, "line", "lines")
+        )
     } else {
         String::new()
     };

@@ -51,7 +51,7 @@ pub fn render(frame: &mut Frame, area: Rect, app: &App, theme: &Theme) {
         frame.render_widget(
             Paragraph::new(Line::from(text))
                 .style(theme.dim)
-                .block(block(title, theme))
+                .block(block(super::fit_title(&title, area.width, 0), theme))
                 .wrap(Wrap { trim: true }),
             area,
         );
@@ -89,7 +89,10 @@ pub fn render(frame: &mut Frame, area: Rect, app: &App, theme: &Theme) {
             };
             DataRow::new(vec![
                 (r.id.to_string(), theme.base),
-                (r.started_at.format("%Y-%m-%d %H:%M").to_string(), theme.base),
+                (
+                    r.started_at.format("%Y-%m-%d %H:%M").to_string(),
+                    theme.base,
+                ),
                 (file, theme.base),
                 (r.mode.as_str().to_string(), theme.base),
                 (status, theme.status(r.status)),
@@ -117,7 +120,7 @@ pub fn render(frame: &mut Frame, area: Rect, app: &App, theme: &Theme) {
     table::render(
         frame,
         area,
-        Some(block(title, theme)),
+        Some(block(super::fit_title(&title, area.width, 0), theme)),
         &COLUMNS,
         &rows,
         top,

@@ -77,6 +77,11 @@ impl DataRow {
 const SPACING: u16 = 1;
 
 /// The width of each column in `width` cells (`None`: dropped), given the rows' texts.
+///
+/// A fixed column needs its natural width (its longest value, up to `max`): numbers, statuses
+/// and keys are not cut while the column is on screen. A growing column (paths, descriptions,
+/// errors) needs only `min` and takes what is left. Columns are dropped by priority until the
+/// needs fit; only then do growing columns get room, up to their natural width, then `max`.
 pub fn widths(columns: &[Column], rows: &[DataRow], width: u16) -> Vec<Option<u16>> {
     let natural: Vec<u16> = columns
         .iter()
@@ -89,21 +94,28 @@ pub fn widths(columns: &[Column], rows: &[DataRow], width: u16) -> Vec<Option<u1
                 .max()
                 .unwrap_or(0)
                 .max(c.title.width());
-            u16::try_from(longest).unwrap_or(u16::MAX).clamp(c.min, c.max.max(c.min))
+            u16::try_from(longest)
+                .unwrap_or(u16::MAX)
+                .clamp(c.min, c.max.max(c.min))
         })
         .collect();
-    let mut kept: Vec<bool> = vec![true; columns.len()];
-    let need = |kept: &[bool]| -> u32 {
-        let n = kept.iter().filter(|&&k| k).count() as u32;
-        let mins: u32 = columns
-            .iter()
-            .zip(kept)
-            .filter(|(_, k)| **k)
-            .map(|(c, _)| u32::from(c.min))
-            .sum();
-        mins + n.saturating_sub(1) * u32::from(SPACING)
+    let need_of = |i: usize| -> u16 {
+        if columns[i].grow {
+            columns[i].min
+        } else {
+            natural[i]
+        }
     };
-    while need(&kept) > u32::from(width) {
+    let mut kept: Vec<bool> = vec![true; columns.len()];
+    let need = |kept: &[bool], of: &dyn Fn(usize) -> u16| -> u32 {
+        let n = kept.iter().filter(|&&k| k).count() as u32;
+        let sum: u32 = (0..columns.len())
+            .filter(|&i| kept[i])
+            .map(|i| u32::from(of(i)))
+            .sum();
+        sum + n.saturating_sub(1) * u32::from(SPACING)
+    };
+    while need(&kept, &need_of) > u32::from(width) {
         // The droppable column with the highest priority number goes (the rightmost of equals).
         let drop = columns
             .iter()
@@ -116,16 +128,17 @@ pub fn widths(columns: &[Column], rows: &[DataRow], width: u16) -> Vec<Option<u1
             None => break,
         }
     }
-    let mut out: Vec<Option<u16>> = columns
-        .iter()
-        .zip(&kept)
-        .map(|(c, k)| k.then_some(c.min))
+    // Still too wide with nothing left to drop: fixed columns shrink to their minimum.
+    let fixed_min = |i: usize| columns[i].min;
+    let squeezed = need(&kept, &need_of) > u32::from(width);
+    let mut out: Vec<Option<u16>> = (0..columns.len())
+        .map(|i| kept[i].then(|| if squeezed { fixed_min(i) } else { need_of(i) }))
         .collect();
-    let used = need(&kept);
+    let used = need(&kept, &|i| out[i].unwrap_or(0));
     let mut left = u32::from(width).saturating_sub(used);
-    // Natural widths first, the most important columns first.
     let mut order: Vec<usize> = (0..columns.len()).filter(|&i| kept[i]).collect();
     order.sort_by_key(|&i| (columns[i].priority, i));
+    // Room left: first the natural widths (squeezed fixed columns too), then growing columns.
     for &i in &order {
         if let Some(w) = &mut out[i] {
             let more = u32::from(natural[i].saturating_sub(*w)).min(left);
@@ -133,15 +146,13 @@ pub fn widths(columns: &[Column], rows: &[DataRow], width: u16) -> Vec<Option<u1
             left -= more;
         }
     }
-    // What is left goes to the growing columns, up to their maximum.
     let growing: Vec<usize> = order.iter().copied().filter(|&i| columns[i].grow).collect();
-    if !growing.is_empty() {
-        let share = left / growing.len() as u32;
-        for &i in &growing {
-            if let Some(w) = &mut out[i] {
-                let more = share.min(u32::from(columns[i].max.saturating_sub(*w)));
-                *w += more as u16;
-            }
+    for (k, &i) in growing.iter().enumerate() {
+        let share = left / (growing.len() - k) as u32;
+        if let Some(w) = &mut out[i] {
+            let more = share.min(u32::from(columns[i].max.saturating_sub(*w)));
+            *w += more as u16;
+            left -= more;
         }
     }
     out
@@ -150,11 +161,7 @@ pub fn widths(columns: &[Column], rows: &[DataRow], width: u16) -> Vec<Option<u1
 fn cell_text(text: &str, width: u16, col: &Column) -> String {
     let w = usize::from(width);
     let cut = fit(text, w, col.keep_end);
-    if col.right {
-        format!("{cut:>w$}")
-    } else {
-        cut
-    }
+    if col.right { format!("{cut:>w$}") } else { cut }
 }
 
 /// Draw a table: `rows` from `offset`, `selected` highlighted (an index into `rows`).
@@ -233,7 +240,12 @@ mod tests {
     use super::*;
 
     fn row(cells: &[&str]) -> DataRow {
-        DataRow::new(cells.iter().map(|c| (c.to_string(), Style::default())).collect())
+        DataRow::new(
+            cells
+                .iter()
+                .map(|c| (c.to_string(), Style::default()))
+                .collect(),
+        )
     }
 
     #[test]
@@ -244,9 +256,17 @@ mod tests {
             Column::new("note", 6, 20, 3),
             Column::new("status", 9, 20, 1),
         ];
-        let rows = [row(&["12", "some/long/path/file.csv", "a note here", "cancelled"])];
+        let rows = [row(&[
+            "12",
+            "some/long/path/file.csv",
+            "a note here",
+            "cancelled",
+        ])];
         let w = widths(&cols, &rows, 80);
-        assert!(w.iter().all(Option::is_some), "everything fits at 80: {w:?}");
+        assert!(
+            w.iter().all(Option::is_some),
+            "everything fits at 80: {w:?}"
+        );
         let w = widths(&cols, &rows, 24);
         assert_eq!(w[2], None, "the note goes first: {w:?}");
         assert_eq!(w[3], Some(9), "the status stays whole: {w:?}");
@@ -258,7 +278,13 @@ mod tests {
     fn every_cut_shows_an_ellipsis() {
         let col = Column::new("sku", 4, 9, 0);
         assert_eq!(cell_text("SKU-000109", 9, &col), "SKU-0001…");
-        assert_eq!(cell_text("1.23456", 5, &Column::new("q", 3, 5, 0).right()), "1.23…");
-        assert_eq!(cell_text("12", 5, &Column::new("q", 3, 5, 0).right()), "   12");
+        assert_eq!(
+            cell_text("1.23456", 5, &Column::new("q", 3, 5, 0).right()),
+            "1.23…"
+        );
+        assert_eq!(
+            cell_text("12", 5, &Column::new("q", 3, 5, 0).right()),
+            "   12"
+        );
     }
 }

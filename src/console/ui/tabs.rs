@@ -12,7 +12,12 @@ use ratatui::widgets::Paragraph;
 use unicode_width::UnicodeWidthStr;
 
 fn title(app: &App, t: Tab) -> String {
-    format!(" {} {}{} ", t.index() + 1, t.title(), (tabs::page(t).badge)(app))
+    format!(
+        " {} {}{} ",
+        t.index() + 1,
+        t.title(),
+        (tabs::page(t).badge)(app)
+    )
 }
 
 /// Each tab and the columns its title covers (`from..to`).
