@@ -649,3 +649,284 @@ fn frames_sample_throughput_once_a_second() {
     app.update(Msg::Frame);
     assert!(!app.dirty, "nothing changed: no redraw");
 }
+
+// ---------------------------------------------------------------------------------------------
+// The screen defects of issue 10, as state transitions.
+
+#[test]
+fn files_from_the_command_line_keep_the_first_one_selected() {
+    let (mut app, _) = app();
+    for name in ["first.csv", "second.csv", "third.csv"] {
+        app.update(Outcome::Listed {
+            path: name.into(),
+            chosen: false,
+            result: Ok(batchops::console::vocab::Listing {
+                files: vec![name.into()],
+                skipped: Vec::new(),
+            }),
+        });
+    }
+    assert_eq!(
+        app.batches.nav.selected, 0,
+        "b runs the files in the order given"
+    );
+    assert_eq!(
+        app.batches.entries[0].path,
+        std::path::PathBuf::from("first.csv")
+    );
+}
+
+#[test]
+fn opening_a_directory_says_which_files_it_skipped() {
+    let (mut app, _) = app();
+    app.update(Outcome::Listed {
+        path: "drop".into(),
+        chosen: true,
+        result: Ok(batchops::console::vocab::Listing {
+            files: vec!["drop/a.csv".into()],
+            skipped: vec!["drop/notes.txt".into(), "drop/readme.md".into()],
+        }),
+    });
+    let text = &app.message.as_ref().expect("a message").text;
+    assert!(text.contains("loaded 1 batch file from drop"), "{text}");
+    assert!(
+        text.contains("skipped 2 files") && text.contains("notes.txt"),
+        "{text}"
+    );
+}
+
+#[test]
+fn d_says_what_it_removed_and_the_next_key_clears_the_status_line() {
+    let (mut app, _) = app();
+    load(
+        &mut app,
+        &[batch_file("a.csv", 41, "a"), batch_file("b.csv", 4, "b")],
+    );
+    ch(&mut app, 'd');
+    let text = &app.message.as_ref().expect("feedback for d").text;
+    assert!(text.contains("removed a.csv"), "{text}");
+    ch(&mut app, 'j');
+    assert!(
+        app.message.is_none(),
+        "an old message does not outlive the next action"
+    );
+}
+
+#[test]
+fn resume_from_the_history_shows_its_progress() {
+    let (mut app, _) = app();
+    let mut row = run_row(4, Mode::Batch, RunStatus::Cancelled, 20, 0, 0.5);
+    if let Some(r) = &mut row.report {
+        r.stop_reason = Some("cancelled by the operator".into());
+    }
+    app.update(Outcome::Runs(Ok(vec![row])));
+    ch(&mut app, '4');
+    let (_, spec) = started_job(&ch(&mut app, 'r'));
+    assert!(matches!(spec, JobSpec::Import { resume: Some(p), .. } if p.run_id == 4));
+    assert_eq!(app.tab, Tab::Run);
+}
+
+#[test]
+fn retry_all_asks_first_when_there_are_many() {
+    let (mut app, _) = failed_tab(3_000);
+    app.update(Outcome::Reasons {
+        run_id: 1,
+        result: Ok(vec![batchops::console::vocab::ErrorCount {
+            error: "quantity \"1,5\" has a comma".into(),
+            total: 3_000,
+            unresolved: 3_000,
+        }]),
+    });
+    let fx = ch(&mut app, 'R');
+    assert!(fx.is_empty(), "nothing starts before the answer: {fx:?}");
+    assert!(matches!(
+        app.popup,
+        Some(Popup::ConfirmRetryAll {
+            run_id: 1,
+            items: 3_000
+        })
+    ));
+    ch(&mut app, 'n');
+    assert_eq!(app.popup, None);
+    ch(&mut app, 'R');
+    let (_, spec) = started_job(&ch(&mut app, 'y'));
+    assert!(matches!(spec, JobSpec::Retry { run_id: 1, ref lines, .. } if lines.is_empty()));
+}
+
+#[test]
+fn the_reasons_summary_filters_the_table_and_the_badge_counts_unresolved_items() {
+    let (mut app, _) = failed_tab(3);
+    app.update(Outcome::Reasons {
+        run_id: 1,
+        result: Ok(vec![
+            batchops::console::vocab::ErrorCount {
+                error: "quantity \"1,5\" has a comma".into(),
+                total: 1,
+                unresolved: 1,
+            },
+            batchops::console::vocab::ErrorCount {
+                error: "quantity \"7,25\" has a comma".into(),
+                total: 1,
+                unresolved: 0,
+            },
+            batchops::console::vocab::ErrorCount {
+                error: "numeric field overflow".into(),
+                total: 1,
+                unresolved: 1,
+            },
+        ]),
+    });
+    let reasons = app.failed.reasons.as_ref().expect("reasons");
+    assert_eq!(
+        reasons.len(),
+        2,
+        "values in quotes do not make reasons of their own"
+    );
+    assert_eq!(app.failed.unresolved(), Some(2));
+    ch(&mut app, 'w');
+    assert!(matches!(app.popup, Some(Popup::Reasons { .. })));
+    let fx = press(&mut app, KeyCode::Enter);
+    let Some(Effect::LoadFailed(req)) = fx.first() else {
+        panic!("choosing a reason queries again: {fx:?}");
+    };
+    assert_eq!(
+        req.query.error_like.as_deref(),
+        Some("quantity \"%\" has a comma"),
+        "the most unresolved reason first"
+    );
+    press(&mut app, KeyCode::Esc);
+    assert_eq!(app.failed.reason, None, "Esc clears the reason");
+}
+
+#[test]
+fn the_export_prompt_stays_open_on_an_error() {
+    let (mut app, _) = failed_tab(3);
+    ch(&mut app, 'x');
+    let fx = press(&mut app, KeyCode::Enter);
+    let Some(Effect::Export { path, .. }) = fx.first().cloned() else {
+        panic!("{fx:?}");
+    };
+    app.update(Outcome::Exported {
+        path: path.clone(),
+        result: Err(format!("{} exists; give another name", path.display())),
+    });
+    let Some(Popup::Prompt(p)) = &app.popup else {
+        panic!("the prompt stays open");
+    };
+    assert!(p.error.as_deref().is_some_and(|e| e.contains("exists")));
+    assert!(
+        p.note.contains("unresolved"),
+        "it says what it writes: {}",
+        p.note
+    );
+    app.update(Outcome::Exported {
+        path,
+        result: Ok(3),
+    });
+    assert_eq!(app.popup, None);
+    assert!(
+        app.message
+            .as_ref()
+            .is_some_and(|m| m.text.contains("3 unresolved failed items"))
+    );
+}
+
+#[test]
+fn a_click_picks_a_tab_or_a_row() {
+    let (mut app, _) = app();
+    let rows = (1..=10)
+        .rev()
+        .map(|id| run_row(id, Mode::Batch, RunStatus::Success, 10, 0, 0.1))
+        .collect();
+    app.update(Outcome::Runs(Ok(rows)));
+    let x = batchops::console::ui::tab_bar_row();
+    // " 1 Batches │ 2 Run │ 3 Failed │ 4 Runs …": column 33 is on "4 Runs".
+    app.update(Action::Click(33, x));
+    assert_eq!(app.tab, Tab::Runs);
+    let list = app.list_area();
+    app.update(Action::Click(list.x + 2, list.y + 3));
+    assert_eq!(app.runs.nav.selected, 3, "the fourth row shown");
+    app.update(Action::Click(list.x + 2, list.y + 40));
+    assert_eq!(
+        app.runs.nav.selected, 3,
+        "a click below the rows picks nothing"
+    );
+}
+
+#[test]
+fn c_is_greyed_out_and_does_nothing_when_nothing_runs() {
+    let (mut app, _) = app();
+    let footer = batchops::console::commands::footer(&app);
+    assert!(
+        !footer.iter().any(|c| c.action == Action::Cancel),
+        "{footer:?}"
+    );
+    assert!(ch(&mut app, 'c').is_empty());
+    assert!(app.message.is_none());
+    load(&mut app, &[batch_file("a.csv", 41, "a")]);
+    ch(&mut app, 'b');
+    let footer = batchops::console::commands::footer(&app);
+    assert!(
+        footer
+            .iter()
+            .any(|c| c.action == Action::Cancel && c.enabled)
+    );
+}
+
+#[test]
+fn the_footer_and_the_help_come_from_the_same_commands() {
+    let (app, _) = failed_tab(3);
+    let footer = batchops::console::commands::footer(&app);
+    let help = batchops::console::commands::help_sections(&app);
+    assert_eq!(help[0].0, "Failed");
+    for c in &footer {
+        assert!(
+            help.iter()
+                .any(|(_, cs)| cs.iter().any(|h| h.keys == c.keys && h.hint == c.hint)),
+            "{} {:?} is in the help",
+            c.keys,
+            c.hint
+        );
+    }
+}
+
+#[test]
+fn a_resumed_run_with_a_fast_start_does_not_promise_an_end_at_once() {
+    let (mut app, clock) = app();
+    load(&mut app, &[batch_file("a.csv", 100_000, "a")]);
+    let (job, _) = started_job(&ch(&mut app, 'b'));
+    app.update(Msg::Engine(
+        main(job),
+        ProgressEvent::RunStarted {
+            run_id: 1,
+            source: "a.csv".into(),
+            import_key: "a".into(),
+            mode: Mode::Batch,
+            total_estimate: 100_000,
+        },
+    ));
+    // The landed lines race by (already imported), then the real writing is slow.
+    let mut line = 0;
+    for second in 0..6u64 {
+        let per_s = if second == 0 { 30_000 } else { 100 };
+        app.update(Msg::Engine(
+            main(job),
+            ProgressEvent::ChunkCommitted {
+                chunk: second,
+                first_line: line + 1,
+                last_line: line + per_s,
+                inserted: 0,
+                already: per_s,
+            },
+        ));
+        line += per_s;
+        clock.advance(Duration::from_secs(1));
+        app.update(Msg::Frame);
+    }
+    let v = app.run.view.as_ref().expect("a view");
+    let eta = v.eta(clock.now()).expect("an ETA");
+    assert!(
+        eta > Duration::from_secs(600),
+        "ETA at the recent rate: {eta:?}"
+    );
+}
