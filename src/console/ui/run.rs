@@ -434,7 +434,15 @@ fn render_counts(frame: &mut Frame, area: Rect, v: &RunView, theme: &Theme) {
             theme.warn,
         ));
     }
-    frame.render_widget(Paragraph::new(Line::from(spans)), area);
+    let line = Line::from(spans);
+    if line.width() > usize::from(area.width) {
+        // Too long for the line: one plain text cut with `…` rather than a silent cut.
+        let text: String = line.spans.iter().map(|s| s.content.as_ref()).collect();
+        let cut = fit(&text, usize::from(area.width), false);
+        frame.render_widget(Paragraph::new(Span::styled(cut, theme.base)), area);
+    } else {
+        frame.render_widget(Paragraph::new(line), area);
+    }
 }
 
 fn render_spark(
