@@ -930,3 +930,71 @@ fn a_resumed_run_with_a_fast_start_does_not_promise_an_end_at_once() {
         "ETA at the recent rate: {eta:?}"
     );
 }
+
+#[test]
+fn one_rule_says_which_runs_resume() {
+    use batchops::domain::RunStatus as S;
+    for s in [S::Cancelled, S::Aborted, S::Interrupted, S::Failed] {
+        assert_eq!(s.resume_refusal(Mode::Batch, false), None, "{s}");
+        assert!(
+            s.resume_refusal(Mode::Retry, false).is_some(),
+            "a retry of {s}"
+        );
+        assert!(
+            s.resume_refusal(Mode::Batch, true).is_some(),
+            "a rehearsal {s}"
+        );
+    }
+    for s in [S::Success, S::PartialSuccess, S::Running] {
+        assert!(s.resume_refusal(Mode::Batch, false).is_some(), "{s}");
+    }
+    // The Runs tab and the Batches tab use it: a cancelled run says `r resumes`, a finished one not.
+    let (mut app, _) = app();
+    app.update(Outcome::Runs(Ok(vec![
+        run_row(2, Mode::Batch, RunStatus::Cancelled, 10, 0, 0.1),
+        run_row(1, Mode::Batch, RunStatus::Success, 10, 0, 0.1),
+    ])));
+    ch(&mut app, '4');
+    ch(&mut app, 'j');
+    assert!(
+        ch(&mut app, 'r').is_empty(),
+        "a finished run is not resumed"
+    );
+    assert!(
+        app.message
+            .as_ref()
+            .is_some_and(|m| m.text.contains("nothing to resume"))
+    );
+}
+
+#[test]
+fn chunks_that_fell_back_count_on_the_insert_and_update_gauges() {
+    let (mut app, _) = app();
+    load(&mut app, &[batch_file("a.csv", 10_000, "a")]);
+    let (job, _) = started_job(&ch(&mut app, 'b'));
+    app.update(Msg::Engine(
+        main(job),
+        ProgressEvent::RunStarted {
+            run_id: 1,
+            source: "a.csv".into(),
+            import_key: "a".into(),
+            mode: Mode::Batch,
+            total_estimate: 10_000,
+        },
+    ));
+    // PostgreSQL isolates a failed chunk inside the database: the fallback phase did the writes.
+    app.update(Msg::Engine(
+        main(job),
+        ProgressEvent::PhaseAdvanced {
+            phase: Phase::Fallback,
+            done: 5_000,
+            total: 10_000,
+            elapsed: Duration::from_millis(80),
+            statements: 1,
+        },
+    ));
+    let v = app.run.view.as_ref().expect("a view");
+    assert_eq!(v.step_done(Phase::BatchInsert), 5_000);
+    assert_eq!(v.step_done(Phase::InventoryUpdate), 5_000);
+    assert_eq!(v.step_done(Phase::Mapping), 0);
+}

@@ -620,13 +620,24 @@ fn defect_a_killed_run_does_not_show_zero_items() {
             let mut row = run_row(9, Mode::Batch, RunStatus::Interrupted, 0, 0, 0.0);
             row.report = None;
             row.finished_at = None;
-            app.update(Outcome::Runs(Ok(vec![row])));
+            let fx = app.update(Outcome::Runs(Ok(vec![row])));
+            assert!(
+                fx.contains(&Effect::LoadWritten { run_id: 9 }),
+                "what the run wrote is counted in the database: {fx:?}"
+            );
+            app.update(Outcome::Written {
+                run_id: 9,
+                result: Ok((14_000, 12)),
+            });
             press(&mut app, KeyCode::Char('2'));
             app
         },
         |screen, _, _| {
             assert!(!screen.contains("0/0 lines"), "no made-up zeros");
-            assert!(screen.contains("unknown"), "it says the counts are unknown");
+            assert!(
+                screen.contains("14,000 lines landed") || screen.contains("14,000 li…"),
+                "the lines that landed are shown"
+            );
         },
     );
 }

@@ -72,6 +72,8 @@ async fn failures_are_counted_by_reason_and_one_reason_narrows_the_table() {
         assert_eq!(n, 3, "{}", db.kind);
         let lines: Vec<u64> = page.iter().map(|r| r.line).collect();
         assert_eq!(lines, vec![2, 3, 5], "{}", db.kind);
+        let written = db.store.run_written(report.run_id).await.expect("counted");
+        assert_eq!(written, (report.items_processed, 4), "{}", db.kind);
     }
 }
 

@@ -368,6 +368,9 @@ impl App {
         let estimate = self.batches.estimate_for(&row.import_key);
         self.run.view = Some(run::RunView::from_row(&row, estimate, self.now()));
         self.run.job = None;
+        if row.report.is_none() {
+            fx.push(Effect::LoadWritten { run_id });
+        }
         failed::open_row(self, &row, fx);
         self.switch_tab(Tab::Run, fx);
     }
@@ -488,6 +491,7 @@ impl App {
                 result,
             } => failed::on_page(self, generation, offset, result, fx),
             Outcome::Reasons { run_id, result } => failed::on_reasons(self, run_id, result),
+            Outcome::Written { run_id, result } => run::on_written(self, run_id, result),
             Outcome::Exported { path, result } => failed::on_exported(self, path, result),
             Outcome::Pong(r) => {
                 self.ping_pending = false;

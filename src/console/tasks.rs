@@ -122,6 +122,10 @@ impl Runner {
                     .map_err(|e| e.to_string());
                 Outcome::Reasons { run_id, result }
             }),
+            Effect::LoadWritten { run_id } => self.answer(async move {
+                let result = store.run_written(run_id).await.map_err(|e| e.to_string());
+                Outcome::Written { run_id, result }
+            }),
             Effect::Export {
                 run_id,
                 query,

@@ -211,6 +211,10 @@ pub enum Effect {
     LoadReasons {
         run_id: i64,
     },
+    /// Count what a run without a report wrote (it died before storing its counts).
+    LoadWritten {
+        run_id: i64,
+    },
     Export {
         run_id: i64,
         query: FailedQuery,
@@ -252,6 +256,11 @@ pub enum Outcome {
     Reasons {
         run_id: i64,
         result: Result<Vec<ErrorCount>, String>,
+    },
+    /// `(lines landed, failed items)` of a run, counted in the tables.
+    Written {
+        run_id: i64,
+        result: Result<(u64, u64), String>,
     },
     Exported {
         path: PathBuf,

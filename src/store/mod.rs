@@ -197,6 +197,9 @@ pub trait Store: Send + Sync {
     async fn failed_count(&self, run_id: i64, q: &FailedQuery) -> StoreResult<u64>;
     /// A run's failed items counted by error text: `(error, items, unresolved items)`, most first.
     async fn failed_errors(&self, run_id: i64) -> StoreResult<Vec<(String, u64, u64)>>;
+    /// What a run wrote, counted in the tables themselves: `(transactions, failed items)`. For a
+    /// run that died before storing its report.
+    async fn run_written(&self, run_id: i64) -> StoreResult<(u64, u64)>;
     /// A retried item landed.
     async fn resolve_failed(&self, failed_id: i64) -> StoreResult<()>;
     /// A retry failed again: count the attempt and keep the newest error.

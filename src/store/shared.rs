@@ -159,6 +159,14 @@ macro_rules! bookkeeping {
                 Ok(n.max(0) as u64)
             }
 
+            pub async fn run_written(pool: &Pool<Db>, run_id: i64) -> StoreResult<(u64, u64)> {
+                let (landed, failed): (i64, i64) = sqlx::query_as(sql::RUN_WRITTEN)
+                    .bind(run_id)
+                    .fetch_one(pool)
+                    .await?;
+                Ok((landed.max(0) as u64, failed.max(0) as u64))
+            }
+
             pub async fn failed_errors(
                 pool: &Pool<Db>,
                 run_id: i64,

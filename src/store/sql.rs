@@ -68,6 +68,10 @@ pub(crate) const FAILED_ERRORS: &str = "SELECT error, COUNT(*) AS n, \
     SUM(CASE WHEN resolved_at IS NULL THEN 1 ELSE 0 END) AS open \
     FROM failed_items WHERE run_id = $1 GROUP BY error ORDER BY n DESC, error ASC";
 
+pub(crate) const RUN_WRITTEN: &str = "SELECT \
+    (SELECT COUNT(*) FROM transactions WHERE run_id = $1), \
+    (SELECT COUNT(*) FROM failed_items WHERE run_id = $1)";
+
 pub(crate) fn filter_pattern(q: &FailedQuery) -> Option<String> {
     q.filter
         .as_deref()

@@ -668,6 +668,10 @@ impl Store for SqliteStore {
         bookkeeping::failed_errors(&self.pool, run_id).await
     }
 
+    async fn run_written(&self, run_id: i64) -> StoreResult<(u64, u64)> {
+        bookkeeping::run_written(&self.pool, run_id).await
+    }
+
     async fn resolve_failed(&self, failed_id: i64) -> StoreResult<()> {
         bookkeeping::resolve_failed(&self.pool, failed_id).await
     }

@@ -487,7 +487,7 @@ pub fn enabled(app: &App, a: Action) -> bool {
     let live = v.run_id.is_some() && v.report_only.is_none();
     let open_row = v.selected_row().is_some_and(|r| r.resolved_at.is_none());
     match a {
-        Action::Enter => v.selected_row().is_some() || v.report_only.is_some() && !v.is_empty(),
+        Action::Enter => v.selected_row().is_some(),
         Action::Retry | Action::Edit => live && open_row,
         Action::RetryAll => live && v.unresolved().is_none_or(|n| n > 0),
         Action::Export => live && v.unresolved().is_none_or(|n| n > 0),

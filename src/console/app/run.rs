@@ -128,6 +128,8 @@ pub struct RunView {
     pub total: u64,
     /// The run's counts are known (false: it died before writing its report).
     pub counts_known: bool,
+    /// For a run without a report: `(lines landed, failed items)` counted in the tables.
+    pub written: Option<(u64, u64)>,
     /// The total is the input's line count (false: a stopped run whose file is not loaded).
     pub total_known: bool,
     pub phases: [PhaseProgress; 5],
@@ -170,6 +172,7 @@ impl RunView {
             total: 0,
             total_known: true,
             counts_known: true,
+            written: None,
             phases: [PhaseProgress::default(); 5],
             committed_lines: 0,
             chunks: 0,
@@ -687,6 +690,24 @@ pub(crate) fn on_import_event(
             app.runs.load(now, fx);
         }
         _ => {}
+    }
+}
+
+/// What a run without a report wrote, counted in the database.
+pub(crate) fn on_written(app: &mut App, run_id: i64, result: Result<(u64, u64), String>) {
+    match result {
+        Ok(counts) => {
+            if let Some(v) = &mut app.run.view
+                && v.run_id == Some(run_id)
+                && !v.counts_known
+            {
+                v.written = Some(counts);
+            }
+        }
+        Err(e) => app.say(
+            Level::Error,
+            format!("cannot count what run {run_id} wrote: {e}"),
+        ),
     }
 }
 

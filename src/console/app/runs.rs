@@ -182,6 +182,9 @@ pub(crate) fn on_loaded(app: &mut App, result: Result<Vec<RunRow>, String>, fx: 
     {
         let estimate = app.batches.estimate_for(&row.import_key);
         app.run.view = Some(super::run::RunView::from_row(&row, estimate, app.now()));
+        if row.report.is_none() {
+            fx.push(Effect::LoadWritten { run_id: row.id });
+        }
         super::failed::open_row(app, &row, fx);
     }
     // A live run's view keeps its figures; a history view gets the newer row.

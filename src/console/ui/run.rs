@@ -375,9 +375,20 @@ fn render_overall(frame: &mut Frame, area: Rect, v: &RunView, now: Duration, the
 
 fn render_counts(frame: &mut Frame, area: Rect, v: &RunView, theme: &Theme) {
     if !v.counts_known {
+        let text = match v.written {
+            Some((landed, failed)) => format!(
+                " in the database: {} landed, {} failed (the run died before storing its counts)",
+                super::super::app::plural(landed, "line", "lines"),
+                count(failed)
+            ),
+            None => {
+                " counts unknown: the run stopped before it stored them; counting what it wrote…"
+                    .to_string()
+            }
+        };
         frame.render_widget(
             Paragraph::new(Span::styled(
-                " counts unknown: the run stopped before it stored them; what it committed is in the database",
+                fit(&text, usize::from(area.width), false),
                 theme.warn,
             )),
             area,
