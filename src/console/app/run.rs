@@ -216,11 +216,12 @@ impl RunView {
             // the run's counts were never stored. Say so instead of showing zeros.
             v.total_known = estimate.is_some();
             v.counts_known = false;
-            let why = if row.status == RunStatus::Interrupted {
-                "its process died before writing a report (the chunks it committed stay; r on Runs resumes it)"
-                    .to_string()
-            } else {
-                format!("it ended {} without a report", row.status)
+            let why = match row.status {
+                RunStatus::Interrupted => "its process died before writing a report (the chunks it committed stay; r on Runs resumes it)"
+                    .to_string(),
+                RunStatus::Running => "another process is writing it (or died moments ago: it shows as interrupted once its heartbeat is stale)"
+                    .to_string(),
+                s => format!("it ended {s} without a report"),
             };
             v.push(
                 None,
@@ -317,6 +318,9 @@ impl RunView {
     pub fn done(&self) -> u64 {
         if let Some(r) = &self.report {
             return r.items_total;
+        }
+        if let (false, Some((landed, failed))) = (self.counts_known, self.written) {
+            return landed + failed;
         }
         match self.mode {
             Mode::Batch | Mode::Sequential => self.committed_lines,

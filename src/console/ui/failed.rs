@@ -11,15 +11,21 @@
 //! ```
 
 use super::super::app::App;
-use super::super::app::failed::{FailedView, RetryMark};
+use super::super::app::failed::{EDIT_FIELDS, EditForm, FailedView, RetryMark};
+use super::super::app::nav::ListNav;
+use super::super::app::popup::Popup;
 use super::super::format::{count, fit, safe};
 use super::super::theme::Theme;
 use super::block;
+use super::centered;
+use super::popups::{input_line, popup_block};
 use super::table::{self, Column, DataRow};
+use crate::store::FailedRow;
 use crate::store::FailedSort;
 use ratatui::Frame;
 use ratatui::layout::{Constraint, Layout, Rect};
 use ratatui::text::{Line, Span};
+use ratatui::widgets::Clear;
 use ratatui::widgets::{Paragraph, Wrap};
 
 /// Line, the values and the error stay longest; the state before the description.
@@ -397,5 +403,199 @@ fn render_report_only(
             theme.dim,
         )),
         p.info,
+    );
+}
+
+// -------------------------------------------------------------------------------------------
+// The tab's popups: the detail, the edit form, the reasons, the retry-all question.
+
+pub(super) fn render_popup(frame: &mut Frame, body: Rect, app: &App, theme: &Theme) {
+    match &app.popup {
+        Some(Popup::ConfirmRetryAll { run_id, items }) => {
+            confirm_retry_all(frame, body, *run_id, *items, theme)
+        }
+        Some(Popup::Detail { row, scroll }) => detail(frame, body, app, row, *scroll, theme),
+        Some(Popup::Edit(form)) => edit(frame, body, form, theme),
+        Some(Popup::Reasons { nav }) => reasons(frame, body, app, *nav, theme),
+        _ => {}
+    }
+}
+
+fn confirm_retry_all(frame: &mut Frame, body: Rect, run_id: i64, items: u64, theme: &Theme) {
+    let area = centered(body, 64, 7);
+    let text = vec![
+        Line::from(format!(
+            "Retry all {} unresolved items of run {run_id}, one at a time?",
+            count(items)
+        )),
+        Line::from("Each is a write of its own; the ones that fail again keep the newest error."),
+        Line::from(""),
+        Line::from(vec![
+            Span::styled("y", theme.key),
+            Span::raw(" retry them   "),
+            Span::styled("n", theme.key),
+            Span::raw(" no"),
+        ]),
+    ];
+    frame.render_widget(Clear, area);
+    frame.render_widget(
+        Paragraph::new(text)
+            .block(popup_block(" Retry all? ".into(), theme))
+            .wrap(Wrap { trim: true }),
+        area,
+    );
+}
+
+fn reasons(frame: &mut Frame, body: Rect, app: &App, nav: ListNav, theme: &Theme) {
+    let list = app.failed.reasons.as_deref().unwrap_or_default();
+    let area = centered(body, 100, body.height);
+    let height = usize::from(area.height.saturating_sub(3)).max(1);
+    let top = nav
+        .selected
+        .saturating_sub(height - 1)
+        .min(nav.top.max(nav.selected.saturating_sub(height - 1)));
+    let width = usize::from(area.width.saturating_sub(2));
+    let mut lines = vec![Line::from(Span::styled(
+        format!("{:>9} {:>9}  reason", "items", "open"),
+        theme.table_header,
+    ))];
+    for (i, r) in list.iter().enumerate().skip(top).take(height) {
+        let text = format!(
+            "{:>9} {:>9}  {}",
+            count(r.total),
+            count(r.unresolved),
+            safe(&r.reason)
+        );
+        let style = if i == nav.selected {
+            theme.selected
+        } else {
+            theme.base
+        };
+        lines.push(Line::from(Span::styled(fit(&text, width, false), style)));
+    }
+    let title = format!(
+        " Failure reasons · {} · Enter shows its items ",
+        super::super::app::plural(list.len() as u64, "reason", "reasons")
+    );
+    frame.render_widget(Clear, area);
+    frame.render_widget(Paragraph::new(lines).block(popup_block(title, theme)), area);
+}
+
+fn fields_text(fields: &[(String, String)]) -> String {
+    fields
+        .iter()
+        .map(|(k, v)| format!("{}={}", safe(k), safe(v)))
+        .collect::<Vec<_>>()
+        .join(", ")
+}
+
+fn detail(frame: &mut Frame, body: Rect, app: &App, row: &FailedRow, scroll: u16, theme: &Theme) {
+    let state = if row.resolved_at.is_some() {
+        "resolved"
+    } else {
+        "unresolved"
+    };
+    let label = |s: &'static str| Line::from(Span::styled(s, theme.table_header));
+    let mut lines = vec![
+        Line::from(vec![
+            Span::styled(format!("line {}", row.line), theme.title),
+            Span::raw(format!(
+                " · phase {} · {} attempt{} · {state}",
+                row.phase,
+                row.attempts,
+                if row.attempts == 1 { "" } else { "s" }
+            )),
+        ]),
+        Line::from(""),
+        label("raw record (exactly as read; control characters escaped)"),
+        Line::from(safe(&row.raw_record)),
+        Line::from(""),
+        label("error"),
+        Line::from(Span::styled(safe(&row.error), theme.error)),
+        Line::from(vec![
+            Span::styled("SQLSTATE ", theme.dim),
+            Span::raw(
+                row.sqlstate
+                    .clone()
+                    .map(|s| safe(&s))
+                    .unwrap_or_else(|| "— (not from the database)".into()),
+            ),
+        ]),
+        Line::from(""),
+        label("mapping decision"),
+        Line::from(
+            row.decision
+                .as_deref()
+                .map(safe)
+                .unwrap_or_else(|| "— (the line failed before mapping)".into()),
+        ),
+        Line::from(""),
+        label("fields as read"),
+        Line::from(fields_text(&row.fields)),
+    ];
+    if let Some(c) = &row.corrected {
+        lines.push(Line::from(""));
+        lines.push(label("corrected record (kept beside the original)"));
+        lines.push(Line::from(fields_text(c)));
+    }
+    if let Some(mark) = app.failed.marks.get(&row.id) {
+        lines.push(Line::from(""));
+        lines.push(label("retry in this session"));
+        lines.push(Line::from(match mark {
+            RetryMark::Pending => "retrying…".to_string(),
+            RetryMark::Landed => "landed".to_string(),
+            RetryMark::FailedAgain(e) => format!("failed again: {}", safe(e)),
+        }));
+    }
+    let width = body.width.saturating_sub(4).min(110);
+    let inner = usize::from(width.saturating_sub(2)).max(1);
+    let rows: usize = lines.iter().map(|l| l.width().max(1).div_ceil(inner)).sum();
+    let height = u16::try_from(rows + 2).unwrap_or(u16::MAX);
+    let paragraph = Paragraph::new(lines).wrap(Wrap { trim: false });
+    let area = centered(body, width, height.min(body.height));
+    frame.render_widget(Clear, area);
+    frame.render_widget(
+        paragraph
+            .block(popup_block(
+                format!(" Failed item · line {} · r retry · e edit ", row.line),
+                theme,
+            ))
+            .scroll((scroll, 0)),
+        area,
+    );
+}
+
+fn edit(frame: &mut Frame, body: Rect, form: &EditForm, theme: &Theme) {
+    let area = centered(body, 76, 11);
+    let width = (area.width as usize).saturating_sub(16);
+    let mut lines = vec![
+        Line::from(Span::styled(
+            "Enter keeps the correction beside the original and retries the line.",
+            theme.dim,
+        )),
+        Line::from(""),
+    ];
+    for (i, (_, label)) in EDIT_FIELDS.iter().enumerate() {
+        lines.push(input_line(
+            label,
+            &form.inputs[i],
+            form.focus == i,
+            width,
+            theme,
+        ));
+    }
+    lines.push(Line::from(""));
+    lines.push(Line::from(vec![
+        Span::styled("Enter", theme.key),
+        Span::raw(" save & retry  "),
+        Span::styled("Tab", theme.key),
+        Span::raw(" next field  "),
+        Span::styled("Esc", theme.key),
+        Span::raw(" cancel"),
+    ]));
+    frame.render_widget(Clear, area);
+    frame.render_widget(
+        Paragraph::new(lines).block(popup_block(format!(" Edit line {} ", form.line), theme)),
+        area,
     );
 }

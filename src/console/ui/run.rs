@@ -334,7 +334,7 @@ fn render_overall(frame: &mut Frame, area: Rect, v: &RunView, now: Duration, the
         None if v.is_finished() && v.stopped_early() => {
             format!("stopped: {}", v.status)
         }
-        None if v.is_finished() && !v.counts_known => "no figures".into(),
+        None if v.is_finished() && !v.counts_known => "no report".into(),
         None if v.is_finished() => "done".into(),
         None => "ETA —".into(),
     };
