@@ -998,3 +998,59 @@ fn chunks_that_fell_back_count_on_the_insert_and_update_gauges() {
     assert_eq!(v.step_done(Phase::InventoryUpdate), 5_000);
     assert_eq!(v.step_done(Phase::Mapping), 0);
 }
+
+#[test]
+fn every_key_is_bound_once_per_context() {
+    use batchops::console::commands::in_force;
+    let mut contexts: Vec<Context> = Tab::ALL.iter().map(|&t| Context::Tab(t)).collect();
+    contexts.extend([
+        Context::Filter,
+        Context::Help,
+        Context::Confirm,
+        Context::Detail,
+        Context::Edit,
+        Context::Reasons,
+        Context::Prompt,
+    ]);
+    for ctx in contexts {
+        let keys: Vec<_> = in_force(ctx)
+            .iter()
+            .flat_map(|b| b.keys.iter().copied())
+            .collect();
+        for (i, k) in keys.iter().enumerate() {
+            assert!(
+                !keys[i + 1..].contains(k),
+                "{ctx:?}: {} is bound twice",
+                k.label()
+            );
+        }
+    }
+}
+
+#[test]
+fn keys_become_actions_by_context_and_text_fields_type_them() {
+    use batchops::console::commands::action_for;
+    use crossterm::event::KeyEvent;
+    let key = |c: KeyCode| KeyEvent::new(c, KeyModifiers::NONE);
+    let batches = Context::Tab(Tab::Batches);
+    assert_eq!(
+        action_for(batches, &key(KeyCode::Char('b'))),
+        Some(Action::Start(Mode::Batch))
+    );
+    assert_eq!(
+        action_for(Context::Tab(Tab::Failed), &key(KeyCode::Char('w'))),
+        Some(Action::Reasons)
+    );
+    assert_eq!(
+        action_for(Context::Filter, &key(KeyCode::Char('q'))),
+        Some(Action::Char('q'))
+    );
+    assert_eq!(
+        action_for(Context::Help, &key(KeyCode::Char('G'))),
+        Some(Action::Bottom)
+    );
+    assert_eq!(
+        action_for(Context::Tab(Tab::Run), &key(KeyCode::Char('z'))),
+        None
+    );
+}

@@ -780,3 +780,19 @@ fn defect_help_scrolls_with_a_position_and_g_g_work() {
         ));
     }
 }
+
+/// Every key binding, by context, as the help lists them (trippy-style): a change to the keys
+/// shows up here, so the README's key list can be checked against it.
+#[test]
+fn the_key_bindings_listing() {
+    let (app, _) = scene(120, 36);
+    let mut out = String::new();
+    for (title, commands) in batchops::console::commands::help_sections(&app) {
+        out.push_str(&format!("{title}\n"));
+        for c in commands {
+            let hint = c.hint.map(|h| format!(" [{h}]")).unwrap_or_default();
+            out.push_str(&format!("  {:<22} {}{hint}\n", c.keys, c.help));
+        }
+    }
+    insta::assert_snapshot!("key_bindings", out);
+}
