@@ -218,8 +218,12 @@ fn render_table(
         ),
         (
             "statements / 1000 items",
-            val(b, &|f| count(f.statements_per_1000().max(0.0).round() as u64)),
-            val(s, &|f| count(f.statements_per_1000().max(0.0).round() as u64)),
+            val(b, &|f| {
+                count(f.statements_per_1000().max(0.0).round() as u64)
+            }),
+            val(s, &|f| {
+                count(f.statements_per_1000().max(0.0).round() as u64)
+            }),
         ),
     ];
     let per_1000 = |f: &SideFigures, i: usize| {
