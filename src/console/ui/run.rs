@@ -370,7 +370,10 @@ fn render_overall(frame: &mut Frame, area: Rect, v: &RunView, now: Duration, the
             rate(v.items_per_second(now))
         )),
     ]);
-    frame.render_widget(Paragraph::new(vec![gauge, figures]), area);
+    frame.render_widget(
+        Paragraph::new(vec![gauge, fit_line(figures, area.width, theme)]),
+        area,
+    );
 }
 
 fn render_counts(frame: &mut Frame, area: Rect, v: &RunView, theme: &Theme) {
@@ -445,15 +448,10 @@ fn render_counts(frame: &mut Frame, area: Rect, v: &RunView, theme: &Theme) {
             theme.warn,
         ));
     }
-    let line = Line::from(spans);
-    if line.width() > usize::from(area.width) {
-        // Too long for the line: one plain text cut with `…` rather than a silent cut.
-        let text: String = line.spans.iter().map(|s| s.content.as_ref()).collect();
-        let cut = fit(&text, usize::from(area.width), false);
-        frame.render_widget(Paragraph::new(Span::styled(cut, theme.base)), area);
-    } else {
-        frame.render_widget(Paragraph::new(line), area);
-    }
+    frame.render_widget(
+        Paragraph::new(fit_line(Line::from(spans), area.width, theme)),
+        area,
+    );
 }
 
 fn render_spark(
@@ -582,4 +580,16 @@ pub fn gauge_line(v: &RunView, now: Duration, width: u16, theme: &Theme) -> Line
         Span::styled(todo, theme.bar_todo),
         Span::styled(text, theme.status(v.status)),
     ])
+}
+
+/// A line that fits `width`, or its text as one plain span cut with `…` (never a silent cut).
+fn fit_line<'a>(line: Line<'a>, width: u16, theme: &Theme) -> Line<'a> {
+    if line.width() <= usize::from(width) {
+        return line;
+    }
+    let text: String = line.spans.iter().map(|s| s.content.as_ref()).collect();
+    Line::from(Span::styled(
+        fit(&text, usize::from(width), false),
+        theme.base,
+    ))
 }
