@@ -3,8 +3,10 @@
 mod compare;
 mod generate;
 mod import;
+pub mod output;
 mod progress;
 mod queries;
+mod reach;
 
 pub use compare::compare;
 pub use generate::generate;
@@ -15,17 +17,54 @@ use crate::store::{self, Store, default_url, redact_url};
 use color_eyre::eyre::{Result, WrapErr};
 use std::sync::Arc;
 
-/// Exit codes: 0 success, 2 partial success, 1 failed or error.
+// Exit codes (the table is in README.md, "Exit codes"):
+/// The command did what was asked (a run ended `success`).
 pub const EXIT_OK: u8 = 0;
+/// A run ended `failed` (or cancelled, aborted), or the command met an error.
 pub const EXIT_FAILED: u8 = 1;
+/// A run ended `partial_success`: good lines landed, bad lines are in `failed_items`.
 pub const EXIT_PARTIAL: u8 = 2;
+/// The command line was wrong: an unknown flag, a bad value, a missing argument (EX_USAGE of
+/// sysexits.h).
+pub const EXIT_USAGE: u8 = 64;
+/// stdout was closed by its reader before the output was written (`batchops runs | head -1`): the
+/// command ended quietly, as a process ended by SIGPIPE would (128 + 13).
+pub const EXIT_PIPE_CLOSED: u8 = 141;
+
+/// The operator asked for something the command line cannot mean (a value out of range, options
+/// that exclude each other): exits [`EXIT_USAGE`]. Return it as `Err(UsageError(..).into())`.
+#[derive(Debug, thiserror::Error)]
+#[error("{0}")]
+pub struct UsageError(pub String);
+
+/// The exit code for an error that ended a command: [`EXIT_PIPE_CLOSED`] for a closed stdout,
+/// [`EXIT_USAGE`] for a [`UsageError`], else [`EXIT_FAILED`].
+pub fn exit_code_of(err: &color_eyre::eyre::Report) -> u8 {
+    if output::is_broken_pipe(err.as_ref()) {
+        EXIT_PIPE_CLOSED
+    } else if err.chain().any(|e| e.is::<UsageError>()) {
+        EXIT_USAGE
+    } else {
+        EXIT_FAILED
+    }
+}
 
 /// Open the database named by `--database-url`, `DATABASE_URL` or the SQLite default.
+///
+/// For PostgreSQL the server's address is tried at the same time as the pool opens: a refused or
+/// unresolvable address is reported at once instead of after the pool's connect timeout.
 pub async fn open_store(url: Option<&str>) -> Result<Arc<dyn Store>> {
     let url = url.map(str::to_string).unwrap_or_else(default_url);
-    store::open(&url)
-        .await
-        .wrap_err_with(|| format!("cannot use the database {}", redact_url(&url)))
+    let context = || format!("cannot use the database {}", redact_url(&url));
+    let open = store::open(&url);
+    let Some(probe) = reach::probe(&url) else {
+        return open.await.wrap_err_with(context);
+    };
+    tokio::pin!(open);
+    tokio::select! {
+        opened = &mut open => opened.wrap_err_with(context),
+        Err(unreachable) = probe => Err(unreachable).wrap_err_with(context),
+    }
 }
 
 /// The worst exit code of several runs.
