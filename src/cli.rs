@@ -290,7 +290,12 @@ mod tests {
                 if arg.get_help().is_none() && arg.get_long_help().is_none() {
                     missing.push(format!("{path} {id}"));
                 }
-                for v in arg.get_possible_values() {
+                let values = if arg.get_action().takes_values() {
+                    arg.get_possible_values()
+                } else {
+                    Vec::new() // a switch: its true/false need no words
+                };
+                for v in values {
                     if !v.is_hide_set() && v.get_help().is_none() {
                         missing.push(format!("{path} {id}={}", v.get_name()));
                     }

@@ -432,11 +432,23 @@ fn a_busy_database(dir: &Path) -> String {
             batch.to_str().unwrap(),
         ],
     );
-    assert!(out.status.success(), "{}", String::from_utf8_lossy(&out.stderr));
+    assert!(
+        out.status.success(),
+        "{}",
+        String::from_utf8_lossy(&out.stderr)
+    );
     let out = batchops(&url, &["import", batch.to_str().unwrap()]);
-    assert_eq!(out.status.code(), Some(2), "{}", String::from_utf8_lossy(&out.stderr));
+    assert_eq!(
+        out.status.code(),
+        Some(2),
+        "{}",
+        String::from_utf8_lossy(&out.stderr)
+    );
     for name in ["invoice-acme-2026-11.csv", "receipts-week-48.jsonl"] {
-        assert_eq!(batchops(&url, &["import", &sample(name)]).status.code(), Some(2));
+        assert_eq!(
+            batchops(&url, &["import", &sample(name)]).status.code(),
+            Some(2)
+        );
     }
     url
 }
@@ -445,8 +457,8 @@ fn a_busy_database(dir: &Path) -> String {
 fn a_closed_pipe_ends_every_command_quietly() {
     let dir = tempfile::tempdir().unwrap();
     let url = a_busy_database(dir.path());
-    let first_failed = json(&batchops(&url, &["failed", "1", "--format", "json"]))[0]["line"]
-        .to_string();
+    let first_failed =
+        json(&batchops(&url, &["failed", "1", "--format", "json"]))[0]["line"].to_string();
     for args in [
         &["inventory"][..],
         &["inventory", "--format", "json"],
@@ -457,7 +469,12 @@ fn a_closed_pipe_ends_every_command_quietly() {
         &["failed", "1", "--format", "csv"],
         &["generate", "--lines", "1000"],
         &["import", &sample("invoice-bolt-supply.json")],
-        &["import", "--format", "json", &sample("invoice-bolt-supply.json")],
+        &[
+            "import",
+            "--format",
+            "json",
+            &sample("invoice-bolt-supply.json"),
+        ],
         &["retry", "1", "--line", &first_failed],
         &["compare", &sample("receipts-week-48.jsonl")],
         &["--help"],
@@ -532,7 +549,11 @@ fn usage_errors_exit_64_and_help_exits_0() {
         assert!(!stdout(&out).is_empty(), "{args:?}");
     }
     let runs = json(&batchops(&url, &["runs", "--format", "json"]));
-    assert_eq!(runs.as_array().unwrap().len(), 0, "no usage error ran anything");
+    assert_eq!(
+        runs.as_array().unwrap().len(),
+        0,
+        "no usage error ran anything"
+    );
 }
 
 #[test]
@@ -540,9 +561,22 @@ fn the_help_describes_seed_start_and_format() {
     // Every argument of every command has a description: checked on the parser itself in
     // `src/cli.rs`; here the words a user reads.
     for (cmd, words) in [
-        ("generate", &["Seed of the random choices", "File format to write", "--force"][..]),
+        (
+            "generate",
+            &[
+                "Seed of the random choices",
+                "File format to write",
+                "--force",
+            ][..],
+        ),
         ("console", &["Start the first loaded batch at once"]),
-        ("import", &["Report format", "Input format, when the extension does not tell"]),
+        (
+            "import",
+            &[
+                "Report format",
+                "Input format, when the extension does not tell",
+            ],
+        ),
         ("failed", &["The run whose failed items to show", "--force"]),
         ("runs", &["Output format"]),
     ] {
@@ -563,17 +597,28 @@ async fn a_retry_with_nothing_to_retry_says_so_and_creates_no_run() {
             "two.csv",
             "sku,description,quantity,unit_price\nA-1,Nut,1,1\nB-2,Bolt,2,1\n",
         );
-        let r = json(&batchops(&url, &["import", "--format", "json", path.to_str().unwrap()]));
+        let r = json(&batchops(
+            &url,
+            &["import", "--format", "json", path.to_str().unwrap()],
+        ));
         assert_eq!(r["items_failed"], 1, "{}: {r}", db.kind);
         let run_id = r["run_id"].to_string();
-        let runs = |url: &str| json(&batchops(url, &["runs", "--format", "json"])).as_array().unwrap().len();
+        let runs = |url: &str| {
+            json(&batchops(url, &["runs", "--format", "json"]))
+                .as_array()
+                .unwrap()
+                .len()
+        };
         assert_eq!(runs(&url), 1);
 
         // A line that is not a failed line of the run: an error, and no run.
         let out = batchops(&url, &["retry", &run_id, "--line", "99"]);
         let err = String::from_utf8_lossy(&out.stderr);
         assert_eq!(out.status.code(), Some(1), "{}: {err}", db.kind);
-        assert!(err.contains(&format!("run {run_id} has no failed line 99")), "{err}");
+        assert!(
+            err.contains(&format!("run {run_id} has no failed line 99")),
+            "{err}"
+        );
         assert!(err.contains("nothing to retry"), "{err}");
         assert!(stdout(&out).is_empty(), "no report: {}", stdout(&out));
         assert_eq!(runs(&url), 1, "{}: no run was made", db.kind);
@@ -581,12 +626,20 @@ async fn a_retry_with_nothing_to_retry_says_so_and_creates_no_run() {
         // The rule goes; the retry lands line 2 (a run of its own).
         db.drop_reject("B-2").await;
         let out = batchops(&url, &["retry", &run_id, "--format", "json"]);
-        assert_eq!(out.status.code(), Some(0), "{}", String::from_utf8_lossy(&out.stderr));
+        assert_eq!(
+            out.status.code(),
+            Some(0),
+            "{}",
+            String::from_utf8_lossy(&out.stderr)
+        );
         assert_eq!(json(&out)["items_processed"], 1);
         assert_eq!(runs(&url), 2);
 
         // Everything is resolved: retrying again (all, or the resolved line) makes nothing.
-        for args in [vec!["retry", &run_id], vec!["retry", &run_id, "--line", "2"]] {
+        for args in [
+            vec!["retry", &run_id],
+            vec!["retry", &run_id, "--line", "2"],
+        ] {
             let out = batchops(&url, &args);
             let err = String::from_utf8_lossy(&out.stderr);
             assert_eq!(out.status.code(), Some(0), "{args:?}: {err}");
@@ -607,7 +660,15 @@ async fn a_retry_with_nothing_to_retry_says_so_and_creates_no_run() {
 fn output_files_are_never_overwritten_without_force() {
     let dir = tempfile::tempdir().unwrap();
     let url = format!("sqlite:{}", dir.path().join("o.db").display());
-    let r = json(&batchops(&url, &["import", "--format", "json", &sample("invoice-acme-2026-11.csv")]));
+    let r = json(&batchops(
+        &url,
+        &[
+            "import",
+            "--format",
+            "json",
+            &sample("invoice-acme-2026-11.csv"),
+        ],
+    ));
     let run_id = r["run_id"].to_string();
     let target = dir.path().join("precious.csv");
     let target_s = target.to_str().unwrap();
@@ -620,19 +681,44 @@ fn output_files_are_never_overwritten_without_force() {
         let out = batchops(&url, &args);
         let err = String::from_utf8_lossy(&out.stderr);
         assert_eq!(out.status.code(), Some(1), "{args:?}: {err}");
-        assert!(err.contains("exists already") && err.contains("--force"), "{args:?}: {err}");
-        assert_eq!(std::fs::read_to_string(&target).unwrap(), "keep me\n", "{args:?}");
+        assert!(
+            err.contains("exists already") && err.contains("--force"),
+            "{args:?}: {err}"
+        );
+        assert_eq!(
+            std::fs::read_to_string(&target).unwrap(),
+            "keep me\n",
+            "{args:?}"
+        );
 
         let mut forced = args.clone();
         forced.push("--force");
         let out = batchops(&url, &forced);
-        assert_eq!(out.status.code(), Some(0), "{forced:?}: {}", String::from_utf8_lossy(&out.stderr));
+        assert_eq!(
+            out.status.code(),
+            Some(0),
+            "{forced:?}: {}",
+            String::from_utf8_lossy(&out.stderr)
+        );
         let text = std::fs::read_to_string(&target).unwrap();
-        assert!(!text.contains("keep me") && !text.is_empty(), "{forced:?}: {text}");
+        assert!(
+            !text.contains("keep me") && !text.is_empty(),
+            "{forced:?}: {text}"
+        );
     }
     // A new file needs no --force.
     let fresh = dir.path().join("fresh.csv");
-    let out = batchops(&url, &["failed", &run_id, "--format", "csv", "-o", fresh.to_str().unwrap()]);
+    let out = batchops(
+        &url,
+        &[
+            "failed",
+            &run_id,
+            "--format",
+            "csv",
+            "-o",
+            fresh.to_str().unwrap(),
+        ],
+    );
     assert_eq!(out.status.code(), Some(0));
     assert_eq!(std::fs::read_to_string(&fresh).unwrap().lines().count(), 4);
 }
@@ -671,10 +757,21 @@ async fn failed_items_left_out_of_the_report_are_counted_and_pointed_to() {
         let batch = dir.path().join("many-bad.csv");
         let out = batchops(
             &url,
-            &["generate", "--lines", "3000", "--bad-ratio", "0.5", "-o", batch.to_str().unwrap()],
+            &[
+                "generate",
+                "--lines",
+                "3000",
+                "--bad-ratio",
+                "0.5",
+                "-o",
+                batch.to_str().unwrap(),
+            ],
         );
         assert!(out.status.success());
-        let out = batchops(&url, &["import", "--format", "json", batch.to_str().unwrap()]);
+        let out = batchops(
+            &url,
+            &["import", "--format", "json", batch.to_str().unwrap()],
+        );
         let r = json(&out);
         let failed = r["items_failed"].as_u64().unwrap();
         assert_eq!(failed, 1500, "{}", db.kind);
@@ -682,7 +779,10 @@ async fn failed_items_left_out_of_the_report_are_counted_and_pointed_to() {
         assert_eq!(listed, 1000, "the report lists the first 1,000");
         assert_eq!(r["failed_items_omitted"], failed - listed, "{r}");
         let command = r["failed_items_command"].as_str().unwrap();
-        assert_eq!(command, format!("batchops failed {} --format json", r["run_id"]));
+        assert_eq!(
+            command,
+            format!("batchops failed {} --format json", r["run_id"])
+        );
         // The command named lists every one of them.
         let args: Vec<&str> = command.split(' ').skip(1).collect();
         let all = json(&batchops(&url, &args));
@@ -691,7 +791,11 @@ async fn failed_items_left_out_of_the_report_are_counted_and_pointed_to() {
         // The text report says it too. (Same file again: every line is counted as before.)
         let out = batchops(&url, &["import", batch.to_str().unwrap()]);
         let text = stdout(&out);
-        let run2 = json(&batchops(&url, &["runs", "--format", "json", "--limit", "1"]))[0]["id"].clone();
+        let run2 = json(&batchops(
+            &url,
+            &["runs", "--format", "json", "--limit", "1"],
+        ))[0]["id"]
+            .clone();
         assert!(
             text.contains(&format!(
                 "500 more failed lines are not listed here (1000 of 1500 shown): `batchops failed {run2}` lists them all"
@@ -699,7 +803,15 @@ async fn failed_items_left_out_of_the_report_are_counted_and_pointed_to() {
             "{text}"
         );
         // A complete list says nothing is left out.
-        let small = json(&batchops(&url, &["import", "--format", "json", &sample("invoice-acme-2026-11.csv")]));
+        let small = json(&batchops(
+            &url,
+            &[
+                "import",
+                "--format",
+                "json",
+                &sample("invoice-acme-2026-11.csv"),
+            ],
+        ));
         assert_eq!(small["failed_items_omitted"], 0);
         assert_eq!(small["failed_items"].as_array().unwrap().len(), 3);
     }

@@ -53,10 +53,7 @@ pub fn create_file(path: &Path, force: bool) -> Result<File> {
 /// `-o FILE` (see [`create_file`]) or, without it, [`stdout`].
 pub fn destination(path: Option<&Path>, force: bool) -> Result<Box<dyn Write>> {
     Ok(match path {
-        Some(path) => Box::new(BufWriter::with_capacity(
-            1 << 20,
-            create_file(path, force)?,
-        )),
+        Some(path) => Box::new(BufWriter::with_capacity(1 << 20, create_file(path, force)?)),
         None => Box::new(stdout()),
     })
 }

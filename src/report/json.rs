@@ -51,7 +51,10 @@ impl<'a> RunReportJson<'a> {
 /// were written to its scratch copy, which is gone: there is no command to list them).
 pub fn comparison_json(c: &crate::engine::Comparison) -> serde_json::Result<serde_json::Value> {
     let mut v = serde_json::to_value(c)?;
-    for (side, r) in [("batch", &c.batch.report), ("sequential", &c.sequential.report)] {
+    for (side, r) in [
+        ("batch", &c.batch.report),
+        ("sequential", &c.sequential.report),
+    ] {
         if let Some(obj) = v.get_mut(side).and_then(|s| s.as_object_mut()) {
             obj.insert(
                 "failed_items_omitted".into(),

@@ -256,12 +256,14 @@ pub async fn postgres() -> Option<TestDb> {
         SCHEMA_SEQ.fetch_add(1, Ordering::SeqCst),
         chrono::Utc::now().timestamp_micros() % 1_000_000
     );
-    let mut c = sqlx::PgConnection::connect(&base).await.unwrap_or_else(|e| {
-        panic!(
-            "cannot connect to PostgreSQL at {}: {e}",
-            store::redact_url(&base)
-        )
-    });
+    let mut c = sqlx::PgConnection::connect(&base)
+        .await
+        .unwrap_or_else(|e| {
+            panic!(
+                "cannot connect to PostgreSQL at {}: {e}",
+                store::redact_url(&base)
+            )
+        });
     sqlx::raw_sql(AssertSqlSafe(format!("CREATE SCHEMA {schema}")))
         .execute(&mut c)
         .await
