@@ -64,7 +64,7 @@ async fn run_one(
     match result {
         Ok(r) => {
             print_report(&r, report::failed_items_run(&r), format)?;
-            Ok(r.status.exit_code() as u8)
+            Ok(r.exit_code() as u8)
         }
         Err(e) => {
             eprintln!("error: {e}");
@@ -158,7 +158,7 @@ pub async fn retry(
     let cancel = cancel_on_ctrl_c();
     let r = engine::retry_failed(store, run_id, &opts, &EventSink::none(), &cancel).await?;
     print_report(&r, Some(run_id), format)?;
-    Ok(r.status.exit_code() as u8)
+    Ok(r.exit_code() as u8)
 }
 
 /// Before a retry run is created: say which asked-for lines cannot be retried (no such failed

@@ -24,6 +24,9 @@ pub const EXIT_OK: u8 = 0;
 pub const EXIT_FAILED: u8 = 1;
 /// A run ended `partial_success`: good lines landed, bad lines are in `failed_items`.
 pub const EXIT_PARTIAL: u8 = 2;
+/// A run ended `success` with lines held for review: nothing failed, but the held lines land
+/// nowhere until an operator decides (`batchops review`).
+pub const EXIT_HELD: u8 = 3;
 /// The command line was wrong: an unknown flag, a bad value, a missing argument (EX_USAGE of
 /// sysexits.h).
 pub const EXIT_USAGE: u8 = 64;
@@ -67,13 +70,19 @@ pub async fn open_store(url: Option<&str>) -> Result<Arc<dyn Store>> {
     }
 }
 
-/// The worst exit code of several runs.
+/// The worst exit code of several runs: failed (1) over partial success (2) over held lines (3)
+/// over success (0).
 pub fn combine(codes: impl IntoIterator<Item = u8>) -> u8 {
-    codes.into_iter().fold(EXIT_OK, |acc, c| match (acc, c) {
-        (EXIT_FAILED, _) | (_, EXIT_FAILED) => EXIT_FAILED,
-        (EXIT_PARTIAL, _) | (_, EXIT_PARTIAL) => EXIT_PARTIAL,
-        _ => EXIT_OK,
-    })
+    let rank = |c: u8| match c {
+        EXIT_OK => 0,
+        EXIT_HELD => 1,
+        EXIT_PARTIAL => 2,
+        _ => 3,
+    };
+    codes
+        .into_iter()
+        .max_by_key(|&c| rank(c))
+        .unwrap_or(EXIT_OK)
 }
 
 #[cfg(test)]
@@ -85,6 +94,9 @@ mod tests {
         assert_eq!(combine([0, 0]), 0);
         assert_eq!(combine([0, 2, 0]), 2);
         assert_eq!(combine([2, 1, 0]), 1);
+        assert_eq!(combine([0, 3, 0]), 3);
+        assert_eq!(combine([3, 2]), 2);
+        assert_eq!(combine([3, 1, 2]), 1);
         assert_eq!(combine([]), 0);
     }
 }
