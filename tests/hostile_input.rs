@@ -1,8 +1,9 @@
 //! Hostile input, end to end: the real binary imports malformed, odd and malicious batch files into a
 //! SQLite file of its own per test. Every case checks that the binary does not panic, exits with the
-//! documented code (0 success, 2 partial success, 1 failed or a whole-file error), reports every bad
-//! line with its line number and reason (in the report and in `batchops failed`), imports every good
-//! line (the inventory is compared exactly), and, for the big files, keeps its memory bounded.
+//! documented code (0 success, 2 partial success, 1 failed or a whole-file error, 3 held lines),
+//! reports every bad line with its line number and reason (in the report and in `batchops
+//! failed`), imports every good line (the inventory is compared exactly), and, for the big files,
+//! keeps its memory bounded (a memory bound with no measurement fails the test on Linux).
 //!
 //! The readers' own rules are unit-tested in `src/input`; these tests prove the whole path holds.
 
@@ -120,8 +121,10 @@ impl Case {
         let code = status
             .code()
             .unwrap_or_else(|| panic!("batchops {args:?} was killed by a signal: {status:?}"));
+        // The codes an import or a listing documents (README, "Exit codes"); 64 (usage) and 141
+        // (closed stdout) cannot happen here.
         assert!(
-            [0, 1, 2].contains(&code),
+            [0, 1, 2, 3].contains(&code),
             "undocumented exit code {code}: {stderr}"
         );
         Run {

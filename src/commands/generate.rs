@@ -29,12 +29,12 @@ pub fn generate(args: &GenerateArgs) -> Result<u8> {
     let summary = write_batch(&opts, &mut out)?;
     out.flush()?;
     if let Some(path) = path {
-        eprintln!(
+        output::note(format_args!(
             "wrote {} lines ({} bad) to {}",
             summary.lines,
             summary.bad_lines,
             path.display()
-        );
+        ));
     }
     Ok(0)
 }

@@ -28,7 +28,7 @@ fn cancel_on_ctrl_c() -> CancellationToken {
     let t = token.clone();
     tokio::spawn(async move {
         if tokio::signal::ctrl_c().await.is_ok() {
-            eprintln!("cancelling after the current chunk…");
+            output::note("cancelling after the current chunk…");
             t.cancel();
         }
     });
@@ -67,7 +67,7 @@ async fn run_one(
             Ok(r.exit_code() as u8)
         }
         Err(e) => {
-            eprintln!("error: {e}");
+            output::note(format_args!("error: {e}"));
             Ok(EXIT_FAILED)
         }
     }
@@ -184,12 +184,14 @@ async fn nothing_to_retry(store: &dyn Store, run_id: i64, lines: &[u64]) -> Resu
         for line in asked {
             match known.iter().find(|f| f.line == line) {
                 None => {
-                    eprintln!("line {line}: run {run_id} has no failed line {line}");
+                    output::note(format_args!(
+                        "line {line}: run {run_id} has no failed line {line}"
+                    ));
                     code = EXIT_FAILED;
                 }
-                Some(f) if f.resolved_at.is_some() => {
-                    eprintln!("line {line}: resolved already (a retry landed it)")
-                }
+                Some(f) if f.resolved_at.is_some() => output::note(format_args!(
+                    "line {line}: resolved already (a retry landed it)"
+                )),
                 Some(_) => {}
             }
         }
@@ -198,9 +200,11 @@ async fn nothing_to_retry(store: &dyn Store, run_id: i64, lines: &[u64]) -> Resu
         return Ok(None);
     }
     if lines.is_empty() {
-        eprintln!("nothing to retry: run {run_id} has no unresolved failed items");
+        output::note(format_args!(
+            "nothing to retry: run {run_id} has no unresolved failed items"
+        ));
     } else {
-        eprintln!("nothing to retry: no retry run was made");
+        output::note("nothing to retry: no retry run was made");
     }
     Ok(Some(code))
 }

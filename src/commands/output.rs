@@ -11,6 +11,8 @@
 //!   shows for a process ended by SIGPIPE), printing nothing.
 //! - [`destination`] opens `-o FILE` (refusing an existing file unless `force`) or stdout, for
 //!   commands that take `-o FILE [--force]`; add both flags with [`crate::cli::OutputFile`].
+//! - [`note`] writes a message for the operator on stderr; unlike `eprintln!` it never panics
+//!   when stderr is a closed pipe too (`batchops … 2>&1 | head -1`).
 
 use color_eyre::eyre::{Result, WrapErr, eyre};
 use std::error::Error as StdError;
@@ -21,6 +23,11 @@ use std::path::Path;
 /// Buffered stdout for a command's output; `flush` it (or let it drop) at the end.
 pub fn stdout() -> BufWriter<StdoutLock<'static>> {
     BufWriter::with_capacity(64 * 1024, io::stdout().lock())
+}
+
+/// A line for the operator on stderr (a write error is ignored: there is no one left to tell).
+pub fn note(msg: impl std::fmt::Display) {
+    let _ = writeln!(io::stderr().lock(), "{msg}");
 }
 
 /// Serialize `value` as pretty JSON on its own line to `out`.
