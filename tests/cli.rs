@@ -488,6 +488,30 @@ fn a_closed_pipe_ends_every_command_quietly() {
         }
         assert_quiet_pipe_end(&out, &format!("{args:?}"));
     }
+    // `2>&1 | true`: stderr is the closed pipe too. Messages to the operator are lost, but the
+    // process ends with its own code, never a panic (101).
+    for (args, code) in [
+        (&["retry", "1", "--line", "999999"][..], 1),
+        (&["import", "/no/such/file.csv"], 1),
+        (
+            &["generate", "--lines", "10", "-o", "/no/such/dir/x.csv"],
+            1,
+        ),
+        (&["runs"], 141),
+    ] {
+        let (reader, writer) = std::io::pipe().expect("pipe");
+        drop(reader);
+        let status = Command::new(env!("CARGO_BIN_EXE_batchops"))
+            .arg("--database-url")
+            .arg(&url)
+            .args(args)
+            .env_remove("DATABASE_URL")
+            .stdout(writer.try_clone().unwrap())
+            .stderr(writer)
+            .status()
+            .unwrap();
+        assert_eq!(status.code(), Some(code), "{args:?} 2>&1 | true");
+    }
     // `| head -1`: the reader takes a line, then goes away while the output is still coming.
     for args in [
         &["inventory"][..],
