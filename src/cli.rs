@@ -87,6 +87,17 @@ impl From<TextOrJson> for OutputFormat {
     }
 }
 
+/// The headless commands. A new command follows the same rules as the others (they are what the
+/// tests in `tests/cli.rs` check):
+///
+/// - every argument and value has a doc comment: it is the `--help` text (a unit test below fails
+///   on one without);
+/// - output goes through [`crate::commands::output::stdout`] (or `destination` for `-o FILE`, with
+///   the flags of [`OutputFile`]), written with `write!` and `?`, never `print!`: a closed pipe
+///   then ends the command quietly with exit 141; notes for the operator go through
+///   `output::note`, never `eprintln!`;
+/// - a value the parser cannot check (a range, options that exclude each other) is refused with
+///   [`crate::commands::UsageError`] (exit 64) before anything is written.
 #[derive(Debug, Subcommand)]
 pub enum Command {
     /// Import batch files (one run per file).
