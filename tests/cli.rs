@@ -843,3 +843,39 @@ async fn failed_items_left_out_of_the_report_are_counted_and_pointed_to() {
         assert_eq!(small["failed_items"].as_array().unwrap().len(), 3);
     }
 }
+
+#[test]
+fn postgresql_tests_run_skip_or_fail_by_one_rule() {
+    use common::{DEFAULT_PG_URL, PgServer, choose_pg_server, try_connect};
+    let up = |_: &str| Ok(());
+    let down = |_: &str| Err("connection refused".to_string());
+    let url = "postgres://u:pw@db.example:5432/t";
+    // A configured server is used, and fails the tests when it does not answer (CI or not).
+    for ci in [false, true] {
+        assert_eq!(
+            choose_pg_server(Some(url), ci, up),
+            Ok(PgServer::Url(url.into()))
+        );
+        let err = choose_pg_server(Some(url), ci, down).unwrap_err();
+        assert!(
+            err.contains("connection refused") && !err.contains(":pw@"),
+            "{err}"
+        );
+    }
+    // Not configured: the default local server outside CI, skipped (with the reason) when down.
+    assert_eq!(
+        choose_pg_server(None, false, up),
+        Ok(PgServer::Url(DEFAULT_PG_URL.into()))
+    );
+    match choose_pg_server(None, false, down) {
+        Ok(PgServer::Skip(reason)) => {
+            assert!(reason.contains(DEFAULT_PG_URL) && reason.contains("connection refused"))
+        }
+        other => panic!("{other:?}"),
+    }
+    // Under CI, not configured is a failure, whatever the default server does.
+    assert!(choose_pg_server(None, true, up).is_err());
+    assert!(choose_pg_server(Some(""), true, up).is_err());
+    // The real check connects for real: nothing listens on port 1.
+    assert!(try_connect("postgres://root@127.0.0.1:1/test").is_err());
+}

@@ -150,8 +150,9 @@ pub async fn sqlite() -> TestDb {
     }
 }
 
-/// Where this test process's PostgreSQL tests run, decided once (see the module's comment).
-enum PgServer {
+/// Where this test process's PostgreSQL tests run (see the module's comment).
+#[derive(Debug, Clone, PartialEq, Eq)]
+pub enum PgServer {
     /// Connect here.
     Url(String),
     /// Skip, for this reason.
@@ -163,7 +164,12 @@ enum PgServer {
 /// the skip is reported in the test output.
 pub fn pg_base_url() -> Option<String> {
     static SERVER: OnceLock<PgServer> = OnceLock::new();
-    match SERVER.get_or_init(choose_pg_server) {
+    let server = SERVER.get_or_init(|| {
+        let env = std::env::var("BATCHOPS_TEST_DATABASE_URL").ok();
+        let ci = std::env::var_os("CI").is_some();
+        choose_pg_server(env.as_deref(), ci, try_connect).unwrap_or_else(|e| panic!("{e}"))
+    });
+    match server {
         PgServer::Url(url) => Some(url.clone()),
         PgServer::Skip(reason) => {
             report_skip(reason);
@@ -172,33 +178,37 @@ pub fn pg_base_url() -> Option<String> {
     }
 }
 
-fn choose_pg_server() -> PgServer {
-    match std::env::var("BATCHOPS_TEST_DATABASE_URL") {
-        Ok(url) if !url.is_empty() => {
-            if let Err(e) = try_connect(&url) {
-                panic!(
-                    "cannot connect to BATCHOPS_TEST_DATABASE_URL ({}): {e}",
-                    store::redact_url(&url)
-                );
-            }
-            PgServer::Url(url)
-        }
-        _ if std::env::var_os("CI").is_some() => {
-            panic!("BATCHOPS_TEST_DATABASE_URL is not set under CI: PostgreSQL tests must run")
-        }
-        _ => match try_connect(DEFAULT_PG_URL) {
-            Ok(()) => PgServer::Url(DEFAULT_PG_URL.to_string()),
-            Err(e) => PgServer::Skip(format!(
+/// The rule, apart from the environment: `Err` is a failure of the test (a configured server that
+/// does not answer; no server configured under CI).
+pub fn choose_pg_server(
+    env_url: Option<&str>,
+    ci: bool,
+    connect: impl Fn(&str) -> Result<(), String>,
+) -> Result<PgServer, String> {
+    match env_url {
+        Some(url) if !url.is_empty() => match connect(url) {
+            Ok(()) => Ok(PgServer::Url(url.to_string())),
+            Err(e) => Err(format!(
+                "cannot connect to BATCHOPS_TEST_DATABASE_URL ({}): {e}",
+                store::redact_url(url)
+            )),
+        },
+        _ if ci => Err(
+            "BATCHOPS_TEST_DATABASE_URL is not set under CI: PostgreSQL tests must run".to_string(),
+        ),
+        _ => match connect(DEFAULT_PG_URL) {
+            Ok(()) => Ok(PgServer::Url(DEFAULT_PG_URL.to_string())),
+            Err(e) => Ok(PgServer::Skip(format!(
                 "PostgreSQL not reachable at {DEFAULT_PG_URL} ({e}); \
                  set BATCHOPS_TEST_DATABASE_URL or start the server to run it"
-            )),
+            ))),
         },
     }
 }
 
 /// One real connection (and a query) to `url`, on a thread of its own: callers may be inside a
 /// runtime, which cannot block on another.
-fn try_connect(url: &str) -> Result<(), String> {
+pub fn try_connect(url: &str) -> Result<(), String> {
     let url = url.to_string();
     std::thread::spawn(move || {
         let rt = tokio::runtime::Builder::new_current_thread()
