@@ -417,7 +417,9 @@ fn assert_quiet_pipe_end(out: &Output, what: &str) {
     assert!(err.is_empty(), "{what} printed on stderr: {err}");
 }
 
-/// A database with a big inventory, a few runs and a run (1) with thousands of failed items.
+/// A database with a big inventory, a few runs and a run (1) with thousands of failed items: each
+/// listing is several hundred KiB, more than the pipe's and the writers' buffers hold together
+/// (about 140 KiB), so a reader that goes away early is noticed.
 fn a_busy_database(dir: &Path) -> String {
     let url = format!("sqlite:{}", dir.join("busy.db").display());
     let batch = dir.join("busy.csv");
@@ -426,9 +428,9 @@ fn a_busy_database(dir: &Path) -> String {
         &[
             "generate",
             "--lines",
-            "20000",
+            "40000",
             "--items",
-            "4000",
+            "8000",
             "--bad-ratio",
             "0.1",
             "-o",
