@@ -652,6 +652,22 @@ async fn a_retry_with_nothing_to_retry_says_so_and_creates_no_run() {
         assert!(stdout(&out).is_empty(), "no report: {}", stdout(&out));
         assert_eq!(runs(&url), 1, "{}: no run was made", db.kind);
 
+        // A failed line beside one that is not: the retry runs for the first, naming the second.
+        let out = batchops(
+            &url,
+            &[
+                "retry", &run_id, "--line", "2", "--line", "99", "--format", "json",
+            ],
+        );
+        let err = String::from_utf8_lossy(&out.stderr);
+        assert_eq!(out.status.code(), Some(1), "line 2 is still refused: {err}");
+        assert!(
+            err.contains(&format!("run {run_id} has no failed line 99")),
+            "{err}"
+        );
+        assert_eq!(json(&out)["items_total"], 1);
+        assert_eq!(runs(&url), 2, "{}: that retry is a run", db.kind);
+
         // The rule goes; the retry lands line 2 (a run of its own).
         db.drop_reject("B-2").await;
         let out = batchops(&url, &["retry", &run_id, "--format", "json"]);
@@ -662,7 +678,7 @@ async fn a_retry_with_nothing_to_retry_says_so_and_creates_no_run() {
             String::from_utf8_lossy(&out.stderr)
         );
         assert_eq!(json(&out)["items_processed"], 1);
-        assert_eq!(runs(&url), 2);
+        assert_eq!(runs(&url), 3);
 
         // Everything is resolved: retrying again (all, or the resolved line) makes nothing.
         for args in [
@@ -674,14 +690,14 @@ async fn a_retry_with_nothing_to_retry_says_so_and_creates_no_run() {
             assert_eq!(out.status.code(), Some(0), "{args:?}: {err}");
             assert!(err.contains("nothing to retry"), "{args:?}: {err}");
             assert!(stdout(&out).is_empty(), "{args:?}: {}", stdout(&out));
-            assert_eq!(runs(&url), 2, "{}: {args:?} made no run", db.kind);
+            assert_eq!(runs(&url), 3, "{}: {args:?} made no run", db.kind);
         }
         let out = batchops(&url, &["retry", &run_id, "--line", "2"]);
         assert!(String::from_utf8_lossy(&out.stderr).contains("line 2: resolved already"));
         let out = batchops(&url, &["retry", "999"]);
         assert_eq!(out.status.code(), Some(1));
         assert!(String::from_utf8_lossy(&out.stderr).contains("there is no run 999"));
-        assert_eq!(runs(&url), 2);
+        assert_eq!(runs(&url), 3);
     }
 }
 
