@@ -9,6 +9,11 @@ use sqlx::postgres::PgConnectOptions;
 use std::future::Future;
 use std::io;
 use std::str::FromStr;
+use std::time::Duration;
+
+/// How long an address may take to accept a connection: less than the pool's 10 s acquire
+/// timeout, so a silent address is named before the pool gives up with `pool timed out`.
+const NO_ANSWER: Duration = Duration::from_secs(8);
 
 /// A future that fails when the server of a `postgres://` URL cannot be reached, and succeeds
 /// when its address accepts a connection (the real connect then goes on as usual). `None` for
@@ -42,12 +47,22 @@ impl Target {
                     .await
                     .map_err(|e| eyre!("the host name {host} does not resolve: {e}"))?
                     .collect();
-                // Like the driver: the first address that answers will do.
+                // Like the driver: the first address that answers will do. An address that never
+                // answers (packets dropped) is reported before the pool's own timeout.
                 let mut last = None;
                 for addr in &addrs {
-                    match tokio::net::TcpStream::connect(addr).await {
-                        Ok(_) => return Ok(()),
-                        Err(e) => last = Some(e),
+                    let connect = tokio::net::TcpStream::connect(addr);
+                    match tokio::time::timeout(NO_ANSWER, connect).await {
+                        Ok(Ok(_)) => return Ok(()),
+                        Ok(Err(e)) => last = Some(e),
+                        Err(_) => {
+                            return Err(eyre!(
+                                "{}: no answer within {} s (is the address right, or is a \
+                                 firewall dropping the connection?)",
+                                hostport(host, *port),
+                                NO_ANSWER.as_secs()
+                            ));
+                        }
                     }
                 }
                 Err(match last {
