@@ -176,6 +176,16 @@ pub enum Command {
         #[arg(long, value_enum, default_value_t)]
         format: TextOrJson,
     },
+    /// Lines held for review: list them, decide them.
+    Review {
+        #[command(subcommand)]
+        command: ReviewCommand,
+    },
+    /// Learned aliases: check them against the matching rules.
+    Aliases {
+        #[command(subcommand)]
+        command: AliasesCommand,
+    },
     /// Write a synthetic batch (repeated items, spelling variants, bad lines) for rehearsals.
     Generate(GenerateArgs),
     /// Open the operations console.
@@ -221,6 +231,59 @@ pub struct Tuning {
     /// Stop the run when more than N lines (or P% of lines) failed: --max-errors 100 or 5%.
     #[arg(long, value_parser = parse_budget)]
     pub max_errors: Option<ErrorBudget>,
+}
+
+#[derive(Debug, Subcommand)]
+pub enum ReviewCommand {
+    /// The held lines not decided yet (with --all, the decided ones too).
+    List {
+        /// Output format.
+        #[arg(long, value_enum, default_value_t)]
+        format: TextOrJson,
+        /// Include the lines decided already.
+        #[arg(long)]
+        all: bool,
+    },
+    /// Decide a held line and every open line of the same description: an item, a new item, or
+    /// none of the candidates.
+    #[command(group(clap::ArgGroup::new("choice").required(true).args(["item", "new", "reject"])))]
+    Decide {
+        /// The held line's id (`review list`).
+        id: i64,
+        /// Land the lines on this existing item.
+        #[arg(long, value_name = "SKU")]
+        item: Option<String>,
+        /// Create a new item for them (SKU and name default to a generated SKU and the description).
+        #[arg(long)]
+        new: bool,
+        /// The new item's SKU (with --new).
+        #[arg(long, requires = "new")]
+        sku: Option<String>,
+        /// The new item's name (with --new).
+        #[arg(long, requires = "new")]
+        name: Option<String>,
+        /// None of these: the candidates are never proposed for this description again and the
+        /// lines are mapped once more.
+        #[arg(long)]
+        reject: bool,
+        /// Who decides (default: the login name).
+        #[arg(long)]
+        operator: Option<String>,
+        /// Output format.
+        #[arg(long, value_enum, default_value_t)]
+        format: TextOrJson,
+    },
+}
+
+#[derive(Debug, Subcommand)]
+pub enum AliasesCommand {
+    /// Aliases learned by the old matcher that the matching rules would not accept, with the lines
+    /// and quantity that landed through each (where stock may sit on the wrong item).
+    Check {
+        /// Output format.
+        #[arg(long, value_enum, default_value_t)]
+        format: TextOrJson,
+    },
 }
 
 #[derive(Debug, Clone, Copy, PartialEq, Eq, ValueEnum, Default)]

@@ -146,6 +146,8 @@ async fn run(cli: Cli) -> Result<u8> {
         Command::Console { files, start } => {
             batchops::console::run(store.clone(), files, start).await?
         }
+        Command::Review { command } => commands::review(&*store, command).await?,
+        Command::Aliases { command } => commands::aliases(&*store, command).await?,
         Command::Generate(_) => unreachable!("handled above"),
     };
     store.close().await;

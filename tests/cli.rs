@@ -482,6 +482,10 @@ fn a_closed_pipe_ends_every_command_quietly() {
         ],
         &["retry", "1", "--line", &first_failed],
         &["compare", &sample("receipts-week-48.jsonl")],
+        &["review", "list"],
+        &["review", "list", "--format", "json"],
+        &["aliases", "check"],
+        &["aliases", "check", "--format", "json"],
         &["--help"],
     ] {
         let out = with_closed_stdout(&url, args);

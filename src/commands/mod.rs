@@ -7,11 +7,13 @@ pub mod output;
 mod progress;
 mod queries;
 mod reach;
+mod review;
 
 pub use compare::compare;
 pub use generate::generate;
 pub use import::{import, resume, retry};
 pub use queries::{failed, inventory, runs};
+pub use review::{aliases, review};
 
 use crate::store::{self, Store, default_url, redact_url};
 use color_eyre::eyre::{Result, WrapErr};

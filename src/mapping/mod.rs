@@ -25,7 +25,7 @@ pub mod lexicon;
 mod normalize;
 pub mod signature;
 
-pub use catalog::{AliasEntry, Catalog, CatalogItem, Exact};
+pub use catalog::{AliasEntry, Catalog, CatalogItem, Exact, RefusedAlias};
 pub use normalize::{generated_sku, normalize};
 
 use crate::domain::{Candidate, LineItem, MappingDecision};
