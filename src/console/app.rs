@@ -5,7 +5,7 @@
 //!
 //! This module holds what every tab shares (the header's figures, the status line, popups that
 //! belong to no tab, the job queue); each tab keeps its state and its handlers in a module of its
-//! own ([`batches`], [`run`], [`failed`], [`runs`], [`compare`]), wired up in
+//! own ([`batches`], [`run`], [`failed`], [`runs`], [`compare`], [`review`]), wired up in
 //! [`super::tabs::PAGES`].
 
 pub mod batches;
@@ -14,6 +14,7 @@ pub mod failed;
 pub mod input;
 pub mod nav;
 pub mod popup;
+pub mod review;
 pub mod run;
 pub mod runs;
 
@@ -30,6 +31,7 @@ use compare::CompareView;
 use failed::FailedView;
 use popup::Popup;
 use ratatui::layout::Rect;
+use review::ReviewTab;
 use run::RunTab;
 use runs::RunsTab;
 use std::collections::VecDeque;
@@ -89,6 +91,7 @@ pub struct App {
     pub failed: FailedView,
     pub runs: RunsTab,
     pub compare: CompareView,
+    pub review: ReviewTab,
 }
 
 impl App {
@@ -114,6 +117,7 @@ impl App {
             failed: FailedView::default(),
             runs: RunsTab::default(),
             compare: CompareView::default(),
+            review: ReviewTab::default(),
         }
     }
 
@@ -493,6 +497,12 @@ impl App {
             Outcome::Reasons { run_id, result } => failed::on_reasons(self, run_id, result),
             Outcome::Written { run_id, result } => run::on_written(self, run_id, result),
             Outcome::Exported { path, result } => failed::on_exported(self, path, result),
+            Outcome::Review(result) => review::on_loaded(self, result),
+            Outcome::Decided {
+                description,
+                result,
+                ..
+            } => review::on_decided(self, &description, result, fx),
             Outcome::Pong(r) => {
                 self.ping_pending = false;
                 self.rtt = Some(r);

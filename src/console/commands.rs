@@ -38,11 +38,18 @@ pub fn bindings(ctx: Context) -> Vec<&'static Binding> {
     }
 }
 
-/// The bindings in force: the context's, then (on a tab) the global ones.
+/// The bindings in force: the context's, then (on a tab) the global ones. A tab's own key
+/// shadows a global one (on Review `1`–`3` pick a candidate; Tab, Shift-Tab and the other
+/// numbers still switch tabs).
 pub fn in_force(ctx: Context) -> Vec<&'static Binding> {
     let mut all = bindings(ctx);
     if matches!(ctx, Context::Tab(_)) {
-        all.extend(GLOBAL.iter());
+        let own: Vec<keymap::Key> = all.iter().flat_map(|b| b.keys.iter().copied()).collect();
+        all.extend(
+            GLOBAL
+                .iter()
+                .filter(|g| !g.keys.iter().any(|k| own.contains(k))),
+        );
     }
     all
 }
@@ -119,6 +126,7 @@ pub fn help_sections(app: &App) -> Vec<(&'static str, Vec<Command>)> {
         Context::Edit,
         Context::Reasons,
         Context::Prompt,
+        Context::NewItem,
     ];
     for c in tabs.chain(popups) {
         if !contexts.contains(&c) {

@@ -19,12 +19,17 @@ pub enum Context {
     Edit,
     Reasons,
     Prompt,
+    /// The Review tab's new-item form (SKU and name).
+    NewItem,
 }
 
 impl Context {
     /// Text is typed here: unbound printable keys are characters, and the global keys are off.
     pub fn is_text(self) -> bool {
-        matches!(self, Context::Filter | Context::Edit | Context::Prompt)
+        matches!(
+            self,
+            Context::Filter | Context::Edit | Context::Prompt | Context::NewItem
+        )
     }
 
     pub fn title(self) -> &'static str {
@@ -37,6 +42,7 @@ impl Context {
             Context::Edit => "Edit a failed item",
             Context::Reasons => "Failure reasons",
             Context::Prompt => "Path prompt",
+            Context::NewItem => "Review: a new item",
         }
     }
 }
@@ -161,6 +167,12 @@ pub static GLOBAL: &[Binding] = &[
         Action::GoTo(Tab::Compare),
         None,
         "Compare: batch against sequential",
+    ),
+    b(
+        &[ch('6')],
+        Action::GoTo(Tab::Review),
+        None,
+        "Review: held lines to decide",
     ),
     b(&[code(KeyCode::Tab)], Action::NextTab, None, "next tab"),
     b(
@@ -413,6 +425,60 @@ pub static PROMPT: &[Binding] = &[
     b(&[ctrl('c')], Action::Quit, None, "quit"),
 ];
 
+pub static NEW_ITEM: &[Binding] = &[
+    b(
+        &[code(KeyCode::Enter)],
+        Action::Enter,
+        Some("create"),
+        "create the item with this SKU and name (asks first)",
+    ),
+    b(
+        &[code(KeyCode::Tab), code(KeyCode::Down)],
+        Action::NextField,
+        Some("next field"),
+        "next field",
+    ),
+    b(
+        &[code(KeyCode::BackTab), code(KeyCode::Up)],
+        Action::PrevField,
+        None,
+        "previous field",
+    ),
+    b(
+        &[code(KeyCode::Esc)],
+        Action::Close,
+        Some("cancel"),
+        "close without deciding",
+    ),
+    b(
+        &[code(KeyCode::Backspace)],
+        Action::Backspace,
+        None,
+        "delete back",
+    ),
+    b(
+        &[code(KeyCode::Delete)],
+        Action::Delete,
+        None,
+        "delete forward",
+    ),
+    b(&[code(KeyCode::Left)], Action::Left, None, "cursor left"),
+    b(&[code(KeyCode::Right)], Action::Right, None, "cursor right"),
+    b(
+        &[code(KeyCode::Home), ctrl('a')],
+        Action::Home,
+        None,
+        "start of the field",
+    ),
+    b(
+        &[code(KeyCode::End), ctrl('e')],
+        Action::End,
+        None,
+        "end of the field",
+    ),
+    b(&[ctrl('c')], Action::Quit, None, "quit"),
+];
+
 /// The console binds nothing to Alt: a key that arrives with Alt is an Esc typed just before it
 /// (terminals send both as one sequence), so it is taken as Esc, then the key.
 pub fn split_alt(key: KeyEvent) -> Vec<KeyEvent> {
@@ -475,6 +541,7 @@ pub fn popup_bindings(ctx: Context) -> Option<&'static [Binding]> {
         Context::Edit => EDIT,
         Context::Reasons => REASONS,
         Context::Prompt => PROMPT,
+        Context::NewItem => NEW_ITEM,
     })
 }
 

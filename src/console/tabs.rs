@@ -45,12 +45,13 @@ macro_rules! page {
 }
 
 /// One line per tab, in the order of [`Tab::ALL`].
-pub static PAGES: [Page; 5] = [
+pub static PAGES: [Page; 6] = [
     page!(Batches, batches, list: true),
     page!(Run, run, list: false),
     page!(Failed, failed, list: true),
     page!(Runs, runs, list: true),
     page!(Compare, compare, list: false),
+    page!(Review, review, list: true),
 ];
 
 pub fn page(tab: Tab) -> &'static Page {

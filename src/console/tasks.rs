@@ -134,6 +134,29 @@ impl Runner {
                 let result = export(&*store, run_id, &query, path.clone()).await;
                 Outcome::Exported { path, result }
             }),
+            Effect::LoadReview => self.answer(async move {
+                let result = store
+                    .held(&crate::store::HeldFilter::Open)
+                    .await
+                    .map(|rows| engine::review::groups(&rows))
+                    .map_err(|e| e.to_string());
+                Outcome::Review(result)
+            }),
+            Effect::Decide {
+                held_id,
+                description,
+                choice,
+            } => self.answer(async move {
+                let operator = engine::options::default_operator();
+                let result = engine::review::decide(&*store, held_id, &choice, &operator)
+                    .await
+                    .map_err(|e| e.to_string());
+                Outcome::Decided {
+                    held_id,
+                    description,
+                    result,
+                }
+            }),
             Effect::Ping => {
                 self.answer(
                     async move { Outcome::Pong(store.ping().await.map_err(|e| e.to_string())) },

@@ -5,6 +5,7 @@
 
 use crate::domain::{Fields, Mode, RunReport, RunStatus};
 use crate::engine::{Comparison, ProgressEvent};
+use crate::engine::review::{Choice, Group, Outcome as Decision};
 use crate::input::BatchFile;
 use crate::store::{FailedQuery, FailedRow, RunRow};
 use std::path::PathBuf;
@@ -20,10 +21,18 @@ pub enum Tab {
     Failed,
     Runs,
     Compare,
+    Review,
 }
 
 impl Tab {
-    pub const ALL: [Tab; 5] = [Tab::Batches, Tab::Run, Tab::Failed, Tab::Runs, Tab::Compare];
+    pub const ALL: [Tab; 6] = [
+        Tab::Batches,
+        Tab::Run,
+        Tab::Failed,
+        Tab::Runs,
+        Tab::Compare,
+        Tab::Review,
+    ];
 
     pub fn index(self) -> usize {
         Tab::ALL.iter().position(|&t| t == self).unwrap_or(0)
@@ -35,6 +44,7 @@ impl Tab {
             Tab::Failed => "Failed",
             Tab::Runs => "Runs",
             Tab::Compare => "Compare",
+            Tab::Review => "Review",
         }
     }
     pub fn next(self) -> Tab {
@@ -85,6 +95,14 @@ pub enum Action {
     Reasons,
     Resume,
     Rehearse,
+    /// Review: choose candidate N (1-based) of the selected group.
+    Pick(u8),
+    /// Review: a new item for the selected group (SKU and name editable).
+    NewItem,
+    /// Review: none of these candidates.
+    Reject,
+    /// Review: leave the group undecided and go to the next.
+    Skip,
     Char(char),
     Backspace,
     Delete,
@@ -220,6 +238,14 @@ pub enum Effect {
         query: FailedQuery,
         path: PathBuf,
     },
+    /// Read the open held lines, grouped (the Review tab).
+    LoadReview,
+    /// Apply an operator's decision on a held line (and every open line of its group).
+    Decide {
+        held_id: i64,
+        description: String,
+        choice: Choice,
+    },
     Ping,
     Quit,
 }
@@ -265,6 +291,14 @@ pub enum Outcome {
     Exported {
         path: PathBuf,
         result: Result<u64, String>,
+    },
+    /// The open held lines, grouped, the most lines first.
+    Review(Result<Vec<Group>, String>),
+    /// What a decision did (or why it could not be applied).
+    Decided {
+        held_id: i64,
+        description: String,
+        result: Result<Decision, String>,
     },
     Pong(Result<Duration, String>),
 }

@@ -95,7 +95,7 @@ impl From<&HeldRow> for ListedLine {
 }
 
 /// Held lines grouped by canonical key, the most lines first: what the Review tab shows.
-#[derive(Debug, Clone, Serialize)]
+#[derive(Debug, Clone, Serialize, PartialEq)]
 pub struct Group {
     pub alias: String,
     /// The id of the group's first line (deciding it decides the group).

@@ -5,6 +5,7 @@
 use super::failed::{self, EditForm};
 use super::input::TextInput;
 use super::nav::ListNav;
+use super::review::{self, NewItemForm, PendingDecision};
 use super::{App, batches};
 use crate::console::keymap::Context;
 use crate::console::vocab::{Action, Effect};
@@ -61,13 +62,20 @@ pub enum Popup {
         nav: ListNav,
     },
     Prompt(Box<Prompt>),
+    /// Review: a decision waiting for the operator's yes.
+    ConfirmDecision(Box<PendingDecision>),
+    /// Review: the new item's SKU and name.
+    NewItem(Box<NewItemForm>),
 }
 
 impl Popup {
     pub fn context(&self) -> Context {
         match self {
             Popup::Help { .. } => Context::Help,
-            Popup::ConfirmQuit | Popup::ConfirmRetryAll { .. } => Context::Confirm,
+            Popup::ConfirmQuit | Popup::ConfirmRetryAll { .. } | Popup::ConfirmDecision(_) => {
+                Context::Confirm
+            }
+            Popup::NewItem(_) => Context::NewItem,
             Popup::Detail { .. } => Context::Detail,
             Popup::Edit(_) => Context::Edit,
             Popup::Reasons { .. } => Context::Reasons,
@@ -115,6 +123,8 @@ pub(super) fn on_action(app: &mut App, a: Action, fx: &mut Vec<Effect>) {
         Popup::Detail { row, scroll } => failed::on_detail(app, row, scroll, a, fx),
         Popup::Edit(form) => failed::on_edit(app, form, a, fx),
         Popup::Reasons { nav } => failed::on_reasons_popup(app, nav, a, fx),
+        Popup::ConfirmDecision(d) => review::on_confirm(app, d, a, fx),
+        Popup::NewItem(f) => review::on_new_item(app, f, a),
         Popup::Prompt(mut prompt) => match a {
             Action::Close => {}
             Action::Enter if !prompt.busy => {

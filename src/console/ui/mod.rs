@@ -5,7 +5,7 @@
 //! │ batchops │ sqlite │ sqlite:batchops.db │ rtt 0.21 ms          ● run 3 42%   │ header
 //! │ 1 Batches │ 2 Run │ 3 Failed (3) │ 4 Runs │ 5 Compare                        │ tabs
 //! │┌ the selected tab ──────────────────────────────────────────────────────────┐│
-//! ││ batches.rs │ run.rs │ failed.rs │ runs.rs │ compare.rs                      ││ body
+//! ││ batches.rs │ run.rs │ failed.rs │ runs.rs │ compare.rs │ review.rs          ││ body
 //! │└────────────────────────────────────────────────────────────────────────────┘│
 //! │ the last message (info, warning, error)                                      │ status
 //! │ b batch  s sequential  o open  …  c cancel  ? help  q quit                   │ footer (keymap)
@@ -19,6 +19,7 @@ pub mod failed;
 mod footer;
 mod header;
 mod popups;
+pub mod review;
 pub mod run;
 pub mod runs;
 pub mod table;
