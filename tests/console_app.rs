@@ -1011,6 +1011,7 @@ fn every_key_is_bound_once_per_context() {
         Context::Edit,
         Context::Reasons,
         Context::Prompt,
+        Context::NewItem,
     ]);
     for ctx in contexts {
         let keys: Vec<_> = in_force(ctx)

@@ -4,8 +4,8 @@
 //! them.
 
 use crate::domain::{Fields, Mode, RunReport, RunStatus};
-use crate::engine::{Comparison, ProgressEvent};
 use crate::engine::review::{Choice, Group, Outcome as Decision};
+use crate::engine::{Comparison, ProgressEvent};
 use crate::input::BatchFile;
 use crate::store::{FailedQuery, FailedRow, RunRow};
 use std::path::PathBuf;

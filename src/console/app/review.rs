@@ -22,7 +22,7 @@ pub static KEYS: &[Binding] = &[
     b(
         &[ch('1')],
         Action::Pick(1),
-        Some("1/2/3 pick"),
+        Some("pick"),
         "land the group's lines on candidate 1 (asks first)",
     ),
     b(
@@ -96,8 +96,7 @@ impl ReviewTab {
 
     /// Candidates of the selected group on screen.
     pub fn shown(&self) -> usize {
-        self.selected()
-            .map_or(0, |g| g.candidates.len().min(SHOWN))
+        self.selected().map_or(0, |g| g.candidates.len().min(SHOWN))
     }
 
     fn load(&mut self, fx: &mut Vec<Effect>) {
@@ -153,11 +152,14 @@ pub fn badge(app: &App) -> String {
     if app.review.groups.is_empty() {
         String::new()
     } else {
-        format!("({})", app.review.groups.len())
+        format!(
+            " ({})",
+            crate::console::format::count(app.review.groups.len() as u64)
+        )
     }
 }
 
-pub fn on_action(app: &mut App, a: Action, fx: &mut Vec<Effect>) {
+pub fn on_action(app: &mut App, a: Action, _fx: &mut Vec<Effect>) {
     let (len, h) = (app.review.groups.len(), app.list_rows(Tab::Review));
     let clicked = match a {
         Action::Click(x, y) => app.clicked_row(x, y),
@@ -247,12 +249,7 @@ fn confirm(app: &mut App, g: &Group, choice: Choice, what: String) {
 }
 
 /// Keys in the confirmation popup: yes applies the decision.
-pub(crate) fn on_confirm(
-    app: &mut App,
-    d: Box<PendingDecision>,
-    a: Action,
-    fx: &mut Vec<Effect>,
-) {
+pub(crate) fn on_confirm(app: &mut App, d: Box<PendingDecision>, a: Action, fx: &mut Vec<Effect>) {
     match a {
         Action::Yes | Action::Enter => {
             app.review.deciding = Some(d.description.clone());
@@ -300,7 +297,11 @@ pub(crate) fn on_new_item(app: &mut App, mut f: Box<NewItemForm>, a: Action) {
             })));
         }
         other => {
-            let input = if f.focus == 0 { &mut f.sku } else { &mut f.name };
+            let input = if f.focus == 0 {
+                &mut f.sku
+            } else {
+                &mut f.name
+            };
             edit_text(input, other);
             f.error = None;
             app.popup = Some(Popup::NewItem(f));
@@ -343,7 +344,11 @@ pub(crate) fn on_decided(
     app.review.deciding = None;
     match result {
         Ok(o) => {
-            let onto = o.sku.as_deref().map(|s| format!(" onto {s}")).unwrap_or_default();
+            let onto = o
+                .sku
+                .as_deref()
+                .map(|s| format!(" onto {s}"))
+                .unwrap_or_default();
             let rejected = if o.rejected.is_empty() {
                 String::new()
             } else {

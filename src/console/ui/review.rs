@@ -128,8 +128,7 @@ fn candidates(frame: &mut Frame, area: Rect, app: &App, theme: &Theme) {
     if area.height < 3 {
         return;
     }
-    let [why, panels] =
-        Layout::vertical([Constraint::Length(1), Constraint::Fill(1)]).areas(area);
+    let [why, panels] = Layout::vertical([Constraint::Length(1), Constraint::Fill(1)]).areas(area);
     let width = usize::from(area.width);
     let head = match &r.deciding {
         Some(d) => format!(" applying the decision on \"{}\"…", safe(d)),
@@ -168,14 +167,7 @@ fn candidates(frame: &mut Frame, area: Rect, app: &App, theme: &Theme) {
     }
 }
 
-fn candidate(
-    frame: &mut Frame,
-    area: Rect,
-    i: usize,
-    c: &Candidate,
-    focused: bool,
-    theme: &Theme,
-) {
+fn candidate(frame: &mut Frame, area: Rect, i: usize, c: &Candidate, focused: bool, theme: &Theme) {
     let room = usize::from(area.width.saturating_sub(2));
     let title = fit(
         &format!(" {} {} · {:.2} ", i + 1, safe(&c.sku), c.score),
