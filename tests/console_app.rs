@@ -76,6 +76,8 @@ fn number_keys_and_tab_switch_tabs() {
         ('3', Tab::Failed),
         ('4', Tab::Runs),
         ('5', Tab::Compare),
+        ('6', Tab::Review),
+        ('4', Tab::Runs),
         ('1', Tab::Batches),
     ] {
         press(&mut app, KeyCode::Char(c));
@@ -85,7 +87,7 @@ fn number_keys_and_tab_switch_tabs() {
     assert_eq!(app.tab, Tab::Run);
     press_mod(&mut app, KeyCode::BackTab, KeyModifiers::SHIFT);
     press_mod(&mut app, KeyCode::BackTab, KeyModifiers::SHIFT);
-    assert_eq!(app.tab, Tab::Compare, "Shift-Tab wraps around");
+    assert_eq!(app.tab, Tab::Review, "Shift-Tab wraps around");
     press(&mut app, KeyCode::Tab);
     assert_eq!(app.tab, Tab::Batches, "Tab wraps around");
 }

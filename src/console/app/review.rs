@@ -58,13 +58,13 @@ pub static KEYS: &[Binding] = &[
     b(
         &[ch('n')],
         Action::NewItem,
-        Some("new item"),
+        Some("new"),
         "a new item for the group (SKU and name editable; asks first)",
     ),
     b(
         &[ch('x')],
         Action::Reject,
-        Some("none of these"),
+        Some("none"),
         "reject these candidates; the lines are mapped again (asks first)",
     ),
     b(

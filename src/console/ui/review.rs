@@ -10,8 +10,8 @@
 //! └─────────────────────────────────────────────────────────────────────────────┘
 //! ┌ 1 HB-M8-40 · 0.90 ─────────┐┌ 2 HB-M8-50 · 0.90 ─────────┐
 //! │Hex Bolt M8 x 40mm Zinc     ││Hex Bolt M8 x 50mm Zinc     │
-//! │✓ thread M8                 ││✓ thread M8                 │
 //! │± length 40 mm (item only)  ││± length 50 mm (item only)  │
+//! │✓ thread M8                 ││✓ thread M8                 │
 //! └────────────────────────────┘└────────────────────────────┘
 //! ```
 
@@ -191,9 +191,10 @@ fn candidate(frame: &mut Frame, area: Rect, i: usize, c: &Candidate, focused: bo
             )));
         }
     };
-    add("✓", &c.agreed, theme.ok);
+    // What differs first: it is what the decision turns on (and what a short panel keeps).
     add("✗", &c.differed, theme.error);
     add("±", &c.one_sided, theme.warn);
+    add("✓", &c.agreed, theme.ok);
     if c.agreed.is_empty() && c.differed.is_empty() && c.one_sided.is_empty() {
         lines.push(Line::from(Span::styled("no attribute stated", theme.dim)));
     }
