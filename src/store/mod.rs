@@ -160,6 +160,12 @@ pub trait Store: Send + Sync {
     /// and are not counted as statements, like `BEGIN` and `COMMIT`.
     async fn write_isolating(&self, batch: &WriteBatch<'_>) -> StoreResult<Isolated>;
 
+    /// How many chunks of a run may be written at once, each its own transaction on its own
+    /// connection: 1 writes them one after another.
+    fn write_lanes(&self) -> usize {
+        1
+    }
+
     /// Write one line in its own transaction, the way a sequential importer does: find the item by
     /// SKU, create it if missing, insert the row, update the inventory.
     async fn write_one(

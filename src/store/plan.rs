@@ -69,6 +69,18 @@ pub(crate) fn learned_aliases(
         .collect()
 }
 
+/// The aliases the rows learned, each once, with the SKU of its item.
+pub(crate) fn learned_aliases_by(rows: &[MappedLine]) -> Vec<(Arc<str>, Arc<str>)> {
+    let mut seen = std::collections::HashSet::new();
+    rows.iter()
+        .filter_map(|r| {
+            let alias = r.learned_alias.as_ref()?;
+            seen.insert(alias.clone())
+                .then(|| (alias.clone(), r.sku.clone()))
+        })
+        .collect()
+}
+
 /// Sum the deltas of the rows actually inserted, per item, sorted by item id (stable lock order).
 pub(crate) fn aggregate(
     inserted: impl IntoIterator<Item = (i64, Decimal)>,
