@@ -6,7 +6,7 @@ use super::stats::{ReportBase, RunStats};
 use super::writer::retry_transient;
 use crate::domain::{Mode, Phase, RunReport, RunStatus};
 use crate::input::validate_fields;
-use crate::mapping::{DEFAULT_MATCH_THRESHOLD, Mapper};
+use crate::mapping::{DEFAULT_MATCH_THRESHOLD, Mapped, Mapper};
 use crate::store::{ErrorClass, FailedQuery, FailureRecord, NewRun, RunCtx, Store};
 use std::time::Instant;
 use tokio_util::sync::CancellationToken;
@@ -102,7 +102,23 @@ pub async fn retry_failed(
                 decision: None,
             }),
             Ok(line) => {
-                let mapped = mapper.map(line);
+                let mapped = match mapper.map(line) {
+                    Mapped::Land(m) => m,
+                    Mapped::Hold(held) => {
+                        // Too uncertain to land on its own: it waits for review instead, and
+                        // leaves the dead-letter table (the review decision lands it).
+                        stats.decisions.held += 1;
+                        store.record_held(ctx, std::slice::from_ref(&held)).await?;
+                        store.resolve_failed(item.id).await?;
+                        events.emit(ProgressEvent::ItemRetried {
+                            failed_id: item.id,
+                            line: item.line,
+                            ok: true,
+                            error: None,
+                        });
+                        continue;
+                    }
+                };
                 stats.decisions.add(&mapped.decision);
                 let mut retries = 0;
                 let r = retry_transient(events, &mut retries, || {

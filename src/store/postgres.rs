@@ -1,7 +1,7 @@
 //! PostgreSQL: NUMERIC(18,4) end to end, one transaction per chunk, arrays through `UNNEST` so a
 //! chunk of any size is one statement per step with a fixed, cached statement text.
 
-use super::plan::{self, IdCache};
+use super::item_ids::{self, IdCache};
 use super::rows::{FailedQuery, FailedRow, InventoryRow, RunRow, fields_to_json};
 use super::sql;
 use super::{
@@ -9,7 +9,7 @@ use super::{
     WriteBatch, WriteOutcome, redact_url,
 };
 use crate::domain::{Fields, Phase, RunReport};
-use crate::mapping::{Catalog, MappedLine};
+use crate::mapping::{Catalog, HeldLine, MappedLine};
 use async_trait::async_trait;
 use rust_decimal::Decimal;
 use sqlx::postgres::{PgConnectOptions, PgPool, PgPoolOptions};
@@ -19,7 +19,7 @@ use std::str::FromStr;
 use std::sync::Arc;
 use std::time::{Duration, Instant};
 
-super::shared::bookkeeping!(sqlx::Postgres);
+super::bookkeeping::bookkeeping!(sqlx::Postgres);
 
 pub struct PgStore {
     pool: PgPool,
@@ -36,7 +36,14 @@ pub struct PgStore {
 const WRITE_CHUNK: &str = "SELECT created_skus, created_ids, inserted, statements, insert_seconds, \
     update_seconds, bad_idx, bad_states, bad_messages \
     FROM batchops_write_chunk($1, $2, $3, $4, $5, $6, $7, $8, $9, $10, $11, $12, $13, $14, $15, $16, \
-    $17, $18, $19)";
+    $17, $18, $19, $20, $21, $22, $23, $24, $25, $26, $27, $28)";
+
+/// Held lines; a line held before under its (import_key, line) keeps its first record.
+const INSERT_HELD: &str = "INSERT INTO held_lines \
+    (run_id, import_key, operator, line, description, alias, quantity, unit_cost, raw_record, fields_json, candidates_json) \
+    SELECT $1, $2, $3, h.* FROM unnest($4::bigint[], $5::text[], $6::text[], $7::numeric[], $8::numeric[], $9::text[], $10::text[], $11::text[]) \
+      AS h(line, description, alias, quantity, unit_cost, raw_record, fields_json, candidates_json) \
+    ON CONFLICT (import_key, line) DO NOTHING";
 
 const INSERT_FAILURES: &str = "INSERT INTO failed_items \
     (run_id, import_key, line, raw_record, fields_json, phase, error, sqlstate, decision) \
@@ -66,7 +73,7 @@ impl FailureColumns {
     fn of(failures: &[FailureRecord]) -> Self {
         Self {
             lines: failures.iter().map(|f| f.line as i64).collect(),
-            raw: failures.iter().map(plan::storable_raw).collect(),
+            raw: failures.iter().map(|f| no_nul(&f.raw)).collect(),
             fields: failures.iter().map(|f| fields_to_json(&f.fields)).collect(),
             phases: failures
                 .iter()
@@ -80,7 +87,7 @@ impl FailureColumns {
             // The decision names the SKU, which can hold a NUL.
             decisions: failures
                 .iter()
-                .map(|f| f.decision.as_ref().map(|d| d.replace('\0', "\\0")))
+                .map(|f| f.decision.as_deref().map(no_nul))
                 .collect(),
         }
     }
@@ -119,7 +126,7 @@ impl PgStore {
             .iter()
             .map(|r| item_of(&r.sku))
             .collect::<StoreResult<Vec<i64>>>()?;
-        let aliases = plan::learned_aliases_by(b.rows);
+        let aliases = item_ids::learned_aliases_by(b.rows);
         let alias_items = aliases
             .iter()
             .map(|(_, sku)| item_of(sku))
@@ -131,7 +138,7 @@ impl PgStore {
             .bind(b.ctx.operator)
             .bind(missing.iter().map(|(s, _)| &**s).collect::<Vec<&str>>())
             .bind(missing.iter().map(|(_, n)| &**n).collect::<Vec<&str>>())
-            .bind(aliases.iter().map(|(a, _)| &**a).collect::<Vec<&str>>())
+            .bind(aliases.iter().map(|(a, _)| no_nul(a)).collect::<Vec<_>>())
             .bind(alias_items)
             .bind(b.rows.iter().map(|r| r.line as i64).collect::<Vec<_>>())
             .bind(items)
@@ -144,7 +151,23 @@ impl PgStore {
             .bind(f.errors)
             .bind(f.sqlstates)
             .bind(f.decisions)
-            .bind(isolate);
+            .bind(isolate)
+            .bind(
+                b.rows
+                    .iter()
+                    .map(|r| r.alias.as_deref().map(no_nul))
+                    .collect::<Vec<_>>(),
+            );
+        let h = HeldColumns::of(b.held);
+        let query = query
+            .bind(h.lines)
+            .bind(h.descriptions)
+            .bind(h.aliases)
+            .bind(h.quantities)
+            .bind(h.costs)
+            .bind(h.raw)
+            .bind(h.fields)
+            .bind(h.candidates);
         // A crash here leaves the chunk unwritten; the chunk has no moment between its insert and
         // its commit on this side of the wire (see src/failpoint.rs).
         crate::failpoint::hit("batch_after_insert");
@@ -269,6 +292,70 @@ fn scratch_schema(name: &str) -> String {
     format!("batchops_{safe}")
 }
 
+/// PostgreSQL text cannot hold NUL: stored as `\0`, as in the dead-letter table.
+fn no_nul(s: &str) -> String {
+    s.replace('\0', "\\0")
+}
+
+/// The held lines as the columns `held_lines` stores.
+struct HeldColumns {
+    lines: Vec<i64>,
+    descriptions: Vec<String>,
+    aliases: Vec<String>,
+    quantities: Vec<Decimal>,
+    costs: Vec<Decimal>,
+    raw: Vec<String>,
+    fields: Vec<String>,
+    candidates: Vec<String>,
+}
+
+impl HeldColumns {
+    fn of(held: &[HeldLine]) -> Self {
+        Self {
+            lines: held.iter().map(|h| h.item.line as i64).collect(),
+            descriptions: held.iter().map(|h| no_nul(&h.item.description)).collect(),
+            aliases: held.iter().map(|h| no_nul(&h.alias)).collect(),
+            quantities: held.iter().map(|h| h.item.quantity).collect(),
+            costs: held.iter().map(|h| h.item.unit_price).collect(),
+            raw: held.iter().map(|h| no_nul(&h.item.raw)).collect(),
+            fields: held
+                .iter()
+                .map(|h| fields_to_json(&h.item.fields))
+                .collect(),
+            candidates: held
+                .iter()
+                .map(|h| no_nul(&item_ids::candidates_json(h)))
+                .collect(),
+        }
+    }
+}
+
+async fn insert_held(
+    tx: &mut Transaction<'static, Postgres>,
+    ctx: RunCtx<'_>,
+    held: &[HeldLine],
+) -> StoreResult<u64> {
+    if held.is_empty() {
+        return Ok(0);
+    }
+    let h = HeldColumns::of(held);
+    sqlx::query(INSERT_HELD)
+        .bind(ctx.run_id)
+        .bind(ctx.import_key)
+        .bind(ctx.operator)
+        .bind(h.lines)
+        .bind(h.descriptions)
+        .bind(h.aliases)
+        .bind(h.quantities)
+        .bind(h.costs)
+        .bind(h.raw)
+        .bind(h.fields)
+        .bind(h.candidates)
+        .execute(&mut **tx)
+        .await?;
+    Ok(1)
+}
+
 async fn insert_failures(
     tx: &mut Transaction<'static, Postgres>,
     ctx: RunCtx<'_>,
@@ -373,7 +460,7 @@ impl Store for PgStore {
             }
         };
         if let Some(alias) = &row.learned_alias {
-            sqlx::query("INSERT INTO item_aliases (alias, item_id) VALUES ($1, $2) ON CONFLICT (alias) DO NOTHING")
+            sqlx::query("INSERT INTO item_aliases (alias, item_id, learned_by) VALUES ($1, $2, 'auto') ON CONFLICT (alias) DO NOTHING")
                 .bind(alias.to_string())
                 .bind(item_id)
                 .execute(&mut *tx)
@@ -381,8 +468,8 @@ impl Store for PgStore {
             out.insert_statements += 1;
         }
         let inserted = sqlx::query(
-            "INSERT INTO transactions (run_id, import_key, operator, line, item_id, quantity, unit_cost) \
-             VALUES ($1, $2, $3, $4, $5, $6, $7) ON CONFLICT (import_key, line) DO NOTHING",
+            "INSERT INTO transactions (run_id, import_key, operator, line, item_id, quantity, unit_cost, alias) \
+             VALUES ($1, $2, $3, $4, $5, $6, $7, $8) ON CONFLICT (import_key, line) DO NOTHING",
         )
         .bind(ctx.run_id)
         .bind(ctx.import_key.to_string())
@@ -391,6 +478,7 @@ impl Store for PgStore {
         .bind(item_id)
         .bind(row.quantity)
         .bind(row.unit_cost)
+        .bind(row.alias.as_deref().map(no_nul))
         .execute(&mut *tx)
         .await?
         .rows_affected();
@@ -416,6 +504,16 @@ impl Store for PgStore {
             self.ids.extend([(row.sku.clone(), item_id)]);
         }
         Ok(out)
+    }
+
+    async fn record_held(&self, ctx: RunCtx<'_>, held: &[HeldLine]) -> StoreResult<u64> {
+        if held.is_empty() {
+            return Ok(0);
+        }
+        let mut tx = self.pool.begin().await?;
+        let n = insert_held(&mut tx, ctx, held).await?;
+        tx.commit().await?;
+        Ok(n)
     }
 
     async fn record_failures(

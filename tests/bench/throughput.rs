@@ -373,7 +373,7 @@ fn raw_load(db: &Db, dir: &Path) -> Option<RawLoad> {
             let schema = schema.replacen("transactions", "raw_rows", 1);
             let indexes = sqlite3(
                 db.file(),
-                "SELECT group_concat(replace(sql, ' ON transactions', ' ON raw_rows'), '; ') \
+                "SELECT group_concat(replace(replace(sql, ' ON transactions', ' ON raw_rows'), 'INDEX transactions', 'INDEX raw_rows'), '; ') \
                  FROM sqlite_master WHERE type = 'index' AND tbl_name = 'transactions' AND sql IS NOT NULL",
             );
             sqlite3(db.file(), &format!("{schema}; {indexes};"));

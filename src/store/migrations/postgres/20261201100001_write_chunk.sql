@@ -1,6 +1,6 @@
 -- One round trip per chunk: the whole chunk write (new items, learned aliases, transaction rows,
 -- the inventory deltas of the rows actually inserted, the chunk's failed lines) in one function
--- call. Called as a statement of its own, the call is its own transaction: all of it or nothing.
+-- call, with the chunk's lines held for review. Called as a statement of its own, the call is its own transaction: all of it or nothing.
 --
 -- Locks are taken in one order by every caller, so concurrent chunks (two of the same run written
 -- at once, or other importers) wait for each other but never deadlock: new items by SKU
@@ -12,7 +12,7 @@
 -- new items (`p_items[i] = -k`: the item `p_new_skus[k]`, created here unless it exists).
 -- With `p_isolate` the rows are written by `batchops_insert_isolating` (the bisection of
 -- `Bisect` in src/store/bisect.rs, inside the database): the rows it refused come back in `bad_*`,
--- 1-based, and the failed lines are not written (the caller records them with the refused ones).
+-- 1-based, and the failed and held lines are not written (the caller records them on its own).
 --
 -- Returns one row: the items created (SKU and id, for the caller's cache), the rows inserted now,
 -- the SQL statements executed, the seconds of the insert part and of the inventory update, and
@@ -36,7 +36,16 @@ CREATE FUNCTION batchops_write_chunk(
     p_fail_errors TEXT[],
     p_fail_sqlstates TEXT[],
     p_fail_decisions TEXT[],
-    p_isolate BOOLEAN
+    p_isolate BOOLEAN,
+    p_row_aliases TEXT[],
+    p_held_lines BIGINT[],
+    p_held_descriptions TEXT[],
+    p_held_aliases TEXT[],
+    p_held_quantities NUMERIC[],
+    p_held_costs NUMERIC[],
+    p_held_raw TEXT[],
+    p_held_fields TEXT[],
+    p_held_candidates TEXT[]
 ) RETURNS TABLE (
     created_skus TEXT[],
     created_ids BIGINT[],
@@ -52,6 +61,7 @@ LANGUAGE plpgsql AS $$
 DECLARE
     started   TIMESTAMPTZ := clock_timestamp();
     updating  TIMESTAMPTZ;
+    updated   TIMESTAMPTZ;
     new_ids   BIGINT[] := '{}';
     items     BIGINT[];
     c_skus    TEXT[] := '{}';
@@ -88,8 +98,8 @@ BEGIN
     FROM unnest(p_items) WITH ORDINALITY AS u(x, ord);
 
     IF coalesce(array_length(p_alias_texts, 1), 0) > 0 THEN
-        INSERT INTO item_aliases (alias, item_id)
-        SELECT a, CASE WHEN x > 0 THEN x ELSE new_ids[-x] END
+        INSERT INTO item_aliases (alias, item_id, learned_by)
+        SELECT a, CASE WHEN x > 0 THEN x ELSE new_ids[-x] END, 'auto'
         FROM unnest(p_alias_texts, p_alias_items) AS u(a, x) ORDER BY a
         ON CONFLICT (alias) DO NOTHING;
         n_stmt := n_stmt + 1;
@@ -107,15 +117,22 @@ BEGIN
                                            p_quantities, p_costs) AS r;
             n_stmt := n_stmt + writes;
             n_ins := coalesce(array_length(ok_idx, 1), 0);
+            -- The isolating writes leave out the alias each row was mapped through.
+            IF n_ins > 0 AND EXISTS (SELECT 1 FROM unnest(p_row_aliases) AS a WHERE a IS NOT NULL) THEN
+                UPDATE transactions AS t SET alias = p_row_aliases[i]
+                FROM unnest(ok_idx) AS i
+                WHERE p_row_aliases[i] IS NOT NULL AND t.import_key = p_import_key AND t.line = p_lines[i];
+                n_stmt := n_stmt + 1;
+            END IF;
             SELECT array_agg(g.id ORDER BY g.id), array_agg(g.delta ORDER BY g.id)
               INTO d_ids, d_deltas
             FROM (SELECT items[i] AS id, sum(p_quantities[i]) AS delta
                   FROM unnest(ok_idx) AS i GROUP BY items[i]) AS g;
         ELSE
             WITH ins AS (
-                INSERT INTO transactions (run_id, import_key, operator, line, item_id, quantity, unit_cost)
-                SELECT p_run_id, p_import_key, p_operator, t.line, t.item, t.q, t.c
-                FROM unnest(p_lines, items, p_quantities, p_costs) AS t(line, item, q, c)
+                INSERT INTO transactions (run_id, import_key, operator, line, item_id, quantity, unit_cost, alias)
+                SELECT p_run_id, p_import_key, p_operator, t.line, t.item, t.q, t.c, t.a
+                FROM unnest(p_lines, items, p_quantities, p_costs, p_row_aliases) AS t(line, item, q, c, a)
                 ON CONFLICT (import_key, line) DO NOTHING
                 RETURNING item_id, quantity
             )
@@ -133,6 +150,7 @@ BEGIN
         FROM unnest(d_ids, d_deltas) AS d(id, delta) WHERE i.id = d.id;
         n_stmt := n_stmt + 1;
     END IF;
+    updated := clock_timestamp();
 
     IF NOT p_isolate AND coalesce(array_length(p_fail_lines, 1), 0) > 0 THEN
         INSERT INTO failed_items
@@ -147,9 +165,20 @@ BEGIN
         n_stmt := n_stmt + 1;
     END IF;
 
+    IF NOT p_isolate AND coalesce(array_length(p_held_lines, 1), 0) > 0 THEN
+        INSERT INTO held_lines (run_id, import_key, operator, line, description, alias, quantity,
+                                unit_cost, raw_record, fields_json, candidates_json)
+        SELECT p_run_id, p_import_key, p_operator, h.*
+        FROM unnest(p_held_lines, p_held_descriptions, p_held_aliases, p_held_quantities,
+                    p_held_costs, p_held_raw, p_held_fields, p_held_candidates)
+          AS h(line, description, alias, quantity, unit_cost, raw_record, fields_json, candidates_json)
+        ON CONFLICT (import_key, line) DO NOTHING;
+        n_stmt := n_stmt + 1;
+    END IF;
+
     RETURN QUERY SELECT c_skus, c_ids, n_ins, n_stmt,
-        extract(epoch FROM updating - started)::DOUBLE PRECISION,
-        extract(epoch FROM clock_timestamp() - updating)::DOUBLE PRECISION,
+        extract(epoch FROM (updating - started) + (clock_timestamp() - updated))::DOUBLE PRECISION,
+        extract(epoch FROM updated - updating)::DOUBLE PRECISION,
         b_idx, b_state, b_msg;
 END
 $$;

@@ -8,7 +8,7 @@ macro_rules! bookkeeping {
         mod bookkeeping {
             use crate::domain::{Fields, Phase, RunReport};
             use crate::mapping::{Catalog, CatalogItem};
-            use crate::store::plan::IdCache;
+            use crate::store::item_ids::IdCache;
             use crate::store::rows::{FailedQuery, FailedRow, RunRow, fields_to_json};
             use crate::store::{NewRun, StoreResult, decode, sql};
             use chrono::Utc;
