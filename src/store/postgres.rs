@@ -2,14 +2,13 @@
 //! chunk of any size is one statement per step with a fixed, cached statement text.
 
 use super::item_ids::{self, IdCache};
-use super::rows::{FailedQuery, FailedRow, InventoryRow, RunRow, fields_to_json};
-use super::sql;
+use super::rows::{InventoryRow, fields_to_json};
 use super::{
-    Backend, FailureRecord, Isolated, NewRun, OpenOptions, RunCtx, Store, StoreError, StoreResult,
+    Backend, FailureRecord, Isolated, OpenOptions, RunCtx, Store, StoreError, StoreResult,
     WriteBatch, WriteOutcome, redact_url,
 };
-use crate::domain::{Fields, Phase, RunReport};
-use crate::mapping::{Catalog, HeldLine, MappedLine};
+use crate::domain::Phase;
+use crate::mapping::{HeldLine, MappedLine};
 use async_trait::async_trait;
 use rust_decimal::Decimal;
 use sqlx::postgres::{PgConnectOptions, PgPool, PgPoolOptions};
@@ -19,7 +18,7 @@ use std::str::FromStr;
 use std::sync::Arc;
 use std::time::{Duration, Instant};
 
-super::bookkeeping::bookkeeping!(sqlx::Postgres);
+super::bookkeeping::bookkeeping!(PgStore);
 
 pub struct PgStore {
     pool: PgPool,
@@ -383,32 +382,12 @@ impl Store for PgStore {
         Backend::Postgres
     }
 
+    fn bookkeeping(&self) -> &dyn super::Bookkeeping {
+        self
+    }
+
     fn redacted_url(&self) -> &str {
         &self.url
-    }
-
-    async fn ping(&self) -> StoreResult<Duration> {
-        bookkeeping::ping(&self.pool).await
-    }
-
-    async fn load_catalog(&self) -> StoreResult<Catalog> {
-        bookkeeping::load_catalog(&self.pool, &self.ids).await
-    }
-
-    async fn begin_run(&self, run: &NewRun) -> StoreResult<i64> {
-        bookkeeping::begin_run(&self.pool, run).await
-    }
-
-    async fn heartbeat(&self, run_id: i64) -> StoreResult<()> {
-        bookkeeping::touch_run(&self.pool, sql::HEARTBEAT, run_id).await
-    }
-
-    async fn reopen_run(&self, run_id: i64) -> StoreResult<()> {
-        bookkeeping::touch_run(&self.pool, sql::REOPEN_RUN, run_id).await
-    }
-
-    async fn finish_run(&self, r: &RunReport) -> StoreResult<()> {
-        bookkeeping::finish_run(&self.pool, r).await
     }
 
     async fn write_batch(&self, b: &WriteBatch<'_>) -> StoreResult<WriteOutcome> {
@@ -560,39 +539,6 @@ impl Store for PgStore {
             .collect()
     }
 
-    async fn runs(&self, limit: u64) -> StoreResult<Vec<RunRow>> {
-        bookkeeping::runs(&self.pool, limit).await
-    }
-
-    async fn run(&self, run_id: i64) -> StoreResult<Option<RunRow>> {
-        bookkeeping::run(&self.pool, run_id).await
-    }
-
-    async fn failed_page(&self, run_id: i64, q: &FailedQuery) -> StoreResult<Vec<FailedRow>> {
-        bookkeeping::failed_page(&self.pool, run_id, q).await
-    }
-
-    async fn failed_count(&self, run_id: i64, q: &FailedQuery) -> StoreResult<u64> {
-        bookkeeping::failed_count(&self.pool, run_id, q).await
-    }
-
-    async fn resolve_failed(&self, failed_id: i64) -> StoreResult<()> {
-        bookkeeping::resolve_failed(&self.pool, failed_id).await
-    }
-
-    async fn failed_again(
-        &self,
-        failed_id: i64,
-        error: &str,
-        sqlstate: Option<&str>,
-    ) -> StoreResult<()> {
-        bookkeeping::failed_again(&self.pool, failed_id, error, sqlstate).await
-    }
-
-    async fn save_correction(&self, failed_id: i64, fields: &Fields) -> StoreResult<()> {
-        bookkeeping::save_correction(&self.pool, failed_id, fields).await
-    }
-
     async fn copy_catalog_from(
         &self,
         catalog: &[(String, String, Decimal)],
@@ -630,7 +576,7 @@ impl Store for PgStore {
             .into_iter()
             .map(|r| (r.sku, r.name, r.quantity))
             .collect();
-        Ok((items, bookkeeping::aliases(&self.pool).await?))
+        Ok((items, self.aliases().await?))
     }
 
     async fn open_scratch(&self, name: &str) -> StoreResult<Arc<dyn Store>> {

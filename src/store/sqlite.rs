@@ -2,15 +2,15 @@
 //! transaction per chunk, quantities and money as INTEGER units of 0.0001.
 
 use super::item_ids::{self, IdCache};
-use super::rows::{FailedQuery, FailedRow, InventoryRow, RunRow, fields_to_json};
-use super::sql::{self, values_placeholders};
+use super::rows::{InventoryRow, fields_to_json};
+use super::sql::values_placeholders;
 use super::{
-    Backend, FailureRecord, Isolated, NewRun, OpenOptions, RunCtx, Store, StoreError, StoreResult,
+    Backend, FailureRecord, Isolated, OpenOptions, RunCtx, Store, StoreError, StoreResult,
     WriteBatch, WriteOutcome, redact_url,
 };
+use crate::domain::Phase;
 use crate::domain::decimal::{from_units, to_units};
-use crate::domain::{Fields, Phase, RunReport};
-use crate::mapping::{Catalog, HeldLine, MappedLine};
+use crate::mapping::{HeldLine, MappedLine};
 use async_trait::async_trait;
 use chrono::Utc;
 use rust_decimal::Decimal;
@@ -29,7 +29,7 @@ const MAX_PARAMS: usize = 32_766;
 /// Rows buffered from SQLite's worker thread to the writer: a whole chunk's `RETURNING` rows.
 const ROW_BUFFER: usize = 16_384;
 
-super::bookkeeping::bookkeeping!(sqlx::Sqlite);
+super::bookkeeping::bookkeeping!(SqliteStore);
 
 pub struct SqliteStore {
     pool: SqlitePool,
@@ -382,32 +382,12 @@ impl Store for SqliteStore {
         Backend::Sqlite
     }
 
+    fn bookkeeping(&self) -> &dyn super::Bookkeeping {
+        self
+    }
+
     fn redacted_url(&self) -> &str {
         &self.url
-    }
-
-    async fn ping(&self) -> StoreResult<Duration> {
-        bookkeeping::ping(&self.pool).await
-    }
-
-    async fn load_catalog(&self) -> StoreResult<Catalog> {
-        bookkeeping::load_catalog(&self.pool, &self.ids).await
-    }
-
-    async fn begin_run(&self, run: &NewRun) -> StoreResult<i64> {
-        bookkeeping::begin_run(&self.pool, run).await
-    }
-
-    async fn heartbeat(&self, run_id: i64) -> StoreResult<()> {
-        bookkeeping::touch_run(&self.pool, sql::HEARTBEAT, run_id).await
-    }
-
-    async fn reopen_run(&self, run_id: i64) -> StoreResult<()> {
-        bookkeeping::touch_run(&self.pool, sql::REOPEN_RUN, run_id).await
-    }
-
-    async fn finish_run(&self, r: &RunReport) -> StoreResult<()> {
-        bookkeeping::finish_run(&self.pool, r).await
     }
 
     async fn write_batch(&self, b: &WriteBatch<'_>) -> StoreResult<WriteOutcome> {
@@ -650,39 +630,6 @@ impl Store for SqliteStore {
             .collect()
     }
 
-    async fn runs(&self, limit: u64) -> StoreResult<Vec<RunRow>> {
-        bookkeeping::runs(&self.pool, limit).await
-    }
-
-    async fn run(&self, run_id: i64) -> StoreResult<Option<RunRow>> {
-        bookkeeping::run(&self.pool, run_id).await
-    }
-
-    async fn failed_page(&self, run_id: i64, q: &FailedQuery) -> StoreResult<Vec<FailedRow>> {
-        bookkeeping::failed_page(&self.pool, run_id, q).await
-    }
-
-    async fn failed_count(&self, run_id: i64, q: &FailedQuery) -> StoreResult<u64> {
-        bookkeeping::failed_count(&self.pool, run_id, q).await
-    }
-
-    async fn resolve_failed(&self, failed_id: i64) -> StoreResult<()> {
-        bookkeeping::resolve_failed(&self.pool, failed_id).await
-    }
-
-    async fn failed_again(
-        &self,
-        failed_id: i64,
-        error: &str,
-        sqlstate: Option<&str>,
-    ) -> StoreResult<()> {
-        bookkeeping::failed_again(&self.pool, failed_id, error, sqlstate).await
-    }
-
-    async fn save_correction(&self, failed_id: i64, fields: &Fields) -> StoreResult<()> {
-        bookkeeping::save_correction(&self.pool, failed_id, fields).await
-    }
-
     async fn copy_catalog_from(
         &self,
         catalog: &[(String, String, Decimal)],
@@ -720,7 +667,7 @@ impl Store for SqliteStore {
             .into_iter()
             .map(|r| (r.sku, r.name, r.quantity))
             .collect();
-        Ok((items, bookkeeping::aliases(&self.pool).await?))
+        Ok((items, self.aliases().await?))
     }
 
     async fn open_scratch(&self, name: &str) -> StoreResult<Arc<dyn Store>> {
