@@ -21,6 +21,11 @@ pub struct Cli {
     #[arg(long, global = true, env = "DATABASE_URL", hide_env_values = true)]
     pub database_url: Option<String>,
 
+    /// An operator's matching lexicon (TOML, the shape of src/mapping/lexicon.toml) that extends the
+    /// shipped one: abbreviations, synonyms, units, colours, kinds.
+    #[arg(long, global = true, env = "BATCHOPS_LEXICON", value_name = "FILE")]
+    pub lexicon: Option<PathBuf>,
+
     #[command(subcommand)]
     pub command: Option<Command>,
 
@@ -139,6 +144,16 @@ pub enum Command {
         #[arg(long, value_enum, default_value_t)]
         format: TextOrJson,
     },
+    /// Lines held for review: list them, decide them.
+    Review {
+        #[command(subcommand)]
+        command: ReviewCommand,
+    },
+    /// Learned aliases: check them against the matching rules.
+    Aliases {
+        #[command(subcommand)]
+        command: AliasesCommand,
+    },
     /// Write a synthetic batch (repeated items, spelling variants, bad lines) for rehearsals.
     Generate(GenerateArgs),
     /// Open the operations console.
@@ -158,12 +173,95 @@ pub struct Tuning {
     /// How a failing chunk is isolated: bisect (halves, recursively) or sequential (item by item).
     #[arg(long, default_value = "bisect", value_parser = parse_fallback)]
     pub fallback: FallbackStrategy,
-    /// Minimum fuzzy similarity (0–1) for a description to map to an existing item.
-    #[arg(long, default_value_t = crate::mapping::DEFAULT_MATCH_THRESHOLD)]
+    /// Minimum word score (0–1) of an automatic match (every attribute must agree as well; see
+    /// README "How matching decides").
+    #[arg(long, default_value_t = crate::mapping::DEFAULT_MATCH_THRESHOLD, value_parser = parse_threshold)]
     pub match_threshold: f32,
+    /// What to do with a line the matcher cannot decide: hold it for review (`batchops review
+    /// list`) or create a new item.
+    #[arg(long, value_enum, default_value = "hold")]
+    pub uncertain: UncertainArg,
     /// Stop the run when more than N lines (or P% of lines) failed: --max-errors 100 or 5%.
     #[arg(long, value_parser = parse_budget)]
     pub max_errors: Option<ErrorBudget>,
+}
+
+#[derive(Debug, Subcommand)]
+pub enum ReviewCommand {
+    /// The held lines not decided yet (with --all, the decided ones too).
+    List {
+        #[arg(long, value_enum, default_value_t)]
+        format: TextOrJson,
+        /// Include the lines decided already.
+        #[arg(long)]
+        all: bool,
+    },
+    /// Decide a held line and every open line of the same description: an item, a new item, or
+    /// none of the candidates.
+    #[command(group(clap::ArgGroup::new("choice").required(true).args(["item", "new", "reject"])))]
+    Decide {
+        /// The held line's id (`review list`).
+        id: i64,
+        /// Land the lines on this existing item.
+        #[arg(long, value_name = "SKU")]
+        item: Option<String>,
+        /// Create a new item for them (SKU and name default to a generated SKU and the description).
+        #[arg(long)]
+        new: bool,
+        /// The new item's SKU (with --new).
+        #[arg(long, requires = "new")]
+        sku: Option<String>,
+        /// The new item's name (with --new).
+        #[arg(long, requires = "new")]
+        name: Option<String>,
+        /// None of these: the candidates are never proposed for this description again and the
+        /// lines are mapped once more.
+        #[arg(long)]
+        reject: bool,
+        /// Who decides (default: the login name).
+        #[arg(long)]
+        operator: Option<String>,
+        #[arg(long, value_enum, default_value_t)]
+        format: TextOrJson,
+    },
+}
+
+#[derive(Debug, Subcommand)]
+pub enum AliasesCommand {
+    /// Aliases learned by the old matcher that the matching rules would not accept, with the lines
+    /// and quantity that landed through each (where stock may sit on the wrong item).
+    Check {
+        #[arg(long, value_enum, default_value_t)]
+        format: TextOrJson,
+    },
+}
+
+#[derive(Debug, Clone, Copy, PartialEq, Eq, ValueEnum, Default)]
+pub enum UncertainArg {
+    /// Hold review-band lines: they land nowhere until an operator decides.
+    #[default]
+    Hold,
+    /// Create a new item for a review-band line.
+    Create,
+}
+
+impl From<UncertainArg> for crate::mapping::Uncertain {
+    fn from(u: UncertainArg) -> Self {
+        match u {
+            UncertainArg::Hold => crate::mapping::Uncertain::Hold,
+            UncertainArg::Create => crate::mapping::Uncertain::Create,
+        }
+    }
+}
+
+fn parse_threshold(s: &str) -> Result<f32, String> {
+    match s.parse::<f32>() {
+        Ok(t) if (crate::mapping::REVIEW_FLOOR..=1.0).contains(&t) => Ok(t),
+        _ => Err(format!(
+            "{s:?} is not a threshold from {} to 1",
+            crate::mapping::REVIEW_FLOOR
+        )),
+    }
 }
 
 fn parse_chunk_size(s: &str) -> Result<usize, String> {

@@ -5,11 +5,13 @@ mod generate;
 mod import;
 mod progress;
 mod queries;
+mod review;
 
 pub use compare::compare;
 pub use generate::generate;
 pub use import::{import, resume, retry};
 pub use queries::{failed, inventory, runs};
+pub use review::{aliases, review};
 
 use crate::store::{self, Store, default_url, redact_url};
 use color_eyre::eyre::{Result, WrapErr};
@@ -19,6 +21,8 @@ use std::sync::Arc;
 pub const EXIT_OK: u8 = 0;
 pub const EXIT_FAILED: u8 = 1;
 pub const EXIT_PARTIAL: u8 = 2;
+/// Nothing failed, but lines are held for review.
+pub const EXIT_HELD: u8 = 3;
 
 /// Open the database named by `--database-url`, `DATABASE_URL` or the SQLite default.
 pub async fn open_store(url: Option<&str>) -> Result<Arc<dyn Store>> {
@@ -33,6 +37,7 @@ pub fn combine(codes: impl IntoIterator<Item = u8>) -> u8 {
     codes.into_iter().fold(EXIT_OK, |acc, c| match (acc, c) {
         (EXIT_FAILED, _) | (_, EXIT_FAILED) => EXIT_FAILED,
         (EXIT_PARTIAL, _) | (_, EXIT_PARTIAL) => EXIT_PARTIAL,
+        (EXIT_HELD, _) | (_, EXIT_HELD) => EXIT_HELD,
         _ => EXIT_OK,
     })
 }

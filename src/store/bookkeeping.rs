@@ -65,7 +65,7 @@ macro_rules! bookkeeping {
 
         const _: () = {
             use crate::domain::{Fields, Phase, RunReport};
-            use crate::mapping::{Catalog, CatalogItem};
+            use crate::mapping::{AliasEntry, Catalog, CatalogItem};
             use crate::store::rows::{FailedQuery, FailedRow, RunRow, fields_to_json};
             use crate::store::{NewRun, StoreResult, decode, sql};
             use chrono::Utc;
@@ -99,7 +99,26 @@ macro_rules! bookkeeping {
                         });
                     }
                     ids.extend(known);
-                    Ok(Catalog::new(items, self.aliases().await?))
+                    let aliases: Vec<AliasEntry> =
+                        sqlx::query_as::<_, (String, String, String)>(sql::CATALOG_ALIASES)
+                            .fetch_all(pool)
+                            .await?
+                            .into_iter()
+                            .map(|(alias, sku, learned_by)| AliasEntry {
+                                alias,
+                                sku,
+                                learned_by,
+                            })
+                            .collect();
+                    let rejections = sqlx::query_as::<_, (String, String)>(sql::REJECTIONS)
+                        .fetch_all(pool)
+                        .await?;
+                    Ok(Catalog::build(
+                        crate::mapping::lexicon::current(),
+                        items,
+                        aliases,
+                        rejections,
+                    ))
                 }
 
                 async fn begin_run(&self, run: &NewRun) -> StoreResult<i64> {
