@@ -13,7 +13,7 @@ use std::collections::BTreeSet;
 fn bisect(n: usize, bad: &BTreeSet<usize>) -> (usize, Vec<usize>) {
     let mut b = Bisect::new(n, true).starting_with(n);
     let (mut writes, mut found) = (0, Vec::new());
-    while let Some(r) = b.next() {
+    while let Some(r) = b.next_part() {
         writes += 1;
         match r.clone().find(|i| bad.contains(i)) {
             None => b.landed(),

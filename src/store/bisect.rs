@@ -4,7 +4,7 @@
 //! that both take the same writes and find the same rows.
 
 /// The order in which a chunk whose batch write failed is written in parts to isolate its bad
-/// rows, all in one transaction: [`Bisect::next`] gives a range of rows to write (under a
+/// rows, all in one transaction: [`Bisect::next_part`] gives a range of rows to write (under a
 /// savepoint), then [`Bisect::landed`] or [`Bisect::failed`] tells how it went. PostgreSQL runs the
 /// same steps inside the database (migration `20261129000003_insert_isolating.sql`), starting
 /// with the whole chunk ([`Bisect::starting_with`]).
@@ -84,7 +84,7 @@ impl Bisect {
     }
 
     /// The next range of rows to write, or `None` when every row landed or was found bad.
-    pub fn next(&mut self) -> Option<std::ops::Range<usize>> {
+    pub fn next_part(&mut self) -> Option<std::ops::Range<usize>> {
         debug_assert!(
             self.current.is_none(),
             "landed() or failed() was not called"
@@ -97,7 +97,7 @@ impl Bisect {
         Some(self.pos..hi)
     }
 
-    /// The range [`Bisect::next`] gave landed whole.
+    /// The range [`Bisect::next_part`] gave landed whole.
     pub fn landed(&mut self) {
         let Some((lo, hi)) = self.current.take() else {
             return;
@@ -123,7 +123,7 @@ impl Bisect {
         };
     }
 
-    /// The range [`Bisect::next`] gave failed; `hint`: how many of its rows went through before
+    /// The range [`Bisect::next_part`] gave failed; `hint`: how many of its rows went through before
     /// the one that failed, when the store can tell.
     pub fn failed(&mut self, hint: Option<usize>) {
         let Some((lo, hi)) = self.current.take() else {
@@ -181,7 +181,7 @@ mod tests {
     fn run(n: usize, bad: &BTreeSet<usize>, hints: Hints) -> (Vec<usize>, Vec<usize>, usize) {
         let mut b = Bisect::new(n, hints != Hints::None);
         let (mut landed, mut found, mut writes) = (Vec::new(), Vec::new(), 0);
-        while let Some(r) = b.next() {
+        while let Some(r) = b.next_part() {
             writes += 1;
             match r.clone().find(|i| bad.contains(i)) {
                 None => {
@@ -253,7 +253,7 @@ mod tests {
     fn rows_written(n: usize, bad: &BTreeSet<usize>) -> usize {
         let mut b = Bisect::new(n, true);
         let mut rows = 0;
-        while let Some(r) = b.next() {
+        while let Some(r) = b.next_part() {
             match r.clone().find(|i| bad.contains(i)) {
                 None => {
                     rows += r.len();

@@ -440,7 +440,7 @@ impl Store for SqliteStore {
         let mut inserted = Vec::new();
         let mut failed = Vec::new();
         let mut bisect = super::bisect::Bisect::new(b.rows.len(), true);
-        while let Some(range) = bisect.next() {
+        while let Some(range) = bisect.next_part() {
             match insert_rows(&mut tx, b.ctx, &b.rows[range.clone()], &ids).await {
                 Ok((rows, n)) => {
                     out.insert_statements += n;
