@@ -222,12 +222,12 @@ impl PgStore {
         }
         let elapsed = start.elapsed().as_secs_f64();
         let inserted = inserted.max(0) as u64;
+        let landed = (b.rows.len() - refused.len()) as u64;
         let outcome = WriteOutcome {
             inserted,
-            already: (b.rows.len() - refused.len()) as u64
-                - inserted.min((b.rows.len() - refused.len()) as u64),
+            already: landed - inserted.min(landed),
             items_created: created.len() as u64,
-            // The inventory update is the function's last data statement when rows landed.
+            // Of the function's statements, one is the inventory update when rows were inserted.
             insert_statements: (statements.max(0) as u64).saturating_sub(u64::from(inserted > 0)),
             insert_seconds: (elapsed - update_seconds).max(0.0),
             update_statements: u64::from(inserted > 0),
