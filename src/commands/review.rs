@@ -1,5 +1,6 @@
 //! `review list`, `review decide` and `aliases check`.
 
+use super::output;
 use crate::cli::{AliasesCommand, ReviewCommand, TextOrJson};
 use crate::engine::options::default_operator;
 use crate::engine::review::{self, Choice, ListedLine};
@@ -7,11 +8,7 @@ use crate::report::escape_control;
 use crate::store::{HeldFilter, Store};
 use color_eyre::eyre::Result;
 use std::fmt::Write as _;
-
-fn json<T: serde::Serialize>(value: &T) -> Result<()> {
-    println!("{}", serde_json::to_string_pretty(value)?);
-    Ok(())
-}
+use std::io::Write as _;
 
 pub async fn review(store: &dyn Store, command: ReviewCommand) -> Result<u8> {
     match command {
@@ -22,13 +19,15 @@ pub async fn review(store: &dyn Store, command: ReviewCommand) -> Result<u8> {
                 HeldFilter::Open
             };
             let rows = store.held(&filter).await?;
+            let mut out = output::stdout();
             match format {
                 TextOrJson::Json => {
                     let listed: Vec<ListedLine> = rows.iter().map(ListedLine::from).collect();
-                    json(&listed)?;
+                    output::json_pretty(&mut out, &listed)?;
                 }
-                TextOrJson::Text => print!("{}", review_text(&rows)),
+                TextOrJson::Text => write!(out, "{}", review_text(&rows))?,
             }
+            out.flush()?;
             Ok(0)
         }
         ReviewCommand::Decide {
@@ -48,15 +47,17 @@ pub async fn review(store: &dyn Store, command: ReviewCommand) -> Result<u8> {
             };
             let operator = operator.unwrap_or_else(default_operator);
             let outcome = review::decide(store, id, &choice, &operator).await?;
+            let mut out = output::stdout();
             match format {
-                TextOrJson::Json => json(&outcome)?,
+                TextOrJson::Json => output::json_pretty(&mut out, &outcome)?,
                 TextOrJson::Text => {
                     let onto = outcome
                         .sku
                         .as_deref()
                         .map(|s| format!(" onto {s}"))
                         .unwrap_or_default();
-                    println!(
+                    writeln!(
+                        out,
                         "decided {} held line(s){onto}: {} landed now, quantity {}{}{}",
                         outcome.lines,
                         outcome.landed,
@@ -71,12 +72,13 @@ pub async fn review(store: &dyn Store, command: ReviewCommand) -> Result<u8> {
                         } else {
                             String::new()
                         }
-                    );
+                    )?;
                     if let Some(c) = outcome.correction_id {
-                        println!("correction {c} recorded");
+                        writeln!(out, "correction {c} recorded")?;
                     }
                 }
             }
+            out.flush()?;
             Ok(0)
         }
     }
@@ -133,21 +135,24 @@ pub async fn aliases(store: &dyn Store, command: AliasesCommand) -> Result<u8> {
     match command {
         AliasesCommand::Check { format } => {
             let suspects = review::check_aliases(store).await?;
+            let mut out = output::stdout();
             match format {
-                TextOrJson::Json => json(&suspects)?,
+                TextOrJson::Json => output::json_pretty(&mut out, &suspects)?,
                 TextOrJson::Text => {
                     if suspects.is_empty() {
-                        println!("every learned alias agrees with the matching rules");
+                        writeln!(out, "every learned alias agrees with the matching rules")?;
                     }
                     for a in &suspects {
-                        println!(
+                        writeln!(
+                            out,
                             "{} → {} \"{}\": {}",
                             escape_control(&a.alias),
                             escape_control(&a.sku),
                             escape_control(&a.name),
                             escape_control(&a.reason)
-                        );
-                        println!(
+                        )?;
+                        writeln!(
+                            out,
                             "  landed through it: {} line(s), quantity {}{}",
                             a.lines,
                             a.quantity,
@@ -163,10 +168,11 @@ pub async fn aliases(store: &dyn Store, command: AliasesCommand) -> Result<u8> {
                                         .join(",")
                                 )
                             }
-                        );
+                        )?;
                     }
                 }
             }
+            out.flush()?;
             // Suspect aliases are a finding, not a failure of the command.
             Ok(0)
         }

@@ -286,6 +286,11 @@ impl Catalog {
         compare(&q, ix.entry(idx), &ix.names, &self.lex, &|w| ix.weight(w))
     }
 
+    /// Whether an item states an attribute (by interned name).
+    pub fn states(&self, idx: u32, name: u32) -> bool {
+        self.index.entry(idx).attrs.iter().any(|(n, _)| *n == name)
+    }
+
     /// The index of an item by SKU.
     pub fn index_of(&self, sku: &str) -> Option<u32> {
         self.by_sku.get(sku).copied()
