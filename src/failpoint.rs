@@ -9,14 +9,17 @@
 //! The points (each is one `hit` call):
 //! - `chunk_mapped`: the engine received a mapped chunk and is about to write it.
 //! - `batch_after_insert`: inside a chunk's transaction, transaction rows inserted, inventory not
-//!   yet updated.
-//! - `batch_before_commit`: inside a chunk's transaction, everything written, not yet committed.
+//!   yet updated (SQLite). On PostgreSQL a chunk is one statement (`batchops_write_chunk`, its
+//!   own transaction) and that moment is inside the server: the point fires just before the
+//!   statement is sent, the last moment of the chunk on the client before its commit.
+//! - `batch_before_commit`: inside a chunk's transaction, everything written, not yet committed
+//!   (SQLite); on PostgreSQL, like `batch_after_insert`, just before the chunk's statement is sent.
 //! - `batch_after_commit`: a chunk committed; the engine has not counted it yet.
 //! - `one_after_insert`: inside a single line's transaction (sequential mode, fallback, retry),
 //!   row inserted, inventory not yet updated.
 //! - `fallback_part`: during a chunk's fallback, after one part (bisect on SQLite) or line
 //!   (sequential) was written, before the next; on PostgreSQL, after the database isolated the
-//!   chunk's bad rows, before the inventory update and the commit.
+//!   chunk's bad rows and committed the rest (one statement), before the engine counted them.
 
 use std::sync::OnceLock;
 use std::sync::atomic::{AtomicU64, Ordering};

@@ -1,8 +1,12 @@
 //! Lost connections: the real binary talks to PostgreSQL through a TCP proxy that cuts every
-//! connection at a chosen moment (before a COMMIT reaches the server, after the server committed but
-//! before the client heard it, in the middle of a statement, between the insert and the inventory
-//! update). The run reconnects and retries the chunk, or ends `failed` and resumable; either way the
-//! totals end exact.
+//! connection at a chosen moment (before a chunk's write reaches the server, after the server
+//! committed it but before the client heard, in the middle of the statement, while the next chunk
+//! is on its way). The run reconnects and retries the chunk, or ends `failed` and resumable; either
+//! way the totals end exact.
+//!
+//! A chunk is one statement (`batchops_write_chunk`, its own transaction): the moments are found
+//! by the run's import key, which travels with the run's start (`import_runs`) and then with every
+//! chunk's write — the `nth` read carrying it is chunk `nth - 1`.
 
 mod common;
 #[path = "support/proxy.rs"]
@@ -90,24 +94,31 @@ async fn assert_retried_to_exact(
     r
 }
 
-async fn cut_once(pattern: &[u8], nth: u64, at: CutAt, what: &str) -> Option<serde_json::Value> {
+/// The import key of the runs [`cut_once`] cuts: its bytes mark the run's start and each chunk.
+const CUT_KEY: &str = "cut-marker-4f1c9a";
+
+/// Cut every connection at the `nth` client → server read carrying [`CUT_KEY`] (1: the run's
+/// start, 2: the first chunk's write, …).
+async fn cut_once(nth: u64, at: CutAt, what: &str) -> Option<serde_json::Value> {
     let (db, proxy, url) = pg_via_proxy().await?;
     let batch = batch();
     let (_dir, path) = write_file("cut.csv", &batch.csv);
-    proxy.cut_on(pattern, nth, at);
-    let out = run(&url, import_args(&path), vec![]).await;
+    proxy.cut_on(CUT_KEY.as_bytes(), nth, at);
+    let mut args = import_args(&path);
+    args.splice(1..1, ["--import-key".to_string(), CUT_KEY.to_string()]);
+    let out = run(&url, args, vec![]).await;
     assert!(!proxy.cut_pending(), "{what}: the cut happened");
     Some(assert_retried_to_exact(&db, &batch, &out, what).await)
 }
 
 #[tokio::test(flavor = "multi_thread", worker_threads = 2)]
-async fn a_commit_lost_before_the_server_saw_it_is_retried() {
-    cut_once(b"COMMIT", 3, CutAt::Before, "cut before COMMIT").await;
+async fn a_chunk_lost_before_the_server_saw_it_is_retried() {
+    cut_once(4, CutAt::Before, "cut before the third chunk's write").await;
 }
 
 #[tokio::test(flavor = "multi_thread", worker_threads = 2)]
-async fn a_commit_the_server_made_but_the_client_never_heard_of_is_not_doubled() {
-    if let Some(r) = cut_once(b"COMMIT", 2, CutAt::After, "cut during COMMIT").await {
+async fn a_chunk_the_server_committed_but_the_client_never_heard_of_is_not_doubled() {
+    if let Some(r) = cut_once(3, CutAt::After, "cut after the second chunk's write").await {
         // The chunk had committed; its retry found every row already there.
         assert!(
             r["items_already_imported"].as_u64().unwrap() > 0,
@@ -118,35 +129,25 @@ async fn a_commit_the_server_made_but_the_client_never_heard_of_is_not_doubled()
 
 #[tokio::test(flavor = "multi_thread", worker_threads = 2)]
 async fn a_statement_torn_in_half_is_retried() {
-    cut_once(
-        b"INSERT INTO transactions",
-        1,
-        CutAt::Midway,
-        "mid-statement",
-    )
-    .await;
+    cut_once(2, CutAt::Midway, "the first chunk's write torn in half").await;
 }
 
 #[tokio::test(flavor = "multi_thread", worker_threads = 2)]
-async fn a_cut_between_the_insert_and_the_inventory_update_is_retried() {
-    cut_once(
-        b"UPDATE inventory_items",
-        1,
-        CutAt::Before,
-        "before the update",
-    )
-    .await;
+async fn a_cut_once_the_first_chunk_created_its_items_is_retried() {
+    if let Some(r) = cut_once(2, CutAt::After, "cut after the first chunk's write").await {
+        // The items, aliases and rows were there: nothing created twice, nothing doubled.
+        assert!(
+            r["items_already_imported"].as_u64().unwrap() > 0,
+            "the retried chunk was already in: {r}"
+        );
+    }
 }
 
 #[tokio::test(flavor = "multi_thread", worker_threads = 2)]
-async fn a_cut_while_items_are_created_is_retried() {
-    cut_once(
-        b"INSERT INTO inventory_items",
-        1,
-        CutAt::After,
-        "after the items' upsert",
-    )
-    .await;
+async fn a_cut_while_two_chunks_are_on_their_way_is_retried() {
+    // The fifth chunk's write is cut as it leaves; the fourth is then still on its way or
+    // being written on the other connection, and is cut too.
+    cut_once(6, CutAt::Midway, "cut with two chunks in flight").await;
 }
 
 /// The database stays unreachable for longer than the retries last: the run ends `failed`,
@@ -159,8 +160,10 @@ async fn a_database_gone_for_good_fails_the_run_resumably_and_resume_finishes_it
     let batch = batch();
     let (_dir, path) = write_file("gone.csv", &batch.csv);
     // From the cut on, every new connection is refused.
-    proxy.cut_on_then_refuse(b"COMMIT", 4, CutAt::Before);
-    let out = run(&url, import_args(&path), vec![]).await;
+    proxy.cut_on_then_refuse(CUT_KEY.as_bytes(), 5, CutAt::Before);
+    let mut args = import_args(&path);
+    args.splice(1..1, ["--import-key".to_string(), CUT_KEY.to_string()]);
+    let out = run(&url, args, vec![]).await;
     assert!(!proxy.cut_pending());
     assert_eq!(out.status.code(), Some(1), "{}", text(&out));
     let stderr = String::from_utf8_lossy(&out.stderr);
@@ -253,12 +256,12 @@ async fn the_pool_recovers_after_every_connection_was_cut() {
         r2.stop_reason
     );
     // And a cut in the middle of a run of this store is retried on a new connection.
-    proxy.cut_on(b"COMMIT", 2, CutAt::Before);
+    proxy.cut_on(CUT_KEY.as_bytes(), 3, CutAt::Before);
     let r3 = import_file(
         &*store,
         &p1,
         &ImportOptions {
-            import_key: Some("third".into()),
+            import_key: Some(CUT_KEY.into()),
             ..opts.clone()
         },
         &EventSink::none(),
@@ -268,7 +271,12 @@ async fn the_pool_recovers_after_every_connection_was_cut() {
     .unwrap();
     assert!(!proxy.cut_pending());
     assert!(r3.transient_retries >= 1);
-    assert_eq!(r3.items_processed, first.good().len() as u64);
+    // The cut also takes the chunk on its way on the other connection: if the server had all of
+    // it, it committed and its retry finds its rows there (already imported, never doubled).
+    assert_eq!(
+        r3.items_processed + r3.items_already_imported,
+        first.good().len() as u64
+    );
     let mut oracle = first.oracle();
     second.add_to(&mut oracle, &second.good());
     first.add_to(&mut oracle, &first.good());

@@ -19,6 +19,8 @@ use crate::domain::{Mode, Phase, RunReport, RunStatus};
 use crate::input::{self, InputError};
 use crate::mapping::Mapper;
 use crate::store::{NewRun, RunCtx, Store, StoreError};
+use futures::StreamExt;
+use futures::stream::FuturesOrdered;
 use stats::{ReportBase, RunStats};
 use std::path::Path;
 use std::time::{Duration, Instant};
@@ -122,23 +124,79 @@ pub async fn import_file(
         fallback: opts.fallback,
         events,
     };
+    // Batch chunks are written up to `lanes` at once (the next one travels and is written while
+    // the one before commits), and counted in order. One at a time where the order of writes is
+    // part of the contract: sequential mode, dry runs (each rolled back), and an error budget
+    // (the chunk that would exceed it is not written).
+    let lanes = if opts.mode == Mode::Sequential || opts.dry_run || opts.max_errors.is_some() {
+        1
+    } else {
+        store.write_lanes().max(1)
+    };
+    let mut in_flight = FuturesOrdered::new();
+    let mut input_done = false;
     let mut stopped: Option<(RunStatus, String)> = None;
     let mut last_heartbeat = Instant::now();
     loop {
-        let chunk = tokio::select! {
-            biased;
-            _ = cancel.cancelled() => {
+        let next = if in_flight.len() < lanes && !input_done {
+            tokio::select! {
+                biased;
+                _ = cancel.cancelled() => Next::Cancelled,
+                Some(done) = in_flight.next(), if !in_flight.is_empty() => Next::Written(done),
+                c = chunks.recv() => Next::Chunk(c),
+            }
+        } else {
+            match in_flight.next().await {
+                Some(done) => Next::Written(done),
+                None => break,
+            }
+        };
+        let chunk = match next {
+            Next::Cancelled => {
                 stopped = Some((RunStatus::Cancelled, "cancelled by the operator".into()));
                 break;
             }
-            c = chunks.recv() => match c {
-                Some(c) if c.lines_read == 0 => break,
-                Some(c) => c,
-                None => {
-                    stopped = Some((RunStatus::Failed, "the reading thread stopped unexpectedly; run again or resume to continue".into()));
+            Next::Chunk(Some(c)) if c.lines_read == 0 => {
+                input_done = true;
+                continue;
+            }
+            Next::Chunk(None) => {
+                stopped = Some((
+                    RunStatus::Failed,
+                    "the reading thread stopped unexpectedly; run again or resume to continue"
+                        .into(),
+                ));
+                break;
+            }
+            Next::Chunk(Some(c)) => c,
+            Next::Written((chunk, attempt)) => {
+                let last_line = chunk.last_line;
+                if let Err(reason) = settle(&writer, chunk, attempt, &mut stats).await {
+                    stopped = Some((RunStatus::Failed, reason));
                     break;
                 }
-            },
+                if let Some(budget) = opts.max_errors
+                    && budget.exceeded(stats.failed, stats.lines_read)
+                {
+                    stopped = Some((
+                        RunStatus::Aborted,
+                        format!("error budget of {budget} spent at line {last_line}"),
+                    ));
+                    break;
+                }
+                if last_heartbeat.elapsed() >= HEARTBEAT_EVERY {
+                    last_heartbeat = Instant::now();
+                    if store.heartbeat(run_id).await.is_ok() {
+                        stats.other_statements += 1;
+                    }
+                }
+                // Let a cancel that arrived during the write stop the run before the next chunk.
+                if cancel.is_cancelled() {
+                    stopped = Some((RunStatus::Cancelled, "cancelled by the operator".into()));
+                    break;
+                }
+                continue;
+            }
         };
         if let Some(budget) = opts.max_errors {
             let failed = stats.failed + chunk.failures.len() as u64;
@@ -163,42 +221,26 @@ pub async fn import_file(
             0,
         );
         crate::failpoint::hit("chunk_mapped");
-        let result = match opts.mode {
-            Mode::Sequential => writer.write_sequential(&chunk, &mut stats).await,
-            _ => writer.write_chunk(&chunk, &mut stats).await,
-        };
-        if let Err(e) = result {
-            stats.lines_read -= chunk.lines_read;
-            stopped = Some((
-                RunStatus::Failed,
-                format!(
-                    "stopped at lines {}–{}: {e}; run again or resume to continue",
-                    chunk.first_line, chunk.last_line
-                ),
-            ));
-            break;
-        }
-        if let Some(budget) = opts.max_errors
-            && budget.exceeded(stats.failed, stats.lines_read)
-        {
-            stopped = Some((
-                RunStatus::Aborted,
-                format!("error budget of {budget} spent at line {}", chunk.last_line),
-            ));
-            break;
-        }
-        if last_heartbeat.elapsed() >= HEARTBEAT_EVERY {
-            last_heartbeat = Instant::now();
-            if store.heartbeat(run_id).await.is_ok() {
-                stats.other_statements += 1;
-            }
-        }
-        // Let a cancel that arrived during the write stop the run before the next chunk.
-        if cancel.is_cancelled() {
-            stopped = Some((RunStatus::Cancelled, "cancelled by the operator".into()));
-            break;
+        let writer = &writer;
+        in_flight.push_back(Box::pin(async move {
+            let attempt = match opts.mode {
+                Mode::Sequential => Attempt::Sequential,
+                _ => {
+                    let (result, retries) = writer.attempt(&chunk).await;
+                    Attempt::Batch(result, retries)
+                }
+            };
+            (chunk, attempt)
+        }) as InFlight<'_>);
+    }
+    // Chunks already on their way when the run stopped are written or not; either way they are
+    // counted as they ended.
+    while let Some((chunk, attempt)) = in_flight.next().await {
+        if let Err(reason) = settle(&writer, chunk, attempt, &mut stats).await {
+            stopped.get_or_insert((RunStatus::Failed, reason));
         }
     }
+    drop(in_flight);
     drop(chunks);
     stats.finish(events);
     let (status, reason) = match stopped {
@@ -219,6 +261,47 @@ pub async fn import_file(
     );
     finish(store, &report, events).await;
     Ok(report)
+}
+
+/// What the loop of [`import_file`] waits for next.
+enum Next {
+    Cancelled,
+    /// A mapped chunk, the end marker (no lines), or `None` when the mapping thread died.
+    Chunk(Option<pipeline::MappedChunk>),
+    Written((pipeline::MappedChunk, Attempt)),
+}
+
+/// A chunk's write as it came back: a batch write's result and retries, or a sequential chunk
+/// still to write line by line.
+enum Attempt {
+    Batch(crate::store::StoreResult<crate::store::WriteOutcome>, u64),
+    Sequential,
+}
+
+type InFlight<'a> = std::pin::Pin<
+    Box<dyn std::future::Future<Output = (pipeline::MappedChunk, Attempt)> + Send + 'a>,
+>;
+
+/// Count a chunk whose write came back (isolating its bad lines when it failed with a data
+/// error, writing it line by line in sequential mode). `Err` with the run's stop reason when the
+/// chunk could not be written.
+async fn settle(
+    writer: &Writer<'_>,
+    chunk: pipeline::MappedChunk,
+    attempt: Attempt,
+    stats: &mut RunStats,
+) -> Result<(), String> {
+    let result = match attempt {
+        Attempt::Batch(result, retries) => writer.settle(&chunk, result, retries, stats).await,
+        Attempt::Sequential => writer.write_sequential(&chunk, stats).await,
+    };
+    result.map_err(|e| {
+        stats.lines_read -= chunk.lines_read;
+        format!(
+            "stopped at lines {}–{}: {e}; run again or resume to continue",
+            chunk.first_line, chunk.last_line
+        )
+    })
 }
 
 /// Store the report and tell the listeners. A database that is gone by now leaves the run

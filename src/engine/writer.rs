@@ -83,12 +83,26 @@ impl Writer<'_> {
         retry_transient(self.events, retries, || self.store.write_batch(&batch)).await
     }
 
-    /// Write a chunk in batch mode. `Err` only for errors that stop the run.
-    pub async fn write_chunk(&self, chunk: &MappedChunk, stats: &mut RunStats) -> StoreResult<()> {
+    /// Write a chunk in batch mode, retrying transient errors; returns the result and the retries.
+    /// Several chunks can be attempted at once ([`Store::write_lanes`]), each its own transaction;
+    /// [`Writer::settle`] then takes their results in chunk order.
+    pub async fn attempt(&self, chunk: &MappedChunk) -> (StoreResult<WriteOutcome>, u64) {
         let mut retries = 0;
         let result = self
             .batch(&chunk.rows, &chunk.failures, &chunk.held, &mut retries)
             .await;
+        (result, retries)
+    }
+
+    /// Count an attempted chunk, or isolate its bad lines when its write failed with a data error.
+    /// `Err` only for errors that stop the run.
+    pub async fn settle(
+        &self,
+        chunk: &MappedChunk,
+        result: StoreResult<WriteOutcome>,
+        retries: u64,
+        stats: &mut RunStats,
+    ) -> StoreResult<()> {
         stats.transient_retries += retries;
         match result {
             Ok(o) => {

@@ -637,3 +637,95 @@ mod tests {
         }
     }
 }
+
+#[cfg(test)]
+mod properties {
+    //! Changing any number in a name never yields an automatic match onto the original item.
+    use super::*;
+    use proptest::prelude::*;
+    use std::str::FromStr;
+
+    /// Name templates: `{}` is a number slot.
+    const TEMPLATES: &[&str] = &[
+        "Hex Bolt M{} x {}mm Zinc Plated",
+        "Hex Bolt M{} x {}mm Stainless A2 Pack of {}",
+        "Cable Ties {}mm x {}mm Black Pack of {}",
+        "LED Panel {}x{}mm {}W {}K",
+        "Copper Pipe {}mm {}m",
+        "Wood Screw {} x {}mm Countersunk Pozidriv Box of {}",
+        "Sanding Discs {}mm P{} Pack of {}",
+        "Silicone Sealant Clear {}ml",
+        "Extension Lead {}m {} Gang 13A",
+        "Masking Tape {}mm x {}m",
+        "Brilliant White Matt Emulsion {}L",
+        "Nitrile Gloves Blue Size {} Box of {}",
+        "SDS Plus Masonry Drill Bit {}mm x {}mm",
+    ];
+
+    fn render(template: &str, values: &[u32]) -> String {
+        let mut out = String::new();
+        let mut parts = template.split("{}");
+        out.push_str(parts.next().unwrap_or(""));
+        for (i, p) in parts.enumerate() {
+            out.push_str(&values[i].to_string());
+            out.push_str(p);
+        }
+        out
+    }
+
+    fn line(desc: &str) -> LineItem {
+        LineItem {
+            line: 1,
+            sku: None,
+            description: desc.into(),
+            quantity: Decimal::from_str("1").unwrap(),
+            unit_price: Decimal::from_str("1").unwrap(),
+            raw: String::new(),
+            fields: vec![],
+        }
+    }
+
+    proptest! {
+        #![proptest_config(ProptestConfig::with_cases(400))]
+        #[test]
+        fn a_changed_number_is_never_matched_automatically(
+            t in 0..TEMPLATES.len(),
+            values in proptest::collection::vec(1u32..2000, 4),
+            slot in 0usize..4,
+            other in 1u32..2000,
+            siblings in 0usize..3,
+        ) {
+            let template = TEMPLATES[t];
+            let slots = template.matches("{}").count();
+            let slot = slot % slots;
+            prop_assume!(values[slot] != other);
+            let original = render(template, &values);
+            let mut changed_values = values.clone();
+            changed_values[slot] = other;
+            let changed = render(template, &changed_values);
+            // The original and a few of its siblings (another value in the same slot) are known.
+            let mut items = vec![CatalogItem { sku: "ORIG".into(), name: original.clone() }];
+            for k in 0..siblings {
+                let mut v = values.clone();
+                v[slot] = values[slot] + 1 + k as u32;
+                if v[slot] != other {
+                    items.push(CatalogItem { sku: format!("SIB-{k}"), name: render(template, &v) });
+                }
+            }
+            let mut mp = Mapper::new(Catalog::new(items, Vec::<AliasEntry>::new()), DEFAULT_MATCH_THRESHOLD);
+            if let Mapped::Land(m) = mp.map(line(&changed)) {
+                prop_assert!(
+                    &*m.sku != "ORIG",
+                    "{changed:?} landed on {original:?} ({:?})",
+                    m.decision
+                );
+                prop_assert!(
+                    !m.sku.starts_with("SIB-"),
+                    "{changed:?} landed on sibling {} ({:?})",
+                    m.sku,
+                    m.decision
+                );
+            }
+        }
+    }
+}

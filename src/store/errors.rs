@@ -1,5 +1,6 @@
 //! Store errors, classified so the engine knows whether to retry, fall back or stop.
 
+use super::dialect::{Dialect, Lite, Pg};
 use super::url::redact_url;
 use std::fmt;
 
@@ -64,7 +65,7 @@ impl StoreError {
         let (class, sqlstate) = match &err {
             E::Database(db) => {
                 let code = db.code().map(|c| c.to_string());
-                (classify_code(code.as_deref()), code)
+                (dialect_class(&**db, code.as_deref()), code)
             }
             E::Io(_) | E::PoolTimedOut | E::PoolClosed | E::WorkerCrashed | E::Protocol(_) => {
                 (ErrorClass::Transient, None)
@@ -85,24 +86,20 @@ impl StoreError {
     }
 }
 
-/// PostgreSQL SQLSTATEs are five characters; SQLite codes are numbers (extended result codes).
-fn classify_code(code: Option<&str>) -> ErrorClass {
+/// A database error classified by the dialect of the backend that raised it.
+fn dialect_class(db: &dyn sqlx::error::DatabaseError, code: Option<&str>) -> ErrorClass {
     let Some(code) = code else {
         return ErrorClass::Fatal;
     };
-    // SQLSTATEs have five characters (some all digits, like 40001); SQLite codes are shorter numbers.
-    if let (true, Ok(n)) = (code.len() < 5, code.parse::<u32>()) {
-        return match n & 0xff {
-            5 | 6 => ErrorClass::Transient,   // SQLITE_BUSY, SQLITE_LOCKED
-            18..=20 | 25 => ErrorClass::Data, // TOOBIG, CONSTRAINT, MISMATCH, RANGE
-            _ => ErrorClass::Fatal,
-        };
-    }
-    match &code[..2.min(code.len())] {
-        "08" | "40" | "53" | "57" => ErrorClass::Transient,
-        "22" | "23" | "P0" => ErrorClass::Data,
-        _ if code == "55P03" => ErrorClass::Transient, // lock_not_available
-        _ => ErrorClass::Fatal,
+    if db
+        .try_downcast_ref::<sqlx::postgres::PgDatabaseError>()
+        .is_some()
+    {
+        Pg::classify(code)
+    } else if db.try_downcast_ref::<sqlx::sqlite::SqliteError>().is_some() {
+        Lite::classify(code)
+    } else {
+        ErrorClass::Fatal
     }
 }
 
@@ -151,19 +148,22 @@ mod tests {
     use super::*;
 
     #[test]
-    fn codes_are_classified() {
-        assert_eq!(classify_code(Some("40P01")), ErrorClass::Transient);
-        assert_eq!(classify_code(Some("40001")), ErrorClass::Transient);
-        assert_eq!(classify_code(Some("08006")), ErrorClass::Transient);
-        assert_eq!(classify_code(Some("23505")), ErrorClass::Data);
-        assert_eq!(classify_code(Some("22P05")), ErrorClass::Data);
-        assert_eq!(classify_code(Some("P0001")), ErrorClass::Data);
-        assert_eq!(classify_code(Some("42P01")), ErrorClass::Fatal);
-        assert_eq!(classify_code(Some("5")), ErrorClass::Transient);
-        assert_eq!(classify_code(Some("1811")), ErrorClass::Data);
-        assert_eq!(classify_code(Some("275")), ErrorClass::Data);
-        assert_eq!(classify_code(Some("1")), ErrorClass::Fatal);
-        assert_eq!(classify_code(Some("22003")), ErrorClass::Data);
-        assert_eq!(classify_code(Some("53300")), ErrorClass::Transient);
+    fn codes_are_classified_by_their_backend() {
+        assert_eq!(Pg::classify("40P01"), ErrorClass::Transient);
+        assert_eq!(Pg::classify("40001"), ErrorClass::Transient);
+        assert_eq!(Pg::classify("08006"), ErrorClass::Transient);
+        assert_eq!(Pg::classify("23505"), ErrorClass::Data);
+        assert_eq!(Pg::classify("22P05"), ErrorClass::Data);
+        assert_eq!(Pg::classify("P0001"), ErrorClass::Data);
+        assert_eq!(Pg::classify("42P01"), ErrorClass::Fatal);
+        assert_eq!(Pg::classify("22003"), ErrorClass::Data);
+        assert_eq!(Pg::classify("53300"), ErrorClass::Transient);
+        assert_eq!(Pg::classify("55P03"), ErrorClass::Transient);
+        assert_eq!(Lite::classify("5"), ErrorClass::Transient);
+        assert_eq!(Lite::classify("1811"), ErrorClass::Data);
+        assert_eq!(Lite::classify("275"), ErrorClass::Data);
+        assert_eq!(Lite::classify("1"), ErrorClass::Fatal);
+        // A code means what its backend says: SQLite's 5 is BUSY, never a SQLSTATE.
+        assert_eq!(Pg::classify("5"), ErrorClass::Fatal);
     }
 }

@@ -3,17 +3,21 @@
 //! Every value is a bound parameter. A chunk is written in one transaction by [`Store::write_batch`];
 //! the sequential baseline and the item-by-item fallback use [`Store::write_one`].
 
+mod bisect;
+mod bookkeeping;
 mod decode;
+mod dialect;
 mod errors;
 pub mod held;
-mod plan;
+mod item_ids;
 mod postgres;
 mod rows;
-mod shared;
 mod sql;
 mod sqlite;
 mod url;
 
+pub use bisect::Bisect;
+pub use bookkeeping::Bookkeeping;
 pub use errors::{ErrorClass, StoreError};
 pub use held::{HeldFilter, HeldRow, ReviewRecord};
 pub use postgres::PgStore;
@@ -138,20 +142,35 @@ pub struct Isolated {
 #[async_trait]
 pub trait Store: Send + Sync {
     fn backend(&self) -> Backend;
+    /// The run and failed-item bookkeeping, the same SQL on every backend: the methods below
+    /// that only keep books delegate to it (here, once).
+    fn bookkeeping(&self) -> &dyn Bookkeeping;
     /// The database URL with any password replaced by `***`.
     fn redacted_url(&self) -> &str;
     /// Round-trip time of a trivial query.
-    async fn ping(&self) -> StoreResult<Duration>;
+    async fn ping(&self) -> StoreResult<Duration> {
+        self.bookkeeping().ping().await
+    }
 
     /// Items and learned aliases, loaded once per run for the mapper.
-    async fn load_catalog(&self) -> StoreResult<Catalog>;
+    async fn load_catalog(&self) -> StoreResult<Catalog> {
+        self.bookkeeping().load_catalog().await
+    }
 
-    async fn begin_run(&self, run: &NewRun) -> StoreResult<i64>;
+    async fn begin_run(&self, run: &NewRun) -> StoreResult<i64> {
+        self.bookkeeping().begin_run(run).await
+    }
     /// Mark the run as alive (for telling running from interrupted runs).
-    async fn heartbeat(&self, run_id: i64) -> StoreResult<()>;
+    async fn heartbeat(&self, run_id: i64) -> StoreResult<()> {
+        self.bookkeeping().heartbeat(run_id).await
+    }
     /// Mark a resumed run as running again.
-    async fn reopen_run(&self, run_id: i64) -> StoreResult<()>;
-    async fn finish_run(&self, report: &RunReport) -> StoreResult<()>;
+    async fn reopen_run(&self, run_id: i64) -> StoreResult<()> {
+        self.bookkeeping().reopen_run(run_id).await
+    }
+    async fn finish_run(&self, report: &RunReport) -> StoreResult<()> {
+        self.bookkeeping().finish_run(report).await
+    }
 
     /// Write a chunk in one transaction: new items, aliases, transaction rows
     /// (`ON CONFLICT (import_key, line) DO NOTHING`), the aggregated inventory deltas of the rows
@@ -167,6 +186,12 @@ pub trait Store: Send + Sync {
     /// isolates with one transaction per part instead. Savepoint commands are transaction control
     /// and are not counted as statements, like `BEGIN` and `COMMIT`.
     async fn write_isolating(&self, batch: &WriteBatch<'_>) -> StoreResult<Isolated>;
+
+    /// How many chunks of a run may be written at once, each its own transaction on its own
+    /// connection: 1 writes them one after another.
+    fn write_lanes(&self) -> usize {
+        1
+    }
 
     /// Write one line in its own transaction, the way a sequential importer does: find the item by
     /// SKU, create it if missing, insert the row, update the inventory.
@@ -202,26 +227,47 @@ pub trait Store: Send + Sync {
     async fn imported_lines(&self, import_key: &str, lines: &[u64]) -> StoreResult<Vec<u64>>;
 
     async fn inventory(&self) -> StoreResult<Vec<InventoryRow>>;
-    async fn runs(&self, limit: u64) -> StoreResult<Vec<RunRow>>;
-    async fn run(&self, run_id: i64) -> StoreResult<Option<RunRow>>;
-    async fn failed_page(&self, run_id: i64, q: &FailedQuery) -> StoreResult<Vec<FailedRow>>;
-    async fn failed_count(&self, run_id: i64, q: &FailedQuery) -> StoreResult<u64>;
+
+    async fn runs(&self, limit: u64) -> StoreResult<Vec<RunRow>> {
+        self.bookkeeping().runs(limit).await
+    }
+    async fn run(&self, run_id: i64) -> StoreResult<Option<RunRow>> {
+        self.bookkeeping().run(run_id).await
+    }
+    async fn failed_page(&self, run_id: i64, q: &FailedQuery) -> StoreResult<Vec<FailedRow>> {
+        self.bookkeeping().failed_page(run_id, q).await
+    }
+    async fn failed_count(&self, run_id: i64, q: &FailedQuery) -> StoreResult<u64> {
+        self.bookkeeping().failed_count(run_id, q).await
+    }
     /// A run's failed items counted by error text: `(error, items, unresolved items)`, most first.
-    async fn failed_errors(&self, run_id: i64) -> StoreResult<Vec<(String, u64, u64)>>;
+    async fn failed_errors(&self, run_id: i64) -> StoreResult<Vec<(String, u64, u64)>> {
+        self.bookkeeping().failed_errors(run_id).await
+    }
     /// What a run wrote, counted in the tables themselves: `(transactions, failed items)`. For a
     /// run that died before storing its report.
-    async fn run_written(&self, run_id: i64) -> StoreResult<(u64, u64)>;
+    async fn run_written(&self, run_id: i64) -> StoreResult<(u64, u64)> {
+        self.bookkeeping().run_written(run_id).await
+    }
     /// A retried item landed.
-    async fn resolve_failed(&self, failed_id: i64) -> StoreResult<()>;
+    async fn resolve_failed(&self, failed_id: i64) -> StoreResult<()> {
+        self.bookkeeping().resolve_failed(failed_id).await
+    }
     /// A retry failed again: count the attempt and keep the newest error.
     async fn failed_again(
         &self,
         failed_id: i64,
         error: &str,
         sqlstate: Option<&str>,
-    ) -> StoreResult<()>;
+    ) -> StoreResult<()> {
+        self.bookkeeping()
+            .failed_again(failed_id, error, sqlstate)
+            .await
+    }
     /// Keep an operator's corrected record beside the original.
-    async fn save_correction(&self, failed_id: i64, fields: &Fields) -> StoreResult<()>;
+    async fn save_correction(&self, failed_id: i64, fields: &Fields) -> StoreResult<()> {
+        self.bookkeeping().save_correction(failed_id, fields).await
+    }
 
     /// Copy the catalog (items and aliases, not transactions) of `from` into this, empty, store:
     /// used to stage a rehearsal without touching live data.

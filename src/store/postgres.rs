@@ -1,15 +1,14 @@
 //! PostgreSQL: NUMERIC(18,4) end to end, one transaction per chunk, arrays through `UNNEST` so a
 //! chunk of any size is one statement per step with a fixed, cached statement text.
 
-use super::plan::{self, IdCache};
-use super::rows::{FailedQuery, FailedRow, InventoryRow, RunRow, fields_to_json};
-use super::sql;
+use super::item_ids::{self, IdCache};
+use super::rows::{InventoryRow, fields_to_json};
 use super::{
-    Backend, FailureRecord, Isolated, NewRun, OpenOptions, RunCtx, Store, StoreError, StoreResult,
+    Backend, FailureRecord, Isolated, OpenOptions, RunCtx, Store, StoreError, StoreResult,
     WriteBatch, WriteOutcome, redact_url,
 };
-use crate::domain::{Fields, Phase, RunReport};
-use crate::mapping::{Catalog, HeldLine, MappedLine};
+use crate::domain::Phase;
+use crate::mapping::{HeldLine, MappedLine};
 use async_trait::async_trait;
 use rust_decimal::Decimal;
 use sqlx::postgres::{PgConnectOptions, PgPool, PgPoolOptions};
@@ -19,7 +18,7 @@ use std::str::FromStr;
 use std::sync::Arc;
 use std::time::{Duration, Instant};
 
-super::shared::bookkeeping!(sqlx::Postgres);
+super::bookkeeping::bookkeeping!(PgStore);
 super::held::held_queries!(sqlx::Postgres, super::numeric);
 
 /// PostgreSQL binds decimals as they are (NUMERIC).
@@ -29,23 +28,20 @@ fn numeric(value: Decimal) -> StoreResult<Decimal> {
 
 pub struct PgStore {
     pool: PgPool,
+    /// The chunk writes' own pool: its connections are not pinged before each use (a round trip
+    /// per chunk); a connection that died fails the write, which is retried on a new one.
+    writes: PgPool,
     connect: PgConnectOptions,
     url: String,
     ids: IdCache,
 }
 
-const UPSERT_ITEMS: &str = "INSERT INTO inventory_items (sku, name) \
-    SELECT * FROM unnest($1::text[], $2::text[]) \
-    ON CONFLICT (sku) DO UPDATE SET sku = EXCLUDED.sku RETURNING id, sku";
-
-const INSERT_ALIASES: &str = "INSERT INTO item_aliases (alias, item_id, learned_by) \
-    SELECT a.alias, a.item_id, 'auto' FROM unnest($1::text[], $2::bigint[]) AS a(alias, item_id) \
-    ON CONFLICT (alias) DO NOTHING";
-
-const INSERT_ROWS: &str = "INSERT INTO transactions (run_id, import_key, operator, line, item_id, quantity, unit_cost, alias) \
-    SELECT $1, $2, $3, t.line, t.item_id, t.quantity, t.unit_cost, t.alias \
-    FROM unnest($4::bigint[], $5::bigint[], $6::numeric[], $7::numeric[], $8::text[]) AS t(line, item_id, quantity, unit_cost, alias) \
-    ON CONFLICT (import_key, line) DO NOTHING RETURNING line";
+/// A chunk's whole write in one call (migration 20261201100001): one statement, its own
+/// transaction, one round trip.
+const WRITE_CHUNK: &str = "SELECT created_skus, created_ids, inserted, statements, insert_seconds, \
+    update_seconds, bad_idx, bad_states, bad_messages \
+    FROM batchops_write_chunk($1, $2, $3, $4, $5, $6, $7, $8, $9, $10, $11, $12, $13, $14, $15, $16, \
+    $17, $18, $19, $20, $21, $22, $23, $24, $25, $26, $27, $28)";
 
 /// Held lines; a line held before under its (import_key, line) keeps its first record.
 const INSERT_HELD: &str = "INSERT INTO held_lines \
@@ -53,19 +49,6 @@ const INSERT_HELD: &str = "INSERT INTO held_lines \
     SELECT $1, $2, $3, h.* FROM unnest($4::bigint[], $5::text[], $6::text[], $7::numeric[], $8::numeric[], $9::text[], $10::text[], $11::text[]) \
       AS h(line, description, alias, quantity, unit_cost, raw_record, fields_json, candidates_json) \
     ON CONFLICT (import_key, line) DO NOTHING";
-
-/// The alias each isolated row was mapped through (the isolating function writes the rows
-/// without it).
-const SET_ROW_ALIASES: &str = "UPDATE transactions AS t SET alias = a.alias \
-    FROM unnest($2::bigint[], $3::text[]) AS a(line, alias) WHERE t.import_key = $1 AND t.line = a.line";
-
-/// The rows of one part of a chunk being isolated by bisection.
-/// Deltas come sorted by item id, so concurrent chunks lock items in the same order.
-const INSERT_ISOLATING: &str = "SELECT idx, ok, sqlstate, message, statements \
-    FROM batchops_insert_isolating($1, $2, $3, $4::bigint[], $5::bigint[], $6::numeric[], $7::numeric[])";
-
-const APPLY_DELTAS: &str = "UPDATE inventory_items AS i SET quantity = i.quantity + d.delta, updated_at = now() \
-    FROM unnest($1::bigint[], $2::numeric[]) AS d(id, delta) WHERE i.id = d.id";
 
 const INSERT_FAILURES: &str = "INSERT INTO failed_items \
     (run_id, import_key, line, raw_record, fields_json, phase, error, sqlstate, decision) \
@@ -75,33 +58,185 @@ const INSERT_FAILURES: &str = "INSERT INTO failed_items \
       fields_json = EXCLUDED.fields_json, phase = EXCLUDED.phase, error = EXCLUDED.error, \
       sqlstate = EXCLUDED.sqlstate, decision = EXCLUDED.decision, resolved_at = NULL";
 
+/// Chunks a run writes at once (each its own transaction on its own connection): the next chunk
+/// travels and is written while the one before commits.
+const WRITE_LANES: usize = 2;
+
+/// The failed lines as the columns `failed_items` stores (NUL, which PostgreSQL text refuses,
+/// written as `\0`).
+struct FailureColumns {
+    lines: Vec<i64>,
+    raw: Vec<String>,
+    fields: Vec<String>,
+    phases: Vec<String>,
+    errors: Vec<String>,
+    sqlstates: Vec<Option<String>>,
+    decisions: Vec<Option<String>>,
+}
+
+impl FailureColumns {
+    fn of(failures: &[FailureRecord]) -> Self {
+        Self {
+            lines: failures.iter().map(|f| f.line as i64).collect(),
+            raw: failures.iter().map(|f| no_nul(&f.raw)).collect(),
+            fields: failures.iter().map(|f| fields_to_json(&f.fields)).collect(),
+            phases: failures
+                .iter()
+                .map(|f| f.phase.as_str().to_string())
+                .collect(),
+            errors: failures
+                .iter()
+                .map(|f| f.error.replace('\0', "\\0"))
+                .collect(),
+            sqlstates: failures.iter().map(|f| f.sqlstate.clone()).collect(),
+            // The decision names the SKU, which can hold a NUL.
+            decisions: failures
+                .iter()
+                .map(|f| f.decision.as_deref().map(no_nul))
+                .collect(),
+        }
+    }
+}
+
+/// What one `batchops_write_chunk` call did.
+struct ChunkWritten {
+    outcome: WriteOutcome,
+    /// Refused rows (isolating only): index into the rows, and the database's error.
+    refused: Vec<(usize, StoreError)>,
+}
+
 impl PgStore {
-    /// The rows' item ids: known ones from the cache, missing items created (one statement) and
-    /// learned aliases stored (one statement). Returns the ids and the items created.
-    async fn items_for(
-        &self,
-        tx: &mut Transaction<'static, Postgres>,
-        rows: &[MappedLine],
-        out: &mut WriteOutcome,
-    ) -> StoreResult<(plan::ItemIds, Vec<(Arc<str>, i64)>)> {
-        let (mut ids, missing) = self.ids.resolve(rows);
-        let mut created = Vec::new();
-        if !missing.is_empty() {
-            created = upsert_items(tx, &missing).await?;
-            out.items_created = created.len() as u64;
-            out.insert_statements += 1;
-            ids.extend(created.iter().cloned());
+    /// Write a chunk with one `batchops_write_chunk` call: as a statement of its own (its own
+    /// transaction) or, for a dry run, inside a transaction that is rolled back. With `isolate`,
+    /// the rows are written by the bisection inside the database and the refused ones come back.
+    async fn write_chunk(&self, b: &WriteBatch<'_>, isolate: bool) -> StoreResult<ChunkWritten> {
+        let start = Instant::now();
+        let (ids, missing) = self.ids.resolve(b.rows);
+        // Rows name a known item by id, a new one by -(its 1-based position in `missing`).
+        let new_pos: HashMap<&str, i64> = missing
+            .iter()
+            .enumerate()
+            .map(|(k, (sku, _))| (&**sku, -(k as i64 + 1)))
+            .collect();
+        let item_of = |sku: &str| -> StoreResult<i64> {
+            match ids.get(sku) {
+                Some(id) => Ok(*id),
+                None => new_pos.get(sku).copied().ok_or_else(|| {
+                    StoreError::config(format!("internal: item {sku} neither known nor new"))
+                }),
+            }
+        };
+        let items = b
+            .rows
+            .iter()
+            .map(|r| item_of(&r.sku))
+            .collect::<StoreResult<Vec<i64>>>()?;
+        let aliases = item_ids::learned_aliases_by(b.rows);
+        let alias_items = aliases
+            .iter()
+            .map(|(_, sku)| item_of(sku))
+            .collect::<StoreResult<Vec<i64>>>()?;
+        let f = FailureColumns::of(b.failures);
+        let query = sqlx::query(WRITE_CHUNK)
+            .bind(b.ctx.run_id)
+            .bind(b.ctx.import_key)
+            .bind(b.ctx.operator)
+            .bind(missing.iter().map(|(s, _)| &**s).collect::<Vec<&str>>())
+            .bind(missing.iter().map(|(_, n)| &**n).collect::<Vec<&str>>())
+            .bind(aliases.iter().map(|(a, _)| no_nul(a)).collect::<Vec<_>>())
+            .bind(alias_items)
+            .bind(b.rows.iter().map(|r| r.line as i64).collect::<Vec<_>>())
+            .bind(items)
+            .bind(b.rows.iter().map(|r| r.quantity).collect::<Vec<Decimal>>())
+            .bind(b.rows.iter().map(|r| r.unit_cost).collect::<Vec<Decimal>>())
+            .bind(f.lines)
+            .bind(f.raw)
+            .bind(f.fields)
+            .bind(f.phases)
+            .bind(f.errors)
+            .bind(f.sqlstates)
+            .bind(f.decisions)
+            .bind(isolate)
+            .bind(
+                b.rows
+                    .iter()
+                    .map(|r| r.alias.as_deref().map(no_nul))
+                    .collect::<Vec<_>>(),
+            );
+        let h = HeldColumns::of(b.held);
+        let query = query
+            .bind(h.lines)
+            .bind(h.descriptions)
+            .bind(h.aliases)
+            .bind(h.quantities)
+            .bind(h.costs)
+            .bind(h.raw)
+            .bind(h.fields)
+            .bind(h.candidates);
+        // A crash here leaves the chunk unwritten; the chunk has no moment between its insert and
+        // its commit on this side of the wire (see src/failpoint.rs).
+        crate::failpoint::hit("batch_after_insert");
+        crate::failpoint::hit("batch_before_commit");
+        let row = if b.rollback {
+            let mut tx = self.writes.begin().await?;
+            let row = query.fetch_one(&mut *tx).await?;
+            tx.rollback().await?;
+            row
+        } else {
+            query.fetch_one(&self.writes).await?
+        };
+        crate::failpoint::hit("batch_after_commit");
+        let created_skus: Vec<String> = row.try_get(0)?;
+        let created_ids: Vec<i64> = row.try_get(1)?;
+        let inserted: i64 = row.try_get(2)?;
+        let statements: i32 = row.try_get(3)?;
+        let update_seconds: f64 = row.try_get(5)?;
+        let bad_idx: Vec<i32> = row.try_get(6)?;
+        let bad_states: Vec<Option<String>> = row.try_get(7)?;
+        let bad_messages: Vec<Option<String>> = row.try_get(8)?;
+        let by_sku: HashMap<&str, &Arc<str>> = missing.iter().map(|(s, _)| (&**s, s)).collect();
+        let created = created_skus
+            .into_iter()
+            .zip(created_ids)
+            .map(|(sku, id)| {
+                let sku = by_sku
+                    .get(sku.as_str())
+                    .map(|s| (*s).clone())
+                    .unwrap_or_else(|| sku.into());
+                (sku, id)
+            })
+            .collect::<Vec<_>>();
+        let mut refused = Vec::with_capacity(bad_idx.len());
+        for ((idx, state), message) in bad_idx.into_iter().zip(bad_states).zip(bad_messages) {
+            let i = usize::try_from(idx)
+                .ok()
+                .and_then(|i| i.checked_sub(1))
+                .filter(|i| *i < b.rows.len())
+                .ok_or_else(|| {
+                    StoreError::config(format!(
+                        "internal: isolation named row {idx} of {}",
+                        b.rows.len()
+                    ))
+                })?;
+            refused.push((i, StoreError::refused(message.unwrap_or_default(), state)));
         }
-        let aliases = plan::learned_aliases(rows, &ids);
-        if !aliases.is_empty() {
-            sqlx::query(INSERT_ALIASES)
-                .bind(aliases.iter().map(|(a, _)| &**a).collect::<Vec<&str>>())
-                .bind(aliases.iter().map(|(_, id)| *id).collect::<Vec<_>>())
-                .execute(&mut **tx)
-                .await?;
-            out.insert_statements += 1;
+        let elapsed = start.elapsed().as_secs_f64();
+        let inserted = inserted.max(0) as u64;
+        let landed = (b.rows.len() - refused.len()) as u64;
+        let outcome = WriteOutcome {
+            inserted,
+            already: landed - inserted.min(landed),
+            items_created: created.len() as u64,
+            // Of the function's statements, one is the inventory update when rows were inserted.
+            insert_statements: (statements.max(0) as u64).saturating_sub(u64::from(inserted > 0)),
+            insert_seconds: (elapsed - update_seconds).max(0.0),
+            update_statements: u64::from(inserted > 0),
+            update_seconds: update_seconds.min(elapsed),
+        };
+        if !b.rollback {
+            self.ids.extend(created);
         }
-        Ok((ids, created))
+        Ok(ChunkWritten { outcome, refused })
     }
 
     pub async fn open(url: &str, opts: &OpenOptions) -> StoreResult<Self> {
@@ -124,8 +259,14 @@ impl PgStore {
         sqlx::migrate!("src/store/migrations/postgres")
             .run(&pool)
             .await?;
+        let writes = PgPoolOptions::new()
+            .max_connections(WRITE_LANES as u32 + 1)
+            .acquire_timeout(Duration::from_secs(10))
+            .test_before_acquire(false)
+            .connect_lazy_with(connect.clone());
         Ok(Self {
             pool,
+            writes,
             connect,
             url,
             ids: IdCache::default(),
@@ -156,34 +297,42 @@ fn scratch_schema(name: &str) -> String {
     format!("batchops_{safe}")
 }
 
-async fn upsert_items(
-    tx: &mut Transaction<'static, Postgres>,
-    missing: &[(Arc<str>, Arc<str>)],
-) -> StoreResult<Vec<(Arc<str>, i64)>> {
-    let skus: Vec<String> = missing.iter().map(|(s, _)| s.to_string()).collect();
-    let names: Vec<String> = missing.iter().map(|(_, n)| n.to_string()).collect();
-    let rows = sqlx::query(UPSERT_ITEMS)
-        .bind(skus)
-        .bind(names)
-        .fetch_all(&mut **tx)
-        .await?;
-    let by_sku: HashMap<&str, &Arc<str>> = missing.iter().map(|(s, _)| (&**s, s)).collect();
-    rows.iter()
-        .map(|row| {
-            let id: i64 = row.try_get(0)?;
-            let sku: String = row.try_get(1)?;
-            let sku = by_sku
-                .get(sku.as_str())
-                .map(|s| (*s).clone())
-                .unwrap_or_else(|| sku.into());
-            Ok((sku, id))
-        })
-        .collect()
-}
-
 /// PostgreSQL text cannot hold NUL: stored as `\0`, as in the dead-letter table.
 fn no_nul(s: &str) -> String {
     s.replace('\0', "\\0")
+}
+
+/// The held lines as the columns `held_lines` stores.
+struct HeldColumns {
+    lines: Vec<i64>,
+    descriptions: Vec<String>,
+    aliases: Vec<String>,
+    quantities: Vec<Decimal>,
+    costs: Vec<Decimal>,
+    raw: Vec<String>,
+    fields: Vec<String>,
+    candidates: Vec<String>,
+}
+
+impl HeldColumns {
+    fn of(held: &[HeldLine]) -> Self {
+        Self {
+            lines: held.iter().map(|h| h.item.line as i64).collect(),
+            descriptions: held.iter().map(|h| no_nul(&h.item.description)).collect(),
+            aliases: held.iter().map(|h| no_nul(&h.alias)).collect(),
+            quantities: held.iter().map(|h| h.item.quantity).collect(),
+            costs: held.iter().map(|h| h.item.unit_price).collect(),
+            raw: held.iter().map(|h| no_nul(&h.item.raw)).collect(),
+            fields: held
+                .iter()
+                .map(|h| fields_to_json(&h.item.fields))
+                .collect(),
+            candidates: held
+                .iter()
+                .map(|h| no_nul(&item_ids::candidates_json(h)))
+                .collect(),
+        }
+    }
 }
 
 async fn insert_held(
@@ -194,38 +343,19 @@ async fn insert_held(
     if held.is_empty() {
         return Ok(0);
     }
+    let h = HeldColumns::of(held);
     sqlx::query(INSERT_HELD)
         .bind(ctx.run_id)
-        .bind(ctx.import_key.to_string())
-        .bind(ctx.operator.to_string())
-        .bind(held.iter().map(|h| h.item.line as i64).collect::<Vec<_>>())
-        .bind(
-            held.iter()
-                .map(|h| no_nul(&h.item.description))
-                .collect::<Vec<_>>(),
-        )
-        .bind(held.iter().map(|h| no_nul(&h.alias)).collect::<Vec<_>>())
-        .bind(
-            held.iter()
-                .map(|h| h.item.quantity)
-                .collect::<Vec<Decimal>>(),
-        )
-        .bind(
-            held.iter()
-                .map(|h| h.item.unit_price)
-                .collect::<Vec<Decimal>>(),
-        )
-        .bind(held.iter().map(|h| no_nul(&h.item.raw)).collect::<Vec<_>>())
-        .bind(
-            held.iter()
-                .map(|h| fields_to_json(&h.item.fields))
-                .collect::<Vec<_>>(),
-        )
-        .bind(
-            held.iter()
-                .map(|h| no_nul(&plan::candidates_json(h)))
-                .collect::<Vec<_>>(),
-        )
+        .bind(ctx.import_key)
+        .bind(ctx.operator)
+        .bind(h.lines)
+        .bind(h.descriptions)
+        .bind(h.aliases)
+        .bind(h.quantities)
+        .bind(h.costs)
+        .bind(h.raw)
+        .bind(h.fields)
+        .bind(h.candidates)
         .execute(&mut **tx)
         .await?;
     Ok(1)
@@ -236,63 +366,20 @@ async fn insert_failures(
     ctx: RunCtx<'_>,
     failures: &[FailureRecord],
 ) -> StoreResult<()> {
+    let f = FailureColumns::of(failures);
     sqlx::query(INSERT_FAILURES)
         .bind(ctx.run_id)
-        .bind(ctx.import_key.to_string())
-        .bind(failures.iter().map(|f| f.line as i64).collect::<Vec<_>>())
-        .bind(failures.iter().map(plan::storable_raw).collect::<Vec<_>>())
-        .bind(
-            failures
-                .iter()
-                .map(|f| fields_to_json(&f.fields))
-                .collect::<Vec<_>>(),
-        )
-        .bind(
-            failures
-                .iter()
-                .map(|f| f.phase.as_str().to_string())
-                .collect::<Vec<_>>(),
-        )
-        .bind(
-            failures
-                .iter()
-                .map(|f| f.error.replace('\0', "\\0"))
-                .collect::<Vec<_>>(),
-        )
-        .bind(
-            failures
-                .iter()
-                .map(|f| f.sqlstate.clone())
-                .collect::<Vec<_>>(),
-        )
-        .bind(
-            failures
-                .iter()
-                // The decision names the SKU, which can hold a NUL PostgreSQL text refuses.
-                .map(|f| f.decision.as_ref().map(|d| d.replace('\0', "\\0")))
-                .collect::<Vec<_>>(),
-        )
+        .bind(ctx.import_key)
+        .bind(f.lines)
+        .bind(f.raw)
+        .bind(f.fields)
+        .bind(f.phases)
+        .bind(f.errors)
+        .bind(f.sqlstates)
+        .bind(f.decisions)
         .execute(&mut **tx)
         .await?;
     Ok(())
-}
-
-/// `quantity = quantity + delta` for each item (ids sorted), in one statement; 0 statements when
-/// there is nothing to add.
-async fn apply_deltas(
-    tx: &mut Transaction<'static, Postgres>,
-    deltas: &[(i64, Decimal)],
-) -> StoreResult<u64> {
-    if deltas.is_empty() {
-        return Ok(0);
-    }
-    sqlx::query(APPLY_DELTAS)
-        .bind(deltas.iter().map(|(id, _)| *id).collect::<Vec<_>>())
-        .bind(deltas.iter().map(|(_, d)| *d).collect::<Vec<_>>())
-        .execute(&mut **tx)
-        .await
-        .map_err(|e| StoreError::from(e).in_phase(Phase::InventoryUpdate))?;
-    Ok(1)
 }
 
 #[async_trait]
@@ -301,179 +388,29 @@ impl Store for PgStore {
         Backend::Postgres
     }
 
+    fn bookkeeping(&self) -> &dyn super::Bookkeeping {
+        self
+    }
+
     fn redacted_url(&self) -> &str {
         &self.url
     }
 
-    async fn ping(&self) -> StoreResult<Duration> {
-        bookkeeping::ping(&self.pool).await
-    }
-
-    async fn load_catalog(&self) -> StoreResult<Catalog> {
-        bookkeeping::load_catalog(&self.pool, &self.ids).await
-    }
-
-    async fn begin_run(&self, run: &NewRun) -> StoreResult<i64> {
-        bookkeeping::begin_run(&self.pool, run).await
-    }
-
-    async fn heartbeat(&self, run_id: i64) -> StoreResult<()> {
-        bookkeeping::touch_run(&self.pool, sql::HEARTBEAT, run_id).await
-    }
-
-    async fn reopen_run(&self, run_id: i64) -> StoreResult<()> {
-        bookkeeping::touch_run(&self.pool, sql::REOPEN_RUN, run_id).await
-    }
-
-    async fn finish_run(&self, r: &RunReport) -> StoreResult<()> {
-        bookkeeping::finish_run(&self.pool, r).await
-    }
-
     async fn write_batch(&self, b: &WriteBatch<'_>) -> StoreResult<WriteOutcome> {
-        let mut out = WriteOutcome::default();
-        let start = Instant::now();
-        let mut tx = self.pool.begin().await?;
-        let (ids, created) = self.items_for(&mut tx, b.rows, &mut out).await?;
-        let mut item_ids = Vec::with_capacity(b.rows.len());
-        for r in b.rows {
-            item_ids.push(plan::item_id(&ids, &r.sku)?);
-        }
-        // Only the lines come back (cheap to decode); their items and quantities are ours already.
-        let by_line: HashMap<i64, (i64, Decimal)> = b
-            .rows
-            .iter()
-            .zip(&item_ids)
-            .map(|(r, id)| (r.line as i64, (*id, r.quantity)))
-            .collect();
-        let rows = sqlx::query(INSERT_ROWS)
-            .bind(b.ctx.run_id)
-            .bind(b.ctx.import_key.to_string())
-            .bind(b.ctx.operator.to_string())
-            .bind(b.rows.iter().map(|r| r.line as i64).collect::<Vec<_>>())
-            .bind(item_ids)
-            .bind(b.rows.iter().map(|r| r.quantity).collect::<Vec<Decimal>>())
-            .bind(b.rows.iter().map(|r| r.unit_cost).collect::<Vec<Decimal>>())
-            .bind(
-                b.rows
-                    .iter()
-                    .map(|r| r.alias.as_deref().map(no_nul))
-                    .collect::<Vec<_>>(),
-            )
-            .fetch_all(&mut *tx)
-            .await?;
-        out.insert_statements += 1;
-        out.insert_statements += insert_held(&mut tx, b.ctx, b.held).await?;
-        let mut inserted = Vec::with_capacity(rows.len());
-        for row in &rows {
-            let line: i64 = row.try_get(0)?;
-            if let Some(entry) = by_line.get(&line) {
-                inserted.push(*entry);
-            }
-        }
-        if !b.failures.is_empty() {
-            insert_failures(&mut tx, b.ctx, b.failures).await?;
-            out.insert_statements += 1;
-        }
-        out.inserted = inserted.len() as u64;
-        out.already = b.rows.len() as u64 - out.inserted;
-        out.insert_seconds = start.elapsed().as_secs_f64();
-        crate::failpoint::hit("batch_after_insert");
-
-        let start = Instant::now();
-        let deltas = plan::aggregate(inserted).map_err(|e| e.in_phase(Phase::InventoryUpdate))?;
-        out.update_statements += apply_deltas(&mut tx, &deltas).await?;
-        crate::failpoint::hit("batch_before_commit");
-        Self::finish(tx, b.rollback).await?;
-        crate::failpoint::hit("batch_after_commit");
-        out.update_seconds = start.elapsed().as_secs_f64();
-        if !b.rollback {
-            self.ids.extend(created);
-        }
-        Ok(out)
+        Ok(self.write_chunk(b, false).await?.outcome)
     }
 
     async fn write_isolating(&self, b: &WriteBatch<'_>) -> StoreResult<Isolated> {
-        let mut out = WriteOutcome::default();
-        let start = Instant::now();
-        let mut tx = self.pool.begin().await?;
-        let (ids, created) = self.items_for(&mut tx, b.rows, &mut out).await?;
-        // The parts, their savepoints and the search for the bad rows run inside the database
-        // (`batchops_insert_isolating`, migration 20261129000003): one round trip per chunk.
-        let item_ids = b
-            .rows
-            .iter()
-            .map(|r| plan::item_id(&ids, &r.sku))
-            .collect::<StoreResult<Vec<i64>>>()?;
-        let outcome = sqlx::query(INSERT_ISOLATING)
-            .bind(b.ctx.run_id)
-            .bind(b.ctx.import_key)
-            .bind(b.ctx.operator)
-            .bind(b.rows.iter().map(|r| r.line as i64).collect::<Vec<_>>())
-            .bind(&item_ids)
-            .bind(b.rows.iter().map(|r| r.quantity).collect::<Vec<Decimal>>())
-            .bind(b.rows.iter().map(|r| r.unit_cost).collect::<Vec<Decimal>>())
-            .fetch_all(&mut *tx)
-            .await?;
-        let mut inserted = Vec::new();
-        let mut failed = Vec::new();
-        for row in &outcome {
-            let idx: i32 = row.try_get(0)?;
-            let ok: Option<bool> = row.try_get(1)?;
-            let Some(i) = usize::try_from(idx).ok().and_then(|i| i.checked_sub(1)) else {
-                // idx 0: the summary row.
-                let writes: Option<i32> = row.try_get(4)?;
-                out.insert_statements += writes.unwrap_or(0) as u64;
-                continue;
-            };
-            let Some(r) = b.rows.get(i) else {
-                return Err(StoreError::config(format!(
-                    "internal: isolation named row {idx} of {}",
-                    b.rows.len()
-                )));
-            };
-            if ok == Some(true) {
-                inserted.push((item_ids[i], r.quantity));
-            } else {
-                let message: Option<String> = row.try_get(3)?;
-                let sqlstate: Option<String> = row.try_get(2)?;
-                failed.push((
-                    i,
-                    StoreError::refused(message.unwrap_or_default(), sqlstate),
-                ));
-            }
-        }
-        let with_alias: Vec<&MappedLine> = b.rows.iter().filter(|r| r.alias.is_some()).collect();
-        if !with_alias.is_empty() {
-            sqlx::query(SET_ROW_ALIASES)
-                .bind(b.ctx.import_key)
-                .bind(with_alias.iter().map(|r| r.line as i64).collect::<Vec<_>>())
-                .bind(
-                    with_alias
-                        .iter()
-                        .map(|r| r.alias.as_deref().map(no_nul))
-                        .collect::<Vec<_>>(),
-                )
-                .execute(&mut *tx)
-                .await?;
-            out.insert_statements += 1;
-        }
+        let written = self.write_chunk(b, true).await?;
         crate::failpoint::hit("fallback_part");
-        out.inserted = inserted.len() as u64;
-        out.already = (b.rows.len() - failed.len()) as u64 - out.inserted;
-        out.insert_seconds = start.elapsed().as_secs_f64();
-
-        let start = Instant::now();
-        let deltas = plan::aggregate(inserted).map_err(|e| e.in_phase(Phase::InventoryUpdate))?;
-        out.update_statements += apply_deltas(&mut tx, &deltas).await?;
-        Self::finish(tx, b.rollback).await?;
-        out.update_seconds = start.elapsed().as_secs_f64();
-        if !b.rollback {
-            self.ids.extend(created);
-        }
         Ok(Isolated {
-            outcome: out,
-            failed,
+            outcome: written.outcome,
+            failed: written.refused,
         })
+    }
+
+    fn write_lanes(&self) -> usize {
+        WRITE_LANES
     }
 
     async fn write_one(
@@ -620,47 +557,6 @@ impl Store for PgStore {
             .collect()
     }
 
-    async fn runs(&self, limit: u64) -> StoreResult<Vec<RunRow>> {
-        bookkeeping::runs(&self.pool, limit).await
-    }
-
-    async fn run(&self, run_id: i64) -> StoreResult<Option<RunRow>> {
-        bookkeeping::run(&self.pool, run_id).await
-    }
-
-    async fn failed_page(&self, run_id: i64, q: &FailedQuery) -> StoreResult<Vec<FailedRow>> {
-        bookkeeping::failed_page(&self.pool, run_id, q).await
-    }
-
-    async fn failed_count(&self, run_id: i64, q: &FailedQuery) -> StoreResult<u64> {
-        bookkeeping::failed_count(&self.pool, run_id, q).await
-    }
-
-    async fn failed_errors(&self, run_id: i64) -> StoreResult<Vec<(String, u64, u64)>> {
-        bookkeeping::failed_errors(&self.pool, run_id).await
-    }
-
-    async fn run_written(&self, run_id: i64) -> StoreResult<(u64, u64)> {
-        bookkeeping::run_written(&self.pool, run_id).await
-    }
-
-    async fn resolve_failed(&self, failed_id: i64) -> StoreResult<()> {
-        bookkeeping::resolve_failed(&self.pool, failed_id).await
-    }
-
-    async fn failed_again(
-        &self,
-        failed_id: i64,
-        error: &str,
-        sqlstate: Option<&str>,
-    ) -> StoreResult<()> {
-        bookkeeping::failed_again(&self.pool, failed_id, error, sqlstate).await
-    }
-
-    async fn save_correction(&self, failed_id: i64, fields: &Fields) -> StoreResult<()> {
-        bookkeeping::save_correction(&self.pool, failed_id, fields).await
-    }
-
     async fn copy_catalog_from(
         &self,
         catalog: &[(String, String, Decimal)],
@@ -698,7 +594,7 @@ impl Store for PgStore {
             .into_iter()
             .map(|r| (r.sku, r.name, r.quantity))
             .collect();
-        Ok((items, bookkeeping::aliases(&self.pool).await?))
+        Ok((items, self.aliases().await?))
     }
 
     async fn open_scratch(&self, name: &str) -> StoreResult<Arc<dyn Store>> {
@@ -728,6 +624,7 @@ impl Store for PgStore {
     }
 
     async fn close(&self) {
+        self.writes.close().await;
         self.pool.close().await;
     }
 }

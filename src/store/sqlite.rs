@@ -1,16 +1,16 @@
 //! SQLite: the embedded default. WAL, `synchronous=NORMAL`, one `BEGIN IMMEDIATE` write
 //! transaction per chunk, quantities and money as INTEGER units of 0.0001.
 
-use super::plan::{self, IdCache};
-use super::rows::{FailedQuery, FailedRow, InventoryRow, RunRow, fields_to_json};
-use super::sql::{self, values_placeholders};
+use super::item_ids::{self, IdCache};
+use super::rows::{InventoryRow, fields_to_json};
+use super::sql::values_placeholders;
 use super::{
-    Backend, FailureRecord, Isolated, NewRun, OpenOptions, RunCtx, Store, StoreError, StoreResult,
+    Backend, FailureRecord, Isolated, OpenOptions, RunCtx, Store, StoreError, StoreResult,
     WriteBatch, WriteOutcome, redact_url,
 };
+use crate::domain::Phase;
 use crate::domain::decimal::{from_units, to_units};
-use crate::domain::{Fields, Phase, RunReport};
-use crate::mapping::{Catalog, HeldLine, MappedLine};
+use crate::mapping::{HeldLine, MappedLine};
 use async_trait::async_trait;
 use chrono::Utc;
 use rust_decimal::Decimal;
@@ -29,7 +29,7 @@ const MAX_PARAMS: usize = 32_766;
 /// Rows buffered from SQLite's worker thread to the writer: a whole chunk's `RETURNING` rows.
 const ROW_BUFFER: usize = 16_384;
 
-super::shared::bookkeeping!(sqlx::Sqlite);
+super::bookkeeping::bookkeeping!(SqliteStore);
 super::held::held_queries!(sqlx::Sqlite, super::units);
 
 pub struct SqliteStore {
@@ -89,7 +89,7 @@ impl SqliteStore {
         tx: &mut Transaction<'static, Sqlite>,
         rows: &[MappedLine],
         out: &mut WriteOutcome,
-    ) -> StoreResult<(plan::ItemIds, Vec<(Arc<str>, i64)>)> {
+    ) -> StoreResult<(item_ids::ItemIds, Vec<(Arc<str>, i64)>)> {
         let (mut ids, missing) = self.ids.resolve(rows);
         let mut created = Vec::new();
         if !missing.is_empty() {
@@ -99,7 +99,7 @@ impl SqliteStore {
             ids.extend(c.iter().cloned());
             created = c;
         }
-        let aliases = plan::learned_aliases(rows, &ids);
+        let aliases = item_ids::learned_aliases(rows, &ids);
         if !aliases.is_empty() {
             out.insert_statements += insert_aliases(tx, &aliases).await?;
         }
@@ -269,7 +269,7 @@ async fn insert_rows(
         for r in part {
             q = q
                 .bind(r.line as i64)
-                .bind(plan::item_id(ids, &r.sku)?)
+                .bind(item_ids::item_id(ids, &r.sku)?)
                 .bind(units(r.quantity)?)
                 .bind(units(r.unit_cost)?)
                 .bind(r.alias.as_deref().map(str::to_string));
@@ -299,7 +299,7 @@ async fn apply_deltas(
         );
         let mut q = sqlx::query(AssertSqlSafe(sql)).bind(now);
         for (id, delta) in part {
-            let units = to_units(*delta).ok_or_else(|| plan::overflow(*id))?;
+            let units = to_units(*delta).ok_or_else(|| item_ids::overflow(*id))?;
             q = q.bind(*id).bind(units);
         }
         q.execute(&mut **tx).await?;
@@ -335,7 +335,7 @@ async fn insert_held(
                 .bind(units(h.item.unit_price)?)
                 .bind(h.item.raw.clone())
                 .bind(fields_to_json(&h.item.fields))
-                .bind(plan::candidates_json(h));
+                .bind(item_ids::candidates_json(h));
         }
         q.execute(&mut **tx).await?;
         statements += 1;
@@ -364,7 +364,7 @@ async fn insert_failures(
         for f in part {
             q = q
                 .bind(f.line as i64)
-                .bind(plan::storable_raw(f))
+                .bind(item_ids::storable_raw(f))
                 .bind(fields_to_json(&f.fields))
                 .bind(f.phase.as_str())
                 .bind(f.error.clone())
@@ -383,32 +383,12 @@ impl Store for SqliteStore {
         Backend::Sqlite
     }
 
+    fn bookkeeping(&self) -> &dyn super::Bookkeeping {
+        self
+    }
+
     fn redacted_url(&self) -> &str {
         &self.url
-    }
-
-    async fn ping(&self) -> StoreResult<Duration> {
-        bookkeeping::ping(&self.pool).await
-    }
-
-    async fn load_catalog(&self) -> StoreResult<Catalog> {
-        bookkeeping::load_catalog(&self.pool, &self.ids).await
-    }
-
-    async fn begin_run(&self, run: &NewRun) -> StoreResult<i64> {
-        bookkeeping::begin_run(&self.pool, run).await
-    }
-
-    async fn heartbeat(&self, run_id: i64) -> StoreResult<()> {
-        bookkeeping::touch_run(&self.pool, sql::HEARTBEAT, run_id).await
-    }
-
-    async fn reopen_run(&self, run_id: i64) -> StoreResult<()> {
-        bookkeeping::touch_run(&self.pool, sql::REOPEN_RUN, run_id).await
-    }
-
-    async fn finish_run(&self, r: &RunReport) -> StoreResult<()> {
-        bookkeeping::finish_run(&self.pool, r).await
     }
 
     async fn write_batch(&self, b: &WriteBatch<'_>) -> StoreResult<WriteOutcome> {
@@ -430,7 +410,8 @@ impl Store for SqliteStore {
         crate::failpoint::hit("batch_after_insert");
 
         let start = Instant::now();
-        let deltas = plan::aggregate(inserted).map_err(|e| e.in_phase(Phase::InventoryUpdate))?;
+        let deltas =
+            item_ids::aggregate(inserted).map_err(|e| e.in_phase(Phase::InventoryUpdate))?;
         if !deltas.is_empty() {
             out.update_statements += apply_deltas(&mut tx, &deltas)
                 .await
@@ -458,8 +439,8 @@ impl Store for SqliteStore {
             .await?;
         let mut inserted = Vec::new();
         let mut failed = Vec::new();
-        let mut bisect = plan::Bisect::new(b.rows.len(), true);
-        while let Some(range) = bisect.next() {
+        let mut bisect = super::bisect::Bisect::new(b.rows.len(), true);
+        while let Some(range) = bisect.next_part() {
             match insert_rows(&mut tx, b.ctx, &b.rows[range.clone()], &ids).await {
                 Ok((rows, n)) => {
                     out.insert_statements += n;
@@ -499,7 +480,8 @@ impl Store for SqliteStore {
         out.insert_seconds = start.elapsed().as_secs_f64();
 
         let start = Instant::now();
-        let deltas = plan::aggregate(inserted).map_err(|e| e.in_phase(Phase::InventoryUpdate))?;
+        let deltas =
+            item_ids::aggregate(inserted).map_err(|e| e.in_phase(Phase::InventoryUpdate))?;
         if !deltas.is_empty() {
             out.update_statements += apply_deltas(&mut tx, &deltas)
                 .await
@@ -661,47 +643,6 @@ impl Store for SqliteStore {
             .collect()
     }
 
-    async fn runs(&self, limit: u64) -> StoreResult<Vec<RunRow>> {
-        bookkeeping::runs(&self.pool, limit).await
-    }
-
-    async fn run(&self, run_id: i64) -> StoreResult<Option<RunRow>> {
-        bookkeeping::run(&self.pool, run_id).await
-    }
-
-    async fn failed_page(&self, run_id: i64, q: &FailedQuery) -> StoreResult<Vec<FailedRow>> {
-        bookkeeping::failed_page(&self.pool, run_id, q).await
-    }
-
-    async fn failed_count(&self, run_id: i64, q: &FailedQuery) -> StoreResult<u64> {
-        bookkeeping::failed_count(&self.pool, run_id, q).await
-    }
-
-    async fn failed_errors(&self, run_id: i64) -> StoreResult<Vec<(String, u64, u64)>> {
-        bookkeeping::failed_errors(&self.pool, run_id).await
-    }
-
-    async fn run_written(&self, run_id: i64) -> StoreResult<(u64, u64)> {
-        bookkeeping::run_written(&self.pool, run_id).await
-    }
-
-    async fn resolve_failed(&self, failed_id: i64) -> StoreResult<()> {
-        bookkeeping::resolve_failed(&self.pool, failed_id).await
-    }
-
-    async fn failed_again(
-        &self,
-        failed_id: i64,
-        error: &str,
-        sqlstate: Option<&str>,
-    ) -> StoreResult<()> {
-        bookkeeping::failed_again(&self.pool, failed_id, error, sqlstate).await
-    }
-
-    async fn save_correction(&self, failed_id: i64, fields: &Fields) -> StoreResult<()> {
-        bookkeeping::save_correction(&self.pool, failed_id, fields).await
-    }
-
     async fn copy_catalog_from(
         &self,
         catalog: &[(String, String, Decimal)],
@@ -739,7 +680,7 @@ impl Store for SqliteStore {
             .into_iter()
             .map(|r| (r.sku, r.name, r.quantity))
             .collect();
-        Ok((items, bookkeeping::aliases(&self.pool).await?))
+        Ok((items, self.aliases().await?))
     }
 
     async fn open_scratch(&self, name: &str) -> StoreResult<Arc<dyn Store>> {

@@ -32,7 +32,20 @@ struct Config {
     /// Lines of the fallback case written with the item-by-item fallback (the slow one).
     fallback_sequential: u64,
     delay_ms: u64,
+    /// Delays (each way) of the latency rows.
+    delays_ms: Vec<u64>,
+    /// Lines of the latency rows.
+    proxy_lines: u64,
     chunk_sizes: Vec<usize>,
+    /// Sections to run (`BENCH_ONLY=latency,compare`), all when unset.
+    only: Option<Vec<String>>,
+}
+
+fn env_list<T: std::str::FromStr + Clone>(name: &str, default: &[T]) -> Vec<T> {
+    std::env::var(name)
+        .ok()
+        .map(|v| v.split(',').filter_map(|s| s.trim().parse().ok()).collect())
+        .unwrap_or_else(|| default.to_vec())
 }
 
 fn env_u64(name: &str, default: u64) -> u64 {
@@ -62,11 +75,23 @@ impl Config {
             proxy_sequential: env_u64("BENCH_PROXY_SEQUENTIAL_LINES", 5_000),
             fallback_sequential: env_u64("BENCH_FALLBACK_SEQUENTIAL_LINES", 10_000),
             delay_ms: env_u64("BENCH_DELAY_MS", 1),
-            chunk_sizes: std::env::var("BENCH_CHUNK_SIZES")
+            delays_ms: env_list("BENCH_DELAYS_MS", &[0, 1, 10, 25]),
+            proxy_lines: env_u64("BENCH_PROXY_LINES", 100_000),
+            chunk_sizes: env_list(
+                "BENCH_CHUNK_SIZES",
+                &[100, 500, 1_000, 2_000, 5_000, 10_000],
+            ),
+            only: std::env::var("BENCH_ONLY")
                 .ok()
-                .map(|v| v.split(',').filter_map(|s| s.trim().parse().ok()).collect())
-                .unwrap_or_else(|| vec![100, 500, 1_000, 2_000, 5_000, 10_000]),
+                .filter(|v| !v.is_empty())
+                .map(|v| v.split(',').map(|s| s.trim().to_string()).collect()),
         }
+    }
+
+    fn runs(&self, section: &str) -> bool {
+        self.only
+            .as_ref()
+            .is_none_or(|o| o.iter().any(|s| s == section))
     }
 }
 
@@ -197,6 +222,16 @@ fn sqlite3(file: &str, sql: &str) -> String {
         String::from_utf8_lossy(&out.stderr)
     );
     String::from_utf8_lossy(&out.stdout).trim().to_string()
+}
+
+/// Whether `tool --version` runs and succeeds.
+fn have_version(tool: &str) -> bool {
+    Command::new(tool)
+        .arg("--version")
+        .stdout(Stdio::null())
+        .stderr(Stdio::null())
+        .status()
+        .is_ok_and(|s| s.success())
 }
 
 fn have(tool: &str) -> bool {
@@ -335,7 +370,7 @@ fn raw_load(db: &Db, dir: &Path) -> Option<RawLoad> {
             let schema = schema.replacen("transactions", "raw_rows", 1);
             let indexes = sqlite3(
                 db.file(),
-                "SELECT group_concat(replace(sql, ' ON transactions', ' ON raw_rows'), '; ') \
+                "SELECT group_concat(replace(replace(sql, ' ON transactions', ' ON raw_rows'), 'INDEX transactions', 'INDEX raw_rows'), '; ') \
                  FROM sqlite_master WHERE type = 'index' AND tbl_name = 'transactions' AND sql IS NOT NULL",
             );
             sqlite3(db.file(), &format!("{schema}; {indexes};"));
@@ -368,16 +403,15 @@ fn raw_load(db: &Db, dir: &Path) -> Option<RawLoad> {
     }
 }
 
-/// Run the release binary headless and return (items/s, peak RSS in MiB) — RSS read from
+/// Run `cmd` to its end and return (wall-clock seconds, peak RSS in MiB, stdout) — RSS read from
 /// `/proc/<pid>/status` (VmHWM) while it runs.
-fn headless(url: &str, path: &Path) -> (f64, f64) {
-    let mut child = Command::new(env!("CARGO_BIN_EXE_batchops"))
-        .args(["--database-url", url, "import", "--format", "json"])
-        .arg(path)
+fn measure(mut cmd: Command) -> (f64, f64, String) {
+    let start = Instant::now();
+    let mut child = cmd
         .stdout(Stdio::piped())
         .stderr(Stdio::null())
         .spawn()
-        .expect("spawn batchops");
+        .expect("spawn the measured process");
     let status = format!("/proc/{}/status", child.id());
     let mut peak_kib = 0u64;
     let mut stdout = child.stdout.take().expect("stdout");
@@ -386,7 +420,7 @@ fn headless(url: &str, path: &Path) -> (f64, f64) {
         let _ = stdout.read_to_string(&mut s);
         s
     });
-    loop {
+    let exit = loop {
         if let Ok(text) = std::fs::read_to_string(&status) {
             for line in text.lines() {
                 if let Some(v) = line.strip_prefix("VmHWM:") {
@@ -395,17 +429,109 @@ fn headless(url: &str, path: &Path) -> (f64, f64) {
                 }
             }
         }
-        if child.try_wait().expect("wait").is_some() {
-            break;
+        if let Some(exit) = child.try_wait().expect("wait") {
+            break exit;
         }
         std::thread::sleep(Duration::from_millis(20));
-    }
-    let json = reader.join().expect("reader");
+    };
+    let secs = start.elapsed().as_secs_f64();
+    let out = reader.join().expect("reader");
+    assert!(exit.success(), "the measured process failed: {exit}\n{out}");
+    (secs, peak_kib as f64 / 1024.0, out)
+}
+
+/// Run the release binary headless (`import`, batch or sequential) and return (items/s, peak RSS
+/// in MiB).
+fn headless_mode(url: &str, path: &Path, mode: &str) -> (f64, f64) {
+    let mut cmd = Command::new(env!("CARGO_BIN_EXE_batchops"));
+    cmd.args([
+        "--database-url",
+        url,
+        "import",
+        "--format",
+        "json",
+        "--mode",
+        mode,
+    ])
+    .arg(path);
+    let (_, rss, json) = measure(cmd);
     let report: serde_json::Value = serde_json::from_str(&json).expect("a JSON report");
-    (
-        report["items_per_second"].as_f64().unwrap_or(0.0),
-        peak_kib as f64 / 1024.0,
+    (report["items_per_second"].as_f64().unwrap_or(0.0), rss)
+}
+
+fn headless(url: &str, path: &Path) -> (f64, f64) {
+    headless_mode(url, path, "batch")
+}
+
+/// Lines of a batch file (its header not counted).
+fn data_lines(path: &Path) -> f64 {
+    let text = std::fs::read_to_string(path).expect("read batch");
+    text.lines().count().saturating_sub(1) as f64
+}
+
+/// `pgloader` loading the batch CSV (sku, description, quantity, unit_price) into a bare
+/// four-column table: (rows/s, peak RSS MiB), wall-clock of the process. `None` when pgloader is
+/// not installed.
+fn pgloader(db: &Db, csv: &Path) -> Option<(f64, f64)> {
+    let (base, schema) = db.pg.as_ref()?;
+    if !have_version("pgloader") {
+        return None;
+    }
+    let table = "pgloader_rows";
+    db.sql(&format!(
+        "CREATE TABLE {table} (sku TEXT, description TEXT, quantity NUMERIC(18,4), unit_price NUMERIC(18,4))"
+    ));
+    // pgloader takes a plain URL: the schema goes into the target table's name.
+    let target = base
+        .split('?')
+        .next()
+        .unwrap_or(base)
+        .replacen("postgres://", "postgresql://", 1);
+    let load = csv.with_extension("load");
+    std::fs::write(
+        &load,
+        format!(
+            "LOAD CSV FROM '{}' (sku, description, quantity, unit_price)\n  INTO {target}\n  TARGET TABLE {schema}.{table} (sku, description, quantity, unit_price)\n  WITH skip header = 1, fields optionally enclosed by '\"', fields escaped by double-quote, fields terminated by ','\n;\n",
+            csv.display()
+        ),
     )
+    .ok()?;
+    let mut cmd = Command::new("pgloader");
+    cmd.arg("--quiet").arg(&load);
+    let (secs, rss, _) = measure(cmd);
+    let loaded: f64 = db
+        .sql(&format!("SELECT COUNT(*) FROM {table}"))
+        .parse()
+        .ok()?;
+    assert_eq!(loaded, data_lines(csv), "pgloader loaded every line");
+    Some((loaded / secs, rss))
+}
+
+/// `psql \copy` of the batch CSV into a bare four-column table: (rows/s, peak RSS MiB).
+fn copy_bare(db: &Db, csv: &Path) -> Option<(f64, f64)> {
+    let (base, schema) = db.pg.as_ref()?;
+    let table = "copy_rows";
+    db.sql(&format!(
+        "CREATE TABLE {table} (sku TEXT, description TEXT, quantity NUMERIC(18,4), unit_price NUMERIC(18,4))"
+    ));
+    let mut cmd = Command::new("psql");
+    cmd.args([
+        with_schema(base, schema).as_str(),
+        "-qAtX",
+        "-v",
+        "ON_ERROR_STOP=1",
+        "-c",
+        &format!(
+            "\\copy {table} (sku, description, quantity, unit_price) FROM '{}' CSV HEADER",
+            csv.display()
+        ),
+    ]);
+    let (secs, rss, _) = measure(cmd);
+    let loaded: f64 = db
+        .sql(&format!("SELECT COUNT(*) FROM {table}"))
+        .parse()
+        .ok()?;
+    Some((loaded / secs, rss))
 }
 
 /// Run the console on `path` (`--start batch`) in a pseudo-terminal, wait for the run to finish,
@@ -476,6 +602,200 @@ async fn console(url: &str, path: &Path) -> Option<f64> {
     Some(report.items_per_second)
 }
 
+/// The PostgreSQL database's address, for the delay proxy.
+async fn upstream(db: &Db) -> std::net::SocketAddr {
+    tokio::net::lookup_host(host_port(&db.url))
+        .await
+        .ok()
+        .and_then(|mut a| a.next())
+        .expect("the PostgreSQL address")
+}
+
+/// Section 2: the same batch import through the delay proxy at each delay, with the round trips
+/// the proxy counted.
+async fn latency(cfg: &Config, dir: &Path) {
+    let base = cfg.pg_url.as_deref().expect("pg url");
+    println!(
+        "\n2. PostgreSQL through a TCP proxy adding a delay each way (tests/support/proxy.rs), {} lines, batch, chunk {DEFAULT_CHUNK_SIZE}",
+        cfg.proxy_lines
+    );
+    println!(
+        "   {:>14} {:>11} {:>14} {:>9} {:>17} {:>8}",
+        "delay each way", "round trip", "batch items/s", "of 0 ms", "round trips/chunk", "chunks"
+    );
+    let file = batch_file(dir, cfg.proxy_lines, 0.8);
+    let mut at_zero = None;
+    for ms in &cfg.delays_ms {
+        let db = Db::postgres(base);
+        let p = proxy::Proxy::start(upstream(&db).await, Duration::from_millis(*ms))
+            .await
+            .expect("proxy");
+        let url = db.via(p.addr);
+        open(&url).await.close().await;
+        let before = p.round_trips.load(std::sync::atomic::Ordering::SeqCst);
+        let r = run(&url, &file, &opts(Mode::Batch, DEFAULT_CHUNK_SIZE)).await;
+        let trips = p.round_trips.load(std::sync::atomic::Ordering::SeqCst) - before;
+        if *ms == 0 {
+            at_zero = Some(rate(&r));
+        }
+        println!(
+            "   {:>11} ms {:>8} ms {:>14.0} {:>9} {:>17.2} {:>8}",
+            ms,
+            ms * 2,
+            rate(&r),
+            pct(rate(&r), at_zero),
+            trips as f64 / r.chunks_committed.max(1) as f64,
+            r.chunks_committed
+        );
+    }
+    println!(
+        "   (round trips/chunk: every round trip of the run, start and end included, over its chunks; counted by the proxy)"
+    );
+}
+
+type Measured = Option<(f64, Option<f64>)>;
+
+fn show_rate(m: &Measured) -> String {
+    m.map_or_else(|| "n/a".into(), |(r, _)| format!("{r:.0}"))
+}
+
+fn show_rss(m: &Measured) -> String {
+    match m {
+        Some((_, Some(rss))) => format!("{rss:.1}"),
+        _ => "—".into(),
+    }
+}
+
+/// Section 3: batchops against pgloader, `psql \copy` and `sqlite3 .import`, at both sizes, with
+/// peak RSS; collects the steady-state statements per chunk on the way.
+async fn compare_loaders(
+    cfg: &Config,
+    dir: &Path,
+    backends: &[&'static str],
+    steady: &mut Vec<(String, f64, u64, u64)>,
+) {
+    let sizes = [cfg.small, cfg.large];
+    println!(
+        "\n3. batchops against the bulk loaders, the same generated batch (80% of lines with a SKU), a fresh database each"
+    );
+    for kind in backends {
+        let mut rows: Vec<(String, [Measured; 2])> = Vec::new();
+        let mut put = |label: &str, i: usize, m: Measured| {
+            match rows.iter_mut().find(|(l, _)| l == label) {
+                Some((_, ms)) => ms[i] = m,
+                None => {
+                    let mut ms = [None, None];
+                    ms[i] = m;
+                    rows.push((label.to_string(), ms));
+                }
+            };
+        };
+        for (i, lines) in sizes.iter().enumerate() {
+            let file = batch_file(dir, *lines, 0.8);
+            let db = match *kind {
+                "sqlite" => Db::sqlite(),
+                _ => Db::postgres(cfg.pg_url.as_deref().expect("pg url")),
+            };
+            open(&db.url).await.close().await;
+            let (items_s, rss) = headless(&db.url, &file);
+            put("batchops import, batch", i, Some((items_s, Some(rss))));
+            if i == 0 {
+                let seq_db = match *kind {
+                    "sqlite" => Db::sqlite(),
+                    _ => Db::postgres(cfg.pg_url.as_deref().expect("pg url")),
+                };
+                open(&seq_db.url).await.close().await;
+                let part = prefix_file(dir, &file, cfg.sequential);
+                let (seq, seq_rss) = headless_mode(&seq_db.url, &part, "sequential");
+                put(
+                    &format!(
+                        "batchops import, sequential (first {} lines)",
+                        cfg.sequential
+                    ),
+                    i,
+                    Some((seq, Some(seq_rss))),
+                );
+                // Steady state: the same file again under a new key (items exist, rows are new).
+                let again = run(
+                    &db.url,
+                    &file,
+                    &ImportOptions {
+                        import_key: Some("steady".into()),
+                        ..opts(Mode::Batch, DEFAULT_CHUNK_SIZE)
+                    },
+                )
+                .await;
+                let data: u64 = again.phases.iter().map(|p| p.statements).sum();
+                steady.push((
+                    kind.to_string(),
+                    data as f64 / again.chunks_committed.max(1) as f64,
+                    again.statements_executed,
+                    again.chunks_committed,
+                ));
+            }
+            let raw = raw_load(&db, dir);
+            if db.pg.is_some() {
+                put(
+                    "pgloader: the CSV into a bare 4-column table",
+                    i,
+                    pgloader(&db, &file).map(|(r, m)| (r, Some(m))),
+                );
+                put(
+                    "psql \\copy: the CSV into a bare 4-column table",
+                    i,
+                    copy_bare(&db, &file).map(|(r, m)| (r, Some(m))),
+                );
+                put(
+                    "psql \\copy: the rows into an identical transactions table",
+                    i,
+                    raw.as_ref().map(|r| (r.identical, None)),
+                );
+                put(
+                    "psql \\copy: the same table without its foreign keys",
+                    i,
+                    raw.as_ref().and_then(|r| r.without_fks).map(|r| (r, None)),
+                );
+            } else {
+                put(
+                    "sqlite3 .import: the rows into an identical transactions table",
+                    i,
+                    raw.as_ref().map(|r| (r.identical, None)),
+                );
+            }
+        }
+        println!(
+            "   {:<62} {:>27} {:>27}",
+            kind,
+            format!("{} lines", sizes[0]),
+            format!("{} lines", sizes[1])
+        );
+        println!(
+            "   {:<62} {:>9} {:>8} {:>9} {:>9} {:>8} {:>9}",
+            "", "rows/s", "RSS MiB", "batch ÷", "rows/s", "RSS MiB", "batch ÷"
+        );
+        let batch = rows[0].1;
+        for (label, ms) in &rows {
+            let mut line = format!("   {label:<62}");
+            for i in 0..2 {
+                let of = match (batch[i], ms[i]) {
+                    (Some((b, _)), Some((r, _))) if r > 0.0 => format!("{:.2}×", b / r),
+                    _ => "—".into(),
+                };
+                line.push_str(&format!(
+                    " {:>9} {:>8} {:>9}",
+                    show_rate(&ms[i]),
+                    show_rss(&ms[i]),
+                    of
+                ));
+            }
+            println!("{line}");
+        }
+    }
+    println!(
+        "   (batchops: items/s of the `batchops import` process's report; the loaders: rows/s of the process's wall-clock,\n    start-up and connection included; \"identical table\": the rows batchops wrote, same columns, CHECKs, keys and foreign\n    keys; batch ÷: batchops batch items/s over the row's rate; RSS: peak VmHWM of the process; n/a: the tool is not\n    installed)"
+    );
+}
+
 fn pct(a: f64, b: Option<f64>) -> String {
     match b {
         Some(b) if b > 0.0 => format!("{:.0}%", a / b * 100.0),
@@ -533,254 +853,216 @@ async fn bench() {
         _ => Db::postgres(cfg.pg_url.as_deref().expect("pg url")),
     };
 
-    // 1. batch vs sequential on the same input.
-    println!(
-        "1. batch vs sequential, the same input for both, a fresh database each (local: best of 2 alternating runs)"
-    );
-    println!(
-        "   {:<34} {:>8} {:>14} {:>18} {:>9}",
-        "backend", "lines", "batch items/s", "sequential items/s", "ratio"
-    );
-    let mut modes: Vec<(String, &'static str, Option<u64>, u64)> = backends
-        .iter()
-        .map(|b| (b.to_string(), *b, None, cfg.sequential))
-        .collect();
-    if cfg.pg_url.is_some() {
-        modes.push((
-            format!("postgresql +{} ms each way", cfg.delay_ms),
-            "postgresql",
-            Some(cfg.delay_ms),
-            cfg.proxy_sequential,
-        ));
-    }
-    for (label, kind, delay, lines) in &modes {
-        let seq_file = batch_file(dir, *lines, 0.8);
-        // Local runs twice, alternating, the better of each counts (the box is shared); the
-        // slow proxy runs once.
-        let rounds = if delay.is_some() { 1 } else { 2 };
-        let mut rates = [0.0f64; 2];
-        for (i, mode) in std::iter::repeat_n([Mode::Batch, Mode::Sequential], rounds)
-            .flatten()
-            .enumerate()
-        {
-            let db = new_db(kind);
-            let (url, _proxy) = match delay {
-                Some(ms) => {
-                    let upstream = tokio::net::lookup_host(host_port(&db.url))
-                        .await
-                        .ok()
-                        .and_then(|mut a| a.next())
-                        .expect("the PostgreSQL address");
-                    let p = proxy::Proxy::start(upstream, Duration::from_millis(*ms))
-                        .await
-                        .expect("proxy");
-                    (db.via(p.addr), Some(p))
-                }
-                None => (db.url.clone(), None),
-            };
-            // Migrations first, outside the measurement.
-            open(&url).await.close().await;
-            let r = rate(&run(&url, &seq_file, &opts(mode, DEFAULT_CHUNK_SIZE)).await);
-            rates[i % 2] = rates[i % 2].max(r);
-        }
+    if cfg.runs("modes") {
+        // 1. batch vs sequential on the same input.
         println!(
-            "   {:<34} {:>8} {:>14.0} {:>18.0} {:>8.1}×",
-            label,
-            lines,
-            rates[0],
-            rates[1],
-            rates[0] / rates[1]
+            "1. batch vs sequential, the same input for both, a fresh database each (local: best of 2 alternating runs)"
         );
+        println!(
+            "   {:<34} {:>8} {:>14} {:>18} {:>9}",
+            "backend", "lines", "batch items/s", "sequential items/s", "ratio"
+        );
+        let mut modes: Vec<(String, &'static str, Option<u64>, u64)> = backends
+            .iter()
+            .map(|b| (b.to_string(), *b, None, cfg.sequential))
+            .collect();
+        if cfg.pg_url.is_some() {
+            modes.push((
+                format!("postgresql +{} ms each way", cfg.delay_ms),
+                "postgresql",
+                Some(cfg.delay_ms),
+                cfg.proxy_sequential,
+            ));
+        }
+        for (label, kind, delay, lines) in &modes {
+            let seq_file = batch_file(dir, *lines, 0.8);
+            // Local runs twice, alternating, the better of each counts (the box is shared); the
+            // slow proxy runs once.
+            let rounds = if delay.is_some() { 1 } else { 2 };
+            let mut rates = [0.0f64; 2];
+            for (i, mode) in std::iter::repeat_n([Mode::Batch, Mode::Sequential], rounds)
+                .flatten()
+                .enumerate()
+            {
+                let db = new_db(kind);
+                let (url, _proxy) = match delay {
+                    Some(ms) => {
+                        let upstream = tokio::net::lookup_host(host_port(&db.url))
+                            .await
+                            .ok()
+                            .and_then(|mut a| a.next())
+                            .expect("the PostgreSQL address");
+                        let p = proxy::Proxy::start(upstream, Duration::from_millis(*ms))
+                            .await
+                            .expect("proxy");
+                        (db.via(p.addr), Some(p))
+                    }
+                    None => (db.url.clone(), None),
+                };
+                // Migrations first, outside the measurement.
+                open(&url).await.close().await;
+                let r = rate(&run(&url, &seq_file, &opts(mode, DEFAULT_CHUNK_SIZE)).await);
+                rates[i % 2] = rates[i % 2].max(r);
+            }
+            println!(
+                "   {:<34} {:>8} {:>14.0} {:>18.0} {:>8.1}×",
+                label,
+                lines,
+                rates[0],
+                rates[1],
+                rates[0] / rates[1]
+            );
+        }
     }
 
-    // 2. against the raw-load limit, 3. peak RSS, 4. statements per chunk.
-    println!(
-        "\n2. batch import vs the raw load of the same rows into an identical table with the same key"
-    );
-    println!(
-        "   {:<12} {:>10} {:>14} {:>14} {:>9} {:>14} {:>9} {:>13}",
-        "backend",
-        "lines",
-        "batch items/s",
-        "raw rows/s",
-        "of raw",
-        "raw no FKs",
-        "of it",
-        "peak RSS MiB"
-    );
-    let mut steady = Vec::new();
-    for kind in &backends {
-        for lines in [cfg.small, cfg.large] {
-            let file = batch_file(dir, lines, 0.8);
-            let db = new_db(kind);
-            open(&db.url).await.close().await;
-            let (items_s, rss) = headless(&db.url, &file);
-            let raw = raw_load(&db, dir);
-            let identical = raw.as_ref().map(|r| r.identical);
-            let without_fks = raw.as_ref().and_then(|r| r.without_fks);
-            let show = |r: Option<f64>| r.map_or_else(|| "n/a".into(), |r| format!("{r:.0}"));
-            println!(
-                "   {:<12} {:>10} {:>14.0} {:>14} {:>9} {:>14} {:>9} {:>13.1}",
-                kind,
-                lines,
-                items_s,
-                show(identical),
-                pct(items_s, identical),
-                show(without_fks),
-                pct(items_s, without_fks),
-                rss
-            );
-            if lines == cfg.small {
-                // Steady state: the same file again under a new key (items exist, rows are new).
-                let again = run(
-                    &db.url,
-                    &file,
-                    &ImportOptions {
-                        import_key: Some("steady".into()),
-                        ..opts(Mode::Batch, DEFAULT_CHUNK_SIZE)
-                    },
-                )
-                .await;
-                let data: u64 = again.phases.iter().map(|p| p.statements).sum();
-                steady.push((
-                    kind.to_string(),
-                    data as f64 / again.chunks_committed.max(1) as f64,
-                    again.statements_executed,
-                    again.chunks_committed,
-                ));
-            }
-        }
+    // 2. the same import through the delay proxy.
+    if cfg.pg_url.is_some() && cfg.runs("latency") {
+        latency(&cfg, dir).await;
     }
-    println!(
-        "   (batch: items/s of the `batchops import` process's report; raw: wall-clock of `psql \\copy` / `sqlite3 .import`\n    of the same rows into an identical table: same columns, CHECKs, keys and foreign keys; \"raw no FKs\": PostgreSQL\n    without the foreign keys; n/a when the tool is not installed; peak RSS: VmHWM of the import process)"
-    );
-    println!(
-        "\n3. statements per chunk in the steady state (chunk {DEFAULT_CHUNK_SIZE}, items known, rows new)"
-    );
+
+    // 3. against pgloader and the raw-load limits, with peak RSS; steady-state statements.
+    let mut steady = Vec::new();
+    if cfg.runs("compare") {
+        compare_loaders(&cfg, dir, &backends, &mut steady).await;
+    }
+    if !steady.is_empty() {
+        println!(
+            "\n4. statements per chunk in the steady state (chunk {DEFAULT_CHUNK_SIZE}, items known, rows new)"
+        );
+    }
     for (kind, per_chunk, total, chunks) in &steady {
         println!(
             "   {kind:<12} {per_chunk:.2} statements per chunk ({total} statements, {chunks} chunks)"
         );
     }
 
-    // 5. chunk-size curve.
-    println!("\n4. chunk-size curve, {} lines, batch items/s", cfg.small);
-    print!("   {:<12}", "backend");
-    for c in &cfg.chunk_sizes {
-        print!(" {:>10}", c);
-    }
-    println!();
-    let file = batch_file(dir, cfg.small, 0.8);
-    for kind in &backends {
-        print!("   {:<12}", kind);
+    if cfg.runs("chunks") {
+        // 5. chunk-size curve.
+        println!("\n5. chunk-size curve, {} lines, batch items/s", cfg.small);
+        print!("   {:<12}", "backend");
         for c in &cfg.chunk_sizes {
-            let db = new_db(kind);
-            open(&db.url).await.close().await;
-            let r = run(&db.url, &file, &opts(Mode::Batch, *c)).await;
-            print!(" {:>10.0}", rate(&r));
-            let _ = std::io::stdout().flush();
+            print!(" {:>10}", c);
         }
         println!();
+        let file = batch_file(dir, cfg.small, 0.8);
+        for kind in &backends {
+            print!("   {:<12}", kind);
+            for c in &cfg.chunk_sizes {
+                let db = new_db(kind);
+                open(&db.url).await.close().await;
+                let r = run(&db.url, &file, &opts(Mode::Batch, *c)).await;
+                print!(" {:>10.0}", rate(&r));
+                let _ = std::io::stdout().flush();
+            }
+            println!();
+        }
     }
 
-    // 6. fallback under a 1% rejection rate.
-    let fallback_seq_lines = cfg.fallback_sequential.min(cfg.small);
-    println!(
-        "\n5. {} lines, 1% rejected by a trigger (line % 100 = 7: every chunk holds bad lines), chunk {DEFAULT_CHUNK_SIZE}, items/s\n   (no rule and bisect: best of 2 alternating runs)",
-        cfg.small
-    );
-    println!(
-        "   {:<12} {:>12} {:>12} {:>12} {:>25}",
-        "backend",
-        "no rule",
-        "bisect",
-        "bisect/none",
-        format!("item by item, {fallback_seq_lines} lines")
-    );
-    let file = batch_file(dir, cfg.small, 0.8);
-    let seq_part = prefix_file(dir, &file, fallback_seq_lines);
-    for kind in &backends {
-        // No rule and bisect twice, alternating, the better of each counts; item by item once.
-        let mut rates = [0.0f64; 3];
-        for (slot, fallback, path, lines) in [
-            (0, None, &file, cfg.small),
-            (1, Some(FallbackStrategy::Bisect), &file, cfg.small),
-            (0, None, &file, cfg.small),
-            (1, Some(FallbackStrategy::Bisect), &file, cfg.small),
-            (
-                2,
-                Some(FallbackStrategy::Sequential),
-                &seq_part,
-                fallback_seq_lines,
-            ),
-        ] {
-            let db = new_db(kind);
-            open(&db.url).await.close().await;
-            if fallback.is_some() {
-                // The rule's condition is the trigger's WHEN clause, so a good row costs the rule
-                // nothing and the figures compare the fallback, not the rule's per-row price.
-                if db.pg.is_some() {
-                    db.sql("CREATE FUNCTION reject_some() RETURNS trigger LANGUAGE plpgsql AS $$ BEGIN RAISE EXCEPTION 'line % rejected by rule', NEW.line; END $$; CREATE TRIGGER reject_some BEFORE INSERT ON transactions FOR EACH ROW WHEN (NEW.line % 100 = 7) EXECUTE FUNCTION reject_some();");
-                } else {
-                    db.sql("CREATE TRIGGER reject_some BEFORE INSERT ON transactions WHEN NEW.line % 100 = 7 BEGIN SELECT RAISE(ABORT, 'rejected by rule'); END;");
+    if cfg.runs("fallback") {
+        // 6. fallback under a 1% rejection rate.
+        let fallback_seq_lines = cfg.fallback_sequential.min(cfg.small);
+        println!(
+            "\n6. {} lines, 1% rejected by a trigger (line % 100 = 7: every chunk holds bad lines), chunk {DEFAULT_CHUNK_SIZE}, items/s\n   (no rule and bisect: best of 2 alternating runs)",
+            cfg.small
+        );
+        println!(
+            "   {:<12} {:>12} {:>12} {:>12} {:>25}",
+            "backend",
+            "no rule",
+            "bisect",
+            "bisect/none",
+            format!("item by item, {fallback_seq_lines} lines")
+        );
+        let file = batch_file(dir, cfg.small, 0.8);
+        let seq_part = prefix_file(dir, &file, fallback_seq_lines);
+        for kind in &backends {
+            // No rule and bisect twice, alternating, the better of each counts; item by item once.
+            let mut rates = [0.0f64; 3];
+            for (slot, fallback, path, lines) in [
+                (0, None, &file, cfg.small),
+                (1, Some(FallbackStrategy::Bisect), &file, cfg.small),
+                (0, None, &file, cfg.small),
+                (1, Some(FallbackStrategy::Bisect), &file, cfg.small),
+                (
+                    2,
+                    Some(FallbackStrategy::Sequential),
+                    &seq_part,
+                    fallback_seq_lines,
+                ),
+            ] {
+                let db = new_db(kind);
+                open(&db.url).await.close().await;
+                if fallback.is_some() {
+                    // The rule's condition is the trigger's WHEN clause, so a good row costs the rule
+                    // nothing and the figures compare the fallback, not the rule's per-row price.
+                    if db.pg.is_some() {
+                        db.sql("CREATE FUNCTION reject_some() RETURNS trigger LANGUAGE plpgsql AS $$ BEGIN RAISE EXCEPTION 'line % rejected by rule', NEW.line; END $$; CREATE TRIGGER reject_some BEFORE INSERT ON transactions FOR EACH ROW WHEN (NEW.line % 100 = 7) EXECUTE FUNCTION reject_some();");
+                    } else {
+                        db.sql("CREATE TRIGGER reject_some BEFORE INSERT ON transactions WHEN NEW.line % 100 = 7 BEGIN SELECT RAISE(ABORT, 'rejected by rule'); END;");
+                    }
+                }
+                let r = run(
+                    &db.url,
+                    path,
+                    &ImportOptions {
+                        fallback: fallback.unwrap_or_default(),
+                        ..opts(Mode::Batch, DEFAULT_CHUNK_SIZE)
+                    },
+                )
+                .await;
+                if fallback.is_some() {
+                    assert_eq!(
+                        r.items_failed,
+                        (lines + 93) / 100,
+                        "the rule rejects 1% of lines"
+                    );
+                }
+                rates[slot] = rates[slot].max(rate(&r));
+            }
+            println!(
+                "   {:<12} {:>12.0} {:>12.0} {:>11.0}% {:>25.0}",
+                kind,
+                rates[0],
+                rates[1],
+                rates[1] / rates[0] * 100.0,
+                rates[2],
+            );
+        }
+    }
+
+    if cfg.runs("console") {
+        // 7. console vs headless.
+        println!(
+            "\n7. console vs headless, the same {}-line import, batch items/s (each run 3 times, alternating,\n   a fresh database each; the better run of each side counts)",
+            cfg.small
+        );
+        let file = batch_file(dir, cfg.small, 0.8);
+        for kind in &backends {
+            let (mut headless_rate, mut console_rate) = (0.0f64, None::<f64>);
+            for _ in 0..3 {
+                let db = new_db(kind);
+                open(&db.url).await.close().await;
+                headless_rate = headless_rate.max(headless(&db.url, &file).0);
+                let db = new_db(kind);
+                open(&db.url).await.close().await;
+                if let Some(c) = console(&db.url, &file).await {
+                    console_rate = Some(console_rate.map_or(c, |best| best.max(c)));
                 }
             }
-            let r = run(
-                &db.url,
-                path,
-                &ImportOptions {
-                    fallback: fallback.unwrap_or_default(),
-                    ..opts(Mode::Batch, DEFAULT_CHUNK_SIZE)
-                },
-            )
-            .await;
-            if fallback.is_some() {
-                assert_eq!(
-                    r.items_failed,
-                    (lines + 93) / 100,
-                    "the rule rejects 1% of lines"
-                );
+            match console_rate {
+                Some(c) => println!(
+                    "   {kind:<12} headless {headless_rate:.0} · console {c:.0} · console/headless {:.0}%",
+                    c / headless_rate * 100.0
+                ),
+                None => {
+                    println!(
+                        "   {kind:<12} headless {headless_rate:.0} · console run did not finish"
+                    )
+                }
             }
-            rates[slot] = rates[slot].max(rate(&r));
         }
-        println!(
-            "   {:<12} {:>12.0} {:>12.0} {:>11.0}% {:>25.0}",
-            kind,
-            rates[0],
-            rates[1],
-            rates[1] / rates[0] * 100.0,
-            rates[2],
-        );
     }
 
-    // 7. console vs headless.
-    println!(
-        "\n6. console vs headless, the same {}-line import, batch items/s (each run 3 times, alternating,\n   a fresh database each; the better run of each side counts)",
-        cfg.small
-    );
-    let file = batch_file(dir, cfg.small, 0.8);
-    for kind in &backends {
-        let (mut headless_rate, mut console_rate) = (0.0f64, None::<f64>);
-        for _ in 0..3 {
-            let db = new_db(kind);
-            open(&db.url).await.close().await;
-            headless_rate = headless_rate.max(headless(&db.url, &file).0);
-            let db = new_db(kind);
-            open(&db.url).await.close().await;
-            if let Some(c) = console(&db.url, &file).await {
-                console_rate = Some(console_rate.map_or(c, |best| best.max(c)));
-            }
-        }
-        match console_rate {
-            Some(c) => println!(
-                "   {kind:<12} headless {headless_rate:.0} · console {c:.0} · console/headless {:.0}%",
-                c / headless_rate * 100.0
-            ),
-            None => {
-                println!("   {kind:<12} headless {headless_rate:.0} · console run did not finish")
-            }
-        }
-    }
     println!("\nload average at the end: {}", load());
     println!("\nbenchmark took {:.0} s", started.elapsed().as_secs_f64());
 }

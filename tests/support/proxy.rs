@@ -17,6 +17,10 @@ pub struct Proxy {
     refuse: Arc<AtomicBool>,
     /// Bytes forwarded client → server so far (all connections).
     pub upstream_bytes: Arc<AtomicU64>,
+    /// Round trips so far (all connections): client → server reads that came after the server
+    /// last spoke on that connection (or were its first). Requests the client sends before the
+    /// reply to the previous one (pipelining) share its round trip.
+    pub round_trips: Arc<AtomicU64>,
     /// Cut all connections once this many more client → server bytes have passed (0: off).
     cut_after: Arc<AtomicU64>,
     /// Cut when client → server bytes carry a pattern (see [`Proxy::cut_on`]).
@@ -53,6 +57,7 @@ impl Proxy {
         let (cut_tx, cut_rx) = watch::channel(0u64);
         let refuse = Arc::new(AtomicBool::new(false));
         let upstream_bytes = Arc::new(AtomicU64::new(0));
+        let round_trips = Arc::new(AtomicU64::new(0));
         let cut_after = Arc::new(AtomicU64::new(0));
         let trigger = Arc::new(Mutex::new(None));
         let proxy = Proxy {
@@ -61,6 +66,7 @@ impl Proxy {
             cut_tx: cut_tx.clone(),
             refuse: refuse.clone(),
             upstream_bytes: upstream_bytes.clone(),
+            round_trips: round_trips.clone(),
             cut_after: cut_after.clone(),
         };
         tokio::spawn(async move {
@@ -79,6 +85,7 @@ impl Proxy {
                     cut: cut_rx.clone(),
                     cut_tx: cut_tx.clone(),
                     upstream_bytes: upstream_bytes.clone(),
+                    round_trips: round_trips.clone(),
                     cut_after: cut_after.clone(),
                     trigger: trigger.clone(),
                     refuse: refuse.clone(),
@@ -137,6 +144,7 @@ struct Pump {
     cut: watch::Receiver<u64>,
     cut_tx: watch::Sender<u64>,
     upstream_bytes: Arc<AtomicU64>,
+    round_trips: Arc<AtomicU64>,
     cut_after: Arc<AtomicU64>,
     trigger: Arc<Mutex<Option<Trigger>>>,
     refuse: Arc<AtomicBool>,
@@ -152,11 +160,15 @@ impl Pump {
         cut.borrow_and_update();
         // Set when a `CutAt::After` read was forwarded: the server's next reply is dropped and cut.
         let cut_reply = AtomicBool::new(false);
+        // Set when the server spoke: the client's next read starts a new round trip.
+        let replied = AtomicBool::new(true);
         let watch = Watch {
             trigger: &self.trigger,
             refuse: &self.refuse,
             cut_reply: &cut_reply,
             cut_tx: &self.cut_tx,
+            replied: &replied,
+            round_trips: &self.round_trips,
         };
         let up = copy(
             cr,
@@ -180,6 +192,8 @@ struct Watch<'a> {
     refuse: &'a AtomicBool,
     cut_reply: &'a AtomicBool,
     cut_tx: &'a watch::Sender<u64>,
+    replied: &'a AtomicBool,
+    round_trips: &'a AtomicU64,
 }
 
 enum Dir<'a> {
@@ -252,6 +266,13 @@ async fn copy(
                 }
             }
             let due = tokio::time::Instant::now() + delay;
+            match &dir {
+                Dir::Up(w) if w.replied.swap(false, Ordering::SeqCst) => {
+                    w.round_trips.fetch_add(1, Ordering::SeqCst);
+                }
+                Dir::Down(w) => w.replied.store(true, Ordering::SeqCst),
+                Dir::Up(_) => {}
+            }
             match &dir {
                 Dir::Down(w) if w.cut_reply.load(Ordering::SeqCst) => {
                     // The reply to a `CutAt::After` read: the client never gets it.

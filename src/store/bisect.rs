@@ -1,122 +1,13 @@
-//! What both backends do the same way around the SQL: which items a write must create, the SKU → id
-//! cache, and the aggregation of inventory deltas.
-
-use super::{ErrorClass, FailureRecord, StoreError};
-use crate::mapping::MappedLine;
-use rust_decimal::Decimal;
-use std::collections::{BTreeMap, HashMap};
-use std::sync::{Arc, Mutex};
-
-/// SKU → item id.
-pub(crate) type ItemIds = HashMap<Arc<str>, i64>;
-
-/// (sku, name) of an item a write must create.
-pub(crate) type NewItem = (Arc<str>, Arc<str>);
-
-/// SKU → item id of items known to exist in the database. Ids never change and items are never
-/// deleted, so entries stay valid; only ids of committed items are added.
-#[derive(Default)]
-pub(crate) struct IdCache {
-    ids: Mutex<HashMap<Arc<str>, i64>>,
-}
-
-impl IdCache {
-    pub fn extend(&self, entries: impl IntoIterator<Item = (Arc<str>, i64)>) {
-        self.lock().extend(entries);
-    }
-
-    fn lock(&self) -> std::sync::MutexGuard<'_, HashMap<Arc<str>, i64>> {
-        // A poisoned cache only means a panic elsewhere; its entries are still true.
-        self.ids.lock().unwrap_or_else(|e| e.into_inner())
-    }
-
-    /// Split the rows' SKUs into resolved ids and the (sku, name) pairs to create, sorted by SKU
-    /// so concurrent writers lock new items in the same order.
-    pub fn resolve(&self, rows: &[MappedLine]) -> (ItemIds, Vec<NewItem>) {
-        let ids = self.lock();
-        let mut known = HashMap::new();
-        let mut missing: BTreeMap<Arc<str>, Arc<str>> = BTreeMap::new();
-        for row in rows {
-            if known.contains_key(&row.sku) || missing.contains_key(&row.sku) {
-                continue;
-            }
-            match ids.get(&row.sku) {
-                Some(id) => {
-                    known.insert(row.sku.clone(), *id);
-                }
-                None => {
-                    let name = row.new_item_name.clone().unwrap_or_else(|| row.sku.clone());
-                    missing.insert(row.sku.clone(), name);
-                }
-            }
-        }
-        (known, missing.into_iter().collect())
-    }
-}
-
-/// The aliases the rows learned, with their item ids.
-pub(crate) fn learned_aliases(
-    rows: &[MappedLine],
-    ids: &HashMap<Arc<str>, i64>,
-) -> Vec<(Arc<str>, i64)> {
-    let mut seen = std::collections::HashSet::new();
-    rows.iter()
-        .filter_map(|r| {
-            let alias = r.learned_alias.as_ref()?;
-            let id = *ids.get(&r.sku)?;
-            seen.insert(alias.clone()).then(|| (alias.clone(), id))
-        })
-        .collect()
-}
-
-/// Sum the deltas of the rows actually inserted, per item, sorted by item id (stable lock order).
-pub(crate) fn aggregate(
-    inserted: impl IntoIterator<Item = (i64, Decimal)>,
-) -> Result<Vec<(i64, Decimal)>, StoreError> {
-    let mut sums: BTreeMap<i64, Decimal> = BTreeMap::new();
-    for (id, q) in inserted {
-        let slot = sums.entry(id).or_default();
-        *slot = slot.checked_add(q).ok_or_else(|| overflow(id))?;
-    }
-    Ok(sums.into_iter().collect())
-}
-
-pub(crate) fn overflow(item_id: i64) -> StoreError {
-    StoreError {
-        class: ErrorClass::Data,
-        message: format!("inventory quantity of item {item_id} would be out of range"),
-        sqlstate: Some("22003".into()),
-        phase: None,
-    }
-}
-
-pub(crate) fn item_id(ids: &HashMap<Arc<str>, i64>, sku: &str) -> Result<i64, StoreError> {
-    ids.get(sku).copied().ok_or_else(|| {
-        StoreError::config(format!(
-            "internal: item {sku} has no id after it was created"
-        ))
-    })
-}
-
-/// The candidates of a held line as stored in `held_lines.candidates_json`.
-pub(crate) fn candidates_json(h: &crate::mapping::HeldLine) -> String {
-    serde_json::to_string(&serde_json::json!({
-        "reason": h.reason,
-        "candidates": h.candidates,
-    }))
-    .unwrap_or_else(|_| "{}".into())
-}
-
-/// PostgreSQL text cannot hold NUL; the dead-letter table must still keep the line, so raw text is
-/// stored with NUL written as `\0` (the original bytes are in the input file; fields_json escapes them).
-pub(crate) fn storable_raw(f: &FailureRecord) -> String {
-    f.raw.replace('\0', "\\0")
-}
+//! The isolation of a chunk's bad rows: the one description of the algorithm. SQLite runs it
+//! from here, a part per statement; PostgreSQL runs the same steps inside the database
+//! (`batchops_insert_isolating`), and `tests/isolation_conformance.rs` checks on the real server
+//! that both take the same writes and find the same rows.
 
 /// The order in which a chunk whose batch write failed is written in parts to isolate its bad
-/// rows, all in one transaction: [`Bisect::next`] gives a range of rows to write (under a
+/// rows, all in one transaction: [`Bisect::next_part`] gives a range of rows to write (under a
 /// savepoint), then [`Bisect::landed`] or [`Bisect::failed`] tells how it went. PostgreSQL runs the
-/// same steps inside the database (migration `20261129000003_insert_isolating.sql`).
+/// same steps inside the database (migration `20261129000003_insert_isolating.sql`), starting
+/// with the whole chunk ([`Bisect::starting_with`]).
 ///
 /// The rows are scanned in order. A part that lands is kept and the next one is twice as long. A
 /// part that fails is narrowed: with a *hint* (how many of its rows went through before the one
@@ -131,7 +22,7 @@ pub(crate) fn storable_raw(f: &FailureRecord) -> String {
 /// written about once (a failed part costs the rows it wrote before failing); where the spacing
 /// is not steady, the row written alone lands and parts of that spacing go on. Without hints one
 /// bad row in `n` costs about 2·log2(n) writes.
-pub(crate) struct Bisect {
+pub struct Bisect {
     n: usize,
     /// The first row not yet landed or found bad.
     pos: usize,
@@ -185,8 +76,15 @@ impl Bisect {
         }
     }
 
+    /// The first part holds `rows` rows: PostgreSQL writes the whole chunk first (a failed part
+    /// costs it only the rows before the bad one), SQLite [`FIRST_PART`].
+    pub fn starting_with(mut self, rows: usize) -> Self {
+        self.size = rows.clamp(1, self.n.max(1));
+        self
+    }
+
     /// The next range of rows to write, or `None` when every row landed or was found bad.
-    pub fn next(&mut self) -> Option<std::ops::Range<usize>> {
+    pub fn next_part(&mut self) -> Option<std::ops::Range<usize>> {
         debug_assert!(
             self.current.is_none(),
             "landed() or failed() was not called"
@@ -199,7 +97,7 @@ impl Bisect {
         Some(self.pos..hi)
     }
 
-    /// The range [`Bisect::next`] gave landed whole.
+    /// The range [`Bisect::next_part`] gave landed whole.
     pub fn landed(&mut self) {
         let Some((lo, hi)) = self.current.take() else {
             return;
@@ -225,7 +123,7 @@ impl Bisect {
         };
     }
 
-    /// The range [`Bisect::next`] gave failed; `hint`: how many of its rows went through before
+    /// The range [`Bisect::next_part`] gave failed; `hint`: how many of its rows went through before
     /// the one that failed, when the store can tell.
     pub fn failed(&mut self, hint: Option<usize>) {
         let Some((lo, hi)) = self.current.take() else {
@@ -283,7 +181,7 @@ mod tests {
     fn run(n: usize, bad: &BTreeSet<usize>, hints: Hints) -> (Vec<usize>, Vec<usize>, usize) {
         let mut b = Bisect::new(n, hints != Hints::None);
         let (mut landed, mut found, mut writes) = (Vec::new(), Vec::new(), 0);
-        while let Some(r) = b.next() {
+        while let Some(r) = b.next_part() {
             writes += 1;
             match r.clone().find(|i| bad.contains(i)) {
                 None => {
@@ -355,7 +253,7 @@ mod tests {
     fn rows_written(n: usize, bad: &BTreeSet<usize>) -> usize {
         let mut b = Bisect::new(n, true);
         let mut rows = 0;
-        while let Some(r) = b.next() {
+        while let Some(r) = b.next_part() {
             match r.clone().find(|i| bad.contains(i)) {
                 None => {
                     rows += r.len();

@@ -1,0 +1,127 @@
+//! A chunk's items and deltas, the same for every backend: the SKU → id cache and the items a
+//! write must create, the aliases the rows learned, the per-item sums of inventory deltas, and the
+//! stored forms of held candidates and raw text.
+
+use super::{ErrorClass, FailureRecord, StoreError};
+use crate::mapping::MappedLine;
+use rust_decimal::Decimal;
+use std::collections::{BTreeMap, HashMap};
+use std::sync::{Arc, Mutex};
+
+/// SKU → item id.
+pub(crate) type ItemIds = HashMap<Arc<str>, i64>;
+
+/// (sku, name) of an item a write must create.
+pub(crate) type NewItem = (Arc<str>, Arc<str>);
+
+/// SKU → item id of items known to exist in the database. Ids never change and items are never
+/// deleted, so entries stay valid; only ids of committed items are added.
+#[derive(Default)]
+pub(crate) struct IdCache {
+    ids: Mutex<HashMap<Arc<str>, i64>>,
+}
+
+impl IdCache {
+    pub fn extend(&self, entries: impl IntoIterator<Item = (Arc<str>, i64)>) {
+        self.lock().extend(entries);
+    }
+
+    fn lock(&self) -> std::sync::MutexGuard<'_, HashMap<Arc<str>, i64>> {
+        // A poisoned cache only means a panic elsewhere; its entries are still true.
+        self.ids.lock().unwrap_or_else(|e| e.into_inner())
+    }
+
+    /// Split the rows' SKUs into resolved ids and the (sku, name) pairs to create, sorted by SKU
+    /// so concurrent writers lock new items in the same order.
+    pub fn resolve(&self, rows: &[MappedLine]) -> (ItemIds, Vec<NewItem>) {
+        let ids = self.lock();
+        let mut known = HashMap::new();
+        let mut missing: BTreeMap<Arc<str>, Arc<str>> = BTreeMap::new();
+        for row in rows {
+            if known.contains_key(&row.sku) || missing.contains_key(&row.sku) {
+                continue;
+            }
+            match ids.get(&row.sku) {
+                Some(id) => {
+                    known.insert(row.sku.clone(), *id);
+                }
+                None => {
+                    let name = row.new_item_name.clone().unwrap_or_else(|| row.sku.clone());
+                    missing.insert(row.sku.clone(), name);
+                }
+            }
+        }
+        (known, missing.into_iter().collect())
+    }
+}
+
+/// The aliases the rows learned, with their item ids.
+pub(crate) fn learned_aliases(
+    rows: &[MappedLine],
+    ids: &HashMap<Arc<str>, i64>,
+) -> Vec<(Arc<str>, i64)> {
+    let mut seen = std::collections::HashSet::new();
+    rows.iter()
+        .filter_map(|r| {
+            let alias = r.learned_alias.as_ref()?;
+            let id = *ids.get(&r.sku)?;
+            seen.insert(alias.clone()).then(|| (alias.clone(), id))
+        })
+        .collect()
+}
+
+/// The aliases the rows learned, each once, with the SKU of its item.
+pub(crate) fn learned_aliases_by(rows: &[MappedLine]) -> Vec<(Arc<str>, Arc<str>)> {
+    let mut seen = std::collections::HashSet::new();
+    rows.iter()
+        .filter_map(|r| {
+            let alias = r.learned_alias.as_ref()?;
+            seen.insert(alias.clone())
+                .then(|| (alias.clone(), r.sku.clone()))
+        })
+        .collect()
+}
+
+/// Sum the deltas of the rows actually inserted, per item, sorted by item id (stable lock order).
+pub(crate) fn aggregate(
+    inserted: impl IntoIterator<Item = (i64, Decimal)>,
+) -> Result<Vec<(i64, Decimal)>, StoreError> {
+    let mut sums: BTreeMap<i64, Decimal> = BTreeMap::new();
+    for (id, q) in inserted {
+        let slot = sums.entry(id).or_default();
+        *slot = slot.checked_add(q).ok_or_else(|| overflow(id))?;
+    }
+    Ok(sums.into_iter().collect())
+}
+
+pub(crate) fn overflow(item_id: i64) -> StoreError {
+    StoreError {
+        class: ErrorClass::Data,
+        message: format!("inventory quantity of item {item_id} would be out of range"),
+        sqlstate: Some("22003".into()),
+        phase: None,
+    }
+}
+
+pub(crate) fn item_id(ids: &HashMap<Arc<str>, i64>, sku: &str) -> Result<i64, StoreError> {
+    ids.get(sku).copied().ok_or_else(|| {
+        StoreError::config(format!(
+            "internal: item {sku} has no id after it was created"
+        ))
+    })
+}
+
+/// The candidates of a held line as stored in `held_lines.candidates_json`.
+pub(crate) fn candidates_json(h: &crate::mapping::HeldLine) -> String {
+    serde_json::to_string(&serde_json::json!({
+        "reason": h.reason,
+        "candidates": h.candidates,
+    }))
+    .unwrap_or_else(|_| "{}".into())
+}
+
+/// PostgreSQL text cannot hold NUL; the dead-letter table must still keep the line, so raw text is
+/// stored with NUL written as `\0` (the original bytes are in the input file; fields_json escapes them).
+pub(crate) fn storable_raw(f: &FailureRecord) -> String {
+    f.raw.replace('\0', "\\0")
+}
