@@ -141,6 +141,33 @@ pub enum Command {
     },
     /// Write a synthetic batch (repeated items, spelling variants, bad lines) for rehearsals.
     Generate(GenerateArgs),
+    /// Undo a run: its transactions removed and exactly their quantities subtracted.
+    Revert {
+        run_id: i64,
+        /// Who makes the correction (default: $USER).
+        #[arg(long)]
+        operator: Option<String>,
+        #[arg(long, value_enum, default_value_t)]
+        format: TextOrJson,
+    },
+    /// Learned aliases: list them, move one (and its stock) to the right item, forget one.
+    Aliases {
+        #[command(subcommand)]
+        command: AliasesCommand,
+    },
+    /// Inventory items: merge two items that are one.
+    Items {
+        #[command(subcommand)]
+        command: ItemsCommand,
+    },
+    /// The audit of corrections (reverts, alias moves, merges), newest first.
+    Corrections {
+        #[arg(long, value_enum, default_value_t)]
+        format: TextOrJson,
+        /// How many corrections to list.
+        #[arg(long, default_value_t = 100)]
+        limit: u64,
+    },
     /// Open the operations console.
     Console {
         files: Vec<PathBuf>,
@@ -231,4 +258,47 @@ pub struct GenerateArgs {
 pub enum GenFormatArg {
     Csv,
     Jsonl,
+}
+
+#[derive(Debug, Subcommand)]
+pub enum AliasesCommand {
+    /// Every alias: its item, how it was learned, the lines and quantity landed through it.
+    List {
+        #[arg(long, value_enum, default_value_t)]
+        format: TextOrJson,
+    },
+    /// Point ALIAS at SKU and move the stock of every line that landed through it there.
+    Move {
+        alias: String,
+        /// The right item.
+        #[arg(long)]
+        to: String,
+        #[arg(long)]
+        operator: Option<String>,
+        #[arg(long, value_enum, default_value_t)]
+        format: TextOrJson,
+    },
+    /// Forget ALIAS: later lines are matched afresh; what landed stays where it is.
+    Forget {
+        alias: String,
+        #[arg(long)]
+        operator: Option<String>,
+        #[arg(long, value_enum, default_value_t)]
+        format: TextOrJson,
+    },
+}
+
+#[derive(Debug, Subcommand)]
+pub enum ItemsCommand {
+    /// Move the transactions, quantity and aliases of FROM_SKU to SKU and retire FROM_SKU.
+    Merge {
+        from_sku: String,
+        /// The item that stays.
+        #[arg(long)]
+        into: String,
+        #[arg(long)]
+        operator: Option<String>,
+        #[arg(long, value_enum, default_value_t)]
+        format: TextOrJson,
+    },
 }

@@ -1,12 +1,14 @@
 //! The headless commands: each parses nothing, prints its result and returns the exit code.
 
 mod compare;
+mod corrections;
 mod generate;
 mod import;
 mod progress;
 mod queries;
 
 pub use compare::compare;
+pub use corrections::{aliases, history as corrections, items, revert};
 pub use generate::generate;
 pub use import::{import, resume, retry};
 pub use queries::{failed, inventory, runs};

@@ -20,6 +20,8 @@ pub struct Catalog {
     names: HashMap<Arc<str>, Arc<str>>,
     /// Items created by this run: their SKUs, so every line that maps to one can carry its name.
     created: HashMap<Arc<str>, Arc<str>>,
+    /// Retired (merged) SKU → the SKU of the item it was merged into.
+    retired: HashMap<String, Arc<str>>,
     fuzzy: FuzzyIndex,
 }
 
@@ -42,6 +44,18 @@ impl Catalog {
         catalog
     }
 
+    /// Retired items, as (retired SKU, SKU it was merged into): a line with a retired SKU maps to
+    /// the item it was merged into. Retired items themselves are not in the catalog.
+    pub fn with_retired(mut self, retired: Vec<(String, String)>) -> Self {
+        for (old, into) in retired {
+            if let Some((into, _)) = self.items.get_key_value(into.as_str()) {
+                let into = into.clone();
+                self.retired.insert(old, into);
+            }
+        }
+        self
+    }
+
     pub fn len(&self) -> usize {
         self.items.len()
     }
@@ -50,9 +64,12 @@ impl Catalog {
         self.items.is_empty()
     }
 
-    /// The shared SKU if the item is known.
+    /// The shared SKU if the item is known (for a retired SKU: the item it was merged into).
     pub fn sku(&self, sku: &str) -> Option<Arc<str>> {
-        self.items.get_key_value(sku).map(|(k, _)| k.clone())
+        self.items
+            .get_key_value(sku)
+            .map(|(k, _)| k.clone())
+            .or_else(|| self.retired.get(sku).cloned())
     }
 
     pub fn name(&self, sku: &str) -> Option<&str> {
@@ -101,5 +118,36 @@ impl Catalog {
         let norm: Arc<str> = normalize(name).into();
         self.fuzzy.insert(&norm, sku.clone());
         self.names.entry(norm).or_insert_with(|| sku.clone());
+    }
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    #[test]
+    fn a_retired_sku_maps_to_the_item_it_was_merged_into() {
+        let catalog = Catalog::new(
+            vec![CatalogItem {
+                sku: "NUT-8".into(),
+                name: "Hex Nut M8".into(),
+            }],
+            vec![],
+        )
+        .with_retired(vec![
+            ("NUT-8-OLD".into(), "NUT-8".into()),
+            ("GONE".into(), "NOT-LOADED".into()),
+        ]);
+        assert_eq!(catalog.sku("NUT-8-OLD").as_deref(), Some("NUT-8"));
+        assert_eq!(
+            catalog.sku("GONE"),
+            None,
+            "only into items the catalog holds"
+        );
+        assert_eq!(
+            catalog.len(),
+            1,
+            "a retired item is not an item of the catalog"
+        );
     }
 }

@@ -3,6 +3,7 @@
 //! Every value is a bound parameter. A chunk is written in one transaction by [`Store::write_batch`];
 //! the sequential baseline and the item-by-item fallback use [`Store::write_one`].
 
+pub mod corrections;
 mod decode;
 mod errors;
 mod plan;
@@ -221,6 +222,9 @@ pub trait Store: Send + Sync {
 
     /// Close the pool (waits for connections to be returned).
     async fn close(&self);
+
+    /// Corrections (revert, aliases, merges, their audit): see [`corrections::Corrections`].
+    fn corrections(&self) -> &dyn corrections::Corrections;
 }
 
 /// Options for opening a store.

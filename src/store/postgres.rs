@@ -605,6 +605,10 @@ impl Store for PgStore {
         Ok(())
     }
 
+    fn corrections(&self) -> &dyn super::corrections::Corrections {
+        self
+    }
+
     async fn close(&self) {
         self.pool.close().await;
     }

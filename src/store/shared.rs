@@ -26,9 +26,13 @@ macro_rules! bookkeeping {
 
             /// Items and aliases; the item ids go to the writer's cache.
             pub async fn load_catalog(pool: &Pool<Db>, ids: &IdCache) -> StoreResult<Catalog> {
-                let rows = sqlx::query("SELECT id, sku, name FROM inventory_items")
-                    .fetch_all(pool)
-                    .await?;
+                // Retired (merged) items are never matched again; their SKUs map to the item
+                // they were merged into.
+                let rows = sqlx::query(
+                    "SELECT id, sku, name FROM inventory_items WHERE retired_at IS NULL",
+                )
+                .fetch_all(pool)
+                .await?;
                 let mut items = Vec::with_capacity(rows.len());
                 let mut known = Vec::with_capacity(rows.len());
                 for row in rows {
@@ -40,7 +44,10 @@ macro_rules! bookkeeping {
                     });
                 }
                 ids.extend(known);
-                Ok(Catalog::new(items, aliases(pool).await?))
+                let retired = sqlx::query_as::<_, (String, String)>(sql::RETIRED_SKUS)
+                    .fetch_all(pool)
+                    .await?;
+                Ok(Catalog::new(items, aliases(pool).await?).with_retired(retired))
             }
 
             /// (alias, sku) pairs.

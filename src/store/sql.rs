@@ -31,8 +31,13 @@ pub(crate) const FAILED_AGAIN: &str =
 pub(crate) const SAVE_CORRECTION: &str =
     "UPDATE failed_items SET corrected_json = $2 WHERE id = $1";
 
-pub(crate) const ALIASES: &str =
-    "SELECT a.alias, i.sku FROM item_aliases a JOIN inventory_items i ON i.id = a.item_id";
+pub(crate) const ALIASES: &str = "SELECT a.alias, i.sku FROM item_aliases a \
+    JOIN inventory_items i ON i.id = a.item_id WHERE i.retired_at IS NULL";
+
+/// (retired SKU, SKU of the live item it was merged into).
+pub(crate) const RETIRED_SKUS: &str = "SELECT r.sku, m.sku FROM inventory_items r \
+    JOIN inventory_items m ON m.id = r.merged_into \
+    WHERE r.retired_at IS NOT NULL AND m.retired_at IS NULL";
 
 /// `WHERE` for a failed-items page: binds $1 run id, $2 filter pattern (or NULL).
 pub(crate) fn failed_where(q: &FailedQuery) -> String {
