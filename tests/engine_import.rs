@@ -583,6 +583,11 @@ fn decisions_describe_themselves() {
     let d = MappingDecision::Fuzzy {
         score: 0.91,
         matched_name: "Hex Bolt".into(),
+        agreed: vec!["thread M8".into()],
+        runner_up: Some(0.4),
     };
-    assert_eq!(d.describe("HB"), "fuzzy match 0.91 to HB \"Hex Bolt\"");
+    assert_eq!(
+        d.describe("HB"),
+        "matched 0.91 to HB \"Hex Bolt\"; agreed: thread M8; runner-up 0.40"
+    );
 }

@@ -58,7 +58,7 @@ async fn run_one(
     match result {
         Ok(r) => {
             print_report(&r, format);
-            r.status.exit_code() as u8
+            r.exit_code() as u8
         }
         Err(e) => {
             eprintln!("error: {e}");
@@ -147,5 +147,5 @@ pub async fn retry(
     let cancel = cancel_on_ctrl_c();
     let r = engine::retry_failed(store, run_id, &opts, &EventSink::none(), &cancel).await?;
     print_report(&r, format);
-    Ok(r.status.exit_code() as u8)
+    Ok(r.exit_code() as u8)
 }

@@ -200,6 +200,17 @@ pub async fn import_reject_file(
         {
             Ok(o) => Ok(o),
             Err(Landing::Failed(f)) => Err(f),
+            Err(Landing::Held) => {
+                // Held for review under its identity: it leaves the dead-letter table.
+                if !opts.dry_run {
+                    store
+                        .corrections()
+                        .resolve_identity(&id.import_key, id.line)
+                        .await?;
+                }
+                stats.advance(events, Phase::Retry, start.elapsed().as_secs_f64(), 1, 2);
+                continue;
+            }
             Err(Landing::Stopped(why)) => {
                 stopped = Some((RunStatus::Failed, why));
                 break;

@@ -7,5 +7,6 @@ pub mod report;
 
 pub use line::{Fields, LineError, LineItem, LineResult};
 pub use report::{
-    DecisionCounts, FailedLine, MappingDecision, Mode, Phase, PhaseReport, RunReport, RunStatus,
+    Candidate, DecisionCounts, FailedLine, MappingDecision, Mode, Phase, PhaseReport, RunReport,
+    RunStatus,
 };

@@ -175,6 +175,24 @@ impl fmt::Display for Phase {
     }
 }
 
+/// A catalog item the matcher weighed for a line, and why it scored as it did.
+#[derive(Debug, Clone, PartialEq, Serialize, Deserialize)]
+pub struct Candidate {
+    pub sku: String,
+    pub name: String,
+    /// Word score of what remains after the attributes (0..1).
+    pub score: f32,
+    /// Attributes both sides state and agree on, e.g. `thread M8`, `length 40 mm`.
+    #[serde(default)]
+    pub agreed: Vec<String>,
+    /// Attributes both sides state with different values, e.g. `length 40 mm ≠ 50 mm` (a veto).
+    #[serde(default)]
+    pub differed: Vec<String>,
+    /// Attributes only one side states, e.g. `length 40 mm (item only)`.
+    #[serde(default)]
+    pub one_sided: Vec<String>,
+}
+
 /// How a line found its inventory item.
 #[derive(Debug, Clone, PartialEq, Serialize, Deserialize)]
 #[serde(tag = "kind", rename_all = "snake_case")]
@@ -183,19 +201,42 @@ pub enum MappingDecision {
     Sku,
     /// The normalized description was a learned alias or an item's exact normalized name.
     Alias,
-    /// The best fuzzy match over item names, at or above the threshold.
-    Fuzzy { score: f32, matched_name: String },
+    /// An automatic match over item names: every attribute agrees and the words score high,
+    /// clearly ahead of the runner-up.
+    Fuzzy {
+        score: f32,
+        matched_name: String,
+        /// Attributes both sides state and agree on.
+        #[serde(default)]
+        agreed: Vec<String>,
+        /// The runner-up's score, when there was one.
+        #[serde(default, skip_serializing_if = "Option::is_none")]
+        runner_up: Option<f32>,
+    },
     /// A new item was created (with the line's SKU, or a generated one).
-    Created,
+    Created {
+        /// Why no candidate was taken, when one came close.
+        #[serde(default, skip_serializing_if = "Option::is_none")]
+        reason: Option<String>,
+    },
+    /// Too uncertain to decide: the line is held for an operator's review and lands nowhere yet.
+    Held {
+        reason: String,
+        candidates: Vec<Candidate>,
+    },
 }
 
 impl MappingDecision {
+    /// A plain `Created` (no near candidate).
+    pub const CREATED: MappingDecision = MappingDecision::Created { reason: None };
+
     pub fn kind(&self) -> &'static str {
         match self {
             MappingDecision::Sku => "sku",
             MappingDecision::Alias => "alias",
             MappingDecision::Fuzzy { .. } => "fuzzy",
-            MappingDecision::Created => "created",
+            MappingDecision::Created { .. } => "created",
+            MappingDecision::Held { .. } => "held",
         }
     }
     /// One-line description for the console and the dead-letter table.
@@ -206,8 +247,27 @@ impl MappingDecision {
             MappingDecision::Fuzzy {
                 score,
                 matched_name,
-            } => format!("fuzzy match {score:.2} to {sku} \"{matched_name}\""),
-            MappingDecision::Created => format!("created item {sku}"),
+                agreed,
+                runner_up,
+            } => {
+                let mut s = format!("matched {score:.2} to {sku} \"{matched_name}\"");
+                if !agreed.is_empty() {
+                    s.push_str(&format!("; agreed: {}", agreed.join(", ")));
+                }
+                if let Some(r) = runner_up {
+                    s.push_str(&format!("; runner-up {r:.2}"));
+                }
+                s
+            }
+            MappingDecision::Created { reason: None } => format!("created item {sku}"),
+            MappingDecision::Created { reason: Some(r) } => format!("created item {sku} ({r})"),
+            MappingDecision::Held { reason, candidates } => {
+                let names: Vec<String> = candidates
+                    .iter()
+                    .map(|c| format!("{} {:.2}", c.sku, c.score))
+                    .collect();
+                format!("held for review: {reason}; candidates {}", names.join(", "))
+            }
         }
     }
 }
@@ -219,6 +279,8 @@ pub struct DecisionCounts {
     pub alias: u64,
     pub fuzzy: u64,
     pub created: u64,
+    #[serde(default)]
+    pub held: u64,
 }
 
 impl DecisionCounts {
@@ -227,13 +289,15 @@ impl DecisionCounts {
         self.alias += o.alias;
         self.fuzzy += o.fuzzy;
         self.created += o.created;
+        self.held += o.held;
     }
     pub fn add(&mut self, d: &MappingDecision) {
         match d {
             MappingDecision::Sku => self.sku += 1,
             MappingDecision::Alias => self.alias += 1,
             MappingDecision::Fuzzy { .. } => self.fuzzy += 1,
-            MappingDecision::Created => self.created += 1,
+            MappingDecision::Created { .. } => self.created += 1,
+            MappingDecision::Held { .. } => self.held += 1,
         }
     }
 }
@@ -288,6 +352,9 @@ pub struct RunReport {
     /// Lines an earlier run had imported already (skipped, nothing changed).
     pub items_already_imported: u64,
     pub items_failed: u64,
+    /// Lines held for an operator's review (`batchops review list`): not landed, not failed.
+    #[serde(default)]
+    pub items_held: u64,
     pub failed_items: Vec<FailedLine>,
     pub processing_time_seconds: f64,
     pub items_per_second: f64,
@@ -304,6 +371,15 @@ pub struct RunReport {
 }
 
 impl RunReport {
+    /// Process exit code: 0 every line landed, 2 some lines failed (partial success), 3 nothing
+    /// failed but some lines are held for review, 1 failed or stopped.
+    pub fn exit_code(&self) -> i32 {
+        match self.status {
+            RunStatus::Success if self.items_held > 0 => 3,
+            s => s.exit_code(),
+        }
+    }
+
     pub fn phase(&self, phase: Phase) -> Option<&PhaseReport> {
         self.phases.iter().find(|p| p.name == phase)
     }

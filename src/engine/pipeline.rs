@@ -5,7 +5,7 @@
 
 use crate::domain::{DecisionCounts, LineError, Phase};
 use crate::input::LineReader;
-use crate::mapping::{MappedLine, Mapper};
+use crate::mapping::{HeldLine, Mapped, MappedLine, Mapper};
 use crate::store::FailureRecord;
 use std::time::Instant;
 use tokio::sync::mpsc;
@@ -18,6 +18,8 @@ pub struct MappedChunk {
     pub rows: Vec<MappedLine>,
     /// Lines that failed to read or validate.
     pub failures: Vec<FailureRecord>,
+    /// Lines held for review (they land nowhere until an operator decides).
+    pub held: Vec<HeldLine>,
     pub decisions: DecisionCounts,
     /// Lines read for this chunk, good and bad.
     pub lines_read: u64,
@@ -61,6 +63,7 @@ pub fn spawn(
                     index,
                     rows: Vec::with_capacity(chunk_size),
                     failures: Vec::new(),
+                    held: Vec::new(),
                     decisions: DecisionCounts::default(),
                     lines_read: 0,
                     first_line: 0,
@@ -78,11 +81,16 @@ pub fn spawn(
                     chunk.last_line = line;
                     chunk.lines_read += 1;
                     match result {
-                        Ok(item) => {
-                            let mapped = mapper.map(item);
-                            chunk.decisions.add(&mapped.decision);
-                            chunk.rows.push(mapped);
-                        }
+                        Ok(item) => match mapper.map(item) {
+                            Mapped::Land(mapped) => {
+                                chunk.decisions.add(&mapped.decision);
+                                chunk.rows.push(mapped);
+                            }
+                            Mapped::Hold(held) => {
+                                chunk.decisions.held += 1;
+                                chunk.held.push(held);
+                            }
+                        },
                         Err(e) => chunk.failures.push(parse_failure(e)),
                     }
                 }

@@ -7,7 +7,7 @@ use super::writer::retry_transient;
 use crate::domain::Fields;
 use crate::domain::{Mode, Phase, RunReport, RunStatus};
 use crate::input::{Stored, validate_stored};
-use crate::mapping::{DEFAULT_MATCH_THRESHOLD, Mapper};
+use crate::mapping::{DEFAULT_MATCH_THRESHOLD, Mapped, Mapper};
 use crate::store::{ErrorClass, FailedQuery, FailureRecord, NewRun, RunCtx, Store, WriteOutcome};
 use std::time::Instant;
 use tokio_util::sync::CancellationToken;
@@ -41,6 +41,9 @@ pub(crate) struct Record<'a> {
 
 /// Why a record did not land.
 pub(crate) enum Landing {
+    /// Too uncertain to land on its own: recorded as a held line (under its identity), it waits
+    /// for review and leaves the dead-letter table; the review decision lands it.
+    Held,
     /// The line is bad (input rules or the database's): recorded, the run goes on.
     Failed(FailureRecord),
     /// The database cannot be used: the run stops here.
@@ -76,7 +79,19 @@ pub(crate) async fn land_record(
             }));
         }
     };
-    let mapped = mapper.map(item);
+    let mapped = match mapper.map(item) {
+        Mapped::Land(m) => m,
+        Mapped::Hold(held) => {
+            stats.decisions.held += 1;
+            if !rollback {
+                store
+                    .record_held(ctx, std::slice::from_ref(&held))
+                    .await
+                    .map_err(|e| Landing::Stopped(format!("stopped at line {line}: {e}")))?;
+            }
+            return Err(Landing::Held);
+        }
+    };
     stats.decisions.add(&mapped.decision);
     let mut retries = 0;
     let r = retry_transient(events, &mut retries, || {
@@ -199,6 +214,20 @@ pub async fn retry_failed(
         {
             Ok(o) => Ok(o),
             Err(Landing::Failed(f)) => Err(f),
+            Err(Landing::Held) => {
+                store
+                    .corrections()
+                    .resolve_identity(ctx.import_key, item.line)
+                    .await?;
+                events.emit(ProgressEvent::ItemRetried {
+                    failed_id: item.id,
+                    line: item.line,
+                    ok: true,
+                    error: None,
+                });
+                stats.advance(events, Phase::Retry, start.elapsed().as_secs_f64(), 1, 2);
+                continue;
+            }
             Err(Landing::Stopped(why)) => {
                 stopped = Some((RunStatus::Failed, why));
                 break;

@@ -170,6 +170,7 @@ impl RunStats {
             items_processed: self.processed,
             items_already_imported: self.already,
             items_failed: self.failed,
+            items_held: self.decisions.held,
             failed_items,
             processing_time_seconds: seconds,
             items_per_second: if seconds > 0.0 {

@@ -7,7 +7,7 @@ use super::pipeline::MappedChunk;
 use super::stats::RunStats;
 use crate::domain::Phase;
 use crate::domain::report::FallbackRecord;
-use crate::mapping::MappedLine;
+use crate::mapping::{HeldLine, MappedLine};
 use crate::store::{
     ErrorClass, FailureRecord, RunCtx, Store, StoreError, StoreResult, WriteBatch, WriteOutcome,
 };
@@ -70,12 +70,14 @@ impl Writer<'_> {
         &self,
         rows: &[MappedLine],
         failures: &[FailureRecord],
+        held: &[HeldLine],
         retries: &mut u64,
     ) -> StoreResult<WriteOutcome> {
         let batch = WriteBatch {
             ctx: self.ctx,
             rows,
             failures,
+            held,
             rollback: self.rollback,
         };
         retry_transient(self.events, retries, || self.store.write_batch(&batch)).await
@@ -84,7 +86,9 @@ impl Writer<'_> {
     /// Write a chunk in batch mode. `Err` only for errors that stop the run.
     pub async fn write_chunk(&self, chunk: &MappedChunk, stats: &mut RunStats) -> StoreResult<()> {
         let mut retries = 0;
-        let result = self.batch(&chunk.rows, &chunk.failures, &mut retries).await;
+        let result = self
+            .batch(&chunk.rows, &chunk.failures, &chunk.held, &mut retries)
+            .await;
         stats.transient_retries += retries;
         match result {
             Ok(o) => {
@@ -158,6 +162,7 @@ impl Writer<'_> {
                     ctx: self.ctx,
                     rows: &chunk.rows,
                     failures: &[],
+                    held: &[],
                     rollback: self.rollback,
                 };
                 match retry_transient(self.events, &mut retries, || {
@@ -187,6 +192,7 @@ impl Writer<'_> {
             .await?;
         failures.sort_by_key(|f| f.line);
         let mut statements = total.statements();
+        statements += self.record_held(chunk, &mut retries).await?;
         if !self.rollback && !failures.is_empty() {
             statements += retry_transient(self.events, &mut retries, || {
                 self.store.record_failures(self.ctx, &failures)
@@ -226,7 +232,7 @@ impl Writer<'_> {
                 continue;
             }
             let part = &chunk.rows[lo..hi];
-            match self.batch(part, &[], retries).await {
+            match self.batch(part, &[], &[], retries).await {
                 Ok(o) => {
                     total.add(&o);
                     crate::failpoint::hit("fallback_part");
@@ -275,6 +281,18 @@ impl Writer<'_> {
         Ok((before - failures.len()) as u64)
     }
 
+    /// Record a chunk's held lines on their own (idempotent by `(import_key, line)`), for the
+    /// paths that do not write them with the chunk. Returns the statements executed.
+    async fn record_held(&self, chunk: &MappedChunk, retries: &mut u64) -> StoreResult<u64> {
+        if self.rollback || chunk.held.is_empty() {
+            return Ok(0);
+        }
+        retry_transient(self.events, retries, || {
+            self.store.record_held(self.ctx, &chunk.held)
+        })
+        .await
+    }
+
     /// Sequential mode: every line in its own transaction (find, create, insert, update).
     pub async fn write_sequential(
         &self,
@@ -313,6 +331,7 @@ impl Writer<'_> {
             })
             .await?;
         }
+        stats.other_statements += self.record_held(chunk, &mut retries).await?;
         stats.transient_retries += retries;
         for f in &failures {
             stats.add_failure(self.events, f);

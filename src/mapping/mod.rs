@@ -11,7 +11,7 @@ mod normalize;
 pub use catalog::{Catalog, CatalogItem};
 pub use normalize::{generated_sku, normalize};
 
-use crate::domain::{LineItem, MappingDecision};
+use crate::domain::{Candidate, LineItem, MappingDecision};
 use rust_decimal::Decimal;
 use std::collections::HashMap;
 use std::sync::Arc;
@@ -28,13 +28,53 @@ pub struct MappedLine {
     /// Name to create the item with, when this run created it (the writer creates it if the
     /// database does not have it yet; creating by SKU is idempotent).
     pub new_item_name: Option<Arc<str>>,
-    /// A normalized description learned as an alias of `sku` by this line (fuzzy matches).
+    /// A normalized description learned as an alias of `sku` by this line (automatic matches).
     pub learned_alias: Option<Arc<str>>,
+    /// The normalized description a description-only line was mapped through (`None` for lines
+    /// mapped by SKU): kept in `transactions.alias`, so `aliases move` can move its stock.
+    pub alias: Option<Arc<str>>,
     pub decision: MappingDecision,
     pub quantity: Decimal,
     pub unit_cost: Decimal,
     /// The original line, kept for the dead-letter table if the write fails.
     pub item: LineItem,
+}
+
+/// A line the matcher could not decide: held for an operator, lands nowhere yet.
+#[derive(Debug, Clone, PartialEq)]
+pub struct HeldLine {
+    /// The normalized description: one decision applies to every held line that shares it.
+    pub alias: Arc<str>,
+    pub reason: String,
+    pub candidates: Vec<Candidate>,
+    pub item: LineItem,
+}
+
+impl HeldLine {
+    pub fn decision(&self) -> MappingDecision {
+        MappingDecision::Held {
+            reason: self.reason.clone(),
+            candidates: self.candidates.clone(),
+        }
+    }
+}
+
+/// What the mapper made of a line.
+#[derive(Debug, Clone, PartialEq)]
+pub enum Mapped {
+    /// Mapped to an item: the writer lands it.
+    Land(MappedLine),
+    /// Held for review.
+    Hold(HeldLine),
+}
+
+impl Mapped {
+    pub fn decision(&self) -> MappingDecision {
+        match self {
+            Mapped::Land(m) => m.decision.clone(),
+            Mapped::Hold(h) => h.decision(),
+        }
+    }
 }
 
 /// The in-run mapping context.
@@ -58,23 +98,31 @@ impl Mapper {
         &self.catalog
     }
 
-    /// Map one line. Infallible: every valid line maps to an existing or a new item.
-    pub fn map(&mut self, item: LineItem) -> MappedLine {
-        let (sku, decision, learned_alias) = match item.sku.as_deref() {
-            Some(sku) => self.map_by_sku(sku, &item.description),
-            None => self.map_by_description(&item.description),
+    /// Map one line: to an existing or a new item, or held for review.
+    pub fn map(&mut self, item: LineItem) -> Mapped {
+        let (sku, decision, learned_alias, alias) = match item.sku.as_deref() {
+            Some(sku) => {
+                let (sku, decision, learned) = self.map_by_sku(sku, &item.description);
+                (sku, decision, learned, None)
+            }
+            None => {
+                let norm: Arc<str> = normalize(&item.description).into();
+                let (sku, decision, learned) = self.map_by_description(&norm, &item.description);
+                (sku, decision, learned, Some(norm))
+            }
         };
         let new_item_name = self.catalog.created_name(&sku);
-        MappedLine {
+        Mapped::Land(MappedLine {
             line: item.line,
             sku,
             new_item_name,
             learned_alias,
+            alias,
             decision,
             quantity: item.quantity,
             unit_cost: item.unit_price,
             item,
-        }
+        })
     }
 
     fn map_by_sku(
@@ -91,18 +139,19 @@ impl Mapper {
             description
         };
         let sku = self.catalog.create(sku, name);
-        (sku, MappingDecision::Created, None)
+        (sku, MappingDecision::CREATED, None)
     }
 
     fn map_by_description(
         &mut self,
+        norm: &Arc<str>,
         description: &str,
     ) -> (Arc<str>, MappingDecision, Option<Arc<str>>) {
-        let norm: Arc<str> = normalize(description).into();
+        let norm = norm.clone();
         if let Some((sku, decision)) = self.cache.get(&norm) {
             // Only the first line of a fuzzy match teaches the alias; later ones use it.
             let decision = match decision {
-                MappingDecision::Created => MappingDecision::Alias,
+                MappingDecision::Created { .. } => MappingDecision::Alias,
                 d => d.clone(),
             };
             return (sku.clone(), decision, None);
@@ -116,11 +165,13 @@ impl Mapper {
             let decision = MappingDecision::Fuzzy {
                 score,
                 matched_name: matched_name.to_string(),
+                agreed: Vec::new(),
+                runner_up: None,
             };
             (sku, decision, Some(norm.clone()))
         } else {
             let sku = self.catalog.create(&generated_sku(&norm), description);
-            (sku, MappingDecision::Created, None)
+            (sku, MappingDecision::CREATED, None)
         };
         self.cache.insert(norm, (sku.clone(), decision.clone()));
         (sku, decision, learned)
@@ -144,6 +195,13 @@ mod tests {
         }
     }
 
+    fn land(m: Mapped) -> MappedLine {
+        match m {
+            Mapped::Land(m) => m,
+            Mapped::Hold(h) => panic!("expected a landed line, got held: {h:?}"),
+        }
+    }
+
     fn mapper() -> Mapper {
         let catalog = Catalog::new(
             vec![CatalogItem {
@@ -157,7 +215,7 @@ mod tests {
 
     #[test]
     fn a_known_sku_maps_by_sku() {
-        let m = mapper().map(line(1, Some("HB-M8"), "anything"));
+        let m = land(mapper().map(line(1, Some("HB-M8"), "anything")));
         assert_eq!(&*m.sku, "HB-M8");
         assert_eq!(m.decision, MappingDecision::Sku);
         assert!(m.new_item_name.is_none());
@@ -165,25 +223,25 @@ mod tests {
 
     #[test]
     fn an_unknown_sku_creates_an_item_even_if_the_name_is_close() {
-        let m = mapper().map(line(1, Some("HB-M9"), "Hex Bolt M8 x 40mm Zinc"));
+        let m = land(mapper().map(line(1, Some("HB-M9"), "Hex Bolt M8 x 40mm Zinc")));
         assert_eq!(&*m.sku, "HB-M9");
-        assert_eq!(m.decision, MappingDecision::Created);
+        assert_eq!(m.decision, MappingDecision::CREATED);
         assert_eq!(m.new_item_name.as_deref(), Some("Hex Bolt M8 x 40mm Zinc"));
     }
 
     #[test]
     fn exact_normalized_name_and_learned_alias_map_as_alias() {
         let mut mp = mapper();
-        let m = mp.map(line(1, None, "  ZINC hex bolt, M8 x 40MM "));
+        let m = land(mp.map(line(1, None, "  ZINC hex bolt, M8 x 40MM ")));
         assert_eq!((&*m.sku, m.decision.kind()), ("HB-M8", "alias"));
-        let m = mp.map(line(2, None, "Washer M8 (flat)"));
+        let m = land(mp.map(line(2, None, "Washer M8 (flat)")));
         assert_eq!((&*m.sku, m.decision.kind()), ("HB-M8", "alias"));
     }
 
     #[test]
     fn a_typo_fuzzy_matches_and_is_learned() {
         let mut mp = mapper();
-        let m = mp.map(line(1, None, "Hex Blot M8 x 40mm Zinc"));
+        let m = land(mp.map(line(1, None, "Hex Blot M8 x 40mm Zinc")));
         assert_eq!(&*m.sku, "HB-M8");
         match &m.decision {
             MappingDecision::Fuzzy { score, .. } => assert!(*score >= DEFAULT_MATCH_THRESHOLD),
@@ -191,7 +249,7 @@ mod tests {
         }
         assert_eq!(m.learned_alias.as_deref(), Some("40mm blot hex m8 x zinc"));
         // The same spelling again uses the learned alias.
-        let m = mp.map(line(2, None, "hex blot m8 x 40mm zinc"));
+        let m = land(mp.map(line(2, None, "hex blot m8 x 40mm zinc")));
         assert_eq!((&*m.sku, m.decision.kind()), ("HB-M8", "fuzzy"));
         assert!(m.learned_alias.is_none());
     }
@@ -199,10 +257,10 @@ mod tests {
     #[test]
     fn two_spellings_of_one_new_product_give_one_item() {
         let mut mp = mapper();
-        let a = mp.map(line(1, None, "Copper Pipe 15mm 3m"));
-        let b = mp.map(line(2, None, "copper pipe 15mm 3m."));
-        let c = mp.map(line(3, None, "Coper Pipe 15mm 3m"));
-        assert_eq!(a.decision, MappingDecision::Created);
+        let a = land(mp.map(line(1, None, "Copper Pipe 15mm 3m")));
+        let b = land(mp.map(line(2, None, "copper pipe 15mm 3m.")));
+        let c = land(mp.map(line(3, None, "Coper Pipe 15mm 3m")));
+        assert_eq!(a.decision, MappingDecision::CREATED);
         assert!(a.sku.starts_with("GEN-"));
         assert_eq!(a.sku, b.sku);
         assert_eq!(a.sku, c.sku);
@@ -214,8 +272,8 @@ mod tests {
     #[test]
     fn unrelated_descriptions_create_new_items() {
         let mut mp = mapper();
-        let m = mp.map(line(1, None, "Nitrile Gloves Size L"));
-        assert_eq!(m.decision, MappingDecision::Created);
+        let m = land(mp.map(line(1, None, "Nitrile Gloves Size L")));
+        assert_eq!(m.decision, MappingDecision::CREATED);
         assert_ne!(&*m.sku, "HB-M8");
     }
 }

@@ -58,9 +58,17 @@ pub fn run_report(r: &RunReport) -> String {
     let d = &r.decisions;
     let _ = writeln!(
         s,
-        "mapping: {} by sku, {} by alias, {} fuzzy, {} created",
-        d.sku, d.alias, d.fuzzy, d.created
+        "mapping: {} by sku, {} by alias, {} matched, {} created, {} held",
+        d.sku, d.alias, d.fuzzy, d.created, d.held
     );
+    if r.items_held > 0 {
+        let _ = writeln!(
+            s,
+            "held for review: {} lines land nowhere until an operator decides \
+             (batchops review list; exit code 3)",
+            r.items_held
+        );
+    }
     for f in &r.fallbacks {
         let _ = writeln!(
             s,

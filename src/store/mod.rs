@@ -21,7 +21,7 @@ pub use sqlite::SqliteStore;
 pub use url::{default_url, redact_url};
 
 use crate::domain::{Fields, Phase, RunReport};
-use crate::mapping::{Catalog, MappedLine};
+use crate::mapping::{Catalog, HeldLine, MappedLine};
 use async_trait::async_trait;
 use std::sync::Arc;
 use std::time::Duration;
@@ -83,6 +83,9 @@ pub struct WriteBatch<'a> {
     /// Lines of this chunk that failed before the database (parse/validation): recorded in the same
     /// transaction, so a crash never records them without the chunk or the chunk without them.
     pub failures: &'a [FailureRecord],
+    /// Lines of this chunk held for review: recorded in `held_lines` in the same transaction
+    /// (`ON CONFLICT (import_key, line) DO NOTHING`: a line held before keeps its first record).
+    pub held: &'a [HeldLine],
     /// Roll back instead of committing (`--dry-run`).
     pub rollback: bool,
 }
@@ -176,6 +179,10 @@ pub trait Store: Send + Sync {
         ctx: RunCtx<'_>,
         failures: &[FailureRecord],
     ) -> StoreResult<u64>;
+
+    /// Record lines held for review, one statement, in a transaction of its own; a line whose
+    /// `(import_key, line)` is held already is left as it is. Returns the statements executed.
+    async fn record_held(&self, ctx: RunCtx<'_>, held: &[HeldLine]) -> StoreResult<u64>;
 
     /// Of `lines`, those `import_key` already has in `transactions`. A line an earlier run landed
     /// can still be refused on its own when it comes again (a trigger or CHECK fires before

@@ -98,6 +98,15 @@ pub(crate) fn item_id(ids: &HashMap<Arc<str>, i64>, sku: &str) -> Result<i64, St
     })
 }
 
+/// The candidates of a held line as stored in `held_lines.candidates_json`.
+pub(crate) fn candidates_json(h: &crate::mapping::HeldLine) -> String {
+    serde_json::to_string(&serde_json::json!({
+        "reason": h.reason,
+        "candidates": h.candidates,
+    }))
+    .unwrap_or_else(|_| "{}".into())
+}
+
 /// PostgreSQL text cannot hold NUL; the dead-letter table must still keep the line, so raw text is
 /// stored with NUL written as `\0` (the original bytes are in the input file; fields_json escapes them).
 pub(crate) fn storable_raw(f: &FailureRecord) -> String {

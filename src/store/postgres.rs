@@ -9,7 +9,7 @@ use super::{
     WriteBatch, WriteOutcome, redact_url,
 };
 use crate::domain::{Fields, Phase, RunReport};
-use crate::mapping::{Catalog, MappedLine};
+use crate::mapping::{Catalog, HeldLine, MappedLine};
 use async_trait::async_trait;
 use rust_decimal::Decimal;
 use sqlx::postgres::{PgConnectOptions, PgPool, PgPoolOptions};
@@ -32,13 +32,26 @@ const UPSERT_ITEMS: &str = "INSERT INTO inventory_items (sku, name) \
     SELECT * FROM unnest($1::text[], $2::text[]) \
     ON CONFLICT (sku) DO UPDATE SET sku = EXCLUDED.sku RETURNING id, sku";
 
-const INSERT_ALIASES: &str = "INSERT INTO item_aliases (alias, item_id) \
-    SELECT * FROM unnest($1::text[], $2::bigint[]) ON CONFLICT (alias) DO NOTHING";
+const INSERT_ALIASES: &str = "INSERT INTO item_aliases (alias, item_id, learned_by) \
+    SELECT a.alias, a.item_id, 'auto' FROM unnest($1::text[], $2::bigint[]) AS a(alias, item_id) \
+    ON CONFLICT (alias) DO NOTHING";
 
-const INSERT_ROWS: &str = "INSERT INTO transactions (run_id, import_key, operator, line, item_id, quantity, unit_cost) \
-    SELECT $1, $2, $3, t.line, t.item_id, t.quantity, t.unit_cost \
-    FROM unnest($4::bigint[], $5::bigint[], $6::numeric[], $7::numeric[]) AS t(line, item_id, quantity, unit_cost) \
+const INSERT_ROWS: &str = "INSERT INTO transactions (run_id, import_key, operator, line, item_id, quantity, unit_cost, alias) \
+    SELECT $1, $2, $3, t.line, t.item_id, t.quantity, t.unit_cost, t.alias \
+    FROM unnest($4::bigint[], $5::bigint[], $6::numeric[], $7::numeric[], $8::text[]) AS t(line, item_id, quantity, unit_cost, alias) \
     ON CONFLICT (import_key, line) DO NOTHING RETURNING line";
+
+/// Held lines; a line held before under its (import_key, line) keeps its first record.
+const INSERT_HELD: &str = "INSERT INTO held_lines \
+    (run_id, import_key, operator, line, description, alias, quantity, unit_cost, raw_record, fields_json, candidates_json) \
+    SELECT $1, $2, $3, h.* FROM unnest($4::bigint[], $5::text[], $6::text[], $7::numeric[], $8::numeric[], $9::text[], $10::text[], $11::text[]) \
+      AS h(line, description, alias, quantity, unit_cost, raw_record, fields_json, candidates_json) \
+    ON CONFLICT (import_key, line) DO NOTHING";
+
+/// The alias each isolated row was mapped through (the isolating function writes the rows
+/// without it).
+const SET_ROW_ALIASES: &str = "UPDATE transactions AS t SET alias = a.alias \
+    FROM unnest($2::bigint[], $3::text[]) AS a(line, alias) WHERE t.import_key = $1 AND t.line = a.line";
 
 /// The rows of one part of a chunk being isolated by bisection.
 /// Deltas come sorted by item id, so concurrent chunks lock items in the same order.
@@ -160,6 +173,56 @@ async fn upsert_items(
             Ok((sku, id))
         })
         .collect()
+}
+
+/// PostgreSQL text cannot hold NUL: stored as `\0`, as in the dead-letter table.
+fn no_nul(s: &str) -> String {
+    s.replace('\0', "\\0")
+}
+
+async fn insert_held(
+    tx: &mut Transaction<'static, Postgres>,
+    ctx: RunCtx<'_>,
+    held: &[HeldLine],
+) -> StoreResult<u64> {
+    if held.is_empty() {
+        return Ok(0);
+    }
+    sqlx::query(INSERT_HELD)
+        .bind(ctx.run_id)
+        .bind(ctx.import_key.to_string())
+        .bind(ctx.operator.to_string())
+        .bind(held.iter().map(|h| h.item.line as i64).collect::<Vec<_>>())
+        .bind(
+            held.iter()
+                .map(|h| no_nul(&h.item.description))
+                .collect::<Vec<_>>(),
+        )
+        .bind(held.iter().map(|h| no_nul(&h.alias)).collect::<Vec<_>>())
+        .bind(
+            held.iter()
+                .map(|h| h.item.quantity)
+                .collect::<Vec<Decimal>>(),
+        )
+        .bind(
+            held.iter()
+                .map(|h| h.item.unit_price)
+                .collect::<Vec<Decimal>>(),
+        )
+        .bind(held.iter().map(|h| no_nul(&h.item.raw)).collect::<Vec<_>>())
+        .bind(
+            held.iter()
+                .map(|h| fields_to_json(&h.item.fields))
+                .collect::<Vec<_>>(),
+        )
+        .bind(
+            held.iter()
+                .map(|h| no_nul(&plan::candidates_json(h)))
+                .collect::<Vec<_>>(),
+        )
+        .execute(&mut **tx)
+        .await?;
+    Ok(1)
 }
 
 async fn insert_failures(
@@ -284,9 +347,16 @@ impl Store for PgStore {
             .bind(item_ids)
             .bind(b.rows.iter().map(|r| r.quantity).collect::<Vec<Decimal>>())
             .bind(b.rows.iter().map(|r| r.unit_cost).collect::<Vec<Decimal>>())
+            .bind(
+                b.rows
+                    .iter()
+                    .map(|r| r.alias.as_deref().map(no_nul))
+                    .collect::<Vec<_>>(),
+            )
             .fetch_all(&mut *tx)
             .await?;
         out.insert_statements += 1;
+        out.insert_statements += insert_held(&mut tx, b.ctx, b.held).await?;
         let mut inserted = Vec::with_capacity(rows.len());
         for row in &rows {
             let line: i64 = row.try_get(0)?;
@@ -366,6 +436,21 @@ impl Store for PgStore {
                 ));
             }
         }
+        let with_alias: Vec<&MappedLine> = b.rows.iter().filter(|r| r.alias.is_some()).collect();
+        if !with_alias.is_empty() {
+            sqlx::query(SET_ROW_ALIASES)
+                .bind(b.ctx.import_key)
+                .bind(with_alias.iter().map(|r| r.line as i64).collect::<Vec<_>>())
+                .bind(
+                    with_alias
+                        .iter()
+                        .map(|r| r.alias.as_deref().map(no_nul))
+                        .collect::<Vec<_>>(),
+                )
+                .execute(&mut *tx)
+                .await?;
+            out.insert_statements += 1;
+        }
         crate::failpoint::hit("fallback_part");
         out.inserted = inserted.len() as u64;
         out.already = (b.rows.len() - failed.len()) as u64 - out.inserted;
@@ -417,7 +502,7 @@ impl Store for PgStore {
             }
         };
         if let Some(alias) = &row.learned_alias {
-            sqlx::query("INSERT INTO item_aliases (alias, item_id) VALUES ($1, $2) ON CONFLICT (alias) DO NOTHING")
+            sqlx::query("INSERT INTO item_aliases (alias, item_id, learned_by) VALUES ($1, $2, 'auto') ON CONFLICT (alias) DO NOTHING")
                 .bind(alias.to_string())
                 .bind(item_id)
                 .execute(&mut *tx)
@@ -425,8 +510,8 @@ impl Store for PgStore {
             out.insert_statements += 1;
         }
         let inserted = sqlx::query(
-            "INSERT INTO transactions (run_id, import_key, operator, line, item_id, quantity, unit_cost) \
-             VALUES ($1, $2, $3, $4, $5, $6, $7) ON CONFLICT (import_key, line) DO NOTHING",
+            "INSERT INTO transactions (run_id, import_key, operator, line, item_id, quantity, unit_cost, alias) \
+             VALUES ($1, $2, $3, $4, $5, $6, $7, $8) ON CONFLICT (import_key, line) DO NOTHING",
         )
         .bind(ctx.run_id)
         .bind(ctx.import_key.to_string())
@@ -435,6 +520,7 @@ impl Store for PgStore {
         .bind(item_id)
         .bind(row.quantity)
         .bind(row.unit_cost)
+        .bind(row.alias.as_deref().map(no_nul))
         .execute(&mut *tx)
         .await?
         .rows_affected();
@@ -460,6 +546,16 @@ impl Store for PgStore {
             self.ids.extend([(row.sku.clone(), item_id)]);
         }
         Ok(out)
+    }
+
+    async fn record_held(&self, ctx: RunCtx<'_>, held: &[HeldLine]) -> StoreResult<u64> {
+        if held.is_empty() {
+            return Ok(0);
+        }
+        let mut tx = self.pool.begin().await?;
+        let n = insert_held(&mut tx, ctx, held).await?;
+        tx.commit().await?;
+        Ok(n)
     }
 
     async fn record_failures(

@@ -10,7 +10,7 @@ use super::{
 };
 use crate::domain::decimal::{from_units, to_units};
 use crate::domain::{Fields, Phase, RunReport};
-use crate::mapping::{Catalog, MappedLine};
+use crate::mapping::{Catalog, HeldLine, MappedLine};
 use async_trait::async_trait;
 use chrono::Utc;
 use rust_decimal::Decimal;
@@ -231,7 +231,8 @@ async fn insert_aliases(
     let mut statements = 0;
     for part in aliases.chunks(MAX_PARAMS / 2) {
         let sql = format!(
-            "INSERT INTO item_aliases (alias, item_id) VALUES {} ON CONFLICT (alias) DO NOTHING",
+            "INSERT INTO item_aliases (alias, item_id, learned_by) \
+             SELECT column1, column2, 'auto' FROM (VALUES {}) WHERE true ON CONFLICT (alias) DO NOTHING",
             values_placeholders(part.len(), 2)
         );
         let mut q = sqlx::query(AssertSqlSafe(sql));
@@ -253,12 +254,12 @@ async fn insert_rows(
 ) -> StoreResult<(Vec<(i64, Decimal)>, u64)> {
     let mut inserted = Vec::with_capacity(rows.len());
     let mut statements = 0;
-    for part in rows.chunks((MAX_PARAMS - 3) / 4) {
+    for part in rows.chunks((MAX_PARAMS - 3) / 5) {
         let sql = format!(
-            "INSERT INTO transactions (run_id, import_key, operator, line, item_id, quantity, unit_cost) \
-             SELECT ?, ?, ?, column1, column2, column3, column4 FROM (VALUES {}) WHERE true \
+            "INSERT INTO transactions (run_id, import_key, operator, line, item_id, quantity, unit_cost, alias) \
+             SELECT ?, ?, ?, column1, column2, column3, column4, column5 FROM (VALUES {}) WHERE true \
              ON CONFLICT (import_key, line) DO NOTHING RETURNING item_id, quantity",
-            values_placeholders(part.len(), 4)
+            values_placeholders(part.len(), 5)
         );
         let mut q = sqlx::query(AssertSqlSafe(sql))
             .bind(ctx.run_id)
@@ -269,7 +270,8 @@ async fn insert_rows(
                 .bind(r.line as i64)
                 .bind(plan::item_id(ids, &r.sku)?)
                 .bind(units(r.quantity)?)
-                .bind(units(r.unit_cost)?);
+                .bind(units(r.unit_cost)?)
+                .bind(r.alias.as_deref().map(str::to_string));
         }
         statements += 1;
         for row in q.fetch_all(&mut **tx).await? {
@@ -298,6 +300,41 @@ async fn apply_deltas(
         for (id, delta) in part {
             let units = to_units(*delta).ok_or_else(|| plan::overflow(*id))?;
             q = q.bind(*id).bind(units);
+        }
+        q.execute(&mut **tx).await?;
+        statements += 1;
+    }
+    Ok(statements)
+}
+
+/// Record held lines; a line already held under its (import_key, line) keeps its first record.
+async fn insert_held(
+    tx: &mut Transaction<'static, Sqlite>,
+    ctx: RunCtx<'_>,
+    held: &[HeldLine],
+) -> StoreResult<u64> {
+    let mut statements = 0;
+    for part in held.chunks((MAX_PARAMS - 3) / 8) {
+        let sql = format!(
+            "INSERT INTO held_lines (run_id, import_key, operator, line, description, alias, quantity, unit_cost, raw_record, fields_json, candidates_json) \
+             SELECT ?, ?, ?, column1, column2, column3, column4, column5, column6, column7, column8 FROM (VALUES {}) WHERE true \
+             ON CONFLICT (import_key, line) DO NOTHING",
+            values_placeholders(part.len(), 8)
+        );
+        let mut q = sqlx::query(AssertSqlSafe(sql))
+            .bind(ctx.run_id)
+            .bind(ctx.import_key.to_string())
+            .bind(ctx.operator.to_string());
+        for h in part {
+            q = q
+                .bind(h.item.line as i64)
+                .bind(h.item.description.clone())
+                .bind(h.alias.to_string())
+                .bind(units(h.item.quantity)?)
+                .bind(units(h.item.unit_price)?)
+                .bind(h.item.raw.clone())
+                .bind(fields_to_json(&h.item.fields))
+                .bind(plan::candidates_json(h));
         }
         q.execute(&mut **tx).await?;
         statements += 1;
@@ -382,6 +419,9 @@ impl Store for SqliteStore {
         out.insert_statements += n;
         if !b.failures.is_empty() {
             out.insert_statements += insert_failures(&mut tx, b.ctx, b.failures).await?;
+        }
+        if !b.held.is_empty() {
+            out.insert_statements += insert_held(&mut tx, b.ctx, b.held).await?;
         }
         out.inserted = inserted.len() as u64;
         out.already = b.rows.len() as u64 - out.inserted;
@@ -506,7 +546,7 @@ impl Store for SqliteStore {
             }
         };
         if let Some(alias) = &row.learned_alias {
-            sqlx::query("INSERT INTO item_aliases (alias, item_id) VALUES ($1, $2) ON CONFLICT (alias) DO NOTHING")
+            sqlx::query("INSERT INTO item_aliases (alias, item_id, learned_by) VALUES ($1, $2, 'auto') ON CONFLICT (alias) DO NOTHING")
                 .bind(alias.to_string())
                 .bind(item_id)
                 .execute(&mut *tx)
@@ -514,8 +554,8 @@ impl Store for SqliteStore {
             out.insert_statements += 1;
         }
         let inserted = sqlx::query(
-            "INSERT INTO transactions (run_id, import_key, operator, line, item_id, quantity, unit_cost) \
-             VALUES ($1, $2, $3, $4, $5, $6, $7) ON CONFLICT (import_key, line) DO NOTHING",
+            "INSERT INTO transactions (run_id, import_key, operator, line, item_id, quantity, unit_cost, alias) \
+             VALUES ($1, $2, $3, $4, $5, $6, $7, $8) ON CONFLICT (import_key, line) DO NOTHING",
         )
         .bind(ctx.run_id)
         .bind(ctx.import_key.to_string())
@@ -524,6 +564,7 @@ impl Store for SqliteStore {
         .bind(item_id)
         .bind(units(row.quantity)?)
         .bind(units(row.unit_cost)?)
+        .bind(row.alias.as_deref().map(str::to_string))
         .execute(&mut *tx)
         .await?
         .rows_affected();
@@ -550,6 +591,16 @@ impl Store for SqliteStore {
             self.ids.extend([(row.sku.clone(), item_id)]);
         }
         Ok(out)
+    }
+
+    async fn record_held(&self, ctx: RunCtx<'_>, held: &[HeldLine]) -> StoreResult<u64> {
+        if held.is_empty() {
+            return Ok(0);
+        }
+        let mut tx = self.begin().await?;
+        let n = insert_held(&mut tx, ctx, held).await?;
+        tx.commit().await?;
+        Ok(n)
     }
 
     async fn record_failures(
