@@ -216,6 +216,7 @@ pub async fn import_reject_file(
                 break;
             }
         };
+        crate::failpoint::hit("reject_after_land");
         let mut statements = 1;
         match outcome {
             Ok(o) => {

@@ -72,6 +72,19 @@ pub fn is_reject_file(file: &BatchFile) -> Result<bool, InputError> {
         }
     };
     if !header.names.iter().any(|n| is_identity_column(n)) {
+        // A reject file written before lines kept their identity ended with `line,error`.
+        let n = header.names.len();
+        if n >= 2 && same(&header.names[n - 2], "line") && same(&header.names[n - 1], "error") {
+            return Err(InputError::Unusable {
+                path: path.clone(),
+                reason: format!(
+                    "this looks like a reject file of an older batchops (its last columns are \
+                     line and error) without the identity of its lines ({IMPORT_KEY_COLUMN}, \
+                     {LINE_COLUMN}); export it again with `batchops failed RUN --format csv`; \
+                     nothing was imported"
+                ),
+            });
+        }
         return Ok(false);
     }
     let missing: Vec<&str> = [IMPORT_KEY_COLUMN, LINE_COLUMN]
@@ -130,10 +143,12 @@ pub fn split_identity(fields: Fields) -> Result<(LineIdentity, Fields), String> 
     ))
 }
 
-/// A line number as a spreadsheet may write it back: `4`, ` 4 `, `4.0`, `4.00`.
+/// A line number as a spreadsheet may write it back: `4`, ` 4 `, `4.0`, `4.00`. Not an exponent
+/// form (`1.2E+05` may have lost digits) nor a signed one.
 fn parse_line(text: &str) -> Option<u64> {
     let text = text.trim();
-    if text.is_empty() || text.len() > 30 {
+    if text.is_empty() || text.len() > 30 || !text.bytes().all(|b| b.is_ascii_digit() || b == b'.')
+    {
         return None;
     }
     let d = Decimal::from_str(text).ok()?;
@@ -160,7 +175,7 @@ mod tests {
             assert_eq!(parse_line(text), want, "{text:?}");
         }
         assert_eq!(parse_line("40.00"), Some(40));
-        for bad in ["", "abc", "4.5", "0", "-3", "1e3", "4,0"] {
+        for bad in ["", "abc", "4.5", "0", "-3", "1e3", "1.2E+05", "4,0", "+4"] {
             assert_eq!(parse_line(bad), None, "{bad:?}");
         }
     }

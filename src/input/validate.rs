@@ -148,13 +148,7 @@ pub enum Stored {
 pub fn validate_stored(line: u64, raw: String, mut fields: Fields, stored: Stored) -> LineResult {
     let width = header_width(&fields);
     if stored == Stored::Correction {
-        let mut position = fields.len();
-        while position > width {
-            if fields[position - 1].1.trim().is_empty() {
-                fields.remove(position - 1);
-            }
-            position -= 1;
-        }
+        fields.retain(|(name, value)| !is_surplus(name, width) || !value.trim().is_empty());
     }
     if let Some(reason) = shape_problem(fields.len(), width) {
         return Err(LineError {
@@ -167,14 +161,26 @@ pub fn validate_stored(line: u64, raw: String, mut fields: Fields, stored: Store
     validate_fields(line, raw, fields)
 }
 
-/// The columns of the header a stored record was read under: its fields without the trailing
-/// cells named as beyond the header.
+/// The position `K` of a name `column_K` as [`extra_cell_name`] writes it.
+fn extra_position(name: &str) -> Option<usize> {
+    let k: usize = name.trim().strip_prefix("column_")?.parse().ok()?;
+    (extra_cell_name(k) == name.trim()).then_some(k)
+}
+
+/// The columns of the header a stored record was read under. The reader names the cells beyond
+/// the header `column_{W+1}` … `column_{N}` for a header of W columns and a record of N cells;
+/// the names are looked for wherever they are (a reject file edited in a spreadsheet may have its
+/// columns in any order).
 fn header_width(fields: &Fields) -> usize {
     let mut width = fields.len();
-    while width > 0 && fields[width - 1].0 == extra_cell_name(width) {
+    while width > 0 && fields.iter().any(|(n, _)| extra_position(n) == Some(width)) {
         width -= 1;
     }
     width
+}
+
+fn is_surplus(name: &str, width: usize) -> bool {
+    extra_position(name).is_some_and(|k| k > width)
 }
 
 fn check_length(problems: &mut Vec<String>, field: Known, value: &str, max: usize) {
@@ -261,6 +267,24 @@ mod tests {
         assert_eq!((ok.line, ok.quantity, ok.fields.len()), (3, d("4"), 4));
         // As stored by the reader, an empty surplus cell failed on import and fails again.
         assert!(validate_stored(3, "raw".into(), fixed, Stored::Original).is_err());
+        // Reordered (a spreadsheet): the surplus cell is still beyond the header.
+        let reordered = fields(&[
+            ("column_5", "surplus"),
+            ("unit_price", "1"),
+            ("quantity", "4"),
+            ("sku", "A-1"),
+            ("description", "Nut"),
+        ]);
+        let e = validate_stored(3, "raw".into(), reordered, Stored::Correction).unwrap_err();
+        assert_eq!(e.reason, "has 5 fields, the header has 4");
+        // A header column that happens to be called column_2 is a column like any other.
+        let named = fields(&[
+            ("sku", "A-1"),
+            ("column_2", "x"),
+            ("quantity", "4"),
+            ("unit_price", "1"),
+        ]);
+        assert!(validate_stored(3, "raw".into(), named, Stored::Original).is_ok());
         // A record of the right shape goes on to the field rules.
         let four = fields(&[("sku", "A-1"), ("quantity", "abc"), ("unit_price", "1")]);
         let e = validate_stored(3, "raw".into(), four, Stored::Original).unwrap_err();
