@@ -139,6 +139,7 @@ pub fn report(
         items_processed: items - failed,
         items_already_imported: 0,
         items_failed: failed,
+        items_held: 0,
         failed_items: (0..failed)
             .map(|i| FailedLine {
                 line: 15 + 7 * i,
@@ -164,6 +165,7 @@ pub fn report(
             alias: 1,
             fuzzy: 1,
             created: 0,
+            held: 0,
         },
         fallbacks: Vec::new(),
         transient_retries: 0,
