@@ -345,7 +345,6 @@ macro_rules! corrections_sql {
                     "run {run_id} is running: cancel it or let it finish, then revert it"
                 ));
             }
-            let per_item = per_item(&mut tx, OWNED_BY_RUN, &[Bind::Id(run_id)]).await?;
             let reopened = sqlx::query(AssertSqlSafe(format!(
                 "UPDATE failed_items SET resolved_at = NULL WHERE resolved_at IS NOT NULL \
                  AND (import_key, line) IN (SELECT import_key, line FROM transactions WHERE {OWNED_BY_RUN})"
@@ -354,25 +353,38 @@ macro_rules! corrections_sql {
             .execute(&mut *tx)
             .await?
             .rows_affected();
-            let removed = sqlx::query(AssertSqlSafe(format!(
-                "DELETE FROM transactions WHERE {OWNED_BY_RUN}"
+            // The quantities subtracted are those of exactly the rows deleted (RETURNING), even
+            // if a row of the run landed a moment before.
+            let deleted = sqlx::query(AssertSqlSafe(format!(
+                "DELETE FROM transactions WHERE {OWNED_BY_RUN} RETURNING item_id, quantity"
             )))
             .bind(run_id)
-            .execute(&mut *tx)
-            .await?
-            .rows_affected();
+            .fetch_all(&mut *tx)
+            .await?;
             crate::failpoint::hit("revert_after_delete");
+            let removed = deleted.len() as u64;
+            let mut per_item: std::collections::BTreeMap<i64, (i64, Decimal)> = Default::default();
+            for r in &deleted {
+                let e = per_item.entry(r.try_get("item_id")?).or_default();
+                e.0 += 1;
+                e.1 += dec(r.try_get("quantity")?);
+            }
             let mut items = Vec::with_capacity(per_item.len());
             let mut total = Decimal::ZERO;
-            for (item_id, sku, n, q) in per_item {
+            for (item_id, (n, q)) in per_item {
                 add_quantity(&mut tx, item_id, -q).await?;
                 total += q;
+                let sku: String = sqlx::query_scalar("SELECT sku FROM inventory_items WHERE id = $1")
+                    .bind(item_id)
+                    .fetch_one(&mut *tx)
+                    .await?;
                 items.push(ItemDelta {
                     sku,
                     lines: -n,
                     quantity: -q,
                 });
             }
+            items.sort_by(|a, b| a.sku.cmp(&b.sku));
             let now = Utc::now();
             let held_closed = sqlx::query(
                 "UPDATE held_lines SET decided_at = $2, decision_json = $3 \
