@@ -21,6 +21,11 @@ pub struct Cli {
     #[arg(long, global = true, env = "DATABASE_URL", hide_env_values = true)]
     pub database_url: Option<String>,
 
+    /// An operator's matching lexicon (TOML, the shape of src/mapping/lexicon.toml) that extends the
+    /// shipped one: abbreviations, synonyms, units, colours, kinds.
+    #[arg(long, global = true, env = "BATCHOPS_LEXICON", value_name = "FILE")]
+    pub lexicon: Option<PathBuf>,
+
     #[command(subcommand)]
     pub command: Option<Command>,
 
@@ -185,12 +190,45 @@ pub struct Tuning {
     /// How a failing chunk is isolated: bisect (halves, recursively) or sequential (item by item).
     #[arg(long, default_value = "bisect", value_parser = parse_fallback)]
     pub fallback: FallbackStrategy,
-    /// Minimum fuzzy similarity (0–1) for a description to map to an existing item.
-    #[arg(long, default_value_t = crate::mapping::DEFAULT_MATCH_THRESHOLD)]
+    /// Minimum word score (0–1) of an automatic match (every attribute must agree as well; see
+    /// README "How matching decides").
+    #[arg(long, default_value_t = crate::mapping::DEFAULT_MATCH_THRESHOLD, value_parser = parse_threshold)]
     pub match_threshold: f32,
+    /// What to do with a line the matcher cannot decide: hold it for review (`batchops review
+    /// list`) or create a new item.
+    #[arg(long, value_enum, default_value = "hold")]
+    pub uncertain: UncertainArg,
     /// Stop the run when more than N lines (or P% of lines) failed: --max-errors 100 or 5%.
     #[arg(long, value_parser = parse_budget)]
     pub max_errors: Option<ErrorBudget>,
+}
+
+#[derive(Debug, Clone, Copy, PartialEq, Eq, ValueEnum, Default)]
+pub enum UncertainArg {
+    /// Hold review-band lines: they land nowhere until an operator decides.
+    #[default]
+    Hold,
+    /// Create a new item for a review-band line.
+    Create,
+}
+
+impl From<UncertainArg> for crate::mapping::Uncertain {
+    fn from(u: UncertainArg) -> Self {
+        match u {
+            UncertainArg::Hold => crate::mapping::Uncertain::Hold,
+            UncertainArg::Create => crate::mapping::Uncertain::Create,
+        }
+    }
+}
+
+fn parse_threshold(s: &str) -> Result<f32, String> {
+    match s.parse::<f32>() {
+        Ok(t) if (crate::mapping::REVIEW_FLOOR..=1.0).contains(&t) => Ok(t),
+        _ => Err(format!(
+            "{s:?} is not a threshold from {} to 1",
+            crate::mapping::REVIEW_FLOOR
+        )),
+    }
 }
 
 fn parse_chunk_size(s: &str) -> Result<usize, String> {

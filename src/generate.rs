@@ -22,6 +22,8 @@
 //! internally, so passing a raw `File` is fine (a `BufWriter` is harmless). The same seed and options
 //! give the same bytes, and the CSV and JSONL outputs of one seed hold the same lines.
 
+pub mod matching;
+
 use crate::mapping::normalize;
 use rand::rngs::StdRng;
 use rand::seq::SliceRandom;
@@ -652,6 +654,16 @@ fn build_catalog(rng: &mut StdRng, items: usize) -> Vec<Product> {
         }
     }
     products
+}
+
+/// The catalog `generate --items N --seed S` draws its lines from: (sku, name, price in cents).
+/// A benchmark imports it first so a batch maps against a catalog of that size.
+pub fn catalog(items: u64, seed: u64) -> Vec<(String, String, u64)> {
+    let mut rng = StdRng::seed_from_u64(seed);
+    build_catalog(&mut rng, items as usize)
+        .into_iter()
+        .map(|p| (p.sku, p.name, p.price_cents))
+        .collect()
 }
 
 /// Pick an element and its index.

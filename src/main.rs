@@ -64,6 +64,8 @@ fn init_logging(console: bool) {
 }
 
 async fn run(cli: Cli) -> Result<u8> {
+    // A broken lexicon file is an error here, naming the file and line, before any work starts.
+    batchops::mapping::lexicon::init(cli.lexicon.as_deref())?;
     let url = cli.database_url.as_deref();
     let Some(command) = cli.command else {
         if std::io::stdout().is_terminal() {

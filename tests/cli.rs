@@ -348,7 +348,10 @@ async fn compare_rehearses_both_modes_and_leaves_live_data_untouched() {
             let s = &r[side];
             assert_eq!(s["mode"], side, "{}", db.kind);
             assert_eq!(s["items_total"], 40);
-            assert_eq!(s["items_processed"], 38);
+            // Line 27 ("Hex Bolt M8 x 50mm Znic": a typo in a four-letter word the matcher does
+            // not correct) is held for review with its item as the top candidate.
+            assert_eq!(s["items_processed"], 37);
+            assert_eq!(s["items_held"], 1);
             assert_eq!(s["items_failed"], 2);
             assert!(s["items_per_second"].as_f64().unwrap() > 0.0);
             assert!(s["statements_per_1000_items"].as_f64().unwrap() > 0.0);

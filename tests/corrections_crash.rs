@@ -104,9 +104,9 @@ async fn kill_then_again(db: &TestDb, args: &[&str], point: &str, before: &Oracl
 }
 
 const FILE: &str = "sku,description,quantity,unit_price\n\
-NUT-8,Hex Nut M8 Zinc,10,1\n\
-NUT-6,Hex Nut M6 Zinc,10.5,1\n\
-,Hex Nutt M8 Zinc,6,1\n\
+PW-8,Penny Washer M8 Zinc Box of 100,10,1\n\
+PW-6,Penny Washer M6 Zinc Box of 100,10.5,1\n\
+,Penny Wahser M8 Zinc Box of 100,6,1\n\
 BOLT,Bolt,abc,1\n";
 
 #[tokio::test]
@@ -116,13 +116,13 @@ async fn a_revert_killed_inside_its_transaction_then_run_again_is_exact() {
             let (_dir, f) = write_file("f.csv", FILE);
             let (_d2, g) = write_file(
                 "g.csv",
-                "sku,description,quantity,unit_price\nNUT-8,x,1.25,1\n",
+                "sku,description,quantity,unit_price\nPW-8,x,1.25,1\n",
             );
             import(&db.url, &f);
             import(&db.url, &g);
-            let before = oracle(&[("NUT-8", "17.25"), ("NUT-6", "10.5")]);
+            let before = oracle(&[("PW-8", "17.25"), ("PW-6", "10.5")]);
             assert_exact(&db, &before, "imported").await;
-            let after = oracle(&[("NUT-8", "1.25"), ("NUT-6", "0")]);
+            let after = oracle(&[("PW-8", "1.25"), ("PW-6", "0")]);
             kill_then_again(&db, &["revert", "1"], point, &before, &after).await;
             // And once more: nothing changes.
             let out = batchops(&db.url, &["revert", "1"]);
@@ -138,12 +138,18 @@ async fn an_alias_move_killed_inside_its_transaction_then_run_again_is_exact() {
         for db in backends().await {
             let (_dir, f) = write_file("f.csv", FILE);
             import(&db.url, &f);
-            let before = oracle(&[("NUT-8", "16"), ("NUT-6", "10.5")]);
+            let before = oracle(&[("PW-8", "16"), ("PW-6", "10.5")]);
             assert_exact(&db, &before, "imported").await;
-            let after = oracle(&[("NUT-8", "10"), ("NUT-6", "16.5")]);
+            let after = oracle(&[("PW-8", "10"), ("PW-6", "16.5")]);
             kill_then_again(
                 &db,
-                &["aliases", "move", "hex m8 nutt zinc", "--to", "NUT-6"],
+                &[
+                    "aliases",
+                    "move",
+                    "Penny Wahser M8 Zinc Box of 100",
+                    "--to",
+                    "PW-6",
+                ],
                 point,
                 &before,
                 &after,
@@ -159,11 +165,11 @@ async fn a_merge_killed_inside_its_transaction_then_run_again_is_exact() {
         for db in backends().await {
             let (_dir, f) = write_file("f.csv", FILE);
             import(&db.url, &f);
-            let before = oracle(&[("NUT-8", "16"), ("NUT-6", "10.5")]);
-            let after = oracle(&[("NUT-8", "0"), ("NUT-6", "26.5")]);
+            let before = oracle(&[("PW-8", "16"), ("PW-6", "10.5")]);
+            let after = oracle(&[("PW-8", "0"), ("PW-6", "26.5")]);
             kill_then_again(
                 &db,
-                &["items", "merge", "NUT-8", "--into", "NUT-6"],
+                &["items", "merge", "PW-8", "--into", "PW-6"],
                 point,
                 &before,
                 &after,
@@ -201,7 +207,7 @@ async fn a_reject_file_import_killed_mid_line_then_imported_again_lands_the_line
                 .replace(",abc,", ",4,");
             let fixed_path = dir.path().join("fixed.csv");
             std::fs::write(&fixed_path, fixed).unwrap();
-            let before = oracle(&[("NUT-8", "16"), ("NUT-6", "10.5")]);
+            let before = oracle(&[("PW-8", "16"), ("PW-6", "10.5")]);
             assert_exact(&db, &before, "imported").await;
             killed_at(&db.url, &["import", fixed_path.to_str().unwrap()], point);
             let landed = db
@@ -240,7 +246,7 @@ async fn a_reject_file_import_killed_mid_line_then_imported_again_lands_the_line
                 1,
                 "{r}"
             );
-            let after = oracle(&[("NUT-8", "16"), ("NUT-6", "10.5"), ("BOLT", "4")]);
+            let after = oracle(&[("PW-8", "16"), ("PW-6", "10.5"), ("BOLT", "4")]);
             assert_exact(&db, &after, "imported again after the kill").await;
             let resolved = db
                 .scalar(

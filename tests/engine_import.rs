@@ -249,9 +249,9 @@ async fn importing_the_same_file_again_adds_nothing() {
 #[tokio::test]
 async fn sequential_and_batch_give_identical_inventories() {
     let csv = "sku,description,quantity,unit_price\n\
-               HB-M8,Hex Bolt M8 x 40mm Zinc,10,0.12\n\
-               ,hex bolt m8 x 40mm zinc,5,0.12\n\
-               ,Hex Blot M8 x 40mm Zinc,2.5,0.12\n\
+               HB-M8,Coach Bolt M8 x 40mm Zinc,10,0.12\n\
+               ,coach bolt m8 x 40mm zinc,5,0.12\n\
+               ,Coahc Bolt M8 x 40mm Zinc,2.5,0.12\n\
                ,Copper Pipe 15mm 3m,3,7.90\n\
                ,copper pipe 15mm 3m,1,7.90\n\
                ,Coper Pipe 15mm 3m,1,7.90\n\
@@ -265,7 +265,7 @@ async fn sequential_and_batch_give_identical_inventories() {
             assert_eq!(r.items_processed, 7, "{} {mode}", db.kind);
             assert_eq!(r.items_failed, 1);
             assert_eq!(r.decisions.created, 3, "HB-M8, one pipe, NG-L");
-            assert_eq!(r.decisions.fuzzy, 2, "Hex Blot, Coper Pipe");
+            assert_eq!(r.decisions.fuzzy, 2, "Coahc Bolt, Coper Pipe");
             let inv = inventory(&*db.store).await;
             assert_eq!(inv["HB-M8"], d("17.5"));
             assert_eq!(
@@ -283,11 +283,11 @@ async fn sequential_and_batch_give_identical_inventories() {
 async fn fuzzy_matches_are_learned_as_aliases_for_later_runs() {
     let (_d1, first) = write_file(
         "a.csv",
-        "sku,description,quantity,unit_price\nHB-M8,Hex Bolt M8 x 40mm Zinc,1,1\n,Hex Blot M8 x 40mm Zinc,1,1\n",
+        "sku,description,quantity,unit_price\nHB-M8,Coach Bolt M8 x 40mm Zinc,1,1\n,Coahc Bolt M8 x 40mm Zinc,1,1\n",
     );
     let (_d2, second) = write_file(
         "b.csv",
-        "sku,description,quantity,unit_price\n,hex blot m8 x 40mm zinc,1,1\n",
+        "sku,description,quantity,unit_price\n,coahc bolt M8x40mm ZP,1,1\n",
     );
     for db in backends().await {
         import(&db, &first, &batch(500)).await;

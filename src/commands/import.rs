@@ -16,6 +16,7 @@ fn options_from(tuning: &Tuning) -> ImportOptions {
         chunk_size: tuning.chunk_size,
         fallback: tuning.fallback,
         match_threshold: tuning.match_threshold,
+        uncertain: tuning.uncertain.into(),
         max_errors: tuning.max_errors,
         ..ImportOptions::default()
     }

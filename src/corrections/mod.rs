@@ -12,8 +12,13 @@ pub use crate::store::corrections::{
     KIND_ALIAS_MOVE, KIND_MERGE, KIND_REVERT,
 };
 
-use crate::mapping::normalize;
+use crate::mapping::{lexicon, normalize, signature::signature};
 use crate::store::Store;
+
+/// The key a description is stored under as an alias (the matcher's canonical key).
+pub fn alias_key(description: &str) -> String {
+    signature(description, &lexicon::current()).key()
+}
 
 /// Undo a run: its transactions (and those retries or reject files landed later for its lines)
 /// removed, exactly their quantities subtracted, the run marked `reverted`. Reverting again
@@ -29,10 +34,10 @@ pub async fn revert_run(
     store.corrections().revert_run(run_id, operator).await
 }
 
-/// The stored alias an operator means by `given`: as typed, else normalized the way aliases are
-/// stored.
+/// The stored alias an operator means by `given`: as typed, else the key the matcher stores it
+/// under, else the normalized form the old matcher stored (`legacy` aliases).
 async fn resolve_alias(store: &dyn Store, given: &str) -> Result<String, CorrectionError> {
-    let candidates = vec![given.trim().to_string(), normalize(given)];
+    let candidates = vec![given.trim().to_string(), alias_key(given), normalize(given)];
     store
         .corrections()
         .find_alias(&candidates)

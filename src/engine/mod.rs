@@ -64,7 +64,7 @@ pub async fn import_file(
         .clone()
         .unwrap_or_else(|| file.sha256.clone());
     let catalog = store.load_catalog().await?;
-    let mapper = Mapper::new(catalog, opts.match_threshold);
+    let mapper = Mapper::new(catalog, opts.match_threshold).uncertain(opts.uncertain);
     let chunk_size = match opts.mode {
         Mode::Sequential => 1,
         _ => opts.chunk_size.max(1),

@@ -103,6 +103,8 @@ pub struct ImportOptions {
     pub format: Option<InputFormat>,
     pub fallback: FallbackStrategy,
     pub match_threshold: f32,
+    /// What the mapper does with review-band lines.
+    pub uncertain: crate::mapping::Uncertain,
     pub max_errors: Option<ErrorBudget>,
     pub dry_run: bool,
     /// A rehearsal run (compare): marked as such in the history.
@@ -123,6 +125,7 @@ impl Default for ImportOptions {
             format: None,
             fallback: FallbackStrategy::default(),
             match_threshold: DEFAULT_MATCH_THRESHOLD,
+            uncertain: crate::mapping::Uncertain::Hold,
             max_errors: None,
             dry_run: false,
             rehearsal: false,

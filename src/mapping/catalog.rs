@@ -1,8 +1,11 @@
-//! The in-memory catalog a run maps against: items by SKU, normalized names, learned aliases.
+//! The in-memory catalog a run maps against: items by SKU, their signatures, the canonical keys
+//! of their names and of learned aliases, the pairings operators rejected, and the search index.
 
-use super::fuzzy::FuzzyIndex;
-use super::normalize::normalize;
-use std::collections::HashMap;
+use super::compare::{Compact, Comparison, compare};
+use super::index::Index;
+use super::lexicon::{self, Lexicon};
+use super::signature::signature;
+use std::collections::{HashMap, HashSet};
 use std::sync::Arc;
 
 /// An inventory item as the mapper sees it.
@@ -12,84 +15,176 @@ pub struct CatalogItem {
     pub name: String,
 }
 
-#[derive(Default)]
+/// A learned alias as stored: its key, its item and how it was learned.
+#[derive(Debug, Clone, PartialEq, Eq)]
+pub struct AliasEntry {
+    pub alias: String,
+    pub sku: String,
+    /// `legacy` (learned by the old matcher: used only where the rules accept it), `auto` or
+    /// `operator`.
+    pub learned_by: String,
+}
+
+impl From<(String, String)> for AliasEntry {
+    fn from((alias, sku): (String, String)) -> Self {
+        AliasEntry {
+            alias,
+            sku,
+            learned_by: "legacy".into(),
+        }
+    }
+}
+
+/// What a canonical key names.
+#[derive(Debug, Clone, PartialEq)]
+enum Named {
+    One(u32),
+    /// Several items whose names read the same: an operator must say which.
+    Several(Vec<u32>),
+}
+
+/// The outcome of an exact lookup.
+#[derive(Debug, Clone, PartialEq)]
+pub enum Exact {
+    Item(Arc<str>),
+    Several(Vec<Arc<str>>),
+}
+
 pub struct Catalog {
-    /// sku → name; the map owns the one shared copy of each SKU.
-    items: HashMap<Arc<str>, Arc<str>>,
-    /// normalized name or learned alias → sku.
-    names: HashMap<Arc<str>, Arc<str>>,
+    lex: Arc<Lexicon>,
+    skus: Vec<Arc<str>>,
+    item_names: Vec<Arc<str>>,
+    by_sku: HashMap<Arc<str>, u32>,
+    named: HashMap<Box<str>, Named>,
+    /// (key, item) pairs an operator rejected: never proposed again.
+    rejected: HashSet<(Box<str>, u32)>,
     /// Items created by this run: their SKUs, so every line that maps to one can carry its name.
     created: HashMap<Arc<str>, Arc<str>>,
     /// Retired (merged) SKU → the SKU of the item it was merged into.
     retired: HashMap<String, Arc<str>>,
-    fuzzy: FuzzyIndex,
+    index: Index,
+}
+
+impl Default for Catalog {
+    fn default() -> Self {
+        Catalog::with_lexicon(lexicon::current())
+    }
 }
 
 impl Catalog {
-    /// Build from the database's items and aliases (alias text already normalized, as stored).
-    pub fn new(items: Vec<CatalogItem>, aliases: Vec<(String, String)>) -> Self {
-        let mut catalog = Catalog::default();
-        for item in items {
-            let sku: Arc<str> = item.sku.into();
-            let name: Arc<str> = item.name.into();
-            catalog.index_name(&name, &sku);
-            catalog.items.insert(sku, name);
+    fn with_lexicon(lex: Arc<Lexicon>) -> Self {
+        Catalog {
+            lex,
+            skus: Vec::new(),
+            item_names: Vec::new(),
+            by_sku: HashMap::new(),
+            named: HashMap::new(),
+            rejected: HashSet::new(),
+            created: HashMap::new(),
+            retired: HashMap::new(),
+            index: Index::default(),
         }
-        for (alias, sku) in aliases {
-            if let Some((sku, _)) = catalog.items.get_key_value(sku.as_str()) {
-                let sku = sku.clone();
-                catalog.names.entry(alias.into()).or_insert(sku);
+    }
+
+    /// Build from the database's items and learned aliases, with the process's lexicon.
+    pub fn new<A: Into<AliasEntry>>(items: Vec<CatalogItem>, aliases: Vec<A>) -> Self {
+        Catalog::build(lexicon::current(), items, aliases, Vec::new())
+    }
+
+    /// Build with a lexicon, items, aliases and rejected (alias key, sku) pairings.
+    pub fn build<A: Into<AliasEntry>>(
+        lex: Arc<Lexicon>,
+        items: Vec<CatalogItem>,
+        aliases: Vec<A>,
+        rejections: Vec<(String, String)>,
+    ) -> Self {
+        let mut catalog = Catalog::with_lexicon(lex);
+        for item in items {
+            catalog.add(&item.sku, &item.name);
+        }
+        for a in aliases {
+            let a: AliasEntry = a.into();
+            let Some(&idx) = catalog.by_sku.get(a.sku.as_str()) else {
+                continue;
+            };
+            if a.learned_by == "legacy" {
+                // Learned by the old whole-string matcher: used only where the rules agree.
+                if let Some(key) = catalog.legacy_key_if_accepted(&a.alias, idx) {
+                    catalog.named.entry(key.into()).or_insert(Named::One(idx));
+                }
+            } else {
+                // An alias taught by a decision outranks a name that reads the same.
+                catalog.named.insert(a.alias.into(), Named::One(idx));
+            }
+        }
+        for (alias, sku) in rejections {
+            if let Some(&idx) = catalog.by_sku.get(sku.as_str()) {
+                catalog.rejected.insert((alias.into(), idx));
             }
         }
         catalog
+    }
+
+    pub fn lexicon(&self) -> &Lexicon {
+        &self.lex
+    }
+
+    pub fn len(&self) -> usize {
+        self.skus.len()
+    }
+
+    pub fn is_empty(&self) -> bool {
+        self.skus.is_empty()
+    }
+
+    /// The shared SKU if the item is known (for a retired SKU: the item it was merged into).
+    pub fn sku(&self, sku: &str) -> Option<Arc<str>> {
+        self.by_sku
+            .get(sku)
+            .map(|&i| self.skus[i as usize].clone())
+            .or_else(|| self.retired.get(sku).cloned())
     }
 
     /// Retired items, as (retired SKU, SKU it was merged into): a line with a retired SKU maps to
     /// the item it was merged into. Retired items themselves are not in the catalog.
     pub fn with_retired(mut self, retired: Vec<(String, String)>) -> Self {
         for (old, into) in retired {
-            if let Some((into, _)) = self.items.get_key_value(into.as_str()) {
-                let into = into.clone();
+            if let Some(&i) = self.by_sku.get(into.as_str()) {
+                let into = self.skus[i as usize].clone();
                 self.retired.insert(old, into);
             }
         }
         self
     }
 
-    pub fn len(&self) -> usize {
-        self.items.len()
-    }
-
-    pub fn is_empty(&self) -> bool {
-        self.items.is_empty()
-    }
-
-    /// The shared SKU if the item is known (for a retired SKU: the item it was merged into).
-    pub fn sku(&self, sku: &str) -> Option<Arc<str>> {
-        self.items
-            .get_key_value(sku)
-            .map(|(k, _)| k.clone())
-            .or_else(|| self.retired.get(sku).cloned())
-    }
-
     pub fn name(&self, sku: &str) -> Option<&str> {
-        self.items.get(sku).map(|n| &**n)
+        self.by_sku.get(sku).map(|&i| &*self.item_names[i as usize])
     }
 
-    /// Item whose normalized name or learned alias equals `normalized`.
-    pub fn exact(&self, normalized: &str) -> Option<Arc<str>> {
-        self.names.get(normalized).cloned()
+    /// The canonical key of a description.
+    pub fn key_of(&self, description: &str) -> String {
+        signature(description, &self.lex).key()
     }
 
-    /// The best fuzzy match at or above `threshold`: (sku, score, the item's name).
-    pub fn best_fuzzy(
-        &self,
-        normalized: &str,
-        threshold: f32,
-    ) -> Option<(Arc<str>, f32, Arc<str>)> {
-        let (sku, score) = self.fuzzy.best(normalized, threshold)?;
-        let name = self.items.get(&sku)?.clone();
-        Some((sku, score, name))
+    /// Items whose name key or learned alias equals `key` (pairings rejected for it left out).
+    pub fn exact(&self, key: &str) -> Option<Exact> {
+        let allowed = |i: &u32| !self.rejected.contains(&(Box::<str>::from(key), *i));
+        match self.named.get(key)? {
+            Named::One(i) if allowed(i) => Some(Exact::Item(self.skus[*i as usize].clone())),
+            Named::One(_) => None,
+            Named::Several(v) => {
+                let skus: Vec<Arc<str>> = v
+                    .iter()
+                    .filter(|i| allowed(i))
+                    .map(|&i| self.skus[i as usize].clone())
+                    .collect();
+                match skus.len() {
+                    0 => None,
+                    1 => Some(Exact::Item(skus[0].clone())),
+                    _ => Some(Exact::Several(skus)),
+                }
+            }
+        }
     }
 
     /// Remember a new item created by this run; later lines see it.
@@ -97,11 +192,9 @@ impl Catalog {
         if let Some(existing) = self.sku(sku) {
             return existing;
         }
-        let sku: Arc<str> = sku.into();
-        let name: Arc<str> = name.into();
-        self.index_name(&name, &sku);
-        self.items.insert(sku.clone(), name.clone());
-        self.created.insert(sku.clone(), name);
+        let sku = self.add(sku, name);
+        self.created
+            .insert(sku.clone(), self.item_names[self.skus.len() - 1].clone());
         sku
     }
 
@@ -110,24 +203,90 @@ impl Catalog {
         self.created.get(sku).cloned()
     }
 
-    pub fn learn_alias(&mut self, normalized: Arc<str>, sku: Arc<str>) {
-        self.names.entry(normalized).or_insert(sku);
+    /// `key` now names `sku` (an automatic match this run accepted).
+    pub fn learn_alias(&mut self, key: Arc<str>, sku: &str) {
+        if let Some(&idx) = self.by_sku.get(sku) {
+            self.named.insert((*key).into(), Named::One(idx));
+        }
     }
 
-    fn index_name(&mut self, name: &str, sku: &Arc<str>) {
-        let norm: Arc<str> = normalize(name).into();
-        self.fuzzy.insert(&norm, sku.clone());
-        self.names.entry(norm).or_insert_with(|| sku.clone());
+    /// The item at an index of [`Catalog::candidates`].
+    pub fn item(&self, idx: u32) -> (&Arc<str>, &Arc<str>) {
+        (&self.skus[idx as usize], &self.item_names[idx as usize])
+    }
+
+    /// Compare a description with the best-reached items: (item index, comparison), rejected
+    /// pairings left out, best score first.
+    pub fn candidates(
+        &mut self,
+        key: &str,
+        sig: &super::signature::Signature,
+    ) -> Vec<(u32, Comparison)> {
+        let q: Compact = self.index.compact_query(sig);
+        let ix = &self.index;
+        let mut out: Vec<(u32, Comparison)> = ix
+            .candidates(&q, 24)
+            .into_iter()
+            .filter(|i| !self.rejected.contains(&(Box::<str>::from(key), *i)))
+            .map(|i| {
+                let c = compare(&q, ix.entry(i), &ix.names, &self.lex, &|w| ix.weight(w));
+                (i, c)
+            })
+            .collect();
+        out.sort_by(|a, b| b.1.score.total_cmp(&a.1.score).then(a.0.cmp(&b.0)));
+        out
+    }
+
+    /// A legacy alias's key when the rules accept its pairing with the item (every attribute
+    /// agrees, the words score at least `ACCEPT`), else `None`.
+    fn legacy_key_if_accepted(&mut self, alias: &str, idx: u32) -> Option<String> {
+        let sig = signature(alias, &self.lex);
+        let c = self.compare_with(&sig, idx);
+        (c.complete() && c.score >= super::DEFAULT_MATCH_THRESHOLD).then(|| sig.key())
+    }
+
+    /// Compare a signature with one item.
+    pub fn compare_with(&mut self, sig: &super::signature::Signature, idx: u32) -> Comparison {
+        let q = self.index.compact_query(sig);
+        let ix = &self.index;
+        compare(&q, ix.entry(idx), &ix.names, &self.lex, &|w| ix.weight(w))
+    }
+
+    /// The index of an item by SKU.
+    pub fn index_of(&self, sku: &str) -> Option<u32> {
+        self.by_sku.get(sku).copied()
+    }
+
+    fn add(&mut self, sku: &str, name: &str) -> Arc<str> {
+        let sig = signature(name, &self.lex);
+        let idx = self.index.insert(&sig);
+        debug_assert_eq!(idx as usize, self.skus.len());
+        let sku: Arc<str> = sku.into();
+        self.skus.push(sku.clone());
+        self.item_names.push(name.into());
+        self.by_sku.insert(sku.clone(), idx);
+        let key: Box<str> = sig.key().into();
+        match self.named.get_mut(&key) {
+            None => {
+                self.named.insert(key, Named::One(idx));
+            }
+            Some(Named::One(other)) => {
+                let other = *other;
+                self.named.insert(key, Named::Several(vec![other, idx]));
+            }
+            Some(Named::Several(v)) => v.push(idx),
+        }
+        sku
     }
 }
 
 #[cfg(test)]
-mod tests {
+mod retired_tests {
     use super::*;
 
     #[test]
     fn a_retired_sku_maps_to_the_item_it_was_merged_into() {
-        let catalog = Catalog::new(
+        let catalog = Catalog::new::<(String, String)>(
             vec![CatalogItem {
                 sku: "NUT-8".into(),
                 name: "Hex Nut M8".into(),

@@ -1,23 +1,69 @@
 //! Find-or-create: each line is mapped to an inventory item, in file order, in memory.
 //!
-//! The catalog and the learned aliases are loaded once per run; items created by earlier lines are
-//! visible to later ones; fuzzy work is cached per distinct normalized description. The mapper never
-//! touches the database: the writer creates the new items it names, by SKU, idempotently.
+//! A line with a known SKU maps by SKU. A description is read as a typed [`signature`] (thread,
+//! measures with units, counts, sizes, colours, finishes, kinds, and the words that remain) and its
+//! canonical key looked up among the items' names and the learned aliases. Failing that, the
+//! catalog's best-reached items are compared ([`compare`]): an attribute stated on both sides with
+//! different values vetoes the pair, and the decision falls in one of three bands:
+//!
+//! - **auto**: every attribute stated on either side agrees, the words score at least the
+//!   threshold (`--match-threshold`, default 0.85) and the runner-up that also agrees completely
+//!   is at least [`MARGIN`] behind. The key is learned as an alias (`learned_by = 'auto'`).
+//! - **review**: a candidate that is not vetoed scores at least [`REVIEW_FLOOR`] but one side leaves
+//!   out an attribute the other states, or the score is below the threshold, or two candidates are
+//!   too close to call. With `--uncertain hold` (the default) the line is held for an operator;
+//!   with `--uncertain create` a new item is created.
+//! - **create**: no plausible candidate; a new item (with a deterministic `GEN-…` SKU).
+//!
+//! Items created by earlier lines are visible to later ones. The mapper never touches the
+//! database: the writer creates the new items it names, by SKU, idempotently.
 
 mod catalog;
-mod fuzzy;
+pub mod compare;
+mod index;
+pub mod lexicon;
 mod normalize;
+pub mod signature;
 
-pub use catalog::{Catalog, CatalogItem};
+pub use catalog::{AliasEntry, Catalog, CatalogItem, Exact};
 pub use normalize::{generated_sku, normalize};
 
 use crate::domain::{Candidate, LineItem, MappingDecision};
+use compare::Comparison;
 use rust_decimal::Decimal;
 use std::collections::HashMap;
 use std::sync::Arc;
 
-/// Default minimum similarity (0..1, on normalized, token-sorted text) for a fuzzy match.
+/// Default minimum word score (0..1) of an automatic match.
 pub const DEFAULT_MATCH_THRESHOLD: f32 = 0.85;
+
+/// Below this word score a candidate is not plausible: the line creates a new item.
+pub const REVIEW_FLOOR: f32 = 0.5;
+
+/// How far the best complete candidate must be ahead of the next complete one to be taken alone.
+pub const MARGIN: f32 = 0.1;
+
+/// Candidates kept with a held line.
+const HELD_CANDIDATES: usize = 3;
+
+/// What to do with a line in the review band.
+#[derive(Debug, Clone, Copy, PartialEq, Eq, Default)]
+pub enum Uncertain {
+    /// Hold it for an operator's decision (it lands nowhere until then).
+    #[default]
+    Hold,
+    /// Create a new item for it.
+    Create,
+}
+
+impl Uncertain {
+    pub fn as_str(self) -> &'static str {
+        match self {
+            Uncertain::Hold => "hold",
+            Uncertain::Create => "create",
+        }
+    }
+}
 
 /// A line with its item decided: what the writer needs to land it.
 #[derive(Debug, Clone, PartialEq)]
@@ -28,10 +74,10 @@ pub struct MappedLine {
     /// Name to create the item with, when this run created it (the writer creates it if the
     /// database does not have it yet; creating by SKU is idempotent).
     pub new_item_name: Option<Arc<str>>,
-    /// A normalized description learned as an alias of `sku` by this line (automatic matches).
+    /// A canonical key learned as an alias of `sku` by this line (automatic matches).
     pub learned_alias: Option<Arc<str>>,
-    /// The normalized description a description-only line was mapped through (`None` for lines
-    /// mapped by SKU): kept in `transactions.alias`, so `aliases move` can move its stock.
+    /// The canonical key a description-only line was mapped through (`None` for lines mapped by
+    /// SKU): kept in `transactions.alias`, so `aliases move` can move its stock.
     pub alias: Option<Arc<str>>,
     pub decision: MappingDecision,
     pub quantity: Decimal,
@@ -43,7 +89,7 @@ pub struct MappedLine {
 /// A line the matcher could not decide: held for an operator, lands nowhere yet.
 #[derive(Debug, Clone, PartialEq)]
 pub struct HeldLine {
-    /// The normalized description: one decision applies to every held line that shares it.
+    /// The canonical key: one decision applies to every held line that shares it.
     pub alias: Arc<str>,
     pub reason: String,
     pub candidates: Vec<Candidate>,
@@ -77,12 +123,19 @@ impl Mapped {
     }
 }
 
+/// What a description was decided as, cached per canonical key for the run.
+#[derive(Clone)]
+enum Decided {
+    Land(Arc<str>, MappingDecision),
+    Hold(String, Vec<Candidate>),
+}
+
 /// The in-run mapping context.
 pub struct Mapper {
     catalog: Catalog,
     threshold: f32,
-    /// normalized description → (sku, decision) for lines without SKU.
-    cache: HashMap<Arc<str>, (Arc<str>, MappingDecision)>,
+    uncertain: Uncertain,
+    cache: HashMap<Arc<str>, Decided>,
 }
 
 impl Mapper {
@@ -90,8 +143,15 @@ impl Mapper {
         Self {
             catalog,
             threshold,
+            uncertain: Uncertain::Hold,
             cache: HashMap::new(),
         }
+    }
+
+    /// What to do with review-band lines.
+    pub fn uncertain(mut self, mode: Uncertain) -> Self {
+        self.uncertain = mode;
+        self
     }
 
     pub fn catalog(&self) -> &Catalog {
@@ -102,13 +162,29 @@ impl Mapper {
     pub fn map(&mut self, item: LineItem) -> Mapped {
         let (sku, decision, learned_alias, alias) = match item.sku.as_deref() {
             Some(sku) => {
-                let (sku, decision, learned) = self.map_by_sku(sku, &item.description);
-                (sku, decision, learned, None)
+                let (sku, decision) = self.map_by_sku(sku, &item.description);
+                (sku, decision, None, None)
             }
             None => {
-                let norm: Arc<str> = normalize(&item.description).into();
-                let (sku, decision, learned) = self.map_by_description(&norm, &item.description);
-                (sku, decision, learned, Some(norm))
+                let sig = signature::signature(&item.description, self.catalog.lexicon());
+                let key: Arc<str> = sig.key().into();
+                let (decided, fresh) = self.map_by_description(&key, &sig, &item.description);
+                match decided {
+                    Decided::Hold(reason, candidates) => {
+                        return Mapped::Hold(HeldLine {
+                            alias: key,
+                            reason,
+                            candidates,
+                            item,
+                        });
+                    }
+                    Decided::Land(sku, decision) => {
+                        // Only the line that made an automatic match teaches its alias.
+                        let learned = (fresh && matches!(decision, MappingDecision::Fuzzy { .. }))
+                            .then(|| key.clone());
+                        (sku, decision, learned, Some(key))
+                    }
+                }
             }
         };
         let new_item_name = self.catalog.created_name(&sku);
@@ -125,56 +201,154 @@ impl Mapper {
         })
     }
 
-    fn map_by_sku(
-        &mut self,
-        sku: &str,
-        description: &str,
-    ) -> (Arc<str>, MappingDecision, Option<Arc<str>>) {
+    fn map_by_sku(&mut self, sku: &str, description: &str) -> (Arc<str>, MappingDecision) {
         if let Some(known) = self.catalog.sku(sku) {
-            return (known, MappingDecision::Sku, None);
+            return (known, MappingDecision::Sku);
         }
         let name = if description.is_empty() {
             sku
         } else {
             description
         };
-        let sku = self.catalog.create(sku, name);
-        (sku, MappingDecision::CREATED, None)
+        (self.catalog.create(sku, name), MappingDecision::CREATED)
     }
 
+    /// The decision for a key, and whether it was made now (`false`: from this run's cache).
     fn map_by_description(
         &mut self,
-        norm: &Arc<str>,
+        key: &Arc<str>,
+        sig: &signature::Signature,
         description: &str,
-    ) -> (Arc<str>, MappingDecision, Option<Arc<str>>) {
-        let norm = norm.clone();
-        if let Some((sku, decision)) = self.cache.get(&norm) {
-            // Only the first line of a fuzzy match teaches the alias; later ones use it.
-            let decision = match decision {
-                MappingDecision::Created { .. } => MappingDecision::Alias,
-                d => d.clone(),
+    ) -> (Decided, bool) {
+        if let Some(decided) = self.cache.get(key) {
+            let again = match decided {
+                // Later lines of a key this run created map to that item like an alias.
+                Decided::Land(sku, MappingDecision::Created { .. }) => {
+                    Decided::Land(sku.clone(), MappingDecision::Alias)
+                }
+                other => other.clone(),
             };
-            return (sku.clone(), decision, None);
+            return (again, false);
         }
-        let (sku, decision, learned) = if let Some(sku) = self.catalog.exact(&norm) {
-            (sku, MappingDecision::Alias, None)
-        } else if let Some((sku, score, matched_name)) =
-            self.catalog.best_fuzzy(&norm, self.threshold)
+        let decided = self.decide(key, sig, description);
+        if let Decided::Land(sku, MappingDecision::Fuzzy { .. }) = &decided {
+            self.catalog.learn_alias(key.clone(), sku);
+        }
+        self.cache.insert(key.clone(), decided.clone());
+        (decided, true)
+    }
+
+    fn decide(&mut self, key: &Arc<str>, sig: &signature::Signature, description: &str) -> Decided {
+        match self.catalog.exact(key) {
+            Some(Exact::Item(sku)) => return Decided::Land(sku, MappingDecision::Alias),
+            Some(Exact::Several(skus)) => {
+                let candidates = skus
+                    .iter()
+                    .take(HELD_CANDIDATES)
+                    .filter_map(|s| {
+                        let idx = self.catalog.index_of(s)?;
+                        let c = self.catalog.compare_with(sig, idx);
+                        Some(self.candidate(idx, &c))
+                    })
+                    .collect();
+                let reason = format!("{} catalog items read the same", skus.len());
+                return self.uncertain_line(key, description, reason, candidates);
+            }
+            None => {}
+        }
+        let found = self.catalog.candidates(key, sig);
+        let complete: Vec<&(u32, Comparison)> =
+            found.iter().filter(|(_, c)| c.complete()).collect();
+        let plausible: Vec<&(u32, Comparison)> =
+            found.iter().filter(|(_, c)| !c.vetoed()).collect();
+        if let Some((idx, best)) = complete.first()
+            && best.score >= self.threshold
+            && complete
+                .get(1)
+                .is_none_or(|(_, r)| r.score <= best.score - MARGIN)
         {
-            self.catalog.learn_alias(norm.clone(), sku.clone());
-            let decision = MappingDecision::Fuzzy {
-                score,
-                matched_name: matched_name.to_string(),
-                agreed: Vec::new(),
-                runner_up: None,
+            let (sku, name) = self.catalog.item(*idx);
+            return Decided::Land(
+                sku.clone(),
+                MappingDecision::Fuzzy {
+                    score: best.score,
+                    matched_name: name.to_string(),
+                    agreed: best.agreed.clone(),
+                    runner_up: complete.get(1).map(|(_, r)| r.score),
+                },
+            );
+        }
+        if let Some((_, best)) = plausible.first()
+            && best.score >= REVIEW_FLOOR
+        {
+            let reason = if !best.one_sided.is_empty() {
+                format!("not stated on both sides: {}", best.one_sided.join(", "))
+            } else if best.score < self.threshold {
+                format!(
+                    "words score {:.2}, below the threshold {:.2}",
+                    best.score, self.threshold
+                )
+            } else {
+                format!(
+                    "two candidates too close to call ({:.2} and {:.2})",
+                    best.score,
+                    complete.get(1).map_or(0.0, |(_, r)| r.score)
+                )
             };
-            (sku, decision, Some(norm.clone()))
-        } else {
-            let sku = self.catalog.create(&generated_sku(&norm), description);
-            (sku, MappingDecision::CREATED, None)
-        };
-        self.cache.insert(norm, (sku.clone(), decision.clone()));
-        (sku, decision, learned)
+            // Plausible candidates first, then the vetoed ones (an operator may know better).
+            let candidates = plausible
+                .iter()
+                .chain(
+                    found
+                        .iter()
+                        .filter(|(_, c)| c.vetoed())
+                        .collect::<Vec<_>>()
+                        .iter(),
+                )
+                .take(HELD_CANDIDATES)
+                .map(|(i, c)| self.candidate(*i, c))
+                .collect();
+            return self.uncertain_line(key, description, reason, candidates);
+        }
+        let reason = found.iter().find(|(_, c)| c.vetoed()).map(|(i, c)| {
+            let (sku, name) = self.catalog.item(*i);
+            format!("nearest {sku} \"{name}\": {}", c.differed.join(", "))
+        });
+        let sku = self.catalog.create(&generated_sku(key), description);
+        Decided::Land(sku, MappingDecision::Created { reason })
+    }
+
+    fn uncertain_line(
+        &mut self,
+        key: &str,
+        description: &str,
+        reason: String,
+        candidates: Vec<Candidate>,
+    ) -> Decided {
+        match self.uncertain {
+            Uncertain::Hold => Decided::Hold(reason, candidates),
+            Uncertain::Create => {
+                let sku = self.catalog.create(&generated_sku(key), description);
+                Decided::Land(
+                    sku,
+                    MappingDecision::Created {
+                        reason: Some(format!("uncertain ({reason}); --uncertain create")),
+                    },
+                )
+            }
+        }
+    }
+
+    fn candidate(&self, idx: u32, c: &Comparison) -> Candidate {
+        let (sku, name) = self.catalog.item(idx);
+        Candidate {
+            sku: sku.to_string(),
+            name: name.to_string(),
+            score: c.score,
+            agreed: c.agreed.clone(),
+            differed: c.differed.clone(),
+            one_sided: c.one_sided.clone(),
+        }
     }
 }
 
@@ -202,15 +376,51 @@ mod tests {
         }
     }
 
+    fn item(sku: &str, name: &str) -> CatalogItem {
+        CatalogItem {
+            sku: sku.into(),
+            name: name.into(),
+        }
+    }
+
+    fn mapper_of(items: &[(&str, &str)]) -> Mapper {
+        let items = items.iter().map(|(s, n)| item(s, n)).collect();
+        Mapper::new(
+            Catalog::new(items, Vec::<AliasEntry>::new()),
+            DEFAULT_MATCH_THRESHOLD,
+        )
+    }
+
     fn mapper() -> Mapper {
-        let catalog = Catalog::new(
-            vec![CatalogItem {
-                sku: "HB-M8".into(),
-                name: "Hex Bolt M8 x 40mm Zinc".into(),
-            }],
-            vec![("flat m8 washer".into(), "HB-M8".into())],
-        );
-        Mapper::new(catalog, DEFAULT_MATCH_THRESHOLD)
+        mapper_of(&[("HB-M8", "Hex Bolt M8 x 40mm Zinc")])
+    }
+
+    /// The five lines of the issue that found the old matcher's faults, against a catalog of
+    /// their near relatives: each lands where it belongs.
+    #[test]
+    fn the_issue_lines_land_on_the_right_item() {
+        let mut mp = mapper_of(&[
+            ("ACM-1", "Hex Bolt M8 x 40mm Zinc"),
+            ("ACM-2", "Flat Washer M8"),
+            ("ACM-3", "Cable tie 200mm black"),
+        ]);
+        let cases = [
+            ("Hex Bolt M8 x 50mm Zinc", None),
+            ("Hex Bolt M10 x 40mm Zinc", None),
+            ("Hex bolt m8x40mm zinc", Some("ACM-1")),
+            ("Flat Washer M6", None),
+            ("Cable tie 300mm black", None),
+        ];
+        for (n, (desc, want)) in cases.iter().enumerate() {
+            let m = land(mp.map(line(n as u64 + 1, None, desc)));
+            match want {
+                Some(sku) => assert_eq!(&*m.sku, *sku, "{desc}: {:?}", m.decision),
+                None => {
+                    assert!(m.sku.starts_with("GEN-"), "{desc} landed on {}", m.sku);
+                    assert_eq!(m.decision.kind(), "created", "{desc}");
+                }
+            }
+        }
     }
 
     #[test]
@@ -219,6 +429,7 @@ mod tests {
         assert_eq!(&*m.sku, "HB-M8");
         assert_eq!(m.decision, MappingDecision::Sku);
         assert!(m.new_item_name.is_none());
+        assert!(m.alias.is_none());
     }
 
     #[test]
@@ -230,50 +441,145 @@ mod tests {
     }
 
     #[test]
-    fn exact_normalized_name_and_learned_alias_map_as_alias() {
+    fn a_true_spelling_maps_by_its_canonical_key() {
         let mut mp = mapper();
-        let m = land(mp.map(line(1, None, "  ZINC hex bolt, M8 x 40MM ")));
-        assert_eq!((&*m.sku, m.decision.kind()), ("HB-M8", "alias"));
-        let m = land(mp.map(line(2, None, "Washer M8 (flat)")));
-        assert_eq!((&*m.sku, m.decision.kind()), ("HB-M8", "alias"));
+        for (n, desc) in [
+            "  ZINC hex bolt, M8 x 40MM ",
+            "Hex Bolts M8x40 ZP",
+            "hex bolt m8 x 4cm zinc plated",
+        ]
+        .iter()
+        .enumerate()
+        {
+            let m = land(mp.map(line(n as u64, None, desc)));
+            assert_eq!((&*m.sku, m.decision.kind()), ("HB-M8", "alias"), "{desc}");
+            assert!(m.alias.is_some());
+        }
     }
 
     #[test]
-    fn a_typo_fuzzy_matches_and_is_learned() {
-        let mut mp = mapper();
-        let m = land(mp.map(line(1, None, "Hex Blot M8 x 40mm Zinc")));
-        assert_eq!(&*m.sku, "HB-M8");
+    fn a_typo_matches_automatically_and_is_learned_once() {
+        let mut mp = mapper_of(&[("PW-8", "Penny Washer M8 Zinc Box of 100")]);
+        let m = land(mp.map(line(1, None, "Penny Wahser M8 Zinc Box of 100")));
+        assert_eq!(&*m.sku, "PW-8");
         match &m.decision {
-            MappingDecision::Fuzzy { score, .. } => assert!(*score >= DEFAULT_MATCH_THRESHOLD),
-            d => panic!("expected fuzzy, got {d:?}"),
+            MappingDecision::Fuzzy { score, agreed, .. } => {
+                assert!(*score >= DEFAULT_MATCH_THRESHOLD);
+                assert!(agreed.iter().any(|a| a == "thread m8"), "{agreed:?}");
+            }
+            d => panic!("expected an automatic match, got {d:?}"),
         }
-        assert_eq!(m.learned_alias.as_deref(), Some("40mm blot hex m8 x zinc"));
-        // The same spelling again uses the learned alias.
-        let m = land(mp.map(line(2, None, "hex blot m8 x 40mm zinc")));
-        assert_eq!((&*m.sku, m.decision.kind()), ("HB-M8", "fuzzy"));
+        assert_eq!(m.learned_alias, m.alias);
+        // The same spelling again uses the learned alias and teaches nothing new.
+        let m = land(mp.map(line(2, None, "penny wahser m8 zinc box of 100")));
+        assert_eq!(&*m.sku, "PW-8");
         assert!(m.learned_alias.is_none());
     }
 
     #[test]
-    fn two_spellings_of_one_new_product_give_one_item() {
+    fn a_line_that_says_less_than_its_candidates_is_held() {
+        let mut mp = mapper_of(&[
+            ("HB-40", "Hex Bolt M8 x 40mm Zinc"),
+            ("HB-50", "Hex Bolt M8 x 50mm Zinc"),
+        ]);
+        match mp.map(line(1, None, "Hex Bolt M8 Zinc")) {
+            Mapped::Hold(h) => {
+                assert_eq!(h.candidates.len(), 2);
+                assert!(
+                    h.reason.contains("not stated on both sides"),
+                    "{}",
+                    h.reason
+                );
+                assert!(h.candidates.iter().all(|c| !c.one_sided.is_empty()));
+            }
+            Mapped::Land(m) => panic!("held expected, landed on {} ({:?})", m.sku, m.decision),
+        }
+        // Every line of that description is held, not only the first.
+        assert!(matches!(
+            mp.map(line(2, None, "hex bolt m8 zinc")),
+            Mapped::Hold(_)
+        ));
+    }
+
+    #[test]
+    fn uncertain_create_creates_instead_of_holding() {
+        let mut mp =
+            mapper_of(&[("HB-40", "Hex Bolt M8 x 40mm Zinc")]).uncertain(Uncertain::Create);
+        let m = land(mp.map(line(1, None, "Hex Bolt M8 Zinc")));
+        assert!(m.sku.starts_with("GEN-"));
+        assert!(m.decision.describe(&m.sku).contains("uncertain"));
+    }
+
+    #[test]
+    fn two_spellings_of_one_new_product_give_one_item_and_siblings_two() {
         let mut mp = mapper();
         let a = land(mp.map(line(1, None, "Copper Pipe 15mm 3m")));
-        let b = land(mp.map(line(2, None, "copper pipe 15mm 3m.")));
-        let c = land(mp.map(line(3, None, "Coper Pipe 15mm 3m")));
+        let b = land(mp.map(line(2, None, "copper pipe 15 mm x 3 m.")));
+        let c = land(mp.map(line(3, None, "Coppr Pipe 15mm 3m")));
         assert_eq!(a.decision, MappingDecision::CREATED);
         assert!(a.sku.starts_with("GEN-"));
         assert_eq!(a.sku, b.sku);
-        assert_eq!(a.sku, c.sku);
-        assert_eq!(c.decision.kind(), "fuzzy");
+        assert_eq!(a.sku, c.sku, "{:?}", c.decision);
         // Every line of a new item carries its name, so whichever write lands first creates it.
         assert_eq!(c.new_item_name.as_deref(), Some("Copper Pipe 15mm 3m"));
+        let d = land(mp.map(line(4, None, "Copper Pipe 15mm 5m")));
+        assert_ne!(d.sku, a.sku, "a sibling is another item");
+        assert_eq!(d.decision.kind(), "created");
     }
 
     #[test]
     fn unrelated_descriptions_create_new_items() {
         let mut mp = mapper();
         let m = land(mp.map(line(1, None, "Nitrile Gloves Size L")));
-        assert_eq!(m.decision, MappingDecision::CREATED);
+        assert_eq!(m.decision.kind(), "created");
         assert_ne!(&*m.sku, "HB-M8");
+    }
+
+    #[test]
+    fn legacy_aliases_are_used_only_where_the_rules_accept_them() {
+        let items = vec![item("HB-M8", "Hex Bolt M8 x 40mm Zinc")];
+        // Learned by the old matcher: a typo (acceptable) and a different length (wrong).
+        let aliases = vec![
+            AliasEntry {
+                alias: "40mm hex m8 x zinc bolts".into(),
+                sku: "HB-M8".into(),
+                learned_by: "legacy".into(),
+            },
+            AliasEntry {
+                alias: "50mm bolt hex m8 x zinc".into(),
+                sku: "HB-M8".into(),
+                learned_by: "legacy".into(),
+            },
+        ];
+        let mut mp = Mapper::new(Catalog::new(items, aliases), DEFAULT_MATCH_THRESHOLD);
+        let m = land(mp.map(line(1, None, "Hex Bolt M8 x 50mm Zinc")));
+        assert_ne!(&*m.sku, "HB-M8", "the wrong legacy alias is not used");
+    }
+
+    #[test]
+    fn a_rejected_pairing_is_never_proposed_again() {
+        let items = vec![
+            item("HB-40", "Hex Bolt M8 x 40mm Zinc"),
+            item("HB-50", "Hex Bolt M8 x 50mm Zinc"),
+        ];
+        let lex = lexicon::current();
+        let key = signature::signature("Hex Bolt M8 Zinc", &lex).key();
+        let catalog = Catalog::build(
+            lex,
+            items,
+            Vec::<AliasEntry>::new(),
+            vec![(key.clone(), "HB-40".into())],
+        );
+        let mut mp = Mapper::new(catalog, DEFAULT_MATCH_THRESHOLD);
+        match mp.map(line(1, None, "Hex Bolt M8 Zinc")) {
+            Mapped::Hold(h) => {
+                assert!(
+                    h.candidates.iter().all(|c| c.sku != "HB-40"),
+                    "{:?}",
+                    h.candidates
+                );
+            }
+            Mapped::Land(m) => assert_ne!(&*m.sku, "HB-40"),
+        }
     }
 }

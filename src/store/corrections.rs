@@ -655,8 +655,8 @@ macro_rules! corrections_sql {
                 .await?
                 .rows_affected();
             // A line described by FROM's name maps to INTO from now on.
-            let from_norm = crate::mapping::normalize(&from_name);
-            if !from_norm.is_empty() && from_norm != crate::mapping::normalize(&into_name) {
+            let from_norm = crate::corrections::alias_key(&from_name);
+            if !from_norm.is_empty() && from_norm != crate::corrections::alias_key(&into_name) {
                 sqlx::query(
                     "INSERT INTO item_aliases (alias, item_id, learned_by) VALUES ($1, $2, 'operator') \
                      ON CONFLICT (alias) DO NOTHING",

@@ -7,7 +7,7 @@ macro_rules! bookkeeping {
         /// Queries shared with the other backend (see `store/shared.rs`).
         mod bookkeeping {
             use crate::domain::{Fields, Phase, RunReport};
-            use crate::mapping::{Catalog, CatalogItem};
+            use crate::mapping::{AliasEntry, Catalog, CatalogItem};
             use crate::store::plan::IdCache;
             use crate::store::rows::{FailedQuery, FailedRow, RunRow, fields_to_json};
             use crate::store::{NewRun, StoreResult, decode, sql};
@@ -44,10 +44,30 @@ macro_rules! bookkeeping {
                     });
                 }
                 ids.extend(known);
+                let aliases: Vec<AliasEntry> =
+                    sqlx::query_as::<_, (String, String, String)>(sql::CATALOG_ALIASES)
+                        .fetch_all(pool)
+                        .await?
+                        .into_iter()
+                        .map(|(alias, sku, learned_by)| AliasEntry {
+                            alias,
+                            sku,
+                            learned_by,
+                        })
+                        .collect();
+                let rejections = sqlx::query_as::<_, (String, String)>(sql::REJECTIONS)
+                    .fetch_all(pool)
+                    .await?;
                 let retired = sqlx::query_as::<_, (String, String)>(sql::RETIRED_SKUS)
                     .fetch_all(pool)
                     .await?;
-                Ok(Catalog::new(items, aliases(pool).await?).with_retired(retired))
+                Ok(Catalog::build(
+                    crate::mapping::lexicon::current(),
+                    items,
+                    aliases,
+                    rejections,
+                )
+                .with_retired(retired))
             }
 
             /// (alias, sku) pairs.

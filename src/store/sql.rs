@@ -31,8 +31,16 @@ pub(crate) const FAILED_AGAIN: &str =
 pub(crate) const SAVE_CORRECTION: &str =
     "UPDATE failed_items SET corrected_json = $2 WHERE id = $1";
 
-pub(crate) const ALIASES: &str = "SELECT a.alias, i.sku FROM item_aliases a \
-    JOIN inventory_items i ON i.id = a.item_id WHERE i.retired_at IS NULL";
+/// Aliases with how each was learned, for the mapper.
+pub(crate) const CATALOG_ALIASES: &str = "SELECT a.alias, i.sku, a.learned_by FROM item_aliases a \
+     JOIN inventory_items i ON i.id = a.item_id";
+
+/// Pairings an operator rejected: (alias key, sku).
+pub(crate) const REJECTIONS: &str = "SELECT r.alias, i.sku FROM alias_rejections r \
+     JOIN inventory_items i ON i.id = r.item_id";
+
+pub(crate) const ALIASES: &str =
+    "SELECT a.alias, i.sku FROM item_aliases a JOIN inventory_items i ON i.id = a.item_id";
 
 /// (retired SKU, SKU of the live item it was merged into).
 pub(crate) const RETIRED_SKUS: &str = "SELECT r.sku, m.sku FROM inventory_items r \

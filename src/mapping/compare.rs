@@ -1,0 +1,359 @@
+//! One description against one catalog item: vetoes first, then a score of the words.
+//!
+//! - An attribute both sides state with different values is a **veto**: the pair never matches
+//!   (`length 40` against `length 50`, `colour black` against `colour red`, `kind washer flat`
+//!   against `kind washer spring`).
+//! - An attribute only one side states is **one-sided**: the pair may be the same product, but the
+//!   line does not say enough to be sure (`Hex Bolt M8` against `Hex Bolt M8 x 40mm`): never an
+//!   automatic match, at most a review candidate. Kinds are the exception: a kind only one side
+//!   names is just a word.
+//! - The words that remain are scored by weighted overlap, each word weighing its inverse
+//!   document frequency over the catalog (a rare word agreeing says more than `bolt`). Alphabetic
+//!   words tolerate typos: one edit for 5–8 letters, two for longer; shorter words and anything with
+//!   a digit must be equal.
+
+use super::lexicon::Lexicon;
+use super::signature::{KIND_PREFIX, Signature, describe_attribute};
+use std::collections::HashMap;
+
+/// Interned strings: the catalog keeps signatures as numbers (a 100,000-item catalog in a few MiB).
+#[derive(Debug, Default)]
+pub struct Interner {
+    ids: HashMap<Box<str>, u32>,
+    strs: Vec<Box<str>>,
+}
+
+impl Interner {
+    pub fn intern(&mut self, s: &str) -> u32 {
+        if let Some(&id) = self.ids.get(s) {
+            return id;
+        }
+        let id = self.strs.len() as u32;
+        self.strs.push(s.into());
+        self.ids.insert(s.into(), id);
+        id
+    }
+    pub fn lookup(&self, s: &str) -> Option<u32> {
+        self.ids.get(s).copied()
+    }
+    pub fn get(&self, id: u32) -> &str {
+        self.strs.get(id as usize).map_or("", |s| s)
+    }
+    /// A signature as numbers.
+    pub fn compact(&mut self, sig: &Signature) -> Compact {
+        let mut attrs = Vec::new();
+        for (name, values) in &sig.attributes {
+            let n = self.intern(name);
+            for v in values {
+                let v = self.intern(v);
+                attrs.push((n, v));
+            }
+        }
+        attrs.sort_unstable();
+        let mut words: Vec<u32> = sig.words.iter().map(|w| self.intern(w)).collect();
+        words.sort_unstable();
+        words.dedup();
+        Compact {
+            attrs: attrs.into(),
+            words: words.into(),
+        }
+    }
+}
+
+/// A signature as interned numbers: (attribute name, value) pairs sorted, and the words.
+#[derive(Debug, Clone, Default, PartialEq, Eq)]
+pub struct Compact {
+    pub attrs: Box<[(u32, u32)]>,
+    pub words: Box<[u32]>,
+}
+
+/// How a description and an item compare.
+#[derive(Debug, Clone, Default, PartialEq)]
+pub struct Comparison {
+    /// Word score, 0..1.
+    pub score: f32,
+    pub agreed: Vec<String>,
+    /// Vetoes: attributes stated on both sides with different values.
+    pub differed: Vec<String>,
+    /// Attributes only one side states.
+    pub one_sided: Vec<String>,
+}
+
+impl Comparison {
+    pub fn vetoed(&self) -> bool {
+        !self.differed.is_empty()
+    }
+    /// Every attribute stated on either side agrees.
+    pub fn complete(&self) -> bool {
+        self.differed.is_empty() && self.one_sided.is_empty()
+    }
+}
+
+/// The most edits an alphabetic word of `len` letters may differ by and still agree.
+pub fn allowed_edits(len: usize) -> usize {
+    match len {
+        0..=4 => 0,
+        5..=8 => 1,
+        _ => 2,
+    }
+}
+
+/// Whether two words agree, and how well (1.0 equal, 0.9 within the typo allowance).
+pub fn word_agreement(a: &str, b: &str) -> Option<f32> {
+    if a == b {
+        return Some(1.0);
+    }
+    if !a.chars().all(char::is_alphabetic) || !b.chars().all(char::is_alphabetic) {
+        return None;
+    }
+    let (la, lb) = (a.chars().count(), b.chars().count());
+    let allowed = allowed_edits(la.min(lb));
+    if allowed == 0 || la.abs_diff(lb) > allowed {
+        return None;
+    }
+    (strsim::damerau_levenshtein(a, b) <= allowed).then_some(0.9)
+}
+
+/// The values of each attribute name: runs of equal names in a sorted pair list.
+fn groups(attrs: &[(u32, u32)]) -> impl Iterator<Item = (u32, &[(u32, u32)])> {
+    attrs.chunk_by(|a, b| a.0 == b.0).map(|run| (run[0].0, run))
+}
+
+/// Compare a description with an item (both interned by `names`). `weight` gives a word's weight.
+pub fn compare(
+    line: &Compact,
+    item: &Compact,
+    names: &Interner,
+    lex: &Lexicon,
+    weight: &dyn Fn(u32) -> f32,
+) -> Comparison {
+    let mut c = Comparison::default();
+    let line_groups: Vec<(u32, &[(u32, u32)])> = groups(&line.attrs).collect();
+    let item_groups: Vec<(u32, &[(u32, u32)])> = groups(&item.attrs).collect();
+    let find = |gs: &[(u32, &'_ [(u32, u32)])], n: u32| {
+        gs.iter()
+            .find(|(m, _)| *m == n)
+            .map(|(_, run)| run.to_vec())
+    };
+    let mut all: Vec<u32> = line_groups.iter().map(|(n, _)| *n).collect();
+    all.extend(item_groups.iter().map(|(n, _)| *n));
+    all.sort_unstable();
+    all.dedup();
+    let describe = |n: u32, v: &str| describe_attribute(names.get(n), v, lex);
+    let mut line_used = vec![false; line.words.len()];
+    let mut item_used = vec![false; item.words.len()];
+    for n in all {
+        let name = names.get(n);
+        let kind = name.starts_with(KIND_PREFIX);
+        let a = find(&line_groups, n);
+        let b = find(&item_groups, n);
+        match (a, b) {
+            (Some(a), Some(b)) => {
+                let only_a: Vec<&str> = a
+                    .iter()
+                    .filter(|x| !b.contains(x))
+                    .map(|x| names.get(x.1))
+                    .collect();
+                let only_b: Vec<&str> = b
+                    .iter()
+                    .filter(|x| !a.contains(x))
+                    .map(|x| names.get(x.1))
+                    .collect();
+                for x in a.iter().filter(|x| b.contains(x)) {
+                    c.agreed.push(describe(n, names.get(x.1)));
+                }
+                if !only_a.is_empty() && !only_b.is_empty() {
+                    c.differed.push(format!(
+                        "{} ≠ {}",
+                        describe(n, &only_a.join(",")),
+                        only_b.join(",")
+                    ));
+                } else if !kind {
+                    for v in only_a {
+                        c.one_sided.push(format!("{} (line only)", describe(n, v)));
+                    }
+                    for v in only_b {
+                        c.one_sided.push(format!("{} (item only)", describe(n, v)));
+                    }
+                }
+            }
+            (Some(a), None) if !kind => {
+                for x in a {
+                    let v = names.get(x.1);
+                    if rescue(v, &item.words, &mut item_used, names) {
+                        c.agreed.push(describe(n, v));
+                    } else {
+                        c.one_sided.push(format!("{} (line only)", describe(n, v)));
+                    }
+                }
+            }
+            (None, Some(b)) if !kind => {
+                for x in b {
+                    let v = names.get(x.1);
+                    if rescue(v, &line.words, &mut line_used, names) {
+                        c.agreed.push(describe(n, v));
+                    } else {
+                        c.one_sided.push(format!("{} (item only)", describe(n, v)));
+                    }
+                }
+            }
+            _ => {}
+        }
+    }
+    let keep = |words: &[u32], used: &[bool]| -> Vec<u32> {
+        words
+            .iter()
+            .zip(used)
+            .filter(|(_, u)| !**u)
+            .map(|(w, _)| *w)
+            .collect()
+    };
+    c.score = word_score(
+        &keep(&line.words, &line_used),
+        &keep(&item.words, &item_used),
+        names,
+        weight,
+    );
+    c
+}
+
+/// A class value one side states (`copper`) that the other side spelled with a typo (`coppr`,
+/// left among its words because the lexicon did not know it): the word is taken as the value.
+fn rescue(value: &str, words: &[u32], used: &mut [bool], names: &Interner) -> bool {
+    if value.chars().count() < 5 || !value.chars().all(char::is_alphabetic) {
+        return false;
+    }
+    for (j, &w) in words.iter().enumerate() {
+        if !used[j] && word_agreement(value, names.get(w)).is_some() {
+            used[j] = true;
+            return true;
+        }
+    }
+    false
+}
+
+/// Weighted overlap of two word sets: twice the weight that agrees over the weight of both sides
+/// (1.0 when neither side has words). Each word of the line pairs with at most one of the item.
+pub fn word_score(
+    line: &[u32],
+    item: &[u32],
+    names: &Interner,
+    weight: &dyn Fn(u32) -> f32,
+) -> f32 {
+    if line.is_empty() && item.is_empty() {
+        return 1.0;
+    }
+    let total: f32 = line.iter().chain(item).map(|w| weight(*w)).sum();
+    if total <= 0.0 {
+        return 0.0;
+    }
+    let mut used = vec![false; item.len()];
+    let mut agreed = 0.0;
+    for &w in line {
+        // An equal word first; else the best typo within the allowance.
+        let mut best: Option<(usize, f32)> = None;
+        for (j, &v) in item.iter().enumerate() {
+            if used[j] {
+                continue;
+            }
+            let q = if w == v {
+                Some(1.0)
+            } else {
+                word_agreement(names.get(w), names.get(v))
+            };
+            if let Some(q) = q
+                && best.is_none_or(|(_, b)| q > b)
+            {
+                best = Some((j, q));
+                if q >= 1.0 {
+                    break;
+                }
+            }
+        }
+        if let Some((j, q)) = best {
+            used[j] = true;
+            agreed += q * (weight(w) + weight(item[j]));
+        }
+    }
+    (agreed / total).min(1.0)
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+    use crate::mapping::signature::signature;
+
+    fn cmp_w(a: &str, b: &str, w: &dyn Fn(&str) -> f32) -> Comparison {
+        let lex = Lexicon::builtin();
+        let mut names = Interner::default();
+        let a = names.compact(&signature(a, &lex));
+        let b = names.compact(&signature(b, &lex));
+        compare(&a, &b, &names, &lex, &|id| w(names.get(id)))
+    }
+
+    fn cmp(a: &str, b: &str) -> Comparison {
+        cmp_w(a, b, &|_| 1.0)
+    }
+
+    #[test]
+    fn a_different_value_of_a_stated_attribute_is_a_veto() {
+        let item = "Hex Bolt M8 x 40mm Zinc";
+        for line in [
+            "Hex Bolt M8 x 50mm Zinc",
+            "Hex Bolt M10 x 40mm Zinc",
+            "Hex Bolt M8 x 40mm Stainless",
+        ] {
+            assert!(cmp(line, item).vetoed(), "{line}");
+        }
+        assert!(cmp("Flat Washer M6", "Flat Washer M8").vetoed());
+        assert!(cmp("Cable tie 300mm black", "Cable tie 200mm black").vetoed());
+        assert!(cmp("Flat Washer M8", "Spring Washer M8").vetoed());
+        assert!(cmp("Nitrile Gloves Size XL", "Nitrile Gloves Size L").vetoed());
+        assert!(cmp("Wood Screw Pan Head", "Wood Screw Countersunk").vetoed());
+        assert!(cmp("Nitrile Gloves", "Latex Gloves").vetoed());
+    }
+
+    #[test]
+    fn a_misspelt_class_word_still_agrees() {
+        let c = cmp("Coppr Pipe 15mm", "Copper Pipe 15mm");
+        assert!(c.complete(), "{c:?}");
+        assert_eq!(c.score, 1.0);
+    }
+
+    #[test]
+    fn true_spellings_agree_completely() {
+        let c = cmp("Hex bolt m8x40mm zinc", "Hex Bolt M8 x 40mm Zinc");
+        assert!(c.complete(), "{c:?}");
+        assert_eq!(c.score, 1.0);
+        assert_eq!(c.agreed, ["length 40 mm", "material zinc", "thread m8"]);
+        let c = cmp("Penny Wahser M8 Zinc", "Penny Washer M8 Zinc");
+        assert!(c.complete() && c.score > 0.9 && c.score < 1.0, "{c:?}");
+    }
+
+    #[test]
+    fn a_line_that_says_less_is_one_sided_not_vetoed() {
+        let c = cmp("Hex Bolt M8 Zinc", "Hex Bolt M8 x 40mm Zinc");
+        assert!(!c.vetoed());
+        assert_eq!(c.one_sided, ["length 40 mm (item only)"]);
+    }
+
+    #[test]
+    fn digits_never_count_as_typos() {
+        assert_eq!(word_agreement("lc40le830u", "lc60le830u"), None);
+        assert_eq!(
+            word_agreement("bolt", "blot"),
+            None,
+            "four letters: exact only"
+        );
+        assert_eq!(word_agreement("washer", "wahser"), Some(0.9));
+        assert_eq!(word_agreement("countersunk", "countresnuk"), Some(0.9));
+        assert_eq!(word_agreement("washer", "wshr"), None);
+    }
+
+    #[test]
+    fn rare_words_weigh_more() {
+        let w = |s: &str| if s == "nyloc" { 5.0 } else { 1.0 };
+        let c = cmp_w("Nyloc Nut M8", "Nut M8", &w);
+        assert!(c.score < 0.3, "{c:?}");
+    }
+}

@@ -1,0 +1,187 @@
+//! Finding the few catalog items worth comparing with a description.
+//!
+//! An inverted index from each word and each attribute value (`thread=m8`) to the items that state
+//! it, plus a deletion neighbourhood of the catalog's words (every word of five letters or more with
+//! one letter left out), so a word with a typo still reaches the items of the word it means. A query
+//! walks its shortest posting lists first, adding each word's weight to the items it reaches, and
+//! stops taking long lists once enough postings were read; the best-reached items are compared in
+//! full by [`super::compare`].
+
+use super::compare::{Compact, Interner};
+use super::signature::{KIND_PREFIX, Signature};
+use std::collections::HashMap;
+
+/// Postings read per query at most, once at least one list was read.
+const POSTINGS_BUDGET: usize = 20_000;
+
+#[derive(Default)]
+pub struct Index {
+    pub names: Interner,
+    entries: Vec<Compact>,
+    words: HashMap<u32, Vec<u32>>,
+    attrs: HashMap<(u32, u32), Vec<u32>>,
+    /// Word, or word with one letter left out → catalog words.
+    deletions: HashMap<Box<str>, Vec<u32>>,
+}
+
+fn typo_keys(word: &str) -> Vec<String> {
+    let chars: Vec<char> = word.chars().collect();
+    if chars.len() < 5 || !chars.iter().all(|c| c.is_alphabetic()) {
+        return Vec::new();
+    }
+    let mut keys = Vec::with_capacity(chars.len() + 1);
+    keys.push(word.to_string());
+    for skip in 0..chars.len() {
+        keys.push(
+            chars
+                .iter()
+                .enumerate()
+                .filter(|(i, _)| *i != skip)
+                .map(|(_, c)| c)
+                .collect(),
+        );
+    }
+    keys
+}
+
+impl Index {
+    pub fn entry(&self, idx: u32) -> &Compact {
+        &self.entries[idx as usize]
+    }
+
+    /// Add an item (its index must be `len()`); returns its interned signature.
+    pub fn insert(&mut self, sig: &Signature) -> u32 {
+        let idx = self.entries.len() as u32;
+        let compact = self.names.compact(sig);
+        for &w in compact.words.iter() {
+            let list = self.words.entry(w).or_default();
+            if list.is_empty() {
+                // A word new to the catalog: reachable through its typos from now on.
+                let text = self.names.get(w).to_string();
+                for key in typo_keys(&text) {
+                    let ws = self.deletions.entry(key.into()).or_default();
+                    if !ws.contains(&w) {
+                        ws.push(w);
+                    }
+                }
+            }
+            if list.last() != Some(&idx) {
+                list.push(idx);
+            }
+        }
+        for &(n, v) in compact.attrs.iter() {
+            if self.names.get(n).starts_with(KIND_PREFIX) {
+                continue; // kind words are indexed as words
+            }
+            let list = self.attrs.entry((n, v)).or_default();
+            if list.last() != Some(&idx) {
+                list.push(idx);
+            }
+        }
+        self.entries.push(compact);
+        idx
+    }
+
+    /// A word's weight: its inverse document frequency over the catalog (a word the catalog does
+    /// not have weighs the most).
+    pub fn weight(&self, word: u32) -> f32 {
+        let df = self.words.get(&word).map_or(0, Vec::len) as f32;
+        (1.0 + self.entries.len() as f32 / (1.0 + df)).ln() + 0.1
+    }
+
+    /// The query as numbers (its new words are interned too).
+    pub fn compact_query(&mut self, sig: &Signature) -> Compact {
+        self.names.compact(sig)
+    }
+
+    /// The catalog words a query word may mean: itself, and words one typo away.
+    fn neighbours(&self, word: u32) -> Vec<u32> {
+        let text = self.names.get(word);
+        let mut out = Vec::new();
+        for key in typo_keys(text) {
+            if let Some(ws) = self.deletions.get(key.as_str()) {
+                for &w in ws {
+                    if w != word && !out.contains(&w) {
+                        out.push(w);
+                    }
+                }
+            }
+        }
+        out
+    }
+
+    /// Up to `k` items best reached by the query's words and attributes.
+    pub fn candidates(&self, q: &Compact, k: usize) -> Vec<u32> {
+        let mut lists: Vec<(&[u32], f32)> = Vec::new();
+        for &w in q.words.iter() {
+            if let Some(list) = self.words.get(&w) {
+                lists.push((list, self.weight(w)));
+            }
+            for n in self.neighbours(w) {
+                if let Some(list) = self.words.get(&n) {
+                    lists.push((list, 0.9 * self.weight(n)));
+                }
+            }
+        }
+        for &(n, v) in q.attrs.iter() {
+            if let Some(list) = self.attrs.get(&(n, v)) {
+                lists.push((list, 1.0));
+            }
+        }
+        lists.sort_by_key(|(l, _)| l.len());
+        let mut acc: HashMap<u32, f32> = HashMap::new();
+        let mut read = 0;
+        for (list, w) in lists {
+            if read > 0 && read + list.len() > POSTINGS_BUDGET {
+                continue;
+            }
+            read += list.len();
+            for &idx in list {
+                *acc.entry(idx).or_default() += w;
+            }
+        }
+        let mut best: Vec<(u32, f32)> = acc.into_iter().collect();
+        if best.len() > k {
+            best.select_nth_unstable_by(k, |a, b| b.1.total_cmp(&a.1).then(a.0.cmp(&b.0)));
+            best.truncate(k);
+        }
+        best.sort_by(|a, b| b.1.total_cmp(&a.1).then(a.0.cmp(&b.0)));
+        best.into_iter().map(|(i, _)| i).collect()
+    }
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+    use crate::mapping::lexicon::Lexicon;
+    use crate::mapping::signature::signature;
+
+    #[test]
+    fn a_typo_in_every_word_still_reaches_the_item() {
+        let lex = Lexicon::builtin();
+        let mut ix = Index::default();
+        for name in [
+            "Penny Washer M8 Zinc",
+            "Copper Elbow 15mm Compression",
+            "Nitrile Gloves L",
+        ] {
+            ix.insert(&signature(name, &lex));
+        }
+        let q = ix.compact_query(&signature("Peny Wahser", &lex));
+        assert_eq!(ix.candidates(&q, 5).first(), Some(&0));
+        let q = ix.compact_query(&signature("Coper Elbow 15mm", &lex));
+        assert_eq!(ix.candidates(&q, 5).first(), Some(&1));
+    }
+
+    #[test]
+    fn rare_words_weigh_more_than_common_ones() {
+        let lex = Lexicon::builtin();
+        let mut ix = Index::default();
+        for name in ["Hex Bolt M8", "Hex Bolt M10", "Coach Bolt M8"] {
+            ix.insert(&signature(name, &lex));
+        }
+        let bolt = ix.names.lookup("bolt").unwrap();
+        let coach = ix.names.lookup("coach").unwrap();
+        assert!(ix.weight(coach) > ix.weight(bolt));
+    }
+}

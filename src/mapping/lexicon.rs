@@ -1,0 +1,292 @@
+//! The matching lexicon: phrases, abbreviations, stopwords, units, sizes, attribute classes and
+//! kinds, read from `lexicon.toml` (shipped, compiled in) and an operator's file of the same shape.
+//!
+//! Data, not code: an operator who meets a new abbreviation adds it to their own file
+//! (`--lexicon FILE` or `BATCHOPS_LEXICON=FILE`) instead of waiting for a release.
+
+use rust_decimal::Decimal;
+use serde::Deserialize;
+use std::collections::{BTreeMap, HashMap, HashSet};
+use std::path::{Path, PathBuf};
+use std::str::FromStr;
+use std::sync::{Arc, OnceLock};
+
+/// The lexicon shipped with batchops.
+pub const BUILTIN: &str = include_str!("lexicon.toml");
+
+/// The environment variable naming an operator's lexicon file.
+pub const ENV: &str = "BATCHOPS_LEXICON";
+
+#[derive(Debug, Default, Deserialize)]
+#[serde(deny_unknown_fields)]
+struct LexiconFile {
+    #[serde(default)]
+    phrases: BTreeMap<String, String>,
+    #[serde(default)]
+    words: BTreeMap<String, String>,
+    #[serde(default)]
+    stopwords: WordList,
+    #[serde(default)]
+    counts: WordList,
+    #[serde(default)]
+    units: BTreeMap<String, UnitSpec>,
+    #[serde(default)]
+    sizes: WordList,
+    #[serde(default)]
+    grades: WordList,
+    #[serde(default)]
+    attributes: BTreeMap<String, Vec<String>>,
+    #[serde(default)]
+    kinds: BTreeMap<String, Vec<String>>,
+}
+
+#[derive(Debug, Default, Deserialize)]
+#[serde(deny_unknown_fields)]
+struct WordList {
+    #[serde(default)]
+    words: Vec<String>,
+}
+
+#[derive(Debug, Deserialize)]
+#[serde(deny_unknown_fields)]
+struct UnitSpec {
+    dimension: String,
+    factor: String,
+}
+
+/// A unit: what it measures and its factor to the dimension's base unit.
+#[derive(Debug, Clone)]
+pub struct Unit {
+    pub dimension: Arc<str>,
+    pub factor: Decimal,
+    /// The base unit's symbol (the unit whose factor is 1), for explanations.
+    pub base: Arc<str>,
+}
+
+/// The compiled lexicon.
+#[derive(Debug, Default)]
+pub struct Lexicon {
+    /// Token sequence → replacement words.
+    pub(crate) phrases: HashMap<Vec<Box<str>>, Vec<Box<str>>>,
+    pub(crate) max_phrase: usize,
+    pub(crate) words: HashMap<Box<str>, Vec<Box<str>>>,
+    pub(crate) stopwords: HashSet<Box<str>>,
+    pub(crate) counts: HashSet<Box<str>>,
+    pub(crate) units: HashMap<Box<str>, Unit>,
+    pub(crate) sizes: HashSet<Box<str>>,
+    pub(crate) grades: HashSet<Box<str>>,
+    /// Word → its attribute class (colour, finish, material).
+    pub(crate) classes: HashMap<Box<str>, Arc<str>>,
+    /// Word → the kind groups it belongs to.
+    pub(crate) kinds: HashMap<Box<str>, Vec<Arc<str>>>,
+}
+
+/// A lexicon file that cannot be used: which file and why (TOML errors name the line).
+#[derive(Debug, thiserror::Error)]
+#[error("lexicon {file}: {reason}")]
+pub struct LexiconError {
+    pub file: String,
+    pub reason: String,
+}
+
+impl Lexicon {
+    /// The shipped lexicon alone.
+    pub fn builtin() -> Self {
+        let mut lex = Lexicon::default();
+        // The shipped file is tested (`the_shipped_lexicon_parses`); a broken one cannot be built.
+        if let Err(e) = lex.add_source(BUILTIN, "lexicon.toml (built in)") {
+            panic!("{e}");
+        }
+        lex
+    }
+
+    /// The shipped lexicon extended by an operator's file.
+    pub fn with_file(path: &Path) -> Result<Self, LexiconError> {
+        let text = std::fs::read_to_string(path).map_err(|e| LexiconError {
+            file: path.display().to_string(),
+            reason: e.to_string(),
+        })?;
+        let mut lex = Lexicon::builtin();
+        lex.add_source(&text, &path.display().to_string())?;
+        Ok(lex)
+    }
+
+    fn add_source(&mut self, text: &str, name: &str) -> Result<(), LexiconError> {
+        let err = |reason: String| LexiconError {
+            file: name.to_string(),
+            reason,
+        };
+        let file: LexiconFile = toml::from_str(text).map_err(|e| err(e.to_string()))?;
+        for (from, to) in file.phrases {
+            let key: Vec<Box<str>> = super::signature::token_texts(&from);
+            if key.is_empty() {
+                return Err(err(format!("phrase {from:?} has no words")));
+            }
+            self.max_phrase = self.max_phrase.max(key.len());
+            self.phrases.insert(key, split_words(&to));
+        }
+        for (from, to) in file.words {
+            self.words
+                .insert(from.to_lowercase().into(), split_words(&to));
+        }
+        self.stopwords
+            .extend(file.stopwords.words.iter().map(|w| lower(w)));
+        self.counts
+            .extend(file.counts.words.iter().map(|w| lower(w)));
+        self.sizes.extend(file.sizes.words.iter().map(|w| lower(w)));
+        self.grades
+            .extend(file.grades.words.iter().map(|w| lower(w)));
+        let mut bases: HashMap<String, String> = self
+            .units
+            .iter()
+            .filter(|(_, u)| u.factor == Decimal::ONE)
+            .map(|(k, u)| (u.dimension.to_string(), k.to_string()))
+            .collect();
+        let mut specs = Vec::new();
+        for (symbol, spec) in file.units {
+            let factor = Decimal::from_str(spec.factor.trim()).map_err(|_| {
+                err(format!(
+                    "unit {symbol:?}: factor {:?} is not a decimal number",
+                    spec.factor
+                ))
+            })?;
+            if factor <= Decimal::ZERO {
+                return Err(err(format!("unit {symbol:?}: factor must be above 0")));
+            }
+            if factor == Decimal::ONE {
+                // The base unit's symbol is the shortest of those with factor 1 (`mm`, not
+                // `millimetre`).
+                let base = bases
+                    .entry(spec.dimension.clone())
+                    .or_insert_with(|| symbol.clone());
+                if (symbol.len(), &symbol) < (base.len(), &*base) {
+                    *base = symbol.clone();
+                }
+            }
+            specs.push((symbol, spec.dimension, factor));
+        }
+        for (symbol, dimension, factor) in specs {
+            let base = bases
+                .get(&dimension)
+                .cloned()
+                .unwrap_or_else(|| dimension.clone());
+            self.units.insert(
+                symbol.to_lowercase().into(),
+                Unit {
+                    dimension: dimension.into(),
+                    factor,
+                    base: base.into(),
+                },
+            );
+        }
+        for (class, words) in file.attributes {
+            let class: Arc<str> = class.into();
+            for w in words {
+                self.classes.insert(lower(&w), class.clone());
+            }
+        }
+        for (group, words) in file.kinds {
+            let group: Arc<str> = group.into();
+            for w in words {
+                let entry = self.kinds.entry(lower(&w)).or_default();
+                if !entry.contains(&group) {
+                    entry.push(group.clone());
+                }
+            }
+        }
+        Ok(())
+    }
+
+    pub(crate) fn unit(&self, word: &str) -> Option<&Unit> {
+        self.units.get(word)
+    }
+}
+
+fn lower(s: &str) -> Box<str> {
+    s.to_lowercase().into()
+}
+
+fn split_words(s: &str) -> Vec<Box<str>> {
+    s.split_whitespace()
+        .map(|w| w.to_lowercase().into())
+        .collect()
+}
+
+static CURRENT: OnceLock<Arc<Lexicon>> = OnceLock::new();
+
+/// Choose the lexicon for this process: the shipped one extended by `path` (or by the file named
+/// in `BATCHOPS_LEXICON` when `path` is `None`). Call once at start-up so a bad file is an error
+/// there; later calls keep the first choice.
+pub fn init(path: Option<&Path>) -> Result<Arc<Lexicon>, LexiconError> {
+    if let Some(lex) = CURRENT.get() {
+        return Ok(lex.clone());
+    }
+    let path: Option<PathBuf> = path
+        .map(Path::to_path_buf)
+        .or_else(|| std::env::var_os(ENV).map(PathBuf::from));
+    let lex = match path {
+        Some(p) => Lexicon::with_file(&p)?,
+        None => Lexicon::builtin(),
+    };
+    Ok(CURRENT.get_or_init(|| Arc::new(lex)).clone())
+}
+
+/// The process's lexicon ([`init`]'s choice; the shipped one when `init` was not called or the
+/// operator's file could not be read — `init` reported that).
+pub fn current() -> Arc<Lexicon> {
+    CURRENT
+        .get_or_init(|| {
+            let from_env =
+                std::env::var_os(ENV).and_then(|p| Lexicon::with_file(Path::new(&p)).ok());
+            Arc::new(from_env.unwrap_or_else(Lexicon::builtin))
+        })
+        .clone()
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    #[test]
+    fn the_shipped_lexicon_parses() {
+        let lex = Lexicon::builtin();
+        assert!(lex.units.contains_key("mm"));
+        assert_eq!(&*lex.units["cm"].base, "mm");
+        assert_eq!(lex.units["in"].factor, Decimal::from_str("25.4").unwrap());
+        assert_eq!(&*lex.classes["black"], "colour");
+        assert!(lex.kinds["flat"].iter().any(|g| &**g == "washer"));
+        assert!(lex.max_phrase >= 3);
+    }
+
+    #[test]
+    fn an_operator_file_extends_the_shipped_one() {
+        let dir = tempfile::tempdir().unwrap();
+        let path = dir.path().join("mine.toml");
+        std::fs::write(
+            &path,
+            "[words]\nzpl = \"zinc\"\n[attributes]\ncolour = [\"teal\"]\n",
+        )
+        .unwrap();
+        let lex = Lexicon::with_file(&path).unwrap();
+        assert_eq!(lex.words["zpl"], vec![Box::<str>::from("zinc")]);
+        assert_eq!(&*lex.classes["teal"], "colour");
+        assert_eq!(&*lex.classes["black"], "colour", "shipped entries stay");
+    }
+
+    #[test]
+    fn a_broken_operator_file_names_the_file_and_line() {
+        let dir = tempfile::tempdir().unwrap();
+        let path = dir.path().join("bad.toml");
+        std::fs::write(&path, "[words]\nzp = \"zinc\"\nthis is not toml\n").unwrap();
+        let e = Lexicon::with_file(&path).unwrap_err().to_string();
+        assert!(e.contains("bad.toml"), "{e}");
+        assert!(e.contains("line 3"), "{e}");
+        std::fs::write(
+            &path,
+            "[units]\nfurlong = { dimension = \"length\", factor = \"lots\" }\n",
+        )
+        .unwrap();
+        let e = Lexicon::with_file(&path).unwrap_err().to_string();
+        assert!(e.contains("furlong") && e.contains("not a decimal"), "{e}");
+    }
+}

@@ -1,0 +1,857 @@
+//! A description read as a typed signature: attributes (thread, measures with their unit, counts,
+//! gauge, size, grade, colour, finish, material, kinds, codes) and the words that remain.
+//!
+//! Numbers are never characters to an edit distance: `40mm`, `40 mm`, `4cm` and `M8x40` all read as
+//! `length 40` (mm), and `40` against `50` is a different value, full stop. The reading follows the
+//! lexicon (`lexicon.toml`): phrases and abbreviations first, then units, counts, sizes, classes.
+//!
+//! ```text
+//! "Hex bolt m8x40mm ZP, pk50"  →  words [bolt hex]
+//!                                  thread {m8} · length {40} · finish {zinc} · count {50}
+//! ```
+
+use super::lexicon::Lexicon;
+use rust_decimal::Decimal;
+use std::collections::{BTreeMap, BTreeSet};
+use std::fmt::Write as _;
+use std::str::FromStr;
+use unicode_normalization::UnicodeNormalization;
+use unicode_normalization::char::is_combining_mark;
+
+/// Attribute name → the values stated (sorted). A name is a dimension (`length`, `volume`, …), or
+/// `thread`, `count`, `gauge`, `size`, `grade`, `code`, `number`, a class (`colour`, `finish`,
+/// `material`) or `kind <group>`.
+pub type Attributes = BTreeMap<Box<str>, BTreeSet<Box<str>>>;
+
+/// What a description says, typed.
+#[derive(Debug, Clone, Default, PartialEq, Eq)]
+pub struct Signature {
+    pub attributes: Attributes,
+    /// Alphabetic words that remain, canonical (abbreviations expanded, plurals folded), sorted,
+    /// without repeats. Kind words are here too (they are also attributes).
+    pub words: Vec<Box<str>>,
+}
+
+/// The prefix of attribute names compared only when both sides state them.
+pub const KIND_PREFIX: &str = "kind ";
+
+impl Signature {
+    /// The canonical key: two descriptions with the same key say the same thing. Used for learned
+    /// aliases, exact names and the grouping of held lines.
+    pub fn key(&self) -> String {
+        let mut s = self.words.join(" ");
+        for (name, values) in &self.attributes {
+            if name.starts_with(KIND_PREFIX) {
+                continue; // the kind words are in `words` already
+            }
+            let _ = write!(s, " | {name}=");
+            let mut first = true;
+            for v in values {
+                if !first {
+                    s.push(',');
+                }
+                first = false;
+                s.push_str(v);
+            }
+        }
+        s.trim().to_string()
+    }
+
+    fn add(&mut self, name: &str, value: impl Into<Box<str>>) {
+        self.attributes
+            .entry(name.into())
+            .or_default()
+            .insert(value.into());
+    }
+}
+
+/// A value with the unit it was written in, for display: `length 40 mm`.
+pub fn describe_attribute(name: &str, value: &str, lex: &Lexicon) -> String {
+    let base = lex
+        .units
+        .values()
+        .find(|u| &*u.dimension == name && u.factor == Decimal::ONE)
+        .map(|u| &*u.base);
+    match (name, base) {
+        (n, _) if n.starts_with(KIND_PREFIX) => format!("{} {value}", &n[KIND_PREFIX.len()..]),
+        (n, Some(unit)) => format!("{n} {value} {unit}"),
+        (n, None) => format!("{n} {value}"),
+    }
+}
+
+#[derive(Debug, Clone, PartialEq)]
+enum Tok {
+    Num(Decimal),
+    Word(Box<str>),
+    Sym(char),
+}
+
+#[derive(Debug, Clone)]
+struct Token {
+    tok: Tok,
+    /// The token's text as written (lowercase).
+    text: Box<str>,
+    /// No space before it (`40mm`: `mm` is glued to `40`).
+    glued: bool,
+}
+
+/// Vulgar fractions as text, so `1½"` reads as one and a half inches.
+fn rewrite_fractions(c: char) -> Option<&'static str> {
+    Some(match c {
+        '½' => " 1/2",
+        '¼' => " 1/4",
+        '¾' => " 3/4",
+        '⅛' => " 1/8",
+        '⅜' => " 3/8",
+        '⅝' => " 5/8",
+        '⅞' => " 7/8",
+        '⅓' => " 1/3",
+        '⅔' => " 2/3",
+        '×' | '*' => " x ",
+        'ø' | 'Ø' | '⌀' => " dia ",
+        '⁄' => "/",
+        _ => return None,
+    })
+}
+
+/// Lowercase ASCII-folded text: vulgar fractions and `×` rewritten, NFKC compatibility forms
+/// (superscripts, full-width digits) and accents folded.
+fn prepare(description: &str) -> String {
+    let mut rewritten = String::with_capacity(description.len() + 8);
+    for c in description.chars() {
+        match rewrite_fractions(c) {
+            Some(r) => rewritten.push_str(r),
+            None => rewritten.push(c),
+        }
+    }
+    rewritten
+        .nfkd()
+        .filter(|c| !is_combining_mark(*c))
+        .flat_map(char::to_lowercase)
+        .collect()
+}
+
+fn tokenize(text: &str) -> Vec<Token> {
+    let chars: Vec<char> = text.chars().collect();
+    let mut out = Vec::new();
+    let mut glued = false;
+    let mut i = 0;
+    while i < chars.len() {
+        let c = chars[i];
+        let next_digit = chars.get(i + 1).is_some_and(|d| d.is_ascii_digit());
+        if c.is_ascii_digit() || (c == '.' && next_digit && !glued) {
+            let start = i;
+            while i < chars.len() && chars[i].is_ascii_digit() {
+                i += 1;
+            }
+            if i + 1 < chars.len() && chars[i] == '.' && chars[i + 1].is_ascii_digit() {
+                i += 1;
+                while i < chars.len() && chars[i].is_ascii_digit() {
+                    i += 1;
+                }
+            }
+            let text: String = chars[start..i].iter().collect();
+            let value = Decimal::from_str(&text)
+                .or_else(|_| Decimal::from_str(&format!("0{text}")))
+                .ok();
+            match value {
+                Some(v) => out.push(Token {
+                    tok: Tok::Num(v),
+                    text: text.into(),
+                    glued,
+                }),
+                // Too long for a decimal: a code, compared exactly.
+                None => out.push(Token {
+                    tok: Tok::Word(text.clone().into()),
+                    text: text.into(),
+                    glued,
+                }),
+            }
+            glued = true;
+        } else if c.is_alphabetic() {
+            let start = i;
+            let mut word = String::new();
+            while i < chars.len()
+                && (chars[i].is_alphabetic()
+                    || (chars[i] == '\''
+                        && chars.get(i + 1).is_some_and(|n| n.is_alphabetic())
+                        && i > start))
+            {
+                if chars[i] != '\'' {
+                    word.push(chars[i]);
+                }
+                i += 1;
+            }
+            // `40mmx50mm`, `m8x40`: an `x` glued between a unit or thread letter and a number.
+            if word.len() > 1
+                && word.ends_with('x')
+                && chars.get(i).is_some_and(|d| d.is_ascii_digit())
+            {
+                word.pop();
+                out.push(Token {
+                    tok: Tok::Word(word.clone().into()),
+                    text: word.into(),
+                    glued,
+                });
+                out.push(Token {
+                    tok: Tok::Word("x".into()),
+                    text: "x".into(),
+                    glued: true,
+                });
+            } else {
+                out.push(Token {
+                    tok: Tok::Word(word.clone().into()),
+                    text: word.into(),
+                    glued,
+                });
+            }
+            glued = true;
+        } else if matches!(c, '"' | '/' | '-' | '#' | '+' | '%') {
+            out.push(Token {
+                tok: Tok::Sym(c),
+                text: c.to_string().into(),
+                glued,
+            });
+            glued = true;
+            i += 1;
+        } else {
+            glued = false;
+            i += 1;
+        }
+    }
+    out
+}
+
+/// The token texts of a phrase, as the lexicon keys them.
+pub(crate) fn token_texts(phrase: &str) -> Vec<Box<str>> {
+    tokenize(&prepare(phrase))
+        .into_iter()
+        .map(|t| t.text)
+        .collect()
+}
+
+/// Phrases and abbreviations rewritten to their canonical words.
+fn apply_lexicon(tokens: Vec<Token>, lex: &Lexicon) -> Vec<Token> {
+    let mut out = Vec::with_capacity(tokens.len());
+    let mut i = 0;
+    'outer: while i < tokens.len() {
+        for len in (2..=lex.max_phrase.min(tokens.len() - i)).rev() {
+            let key: Vec<Box<str>> = tokens[i..i + len].iter().map(|t| t.text.clone()).collect();
+            if let Some(words) = lex.phrases.get(&key) {
+                let glued = tokens[i].glued;
+                for (k, w) in words.iter().enumerate() {
+                    out.push(Token {
+                        tok: Tok::Word(w.clone()),
+                        text: w.clone(),
+                        glued: glued && k == 0,
+                    });
+                }
+                i += len;
+                continue 'outer;
+            }
+        }
+        let t = &tokens[i];
+        match (&t.tok, lex.words.get(&*t.text)) {
+            (Tok::Word(_), Some(words)) => {
+                for (k, w) in words.iter().enumerate() {
+                    out.push(Token {
+                        tok: Tok::Word(w.clone()),
+                        text: w.clone(),
+                        glued: t.glued && k == 0,
+                    });
+                }
+            }
+            _ => out.push(t.clone()),
+        }
+        i += 1;
+    }
+    out
+}
+
+/// `bolts` → `bolt`; words ending in `ss` (`brass`) and short words stay.
+fn fold_plural(word: &str) -> &str {
+    if word.len() >= 4 && word.ends_with('s') && !word.ends_with("ss") && !word.ends_with("us") {
+        &word[..word.len() - 1]
+    } else {
+        word
+    }
+}
+
+/// Decimal text without trailing zeros: `40.0` → `40`, `9.5250` → `9.525`.
+fn canon(d: Decimal) -> String {
+    d.normalize().to_string()
+}
+
+/// A dimension and the factor to its base unit.
+type DimUnit = (std::sync::Arc<str>, Decimal);
+
+struct Reader<'a> {
+    t: &'a [Token],
+    i: usize,
+    lex: &'a Lexicon,
+    sig: Signature,
+    words: BTreeSet<Box<str>>,
+}
+
+impl Reader<'_> {
+    fn num(&self, at: usize) -> Option<Decimal> {
+        match self.t.get(at)?.tok {
+            Tok::Num(d) => Some(d),
+            _ => None,
+        }
+    }
+    fn word(&self, at: usize) -> Option<&str> {
+        match &self.t.get(at)?.tok {
+            Tok::Word(w) => Some(w),
+            _ => None,
+        }
+    }
+    fn sym(&self, at: usize) -> Option<char> {
+        match self.t.get(at)?.tok {
+            Tok::Sym(c) => Some(c),
+            _ => None,
+        }
+    }
+    fn glued(&self, at: usize) -> bool {
+        self.t.get(at).is_some_and(|t| t.glued)
+    }
+
+    /// A number at `at`: a decimal, a fraction `3/8` or a mixed number `1-1/4`, `1 1/4`.
+    /// Returns the value, the index after it and whether it held a fraction.
+    fn value(&self, at: usize) -> Option<(Decimal, usize, bool)> {
+        let a = self.num(at)?;
+        // a/b
+        if self.sym(at + 1) == Some('/')
+            && self.glued(at + 1)
+            && let (Some(b), true) = (self.num(at + 2), self.glued(at + 2))
+        {
+            if b.is_zero() {
+                return None;
+            }
+            return Some((a.checked_div(b)?, at + 3, true));
+        }
+        // a-b/c or a b/c (a whole number before a fraction)
+        let frac_at = if self.sym(at + 1) == Some('-') && self.glued(at + 1) {
+            at + 2
+        } else {
+            at + 1
+        };
+        if a.fract().is_zero()
+            && self.num(frac_at).is_some()
+            && self.sym(frac_at + 1) == Some('/')
+            && self.glued(frac_at + 1)
+            && let (Some(b), Some(c)) = (self.num(frac_at), self.num(frac_at + 2))
+            && !c.is_zero()
+            && b < c
+        {
+            return Some((a + b.checked_div(c)?, frac_at + 3, true));
+        }
+        Some((a, at + 1, false))
+    }
+
+    /// A unit right after a number: `mm`, `"`, `mm2` (`mm` glued to `2`).
+    fn unit_at(&self, at: usize) -> Option<(&super::lexicon::Unit, usize)> {
+        if self.sym(at) == Some('"') {
+            return self.lex.unit("\"").map(|u| (u, at + 1));
+        }
+        let w = self.word(at)?;
+        if let Some(n) = self.num(at + 1)
+            && self.glued(at + 1)
+        {
+            let joined = format!("{w}{}", canon(n));
+            if let Some(u) = self.lex.unit(&joined) {
+                return Some((u, at + 2));
+            }
+        }
+        self.lex.unit(w).map(|u| (u, at + 1))
+    }
+
+    fn run(mut self) -> Signature {
+        while self.i < self.t.len() {
+            let before = self.i;
+            match &self.t[self.i].tok {
+                Tok::Num(_) => self.number(),
+                Tok::Word(_) => self.word_token(),
+                Tok::Sym('#') => self.hash(),
+                Tok::Sym(_) => self.i += 1,
+            }
+            if self.i == before {
+                self.i += 1;
+            }
+        }
+        let mut sig = self.sig;
+        sig.words = self.words.into_iter().collect();
+        sig
+    }
+
+    /// A number and what follows it: a measure chain (`300 x 4.8mm`), a range (`8-12mm`), an
+    /// imperial thread (`1/4-20`), a count (`50pk`, `100/box`), a size (`2xl`), or a bare number.
+    fn number(&mut self) {
+        let start = self.i;
+        let Some((v1, mut at, fraction)) = self.value(start) else {
+            self.i += 1;
+            return;
+        };
+        // Sizes written with a number: `2xl`.
+        if let Some(w) = self.word(at)
+            && self.glued(at)
+        {
+            let joined = format!("{}{w}", self.t[start].text);
+            if self.lex.sizes.contains(joined.as_str()) {
+                self.sig.add("size", joined);
+                self.i = at + 1;
+                return;
+            }
+        }
+        // Range or imperial thread: v1 - v2 [unit]
+        if self.sym(at) == Some('-')
+            && let Some((v2, after, _)) = self.value(at + 1)
+        {
+            if let Some((unit, next)) = self.unit_at(after) {
+                let (dim, f) = (unit.dimension.clone(), unit.factor);
+                self.sig
+                    .add(&dim, format!("{}-{}", canon(v1 * f), canon(v2 * f)));
+                self.i = next;
+                return;
+            }
+            if fraction {
+                self.sig
+                    .add("thread", format!("{}-{}", canon(v1), canon(v2)));
+            } else {
+                self.sig
+                    .add("number", format!("{}-{}", canon(v1), canon(v2)));
+            }
+            self.i = after;
+            return;
+        }
+        // A chain of values joined by x, each with an optional unit; a unit at the end applies
+        // to the values before it that have none.
+        let mut chain: Vec<(Decimal, Option<DimUnit>)> = Vec::new();
+        let mut cur = v1;
+        loop {
+            let unit = self.unit_at(at);
+            let unit = match unit {
+                Some((u, next)) => {
+                    at = next;
+                    Some((u.dimension.clone(), u.factor))
+                }
+                None => None,
+            };
+            chain.push((cur, unit));
+            if self.word(at) == Some("x")
+                && let Some((v, next, _)) = self.value(at + 1)
+            {
+                cur = v;
+                at = next;
+                continue;
+            }
+            break;
+        }
+        let last_unit = chain.iter().rev().find_map(|(_, u)| u.clone());
+        match last_unit {
+            Some(unit) => {
+                for (v, u) in &chain {
+                    let (dim, f) = u.clone().unwrap_or_else(|| unit.clone());
+                    self.sig.add(&dim, canon(*v * f));
+                }
+                self.i = at;
+            }
+            None if chain.len() > 1 => {
+                let text: Vec<String> = chain.iter().map(|(v, _)| canon(*v)).collect();
+                self.sig.add("number", text.join("x"));
+                self.i = at;
+            }
+            None => {
+                // A count after the number: `50 pack`, `100pcs`, `100/box`, `10 off`.
+                let count_word = self.word(at).filter(|w| self.lex.counts.contains(*w));
+                if count_word.is_some() && v1.fract().is_zero() {
+                    self.sig.add("count", canon(v1));
+                    self.i = at + 1;
+                } else if self.sym(at) == Some('/')
+                    && self
+                        .word(at + 1)
+                        .is_some_and(|w| self.lex.counts.contains(w))
+                {
+                    self.sig.add("count", canon(v1));
+                    self.i = at + 2;
+                } else {
+                    let text = canon(v1);
+                    if self.lex.grades.contains(text.as_str()) {
+                        self.sig.add("grade", text);
+                    } else {
+                        self.sig.add("number", text);
+                    }
+                    self.i = at;
+                }
+            }
+        }
+    }
+
+    /// `#8` (a gauge) or `#10-24` (a thread).
+    fn hash(&mut self) {
+        let at = self.i + 1;
+        if let Some(n) = self.num(at) {
+            if self.sym(at + 1) == Some('-')
+                && let Some(p) = self.num(at + 2)
+            {
+                self.sig
+                    .add("thread", format!("#{}-{}", canon(n), canon(p)));
+                self.i = at + 3;
+            } else {
+                self.sig.add("gauge", canon(n));
+                self.i = at + 1;
+            }
+        } else {
+            self.i += 1;
+        }
+    }
+
+    fn word_token(&mut self) {
+        let i = self.i;
+        let Some(w) = self.word(i) else {
+            self.i += 1;
+            return;
+        };
+        let w: Box<str> = w.into();
+        let next_num = self.num(i + 1).filter(|_| self.glued(i + 1));
+        let next_any_num = self.num(i + 1);
+        match &*w {
+            // Metric thread: M8, M8x1.25, then an optional length: M8 x 40, M8x1.25x40mm.
+            "m" if next_num.is_some() => {
+                let Some((d, mut at, _)) = self.value(i + 1) else {
+                    self.i += 1;
+                    return;
+                };
+                let mut thread = format!("m{}", canon(d));
+                if self.word(at) == Some("x")
+                    && let Some((p, after, _)) = self.value(at + 1)
+                    && !p.fract().is_zero()
+                    && p <= Decimal::new(35, 1)
+                    && self.unit_at(after).is_none()
+                {
+                    let _ = write!(thread, "x{}", canon(p));
+                    at = after;
+                }
+                self.sig.add("thread", thread);
+                if self.word(at) == Some("x")
+                    && let Some((len, after, _)) = self.value(at + 1)
+                {
+                    match self.unit_at(after) {
+                        Some((u, next)) => {
+                            let (dim, f) = (u.dimension.clone(), u.factor);
+                            self.sig.add(&dim, canon(len * f));
+                            at = next;
+                        }
+                        None => {
+                            self.sig.add("length", canon(len));
+                            at = after;
+                        }
+                    }
+                }
+                self.i = at;
+            }
+            // Ø8 / dia 8: a nominal size like M8; with a unit, a length.
+            "dia" | "diameter" if next_any_num.is_some() => {
+                if let Some((d, at, _)) = self.value(i + 1)
+                    && self.unit_at(at).is_none()
+                {
+                    self.sig.add("thread", format!("m{}", canon(d)));
+                    self.i = at;
+                } else {
+                    self.i += 1; // the number reads as a measure
+                }
+            }
+            "no" if next_any_num.is_some() => {
+                if let Some(n) = next_any_num {
+                    self.sig.add("gauge", canon(n));
+                }
+                self.i = i + 2;
+            }
+            "p" if next_num.is_some() => {
+                if let Some(n) = next_num {
+                    self.sig.add("grit", canon(n));
+                }
+                self.i = i + 2;
+            }
+            "grit" | "gauge" if next_any_num.is_some() => {
+                let name = if &*w == "grit" { "grit" } else { "gauge" };
+                if let Some(n) = next_any_num {
+                    self.sig.add(name, canon(n));
+                }
+                self.i = i + 2;
+            }
+            "grade" | "class" if next_any_num.is_some() => {
+                if let Some((n, at, _)) = self.value(i + 1) {
+                    self.sig.add("grade", canon(n));
+                    self.i = at;
+                }
+            }
+            "size" | "sz" if self.word(i + 1).is_some() || next_any_num.is_some() => {
+                if let Some(n) = next_any_num {
+                    let (v, at) = self.value(i + 1).map_or((n, i + 2), |(v, at, _)| (v, at));
+                    self.sig.add("size", canon(v));
+                    self.i = at;
+                } else if let Some(s) = self.word(i + 1).filter(|s| self.lex.sizes.contains(*s)) {
+                    let s: Box<str> = s.into();
+                    self.sig.add("size", s);
+                    self.i = i + 2;
+                } else {
+                    self.i += 1;
+                }
+            }
+            // x50, x 100: a count when no measure came before (a chain consumes its own x).
+            "x" if next_any_num.is_some() => {
+                if let Some((n, at, _)) = self.value(i + 1)
+                    && n.fract().is_zero()
+                    && self.unit_at(at).is_none()
+                {
+                    self.sig.add("count", canon(n));
+                    self.i = at;
+                } else {
+                    self.i += 1;
+                }
+            }
+            c if self.lex.counts.contains(c) => {
+                // Pack of 50, pk50, box 100.
+                let at = if self.word(i + 1) == Some("of") {
+                    i + 2
+                } else {
+                    i + 1
+                };
+                match self.num(at) {
+                    Some(n) if n.fract().is_zero() && self.unit_at(at + 1).is_none() => {
+                        self.sig.add("count", canon(n));
+                        self.i = at + 1;
+                    }
+                    _ => self.i = i + 1, // a count word alone says nothing
+                }
+            }
+            _ if next_num.is_some() => {
+                // Letters glued to digits: a grade (A2) or a code (S1P, W4), compared exactly.
+                let mut code = String::from(&*w);
+                let mut at = i + 1;
+                while at < self.t.len()
+                    && self.glued(at)
+                    && matches!(self.t[at].tok, Tok::Num(_) | Tok::Word(_))
+                {
+                    code.push_str(&self.t[at].text);
+                    at += 1;
+                }
+                if self.lex.grades.contains(code.as_str()) {
+                    self.sig.add("grade", code);
+                } else {
+                    self.sig.add("code", code);
+                }
+                self.i = at;
+            }
+            s if self.lex.sizes.contains(s) && !self.glued(i) => {
+                self.sig.add("size", s);
+                self.i += 1;
+            }
+            s if self.lex.grades.contains(s) => {
+                self.sig.add("grade", s);
+                self.i += 1;
+            }
+            _ => {
+                self.plain_word(&w);
+                self.i += 1;
+            }
+        }
+    }
+
+    fn plain_word(&mut self, w: &str) {
+        if self.lex.stopwords.contains(w) || w.chars().count() < 1 {
+            return;
+        }
+        let folded: Box<str> = match self.lex.words.get(fold_plural(w)) {
+            Some(words) if words.len() == 1 => words[0].clone(),
+            _ => fold_plural(w).into(),
+        };
+        if self.lex.stopwords.contains(&*folded) || self.lex.counts.contains(&*folded) {
+            return;
+        }
+        if let Some(class) = self
+            .lex
+            .classes
+            .get(w)
+            .or_else(|| self.lex.classes.get(&*folded))
+        {
+            let class = class.clone();
+            self.sig.add(&class, folded);
+            return;
+        }
+        if let Some(groups) = self
+            .lex
+            .kinds
+            .get(w)
+            .or_else(|| self.lex.kinds.get(&*folded))
+        {
+            for g in groups.clone() {
+                self.sig.add(&format!("{KIND_PREFIX}{g}"), folded.clone());
+            }
+        }
+        if w.chars().any(|c| c.is_ascii_digit()) {
+            self.sig.add("code", folded);
+        } else {
+            self.words.insert(folded);
+        }
+    }
+}
+
+/// Read a description.
+pub fn signature(description: &str, lex: &Lexicon) -> Signature {
+    let tokens = apply_lexicon(tokenize(&prepare(description)), lex);
+    Reader {
+        t: &tokens,
+        i: 0,
+        lex,
+        sig: Signature::default(),
+        words: BTreeSet::new(),
+    }
+    .run()
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    fn sig(s: &str) -> Signature {
+        signature(s, &Lexicon::builtin())
+    }
+
+    fn attrs(s: &str) -> Vec<String> {
+        sig(s)
+            .attributes
+            .iter()
+            .filter(|(k, _)| !k.starts_with(KIND_PREFIX))
+            .map(|(k, v)| {
+                let vs: Vec<&str> = v.iter().map(|x| &**x).collect();
+                format!("{k}={}", vs.join(","))
+            })
+            .collect()
+    }
+
+    #[test]
+    fn compact_and_spaced_metric_spellings_read_the_same() {
+        let a = sig("Hex Bolt M8 x 40mm Zinc");
+        for s in [
+            "Hex bolt m8x40mm zinc",
+            "hex bolt M8x40 zinc plated",
+            "Zinc Plated Hex Bolts M8 X 40 MM",
+            "HEX BOLT M8×40MM ZP",
+            "Hex Bolt M8 x 4cm Zinc",
+        ] {
+            assert_eq!(sig(s).key(), a.key(), "{s}");
+        }
+        assert_eq!(
+            attrs("Hex Bolt M8 x 40mm Zinc"),
+            ["length=40", "material=zinc", "thread=m8"]
+        );
+    }
+
+    #[test]
+    fn numbers_are_values_not_characters() {
+        assert_ne!(
+            sig("Hex Bolt M8 x 50mm Zinc").key(),
+            sig("Hex Bolt M8 x 40mm Zinc").key()
+        );
+        assert_eq!(attrs("M8x1.25x40mm"), ["length=40", "thread=m8x1.25"]);
+        assert_eq!(attrs("1-1/4\" pipe"), ["length=31.75"]);
+        assert_eq!(attrs("1¼\" pipe"), ["length=31.75"]);
+        assert_eq!(attrs("Bolt 1/4-20"), ["thread=0.25-20"]);
+        assert_eq!(attrs("Hose Clip 8-12mm"), ["length=8-12"]);
+        assert_eq!(attrs("Cable 2.5mm² 3 core"), ["area=2.5", "core=3"]);
+        assert_eq!(attrs("Cable Ties 300mm x 4.8mm"), ["length=300,4.8"]);
+        assert_eq!(
+            attrs("LED Panel 600x600mm 36W 4000K"),
+            ["colour temperature=4000", "length=600", "power=36"]
+        );
+        assert_eq!(attrs("Emulsion 2.5L"), ["volume=2500"]);
+        assert_eq!(attrs("Emulsion 2500ml"), ["volume=2500"]);
+    }
+
+    #[test]
+    fn counts_gauges_sizes_grades_and_codes() {
+        for s in [
+            "Pack of 50",
+            "50pk",
+            "pk50",
+            "50 pcs",
+            "x50",
+            "50/box",
+            "Box of 50",
+            "50 off",
+        ] {
+            assert_eq!(attrs(s), ["count=50"], "{s}");
+        }
+        assert_eq!(attrs("Screw No.8"), ["gauge=8"]);
+        assert_eq!(attrs("Screw #8"), ["gauge=8"]);
+        assert_eq!(attrs("Gloves Size XL"), ["size=xl"]);
+        assert_eq!(attrs("Gloves extra large"), ["size=xl"]);
+        assert_eq!(attrs("Gloves L"), ["size=l"]);
+        assert_eq!(attrs("Boots Size 9"), ["size=9"]);
+        assert_eq!(attrs("Bolt Grade 8.8"), ["grade=8.8"]);
+        assert_eq!(
+            attrs("Nut Stainless A2"),
+            ["grade=a2", "material=stainless"]
+        );
+        assert_eq!(attrs("Boots S1P"), ["code=s1p"]);
+        assert_eq!(attrs("Sanding Discs P120"), ["grit=120"]);
+    }
+
+    #[test]
+    fn abbreviations_phrases_and_plurals() {
+        assert_eq!(
+            sig("Flat Washers M8 SS").key(),
+            sig("flat washer m8 stainless steel").key()
+        );
+        assert_eq!(
+            sig("Hex Bolt M8 HDG").key(),
+            sig("hex bolt m8 hot dip galvanized").key()
+        );
+        assert_eq!(sig("Cable tie blk").key(), sig("Cable ties black").key());
+        assert_eq!(
+            sig("Wood Screw CSK Pozi").key(),
+            sig("wood screws countersunk pozidriv").key()
+        );
+        assert_eq!(sig("Washer Ø8").key(), sig("Washer M8").key());
+    }
+
+    #[test]
+    fn colours_finishes_and_kinds_are_attributes() {
+        let s = sig("Flat Washer M6 Zinc Black");
+        assert!(s.attributes.contains_key("colour"));
+        assert!(s.attributes.contains_key("material"));
+        assert!(s.attributes.contains_key("kind washer"));
+        assert!(s.words.iter().any(|w| &**w == "flat"));
+        assert!(!s.words.iter().any(|w| &**w == "black"));
+    }
+
+    #[test]
+    fn odd_input_never_panics() {
+        for s in [
+            "",
+            "   ",
+            "!!!",
+            "1/0",
+            "x",
+            "m",
+            "M",
+            "#",
+            "99999999999999999999999999999999 mm",
+            "1-/2",
+            "m8x",
+            "x x x",
+            "10-",
+            "-5mm",
+            "½",
+            "Ø",
+            "size",
+            "pack of",
+            "\u{0}",
+            "ǅ",
+        ] {
+            let _ = sig(s).key();
+        }
+    }
+}
