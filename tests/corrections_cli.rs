@@ -737,3 +737,70 @@ async fn merging_items_moves_lines_quantity_and_aliases_and_retires_the_old_sku(
         );
     }
 }
+
+#[tokio::test]
+async fn a_reject_file_line_the_matcher_cannot_decide_is_held_under_its_identity_and_reverted_with_its_run()
+ {
+    for db in backends().await {
+        let (dir, f) = write_file(
+            "bolts.csv",
+            "sku,description,quantity,unit_price\n\
+             HB-40,Hex Bolt M8 x 40mm Zinc,10,1\n\
+             HB-50,Hex Bolt M8 x 50mm Zinc,20,1\n\
+             ,Hex Bolt M8 Zinc,abc,1\n",
+        );
+        import(&db.url, &f);
+        let rej = reject_file(&db.url, 1, dir.path(), "rej.csv");
+        let fixed = dir.path().join("fixed.csv");
+        edit_csv(&rej, &fixed, None, |col, v| {
+            if col == "quantity" && v == "abc" {
+                "4".into()
+            } else {
+                v.into()
+            }
+        });
+        let out = batchops(
+            &db.url,
+            &["import", "--format", "json", fixed.to_str().unwrap()],
+        );
+        let r = json(&out);
+        assert_eq!(
+            (r["items_processed"].as_u64(), r["items_failed"].as_u64()),
+            (Some(0), Some(0)),
+            "{}: {r}",
+            db.kind
+        );
+        assert!(
+            resolved(&db.url, 1, 3),
+            "{}: held for review, it leaves the dead-letter table",
+            db.kind
+        );
+        let key = r["import_key"].as_str().unwrap().to_string();
+        let held = db
+            .scalar(&format!("SELECT COUNT(*) FROM held_lines WHERE import_key = '{key}' AND line = 3 AND decided_at IS NULL"))
+            .await;
+        assert_eq!(held, 1, "{}: held under its original identity", db.kind);
+        // The same reject file again: the line is held already, nothing doubles.
+        import(&db.url, &fixed);
+        let held_rows = db.scalar("SELECT COUNT(*) FROM held_lines").await;
+        assert_eq!(held_rows, 1, "{}", db.kind);
+        assert_inventory(
+            &db,
+            &oracle(&[("HB-40", "10"), ("HB-50", "20")]),
+            "held lines land nowhere",
+        )
+        .await;
+        // Reverting run 1 closes the held line of its failed line 3: it is never decided into stock.
+        ok(&db.url, &["revert", "1", "--format", "json"]);
+        let open = db
+            .scalar("SELECT COUNT(*) FROM held_lines WHERE decided_at IS NULL")
+            .await;
+        assert_eq!(open, 0, "{}", db.kind);
+        assert_inventory(
+            &db,
+            &oracle(&[("HB-40", "0"), ("HB-50", "0")]),
+            "after the revert",
+        )
+        .await;
+    }
+}

@@ -107,7 +107,8 @@ pub const KIND_MERGE: &str = "merge";
 pub trait Corrections: Send + Sync {
     /// Remove the transactions of a run — its own rows, and those that retry runs or reject files
     /// landed later for its failed or held lines — and subtract exactly their quantities; failed
-    /// items whose line is removed are unresolved again; open held lines of the run are closed;
+    /// items whose line is removed are unresolved again; open held lines of the run (or of its
+    /// failed lines, held when a retry or reject file sent them to review) are closed;
     /// the run becomes `reverted`. A run already reverted: nothing changes. A running run, a
     /// dry run or a rehearsal: refused.
     async fn revert_run(&self, run_id: i64, operator: &str) -> CorrectionResult<Applied>;
@@ -387,8 +388,8 @@ macro_rules! corrections_sql {
             items.sort_by(|a, b| a.sku.cmp(&b.sku));
             let now = Utc::now();
             let held_closed = sqlx::query(
-                "UPDATE held_lines SET decided_at = $2, decision_json = $3 \
-                 WHERE run_id = $1 AND decided_at IS NULL",
+                "UPDATE held_lines SET decided_at = $2, decision_json = $3 WHERE decided_at IS NULL \
+                 AND (run_id = $1 OR (import_key, line) IN (SELECT import_key, line FROM failed_items WHERE run_id = $1))",
             )
             .bind(run_id)
             .bind(now)
