@@ -790,16 +790,39 @@ async fn a_reject_file_line_the_matcher_cannot_decide_is_held_under_its_identity
             "held lines land nowhere",
         )
         .await;
-        // Reverting run 1 closes the held line of its failed line 3: it is never decided into stock.
+        // Reverting run 1 removes the held line of its failed line 3: never decided into stock.
         ok(&db.url, &["revert", "1", "--format", "json"]);
-        let open = db
-            .scalar("SELECT COUNT(*) FROM held_lines WHERE decided_at IS NULL")
-            .await;
-        assert_eq!(open, 0, "{}", db.kind);
+        let rows = db.scalar("SELECT COUNT(*) FROM held_lines").await;
+        assert_eq!(rows, 0, "{}", db.kind);
         assert_inventory(
             &db,
             &oracle(&[("HB-40", "0"), ("HB-50", "0")]),
             "after the revert",
+        )
+        .await;
+
+        // A line held on import, the run reverted, the file imported again: held again for review.
+        let (_d2, g) = write_file(
+            "held.csv",
+            "sku,description,quantity,unit_price\nHB-40,Hex Bolt M8 x 40mm Zinc,1,1\n,Hex Bolt M8 Zinc,5,1\n",
+        );
+        let r = import(&db.url, &g);
+        let run = r["run_id"].as_i64().unwrap();
+        let open = "SELECT COUNT(*) FROM held_lines WHERE line = 2 AND decided_at IS NULL";
+        assert_eq!(db.scalar(open).await, 1, "{}: {r}", db.kind);
+        ok(&db.url, &["revert", &run.to_string(), "--format", "json"]);
+        assert_eq!(db.scalar(open).await, 0, "{}", db.kind);
+        import(&db.url, &g);
+        assert_eq!(
+            db.scalar(open).await,
+            1,
+            "{}: held again after the revert",
+            db.kind
+        );
+        assert_inventory(
+            &db,
+            &oracle(&[("HB-40", "1"), ("HB-50", "0")]),
+            "imported again",
         )
         .await;
     }

@@ -107,8 +107,8 @@ pub const KIND_MERGE: &str = "merge";
 pub trait Corrections: Send + Sync {
     /// Remove the transactions of a run — its own rows, and those that retry runs or reject files
     /// landed later for its failed or held lines — and subtract exactly their quantities; failed
-    /// items whose line is removed are unresolved again; open held lines of the run (or of its
-    /// failed lines, held when a retry or reject file sent them to review) are closed;
+    /// items whose line is removed are unresolved again; the held lines of the run (and of its
+    /// failed lines, held when a retry or reject file sent them to review) are removed;
     /// the run becomes `reverted`. A run already reverted: nothing changes. A running run, a
     /// dry run or a rehearsal: refused.
     async fn revert_run(&self, run_id: i64, operator: &str) -> CorrectionResult<Applied>;
@@ -387,13 +387,13 @@ macro_rules! corrections_sql {
             }
             items.sort_by(|a, b| a.sku.cmp(&b.sku));
             let now = Utc::now();
+            // The run's held lines go too, decided or not: like its transaction rows they free
+            // their identities, so that importing the file again holds them again for review.
             let held_closed = sqlx::query(
-                "UPDATE held_lines SET decided_at = $2, decision_json = $3 WHERE decided_at IS NULL \
-                 AND (run_id = $1 OR (import_key, line) IN (SELECT import_key, line FROM failed_items WHERE run_id = $1))",
+                "DELETE FROM held_lines WHERE run_id = $1 \
+                 OR (import_key, line) IN (SELECT import_key, line FROM failed_items WHERE run_id = $1)",
             )
             .bind(run_id)
-            .bind(now)
-            .bind(serde_json::json!({ "reverted_run": run_id }).to_string())
             .execute(&mut *tx)
             .await?
             .rows_affected();
@@ -412,7 +412,7 @@ macro_rules! corrections_sql {
                 "run_id": run_id,
                 "status_before": status,
                 "failed_items_reopened": reopened,
-                "held_lines_closed": held_closed,
+                "held_lines_removed": held_closed,
                 "items": items_json(&items),
             });
             let id = audit(&mut tx, KIND_REVERT, operator, &summary, removed, total, detail).await?;
