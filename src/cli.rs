@@ -32,28 +32,35 @@ pub struct Cli {
     /// Batch files to load into the console.
     pub files: Vec<PathBuf>,
 
-    /// Start the first loaded batch at once in this mode (console).
+    /// Start the first loaded batch at once in this mode (console): batch or sequential.
     #[arg(long, value_enum)]
     pub start: Option<StartMode>,
 }
 
 #[derive(Debug, Clone, Copy, PartialEq, Eq, ValueEnum)]
 pub enum StartMode {
+    /// Collect-then-batch: one insert and one inventory update per chunk.
     Batch,
+    /// One transaction per line (the baseline).
     Sequential,
 }
 
 #[derive(Debug, Clone, Copy, PartialEq, Eq, ValueEnum, Default)]
 pub enum ModeArg {
+    /// Collect-then-batch: one insert and one inventory update per chunk.
     #[default]
     Batch,
+    /// One transaction per line (the baseline).
     Sequential,
 }
 
 #[derive(Debug, Clone, Copy, PartialEq, Eq, ValueEnum)]
 pub enum InputFormatArg {
+    /// A header row, then one line item per row.
     Csv,
+    /// One invoice object with a `line_items` array.
     Json,
+    /// One line item object per line (JSON Lines).
     Jsonl,
 }
 
@@ -69,8 +76,10 @@ impl From<InputFormatArg> for InputFormat {
 
 #[derive(Debug, Clone, Copy, PartialEq, Eq, ValueEnum, Default)]
 pub enum TextOrJson {
+    /// Tables for people.
     #[default]
     Text,
+    /// JSON for scripts.
     Json,
 }
 
@@ -83,25 +92,40 @@ impl From<TextOrJson> for OutputFormat {
     }
 }
 
+/// The headless commands. A new command follows the same rules as the others (they are what the
+/// tests in `tests/cli.rs` check):
+///
+/// - every argument and value has a doc comment: it is the `--help` text (a unit test below fails
+///   on one without);
+/// - output goes through [`crate::commands::output::stdout`] (or `destination` for `-o FILE`, with
+///   the flags of [`OutputFile`]), written with `write!` and `?`, never `print!`: a closed pipe
+///   then ends the command quietly with exit 141; notes for the operator go through
+///   `output::note`, never `eprintln!`;
+/// - a value the parser cannot check (a range, options that exclude each other) is refused with
+///   [`crate::commands::UsageError`] (exit 64) before anything is written.
 #[derive(Debug, Subcommand)]
 pub enum Command {
     /// Import batch files (one run per file).
     Import(ImportArgs),
     /// Continue an interrupted, cancelled or aborted run.
     Resume {
+        /// The run to continue (see `batchops runs`).
         run_id: i64,
         #[command(flatten)]
         tuning: Tuning,
+        /// Report format.
         #[arg(long, value_enum, default_value_t)]
         format: TextOrJson,
     },
     /// List inventory items with their quantities.
     Inventory {
+        /// Output format.
         #[arg(long, value_enum, default_value_t)]
         format: TextOrJson,
     },
     /// List import runs, newest first.
     Runs {
+        /// Output format.
         #[arg(long, value_enum, default_value_t)]
         format: TextOrJson,
         /// How many runs to list.
@@ -110,55 +134,71 @@ pub enum Command {
     },
     /// Show the failed items of a run (csv: a reject file to fix and import again).
     Failed {
+        /// The run whose failed items to show (see `batchops runs`).
         run_id: i64,
+        /// Output format (csv: the reject file).
         #[arg(long, value_enum, default_value_t)]
         format: OutputFormat,
         /// Only items not resolved by a retry.
         #[arg(long)]
         unresolved: bool,
-        /// Write to this file instead of stdout.
-        #[arg(short, long)]
-        output: Option<PathBuf>,
+        #[command(flatten)]
+        output: OutputFile,
     },
     /// Re-process a run's unresolved failed items one at a time.
     Retry {
+        /// The run whose failed items to retry (see `batchops runs`).
         run_id: i64,
         /// Only this line (repeatable).
         #[arg(long = "line")]
         lines: Vec<u64>,
+        /// Who runs the retry (default: $USER).
         #[arg(long)]
         operator: Option<String>,
+        /// Report format.
         #[arg(long, value_enum, default_value_t)]
         format: TextOrJson,
     },
     /// Rehearse a file in batch and in sequential mode on a scratch copy of the catalog and compare.
     Compare {
+        /// The batch file to rehearse.
         file: PathBuf,
-        #[arg(long, default_value_t = DEFAULT_CHUNK_SIZE)]
+        /// Lines per chunk of the batch rehearsal.
+        #[arg(long, default_value_t = DEFAULT_CHUNK_SIZE, value_parser = parse_chunk_size)]
         chunk_size: usize,
         /// Stop the sequential rehearsal after this many lines (it is the slow one).
         #[arg(long)]
         sequential_lines: Option<u64>,
+        /// Input format, when the extension does not tell.
         #[arg(long, value_enum)]
         format_in: Option<InputFormatArg>,
+        /// Output format.
         #[arg(long, value_enum, default_value_t)]
         format: TextOrJson,
+    },
+    /// Lines held for review: list them, decide them.
+    Review {
+        #[command(subcommand)]
+        command: ReviewCommand,
+    },
+    /// Learned aliases: list them, move one (and its stock) to the right item, forget one, check
+    /// them against the matching rules.
+    Aliases {
+        #[command(subcommand)]
+        command: AliasesCommand,
     },
     /// Write a synthetic batch (repeated items, spelling variants, bad lines) for rehearsals.
     Generate(GenerateArgs),
     /// Undo a run: its transactions removed and exactly their quantities subtracted.
     Revert {
+        /// The run to revert (`batchops runs`).
         run_id: i64,
         /// Who makes the correction (default: $USER).
         #[arg(long)]
         operator: Option<String>,
+        /// Output format.
         #[arg(long, value_enum, default_value_t)]
         format: TextOrJson,
-    },
-    /// Learned aliases: list them, move one (and its stock) to the right item, forget one.
-    Aliases {
-        #[command(subcommand)]
-        command: AliasesCommand,
     },
     /// Inventory items: merge two items that are one.
     Items {
@@ -167,6 +207,7 @@ pub enum Command {
     },
     /// The audit of corrections (reverts, alias moves, merges), newest first.
     Corrections {
+        /// Output format.
         #[arg(long, value_enum, default_value_t)]
         format: TextOrJson,
         /// How many corrections to list.
@@ -175,10 +216,25 @@ pub enum Command {
     },
     /// Open the operations console.
     Console {
+        /// Batch files to load into the console (a directory loads its batch files).
         files: Vec<PathBuf>,
+        /// Start the first loaded batch at once in this mode: batch or sequential.
         #[arg(long, value_enum)]
         start: Option<StartMode>,
     },
+}
+
+/// `-o FILE` and `--force`, for every command that can write its output to a file. Open the
+/// destination with [`crate::commands::output::destination`]: an existing file is refused unless
+/// `--force` is given.
+#[derive(Debug, Clone, Default, Args)]
+pub struct OutputFile {
+    /// Write to this file instead of stdout (an existing file is refused unless --force).
+    #[arg(short = 'o', long = "output", value_name = "FILE")]
+    pub path: Option<PathBuf>,
+    /// Overwrite the -o file if it exists.
+    #[arg(long, requires = "path")]
+    pub force: bool,
 }
 
 /// Knobs shared by import and resume.
@@ -201,6 +257,90 @@ pub struct Tuning {
     /// Stop the run when more than N lines (or P% of lines) failed: --max-errors 100 or 5%.
     #[arg(long, value_parser = parse_budget)]
     pub max_errors: Option<ErrorBudget>,
+}
+
+#[derive(Debug, Subcommand)]
+pub enum ReviewCommand {
+    /// The held lines not decided yet (with --all, the decided ones too).
+    List {
+        /// Output format.
+        #[arg(long, value_enum, default_value_t)]
+        format: TextOrJson,
+        /// Include the lines decided already.
+        #[arg(long)]
+        all: bool,
+    },
+    /// Decide a held line and every open line of the same description: an item, a new item, or
+    /// none of the candidates.
+    #[command(group(clap::ArgGroup::new("choice").required(true).args(["item", "new", "reject"])))]
+    Decide {
+        /// The held line's id (`review list`).
+        id: i64,
+        /// Land the lines on this existing item.
+        #[arg(long, value_name = "SKU")]
+        item: Option<String>,
+        /// Create a new item for them (SKU and name default to a generated SKU and the description).
+        #[arg(long)]
+        new: bool,
+        /// The new item's SKU (with --new).
+        #[arg(long, requires = "new")]
+        sku: Option<String>,
+        /// The new item's name (with --new).
+        #[arg(long, requires = "new")]
+        name: Option<String>,
+        /// None of these: the candidates are never proposed for this description again and the
+        /// lines are mapped once more.
+        #[arg(long)]
+        reject: bool,
+        /// Who decides (default: the login name).
+        #[arg(long)]
+        operator: Option<String>,
+        /// Output format.
+        #[arg(long, value_enum, default_value_t)]
+        format: TextOrJson,
+    },
+}
+
+#[derive(Debug, Subcommand)]
+pub enum AliasesCommand {
+    /// Aliases learned by the old matcher that the matching rules would not accept, with the lines
+    /// and quantity that landed through each (where stock may sit on the wrong item).
+    Check {
+        /// Output format.
+        #[arg(long, value_enum, default_value_t)]
+        format: TextOrJson,
+    },
+    /// Every alias: its item, how it was learned, the lines and quantity landed through it.
+    List {
+        /// Output format.
+        #[arg(long, value_enum, default_value_t)]
+        format: TextOrJson,
+    },
+    /// Point ALIAS at SKU and move the stock of every line that landed through it there.
+    Move {
+        /// The alias as listed, or the description as written on an invoice.
+        alias: String,
+        /// The right item.
+        #[arg(long, value_name = "SKU")]
+        to: String,
+        /// Who makes the correction (default: $USER).
+        #[arg(long)]
+        operator: Option<String>,
+        /// Output format.
+        #[arg(long, value_enum, default_value_t)]
+        format: TextOrJson,
+    },
+    /// Forget ALIAS: later lines are matched afresh; what landed stays where it is.
+    Forget {
+        /// The alias as listed, or the description as written on an invoice.
+        alias: String,
+        /// Who makes the correction (default: $USER).
+        #[arg(long)]
+        operator: Option<String>,
+        /// Output format.
+        #[arg(long, value_enum, default_value_t)]
+        format: TextOrJson,
+    },
 }
 
 #[derive(Debug, Clone, Copy, PartialEq, Eq, ValueEnum, Default)]
@@ -268,6 +408,7 @@ pub struct ImportArgs {
     /// Run the whole pipeline in transactions that are rolled back: report what would happen.
     #[arg(long)]
     pub dry_run: bool,
+    /// The batch files to import (one run each, in the order given).
     #[arg(required = true)]
     pub files: Vec<PathBuf>,
 }
@@ -283,60 +424,82 @@ pub struct GenerateArgs {
     /// Share of bad lines, 0 to 1.
     #[arg(long, default_value_t = 0.0)]
     pub bad_ratio: f64,
+    /// Seed of the random choices: the same seed and options give the same file, byte for byte.
     #[arg(long, default_value_t = 42)]
     pub seed: u64,
+    /// File format to write.
     #[arg(long, value_enum, default_value = "csv")]
     pub format: GenFormatArg,
-    /// Write to this file instead of stdout.
-    #[arg(short, long)]
-    pub output: Option<PathBuf>,
+    #[command(flatten)]
+    pub output: OutputFile,
 }
 
 #[derive(Debug, Clone, Copy, PartialEq, Eq, ValueEnum)]
 pub enum GenFormatArg {
+    /// A header row, then one line item per row.
     Csv,
+    /// One line item object per line (JSON Lines).
     Jsonl,
-}
-
-#[derive(Debug, Subcommand)]
-pub enum AliasesCommand {
-    /// Every alias: its item, how it was learned, the lines and quantity landed through it.
-    List {
-        #[arg(long, value_enum, default_value_t)]
-        format: TextOrJson,
-    },
-    /// Point ALIAS at SKU and move the stock of every line that landed through it there.
-    Move {
-        alias: String,
-        /// The right item.
-        #[arg(long)]
-        to: String,
-        #[arg(long)]
-        operator: Option<String>,
-        #[arg(long, value_enum, default_value_t)]
-        format: TextOrJson,
-    },
-    /// Forget ALIAS: later lines are matched afresh; what landed stays where it is.
-    Forget {
-        alias: String,
-        #[arg(long)]
-        operator: Option<String>,
-        #[arg(long, value_enum, default_value_t)]
-        format: TextOrJson,
-    },
 }
 
 #[derive(Debug, Subcommand)]
 pub enum ItemsCommand {
     /// Move the transactions, quantity and aliases of FROM_SKU to SKU and retire FROM_SKU.
     Merge {
+        /// The item that goes (retired, kept for history).
         from_sku: String,
         /// The item that stays.
-        #[arg(long)]
+        #[arg(long, value_name = "SKU")]
         into: String,
+        /// Who makes the correction (default: $USER).
         #[arg(long)]
         operator: Option<String>,
+        /// Output format.
         #[arg(long, value_enum, default_value_t)]
         format: TextOrJson,
     },
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+    use clap::CommandFactory;
+
+    /// Every argument and every value of every command says what it is for, in `--help`.
+    #[test]
+    fn every_argument_has_a_help_text() {
+        fn check(cmd: &clap::Command, path: &str, missing: &mut Vec<String>) {
+            for arg in cmd.get_arguments() {
+                let id = arg.get_id().as_str();
+                if arg.is_hide_set() || id == "help" || id == "version" {
+                    continue;
+                }
+                if arg.get_help().is_none() && arg.get_long_help().is_none() {
+                    missing.push(format!("{path} {id}"));
+                }
+                let values = if arg.get_action().takes_values() {
+                    arg.get_possible_values()
+                } else {
+                    Vec::new() // a switch: its true/false need no words
+                };
+                for v in values {
+                    if !v.is_hide_set() && v.get_help().is_none() {
+                        missing.push(format!("{path} {id}={}", v.get_name()));
+                    }
+                }
+            }
+            for sub in cmd.get_subcommands() {
+                if sub.get_name() == "help" {
+                    continue;
+                }
+                if sub.get_about().is_none() {
+                    missing.push(format!("{path} {}: no about", sub.get_name()));
+                }
+                check(sub, &format!("{path} {}", sub.get_name()), missing);
+            }
+        }
+        let mut missing = Vec::new();
+        check(&Cli::command(), "batchops", &mut missing);
+        assert!(missing.is_empty(), "without a help text: {missing:?}");
+    }
 }

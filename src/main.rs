@@ -1,17 +1,20 @@
 //! Start-up: error reporting, the command line, then the console or a headless command.
 
 use batchops::cli::{Cli, Command};
-use batchops::commands::{self, EXIT_FAILED};
+use batchops::commands::{self, EXIT_FAILED, EXIT_OK, EXIT_USAGE, output};
 use clap::{CommandFactory, Parser};
 use color_eyre::eyre::Result;
-use std::io::IsTerminal;
+use std::io::{IsTerminal, Write};
 use std::process::ExitCode;
 
 fn main() -> ExitCode {
     if let Err(e) = color_eyre::install() {
         eprintln!("warning: {e}");
     }
-    let cli = Cli::parse();
+    let cli = match Cli::try_parse() {
+        Ok(cli) => cli,
+        Err(e) => return ExitCode::from(usage(&e)),
+    };
     init_logging(cli_is_console(&cli));
     let runtime = match tokio::runtime::Builder::new_multi_thread()
         .enable_all()
@@ -26,10 +29,21 @@ fn main() -> ExitCode {
     match runtime.block_on(run(cli)) {
         Ok(code) => ExitCode::from(code),
         Err(e) => {
-            eprintln!("error: {e:#}");
-            ExitCode::from(EXIT_FAILED)
+            let code = commands::exit_code_of(&e);
+            // A closed stdout is the reader's choice (`| head`): end quietly.
+            if code != commands::EXIT_PIPE_CLOSED {
+                let _ = writeln!(std::io::stderr(), "error: {e:#}");
+            }
+            ExitCode::from(code)
         }
     }
+}
+
+/// `--help` and `--version` print and exit 0 (quietly when stdout is closed); a command line
+/// clap refuses prints its message and exits [`EXIT_USAGE`].
+fn usage(e: &clap::Error) -> u8 {
+    let _ = e.print();
+    if e.use_stderr() { EXIT_USAGE } else { EXIT_OK }
 }
 
 fn cli_is_console(cli: &Cli) -> bool {
@@ -72,7 +86,19 @@ async fn run(cli: Cli) -> Result<u8> {
             let store = commands::open_store(url).await?;
             return batchops::console::run(store, cli.files, cli.start).await;
         }
-        Cli::command().print_help()?;
+        if !cli.files.is_empty() {
+            let given: Vec<String> = cli.files.iter().map(|f| f.display().to_string()).collect();
+            return Err(commands::UsageError(format!(
+                "{} is not a command, and the console (which would load it as a batch file) needs \
+                 a terminal: to import without one, use `batchops import FILE...`; \
+                 the commands are in `batchops --help`",
+                given.join(" ")
+            ))
+            .into());
+        }
+        let mut out = output::stdout();
+        write!(out, "{}", Cli::command().render_help())?;
+        out.flush()?;
         return Ok(0);
     };
     if let Command::Generate(args) = &command {
@@ -93,7 +119,7 @@ async fn run(cli: Cli) -> Result<u8> {
             format,
             unresolved,
             output,
-        } => commands::failed(&*store, run_id, format, unresolved, output).await?,
+        } => commands::failed(&*store, run_id, format, unresolved, &output).await?,
         Command::Retry {
             run_id,
             lines,
@@ -122,7 +148,6 @@ async fn run(cli: Cli) -> Result<u8> {
             operator,
             format,
         } => commands::revert(&*store, run_id, operator, format).await?,
-        Command::Aliases { command } => commands::aliases(&*store, command).await?,
         Command::Items { command } => commands::items(&*store, command).await?,
         Command::Corrections { format, limit } => {
             commands::corrections(&*store, format, limit).await?
@@ -130,6 +155,8 @@ async fn run(cli: Cli) -> Result<u8> {
         Command::Console { files, start } => {
             batchops::console::run(store.clone(), files, start).await?
         }
+        Command::Review { command } => commands::review(&*store, command).await?,
+        Command::Aliases { command } => commands::aliases(&*store, command).await?,
         Command::Generate(_) => unreachable!("handled above"),
     };
     store.close().await;

@@ -136,7 +136,7 @@ async fn a_percentage_budget_counts_from_a_hundred_lines_on() {
 async fn a_dry_run_predicts_the_real_run_and_keeps_nothing() {
     let (_d0, first) = write_file(
         "first.csv",
-        "sku,description,quantity,unit_price\nHB-M8,Hex Bolt M8 x 40mm Zinc,10,0.12\n",
+        "sku,description,quantity,unit_price\nHB-M8,Coach Bolt M8 x 40mm Zinc,10,0.12\n",
     );
     let batch = Batch::generate(Spec {
         lines: 700,
@@ -147,7 +147,7 @@ async fn a_dry_run_predicts_the_real_run_and_keeps_nothing() {
     let mut csv = batch.csv.clone();
     // Lines that map to the existing item: by SKU, by exact name, by a fuzzy match.
     csv.push_str(
-        "HB-M8,whatever,1,1\n,hex bolt m8 x 40mm zinc,2,1\n,Hex Blot M8 x 40mm Zinc,3,1\n",
+        "HB-M8,whatever,1,1\n,coach bolt m8 x 40mm zinc,2,1\n,Coahc Bolt M8 x 40mm Zinc,3,1\n",
     );
     let (_d1, path) = write_file("dry.csv", &csv);
     for db in backends().await {

@@ -1,11 +1,13 @@
 //! `compare`: a batch-versus-sequential rehearsal on scratch copies of the catalog.
 
+use super::output;
 use crate::cli::TextOrJson;
 use crate::engine::{self, CompareOptions, EventSink};
 use crate::input::InputFormat;
 use crate::report;
 use crate::store::Store;
 use color_eyre::eyre::Result;
+use std::io::Write;
 use std::path::Path;
 use std::sync::Arc;
 use tokio_util::sync::CancellationToken;
@@ -33,9 +35,14 @@ pub async fn compare(
         &cancel,
     )
     .await?;
+    let mut out = output::stdout();
     match format {
-        TextOrJson::Text => print!("{}", report::comparison(&c)),
-        TextOrJson::Json => println!("{}", serde_json::to_string(&c)?),
+        TextOrJson::Text => out.write_all(report::comparison(&c).as_bytes())?,
+        TextOrJson::Json => {
+            serde_json::to_writer(&mut out, &report::comparison_json(&c)?)?;
+            writeln!(out)?;
+        }
     }
+    out.flush()?;
     Ok(0)
 }

@@ -54,8 +54,10 @@ pub async fn revert(
     )
 }
 
-pub async fn aliases(store: &dyn Store, command: AliasesCommand) -> Result<u8> {
+/// `aliases list|move|forget` (`aliases check` is the matcher's, in `review.rs`).
+pub async fn manage_aliases(store: &dyn Store, command: AliasesCommand) -> Result<u8> {
     match command {
+        AliasesCommand::Check { .. } => Err(eyre!("aliases check is not a correction")),
         AliasesCommand::List { format } => {
             let rows = corrections::aliases(store).await?;
             match format {

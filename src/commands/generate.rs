@@ -1,16 +1,17 @@
 //! `generate`: a synthetic batch for rehearsals and benchmarks.
 
+use super::{UsageError, output};
 use crate::cli::{GenFormatArg, GenerateArgs};
 use crate::generate::{GenerateFormat, GenerateOptions, generate as write_batch};
-use color_eyre::eyre::{Result, WrapErr, eyre};
-use std::io::{BufWriter, Write};
+use color_eyre::eyre::Result;
+use std::io::Write;
 
 pub fn generate(args: &GenerateArgs) -> Result<u8> {
     if !(0.0..=1.0).contains(&args.bad_ratio) {
-        return Err(eyre!("--bad-ratio must be between 0 and 1"));
+        return Err(UsageError("--bad-ratio must be between 0 and 1".into()).into());
     }
     if args.items == 0 {
-        return Err(eyre!("--items must be at least 1"));
+        return Err(UsageError("--items must be at least 1".into()).into());
     }
     let opts = GenerateOptions {
         lines: args.lines,
@@ -23,28 +24,17 @@ pub fn generate(args: &GenerateArgs) -> Result<u8> {
         },
         ..GenerateOptions::default()
     };
-    let summary = match &args.output {
-        Some(path) => {
-            let file = std::fs::File::create(path)
-                .wrap_err_with(|| format!("cannot write {}", path.display()))?;
-            let mut out = BufWriter::with_capacity(1 << 20, file);
-            let s = write_batch(&opts, &mut out)?;
-            out.flush()?;
-            eprintln!(
-                "wrote {} lines ({} bad) to {}",
-                s.lines,
-                s.bad_lines,
-                path.display()
-            );
-            s
-        }
-        None => {
-            let mut out = BufWriter::with_capacity(1 << 20, std::io::stdout().lock());
-            let s = write_batch(&opts, &mut out)?;
-            out.flush()?;
-            s
-        }
-    };
-    let _ = summary;
+    let path = args.output.path.as_deref();
+    let mut out = output::destination(path, args.output.force)?;
+    let summary = write_batch(&opts, &mut out)?;
+    out.flush()?;
+    if let Some(path) = path {
+        output::note(format_args!(
+            "wrote {} lines ({} bad) to {}",
+            summary.lines,
+            summary.bad_lines,
+            path.display()
+        ));
+    }
     Ok(0)
 }

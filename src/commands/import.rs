@@ -1,13 +1,14 @@
 //! `import`, `resume` and `retry`.
 
 use super::progress::Progress;
-use super::{EXIT_FAILED, combine};
+use super::{EXIT_FAILED, EXIT_OK, UsageError, combine, output};
 use crate::cli::{ImportArgs, ModeArg, TextOrJson, Tuning};
 use crate::domain::{Mode, RunReport, RunStatus};
 use crate::engine::{self, EventSink, ImportOptions, RetryOptions};
-use crate::report;
-use crate::store::Store;
+use crate::report::{self, RunReportJson};
+use crate::store::{FailedQuery, Store};
 use color_eyre::eyre::{Result, eyre};
+use std::io::Write;
 use std::path::Path;
 use tokio_util::sync::CancellationToken;
 
@@ -28,21 +29,26 @@ fn cancel_on_ctrl_c() -> CancellationToken {
     let t = token.clone();
     tokio::spawn(async move {
         if tokio::signal::ctrl_c().await.is_ok() {
-            eprintln!("cancelling after the current chunk…");
+            output::note("cancelling after the current chunk…");
             t.cancel();
         }
     });
     token
 }
 
-fn print_report(r: &RunReport, format: TextOrJson) {
+/// Print a run's report on stdout. `listing`: the run whose failed items hold the report's
+/// failures (see [`report::failed_items_run`]).
+fn print_report(r: &RunReport, listing: Option<i64>, format: TextOrJson) -> Result<()> {
+    let mut out = output::stdout();
     match format {
-        TextOrJson::Text => print!("{}", report::run_report(r)),
-        TextOrJson::Json => match serde_json::to_string(r) {
-            Ok(json) => println!("{json}"),
-            Err(e) => eprintln!("error: cannot encode the report: {e}"),
-        },
+        TextOrJson::Text => out.write_all(report::run_report_listing(r, listing).as_bytes())?,
+        TextOrJson::Json => {
+            serde_json::to_writer(&mut out, &RunReportJson::new(r, listing))?;
+            writeln!(out)?;
+        }
     }
+    out.flush()?;
+    Ok(())
 }
 
 async fn run_one(
@@ -51,19 +57,19 @@ async fn run_one(
     opts: &ImportOptions,
     format: TextOrJson,
     cancel: &CancellationToken,
-) -> u8 {
+) -> Result<u8> {
     let (sink, progress) = Progress::start(path);
     let result = engine::import_file(store, path, opts, &sink, cancel).await;
     drop(sink);
     progress.finish().await;
     match result {
         Ok(r) => {
-            print_report(&r, format);
-            r.exit_code() as u8
+            print_report(&r, report::failed_items_run(&r), format)?;
+            Ok(r.exit_code() as u8)
         }
         Err(e) => {
-            eprintln!("error: {e}");
-            EXIT_FAILED
+            output::note(format_args!("error: {e}"));
+            Ok(EXIT_FAILED)
         }
     }
 }
@@ -81,7 +87,9 @@ pub async fn import(store: &dyn Store, args: &ImportArgs) -> Result<u8> {
     opts.format = args.format_in.map(Into::into);
     opts.dry_run = args.dry_run;
     if opts.import_key.is_some() && args.files.len() > 1 {
-        return Err(eyre!("--import-key names one batch: give one file with it"));
+        return Err(
+            UsageError("--import-key names one batch: give one file with it".into()).into(),
+        );
     }
     let cancel = cancel_on_ctrl_c();
     let mut codes = Vec::new();
@@ -89,7 +97,7 @@ pub async fn import(store: &dyn Store, args: &ImportArgs) -> Result<u8> {
         if cancel.is_cancelled() {
             break;
         }
-        codes.push(run_one(store, path, &opts, args.format, &cancel).await);
+        codes.push(run_one(store, path, &opts, args.format, &cancel).await?);
     }
     Ok(combine(codes))
 }
@@ -128,7 +136,7 @@ pub async fn resume(
     opts.resume_run = Some(run_id);
     opts.dry_run = run.dry_run;
     let cancel = cancel_on_ctrl_c();
-    Ok(run_one(store, Path::new(&run.source), &opts, format, &cancel).await)
+    run_one(store, Path::new(&run.source), &opts, format, &cancel).await
 }
 
 pub async fn retry(
@@ -145,8 +153,59 @@ pub async fn retry(
     if let Some(op) = operator {
         opts.operator = op;
     }
+    if let Some(code) = nothing_to_retry(store, run_id, lines).await? {
+        return Ok(code);
+    }
     let cancel = cancel_on_ctrl_c();
     let r = engine::retry_failed(store, run_id, &opts, &EventSink::none(), &cancel).await?;
-    print_report(&r, format);
+    print_report(&r, Some(run_id), format)?;
     Ok(r.exit_code() as u8)
+}
+
+/// Before a retry run is created: say which asked-for lines cannot be retried (no such failed
+/// line, or resolved already) and, when nothing is left to retry, say so and give the exit code
+/// (0 when everything asked for is resolved, 1 when a line asked for is not a failed line of the
+/// run). `None`: there is something to retry.
+async fn nothing_to_retry(store: &dyn Store, run_id: i64, lines: &[u64]) -> Result<Option<u8>> {
+    if store.run(run_id).await?.is_none() {
+        return Err(eyre!("there is no run {run_id}"));
+    }
+    let query = |unresolved_only| FailedQuery {
+        unresolved_only,
+        lines: lines.to_vec(),
+        ..FailedQuery::all()
+    };
+    let unresolved = store.failed_count(run_id, &query(true)).await?;
+    let mut code = EXIT_OK;
+    if !lines.is_empty() {
+        let known = store.failed_page(run_id, &query(false)).await?;
+        let mut asked = lines.to_vec();
+        asked.sort_unstable();
+        asked.dedup();
+        for line in asked {
+            match known.iter().find(|f| f.line == line) {
+                None => {
+                    output::note(format_args!(
+                        "line {line}: run {run_id} has no failed line {line}"
+                    ));
+                    code = EXIT_FAILED;
+                }
+                Some(f) if f.resolved_at.is_some() => output::note(format_args!(
+                    "line {line}: resolved already (a retry landed it)"
+                )),
+                Some(_) => {}
+            }
+        }
+    }
+    if unresolved > 0 {
+        return Ok(None);
+    }
+    if lines.is_empty() {
+        output::note(format_args!(
+            "nothing to retry: run {run_id} has no unresolved failed items"
+        ));
+    } else {
+        output::note("nothing to retry: no retry run was made");
+    }
+    Ok(Some(code))
 }

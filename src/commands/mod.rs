@@ -4,39 +4,89 @@ mod compare;
 mod corrections;
 mod generate;
 mod import;
+pub mod output;
 mod progress;
 mod queries;
+mod reach;
+mod review;
 
 pub use compare::compare;
-pub use corrections::{aliases, history as corrections, items, revert};
+pub use corrections::{history as corrections, items, revert};
 pub use generate::generate;
 pub use import::{import, resume, retry};
 pub use queries::{failed, inventory, runs};
+pub use review::{aliases, review};
 
 use crate::store::{self, Store, default_url, redact_url};
 use color_eyre::eyre::{Result, WrapErr};
 use std::sync::Arc;
 
-/// Exit codes: 0 success, 2 partial success, 1 failed or error.
+// Exit codes (the table is in README.md, "Exit codes"):
+/// The command did what was asked (a run ended `success`).
 pub const EXIT_OK: u8 = 0;
+/// A run ended `failed` (or cancelled, aborted), or the command met an error.
 pub const EXIT_FAILED: u8 = 1;
+/// A run ended `partial_success`: good lines landed, bad lines are in `failed_items`.
 pub const EXIT_PARTIAL: u8 = 2;
+/// A run ended `success` with lines held for review: nothing failed, but the held lines land
+/// nowhere until an operator decides (`batchops review`).
+pub const EXIT_HELD: u8 = 3;
+/// The command line was wrong: an unknown flag, a bad value, a missing argument (EX_USAGE of
+/// sysexits.h).
+pub const EXIT_USAGE: u8 = 64;
+/// stdout was closed by its reader before the output was written (`batchops runs | head -1`): the
+/// command ended quietly, as a process ended by SIGPIPE would (128 + 13).
+pub const EXIT_PIPE_CLOSED: u8 = 141;
 
-/// Open the database named by `--database-url`, `DATABASE_URL` or the SQLite default.
-pub async fn open_store(url: Option<&str>) -> Result<Arc<dyn Store>> {
-    let url = url.map(str::to_string).unwrap_or_else(default_url);
-    store::open(&url)
-        .await
-        .wrap_err_with(|| format!("cannot use the database {}", redact_url(&url)))
+/// The operator asked for something the command line cannot mean (a value out of range, options
+/// that exclude each other): exits [`EXIT_USAGE`]. Return it as `Err(UsageError(..).into())`.
+#[derive(Debug, thiserror::Error)]
+#[error("{0}")]
+pub struct UsageError(pub String);
+
+/// The exit code for an error that ended a command: [`EXIT_PIPE_CLOSED`] for a closed stdout,
+/// [`EXIT_USAGE`] for a [`UsageError`], else [`EXIT_FAILED`].
+pub fn exit_code_of(err: &color_eyre::eyre::Report) -> u8 {
+    if output::is_broken_pipe(err.as_ref()) {
+        EXIT_PIPE_CLOSED
+    } else if err.chain().any(|e| e.is::<UsageError>()) {
+        EXIT_USAGE
+    } else {
+        EXIT_FAILED
+    }
 }
 
-/// The worst exit code of several runs.
+/// Open the database named by `--database-url`, `DATABASE_URL` or the SQLite default.
+///
+/// For PostgreSQL the server's address is tried at the same time as the pool opens: a refused or
+/// unresolvable address is reported at once instead of after the pool's connect timeout.
+pub async fn open_store(url: Option<&str>) -> Result<Arc<dyn Store>> {
+    let url = url.map(str::to_string).unwrap_or_else(default_url);
+    let context = || format!("cannot use the database {}", redact_url(&url));
+    let open = store::open(&url);
+    let Some(probe) = reach::probe(&url) else {
+        return open.await.wrap_err_with(context);
+    };
+    tokio::pin!(open);
+    tokio::select! {
+        opened = &mut open => opened.wrap_err_with(context),
+        Err(unreachable) = probe => Err(unreachable).wrap_err_with(context),
+    }
+}
+
+/// The worst exit code of several runs: failed (1) over partial success (2) over held lines (3)
+/// over success (0).
 pub fn combine(codes: impl IntoIterator<Item = u8>) -> u8 {
-    codes.into_iter().fold(EXIT_OK, |acc, c| match (acc, c) {
-        (EXIT_FAILED, _) | (_, EXIT_FAILED) => EXIT_FAILED,
-        (EXIT_PARTIAL, _) | (_, EXIT_PARTIAL) => EXIT_PARTIAL,
-        _ => EXIT_OK,
-    })
+    let rank = |c: u8| match c {
+        EXIT_OK => 0,
+        EXIT_HELD => 1,
+        EXIT_PARTIAL => 2,
+        _ => 3,
+    };
+    codes
+        .into_iter()
+        .max_by_key(|&c| rank(c))
+        .unwrap_or(EXIT_OK)
 }
 
 #[cfg(test)]
@@ -48,6 +98,9 @@ mod tests {
         assert_eq!(combine([0, 0]), 0);
         assert_eq!(combine([0, 2, 0]), 2);
         assert_eq!(combine([2, 1, 0]), 1);
+        assert_eq!(combine([0, 3, 0]), 3);
+        assert_eq!(combine([3, 2]), 2);
+        assert_eq!(combine([3, 1, 2]), 1);
         assert_eq!(combine([]), 0);
     }
 }

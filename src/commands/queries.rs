@@ -1,32 +1,31 @@
 //! `inventory`, `runs` and `failed`.
 
-use crate::cli::TextOrJson;
+use super::output;
+use crate::cli::{OutputFile, TextOrJson};
 use crate::report::{self, OutputFormat};
 use crate::store::{FailedQuery, Store};
-use color_eyre::eyre::{Result, WrapErr, eyre};
+use color_eyre::eyre::{Result, eyre};
 use std::io::Write;
-use std::path::PathBuf;
-
-fn json<T: serde::Serialize>(value: &T) -> Result<()> {
-    println!("{}", serde_json::to_string_pretty(value)?);
-    Ok(())
-}
 
 pub async fn inventory(store: &dyn Store, format: TextOrJson) -> Result<u8> {
     let rows = store.inventory().await?;
+    let mut out = output::stdout();
     match format {
-        TextOrJson::Text => print!("{}", report::inventory_table(&rows)),
-        TextOrJson::Json => json(&rows)?,
+        TextOrJson::Text => out.write_all(report::inventory_table(&rows).as_bytes())?,
+        TextOrJson::Json => output::json_pretty(&mut out, &rows)?,
     }
+    out.flush()?;
     Ok(0)
 }
 
 pub async fn runs(store: &dyn Store, format: TextOrJson, limit: u64) -> Result<u8> {
     let rows = store.runs(limit).await?;
+    let mut out = output::stdout();
     match format {
-        TextOrJson::Text => print!("{}", report::runs_table(&rows)),
-        TextOrJson::Json => json(&rows)?,
+        TextOrJson::Text => out.write_all(report::runs_table(&rows).as_bytes())?,
+        TextOrJson::Json => output::json_pretty(&mut out, &rows)?,
     }
+    out.flush()?;
     Ok(0)
 }
 
@@ -39,7 +38,7 @@ pub async fn failed(
     run_id: i64,
     format: OutputFormat,
     unresolved: bool,
-    output: Option<PathBuf>,
+    to: &OutputFile,
 ) -> Result<u8> {
     if store.run(run_id).await?.is_none() {
         return Err(eyre!("there is no run {run_id}"));
@@ -50,13 +49,7 @@ pub async fn failed(
         limit: PAGE,
         ..FailedQuery::default()
     };
-    let mut out: Box<dyn Write> = match &output {
-        Some(path) => Box::new(std::io::BufWriter::new(
-            std::fs::File::create(path)
-                .wrap_err_with(|| format!("cannot write {}", path.display()))?,
-        )),
-        None => Box::new(std::io::BufWriter::new(std::io::stdout().lock())),
-    };
+    let mut out = output::destination(to.path.as_deref(), to.force)?;
     match format {
         OutputFormat::Csv => {
             // The header needs every column first: one pass for the columns, one for the rows.

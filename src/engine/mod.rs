@@ -6,6 +6,7 @@ pub mod events;
 pub mod options;
 pub mod pipeline;
 pub mod retry;
+pub mod review;
 pub mod stats;
 pub mod writer;
 

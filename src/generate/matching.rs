@@ -380,9 +380,19 @@ impl Product {
 
     /// The canonical name, with slot `skip` left out when given.
     fn render(&self, skip: Option<usize>, rng: &mut StdRng, vary: Option<&mut Vary>) -> String {
+        squash_spaces(&self.parts(skip, rng, vary).join(" "))
+    }
+
+    /// The name as its parts: the template's words one by one, each slot's value whole (a value
+    /// such as `M8` or `Box of 100` is moved or punctuated as one piece, as invoices do).
+    fn parts(&self, skip: Option<usize>, rng: &mut StdRng, vary: Option<&mut Vary>) -> Vec<String> {
         let fam = self.family();
-        let mut parts = fam.template.split("{}");
-        let mut out = parts.next().unwrap_or("").to_string();
+        let mut pieces = fam.template.split("{}");
+        let mut out: Vec<String> = Vec::new();
+        let push_words = |out: &mut Vec<String>, text: &str| {
+            out.extend(text.split_whitespace().map(str::to_string));
+        };
+        push_words(&mut out, pieces.next().unwrap_or(""));
         let mut vary = vary;
         for (i, s) in fam.slots.iter().enumerate() {
             let raw = s.values[self.values[i]];
@@ -391,11 +401,20 @@ impl Product {
                     Some(v) => v.value(rng, s.kind, raw),
                     None => raw.to_string(),
                 };
-                out.push_str(&v);
+                let v = squash_spaces(&v);
+                if !v.is_empty() {
+                    // "Size 9" is one piece: the word belongs to its value.
+                    if out.last().is_some_and(|w| w == "Size") {
+                        let size = out.pop().unwrap_or_default();
+                        out.push(format!("{size} {v}"));
+                    } else {
+                        out.push(v);
+                    }
+                }
             }
-            out.push_str(parts.next().unwrap_or(""));
+            push_words(&mut out, pieces.next().unwrap_or(""));
         }
-        squash_spaces(&out)
+        out
     }
 }
 
@@ -575,27 +594,25 @@ fn change_case(rng: &mut StdRng, s: &str) -> String {
     }
 }
 
-/// Move the first word or the last two to the other end ("Zinc Plated Hex Bolt …").
-fn reorder(rng: &mut StdRng, s: &str) -> String {
-    let mut w: Vec<&str> = s.split(' ').collect();
+/// Move the last piece to the front ("Zinc Plated Hex Bolt M8 x 40mm") or swap two neighbours.
+fn reorder(rng: &mut StdRng, parts: &[String]) -> String {
+    let mut w: Vec<String> = parts.to_vec();
     if w.len() < 3 {
-        return s.to_string();
+        return w.join(" ");
     }
     if rng.random_bool(0.5) {
-        let last = w.split_off(w.len() - 2);
-        let mut out = last;
-        out.extend(w);
-        out.join(" ")
+        w.rotate_right(1);
     } else {
-        w.rotate_left(1);
-        w.join(" ")
+        let i = rng.random_range(0..w.len() - 1);
+        w.swap(i, i + 1);
     }
+    w.join(" ")
 }
 
-fn punctuate(rng: &mut StdRng, s: &str) -> String {
-    let w: Vec<&str> = s.split(' ').collect();
+/// Separators between the pieces: two spaces, a comma, a dash, a slash; sometimes a trailing one.
+fn punctuate(rng: &mut StdRng, parts: &[String]) -> String {
     let mut out = String::new();
-    for (i, t) in w.iter().enumerate() {
+    for (i, t) in parts.iter().enumerate() {
         if i > 0 {
             out.push_str(pick(rng, &[" ", " ", "  ", ", ", " - ", " / "]));
         }
@@ -629,12 +646,12 @@ fn variant(rng: &mut StdRng, p: &Product) -> (String, &'static str) {
             change_case(rng, &base)
         }
         "word order" => {
-            let base = p.render(None, rng, None);
-            reorder(rng, &base)
+            let parts = p.parts(None, rng, None);
+            reorder(rng, &parts)
         }
         "punctuation" => {
-            let base = p.render(None, rng, None);
-            punctuate(rng, &base)
+            let parts = p.parts(None, rng, None);
+            punctuate(rng, &parts)
         }
         "unit spelling" | "compact" | "abbreviation" => {
             p.render(None, rng, Some(&mut Vary { how }))
@@ -662,11 +679,12 @@ fn variant(rng: &mut StdRng, p: &Product) -> (String, &'static str) {
 }
 
 /// A light variation for lines that are not variants (case or punctuation, sometimes none).
-fn lightly(rng: &mut StdRng, s: String) -> String {
+fn lightly(rng: &mut StdRng, p: &Product, skip: Option<usize>) -> String {
+    let parts = p.parts(skip, &mut StdRng::seed_from_u64(0), None);
     match rng.random_range(0..4u32) {
-        0 => change_case(rng, &s),
-        1 => punctuate(rng, &s),
-        _ => s,
+        0 => change_case(rng, &parts.join(" ")),
+        1 => punctuate(rng, &parts),
+        _ => parts.join(" "),
     }
 }
 
@@ -744,10 +762,7 @@ pub fn build(mix: Mix, seed: u64) -> MatchingSet {
             .min(mix.hard_negatives - negatives);
         for k in 0..times {
             let text = if k == 0 || rng.random_bool(0.5) {
-                lightly(
-                    &mut rng,
-                    p.render(None, &mut StdRng::seed_from_u64(0), None),
-                )
+                lightly(&mut rng, &p, None)
             } else {
                 variant(&mut rng, &p).0
             };
@@ -779,7 +794,13 @@ pub fn build(mix: Mix, seed: u64) -> MatchingSet {
         let i = rng.random_range(0..catalog.len());
         let p = &catalog[i];
         let s = rng.random_range(0..p.values.len());
-        if p.family().slots[s].values[p.values[s]].trim().is_empty() {
+        // A slot that may be empty ("" or " Pack of 10") cannot be left out: without it the
+        // name is that of another product, not a less specified one.
+        if p.family().slots[s]
+            .values
+            .iter()
+            .any(|v| v.trim().is_empty())
+        {
             continue;
         }
         let mut rest = p.values.clone();
@@ -792,10 +813,7 @@ pub fn build(mix: Mix, seed: u64) -> MatchingSet {
         {
             continue;
         }
-        let text = lightly(
-            &mut rng,
-            p.render(Some(s), &mut StdRng::seed_from_u64(0), None),
-        );
+        let text = lightly(&mut rng, p, Some(s));
         lines.push(TruthLine {
             description: text,
             kind: Kind::LessSpecified,

@@ -50,8 +50,19 @@ pub enum Exact {
     Several(Vec<Arc<str>>),
 }
 
+/// A legacy alias the rules would not accept: not used for matching, listed by `aliases check`.
+#[derive(Debug, Clone, PartialEq)]
+pub struct RefusedAlias {
+    pub alias: String,
+    pub sku: String,
+    pub name: String,
+    /// Why: the vetoes, the one-sided attributes or the low word score.
+    pub reason: String,
+}
+
 pub struct Catalog {
     lex: Arc<Lexicon>,
+    refused: Vec<RefusedAlias>,
     skus: Vec<Arc<str>>,
     item_names: Vec<Arc<str>>,
     by_sku: HashMap<Arc<str>, u32>,
@@ -75,6 +86,7 @@ impl Catalog {
     fn with_lexicon(lex: Arc<Lexicon>) -> Self {
         Catalog {
             lex,
+            refused: Vec::new(),
             skus: Vec::new(),
             item_names: Vec::new(),
             by_sku: HashMap::new(),
@@ -109,8 +121,19 @@ impl Catalog {
             };
             if a.learned_by == "legacy" {
                 // Learned by the old whole-string matcher: used only where the rules agree.
-                if let Some(key) = catalog.legacy_key_if_accepted(&a.alias, idx) {
-                    catalog.named.entry(key.into()).or_insert(Named::One(idx));
+                match catalog.legacy_key_if_accepted(&a.alias, idx) {
+                    Ok(key) => {
+                        catalog.named.entry(key.into()).or_insert(Named::One(idx));
+                    }
+                    Err(reason) => {
+                        let name = catalog.item_names[idx as usize].to_string();
+                        catalog.refused.push(RefusedAlias {
+                            alias: a.alias,
+                            sku: a.sku,
+                            name,
+                            reason,
+                        });
+                    }
                 }
             } else {
                 // An alias taught by a decision outranks a name that reads the same.
@@ -123,6 +146,19 @@ impl Catalog {
             }
         }
         catalog
+    }
+
+    /// The catalog with more rejected (alias key, sku) pairings.
+    pub fn reject_more(mut self, pairs: &[(String, String)]) -> Self {
+        for (alias, sku) in pairs {
+            if let Some(&idx) = self.by_sku.get(sku.as_str()) {
+                self.rejected.insert((alias.as_str().into(), idx));
+                if matches!(self.named.get(alias.as_str()), Some(Named::One(i)) if *i == idx) {
+                    self.named.remove(alias.as_str());
+                }
+            }
+        }
+        self
     }
 
     pub fn lexicon(&self) -> &Lexicon {
@@ -238,11 +274,27 @@ impl Catalog {
     }
 
     /// A legacy alias's key when the rules accept its pairing with the item (every attribute
-    /// agrees, the words score at least `ACCEPT`), else `None`.
-    fn legacy_key_if_accepted(&mut self, alias: &str, idx: u32) -> Option<String> {
+    /// agrees and the words score at least the default threshold), else why not.
+    fn legacy_key_if_accepted(&mut self, alias: &str, idx: u32) -> Result<String, String> {
         let sig = signature(alias, &self.lex);
         let c = self.compare_with(&sig, idx);
-        (c.complete() && c.score >= super::DEFAULT_MATCH_THRESHOLD).then(|| sig.key())
+        if !c.differed.is_empty() {
+            Err(format!("differs: {}", c.differed.join(", ")))
+        } else if !c.one_sided.is_empty() {
+            Err(format!(
+                "not stated on both sides: {}",
+                c.one_sided.join(", ")
+            ))
+        } else if c.score < super::DEFAULT_MATCH_THRESHOLD {
+            Err(format!("words score {:.2}", c.score))
+        } else {
+            Ok(sig.key())
+        }
+    }
+
+    /// The legacy aliases the rules refused (see [`RefusedAlias`]).
+    pub fn refused_aliases(&self) -> &[RefusedAlias] {
+        &self.refused
     }
 
     /// Compare a signature with one item.
@@ -250,6 +302,11 @@ impl Catalog {
         let q = self.index.compact_query(sig);
         let ix = &self.index;
         compare(&q, ix.entry(idx), &ix.names, &self.lex, &|w| ix.weight(w))
+    }
+
+    /// Whether an item states an attribute (by interned name).
+    pub fn states(&self, idx: u32, name: u32) -> bool {
+        self.index.entry(idx).attrs.iter().any(|(n, _)| *n == name)
     }
 
     /// The index of an item by SKU.

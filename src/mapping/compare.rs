@@ -13,7 +13,7 @@
 //!   a digit must be equal.
 
 use super::lexicon::Lexicon;
-use super::signature::{KIND_PREFIX, Signature, describe_attribute};
+use super::signature::{Signature, describe_attribute};
 use std::collections::HashMap;
 
 /// Interned strings: the catalog keeps signatures as numbers (a 100,000-item catalog in a few MiB).
@@ -77,6 +77,11 @@ pub struct Comparison {
     pub differed: Vec<String>,
     /// Attributes only one side states.
     pub one_sided: Vec<String>,
+    /// The same, as (attribute name id, stated by the item): for the siblings rule.
+    pub one_sided_names: Vec<(u32, bool)>,
+    /// Weight of the line's words the item lacks, and of the item's words the line lacks.
+    pub extra_line: f32,
+    pub extra_item: f32,
 }
 
 impl Comparison {
@@ -86,6 +91,15 @@ impl Comparison {
     /// Every attribute stated on either side agrees.
     pub fn complete(&self) -> bool {
         self.differed.is_empty() && self.one_sided.is_empty()
+    }
+    /// Both sides have something the other lacks in its place: words on both sides (`Box Beam`
+    /// against `Torpedo`), or words on one side where the other states an attribute
+    /// (`Fibreglass` against `Steel`). Two products, not one described with more or fewer words.
+    pub fn words_conflict(&self) -> bool {
+        let line_only = self.one_sided_names.iter().any(|(_, item)| !item);
+        let item_only = self.one_sided_names.iter().any(|(_, item)| *item);
+        (self.extra_line > 0.0 && (self.extra_item > 0.0 || item_only))
+            || (self.extra_item > 0.0 && line_only)
     }
 }
 
@@ -107,7 +121,8 @@ pub fn word_agreement(a: &str, b: &str) -> Option<f32> {
         return None;
     }
     let (la, lb) = (a.chars().count(), b.chars().count());
-    let allowed = allowed_edits(la.min(lb));
+    // The allowance of the longer word: `plugs` written `plus` is one letter dropped.
+    let allowed = allowed_edits(la.max(lb));
     if allowed == 0 || la.abs_diff(lb) > allowed {
         return None;
     }
@@ -143,8 +158,6 @@ pub fn compare(
     let mut line_used = vec![false; line.words.len()];
     let mut item_used = vec![false; item.words.len()];
     for n in all {
-        let name = names.get(n);
-        let kind = name.starts_with(KIND_PREFIX);
         let a = find(&line_groups, n);
         let b = find(&item_groups, n);
         match (a, b) {
@@ -168,36 +181,43 @@ pub fn compare(
                         describe(n, &only_a.join(",")),
                         only_b.join(",")
                     ));
-                } else if !kind {
+                } else {
                     for v in only_a {
                         c.one_sided.push(format!("{} (line only)", describe(n, v)));
+                        c.one_sided_names.push((n, false));
                     }
                     for v in only_b {
                         c.one_sided.push(format!("{} (item only)", describe(n, v)));
+                        c.one_sided_names.push((n, true));
                     }
                 }
             }
-            (Some(a), None) if !kind => {
+            (Some(a), None) => {
                 for x in a {
                     let v = names.get(x.1);
                     if rescue(v, &item.words, &mut item_used, names) {
+                        // A kind word is a word too: its own copy is accounted for.
+                        consume(x.1, &line.words, &mut line_used);
                         c.agreed.push(describe(n, v));
                     } else {
                         c.one_sided.push(format!("{} (line only)", describe(n, v)));
+                        c.one_sided_names.push((n, false));
                     }
                 }
             }
-            (None, Some(b)) if !kind => {
+            (None, Some(b)) => {
                 for x in b {
                     let v = names.get(x.1);
                     if rescue(v, &line.words, &mut line_used, names) {
+                        consume(x.1, &item.words, &mut item_used);
                         c.agreed.push(describe(n, v));
                     } else {
                         c.one_sided.push(format!("{} (item only)", describe(n, v)));
+                        c.one_sided_names.push((n, true));
                     }
                 }
             }
-            _ => {}
+            (None, None) => {}
         }
     }
     let keep = |words: &[u32], used: &[bool]| -> Vec<u32> {
@@ -208,13 +228,22 @@ pub fn compare(
             .map(|(w, _)| *w)
             .collect()
     };
-    c.score = word_score(
+    let w = word_score(
         &keep(&line.words, &line_used),
         &keep(&item.words, &item_used),
         names,
         weight,
     );
+    c.score = w.score;
+    c.extra_line = w.extra_line;
+    c.extra_item = w.extra_item;
     c
+}
+
+fn consume(word: u32, words: &[u32], used: &mut [bool]) {
+    if let Some(j) = words.iter().position(|&w| w == word) {
+        used[j] = true;
+    }
 }
 
 /// A class value one side states (`copper`) that the other side spelled with a typo (`coppr`,
@@ -232,6 +261,14 @@ fn rescue(value: &str, words: &[u32], used: &mut [bool], names: &Interner) -> bo
     false
 }
 
+/// The word score and what each side has that the other lacks.
+#[derive(Debug, Clone, Copy, PartialEq)]
+pub struct WordScore {
+    pub score: f32,
+    pub extra_line: f32,
+    pub extra_item: f32,
+}
+
 /// Weighted overlap of two word sets: twice the weight that agrees over the weight of both sides
 /// (1.0 when neither side has words). Each word of the line pairs with at most one of the item.
 pub fn word_score(
@@ -239,16 +276,18 @@ pub fn word_score(
     item: &[u32],
     names: &Interner,
     weight: &dyn Fn(u32) -> f32,
-) -> f32 {
-    if line.is_empty() && item.is_empty() {
-        return 1.0;
-    }
+) -> WordScore {
     let total: f32 = line.iter().chain(item).map(|w| weight(*w)).sum();
     if total <= 0.0 {
-        return 0.0;
+        return WordScore {
+            score: 1.0,
+            extra_line: 0.0,
+            extra_item: 0.0,
+        };
     }
     let mut used = vec![false; item.len()];
     let mut agreed = 0.0;
+    let mut extra_line = 0.0;
     for &w in line {
         // An equal word first; else the best typo within the allowance.
         let mut best: Option<(usize, f32)> = None;
@@ -270,12 +309,25 @@ pub fn word_score(
                 }
             }
         }
-        if let Some((j, q)) = best {
-            used[j] = true;
-            agreed += q * (weight(w) + weight(item[j]));
+        match best {
+            Some((j, q)) => {
+                used[j] = true;
+                agreed += q * (weight(w) + weight(item[j]));
+            }
+            None => extra_line += weight(w),
         }
     }
-    (agreed / total).min(1.0)
+    let extra_item: f32 = item
+        .iter()
+        .zip(&used)
+        .filter(|(_, u)| !**u)
+        .map(|(w, _)| weight(*w))
+        .sum();
+    WordScore {
+        score: (agreed / total).min(1.0),
+        extra_line,
+        extra_item,
+    }
 }
 
 #[cfg(test)]

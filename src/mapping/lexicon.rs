@@ -31,7 +31,7 @@ struct LexiconFile {
     #[serde(default)]
     units: BTreeMap<String, UnitSpec>,
     #[serde(default)]
-    sizes: WordList,
+    sizes: SizeList,
     #[serde(default)]
     grades: WordList,
     #[serde(default)]
@@ -45,6 +45,16 @@ struct LexiconFile {
 struct WordList {
     #[serde(default)]
     words: Vec<String>,
+}
+
+#[derive(Debug, Default, Deserialize)]
+#[serde(deny_unknown_fields)]
+struct SizeList {
+    #[serde(default)]
+    words: Vec<String>,
+    /// Spelled-out sizes, read as sizes only right after "size".
+    #[serde(default)]
+    names: BTreeMap<String, String>,
 }
 
 #[derive(Debug, Deserialize)]
@@ -74,11 +84,31 @@ pub struct Lexicon {
     pub(crate) counts: HashSet<Box<str>>,
     pub(crate) units: HashMap<Box<str>, Unit>,
     pub(crate) sizes: HashSet<Box<str>>,
+    pub(crate) size_names: HashMap<Box<str>, Box<str>>,
     pub(crate) grades: HashSet<Box<str>>,
     /// Word → its attribute class (colour, finish, material).
     pub(crate) classes: HashMap<Box<str>, Arc<str>>,
     /// Word → the kind groups it belongs to.
     pub(crate) kinds: HashMap<Box<str>, Vec<Arc<str>>>,
+    /// The lexicon's long words (seven letters or more) by themselves and with one letter left
+    /// out: a misspelt `staimless` is read as `stainless` (see [`Lexicon::correct`]).
+    vocabulary: HashMap<Box<str>, Vec<Box<str>>>,
+}
+
+/// The shortest lexicon word a misspelling is corrected to: shorter words are too close to other
+/// words (`block` is not `black`).
+const CORRECTED_MIN_LEN: usize = 7;
+
+fn deletions(word: &str) -> impl Iterator<Item = String> + '_ {
+    let chars: Vec<char> = word.chars().collect();
+    (0..chars.len()).map(move |skip| {
+        chars
+            .iter()
+            .enumerate()
+            .filter(|(i, _)| *i != skip)
+            .map(|(_, c)| *c)
+            .collect()
+    })
 }
 
 /// A lexicon file that cannot be used: which file and why (TOML errors name the line).
@@ -97,7 +127,52 @@ impl Lexicon {
         if let Err(e) = lex.add_source(BUILTIN, "lexicon.toml (built in)") {
             panic!("{e}");
         }
+        lex.index_vocabulary();
         lex
+    }
+
+    fn index_vocabulary(&mut self) {
+        let mut words: Vec<Box<str>> = self
+            .classes
+            .keys()
+            .chain(self.kinds.keys())
+            .cloned()
+            .chain(self.words.values().flatten().cloned())
+            .filter(|w| {
+                w.chars().count() >= CORRECTED_MIN_LEN && w.chars().all(char::is_alphabetic)
+            })
+            .collect();
+        words.sort();
+        words.dedup();
+        self.vocabulary.clear();
+        for w in words {
+            for key in std::iter::once(w.to_string()).chain(deletions(&w)) {
+                let list = self.vocabulary.entry(key.into()).or_default();
+                if !list.contains(&w) {
+                    list.push(w.clone());
+                }
+            }
+        }
+    }
+
+    /// The lexicon word a misspelt long word means: one letter dropped, added, changed or two
+    /// swapped, when exactly one lexicon word is that close.
+    pub(crate) fn correct(&self, word: &str) -> Option<&str> {
+        if word.chars().count() < CORRECTED_MIN_LEN || !word.chars().all(char::is_alphabetic) {
+            return None;
+        }
+        let mut found: Option<&str> = None;
+        for key in std::iter::once(word.to_string()).chain(deletions(word)) {
+            for w in self.vocabulary.get(key.as_str()).into_iter().flatten() {
+                if strsim::damerau_levenshtein(word, w) <= 1 {
+                    match found {
+                        Some(f) if f != &**w => return None, // two words that close: no guess
+                        _ => found = Some(w),
+                    }
+                }
+            }
+        }
+        found
     }
 
     /// The shipped lexicon extended by an operator's file.
@@ -108,6 +183,7 @@ impl Lexicon {
         })?;
         let mut lex = Lexicon::builtin();
         lex.add_source(&text, &path.display().to_string())?;
+        lex.index_vocabulary();
         Ok(lex)
     }
 
@@ -134,6 +210,9 @@ impl Lexicon {
         self.counts
             .extend(file.counts.words.iter().map(|w| lower(w)));
         self.sizes.extend(file.sizes.words.iter().map(|w| lower(w)));
+        for (name, size) in file.sizes.names {
+            self.size_names.insert(lower(&name), lower(&size));
+        }
         self.grades
             .extend(file.grades.words.iter().map(|w| lower(w)));
         let mut bases: HashMap<String, String> = self
@@ -256,6 +335,25 @@ mod tests {
         assert_eq!(&*lex.classes["black"], "colour");
         assert!(lex.kinds["flat"].iter().any(|g| &**g == "washer"));
         assert!(lex.max_phrase >= 3);
+    }
+
+    #[test]
+    fn long_misspelt_lexicon_words_are_corrected_and_short_ones_are_not() {
+        let lex = Lexicon::builtin();
+        assert_eq!(lex.correct("staimless"), Some("stainless"));
+        assert_eq!(
+            lex.correct("countersnuk"),
+            Some("countersunk"),
+            "two neighbours swapped"
+        );
+        assert_eq!(lex.correct("cuntrsnk"), None, "three letters off: too far");
+        assert_eq!(lex.correct("counterunk"), Some("countersunk"));
+        assert_eq!(
+            lex.correct("block"),
+            None,
+            "short words are never corrected"
+        );
+        assert_eq!(lex.correct("stainless"), Some("stainless"));
     }
 
     #[test]

@@ -25,7 +25,7 @@ pub mod lexicon;
 mod normalize;
 pub mod signature;
 
-pub use catalog::{AliasEntry, Catalog, CatalogItem, Exact};
+pub use catalog::{AliasEntry, Catalog, CatalogItem, Exact, RefusedAlias};
 pub use normalize::{generated_sku, normalize};
 
 use crate::domain::{Candidate, LineItem, MappingDecision};
@@ -256,11 +256,14 @@ impl Mapper {
             }
             None => {}
         }
-        let found = self.catalog.candidates(key, sig);
+        let mut found = self.catalog.candidates(key, sig);
+        self.silence_of_siblings(&mut found);
         let complete: Vec<&(u32, Comparison)> =
             found.iter().filter(|(_, c)| c.complete()).collect();
-        let plausible: Vec<&(u32, Comparison)> =
-            found.iter().filter(|(_, c)| !c.vetoed()).collect();
+        let plausible: Vec<&(u32, Comparison)> = found
+            .iter()
+            .filter(|(_, c)| !c.vetoed() && !c.words_conflict())
+            .collect();
         if let Some((idx, best)) = complete.first()
             && best.score >= self.threshold
             && complete
@@ -316,6 +319,57 @@ impl Mapper {
         });
         let sku = self.catalog.create(&generated_sku(key), description);
         Decided::Land(sku, MappingDecision::Created { reason })
+    }
+
+    /// Silence that says something: an attribute only one side states is a difference, not a
+    /// gap, when the candidate's siblings (items whose words agree with the line) show that the
+    /// catalog tells such products apart by it. A line without a pack count against `… Pack of 25`
+    /// is another product when `…` without a pack is in the catalog too; a line with `Pack of 10`
+    /// against an item without one is another product when a sibling states a count.
+    fn silence_of_siblings(&self, found: &mut [(u32, Comparison)]) {
+        let siblings: Vec<u32> = found
+            .iter()
+            .filter(|(_, c)| c.score >= self.threshold)
+            .map(|(i, _)| *i)
+            .collect();
+        let sibling_words: Vec<(u32, bool, bool)> = found
+            .iter()
+            .filter(|(_, c)| c.score >= self.threshold)
+            .map(|(i, c)| (*i, c.extra_line > 0.0, c.extra_item > 0.0))
+            .collect();
+        for (idx, c) in found.iter_mut() {
+            // Words only the item has, while a sibling has none beyond the line's (or words only
+            // the line has, while a sibling has them too): they tell the products apart.
+            let telling_words = sibling_words.iter().find(|(s, line_extra, item_extra)| {
+                *s != *idx
+                    && ((c.extra_item > 0.0 && c.extra_line == 0.0 && !*item_extra)
+                        || (c.extra_line > 0.0 && c.extra_item == 0.0 && !*line_extra))
+            });
+            if let Some((s, _, _)) = telling_words {
+                let (sku, _) = self.catalog.item(*s);
+                let side = if c.extra_item > 0.0 { "item" } else { "line" };
+                c.differed.push(format!(
+                    "words only the {side} has, while {sku} agrees without them"
+                ));
+            }
+            let mut k = 0;
+            while k < c.one_sided_names.len() {
+                let (name, item_states) = c.one_sided_names[k];
+                let telling = siblings
+                    .iter()
+                    .find(|&&s| s != *idx && self.catalog.states(s, name) != item_states);
+                match telling {
+                    Some(&s) => {
+                        let text = c.one_sided.remove(k);
+                        c.one_sided_names.remove(k);
+                        let (sku, _) = self.catalog.item(s);
+                        let how = if item_states { "has none" } else { "states it" };
+                        c.differed.push(format!("{text}, while {sku} {how}"));
+                    }
+                    None => k += 1,
+                }
+            }
+        }
     }
 
     fn uncertain_line(

@@ -450,9 +450,22 @@ impl Reader<'_> {
         let last_unit = chain.iter().rev().find_map(|(_, u)| u.clone());
         match last_unit {
             Some(unit) => {
+                // `600x600mm` states two lengths of 600: the second is kept as `600#2`, so it
+                // differs from `1200x600mm`.
+                let mut seen: Vec<(std::sync::Arc<str>, String)> = Vec::new();
                 for (v, u) in &chain {
                     let (dim, f) = u.clone().unwrap_or_else(|| unit.clone());
-                    self.sig.add(&dim, canon(*v * f));
+                    let value = canon(*v * f);
+                    let repeat = seen
+                        .iter()
+                        .filter(|(d, x)| *d == dim && *x == value)
+                        .count();
+                    seen.push((dim.clone(), value.clone()));
+                    if repeat == 0 {
+                        self.sig.add(&dim, value);
+                    } else {
+                        self.sig.add(&dim, format!("{value}#{}", repeat + 1));
+                    }
                 }
                 self.i = at;
             }
@@ -463,10 +476,17 @@ impl Reader<'_> {
             }
             None => {
                 // A count after the number: `50 pack`, `100pcs`, `100/box`, `10 off`.
-                let count_word = self.word(at).filter(|w| self.lex.counts.contains(*w));
+                let after_per = if self.word(at) == Some("per") {
+                    at + 1
+                } else {
+                    at
+                };
+                let count_word = self
+                    .word(after_per)
+                    .filter(|w| self.lex.counts.contains(*w));
                 if count_word.is_some() && v1.fract().is_zero() {
                     self.sig.add("count", canon(v1));
-                    self.i = at + 1;
+                    self.i = after_per + 1;
                 } else if self.sym(at) == Some('/')
                     && self
                         .word(at + 1)
@@ -591,8 +611,13 @@ impl Reader<'_> {
                     let (v, at) = self.value(i + 1).map_or((n, i + 2), |(v, at, _)| (v, at));
                     self.sig.add("size", canon(v));
                     self.i = at;
-                } else if let Some(s) = self.word(i + 1).filter(|s| self.lex.sizes.contains(*s)) {
-                    let s: Box<str> = s.into();
+                } else if let Some(s) = self.word(i + 1).and_then(|s| {
+                    if self.lex.sizes.contains(s) {
+                        Some(Box::<str>::from(s))
+                    } else {
+                        self.lex.size_names.get(s).cloned()
+                    }
+                }) {
                     self.sig.add("size", s);
                     self.i = i + 2;
                 } else {
@@ -663,11 +688,29 @@ impl Reader<'_> {
         if self.lex.stopwords.contains(w) || w.chars().count() < 1 {
             return;
         }
+        // A misspelt lexicon word (`Staimless`) is read as the word it means.
+        let known = |w: &str| {
+            self.lex.classes.contains_key(w)
+                || self.lex.kinds.contains_key(w)
+                || self.lex.words.contains_key(w)
+        };
+        let corrected;
+        let w = if !known(w) && !known(fold_plural(w)) {
+            match self.lex.correct(w) {
+                Some(c) => {
+                    corrected = c.to_string();
+                    corrected.as_str()
+                }
+                None => w,
+            }
+        } else {
+            w
+        };
         let folded: Box<str> = match self.lex.words.get(fold_plural(w)) {
             Some(words) if words.len() == 1 => words[0].clone(),
             _ => fold_plural(w).into(),
         };
-        if self.lex.stopwords.contains(&*folded) || self.lex.counts.contains(&*folded) {
+        if self.lex.stopwords.contains(&*folded) {
             return;
         }
         if let Some(class) = self
@@ -700,7 +743,18 @@ impl Reader<'_> {
 
 /// Read a description.
 pub fn signature(description: &str, lex: &Lexicon) -> Signature {
-    let tokens = apply_lexicon(tokenize(&prepare(description)), lex);
+    let mut tokens = apply_lexicon(tokenize(&prepare(description)), lex);
+    // "Size - 9", "Size / L": a separator after "size" says nothing.
+    let mut k = 1;
+    while k < tokens.len() {
+        let after_size =
+            matches!(&tokens[k - 1].tok, Tok::Word(w) if &**w == "size" || &**w == "sz");
+        if after_size && matches!(tokens[k].tok, Tok::Sym('-' | '/')) {
+            tokens.remove(k);
+        } else {
+            k += 1;
+        }
+    }
     Reader {
         t: &tokens,
         i: 0,
@@ -762,9 +816,12 @@ mod tests {
         assert_eq!(attrs("Hose Clip 8-12mm"), ["length=8-12"]);
         assert_eq!(attrs("Cable 2.5mm² 3 core"), ["area=2.5", "core=3"]);
         assert_eq!(attrs("Cable Ties 300mm x 4.8mm"), ["length=300,4.8"]);
+        assert_ne!(attrs("LED Panel 600x600mm"), attrs("LED Panel 1200x600mm"));
+        assert_eq!(attrs("Boots Size - 9"), ["size=9"]);
+        assert_eq!(attrs("Gloves 100 per box"), ["count=100"]);
         assert_eq!(
             attrs("LED Panel 600x600mm 36W 4000K"),
-            ["colour temperature=4000", "length=600", "power=36"]
+            ["colour temperature=4000", "length=600,600#2", "power=36"]
         );
         assert_eq!(attrs("Emulsion 2.5L"), ["volume=2500"]);
         assert_eq!(attrs("Emulsion 2500ml"), ["volume=2500"]);
@@ -787,7 +844,9 @@ mod tests {
         assert_eq!(attrs("Screw No.8"), ["gauge=8"]);
         assert_eq!(attrs("Screw #8"), ["gauge=8"]);
         assert_eq!(attrs("Gloves Size XL"), ["size=xl"]);
-        assert_eq!(attrs("Gloves extra large"), ["size=xl"]);
+        assert_eq!(attrs("Gloves Size Extra Large"), ["size=xl"]);
+        assert_eq!(attrs("Gloves Size Large"), ["size=l"]);
+        assert!(attrs("Paint Roller Medium Pile").is_empty());
         assert_eq!(attrs("Gloves L"), ["size=l"]);
         assert_eq!(attrs("Boots Size 9"), ["size=9"]);
         assert_eq!(attrs("Bolt Grade 8.8"), ["grade=8.8"]);

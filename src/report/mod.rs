@@ -2,19 +2,29 @@
 
 pub mod corrections;
 mod csv_out;
+mod json;
 mod text;
 
 pub use csv_out::{RejectColumns, RejectWriter, reject_file};
-pub use text::{comparison, failed_header, failed_row, inventory_table, run_report, runs_table};
+pub use json::{
+    RunReportJson, comparison_json, failed_items_command, failed_items_run, omitted_failed_items,
+};
+pub use text::{
+    comparison, failed_header, failed_row, inventory_table, run_report, run_report_listing,
+    runs_table,
+};
 
 use std::borrow::Cow;
 
 /// Output format of the headless commands.
 #[derive(Debug, Clone, Copy, PartialEq, Eq, Default, clap::ValueEnum)]
 pub enum OutputFormat {
+    /// Tables for people.
     #[default]
     Text,
+    /// JSON for scripts.
     Json,
+    /// CSV (for failed items: the reject file, ready to fix and import again).
     Csv,
 }
 

@@ -7,6 +7,12 @@ use std::fmt::Write;
 
 /// The report of one run: a per-phase table (like pgloader's summary) and the failed lines.
 pub fn run_report(r: &RunReport) -> String {
+    run_report_listing(r, super::failed_items_run(r))
+}
+
+/// [`run_report`], naming `listing` as the run whose failed items hold the ones the report leaves
+/// out (a retry's failures stay on the run it retried; `None`: a dry run, which keeps none).
+pub fn run_report_listing(r: &RunReport, listing: Option<i64>) -> String {
     let mut s = String::new();
     let dry = if r.dry_run {
         " (dry run: nothing was kept)"
@@ -98,14 +104,21 @@ pub fn run_report(r: &RunReport) -> String {
                 escape_control(&f.error)
             );
         }
-        if (r.failed_items.len() as u64) < r.items_failed {
-            let _ = writeln!(
+    }
+    let omitted = super::omitted_failed_items(r);
+    if omitted > 0 {
+        let shown = format!(
+            "  {omitted} more failed lines are not listed here ({} of {} shown)",
+            r.failed_items.len(),
+            r.items_failed
+        );
+        let _ = match listing {
+            Some(run) => writeln!(s, "{shown}: `batchops failed {run}` lists them all"),
+            None => writeln!(
                 s,
-                "  … and {} more: batchops failed {}",
-                r.items_failed - r.failed_items.len() as u64,
-                r.run_id
-            );
-        }
+                "{shown}; a dry run keeps no failed items: import without --dry-run to list them all"
+            ),
+        };
     }
     s
 }

@@ -6,6 +6,7 @@
 pub mod corrections;
 mod decode;
 mod errors;
+pub mod held;
 mod plan;
 mod postgres;
 mod rows;
@@ -15,8 +16,9 @@ mod sqlite;
 mod url;
 
 pub use errors::{ErrorClass, StoreError};
+pub use held::{HeldFilter, HeldRow, ReviewRecord};
 pub use postgres::PgStore;
-pub use rows::{FailedQuery, FailedRow, FailedSort, InventoryRow, RunRow};
+pub use rows::{FailedQuery, FailedRow, FailedSort, InventoryRow, RunRow, fields_from_json};
 pub use sqlite::SqliteStore;
 pub use url::{default_url, redact_url};
 
@@ -183,6 +185,14 @@ pub trait Store: Send + Sync {
     /// Record lines held for review, one statement, in a transaction of its own; a line whose
     /// `(import_key, line)` is held already is left as it is. Returns the statements executed.
     async fn record_held(&self, ctx: RunCtx<'_>, held: &[HeldLine]) -> StoreResult<u64>;
+
+    /// Held lines (see [`HeldFilter`]).
+    async fn held(&self, filter: &HeldFilter) -> StoreResult<Vec<HeldRow>>;
+    /// Record a review decision in one transaction (see [`ReviewRecord`]): the correction's id, or
+    /// `None` when its lines were all decided already.
+    async fn finish_review(&self, record: &ReviewRecord) -> StoreResult<Option<i64>>;
+    /// New candidates for held lines that stay held.
+    async fn rehold(&self, ids: &[i64], candidates_json: &str) -> StoreResult<()>;
 
     /// Of `lines`, those `import_key` already has in `transactions`. A line an earlier run landed
     /// can still be refused on its own when it comes again (a trigger or CHECK fires before

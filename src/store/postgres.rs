@@ -20,6 +20,12 @@ use std::sync::Arc;
 use std::time::{Duration, Instant};
 
 super::shared::bookkeeping!(sqlx::Postgres);
+super::held::held_queries!(sqlx::Postgres, super::numeric);
+
+/// PostgreSQL binds decimals as they are (NUMERIC).
+fn numeric(value: Decimal) -> StoreResult<Decimal> {
+    Ok(value)
+}
 
 pub struct PgStore {
     pool: PgPool,
@@ -556,6 +562,18 @@ impl Store for PgStore {
         let n = insert_held(&mut tx, ctx, held).await?;
         tx.commit().await?;
         Ok(n)
+    }
+
+    async fn held(&self, filter: &super::HeldFilter) -> StoreResult<Vec<super::HeldRow>> {
+        held_queries::held(&self.pool, filter).await
+    }
+
+    async fn finish_review(&self, record: &super::ReviewRecord) -> StoreResult<Option<i64>> {
+        held_queries::finish_review(&self.pool, record).await
+    }
+
+    async fn rehold(&self, ids: &[i64], candidates_json: &str) -> StoreResult<()> {
+        held_queries::rehold(&self.pool, ids, candidates_json).await
     }
 
     async fn record_failures(

@@ -30,6 +30,7 @@ const MAX_PARAMS: usize = 32_766;
 const ROW_BUFFER: usize = 16_384;
 
 super::shared::bookkeeping!(sqlx::Sqlite);
+super::held::held_queries!(sqlx::Sqlite, super::units);
 
 pub struct SqliteStore {
     pool: SqlitePool,
@@ -601,6 +602,18 @@ impl Store for SqliteStore {
         let n = insert_held(&mut tx, ctx, held).await?;
         tx.commit().await?;
         Ok(n)
+    }
+
+    async fn held(&self, filter: &super::HeldFilter) -> StoreResult<Vec<super::HeldRow>> {
+        held_queries::held(&self.pool, filter).await
+    }
+
+    async fn finish_review(&self, record: &super::ReviewRecord) -> StoreResult<Option<i64>> {
+        held_queries::finish_review(&self.pool, record).await
+    }
+
+    async fn rehold(&self, ids: &[i64], candidates_json: &str) -> StoreResult<()> {
+        held_queries::rehold(&self.pool, ids, candidates_json).await
     }
 
     async fn record_failures(

@@ -94,10 +94,14 @@ impl Db {
     }
 
     /// (line, sku) of the rows a run landed and (line, top candidate sku) of the lines it held.
-    async fn outcome(&self, run_id: i64) -> (HashMap<u64, String>, HashMap<u64, Option<String>>) {
+    async fn outcome(
+        &self,
+        run_id: i64,
+    ) -> (HashMap<u64, String>, HashMap<u64, (Option<String>, String)>) {
         let landed_sql = "SELECT t.line, i.sku FROM transactions t \
                           JOIN inventory_items i ON i.id = t.item_id WHERE t.run_id = $1";
         let held_sql = "SELECT line, candidates_json FROM held_lines WHERE run_id = $1";
+        // (the reason and candidates stay in the JSON: printed with BENCH_MATCH_EXAMPLES)
         let (landed, held) = if self.pg.is_some() {
             let pool = sqlx::PgPool::connect(&self.url).await.expect("connect");
             let a = sqlx::query(landed_sql).bind(run_id).fetch_all(&pool).await;
@@ -137,7 +141,14 @@ impl Db {
             .map(|(l, json)| {
                 let v: serde_json::Value = serde_json::from_str(&json).unwrap_or_default();
                 let top = v["candidates"][0]["sku"].as_str().map(str::to_string);
-                (l as u64, top)
+                let why = format!(
+                    "{} · top {} \"{}\" {:.2}",
+                    v["reason"].as_str().unwrap_or(""),
+                    top.as_deref().unwrap_or("-"),
+                    v["candidates"][0]["name"].as_str().unwrap_or(""),
+                    v["candidates"][0]["score"].as_f64().unwrap_or(0.0)
+                );
+                (l as u64, (top, why))
             })
             .collect();
         (landed, held)
@@ -221,6 +232,8 @@ async fn accuracy(kind: &'static str, pg: Option<&str>, dir: &Path, set: &matchi
     // New products: the items their lines landed on (one each is right).
     let mut new_items: HashMap<&str, HashSet<String>> = HashMap::new();
     let mut wrong_examples: Vec<String> = Vec::new();
+    let show = env_u64("BENCH_MATCH_EXAMPLES", 0) as usize;
+    let mut examples: BTreeMap<Kind, Vec<String>> = BTreeMap::new();
     for (i, l) in set.lines.iter().enumerate() {
         let line = i as u64 + 1;
         let t = by_kind.entry(l.kind).or_default();
@@ -236,8 +249,12 @@ async fn accuracy(kind: &'static str, pg: Option<&str>, dir: &Path, set: &matchi
                 f(h);
             }
         };
-        if let Some(top) = held.get(&line) {
+        if let Some((top, why)) = held.get(&line) {
             let top_right = top.is_some() && top.as_deref() == l.sku.as_deref();
+            let shown = examples.entry(l.kind).or_default();
+            if shown.len() < show && !top_right {
+                shown.push(format!("{:?} ({}): {why}", l.description, l.how));
+            }
             mark(&|t: &mut Tally| {
                 t.held += 1;
                 t.held_top_right += u64::from(top_right);
@@ -250,7 +267,16 @@ async fn accuracy(kind: &'static str, pg: Option<&str>, dir: &Path, set: &matchi
         let on_catalog = catalog_skus.contains(sku.as_str());
         match (l.kind, &l.sku) {
             (Kind::Variant, Some(want)) if sku == want => mark(&|t: &mut Tally| t.right += 1),
-            (Kind::Variant, _) if !on_catalog => mark(&|t: &mut Tally| t.new += 1),
+            (Kind::Variant, _) if !on_catalog => {
+                let shown = examples.entry(l.kind).or_default();
+                if shown.len() < show {
+                    shown.push(format!(
+                        "{:?} ({}): created a new item",
+                        l.description, l.how
+                    ));
+                }
+                mark(&|t: &mut Tally| t.new += 1)
+            }
             (Kind::LessSpecified, _) if !on_catalog => mark(&|t: &mut Tally| t.new += 1),
             (Kind::HardNegative | Kind::Unrelated, _) if !on_catalog => {
                 new_items.entry(&l.product).or_default().insert(sku.clone());
@@ -315,6 +341,11 @@ async fn accuracy(kind: &'static str, pg: Option<&str>, dir: &Path, set: &matchi
     );
     for w in &wrong_examples {
         println!("   wrong: {w}");
+    }
+    for (k, list) in &examples {
+        for e in list {
+            println!("   held/new {}: {e}", k.as_str());
+        }
     }
 }
 

@@ -1,11 +1,26 @@
 //! Test databases: a fresh SQLite file per test, and a fresh schema of the real PostgreSQL server per
-//! test (so tests run in parallel). PostgreSQL tests need `BATCHOPS_TEST_DATABASE_URL`; under CI
-//! (`CI` set) a missing URL or an unreachable server fails the test instead of skipping it.
+//! test (so tests run in parallel).
+//!
+//! Every PostgreSQL test gets its server from [`pg_base_url`] (through [`postgres`] or
+//! [`backends`]), the one place that decides whether PostgreSQL tests run:
+//!
+//! - `BATCHOPS_TEST_DATABASE_URL` set: that server; a server that does not answer fails the test.
+//! - unset, outside CI: the default local server, [`DEFAULT_PG_URL`]. When it does not answer, the
+//!   PostgreSQL test (or part of a test) is skipped, and says so in the test output: a line
+//!   `SKIPPED <test>: …` on stderr, past the harness's output capture, so `cargo test` shows it
+//!   even for a test the harness reports as `ok`.
+//! - unset under CI (`CI` set): the test fails; under CI PostgreSQL tests must run.
 #![allow(dead_code)]
 
 use batchops::store::{self, Store};
-use std::sync::Arc;
+use std::collections::BTreeSet;
+use std::io::Write;
 use std::sync::atomic::{AtomicU32, Ordering};
+use std::sync::{Arc, Mutex, OnceLock};
+use std::time::Duration;
+
+/// The server PostgreSQL tests try when `BATCHOPS_TEST_DATABASE_URL` is not set.
+pub const DEFAULT_PG_URL: &str = "postgres://root@127.0.0.1:5432/test";
 
 pub struct TestDb {
     pub url: String,
@@ -135,17 +150,107 @@ pub async fn sqlite() -> TestDb {
     }
 }
 
-/// The base PostgreSQL URL, or `None` when PostgreSQL tests are not asked for (outside CI only).
+/// Where this test process's PostgreSQL tests run (see the module's comment).
+#[derive(Debug, Clone, PartialEq, Eq)]
+pub enum PgServer {
+    /// Connect here.
+    Url(String),
+    /// Skip, for this reason.
+    Skip(String),
+}
+
+/// The base PostgreSQL URL, or `None` when the PostgreSQL part of the calling test is skipped
+/// (outside CI, with no `BATCHOPS_TEST_DATABASE_URL`, when the default server does not answer);
+/// the skip is reported in the test output.
 pub fn pg_base_url() -> Option<String> {
-    match std::env::var("BATCHOPS_TEST_DATABASE_URL") {
-        Ok(url) if !url.is_empty() => Some(url),
-        _ if std::env::var_os("CI").is_some() => {
-            panic!("BATCHOPS_TEST_DATABASE_URL is not set under CI: PostgreSQL tests must run")
-        }
-        _ => {
-            eprintln!("BATCHOPS_TEST_DATABASE_URL not set: PostgreSQL part of this test not run");
+    static SERVER: OnceLock<PgServer> = OnceLock::new();
+    let server = SERVER.get_or_init(|| {
+        let env = std::env::var("BATCHOPS_TEST_DATABASE_URL").ok();
+        let ci = std::env::var_os("CI").is_some();
+        choose_pg_server(env.as_deref(), ci, try_connect).unwrap_or_else(|e| panic!("{e}"))
+    });
+    match server {
+        PgServer::Url(url) => Some(url.clone()),
+        PgServer::Skip(reason) => {
+            report_skip(reason);
             None
         }
+    }
+}
+
+/// The rule, apart from the environment: `Err` is a failure of the test (a configured server that
+/// does not answer; no server configured under CI).
+pub fn choose_pg_server(
+    env_url: Option<&str>,
+    ci: bool,
+    connect: impl Fn(&str) -> Result<(), String>,
+) -> Result<PgServer, String> {
+    match env_url {
+        Some(url) if !url.is_empty() => match connect(url) {
+            Ok(()) => Ok(PgServer::Url(url.to_string())),
+            Err(e) => Err(format!(
+                "cannot connect to BATCHOPS_TEST_DATABASE_URL ({}): {e}",
+                store::redact_url(url)
+            )),
+        },
+        _ if ci => Err(
+            "BATCHOPS_TEST_DATABASE_URL is not set under CI: PostgreSQL tests must run".to_string(),
+        ),
+        _ => match connect(DEFAULT_PG_URL) {
+            Ok(()) => Ok(PgServer::Url(DEFAULT_PG_URL.to_string())),
+            Err(e) => Ok(PgServer::Skip(format!(
+                "PostgreSQL not reachable at {DEFAULT_PG_URL} ({e}); \
+                 set BATCHOPS_TEST_DATABASE_URL or start the server to run it"
+            ))),
+        },
+    }
+}
+
+/// One real connection (and a query) to `url`, on a thread of its own: callers may be inside a
+/// runtime, which cannot block on another.
+pub fn try_connect(url: &str) -> Result<(), String> {
+    let url = url.to_string();
+    std::thread::spawn(move || {
+        let rt = tokio::runtime::Builder::new_current_thread()
+            .enable_all()
+            .build()
+            .map_err(|e| e.to_string())?;
+        rt.block_on(async move {
+            use sqlx::Connection;
+            let connect = sqlx::PgConnection::connect(&url);
+            let mut c = tokio::time::timeout(Duration::from_secs(10), connect)
+                .await
+                .map_err(|_| "no answer within 10 s".to_string())?
+                .map_err(|e| e.to_string())?;
+            sqlx::query("SELECT 1")
+                .execute(&mut c)
+                .await
+                .map_err(|e| e.to_string())?;
+            let _ = c.close().await;
+            Ok(())
+        })
+    })
+    .join()
+    .unwrap_or_else(|_| Err("the connection check panicked".to_string()))
+}
+
+/// `SKIPPED <test>: <reason>` on the process's stderr, once per test. Written to the stream
+/// itself, not with `eprintln!`, which the test harness captures (and shows only on failure).
+fn report_skip(reason: &str) {
+    static SAID: Mutex<BTreeSet<String>> = Mutex::new(BTreeSet::new());
+    let test = std::thread::current()
+        .name()
+        .unwrap_or("this test")
+        .to_string();
+    let first = SAID
+        .lock()
+        .map(|mut said| said.insert(test.clone()))
+        .unwrap_or(true);
+    if first {
+        let _ = writeln!(
+            std::io::stderr().lock(),
+            "SKIPPED {test}: its PostgreSQL part did not run: {reason}"
+        );
     }
 }
 
@@ -163,7 +268,12 @@ pub async fn postgres() -> Option<TestDb> {
     );
     let mut c = sqlx::PgConnection::connect(&base)
         .await
-        .unwrap_or_else(|e| panic!("cannot connect to BATCHOPS_TEST_DATABASE_URL: {e}"));
+        .unwrap_or_else(|e| {
+            panic!(
+                "cannot connect to PostgreSQL at {}: {e}",
+                store::redact_url(&base)
+            )
+        });
     sqlx::raw_sql(AssertSqlSafe(format!("CREATE SCHEMA {schema}")))
         .execute(&mut c)
         .await
@@ -180,7 +290,7 @@ pub async fn postgres() -> Option<TestDb> {
     })
 }
 
-/// Every backend this run tests: SQLite always, PostgreSQL when configured.
+/// Every backend this run tests: SQLite always, PostgreSQL unless skipped (see [`pg_base_url`]).
 pub async fn backends() -> Vec<TestDb> {
     let mut dbs = vec![sqlite().await];
     if let Some(pg) = postgres().await {

@@ -1,0 +1,486 @@
+//! Deciding held lines: an operator picks a candidate, a new item, or "none of these".
+//!
+//! One decision applies to every open held line that shares the decided line's canonical key,
+//! across runs. Landing them is exactly once: each lands under its own identity `(import_key,
+//! line)` through the normal batch write (`ON CONFLICT DO NOTHING`, inventory deltas of the rows
+//! actually inserted), then the lines are marked decided, the alias learned (or the pairings
+//! rejected) and the correction audited in one transaction. A kill between the two steps leaves
+//! the lines landed and still open; deciding again lands nothing twice and marks them.
+
+use super::EngineError;
+use crate::domain::{Candidate, MappingDecision};
+use crate::input::validate_fields;
+use crate::mapping::{Mapped, MappedLine, Mapper, generated_sku};
+use crate::store::fields_from_json;
+use crate::store::{HeldFilter, HeldRow, ReviewRecord, RunCtx, Store, WriteBatch};
+use rust_decimal::Decimal;
+use serde::Serialize;
+use std::collections::BTreeMap;
+use std::sync::Arc;
+
+/// What the operator chose for a held line.
+#[derive(Debug, Clone, PartialEq, Eq)]
+pub enum Choice {
+    /// This existing item.
+    Item(String),
+    /// A new item (SKU and name default to a generated SKU and the line's description).
+    New {
+        sku: Option<String>,
+        name: Option<String>,
+    },
+    /// None of the candidates: their pairings are rejected and the lines are mapped again.
+    Reject,
+}
+
+/// What a decision did.
+#[derive(Debug, Clone, Serialize, PartialEq)]
+pub struct Outcome {
+    pub correction_id: Option<i64>,
+    pub alias: String,
+    /// Held lines the decision covered.
+    pub lines: u64,
+    /// Lines that landed now (the others had landed before: a decision run again).
+    pub landed: u64,
+    pub quantity: Decimal,
+    /// The item the lines landed on (item and new-item choices).
+    pub sku: Option<String>,
+    pub rejected: Vec<String>,
+    /// After a rejection: lines held again with other candidates.
+    pub still_held: u64,
+}
+
+/// A held line's reason and candidates, as stored.
+pub fn candidates_of(row: &HeldRow) -> (String, Vec<Candidate>) {
+    let v: serde_json::Value = serde_json::from_str(&row.candidates_json).unwrap_or_default();
+    let reason = v["reason"].as_str().unwrap_or_default().to_string();
+    let candidates = serde_json::from_value(v["candidates"].clone()).unwrap_or_default();
+    (reason, candidates)
+}
+
+/// One line of the review listing (`batchops review list --format json`).
+#[derive(Debug, Clone, Serialize)]
+pub struct ListedLine {
+    pub id: i64,
+    pub run_id: i64,
+    pub import_key: String,
+    pub line: u64,
+    pub description: String,
+    pub alias: String,
+    pub reason: String,
+    pub candidates: Vec<Candidate>,
+    pub decided: bool,
+    #[serde(skip_serializing_if = "Option::is_none")]
+    pub decision: Option<serde_json::Value>,
+}
+
+impl From<&HeldRow> for ListedLine {
+    fn from(r: &HeldRow) -> Self {
+        let (reason, candidates) = candidates_of(r);
+        ListedLine {
+            id: r.id,
+            run_id: r.run_id,
+            import_key: r.import_key.clone(),
+            line: r.line,
+            description: r.description.clone(),
+            alias: r.alias.clone(),
+            reason,
+            candidates,
+            decided: r.decision_json.is_some(),
+            decision: r
+                .decision_json
+                .as_deref()
+                .and_then(|j| serde_json::from_str(j).ok()),
+        }
+    }
+}
+
+/// Held lines grouped by canonical key, the most lines first: what the Review tab shows.
+#[derive(Debug, Clone, Serialize)]
+pub struct Group {
+    pub alias: String,
+    /// The id of the group's first line (deciding it decides the group).
+    pub id: i64,
+    pub description: String,
+    pub lines: u64,
+    pub runs: Vec<i64>,
+    pub reason: String,
+    pub candidates: Vec<Candidate>,
+}
+
+pub fn groups(rows: &[HeldRow]) -> Vec<Group> {
+    let mut by: BTreeMap<&str, Group> = BTreeMap::new();
+    for r in rows {
+        let g = by.entry(&r.alias).or_insert_with(|| {
+            let (reason, candidates) = candidates_of(r);
+            Group {
+                alias: r.alias.clone(),
+                id: r.id,
+                description: r.description.clone(),
+                lines: 0,
+                runs: Vec::new(),
+                reason,
+                candidates,
+            }
+        });
+        g.lines += 1;
+        if !g.runs.contains(&r.run_id) {
+            g.runs.push(r.run_id);
+        }
+    }
+    let mut out: Vec<Group> = by.into_values().collect();
+    out.sort_by(|a, b| b.lines.cmp(&a.lines).then(a.id.cmp(&b.id)));
+    out
+}
+
+fn invalid(msg: impl Into<String>) -> EngineError {
+    EngineError::Invalid(msg.into())
+}
+
+/// Decide the held line `held_id` (and every open line that shares its key).
+pub async fn decide(
+    store: &dyn Store,
+    held_id: i64,
+    choice: &Choice,
+    operator: &str,
+) -> Result<Outcome, EngineError> {
+    let Some(row) = store
+        .held(&HeldFilter::Id(held_id))
+        .await?
+        .into_iter()
+        .next()
+    else {
+        return Err(invalid(format!(
+            "there is no held line {held_id} (batchops review list)"
+        )));
+    };
+    if let Some(c) = row.correction_id.filter(|_| row.decision_json.is_some()) {
+        return Err(invalid(format!(
+            "held line {held_id} was decided already (correction {c}); nothing to do"
+        )));
+    }
+    let group = store
+        .held(&HeldFilter::OpenAlias(row.alias.clone()))
+        .await?;
+    let catalog = store.load_catalog().await?;
+    let (target, new_name) = match choice {
+        Choice::Item(sku) => {
+            if catalog.sku(sku).is_none() {
+                return Err(invalid(format!(
+                    "there is no item {sku} (batchops inventory)"
+                )));
+            }
+            (sku.clone(), None)
+        }
+        Choice::New { sku, name } => {
+            let sku = sku.clone().unwrap_or_else(|| generated_sku(&row.alias));
+            if catalog.sku(&sku).is_some() {
+                return Err(invalid(format!(
+                    "an item {sku} exists already: choose it with --item {sku}, or give --sku a new SKU"
+                )));
+            }
+            let name = name.clone().unwrap_or_else(|| row.description.clone());
+            (sku, Some(name))
+        }
+        Choice::Reject => return reject(store, &row, &group, catalog, operator).await,
+    };
+    let sku: Arc<str> = target.as_str().into();
+    let new_name: Option<Arc<str>> = new_name.map(|n| n.as_str().into());
+    let alias: Arc<str> = row.alias.as_str().into();
+    let decision = match &new_name {
+        Some(_) => MappingDecision::Created {
+            reason: Some(format!("operator's decision ({operator})")),
+        },
+        None => MappingDecision::Alias,
+    };
+    let mut rows: Vec<(HeldRow, MappedLine)> = Vec::new();
+    for h in &group {
+        let item = validate_fields(
+            h.line,
+            h.raw_record.clone(),
+            fields_from_json(&h.fields_json),
+        )
+        .map_err(|e| {
+            invalid(format!(
+                "held line {} (line {}): {}",
+                h.id, h.line, e.reason
+            ))
+        })?;
+        rows.push((
+            h.clone(),
+            MappedLine {
+                line: h.line,
+                sku: sku.clone(),
+                new_item_name: new_name.clone(),
+                learned_alias: None,
+                alias: Some(alias.clone()),
+                decision: decision.clone(),
+                quantity: item.quantity,
+                unit_cost: item.unit_price,
+                item,
+            },
+        ));
+    }
+    let (landed, quantity) = land(store, &rows).await?;
+    crate::failpoint::hit("review_after_land");
+    let decision_json = serde_json::json!({
+        "choice": match choice { Choice::Item(_) => "item", _ => "new" },
+        "sku": target,
+        "name": new_name.as_deref(),
+        "operator": operator,
+    })
+    .to_string();
+    let summary = format!(
+        "review: {} line(s) of \"{}\" onto {}{}",
+        group.len(),
+        row.description,
+        target,
+        if new_name.is_some() {
+            " (new item)"
+        } else {
+            ""
+        }
+    );
+    let record = ReviewRecord {
+        held_ids: group.iter().map(|h| h.id).collect(),
+        decision_json: decision_json.clone(),
+        operator: operator.to_string(),
+        summary,
+        lines: group.len() as u64,
+        quantity,
+        detail_json: serde_json::json!({
+            "alias": row.alias,
+            "sku": target,
+            "lines": group.iter().map(|h| serde_json::json!({"run_id": h.run_id, "line": h.line})).collect::<Vec<_>>(),
+            "quantity": quantity.to_string(),
+        })
+        .to_string(),
+        learn: Some((row.alias.clone(), target.clone())),
+        reject: Vec::new(),
+    };
+    let correction_id = store.finish_review(&record).await?;
+    Ok(Outcome {
+        correction_id,
+        alias: row.alias.clone(),
+        lines: group.len() as u64,
+        landed,
+        quantity,
+        sku: Some(target),
+        rejected: Vec::new(),
+        still_held: 0,
+    })
+}
+
+/// Land decided lines: one batch write per run they came from, under their own identities.
+/// Returns the lines inserted now and the quantity of all of them.
+async fn land(
+    store: &dyn Store,
+    rows: &[(HeldRow, MappedLine)],
+) -> Result<(u64, Decimal), EngineError> {
+    let mut by_run: BTreeMap<(i64, String, String), Vec<MappedLine>> = BTreeMap::new();
+    let mut quantity = Decimal::ZERO;
+    for (h, m) in rows {
+        quantity += m.quantity;
+        by_run
+            .entry((h.run_id, h.import_key.clone(), h.operator.clone()))
+            .or_default()
+            .push(m.clone());
+    }
+    let mut landed = 0;
+    for ((run_id, import_key, operator), lines) in &by_run {
+        let batch = WriteBatch {
+            ctx: RunCtx {
+                run_id: *run_id,
+                import_key,
+                operator,
+            },
+            rows: lines,
+            failures: &[],
+            held: &[],
+            rollback: false,
+        };
+        landed += store.write_batch(&batch).await?.inserted;
+    }
+    Ok((landed, quantity))
+}
+
+/// "None of these": reject the pairing of the key with every candidate shown, then map the lines
+/// again; lines that now map land (as a new item, or on another item automatically), lines that
+/// are still uncertain stay held with their new candidates.
+async fn reject(
+    store: &dyn Store,
+    row: &HeldRow,
+    group: &[HeldRow],
+    catalog: crate::mapping::Catalog,
+    operator: &str,
+) -> Result<Outcome, EngineError> {
+    let (_, candidates) = candidates_of(row);
+    let rejected: Vec<String> = candidates.iter().map(|c| c.sku.clone()).collect();
+    let mut rejections: Vec<(String, String)> = rejected
+        .iter()
+        .map(|s| (row.alias.clone(), s.clone()))
+        .collect();
+    // The catalog as it will be once the rejections are stored.
+    let mut mapper = Mapper::new(
+        catalog.reject_more(&rejections),
+        crate::mapping::DEFAULT_MATCH_THRESHOLD,
+    );
+    let mut to_land: Vec<(HeldRow, MappedLine)> = Vec::new();
+    let mut still: Vec<i64> = Vec::new();
+    let mut new_candidates = String::new();
+    for h in group {
+        let item = validate_fields(
+            h.line,
+            h.raw_record.clone(),
+            fields_from_json(&h.fields_json),
+        )
+        .map_err(|e| {
+            invalid(format!(
+                "held line {} (line {}): {}",
+                h.id, h.line, e.reason
+            ))
+        })?;
+        match mapper.map(item) {
+            Mapped::Land(mut m) => {
+                m.learned_alias = None;
+                to_land.push((h.clone(), m));
+            }
+            Mapped::Hold(again) => {
+                still.push(h.id);
+                new_candidates = serde_json::json!({
+                    "reason": again.reason,
+                    "candidates": again.candidates,
+                })
+                .to_string();
+            }
+        }
+    }
+    let (landed, quantity) = land(store, &to_land).await?;
+    crate::failpoint::hit("review_after_land");
+    if !still.is_empty() {
+        store.rehold(&still, &new_candidates).await?;
+    }
+    let skus: Vec<String> = to_land.iter().map(|(_, m)| m.sku.to_string()).collect();
+    let record = ReviewRecord {
+        held_ids: to_land.iter().map(|(h, _)| h.id).collect(),
+        decision_json: serde_json::json!({
+            "choice": "reject",
+            "rejected": rejected,
+            "operator": operator,
+            "sku": skus.first(),
+        })
+        .to_string(),
+        operator: operator.to_string(),
+        summary: format!(
+            "review: none of {} for \"{}\"; {} line(s) mapped again, {} still held",
+            rejected.join(", "),
+            row.description,
+            to_land.len(),
+            still.len()
+        ),
+        lines: to_land.len() as u64,
+        quantity,
+        detail_json: serde_json::json!({"alias": row.alias, "rejected": rejected}).to_string(),
+        learn: None,
+        reject: std::mem::take(&mut rejections),
+    };
+    let correction_id = store.finish_review(&record).await?;
+    Ok(Outcome {
+        correction_id,
+        alias: row.alias.clone(),
+        lines: group.len() as u64,
+        landed,
+        quantity,
+        sku: skus.first().cloned(),
+        rejected,
+        still_held: still.len() as u64,
+    })
+}
+
+/// A legacy alias the rules refuse, with the stock that landed through it.
+#[derive(Debug, Clone, Serialize)]
+pub struct SuspectAlias {
+    pub alias: String,
+    pub sku: String,
+    pub name: String,
+    pub reason: String,
+    /// Lines landed through the alias and their quantity, found by reading again the files of
+    /// the runs that imported them (the lines of old runs record no alias).
+    pub lines: u64,
+    pub quantity: Decimal,
+    /// Runs whose file could not be read again (moved, changed): their lines are not counted.
+    pub unreadable_runs: Vec<i64>,
+}
+
+/// `aliases check`: the legacy aliases the new rules would not accept, and where their stock went.
+pub async fn check_aliases(store: &dyn Store) -> Result<Vec<SuspectAlias>, EngineError> {
+    let catalog = store.load_catalog().await?;
+    let mut out: Vec<SuspectAlias> = catalog
+        .refused_aliases()
+        .iter()
+        .map(|r| SuspectAlias {
+            alias: r.alias.clone(),
+            sku: r.sku.clone(),
+            name: r.name.clone(),
+            reason: r.reason.clone(),
+            lines: 0,
+            quantity: Decimal::ZERO,
+            unreadable_runs: Vec::new(),
+        })
+        .collect();
+    if out.is_empty() {
+        return Ok(out);
+    }
+    let by_alias: std::collections::HashMap<String, usize> = out
+        .iter()
+        .enumerate()
+        .map(|(i, s)| (s.alias.clone(), i))
+        .collect();
+    for run in store.runs(u64::MAX).await? {
+        if run.dry_run || run.rehearsal {
+            continue;
+        }
+        let path = std::path::Path::new(&run.source);
+        let readable = crate::input::inspect(path, None)
+            .ok()
+            .filter(|f| f.sha256.eq_ignore_ascii_case(&run.import_key));
+        let Some(file) = readable else {
+            for s in out.iter_mut() {
+                s.unreadable_runs.push(run.id);
+            }
+            continue;
+        };
+        let Ok(reader) = crate::input::open(&file) else {
+            for s in out.iter_mut() {
+                s.unreadable_runs.push(run.id);
+            }
+            continue;
+        };
+        // Lines without a SKU whose description the old matcher keyed as a suspect alias.
+        let mut hits: Vec<(u64, usize, Decimal)> = Vec::new();
+        for item in reader.flatten() {
+            if item.sku.is_some() {
+                continue;
+            }
+            if let Some(&i) = by_alias.get(&crate::mapping::normalize(&item.description)) {
+                hits.push((item.line, i, item.quantity));
+            }
+        }
+        if hits.is_empty() {
+            continue;
+        }
+        let lines: Vec<u64> = hits.iter().map(|h| h.0).collect();
+        let landed = store.imported_lines(&run.import_key, &lines).await?;
+        for (line, i, q) in hits {
+            if landed.contains(&line) {
+                out[i].lines += 1;
+                out[i].quantity += q;
+            }
+        }
+    }
+    // A run that could not be read matters only when it could have held the alias's lines.
+    for s in out.iter_mut() {
+        s.unreadable_runs.dedup();
+    }
+    out.sort_by(|a, b| b.quantity.cmp(&a.quantity).then(a.alias.cmp(&b.alias)));
+    Ok(out)
+}
