@@ -4,13 +4,14 @@
 
 mod console_support;
 
+use batchops::console::app::QuitState;
 use batchops::console::app::failed::RetryMark;
-use batchops::console::app::{
-    Action, Effect, JobId, JobResult, JobSpec, Msg, Outcome, Popup, QuitState, Stream, StreamSide,
-    Tab,
-};
+use batchops::console::app::popup::Popup;
 use batchops::console::clock::Clock;
 use batchops::console::keymap::Context;
+use batchops::console::vocab::{
+    Action, Effect, JobId, JobResult, JobSpec, Msg, Outcome, Stream, StreamSide, Tab,
+};
 use batchops::domain::{Mode, Phase, RunStatus};
 use batchops::engine::ProgressEvent;
 use batchops::store::FailedSort;
@@ -106,26 +107,27 @@ fn lists_scroll_with_j_k_pages_and_g() {
         .collect();
     app.update(Outcome::Runs(Ok(rows)));
     press(&mut app, KeyCode::Char('4'));
-    let page = Tab::Runs.table_rows(24) as usize;
-    assert_eq!(app.runs_nav.selected, 0);
+    // PageDown moves by the rows on screen less one (one row stays in view).
+    let page = app.list_rows(Tab::Runs) - 1;
+    assert_eq!(app.runs.nav.selected, 0);
     ch(&mut app, 'j');
     press(&mut app, KeyCode::Down);
-    assert_eq!(app.runs_nav.selected, 2);
+    assert_eq!(app.runs.nav.selected, 2);
     ch(&mut app, 'k');
-    assert_eq!(app.runs_nav.selected, 1);
+    assert_eq!(app.runs.nav.selected, 1);
     press(&mut app, KeyCode::PageDown);
-    assert_eq!(app.runs_nav.selected, page);
-    assert!(app.runs_nav.top > 0, "the page scrolled");
+    assert_eq!(app.runs.nav.selected, 1 + page);
+    assert!(app.runs.nav.top > 0, "the page scrolled");
     press(&mut app, KeyCode::PageUp);
-    assert_eq!(app.runs_nav.selected, 1);
+    assert_eq!(app.runs.nav.selected, 1);
     ch(&mut app, 'G');
-    assert_eq!(app.runs_nav.selected, 99);
-    assert_eq!(app.runs_nav.top, 100 - page);
+    assert_eq!(app.runs.nav.selected, 99);
+    assert_eq!(app.runs.nav.top, 100 - app.list_rows(Tab::Runs));
     ch(&mut app, 'g');
-    assert_eq!((app.runs_nav.selected, app.runs_nav.top), (0, 0));
+    assert_eq!((app.runs.nav.selected, app.runs.nav.top), (0, 0));
     app.update(Action::WheelDown);
     assert_eq!(
-        app.runs_nav.selected, 3,
+        app.runs.nav.selected, 3,
         "the mouse wheel scrolls three rows"
     );
 }
@@ -208,9 +210,7 @@ fn popups_open_and_esc_closes_them() {
     press(&mut app, KeyCode::Esc);
     assert_eq!(app.popup, None);
     ch(&mut app, 'x');
-    assert!(
-        matches!(&app.popup, Some(Popup::Prompt { input, .. }) if input.text() == "rejects-run-1.csv")
-    );
+    assert!(matches!(&app.popup, Some(Popup::Prompt(p)) if p.input.text() == "rejects-run-1.csv"));
     let fx = press(&mut app, KeyCode::Enter);
     assert!(
         matches!(&fx[..], [Effect::Export { run_id: 1, path, query }] if path.ends_with("rejects-run-1.csv") && query.unresolved_only),
@@ -274,7 +274,7 @@ fn batches_run_one_after_another_and_the_run_tab_follows() {
         &mut app,
         &[batch_file("a.csv", 41, "a"), batch_file("b.jsonl", 10, "b")],
     );
-    assert_eq!(app.batch_nav.selected, 0);
+    assert_eq!(app.batches.nav.selected, 0);
     let (job, spec) = started_job(&ch(&mut app, 'b'));
     assert!(matches!(
         spec,
@@ -284,10 +284,17 @@ fn batches_run_one_after_another_and_the_run_tab_follows() {
             ..
         }
     ));
+    assert_eq!(app.tab, Tab::Run, "starting a run shows its progress");
+    ch(&mut app, '1');
     ch(&mut app, 'j');
     let fx = ch(&mut app, 's');
     assert!(fx.is_empty(), "the second batch waits: {fx:?}");
-    assert_eq!(app.batches[1].status_text(), "queued (sequential)");
+    assert_eq!(
+        app.tab,
+        Tab::Batches,
+        "a queued batch does not take the screen"
+    );
+    assert_eq!(app.batches.entries[1].status_text(), "queued (sequential)");
 
     let fx = app.update(Msg::Engine(
         main(job),
@@ -327,7 +334,7 @@ fn batches_run_one_after_another_and_the_run_tab_follows() {
     ] {
         app.update(Msg::Engine(main(job), ev));
     }
-    let v = app.run.as_ref().expect("a run view");
+    let v = app.run.view.as_ref().expect("a run view");
     assert_eq!(
         (v.run_id, v.failed, v.done(), v.status),
         (Some(1), 1, 20, RunStatus::Running)
@@ -344,10 +351,13 @@ fn batches_run_one_after_another_and_the_run_tab_follows() {
         ProgressEvent::RunFinished(Box::new(report.clone())),
     ));
     assert_eq!(
-        app.run.as_ref().map(|v| v.status),
+        app.run.view.as_ref().map(|v| v.status),
         Some(RunStatus::PartialSuccess)
     );
-    assert_eq!(app.batches[0].status_text(), "done: partial_success");
+    assert_eq!(
+        app.batches.entries[0].status_text(),
+        "done: partial_success"
+    );
     let fx = app.update(Msg::JobFinished(
         job,
         Ok(JobResult::Report(Box::new(report))),
@@ -382,6 +392,7 @@ fn c_cancels_the_active_run_and_b_resumes_it() {
         job,
         Ok(JobResult::Report(Box::new(report))),
     ));
+    ch(&mut app, '1');
     let (_, spec) = started_job(&ch(&mut app, 'b'));
     let JobSpec::Import {
         resume: Some(p), ..
@@ -510,8 +521,12 @@ fn enter_on_a_run_opens_it_on_run_and_failed() {
     ch(&mut app, 'j');
     let fx = press(&mut app, KeyCode::Enter);
     assert_eq!(app.tab, Tab::Run);
-    assert_eq!(app.run.as_ref().and_then(|v| v.run_id), Some(1));
-    assert!(matches!(fx.last(), Some(Effect::LoadFailed(r)) if r.run_id == 1));
+    assert_eq!(app.run.view.as_ref().and_then(|v| v.run_id), Some(1));
+    assert!(
+        fx.iter()
+            .any(|e| matches!(e, Effect::LoadFailed(r) if r.run_id == 1))
+    );
+    assert!(fx.contains(&Effect::LoadReasons { run_id: 1 }));
 }
 
 #[test]
@@ -519,10 +534,17 @@ fn start_option_begins_the_first_batch_at_once() {
     let clock = clock();
     let mut app = batchops::console::app::App::new(clock, "sqlite", URL);
     let fx = app.start(vec!["a.csv".into()], Some(Mode::Sequential));
-    assert!(fx.contains(&Effect::LoadPath("a.csv".into())));
+    assert!(fx.contains(&Effect::LoadPath {
+        path: "a.csv".into(),
+        chosen: false
+    }));
     let fx = app.update(Outcome::Listed {
         path: "a.csv".into(),
-        result: Ok(vec!["a.csv".into()]),
+        chosen: false,
+        result: Ok(batchops::console::vocab::Listing {
+            files: vec!["a.csv".into()],
+            skipped: Vec::new(),
+        }),
     });
     let Some(Effect::Inspect { batch, .. }) = fx.first() else {
         panic!("{fx:?}");
@@ -579,7 +601,8 @@ fn a_rehearsal_shows_two_live_sides_then_selects_its_runs() {
 #[test]
 fn the_status_line_message_expires() {
     let (mut app, clock) = app();
-    ch(&mut app, 'c');
+    load(&mut app, &[batch_file("a.csv", 41, "a")]);
+    ch(&mut app, 'd');
     assert!(app.message.is_some());
     clock.advance(Duration::from_secs(11));
     app.update(Msg::Frame);
@@ -617,7 +640,7 @@ fn frames_sample_throughput_once_a_second() {
         clock.advance(Duration::from_millis(500));
         app.update(Msg::Frame);
     }
-    let v = app.run.as_ref().expect("a run view");
+    let v = app.run.view.as_ref().expect("a run view");
     assert_eq!(
         v.throughput.iter().copied().collect::<Vec<_>>(),
         vec![100, 100, 100]
@@ -625,4 +648,409 @@ fn frames_sample_throughput_once_a_second() {
     app.dirty = false;
     app.update(Msg::Frame);
     assert!(!app.dirty, "nothing changed: no redraw");
+}
+
+// ---------------------------------------------------------------------------------------------
+// The screen defects of issue 10, as state transitions.
+
+#[test]
+fn files_from_the_command_line_keep_the_first_one_selected() {
+    let (mut app, _) = app();
+    for name in ["first.csv", "second.csv", "third.csv"] {
+        app.update(Outcome::Listed {
+            path: name.into(),
+            chosen: false,
+            result: Ok(batchops::console::vocab::Listing {
+                files: vec![name.into()],
+                skipped: Vec::new(),
+            }),
+        });
+    }
+    assert_eq!(
+        app.batches.nav.selected, 0,
+        "b runs the files in the order given"
+    );
+    assert_eq!(
+        app.batches.entries[0].path,
+        std::path::PathBuf::from("first.csv")
+    );
+}
+
+#[test]
+fn opening_a_directory_says_which_files_it_skipped() {
+    let (mut app, _) = app();
+    app.update(Outcome::Listed {
+        path: "drop".into(),
+        chosen: true,
+        result: Ok(batchops::console::vocab::Listing {
+            files: vec!["drop/a.csv".into()],
+            skipped: vec!["drop/notes.txt".into(), "drop/readme.md".into()],
+        }),
+    });
+    let text = &app.message.as_ref().expect("a message").text;
+    assert!(text.contains("loaded 1 batch file from drop"), "{text}");
+    assert!(
+        text.contains("skipped 2 files") && text.contains("notes.txt"),
+        "{text}"
+    );
+}
+
+#[test]
+fn d_says_what_it_removed_and_the_next_key_clears_the_status_line() {
+    let (mut app, _) = app();
+    load(
+        &mut app,
+        &[batch_file("a.csv", 41, "a"), batch_file("b.csv", 4, "b")],
+    );
+    ch(&mut app, 'd');
+    let text = &app.message.as_ref().expect("feedback for d").text;
+    assert!(text.contains("removed a.csv"), "{text}");
+    ch(&mut app, 'j');
+    assert!(
+        app.message.is_none(),
+        "an old message does not outlive the next action"
+    );
+}
+
+#[test]
+fn resume_from_the_history_shows_its_progress() {
+    let (mut app, _) = app();
+    let mut row = run_row(4, Mode::Batch, RunStatus::Cancelled, 20, 0, 0.5);
+    if let Some(r) = &mut row.report {
+        r.stop_reason = Some("cancelled by the operator".into());
+    }
+    app.update(Outcome::Runs(Ok(vec![row])));
+    ch(&mut app, '4');
+    let (_, spec) = started_job(&ch(&mut app, 'r'));
+    assert!(matches!(spec, JobSpec::Import { resume: Some(p), .. } if p.run_id == 4));
+    assert_eq!(app.tab, Tab::Run);
+}
+
+#[test]
+fn retry_all_asks_first_when_there_are_many() {
+    let (mut app, _) = failed_tab(3_000);
+    app.update(Outcome::Reasons {
+        run_id: 1,
+        result: Ok(vec![batchops::console::vocab::ErrorCount {
+            error: "quantity \"1,5\" has a comma".into(),
+            total: 3_000,
+            unresolved: 3_000,
+        }]),
+    });
+    let fx = ch(&mut app, 'R');
+    assert!(fx.is_empty(), "nothing starts before the answer: {fx:?}");
+    assert!(matches!(
+        app.popup,
+        Some(Popup::ConfirmRetryAll {
+            run_id: 1,
+            items: 3_000
+        })
+    ));
+    ch(&mut app, 'n');
+    assert_eq!(app.popup, None);
+    ch(&mut app, 'R');
+    let (_, spec) = started_job(&ch(&mut app, 'y'));
+    assert!(matches!(spec, JobSpec::Retry { run_id: 1, ref lines, .. } if lines.is_empty()));
+}
+
+#[test]
+fn the_reasons_summary_filters_the_table_and_the_badge_counts_unresolved_items() {
+    let (mut app, _) = failed_tab(3);
+    app.update(Outcome::Reasons {
+        run_id: 1,
+        result: Ok(vec![
+            batchops::console::vocab::ErrorCount {
+                error: "quantity \"1,5\" has a comma".into(),
+                total: 1,
+                unresolved: 1,
+            },
+            batchops::console::vocab::ErrorCount {
+                error: "quantity \"7,25\" has a comma".into(),
+                total: 1,
+                unresolved: 0,
+            },
+            batchops::console::vocab::ErrorCount {
+                error: "numeric field overflow".into(),
+                total: 1,
+                unresolved: 1,
+            },
+        ]),
+    });
+    let reasons = app.failed.reasons.as_ref().expect("reasons");
+    assert_eq!(
+        reasons.len(),
+        2,
+        "values in quotes do not make reasons of their own"
+    );
+    assert_eq!(app.failed.unresolved(), Some(2));
+    ch(&mut app, 'w');
+    assert!(matches!(app.popup, Some(Popup::Reasons { .. })));
+    let fx = press(&mut app, KeyCode::Enter);
+    let Some(Effect::LoadFailed(req)) = fx.first() else {
+        panic!("choosing a reason queries again: {fx:?}");
+    };
+    assert_eq!(
+        req.query.error_like.as_deref(),
+        Some("quantity \"%\" has a comma"),
+        "the most unresolved reason first"
+    );
+    press(&mut app, KeyCode::Esc);
+    assert_eq!(app.failed.reason, None, "Esc clears the reason");
+}
+
+#[test]
+fn the_export_prompt_stays_open_on_an_error() {
+    let (mut app, _) = failed_tab(3);
+    ch(&mut app, 'x');
+    let fx = press(&mut app, KeyCode::Enter);
+    let Some(Effect::Export { path, .. }) = fx.first().cloned() else {
+        panic!("{fx:?}");
+    };
+    app.update(Outcome::Exported {
+        path: path.clone(),
+        result: Err(format!("{} exists; give another name", path.display())),
+    });
+    let Some(Popup::Prompt(p)) = &app.popup else {
+        panic!("the prompt stays open");
+    };
+    assert!(p.error.as_deref().is_some_and(|e| e.contains("exists")));
+    assert!(
+        p.note.contains("unresolved"),
+        "it says what it writes: {}",
+        p.note
+    );
+    app.update(Outcome::Exported {
+        path,
+        result: Ok(3),
+    });
+    assert_eq!(app.popup, None);
+    assert!(
+        app.message
+            .as_ref()
+            .is_some_and(|m| m.text.contains("3 unresolved failed items"))
+    );
+}
+
+#[test]
+fn a_click_picks_a_tab_or_a_row() {
+    let (mut app, _) = app();
+    let rows = (1..=10)
+        .rev()
+        .map(|id| run_row(id, Mode::Batch, RunStatus::Success, 10, 0, 0.1))
+        .collect();
+    app.update(Outcome::Runs(Ok(rows)));
+    let x = batchops::console::ui::tab_bar_row();
+    // " 1 Batches │ 2 Run │ 3 Failed │ 4 Runs …": column 33 is on "4 Runs".
+    app.update(Action::Click(33, x));
+    assert_eq!(app.tab, Tab::Runs);
+    let list = app.list_area();
+    app.update(Action::Click(list.x + 2, list.y + 3));
+    assert_eq!(app.runs.nav.selected, 3, "the fourth row shown");
+    app.update(Action::Click(list.x + 2, list.y + 40));
+    assert_eq!(
+        app.runs.nav.selected, 3,
+        "a click below the rows picks nothing"
+    );
+}
+
+#[test]
+fn c_is_greyed_out_and_does_nothing_when_nothing_runs() {
+    let (mut app, _) = app();
+    let footer = batchops::console::commands::footer(&app);
+    assert!(
+        !footer.iter().any(|c| c.action == Action::Cancel),
+        "{footer:?}"
+    );
+    assert!(ch(&mut app, 'c').is_empty());
+    assert!(app.message.is_none());
+    load(&mut app, &[batch_file("a.csv", 41, "a")]);
+    ch(&mut app, 'b');
+    let footer = batchops::console::commands::footer(&app);
+    assert!(
+        footer
+            .iter()
+            .any(|c| c.action == Action::Cancel && c.enabled)
+    );
+}
+
+#[test]
+fn the_footer_and_the_help_come_from_the_same_commands() {
+    let (app, _) = failed_tab(3);
+    let footer = batchops::console::commands::footer(&app);
+    let help = batchops::console::commands::help_sections(&app);
+    assert_eq!(help[0].0, "Failed");
+    for c in &footer {
+        assert!(
+            help.iter()
+                .any(|(_, cs)| cs.iter().any(|h| h.keys == c.keys && h.hint == c.hint)),
+            "{} {:?} is in the help",
+            c.keys,
+            c.hint
+        );
+    }
+}
+
+#[test]
+fn a_resumed_run_with_a_fast_start_does_not_promise_an_end_at_once() {
+    let (mut app, clock) = app();
+    load(&mut app, &[batch_file("a.csv", 100_000, "a")]);
+    let (job, _) = started_job(&ch(&mut app, 'b'));
+    app.update(Msg::Engine(
+        main(job),
+        ProgressEvent::RunStarted {
+            run_id: 1,
+            source: "a.csv".into(),
+            import_key: "a".into(),
+            mode: Mode::Batch,
+            total_estimate: 100_000,
+        },
+    ));
+    // The landed lines race by (already imported), then the real writing is slow.
+    let mut line = 0;
+    for second in 0..6u64 {
+        let per_s = if second == 0 { 30_000 } else { 100 };
+        app.update(Msg::Engine(
+            main(job),
+            ProgressEvent::ChunkCommitted {
+                chunk: second,
+                first_line: line + 1,
+                last_line: line + per_s,
+                inserted: 0,
+                already: per_s,
+            },
+        ));
+        line += per_s;
+        clock.advance(Duration::from_secs(1));
+        app.update(Msg::Frame);
+    }
+    let v = app.run.view.as_ref().expect("a view");
+    let eta = v.eta(clock.now()).expect("an ETA");
+    assert!(
+        eta > Duration::from_secs(600),
+        "ETA at the recent rate: {eta:?}"
+    );
+}
+
+#[test]
+fn one_rule_says_which_runs_resume() {
+    use batchops::domain::RunStatus as S;
+    for s in [S::Cancelled, S::Aborted, S::Interrupted, S::Failed] {
+        assert_eq!(s.resume_refusal(Mode::Batch, false), None, "{s}");
+        assert!(
+            s.resume_refusal(Mode::Retry, false).is_some(),
+            "a retry of {s}"
+        );
+        assert!(
+            s.resume_refusal(Mode::Batch, true).is_some(),
+            "a rehearsal {s}"
+        );
+    }
+    for s in [S::Success, S::PartialSuccess, S::Running] {
+        assert!(s.resume_refusal(Mode::Batch, false).is_some(), "{s}");
+    }
+    // The Runs tab and the Batches tab use it: a cancelled run says `r resumes`, a finished one not.
+    let (mut app, _) = app();
+    app.update(Outcome::Runs(Ok(vec![
+        run_row(2, Mode::Batch, RunStatus::Cancelled, 10, 0, 0.1),
+        run_row(1, Mode::Batch, RunStatus::Success, 10, 0, 0.1),
+    ])));
+    ch(&mut app, '4');
+    ch(&mut app, 'j');
+    assert!(
+        ch(&mut app, 'r').is_empty(),
+        "a finished run is not resumed"
+    );
+    assert!(
+        app.message
+            .as_ref()
+            .is_some_and(|m| m.text.contains("nothing to resume"))
+    );
+}
+
+#[test]
+fn chunks_that_fell_back_count_on_the_insert_and_update_gauges() {
+    let (mut app, _) = app();
+    load(&mut app, &[batch_file("a.csv", 10_000, "a")]);
+    let (job, _) = started_job(&ch(&mut app, 'b'));
+    app.update(Msg::Engine(
+        main(job),
+        ProgressEvent::RunStarted {
+            run_id: 1,
+            source: "a.csv".into(),
+            import_key: "a".into(),
+            mode: Mode::Batch,
+            total_estimate: 10_000,
+        },
+    ));
+    // PostgreSQL isolates a failed chunk inside the database: the fallback phase did the writes.
+    app.update(Msg::Engine(
+        main(job),
+        ProgressEvent::PhaseAdvanced {
+            phase: Phase::Fallback,
+            done: 5_000,
+            total: 10_000,
+            elapsed: Duration::from_millis(80),
+            statements: 1,
+        },
+    ));
+    let v = app.run.view.as_ref().expect("a view");
+    assert_eq!(v.step_done(Phase::BatchInsert), 5_000);
+    assert_eq!(v.step_done(Phase::InventoryUpdate), 5_000);
+    assert_eq!(v.step_done(Phase::Mapping), 0);
+}
+
+#[test]
+fn every_key_is_bound_once_per_context() {
+    use batchops::console::commands::in_force;
+    let mut contexts: Vec<Context> = Tab::ALL.iter().map(|&t| Context::Tab(t)).collect();
+    contexts.extend([
+        Context::Filter,
+        Context::Help,
+        Context::Confirm,
+        Context::Detail,
+        Context::Edit,
+        Context::Reasons,
+        Context::Prompt,
+    ]);
+    for ctx in contexts {
+        let keys: Vec<_> = in_force(ctx)
+            .iter()
+            .flat_map(|b| b.keys.iter().copied())
+            .collect();
+        for (i, k) in keys.iter().enumerate() {
+            assert!(
+                !keys[i + 1..].contains(k),
+                "{ctx:?}: {} is bound twice",
+                k.label()
+            );
+        }
+    }
+}
+
+#[test]
+fn keys_become_actions_by_context_and_text_fields_type_them() {
+    use batchops::console::commands::action_for;
+    use crossterm::event::KeyEvent;
+    let key = |c: KeyCode| KeyEvent::new(c, KeyModifiers::NONE);
+    let batches = Context::Tab(Tab::Batches);
+    assert_eq!(
+        action_for(batches, &key(KeyCode::Char('b'))),
+        Some(Action::Start(Mode::Batch))
+    );
+    assert_eq!(
+        action_for(Context::Tab(Tab::Failed), &key(KeyCode::Char('w'))),
+        Some(Action::Reasons)
+    );
+    assert_eq!(
+        action_for(Context::Filter, &key(KeyCode::Char('q'))),
+        Some(Action::Char('q'))
+    );
+    assert_eq!(
+        action_for(Context::Help, &key(KeyCode::Char('G'))),
+        Some(Action::Bottom)
+    );
+    assert_eq!(
+        action_for(Context::Tab(Tab::Run), &key(KeyCode::Char('z'))),
+        None
+    );
 }

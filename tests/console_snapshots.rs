@@ -1,14 +1,17 @@
 //! Every tab (and the popups) drawn with ratatui's `TestBackend` from a fixed state and a
-//! hand-driven clock, at 80×24 and at 160×48, checked with insta snapshots.
+//! hand-driven clock, at the sizes the console is tried at (60×15, 120×36, 250×50), checked with
+//! insta snapshots; and one snapshot per screen defect that was found, at those sizes, with the
+//! assertion that names it, so it cannot come back.
 
 mod console_support;
 
-use batchops::console::app::{
-    App, Effect, JobId, JobResult, Msg, Outcome, Stream, StreamSide, Tab,
-};
+use batchops::console::app::App;
 use batchops::console::clock::ManualClock;
 use batchops::console::theme::Theme;
 use batchops::console::ui;
+use batchops::console::vocab::{
+    Effect, ErrorCount, JobId, JobResult, Msg, Outcome, Stream, StreamSide, Tab,
+};
 use batchops::domain::{Mode, Phase, RunStatus};
 use batchops::engine::ProgressEvent;
 use console_support::*;
@@ -19,7 +22,7 @@ use ratatui::style::Color;
 use std::sync::Arc;
 use std::time::Duration;
 
-const SIZES: [(u16, u16); 2] = [(80, 24), (160, 48)];
+const SIZES: [(u16, u16); 3] = [(60, 15), (120, 36), (250, 50)];
 
 fn render_with(app: &App, w: u16, h: u16, theme: &Theme) -> Terminal<TestBackend> {
     let mut terminal = Terminal::new(TestBackend::new(w, h)).expect("a test terminal");
@@ -69,12 +72,16 @@ fn scene(w: u16, h: u16) -> (App, Arc<ManualClock>) {
     );
     let fx = app.update(Outcome::Listed {
         path: "notes.txt".into(),
-        result: Ok(vec!["notes.txt".into()]),
+        chosen: false,
+        result: Ok(batchops::console::vocab::Listing {
+            files: vec!["notes.txt".into()],
+            skipped: Vec::new(),
+        }),
     });
     if let Some(Effect::Inspect { batch, .. }) = fx.first() {
         app.update(Outcome::Inspected {
             batch: *batch,
-            result: Err("notes.txt: cannot tell the format from the extension; use --format-in csv|json|jsonl".into()),
+            result: Err("notes.txt: cannot tell the format from the extension; name it .csv, .json or .jsonl".into()),
         });
     }
     press(&mut app, KeyCode::Char('g'));
@@ -183,6 +190,26 @@ fn scene(w: u16, h: u16) -> (App, Arc<ManualClock>) {
         result: Ok((1..=4)
             .map(|i| failed_row(i, 5, 40_000 * i as u64 + i as u64))
             .collect()),
+    });
+    app.update(Outcome::Reasons {
+        run_id: 5,
+        result: Ok(vec![
+            ErrorCount {
+                error: "numeric field overflow".into(),
+                total: 2,
+                unresolved: 2,
+            },
+            ErrorCount {
+                error: "unit_price \"abc\" is not a decimal number".into(),
+                total: 1,
+                unresolved: 1,
+            },
+            ErrorCount {
+                error: "quantity \"1,5\" has a comma: use a point for decimals and no thousands separators".into(),
+                total: 1,
+                unresolved: 1,
+            },
+        ]),
     });
     app.update(Outcome::Pong(Ok(Duration::from_micros(210))));
     (app, clock)
@@ -417,4 +444,355 @@ fn no_color_draws_with_modifiers_only() {
 fn a_tiny_terminal_gets_a_message_not_a_mess() {
     let (app, _) = scene(40, 10);
     insta::assert_snapshot!("tiny", render(&app, 40, 10));
+}
+
+// ---------------------------------------------------------------------------------------------
+// One snapshot per defect, at the three sizes.
+
+fn each_size(name: &str, mut build: impl FnMut(u16, u16) -> App, check: impl Fn(&str, u16, u16)) {
+    for (w, h) in SIZES {
+        let app = build(w, h);
+        let screen = render(&app, w, h);
+        insta::assert_snapshot!(format!("{name}_{w}x{h}"), screen);
+        check(&screen, w, h);
+    }
+}
+
+/// The failed items of a run with values that used to be cut to other valid-looking values.
+fn failed_with_long_values(w: u16, h: u16) -> App {
+    let clock = clock();
+    let mut app = app_with(&clock, w, h);
+    app.update(Outcome::Runs(Ok(vec![run_row(
+        1,
+        Mode::Batch,
+        RunStatus::PartialSuccess,
+        300_000,
+        3,
+        2.5,
+    )])));
+    press(&mut app, KeyCode::Char('3'));
+    let generation = app.failed.generation;
+    let mut rows: Vec<_> = (1..=3).map(|i| failed_row(i, 1, 100 + i as u64)).collect();
+    rows[0].fields = vec![
+        ("sku".into(), "SKU-000109".into()),
+        ("description".into(), "Hex Bolt M8 x 40 Zinc Plated".into()),
+        ("quantity".into(), "1.23456".into()),
+        ("unit_price".into(), "0.0725".into()),
+    ];
+    rows[0].error = "quantity \"1.23456\" has more than 4 decimals".into();
+    rows[2].resolved_at = Some(chrono::Utc::now());
+    app.update(Outcome::FailedCount {
+        generation,
+        result: Ok(3),
+    });
+    app.update(Outcome::FailedPage {
+        generation,
+        offset: 0,
+        result: Ok(rows),
+    });
+    app.update(Outcome::Reasons {
+        run_id: 1,
+        result: Ok(vec![
+            ErrorCount {
+                error: "quantity \"1.23456\" has more than 4 decimals".into(),
+                total: 1,
+                unresolved: 1,
+            },
+            ErrorCount {
+                error: "unit_price \"abc\" is not a decimal number".into(),
+                total: 1,
+                unresolved: 1,
+            },
+            ErrorCount {
+                error: "numeric field overflow".into(),
+                total: 1,
+                unresolved: 0,
+            },
+        ]),
+    });
+    app
+}
+
+#[test]
+fn defect_values_are_never_cut_without_an_ellipsis() {
+    each_size(
+        "defect_failed_values",
+        failed_with_long_values,
+        |screen, w, _h| {
+            assert!(
+                !screen.contains("SKU-00010 "),
+                "a cut SKU looks like another one"
+            );
+            assert!(
+                !screen.contains("1.234 "),
+                "a cut quantity looks like another one"
+            );
+            assert!(
+                screen.contains("SKU-000109")
+                    || screen.contains("SKU-0001…")
+                    || screen.contains("SKU-…"),
+                "the SKU is whole or visibly cut"
+            );
+            if w >= 120 {
+                assert!(screen.contains("unit price"), "the unit price column");
+                assert!(screen.contains("0.0725"));
+            }
+            assert!(
+                screen.contains("Failed (2)"),
+                "the badge counts the unresolved items only"
+            );
+            assert!(
+                !screen.contains("numeric field overflow   "),
+                "a resolved row does not keep its old error as if it were current"
+            );
+        },
+    );
+}
+
+#[test]
+fn defect_runs_keep_their_status_when_narrow() {
+    each_size(
+        "defect_runs_status",
+        |w, h| {
+            let clock = clock();
+            let mut app = app_with(&clock, w, h);
+            let mut cancelled = run_row(3, Mode::Batch, RunStatus::Cancelled, 297_000, 0, 9.5);
+            if let Some(r) = &mut cancelled.report {
+                r.stop_reason = Some("cancelled by the operator".into());
+            }
+            let mut killed = run_row(2, Mode::Batch, RunStatus::Interrupted, 0, 0, 0.0);
+            killed.report = None;
+            killed.finished_at = None;
+            app.update(Outcome::Runs(Ok(vec![
+                cancelled,
+                killed,
+                run_row(1, Mode::Batch, RunStatus::Success, 300_000, 0, 3.0),
+            ])));
+            press(&mut app, KeyCode::Char('4'));
+            app
+        },
+        |screen, _, _| {
+            assert!(screen.contains("cancelled"), "a cancelled run is marked");
+            assert!(screen.contains("interrupted"), "a killed run is marked");
+            assert!(
+                screen.contains("300,000") || screen.contains("300,…"),
+                "counts are whole or visibly cut"
+            );
+            assert!(
+                !screen.contains("300,00 "),
+                "never a cut number that reads as another"
+            );
+            assert!(!screen.contains("cancell "), "never a cut status");
+        },
+    );
+}
+
+#[test]
+fn defect_a_cancelled_run_from_the_history_is_not_done() {
+    each_size(
+        "defect_cancelled_history",
+        |w, h| {
+            let clock = clock();
+            let mut app = app_with(&clock, w, h);
+            let mut row = run_row(8, Mode::Batch, RunStatus::Cancelled, 30_000, 0, 1.5);
+            if let Some(r) = &mut row.report {
+                r.stop_reason = Some("cancelled by the operator".into());
+            }
+            app.update(Outcome::Runs(Ok(vec![row])));
+            press(&mut app, KeyCode::Char('2'));
+            app
+        },
+        |screen, _, _| {
+            assert!(!screen.contains("100%"), "a cancelled run did not do 100%");
+            assert!(!screen.contains(" done "), "nor is it done");
+            assert!(screen.contains("stopped: cancelled"));
+        },
+    );
+}
+
+#[test]
+fn defect_a_killed_run_does_not_show_zero_items() {
+    each_size(
+        "defect_killed_history",
+        |w, h| {
+            let clock = clock();
+            let mut app = app_with(&clock, w, h);
+            let mut row = run_row(9, Mode::Batch, RunStatus::Interrupted, 0, 0, 0.0);
+            row.report = None;
+            row.finished_at = None;
+            let fx = app.update(Outcome::Runs(Ok(vec![row])));
+            assert!(
+                fx.contains(&Effect::LoadWritten { run_id: 9 }),
+                "what the run wrote is counted in the database: {fx:?}"
+            );
+            app.update(Outcome::Written {
+                run_id: 9,
+                result: Ok((14_000, 12)),
+            });
+            press(&mut app, KeyCode::Char('2'));
+            app
+        },
+        |screen, _, _| {
+            assert!(!screen.contains("0/0 lines"), "no made-up zeros");
+            assert!(
+                screen.contains("14,000 lines landed") || screen.contains("14,000 li…"),
+                "the lines that landed are shown"
+            );
+        },
+    );
+}
+
+#[test]
+fn defect_a_rehearsals_failed_tab_lists_its_failed_lines() {
+    each_size(
+        "defect_rehearsal_failed",
+        |w, h| {
+            let clock = clock();
+            let mut app = app_with(&clock, w, h);
+            let mut row = run_row(6, Mode::Batch, RunStatus::PartialSuccess, 41, 3, 0.01);
+            row.rehearsal = true;
+            app.update(Outcome::Runs(Ok(vec![row])));
+            press(&mut app, KeyCode::Char('4'));
+            press(&mut app, KeyCode::Enter);
+            press(&mut app, KeyCode::Char('3'));
+            app
+        },
+        |screen, _, _| {
+            assert!(
+                !screen.contains("No failed items"),
+                "the Run tab says 3 failed"
+            );
+            assert!(screen.contains("15"), "line 15 is listed");
+        },
+    );
+}
+
+#[test]
+fn defect_compare_says_when_runs_are_not_comparable() {
+    each_size(
+        "defect_compare_caveats",
+        |w, h| {
+            let clock = clock();
+            let mut app = app_with(&clock, w, h);
+            let mut seq = run_row(2, Mode::Sequential, RunStatus::Cancelled, 10_000, 0, 20.0);
+            seq.import_key = format!("{:0<64}", "bbbb");
+            if let Some(r) = &mut seq.report {
+                r.stop_reason = Some("cancelled by the operator".into());
+                r.import_key = seq.import_key.clone();
+            }
+            app.update(Outcome::Runs(Ok(vec![
+                seq,
+                run_row(1, Mode::Batch, RunStatus::Success, 300_000, 0, 3.0),
+            ])));
+            press(&mut app, KeyCode::Char('5'));
+            app
+        },
+        |screen, _, _| {
+            assert!(screen.contains("not like for like"), "the caveat is said");
+            assert!(screen.contains("speedup"));
+        },
+    );
+}
+
+#[test]
+fn defect_the_log_keeps_the_run_start_and_counts_failures_by_reason() {
+    each_size(
+        "defect_log_reasons",
+        |w, h| {
+            let clock = clock();
+            let mut app = app_with(&clock, w, h);
+            load(&mut app, &[batch_file("big.csv", 300_000, "b1")]);
+            let job = job_of(&press(&mut app, KeyCode::Char('s')));
+            let main = Stream {
+                job,
+                side: StreamSide::Main,
+            };
+            app.update(Msg::Engine(
+                main,
+                ProgressEvent::RunStarted {
+                    run_id: 7,
+                    source: "big.csv".into(),
+                    import_key: "b1".into(),
+                    mode: Mode::Sequential,
+                    total_estimate: 300_000,
+                },
+            ));
+            for line in 1..=3_000u64 {
+                app.update(Msg::Engine(
+                    main,
+                    ProgressEvent::ItemFailed {
+                        line: line * 3,
+                        phase: Phase::Parse,
+                        error: format!("quantity \"{line},5\" has a comma"),
+                    },
+                ));
+                app.update(Msg::Engine(
+                    main,
+                    ProgressEvent::ChunkCommitted {
+                        chunk: line,
+                        first_line: line * 3 - 2,
+                        last_line: line * 3,
+                        inserted: 2,
+                        already: 0,
+                    },
+                ));
+            }
+            clock.advance(Duration::from_secs(3));
+            app.update(Msg::Frame);
+            app
+        },
+        |screen, _, h| {
+            if h >= 36 {
+                assert!(
+                    screen.contains("run 7 started"),
+                    "the run's start stays in the log"
+                );
+                assert!(screen.contains("3,000×"), "failures are counted by reason");
+            }
+            assert!(screen.contains("3,000 failed"));
+            assert!(
+                !screen.contains(" 0 chunks"),
+                "a sequential run counts its chunks as they commit"
+            );
+        },
+    );
+}
+
+#[test]
+fn defect_help_scrolls_with_a_position_and_g_g_work() {
+    for (w, h) in SIZES {
+        let (mut app, _) = scene(w, h);
+        app.tab = Tab::Failed;
+        press(&mut app, KeyCode::Char('?'));
+        press(&mut app, KeyCode::Char('G'));
+        let screen = render(&app, w, h);
+        assert!(screen.contains(" of "), "the help says where it is");
+        let Some(batchops::console::app::popup::Popup::Help { scroll }) = app.popup else {
+            panic!("the help is open");
+        };
+        let (lines, shown) = batchops::console::ui::help_extent(&app);
+        assert_eq!(scroll, lines.saturating_sub(shown), "G goes to the end");
+        insta::assert_snapshot!(format!("defect_help_end_{w}x{h}"), screen);
+        press(&mut app, KeyCode::Char('g'));
+        assert!(matches!(
+            app.popup,
+            Some(batchops::console::app::popup::Popup::Help { scroll: 0 })
+        ));
+    }
+}
+
+/// Every key binding, by context, as the help lists them (trippy-style): a change to the keys
+/// shows up here, so the README's key list can be checked against it.
+#[test]
+fn the_key_bindings_listing() {
+    let (app, _) = scene(120, 36);
+    let mut out = String::new();
+    for (title, commands) in batchops::console::commands::help_sections(&app) {
+        out.push_str(&format!("{title}\n"));
+        for c in commands {
+            let hint = c.hint.map(|h| format!(" [{h}]")).unwrap_or_default();
+            out.push_str(&format!("  {:<22} {}{hint}\n", c.keys, c.help));
+        }
+    }
+    insta::assert_snapshot!("key_bindings", out);
 }

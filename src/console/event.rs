@@ -2,7 +2,7 @@
 //! fixed-rate frame tick carrying every engine event queued since the last frame, the answers of
 //! background tasks, and termination signals. A task `select!`s over the sources.
 
-use super::app::{JobId, JobResult, Outcome, Stream};
+use super::vocab::{JobId, JobResult, Outcome, Stream};
 use crate::engine::ProgressEvent;
 use crossterm::event::{Event as TermEvent, EventStream};
 use futures::StreamExt;

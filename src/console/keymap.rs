@@ -1,10 +1,11 @@
-//! Every key binding, once: per context a list of [`Binding`]s that both [`action_for`] reads to
-//! turn a key into an [`Action`] and the footer and the `?` help popup are drawn from, so the three
-//! never disagree.
+//! Keys and bindings: a [`Binding`] ties keys to an [`Action`] with the words the footer and the
+//! help use. The bindings of every tab live in the tab's own module (`KEYS`); this module holds
+//! what no tab owns (the global keys, moving in a list, the popups and the text fields). The
+//! lists are read by [`super::commands`], which turns a key into an action and builds the footer
+//! and the help from the same lists, so the three never disagree. Depends on the vocabulary only.
 
-use super::app::{Action, Tab};
-use crate::domain::Mode;
-use crossterm::event::{KeyCode, KeyEvent, KeyEventKind, KeyModifiers, MouseEvent, MouseEventKind};
+use super::vocab::{Action, Tab};
+use crossterm::event::{KeyCode, KeyEvent, KeyModifiers, MouseButton, MouseEvent, MouseEventKind};
 
 /// Where keys go.
 #[derive(Debug, Clone, Copy, PartialEq, Eq)]
@@ -16,6 +17,7 @@ pub enum Context {
     Confirm,
     Detail,
     Edit,
+    Reasons,
     Prompt,
 }
 
@@ -30,9 +32,10 @@ impl Context {
             Context::Tab(t) => t.title(),
             Context::Filter => "Failed: typing a filter",
             Context::Help => "Help",
-            Context::Confirm => "Quit?",
+            Context::Confirm => "Confirm",
             Context::Detail => "Failed item",
             Context::Edit => "Edit a failed item",
+            Context::Reasons => "Failure reasons",
             Context::Prompt => "Path prompt",
         }
     }
@@ -44,26 +47,26 @@ pub struct Key {
     pub ctrl: bool,
 }
 
-const fn ch(c: char) -> Key {
+pub const fn ch(c: char) -> Key {
     Key {
         code: KeyCode::Char(c),
         ctrl: false,
     }
 }
 
-const fn ctrl(c: char) -> Key {
+pub const fn ctrl(c: char) -> Key {
     Key {
         code: KeyCode::Char(c),
         ctrl: true,
     }
 }
 
-const fn code(code: KeyCode) -> Key {
+pub const fn code(code: KeyCode) -> Key {
     Key { code, ctrl: false }
 }
 
 impl Key {
-    fn matches(&self, ev: &KeyEvent) -> bool {
+    pub fn matches(&self, ev: &KeyEvent) -> bool {
         let ev_ctrl = ev.modifiers.contains(KeyModifiers::CONTROL);
         match (self.code, ev.code) {
             // Shift is part of the character already ('R'); other modifiers must agree.
@@ -113,7 +116,7 @@ pub struct Binding {
     pub help: &'static str,
 }
 
-const fn b(
+pub const fn b(
     keys: &'static [Key],
     action: Action,
     hint: Option<&'static str>,
@@ -182,7 +185,7 @@ pub static GLOBAL: &[Binding] = &[
 ];
 
 /// Moving in a list (Batches, Failed, Runs; the log on Run).
-static MOVE: &[Binding] = &[
+pub static MOVE: &[Binding] = &[
     b(&[ch('k'), code(KeyCode::Up)], Action::Up, None, "up"),
     b(&[ch('j'), code(KeyCode::Down)], Action::Down, None, "down"),
     b(
@@ -201,190 +204,7 @@ static MOVE: &[Binding] = &[
     b(&[ch('G'), code(KeyCode::End)], Action::Bottom, None, "last"),
 ];
 
-static BATCHES: &[Binding] = &[
-    b(
-        &[ch('o')],
-        Action::Open,
-        Some("open"),
-        "open a file, or a directory of batch files",
-    ),
-    b(
-        &[ch('b')],
-        Action::Start(Mode::Batch),
-        Some("batch"),
-        "import the selected batch in batch mode (queued when busy; resumes a stopped run)",
-    ),
-    b(
-        &[ch('s')],
-        Action::Start(Mode::Sequential),
-        Some("sequential"),
-        "import the selected batch in sequential mode (the baseline)",
-    ),
-    b(
-        &[ch('d'), code(KeyCode::Delete)],
-        Action::Remove,
-        Some("remove"),
-        "remove the selected batch from the list",
-    ),
-    b(
-        &[code(KeyCode::Enter)],
-        Action::Enter,
-        Some("show run"),
-        "show the batch's run on Run and Failed",
-    ),
-];
-
-static RUN: &[Binding] = &[
-    b(
-        &[ch('k'), code(KeyCode::Up)],
-        Action::Up,
-        Some("scroll log"),
-        "scroll the event log back",
-    ),
-    b(
-        &[ch('j'), code(KeyCode::Down)],
-        Action::Down,
-        None,
-        "scroll the event log forward",
-    ),
-    b(
-        &[code(KeyCode::PageUp), ctrl('b')],
-        Action::PageUp,
-        None,
-        "page back in the log",
-    ),
-    b(
-        &[code(KeyCode::PageDown), ctrl('f')],
-        Action::PageDown,
-        None,
-        "page forward in the log",
-    ),
-    b(
-        &[ch('g'), code(KeyCode::Home)],
-        Action::Top,
-        None,
-        "oldest log line",
-    ),
-    b(
-        &[ch('G'), code(KeyCode::End)],
-        Action::Bottom,
-        None,
-        "newest log line (follow)",
-    ),
-];
-
-static FAILED: &[Binding] = &[
-    b(
-        &[code(KeyCode::Enter)],
-        Action::Enter,
-        Some("detail"),
-        "the raw record, the whole error, the mapping decision",
-    ),
-    b(
-        &[ch('r')],
-        Action::Retry,
-        Some("retry"),
-        "retry the selected item",
-    ),
-    b(
-        &[ch('R')],
-        Action::RetryAll,
-        Some("retry all"),
-        "retry every unresolved item, one at a time",
-    ),
-    b(
-        &[ch('e')],
-        Action::Edit,
-        Some("edit"),
-        "correct sku, description, quantity, unit price, then retry",
-    ),
-    b(
-        &[ch('x')],
-        Action::Export,
-        Some("export"),
-        "write the items shown to a CSV reject file",
-    ),
-    b(
-        &[ch('/')],
-        Action::Filter,
-        Some("filter"),
-        "filter by text in the record or the error",
-    ),
-    b(
-        &[ch('s')],
-        Action::SortNext,
-        Some("sort"),
-        "sort by the next column: line, phase, error, attempts",
-    ),
-    b(
-        &[ch('S')],
-        Action::SortReverse,
-        None,
-        "reverse the sort order",
-    ),
-    b(
-        &[ch('u')],
-        Action::ToggleUnresolved,
-        None,
-        "show unresolved items only / all items",
-    ),
-    b(
-        &[code(KeyCode::Esc)],
-        Action::Close,
-        None,
-        "clear the filter",
-    ),
-];
-
-static RUNS: &[Binding] = &[
-    b(
-        &[code(KeyCode::Enter)],
-        Action::Enter,
-        Some("open"),
-        "show the run on Run and Failed",
-    ),
-    b(
-        &[ch('r')],
-        Action::Resume,
-        Some("resume"),
-        "resume an interrupted, cancelled or aborted run",
-    ),
-];
-
-static COMPARE: &[Binding] = &[
-    b(
-        &[ch('h'), code(KeyCode::Left)],
-        Action::Left,
-        Some("batch side"),
-        "choose the batch run",
-    ),
-    b(
-        &[ch('l'), code(KeyCode::Right)],
-        Action::Right,
-        Some("seq side"),
-        "choose the sequential run",
-    ),
-    b(
-        &[ch('k'), code(KeyCode::Up)],
-        Action::Up,
-        None,
-        "a newer run on the chosen side",
-    ),
-    b(
-        &[ch('j'), code(KeyCode::Down)],
-        Action::Down,
-        Some("pick run"),
-        "an older run on the chosen side",
-    ),
-    b(
-        &[ch('p')],
-        Action::Rehearse,
-        Some("rehearse"),
-        "rehearse the selected batch in both modes on scratch copies",
-    ),
-];
-
-static FILTER: &[Binding] = &[
+pub static FILTER: &[Binding] = &[
     b(
         &[code(KeyCode::Enter)],
         Action::Enter,
@@ -406,7 +226,7 @@ static FILTER: &[Binding] = &[
     b(&[ctrl('c')], Action::Quit, None, "quit"),
 ];
 
-static HELP: &[Binding] = &[
+pub static HELP: &[Binding] = &[
     b(
         &[code(KeyCode::Esc), ch('?'), ch('q')],
         Action::Close,
@@ -425,22 +245,39 @@ static HELP: &[Binding] = &[
         None,
         "scroll down",
     ),
-    b(&[code(KeyCode::PageUp)], Action::PageUp, None, "page up"),
     b(
-        &[code(KeyCode::PageDown)],
+        &[code(KeyCode::PageUp), ctrl('b')],
+        Action::PageUp,
+        None,
+        "page up",
+    ),
+    b(
+        &[code(KeyCode::PageDown), ctrl('f'), ch(' ')],
         Action::PageDown,
         None,
         "page down",
     ),
+    b(
+        &[ch('g'), code(KeyCode::Home)],
+        Action::Top,
+        None,
+        "the top",
+    ),
+    b(
+        &[ch('G'), code(KeyCode::End)],
+        Action::Bottom,
+        None,
+        "the end",
+    ),
     b(&[ctrl('c')], Action::Quit, None, "quit"),
 ];
 
-static CONFIRM: &[Binding] = &[
+pub static CONFIRM: &[Binding] = &[
     b(
         &[ch('y'), code(KeyCode::Enter)],
         Action::Yes,
-        Some("quit"),
-        "cancel the active run (it can be resumed) and quit",
+        Some("yes"),
+        "do it (quit: the active run is cancelled and can be resumed)",
     ),
     b(
         &[ch('n'), code(KeyCode::Esc)],
@@ -451,7 +288,7 @@ static CONFIRM: &[Binding] = &[
     b(&[ch('q'), ctrl('c')], Action::Quit, None, "quit"),
 ];
 
-static DETAIL: &[Binding] = &[
+pub static DETAIL: &[Binding] = &[
     b(
         &[code(KeyCode::Esc), code(KeyCode::Enter)],
         Action::Close,
@@ -480,7 +317,7 @@ static DETAIL: &[Binding] = &[
     b(&[ch('q'), ctrl('c')], Action::Quit, None, "quit"),
 ];
 
-static EDIT: &[Binding] = &[
+pub static EDIT: &[Binding] = &[
     b(
         &[code(KeyCode::Enter)],
         Action::Enter,
@@ -534,7 +371,7 @@ static EDIT: &[Binding] = &[
     b(&[ctrl('c')], Action::Quit, None, "quit"),
 ];
 
-static PROMPT: &[Binding] = &[
+pub static PROMPT: &[Binding] = &[
     b(
         &[code(KeyCode::Enter)],
         Action::Enter,
@@ -576,52 +413,6 @@ static PROMPT: &[Binding] = &[
     b(&[ctrl('c')], Action::Quit, None, "quit"),
 ];
 
-/// The bindings of a context (for a tab: its own, then moving; the global ones come after).
-pub fn bindings(ctx: Context) -> Vec<&'static Binding> {
-    let lists: &[&'static [Binding]] = match ctx {
-        Context::Tab(Tab::Batches) => &[BATCHES, MOVE],
-        Context::Tab(Tab::Run) => &[RUN],
-        Context::Tab(Tab::Failed) => &[FAILED, MOVE],
-        Context::Tab(Tab::Runs) => &[RUNS, MOVE],
-        Context::Tab(Tab::Compare) => &[COMPARE],
-        Context::Filter => &[FILTER],
-        Context::Help => &[HELP],
-        Context::Confirm => &[CONFIRM],
-        Context::Detail => &[DETAIL],
-        Context::Edit => &[EDIT],
-        Context::Prompt => &[PROMPT],
-    };
-    lists.iter().flat_map(|l| l.iter()).collect()
-}
-
-/// The bindings in force: the context's, then (on a tab) the global ones.
-fn in_force(ctx: Context) -> Vec<&'static Binding> {
-    let mut all = bindings(ctx);
-    if matches!(ctx, Context::Tab(_)) {
-        all.extend(GLOBAL.iter());
-    }
-    all
-}
-
-/// The action of a key in a context.
-pub fn action_for(ctx: Context, key: &KeyEvent) -> Option<Action> {
-    if key.kind == KeyEventKind::Release {
-        return None;
-    }
-    if let Some(b) = in_force(ctx)
-        .into_iter()
-        .find(|b| b.keys.iter().any(|k| k.matches(key)))
-    {
-        return Some(b.action);
-    }
-    match key.code {
-        KeyCode::Char(c) if ctx.is_text() && !key.modifiers.contains(KeyModifiers::CONTROL) => {
-            Some(Action::Char(c))
-        }
-        _ => None,
-    }
-}
-
 /// The console binds nothing to Alt: a key that arrives with Alt is an Esc typed just before it
 /// (terminals send both as one sequence), so it is taken as Esc, then the key.
 pub fn split_alt(key: KeyEvent) -> Vec<KeyEvent> {
@@ -634,53 +425,57 @@ pub fn split_alt(key: KeyEvent) -> Vec<KeyEvent> {
     }
 }
 
-/// Mouse wheel scrolling.
+/// The mouse: the wheel scrolls, a left click picks a tab or a row.
 pub fn action_for_mouse(ev: &MouseEvent) -> Option<Action> {
     match ev.kind {
         MouseEventKind::ScrollUp => Some(Action::WheelUp),
         MouseEventKind::ScrollDown => Some(Action::WheelDown),
+        MouseEventKind::Down(MouseButton::Left) => Some(Action::Click(ev.column, ev.row)),
         _ => None,
     }
-}
-
-/// The footer: `(keys, hint)` of the context's bindings that have a hint, then the global ones.
-pub fn footer(ctx: Context) -> Vec<(String, &'static str)> {
-    in_force(ctx)
-        .into_iter()
-        .filter_map(|b| b.hint.map(|h| (keys_label(b), h)))
-        .collect()
 }
 
 pub fn keys_label(b: &Binding) -> String {
     b.keys.iter().map(Key::label).collect::<Vec<_>>().join("/")
 }
 
-/// The help: every context with its bindings, the current one first.
-pub fn help_sections(current: Context) -> Vec<(&'static str, Vec<&'static Binding>)> {
-    let mut contexts = vec![current];
-    for c in [
-        Context::Tab(Tab::Batches),
-        Context::Tab(Tab::Run),
-        Context::Tab(Tab::Failed),
-        Context::Tab(Tab::Runs),
-        Context::Tab(Tab::Compare),
-        Context::Filter,
-        Context::Detail,
-        Context::Edit,
-        Context::Prompt,
-    ] {
-        if !contexts.contains(&c) {
-            contexts.push(c);
-        }
-    }
-    let mut sections: Vec<(&'static str, Vec<&'static Binding>)> = Vec::new();
-    for (i, c) in contexts.into_iter().enumerate() {
-        sections.push((c.title(), bindings(c)));
-        if i == 0 {
-            sections.push(("Everywhere", GLOBAL.iter().collect()));
-        }
-    }
-    sections
+pub static REASONS: &[Binding] = &[
+    b(
+        &[code(KeyCode::Enter)],
+        Action::Enter,
+        Some("show these"),
+        "show the items that failed for this reason",
+    ),
+    b(
+        &[ch('k'), code(KeyCode::Up)],
+        Action::Up,
+        Some("pick"),
+        "up",
+    ),
+    b(&[ch('j'), code(KeyCode::Down)], Action::Down, None, "down"),
+    b(&[ch('g'), code(KeyCode::Home)], Action::Top, None, "first"),
+    b(&[ch('G'), code(KeyCode::End)], Action::Bottom, None, "last"),
+    b(
+        &[code(KeyCode::Esc), ch('w')],
+        Action::Close,
+        Some("close"),
+        "close",
+    ),
+    b(&[ch('q'), ctrl('c')], Action::Quit, None, "quit"),
+];
+
+/// The bindings of a context that is not a tab (`None` for a tab: its module has them).
+pub fn popup_bindings(ctx: Context) -> Option<&'static [Binding]> {
+    Some(match ctx {
+        Context::Tab(_) => return None,
+        Context::Filter => FILTER,
+        Context::Help => HELP,
+        Context::Confirm => CONFIRM,
+        Context::Detail => DETAIL,
+        Context::Edit => EDIT,
+        Context::Reasons => REASONS,
+        Context::Prompt => PROMPT,
+    })
 }
 
 #[cfg(test)]
@@ -692,49 +487,6 @@ mod tests {
     }
 
     #[test]
-    fn keys_become_actions_by_context() {
-        let batches = Context::Tab(Tab::Batches);
-        assert_eq!(
-            action_for(batches, &key(KeyCode::Char('b'))),
-            Some(Action::Start(Mode::Batch))
-        );
-        assert_eq!(
-            action_for(batches, &key(KeyCode::Char('3'))),
-            Some(Action::GoTo(Tab::Failed))
-        );
-        let failed = Context::Tab(Tab::Failed);
-        assert_eq!(
-            action_for(failed, &key(KeyCode::Char('s'))),
-            Some(Action::SortNext)
-        );
-        assert_eq!(
-            action_for(
-                failed,
-                &KeyEvent::new(KeyCode::Char('R'), KeyModifiers::SHIFT)
-            ),
-            Some(Action::RetryAll)
-        );
-        assert_eq!(
-            action_for(
-                failed,
-                &KeyEvent::new(KeyCode::BackTab, KeyModifiers::SHIFT)
-            ),
-            Some(Action::PrevTab)
-        );
-        assert_eq!(
-            action_for(
-                batches,
-                &KeyEvent::new(KeyCode::Char('c'), KeyModifiers::CONTROL)
-            ),
-            Some(Action::Quit)
-        );
-        assert_eq!(
-            action_for(batches, &key(KeyCode::Char('c'))),
-            Some(Action::Cancel)
-        );
-    }
-
-    #[test]
     fn an_alt_key_is_esc_then_the_key() {
         let keys = split_alt(KeyEvent::new(KeyCode::Char('1'), KeyModifiers::ALT));
         assert_eq!(keys, vec![key(KeyCode::Esc), key(KeyCode::Char('1'))]);
@@ -742,80 +494,5 @@ mod tests {
             split_alt(key(KeyCode::Char('1'))),
             vec![key(KeyCode::Char('1'))]
         );
-    }
-
-    #[test]
-    fn text_contexts_type_what_other_contexts_bind() {
-        assert_eq!(
-            action_for(Context::Filter, &key(KeyCode::Char('q'))),
-            Some(Action::Char('q'))
-        );
-        assert_eq!(
-            action_for(Context::Edit, &key(KeyCode::Char('3'))),
-            Some(Action::Char('3'))
-        );
-        assert_eq!(
-            action_for(Context::Prompt, &key(KeyCode::Esc)),
-            Some(Action::Close)
-        );
-        assert_eq!(
-            action_for(
-                Context::Edit,
-                &KeyEvent::new(KeyCode::Char('c'), KeyModifiers::CONTROL)
-            ),
-            Some(Action::Quit)
-        );
-        assert_eq!(
-            action_for(Context::Tab(Tab::Run), &key(KeyCode::Char('z'))),
-            None
-        );
-    }
-
-    #[test]
-    fn footer_and_help_come_from_the_same_bindings() {
-        let ctx = Context::Tab(Tab::Failed);
-        let footer = footer(ctx);
-        assert!(footer.contains(&("r".to_string(), "retry")));
-        assert!(footer.contains(&("?".to_string(), "help")));
-        assert!(footer.contains(&("q/Ctrl-C".to_string(), "quit")));
-        let help = help_sections(ctx);
-        assert_eq!(help[0].0, "Failed");
-        for (keys, hint) in footer {
-            assert!(
-                help.iter().any(|(_, bs)| bs
-                    .iter()
-                    .any(|b| keys_label(b) == keys && b.hint == Some(hint))),
-                "{keys} {hint} is in the help"
-            );
-        }
-    }
-
-    #[test]
-    fn every_key_is_bound_once_per_context() {
-        for ctx in [
-            Context::Tab(Tab::Batches),
-            Context::Tab(Tab::Run),
-            Context::Tab(Tab::Failed),
-            Context::Tab(Tab::Runs),
-            Context::Tab(Tab::Compare),
-            Context::Filter,
-            Context::Help,
-            Context::Confirm,
-            Context::Detail,
-            Context::Edit,
-            Context::Prompt,
-        ] {
-            let keys: Vec<Key> = in_force(ctx)
-                .iter()
-                .flat_map(|b| b.keys.iter().copied())
-                .collect();
-            for (i, k) in keys.iter().enumerate() {
-                assert!(
-                    !keys[i + 1..].contains(k),
-                    "{ctx:?}: {} is bound twice",
-                    k.label()
-                );
-            }
-        }
     }
 }

@@ -1,9 +1,12 @@
 //! The operations console: a live terminal UI over the engine's progress events.
 //!
-//! - [`app`]: the state and its one `update` (pure; unit-tested).
+//! - [`vocab`]: the shared words (tabs, actions, effects, answers, jobs).
+//! - [`app`]: the state and its one `update` (pure; unit-tested); one module per tab.
+//! - [`tabs`]: the tab list (each tab's state module and render module).
 //! - [`event`]: the event task (terminal input, the frame tick with the engine's events, answers).
 //! - [`tasks`]: carries out effects (queries, inspection, jobs) on tasks of their own.
-//! - [`keymap`]: the key bindings, which also draw the footer and the help.
+//! - [`keymap`] and [`commands`]: the key bindings, and the commands in force that turn keys into
+//!   actions and draw the footer and the help.
 //! - [`ui`]: one render module per region and tab; [`theme`]: every colour.
 //!
 //! The import runs on its own task; the loop applies what arrived, and draws at most [`event::FPS`]
@@ -12,17 +15,20 @@
 
 pub mod app;
 pub mod clock;
+pub mod commands;
 pub mod event;
 pub mod format;
 pub mod keymap;
+pub mod tabs;
 pub mod tasks;
 pub mod theme;
 pub mod ui;
+pub mod vocab;
 
 use crate::cli::StartMode;
 use crate::domain::Mode;
 use crate::store::Store;
-use app::{App, Msg};
+use app::App;
 use clock::SystemClock;
 use color_eyre::eyre::{Result, WrapErr, eyre};
 use crossterm::event::{DisableMouseCapture, EnableMouseCapture, Event as TermEvent};
@@ -42,6 +48,7 @@ use std::sync::{Arc, Mutex, Once};
 use std::time::Duration;
 use tasks::Runner;
 use theme::Theme;
+use vocab::{Effect, Msg};
 
 /// How long leaving waits for cancelled jobs to finish their chunk.
 const SHUTDOWN_GRACE: Duration = Duration::from_secs(15);
@@ -107,7 +114,7 @@ pub async fn event_loop<B: Backend>(
     theme: &Theme,
     events: &mut Events,
     runner: &mut Runner,
-    first: Vec<app::Effect>,
+    first: Vec<Effect>,
 ) -> Result<()>
 where
     B::Error: Send + Sync + 'static,
@@ -128,7 +135,7 @@ where
         match ev {
             Event::Input(TermEvent::Key(key)) => {
                 for key in keymap::split_alt(key) {
-                    if let Some(action) = keymap::action_for(app.context(), &key) {
+                    if let Some(action) = commands::action_for(app.context(), &key) {
                         effects.extend(app.update(action));
                     }
                 }

@@ -1,8 +1,10 @@
 //! Carries out the state's [`Effect`]s: database queries, file inspection and engine jobs, each on a
 //! task of its own so the screen never waits for them. Answers come back as events.
 
-use super::app::{Effect, Job, JobId, JobResult, JobSpec, Outcome, Stream, StreamSide};
 use super::event::{EngineMsg, Event};
+use super::vocab::{
+    Effect, ErrorCount, Job, JobId, JobResult, JobSpec, Listing, Outcome, Stream, StreamSide,
+};
 use crate::engine::{self, CompareOptions, EventSink, ImportOptions, ProgressEvent, RetryOptions};
 use crate::input::{self, InputFormat};
 use crate::report::reject_file;
@@ -48,14 +50,25 @@ impl Runner {
         let store = self.store.clone();
         match effect {
             Effect::Quit => return false,
-            Effect::LoadPath(path) => {
+            Effect::LoadPath { path, chosen } => {
                 // Listing is quick and keeps the order the operator gave.
                 let result = list_batch_files(&path);
-                let _ = self.tx.send(Event::Done(Outcome::Listed { path, result }));
+                let _ = self.tx.send(Event::Done(Outcome::Listed {
+                    path,
+                    chosen,
+                    result,
+                }));
             }
             Effect::Inspect { batch, path } => self.answer(async move {
                 let result = tokio::task::spawn_blocking(move || {
-                    input::inspect(&path, None).map_err(|e| e.to_string())
+                    input::inspect(&path, None).map_err(|e| match e {
+                        // The console has no --format-in: the extension is what tells.
+                        input::InputError::UnknownFormat { path } => format!(
+                            "{}: cannot tell the format from the extension; name it .csv, .json or .jsonl",
+                            path.display()
+                        ),
+                        e => e.to_string(),
+                    })
                 })
                 .await
                 .unwrap_or_else(|e| Err(format!("inspection crashed: {e}")));
@@ -93,6 +106,26 @@ impl Runner {
                     }));
                 });
             }
+            Effect::LoadReasons { run_id } => self.answer(async move {
+                let result = store
+                    .failed_errors(run_id)
+                    .await
+                    .map(|rows| {
+                        rows.into_iter()
+                            .map(|(error, total, unresolved)| ErrorCount {
+                                error,
+                                total,
+                                unresolved,
+                            })
+                            .collect()
+                    })
+                    .map_err(|e| e.to_string());
+                Outcome::Reasons { run_id, result }
+            }),
+            Effect::LoadWritten { run_id } => self.answer(async move {
+                let result = store.run_written(run_id).await.map_err(|e| e.to_string());
+                Outcome::Written { run_id, result }
+            }),
             Effect::Export {
                 run_id,
                 query,
@@ -269,19 +302,24 @@ async fn run_job(
     }
 }
 
-/// A file, or the batch files of a directory (by extension, sorted by name).
-pub fn list_batch_files(path: &Path) -> Result<Vec<PathBuf>, String> {
+/// A file, or the batch files of a directory (by extension, sorted by name) and the files left
+/// out (so that the console can say which).
+pub fn list_batch_files(path: &Path) -> Result<Listing, String> {
     let meta = std::fs::metadata(path).map_err(|e| format!("{}: {e}", path.display()))?;
     if !meta.is_dir() {
-        return Ok(vec![path.to_path_buf()]);
+        return Ok(Listing {
+            files: vec![path.to_path_buf()],
+            skipped: Vec::new(),
+        });
     }
-    let mut files: Vec<PathBuf> = std::fs::read_dir(path)
+    let (mut files, mut skipped): (Vec<PathBuf>, Vec<PathBuf>) = std::fs::read_dir(path)
         .map_err(|e| format!("{}: {e}", path.display()))?
         .filter_map(|e| e.ok().map(|e| e.path()))
-        .filter(|p| p.is_file() && InputFormat::from_path(p).is_some())
-        .collect();
+        .filter(|p| p.is_file())
+        .partition(|p| InputFormat::from_path(p).is_some());
     files.sort();
-    Ok(files)
+    skipped.sort();
+    Ok(Listing { files, skipped })
 }
 
 /// Write the items of the query to a reject file. An existing file is never overwritten.

@@ -70,6 +70,8 @@ pub async fn import_file(
         Mode::Sequential => 1,
         _ => opts.chunk_size.max(1),
     };
+    // The report of a resumed run's earlier leg: its seconds and statements carry over.
+    let mut previous = None;
     let run_id = match opts.resume_run {
         Some(id) => {
             // Lines are matched to what already landed by number: a file that changed since the run
@@ -84,6 +86,7 @@ pub async fn import_file(
                     &import_key[..12]
                 )));
             }
+            previous = store.run(id).await?.and_then(|r| r.report);
             store.reopen_run(id).await?;
             id
         }
@@ -112,7 +115,7 @@ pub async fn import_file(
     let mut chunks = pipeline::spawn(reader, mapper, chunk_size, ahead, opts.max_lines)
         .map_err(|e| EngineError::Invalid(format!("cannot start the mapping thread: {e}")))?;
 
-    let mut stats = RunStats::new(file.estimated_lines);
+    let mut stats = RunStats::continuing(file.estimated_lines, previous.as_ref());
     let writer = Writer {
         store,
         ctx: RunCtx {

@@ -88,6 +88,7 @@ impl FromStr for ErrorBudget {
 impl fmt::Display for ErrorBudget {
     fn fmt(&self, f: &mut fmt::Formatter<'_>) -> fmt::Result {
         match self {
+            ErrorBudget::Count(1) => write!(f, "1 error"),
             ErrorBudget::Count(n) => write!(f, "{n} errors"),
             ErrorBudget::Percent(p) => write!(f, "{p}% of lines"),
         }

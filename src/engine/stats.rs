@@ -33,6 +33,8 @@ pub struct RunStats {
     pub phases: HashMap<Phase, PhaseStats>,
     /// Statements outside the four phases (failure records of parse errors, run bookkeeping).
     pub other_statements: u64,
+    /// Seconds of the earlier legs of a resumed run (the report counts the whole run).
+    pub prior_seconds: f64,
 }
 
 impl RunStats {
@@ -51,7 +53,25 @@ impl RunStats {
             chunks_committed: 0,
             phases: HashMap::new(),
             other_statements: 0,
+            prior_seconds: 0.0,
         }
+    }
+
+    /// The figures of a resumed run: the earlier legs' seconds and statements carry over (their
+    /// lines are read again and counted again, as landed or already imported, so items do not).
+    pub fn continuing(total_estimate: u64, previous: Option<&RunReport>) -> Self {
+        let mut stats = Self::new(total_estimate);
+        if let Some(prev) = previous {
+            stats.prior_seconds = prev.processing_time_seconds.max(0.0);
+            for p in &prev.phases {
+                let s = stats.phases.entry(p.name).or_default();
+                s.seconds += p.seconds.max(0.0);
+                s.statements += p.statements;
+            }
+            let phase_statements: u64 = prev.phases.iter().map(|p| p.statements).sum();
+            stats.other_statements = prev.statements_executed.saturating_sub(phase_statements);
+        }
+        stats
     }
 
     pub fn phase(&self, phase: Phase) -> PhaseStats {
@@ -156,7 +176,7 @@ impl RunStats {
         status: RunStatus,
         stop_reason: Option<String>,
     ) -> RunReport {
-        let seconds = self.started.elapsed().as_secs_f64();
+        let seconds = self.prior_seconds + self.started.elapsed().as_secs_f64();
         let mut failed_items = self.failed_lines.clone();
         failed_items.sort_by_key(|f| f.line);
         RunReport {
@@ -208,4 +228,46 @@ pub struct ReportBase {
     pub import_key: String,
     pub mode: crate::domain::Mode,
     pub dry_run: bool,
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+    use crate::domain::Mode;
+
+    fn base() -> ReportBase {
+        ReportBase {
+            run_id: 1,
+            source: "f.csv".into(),
+            import_key: "k".into(),
+            mode: Mode::Batch,
+            dry_run: false,
+        }
+    }
+
+    #[test]
+    fn a_resumed_run_counts_the_seconds_and_statements_of_its_first_leg() {
+        let mut first = RunStats::new(100);
+        first.lines_read = 40;
+        first.advance(&EventSink::none(), Phase::InventoryUpdate, 2.5, 40, 4);
+        first.other_statements = 3;
+        let mut leg1 = first.report(base(), RunStatus::Cancelled, Some("cancelled".into()));
+        leg1.processing_time_seconds = 7.0;
+        let mut second = RunStats::continuing(100, Some(&leg1));
+        second.lines_read = 100;
+        second.advance(&EventSink::none(), Phase::InventoryUpdate, 0.5, 100, 10);
+        let r = second.report(base(), RunStatus::Success, None);
+        assert!(
+            r.processing_time_seconds >= 7.0,
+            "{}",
+            r.processing_time_seconds
+        );
+        let update = r.phase(Phase::InventoryUpdate).expect("the phase");
+        assert_eq!(
+            (update.seconds, update.items, update.statements),
+            (3.0, 100, 14)
+        );
+        assert_eq!(r.statements_executed, 17);
+        assert!(r.items_per_second <= 100.0 / 7.0 + 1e-9);
+    }
 }

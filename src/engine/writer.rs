@@ -301,6 +301,7 @@ impl Writer<'_> {
     ) -> StoreResult<()> {
         let mut retries = 0;
         let mut failures = chunk.failures.clone();
+        let before = (stats.processed, stats.already);
         for row in &chunk.rows {
             let r = retry_transient(self.events, &mut retries, || {
                 self.store.write_one(self.ctx, row, self.rollback)
@@ -336,7 +337,13 @@ impl Writer<'_> {
         for f in &failures {
             stats.add_failure(self.events, f);
         }
-        stats.chunks_committed += 1;
+        // Each line was its own transaction; the listeners hear of the chunk as in batch mode.
+        let o = WriteOutcome {
+            inserted: stats.processed - before.0,
+            already: stats.already - before.1,
+            ..WriteOutcome::default()
+        };
+        self.committed(chunk, &o, stats);
         Ok(())
     }
 }

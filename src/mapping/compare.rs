@@ -212,6 +212,9 @@ pub fn compare(
                         consume(x.1, &item.words, &mut item_used);
                         c.agreed.push(describe(n, v));
                     } else {
+                        // `Znic` for `zinc`: too short to be taken as the value, close enough to
+                        // be no other word in its place (so the line is reviewed, not created).
+                        near_miss(v, &line.words, &mut line_used, names);
                         c.one_sided.push(format!("{} (item only)", describe(n, v)));
                         c.one_sided_names.push((n, true));
                     }
@@ -238,6 +241,19 @@ pub fn compare(
     c.extra_line = w.extra_line;
     c.extra_item = w.extra_item;
     c
+}
+
+fn near_miss(value: &str, words: &[u32], used: &mut [bool], names: &Interner) {
+    if value.chars().count() < 4 || !value.chars().all(char::is_alphabetic) {
+        return;
+    }
+    for (j, &w) in words.iter().enumerate() {
+        let word = names.get(w);
+        if !used[j] && word.chars().count() >= 4 && strsim::damerau_levenshtein(value, word) <= 1 {
+            used[j] = true;
+            return;
+        }
+    }
 }
 
 fn consume(word: u32, words: &[u32], used: &mut [bool]) {

@@ -18,7 +18,10 @@ mod url;
 pub use errors::{ErrorClass, StoreError};
 pub use held::{HeldFilter, HeldRow, ReviewRecord};
 pub use postgres::PgStore;
-pub use rows::{FailedQuery, FailedRow, FailedSort, InventoryRow, RunRow, fields_from_json};
+pub use rows::{
+    FailedQuery, FailedRow, FailedSort, InventoryRow, RunRow, fields_from_json, reason_of,
+    reason_pattern,
+};
 pub use sqlite::SqliteStore;
 pub use url::{default_url, redact_url};
 
@@ -204,6 +207,11 @@ pub trait Store: Send + Sync {
     async fn run(&self, run_id: i64) -> StoreResult<Option<RunRow>>;
     async fn failed_page(&self, run_id: i64, q: &FailedQuery) -> StoreResult<Vec<FailedRow>>;
     async fn failed_count(&self, run_id: i64, q: &FailedQuery) -> StoreResult<u64>;
+    /// A run's failed items counted by error text: `(error, items, unresolved items)`, most first.
+    async fn failed_errors(&self, run_id: i64) -> StoreResult<Vec<(String, u64, u64)>>;
+    /// What a run wrote, counted in the tables themselves: `(transactions, failed items)`. For a
+    /// run that died before storing its report.
+    async fn run_written(&self, run_id: i64) -> StoreResult<(u64, u64)>;
     /// A retried item landed.
     async fn resolve_failed(&self, failed_id: i64) -> StoreResult<()>;
     /// A retry failed again: count the attempt and keep the newest error.

@@ -636,6 +636,14 @@ impl Store for PgStore {
         bookkeeping::failed_count(&self.pool, run_id, q).await
     }
 
+    async fn failed_errors(&self, run_id: i64) -> StoreResult<Vec<(String, u64, u64)>> {
+        bookkeeping::failed_errors(&self.pool, run_id).await
+    }
+
+    async fn run_written(&self, run_id: i64) -> StoreResult<(u64, u64)> {
+        bookkeeping::run_written(&self.pool, run_id).await
+    }
+
     async fn resolve_failed(&self, failed_id: i64) -> StoreResult<()> {
         bookkeeping::resolve_failed(&self.pool, failed_id).await
     }

@@ -229,6 +229,56 @@ pub struct FailedQuery {
     pub unresolved_only: bool,
     /// Only these lines (empty: all).
     pub lines: Vec<u64>,
+    /// Only items whose error is LIKE this pattern (`\` escapes; see [`reason_pattern`]).
+    pub error_like: Option<String>,
+}
+
+/// The `LIKE` pattern of an error text with its quoted values left open: `quantity "1,5" has a
+/// comma` matches every `quantity "…" has a comma`. The console's reasons summary filters by it.
+pub fn reason_pattern(error: &str) -> String {
+    let mut out = String::with_capacity(error.len() + 4);
+    let mut quoted = false;
+    for c in error.chars() {
+        match c {
+            '"' => {
+                if !quoted {
+                    out.push_str("\"%");
+                } else {
+                    out.push('"');
+                }
+                quoted = !quoted;
+            }
+            _ if quoted => {}
+            '%' | '_' | '\\' => {
+                out.push('\\');
+                out.push(c);
+            }
+            _ => out.push(c),
+        }
+    }
+    out
+}
+
+/// An error text with its quoted values cut out (`quantity "…" has a comma`): the reason many
+/// failed items share. Items with the same reason match the same [`reason_pattern`].
+pub fn reason_of(error: &str) -> String {
+    let mut out = String::with_capacity(error.len());
+    let mut quoted = false;
+    for c in error.chars() {
+        match c {
+            '"' if !quoted => {
+                out.push_str("\"…");
+                quoted = true;
+            }
+            '"' => {
+                out.push('"');
+                quoted = false;
+            }
+            _ if quoted => {}
+            _ => out.push(c),
+        }
+    }
+    out
 }
 
 impl FailedQuery {

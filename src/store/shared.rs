@@ -162,6 +162,7 @@ macro_rules! bookkeeping {
                 let rows = sqlx::query(AssertSqlSafe(sql::failed_page(q)))
                     .bind(run_id)
                     .bind(sql::filter_pattern(q))
+                    .bind(q.error_like.clone())
                     .bind(q.limit.min(i64::MAX as u64) as i64)
                     .bind(q.offset.min(i64::MAX as u64) as i64)
                     .fetch_all(pool)
@@ -179,9 +180,32 @@ macro_rules! bookkeeping {
                 let n: i64 = sqlx::query_scalar(AssertSqlSafe(sql::failed_count(q)))
                     .bind(run_id)
                     .bind(sql::filter_pattern(q))
+                    .bind(q.error_like.clone())
                     .fetch_one(pool)
                     .await?;
                 Ok(n.max(0) as u64)
+            }
+
+            pub async fn run_written(pool: &Pool<Db>, run_id: i64) -> StoreResult<(u64, u64)> {
+                let (landed, failed): (i64, i64) = sqlx::query_as(sql::RUN_WRITTEN)
+                    .bind(run_id)
+                    .fetch_one(pool)
+                    .await?;
+                Ok((landed.max(0) as u64, failed.max(0) as u64))
+            }
+
+            pub async fn failed_errors(
+                pool: &Pool<Db>,
+                run_id: i64,
+            ) -> StoreResult<Vec<(String, u64, u64)>> {
+                let rows: Vec<(String, i64, i64)> = sqlx::query_as(sql::FAILED_ERRORS)
+                    .bind(run_id)
+                    .fetch_all(pool)
+                    .await?;
+                Ok(rows
+                    .into_iter()
+                    .map(|(e, n, open)| (e, n.max(0) as u64, open.max(0) as u64))
+                    .collect())
             }
 
             pub async fn resolve_failed(pool: &Pool<Db>, failed_id: i64) -> StoreResult<()> {

@@ -47,10 +47,12 @@ pub(crate) const RETIRED_SKUS: &str = "SELECT r.sku, m.sku FROM inventory_items 
     JOIN inventory_items m ON m.id = r.merged_into \
     WHERE r.retired_at IS NOT NULL AND m.retired_at IS NULL";
 
-/// `WHERE` for a failed-items page: binds $1 run id, $2 filter pattern (or NULL).
+/// `WHERE` for a failed-items page: binds $1 run id, $2 filter pattern (or NULL), $3 the error
+/// pattern of a reason (or NULL).
 pub(crate) fn failed_where(q: &FailedQuery) -> String {
     let mut w = String::from(
-        "WHERE run_id = $1 AND ($2 IS NULL OR lower(raw_record) LIKE $2 OR lower(error) LIKE $2)",
+        "WHERE run_id = $1 AND ($2 IS NULL OR lower(raw_record) LIKE $2 OR lower(error) LIKE $2) \
+         AND ($3 IS NULL OR error LIKE $3 ESCAPE '\\')",
     );
     if q.unresolved_only {
         w.push_str(" AND resolved_at IS NULL");
@@ -65,7 +67,7 @@ pub(crate) fn failed_where(q: &FailedQuery) -> String {
 
 pub(crate) fn failed_page(q: &FailedQuery) -> String {
     format!(
-        "SELECT {FAILED_COLUMNS} FROM failed_items {} {} LIMIT $3 OFFSET $4",
+        "SELECT {FAILED_COLUMNS} FROM failed_items {} {} LIMIT $4 OFFSET $5",
         failed_where(q),
         q.order_by()
     )
@@ -74,6 +76,14 @@ pub(crate) fn failed_page(q: &FailedQuery) -> String {
 pub(crate) fn failed_count(q: &FailedQuery) -> String {
     format!("SELECT COUNT(*) FROM failed_items {}", failed_where(q))
 }
+
+pub(crate) const FAILED_ERRORS: &str = "SELECT error, COUNT(*) AS n, \
+    SUM(CASE WHEN resolved_at IS NULL THEN 1 ELSE 0 END) AS open \
+    FROM failed_items WHERE run_id = $1 GROUP BY error ORDER BY n DESC, error ASC";
+
+pub(crate) const RUN_WRITTEN: &str = "SELECT \
+    (SELECT COUNT(*) FROM transactions WHERE run_id = $1), \
+    (SELECT COUNT(*) FROM failed_items WHERE run_id = $1)";
 
 pub(crate) fn filter_pattern(q: &FailedQuery) -> Option<String> {
     q.filter

@@ -1,9 +1,10 @@
 //! Fixtures for the console tests: a hand-driven clock, an app, keys, and deterministic rows.
 #![allow(dead_code)]
 
-use batchops::console::app::{App, Effect, Msg, Outcome};
+use batchops::console::app::App;
 use batchops::console::clock::ManualClock;
-use batchops::console::keymap;
+use batchops::console::commands;
+use batchops::console::vocab::{Effect, Listing, Msg, Outcome};
 use batchops::domain::{
     DecisionCounts, FailedLine, Mode, Phase, PhaseReport, RunReport, RunStatus,
 };
@@ -40,7 +41,7 @@ pub fn press(app: &mut App, code: KeyCode) -> Vec<Effect> {
 }
 
 pub fn press_mod(app: &mut App, code: KeyCode, mods: KeyModifiers) -> Vec<Effect> {
-    match keymap::action_for(app.context(), &KeyEvent::new(code, mods)) {
+    match commands::action_for(app.context(), &KeyEvent::new(code, mods)) {
         Some(action) => app.update(action),
         None => Vec::new(),
     }
@@ -74,7 +75,11 @@ pub fn load(app: &mut App, files: &[BatchFile]) {
     let paths: Vec<PathBuf> = files.iter().map(|f| f.path.clone()).collect();
     let fx = app.update(Outcome::Listed {
         path: PathBuf::from("."),
-        result: Ok(paths),
+        chosen: false,
+        result: Ok(Listing {
+            files: paths,
+            skipped: Vec::new(),
+        }),
     });
     for (effect, file) in fx.into_iter().zip(files) {
         let Effect::Inspect { batch, .. } = effect else {

@@ -1,11 +1,133 @@
 //! The Failed tab: a window onto a run's failed items, paged from the database (never all of them
-//! in memory), with the live results of retries and the edit form.
+//! in memory), with the live results of retries, the reasons summary, the edit form, the export
+//! and the tab's keys.
 
 use super::input::TextInput;
-use crate::domain::Fields;
-use crate::store::{FailedQuery, FailedRow, FailedSort};
+use super::nav::ListNav;
+use super::popup::{Popup, Prompt, PromptKind, edit_text};
+use super::{App, plural};
+use crate::console::keymap::{Binding, b, ch, code};
+use crate::console::vocab::{
+    Action, Effect, ErrorCount, JobResult, JobSpec, Level, PageRequest, Tab,
+};
+use crate::domain::{FailedLine, Fields};
+use crate::engine::ProgressEvent;
+use crate::store::{FailedQuery, FailedRow, FailedSort, RunRow, reason_of, reason_pattern};
+use crossterm::event::KeyCode;
 use std::collections::HashMap;
+use std::path::PathBuf;
 use std::time::Duration;
+
+/// `R` asks first when it would retry more items than this.
+pub const RETRY_ALL_ASK_ABOVE: u64 = 10;
+/// How often the Failed tab re-reads the items of a run that is still writing them.
+const LIVE_FAILED_EVERY: Duration = Duration::from_secs(1);
+
+pub static KEYS: &[Binding] = &[
+    b(
+        &[code(KeyCode::Enter)],
+        Action::Enter,
+        Some("detail"),
+        "the raw record, the whole error, the mapping decision",
+    ),
+    b(
+        &[ch('r')],
+        Action::Retry,
+        Some("retry"),
+        "retry the selected item",
+    ),
+    b(
+        &[ch('R')],
+        Action::RetryAll,
+        Some("retry all"),
+        "retry every unresolved item, one at a time (asks first when there are many)",
+    ),
+    b(
+        &[ch('e')],
+        Action::Edit,
+        Some("edit"),
+        "correct sku, description, quantity, unit price, then retry",
+    ),
+    b(
+        &[ch('w')],
+        Action::Reasons,
+        Some("why"),
+        "the failures counted by reason; Enter shows one reason's items",
+    ),
+    b(
+        &[ch('x')],
+        Action::Export,
+        Some("export"),
+        "write the unresolved items (of the filter) to a CSV reject file",
+    ),
+    b(
+        &[ch('/')],
+        Action::Filter,
+        Some("filter"),
+        "filter by text in the record or the error",
+    ),
+    b(
+        &[ch('s')],
+        Action::SortNext,
+        Some("sort"),
+        "sort by the next column: line, phase, error, attempts",
+    ),
+    b(
+        &[ch('S')],
+        Action::SortReverse,
+        None,
+        "reverse the sort order",
+    ),
+    b(
+        &[ch('u')],
+        Action::ToggleUnresolved,
+        None,
+        "show unresolved items only / all items",
+    ),
+    b(
+        &[code(KeyCode::Esc)],
+        Action::Close,
+        None,
+        "clear the filter and the reason",
+    ),
+];
+
+/// Failed items that share a reason (see [`reason_of`]), as the database counted them.
+#[derive(Debug, Clone, PartialEq, Eq)]
+pub struct Reason {
+    pub reason: String,
+    /// The `LIKE` pattern that selects its items.
+    pub pattern: String,
+    pub total: u64,
+    pub unresolved: u64,
+}
+
+/// Group the database's counts by error text into reasons, most unresolved first.
+pub fn group_reasons(counts: &[ErrorCount]) -> Vec<Reason> {
+    let mut out: Vec<Reason> = Vec::new();
+    for c in counts {
+        let reason = reason_of(&c.error);
+        match out.iter_mut().find(|r| r.reason == reason) {
+            Some(r) => {
+                r.total += c.total;
+                r.unresolved += c.unresolved;
+            }
+            None => out.push(Reason {
+                pattern: reason_pattern(&c.error),
+                reason,
+                total: c.total,
+                unresolved: c.unresolved,
+            }),
+        }
+    }
+    out.sort_by(|a, b| {
+        b.unresolved
+            .cmp(&a.unresolved)
+            .then(b.total.cmp(&a.total))
+            .then(a.reason.cmp(&b.reason))
+    });
+    out
+}
 
 /// Rows fetched per page.
 pub const PAGE: u64 = 500;
@@ -57,15 +179,13 @@ pub struct FailedView {
     pub marks: HashMap<i64, RetryMark>,
     pub retry: Option<RetryProgress>,
     pub last_refresh: Duration,
-}
-
-/// A request for the database, made by the view.
-#[derive(Debug, Clone, PartialEq, Eq)]
-pub struct PageRequest {
-    pub generation: u64,
-    pub run_id: i64,
-    pub query: FailedQuery,
-    pub count: bool,
+    /// The run's failure reasons, counted (`None` until the database answered).
+    pub reasons: Option<Vec<Reason>>,
+    /// The reason the table is narrowed to.
+    pub reason: Option<Reason>,
+    /// A rehearsal: its failed items were in a scratch database that is gone; these are the
+    /// lines its report lists (with how many failed in all).
+    pub report_only: Option<(Vec<FailedLine>, u64)>,
 }
 
 impl FailedView {
@@ -78,6 +198,7 @@ impl FailedView {
             descending: self.descending,
             unresolved_only: self.unresolved_only,
             lines: Vec::new(),
+            error_like: self.reason.as_ref().map(|r| r.pattern.clone()),
         }
     }
 
@@ -88,15 +209,31 @@ impl FailedView {
             self.retry = None;
             self.selected = 0;
             self.top = 0;
+            self.reasons = None;
+            self.reason = None;
         }
+        self.report_only = None;
         self.run_id = Some(run_id);
         self.source = source;
         self.requery(true)
     }
 
+    /// Items not resolved yet: what the tab's badge counts.
+    pub fn unresolved(&self) -> Option<u64> {
+        if let Some((_, n)) = &self.report_only {
+            return Some(*n);
+        }
+        self.reasons
+            .as_ref()
+            .map(|rs| rs.iter().map(|r| r.unresolved).sum())
+    }
+
     /// The query changed (filter, sort, run): count again and fetch the first page.
     pub fn requery(&mut self, keep_selection: bool) -> Option<PageRequest> {
         let run_id = self.run_id?;
+        if self.report_only.is_some() {
+            return None;
+        }
         self.generation += 1;
         self.cache.clear();
         self.error = None;
@@ -124,6 +261,9 @@ impl FailedView {
     pub fn refresh(&mut self, now: Duration) -> Option<PageRequest> {
         self.last_refresh = now;
         let run_id = self.run_id?;
+        if self.report_only.is_some() {
+            return None;
+        }
         let offset = self.top.saturating_sub(PAGE_LEAD);
         self.pending = Some(offset);
         Some(PageRequest {
@@ -191,7 +331,10 @@ impl FailedView {
     }
 
     pub fn len(&self) -> u64 {
-        self.total.unwrap_or(0)
+        match &self.report_only {
+            Some((lines, _)) => lines.len() as u64,
+            None => self.total.unwrap_or(0),
+        }
     }
 
     /// Move the selection by `delta` rows, keeping it visible in `height` rows, and ask for the
@@ -223,6 +366,9 @@ impl FailedView {
     /// Ask for the page around the visible rows when the cache is about to run out.
     pub fn ensure_cached(&mut self, height: u64) -> Option<PageRequest> {
         let run_id = self.run_id?;
+        if self.report_only.is_some() {
+            return None;
+        }
         let len = self.len();
         let first = self.top;
         let last = (self.top + height).min(len);
@@ -314,6 +460,545 @@ impl EditForm {
         }
         fields
     }
+}
+
+// -------------------------------------------------------------------------------------------
+// Handlers
+
+pub fn on_show(app: &mut App, fx: &mut Vec<Effect>) {
+    let now = app.now();
+    if app.failed.pending.is_none() {
+        fx.extend(app.failed.refresh(now).map(Effect::LoadFailed));
+    }
+    reload_reasons(app, fx);
+}
+
+fn reload_reasons(app: &App, fx: &mut Vec<Effect>) {
+    if let Some(run_id) = app.failed.run_id
+        && app.failed.report_only.is_none()
+    {
+        fx.push(Effect::LoadReasons { run_id });
+    }
+}
+
+/// Whether an action of this tab applies now (the footer greys out the others).
+pub fn enabled(app: &App, a: Action) -> bool {
+    let v = &app.failed;
+    let live = v.run_id.is_some() && v.report_only.is_none();
+    let open_row = v.selected_row().is_some_and(|r| r.resolved_at.is_none());
+    match a {
+        Action::Enter => v.selected_row().is_some(),
+        Action::Retry | Action::Edit => live && open_row,
+        Action::RetryAll => live && v.unresolved().is_none_or(|n| n > 0),
+        Action::Export => live && v.unresolved().is_none_or(|n| n > 0),
+        Action::Reasons => live && v.reasons.as_ref().is_some_and(|r| !r.is_empty()),
+        Action::Filter | Action::SortNext | Action::SortReverse | Action::ToggleUnresolved => live,
+        Action::Close => !v.filter.is_empty() || v.reason.is_some(),
+        _ => true,
+    }
+}
+
+/// `(2)`: the unresolved items of the run on the tab.
+pub fn badge(app: &App) -> String {
+    match app.failed.unresolved() {
+        Some(n) if n > 0 => format!(" ({})", crate::console::format::count(n)),
+        _ => String::new(),
+    }
+}
+
+pub fn on_action(app: &mut App, a: Action, fx: &mut Vec<Effect>) {
+    let rows = app.list_rows(Tab::Failed) as u64;
+    let clicked = match a {
+        Action::Click(x, y) => app.clicked_row(x, y),
+        _ => None,
+    };
+    if let Some(m) = super::nav::Move::of(a, clicked, rows as usize) {
+        use super::nav::Move;
+        let v = &mut app.failed;
+        let req = match m {
+            Move::By(d) => v.move_by(d, rows),
+            Move::Top => v.select(0, rows),
+            Move::Bottom => v.select(v.len().saturating_sub(1), rows),
+            Move::Row(r) if v.top + (r as u64) < v.len() => v.select(v.top + r as u64, rows),
+            Move::Row(_) => None,
+        };
+        fx.extend(req.map(Effect::LoadFailed));
+        return;
+    }
+    if !enabled(app, a) {
+        return;
+    }
+    match a {
+        Action::Enter => {
+            if let Some(row) = app.failed.selected_row().cloned() {
+                app.popup = Some(Popup::Detail {
+                    row: Box::new(row),
+                    scroll: 0,
+                })
+            }
+        }
+        Action::Retry => {
+            if let Some(row) = app.failed.selected_row().cloned() {
+                retry_one(app, &row, fx)
+            }
+        }
+        Action::RetryAll => {
+            let Some(run_id) = app.failed.run_id else {
+                return;
+            };
+            match app.failed.unresolved() {
+                Some(n) if n > RETRY_ALL_ASK_ABOVE => {
+                    app.popup = Some(Popup::ConfirmRetryAll { run_id, items: n })
+                }
+                _ => retry_all(app, run_id, fx),
+            }
+        }
+        Action::Edit => {
+            if let Some(row) = app.failed.selected_row().cloned() {
+                open_edit(app, &row)
+            }
+        }
+        Action::Reasons => {
+            let current = app
+                .failed
+                .reason
+                .as_ref()
+                .and_then(|r| {
+                    app.failed
+                        .reasons
+                        .as_ref()?
+                        .iter()
+                        .position(|x| x.reason == r.reason)
+                })
+                .unwrap_or(0);
+            let mut nav = ListNav::default();
+            let len = app.failed.reasons.as_ref().map_or(0, |r| r.len());
+            nav.select(current, len, usize::from(app.size.1));
+            app.popup = Some(Popup::Reasons { nav });
+        }
+        Action::Export => {
+            if let Some(run_id) = app.failed.run_id {
+                let n = app.failed.unresolved().unwrap_or(0);
+                let narrowed = !app.failed.filter.is_empty() || app.failed.reason.is_some();
+                let which = if narrowed {
+                    "the unresolved items that match the filter".to_string()
+                } else {
+                    format!("the {}", plural(n, "unresolved item", "unresolved items"))
+                };
+                let note = format!(
+                    "Write {which} (resolved ones have landed) as a CSV reject file; an existing file is never overwritten:"
+                );
+                app.popup = Some(Popup::Prompt(Box::new(Prompt::new(
+                    PromptKind::ExportPath,
+                    free_name(run_id),
+                    note,
+                ))));
+            }
+        }
+        Action::Filter => {
+            app.failed.filter_editing = true;
+            app.failed.filter_input = TextInput::new(app.failed.filter.clone());
+        }
+        Action::SortNext => {
+            app.failed.sort = match app.failed.sort {
+                FailedSort::Line => FailedSort::Phase,
+                FailedSort::Phase => FailedSort::Error,
+                FailedSort::Error => FailedSort::Attempts,
+                FailedSort::Attempts => FailedSort::Line,
+            };
+            fx.extend(app.failed.requery(false).map(Effect::LoadFailed));
+        }
+        Action::SortReverse => {
+            app.failed.descending = !app.failed.descending;
+            fx.extend(app.failed.requery(false).map(Effect::LoadFailed));
+        }
+        Action::ToggleUnresolved => {
+            app.failed.unresolved_only = !app.failed.unresolved_only;
+            fx.extend(app.failed.requery(false).map(Effect::LoadFailed));
+        }
+        Action::Close => {
+            app.failed.filter.clear();
+            app.failed.filter_input.clear();
+            app.failed.reason = None;
+            fx.extend(app.failed.requery(false).map(Effect::LoadFailed));
+        }
+        _ => {}
+    }
+}
+
+/// A reject file name that does not exist yet: `rejects-run-7.csv`, else `rejects-run-7-2.csv`, …
+fn free_name(run_id: i64) -> String {
+    let name = |n: u32| {
+        if n == 1 {
+            format!("rejects-run-{run_id}.csv")
+        } else {
+            format!("rejects-run-{run_id}-{n}.csv")
+        }
+    };
+    (1..1000)
+        .map(name)
+        .find(|p| !std::path::Path::new(p).exists())
+        .unwrap_or_else(|| name(1))
+}
+
+pub(crate) fn export_to(
+    app: &mut App,
+    mut prompt: Box<Prompt>,
+    path: PathBuf,
+    fx: &mut Vec<Effect>,
+) {
+    let Some(run_id) = app.failed.run_id else {
+        return;
+    };
+    // Resolved items have landed: a reject file of them would import them twice.
+    let query = FailedQuery {
+        limit: u64::MAX >> 1,
+        unresolved_only: true,
+        ..app.failed.query()
+    };
+    fx.push(Effect::Export {
+        run_id,
+        query,
+        path,
+    });
+    prompt.busy = true;
+    prompt.error = None;
+    app.popup = Some(Popup::Prompt(prompt));
+}
+
+pub(crate) fn on_exported(app: &mut App, path: PathBuf, result: Result<u64, String>) {
+    let prompt_open =
+        matches!(&app.popup, Some(Popup::Prompt(p)) if p.kind == PromptKind::ExportPath);
+    match result {
+        Ok(n) => {
+            if prompt_open {
+                app.popup = None;
+            }
+            app.say(
+                Level::Info,
+                format!(
+                    "wrote {} to {} (reject file)",
+                    plural(n, "unresolved failed item", "unresolved failed items"),
+                    path.display()
+                ),
+            )
+        }
+        Err(e) => {
+            // The prompt stays open with the error: another name is one edit away.
+            if let Some(Popup::Prompt(p)) = &mut app.popup
+                && p.kind == PromptKind::ExportPath
+            {
+                p.busy = false;
+                p.error = Some(e.clone());
+            } else {
+                app.say(Level::Error, format!("export: {e}"));
+            }
+        }
+    }
+}
+
+pub(crate) fn retry_all(app: &mut App, run_id: i64, fx: &mut Vec<Effect>) {
+    app.failed.retry = Some(RetryProgress::default());
+    app.enqueue(
+        JobSpec::Retry {
+            run_id,
+            lines: Vec::new(),
+            correction: None,
+        },
+        fx,
+    );
+    app.say(
+        Level::Info,
+        format!("retrying every unresolved item of run {run_id}, one at a time"),
+    );
+}
+
+fn retry_one(app: &mut App, row: &FailedRow, fx: &mut Vec<Effect>) {
+    app.failed.marks.insert(row.id, RetryMark::Pending);
+    app.failed.retry = Some(RetryProgress::default());
+    let queued = app.busy();
+    app.enqueue(
+        JobSpec::Retry {
+            run_id: row.run_id,
+            lines: vec![row.line],
+            correction: None,
+        },
+        fx,
+    );
+    let text = if queued {
+        format!("line {}: retry queued after the running job", row.line)
+    } else {
+        format!("retrying line {}…", row.line)
+    };
+    app.say(Level::Info, text);
+}
+
+fn open_edit(app: &mut App, row: &FailedRow) {
+    app.popup = Some(Popup::Edit(Box::new(EditForm::new(row))));
+}
+
+fn submit_edit(app: &mut App, form: &EditForm, fx: &mut Vec<Effect>) {
+    app.failed.marks.insert(form.failed_id, RetryMark::Pending);
+    app.failed.retry = Some(RetryProgress::default());
+    app.enqueue(
+        JobSpec::Retry {
+            run_id: form.run_id,
+            lines: vec![form.line],
+            correction: Some((form.failed_id, form.corrected())),
+        },
+        fx,
+    );
+    app.say(
+        Level::Info,
+        format!(
+            "line {}: correction saved beside the original; retrying…",
+            form.line
+        ),
+    );
+}
+
+pub(crate) fn on_detail(
+    app: &mut App,
+    row: Box<FailedRow>,
+    scroll: u16,
+    a: Action,
+    fx: &mut Vec<Effect>,
+) {
+    let open = row.resolved_at.is_none();
+    match a {
+        Action::Close | Action::Enter => {}
+        Action::Up | Action::WheelUp => {
+            app.popup = Some(Popup::Detail {
+                row,
+                scroll: scroll.saturating_sub(1),
+            })
+        }
+        Action::Down | Action::WheelDown => {
+            app.popup = Some(Popup::Detail {
+                row,
+                scroll: scroll.saturating_add(1),
+            })
+        }
+        Action::Retry if open => retry_one(app, &row, fx),
+        Action::Edit if open => open_edit(app, &row),
+        _ => app.popup = Some(Popup::Detail { row, scroll }),
+    }
+}
+
+pub(crate) fn on_edit(app: &mut App, mut form: Box<EditForm>, a: Action, fx: &mut Vec<Effect>) {
+    match a {
+        Action::Close => app.say(Level::Info, "edit abandoned; nothing saved"),
+        Action::Enter => submit_edit(app, &form, fx),
+        Action::NextField | Action::Down => {
+            form.focus = (form.focus + 1) % 4;
+            app.popup = Some(Popup::Edit(form));
+        }
+        Action::PrevField | Action::Up => {
+            form.focus = (form.focus + 3) % 4;
+            app.popup = Some(Popup::Edit(form));
+        }
+        other => {
+            edit_text(form.input(), other);
+            app.popup = Some(Popup::Edit(form));
+        }
+    }
+}
+
+pub(crate) fn on_reasons_popup(app: &mut App, mut nav: ListNav, a: Action, fx: &mut Vec<Effect>) {
+    let len = app.failed.reasons.as_ref().map_or(0, |r| r.len());
+    let h = usize::from(app.size.1.saturating_sub(8)).max(1);
+    if nav.apply(a, None, len, h) {
+        app.popup = Some(Popup::Reasons { nav });
+        return;
+    }
+    match a {
+        Action::Enter => {
+            let chosen = app
+                .failed
+                .reasons
+                .as_ref()
+                .and_then(|r| r.get(nav.selected))
+                .cloned();
+            if let Some(r) = chosen {
+                app.failed.reason = Some(r);
+                fx.extend(app.failed.requery(false).map(Effect::LoadFailed));
+            }
+        }
+        Action::Close | Action::Reasons => {}
+        _ => app.popup = Some(Popup::Reasons { nav }),
+    }
+}
+
+pub(crate) fn on_filter_input(app: &mut App, a: Action, fx: &mut Vec<Effect>) {
+    let v = &mut app.failed;
+    match a {
+        Action::Enter => v.filter_editing = false,
+        Action::Close => {
+            v.filter_editing = false;
+            v.filter_input.clear();
+            if !v.filter.is_empty() {
+                v.filter.clear();
+                fx.extend(v.requery(false).map(Effect::LoadFailed));
+            }
+        }
+        other => {
+            edit_text(&mut v.filter_input, other);
+            let text = v.filter_input.text().to_string();
+            if text != v.filter {
+                v.filter = text;
+                fx.extend(v.requery(false).map(Effect::LoadFailed));
+            }
+        }
+    }
+}
+
+/// Show a run of the history on the tab. A rehearsal's items were in its scratch database (gone
+/// now): the lines its report lists are shown instead.
+pub(crate) fn open_row(app: &mut App, row: &RunRow, fx: &mut Vec<Effect>) {
+    fx.extend(
+        app.failed
+            .open(row.id, row.source.clone())
+            .map(Effect::LoadFailed),
+    );
+    if row.rehearsal {
+        let (lines, n) = match &row.report {
+            Some(r) => (r.failed_items.clone(), r.items_failed),
+            None => (Vec::new(), row.items_failed),
+        };
+        let v = &mut app.failed;
+        v.generation += 1;
+        v.pending = None;
+        v.cache.clear();
+        v.total = Some(lines.len() as u64);
+        v.report_only = Some((lines, n));
+        fx.retain(|e| !matches!(e, Effect::LoadFailed(_)));
+    } else {
+        reload_reasons(app, fx);
+    }
+}
+
+/// A run that started in this console: its failures come in as it writes them.
+pub(crate) fn open_live(app: &mut App, run_id: i64, source: String, fx: &mut Vec<Effect>) {
+    fx.extend(app.failed.open(run_id, source).map(Effect::LoadFailed));
+}
+
+pub(crate) fn on_run_finished(app: &mut App, run_id: i64, fx: &mut Vec<Effect>) {
+    if app.failed.run_id == Some(run_id) {
+        let now = app.now();
+        fx.extend(app.failed.refresh(now).map(Effect::LoadFailed));
+        reload_reasons(app, fx);
+    }
+}
+
+pub(crate) fn on_frame(app: &mut App, now: Duration, fx: &mut Vec<Effect>) {
+    let live_run = app.active.as_ref().and_then(|a| a.run_id);
+    if app.tab == Tab::Failed
+        && live_run.is_some()
+        && app.failed.run_id == live_run
+        && app.failed.pending.is_none()
+        && now.saturating_sub(app.failed.last_refresh) >= LIVE_FAILED_EVERY
+    {
+        fx.extend(app.failed.refresh(now).map(Effect::LoadFailed));
+        reload_reasons(app, fx);
+    }
+}
+
+pub(crate) fn on_page(
+    app: &mut App,
+    generation: u64,
+    offset: u64,
+    result: Result<Vec<FailedRow>, String>,
+    fx: &mut Vec<Effect>,
+) {
+    app.failed.on_page(generation, offset, result);
+    if let Some(Popup::Detail { row, scroll }) = &app.popup
+        && let Some(fresh) = app.failed.cache.iter().find(|r| r.id == row.id)
+        && **row != *fresh
+    {
+        let scroll = *scroll;
+        app.popup = Some(Popup::Detail {
+            row: Box::new(fresh.clone()),
+            scroll,
+        });
+    }
+    let rows = app.list_rows(Tab::Failed) as u64;
+    fx.extend(app.failed.ensure_cached(rows).map(Effect::LoadFailed));
+}
+
+pub(crate) fn on_reasons(app: &mut App, run_id: i64, result: Result<Vec<ErrorCount>, String>) {
+    if app.failed.run_id != Some(run_id) {
+        return;
+    }
+    match result {
+        Ok(counts) => app.failed.reasons = Some(group_reasons(&counts)),
+        Err(e) => app.failed.error = Some(format!("cannot count the failure reasons: {e}")),
+    }
+}
+
+/// An engine event of a retry job.
+pub(crate) fn on_retry_event(app: &mut App, ev: &ProgressEvent) {
+    let progress = app.failed.retry.get_or_insert_with(RetryProgress::default);
+    match ev {
+        ProgressEvent::RunStarted {
+            run_id,
+            total_estimate,
+            ..
+        } => {
+            progress.retry_run = Some(*run_id);
+            progress.total = *total_estimate;
+        }
+        ProgressEvent::ItemRetried {
+            failed_id,
+            ok,
+            error,
+            ..
+        } => {
+            progress.done += 1;
+            let mark = if *ok {
+                progress.landed += 1;
+                RetryMark::Landed
+            } else {
+                progress.failed_again += 1;
+                RetryMark::FailedAgain(error.clone().unwrap_or_default())
+            };
+            app.failed.marks.insert(*failed_id, mark);
+        }
+        ProgressEvent::RunFinished(report) => {
+            progress.finished = Some(report.status.to_string());
+            let text = format!(
+                "retry run {}: {} landed, {} failed again ({})",
+                report.run_id,
+                crate::console::format::count(progress.landed),
+                crate::console::format::count(progress.failed_again),
+                report.status
+            );
+            let level = if progress.failed_again > 0 {
+                Level::Warn
+            } else {
+                Level::Info
+            };
+            app.say(level, text);
+        }
+        _ => {}
+    }
+}
+
+pub(crate) fn on_retry_finished(
+    app: &mut App,
+    run_id: i64,
+    result: Result<JobResult, String>,
+    fx: &mut Vec<Effect>,
+) {
+    if let Err(e) = result {
+        if let Some(p) = &mut app.failed.retry {
+            p.finished = Some(format!("error: {e}"));
+        }
+        app.failed.marks.retain(|_, m| *m != RetryMark::Pending);
+        app.say(Level::Error, format!("retry failed: {e}"));
+    }
+    on_run_finished(app, run_id, fx);
+    let now = app.now();
+    app.runs.load(now, fx);
 }
 
 #[cfg(test)]

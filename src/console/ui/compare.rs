@@ -1,8 +1,10 @@
-//! Compare: a batch run and a sequential run side by side (seconds, items/s, per-phase seconds,
-//! statements), the speedup factor and a bar chart; a rehearsal's two live progressions.
+//! Compare: a batch run and a sequential run side by side. Rates are compared (items/s and
+//! milliseconds per 1,000 items for each phase), never absolute seconds, so runs of different
+//! sizes compare; when the inputs differ or a run stopped early the table says so. A
+//! rehearsal's two live progressions sit on top.
 
 use super::super::app::App;
-use super::super::app::compare::{Side, SideFigures, speedup};
+use super::super::app::compare::{Side, SideFigures, caveats, speedup};
 use super::super::format::{count, fit, rate, safe, seconds};
 use super::super::theme::Theme;
 use super::block;
@@ -17,7 +19,7 @@ use ratatui::widgets::{Bar, BarChart, BarGroup, Cell, Paragraph, Row, Table, Wra
 pub fn render(frame: &mut Frame, area: Rect, app: &App, theme: &Theme) {
     let c = &app.compare;
     let find = |id: Option<i64>| {
-        id.and_then(|id| app.runs.iter().find(|r| r.id == id))
+        id.and_then(|id| app.runs.rows.iter().find(|r| r.id == id))
             .map(SideFigures::of)
     };
     let batch = find(c.batch);
@@ -106,8 +108,10 @@ fn render_phase_chart(
     s: Option<&SideFigures>,
     theme: &Theme,
 ) {
+    // Microseconds per 1,000 items: the per-item cost, whatever the runs' sizes.
     let micros = |f: Option<&SideFigures>, i: usize| {
-        f.map(|f| (f.phase_seconds[i].max(0.0) * 1e6).round() as u64)
+        f.and_then(|f| f.phase_ms_per_1000(i))
+            .map(|ms| (ms.max(0.0) * 1000.0).round() as u64)
             .unwrap_or(0)
     };
     let groups: Vec<BarGroup> = Phase::TIMED
@@ -118,7 +122,7 @@ fn render_phase_chart(
                 Bar::default()
                     .label(Line::from(side))
                     .value(v)
-                    .text_value(seconds(v as f64 / 1e6))
+                    .text_value(format!("{:.1}", v as f64 / 1000.0))
                     .style(style)
                     .value_style(style.add_modifier(ratatui::style::Modifier::REVERSED))
             };
@@ -130,7 +134,10 @@ fn render_phase_chart(
         .collect();
     let width = ((area.width.saturating_sub(2 + 4 * 3)) / 8).clamp(3, 14);
     let mut chart = BarChart::default()
-        .block(block(" seconds per phase (batch · sequential) ", theme))
+        .block(block(
+            " ms per 1,000 items, by phase (batch · sequential) ",
+            theme,
+        ))
         .bar_width(width)
         .bar_gap(1)
         .group_gap(3);
@@ -168,10 +175,11 @@ fn render_table(
         }
         Cell::from(text).style(style)
     };
-    let val = |f: Option<&SideFigures>, get: &dyn Fn(&SideFigures) -> String| {
-        f.map(get).unwrap_or_else(|| "—".into())
-    };
     let col = ((area.width as usize).saturating_sub(2 + 24 + 2) / 2).max(8);
+    let val = |f: Option<&SideFigures>, get: &dyn Fn(&SideFigures) -> String| {
+        f.map(|f| fit(&get(f), col, false))
+            .unwrap_or_else(|| "—".into())
+    };
     let mut rows = vec![
         (
             "file",
@@ -194,7 +202,7 @@ fn render_table(
             val(s, &|f| count(f.items)),
         ),
         (
-            "total seconds",
+            "seconds (own size)",
             val(b, &|f| seconds(f.seconds)),
             val(s, &|f| seconds(f.seconds)),
         ),
@@ -210,43 +218,66 @@ fn render_table(
         ),
         (
             "statements / 1000 items",
-            val(b, &|f| format!("{:.0}", f.statements_per_1000())),
-            val(s, &|f| format!("{:.0}", f.statements_per_1000())),
+            val(b, &|f| {
+                count(f.statements_per_1000().max(0.0).round() as u64)
+            }),
+            val(s, &|f| {
+                count(f.statements_per_1000().max(0.0).round() as u64)
+            }),
         ),
     ];
+    let per_1000 = |f: &SideFigures, i: usize| {
+        f.phase_ms_per_1000(i)
+            .map(|ms| format!("{ms:.2} ms"))
+            .unwrap_or_else(|| "—".into())
+    };
     for (i, p) in Phase::TIMED.iter().enumerate() {
         rows.push((
             p.title(),
-            val(b, &|f| seconds(f.phase_seconds[i])),
-            val(s, &|f| seconds(f.phase_seconds[i])),
+            val(b, &|f| per_1000(f, i)),
+            val(s, &|f| per_1000(f, i)),
         ));
     }
+    let mut warning = None;
     let speed = match (b, s) {
-        (Some(b), Some(s)) => match speedup(b, s) {
-            Some(x) => format!("{x:.1}× (batch items/s ÷ sequential items/s)"),
-            None => "— (no rate on one side)".into(),
-        },
+        (Some(b), Some(s)) => {
+            let why = caveats(b, s);
+            if !why.is_empty() {
+                warning = Some(format!("not like for like: {}", why.join("; ")));
+            }
+            match speedup(b, s) {
+                Some(x) => format!("{x:.1}× (items/s ÷ items/s)"),
+                None => "— (no rate on one side)".into(),
+            }
+        }
         _ => "— (pick a run on both sides)".into(),
     };
-    let mut table_rows: Vec<Row> = rows
-        .into_iter()
-        .map(|(k, x, y)| {
-            let k = if Phase::TIMED.iter().any(|p| p.title() == k) {
-                format!("  {k} s")
-            } else {
-                k.to_string()
-            };
-            Row::new(vec![
-                Cell::from(k).style(theme.dim),
-                Cell::from(x),
-                Cell::from(y),
-            ])
-        })
-        .collect();
-    table_rows.push(Row::new(vec![
+    // The verdict first: on a short screen it is what must not fall off the bottom.
+    let mut table_rows: Vec<Row> = vec![Row::new(vec![
         Cell::from("speedup").style(theme.title),
         Cell::from(speed).style(theme.title).column_span(2),
-    ]));
+    ])];
+    if let Some(w) = warning {
+        let room = usize::from(area.width.saturating_sub(2 + 25));
+        table_rows.push(Row::new(vec![
+            Cell::from("⚠ caution").style(theme.warn),
+            Cell::from(fit(&w, room, false))
+                .style(theme.warn)
+                .column_span(2),
+        ]));
+    }
+    table_rows.extend(rows.into_iter().map(|(k, x, y)| {
+        let k = if Phase::TIMED.iter().any(|p| p.title() == k) {
+            format!("  {k} /1000")
+        } else {
+            k.to_string()
+        };
+        Row::new(vec![
+            Cell::from(k).style(theme.dim),
+            Cell::from(x),
+            Cell::from(y),
+        ])
+    }));
     let header = Row::new(vec![
         Cell::from(""),
         head(Side::Batch, b),
@@ -314,4 +345,9 @@ fn render_chart(
 /// A run from a rehearsal (scratch database) or a real import.
 fn kind(f: &SideFigures) -> &'static str {
     if f.rehearsal { "rehearsal" } else { "import" }
+}
+
+/// Compare has no list to page through.
+pub fn list_area(_body: Rect, _app: &App) -> Rect {
+    Rect::default()
 }

@@ -1,8 +1,9 @@
 //! The header: backend, redacted database URL, measured round trip, and the active job.
 
-use super::super::app::{App, JobSpec};
+use super::super::app::App;
 use super::super::format::{fit, percent, safe};
 use super::super::theme::Theme;
+use super::super::vocab::JobSpec;
 use ratatui::Frame;
 use ratatui::layout::{Constraint, Layout, Rect};
 use ratatui::text::{Line, Span};
@@ -66,6 +67,7 @@ fn job_summary(app: &App) -> String {
         (JobSpec::Import { .. }, Some(id)) => {
             let pct = app
                 .run
+                .view
                 .as_ref()
                 .filter(|v| v.run_id == Some(id))
                 .map(|v| format!(" {}", percent(v.done(), v.total)))

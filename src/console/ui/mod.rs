@@ -13,18 +13,20 @@
 //!          popups.rs (help, quit?, detail, edit, prompt) float over the body
 //! ```
 
-mod batches;
-mod compare;
-mod failed;
+pub mod batches;
+pub mod compare;
+pub mod failed;
 mod footer;
 mod header;
 mod popups;
-mod run;
-mod runs;
+pub mod run;
+pub mod runs;
+pub mod table;
 mod tabs;
 
-use super::app::{App, Tab};
+use super::app::App;
 use super::theme::Theme;
+use super::vocab::Tab;
 use ratatui::Frame;
 use ratatui::layout::{Constraint, Layout, Rect};
 use ratatui::text::Line;
@@ -47,26 +49,78 @@ pub fn draw(frame: &mut Frame, app: &App, theme: &Theme) {
         );
         return;
     }
-    let [header_area, tabs_area, body, status_area, footer_area] = Layout::vertical([
-        Constraint::Length(1),
-        Constraint::Length(1),
-        Constraint::Fill(1),
-        Constraint::Length(1),
-        Constraint::Length(1),
-    ])
-    .areas(area);
-    header::render(frame, header_area, app, theme);
-    tabs::render(frame, tabs_area, app, theme);
-    match app.tab {
-        Tab::Batches => batches::render(frame, body, app, theme),
-        Tab::Run => run::render(frame, body, app, theme),
-        Tab::Failed => failed::render(frame, body, app, theme),
-        Tab::Runs => runs::render(frame, body, app, theme),
-        Tab::Compare => compare::render(frame, body, app, theme),
+    let s = Screen::of(area);
+    header::render(frame, s.header, app, theme);
+    tabs::render(frame, s.tabs, app, theme);
+    (super::tabs::page(app.tab).render)(frame, s.body, app, theme);
+    footer::render_status(frame, s.status, app, theme);
+    footer::render_hints(frame, s.footer, app, theme);
+    popups::render(frame, s.body, app, theme);
+}
+
+/// The regions of the screen: the one layout the drawing and the state (paging, clicks) share.
+#[derive(Debug, Clone, Copy, PartialEq, Eq)]
+pub struct Screen {
+    pub header: Rect,
+    pub tabs: Rect,
+    pub body: Rect,
+    pub status: Rect,
+    pub footer: Rect,
+}
+
+impl Screen {
+    pub fn of(area: Rect) -> Self {
+        let [header, tabs, body, status, footer] = Layout::vertical([
+            Constraint::Length(1),
+            Constraint::Length(1),
+            Constraint::Fill(1),
+            Constraint::Length(1),
+            Constraint::Length(1),
+        ])
+        .areas(area);
+        Self {
+            header,
+            tabs,
+            body,
+            status,
+            footer,
+        }
     }
-    footer::render_status(frame, status_area, app, theme);
-    footer::render_hints(frame, footer_area, app, theme);
-    popups::render(frame, body, app, theme);
+
+    /// The screen of the app's terminal size.
+    pub fn of_app(app: &App) -> Self {
+        Self::of(Rect::new(0, 0, app.size.0, app.size.1))
+    }
+}
+
+/// Where a tab's list rows are on screen (at the app's size).
+pub fn list_area(app: &App, tab: Tab) -> Rect {
+    let body = Screen::of_app(app).body;
+    (super::tabs::page(tab).list_area)(body, app)
+}
+
+/// The screen row of the tab bar.
+pub fn tab_bar_row() -> u16 {
+    1
+}
+
+/// The tab whose title is at column `x` of the tab bar.
+pub fn tab_at(app: &App, x: u16) -> Option<Tab> {
+    tabs::spans(app)
+        .into_iter()
+        .find(|(_, from, to)| x >= *from && x < *to)
+        .map(|(t, _, _)| t)
+}
+
+/// The help popup's extent: lines in all, and lines shown at once.
+pub fn help_extent(app: &App) -> (u16, u16) {
+    popups::help_extent(app, Screen::of_app(app).body)
+}
+
+/// A title cut with `…` to fit a block drawn `width` cells wide (`extra`: room other titles take).
+fn fit_title(title: &str, width: u16, extra: u16) -> String {
+    let room = usize::from(width.saturating_sub(2 + extra));
+    super::format::fit(title, room, false)
 }
 
 /// A bordered block with a title.

@@ -1,14 +1,14 @@
-//! Popups over the body: help (from the keymap), quit confirmation, a failed item's detail, the
-//! edit form and the path prompt. Esc closes each.
+//! Popups over the body that belong to no tab: the help (from the commands in force), the quit
+//! question and the path prompts (open, export). The Failed tab draws its own (detail, edit,
+//! reasons, retry all?) in its render module. Esc closes each.
 
-use super::super::app::failed::{EDIT_FIELDS, EditForm};
+use super::super::app::App;
 use super::super::app::input::TextInput;
-use super::super::app::{App, Popup, PromptKind};
-use super::super::format::safe;
-use super::super::keymap;
+use super::super::app::popup::{Popup, Prompt};
+use super::super::commands;
+use super::super::format::{fit, safe};
 use super::super::theme::Theme;
 use super::centered;
-use crate::store::FailedRow;
 use ratatui::Frame;
 use ratatui::layout::Rect;
 use ratatui::text::{Line, Span};
@@ -19,13 +19,18 @@ pub fn render(frame: &mut Frame, body: Rect, app: &App, theme: &Theme) {
         None => {}
         Some(Popup::Help { scroll }) => help(frame, body, app, *scroll, theme),
         Some(Popup::ConfirmQuit) => confirm(frame, body, app, theme),
-        Some(Popup::Detail { row, scroll }) => detail(frame, body, app, row, *scroll, theme),
-        Some(Popup::Edit(form)) => edit(frame, body, form, theme),
-        Some(Popup::Prompt { kind, input }) => prompt(frame, body, *kind, input, theme),
+        // The Failed tab's own popups are drawn by its render module.
+        Some(
+            Popup::ConfirmRetryAll { .. }
+            | Popup::Detail { .. }
+            | Popup::Edit(_)
+            | Popup::Reasons { .. },
+        ) => super::failed::render_popup(frame, body, app, theme),
+        Some(Popup::Prompt(p)) => prompt(frame, body, p, theme),
     }
 }
 
-fn popup_block<'a>(title: String, theme: &Theme) -> Block<'a> {
+pub(super) fn popup_block<'a>(title: String, theme: &Theme) -> Block<'a> {
     Block::new()
         .borders(Borders::ALL)
         .border_style(theme.border_focus)
@@ -34,27 +39,65 @@ fn popup_block<'a>(title: String, theme: &Theme) -> Block<'a> {
         .style(theme.popup)
 }
 
-fn help(frame: &mut Frame, body: Rect, app: &App, scroll: u16, theme: &Theme) {
-    let area = centered(body, 84, body.height);
+fn help_area(body: Rect) -> Rect {
+    centered(body, 84, body.height)
+}
+
+fn help_lines(app: &App, width: u16, theme: &Theme) -> Vec<Line<'static>> {
     let mut lines: Vec<Line> = Vec::new();
-    for (title, bindings) in keymap::help_sections(app.base_context()) {
+    let room = usize::from(width.saturating_sub(2 + 20));
+    for (title, cmds) in commands::help_sections(app) {
         if !lines.is_empty() {
             lines.push(Line::from(""));
         }
         lines.push(Line::from(Span::styled(title, theme.table_header)));
-        for b in bindings {
+        for c in cmds {
+            let (key, text) = if c.enabled {
+                (theme.key, theme.base)
+            } else {
+                (theme.disabled, theme.disabled)
+            };
             lines.push(Line::from(vec![
-                Span::styled(format!("  {:<18}", keymap::keys_label(b)), theme.key),
-                Span::raw(b.help),
+                Span::styled(format!("  {:<18}", fit(&c.keys, 17, false)), key),
+                Span::styled(fit(c.help, room, false), text),
             ]));
         }
     }
-    let max = (lines.len() as u16).saturating_sub(area.height.saturating_sub(2));
+    lines
+}
+
+/// Lines of the help in all, and how many the popup shows at once.
+pub fn help_extent(app: &App, body: Rect) -> (u16, u16) {
+    let area = help_area(body);
+    let n = help_lines(app, area.width, &Theme::monochrome()).len();
+    (
+        u16::try_from(n).unwrap_or(u16::MAX),
+        area.height.saturating_sub(2),
+    )
+}
+
+fn help(frame: &mut Frame, body: Rect, app: &App, scroll: u16, theme: &Theme) {
+    let area = help_area(body);
+    let lines = help_lines(app, area.width, theme);
+    let shown = area.height.saturating_sub(2);
+    let total = u16::try_from(lines.len()).unwrap_or(u16::MAX);
+    let max = total.saturating_sub(shown);
+    let top = scroll.min(max);
+    let last = (top + shown).min(total);
+    let position = format!(
+        " lines {}–{} of {} · j/k g/G PgUp/PgDn ",
+        top + 1,
+        last,
+        total
+    );
     frame.render_widget(Clear, area);
     frame.render_widget(
         Paragraph::new(lines)
-            .block(popup_block(" Keys (j/k scroll) ".into(), theme))
-            .scroll((scroll.min(max), 0)),
+            .block(
+                popup_block(" Keys (greyed: not now) ".into(), theme)
+                    .title_bottom(Line::from(Span::styled(position, theme.dim))),
+            )
+            .scroll((top, 0)),
         area,
     );
 }
@@ -85,93 +128,7 @@ fn confirm(frame: &mut Frame, body: Rect, app: &App, theme: &Theme) {
     );
 }
 
-fn fields_text(fields: &[(String, String)]) -> String {
-    fields
-        .iter()
-        .map(|(k, v)| format!("{}={}", safe(k), safe(v)))
-        .collect::<Vec<_>>()
-        .join(", ")
-}
-
-fn detail(frame: &mut Frame, body: Rect, app: &App, row: &FailedRow, scroll: u16, theme: &Theme) {
-    let state = if row.resolved_at.is_some() {
-        "resolved"
-    } else {
-        "unresolved"
-    };
-    let label = |s: &'static str| Line::from(Span::styled(s, theme.table_header));
-    let mut lines = vec![
-        Line::from(vec![
-            Span::styled(format!("line {}", row.line), theme.title),
-            Span::raw(format!(
-                " · phase {} · {} attempt{} · {state}",
-                row.phase,
-                row.attempts,
-                if row.attempts == 1 { "" } else { "s" }
-            )),
-        ]),
-        Line::from(""),
-        label("raw record (exactly as read; control characters escaped)"),
-        Line::from(safe(&row.raw_record)),
-        Line::from(""),
-        label("error"),
-        Line::from(Span::styled(safe(&row.error), theme.error)),
-        Line::from(vec![
-            Span::styled("SQLSTATE ", theme.dim),
-            Span::raw(
-                row.sqlstate
-                    .clone()
-                    .map(|s| safe(&s))
-                    .unwrap_or_else(|| "— (not from the database)".into()),
-            ),
-        ]),
-        Line::from(""),
-        label("mapping decision"),
-        Line::from(
-            row.decision
-                .as_deref()
-                .map(safe)
-                .unwrap_or_else(|| "— (the line failed before mapping)".into()),
-        ),
-        Line::from(""),
-        label("fields as read"),
-        Line::from(fields_text(&row.fields)),
-    ];
-    if let Some(c) = &row.corrected {
-        lines.push(Line::from(""));
-        lines.push(label("corrected record (kept beside the original)"));
-        lines.push(Line::from(fields_text(c)));
-    }
-    if let Some(mark) = app.failed.marks.get(&row.id) {
-        lines.push(Line::from(""));
-        lines.push(label("retry in this session"));
-        lines.push(Line::from(match mark {
-            super::super::app::failed::RetryMark::Pending => "retrying…".to_string(),
-            super::super::app::failed::RetryMark::Landed => "landed".to_string(),
-            super::super::app::failed::RetryMark::FailedAgain(e) => {
-                format!("failed again: {}", safe(e))
-            }
-        }));
-    }
-    let width = body.width.saturating_sub(4).min(110);
-    let inner = usize::from(width.saturating_sub(2)).max(1);
-    let rows: usize = lines.iter().map(|l| l.width().max(1).div_ceil(inner)).sum();
-    let height = u16::try_from(rows + 2).unwrap_or(u16::MAX);
-    let paragraph = Paragraph::new(lines).wrap(Wrap { trim: false });
-    let area = centered(body, width, height.min(body.height));
-    frame.render_widget(Clear, area);
-    frame.render_widget(
-        paragraph
-            .block(popup_block(
-                format!(" Failed item · line {} · r retry · e edit ", row.line),
-                theme,
-            ))
-            .scroll((scroll, 0)),
-        area,
-    );
-}
-
-fn input_line<'a>(
+pub(super) fn input_line<'a>(
     label: &'a str,
     input: &TextInput,
     focused: bool,
@@ -203,62 +160,31 @@ fn input_line<'a>(
     ])
 }
 
-fn edit(frame: &mut Frame, body: Rect, form: &EditForm, theme: &Theme) {
-    let area = centered(body, 76, 11);
-    let width = (area.width as usize).saturating_sub(16);
-    let mut lines = vec![
-        Line::from(Span::styled(
-            "Enter keeps the correction beside the original and retries the line.",
-            theme.dim,
-        )),
-        Line::from(""),
-    ];
-    for (i, (_, label)) in EDIT_FIELDS.iter().enumerate() {
-        lines.push(input_line(
-            label,
-            &form.inputs[i],
-            form.focus == i,
-            width,
-            theme,
-        ));
-    }
-    lines.push(Line::from(""));
-    lines.push(Line::from(vec![
-        Span::styled("Enter", theme.key),
-        Span::raw(" save & retry  "),
-        Span::styled("Tab", theme.key),
-        Span::raw(" next field  "),
-        Span::styled("Esc", theme.key),
-        Span::raw(" cancel"),
-    ]));
-    frame.render_widget(Clear, area);
-    frame.render_widget(
-        Paragraph::new(lines).block(popup_block(format!(" Edit line {} ", form.line), theme)),
-        area,
-    );
-}
-
-fn prompt(frame: &mut Frame, body: Rect, kind: PromptKind, input: &TextInput, theme: &Theme) {
-    let area = centered(body, 76, 6);
-    let (title, help) = match kind {
-        PromptKind::OpenPath => (
-            " Open ",
-            "A batch file (.csv, .json, .jsonl) or a directory of them:",
-        ),
-        PromptKind::ExportPath => (
-            " Export reject file ",
-            "Write the failed items shown (CSV, never overwrites) to:",
-        ),
+fn prompt(frame: &mut Frame, body: Rect, p: &Prompt, theme: &Theme) {
+    let area = centered(body, 76, 8);
+    let title = match p.kind {
+        super::super::app::popup::PromptKind::OpenPath => " Open ",
+        super::super::app::popup::PromptKind::ExportPath => " Export reject file ",
     };
     let width = (area.width as usize).saturating_sub(16);
+    let inner = usize::from(area.width.saturating_sub(2));
+    let status = match (&p.error, p.busy) {
+        (Some(e), _) => Line::from(Span::styled(fit(&safe(e), inner, false), theme.error)),
+        (None, true) => Line::from(Span::styled("writing…", theme.info)),
+        (None, false) => Line::from(""),
+    };
     let lines = vec![
-        Line::from(Span::styled(help, theme.dim)),
+        Line::from(Span::styled(fit(&p.note, inner, false), theme.dim)),
         Line::from(""),
-        input_line("path", input, true, width, theme),
+        input_line("path", &p.input, true, width, theme),
+        Line::from(""),
+        status,
     ];
     frame.render_widget(Clear, area);
     frame.render_widget(
-        Paragraph::new(lines).block(popup_block(title.into(), theme)),
+        Paragraph::new(lines)
+            .block(popup_block(title.into(), theme))
+            .wrap(Wrap { trim: false }),
         area,
     );
 }

@@ -1,23 +1,49 @@
-//! Runs: the history from `import_runs`, newest first; interrupted runs are marked.
+//! Runs: the history from `import_runs`, newest first; stopped runs are marked and say that `r`
+//! resumes them. The status column is the last to go when the terminal is narrow.
+//!
+//! ```text
+//! ┌ Runs · 4 in the history (newest first; times UTC) ─────────────────────────┐
+//! │run  when              file          mode   status          items  failed … │
+//! │4    2026-11-29 06:28  …/bolt.csv    batch  ⚠ interrupted ↻ —      —        │
+//! └────────────────────────────────────────────────────────────────────────────┘
+//! ```
 
+use super::super::app::App;
 use super::super::app::batches::is_resumable;
-use super::super::app::{App, Tab};
-use super::super::format::{count, fit, rate, safe, seconds};
+use super::super::format::{count, rate, safe, seconds};
 use super::super::theme::Theme;
 use super::block;
+use super::table::{self, Column, DataRow};
 use crate::domain::RunStatus;
 use ratatui::Frame;
-use ratatui::layout::{Constraint, Rect};
+use ratatui::layout::Rect;
 use ratatui::text::Line;
-use ratatui::widgets::{Cell, Paragraph, Row, Table, TableState, Wrap};
+use ratatui::widgets::{Paragraph, Wrap};
+
+const COLUMNS: [Column; 9] = [
+    Column::new("run", 3, 6, 0).right(),
+    Column::new("when", 11, 16, 3),
+    Column::new("file", 10, 60, 2).keep_end().grow(),
+    Column::new("mode", 5, 10, 4),
+    Column::new("status", 11, 28, 0),
+    Column::new("items", 5, 11, 1).right(),
+    Column::new("failed", 6, 9, 1).right(),
+    Column::new("seconds", 7, 9, 5).right(),
+    Column::new("items/s", 7, 9, 6).right(),
+];
+
+pub fn list_area(body: Rect, _app: &App) -> Rect {
+    table::rows_area(body, true)
+}
 
 pub fn render(frame: &mut Frame, area: Rect, app: &App, theme: &Theme) {
+    let runs = &app.runs;
     let title = format!(
         " Runs · {} in the history (newest first; times UTC) ",
-        app.runs.len()
+        runs.rows.len()
     );
-    if app.runs.is_empty() {
-        let text = if app.runs_loaded {
+    if runs.rows.is_empty() {
+        let text = if runs.loaded {
             "No run yet."
         } else {
             "Reading the history…"
@@ -25,95 +51,80 @@ pub fn render(frame: &mut Frame, area: Rect, app: &App, theme: &Theme) {
         frame.render_widget(
             Paragraph::new(Line::from(text))
                 .style(theme.dim)
-                .block(block(title, theme))
+                .block(block(super::fit_title(&title, area.width, 0), theme))
                 .wrap(Wrap { trim: true }),
             area,
         );
         return;
     }
-    let wide = area.width >= 120;
-    let file_w: usize = if wide { 56 } else { 12 };
-    let rows = app.runs.iter().map(|r| {
-        let mut status = r.status.to_string();
-        if r.status == RunStatus::Interrupted {
-            status = format!("⚠ {status}");
-        }
-        if wide && is_resumable(r) {
-            status.push_str(" (r resumes)");
-        }
-        let mut file = safe(&r.source);
-        if r.rehearsal {
-            file = format!("[rehearsal] {file}");
-        }
-        if r.dry_run {
-            file = format!("[dry run] {file}");
-        }
-        let when = if wide {
-            r.started_at.format("%Y-%m-%d %H:%M:%S")
-        } else {
-            r.started_at.format("%d %H:%M")
-        };
-        let mode = match (wide, r.mode) {
-            (false, crate::domain::Mode::Sequential) => "seq",
-            (_, m) => m.as_str(),
-        };
-        let secs = if wide {
-            seconds(r.processing_seconds)
-        } else {
-            seconds(r.processing_seconds).replace(" s", "s")
-        };
-        Row::new(vec![
-            Cell::from(r.id.to_string()),
-            Cell::from(when.to_string()),
-            Cell::from(fit(&file, file_w, true)),
-            Cell::from(mode),
-            Cell::from(status).style(theme.status(r.status)),
-            Cell::from(count(r.items_total)),
-            Cell::from(count(r.items_failed)).style(if r.items_failed > 0 {
-                theme.error
+    let rows: Vec<DataRow> = runs
+        .rows
+        .iter()
+        .map(|r| {
+            let mut status = r.status.to_string();
+            if r.status == RunStatus::Interrupted {
+                status = format!("⚠ {status}");
+            }
+            if is_resumable(r) {
+                status.push_str(" · r resumes");
+            }
+            let mut file = safe(&r.source);
+            if r.rehearsal {
+                file = format!("[rehearsal] {file}");
+            }
+            if r.dry_run {
+                file = format!("[dry run] {file}");
+            }
+            // A run that died before its report has no stored counts: unknown, not zero.
+            let known = r.report.is_some() || r.finished_at.is_some();
+            let (items, failed, secs, ips) = if known {
+                (
+                    count(r.items_total),
+                    count(r.items_failed),
+                    seconds(r.processing_seconds),
+                    rate(r.items_per_second()),
+                )
             } else {
-                theme.base
-            }),
-            Cell::from(secs),
-            Cell::from(rate(r.items_per_second())),
-        ])
-    });
-    let header = Row::new([
-        "run",
-        "when",
-        "file",
-        "mode",
-        "status",
-        "items",
-        "failed",
-        if wide { "seconds" } else { "secs" },
-        "items/s",
-    ])
-    .style(theme.table_header);
-    let widths = [
-        Constraint::Length(if wide { 5 } else { 3 }),
-        Constraint::Length(if wide { 19 } else { 8 }),
-        Constraint::Length(file_w as u16),
-        Constraint::Length(if wide { 10 } else { 5 }),
-        Constraint::Fill(1),
-        Constraint::Length(if wide { 10 } else { 6 }),
-        Constraint::Length(6),
-        Constraint::Length(if wide { 8 } else { 7 }),
-        Constraint::Length(if wide { 9 } else { 7 }),
-    ];
-    let table = Table::new(rows, widths)
-        .header(header)
-        .block(block(title, theme))
-        .row_highlight_style(theme.selected)
-        .column_spacing(1);
-    let height = Tab::Runs.table_rows(app.size.1) as usize;
-    let top = if app.runs_nav.selected >= app.runs_nav.top + height {
-        app.runs_nav.selected + 1 - height
+                ("—".into(), "—".into(), "—".into(), "—".into())
+            };
+            DataRow::new(vec![
+                (r.id.to_string(), theme.base),
+                (
+                    r.started_at.format("%Y-%m-%d %H:%M").to_string(),
+                    theme.base,
+                ),
+                (file, theme.base),
+                (r.mode.as_str().to_string(), theme.base),
+                (status, theme.status(r.status)),
+                (items, theme.base),
+                (
+                    failed,
+                    if known && r.items_failed > 0 {
+                        theme.error
+                    } else {
+                        theme.base
+                    },
+                ),
+                (secs, theme.base),
+                (ips, theme.base),
+            ])
+        })
+        .collect();
+    let height = usize::from(list_area(area, app).height).max(1);
+    let nav = runs.nav;
+    let top = if nav.selected >= nav.top + height {
+        nav.selected + 1 - height
     } else {
-        app.runs_nav.top
+        nav.top
     };
-    let mut state = TableState::new()
-        .with_offset(top)
-        .with_selected(Some(app.runs_nav.selected));
-    frame.render_stateful_widget(table, area, &mut state);
+    table::render(
+        frame,
+        area,
+        Some(block(super::fit_title(&title, area.width, 0), theme)),
+        &COLUMNS,
+        &rows,
+        top,
+        Some(nav.selected),
+        theme,
+    );
 }

@@ -1,30 +1,51 @@
-//! The tab bar: `1`–`5` jump, Tab / Shift-Tab cycle.
+//! The tab bar: `1`–`5` jump, Tab / Shift-Tab cycle, a click picks one. Drawn as one line whose
+//! title positions [`spans`] also tells the mouse.
 
-use super::super::app::{App, Tab};
+use super::super::app::App;
+use super::super::tabs;
 use super::super::theme::Theme;
+use super::super::vocab::Tab;
 use ratatui::Frame;
 use ratatui::layout::Rect;
-use ratatui::text::Line;
-use ratatui::widgets::Tabs;
+use ratatui::text::{Line, Span};
+use ratatui::widgets::Paragraph;
+use unicode_width::UnicodeWidthStr;
+
+fn title(app: &App, t: Tab) -> String {
+    format!(
+        " {} {}{} ",
+        t.index() + 1,
+        t.title(),
+        (tabs::page(t).badge)(app)
+    )
+}
+
+/// Each tab and the columns its title covers (`from..to`).
+pub fn spans(app: &App) -> Vec<(Tab, u16, u16)> {
+    let mut x = 0u16;
+    Tab::ALL
+        .iter()
+        .map(|&t| {
+            let w = u16::try_from(title(app, t).width()).unwrap_or(u16::MAX);
+            let span = (t, x, x.saturating_add(w));
+            x = x.saturating_add(w + 1);
+            span
+        })
+        .collect()
+}
 
 pub fn render(frame: &mut Frame, area: Rect, app: &App, theme: &Theme) {
-    let titles = Tab::ALL.iter().map(|&t| {
-        let extra = match t {
-            Tab::Run if app.active.is_some() && app.run_job.is_some() => " ●".to_string(),
-            Tab::Failed => app
-                .failed
-                .total
-                .filter(|&n| n > 0)
-                .map(|n| format!(" ({n})"))
-                .unwrap_or_default(),
-            _ => String::new(),
+    let mut line = Vec::new();
+    for (i, &t) in Tab::ALL.iter().enumerate() {
+        if i > 0 {
+            line.push(Span::styled("│", theme.tab));
+        }
+        let style = if t == app.tab {
+            theme.tab_active
+        } else {
+            theme.tab
         };
-        Line::from(format!("{} {}{extra}", t.index() + 1, t.title()))
-    });
-    let tabs = Tabs::new(titles)
-        .select(app.tab.index())
-        .style(theme.tab)
-        .highlight_style(theme.tab_active)
-        .divider("│");
-    frame.render_widget(tabs, area);
+        line.push(Span::styled(title(app, t), style));
+    }
+    frame.render_widget(Paragraph::new(Line::from(line)), area);
 }

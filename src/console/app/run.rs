@@ -1,10 +1,78 @@
-//! What the Run tab shows: a live run folded from engine events, or a finished run from the history.
+//! The Run tab: a live run folded from engine events, or a finished run from the history; its
+//! keys scroll the event log.
 
+use super::App;
+use crate::console::format::{count, seconds};
+use crate::console::keymap::{Binding, b, ch, code, ctrl};
+use crate::console::vocab::{
+    Action, Effect, JobId, JobResult, Level, Previous, Stream, StreamSide, Tab,
+};
 use crate::domain::{Mode, Phase, RunReport, RunStatus};
 use crate::engine::ProgressEvent;
-use crate::store::RunRow;
+use crate::store::{RunRow, reason_of};
+use crossterm::event::KeyCode;
 use std::collections::VecDeque;
 use std::time::Duration;
+
+pub static KEYS: &[Binding] = &[
+    b(
+        &[ch('k'), code(KeyCode::Up)],
+        Action::Up,
+        Some("scroll log"),
+        "scroll the event log back",
+    ),
+    b(
+        &[ch('j'), code(KeyCode::Down)],
+        Action::Down,
+        None,
+        "scroll the event log forward",
+    ),
+    b(
+        &[code(KeyCode::PageUp), ctrl('b')],
+        Action::PageUp,
+        None,
+        "page back in the log",
+    ),
+    b(
+        &[code(KeyCode::PageDown), ctrl('f')],
+        Action::PageDown,
+        None,
+        "page forward in the log",
+    ),
+    b(
+        &[ch('g'), code(KeyCode::Home)],
+        Action::Top,
+        None,
+        "oldest log line",
+    ),
+    b(
+        &[ch('G'), code(KeyCode::End)],
+        Action::Bottom,
+        None,
+        "newest log line (follow)",
+    ),
+];
+
+/// What the Run tab follows.
+#[derive(Debug, Clone, Default, PartialEq)]
+pub struct RunTab {
+    pub view: Option<RunView>,
+    /// The job the view follows, while it runs.
+    pub job: Option<JobId>,
+}
+
+/// Failure reasons the summary keeps apart; the rest are counted together.
+pub const REASON_CAPACITY: usize = 100;
+
+/// Failed lines that share a reason (the error with its quoted values cut out).
+#[derive(Debug, Clone, PartialEq)]
+pub struct ReasonCount {
+    pub reason: String,
+    pub phase: Phase,
+    pub count: u64,
+    pub first_line: u64,
+    pub last_line: u64,
+}
 
 /// Recent events kept for the log.
 pub const LOG_CAPACITY: usize = 1_000;
@@ -37,13 +105,6 @@ impl PhaseProgress {
     }
 }
 
-#[derive(Debug, Clone, Copy, PartialEq, Eq)]
-pub enum Level {
-    Info,
-    Warn,
-    Error,
-}
-
 #[derive(Debug, Clone, PartialEq)]
 pub struct LogLine {
     /// Since the run started (console clock); `None` for lines rebuilt from a stored report.
@@ -65,6 +126,12 @@ pub struct RunView {
     /// The job could not start (unusable file, database down).
     pub error: Option<String>,
     pub total: u64,
+    /// The run's counts are known (false: it died before writing its report).
+    pub counts_known: bool,
+    /// For a run without a report: `(lines landed, failed items)` counted in the tables.
+    pub written: Option<(u64, u64)>,
+    /// The total is the input's line count (false: a stopped run whose file is not loaded).
+    pub total_known: bool,
     pub phases: [PhaseProgress; 5],
     /// Lines of committed chunks (batch mode).
     pub committed_lines: u64,
@@ -79,7 +146,13 @@ pub struct RunView {
     pub cancelling: bool,
     pub throughput: VecDeque<u64>,
     last_sample: (Duration, u64),
+    /// Run-level events (failed lines are counted in `reasons` instead, so they never push
+    /// the run's start out of the log).
     pub log: VecDeque<LogLine>,
+    /// Failed lines by reason, in the order the reasons first appeared.
+    pub reasons: Vec<ReasonCount>,
+    /// Failed lines whose reason did not fit in `reasons`.
+    pub other_failures: u64,
     /// Lines scrolled back from the newest log line.
     pub log_scroll: usize,
     pub report: Option<RunReport>,
@@ -97,6 +170,9 @@ impl RunView {
             live: true,
             error: None,
             total: 0,
+            total_known: true,
+            counts_known: true,
+            written: None,
             phases: [PhaseProgress::default(); 5],
             committed_lines: 0,
             chunks: 0,
@@ -111,19 +187,24 @@ impl RunView {
             throughput: VecDeque::new(),
             last_sample: (now, 0),
             log: VecDeque::new(),
+            reasons: Vec::new(),
+            other_failures: 0,
             log_scroll: 0,
             report: None,
         }
     }
 
     /// A run from the history: its stored report (or what `import_runs` holds when it has none).
-    pub fn from_row(row: &RunRow, now: Duration) -> Self {
+    /// `estimate`: the line count of its file, when that file is loaded (a stopped run's report
+    /// only knows the lines it read).
+    pub fn from_row(row: &RunRow, estimate: Option<u64>, now: Duration) -> Self {
         let mut v = Self::starting(row.source.clone(), row.mode, now);
         v.live = false;
         v.run_id = Some(row.id);
         v.import_key = row.import_key.clone();
         v.status = row.status;
-        v.total = row.items_total;
+        v.total = estimate.unwrap_or(row.items_total);
+        v.total_known = estimate.is_some();
         v.inserted = row.items_processed;
         v.already = row.items_already_imported;
         v.failed = row.items_failed;
@@ -131,24 +212,48 @@ impl RunView {
         if let Some(r) = &row.report {
             v.apply_report(r);
         } else {
-            v.committed_lines = row.items_processed + row.items_already_imported + row.items_failed;
+            // The process died before it wrote a report: what landed is in the database, but
+            // the run's counts were never stored. Say so instead of showing zeros.
+            v.total_known = estimate.is_some();
+            v.counts_known = false;
+            let why = match row.status {
+                RunStatus::Interrupted => "its process died before writing a report (the chunks it committed stay; r on Runs resumes it)"
+                    .to_string(),
+                RunStatus::Running => "another process is writing it (or died moments ago: it shows as interrupted once its heartbeat is stale)"
+                    .to_string(),
+                s => format!("it ended {s} without a report"),
+            };
             v.push(
                 None,
                 Level::Warn,
-                format!("run {} has no report: it ended {}", row.id, row.status),
+                format!("run {} has no figures: {why}", row.id),
             );
         }
         v
     }
 
+    /// Whether the run stopped before the end of its input.
+    pub fn stopped_early(&self) -> bool {
+        match &self.report {
+            Some(r) => r.stop_reason.is_some(),
+            None => matches!(
+                self.status,
+                RunStatus::Cancelled | RunStatus::Aborted | RunStatus::Interrupted
+            ),
+        }
+    }
+
     fn apply_report(&mut self, r: &RunReport) {
         self.status = r.status;
-        // A run that read its whole input knows the exact total; a stopped one keeps the estimate.
-        self.total = if r.stop_reason.is_none() {
-            r.items_total
+        // A run that read its whole input knows the exact total; a stopped one keeps the
+        // estimate (the file's line count) when there is one.
+        if r.stop_reason.is_none() {
+            self.total = r.items_total;
+            self.total_known = true;
         } else {
-            r.items_total.max(self.total)
-        };
+            self.total = r.items_total.max(self.total);
+        }
+        self.counts_known = true;
         self.inserted = r.items_processed;
         self.already = r.items_already_imported;
         self.failed = r.items_failed;
@@ -179,17 +284,12 @@ impl RunView {
                     ),
                 );
             }
-            for f in &r.failed_items {
-                let code = f
-                    .sqlstate
-                    .as_deref()
-                    .map(|c| format!(" [{c}]"))
-                    .unwrap_or_default();
-                self.push(
-                    at,
-                    Level::Error,
-                    format!("line {} failed in {}: {}{code}", f.line, f.phase, f.error),
-                );
+            if self.reasons.is_empty() {
+                for f in &r.failed_items {
+                    self.count_failure(f.line, f.phase, &f.error);
+                }
+                let listed = r.failed_items.len() as u64;
+                self.other_failures += r.items_failed.saturating_sub(listed);
             }
             if let Some(reason) = &r.stop_reason {
                 self.push(at, Level::Warn, format!("stopped: {reason}"));
@@ -219,10 +319,46 @@ impl RunView {
         if let Some(r) = &self.report {
             return r.items_total;
         }
+        if let (false, Some((landed, failed))) = (self.counts_known, self.written) {
+            return landed + failed;
+        }
         match self.mode {
-            Mode::Batch => self.committed_lines,
-            Mode::Sequential => self.phase(Phase::BatchInsert).done + self.failed,
+            Mode::Batch | Mode::Sequential => self.committed_lines,
             Mode::Retry => self.phase(Phase::Retry).done,
+        }
+    }
+
+    /// Lines a write step has handled: in the batch write, or (for chunks that fell back) in
+    /// the fallback, which does the insert and the update of its rows itself.
+    pub fn step_done(&self, phase: Phase) -> u64 {
+        let own = self.phase(phase).done;
+        match phase {
+            Phase::BatchInsert | Phase::InventoryUpdate => own + self.phase(Phase::Fallback).done,
+            _ => own,
+        }
+    }
+
+    /// Add one failed line to the summary by reason.
+    fn count_failure(&mut self, line: u64, phase: Phase, error: &str) {
+        let reason = reason_of(error);
+        if let Some(r) = self
+            .reasons
+            .iter_mut()
+            .find(|r| r.reason == reason && r.phase == phase)
+        {
+            r.count += 1;
+            r.first_line = r.first_line.min(line);
+            r.last_line = r.last_line.max(line);
+        } else if self.reasons.len() < REASON_CAPACITY {
+            self.reasons.push(ReasonCount {
+                reason,
+                phase,
+                count: 1,
+                first_line: line,
+                last_line: line,
+            });
+        } else {
+            self.other_failures += 1;
         }
     }
 
@@ -243,12 +379,19 @@ impl RunView {
         if s > 0.0 { self.done() as f64 / s } else { 0.0 }
     }
 
-    /// Time left at the average rate so far; `None` until there is a rate or once finished.
+    /// Time left at the recent rate (the last few seconds' samples, else the average so far);
+    /// `None` until there is a rate or once finished. A resumed run races through the lines
+    /// that had landed, so its average would promise far too soon an end.
     pub fn eta(&self, now: Duration) -> Option<Duration> {
         if self.is_finished() {
             return None;
         }
-        let rate = self.items_per_second(now);
+        let recent: Vec<u64> = self.throughput.iter().rev().take(5).copied().collect();
+        let rate = if recent.len() >= 3 {
+            recent.iter().sum::<u64>() as f64 / recent.len() as f64
+        } else {
+            self.items_per_second(now)
+        };
         let left = self.total.saturating_sub(self.done());
         (rate > 0.0).then(|| Duration::from_secs_f64(left as f64 / rate))
     }
@@ -306,8 +449,8 @@ impl RunView {
                     now,
                     Level::Info,
                     format!(
-                        "run {run_id} started: {mode}, about {} lines",
-                        crate::console::format::count(*total_estimate)
+                        "run {run_id} started: {mode}, about {}",
+                        super::plural(*total_estimate, "line", "lines")
                     ),
                 );
             }
@@ -380,11 +523,7 @@ impl RunView {
             }
             ProgressEvent::ItemFailed { line, phase, error } => {
                 self.failed += 1;
-                self.log_now(
-                    now,
-                    Level::Error,
-                    format!("line {line} failed in {phase}: {error}"),
-                );
+                self.count_failure(*line, *phase, error);
             }
             ProgressEvent::ItemRetried {
                 line, ok, error, ..
@@ -402,16 +541,12 @@ impl RunView {
                     RunStatus::PartialSuccess | RunStatus::Cancelled => Level::Warn,
                     _ => Level::Error,
                 };
-                let count = crate::console::format::count;
                 let mut text = format!(
-                    "run {} finished {}: {} imported, {} already imported, {} failed in {}",
-                    report.run_id,
-                    report.status,
-                    count(report.items_processed),
-                    count(report.items_already_imported),
-                    count(report.items_failed),
-                    crate::console::format::seconds(report.processing_time_seconds)
+                    "{}: {}",
+                    ended(report.run_id, report.status),
+                    outcome_counts(report)
                 );
+                text.push_str(&format!(" in {}", seconds(report.processing_time_seconds)));
                 if let Some(reason) = &report.stop_reason {
                     text.push_str(&format!(" ({reason})"));
                 }
@@ -431,4 +566,171 @@ impl RunView {
         self.finished_at = Some(now);
         self.cancelling = false;
     }
+}
+
+/// `run 8 finished: success`, `run 8 was cancelled`, `run 8 stopped: aborted`.
+pub fn ended(run_id: i64, status: RunStatus) -> String {
+    match status {
+        RunStatus::Cancelled => format!("run {run_id} was cancelled"),
+        RunStatus::Aborted => format!("run {run_id} was aborted"),
+        RunStatus::Interrupted => format!("run {run_id} was interrupted"),
+        RunStatus::Failed => format!("run {run_id} failed"),
+        s => format!("run {run_id} finished {s}"),
+    }
+}
+
+/// `38 imported, 0 already imported, 3 failed`.
+pub fn outcome_counts(r: &RunReport) -> String {
+    format!(
+        "{} imported, {} already imported, {} failed",
+        count(r.items_processed),
+        count(r.items_already_imported),
+        count(r.items_failed)
+    )
+}
+
+pub fn on_show(_app: &mut App, _fx: &mut Vec<Effect>) {}
+
+pub fn enabled(app: &App, a: Action) -> bool {
+    match a {
+        Action::Up
+        | Action::Down
+        | Action::PageUp
+        | Action::PageDown
+        | Action::Top
+        | Action::Bottom => app.run.view.as_ref().is_some_and(|v| !v.log.is_empty()),
+        _ => true,
+    }
+}
+
+pub fn badge(app: &App) -> String {
+    if app.active.is_some() && app.run.job.is_some() {
+        " ●".into()
+    } else {
+        String::new()
+    }
+}
+
+pub fn on_action(app: &mut App, a: Action, _fx: &mut Vec<Effect>) {
+    let page = app.list_rows(Tab::Run);
+    let Some(v) = &mut app.run.view else {
+        return;
+    };
+    let max = v.log.len().saturating_sub(page);
+    v.log_scroll = match a {
+        Action::Up | Action::WheelUp => (v.log_scroll + 1).min(max),
+        Action::Down | Action::WheelDown => v.log_scroll.saturating_sub(1),
+        Action::PageUp => (v.log_scroll + page).min(max),
+        Action::PageDown => v.log_scroll.saturating_sub(page),
+        Action::Top => max,
+        Action::Bottom => 0,
+        _ => v.log_scroll,
+    };
+}
+
+/// An engine event of an import job: the Run tab's view, the batch's state, the Failed tab.
+pub(crate) fn on_import_event(
+    app: &mut App,
+    stream: Stream,
+    batch: Option<u64>,
+    ev: &ProgressEvent,
+    fx: &mut Vec<Effect>,
+) {
+    let now = app.now();
+    if stream.side == StreamSide::Main
+        && app.run.job == Some(stream.job)
+        && let Some(v) = &mut app.run.view
+    {
+        v.apply(now, ev);
+    }
+    match ev {
+        ProgressEvent::RunStarted { run_id, source, .. } => {
+            app.batches.mark_running(batch, Some(*run_id));
+            super::failed::open_live(app, *run_id, source.clone(), fx);
+        }
+        ProgressEvent::RunFinished(report) => {
+            app.batches.set_state(
+                batch,
+                super::batches::BatchState::Done {
+                    run_id: report.run_id,
+                    status: report.status,
+                },
+            );
+            let operator = app
+                .batches
+                .entries
+                .iter()
+                .find(|e| Some(e.id) == batch)
+                .and_then(|e| e.previous.as_ref().map(|p| p.operator.clone()))
+                .unwrap_or_else(crate::engine::options::default_operator);
+            app.batches.set_previous(
+                batch,
+                Previous {
+                    run_id: report.run_id,
+                    mode: report.mode,
+                    status: report.status,
+                    import_key: report.import_key.clone(),
+                    operator,
+                    dry_run: report.dry_run,
+                    resumable: report.status.resume_refusal(report.mode, false).is_none(),
+                },
+            );
+            let level = match report.status {
+                RunStatus::Success => Level::Info,
+                RunStatus::PartialSuccess | RunStatus::Cancelled => Level::Warn,
+                _ => Level::Error,
+            };
+            let mut text = format!(
+                "{}: {}",
+                ended(report.run_id, report.status),
+                outcome_counts(report)
+            );
+            if report.items_failed > 0 {
+                text.push_str(" (the Failed tab, 3, lists them)");
+            }
+            app.say(level, text);
+            super::failed::on_run_finished(app, report.run_id, fx);
+            let now = app.now();
+            app.runs.load(now, fx);
+        }
+        _ => {}
+    }
+}
+
+/// What a run without a report wrote, counted in the database.
+pub(crate) fn on_written(app: &mut App, run_id: i64, result: Result<(u64, u64), String>) {
+    match result {
+        Ok(counts) => {
+            if let Some(v) = &mut app.run.view
+                && v.run_id == Some(run_id)
+                && !v.counts_known
+            {
+                v.written = Some(counts);
+            }
+        }
+        Err(e) => app.say(
+            Level::Error,
+            format!("cannot count what run {run_id} wrote: {e}"),
+        ),
+    }
+}
+
+pub(crate) fn on_import_finished(
+    app: &mut App,
+    job: JobId,
+    batch: Option<u64>,
+    result: Result<JobResult, String>,
+) {
+    let Err(e) = result else {
+        return;
+    };
+    let now = app.now();
+    app.batches
+        .set_state(batch, super::batches::BatchState::Error(e.clone()));
+    if app.run.job == Some(job)
+        && let Some(v) = &mut app.run.view
+    {
+        v.fail(now, e.clone());
+    }
+    app.say(Level::Error, e);
 }

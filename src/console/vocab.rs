@@ -1,0 +1,294 @@
+//! The console's shared vocabulary: the tabs, what an operator asks for ([`Action`]), what the
+//! state asks the runtime to do ([`Effect`]) and what comes back ([`Outcome`], [`Msg`]), and the
+//! jobs. The keymap, the state, the tasks and the renderers all speak it; it depends on none of
+//! them.
+
+use crate::domain::{Fields, Mode, RunReport, RunStatus};
+use crate::engine::{Comparison, ProgressEvent};
+use crate::input::BatchFile;
+use crate::store::{FailedQuery, FailedRow, RunRow};
+use std::path::PathBuf;
+use std::time::Duration;
+
+/// The tabs, in the order of the tab bar (their number keys are `1`…). What each tab does is in
+/// [`super::tabs::PAGES`].
+#[derive(Debug, Clone, Copy, PartialEq, Eq, Hash, Default)]
+pub enum Tab {
+    #[default]
+    Batches,
+    Run,
+    Failed,
+    Runs,
+    Compare,
+}
+
+impl Tab {
+    pub const ALL: [Tab; 5] = [Tab::Batches, Tab::Run, Tab::Failed, Tab::Runs, Tab::Compare];
+
+    pub fn index(self) -> usize {
+        Tab::ALL.iter().position(|&t| t == self).unwrap_or(0)
+    }
+    pub fn title(self) -> &'static str {
+        match self {
+            Tab::Batches => "Batches",
+            Tab::Run => "Run",
+            Tab::Failed => "Failed",
+            Tab::Runs => "Runs",
+            Tab::Compare => "Compare",
+        }
+    }
+    pub fn next(self) -> Tab {
+        Tab::ALL[(self.index() + 1) % Tab::ALL.len()]
+    }
+    pub fn prev(self) -> Tab {
+        Tab::ALL[(self.index() + Tab::ALL.len() - 1) % Tab::ALL.len()]
+    }
+}
+
+/// What an operator asks for; the keymap turns keys (and the mouse) into these.
+#[derive(Debug, Clone, Copy, PartialEq, Eq)]
+pub enum Action {
+    GoTo(Tab),
+    NextTab,
+    PrevTab,
+    Up,
+    Down,
+    PageUp,
+    PageDown,
+    Top,
+    Bottom,
+    WheelUp,
+    WheelDown,
+    /// A left click at a screen cell (column, row).
+    Click(u16, u16),
+    Left,
+    Right,
+    Enter,
+    Close,
+    Help,
+    Quit,
+    Yes,
+    No,
+    Open,
+    Start(Mode),
+    Remove,
+    Cancel,
+    Retry,
+    RetryAll,
+    Edit,
+    Export,
+    Filter,
+    SortNext,
+    SortReverse,
+    ToggleUnresolved,
+    /// Show the failure reasons (Failed) and pick one to filter by.
+    Reasons,
+    Resume,
+    Rehearse,
+    Char(char),
+    Backspace,
+    Delete,
+    Home,
+    End,
+    NextField,
+    PrevField,
+}
+
+/// How loud a message or a log line is.
+#[derive(Debug, Clone, Copy, PartialEq, Eq)]
+pub enum Level {
+    Info,
+    Warn,
+    Error,
+}
+
+#[derive(Debug, Clone, Copy, PartialEq, Eq, Hash, PartialOrd, Ord)]
+pub struct JobId(pub u64);
+
+/// Which progression of a job an engine event belongs to (a rehearsal has two).
+#[derive(Debug, Clone, Copy, PartialEq, Eq)]
+pub enum StreamSide {
+    Main,
+    Batch,
+    Sequential,
+}
+
+#[derive(Debug, Clone, Copy, PartialEq, Eq)]
+pub struct Stream {
+    pub job: JobId,
+    pub side: StreamSide,
+}
+
+/// The run a job continues (the latest earlier run of a batch, from the history).
+#[derive(Debug, Clone, PartialEq)]
+pub struct Previous {
+    pub run_id: i64,
+    pub mode: Mode,
+    pub status: RunStatus,
+    pub import_key: String,
+    pub operator: String,
+    pub dry_run: bool,
+    pub resumable: bool,
+}
+
+#[derive(Debug, Clone, PartialEq)]
+pub enum JobSpec {
+    /// Import a batch file, or resume one of its runs.
+    Import {
+        batch: Option<u64>,
+        path: PathBuf,
+        mode: Mode,
+        resume: Option<Previous>,
+    },
+    /// Retry failed items of a run (all unresolved ones when `lines` is empty), after saving an
+    /// operator's correction when there is one.
+    Retry {
+        run_id: i64,
+        lines: Vec<u64>,
+        correction: Option<(i64, Fields)>,
+    },
+    /// Rehearse a file in batch and in sequential mode.
+    Compare {
+        path: PathBuf,
+        sequential_lines: Option<u64>,
+    },
+}
+
+#[derive(Debug, Clone, PartialEq)]
+pub struct Job {
+    pub id: JobId,
+    pub spec: JobSpec,
+}
+
+#[derive(Debug, Clone, PartialEq)]
+pub struct ActiveJob {
+    pub job: Job,
+    pub run_id: Option<i64>,
+    pub cancelling: bool,
+}
+
+#[derive(Debug, Clone, PartialEq)]
+pub enum JobResult {
+    Report(Box<RunReport>),
+    Comparison(Box<Comparison>),
+}
+
+/// A page (and maybe the count) of a run's failed items, asked for by the Failed tab.
+#[derive(Debug, Clone, PartialEq, Eq)]
+pub struct PageRequest {
+    pub generation: u64,
+    pub run_id: i64,
+    pub query: FailedQuery,
+    pub count: bool,
+}
+
+/// How many failed items of a run share one error text (`resolved` of them are resolved).
+#[derive(Debug, Clone, PartialEq, Eq)]
+pub struct ErrorCount {
+    pub error: String,
+    pub total: u64,
+    pub unresolved: u64,
+}
+
+/// Work for the runtime: the only way the state reaches the outside.
+#[derive(Debug, Clone, PartialEq)]
+pub enum Effect {
+    /// A file, or a directory whose batch files are loaded. `chosen`: the operator typed it (its
+    /// first file gets the selection).
+    LoadPath {
+        path: PathBuf,
+        chosen: bool,
+    },
+    Inspect {
+        batch: u64,
+        path: PathBuf,
+    },
+    StartJob(Job),
+    Cancel(JobId),
+    LoadRuns,
+    LoadFailed(PageRequest),
+    /// Count a run's failed items by error text (the reasons summary of the Failed tab).
+    LoadReasons {
+        run_id: i64,
+    },
+    /// Count what a run without a report wrote (it died before storing its counts).
+    LoadWritten {
+        run_id: i64,
+    },
+    Export {
+        run_id: i64,
+        query: FailedQuery,
+        path: PathBuf,
+    },
+    Ping,
+    Quit,
+}
+
+/// A directory listing: the batch files, and the files that were left out (with why).
+#[derive(Debug, Clone, PartialEq, Default)]
+pub struct Listing {
+    pub files: Vec<PathBuf>,
+    pub skipped: Vec<PathBuf>,
+}
+
+/// Answers from the runtime.
+#[derive(Debug, Clone, PartialEq)]
+pub enum Outcome {
+    Listed {
+        path: PathBuf,
+        chosen: bool,
+        result: Result<Listing, String>,
+    },
+    Inspected {
+        batch: u64,
+        result: Result<BatchFile, String>,
+    },
+    Runs(Result<Vec<RunRow>, String>),
+    FailedCount {
+        generation: u64,
+        result: Result<u64, String>,
+    },
+    FailedPage {
+        generation: u64,
+        offset: u64,
+        result: Result<Vec<FailedRow>, String>,
+    },
+    Reasons {
+        run_id: i64,
+        result: Result<Vec<ErrorCount>, String>,
+    },
+    /// `(lines landed, failed items)` of a run, counted in the tables.
+    Written {
+        run_id: i64,
+        result: Result<(u64, u64), String>,
+    },
+    Exported {
+        path: PathBuf,
+        result: Result<u64, String>,
+    },
+    Pong(Result<Duration, String>),
+}
+
+/// Everything `update` reacts to.
+#[derive(Debug, Clone, PartialEq)]
+pub enum Msg {
+    Action(Action),
+    Resize(u16, u16),
+    /// The fixed-rate tick: sample rates, schedule refreshes.
+    Frame,
+    Engine(Stream, ProgressEvent),
+    JobFinished(JobId, Result<JobResult, String>),
+    Done(Outcome),
+}
+
+impl From<Action> for Msg {
+    fn from(a: Action) -> Self {
+        Msg::Action(a)
+    }
+}
+
+impl From<Outcome> for Msg {
+    fn from(o: Outcome) -> Self {
+        Msg::Done(o)
+    }
+}
