@@ -181,13 +181,39 @@ pub enum Command {
         #[command(subcommand)]
         command: ReviewCommand,
     },
-    /// Learned aliases: check them against the matching rules.
+    /// Learned aliases: list them, move one (and its stock) to the right item, forget one, check
+    /// them against the matching rules.
     Aliases {
         #[command(subcommand)]
         command: AliasesCommand,
     },
     /// Write a synthetic batch (repeated items, spelling variants, bad lines) for rehearsals.
     Generate(GenerateArgs),
+    /// Undo a run: its transactions removed and exactly their quantities subtracted.
+    Revert {
+        /// The run to revert (`batchops runs`).
+        run_id: i64,
+        /// Who makes the correction (default: $USER).
+        #[arg(long)]
+        operator: Option<String>,
+        /// Output format.
+        #[arg(long, value_enum, default_value_t)]
+        format: TextOrJson,
+    },
+    /// Inventory items: merge two items that are one.
+    Items {
+        #[command(subcommand)]
+        command: ItemsCommand,
+    },
+    /// The audit of corrections (reverts, alias moves, merges), newest first.
+    Corrections {
+        /// Output format.
+        #[arg(long, value_enum, default_value_t)]
+        format: TextOrJson,
+        /// How many corrections to list.
+        #[arg(long, default_value_t = 100)]
+        limit: u64,
+    },
     /// Open the operations console.
     Console {
         /// Batch files to load into the console (a directory loads its batch files).
@@ -280,6 +306,37 @@ pub enum AliasesCommand {
     /// Aliases learned by the old matcher that the matching rules would not accept, with the lines
     /// and quantity that landed through each (where stock may sit on the wrong item).
     Check {
+        /// Output format.
+        #[arg(long, value_enum, default_value_t)]
+        format: TextOrJson,
+    },
+    /// Every alias: its item, how it was learned, the lines and quantity landed through it.
+    List {
+        /// Output format.
+        #[arg(long, value_enum, default_value_t)]
+        format: TextOrJson,
+    },
+    /// Point ALIAS at SKU and move the stock of every line that landed through it there.
+    Move {
+        /// The alias as listed, or the description as written on an invoice.
+        alias: String,
+        /// The right item.
+        #[arg(long, value_name = "SKU")]
+        to: String,
+        /// Who makes the correction (default: $USER).
+        #[arg(long)]
+        operator: Option<String>,
+        /// Output format.
+        #[arg(long, value_enum, default_value_t)]
+        format: TextOrJson,
+    },
+    /// Forget ALIAS: later lines are matched afresh; what landed stays where it is.
+    Forget {
+        /// The alias as listed, or the description as written on an invoice.
+        alias: String,
+        /// Who makes the correction (default: $USER).
+        #[arg(long)]
+        operator: Option<String>,
         /// Output format.
         #[arg(long, value_enum, default_value_t)]
         format: TextOrJson,
@@ -383,6 +440,24 @@ pub enum GenFormatArg {
     Csv,
     /// One line item object per line (JSON Lines).
     Jsonl,
+}
+
+#[derive(Debug, Subcommand)]
+pub enum ItemsCommand {
+    /// Move the transactions, quantity and aliases of FROM_SKU to SKU and retire FROM_SKU.
+    Merge {
+        /// The item that goes (retired, kept for history).
+        from_sku: String,
+        /// The item that stays.
+        #[arg(long, value_name = "SKU")]
+        into: String,
+        /// Who makes the correction (default: $USER).
+        #[arg(long)]
+        operator: Option<String>,
+        /// Output format.
+        #[arg(long, value_enum, default_value_t)]
+        format: TextOrJson,
+    },
 }
 
 #[cfg(test)]

@@ -20,6 +20,16 @@
 //! - `fallback_part`: during a chunk's fallback, after one part (bisect on SQLite) or line
 //!   (sequential) was written, before the next; on PostgreSQL, after the database isolated the
 //!   chunk's bad rows and committed the rest (one statement), before the engine counted them.
+//! - `revert_after_delete`, `revert_before_commit`: inside a revert's transaction, after the run's
+//!   transaction rows were deleted (quantities not yet subtracted), and with everything written.
+//! - `alias_move_after_update`, `alias_move_before_commit`: inside an alias move's transaction,
+//!   after the rows were moved (quantities not yet), and with everything written.
+//! - `merge_after_move`, `merge_before_commit`: inside a merge's transaction, after the rows were
+//!   moved (quantities not yet), and with everything written.
+//! - `reject_after_land`: a reject file's line was written (or refused) in its own transaction;
+//!   its original failed items are not yet resolved.
+//! - `review_after_land`: a review decision's lines landed; they are not yet marked decided.
+//! - `review_before_commit`: inside the transaction that marks them decided, before its commit.
 
 use std::sync::OnceLock;
 use std::sync::atomic::{AtomicU64, Ordering};

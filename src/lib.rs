@@ -6,6 +6,7 @@
 pub mod cli;
 pub mod commands;
 pub mod console;
+pub mod corrections;
 pub mod domain;
 pub mod engine;
 pub mod failpoint;

@@ -143,6 +143,15 @@ async fn run(cli: Cli) -> Result<u8> {
             )
             .await?
         }
+        Command::Revert {
+            run_id,
+            operator,
+            format,
+        } => commands::revert(&*store, run_id, operator, format).await?,
+        Command::Items { command } => commands::items(&*store, command).await?,
+        Command::Corrections { format, limit } => {
+            commands::corrections(&*store, format, limit).await?
+        }
         Command::Console { files, start } => {
             batchops::console::run(store.clone(), files, start).await?
         }

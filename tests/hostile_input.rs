@@ -1276,14 +1276,14 @@ fn import_all_bad(lines: usize) -> (Option<u64>, Option<u64>) {
     assert_eq!(r["items_failed"], lines);
     assert_eq!(r["items_processed"], 0);
     // Every line is in the dead-letter table, with its number and reason (the CSV export is the
-    // compact listing: the original columns, then line and error).
+    // compact listing: the original columns, then the line, its error and its import key).
     // The listing pages through the dead-letter table, so it is bounded too.
     let listing = case.run(&["failed", &r["run_id"].to_string(), "--format", "csv"]);
     assert_eq!(listing.code, 0, "{}", listing.stderr);
     let mut rdr = csv::Reader::from_reader(listing.stdout.as_slice());
     let headers = rdr.headers().unwrap().clone();
-    let line_col = headers.iter().position(|h| h == "line").unwrap();
-    let error_col = headers.iter().position(|h| h == "error").unwrap();
+    let line_col = headers.iter().position(|h| h == "batchops_line").unwrap();
+    let error_col = headers.iter().position(|h| h == "batchops_error").unwrap();
     let mut n = 0u64;
     for record in rdr.records() {
         let record = record.unwrap();

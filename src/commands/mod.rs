@@ -1,6 +1,7 @@
 //! The headless commands: each parses nothing, prints its result and returns the exit code.
 
 mod compare;
+mod corrections;
 mod generate;
 mod import;
 pub mod output;
@@ -10,6 +11,7 @@ mod reach;
 mod review;
 
 pub use compare::compare;
+pub use corrections::{history as corrections, items, revert};
 pub use generate::generate;
 pub use import::{import, resume, retry};
 pub use queries::{failed, inventory, runs};

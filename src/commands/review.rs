@@ -133,6 +133,10 @@ fn review_text(rows: &[crate::store::HeldRow]) -> String {
 
 pub async fn aliases(store: &dyn Store, command: AliasesCommand) -> Result<u8> {
     match command {
+        // list, move, forget: corrections (src/commands/corrections.rs).
+        AliasesCommand::List { .. }
+        | AliasesCommand::Move { .. }
+        | AliasesCommand::Forget { .. } => super::corrections::manage_aliases(store, command).await,
         AliasesCommand::Check { format } => {
             let suspects = review::check_aliases(store).await?;
             let mut out = output::stdout();

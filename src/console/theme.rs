@@ -113,7 +113,7 @@ impl Theme {
         match status {
             RunStatus::Success => self.ok,
             RunStatus::PartialSuccess => self.warn,
-            RunStatus::Running => self.info,
+            RunStatus::Running | RunStatus::Reverted => self.info,
             RunStatus::Failed => self.error,
             RunStatus::Cancelled | RunStatus::Aborted | RunStatus::Interrupted => self.warn,
         }

@@ -58,6 +58,8 @@ pub enum RunStatus {
     Aborted,
     /// Was `running` when its process died; resumable.
     Interrupted,
+    /// Undone by `batchops revert`: its transactions removed and their quantities subtracted.
+    Reverted,
 }
 
 impl RunStatus {
@@ -70,6 +72,7 @@ impl RunStatus {
             RunStatus::Cancelled => "cancelled",
             RunStatus::Aborted => "aborted",
             RunStatus::Interrupted => "interrupted",
+            RunStatus::Reverted => "reverted",
         }
     }
     pub fn parse(s: &str) -> Option<Self> {
@@ -81,6 +84,7 @@ impl RunStatus {
             "cancelled" => RunStatus::Cancelled,
             "aborted" => RunStatus::Aborted,
             "interrupted" => RunStatus::Interrupted,
+            "reverted" => RunStatus::Reverted,
             _ => return None,
         })
     }

@@ -55,6 +55,11 @@ pub async fn import_file(
         return Err(EngineError::Invalid("use retry_failed for retries".into()));
     }
     let file = input::inspect(path, opts.format)?;
+    // A reject file's lines land under the identities they carry, not as a new batch.
+    if input::reject::is_reject_file(&file)? {
+        return crate::corrections::reject::import_reject_file(store, &file, opts, events, cancel)
+            .await;
+    }
     let reader = input::open(&file)?;
     let source = path.display().to_string();
     let import_key = opts

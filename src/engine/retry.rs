@@ -4,10 +4,11 @@ use super::EngineError;
 use super::events::{EventSink, ProgressEvent};
 use super::stats::{ReportBase, RunStats};
 use super::writer::retry_transient;
+use crate::domain::Fields;
 use crate::domain::{Mode, Phase, RunReport, RunStatus};
-use crate::input::validate_fields;
+use crate::input::{Stored, validate_stored};
 use crate::mapping::{DEFAULT_MATCH_THRESHOLD, Mapped, Mapper};
-use crate::store::{ErrorClass, FailedQuery, FailureRecord, NewRun, RunCtx, Store};
+use crate::store::{ErrorClass, FailedQuery, FailureRecord, NewRun, RunCtx, Store, WriteOutcome};
 use std::time::Instant;
 use tokio_util::sync::CancellationToken;
 
@@ -29,6 +30,104 @@ impl Default for RetryOptions {
     }
 }
 
+/// A stored or corrected record to validate and land again.
+pub(crate) struct Record<'a> {
+    /// The line's number in its batch: with the import key, its identity.
+    pub line: u64,
+    pub raw: &'a str,
+    pub fields: Fields,
+    pub stored: Stored,
+}
+
+/// Why a record did not land.
+pub(crate) enum Landing {
+    /// Too uncertain to land on its own: recorded as a held line (under its identity), it waits
+    /// for review and leaves the dead-letter table; the review decision lands it.
+    Held,
+    /// The line is bad (input rules or the database's): recorded, the run goes on.
+    Failed(FailureRecord),
+    /// The database cannot be used: the run stops here.
+    Stopped(String),
+}
+
+/// Validate a stored or corrected record exactly as import does ([`validate_stored`]: the reader's
+/// shape rule and the field rules), map it and land it under its identity (`ctx.import_key`,
+/// `record.line`) in a transaction of its own. A line that landed before is `already`, never
+/// twice. Shared by retry (the console's `r`, `R`, `e`) and reject files.
+pub(crate) async fn land_record(
+    store: &dyn Store,
+    mapper: &mut Mapper,
+    ctx: RunCtx<'_>,
+    record: Record<'_>,
+    rollback: bool,
+    events: &EventSink,
+    stats: &mut RunStats,
+) -> Result<WriteOutcome, Landing> {
+    let line = record.line;
+    let raw = record.raw.to_string();
+    let item = match validate_stored(line, raw.clone(), record.fields, record.stored) {
+        Ok(item) => item,
+        Err(e) => {
+            return Err(Landing::Failed(FailureRecord {
+                line,
+                raw,
+                fields: e.fields,
+                phase: Phase::Parse,
+                error: e.reason,
+                sqlstate: None,
+                decision: None,
+            }));
+        }
+    };
+    let mapped = match mapper.map(item) {
+        Mapped::Land(m) => m,
+        Mapped::Hold(held) => {
+            stats.decisions.held += 1;
+            if !rollback {
+                store
+                    .record_held(ctx, std::slice::from_ref(&held))
+                    .await
+                    .map_err(|e| Landing::Stopped(format!("stopped at line {line}: {e}")))?;
+            }
+            return Err(Landing::Held);
+        }
+    };
+    stats.decisions.add(&mapped.decision);
+    let mut retries = 0;
+    let r = retry_transient(events, &mut retries, || {
+        store.write_one(ctx, &mapped, rollback)
+    })
+    .await;
+    stats.transient_retries += retries;
+    // Landed since by a later run of the key, and refused again by a rule (trigger, CHECK) that
+    // fires before `ON CONFLICT DO NOTHING` skips it: already imported.
+    let r = match r {
+        Err(e) if e.class == ErrorClass::Data => {
+            match store.imported_lines(ctx.import_key, &[line]).await {
+                Ok(l) if !l.is_empty() => Ok(WriteOutcome {
+                    already: 1,
+                    ..Default::default()
+                }),
+                _ => Err(e),
+            }
+        }
+        other => other,
+    };
+    match r {
+        Ok(o) => Ok(o),
+        Err(e) if e.class == ErrorClass::Data => Err(Landing::Failed(FailureRecord {
+            line,
+            raw,
+            fields: mapped.item.fields.clone(),
+            phase: e.phase.unwrap_or(Phase::BatchInsert),
+            error: e.message.clone(),
+            sqlstate: e.sqlstate.clone(),
+            decision: Some(mapped.decision.describe(&mapped.sku)),
+        })),
+        Err(e) => Err(Landing::Stopped(format!("stopped at line {line}: {e}"))),
+    }
+}
+
 /// Re-process the unresolved failed items of `run_id`, one transaction each, under the original
 /// run's import key (so a line can land at most once, whatever retries). Successes are marked
 /// resolved; failures count an attempt and keep the newest error. The retry is a run of its own
@@ -44,6 +143,12 @@ pub async fn retry_failed(
         .run(run_id)
         .await?
         .ok_or_else(|| EngineError::Invalid(format!("there is no run {run_id}")))?;
+    if original.status == RunStatus::Reverted {
+        return Err(EngineError::Invalid(format!(
+            "run {run_id} was reverted: its failed lines are not retried; import the batch file \
+             again instead"
+        )));
+    }
     let query = FailedQuery {
         unresolved_only: true,
         lines: opts.lines.clone(),
@@ -87,78 +192,45 @@ pub async fn retry_failed(
         }
         let start = Instant::now();
         stats.lines_read += 1;
-        let fields = item
-            .corrected
-            .clone()
-            .unwrap_or_else(|| item.fields.clone());
-        let outcome = match validate_fields(item.line, item.raw_record.clone(), fields) {
-            Err(e) => Err(FailureRecord {
+        let (fields, stored) = match &item.corrected {
+            Some(c) => (c.clone(), Stored::Correction),
+            None => (item.fields.clone(), Stored::Original),
+        };
+        let outcome = match land_record(
+            store,
+            &mut mapper,
+            ctx,
+            Record {
                 line: item.line,
-                raw: item.raw_record.clone(),
-                fields: e.fields,
-                phase: Phase::Parse,
-                error: e.reason,
-                sqlstate: None,
-                decision: None,
-            }),
-            Ok(line) => {
-                let mapped = match mapper.map(line) {
-                    Mapped::Land(m) => m,
-                    Mapped::Hold(held) => {
-                        // Too uncertain to land on its own: it waits for review instead, and
-                        // leaves the dead-letter table (the review decision lands it).
-                        stats.decisions.held += 1;
-                        store.record_held(ctx, std::slice::from_ref(&held)).await?;
-                        store.resolve_failed(item.id).await?;
-                        events.emit(ProgressEvent::ItemRetried {
-                            failed_id: item.id,
-                            line: item.line,
-                            ok: true,
-                            error: None,
-                        });
-                        continue;
-                    }
-                };
-                stats.decisions.add(&mapped.decision);
-                let mut retries = 0;
-                let r = retry_transient(events, &mut retries, || {
-                    store.write_one(ctx, &mapped, false)
-                })
-                .await;
-                stats.transient_retries += retries;
-                // Landed since by a later run of the key, and refused again by a rule (trigger,
-                // CHECK) that fires before `ON CONFLICT DO NOTHING` skips it: already imported.
-                let r = match r {
-                    Err(e) if e.class == ErrorClass::Data => {
-                        match store.imported_lines(ctx.import_key, &[item.line]).await {
-                            Ok(l) if !l.is_empty() => Ok(crate::store::WriteOutcome {
-                                already: 1,
-                                ..Default::default()
-                            }),
-                            _ => Err(e),
-                        }
-                    }
-                    other => other,
-                };
-                match r {
-                    Ok(o) => Ok(o),
-                    Err(e) if e.class == ErrorClass::Data => Err(FailureRecord {
-                        line: item.line,
-                        raw: item.raw_record.clone(),
-                        fields: mapped.item.fields.clone(),
-                        phase: e.phase.unwrap_or(Phase::BatchInsert),
-                        error: e.message.clone(),
-                        sqlstate: e.sqlstate.clone(),
-                        decision: Some(mapped.decision.describe(&mapped.sku)),
-                    }),
-                    Err(e) => {
-                        stopped = Some((
-                            RunStatus::Failed,
-                            format!("stopped at line {}: {e}", item.line),
-                        ));
-                        break;
-                    }
-                }
+                raw: &item.raw_record,
+                fields,
+                stored,
+            },
+            false,
+            events,
+            &mut stats,
+        )
+        .await
+        {
+            Ok(o) => Ok(o),
+            Err(Landing::Failed(f)) => Err(f),
+            Err(Landing::Held) => {
+                store
+                    .corrections()
+                    .resolve_identity(ctx.import_key, item.line)
+                    .await?;
+                events.emit(ProgressEvent::ItemRetried {
+                    failed_id: item.id,
+                    line: item.line,
+                    ok: true,
+                    error: None,
+                });
+                stats.advance(events, Phase::Retry, start.elapsed().as_secs_f64(), 1, 2);
+                continue;
+            }
+            Err(Landing::Stopped(why)) => {
+                stopped = Some((RunStatus::Failed, why));
+                break;
             }
         };
         let mut statements = 1;
@@ -167,7 +239,12 @@ pub async fn retry_failed(
                 statements += o.statements();
                 stats.processed += o.inserted;
                 stats.already += o.already;
-                store.resolve_failed(item.id).await?;
+                // Every failed item of this line (a batch imported twice failed it twice) is
+                // resolved: the line is in `transactions` now.
+                store
+                    .corrections()
+                    .resolve_identity(ctx.import_key, item.line)
+                    .await?;
                 events.emit(ProgressEvent::ItemRetried {
                     failed_id: item.id,
                     line: item.line,

@@ -15,7 +15,7 @@
 //!   error line: it is almost always a stray quote that swallowed the rest of the file.
 
 use super::source::{BomSkip, CsvSource, MAX_FIELDS, READ_BUFFER, human_bytes, is_blank};
-use super::validate::Known;
+use super::validate::{Known, extra_cell_name, shape_problem};
 use super::validate_fields;
 use crate::domain::line::cap_raw;
 use crate::domain::{Fields, LineError, LineResult};
@@ -193,7 +193,7 @@ impl CsvLines {
         for (i, cell) in record.iter().enumerate().take(MAX_FIELDS) {
             let name = match self.names.get(i) {
                 Some(n) => n.clone(),
-                None => format!("column_{}", i + 1),
+                None => extra_cell_name(i + 1),
             };
             let value = match std::str::from_utf8(cell) {
                 Ok(s) => s.to_string(),
@@ -219,12 +219,8 @@ impl CsvLines {
                  everything after the quote, to the end of the file, was read into it"
             ));
         }
-        if record.len() != self.names.len() {
-            return error(format!(
-                "has {} fields, the header has {}",
-                record.len(),
-                self.names.len()
-            ));
+        if let Some(reason) = shape_problem(record.len(), self.names.len()) {
+            return error(reason);
         }
         if let Some(i) = bad_utf8 {
             let name = &self.names[i];

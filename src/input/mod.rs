@@ -13,13 +13,16 @@
 mod csv_reader;
 mod json_doc;
 mod jsonl;
+pub mod reject;
 mod source;
 #[cfg(test)]
 mod test_support;
 mod validate;
 
 pub use source::{MAX_FIELDS, MAX_RECORD_BYTES};
-pub use validate::{MAX_DESCRIPTION_CHARS, MAX_SKU_CHARS, validate_fields};
+pub use validate::{
+    MAX_DESCRIPTION_CHARS, MAX_SKU_CHARS, Stored, validate_fields, validate_stored,
+};
 
 use crate::domain::LineResult;
 use source::{BomSkip, Hashing, READ_BUFFER};

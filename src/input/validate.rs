@@ -116,6 +116,73 @@ pub fn validate_fields(line: u64, raw: String, fields: Fields) -> LineResult {
     }
 }
 
+/// The name a CSV reader gives a cell beyond the header's columns, by its 1-based position: the
+/// cell is kept (and exported), and the name marks it as a cell the header has no column for.
+pub(crate) fn extra_cell_name(position: usize) -> String {
+    format!("column_{position}")
+}
+
+/// The shape rule of a CSV record: exactly one cell per column of the header.
+pub(crate) fn shape_problem(cells: usize, columns: usize) -> Option<String> {
+    (cells != columns).then(|| format!("has {cells} fields, the header has {columns}"))
+}
+
+/// Where a record that is validated again comes from.
+#[derive(Debug, Clone, Copy, PartialEq, Eq)]
+pub enum Stored {
+    /// The record as the reader stored it in the dead-letter table.
+    Original,
+    /// An operator's correction of it (the console's edit, or a row of a reject file): a cell
+    /// beyond the header that the operator emptied counts as removed.
+    Correction,
+}
+
+/// Validate a stored record again exactly as the reader validated it on import: its shape (a CSV
+/// record with cells beyond its header's columns, named by [`extra_cell_name`], fails as it failed
+/// then: `has 5 fields, the header has 4`), then [`validate_fields`]. Retry, the console's
+/// edit-and-retry and reject files all come here.
+///
+/// What a stored record cannot tell: a record with *fewer* cells than its header is caught when a
+/// required column is among the missing ones (`unit_price is missing`), not when only an optional
+/// column is.
+pub fn validate_stored(line: u64, raw: String, mut fields: Fields, stored: Stored) -> LineResult {
+    let width = header_width(&fields);
+    if stored == Stored::Correction {
+        fields.retain(|(name, value)| !is_surplus(name, width) || !value.trim().is_empty());
+    }
+    if let Some(reason) = shape_problem(fields.len(), width) {
+        return Err(LineError {
+            line,
+            raw: cap_raw(&raw),
+            fields,
+            reason,
+        });
+    }
+    validate_fields(line, raw, fields)
+}
+
+/// The position `K` of a name `column_K` as [`extra_cell_name`] writes it.
+fn extra_position(name: &str) -> Option<usize> {
+    let k: usize = name.trim().strip_prefix("column_")?.parse().ok()?;
+    (extra_cell_name(k) == name.trim()).then_some(k)
+}
+
+/// The columns of the header a stored record was read under. The reader names the cells beyond
+/// the header `column_{W+1}` … `column_{N}` for a header of W columns and a record of N cells;
+/// the names are looked for wherever they are (a reject file edited in a spreadsheet may have its
+/// columns in any order).
+fn header_width(fields: &Fields) -> usize {
+    let mut width = fields.len();
+    while width > 0 && fields.iter().any(|(n, _)| extra_position(n) == Some(width)) {
+        width -= 1;
+    }
+    width
+}
+
+fn is_surplus(name: &str, width: usize) -> bool {
+    extra_position(name).is_some_and(|k| k > width)
+}
+
 fn check_length(problems: &mut Vec<String>, field: Known, value: &str, max: usize) {
     // Counting stops early: a 5 MB value is measured once, and only when it is long.
     if value.len() > max {
@@ -177,6 +244,51 @@ mod tests {
 
     fn d(s: &str) -> Decimal {
         Decimal::from_str(s).unwrap()
+    }
+
+    #[test]
+    fn a_stored_record_with_a_cell_beyond_its_header_fails_as_on_import() {
+        let five = fields(&[
+            ("sku", "A-1"),
+            ("description", "Nut"),
+            ("quantity", "4"),
+            ("unit_price", "1"),
+            ("column_5", "surplus"),
+        ]);
+        let e = validate_stored(3, "raw".into(), five.clone(), Stored::Original).unwrap_err();
+        assert_eq!(e.reason, "has 5 fields, the header has 4");
+        assert_eq!(e.fields.len(), 5);
+        let e = validate_stored(3, "raw".into(), five.clone(), Stored::Correction).unwrap_err();
+        assert_eq!(e.reason, "has 5 fields, the header has 4");
+        // The operator emptied the surplus cell: the correction is the fixed record.
+        let mut fixed = five;
+        fixed[4].1 = " ".into();
+        let ok = validate_stored(3, "raw".into(), fixed.clone(), Stored::Correction).unwrap();
+        assert_eq!((ok.line, ok.quantity, ok.fields.len()), (3, d("4"), 4));
+        // As stored by the reader, an empty surplus cell failed on import and fails again.
+        assert!(validate_stored(3, "raw".into(), fixed, Stored::Original).is_err());
+        // Reordered (a spreadsheet): the surplus cell is still beyond the header.
+        let reordered = fields(&[
+            ("column_5", "surplus"),
+            ("unit_price", "1"),
+            ("quantity", "4"),
+            ("sku", "A-1"),
+            ("description", "Nut"),
+        ]);
+        let e = validate_stored(3, "raw".into(), reordered, Stored::Correction).unwrap_err();
+        assert_eq!(e.reason, "has 5 fields, the header has 4");
+        // A header column that happens to be called column_2 is a column like any other.
+        let named = fields(&[
+            ("sku", "A-1"),
+            ("column_2", "x"),
+            ("quantity", "4"),
+            ("unit_price", "1"),
+        ]);
+        assert!(validate_stored(3, "raw".into(), named, Stored::Original).is_ok());
+        // A record of the right shape goes on to the field rules.
+        let four = fields(&[("sku", "A-1"), ("quantity", "abc"), ("unit_price", "1")]);
+        let e = validate_stored(3, "raw".into(), four, Stored::Original).unwrap_err();
+        assert_eq!(e.reason, "quantity \"abc\" is not a decimal number");
     }
 
     #[test]

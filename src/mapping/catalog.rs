@@ -71,6 +71,8 @@ pub struct Catalog {
     rejected: HashSet<(Box<str>, u32)>,
     /// Items created by this run: their SKUs, so every line that maps to one can carry its name.
     created: HashMap<Arc<str>, Arc<str>>,
+    /// Retired (merged) SKU → the SKU of the item it was merged into.
+    retired: HashMap<String, Arc<str>>,
     index: Index,
 }
 
@@ -91,6 +93,7 @@ impl Catalog {
             named: HashMap::new(),
             rejected: HashSet::new(),
             created: HashMap::new(),
+            retired: HashMap::new(),
             index: Index::default(),
         }
     }
@@ -170,9 +173,24 @@ impl Catalog {
         self.skus.is_empty()
     }
 
-    /// The shared SKU if the item is known.
+    /// The shared SKU if the item is known (for a retired SKU: the item it was merged into).
     pub fn sku(&self, sku: &str) -> Option<Arc<str>> {
-        self.by_sku.get(sku).map(|&i| self.skus[i as usize].clone())
+        self.by_sku
+            .get(sku)
+            .map(|&i| self.skus[i as usize].clone())
+            .or_else(|| self.retired.get(sku).cloned())
+    }
+
+    /// Retired items, as (retired SKU, SKU it was merged into): a line with a retired SKU maps to
+    /// the item it was merged into. Retired items themselves are not in the catalog.
+    pub fn with_retired(mut self, retired: Vec<(String, String)>) -> Self {
+        for (old, into) in retired {
+            if let Some(&i) = self.by_sku.get(into.as_str()) {
+                let into = self.skus[i as usize].clone();
+                self.retired.insert(old, into);
+            }
+        }
+        self
     }
 
     pub fn name(&self, sku: &str) -> Option<&str> {
@@ -316,5 +334,36 @@ impl Catalog {
             Some(Named::Several(v)) => v.push(idx),
         }
         sku
+    }
+}
+
+#[cfg(test)]
+mod retired_tests {
+    use super::*;
+
+    #[test]
+    fn a_retired_sku_maps_to_the_item_it_was_merged_into() {
+        let catalog = Catalog::new::<(String, String)>(
+            vec![CatalogItem {
+                sku: "NUT-8".into(),
+                name: "Hex Nut M8".into(),
+            }],
+            vec![],
+        )
+        .with_retired(vec![
+            ("NUT-8-OLD".into(), "NUT-8".into()),
+            ("GONE".into(), "NOT-LOADED".into()),
+        ]);
+        assert_eq!(catalog.sku("NUT-8-OLD").as_deref(), Some("NUT-8"));
+        assert_eq!(
+            catalog.sku("GONE"),
+            None,
+            "only into items the catalog holds"
+        );
+        assert_eq!(
+            catalog.len(),
+            1,
+            "a retired item is not an item of the catalog"
+        );
     }
 }

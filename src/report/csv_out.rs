@@ -1,6 +1,8 @@
-//! The reject file: failed items as CSV with their original columns plus `line` and `error`,
-//! ready to fix and import again.
+//! The reject file: failed items as CSV with their original columns plus the identity of each
+//! line (`batchops_import_key`, `batchops_line`: see [`crate::input::reject`]) and its error,
+//! ready to fix and import again. Imported, each line lands under its original identity.
 
+use crate::input::reject::{ERROR_COLUMN, IMPORT_KEY_COLUMN, LINE_COLUMN, is_identity_column};
 use crate::store::FailedRow;
 use std::io::Write;
 
@@ -18,7 +20,8 @@ impl RejectColumns {
         for r in rows {
             let fields = r.corrected.as_ref().unwrap_or(&r.fields);
             self.needs_raw |= fields.is_empty();
-            for (k, _) in fields {
+            // A failed row of a reject file keeps its identity columns: they are written anew.
+            for (k, _) in fields.iter().filter(|(k, _)| !is_identity_column(k)) {
                 if !self.columns.iter().any(|c| c.eq_ignore_ascii_case(k)) {
                     self.columns.push(k.clone());
                 }
@@ -35,14 +38,15 @@ pub struct RejectWriter<W: Write> {
 }
 
 impl<W: Write> RejectWriter<W> {
-    /// Write the header: the original columns, `raw` if needed, then `line` and `error`.
+    /// Write the header: the original columns, `raw` if needed, then `batchops_line`,
+    /// `batchops_error` and `batchops_import_key`.
     pub fn new(cols: RejectColumns, out: W) -> csv::Result<Self> {
         let mut w = csv::Writer::from_writer(out);
         let mut header: Vec<&str> = cols.columns.iter().map(String::as_str).collect();
         if cols.needs_raw {
             header.push("raw");
         }
-        header.extend(["line", "error"]);
+        header.extend([LINE_COLUMN, ERROR_COLUMN, IMPORT_KEY_COLUMN]);
         w.write_record(&header)?;
         Ok(Self { cols, w })
     }
@@ -62,6 +66,7 @@ impl<W: Write> RejectWriter<W> {
             let line = r.line.to_string();
             record.push(&line);
             record.push(&r.error);
+            record.push(&r.import_key);
             self.w.write_record(&record)?;
         }
         Ok(())

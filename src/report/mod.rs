@@ -1,5 +1,6 @@
 //! Output shared by the headless commands and the console: text, JSON and CSV.
 
+pub mod corrections;
 mod csv_out;
 mod json;
 mod text;

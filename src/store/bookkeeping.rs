@@ -87,9 +87,13 @@ macro_rules! bookkeeping {
                 /// Items and aliases; the item ids go to the writer's cache.
                 async fn load_catalog(&self) -> StoreResult<Catalog> {
                     let (pool, ids) = (&self.pool, &self.ids);
-                    let rows = sqlx::query("SELECT id, sku, name FROM inventory_items")
-                        .fetch_all(pool)
-                        .await?;
+                    // Retired (merged) items are never matched again; their SKUs map to the item
+                    // they were merged into.
+                    let rows = sqlx::query(
+                        "SELECT id, sku, name FROM inventory_items WHERE retired_at IS NULL",
+                    )
+                    .fetch_all(pool)
+                    .await?;
                     let mut items = Vec::with_capacity(rows.len());
                     let mut known = Vec::with_capacity(rows.len());
                     for row in rows {
@@ -115,12 +119,16 @@ macro_rules! bookkeeping {
                     let rejections = sqlx::query_as::<_, (String, String)>(sql::REJECTIONS)
                         .fetch_all(pool)
                         .await?;
+                    let retired = sqlx::query_as::<_, (String, String)>(sql::RETIRED_SKUS)
+                        .fetch_all(pool)
+                        .await?;
                     Ok(Catalog::build(
                         crate::mapping::lexicon::current(),
                         items,
                         aliases,
                         rejections,
-                    ))
+                    )
+                    .with_retired(retired))
                 }
 
                 async fn begin_run(&self, run: &NewRun) -> StoreResult<i64> {

@@ -5,6 +5,7 @@
 
 mod bisect;
 mod bookkeeping;
+pub mod corrections;
 mod decode;
 mod dialect;
 mod errors;
@@ -292,6 +293,9 @@ pub trait Store: Send + Sync {
 
     /// Close the pool (waits for connections to be returned).
     async fn close(&self);
+
+    /// Corrections (revert, aliases, merges, their audit): see [`corrections::Corrections`].
+    fn corrections(&self) -> &dyn corrections::Corrections;
 }
 
 /// Options for opening a store.

@@ -623,6 +623,10 @@ impl Store for PgStore {
         Ok(())
     }
 
+    fn corrections(&self) -> &dyn super::corrections::Corrections {
+        self
+    }
+
     async fn close(&self) {
         self.writes.close().await;
         self.pool.close().await;

@@ -42,6 +42,11 @@ pub(crate) const REJECTIONS: &str = "SELECT r.alias, i.sku FROM alias_rejections
 pub(crate) const ALIASES: &str =
     "SELECT a.alias, i.sku FROM item_aliases a JOIN inventory_items i ON i.id = a.item_id";
 
+/// (retired SKU, SKU of the live item it was merged into).
+pub(crate) const RETIRED_SKUS: &str = "SELECT r.sku, m.sku FROM inventory_items r \
+    JOIN inventory_items m ON m.id = r.merged_into \
+    WHERE r.retired_at IS NOT NULL AND m.retired_at IS NULL";
+
 /// `WHERE` for a failed-items page: binds $1 run id, $2 filter pattern (or NULL), $3 the error
 /// pattern of a reason (or NULL).
 pub(crate) fn failed_where(q: &FailedQuery) -> String {

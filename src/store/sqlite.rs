@@ -705,6 +705,10 @@ impl Store for SqliteStore {
         Ok(())
     }
 
+    fn corrections(&self) -> &dyn super::corrections::Corrections {
+        self
+    }
+
     async fn close(&self) {
         self.pool.close().await;
     }
