@@ -413,3 +413,73 @@ async fn a_decision_from_the_tab_lands_the_held_lines_on_the_real_databases() {
         );
     }
 }
+
+#[tokio::test]
+async fn v_on_the_runs_tab_asks_then_reverts_the_run_on_the_real_databases() {
+    let (_d1, catalog) = common::write_file("catalog.csv", CATALOG);
+    for db in common::backends().await {
+        let report = engine::import_file(
+            &*db.store,
+            &catalog,
+            &ImportOptions::default(),
+            &EventSink::none(),
+            &CancellationToken::new(),
+        )
+        .await
+        .expect("the import runs");
+        let (tx, mut rx) = tokio::sync::mpsc::unbounded_channel();
+        let (engine_tx, _engine_rx) = tokio::sync::mpsc::unbounded_channel();
+        let mut runner = Runner::new(Arc::clone(&db.store), tx, engine_tx);
+        let clock = clock();
+        let mut app = app_with(&clock, 120, 36);
+        ch(&mut app, '4');
+        let loaded = answer(&mut runner, &mut rx, Effect::LoadRuns).await;
+        app.update(loaded);
+        assert_eq!(app.runs.selected().map(|r| r.id), Some(report.run_id));
+        assert!(
+            !ch(&mut app, 'v')
+                .iter()
+                .any(|e| matches!(e, Effect::Revert { .. })),
+            "asks first"
+        );
+        assert_eq!(app.context(), Context::Confirm, "{}", db.kind);
+        let fx = ch(&mut app, 'y');
+        let effect = fx
+            .into_iter()
+            .find(|e| matches!(e, Effect::Revert { .. }))
+            .expect("the revert");
+        let reverted = answer(&mut runner, &mut rx, effect).await;
+        let fx = app.update(reverted);
+        let text = app.message.as_ref().expect("a result").text.clone();
+        assert!(
+            text.contains("reverted: 2 lines removed · quantity 180 subtracted · correction"),
+            "{}: {text}",
+            db.kind
+        );
+        assert!(fx.contains(&Effect::LoadRuns), "{}", db.kind);
+        let loaded = answer(&mut runner, &mut rx, Effect::LoadRuns).await;
+        app.update(loaded);
+        assert!(
+            !batchops::console::commands::enabled(
+                &app,
+                app.context(),
+                batchops::console::vocab::Action::Revert
+            ),
+            "{}: a reverted run cannot be reverted again from the tab",
+            db.kind
+        );
+        let quantities: Vec<Decimal> = db
+            .store
+            .inventory()
+            .await
+            .expect("inventory")
+            .into_iter()
+            .map(|r| r.quantity)
+            .collect();
+        assert!(
+            quantities.iter().all(|q| q.is_zero()),
+            "{}: {quantities:?}",
+            db.kind
+        );
+    }
+}

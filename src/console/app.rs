@@ -497,6 +497,7 @@ impl App {
             Outcome::Reasons { run_id, result } => failed::on_reasons(self, run_id, result),
             Outcome::Written { run_id, result } => run::on_written(self, run_id, result),
             Outcome::Exported { path, result } => failed::on_exported(self, path, result),
+            Outcome::Reverted { run_id, result } => runs::on_reverted(self, run_id, result, fx),
             Outcome::Review(result) => review::on_loaded(self, result),
             Outcome::Decided {
                 description,

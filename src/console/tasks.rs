@@ -134,6 +134,13 @@ impl Runner {
                 let result = export(&*store, run_id, &query, path.clone()).await;
                 Outcome::Exported { path, result }
             }),
+            Effect::Revert { run_id } => self.answer(async move {
+                let operator = engine::options::default_operator();
+                let result = crate::corrections::revert_run(&*store, run_id, &operator)
+                    .await
+                    .map_err(|e| e.to_string());
+                Outcome::Reverted { run_id, result }
+            }),
             Effect::LoadReview => self.answer(async move {
                 let result = store
                     .held(&crate::store::HeldFilter::Open)

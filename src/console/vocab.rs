@@ -94,6 +94,8 @@ pub enum Action {
     /// Show the failure reasons (Failed) and pick one to filter by.
     Reasons,
     Resume,
+    /// Runs: undo the selected run (after a confirmation).
+    Revert,
     Rehearse,
     /// Review: choose candidate N (1-based) of the selected group.
     Pick(u8),
@@ -238,6 +240,10 @@ pub enum Effect {
         query: FailedQuery,
         path: PathBuf,
     },
+    /// Undo a run: its transactions removed, exactly their quantities subtracted.
+    Revert {
+        run_id: i64,
+    },
     /// Read the open held lines, grouped (the Review tab).
     LoadReview,
     /// Apply an operator's decision on a held line (and every open line of its group).
@@ -291,6 +297,11 @@ pub enum Outcome {
     Exported {
         path: PathBuf,
         result: Result<u64, String>,
+    },
+    /// What a revert did (or why it was refused).
+    Reverted {
+        run_id: i64,
+        result: Result<crate::corrections::Applied, String>,
     },
     /// The open held lines, grouped, the most lines first.
     Review(Result<Vec<Group>, String>),

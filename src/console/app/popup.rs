@@ -62,6 +62,12 @@ pub enum Popup {
         nav: ListNav,
     },
     Prompt(Box<Prompt>),
+    /// Runs: `v` asks before a run is undone.
+    ConfirmRevert {
+        run_id: i64,
+        source: String,
+        items: u64,
+    },
     /// Review: a decision waiting for the operator's yes.
     ConfirmDecision(Box<PendingDecision>),
     /// Review: the new item's SKU and name.
@@ -72,9 +78,10 @@ impl Popup {
     pub fn context(&self) -> Context {
         match self {
             Popup::Help { .. } => Context::Help,
-            Popup::ConfirmQuit | Popup::ConfirmRetryAll { .. } | Popup::ConfirmDecision(_) => {
-                Context::Confirm
-            }
+            Popup::ConfirmQuit
+            | Popup::ConfirmRetryAll { .. }
+            | Popup::ConfirmRevert { .. }
+            | Popup::ConfirmDecision(_) => Context::Confirm,
             Popup::NewItem(_) => Context::NewItem,
             Popup::Detail { .. } => Context::Detail,
             Popup::Edit(_) => Context::Edit,
@@ -123,6 +130,21 @@ pub(super) fn on_action(app: &mut App, a: Action, fx: &mut Vec<Effect>) {
         Popup::Detail { row, scroll } => failed::on_detail(app, row, scroll, a, fx),
         Popup::Edit(form) => failed::on_edit(app, form, a, fx),
         Popup::Reasons { nav } => failed::on_reasons_popup(app, nav, a, fx),
+        Popup::ConfirmRevert {
+            run_id,
+            source,
+            items,
+        } => match a {
+            Action::Yes | Action::Enter => super::runs::revert(app, run_id, fx),
+            Action::No | Action::Close => {}
+            _ => {
+                app.popup = Some(Popup::ConfirmRevert {
+                    run_id,
+                    source,
+                    items,
+                })
+            }
+        },
         Popup::ConfirmDecision(d) => review::on_confirm(app, d, a, fx),
         Popup::NewItem(f) => review::on_new_item(app, f, a),
         Popup::Prompt(mut prompt) => match a {

@@ -1,12 +1,14 @@
-//! The Runs tab: the history from `import_runs`, newest first; Enter opens a run, `r` resumes one.
+//! The Runs tab: the history from `import_runs`, newest first; Enter opens a run, `r` resumes one,
+//! `v` reverts one (after a confirmation; [`crate::corrections::revert_run`] does it).
 
 use super::App;
 use super::batches::{BatchState, is_resumable};
 use super::compare::default_pair;
 use super::nav::ListNav;
+use super::popup::Popup;
 use crate::console::keymap::{Binding, b, ch, code};
 use crate::console::vocab::{Action, Effect, JobSpec, Level, Previous, Tab};
-use crate::domain::Mode;
+use crate::domain::{Mode, RunStatus};
 use crate::store::RunRow;
 use crossterm::event::KeyCode;
 use std::path::PathBuf;
@@ -27,6 +29,12 @@ pub static KEYS: &[Binding] = &[
         Action::Resume,
         Some("resume"),
         "resume an interrupted, cancelled, aborted or failed run and show it",
+    ),
+    b(
+        &[ch('v')],
+        Action::Revert,
+        Some("revert"),
+        "revert the run: its lines removed, their quantities subtracted (asks first)",
     ),
 ];
 
@@ -63,6 +71,7 @@ pub fn enabled(app: &App, a: Action) -> bool {
     match a {
         Action::Enter => app.runs.selected().is_some(),
         Action::Resume => app.runs.selected().is_some_and(is_resumable),
+        Action::Revert => app.runs.selected().is_some_and(revertible),
         _ => true,
     }
 }
@@ -86,8 +95,70 @@ pub fn on_action(app: &mut App, a: Action, fx: &mut Vec<Effect>) {
     match a {
         Action::Enter => app.open_run(row.id, fx),
         Action::Resume => resume(app, &row, fx),
+        Action::Revert => ask_revert(app, &row),
         _ => {}
     }
+}
+
+/// A run that can be reverted: not running, not reverted already, not a rehearsal or dry run
+/// (those wrote nothing that stays).
+pub fn revertible(r: &RunRow) -> bool {
+    !matches!(r.status, RunStatus::Running | RunStatus::Reverted) && !r.rehearsal && !r.dry_run
+}
+
+fn ask_revert(app: &mut App, row: &RunRow) {
+    if app.active.as_ref().and_then(|a| a.run_id) == Some(row.id) {
+        app.say(
+            Level::Info,
+            format!("run {} is running: it cannot be reverted now", row.id),
+        );
+        return;
+    }
+    if !revertible(row) {
+        app.say(
+            Level::Info,
+            format!("run {} cannot be reverted ({})", row.id, row.status),
+        );
+        return;
+    }
+    app.popup = Some(Popup::ConfirmRevert {
+        run_id: row.id,
+        source: row.source.clone(),
+        items: row.items_processed,
+    });
+}
+
+pub(crate) fn revert(app: &mut App, run_id: i64, fx: &mut Vec<Effect>) {
+    app.say(Level::Info, format!("reverting run {run_id}…"));
+    fx.push(Effect::Revert { run_id });
+}
+
+pub(crate) fn on_reverted(
+    app: &mut App,
+    run_id: i64,
+    result: Result<crate::corrections::Applied, String>,
+    fx: &mut Vec<Effect>,
+) {
+    match result {
+        Ok(a) => {
+            let tail = match a.correction_id {
+                Some(c) => format!(" · correction {c}"),
+                None => " · nothing left to undo (reverted before)".into(),
+            };
+            app.say(
+                Level::Info,
+                format!(
+                    "run {run_id} reverted: {} removed · quantity {} subtracted{tail}",
+                    super::plural(a.lines, "line", "lines"),
+                    a.quantity
+                ),
+            );
+        }
+        Err(e) => app.say(Level::Error, format!("run {run_id} not reverted: {e}")),
+    }
+    let now = app.now();
+    app.runs.pending = false;
+    app.runs.load(now, fx);
 }
 
 fn resume(app: &mut App, row: &RunRow, fx: &mut Vec<Effect>) {

@@ -27,6 +27,7 @@ pub fn render(frame: &mut Frame, body: Rect, app: &App, theme: &Theme) {
             | Popup::Reasons { .. },
         ) => super::failed::render_popup(frame, body, app, theme),
         Some(Popup::Prompt(p)) => prompt(frame, body, p, theme),
+        Some(Popup::ConfirmRevert { .. }) => super::runs::render_popup(frame, body, app, theme),
         Some(Popup::ConfirmDecision(_) | Popup::NewItem(_)) => {
             super::review::render_popup(frame, body, app, theme)
         }

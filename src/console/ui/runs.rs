@@ -128,3 +128,40 @@ pub fn render(frame: &mut Frame, area: Rect, app: &App, theme: &Theme) {
         theme,
     );
 }
+
+/// The Runs tab's popup: `v` asks before a run is undone.
+pub fn render_popup(frame: &mut Frame, body: Rect, app: &App, theme: &Theme) {
+    let Some(crate::console::app::popup::Popup::ConfirmRevert {
+        run_id,
+        source,
+        items,
+    }) = &app.popup
+    else {
+        return;
+    };
+    let area = super::centered(body, 72, 8);
+    let text = vec![
+        Line::from(format!("Run {run_id} · {}", safe(source))),
+        Line::from(format!(
+            "Its {} landed lines are removed and exactly their quantities subtracted; the run shows reverted.",
+            count(*items)
+        )),
+        Line::from(""),
+        Line::from(vec![
+            ratatui::text::Span::styled("y", theme.key),
+            ratatui::text::Span::raw(" revert   "),
+            ratatui::text::Span::styled("n", theme.key),
+            ratatui::text::Span::raw(" go back"),
+        ]),
+    ];
+    frame.render_widget(ratatui::widgets::Clear, area);
+    frame.render_widget(
+        Paragraph::new(text)
+            .block(super::popups::popup_block(
+                " Revert this run? ".into(),
+                theme,
+            ))
+            .wrap(Wrap { trim: true }),
+        area,
+    );
+}
