@@ -284,6 +284,21 @@ async fn run_job(
                         .await
                         .map_err(|e| format!("cannot save the correction: {e}"))?;
                 }
+                // Nothing left to retry makes no run (as on the command line).
+                let query = crate::store::FailedQuery {
+                    unresolved_only: true,
+                    lines: lines.clone(),
+                    ..crate::store::FailedQuery::all()
+                };
+                let open = store
+                    .failed_count(run_id, &query)
+                    .await
+                    .map_err(|e| format!("cannot read the failed items: {e}"))?;
+                if open == 0 {
+                    return Err(format!(
+                        "nothing to retry: run {run_id} has no unresolved failed items there"
+                    ));
+                }
                 let opts = RetryOptions {
                     lines,
                     ..RetryOptions::default()

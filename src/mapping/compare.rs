@@ -82,15 +82,18 @@ pub struct Comparison {
     /// Weight of the line's words the item lacks, and of the item's words the line lacks.
     pub extra_line: f32,
     pub extra_item: f32,
+    /// Words paired only weakly: such a pair is never matched automatically.
+    pub weak: u32,
 }
 
 impl Comparison {
     pub fn vetoed(&self) -> bool {
         !self.differed.is_empty()
     }
-    /// Every attribute stated on either side agrees.
+    /// Every attribute stated on either side agrees, and every word pairs (at least within the
+    /// typo allowance).
     pub fn complete(&self) -> bool {
-        self.differed.is_empty() && self.one_sided.is_empty()
+        self.differed.is_empty() && self.one_sided.is_empty() && self.weak == 0
     }
     /// Both sides have something the other lacks in its place: words on both sides (`Box Beam`
     /// against `Torpedo`), or words on one side where the other states an attribute
@@ -110,6 +113,33 @@ pub fn allowed_edits(len: usize) -> usize {
         5..=8 => 1,
         _ => 2,
     }
+}
+
+/// A weak agreement: a word that is probably the other one misspelt or cut short, but outside the
+/// typo allowance (`blot` for `bolt`, `chipbd` for `chipboard`). It never makes an automatic
+/// match; it keeps a line with the right candidate in review instead of creating an item.
+pub const WEAK: f32 = 0.5;
+
+/// `a` and `b` weakly agree: the same first letter and one edit apart at four letters or more, or
+/// the shorter one (three letters or more, the same first two) a subsequence of the longer.
+pub fn weak_agreement(a: &str, b: &str) -> bool {
+    let (sa, sb): (Vec<char>, Vec<char>) = (a.chars().collect(), b.chars().collect());
+    if !sa.iter().chain(&sb).all(|c| c.is_alphabetic()) || sa.first() != sb.first() {
+        return false;
+    }
+    let (short, long) = if sa.len() <= sb.len() {
+        (&sa, &sb)
+    } else {
+        (&sb, &sa)
+    };
+    if short.len() >= 4 && strsim::damerau_levenshtein(a, b) <= 1 {
+        return true;
+    }
+    if short.len() < 3 || long.len() < short.len() + 2 || short.get(1) != long.get(1) {
+        return false;
+    }
+    let mut it = long.iter();
+    short.iter().all(|c| it.any(|l| l == c))
 }
 
 /// Whether two words agree, and how well (1.0 equal, 0.9 within the typo allowance).
@@ -240,6 +270,7 @@ pub fn compare(
     c.score = w.score;
     c.extra_line = w.extra_line;
     c.extra_item = w.extra_item;
+    c.weak = w.weak;
     c
 }
 
@@ -283,6 +314,8 @@ pub struct WordScore {
     pub score: f32,
     pub extra_line: f32,
     pub extra_item: f32,
+    /// Words paired only weakly ([`weak_agreement`]).
+    pub weak: u32,
 }
 
 /// Weighted overlap of two word sets: twice the weight that agrees over the weight of both sides
@@ -299,11 +332,13 @@ pub fn word_score(
             score: 1.0,
             extra_line: 0.0,
             extra_item: 0.0,
+            weak: 0,
         };
     }
     let mut used = vec![false; item.len()];
     let mut agreed = 0.0;
     let mut extra_line = 0.0;
+    let mut weak = 0;
     for &w in line {
         // An equal word first; else the best typo within the allowance.
         let mut best: Option<(usize, f32)> = None;
@@ -325,6 +360,14 @@ pub fn word_score(
                 }
             }
         }
+        if best.is_none() {
+            best = item
+                .iter()
+                .enumerate()
+                .find(|(j, v)| !used[*j] && weak_agreement(names.get(w), names.get(**v)))
+                .map(|(j, _)| (j, WEAK));
+            weak += u32::from(best.is_some());
+        }
         match best {
             Some((j, q)) => {
                 used[j] = true;
@@ -343,6 +386,7 @@ pub fn word_score(
         score: (agreed / total).min(1.0),
         extra_line,
         extra_item,
+        weak,
     }
 }
 
@@ -416,6 +460,10 @@ mod tests {
         assert_eq!(word_agreement("washer", "wahser"), Some(0.9));
         assert_eq!(word_agreement("countersunk", "countresnuk"), Some(0.9));
         assert_eq!(word_agreement("washer", "wshr"), None);
+        assert!(weak_agreement("blot", "bolt"));
+        assert!(weak_agreement("chipbd", "chipboard"));
+        assert!(!weak_agreement("wood", "hood"));
+        assert!(!weak_agreement("m8", "m9"));
     }
 
     #[test]

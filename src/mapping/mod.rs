@@ -286,6 +286,11 @@ impl Mapper {
         {
             let reason = if !best.one_sided.is_empty() {
                 format!("not stated on both sides: {}", best.one_sided.join(", "))
+            } else if best.weak > 0 {
+                format!(
+                    "{} word(s) only like the item's (a misspelling or a short form?)",
+                    best.weak
+                )
             } else if best.score < self.threshold {
                 format!(
                     "words score {:.2}, below the threshold {:.2}",
