@@ -45,8 +45,8 @@ fn d(s: &str) -> Decimal {
     Decimal::from_str(s).unwrap()
 }
 
-/// sku → quantity, as `inventory --format json` reports it.
-fn inventory(db: &str) -> BTreeMap<String, Decimal> {
+/// (key, quantity) of every item as `inventory --format json` reports it, keyed by `field`.
+fn quantities(db: &str, field: &str) -> BTreeMap<String, Decimal> {
     let v = json(ok(&batchops(db, &["inventory", "--format", "json"], &[])));
     v.as_array()
         .expect("an array")
@@ -56,25 +56,19 @@ fn inventory(db: &str) -> BTreeMap<String, Decimal> {
                 Value::String(s) => d(s),
                 other => d(&other.to_string()),
             };
-            (i["sku"].as_str().unwrap().to_string(), q)
+            (i[field].as_str().unwrap().to_string(), q)
         })
         .collect()
 }
 
-/// The quantity on the item named `name` (created items have generated SKUs).
+/// sku → quantity.
+fn inventory(db: &str) -> BTreeMap<String, Decimal> {
+    quantities(db, "sku")
+}
+
+/// name → quantity (created items have generated SKUs).
 fn by_name(db: &str) -> BTreeMap<String, Decimal> {
-    let v = json(ok(&batchops(db, &["inventory", "--format", "json"], &[])));
-    v.as_array()
-        .unwrap()
-        .iter()
-        .map(|i| {
-            let q = match &i["quantity"] {
-                Value::String(s) => d(s),
-                other => d(&other.to_string()),
-            };
-            (i["name"].as_str().unwrap().to_string(), q)
-        })
-        .collect()
+    quantities(db, "name")
 }
 
 const CATALOG: &str = "sku,description,quantity,unit_price\n\
