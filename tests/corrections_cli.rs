@@ -7,34 +7,12 @@ mod common;
 mod reliability_support;
 
 use common::{TestDb, backends, write_file};
-use reliability_support::{batchops, batchops_env, d, duplicates, json, text};
-use rust_decimal::Decimal;
+use reliability_support::{
+    Oracle, batchops, batchops_env, d, duplicates, inventory, json, oracle, text,
+};
 use serde_json::Value;
 use std::collections::BTreeMap;
 use std::path::{Path, PathBuf};
-
-type Oracle = BTreeMap<String, Decimal>;
-
-fn oracle(pairs: &[(&str, &str)]) -> Oracle {
-    pairs.iter().map(|(s, q)| (s.to_string(), d(q))).collect()
-}
-
-/// SKU → quantity as `batchops inventory --format json` prints it.
-fn inventory(url: &str) -> Oracle {
-    let out = batchops(url, &["inventory", "--format", "json"]);
-    assert!(out.status.success(), "{}", text(&out));
-    json(&out)
-        .as_array()
-        .unwrap()
-        .iter()
-        .map(|r| {
-            (
-                r["sku"].as_str().unwrap().to_string(),
-                d(r["quantity"].as_str().unwrap()),
-            )
-        })
-        .collect()
-}
 
 async fn assert_inventory(db: &TestDb, want: &Oracle, ctx: &str) {
     assert_eq!(

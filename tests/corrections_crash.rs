@@ -8,32 +8,10 @@ mod common;
 mod reliability_support;
 
 use common::{TestDb, backends, write_file};
-use reliability_support::{batchops, batchops_env, d, drift, duplicates, json, signal, text};
-use rust_decimal::Decimal;
-use std::collections::BTreeMap;
+use reliability_support::{
+    Oracle, batchops, batchops_env, d, drift, duplicates, inventory, json, oracle, signal, text,
+};
 use std::path::Path;
-
-type Oracle = BTreeMap<String, Decimal>;
-
-fn oracle(pairs: &[(&str, &str)]) -> Oracle {
-    pairs.iter().map(|(s, q)| (s.to_string(), d(q))).collect()
-}
-
-fn inventory(url: &str) -> Oracle {
-    let out = batchops(url, &["inventory", "--format", "json"]);
-    assert!(out.status.success(), "{}", text(&out));
-    json(&out)
-        .as_array()
-        .unwrap()
-        .iter()
-        .map(|r| {
-            (
-                r["sku"].as_str().unwrap().to_string(),
-                d(r["quantity"].as_str().unwrap()),
-            )
-        })
-        .collect()
-}
 
 async fn assert_exact(db: &TestDb, want: &Oracle, ctx: &str) {
     assert_eq!(

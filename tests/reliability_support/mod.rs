@@ -498,3 +498,28 @@ pub fn run_measured(mut cmd: Command) -> (Output, u64) {
         (out, peak)
     }
 }
+
+/// An expected inventory: SKU → quantity.
+pub type Oracle = std::collections::BTreeMap<String, rust_decimal::Decimal>;
+
+/// An oracle from (SKU, quantity) pairs.
+pub fn oracle(pairs: &[(&str, &str)]) -> Oracle {
+    pairs.iter().map(|(s, q)| (s.to_string(), d(q))).collect()
+}
+
+/// SKU → quantity as `batchops inventory --format json` prints it.
+pub fn inventory(url: &str) -> Oracle {
+    let out = batchops(url, &["inventory", "--format", "json"]);
+    assert!(out.status.success(), "{}", text(&out));
+    json(&out)
+        .as_array()
+        .expect("an array")
+        .iter()
+        .map(|r| {
+            (
+                r["sku"].as_str().expect("a sku").to_string(),
+                d(r["quantity"].as_str().expect("a quantity")),
+            )
+        })
+        .collect()
+}
