@@ -230,24 +230,31 @@ async fn held_lines_land_nowhere_until_decided_then_exactly_once() {
     }
 }
 
+/// Import the catalog, then the file of held lines: the inventory before the held file, the
+/// review listing (JSON) and the first held line's id.
+fn with_held_lines(
+    db: &str,
+    catalog: &std::path::Path,
+    lines: &std::path::Path,
+) -> (BTreeMap<String, Decimal>, Value, String) {
+    ok(&batchops(db, &["import", catalog.to_str().unwrap()], &[]));
+    let before = inventory(db);
+    batchops(db, &["import", lines.to_str().unwrap()], &[]);
+    let listed = json(ok(&batchops(
+        db,
+        &["review", "list", "--format", "json"],
+        &[],
+    )));
+    let id = listed[0]["id"].as_i64().unwrap().to_string();
+    (before, listed, id)
+}
+
 #[tokio::test]
 async fn none_of_these_is_remembered_and_a_new_item_lands_the_lines() {
     let (_c, catalog) = write_file("catalog.csv", CATALOG);
     let (_l, lines) = write_file("held.csv", HELD_LINES);
     for db in backends().await {
-        ok(&batchops(
-            &db.url,
-            &["import", catalog.to_str().unwrap()],
-            &[],
-        ));
-        let before = inventory(&db.url);
-        batchops(&db.url, &["import", lines.to_str().unwrap()], &[]);
-        let listed = json(ok(&batchops(
-            &db.url,
-            &["review", "list", "--format", "json"],
-            &[],
-        )));
-        let id = listed[0]["id"].as_i64().unwrap().to_string();
+        let (before, listed, id) = with_held_lines(&db.url, &catalog, &lines);
         let r = json(ok(&batchops(
             &db.url,
             &["review", "decide", &id, "--reject", "--format", "json"],
@@ -292,19 +299,7 @@ async fn a_decision_killed_midway_is_decided_again_exactly() {
     let (_l, lines) = write_file("held.csv", HELD_LINES);
     for point in ["review_after_land", "review_before_commit"] {
         for db in backends().await {
-            ok(&batchops(
-                &db.url,
-                &["import", catalog.to_str().unwrap()],
-                &[],
-            ));
-            let before = inventory(&db.url);
-            batchops(&db.url, &["import", lines.to_str().unwrap()], &[]);
-            let listed = json(ok(&batchops(
-                &db.url,
-                &["review", "list", "--format", "json"],
-                &[],
-            )));
-            let id = listed[0]["id"].as_i64().unwrap().to_string();
+            let (before, _, id) = with_held_lines(&db.url, &catalog, &lines);
             let killed = batchops(
                 &db.url,
                 &["review", "decide", &id, "--item", "ACM-1"],
