@@ -271,9 +271,9 @@ macro_rules! corrections_sql {
             binds: &[Bind<'_>],
         ) -> CorrectionResult<Vec<(i64, String, i64, Decimal)>> {
             let sql = format!(
-                "SELECT t.item_id, i.sku, COUNT(*) AS n, SUM(t.quantity) AS q FROM transactions t \
+                "SELECT t.item_id, i.sku, COUNT(*) AS n, SUM(t.quantity) AS q \
+                 FROM (SELECT item_id, quantity FROM transactions WHERE {cond}) t \
                  JOIN inventory_items i ON i.id = t.item_id \
-                 WHERE t.id IN (SELECT id FROM transactions WHERE {cond}) \
                  GROUP BY t.item_id, i.sku ORDER BY i.sku"
             );
             let mut query = sqlx::query(AssertSqlSafe(sql));

@@ -453,8 +453,8 @@ impl Store for PgStore {
             out.insert_statements += 1;
         }
         let inserted = sqlx::query(
-            "INSERT INTO transactions (run_id, import_key, operator, line, item_id, quantity, unit_cost, alias) \
-             VALUES ($1, $2, $3, $4, $5, $6, $7, $8) ON CONFLICT (import_key, line) DO NOTHING",
+            "INSERT INTO transactions (run_id, import_key, import_no, operator, line, item_id, quantity, unit_cost, alias) \
+             VALUES ($1, $2, batchops_import_no($2), $3, $4, $5, $6, $7, $8) ON CONFLICT (import_no, line) DO NOTHING",
         )
         .bind(ctx.run_id)
         .bind(ctx.import_key.to_string())
@@ -533,7 +533,9 @@ impl Store for PgStore {
         }
         let lines: Vec<i64> = lines.iter().map(|l| *l as i64).collect();
         let found: Vec<i64> = sqlx::query_scalar(
-            "SELECT line FROM transactions WHERE import_key = $1 AND line = ANY($2) ORDER BY line",
+            "SELECT line FROM transactions \
+             WHERE import_no = (SELECT import_no FROM import_keys WHERE import_key = $1) \
+             AND line = ANY($2) ORDER BY line",
         )
         .bind(import_key)
         .bind(&lines)
