@@ -7,7 +7,32 @@ use color_eyre::eyre::Result;
 use std::io::{IsTerminal, Write};
 use std::process::ExitCode;
 
+/// mimalloc instead of the system allocator: mapping allocates and frees small strings per line,
+/// and glibc's malloc (with its consolidation of freed chunks) took about 40% of the mapping
+/// thread's time in a profile of the 1,000,000-line import. See [`return_memory_promptly`].
+#[global_allocator]
+static GLOBAL: mimalloc::MiMalloc = mimalloc::MiMalloc;
+
+/// mimalloc's defaults commit its arenas eagerly and keep freed memory for 10 ms; with lines
+/// allocated on the mapping thread and freed on the writer's, that raised the 1,000,000-line
+/// import's peak RSS from 54 MiB (glibc) to 86–90 MiB. Committing on demand and returning freed
+/// pages at once, set here, measured 71–72 MiB at the same speed (48 MiB when set through the
+/// environment, which also covers the allocations made before `main`). (Option numbers of mimalloc v3's
+/// `mi_option_e`, the version libmimalloc-sys builds by default: `mi_option_arena_eager_commit`
+/// is 4, `mi_option_purge_delay` 15.)
+fn return_memory_promptly() {
+    const ARENA_EAGER_COMMIT: libmimalloc_sys::mi_option_t = 4;
+    const PURGE_DELAY: libmimalloc_sys::mi_option_t = 15;
+    // SAFETY: mi_option_set only stores an option's value; it is called at start-up, before any
+    // other thread exists.
+    unsafe {
+        libmimalloc_sys::mi_option_set(ARENA_EAGER_COMMIT, 0);
+        libmimalloc_sys::mi_option_set(PURGE_DELAY, 0);
+    }
+}
+
 fn main() -> ExitCode {
+    return_memory_promptly();
     if let Err(e) = color_eyre::install() {
         eprintln!("warning: {e}");
     }

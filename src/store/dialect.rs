@@ -1,21 +1,67 @@
-//! What a database's error code means for the engine, per backend: the error is classified by
-//! the dialect of the driver that raised it (never by the shape of its code). A third backend
-//! (MySQL/MariaDB, numeric error codes) adds one implementation of [`Dialect`].
+//! What differs in the SQL of each backend, in one place: how a bound value is written, how an
+//! insert skips or updates a row whose key exists, `RETURNING`, the current time, the unique key
+//! that names a transaction row, and what a database's error code means for the engine (the
+//! error is classified by the dialect of the driver that raised it, never by the shape of its
+//! code). SQL both backends run alike is written once with these (see [`super::write_one`]); a
+//! third backend (MySQL/MariaDB: `?` placeholders, `INSERT IGNORE` / `ON DUPLICATE KEY UPDATE`,
+//! numeric error codes) adds one implementation of [`Dialect`].
 
 use super::ErrorClass;
 
 pub(crate) trait Dialect {
+    /// The `n`-th (1-based) bound value of a statement.
+    fn param(n: usize) -> String {
+        format!("${n}")
+    }
+
+    /// `insert` (an `INSERT INTO t (…) VALUES (…)` or `… SELECT …`) that skips the rows whose
+    /// unique `key` (a column list) exists.
+    fn insert_skipping(insert: &str, key: &str) -> String {
+        format!("{insert} ON CONFLICT ({key}) DO NOTHING")
+    }
+
+    /// `insert` that, where the row's unique `key` exists, applies `set` to it instead (so that
+    /// `RETURNING` names the existing row).
+    fn insert_or_update(insert: &str, key: &str, set: &str) -> String {
+        format!("{insert} ON CONFLICT ({key}) DO UPDATE SET {set}")
+    }
+
+    /// The row an insert wrote (or updated), as a clause appended to it.
+    fn returning(columns: &str) -> String {
+        format!(" RETURNING {columns}")
+    }
+
+    /// The current time, as the backend stores timestamps.
+    const NOW: &'static str;
+
+    /// The columns of a transaction row's identity that the insert names, and their values given
+    /// the import key's placeholder.
+    fn line_identity(import_key: &str) -> (&'static str, String);
+
+    /// The unique key of `transactions` (a transaction row's identity), as `ON CONFLICT` names it.
+    const LINE_KEY: &'static str;
+
     /// What the engine should do about the database's error `code`.
     fn classify(code: &str) -> ErrorClass;
 }
 
-/// PostgreSQL: SQLSTATEs.
+/// PostgreSQL: SQLSTATEs; the import key numbered in `import_keys` (migration 20261202000001).
 pub(crate) struct Pg;
 
-/// SQLite: extended result codes.
+/// SQLite: extended result codes; timestamps as ISO-8601 text.
 pub(crate) struct Lite;
 
 impl Dialect for Pg {
+    const NOW: &'static str = "now()";
+    const LINE_KEY: &'static str = "import_no, line";
+
+    fn line_identity(import_key: &str) -> (&'static str, String) {
+        (
+            "import_key, import_no",
+            format!("{import_key}, batchops_import_no({import_key})"),
+        )
+    }
+
     fn classify(code: &str) -> ErrorClass {
         match code.get(..2).unwrap_or(code) {
             _ if code.len() != 5 => ErrorClass::Fatal,
@@ -30,6 +76,13 @@ impl Dialect for Pg {
 }
 
 impl Dialect for Lite {
+    const NOW: &'static str = "strftime('%Y-%m-%dT%H:%M:%fZ', 'now')";
+    const LINE_KEY: &'static str = "import_key, line";
+
+    fn line_identity(import_key: &str) -> (&'static str, String) {
+        ("import_key", import_key.to_string())
+    }
+
     fn classify(code: &str) -> ErrorClass {
         // The primary result code is the low byte of the extended one.
         match code.parse::<u32>().map(|n| n & 0xff) {
@@ -37,5 +90,30 @@ impl Dialect for Lite {
             Ok(18..=20 | 25) => ErrorClass::Data, // TOOBIG, CONSTRAINT, MISMATCH, RANGE
             _ => ErrorClass::Fatal,
         }
+    }
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    #[test]
+    fn each_dialect_names_a_lines_identity_by_its_unique_key() {
+        assert_eq!(
+            Pg::insert_skipping("INSERT INTO t (a) VALUES ($1)", Pg::LINE_KEY),
+            "INSERT INTO t (a) VALUES ($1) ON CONFLICT (import_no, line) DO NOTHING"
+        );
+        assert_eq!(Lite::line_identity("$2").1, "$2");
+        assert_eq!(Pg::line_identity("$2").1, "$2, batchops_import_no($2)");
+    }
+
+    #[test]
+    fn error_codes_are_read_per_dialect() {
+        assert_eq!(Pg::classify("23505"), ErrorClass::Data);
+        assert_eq!(Pg::classify("40P01"), ErrorClass::Transient);
+        assert_eq!(Lite::classify("2067"), ErrorClass::Data); // SQLITE_CONSTRAINT_UNIQUE
+        assert_eq!(Lite::classify("5"), ErrorClass::Transient);
+        // The same text means different things to different backends.
+        assert_eq!(Lite::classify("23505"), ErrorClass::Fatal);
     }
 }

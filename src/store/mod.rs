@@ -16,6 +16,7 @@ mod rows;
 mod sql;
 mod sqlite;
 mod url;
+mod write_one;
 
 pub use bisect::Bisect;
 pub use bookkeeping::Bookkeeping;

@@ -1,13 +1,14 @@
 //! PostgreSQL: NUMERIC(18,4) end to end, one transaction per chunk, arrays through `UNNEST` so a
 //! chunk of any size is one statement per step with a fixed, cached statement text.
 
+use super::dialect::Pg;
 use super::item_ids::{self, IdCache};
+use super::write_one::OneLineSql;
 use super::rows::{InventoryRow, fields_to_json};
 use super::{
     Backend, FailureRecord, Isolated, OpenOptions, RunCtx, Store, StoreError, StoreResult,
     WriteBatch, WriteOutcome, redact_url,
 };
-use crate::domain::Phase;
 use crate::mapping::{HeldLine, MappedLine};
 use async_trait::async_trait;
 use rust_decimal::Decimal;
@@ -15,11 +16,15 @@ use sqlx::postgres::{PgConnectOptions, PgPool, PgPoolOptions};
 use sqlx::{AssertSqlSafe, Postgres, Row, Transaction};
 use std::collections::HashMap;
 use std::str::FromStr;
-use std::sync::Arc;
+use std::sync::{Arc, LazyLock};
 use std::time::{Duration, Instant};
 
 super::bookkeeping::bookkeeping!(PgStore);
 super::held::held_queries!(sqlx::Postgres, super::numeric);
+super::write_one::write_one!(sqlx::Postgres, numeric, no_nul);
+
+/// One line's statements (the sequential write), in PostgreSQL's dialect.
+static ONE_LINE: LazyLock<OneLineSql> = LazyLock::new(OneLineSql::of::<Pg>);
 
 /// PostgreSQL binds decimals as they are (NUMERIC).
 fn numeric(value: Decimal) -> StoreResult<Decimal> {
@@ -420,71 +425,11 @@ impl Store for PgStore {
         rollback: bool,
     ) -> StoreResult<WriteOutcome> {
         let mut out = WriteOutcome::default();
-        let start = Instant::now();
         let mut tx = self.pool.begin().await?;
-        let found: Option<i64> =
-            sqlx::query_scalar("SELECT id FROM inventory_items WHERE sku = $1")
-                .bind(row.sku.to_string())
-                .fetch_optional(&mut *tx)
-                .await?;
-        out.insert_statements += 1;
-        let item_id = match found {
-            Some(id) => id,
-            None => {
-                let name = row.new_item_name.as_deref().unwrap_or(&row.sku);
-                out.insert_statements += 1;
-                out.items_created = 1;
-                sqlx::query_scalar(
-                    "INSERT INTO inventory_items (sku, name) VALUES ($1, $2) \
-                     ON CONFLICT (sku) DO UPDATE SET sku = EXCLUDED.sku RETURNING id",
-                )
-                .bind(row.sku.to_string())
-                .bind(name.to_string())
-                .fetch_one(&mut *tx)
-                .await?
-            }
-        };
-        if let Some(alias) = &row.learned_alias {
-            sqlx::query("INSERT INTO item_aliases (alias, item_id, learned_by) VALUES ($1, $2, 'auto') ON CONFLICT (alias) DO NOTHING")
-                .bind(alias.to_string())
-                .bind(item_id)
-                .execute(&mut *tx)
-                .await?;
-            out.insert_statements += 1;
-        }
-        let inserted = sqlx::query(
-            "INSERT INTO transactions (run_id, import_key, import_no, operator, line, item_id, quantity, unit_cost, alias) \
-             VALUES ($1, $2, batchops_import_no($2), $3, $4, $5, $6, $7, $8) ON CONFLICT (import_no, line) DO NOTHING",
-        )
-        .bind(ctx.run_id)
-        .bind(ctx.import_key.to_string())
-        .bind(ctx.operator.to_string())
-        .bind(row.line as i64)
-        .bind(item_id)
-        .bind(row.quantity)
-        .bind(row.unit_cost)
-        .bind(row.alias.as_deref().map(no_nul))
-        .execute(&mut *tx)
-        .await?
-        .rows_affected();
-        out.insert_statements += 1;
-        out.insert_seconds = start.elapsed().as_secs_f64();
-        crate::failpoint::hit("one_after_insert");
+        let item_id = write_one_sql::write_one_in(&ONE_LINE, &mut tx, ctx, row, &mut out).await?;
         let start = Instant::now();
-        if inserted == 1 {
-            sqlx::query("UPDATE inventory_items SET quantity = quantity + $2, updated_at = now() WHERE id = $1")
-                .bind(item_id)
-                .bind(row.quantity)
-                .execute(&mut *tx)
-                .await
-                .map_err(|e| StoreError::from(e).in_phase(Phase::InventoryUpdate))?;
-            out.update_statements += 1;
-            out.inserted = 1;
-        } else {
-            out.already = 1;
-        }
         Self::finish(tx, rollback).await?;
-        out.update_seconds = start.elapsed().as_secs_f64();
+        out.update_seconds += start.elapsed().as_secs_f64();
         if !rollback {
             self.ids.extend([(row.sku.clone(), item_id)]);
         }

@@ -1,7 +1,9 @@
 //! SQLite: the embedded default. WAL, `synchronous=NORMAL`, one `BEGIN IMMEDIATE` write
 //! transaction per chunk, quantities and money as INTEGER units of 0.0001.
 
+use super::dialect::Lite;
 use super::item_ids::{self, IdCache};
+use super::write_one::OneLineSql;
 use super::rows::{InventoryRow, fields_to_json};
 use super::sql::values_placeholders;
 use super::{
@@ -20,7 +22,7 @@ use sqlx::sqlite::{
 use sqlx::{AssertSqlSafe, Row, Sqlite, Transaction};
 use std::collections::HashMap;
 use std::str::FromStr;
-use std::sync::Arc;
+use std::sync::{Arc, LazyLock};
 use std::time::{Duration, Instant};
 
 /// SQLite's default limit of bound parameters per statement.
@@ -31,6 +33,10 @@ const ROW_BUFFER: usize = 16_384;
 
 super::bookkeeping::bookkeeping!(SqliteStore);
 super::held::held_queries!(sqlx::Sqlite, super::units);
+super::write_one::write_one!(sqlx::Sqlite, units, str::to_string);
+
+/// One line's statements (the sequential write), in SQLite's dialect.
+static ONE_LINE: LazyLock<OneLineSql> = LazyLock::new(OneLineSql::of::<Lite>);
 
 pub struct SqliteStore {
     pool: SqlitePool,
@@ -505,71 +511,11 @@ impl Store for SqliteStore {
         rollback: bool,
     ) -> StoreResult<WriteOutcome> {
         let mut out = WriteOutcome::default();
-        let start = Instant::now();
         let mut tx = self.begin().await?;
-        let found: Option<i64> =
-            sqlx::query_scalar("SELECT id FROM inventory_items WHERE sku = $1")
-                .bind(row.sku.to_string())
-                .fetch_optional(&mut *tx)
-                .await?;
-        out.insert_statements += 1;
-        let item_id = match found {
-            Some(id) => id,
-            None => {
-                let name = row.new_item_name.as_deref().unwrap_or(&row.sku);
-                out.insert_statements += 1;
-                out.items_created = 1;
-                sqlx::query_scalar(
-                    "INSERT INTO inventory_items (sku, name) VALUES ($1, $2) RETURNING id",
-                )
-                .bind(row.sku.to_string())
-                .bind(name.to_string())
-                .fetch_one(&mut *tx)
-                .await?
-            }
-        };
-        if let Some(alias) = &row.learned_alias {
-            sqlx::query("INSERT INTO item_aliases (alias, item_id, learned_by) VALUES ($1, $2, 'auto') ON CONFLICT (alias) DO NOTHING")
-                .bind(alias.to_string())
-                .bind(item_id)
-                .execute(&mut *tx)
-                .await?;
-            out.insert_statements += 1;
-        }
-        let inserted = sqlx::query(
-            "INSERT INTO transactions (run_id, import_key, operator, line, item_id, quantity, unit_cost, alias) \
-             VALUES ($1, $2, $3, $4, $5, $6, $7, $8) ON CONFLICT (import_key, line) DO NOTHING",
-        )
-        .bind(ctx.run_id)
-        .bind(ctx.import_key.to_string())
-        .bind(ctx.operator.to_string())
-        .bind(row.line as i64)
-        .bind(item_id)
-        .bind(units(row.quantity)?)
-        .bind(units(row.unit_cost)?)
-        .bind(row.alias.as_deref().map(str::to_string))
-        .execute(&mut *tx)
-        .await?
-        .rows_affected();
-        out.insert_statements += 1;
-        out.insert_seconds = start.elapsed().as_secs_f64();
-        crate::failpoint::hit("one_after_insert");
+        let item_id = write_one_sql::write_one_in(&ONE_LINE, &mut tx, ctx, row, &mut out).await?;
         let start = Instant::now();
-        if inserted == 1 {
-            sqlx::query("UPDATE inventory_items SET quantity = quantity + $2, updated_at = $3 WHERE id = $1")
-                .bind(item_id)
-                .bind(units(row.quantity)?)
-                .bind(Utc::now())
-                .execute(&mut *tx)
-                .await
-                .map_err(|e| StoreError::from(e).in_phase(Phase::InventoryUpdate))?;
-            out.update_statements += 1;
-            out.inserted = 1;
-        } else {
-            out.already = 1;
-        }
         Self::finish(tx, rollback).await?;
-        out.update_seconds = start.elapsed().as_secs_f64();
+        out.update_seconds += start.elapsed().as_secs_f64();
         if !rollback {
             self.ids.extend([(row.sku.clone(), item_id)]);
         }
