@@ -4,6 +4,7 @@
 //! delegates to it once, in its default methods. Only the data path (items, transactions,
 //! deltas) differs between the backends.
 
+use super::held::{HeldFilter, HeldRow, ReviewRecord};
 use super::rows::{FailedQuery, FailedRow, RunRow};
 use super::{NewRun, StoreResult};
 use crate::domain::{Fields, RunReport};
@@ -34,10 +35,14 @@ pub trait Bookkeeping: Send + Sync {
         sqlstate: Option<&str>,
     ) -> StoreResult<()>;
     async fn save_correction(&self, failed_id: i64, fields: &Fields) -> StoreResult<()>;
+    async fn held(&self, filter: &HeldFilter) -> StoreResult<Vec<HeldRow>>;
+    async fn finish_review(&self, record: &ReviewRecord) -> StoreResult<Option<i64>>;
+    async fn rehold(&self, ids: &[i64], candidates_json: &str) -> StoreResult<()>;
 }
 
 /// `Bookkeeping` for a store type with a `pool` of `$db` and an `ids` cache (the catalog load
-/// fills it), and the store's `aliases()` and `touch_run()` helpers.
+/// fills it), and the store's `aliases()` and `touch_run()` helpers; the held-line queries come
+/// from the module `held_queries!` (src/store/held.rs) made beside it.
 macro_rules! bookkeeping {
     ($store:ty) => {
         impl $store {
@@ -294,6 +299,24 @@ macro_rules! bookkeeping {
                         .execute(pool)
                         .await?;
                     Ok(())
+                }
+
+                async fn held(
+                    &self,
+                    filter: &crate::store::HeldFilter,
+                ) -> StoreResult<Vec<crate::store::HeldRow>> {
+                    held_queries::held(&self.pool, filter).await
+                }
+
+                async fn finish_review(
+                    &self,
+                    record: &crate::store::ReviewRecord,
+                ) -> StoreResult<Option<i64>> {
+                    held_queries::finish_review(&self.pool, record).await
+                }
+
+                async fn rehold(&self, ids: &[i64], candidates_json: &str) -> StoreResult<()> {
+                    held_queries::rehold(&self.pool, ids, candidates_json).await
                 }
             }
         };

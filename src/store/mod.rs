@@ -216,12 +216,18 @@ pub trait Store: Send + Sync {
     async fn record_held(&self, ctx: RunCtx<'_>, held: &[HeldLine]) -> StoreResult<u64>;
 
     /// Held lines (see [`HeldFilter`]).
-    async fn held(&self, filter: &HeldFilter) -> StoreResult<Vec<HeldRow>>;
+    async fn held(&self, filter: &HeldFilter) -> StoreResult<Vec<HeldRow>> {
+        self.bookkeeping().held(filter).await
+    }
     /// Record a review decision in one transaction (see [`ReviewRecord`]): the correction's id, or
     /// `None` when its lines were all decided already.
-    async fn finish_review(&self, record: &ReviewRecord) -> StoreResult<Option<i64>>;
+    async fn finish_review(&self, record: &ReviewRecord) -> StoreResult<Option<i64>> {
+        self.bookkeeping().finish_review(record).await
+    }
     /// New candidates for held lines that stay held.
-    async fn rehold(&self, ids: &[i64], candidates_json: &str) -> StoreResult<()>;
+    async fn rehold(&self, ids: &[i64], candidates_json: &str) -> StoreResult<()> {
+        self.bookkeeping().rehold(ids, candidates_json).await
+    }
 
     /// Of `lines`, those `import_key` already has in `transactions`. A line an earlier run landed
     /// can still be refused on its own when it comes again (a trigger or CHECK fires before

@@ -446,18 +446,6 @@ impl Store for PgStore {
         Ok(n)
     }
 
-    async fn held(&self, filter: &super::HeldFilter) -> StoreResult<Vec<super::HeldRow>> {
-        held_queries::held(&self.pool, filter).await
-    }
-
-    async fn finish_review(&self, record: &super::ReviewRecord) -> StoreResult<Option<i64>> {
-        held_queries::finish_review(&self.pool, record).await
-    }
-
-    async fn rehold(&self, ids: &[i64], candidates_json: &str) -> StoreResult<()> {
-        held_queries::rehold(&self.pool, ids, candidates_json).await
-    }
-
     async fn record_failures(
         &self,
         ctx: RunCtx<'_>,
