@@ -131,7 +131,9 @@ fn prepare(description: &str) -> String {
         .collect()
 }
 
-fn tokenize(text: &str) -> Vec<Token> {
+/// Split into numbers, words and symbols. `unit` tells which letters before a glued `x` are a unit
+/// (`40mmx50mm`: `mm`, then `x`); any other word ending in `x` stays whole (`bx100`, `box100`).
+fn tokenize(text: &str, unit: &dyn Fn(&str) -> bool) -> Vec<Token> {
     let chars: Vec<char> = text.chars().collect();
     let mut out = Vec::new();
     let mut glued = false;
@@ -182,10 +184,11 @@ fn tokenize(text: &str) -> Vec<Token> {
                 }
                 i += 1;
             }
-            // `40mmx50mm`, `m8x40`: an `x` glued between a unit or thread letter and a number.
+            // `40mmx50mm`: an `x` glued between a unit and a number.
             if word.len() > 1
                 && word.ends_with('x')
                 && chars.get(i).is_some_and(|d| d.is_ascii_digit())
+                && unit(&word[..word.len() - 1])
             {
                 word.pop();
                 out.push(Token {
@@ -224,7 +227,7 @@ fn tokenize(text: &str) -> Vec<Token> {
 
 /// The token texts of a phrase, as the lexicon keys them.
 pub(crate) fn token_texts(phrase: &str) -> Vec<Box<str>> {
-    tokenize(&prepare(phrase))
+    tokenize(&prepare(phrase), &|_| true)
         .into_iter()
         .map(|t| t.text)
         .collect()
@@ -743,7 +746,8 @@ impl Reader<'_> {
 
 /// Read a description.
 pub fn signature(description: &str, lex: &Lexicon) -> Signature {
-    let mut tokens = apply_lexicon(tokenize(&prepare(description)), lex);
+    let unit = |w: &str| lex.unit(w).is_some();
+    let mut tokens = apply_lexicon(tokenize(&prepare(description), &unit), lex);
     // "Size - 9", "Size / L": a separator after "size" says nothing.
     let mut k = 1;
     while k < tokens.len() {
@@ -838,6 +842,8 @@ mod tests {
             "50/box",
             "Box of 50",
             "50 off",
+            "Bx50",
+            "box50",
         ] {
             assert_eq!(attrs(s), ["count=50"], "{s}");
         }
