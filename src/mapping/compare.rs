@@ -187,6 +187,8 @@ pub fn compare(
     let describe = |n: u32, v: &str| describe_attribute(names.get(n), v, lex);
     let mut line_used = vec![false; line.words.len()];
     let mut item_used = vec![false; item.words.len()];
+    // Values taken from the other side's misspelt words (a kind word may be in two groups).
+    let mut rescued: Vec<String> = Vec::new();
     for n in all {
         let a = find(&line_groups, n);
         let b = find(&item_groups, n);
@@ -212,20 +214,34 @@ pub fn compare(
                         only_b.join(",")
                     ));
                 } else {
+                    // A value only one side states may be the other side's misspelt word
+                    // (`Silicone Sealnt` against `Silicone Sealant`): taken as the value.
                     for v in only_a {
-                        c.one_sided.push(format!("{} (line only)", describe(n, v)));
-                        c.one_sided_names.push((n, false));
+                        let id = names.lookup(v).unwrap_or(u32::MAX);
+                        if rescue(v, &item.words, &mut item_used, names, &mut rescued) {
+                            consume(id, &line.words, &mut line_used);
+                            c.agreed.push(describe(n, v));
+                        } else {
+                            c.one_sided.push(format!("{} (line only)", describe(n, v)));
+                            c.one_sided_names.push((n, false));
+                        }
                     }
                     for v in only_b {
-                        c.one_sided.push(format!("{} (item only)", describe(n, v)));
-                        c.one_sided_names.push((n, true));
+                        let id = names.lookup(v).unwrap_or(u32::MAX);
+                        if rescue(v, &line.words, &mut line_used, names, &mut rescued) {
+                            consume(id, &item.words, &mut item_used);
+                            c.agreed.push(describe(n, v));
+                        } else {
+                            c.one_sided.push(format!("{} (item only)", describe(n, v)));
+                            c.one_sided_names.push((n, true));
+                        }
                     }
                 }
             }
             (Some(a), None) => {
                 for x in a {
                     let v = names.get(x.1);
-                    if rescue(v, &item.words, &mut item_used, names) {
+                    if rescue(v, &item.words, &mut item_used, names, &mut rescued) {
                         // A kind word is a word too: its own copy is accounted for.
                         consume(x.1, &line.words, &mut line_used);
                         c.agreed.push(describe(n, v));
@@ -238,7 +254,7 @@ pub fn compare(
             (None, Some(b)) => {
                 for x in b {
                     let v = names.get(x.1);
-                    if rescue(v, &line.words, &mut line_used, names) {
+                    if rescue(v, &line.words, &mut line_used, names, &mut rescued) {
                         consume(x.1, &item.words, &mut item_used);
                         c.agreed.push(describe(n, v));
                     } else {
@@ -295,13 +311,24 @@ fn consume(word: u32, words: &[u32], used: &mut [bool]) {
 
 /// A class value one side states (`copper`) that the other side spelled with a typo (`coppr`,
 /// left among its words because the lexicon did not know it): the word is taken as the value.
-fn rescue(value: &str, words: &[u32], used: &mut [bool], names: &Interner) -> bool {
+/// A value rescued once (for one kind group) is rescued for every group it is in.
+fn rescue(
+    value: &str,
+    words: &[u32],
+    used: &mut [bool],
+    names: &Interner,
+    rescued: &mut Vec<String>,
+) -> bool {
+    if rescued.iter().any(|r| r == value) {
+        return true;
+    }
     if value.chars().count() < 5 || !value.chars().all(char::is_alphabetic) {
         return false;
     }
     for (j, &w) in words.iter().enumerate() {
         if !used[j] && word_agreement(value, names.get(w)).is_some() {
             used[j] = true;
+            rescued.push(value.to_string());
             return true;
         }
     }
@@ -430,6 +457,21 @@ mod tests {
         let c = cmp("Coppr Pipe 15mm", "Copper Pipe 15mm");
         assert!(c.complete(), "{c:?}");
         assert_eq!(c.score, 1.0);
+    }
+
+    #[test]
+    fn a_misspelt_kind_word_agrees_when_both_sides_name_the_kind() {
+        // Both name a sealant kind (silicone); the item also says sealant, the line misspells it.
+        let c = cmp(
+            "Silicone Sealnt Clear 290ml",
+            "Silicone Sealant Clear 290ml",
+        );
+        assert!(c.complete(), "{c:?}");
+        let c = cmp(
+            "SDS Plus Masony Drill Bit 6mm",
+            "SDS Plus Masonry Drill Bit 6mm",
+        );
+        assert!(c.complete(), "{c:?}");
     }
 
     #[test]

@@ -253,6 +253,22 @@ fn apply_lexicon(tokens: Vec<Token>, lex: &Lexicon) -> Vec<Token> {
                 continue 'outer;
             }
         }
+        let texts: Vec<Box<str>> = tokens[i..(i + lex.max_phrase).min(tokens.len())]
+            .iter()
+            .map(|t| t.text.clone())
+            .collect();
+        if let Some((len, words)) = lex.phrase_near(&texts) {
+            let glued = tokens[i].glued;
+            for (k, w) in words.iter().enumerate() {
+                out.push(Token {
+                    tok: Tok::Word(w.clone()),
+                    text: w.clone(),
+                    glued: glued && k == 0,
+                });
+            }
+            i += len;
+            continue;
+        }
         let t = &tokens[i];
         match (&t.tok, lex.words.get(&*t.text)) {
             (Tok::Word(_), Some(words)) => {
@@ -880,6 +896,23 @@ mod tests {
             sig("wood screws countersunk pozidriv").key()
         );
         assert_eq!(sig("Washer Ø8").key(), sig("Washer M8").key());
+    }
+
+    #[test]
+    fn a_phrase_with_one_word_misspelt_is_still_the_phrase() {
+        for (written, meant) in [
+            ("Hex Bolt M8 Black Oxied", "Hex Bolt M8 Black Oxide"),
+            ("Hex Nut M6 Zinc Plaed", "Hex Nut M6 Zinc Plated"),
+            ("Hex Bolt M8 Hot Dip Gakvanized", "Hex Bolt M8 HDG"),
+            ("Hose Clip Staimless Steel W4", "Hose Clip Stainless W4"),
+            ("Safety Boots Syeel Toe", "Safety Boots Steel Toe"),
+        ] {
+            assert_eq!(sig(written).key(), sig(meant).key(), "{written}");
+        }
+        // Short words and numbers are never taken as misspelt; nor is a word the lexicon knows.
+        assert_ne!(sig("Zinc Plaza").key(), sig("Zinc Plated").key());
+        assert_ne!(sig("Steel Tie").key(), sig("Steel Toe").key());
+        assert_ne!(sig("Black Nickel").key(), sig("Black Oxide").key());
     }
 
     #[test]
