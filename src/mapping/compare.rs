@@ -56,6 +56,7 @@ impl Interner {
         Compact {
             attrs: attrs.into(),
             words: words.into(),
+            read_as: Box::default(),
         }
     }
 }
@@ -65,6 +66,9 @@ impl Interner {
 pub struct Compact {
     pub attrs: Box<[(u32, u32)]>,
     pub words: Box<[u32]>,
+    /// (word as written, catalog word it was read as): a query's misspelt or abbreviated words
+    /// (see [`super::vocabulary`]); `words` holds the catalog word.
+    pub read_as: Box<[(u32, u32)]>,
 }
 
 /// How a description and an item compare.
@@ -142,7 +146,10 @@ pub fn weak_agreement(a: &str, b: &str) -> bool {
     short.iter().all(|c| it.any(|l| l == c))
 }
 
-/// Whether two words agree, and how well (1.0 equal, 0.9 within the typo allowance).
+/// How much a word within the typo allowance (or read as a catalog word) agrees: less than equal.
+pub const TYPO: f32 = 0.9;
+
+/// Whether two words agree, and how well (1.0 equal, [`TYPO`] within the typo allowance).
 pub fn word_agreement(a: &str, b: &str) -> Option<f32> {
     if a == b {
         return Some(1.0);
@@ -156,7 +163,7 @@ pub fn word_agreement(a: &str, b: &str) -> Option<f32> {
     if allowed == 0 || la.abs_diff(lb) > allowed {
         return None;
     }
-    (strsim::damerau_levenshtein(a, b) <= allowed).then_some(0.9)
+    (strsim::damerau_levenshtein(a, b) <= allowed).then_some(TYPO)
 }
 
 /// The values of each attribute name: runs of equal names in a sorted pair list.
@@ -277,9 +284,22 @@ pub fn compare(
             .map(|(w, _)| *w)
             .collect()
     };
+    // A word of the line read as a catalog word (see [`super::vocabulary`]) agrees like a typo.
+    let read: Vec<u32> = line.read_as.iter().map(|(_, c)| *c).collect();
+    for (written, c_id) in line.read_as.iter() {
+        let on_item = item.words.contains(c_id) || item.attrs.iter().any(|(_, v)| v == c_id);
+        if on_item {
+            c.agreed.push(format!(
+                "{} read as {}",
+                names.get(*written),
+                names.get(*c_id)
+            ));
+        }
+    }
     let w = word_score(
         &keep(&line.words, &line_used),
         &keep(&item.words, &item_used),
+        &read,
         names,
         weight,
     );
@@ -350,6 +370,7 @@ pub struct WordScore {
 pub fn word_score(
     line: &[u32],
     item: &[u32],
+    read: &[u32],
     names: &Interner,
     weight: &dyn Fn(u32) -> f32,
 ) -> WordScore {
@@ -374,7 +395,7 @@ pub fn word_score(
                 continue;
             }
             let q = if w == v {
-                Some(1.0)
+                Some(if read.contains(&w) { TYPO } else { 1.0 })
             } else {
                 word_agreement(names.get(w), names.get(v))
             };

@@ -73,6 +73,9 @@ pub struct Unit {
     pub base: Arc<str>,
 }
 
+/// A phrase as the tokens it is written with.
+type Phrase = Vec<Box<str>>;
+
 /// The compiled lexicon.
 #[derive(Debug, Default)]
 pub struct Lexicon {
@@ -95,7 +98,7 @@ pub struct Lexicon {
     vocabulary: HashMap<Box<str>, Vec<Box<str>>>,
     /// (position, token) → the phrases with that token there: the phrases a run of tokens may be
     /// with one word misspelt (see [`Lexicon::phrase_near`]).
-    phrase_tokens: HashMap<(usize, Box<str>), Vec<Vec<Box<str>>>>,
+    phrase_tokens: HashMap<(usize, Box<str>), Vec<Phrase>>,
 }
 
 /// The shortest lexicon word a misspelling is corrected to: shorter words are too close to other

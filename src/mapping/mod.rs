@@ -24,6 +24,7 @@ mod index;
 pub mod lexicon;
 mod normalize;
 pub mod signature;
+mod vocabulary;
 
 pub use catalog::{AliasEntry, Catalog, CatalogItem, Exact, RefusedAlias};
 pub use normalize::{generated_sku, normalize};
