@@ -258,7 +258,7 @@ impl Catalog {
         key: &str,
         sig: &super::signature::Signature,
     ) -> Vec<(u32, Comparison)> {
-        let q: Compact = self.index.compact_query(sig);
+        let q: Compact = self.index.compact_query(sig, &self.lex);
         let ix = &self.index;
         let mut out: Vec<(u32, Comparison)> = ix
             .candidates(&q, 24)
@@ -299,7 +299,7 @@ impl Catalog {
 
     /// Compare a signature with one item.
     pub fn compare_with(&mut self, sig: &super::signature::Signature, idx: u32) -> Comparison {
-        let q = self.index.compact_query(sig);
+        let q = self.index.compact_query(sig, &self.lex);
         let ix = &self.index;
         compare(&q, ix.entry(idx), &ix.names, &self.lex, &|w| ix.weight(w))
     }

@@ -56,6 +56,7 @@ impl Interner {
         Compact {
             attrs: attrs.into(),
             words: words.into(),
+            read_as: Box::default(),
         }
     }
 }
@@ -65,6 +66,9 @@ impl Interner {
 pub struct Compact {
     pub attrs: Box<[(u32, u32)]>,
     pub words: Box<[u32]>,
+    /// (word as written, catalog word it was read as): a query's misspelt or abbreviated words
+    /// (see [`super::vocabulary`]); `words` holds the catalog word.
+    pub read_as: Box<[(u32, u32)]>,
 }
 
 /// How a description and an item compare.
@@ -142,7 +146,10 @@ pub fn weak_agreement(a: &str, b: &str) -> bool {
     short.iter().all(|c| it.any(|l| l == c))
 }
 
-/// Whether two words agree, and how well (1.0 equal, 0.9 within the typo allowance).
+/// How much a word within the typo allowance (or read as a catalog word) agrees: less than equal.
+pub const TYPO: f32 = 0.9;
+
+/// Whether two words agree, and how well (1.0 equal, [`TYPO`] within the typo allowance).
 pub fn word_agreement(a: &str, b: &str) -> Option<f32> {
     if a == b {
         return Some(1.0);
@@ -156,7 +163,7 @@ pub fn word_agreement(a: &str, b: &str) -> Option<f32> {
     if allowed == 0 || la.abs_diff(lb) > allowed {
         return None;
     }
-    (strsim::damerau_levenshtein(a, b) <= allowed).then_some(0.9)
+    (strsim::damerau_levenshtein(a, b) <= allowed).then_some(TYPO)
 }
 
 /// The values of each attribute name: runs of equal names in a sorted pair list.
@@ -187,6 +194,8 @@ pub fn compare(
     let describe = |n: u32, v: &str| describe_attribute(names.get(n), v, lex);
     let mut line_used = vec![false; line.words.len()];
     let mut item_used = vec![false; item.words.len()];
+    // Values taken from the other side's misspelt words (a kind word may be in two groups).
+    let mut rescued: Vec<String> = Vec::new();
     for n in all {
         let a = find(&line_groups, n);
         let b = find(&item_groups, n);
@@ -212,20 +221,34 @@ pub fn compare(
                         only_b.join(",")
                     ));
                 } else {
+                    // A value only one side states may be the other side's misspelt word
+                    // (`Silicone Sealnt` against `Silicone Sealant`): taken as the value.
                     for v in only_a {
-                        c.one_sided.push(format!("{} (line only)", describe(n, v)));
-                        c.one_sided_names.push((n, false));
+                        let id = names.lookup(v).unwrap_or(u32::MAX);
+                        if rescue(v, &item.words, &mut item_used, names, &mut rescued) {
+                            consume(id, &line.words, &mut line_used);
+                            c.agreed.push(describe(n, v));
+                        } else {
+                            c.one_sided.push(format!("{} (line only)", describe(n, v)));
+                            c.one_sided_names.push((n, false));
+                        }
                     }
                     for v in only_b {
-                        c.one_sided.push(format!("{} (item only)", describe(n, v)));
-                        c.one_sided_names.push((n, true));
+                        let id = names.lookup(v).unwrap_or(u32::MAX);
+                        if rescue(v, &line.words, &mut line_used, names, &mut rescued) {
+                            consume(id, &item.words, &mut item_used);
+                            c.agreed.push(describe(n, v));
+                        } else {
+                            c.one_sided.push(format!("{} (item only)", describe(n, v)));
+                            c.one_sided_names.push((n, true));
+                        }
                     }
                 }
             }
             (Some(a), None) => {
                 for x in a {
                     let v = names.get(x.1);
-                    if rescue(v, &item.words, &mut item_used, names) {
+                    if rescue(v, &item.words, &mut item_used, names, &mut rescued) {
                         // A kind word is a word too: its own copy is accounted for.
                         consume(x.1, &line.words, &mut line_used);
                         c.agreed.push(describe(n, v));
@@ -238,7 +261,7 @@ pub fn compare(
             (None, Some(b)) => {
                 for x in b {
                     let v = names.get(x.1);
-                    if rescue(v, &line.words, &mut line_used, names) {
+                    if rescue(v, &line.words, &mut line_used, names, &mut rescued) {
                         consume(x.1, &item.words, &mut item_used);
                         c.agreed.push(describe(n, v));
                     } else {
@@ -261,9 +284,22 @@ pub fn compare(
             .map(|(w, _)| *w)
             .collect()
     };
+    // A word of the line read as a catalog word (see [`super::vocabulary`]) agrees like a typo.
+    let read: Vec<u32> = line.read_as.iter().map(|(_, c)| *c).collect();
+    for (written, c_id) in line.read_as.iter() {
+        let on_item = item.words.contains(c_id) || item.attrs.iter().any(|(_, v)| v == c_id);
+        if on_item {
+            c.agreed.push(format!(
+                "{} read as {}",
+                names.get(*written),
+                names.get(*c_id)
+            ));
+        }
+    }
     let w = word_score(
         &keep(&line.words, &line_used),
         &keep(&item.words, &item_used),
+        &read,
         names,
         weight,
     );
@@ -295,13 +331,24 @@ fn consume(word: u32, words: &[u32], used: &mut [bool]) {
 
 /// A class value one side states (`copper`) that the other side spelled with a typo (`coppr`,
 /// left among its words because the lexicon did not know it): the word is taken as the value.
-fn rescue(value: &str, words: &[u32], used: &mut [bool], names: &Interner) -> bool {
+/// A value rescued once (for one kind group) is rescued for every group it is in.
+fn rescue(
+    value: &str,
+    words: &[u32],
+    used: &mut [bool],
+    names: &Interner,
+    rescued: &mut Vec<String>,
+) -> bool {
+    if rescued.iter().any(|r| r == value) {
+        return true;
+    }
     if value.chars().count() < 5 || !value.chars().all(char::is_alphabetic) {
         return false;
     }
     for (j, &w) in words.iter().enumerate() {
         if !used[j] && word_agreement(value, names.get(w)).is_some() {
             used[j] = true;
+            rescued.push(value.to_string());
             return true;
         }
     }
@@ -323,6 +370,7 @@ pub struct WordScore {
 pub fn word_score(
     line: &[u32],
     item: &[u32],
+    read: &[u32],
     names: &Interner,
     weight: &dyn Fn(u32) -> f32,
 ) -> WordScore {
@@ -347,7 +395,7 @@ pub fn word_score(
                 continue;
             }
             let q = if w == v {
-                Some(1.0)
+                Some(if read.contains(&w) { TYPO } else { 1.0 })
             } else {
                 word_agreement(names.get(w), names.get(v))
             };
@@ -430,6 +478,21 @@ mod tests {
         let c = cmp("Coppr Pipe 15mm", "Copper Pipe 15mm");
         assert!(c.complete(), "{c:?}");
         assert_eq!(c.score, 1.0);
+    }
+
+    #[test]
+    fn a_misspelt_kind_word_agrees_when_both_sides_name_the_kind() {
+        // Both name a sealant kind (silicone); the item also says sealant, the line misspells it.
+        let c = cmp(
+            "Silicone Sealnt Clear 290ml",
+            "Silicone Sealant Clear 290ml",
+        );
+        assert!(c.complete(), "{c:?}");
+        let c = cmp(
+            "SDS Plus Masony Drill Bit 6mm",
+            "SDS Plus Masonry Drill Bit 6mm",
+        );
+        assert!(c.complete(), "{c:?}");
     }
 
     #[test]

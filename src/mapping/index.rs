@@ -8,7 +8,9 @@
 //! full by [`super::compare`].
 
 use super::compare::{Compact, Interner};
+use super::lexicon::Lexicon;
 use super::signature::{KIND_PREFIX, Signature};
+use super::vocabulary::Vocabulary;
 use std::collections::HashMap;
 
 /// Postings read per query at most, once at least one list was read.
@@ -22,6 +24,8 @@ pub struct Index {
     attrs: HashMap<(u32, u32), Vec<u32>>,
     /// Word, or word with one letter left out → catalog words.
     deletions: HashMap<Box<str>, Vec<u32>>,
+    /// The words and attribute values a line's unknown word may be read as.
+    vocabulary: Vocabulary,
 }
 
 fn typo_keys(word: &str) -> Vec<String> {
@@ -68,6 +72,10 @@ impl Index {
             if list.last() != Some(&idx) {
                 list.push(idx);
             }
+            self.vocabulary.add(w, self.names.get(w));
+        }
+        for &(_, v) in compact.attrs.iter() {
+            self.vocabulary.add(v, self.names.get(v));
         }
         for &(n, v) in compact.attrs.iter() {
             if self.names.get(n).starts_with(KIND_PREFIX) {
@@ -89,9 +97,34 @@ impl Index {
         (1.0 + self.entries.len() as f32 / (1.0 + df)).ln() + 0.1
     }
 
-    /// The query as numbers (its new words are interned too).
-    pub fn compact_query(&mut self, sig: &Signature) -> Compact {
-        self.names.compact(sig)
+    /// The query as numbers (its new words are interned too), each word neither the catalog nor
+    /// the lexicon knows read as the catalog word it misspells or abbreviates, when there is
+    /// exactly one ([`Vocabulary::read`]).
+    pub fn compact_query(&mut self, sig: &Signature, lex: &Lexicon) -> Compact {
+        let mut q = self.names.compact(sig);
+        let mut read_as = Vec::new();
+        for &w in q.words.iter() {
+            let text = self.names.get(w);
+            if self.words.contains_key(&w) || self.vocabulary.contains(w) || lex.knows(text) {
+                continue;
+            }
+            let names = &self.names;
+            if let Some(c) = self.vocabulary.read(text, &|id| names.get(id)) {
+                read_as.push((w, c));
+            }
+        }
+        if !read_as.is_empty() {
+            let mut words: Vec<u32> = q
+                .words
+                .iter()
+                .map(|w| read_as.iter().find(|(f, _)| f == w).map_or(*w, |(_, c)| *c))
+                .collect();
+            words.sort_unstable();
+            words.dedup();
+            q.words = words.into();
+            q.read_as = read_as.into();
+        }
+        q
     }
 
     /// The catalog words a query word may mean: itself, and words one typo away.
@@ -167,9 +200,9 @@ mod tests {
         ] {
             ix.insert(&signature(name, &lex));
         }
-        let q = ix.compact_query(&signature("Peny Wahser", &lex));
+        let q = ix.compact_query(&signature("Peny Wahser", &lex), &lex);
         assert_eq!(ix.candidates(&q, 5).first(), Some(&0));
-        let q = ix.compact_query(&signature("Coper Elbow 15mm", &lex));
+        let q = ix.compact_query(&signature("Coper Elbow 15mm", &lex), &lex);
         assert_eq!(ix.candidates(&q, 5).first(), Some(&1));
     }
 

@@ -73,6 +73,9 @@ pub struct Unit {
     pub base: Arc<str>,
 }
 
+/// A phrase as the tokens it is written with.
+type Phrase = Vec<Box<str>>;
+
 /// The compiled lexicon.
 #[derive(Debug, Default)]
 pub struct Lexicon {
@@ -93,6 +96,9 @@ pub struct Lexicon {
     /// The lexicon's long words (seven letters or more) by themselves and with one letter left
     /// out: a misspelt `staimless` is read as `stainless` (see [`Lexicon::correct`]).
     vocabulary: HashMap<Box<str>, Vec<Box<str>>>,
+    /// (position, token) → the phrases with that token there: the phrases a run of tokens may be
+    /// with one word misspelt (see [`Lexicon::phrase_near`]).
+    phrase_tokens: HashMap<(usize, Box<str>), Vec<Phrase>>,
 }
 
 /// The shortest lexicon word a misspelling is corrected to: shorter words are too close to other
@@ -144,6 +150,15 @@ impl Lexicon {
             .collect();
         words.sort();
         words.dedup();
+        self.phrase_tokens.clear();
+        for key in self.phrases.keys() {
+            for (k, t) in key.iter().enumerate() {
+                self.phrase_tokens
+                    .entry((k, t.clone()))
+                    .or_default()
+                    .push(key.clone());
+            }
+        }
         self.vocabulary.clear();
         for w in words {
             for key in std::iter::once(w.to_string()).chain(deletions(&w)) {
@@ -173,6 +188,50 @@ impl Lexicon {
             }
         }
         found
+    }
+
+    /// Whether the lexicon knows a word by itself (a class, kind, abbreviation, stopword, count
+    /// word or unit): such a word is what it says, never another one misspelt.
+    pub(crate) fn knows(&self, word: &str) -> bool {
+        self.classes.contains_key(word)
+            || self.kinds.contains_key(word)
+            || self.words.contains_key(word)
+            || self.stopwords.contains(word)
+            || self.counts.contains(word)
+            || self.units.contains_key(word)
+    }
+
+    /// The phrase a run of tokens starts with when one of its words is misspelt (`Black Oxied`,
+    /// `Zinc Plaed`, `Hot Dip Gakvanized`): every other token equal, the misspelt one within the
+    /// typo allowance of the phrase's word and not a word the lexicon knows by itself. The longest
+    /// such phrase; none when two of that length would read differently. Returns its length and
+    /// its words.
+    pub(crate) fn phrase_near(&self, texts: &[Box<str>]) -> Option<(usize, &[Box<str>])> {
+        for len in (2..=self.max_phrase.min(texts.len())).rev() {
+            let window = &texts[..len];
+            let mut found: Option<&[Box<str>]> = None;
+            for (k, t) in window.iter().enumerate() {
+                for key in self
+                    .phrase_tokens
+                    .get(&(k, t.clone()))
+                    .into_iter()
+                    .flatten()
+                {
+                    if key.len() != len || !one_word_misspelt(window, key, self) {
+                        continue;
+                    }
+                    let words = &self.phrases[key][..];
+                    match found {
+                        Some(f) if f != words => return None,
+                        _ => found = Some(words),
+                    }
+                }
+            }
+            if let Some(words) = found {
+                return Some((len, words));
+            }
+        }
+        None
     }
 
     /// The shipped lexicon extended by an operator's file.
@@ -278,6 +337,15 @@ impl Lexicon {
 
     pub(crate) fn unit(&self, word: &str) -> Option<&Unit> {
         self.units.get(word)
+    }
+}
+
+/// `written` is `phrase` with exactly one word misspelt (see [`Lexicon::phrase_near`]).
+fn one_word_misspelt(written: &[Box<str>], phrase: &[Box<str>], lex: &Lexicon) -> bool {
+    let mut differing = written.iter().zip(phrase).filter(|(w, p)| w != p);
+    match (differing.next(), differing.next()) {
+        (Some((w, p)), None) => !lex.knows(w) && super::compare::word_agreement(w, p).is_some(),
+        _ => false,
     }
 }
 

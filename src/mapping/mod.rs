@@ -24,6 +24,7 @@ mod index;
 pub mod lexicon;
 mod normalize;
 pub mod signature;
+mod vocabulary;
 
 pub use catalog::{AliasEntry, Catalog, CatalogItem, Exact, RefusedAlias};
 pub use normalize::{generated_sku, normalize};
@@ -533,6 +534,49 @@ mod tests {
         let m = land(mp.map(line(2, None, "penny wahser m8 zinc box of 100")));
         assert_eq!(&*m.sku, "PW-8");
         assert!(m.learned_alias.is_none());
+    }
+
+    /// A word the catalog does not have, read as the one catalog word it misspells or shortens.
+    #[test]
+    fn a_misspelling_or_abbreviation_with_one_nearest_catalog_word_matches() {
+        let mut mp = mapper_of(&[
+            ("WP-8", "Wall Plugs 8mm Red Pack of 100"),
+            ("SB-9", "Safety Boots S3 Steel Toe Black Size 9"),
+            ("HB-8", "Hex Bolt M8 x 40mm Zinc"),
+            (
+                "CS-5",
+                "Chipboard Screw 5 x 60mm Countersunk Pozidriv Box of 100",
+            ),
+            (
+                "WS-5",
+                "Wood Screw 5 x 60mm Countersunk Pozidriv Box of 200",
+            ),
+        ]);
+        for (n, (desc, sku)) in [
+            ("Wall Plgs 8mm Red Pack of 100", "WP-8"),
+            ("Chipbd Screw 5 x 60mm Csk PZ Bx100", "CS-5"),
+        ]
+        .iter()
+        .enumerate()
+        {
+            let m = land(mp.map(line(n as u64 + 1, None, desc)));
+            assert_eq!((&*m.sku, m.decision.kind()), (*sku, "fuzzy"), "{desc}");
+            match &m.decision {
+                MappingDecision::Fuzzy { agreed, .. } => {
+                    assert!(agreed.iter().any(|a| a.contains("read as")), "{agreed:?}")
+                }
+                d => panic!("{d:?}"),
+            }
+        }
+        // `Bots` is one edit from `boot` and from `bolt`: no guess, no automatic match.
+        let m = mp.map(line(3, None, "Safety Bots S3 Steel Toe Black Size 9"));
+        assert!(
+            !matches!(&m, Mapped::Land(l) if l.sku.as_ref() == "SB-9"),
+            "{m:?}"
+        );
+        // Read right, a product the catalog lacks is vetoed by the word it means.
+        let m = land(mp.map(line(4, None, "Chipbd Screw 5 x 60mm Csk PZ Box of 200")));
+        assert!(m.sku.starts_with("GEN-"), "landed on {}", m.sku);
     }
 
     #[test]

@@ -131,7 +131,9 @@ fn prepare(description: &str) -> String {
         .collect()
 }
 
-fn tokenize(text: &str) -> Vec<Token> {
+/// Split into numbers, words and symbols. `unit` tells which letters before a glued `x` are a unit
+/// (`40mmx50mm`: `mm`, then `x`); any other word ending in `x` stays whole (`bx100`, `box100`).
+fn tokenize(text: &str, unit: &dyn Fn(&str) -> bool) -> Vec<Token> {
     let chars: Vec<char> = text.chars().collect();
     let mut out = Vec::new();
     let mut glued = false;
@@ -182,10 +184,11 @@ fn tokenize(text: &str) -> Vec<Token> {
                 }
                 i += 1;
             }
-            // `40mmx50mm`, `m8x40`: an `x` glued between a unit or thread letter and a number.
+            // `40mmx50mm`: an `x` glued between a unit and a number.
             if word.len() > 1
                 && word.ends_with('x')
                 && chars.get(i).is_some_and(|d| d.is_ascii_digit())
+                && unit(&word[..word.len() - 1])
             {
                 word.pop();
                 out.push(Token {
@@ -224,7 +227,7 @@ fn tokenize(text: &str) -> Vec<Token> {
 
 /// The token texts of a phrase, as the lexicon keys them.
 pub(crate) fn token_texts(phrase: &str) -> Vec<Box<str>> {
-    tokenize(&prepare(phrase))
+    tokenize(&prepare(phrase), &|_| true)
         .into_iter()
         .map(|t| t.text)
         .collect()
@@ -249,6 +252,22 @@ fn apply_lexicon(tokens: Vec<Token>, lex: &Lexicon) -> Vec<Token> {
                 i += len;
                 continue 'outer;
             }
+        }
+        let texts: Vec<Box<str>> = tokens[i..(i + lex.max_phrase).min(tokens.len())]
+            .iter()
+            .map(|t| t.text.clone())
+            .collect();
+        if let Some((len, words)) = lex.phrase_near(&texts) {
+            let glued = tokens[i].glued;
+            for (k, w) in words.iter().enumerate() {
+                out.push(Token {
+                    tok: Tok::Word(w.clone()),
+                    text: w.clone(),
+                    glued: glued && k == 0,
+                });
+            }
+            i += len;
+            continue;
         }
         let t = &tokens[i];
         match (&t.tok, lex.words.get(&*t.text)) {
@@ -743,7 +762,8 @@ impl Reader<'_> {
 
 /// Read a description.
 pub fn signature(description: &str, lex: &Lexicon) -> Signature {
-    let mut tokens = apply_lexicon(tokenize(&prepare(description)), lex);
+    let unit = |w: &str| lex.unit(w).is_some();
+    let mut tokens = apply_lexicon(tokenize(&prepare(description), &unit), lex);
     // "Size - 9", "Size / L": a separator after "size" says nothing.
     let mut k = 1;
     while k < tokens.len() {
@@ -838,6 +858,8 @@ mod tests {
             "50/box",
             "Box of 50",
             "50 off",
+            "Bx50",
+            "box50",
         ] {
             assert_eq!(attrs(s), ["count=50"], "{s}");
         }
@@ -874,6 +896,23 @@ mod tests {
             sig("wood screws countersunk pozidriv").key()
         );
         assert_eq!(sig("Washer Ø8").key(), sig("Washer M8").key());
+    }
+
+    #[test]
+    fn a_phrase_with_one_word_misspelt_is_still_the_phrase() {
+        for (written, meant) in [
+            ("Hex Bolt M8 Black Oxied", "Hex Bolt M8 Black Oxide"),
+            ("Hex Nut M6 Zinc Plaed", "Hex Nut M6 Zinc Plated"),
+            ("Hex Bolt M8 Hot Dip Gakvanized", "Hex Bolt M8 HDG"),
+            ("Hose Clip Staimless Steel W4", "Hose Clip Stainless W4"),
+            ("Safety Boots Syeel Toe", "Safety Boots Steel Toe"),
+        ] {
+            assert_eq!(sig(written).key(), sig(meant).key(), "{written}");
+        }
+        // Short words and numbers are never taken as misspelt; nor is a word the lexicon knows.
+        assert_ne!(sig("Zinc Plaza").key(), sig("Zinc Plated").key());
+        assert_ne!(sig("Steel Tie").key(), sig("Steel Toe").key());
+        assert_ne!(sig("Black Nickel").key(), sig("Black Oxide").key());
     }
 
     #[test]
