@@ -6,7 +6,8 @@
 /// The order in which a chunk whose batch write failed is written in parts to isolate its bad
 /// rows, all in one transaction: [`Bisect::next_part`] gives a range of rows to write (under a
 /// savepoint), then [`Bisect::landed`] or [`Bisect::failed`] tells how it went. PostgreSQL runs the
-/// same steps inside the database (migration `20261129000003_insert_isolating.sql`), starting
+/// same steps inside the database (`batchops_insert_isolating`, as migration
+/// `20261202000001_import_no.sql` last wrote it), starting
 /// with the whole chunk ([`Bisect::starting_with`]).
 ///
 /// The rows are scanned in order. A part that lands is kept and the next one is twice as long. A

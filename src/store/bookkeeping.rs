@@ -44,12 +44,21 @@ pub trait Bookkeeping: Send + Sync {
 /// fills it), and the store's `aliases()` and `touch_run()` helpers; the held-line queries come
 /// from the module `held_queries!` (src/store/held.rs) made beside it.
 macro_rules! bookkeeping {
-    ($store:ty) => {
+    ($store:ty, $dialect:ty) => {
         impl $store {
+            /// A statement of `store/sql.rs` in this backend's dialect.
+            fn shared(
+                statement: &'static str,
+            ) -> sqlx::AssertSqlSafe<std::borrow::Cow<'static, str>> {
+                sqlx::AssertSqlSafe(<$dialect as crate::store::dialect::Dialect>::render(
+                    statement,
+                ))
+            }
+
             /// (alias, sku) pairs.
             async fn aliases(&self) -> crate::store::StoreResult<Vec<(String, String)>> {
                 Ok(
-                    sqlx::query_as::<_, (String, String)>(crate::store::sql::ALIASES)
+                    sqlx::query_as::<_, (String, String)>(Self::shared(crate::store::sql::ALIASES))
                         .fetch_all(&self.pool)
                         .await?,
                 )
@@ -61,7 +70,7 @@ macro_rules! bookkeeping {
                 statement: &'static str,
                 run_id: i64,
             ) -> crate::store::StoreResult<()> {
-                sqlx::query(statement)
+                sqlx::query(Self::shared(statement))
                     .bind(run_id)
                     .bind(chrono::Utc::now())
                     .execute(&self.pool)
@@ -110,23 +119,26 @@ macro_rules! bookkeeping {
                         });
                     }
                     ids.extend(known);
-                    let aliases: Vec<AliasEntry> =
-                        sqlx::query_as::<_, (String, String, String)>(sql::CATALOG_ALIASES)
+                    let aliases: Vec<AliasEntry> = sqlx::query_as::<_, (String, String, String)>(
+                        Self::shared(sql::CATALOG_ALIASES),
+                    )
+                    .fetch_all(pool)
+                    .await?
+                    .into_iter()
+                    .map(|(alias, sku, learned_by)| AliasEntry {
+                        alias,
+                        sku,
+                        learned_by,
+                    })
+                    .collect();
+                    let rejections =
+                        sqlx::query_as::<_, (String, String)>(Self::shared(sql::REJECTIONS))
                             .fetch_all(pool)
-                            .await?
-                            .into_iter()
-                            .map(|(alias, sku, learned_by)| AliasEntry {
-                                alias,
-                                sku,
-                                learned_by,
-                            })
-                            .collect();
-                    let rejections = sqlx::query_as::<_, (String, String)>(sql::REJECTIONS)
-                        .fetch_all(pool)
-                        .await?;
-                    let retired = sqlx::query_as::<_, (String, String)>(sql::RETIRED_SKUS)
-                        .fetch_all(pool)
-                        .await?;
+                            .await?;
+                    let retired =
+                        sqlx::query_as::<_, (String, String)>(Self::shared(sql::RETIRED_SKUS))
+                            .fetch_all(pool)
+                            .await?;
                     Ok(Catalog::build(
                         crate::mapping::lexicon::current(),
                         items,
@@ -138,7 +150,7 @@ macro_rules! bookkeeping {
 
                 async fn begin_run(&self, run: &NewRun) -> StoreResult<i64> {
                     let pool = &self.pool;
-                    Ok(sqlx::query_scalar(sql::INSERT_RUN)
+                    Ok(sqlx::query_scalar(Self::shared(sql::INSERT_RUN))
                         .bind(run.source.clone())
                         .bind(run.import_key.clone())
                         .bind(run.mode.as_str())
@@ -163,7 +175,7 @@ macro_rules! bookkeeping {
                 async fn finish_run(&self, r: &RunReport) -> StoreResult<()> {
                     let pool = &self.pool;
                     let secs = |p| r.phase(p).map(|p| p.seconds).unwrap_or(0.0);
-                    sqlx::query(sql::FINISH_RUN)
+                    sqlx::query(Self::shared(sql::FINISH_RUN))
                         .bind(r.run_id)
                         .bind(r.status.as_str())
                         .bind(Utc::now())
@@ -243,18 +255,20 @@ macro_rules! bookkeeping {
                 }
 
                 async fn run_written(&self, run_id: i64) -> StoreResult<(u64, u64)> {
-                    let (landed, failed): (i64, i64) = sqlx::query_as(sql::RUN_WRITTEN)
-                        .bind(run_id)
-                        .fetch_one(&self.pool)
-                        .await?;
+                    let (landed, failed): (i64, i64) =
+                        sqlx::query_as(Self::shared(sql::RUN_WRITTEN))
+                            .bind(run_id)
+                            .fetch_one(&self.pool)
+                            .await?;
                     Ok((landed.max(0) as u64, failed.max(0) as u64))
                 }
 
                 async fn failed_errors(&self, run_id: i64) -> StoreResult<Vec<(String, u64, u64)>> {
-                    let rows: Vec<(String, i64, i64)> = sqlx::query_as(sql::FAILED_ERRORS)
-                        .bind(run_id)
-                        .fetch_all(&self.pool)
-                        .await?;
+                    let rows: Vec<(String, i64, i64)> =
+                        sqlx::query_as(Self::shared(sql::FAILED_ERRORS))
+                            .bind(run_id)
+                            .fetch_all(&self.pool)
+                            .await?;
                     Ok(rows
                         .into_iter()
                         .map(|(e, n, open)| (e, n.max(0) as u64, open.max(0) as u64))
@@ -263,7 +277,7 @@ macro_rules! bookkeeping {
 
                 async fn resolve_failed(&self, failed_id: i64) -> StoreResult<()> {
                     let pool = &self.pool;
-                    sqlx::query(sql::RESOLVE_FAILED)
+                    sqlx::query(Self::shared(sql::RESOLVE_FAILED))
                         .bind(failed_id)
                         .bind(Utc::now())
                         .execute(pool)
@@ -278,7 +292,7 @@ macro_rules! bookkeeping {
                     sqlstate: Option<&str>,
                 ) -> StoreResult<()> {
                     let pool = &self.pool;
-                    sqlx::query(sql::FAILED_AGAIN)
+                    sqlx::query(Self::shared(sql::FAILED_AGAIN))
                         .bind(failed_id)
                         .bind(error.replace('\0', "\\0"))
                         .bind(sqlstate.map(str::to_string))
@@ -293,7 +307,7 @@ macro_rules! bookkeeping {
                     fields: &Fields,
                 ) -> StoreResult<()> {
                     let pool = &self.pool;
-                    sqlx::query(sql::SAVE_CORRECTION)
+                    sqlx::query(Self::shared(sql::SAVE_CORRECTION))
                         .bind(failed_id)
                         .bind(fields_to_json(fields))
                         .execute(pool)

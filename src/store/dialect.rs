@@ -7,11 +7,21 @@
 //! numeric error codes) adds one implementation of [`Dialect`].
 
 use super::ErrorClass;
+use std::borrow::Cow;
 
 pub(crate) trait Dialect {
     /// The `n`-th (1-based) bound value of a statement.
     fn param(n: usize) -> String {
         format!("${n}")
+    }
+
+    /// A statement both backends share (`store/sql.rs`, run by `bookkeeping!`), in this dialect.
+    /// They are written with numbered `$N`, which PostgreSQL and SQLite both take as written. A
+    /// dialect of positional `?` rewrites them here; some of them name a value twice or out of
+    /// bound order (`failed_where`'s `$2`, `HEARTBEAT`'s `$2 … $1`), which such a dialect must
+    /// also bind in its own order — not done while no such backend exists.
+    fn render(statement: &'static str) -> Cow<'static, str> {
+        Cow::Borrowed(statement)
     }
 
     /// `insert` (an `INSERT INTO t (…) VALUES (…)` or `… SELECT …`) that skips the rows whose

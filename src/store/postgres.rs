@@ -3,8 +3,8 @@
 
 use super::dialect::Pg;
 use super::item_ids::{self, IdCache};
-use super::write_one::OneLineSql;
 use super::rows::{InventoryRow, fields_to_json};
+use super::write_one::OneLineSql;
 use super::{
     Backend, FailureRecord, Isolated, OpenOptions, RunCtx, Store, StoreError, StoreResult,
     WriteBatch, WriteOutcome, redact_url,
@@ -19,7 +19,7 @@ use std::str::FromStr;
 use std::sync::{Arc, LazyLock};
 use std::time::{Duration, Instant};
 
-super::bookkeeping::bookkeeping!(PgStore);
+super::bookkeeping::bookkeeping!(PgStore, super::dialect::Pg);
 super::held::held_queries!(sqlx::Postgres, super::numeric);
 super::write_one::write_one!(sqlx::Postgres, numeric, no_nul);
 

@@ -1,4 +1,5 @@
-//! SQL text both backends share (`$N` placeholders work in SQLite and PostgreSQL alike).
+//! SQL text both backends share, run through their dialect (`Dialect::render`; `$N` placeholders
+//! work in SQLite and PostgreSQL alike).
 
 use super::rows::FailedQuery;
 

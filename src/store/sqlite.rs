@@ -3,9 +3,9 @@
 
 use super::dialect::Lite;
 use super::item_ids::{self, IdCache};
-use super::write_one::OneLineSql;
 use super::rows::{InventoryRow, fields_to_json};
 use super::sql::values_placeholders;
+use super::write_one::OneLineSql;
 use super::{
     Backend, FailureRecord, Isolated, OpenOptions, RunCtx, Store, StoreError, StoreResult,
     WriteBatch, WriteOutcome, redact_url,
@@ -31,7 +31,7 @@ const MAX_PARAMS: usize = 32_766;
 /// Rows buffered from SQLite's worker thread to the writer: a whole chunk's `RETURNING` rows.
 const ROW_BUFFER: usize = 16_384;
 
-super::bookkeeping::bookkeeping!(SqliteStore);
+super::bookkeeping::bookkeeping!(SqliteStore, super::dialect::Lite);
 super::held::held_queries!(sqlx::Sqlite, super::units);
 super::write_one::write_one!(sqlx::Sqlite, units, str::to_string);
 
