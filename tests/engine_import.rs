@@ -574,7 +574,15 @@ async fn steady_state_chunks_take_at_most_four_statements() {
             "{data_statements} statements for {} chunks",
             r.chunks_committed
         );
-        assert_eq!(data_statements, 2 * r.chunks_committed, "{}", db.kind);
+        // The rows and the inventory update; PostgreSQL's chunk function also probes whether any
+        // line of the chunk's range is stored already (then it inserts without ON CONFLICT).
+        let per_chunk = if db.kind == "postgres" { 3 } else { 2 };
+        assert_eq!(
+            data_statements,
+            per_chunk * r.chunks_committed,
+            "{}",
+            db.kind
+        );
     }
 }
 

@@ -218,3 +218,104 @@ async fn soak_eight_overlapping_imports_on_postgresql() {
     };
     overlapping(db, 8, 8_000, "25").await;
 }
+
+/// PostgreSQL writes a chunk none of whose lines is stored yet without `ON CONFLICT`. Another
+/// writer of the same import key that stores one of its lines after that check (here: a
+/// transaction holding line 3 uncommitted while the chunk is written, committed once the chunk
+/// waits on it) makes that insert fail as a whole; the chunk then goes in skipping line 3, and
+/// every line still lands once.
+#[tokio::test]
+async fn a_line_stored_by_another_writer_during_a_fresh_chunk_is_skipped_on_postgresql() {
+    use sqlx::Connection;
+    let Some(db) = common::postgres().await else {
+        return;
+    };
+    let key = "race-key";
+    let mut expected = BTreeMap::new();
+    let csv = file(0, 30, &mut expected);
+    let (_dir, path) = write_file("race.csv", &csv);
+    // The first line's SKU, so the other writer's row names an item the file also moves.
+    let line3 = csv.lines().nth(3).unwrap().to_string();
+    let sku3 = line3.split(',').next().unwrap().to_string();
+    let qty3 = d(line3.split(',').nth(2).unwrap());
+    // The items exist before the race (the file's own first run would create them).
+    db.exec(&format!(
+        "INSERT INTO inventory_items (sku, name) SELECT DISTINCT s, s FROM (VALUES {}) AS v(s)",
+        expected
+            .keys()
+            .map(|s| format!("('{s}')"))
+            .collect::<Vec<_>>()
+            .join(",")
+    ))
+    .await;
+    // The key is numbered before (as by an earlier run), so the import's run does not wait.
+    db.exec(&format!("SELECT batchops_import_no('{key}')")).await;
+    let mut other = sqlx::PgConnection::connect(&db.url).await.expect("connect");
+    sqlx::raw_sql(sqlx::AssertSqlSafe(format!(
+        "BEGIN;
+         INSERT INTO import_runs (source, import_key, mode, status, operator, started_at, heartbeat_at)
+           VALUES ('other', '{key}', 'batch', 'success', 'other', now(), now());
+         INSERT INTO transactions (run_id, import_key, import_no, line, item_id, quantity, unit_cost, operator)
+           SELECT currval(pg_get_serial_sequence('import_runs', 'id')), '{key}', batchops_import_no('{key}'),
+                  3, id, {qty3}, 3.10, 'other' FROM inventory_items WHERE sku = '{sku3}';
+         UPDATE inventory_items SET quantity = quantity + {qty3} WHERE sku = '{sku3}';"
+    )))
+    .execute(&mut other)
+    .await
+    .expect("the other writer's line 3");
+    let child = Command::new(env!("CARGO_BIN_EXE_batchops"))
+        .env_remove("DATABASE_URL")
+        .env_remove("BATCHOPS_FAILPOINT")
+        .args(["--database-url", &db.url, "import", "--format", "json"])
+        .args(["--import-key", key, "--chunk-size", "100"])
+        .arg(&path)
+        .stdout(Stdio::piped())
+        .stderr(Stdio::piped())
+        .spawn()
+        .expect("spawn batchops");
+    // The import's chunk, finding no stored line in its range, inserts without ON CONFLICT and
+    // waits on the uncommitted line 3.
+    let waiting = |db: &TestDb| {
+        let url = db.url.clone();
+        async move {
+            let mut c = sqlx::PgConnection::connect(&url).await.expect("connect");
+            sqlx::query_scalar::<_, i64>(
+                "SELECT COUNT(*) FROM pg_stat_activity WHERE wait_event_type = 'Lock' \
+                 AND datname = current_database()",
+            )
+            .fetch_one(&mut c)
+            .await
+            .expect("pg_stat_activity")
+        }
+    };
+    let mut waited = 0;
+    while waiting(&db).await == 0 {
+        waited += 1;
+        assert!(waited < 200, "the import never waited on the other writer");
+        tokio::time::sleep(std::time::Duration::from_millis(50)).await;
+    }
+    sqlx::raw_sql("COMMIT")
+        .execute(&mut other)
+        .await
+        .expect("commit the other writer");
+    let out = tokio::task::spawn_blocking(move || child.wait_with_output())
+        .await
+        .unwrap()
+        .expect("wait");
+    let report: Value =
+        serde_json::from_slice(&out.stdout).unwrap_or_else(|e| panic!("{e}: {}", text(&out)));
+    assert_eq!(report["status"], "success", "{report}");
+    assert_eq!(report["items_already_imported"], 1, "{report}");
+    assert_eq!(report["items_processed"], 29, "{report}");
+    // The one chunk took the range probe, the insert that failed on line 3, the insert skipping
+    // it, and the inventory update.
+    let statements: u64 = report["phases"]
+        .as_array()
+        .unwrap()
+        .iter()
+        .filter(|p| p["name"] == "batch_insert" || p["name"] == "inventory_update")
+        .map(|p| p["statements"].as_u64().unwrap())
+        .sum();
+    assert_eq!(statements, 4, "{report}");
+    assert_exact(&db, &expected, 30).await;
+}

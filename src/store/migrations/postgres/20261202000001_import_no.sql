@@ -235,6 +235,7 @@ DECLARE
     ok_idx    INT[];
     writes    INT;
     v_no      INTEGER := batchops_import_no(p_import_key);
+    fresh     BOOLEAN;
 BEGIN
     IF coalesce(array_length(p_new_skus, 1), 0) > 0 THEN
         WITH ins AS (
@@ -289,18 +290,49 @@ BEGIN
             FROM (SELECT items[i] AS id, sum(p_quantities[i]) AS delta
                   FROM unnest(ok_idx) AS i GROUP BY items[i]) AS g;
         ELSE
-            WITH ins AS (
-                INSERT INTO transactions (run_id, import_key, import_no, operator, line, item_id, quantity, unit_cost, alias)
-                SELECT p_run_id, p_import_key, v_no, p_operator, t.line, t.item, t.q, t.c, t.a
-                FROM unnest(p_lines, items, p_quantities, p_costs, p_row_aliases) AS t(line, item, q, c, a)
-                ON CONFLICT (import_no, line) DO NOTHING
-                RETURNING item_id, quantity
-            )
-            SELECT coalesce(sum(g.n), 0), array_agg(g.item_id ORDER BY g.item_id),
-                   array_agg(g.delta ORDER BY g.item_id)
-              INTO n_ins, d_ids, d_deltas
-            FROM (SELECT item_id, sum(quantity) AS delta, count(*) AS n FROM ins GROUP BY item_id) AS g;
+            -- When no line of the chunk's range is stored yet (a new import, not a resumed one),
+            -- the rows go in without ON CONFLICT, which checks the key once more per row before
+            -- inserting it (measured: 14-24% of the insert's time). Lines a concurrent writer of
+            -- the same import key stores meanwhile make that insert fail as a whole (its
+            -- subtransaction undone) and the rows go in as below, skipping them.
+            SELECT NOT EXISTS (
+                SELECT 1 FROM transactions
+                WHERE import_no = v_no AND line BETWEEN (SELECT min(l) FROM unnest(p_lines) AS l)
+                                                    AND (SELECT max(l) FROM unnest(p_lines) AS l))
+              INTO fresh;
             n_stmt := n_stmt + 1;
+            IF fresh THEN
+                BEGIN
+                    WITH ins AS (
+                        INSERT INTO transactions (run_id, import_key, import_no, operator, line, item_id, quantity, unit_cost, alias)
+                        SELECT p_run_id, p_import_key, v_no, p_operator, t.line, t.item, t.q, t.c, t.a
+                        FROM unnest(p_lines, items, p_quantities, p_costs, p_row_aliases) AS t(line, item, q, c, a)
+                        RETURNING item_id, quantity
+                    )
+                    SELECT coalesce(sum(g.n), 0), array_agg(g.item_id ORDER BY g.item_id),
+                           array_agg(g.delta ORDER BY g.item_id)
+                      INTO n_ins, d_ids, d_deltas
+                    FROM (SELECT item_id, sum(quantity) AS delta, count(*) AS n FROM ins GROUP BY item_id) AS g;
+                    n_stmt := n_stmt + 1;
+                EXCEPTION WHEN unique_violation THEN
+                    fresh := false;
+                    n_stmt := n_stmt + 1;
+                END;
+            END IF;
+            IF NOT fresh THEN
+                WITH ins AS (
+                    INSERT INTO transactions (run_id, import_key, import_no, operator, line, item_id, quantity, unit_cost, alias)
+                    SELECT p_run_id, p_import_key, v_no, p_operator, t.line, t.item, t.q, t.c, t.a
+                    FROM unnest(p_lines, items, p_quantities, p_costs, p_row_aliases) AS t(line, item, q, c, a)
+                    ON CONFLICT (import_no, line) DO NOTHING
+                    RETURNING item_id, quantity
+                )
+                SELECT coalesce(sum(g.n), 0), array_agg(g.item_id ORDER BY g.item_id),
+                       array_agg(g.delta ORDER BY g.item_id)
+                  INTO n_ins, d_ids, d_deltas
+                FROM (SELECT item_id, sum(quantity) AS delta, count(*) AS n FROM ins GROUP BY item_id) AS g;
+                n_stmt := n_stmt + 1;
+            END IF;
         END IF;
     END IF;
 
