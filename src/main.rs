@@ -29,6 +29,14 @@ fn return_memory_promptly() {
         libmimalloc_sys::mi_option_set(ARENA_EAGER_COMMIT, 0);
         libmimalloc_sys::mi_option_set(PURGE_DELAY, 0);
     }
+    // The C code (SQLite) still allocates through glibc's malloc, which gives each thread that
+    // allocates its own arena; on the SQLite 1,000,000-line import that cost ~15 MiB of peak RSS
+    // (108 → 93 MiB) for no measurable speed. Two arenas are plenty for one writer connection.
+    #[cfg(all(target_os = "linux", target_env = "gnu"))]
+    // SAFETY: mallopt only sets a malloc parameter; called before any other thread exists.
+    unsafe {
+        libc::mallopt(libc::M_ARENA_MAX, 2);
+    }
 }
 
 fn main() -> ExitCode {
