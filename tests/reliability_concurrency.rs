@@ -249,7 +249,8 @@ async fn a_line_stored_by_another_writer_during_a_fresh_chunk_is_skipped_on_post
     ))
     .await;
     // The key is numbered before (as by an earlier run), so the import's run does not wait.
-    db.exec(&format!("SELECT batchops_import_no('{key}')")).await;
+    db.exec(&format!("SELECT batchops_import_no('{key}')"))
+        .await;
     let mut other = sqlx::PgConnection::connect(&db.url).await.expect("connect");
     sqlx::raw_sql(sqlx::AssertSqlSafe(format!(
         "BEGIN;
@@ -275,14 +276,18 @@ async fn a_line_stored_by_another_writer_during_a_fresh_chunk_is_skipped_on_post
         .expect("spawn batchops");
     // The import's chunk, finding no stored line in its range, inserts without ON CONFLICT and
     // waits on the uncommitted line 3.
+    let other_pid: i32 = sqlx::query_scalar("SELECT pg_backend_pid()")
+        .fetch_one(&mut other)
+        .await
+        .expect("backend pid");
     let waiting = |db: &TestDb| {
         let url = db.url.clone();
         async move {
             let mut c = sqlx::PgConnection::connect(&url).await.expect("connect");
             sqlx::query_scalar::<_, i64>(
-                "SELECT COUNT(*) FROM pg_stat_activity WHERE wait_event_type = 'Lock' \
-                 AND datname = current_database()",
+                "SELECT COUNT(*) FROM pg_stat_activity WHERE $1 = ANY(pg_blocking_pids(pid))",
             )
+            .bind(other_pid)
             .fetch_one(&mut c)
             .await
             .expect("pg_stat_activity")

@@ -373,9 +373,7 @@ async fn insert_failures(
              sqlstate = excluded.sqlstate, decision = excluded.decision, resolved_at = NULL",
             values_placeholders(part.len(), 7)
         );
-        let mut q = bulk(sql)
-            .bind(ctx.run_id)
-            .bind(ctx.import_key.to_string());
+        let mut q = bulk(sql).bind(ctx.run_id).bind(ctx.import_key.to_string());
         for f in part {
             q = q
                 .bind(f.line as i64)

@@ -982,7 +982,7 @@ async fn bench() {
         // 6. fallback under a 1% rejection rate.
         let fallback_seq_lines = cfg.fallback_sequential.min(cfg.small);
         println!(
-            "\n6. {} lines, 1% rejected by a trigger (line % 100 = 7: every chunk holds bad lines), chunk {DEFAULT_CHUNK_SIZE}, items/s\n   (no rule and bisect: best of 2 alternating runs)",
+            "\n6. {} lines, 1% rejected by a trigger (line % 100 = 7: every chunk holds bad lines), chunk {DEFAULT_CHUNK_SIZE}, items/s\n   (no rule and bisect: best of 2 alternating runs; uncertain lines create items, so every line reaches the table)",
             cfg.small
         );
         println!(

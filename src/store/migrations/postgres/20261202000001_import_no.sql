@@ -236,6 +236,17 @@ DECLARE
     writes    INT;
     v_no      INTEGER := batchops_import_no(p_import_key);
     fresh     BOOLEAN;
+    -- The chunk's rows and the deltas of those inserted; %s: what a stored line does.
+    insert_rows CONSTANT TEXT := 'WITH ins AS (
+            INSERT INTO transactions (run_id, import_key, import_no, operator, line, item_id, quantity, unit_cost, alias)
+            SELECT $1, $2, $3, $4, t.line, t.item, t.q, t.c, t.a
+            FROM unnest($5::BIGINT[], $6::BIGINT[], $7::NUMERIC[], $8::NUMERIC[], $9::TEXT[]) AS t(line, item, q, c, a)
+            %s
+            RETURNING item_id, quantity
+        )
+        SELECT coalesce(sum(g.n), 0), array_agg(g.item_id ORDER BY g.item_id),
+               array_agg(g.delta ORDER BY g.item_id)
+        FROM (SELECT item_id, sum(quantity) AS delta, count(*) AS n FROM ins GROUP BY item_id) AS g';
 BEGIN
     IF coalesce(array_length(p_new_skus, 1), 0) > 0 THEN
         WITH ins AS (
@@ -303,16 +314,9 @@ BEGIN
             n_stmt := n_stmt + 1;
             IF fresh THEN
                 BEGIN
-                    WITH ins AS (
-                        INSERT INTO transactions (run_id, import_key, import_no, operator, line, item_id, quantity, unit_cost, alias)
-                        SELECT p_run_id, p_import_key, v_no, p_operator, t.line, t.item, t.q, t.c, t.a
-                        FROM unnest(p_lines, items, p_quantities, p_costs, p_row_aliases) AS t(line, item, q, c, a)
-                        RETURNING item_id, quantity
-                    )
-                    SELECT coalesce(sum(g.n), 0), array_agg(g.item_id ORDER BY g.item_id),
-                           array_agg(g.delta ORDER BY g.item_id)
-                      INTO n_ins, d_ids, d_deltas
-                    FROM (SELECT item_id, sum(quantity) AS delta, count(*) AS n FROM ins GROUP BY item_id) AS g;
+                    EXECUTE format(insert_rows, '') INTO n_ins, d_ids, d_deltas
+                        USING p_run_id, p_import_key, v_no, p_operator, p_lines, items, p_quantities,
+                              p_costs, p_row_aliases;
                     n_stmt := n_stmt + 1;
                 EXCEPTION WHEN unique_violation THEN
                     fresh := false;
@@ -320,17 +324,10 @@ BEGIN
                 END;
             END IF;
             IF NOT fresh THEN
-                WITH ins AS (
-                    INSERT INTO transactions (run_id, import_key, import_no, operator, line, item_id, quantity, unit_cost, alias)
-                    SELECT p_run_id, p_import_key, v_no, p_operator, t.line, t.item, t.q, t.c, t.a
-                    FROM unnest(p_lines, items, p_quantities, p_costs, p_row_aliases) AS t(line, item, q, c, a)
-                    ON CONFLICT (import_no, line) DO NOTHING
-                    RETURNING item_id, quantity
-                )
-                SELECT coalesce(sum(g.n), 0), array_agg(g.item_id ORDER BY g.item_id),
-                       array_agg(g.delta ORDER BY g.item_id)
-                  INTO n_ins, d_ids, d_deltas
-                FROM (SELECT item_id, sum(quantity) AS delta, count(*) AS n FROM ins GROUP BY item_id) AS g;
+                EXECUTE format(insert_rows, 'ON CONFLICT (import_no, line) DO NOTHING')
+                    INTO n_ins, d_ids, d_deltas
+                    USING p_run_id, p_import_key, v_no, p_operator, p_lines, items, p_quantities,
+                          p_costs, p_row_aliases;
                 n_stmt := n_stmt + 1;
             END IF;
         END IF;
