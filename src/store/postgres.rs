@@ -3,8 +3,8 @@
 
 use super::dialect::Pg;
 use super::item_ids::{self, IdCache};
-use super::write_one::OneLineSql;
 use super::rows::{InventoryRow, fields_to_json};
+use super::write_one::OneLineSql;
 use super::{
     Backend, FailureRecord, Isolated, OpenOptions, RunCtx, Store, StoreError, StoreResult,
     WriteBatch, WriteOutcome, redact_url,

@@ -3,9 +3,9 @@
 
 use super::dialect::Lite;
 use super::item_ids::{self, IdCache};
-use super::write_one::OneLineSql;
 use super::rows::{InventoryRow, fields_to_json};
 use super::sql::values_placeholders;
+use super::write_one::OneLineSql;
 use super::{
     Backend, FailureRecord, Isolated, OpenOptions, RunCtx, Store, StoreError, StoreResult,
     WriteBatch, WriteOutcome, redact_url,

@@ -345,10 +345,7 @@ fn raw_load(db: &Db, dir: &Path) -> Option<RawLoad> {
                 let start = Instant::now();
                 psql(
                     &url,
-                    &format!(
-                        "\\copy {table} ({columns}) FROM '{}' CSV",
-                        csv.display()
-                    ),
+                    &format!("\\copy {table} ({columns}) FROM '{}' CSV", csv.display()),
                 );
                 rows / start.elapsed().as_secs_f64()
             };
@@ -859,7 +856,11 @@ async fn bench() {
     let cfg = cfg;
     // `BENCH_BACKENDS=postgresql` (or `sqlite`) runs one backend's rows only.
     let wanted = std::env::var("BENCH_BACKENDS").ok();
-    let wants = |b: &str| wanted.as_deref().is_none_or(|w| w.split(',').any(|x| x.trim() == b));
+    let wants = |b: &str| {
+        wanted
+            .as_deref()
+            .is_none_or(|w| w.split(',').any(|x| x.trim() == b))
+    };
     let mut backends: Vec<&'static str> = Vec::new();
     if wants("sqlite") {
         backends.push("sqlite");
