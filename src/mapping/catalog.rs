@@ -112,7 +112,7 @@ impl Catalog {
     ) -> Self {
         let mut catalog = Catalog::with_lexicon(lex);
         for item in items {
-            catalog.add(&item.sku, &item.name);
+            catalog.add(&item.sku, &item.name, false);
         }
         for a in aliases {
             let a: AliasEntry = a.into();
@@ -228,7 +228,7 @@ impl Catalog {
         if let Some(existing) = self.sku(sku) {
             return existing;
         }
-        let sku = self.add(sku, name);
+        let sku = self.add(sku, name, true);
         self.created
             .insert(sku.clone(), self.item_names[self.skus.len() - 1].clone());
         sku
@@ -314,9 +314,14 @@ impl Catalog {
         self.by_sku.get(sku).copied()
     }
 
-    fn add(&mut self, sku: &str, name: &str) -> Arc<str> {
+    /// Add an item: of the catalog as loaded, or `created` by this run (read as a line is).
+    fn add(&mut self, sku: &str, name: &str, created: bool) -> Arc<str> {
         let sig = signature(name, &self.lex);
-        let idx = self.index.insert(&sig);
+        let idx = if created {
+            self.index.insert_created(&sig, &self.lex)
+        } else {
+            self.index.insert(&sig)
+        };
         debug_assert_eq!(idx as usize, self.skus.len());
         let sku: Arc<str> = sku.into();
         self.skus.push(sku.clone());

@@ -24,8 +24,13 @@ pub struct Index {
     attrs: HashMap<(u32, u32), Vec<u32>>,
     /// Word, or word with one letter left out → catalog words.
     deletions: HashMap<Box<str>, Vec<u32>>,
-    /// The words and attribute values a line's unknown word may be read as.
+    /// The words and attribute values of the catalog as loaded: what a line's unknown word may be
+    /// read as.
     vocabulary: Vocabulary,
+    /// The words items created by this run brought (in their read form, see
+    /// [`Index::insert_created`]): consulted only when the catalog's vocabulary has no reading,
+    /// so a spelling the run met first never shadows the word the catalog has.
+    run_vocabulary: Vocabulary,
 }
 
 fn typo_keys(word: &str) -> Vec<String> {
@@ -53,10 +58,24 @@ impl Index {
         &self.entries[idx as usize]
     }
 
-    /// Add an item (its index must be `len()`); returns its interned signature.
+    /// Add an item of the catalog as loaded; returns its index.
     pub fn insert(&mut self, sig: &Signature) -> u32 {
-        let idx = self.entries.len() as u32;
         let compact = self.names.compact(sig);
+        self.insert_compact(compact, false)
+    }
+
+    /// Add an item this run created, its words read as a line's are ([`Index::compact_query`]):
+    /// an item created from `Chipbd Screw …` holds `chipboard`, as the line that created it was
+    /// read, so later lines compare with it as they compare with the catalog. Its words that the
+    /// catalog cannot read join the run's vocabulary, not the catalog's.
+    pub fn insert_created(&mut self, sig: &Signature, lex: &Lexicon) -> u32 {
+        let mut compact = self.compact_query(sig, lex);
+        compact.read_as = Box::default();
+        self.insert_compact(compact, true)
+    }
+
+    fn insert_compact(&mut self, compact: Compact, created: bool) -> u32 {
+        let idx = self.entries.len() as u32;
         for &w in compact.words.iter() {
             let list = self.words.entry(w).or_default();
             if list.is_empty() {
@@ -72,10 +91,10 @@ impl Index {
             if list.last() != Some(&idx) {
                 list.push(idx);
             }
-            self.vocabulary.add(w, self.names.get(w));
+            self.learn(w, created);
         }
         for &(_, v) in compact.attrs.iter() {
-            self.vocabulary.add(v, self.names.get(v));
+            self.learn(v, created);
         }
         for &(n, v) in compact.attrs.iter() {
             if self.names.get(n).starts_with(KIND_PREFIX) {
@@ -90,6 +109,17 @@ impl Index {
         idx
     }
 
+    /// A word or attribute value of a new item joins the vocabulary: the catalog's, or for an item
+    /// this run created (and a word the catalog lacks) the run's.
+    fn learn(&mut self, id: u32, created: bool) {
+        let text = self.names.get(id);
+        if !created {
+            self.vocabulary.add(id, text);
+        } else if !self.vocabulary.contains(id) {
+            self.run_vocabulary.add(id, text);
+        }
+    }
+
     /// A word's weight: its inverse document frequency over the catalog (a word the catalog does
     /// not have weighs the most).
     pub fn weight(&self, word: u32) -> f32 {
@@ -99,7 +129,7 @@ impl Index {
 
     /// The query as numbers (its new words are interned too), each word neither the catalog nor
     /// the lexicon knows read as the catalog word it misspells or abbreviates, when there is
-    /// exactly one ([`Vocabulary::read`]).
+    /// exactly one ([`Vocabulary::read`]); failing that, as a word this run's new items brought.
     pub fn compact_query(&mut self, sig: &Signature, lex: &Lexicon) -> Compact {
         let mut q = self.names.compact(sig);
         let mut read_as = Vec::new();
@@ -109,7 +139,12 @@ impl Index {
                 continue;
             }
             let names = &self.names;
-            if let Some(c) = self.vocabulary.read(text, &|id| names.get(id)) {
+            let text_of = |id| names.get(id);
+            if let Some(c) = self
+                .vocabulary
+                .read(text, &text_of)
+                .or_else(|| self.run_vocabulary.read(text, &text_of))
+            {
                 read_as.push((w, c));
             }
         }

@@ -579,6 +579,42 @@ mod tests {
         assert!(m.sku.starts_with("GEN-"), "landed on {}", m.sku);
     }
 
+    /// An item this run created is read as its line was, and its unknown words never shadow the
+    /// catalog's reading of a later line.
+    #[test]
+    fn a_new_items_spelling_does_not_shadow_the_catalog_reading() {
+        let mut mp = mapper_of(&[
+            (
+                "CS-100",
+                "Chipboard Screw 5 x 60mm Countersunk Pozidriv Box of 100",
+            ),
+            (
+                "CS-200",
+                "Chipboard Screw 5 x 60mm Countersunk Pozidriv Box of 200",
+            ),
+        ]);
+        // `Chiobd` the catalog cannot read, and no catalog item has 500: a new item.
+        let a = land(mp.map(line(1, None, "Chiobd Screw 5 x 60mm Csk PZ Box of 500")));
+        assert_eq!(a.decision.kind(), "created");
+        // `Chipbd` is one letter from the new item's `chiobd`, but the catalog reads it.
+        let b = land(mp.map(line(2, None, "Chipbd Screw 5 x 60mm Csk PZ Bx100")));
+        assert_eq!(
+            (&*b.sku, b.decision.kind()),
+            ("CS-100", "fuzzy"),
+            "{:?}",
+            b.decision
+        );
+        // A new item created from an abbreviation holds the word it was read as.
+        let c = land(mp.map(line(3, None, "Chipbd Screw 5 x 60mm Csk PZ Box of 250")));
+        assert_eq!(c.decision.kind(), "created");
+        let d = land(mp.map(line(
+            4,
+            None,
+            "Chipboard Screw 5 x 60mm Countersunk Pozidriv Box of 250",
+        )));
+        assert_eq!(d.sku, c.sku, "{:?}", d.decision);
+    }
+
     #[test]
     fn a_line_that_says_less_than_its_candidates_is_held() {
         let mut mp = mapper_of(&[
