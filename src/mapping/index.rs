@@ -10,7 +10,7 @@
 use super::compare::{Compact, Interner};
 use super::lexicon::Lexicon;
 use super::signature::{KIND_PREFIX, Signature};
-use super::vocabulary::Vocabulary;
+use super::vocabulary::{self, Vocabulary};
 use std::collections::HashMap;
 
 /// Postings read per query at most, once at least one list was read.
@@ -31,6 +31,8 @@ pub struct Index {
     /// [`Index::insert_created`]): consulted only when the catalog's vocabulary has no reading,
     /// so a spelling the run met first never shadows the word the catalog has.
     run_vocabulary: Vocabulary,
+    /// The first item this run created: items before it are the catalog as loaded.
+    first_created: Option<u32>,
 }
 
 fn typo_keys(word: &str) -> Vec<String> {
@@ -71,6 +73,8 @@ impl Index {
     pub fn insert_created(&mut self, sig: &Signature, lex: &Lexicon) -> u32 {
         let mut compact = self.compact_query(sig, lex);
         compact.read_as = Box::default();
+        compact.unread = Box::default();
+        self.first_created.get_or_insert(self.entries.len() as u32);
         self.insert_compact(compact, true)
     }
 
@@ -120,6 +124,14 @@ impl Index {
         }
     }
 
+    /// Whether an item of the catalog as loaded has the word (not only items this run created).
+    fn catalog_has(&self, word: u32) -> bool {
+        self.words
+            .get(&word)
+            .and_then(|list| list.first())
+            .is_some_and(|&first| self.first_created.is_none_or(|c| first < c))
+    }
+
     /// A word's weight: its inverse document frequency over the catalog (a word the catalog does
     /// not have weighs the most).
     pub fn weight(&self, word: u32) -> f32 {
@@ -133,21 +145,27 @@ impl Index {
     pub fn compact_query(&mut self, sig: &Signature, lex: &Lexicon) -> Compact {
         let mut q = self.names.compact(sig);
         let mut read_as = Vec::new();
+        let mut unread = Vec::new();
         for &w in q.words.iter() {
             let text = self.names.get(w);
-            if self.words.contains_key(&w) || self.vocabulary.contains(w) || lex.knows(text) {
+            if self.catalog_has(w) || self.vocabulary.contains(w) || lex.knows(text) {
                 continue;
             }
             let names = &self.names;
             let text_of = |id| names.get(id);
-            if let Some(c) = self
-                .vocabulary
-                .read(text, &text_of)
-                .or_else(|| self.run_vocabulary.read(text, &text_of))
-            {
-                read_as.push((w, c));
+            // A word only this run's new items have is theirs unless the catalog reads it.
+            let reading = self.vocabulary.read(text, &text_of).or_else(|| {
+                (!self.words.contains_key(&w))
+                    .then(|| self.run_vocabulary.read(text, &text_of))
+                    .flatten()
+            });
+            match reading {
+                Some(c) => read_as.push((w, c)),
+                None if vocabulary::readable(text) => unread.push(w),
+                None => {}
             }
         }
+        q.unread = unread.into();
         if !read_as.is_empty() {
             let mut words: Vec<u32> = q
                 .words

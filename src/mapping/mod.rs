@@ -615,6 +615,28 @@ mod tests {
         assert_eq!(d.sku, c.sku, "{:?}", d.decision);
     }
 
+    /// A word the catalog cannot settle (`ST`: safety, steel toe, stainless…) is held with the
+    /// candidate whose one unpaired value it abbreviates first, never matched automatically.
+    #[test]
+    fn an_unsettled_word_is_read_weakly_in_each_candidates_context() {
+        let mut mp = mapper_of(&[
+            ("SB-ST", "Safety Boots S3 Steel Toe Black Size 9"),
+            ("SB-CT", "Safety Boots S3 Composite Toe Black Size 9"),
+            ("SS-1", "Stainless Sealant Clear 310ml"),
+        ]);
+        match mp.map(line(1, None, "Safety Boots S3 ST Blk Size 9")) {
+            Mapped::Hold(h) => {
+                assert_eq!(h.candidates[0].sku, "SB-ST", "{h:?}");
+                assert!(h.reason.contains("only like"), "{}", h.reason);
+                assert!(h.candidates.iter().all(|c| c.sku != "SB-CT"), "{h:?}");
+            }
+            Mapped::Land(m) => panic!("held expected, landed on {} ({:?})", m.sku, m.decision),
+        }
+        // Without a candidate it may mean, it is a product the catalog lacks.
+        let m = land(mp.map(line(2, None, "Safety Boots S3 XQ Blk Size 9")));
+        assert_eq!(m.decision.kind(), "created");
+    }
+
     #[test]
     fn a_line_that_says_less_than_its_candidates_is_held() {
         let mut mp = mapper_of(&[
