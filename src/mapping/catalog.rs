@@ -239,6 +239,11 @@ impl Catalog {
         self.created.get(sku).cloned()
     }
 
+    /// Whether the item at an index was created by this run (not in the catalog as loaded).
+    pub fn created_here(&self, idx: u32) -> bool {
+        self.created.contains_key(&self.skus[idx as usize])
+    }
+
     /// `key` now names `sku` (an automatic match this run accepted).
     pub fn learn_alias(&mut self, key: Arc<str>, sku: &str) {
         if let Some(&idx) = self.by_sku.get(sku) {

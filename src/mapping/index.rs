@@ -27,10 +27,6 @@ pub struct Index {
     /// The words and attribute values of the catalog as loaded: what a line's unknown word may be
     /// read as.
     vocabulary: Vocabulary,
-    /// The words items created by this run brought (in their read form, see
-    /// [`Index::insert_created`]): consulted only when the catalog's vocabulary has no reading,
-    /// so a spelling the run met first never shadows the word the catalog has.
-    run_vocabulary: Vocabulary,
     /// The first item this run created: items before it are the catalog as loaded.
     first_created: Option<u32>,
 }
@@ -68,8 +64,9 @@ impl Index {
 
     /// Add an item this run created, its words read as a line's are ([`Index::compact_query`]):
     /// an item created from `Chipbd Screw …` holds `chipboard`, as the line that created it was
-    /// read, so later lines compare with it as they compare with the catalog. Its words that the
-    /// catalog cannot read join the run's vocabulary, not the catalog's.
+    /// read, so later lines compare with it as they compare with the catalog. Its words do not
+    /// join the vocabulary: the dictionary is the catalog as loaded, and a spelling the run met
+    /// first (`chiobd`) never shadows the word the catalog has (`chipbd` stays `chipboard`).
     pub fn insert_created(&mut self, sig: &Signature, lex: &Lexicon) -> u32 {
         let mut compact = self.compact_query(sig, lex);
         compact.read_as = Box::default();
@@ -113,14 +110,10 @@ impl Index {
         idx
     }
 
-    /// A word or attribute value of a new item joins the vocabulary: the catalog's, or for an item
-    /// this run created (and a word the catalog lacks) the run's.
+    /// A word or attribute value of an item of the catalog as loaded joins the vocabulary.
     fn learn(&mut self, id: u32, created: bool) {
-        let text = self.names.get(id);
         if !created {
-            self.vocabulary.add(id, text);
-        } else if !self.vocabulary.contains(id) {
-            self.run_vocabulary.add(id, text);
+            self.vocabulary.add(id, self.names.get(id));
         }
     }
 
@@ -141,7 +134,7 @@ impl Index {
 
     /// The query as numbers (its new words are interned too), each word neither the catalog nor
     /// the lexicon knows read as the catalog word it misspells or abbreviates, when there is
-    /// exactly one ([`Vocabulary::read`]); failing that, as a word this run's new items brought.
+    /// exactly one ([`Vocabulary::read`]); the words it cannot settle are kept as `unread`.
     pub fn compact_query(&mut self, sig: &Signature, lex: &Lexicon) -> Compact {
         let mut q = self.names.compact(sig);
         let mut read_as = Vec::new();
@@ -152,13 +145,8 @@ impl Index {
                 continue;
             }
             let names = &self.names;
-            let text_of = |id| names.get(id);
             // A word only this run's new items have is theirs unless the catalog reads it.
-            let reading = self.vocabulary.read(text, &text_of).or_else(|| {
-                (!self.words.contains_key(&w))
-                    .then(|| self.run_vocabulary.read(text, &text_of))
-                    .flatten()
-            });
+            let reading = self.vocabulary.read(text, &|id| names.get(id));
             match reading {
                 Some(c) => read_as.push((w, c)),
                 None if vocabulary::readable(text) => unread.push(w),

@@ -332,18 +332,36 @@ impl Mapper {
     /// catalog tells such products apart by it. A line without a pack count against `… Pack of 25`
     /// is another product when `…` without a pack is in the catalog too; a line with `Pack of 10`
     /// against an item without one is another product when a sibling states a count.
+    ///
+    /// An item this run created tells only about items this run created: it is named as one
+    /// invoice wrote it (`Wood Screw … Pan Philips`), which says nothing of how the catalog names
+    /// its products apart (`Pan Head Phillips`).
     fn silence_of_siblings(&self, found: &mut [(u32, Comparison)]) {
-        let siblings: Vec<u32> = found
+        let siblings: Vec<(u32, bool)> = found
             .iter()
             .filter(|(_, c)| c.score >= self.threshold)
-            .map(|(i, _)| *i)
+            .map(|(i, _)| (*i, self.catalog.created_here(*i)))
             .collect();
-        let sibling_words: Vec<(u32, bool, bool)> = found
+        let sibling_words: Vec<(u32, bool, bool, bool)> = found
             .iter()
             .filter(|(_, c)| c.score >= self.threshold)
-            .map(|(i, c)| (*i, c.extra_line > 0.0, c.extra_item > 0.0))
+            .map(|(i, c)| {
+                let created = self.catalog.created_here(*i);
+                (*i, created, c.extra_line > 0.0, c.extra_item > 0.0)
+            })
             .collect();
         for (idx, c) in found.iter_mut() {
+            let created = self.catalog.created_here(*idx);
+            let siblings: Vec<u32> = siblings
+                .iter()
+                .filter(|(_, s_created)| created || !s_created)
+                .map(|(s, _)| *s)
+                .collect();
+            let sibling_words: Vec<(u32, bool, bool)> = sibling_words
+                .iter()
+                .filter(|(_, s_created, _, _)| created || !s_created)
+                .map(|(s, _, l, i)| (*s, *l, *i))
+                .collect();
             // Words only the item has, while a sibling has none beyond the line's (or words only
             // the line has, while a sibling has them too): they tell the products apart.
             let telling_words = sibling_words.iter().find(|(s, line_extra, item_extra)| {
@@ -613,6 +631,33 @@ mod tests {
             "Chipboard Screw 5 x 60mm Countersunk Pozidriv Box of 250",
         )));
         assert_eq!(d.sku, c.sku, "{:?}", d.decision);
+    }
+
+    /// How the catalog tells its products apart is read from the catalog: an item this run
+    /// created, named as an invoice wrote it, does not make a catalog item's words telling.
+    #[test]
+    fn a_new_items_wording_does_not_veto_a_catalog_item() {
+        let mut mp = mapper_of(&[
+            ("WS-100", "Wood Screw 5 x 60mm Pan Head Phillips Box of 100"),
+            ("WS-200", "Wood Screw 4 x 40mm Pan Head Phillips Box of 200"),
+        ]);
+        let a = land(mp.map(line(1, None, "Wood Screw 4 x 40mm Pan Philips 500/box")));
+        assert_eq!(a.decision.kind(), "created");
+        let b = land(mp.map(line(2, None, "Wood Screw 5 x 60mm Pan PH Box 100")));
+        assert_eq!(
+            (&*b.sku, b.decision.kind()),
+            ("WS-100", "fuzzy"),
+            "{:?}",
+            b.decision
+        );
+        // Among the run's own items their wording still tells: `Box Beam` is not `I-Beam`.
+        let c = land(mp.map(line(3, None, "Spirit Level 1000mm I-Beam")));
+        let d = land(mp.map(line(4, None, "Spirit Level 1000mm Box Beam")));
+        assert_eq!(
+            (c.decision.kind(), d.decision.kind()),
+            ("created", "created")
+        );
+        assert_ne!(c.sku, d.sku);
     }
 
     /// A word the catalog cannot settle (`ST`: safety, steel toe, stainless…) is held with the

@@ -716,7 +716,12 @@ impl Reader<'_> {
                         self.sig.add("count", canon(n));
                         self.i = at + 1;
                     }
-                    _ => self.i = i + 1, // a count word alone says nothing
+                    // A count word without a count may name the product (`Box Beam`,
+                    // `Box Spanner`): a word like any other.
+                    _ => {
+                        self.plain_word(&w);
+                        self.i = i + 1;
+                    }
                 }
             }
             _ if next_num.is_some() => {
@@ -965,6 +970,23 @@ mod tests {
         // `S/M` after `size` is two sizes, not a word; a range keeps its hyphen.
         assert!(!sig("Gloves Size S/M").words.iter().any(|w| &**w == "sm"));
         assert_eq!(attrs("Hose Clip 16-27mm"), attrs("hose clip 16-27 mm"));
+    }
+
+    #[test]
+    fn a_count_word_without_a_count_is_a_word() {
+        assert!(
+            sig("Spirit Level 1000mm Box Beam")
+                .words
+                .iter()
+                .any(|w| &**w == "box")
+        );
+        assert_eq!(attrs("Cable Ties Box of 100"), attrs("cable ties 100/box"));
+        assert!(
+            !sig("Cable Ties Box of 100")
+                .words
+                .iter()
+                .any(|w| &**w == "box")
+        );
     }
 
     #[test]
