@@ -223,12 +223,24 @@ impl Catalog {
         }
     }
 
-    /// Remember a new item created by this run; later lines see it.
+    /// Remember a new item a line with a SKU created: a catalog item like those loaded (the
+    /// supplier names it). Later lines see it.
     pub fn create(&mut self, sku: &str, name: &str) -> Arc<str> {
+        self.create_as(sku, name, false)
+    }
+
+    /// Remember a new item created for a description no item matched (its SKU generated): a
+    /// provisional item, read as its line was, which neither adds to the catalog's vocabulary nor
+    /// tells how the catalog names products apart. Later lines see it.
+    pub fn create_provisional(&mut self, sku: &str, name: &str) -> Arc<str> {
+        self.create_as(sku, name, true)
+    }
+
+    fn create_as(&mut self, sku: &str, name: &str, provisional: bool) -> Arc<str> {
         if let Some(existing) = self.sku(sku) {
             return existing;
         }
-        let sku = self.add(sku, name, true);
+        let sku = self.add(sku, name, provisional);
         self.created
             .insert(sku.clone(), self.item_names[self.skus.len() - 1].clone());
         sku
@@ -239,9 +251,9 @@ impl Catalog {
         self.created.get(sku).cloned()
     }
 
-    /// Whether the item at an index was created by this run (not in the catalog as loaded).
-    pub fn created_here(&self, idx: u32) -> bool {
-        self.created.contains_key(&self.skus[idx as usize])
+    /// Whether the item at an index is provisional ([`Catalog::create_provisional`]).
+    pub fn provisional(&self, idx: u32) -> bool {
+        self.index.provisional(idx)
     }
 
     /// `key` now names `sku` (an automatic match this run accepted).
@@ -319,11 +331,11 @@ impl Catalog {
         self.by_sku.get(sku).copied()
     }
 
-    /// Add an item: of the catalog as loaded, or `created` by this run (read as a line is).
-    fn add(&mut self, sku: &str, name: &str, created: bool) -> Arc<str> {
+    /// Add an item: of the catalog, or `provisional` (read as a line is).
+    fn add(&mut self, sku: &str, name: &str, provisional: bool) -> Arc<str> {
         let sig = signature(name, &self.lex);
-        let idx = if created {
-            self.index.insert_created(&sig, &self.lex)
+        let idx = if provisional {
+            self.index.insert_provisional(&sig, &self.lex)
         } else {
             self.index.insert(&sig)
         };

@@ -24,11 +24,11 @@ pub struct Index {
     attrs: HashMap<(u32, u32), Vec<u32>>,
     /// Word, or word with one letter left out → catalog words.
     deletions: HashMap<Box<str>, Vec<u32>>,
-    /// The words and attribute values of the catalog as loaded: what a line's unknown word may be
+    /// The words and attribute values of the catalog (not provisional items): what a line's unknown word may be
     /// read as.
     vocabulary: Vocabulary,
-    /// The first item this run created: items before it are the catalog as loaded.
-    first_created: Option<u32>,
+    /// Items created for descriptions no item matched ([`Index::insert_provisional`]).
+    provisional: Vec<bool>,
 }
 
 fn typo_keys(word: &str) -> Vec<String> {
@@ -56,27 +56,28 @@ impl Index {
         &self.entries[idx as usize]
     }
 
-    /// Add an item of the catalog as loaded; returns its index.
+    /// Add an item of the catalog; returns its index.
     pub fn insert(&mut self, sig: &Signature) -> u32 {
         let compact = self.names.compact(sig);
         self.insert_compact(compact, false)
     }
 
-    /// Add an item this run created, its words read as a line's are ([`Index::compact_query`]):
-    /// an item created from `Chipbd Screw …` holds `chipboard`, as the line that created it was
-    /// read, so later lines compare with it as they compare with the catalog. Its words do not
-    /// join the vocabulary: the dictionary is the catalog as loaded, and a spelling the run met
-    /// first (`chiobd`) never shadows the word the catalog has (`chipbd` stays `chipboard`).
-    pub fn insert_created(&mut self, sig: &Signature, lex: &Lexicon) -> u32 {
+    /// Add a provisional item (created for a description no item matched), its words read as a
+    /// line's are ([`Index::compact_query`]): an item created from `Chipbd Screw …` holds
+    /// `chipboard`, as the line that created it was read, so later lines compare with it as they
+    /// compare with the catalog. Its words do not join the vocabulary: the dictionary is the
+    /// catalog, and a spelling the run met first (`chiobd`) never shadows the word the catalog
+    /// has (`chipbd` stays `chipboard`).
+    pub fn insert_provisional(&mut self, sig: &Signature, lex: &Lexicon) -> u32 {
         let mut compact = self.compact_query(sig, lex);
         compact.read_as = Box::default();
         compact.unread = Box::default();
-        self.first_created.get_or_insert(self.entries.len() as u32);
         self.insert_compact(compact, true)
     }
 
-    fn insert_compact(&mut self, compact: Compact, created: bool) -> u32 {
+    fn insert_compact(&mut self, compact: Compact, provisional: bool) -> u32 {
         let idx = self.entries.len() as u32;
+        self.provisional.push(provisional);
         for &w in compact.words.iter() {
             let list = self.words.entry(w).or_default();
             if list.is_empty() {
@@ -92,10 +93,10 @@ impl Index {
             if list.last() != Some(&idx) {
                 list.push(idx);
             }
-            self.learn(w, created);
+            self.learn(w, provisional);
         }
         for &(_, v) in compact.attrs.iter() {
-            self.learn(v, created);
+            self.learn(v, provisional);
         }
         for &(n, v) in compact.attrs.iter() {
             if self.names.get(n).starts_with(KIND_PREFIX) {
@@ -110,19 +111,24 @@ impl Index {
         idx
     }
 
-    /// A word or attribute value of an item of the catalog as loaded joins the vocabulary.
-    fn learn(&mut self, id: u32, created: bool) {
-        if !created {
+    /// A word or attribute value of an item of the catalog (not provisional) joins the
+    /// vocabulary.
+    fn learn(&mut self, id: u32, provisional: bool) {
+        if !provisional {
             self.vocabulary.add(id, self.names.get(id));
         }
     }
 
-    /// Whether an item of the catalog as loaded has the word (not only items this run created).
+    /// Whether the item at an index is provisional.
+    pub fn provisional(&self, idx: u32) -> bool {
+        self.provisional.get(idx as usize).copied().unwrap_or(false)
+    }
+
+    /// Whether an item of the catalog has the word (not only provisional items).
     fn catalog_has(&self, word: u32) -> bool {
         self.words
             .get(&word)
-            .and_then(|list| list.first())
-            .is_some_and(|&first| self.first_created.is_none_or(|c| first < c))
+            .is_some_and(|list| list.iter().any(|&i| !self.provisional[i as usize]))
     }
 
     /// A word's weight: its inverse document frequency over the catalog (a word the catalog does
@@ -145,7 +151,7 @@ impl Index {
                 continue;
             }
             let names = &self.names;
-            // A word only this run's new items have is theirs unless the catalog reads it.
+            // A word only provisional items have is theirs unless the catalog reads it.
             let reading = self.vocabulary.read(text, &|id| names.get(id));
             match reading {
                 Some(c) => read_as.push((w, c)),

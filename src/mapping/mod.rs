@@ -323,7 +323,9 @@ impl Mapper {
             let (sku, name) = self.catalog.item(*i);
             format!("nearest {sku} \"{name}\": {}", c.differed.join(", "))
         });
-        let sku = self.catalog.create(&generated_sku(key), description);
+        let sku = self
+            .catalog
+            .create_provisional(&generated_sku(key), description);
         Decided::Land(sku, MappingDecision::Created { reason })
     }
 
@@ -333,25 +335,25 @@ impl Mapper {
     /// is another product when `…` without a pack is in the catalog too; a line with `Pack of 10`
     /// against an item without one is another product when a sibling states a count.
     ///
-    /// An item this run created tells only about items this run created: it is named as one
-    /// invoice wrote it (`Wood Screw … Pan Philips`), which says nothing of how the catalog names
-    /// its products apart (`Pan Head Phillips`).
+    /// A provisional item (created this run for a description no item matched) tells only about
+    /// provisional items: it is named as one invoice wrote it (`Wood Screw … Pan Philips`), which
+    /// says nothing of how the catalog names its products apart (`Pan Head Phillips`).
     fn silence_of_siblings(&self, found: &mut [(u32, Comparison)]) {
         let siblings: Vec<(u32, bool)> = found
             .iter()
             .filter(|(_, c)| c.score >= self.threshold)
-            .map(|(i, _)| (*i, self.catalog.created_here(*i)))
+            .map(|(i, _)| (*i, self.catalog.provisional(*i)))
             .collect();
         let sibling_words: Vec<(u32, bool, bool, bool)> = found
             .iter()
             .filter(|(_, c)| c.score >= self.threshold)
             .map(|(i, c)| {
-                let created = self.catalog.created_here(*i);
+                let created = self.catalog.provisional(*i);
                 (*i, created, c.extra_line > 0.0, c.extra_item > 0.0)
             })
             .collect();
         for (idx, c) in found.iter_mut() {
-            let created = self.catalog.created_here(*idx);
+            let created = self.catalog.provisional(*idx);
             let siblings: Vec<u32> = siblings
                 .iter()
                 .filter(|(_, s_created)| created || !s_created)
@@ -406,7 +408,9 @@ impl Mapper {
         match self.uncertain {
             Uncertain::Hold => Decided::Hold(reason, candidates),
             Uncertain::Create => {
-                let sku = self.catalog.create(&generated_sku(key), description);
+                let sku = self
+                    .catalog
+                    .create_provisional(&generated_sku(key), description);
                 Decided::Land(
                     sku,
                     MappingDecision::Created {
@@ -631,6 +635,22 @@ mod tests {
             "Chipboard Screw 5 x 60mm Countersunk Pozidriv Box of 250",
         )));
         assert_eq!(d.sku, c.sku, "{:?}", d.decision);
+    }
+
+    /// An item a line with a SKU created is a catalog item like those loaded: its words are the
+    /// catalog's vocabulary for later lines.
+    #[test]
+    fn an_item_created_by_sku_is_catalog_vocabulary() {
+        let mut mp = mapper_of(&[]);
+        let a = land(mp.map(line(1, Some("HB-1"), "Hex Bolt M8 x 40mm Zinc")));
+        assert_eq!(a.decision, MappingDecision::CREATED);
+        let b = land(mp.map(line(2, None, "Hex Blot M8 x 40mm Zinc")));
+        assert_eq!(
+            (&*b.sku, b.decision.kind()),
+            ("HB-1", "fuzzy"),
+            "{:?}",
+            b.decision
+        );
     }
 
     /// How the catalog tells its products apart is read from the catalog: an item this run
