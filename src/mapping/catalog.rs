@@ -112,7 +112,7 @@ impl Catalog {
     ) -> Self {
         let mut catalog = Catalog::with_lexicon(lex);
         for item in items {
-            catalog.add(&item.sku, &item.name);
+            catalog.add(&item.sku, &item.name, false);
         }
         for a in aliases {
             let a: AliasEntry = a.into();
@@ -223,12 +223,24 @@ impl Catalog {
         }
     }
 
-    /// Remember a new item created by this run; later lines see it.
+    /// Remember a new item a line with a SKU created: a catalog item like those loaded (the
+    /// supplier names it). Later lines see it.
     pub fn create(&mut self, sku: &str, name: &str) -> Arc<str> {
+        self.create_as(sku, name, false)
+    }
+
+    /// Remember a new item created for a description no item matched (its SKU generated): a
+    /// provisional item, read as its line was, which neither adds to the catalog's vocabulary nor
+    /// tells how the catalog names products apart. Later lines see it.
+    pub fn create_provisional(&mut self, sku: &str, name: &str) -> Arc<str> {
+        self.create_as(sku, name, true)
+    }
+
+    fn create_as(&mut self, sku: &str, name: &str, provisional: bool) -> Arc<str> {
         if let Some(existing) = self.sku(sku) {
             return existing;
         }
-        let sku = self.add(sku, name);
+        let sku = self.add(sku, name, provisional);
         self.created
             .insert(sku.clone(), self.item_names[self.skus.len() - 1].clone());
         sku
@@ -237,6 +249,11 @@ impl Catalog {
     /// The name of an item this run created (so the writer can create it), `None` for known items.
     pub fn created_name(&self, sku: &str) -> Option<Arc<str>> {
         self.created.get(sku).cloned()
+    }
+
+    /// Whether the item at an index is provisional ([`Catalog::create_provisional`]).
+    pub fn provisional(&self, idx: u32) -> bool {
+        self.index.provisional(idx)
     }
 
     /// `key` now names `sku` (an automatic match this run accepted).
@@ -314,9 +331,14 @@ impl Catalog {
         self.by_sku.get(sku).copied()
     }
 
-    fn add(&mut self, sku: &str, name: &str) -> Arc<str> {
+    /// Add an item: of the catalog, or `provisional` (read as a line is).
+    fn add(&mut self, sku: &str, name: &str, provisional: bool) -> Arc<str> {
         let sig = signature(name, &self.lex);
-        let idx = self.index.insert(&sig);
+        let idx = if provisional {
+            self.index.insert_provisional(&sig, &self.lex)
+        } else {
+            self.index.insert(&sig)
+        };
         debug_assert_eq!(idx as usize, self.skus.len());
         let sku: Arc<str> = sku.into();
         self.skus.push(sku.clone());

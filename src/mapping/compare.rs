@@ -14,6 +14,7 @@
 
 use super::lexicon::Lexicon;
 use super::signature::{Signature, describe_attribute};
+use super::vocabulary::may_mean;
 use std::collections::HashMap;
 
 /// Interned strings: the catalog keeps signatures as numbers (a 100,000-item catalog in a few MiB).
@@ -57,6 +58,7 @@ impl Interner {
             attrs: attrs.into(),
             words: words.into(),
             read_as: Box::default(),
+            unread: Box::default(),
         }
     }
 }
@@ -69,6 +71,10 @@ pub struct Compact {
     /// (word as written, catalog word it was read as): a query's misspelt or abbreviated words
     /// (see [`super::vocabulary`]); `words` holds the catalog word.
     pub read_as: Box<[(u32, u32)]>,
+    /// A query's words that neither the catalog nor the lexicon knows and the catalog's
+    /// vocabulary could not read (`st`: safety or steel toe?): each may still mean what one
+    /// candidate leaves unpaired, weakly ([`super::vocabulary::may_mean`]).
+    pub unread: Box<[u32]>,
 }
 
 /// How a description and an item compare.
@@ -238,6 +244,9 @@ pub fn compare(
                         if rescue(v, &line.words, &mut line_used, names, &mut rescued) {
                             consume(id, &item.words, &mut item_used);
                             c.agreed.push(describe(n, v));
+                        } else if perhaps(v, line, &mut line_used, names) {
+                            consume(id, &item.words, &mut item_used);
+                            c.weak += 1;
                         } else {
                             c.one_sided.push(format!("{} (item only)", describe(n, v)));
                             c.one_sided_names.push((n, true));
@@ -264,6 +273,9 @@ pub fn compare(
                     if rescue(v, &line.words, &mut line_used, names, &mut rescued) {
                         consume(x.1, &item.words, &mut item_used);
                         c.agreed.push(describe(n, v));
+                    } else if perhaps(v, line, &mut line_used, names) {
+                        consume(x.1, &item.words, &mut item_used);
+                        c.weak += 1;
                     } else {
                         // `Znic` for `zinc`: too short to be taken as the value, close enough to
                         // be no other word in its place (so the line is reviewed, not created).
@@ -299,15 +311,31 @@ pub fn compare(
     let w = word_score(
         &keep(&line.words, &line_used),
         &keep(&item.words, &item_used),
-        &read,
+        &Readings {
+            read: &read,
+            unread: &line.unread,
+        },
         names,
         weight,
     );
     c.score = w.score;
     c.extra_line = w.extra_line;
     c.extra_item = w.extra_item;
-    c.weak = w.weak;
+    c.weak += w.weak;
     c
+}
+
+/// A value only the item states that a word of the line the catalog could not settle may mean
+/// ([`super::vocabulary::may_mean`]: `st` for the item's `steeltoe`): the word is taken, weakly.
+/// The pair is then at most a review candidate, never an automatic match.
+fn perhaps(value: &str, line: &Compact, used: &mut [bool], names: &Interner) -> bool {
+    for (j, &w) in line.words.iter().enumerate() {
+        if !used[j] && line.unread.contains(&w) && may_mean(names.get(w), value) {
+            used[j] = true;
+            return true;
+        }
+    }
+    false
 }
 
 fn near_miss(value: &str, words: &[u32], used: &mut [bool], names: &Interner) {
@@ -365,12 +393,20 @@ pub struct WordScore {
     pub weak: u32,
 }
 
+/// What the catalog's vocabulary made of a line's words.
+pub struct Readings<'a> {
+    /// Catalog words the line's words were read as: they agree like a typo.
+    pub read: &'a [u32],
+    /// The line's words it could not settle: each may weakly pair with one the item leaves.
+    pub unread: &'a [u32],
+}
+
 /// Weighted overlap of two word sets: twice the weight that agrees over the weight of both sides
 /// (1.0 when neither side has words). Each word of the line pairs with at most one of the item.
 pub fn word_score(
     line: &[u32],
     item: &[u32],
-    read: &[u32],
+    readings: &Readings,
     names: &Interner,
     weight: &dyn Fn(u32) -> f32,
 ) -> WordScore {
@@ -395,7 +431,11 @@ pub fn word_score(
                 continue;
             }
             let q = if w == v {
-                Some(if read.contains(&w) { TYPO } else { 1.0 })
+                Some(if readings.read.contains(&w) {
+                    TYPO
+                } else {
+                    1.0
+                })
             } else {
                 word_agreement(names.get(w), names.get(v))
             };
@@ -412,7 +452,12 @@ pub fn word_score(
             best = item
                 .iter()
                 .enumerate()
-                .find(|(j, v)| !used[*j] && weak_agreement(names.get(w), names.get(**v)))
+                .find(|(j, v)| {
+                    let (a, b) = (names.get(w), names.get(**v));
+                    !used[*j]
+                        && (weak_agreement(a, b)
+                            || (readings.unread.contains(&w) && may_mean(a, b)))
+                })
                 .map(|(j, _)| (j, WEAK));
             weak += u32::from(best.is_some());
         }

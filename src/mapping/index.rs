@@ -10,7 +10,7 @@
 use super::compare::{Compact, Interner};
 use super::lexicon::Lexicon;
 use super::signature::{KIND_PREFIX, Signature};
-use super::vocabulary::Vocabulary;
+use super::vocabulary::{self, Vocabulary};
 use std::collections::HashMap;
 
 /// Postings read per query at most, once at least one list was read.
@@ -24,8 +24,11 @@ pub struct Index {
     attrs: HashMap<(u32, u32), Vec<u32>>,
     /// Word, or word with one letter left out → catalog words.
     deletions: HashMap<Box<str>, Vec<u32>>,
-    /// The words and attribute values a line's unknown word may be read as.
+    /// The words and attribute values of the catalog (not provisional items): what a line's unknown word may be
+    /// read as.
     vocabulary: Vocabulary,
+    /// Items created for descriptions no item matched ([`Index::insert_provisional`]).
+    provisional: Vec<bool>,
 }
 
 fn typo_keys(word: &str) -> Vec<String> {
@@ -53,10 +56,28 @@ impl Index {
         &self.entries[idx as usize]
     }
 
-    /// Add an item (its index must be `len()`); returns its interned signature.
+    /// Add an item of the catalog; returns its index.
     pub fn insert(&mut self, sig: &Signature) -> u32 {
-        let idx = self.entries.len() as u32;
         let compact = self.names.compact(sig);
+        self.insert_compact(compact, false)
+    }
+
+    /// Add a provisional item (created for a description no item matched), its words read as a
+    /// line's are ([`Index::compact_query`]): an item created from `Chipbd Screw …` holds
+    /// `chipboard`, as the line that created it was read, so later lines compare with it as they
+    /// compare with the catalog. Its words do not join the vocabulary: the dictionary is the
+    /// catalog, and a spelling the run met first (`chiobd`) never shadows the word the catalog
+    /// has (`chipbd` stays `chipboard`).
+    pub fn insert_provisional(&mut self, sig: &Signature, lex: &Lexicon) -> u32 {
+        let mut compact = self.compact_query(sig, lex);
+        compact.read_as = Box::default();
+        compact.unread = Box::default();
+        self.insert_compact(compact, true)
+    }
+
+    fn insert_compact(&mut self, compact: Compact, provisional: bool) -> u32 {
+        let idx = self.entries.len() as u32;
+        self.provisional.push(provisional);
         for &w in compact.words.iter() {
             let list = self.words.entry(w).or_default();
             if list.is_empty() {
@@ -72,10 +93,10 @@ impl Index {
             if list.last() != Some(&idx) {
                 list.push(idx);
             }
-            self.vocabulary.add(w, self.names.get(w));
+            self.learn(w, provisional);
         }
         for &(_, v) in compact.attrs.iter() {
-            self.vocabulary.add(v, self.names.get(v));
+            self.learn(v, provisional);
         }
         for &(n, v) in compact.attrs.iter() {
             if self.names.get(n).starts_with(KIND_PREFIX) {
@@ -90,6 +111,26 @@ impl Index {
         idx
     }
 
+    /// A word or attribute value of an item of the catalog (not provisional) joins the
+    /// vocabulary.
+    fn learn(&mut self, id: u32, provisional: bool) {
+        if !provisional {
+            self.vocabulary.add(id, self.names.get(id));
+        }
+    }
+
+    /// Whether the item at an index is provisional.
+    pub fn provisional(&self, idx: u32) -> bool {
+        self.provisional.get(idx as usize).copied().unwrap_or(false)
+    }
+
+    /// Whether an item of the catalog has the word (not only provisional items).
+    fn catalog_has(&self, word: u32) -> bool {
+        self.words
+            .get(&word)
+            .is_some_and(|list| list.iter().any(|&i| !self.provisional[i as usize]))
+    }
+
     /// A word's weight: its inverse document frequency over the catalog (a word the catalog does
     /// not have weighs the most).
     pub fn weight(&self, word: u32) -> f32 {
@@ -99,20 +140,26 @@ impl Index {
 
     /// The query as numbers (its new words are interned too), each word neither the catalog nor
     /// the lexicon knows read as the catalog word it misspells or abbreviates, when there is
-    /// exactly one ([`Vocabulary::read`]).
+    /// exactly one ([`Vocabulary::read`]); the words it cannot settle are kept as `unread`.
     pub fn compact_query(&mut self, sig: &Signature, lex: &Lexicon) -> Compact {
         let mut q = self.names.compact(sig);
         let mut read_as = Vec::new();
+        let mut unread = Vec::new();
         for &w in q.words.iter() {
             let text = self.names.get(w);
-            if self.words.contains_key(&w) || self.vocabulary.contains(w) || lex.knows(text) {
+            if self.catalog_has(w) || self.vocabulary.contains(w) || lex.knows(text) {
                 continue;
             }
             let names = &self.names;
-            if let Some(c) = self.vocabulary.read(text, &|id| names.get(id)) {
-                read_as.push((w, c));
+            // A word only provisional items have is theirs unless the catalog reads it.
+            let reading = self.vocabulary.read(text, &|id| names.get(id));
+            match reading {
+                Some(c) => read_as.push((w, c)),
+                None if vocabulary::readable(text) => unread.push(w),
+                None => {}
             }
         }
+        q.unread = unread.into();
         if !read_as.is_empty() {
             let mut words: Vec<u32> = q
                 .words

@@ -323,7 +323,9 @@ impl Mapper {
             let (sku, name) = self.catalog.item(*i);
             format!("nearest {sku} \"{name}\": {}", c.differed.join(", "))
         });
-        let sku = self.catalog.create(&generated_sku(key), description);
+        let sku = self
+            .catalog
+            .create_provisional(&generated_sku(key), description);
         Decided::Land(sku, MappingDecision::Created { reason })
     }
 
@@ -332,18 +334,36 @@ impl Mapper {
     /// catalog tells such products apart by it. A line without a pack count against `… Pack of 25`
     /// is another product when `…` without a pack is in the catalog too; a line with `Pack of 10`
     /// against an item without one is another product when a sibling states a count.
+    ///
+    /// A provisional item (created this run for a description no item matched) tells only about
+    /// provisional items: it is named as one invoice wrote it (`Wood Screw … Pan Philips`), which
+    /// says nothing of how the catalog names its products apart (`Pan Head Phillips`).
     fn silence_of_siblings(&self, found: &mut [(u32, Comparison)]) {
-        let siblings: Vec<u32> = found
+        let siblings: Vec<(u32, bool)> = found
             .iter()
             .filter(|(_, c)| c.score >= self.threshold)
-            .map(|(i, _)| *i)
+            .map(|(i, _)| (*i, self.catalog.provisional(*i)))
             .collect();
-        let sibling_words: Vec<(u32, bool, bool)> = found
+        let sibling_words: Vec<(u32, bool, bool, bool)> = found
             .iter()
             .filter(|(_, c)| c.score >= self.threshold)
-            .map(|(i, c)| (*i, c.extra_line > 0.0, c.extra_item > 0.0))
+            .map(|(i, c)| {
+                let created = self.catalog.provisional(*i);
+                (*i, created, c.extra_line > 0.0, c.extra_item > 0.0)
+            })
             .collect();
         for (idx, c) in found.iter_mut() {
+            let created = self.catalog.provisional(*idx);
+            let siblings: Vec<u32> = siblings
+                .iter()
+                .filter(|(_, s_created)| created || !s_created)
+                .map(|(s, _)| *s)
+                .collect();
+            let sibling_words: Vec<(u32, bool, bool)> = sibling_words
+                .iter()
+                .filter(|(_, s_created, _, _)| created || !s_created)
+                .map(|(s, _, l, i)| (*s, *l, *i))
+                .collect();
             // Words only the item has, while a sibling has none beyond the line's (or words only
             // the line has, while a sibling has them too): they tell the products apart.
             let telling_words = sibling_words.iter().find(|(s, line_extra, item_extra)| {
@@ -388,7 +408,9 @@ impl Mapper {
         match self.uncertain {
             Uncertain::Hold => Decided::Hold(reason, candidates),
             Uncertain::Create => {
-                let sku = self.catalog.create(&generated_sku(key), description);
+                let sku = self
+                    .catalog
+                    .create_provisional(&generated_sku(key), description);
                 Decided::Land(
                     sku,
                     MappingDecision::Created {
@@ -577,6 +599,107 @@ mod tests {
         // Read right, a product the catalog lacks is vetoed by the word it means.
         let m = land(mp.map(line(4, None, "Chipbd Screw 5 x 60mm Csk PZ Box of 200")));
         assert!(m.sku.starts_with("GEN-"), "landed on {}", m.sku);
+    }
+
+    /// An item this run created is read as its line was, and its unknown words never shadow the
+    /// catalog's reading of a later line.
+    #[test]
+    fn a_new_items_spelling_does_not_shadow_the_catalog_reading() {
+        let mut mp = mapper_of(&[
+            (
+                "CS-100",
+                "Chipboard Screw 5 x 60mm Countersunk Pozidriv Box of 100",
+            ),
+            (
+                "CS-200",
+                "Chipboard Screw 5 x 60mm Countersunk Pozidriv Box of 200",
+            ),
+        ]);
+        // `Chiobd` the catalog cannot read, and no catalog item has 500: a new item.
+        let a = land(mp.map(line(1, None, "Chiobd Screw 5 x 60mm Csk PZ Box of 500")));
+        assert_eq!(a.decision.kind(), "created");
+        // `Chipbd` is one letter from the new item's `chiobd`, but the catalog reads it.
+        let b = land(mp.map(line(2, None, "Chipbd Screw 5 x 60mm Csk PZ Bx100")));
+        assert_eq!(
+            (&*b.sku, b.decision.kind()),
+            ("CS-100", "fuzzy"),
+            "{:?}",
+            b.decision
+        );
+        // A new item created from an abbreviation holds the word it was read as.
+        let c = land(mp.map(line(3, None, "Chipbd Screw 5 x 60mm Csk PZ Box of 250")));
+        assert_eq!(c.decision.kind(), "created");
+        let d = land(mp.map(line(
+            4,
+            None,
+            "Chipboard Screw 5 x 60mm Countersunk Pozidriv Box of 250",
+        )));
+        assert_eq!(d.sku, c.sku, "{:?}", d.decision);
+    }
+
+    /// An item a line with a SKU created is a catalog item like those loaded: its words are the
+    /// catalog's vocabulary for later lines.
+    #[test]
+    fn an_item_created_by_sku_is_catalog_vocabulary() {
+        let mut mp = mapper_of(&[]);
+        let a = land(mp.map(line(1, Some("HB-1"), "Hex Bolt M8 x 40mm Zinc")));
+        assert_eq!(a.decision, MappingDecision::CREATED);
+        let b = land(mp.map(line(2, None, "Hex Blot M8 x 40mm Zinc")));
+        assert_eq!(
+            (&*b.sku, b.decision.kind()),
+            ("HB-1", "fuzzy"),
+            "{:?}",
+            b.decision
+        );
+    }
+
+    /// How the catalog tells its products apart is read from the catalog: an item this run
+    /// created, named as an invoice wrote it, does not make a catalog item's words telling.
+    #[test]
+    fn a_new_items_wording_does_not_veto_a_catalog_item() {
+        let mut mp = mapper_of(&[
+            ("WS-100", "Wood Screw 5 x 60mm Pan Head Phillips Box of 100"),
+            ("WS-200", "Wood Screw 4 x 40mm Pan Head Phillips Box of 200"),
+        ]);
+        let a = land(mp.map(line(1, None, "Wood Screw 4 x 40mm Pan Philips 500/box")));
+        assert_eq!(a.decision.kind(), "created");
+        let b = land(mp.map(line(2, None, "Wood Screw 5 x 60mm Pan PH Box 100")));
+        assert_eq!(
+            (&*b.sku, b.decision.kind()),
+            ("WS-100", "fuzzy"),
+            "{:?}",
+            b.decision
+        );
+        // Among the run's own items their wording still tells: `Box Beam` is not `I-Beam`.
+        let c = land(mp.map(line(3, None, "Spirit Level 1000mm I-Beam")));
+        let d = land(mp.map(line(4, None, "Spirit Level 1000mm Box Beam")));
+        assert_eq!(
+            (c.decision.kind(), d.decision.kind()),
+            ("created", "created")
+        );
+        assert_ne!(c.sku, d.sku);
+    }
+
+    /// A word the catalog cannot settle (`ST`: safety, steel toe, stainless…) is held with the
+    /// candidate whose one unpaired value it abbreviates first, never matched automatically.
+    #[test]
+    fn an_unsettled_word_is_read_weakly_in_each_candidates_context() {
+        let mut mp = mapper_of(&[
+            ("SB-ST", "Safety Boots S3 Steel Toe Black Size 9"),
+            ("SB-CT", "Safety Boots S3 Composite Toe Black Size 9"),
+            ("SS-1", "Stainless Sealant Clear 310ml"),
+        ]);
+        match mp.map(line(1, None, "Safety Boots S3 ST Blk Size 9")) {
+            Mapped::Hold(h) => {
+                assert_eq!(h.candidates[0].sku, "SB-ST", "{h:?}");
+                assert!(h.reason.contains("only like"), "{}", h.reason);
+                assert!(h.candidates.iter().all(|c| c.sku != "SB-CT"), "{h:?}");
+            }
+            Mapped::Land(m) => panic!("held expected, landed on {} ({:?})", m.sku, m.decision),
+        }
+        // Without a candidate it may mean, it is a product the catalog lacks.
+        let m = land(mp.map(line(2, None, "Safety Boots S3 XQ Blk Size 9")));
+        assert_eq!(m.decision.kind(), "created");
     }
 
     #[test]

@@ -233,53 +233,102 @@ pub(crate) fn token_texts(phrase: &str) -> Vec<Box<str>> {
         .collect()
 }
 
+fn is_word(t: &Token) -> bool {
+    matches!(&t.tok, Tok::Word(w) if w.chars().all(char::is_alphabetic))
+}
+
+/// The texts of the tokens from `i` on with each hyphen that joins two words left out
+/// (`powder-free` reads as the phrase `powder free`), and how many tokens each prefix of them
+/// spans.
+fn unhyphenated(tokens: &[Token], i: usize, max: usize) -> (Vec<Box<str>>, Vec<usize>) {
+    let (mut texts, mut spans) = (Vec::new(), Vec::new());
+    let mut j = i;
+    while j < tokens.len() && texts.len() < max {
+        let joins = j > i
+            && tokens[j].tok == Tok::Sym('-')
+            && tokens[j].glued
+            && is_word(&tokens[j - 1])
+            && tokens.get(j + 1).is_some_and(|n| n.glued && is_word(n));
+        if !joins {
+            texts.push(tokens[j].text.clone());
+            spans.push(j + 1 - i);
+        }
+        j += 1;
+    }
+    (texts, spans)
+}
+
+/// Single letters joined by slashes, `p/f` or `w/o`: an initialism, read as one word (`pf`).
+/// Not after `size`, where `S/M` names two sizes.
+fn initialism(tokens: &[Token], i: usize) -> Option<(Box<str>, usize)> {
+    let letter = |t: &Token| is_word(t) && t.text.chars().count() == 1;
+    if i > 0 && matches!(&*tokens[i - 1].text, "size" | "sz") {
+        return None;
+    }
+    let mut word = String::new();
+    let mut j = i;
+    while tokens.get(j).is_some_and(letter) {
+        word.push_str(&tokens[j].text);
+        let slash = tokens
+            .get(j + 1)
+            .is_some_and(|t| t.tok == Tok::Sym('/') && t.glued);
+        if !(slash && tokens.get(j + 2).is_some_and(|t| t.glued && letter(t))) {
+            break;
+        }
+        j += 2;
+    }
+    (word.chars().count() >= 2).then(|| (word.into(), j + 1 - i))
+}
+
 /// Phrases and abbreviations rewritten to their canonical words.
 fn apply_lexicon(tokens: Vec<Token>, lex: &Lexicon) -> Vec<Token> {
     let mut out = Vec::with_capacity(tokens.len());
+    let push_words = |out: &mut Vec<Token>, words: &[Box<str>], glued: bool| {
+        for (k, w) in words.iter().enumerate() {
+            out.push(Token {
+                tok: Tok::Word(w.clone()),
+                text: w.clone(),
+                glued: glued && k == 0,
+            });
+        }
+    };
     let mut i = 0;
     'outer: while i < tokens.len() {
         for len in (2..=lex.max_phrase.min(tokens.len() - i)).rev() {
             let key: Vec<Box<str>> = tokens[i..i + len].iter().map(|t| t.text.clone()).collect();
             if let Some(words) = lex.phrases.get(&key) {
-                let glued = tokens[i].glued;
-                for (k, w) in words.iter().enumerate() {
-                    out.push(Token {
-                        tok: Tok::Word(w.clone()),
-                        text: w.clone(),
-                        glued: glued && k == 0,
-                    });
-                }
+                push_words(&mut out, words, tokens[i].glued);
                 i += len;
                 continue 'outer;
             }
         }
-        let texts: Vec<Box<str>> = tokens[i..(i + lex.max_phrase).min(tokens.len())]
-            .iter()
-            .map(|t| t.text.clone())
-            .collect();
+        let (texts, spans) = unhyphenated(&tokens, i, lex.max_phrase);
+        if spans.last().is_some_and(|&n| n > texts.len()) {
+            for len in (2..=texts.len()).rev() {
+                if let Some(words) = lex.phrases.get(&texts[..len]) {
+                    push_words(&mut out, words, tokens[i].glued);
+                    i += spans[len - 1];
+                    continue 'outer;
+                }
+            }
+        }
         if let Some((len, words)) = lex.phrase_near(&texts) {
+            push_words(&mut out, words, tokens[i].glued);
+            i += spans[len - 1];
+            continue;
+        }
+        if let Some((word, len)) = initialism(&tokens, i) {
             let glued = tokens[i].glued;
-            for (k, w) in words.iter().enumerate() {
-                out.push(Token {
-                    tok: Tok::Word(w.clone()),
-                    text: w.clone(),
-                    glued: glued && k == 0,
-                });
+            match lex.words.get(&*word) {
+                Some(words) => push_words(&mut out, words, glued),
+                None => push_words(&mut out, std::slice::from_ref(&word), glued),
             }
             i += len;
             continue;
         }
         let t = &tokens[i];
         match (&t.tok, lex.words.get(&*t.text)) {
-            (Tok::Word(_), Some(words)) => {
-                for (k, w) in words.iter().enumerate() {
-                    out.push(Token {
-                        tok: Tok::Word(w.clone()),
-                        text: w.clone(),
-                        glued: t.glued && k == 0,
-                    });
-                }
-            }
+            (Tok::Word(_), Some(words)) => push_words(&mut out, words, t.glued),
             _ => out.push(t.clone()),
         }
         i += 1;
@@ -667,7 +716,12 @@ impl Reader<'_> {
                         self.sig.add("count", canon(n));
                         self.i = at + 1;
                     }
-                    _ => self.i = i + 1, // a count word alone says nothing
+                    // A count word without a count may name the product (`Box Beam`,
+                    // `Box Spanner`): a word like any other.
+                    _ => {
+                        self.plain_word(&w);
+                        self.i = i + 1;
+                    }
                 }
             }
             _ if next_num.is_some() => {
@@ -896,6 +950,43 @@ mod tests {
             sig("wood screws countersunk pozidriv").key()
         );
         assert_eq!(sig("Washer Ø8").key(), sig("Washer M8").key());
+    }
+
+    #[test]
+    fn a_hyphen_between_words_reads_like_a_space_and_slashed_letters_as_one_word() {
+        assert_eq!(
+            sig("Nitrile Gloves Powder-Free").key(),
+            sig("Nitrile Gloves Powder Free").key()
+        );
+        assert_eq!(
+            sig("Hex Bolt M8 Hot-Dip Galvanised").key(),
+            sig("Hex Bolt M8 HDG").key()
+        );
+        assert_eq!(
+            sig("Self-Tapping Screw").key(),
+            sig("self tapping screw").key()
+        );
+        assert_eq!(sig("Gloves P/F").words, vec!["glove".into(), "pf".into()]);
+        // `S/M` after `size` is two sizes, not a word; a range keeps its hyphen.
+        assert!(!sig("Gloves Size S/M").words.iter().any(|w| &**w == "sm"));
+        assert_eq!(attrs("Hose Clip 16-27mm"), attrs("hose clip 16-27 mm"));
+    }
+
+    #[test]
+    fn a_count_word_without_a_count_is_a_word() {
+        assert!(
+            sig("Spirit Level 1000mm Box Beam")
+                .words
+                .iter()
+                .any(|w| &**w == "box")
+        );
+        assert_eq!(attrs("Cable Ties Box of 100"), attrs("cable ties 100/box"));
+        assert!(
+            !sig("Cable Ties Box of 100")
+                .words
+                .iter()
+                .any(|w| &**w == "box")
+        );
     }
 
     #[test]

@@ -53,6 +53,50 @@ fn subsequence(short: &str, long: &str) -> bool {
     short.chars().all(|c| it.any(|l| l == c))
 }
 
+/// Whether a word may be read as another at all: alphabetic, at least [`MIN_ABBREVIATION`]
+/// letters.
+pub fn readable(word: &str) -> bool {
+    alphabetic(word) && word.chars().count() >= MIN_ABBREVIATION
+}
+
+/// The forms a word is compared in: as read, with the plural `s` it may have lost, and without
+/// one it kept.
+fn forms(word: &str) -> Vec<String> {
+    let mut forms = vec![word.to_string(), format!("{word}s")];
+    if let Some(stem) = word.strip_suffix('s')
+        && stem.chars().count() >= MIN_LEN
+    {
+        forms.push(stem.to_string());
+    }
+    forms
+}
+
+/// `word` misspells `entry`: the same first letter, one edit away, the plural `s` aside.
+fn misspells(word: &str, forms: &[String], entry: &str) -> bool {
+    word.chars().count() >= MIN_LEN
+        && word.chars().next() == entry.chars().next()
+        && forms
+            .iter()
+            .any(|f| strsim::damerau_levenshtein(f, entry) <= 1)
+}
+
+/// `word` abbreviates `entry`: the same first letter, its letters in order in `entry`, which is
+/// at least two letters longer.
+fn abbreviates(word: &str, entry: &str) -> bool {
+    word.chars().next() == entry.chars().next()
+        && entry.chars().count() >= word.chars().count() + 2
+        && subsequence(word, entry)
+}
+
+/// `word` may mean `entry` by this module's rules (a misspelling or an abbreviation of it). Used
+/// for one candidate at a time too: a word the catalog cannot settle (`st`: safety or steel
+/// toe?) may mean the one thing a candidate has left unpaired (its `steeltoe`).
+pub fn may_mean(word: &str, entry: &str) -> bool {
+    readable(word)
+        && alphabetic(entry)
+        && (misspells(word, &forms(word), entry) || abbreviates(word, entry))
+}
+
 impl Vocabulary {
     /// Add an entry (an interned word or attribute value of the catalog).
     pub fn add(&mut self, id: u32, text: &str) {
@@ -79,26 +123,16 @@ impl Vocabulary {
     pub fn read<'a>(&self, word: &str, text: &dyn Fn(u32) -> &'a str) -> Option<u32> {
         let len = word.chars().count();
         let first = word.chars().next()?;
-        if len < MIN_ABBREVIATION || !alphabetic(word) {
+        if !readable(word) {
             return None;
         }
         let mut found: Option<u32> = None;
         if len >= MIN_LEN {
-            // The word as read, with the plural `s` it may have lost, and without one it kept.
-            let mut forms = vec![word.to_string(), format!("{word}s")];
-            if let Some(stem) = word.strip_suffix('s')
-                && stem.chars().count() >= MIN_LEN
-            {
-                forms.push(stem.to_string());
-            }
+            let forms = forms(word);
             for form in &forms {
                 for key in keys(form) {
                     for &id in self.keys.get(key.as_str()).into_iter().flatten() {
-                        let t = text(id);
-                        if found == Some(id)
-                            || !t.starts_with(first)
-                            || !forms.iter().any(|f| strsim::damerau_levenshtein(f, t) <= 1)
-                        {
+                        if found == Some(id) || !misspells(word, &forms, text(id)) {
                             continue;
                         }
                         if found.is_some() {
@@ -113,8 +147,7 @@ impl Vocabulary {
             }
         }
         for &id in self.by_initial.get(&first).into_iter().flatten() {
-            let t = text(id);
-            if t.chars().count() >= len + 2 && subsequence(word, t) {
+            if abbreviates(word, text(id)) {
                 if found.is_some() {
                     return None;
                 }
@@ -183,6 +216,19 @@ mod tests {
             Some("plug"),
             "a word reads as itself"
         );
+    }
+
+    #[test]
+    fn a_word_may_mean_one_entry_by_the_same_rules() {
+        assert!(may_mean("st", "steeltoe"));
+        assert!(may_mean("ms", "mildsteel"));
+        assert!(may_mean("bot", "boot"));
+        assert!(!may_mean("st", "compositetoe"), "another first letter");
+        assert!(
+            !may_mean("st", "sta"),
+            "an abbreviation is two letters shorter at least"
+        );
+        assert!(!may_mean("m8", "metric"));
     }
 
     #[test]

@@ -8,7 +8,10 @@
 //!    a no-SKU batch generated with ground truth (`batchops::generate::matching`): variants,
 //!    hard negatives, less-specified names and unrelated products. Every line is looked up where
 //!    it landed (`transactions`, `held_lines`) and counted right, wrong, new or held, by kind and
-//!    by how the variant was written.
+//!    by how the variant was written. This runs for each generator seed of `BENCH_MATCH_SEEDS`
+//!    (default `1,2,3,4,5`; `BENCH_MATCH_SEED=N` for one): the full table for the first seed, then
+//!    one line per seed (wrong, automatic, automatic or top review candidate, held) and the totals,
+//!    so a figure that holds on one seed only shows.
 //! 2. **Speed**: a `BENCH_SPEED_ITEMS` (100,000) item catalog imported with SKUs, then the
 //!    `BENCH_SPEED_LINES` (1,000,000) line batch `batchops generate` writes for it (80% with SKU,
 //!    the rest descriptions), batch items/s as the import reports them, best of 2. With
@@ -201,7 +204,47 @@ fn pct(a: u64, b: u64) -> String {
     }
 }
 
-async fn accuracy(kind: &'static str, pg: Option<&str>, dir: &Path, set: &matching::MatchingSet) {
+/// One accuracy run's headline figures (the targets of issue 8).
+#[derive(Default, Clone, Copy)]
+struct Summary {
+    lines: u64,
+    wrong: u64,
+    held: u64,
+    variants: u64,
+    variants_auto: u64,
+    variants_top: u64,
+}
+
+impl Summary {
+    fn add(&mut self, o: Summary) {
+        self.lines += o.lines;
+        self.wrong += o.wrong;
+        self.held += o.held;
+        self.variants += o.variants;
+        self.variants_auto += o.variants_auto;
+        self.variants_top += o.variants_top;
+    }
+
+    fn row(&self, label: &str) -> String {
+        format!(
+            "   {label:<12} {:>7} {:>10} {:>16} {:>8}",
+            self.wrong,
+            pct(self.variants_auto, self.variants),
+            pct(self.variants_auto + self.variants_top, self.variants),
+            pct(self.held, self.lines)
+        )
+    }
+}
+
+/// Map `set` on one backend; the full table when `table`, the summary always.
+async fn accuracy(
+    kind: &'static str,
+    pg: Option<&str>,
+    dir: &Path,
+    set: &matching::MatchingSet,
+    seed: u64,
+    table: bool,
+) -> Summary {
     let bin = PathBuf::from(env!("CARGO_BIN_EXE_batchops"));
     let db = Db::new(kind, pg).await;
     let catalog_file = dir.join("match-catalog.csv");
@@ -297,8 +340,20 @@ async fn accuracy(kind: &'static str, pg: Option<&str>, dir: &Path, set: &matchi
     let total: u64 = by_kind.values().map(|t| t.lines).sum();
     let held_total: u64 = by_kind.values().map(|t| t.held).sum();
     let wrong_total: u64 = by_kind.values().map(|t| t.wrong).sum();
+    let v = by_kind.get(&Kind::Variant).copied().unwrap_or_default();
+    let summary = Summary {
+        lines: total,
+        wrong: wrong_total,
+        held: held_total,
+        variants: v.lines,
+        variants_auto: v.right,
+        variants_top: v.held_top_right,
+    };
+    if !table {
+        return summary;
+    }
     println!(
-        "\n1. accuracy ({}): {} no-SKU lines against a {}-item catalog, mapped in {:.2} s",
+        "\n1. accuracy ({}, seed {seed}): {} no-SKU lines against a {}-item catalog, mapped in {:.2} s",
         db.kind,
         total,
         set.catalog.len(),
@@ -330,7 +385,6 @@ async fn accuracy(kind: &'static str, pg: Option<&str>, dir: &Path, set: &matchi
             how, t.lines, t.right, t.wrong, t.new, t.held, t.held_top_right
         );
     }
-    let v = by_kind.get(&Kind::Variant).copied().unwrap_or_default();
     let products = new_items.len();
     let one_item = new_items.values().filter(|s| s.len() == 1).count();
     println!(
@@ -347,6 +401,7 @@ async fn accuracy(kind: &'static str, pg: Option<&str>, dir: &Path, set: &matchi
             println!("   held/new {}: {e}", k.as_str());
         }
     }
+    summary
 }
 
 /// Import the speed catalog and the batch with `bin`; batch items/s of the batch import.
@@ -424,6 +479,27 @@ async fn speed(kinds: &[&'static str], pg: Option<&str>, dir: &Path) {
     }
 }
 
+/// The generator seeds of the accuracy part: `BENCH_MATCH_SEEDS=1,2,3` (the full table for the
+/// first, a summary line for each), else `BENCH_MATCH_SEED` alone, else 1 to 5.
+fn match_seeds() -> Vec<u64> {
+    if let Ok(list) = std::env::var("BENCH_MATCH_SEEDS") {
+        let seeds: Vec<u64> = list
+            .split(',')
+            .filter_map(|s| s.trim().parse().ok())
+            .collect();
+        if !seeds.is_empty() {
+            return seeds;
+        }
+    }
+    match std::env::var("BENCH_MATCH_SEED")
+        .ok()
+        .and_then(|v| v.parse().ok())
+    {
+        Some(seed) => vec![seed],
+        None => (1..=5).collect(),
+    }
+}
+
 fn main() {
     let rt = tokio::runtime::Runtime::new().expect("runtime");
     rt.block_on(async {
@@ -455,13 +531,44 @@ fn main() {
             catalog: env_u64("BENCH_MATCH_CATALOG", 800) as usize,
             ..Mix::default()
         };
-        let set = matching::build(mix, env_u64("BENCH_MATCH_SEED", 1));
+        let seeds = match_seeds();
         println!(
             "batchops mapping benchmark · every figure measured in this run · mix: {} variants, {} hard negatives, {} less specified, {} unrelated",
             mix.variants, mix.hard_negatives, mix.less_specified, mix.unrelated
         );
+        let sets: Vec<(u64, matching::MatchingSet)> =
+            seeds.iter().map(|&s| (s, matching::build(mix, s))).collect();
         for &kind in &kinds {
-            accuracy(kind, pg_url.as_deref(), work.path(), &set).await;
+            let mut rows = Vec::new();
+            for (n, (seed, set)) in sets.iter().enumerate() {
+                let s = accuracy(kind, pg_url.as_deref(), work.path(), set, *seed, n == 0).await;
+                rows.push((*seed, s));
+            }
+            if rows.len() > 1 {
+                println!(
+                    "\n   by seed ({kind}): the generator's seed changes the catalog, the lines and how they are written"
+                );
+                println!(
+                    "   {:<12} {:>7} {:>10} {:>16} {:>8}",
+                    "seed", "wrong", "automatic", "auto or top cand", "held"
+                );
+                let mut all = Summary::default();
+                for (seed, s) in &rows {
+                    println!("{}", s.row(&seed.to_string()));
+                    all.add(*s);
+                }
+                println!("{}", all.row("all"));
+                let worst = rows
+                    .iter()
+                    .map(|(_, s)| {
+                        (s.variants_auto + s.variants_top) as f64 / s.variants.max(1) as f64
+                    })
+                    .fold(f64::INFINITY, f64::min);
+                println!(
+                    "   worst seed, automatically or top review candidate: {:.1}%",
+                    100.0 * worst
+                );
+            }
         }
         if env_u64("BENCH_SPEED_LINES", 1) > 0 {
             speed(&kinds, pg_url.as_deref(), work.path()).await;
