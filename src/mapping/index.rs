@@ -32,23 +32,12 @@ pub struct Index {
 }
 
 fn typo_keys(word: &str) -> Vec<String> {
-    let chars: Vec<char> = word.chars().collect();
-    if chars.len() < 5 || !chars.iter().all(|c| c.is_alphabetic()) {
+    if word.chars().count() < 5 || !word.chars().all(char::is_alphabetic) {
         return Vec::new();
     }
-    let mut keys = Vec::with_capacity(chars.len() + 1);
-    keys.push(word.to_string());
-    for skip in 0..chars.len() {
-        keys.push(
-            chars
-                .iter()
-                .enumerate()
-                .filter(|(i, _)| *i != skip)
-                .map(|(_, c)| c)
-                .collect(),
-        );
-    }
-    keys
+    std::iter::once(word.to_string())
+        .chain(super::lexicon::deletions(word))
+        .collect()
 }
 
 impl Index {

@@ -105,7 +105,9 @@ pub struct Lexicon {
 /// words (`block` is not `black`).
 const CORRECTED_MIN_LEN: usize = 7;
 
-fn deletions(word: &str) -> impl Iterator<Item = String> + '_ {
+/// A word with each letter left out in turn (the deletion neighbourhood a one-edit typo shares
+/// with the word it misspells): the one definition the lexicon, the index and the vocabulary use.
+pub(crate) fn deletions(word: &str) -> impl Iterator<Item = String> + '_ {
     let chars: Vec<char> = word.chars().collect();
     (0..chars.len()).map(move |skip| {
         chars

@@ -32,15 +32,7 @@ pub struct Vocabulary {
 
 /// A word by itself and with each letter left out in turn.
 fn keys(word: &str) -> impl Iterator<Item = String> + '_ {
-    let chars: Vec<char> = word.chars().collect();
-    std::iter::once(word.to_string()).chain((0..chars.len()).map(move |skip| {
-        chars
-            .iter()
-            .enumerate()
-            .filter(|(i, _)| *i != skip)
-            .map(|(_, c)| *c)
-            .collect()
-    }))
+    std::iter::once(word.to_string()).chain(super::lexicon::deletions(word))
 }
 
 fn alphabetic(word: &str) -> bool {
