@@ -34,6 +34,17 @@ impl ListNav {
         self.top = self.top.min(len.saturating_sub(1));
     }
 
+    /// The first row to draw in a list `height` rows tall: `top`, unless the area is shorter than
+    /// the one `top` was kept for, when the selection is kept on screen.
+    pub fn first_on_screen(&self, height: usize) -> usize {
+        let height = height.max(1);
+        if self.selected >= self.top + height {
+            self.selected + 1 - height
+        } else {
+            self.top
+        }
+    }
+
     /// Apply a movement (keys, wheel, a click on a visible row); `false` when `a` is none.
     pub fn apply(&mut self, a: Action, clicked: Option<usize>, len: usize, height: usize) -> bool {
         match Move::of(a, clicked, height) {

@@ -100,13 +100,9 @@ pub fn render(frame: &mut Frame, area: Rect, app: &App, theme: &Theme) {
             ])
         })
         .collect();
-    let height = usize::from(list_area(area, app).height).max(1);
-    let nav = r.nav;
-    let first = if nav.selected >= nav.top + height {
-        nav.selected + 1 - height
-    } else {
-        nav.top
-    };
+    let first = r
+        .nav
+        .first_on_screen(usize::from(list_area(area, app).height));
     table::render(
         frame,
         top,
@@ -114,7 +110,7 @@ pub fn render(frame: &mut Frame, area: Rect, app: &App, theme: &Theme) {
         &COLUMNS,
         &rows,
         first,
-        Some(nav.selected),
+        Some(r.nav.selected),
         theme,
     );
     candidates(frame, bottom, app, theme);

@@ -110,13 +110,9 @@ pub fn render(frame: &mut Frame, area: Rect, app: &App, theme: &Theme) {
             ])
         })
         .collect();
-    let height = usize::from(list_area(area, app).height).max(1);
-    let nav = runs.nav;
-    let top = if nav.selected >= nav.top + height {
-        nav.selected + 1 - height
-    } else {
-        nav.top
-    };
+    let top = runs
+        .nav
+        .first_on_screen(usize::from(list_area(area, app).height));
     table::render(
         frame,
         area,
@@ -124,7 +120,7 @@ pub fn render(frame: &mut Frame, area: Rect, app: &App, theme: &Theme) {
         &COLUMNS,
         &rows,
         top,
-        Some(nav.selected),
+        Some(runs.nav.selected),
         theme,
     );
 }
