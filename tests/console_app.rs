@@ -936,19 +936,26 @@ fn a_resumed_run_with_a_fast_start_does_not_promise_an_end_at_once() {
 #[test]
 fn one_rule_says_which_runs_resume() {
     use batchops::domain::RunStatus as S;
+    use batchops::domain::run_rules::{RunKind, resume_refusal};
+    let kind = |status, mode, rehearsal| RunKind {
+        status,
+        mode,
+        rehearsal,
+        dry_run: false,
+    };
     for s in [S::Cancelled, S::Aborted, S::Interrupted, S::Failed] {
-        assert_eq!(s.resume_refusal(Mode::Batch, false), None, "{s}");
+        assert_eq!(resume_refusal(kind(s, Mode::Batch, false)), None, "{s}");
         assert!(
-            s.resume_refusal(Mode::Retry, false).is_some(),
+            resume_refusal(kind(s, Mode::Retry, false)).is_some(),
             "a retry of {s}"
         );
         assert!(
-            s.resume_refusal(Mode::Batch, true).is_some(),
+            resume_refusal(kind(s, Mode::Batch, true)).is_some(),
             "a rehearsal {s}"
         );
     }
     for s in [S::Success, S::PartialSuccess, S::Running] {
-        assert!(s.resume_refusal(Mode::Batch, false).is_some(), "{s}");
+        assert!(resume_refusal(kind(s, Mode::Batch, false)).is_some(), "{s}");
     }
     // The Runs tab and the Batches tab use it: a cancelled run says `r resumes`, a finished one not.
     let (mut app, _) = app();

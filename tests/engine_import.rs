@@ -463,7 +463,7 @@ async fn an_error_budget_stops_the_run_cleanly_and_resume_finishes_it() {
             "one whole chunk landed; the second was not written"
         );
         let run = db.store.run(r.run_id).await.unwrap().unwrap();
-        assert!(run.status.is_resumable());
+        assert!(run.is_resumable());
         let resumed = import(
             &db,
             &path,

@@ -1,7 +1,8 @@
 //! `compare`: a batch-versus-sequential rehearsal on scratch copies of the catalog.
 
-use super::output;
+use super::{EXIT_FAILED, EXIT_OK, output};
 use crate::cli::TextOrJson;
+use crate::domain::RunStatus;
 use crate::engine::{self, CompareOptions, EventSink};
 use crate::input::InputFormat;
 use crate::report;
@@ -10,7 +11,6 @@ use color_eyre::eyre::Result;
 use std::io::Write;
 use std::path::Path;
 use std::sync::Arc;
-use tokio_util::sync::CancellationToken;
 
 pub async fn compare(
     store: Arc<dyn Store>,
@@ -25,7 +25,9 @@ pub async fn compare(
         sequential_lines,
         format: format_in,
     };
-    let cancel = CancellationToken::new();
+    // Ctrl-C stops the rehearsal after its current chunk; its scratch databases are removed and
+    // what it measured so far is printed.
+    let cancel = super::import::cancel_on_ctrl_c();
     let c = engine::compare(
         &*store,
         file,
@@ -44,5 +46,8 @@ pub async fn compare(
         }
     }
     out.flush()?;
-    Ok(0)
+    let stopped = [&c.batch, &c.sequential]
+        .iter()
+        .any(|side| side.report.status == RunStatus::Cancelled);
+    Ok(if stopped { EXIT_FAILED } else { EXIT_OK })
 }

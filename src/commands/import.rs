@@ -3,7 +3,7 @@
 use super::progress::Progress;
 use super::{EXIT_FAILED, EXIT_OK, UsageError, combine, output};
 use crate::cli::{ImportArgs, ModeArg, TextOrJson, Tuning};
-use crate::domain::{Mode, RunReport, RunStatus};
+use crate::domain::{Mode, RunReport};
 use crate::engine::{self, EventSink, ImportOptions, RetryOptions};
 use crate::report::{self, RunReportJson};
 use crate::store::{FailedQuery, Store};
@@ -24,7 +24,7 @@ fn options_from(tuning: &Tuning) -> ImportOptions {
 }
 
 /// Ctrl-C cancels gracefully: the current chunk finishes, the run is marked cancelled.
-fn cancel_on_ctrl_c() -> CancellationToken {
+pub(super) fn cancel_on_ctrl_c() -> CancellationToken {
     let token = CancellationToken::new();
     let t = token.clone();
     tokio::spawn(async move {
@@ -112,22 +112,8 @@ pub async fn resume(
         .run(run_id)
         .await?
         .ok_or_else(|| eyre!("there is no run {run_id}"))?;
-    if !run.status.is_resumable() {
-        return Err(eyre!(
-            "run {run_id} ended {}; there is nothing to resume",
-            run.status
-        ));
-    }
-    if run.status == RunStatus::Running {
-        // Its heartbeat is fresh: a process is still writing it. A second writer would race it.
-        return Err(eyre!(
-            "run {run_id} is still running (its heartbeat is recent); resume it once it shows as interrupted"
-        ));
-    }
-    if run.mode == Mode::Retry {
-        return Err(eyre!(
-            "run {run_id} is a retry; use batchops retry {run_id}"
-        ));
+    if let Some(why) = run.resume_refusal() {
+        return Err(eyre!("run {run_id} cannot be resumed: {why}"));
     }
     let mut opts = options_from(tuning);
     opts.mode = run.mode;

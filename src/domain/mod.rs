@@ -4,6 +4,7 @@
 pub mod decimal;
 pub mod line;
 pub mod report;
+pub mod run_rules;
 
 pub use line::{Fields, LineError, LineItem, LineResult};
 pub use report::{

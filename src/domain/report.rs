@@ -88,36 +88,6 @@ impl RunStatus {
             _ => return None,
         })
     }
-    /// A run that stopped before the end of its input and can be resumed.
-    pub fn is_resumable(self) -> bool {
-        matches!(
-            self,
-            RunStatus::Running
-                | RunStatus::Cancelled
-                | RunStatus::Aborted
-                | RunStatus::Interrupted
-                | RunStatus::Failed
-        )
-    }
-    /// Why a run of this status, mode and kind cannot be resumed now, or `None` when `resume`
-    /// continues it. The one rule behind every "resumable" the console shows; built on
-    /// [`RunStatus::is_resumable`], with what `batchops resume` refuses as well (a live run, a
-    /// retry, a rehearsal whose scratch database is gone).
-    pub fn resume_refusal(self, mode: Mode, rehearsal: bool) -> Option<String> {
-        if !self.is_resumable() {
-            return Some(format!("it ended {self}; there is nothing to resume"));
-        }
-        if self == RunStatus::Running {
-            return Some("it is still running (its heartbeat is recent)".into());
-        }
-        if mode == Mode::Retry {
-            return Some("it is a retry (retry its items from the Failed tab)".into());
-        }
-        if rehearsal {
-            return Some("it is a rehearsal (its scratch database was removed)".into());
-        }
-        None
-    }
     /// Process exit code for a finished run: 0 success, 2 partial success, 1 anything else.
     pub fn exit_code(self) -> i32 {
         match self {

@@ -75,6 +75,10 @@ pub async fn compare(
         (Mode::Sequential, sequential_events),
     ] {
         let name = format!("{tag}_{mode}");
+        let guard = ScratchGuard {
+            live,
+            name: Some(name.clone()),
+        };
         let scratch = live.open_scratch(&name).await?;
         let result = async {
             scratch.copy_catalog_from(&items, &aliases).await?;
@@ -94,6 +98,7 @@ pub async fn compare(
         }
         .await;
         scratch.close().await;
+        guard.disarm();
         live.drop_scratch(&name).await?;
         reports.push(result?);
     }
@@ -117,6 +122,28 @@ pub async fn compare(
         sequential,
         speedup,
     })
+}
+
+/// Removes a scratch database when the rehearsal stops before its own cleanup: an error on the
+/// way, or its future dropped (a console that leaves before the job ends).
+struct ScratchGuard<'a> {
+    live: &'a dyn Store,
+    name: Option<String>,
+}
+
+impl ScratchGuard<'_> {
+    /// The rehearsal removes its scratch database itself from here on.
+    fn disarm(mut self) {
+        self.name = None;
+    }
+}
+
+impl Drop for ScratchGuard<'_> {
+    fn drop(&mut self) {
+        if let Some(name) = self.name.take() {
+            self.live.drop_scratch_now(&name);
+        }
+    }
 }
 
 /// Keep a rehearsal's report in the live history, marked as a rehearsal.

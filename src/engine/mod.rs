@@ -15,7 +15,7 @@ pub use events::{EventSink, ProgressEvent};
 pub use options::{DEFAULT_CHUNK_SIZE, ErrorBudget, FallbackStrategy, ImportOptions};
 pub use retry::{RetryOptions, retry_failed};
 
-use crate::domain::{Mode, Phase, RunReport, RunStatus};
+use crate::domain::{Mode, Phase, RunReport, RunStatus, run_rules};
 use crate::input::{self, InputError};
 use crate::mapping::Mapper;
 use crate::store::{NewRun, RunCtx, Store, StoreError};
@@ -76,19 +76,21 @@ pub async fn import_file(
     let mut previous = None;
     let run_id = match opts.resume_run {
         Some(id) => {
-            // Lines are matched to what already landed by number: a file that changed since the run
-            // began would skip or double lines. A key that is a SHA-256 and not the file's is that.
-            let is_sha256 =
-                import_key.len() == 64 && import_key.bytes().all(|b| b.is_ascii_hexdigit());
-            if is_sha256 && !import_key.eq_ignore_ascii_case(&file.sha256) {
+            let run = store
+                .run(id)
+                .await?
+                .ok_or_else(|| EngineError::Invalid(format!("there is no run {id}")))?;
+            if let Some(why) = run.resume_refusal() {
                 return Err(EngineError::Invalid(format!(
-                    "{source} is not the file run {id} was importing: its content changed \
-                     (SHA-256 {} instead of the run's {}); import it as a new batch instead",
-                    &file.sha256[..12],
-                    &import_key[..12]
+                    "run {id} cannot be resumed: {why}"
                 )));
             }
-            previous = store.run(id).await?.and_then(|r| r.report);
+            if let Some(why) =
+                run_rules::changed_file_refusal(id, &source, &import_key, &file.sha256)
+            {
+                return Err(EngineError::Invalid(why));
+            }
+            previous = run.report;
             store.reopen_run(id).await?;
             id
         }
@@ -253,7 +255,7 @@ pub async fn import_file(
         None => (None, None),
     };
     let status = stats.status(status);
-    let report = stats.report(
+    let mut report = stats.report(
         ReportBase {
             run_id,
             source,
@@ -264,7 +266,7 @@ pub async fn import_file(
         status,
         reason,
     );
-    finish(store, &report, events).await;
+    finish(store, &mut report, events).await;
     Ok(report)
 }
 
@@ -309,10 +311,24 @@ async fn settle(
     })
 }
 
-/// Store the report and tell the listeners. A database that is gone by now leaves the run
-/// `running`, which shows as interrupted and can be resumed: nothing is lost.
-pub(crate) async fn finish(store: &dyn Store, report: &RunReport, events: &EventSink) {
+/// Count the run's held lines as stored ([`run_rules::items_held`]), store the report and tell
+/// the listeners. A database that is gone by now leaves the run `running`, which shows as
+/// interrupted and can be resumed: nothing is lost.
+pub(crate) async fn finish(store: &dyn Store, report: &mut RunReport, events: &EventSink) {
     let mut retries = 0;
+    let run_id = report.run_id;
+    let stored = if report.dry_run {
+        0
+    } else {
+        match writer::retry_transient(events, &mut retries, || store.run_held(run_id)).await {
+            Ok(n) => n,
+            Err(e) => {
+                tracing::warn!(run_id, error = %e, "could not count the run's held lines");
+                report.items_held
+            }
+        }
+    };
+    report.items_held = run_rules::items_held(report.dry_run, report.items_held, stored);
     if let Err(e) = writer::retry_transient(events, &mut retries, || store.finish_run(report)).await
     {
         tracing::error!(run_id = report.run_id, error = %e, "could not store the run's report");

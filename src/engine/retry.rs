@@ -5,7 +5,7 @@ use super::events::{EventSink, ProgressEvent};
 use super::stats::{ReportBase, RunStats};
 use super::writer::retry_transient;
 use crate::domain::Fields;
-use crate::domain::{Mode, Phase, RunReport, RunStatus};
+use crate::domain::{Mode, Phase, RunReport, RunStatus, run_rules};
 use crate::input::{Stored, validate_stored};
 use crate::mapping::{DEFAULT_MATCH_THRESHOLD, Mapped, Mapper};
 use crate::store::{ErrorClass, FailedQuery, FailureRecord, NewRun, RunCtx, Store, WriteOutcome};
@@ -143,11 +143,8 @@ pub async fn retry_failed(
         .run(run_id)
         .await?
         .ok_or_else(|| EngineError::Invalid(format!("there is no run {run_id}")))?;
-    if original.status == RunStatus::Reverted {
-        return Err(EngineError::Invalid(format!(
-            "run {run_id} was reverted: its failed lines are not retried; import the batch file \
-             again instead"
-        )));
+    if let Some(why) = run_rules::retry_refusal(run_id, original.kind()) {
+        return Err(EngineError::Invalid(why));
     }
     let query = FailedQuery {
         unresolved_only: true,
@@ -296,6 +293,6 @@ pub async fn retry_failed(
         items: retry_phase.items,
         statements: retry_phase.statements,
     });
-    super::finish(store, &report, events).await;
+    super::finish(store, &mut report, events).await;
     Ok(report)
 }

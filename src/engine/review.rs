@@ -8,7 +8,7 @@
 //! the lines landed and still open; deciding again lands nothing twice and marks them.
 
 use super::EngineError;
-use crate::domain::{Candidate, MappingDecision};
+use crate::domain::{Candidate, MappingDecision, run_rules};
 use crate::input::validate_fields;
 use crate::mapping::{Mapped, MappedLine, Mapper, generated_sku};
 use crate::store::fields_from_json;
@@ -136,6 +136,23 @@ fn invalid(msg: impl Into<String>) -> EngineError {
     EngineError::Invalid(msg.into())
 }
 
+/// A decision lands held lines in the live tables: refused when one of them belongs to a run that
+/// may not write there ([`run_rules::live_write_refusal`]: a rehearsal, a dry run).
+async fn refuse_scratch_runs(store: &dyn Store, group: &[HeldRow]) -> Result<(), EngineError> {
+    let mut runs: Vec<i64> = group.iter().map(|h| h.run_id).collect();
+    runs.sort_unstable();
+    runs.dedup();
+    for run_id in runs {
+        if let Some(run) = store.run(run_id).await?
+            && let Some(why) =
+                run_rules::live_write_refusal(run_id, run.rehearsal, run.dry_run, "decide")
+        {
+            return Err(invalid(why));
+        }
+    }
+    Ok(())
+}
+
 /// Decide the held line `held_id` (and every open line that shares its key).
 pub async fn decide(
     store: &dyn Store,
@@ -161,6 +178,7 @@ pub async fn decide(
     let group = store
         .held(&HeldFilter::OpenAlias(row.alias.clone()))
         .await?;
+    refuse_scratch_runs(store, &group).await?;
     let catalog = store.load_catalog().await?;
     let (target, new_name) = match choice {
         Choice::Item(sku) => {

@@ -27,6 +27,7 @@ pub trait Bookkeeping: Send + Sync {
     async fn failed_count(&self, run_id: i64, q: &FailedQuery) -> StoreResult<u64>;
     async fn failed_errors(&self, run_id: i64) -> StoreResult<Vec<(String, u64, u64)>>;
     async fn run_written(&self, run_id: i64) -> StoreResult<(u64, u64)>;
+    async fn run_held(&self, run_id: i64) -> StoreResult<u64>;
     async fn resolve_failed(&self, failed_id: i64) -> StoreResult<()>;
     async fn failed_again(
         &self,
@@ -190,6 +191,7 @@ macro_rules! bookkeeping {
                         .bind(r.processing_time_seconds)
                         .bind(r.statements_executed as i64)
                         .bind(serde_json::to_string(r).ok())
+                        .bind(r.items_held as i64)
                         .execute(pool)
                         .await?;
                     Ok(())
@@ -261,6 +263,14 @@ macro_rules! bookkeeping {
                             .fetch_one(&self.pool)
                             .await?;
                     Ok((landed.max(0) as u64, failed.max(0) as u64))
+                }
+
+                async fn run_held(&self, run_id: i64) -> StoreResult<u64> {
+                    let n: i64 = sqlx::query_scalar(Self::shared(sql::RUN_HELD))
+                        .bind(run_id)
+                        .fetch_one(&self.pool)
+                        .await?;
+                    Ok(n.max(0) as u64)
                 }
 
                 async fn failed_errors(&self, run_id: i64) -> StoreResult<Vec<(String, u64, u64)>> {

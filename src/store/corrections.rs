@@ -332,13 +332,13 @@ macro_rules! corrections_sql {
                     items: Vec::new(),
                 });
             }
-            if run.try_get::<bool, _>("dry_run")? {
-                return refused(format!("run {run_id} was a dry run: it landed nothing to revert"));
-            }
-            if run.try_get::<bool, _>("rehearsal")? {
-                return refused(format!(
-                    "run {run_id} was a rehearsal on a scratch copy: it landed nothing here"
-                ));
+            if let Some(why) = crate::domain::run_rules::live_write_refusal(
+                run_id,
+                run.try_get("rehearsal")?,
+                run.try_get("dry_run")?,
+                "revert",
+            ) {
+                return refused(why);
             }
             let heartbeat: DateTime<Utc> = run.try_get("heartbeat_at")?;
             if is_live(&status, heartbeat, Utc::now()) {

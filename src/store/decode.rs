@@ -33,6 +33,7 @@ where
         items_processed: row.try_get("items_processed")?,
         items_already_imported: row.try_get("items_already_imported")?,
         items_failed: row.try_get("items_failed")?,
+        items_held: row.try_get("items_held")?,
         processing_seconds: row.try_get("processing_seconds")?,
         statements: row.try_get("statements")?,
         chunk_size: row.try_get("chunk_size")?,

@@ -257,6 +257,10 @@ pub trait Store: Send + Sync {
     async fn run_written(&self, run_id: i64) -> StoreResult<(u64, u64)> {
         self.bookkeeping().run_written(run_id).await
     }
+    /// The lines a run sent to review, counted in `held_lines` (decided since or not).
+    async fn run_held(&self, run_id: i64) -> StoreResult<u64> {
+        self.bookkeeping().run_held(run_id).await
+    }
     /// A retried item landed.
     async fn resolve_failed(&self, failed_id: i64) -> StoreResult<()> {
         self.bookkeeping().resolve_failed(failed_id).await
@@ -297,6 +301,10 @@ pub trait Store: Send + Sync {
     async fn open_scratch(&self, name: &str) -> StoreResult<Arc<dyn Store>>;
     /// Remove a scratch database made by [`Store::open_scratch`].
     async fn drop_scratch(&self, name: &str) -> StoreResult<()>;
+    /// Remove a scratch database without waiting for it, from code that cannot wait (a drop guard:
+    /// the rehearsal's future was dropped before its own cleanup ran). SQLite removes the files at
+    /// once; PostgreSQL drops the schema on a task of the running runtime, if there is one.
+    fn drop_scratch_now(&self, name: &str);
 
     /// Close the pool (waits for connections to be returned).
     async fn close(&self);

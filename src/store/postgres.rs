@@ -302,6 +302,16 @@ fn scratch_schema(name: &str) -> String {
     format!("batchops_{safe}")
 }
 
+async fn drop_scratch_schema(pool: &PgPool, name: &str) -> StoreResult<()> {
+    let schema = scratch_schema(name);
+    sqlx::query(AssertSqlSafe(format!(
+        "DROP SCHEMA IF EXISTS {schema} CASCADE"
+    )))
+    .execute(pool)
+    .await?;
+    Ok(())
+}
+
 /// PostgreSQL text cannot hold NUL: stored as `\0`, as in the dead-letter table.
 fn no_nul(s: &str) -> String {
     s.replace('\0', "\\0")
@@ -549,13 +559,19 @@ impl Store for PgStore {
     }
 
     async fn drop_scratch(&self, name: &str) -> StoreResult<()> {
-        let schema = scratch_schema(name);
-        sqlx::query(AssertSqlSafe(format!(
-            "DROP SCHEMA IF EXISTS {schema} CASCADE"
-        )))
-        .execute(&self.pool)
-        .await?;
-        Ok(())
+        drop_scratch_schema(&self.pool, name).await
+    }
+
+    fn drop_scratch_now(&self, name: &str) {
+        let Ok(runtime) = tokio::runtime::Handle::try_current() else {
+            return;
+        };
+        let (pool, name) = (self.pool.clone(), name.to_string());
+        runtime.spawn(async move {
+            if let Err(e) = drop_scratch_schema(&pool, &name).await {
+                tracing::warn!(error = %e, "could not remove a rehearsal's scratch schema");
+            }
+        });
     }
 
     fn corrections(&self) -> &dyn super::corrections::Corrections {

@@ -1,5 +1,6 @@
 //! Rows read back for the CLI and the console.
 
+use crate::domain::run_rules::{self, RunKind};
 use crate::domain::{Fields, Mode, Phase, RunReport, RunStatus};
 use chrono::{DateTime, Utc};
 use rust_decimal::Decimal;
@@ -45,6 +46,8 @@ pub struct RunRow {
     pub items_processed: u64,
     pub items_already_imported: u64,
     pub items_failed: u64,
+    /// Lines the run sent to review (`held_lines`), decided since or not.
+    pub items_held: u64,
     pub processing_seconds: f64,
     pub statements: u64,
     pub chunk_size: u64,
@@ -53,6 +56,22 @@ pub struct RunRow {
 }
 
 impl RunRow {
+    /// What the run rules ([`run_rules`]) need to know about this run.
+    pub fn kind(&self) -> RunKind {
+        RunKind {
+            status: self.status,
+            mode: self.mode,
+            rehearsal: self.rehearsal,
+            dry_run: self.dry_run,
+        }
+    }
+    /// Why `resume` refuses this run ([`run_rules::resume_refusal`]).
+    pub fn resume_refusal(&self) -> Option<String> {
+        run_rules::resume_refusal(self.kind())
+    }
+    pub fn is_resumable(&self) -> bool {
+        run_rules::is_resumable(self.kind())
+    }
     pub fn items_per_second(&self) -> f64 {
         if self.processing_seconds > 0.0 {
             (self.items_processed + self.items_already_imported + self.items_failed) as f64
@@ -80,6 +99,7 @@ pub(crate) struct RawRun {
     pub items_processed: i64,
     pub items_already_imported: i64,
     pub items_failed: i64,
+    pub items_held: i64,
     pub processing_seconds: f64,
     pub statements: i64,
     pub chunk_size: i64,
@@ -109,6 +129,7 @@ impl RawRun {
             items_processed: self.items_processed.max(0) as u64,
             items_already_imported: self.items_already_imported.max(0) as u64,
             items_failed: self.items_failed.max(0) as u64,
+            items_held: self.items_held.max(0) as u64,
             processing_seconds: self.processing_seconds,
             statements: self.statements.max(0) as u64,
             chunk_size: self.chunk_size.max(0) as u64,

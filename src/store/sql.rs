@@ -5,7 +5,7 @@ use super::rows::FailedQuery;
 
 pub(crate) const RUN_COLUMNS: &str = "id, source, import_key, mode, status, operator, dry_run, rehearsal, \
     started_at, finished_at, heartbeat_at, items_total, items_processed, items_already_imported, \
-    items_failed, processing_seconds, statements, chunk_size, report_json";
+    items_failed, items_held, processing_seconds, statements, chunk_size, report_json";
 
 pub(crate) const FAILED_COLUMNS: &str = "id, run_id, import_key, line, raw_record, fields_json, \
     corrected_json, phase, error, sqlstate, decision, CAST(attempts AS BIGINT) AS attempts, resolved_at";
@@ -21,7 +21,10 @@ pub(crate) const REOPEN_RUN: &str = "UPDATE import_runs SET status = 'running', 
 pub(crate) const FINISH_RUN: &str = "UPDATE import_runs SET status = $2, finished_at = $3, heartbeat_at = $3, \
     items_total = $4, items_processed = $5, items_already_imported = $6, items_failed = $7, \
     mapping_seconds = $8, batch_insert_seconds = $9, inventory_update_seconds = $10, fallback_seconds = $11, \
-    processing_seconds = $12, statements = $13, report_json = $14 WHERE id = $1";
+    processing_seconds = $12, statements = $13, report_json = $14, items_held = $15 WHERE id = $1";
+
+/// The lines a run sent to review: its rows of `held_lines`, decided since or not.
+pub(crate) const RUN_HELD: &str = "SELECT COUNT(*) FROM held_lines WHERE run_id = $1";
 
 pub(crate) const RESOLVE_FAILED: &str =
     "UPDATE failed_items SET resolved_at = $2, attempts = attempts + 1 WHERE id = $1";

@@ -144,6 +144,20 @@ fn scratch_path(name: &str) -> std::path::PathBuf {
     std::env::temp_dir().join(format!("batchops-{safe}.db"))
 }
 
+/// Remove the files of a scratch database (the database, its WAL, shared memory and lock).
+fn remove_scratch_files(name: &str) -> StoreResult<()> {
+    let path = scratch_path(name);
+    for suffix in ["", "-wal", "-shm", ".lock"] {
+        let p = std::path::PathBuf::from(format!("{}{suffix}", path.display()));
+        match std::fs::remove_file(&p) {
+            Ok(()) => {}
+            Err(e) if e.kind() == std::io::ErrorKind::NotFound => {}
+            Err(e) => return Err(StoreError::config(format!("remove {}: {e}", p.display()))),
+        }
+    }
+    Ok(())
+}
+
 /// Run the migrations (under the [`FirstUseLock`]).
 async fn migrate(pool: &SqlitePool) -> StoreResult<()> {
     sqlx::migrate!("src/store/migrations/sqlite")
@@ -634,16 +648,13 @@ impl Store for SqliteStore {
     }
 
     async fn drop_scratch(&self, name: &str) -> StoreResult<()> {
-        let path = scratch_path(name);
-        for suffix in ["", "-wal", "-shm", ".lock"] {
-            let p = std::path::PathBuf::from(format!("{}{suffix}", path.display()));
-            match std::fs::remove_file(&p) {
-                Ok(()) => {}
-                Err(e) if e.kind() == std::io::ErrorKind::NotFound => {}
-                Err(e) => return Err(StoreError::config(format!("remove {}: {e}", p.display()))),
-            }
+        remove_scratch_files(name)
+    }
+
+    fn drop_scratch_now(&self, name: &str) {
+        if let Err(e) = remove_scratch_files(name) {
+            tracing::warn!(error = %e, "could not remove a rehearsal's scratch database");
         }
-        Ok(())
     }
 
     fn corrections(&self) -> &dyn super::corrections::Corrections {

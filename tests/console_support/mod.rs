@@ -211,6 +211,7 @@ pub fn run_row(
         items_processed: items - failed,
         items_already_imported: 0,
         items_failed: failed,
+        items_held: report.items_held,
         processing_seconds: seconds,
         statements: report.statements_executed,
         chunk_size: 500,

@@ -5,6 +5,7 @@ use super::popup::{Popup, Prompt, PromptKind};
 use super::{App, plural};
 use crate::console::keymap::{Binding, b, ch, code};
 use crate::console::vocab::{Action, Effect, JobSpec, Level, Listing, Previous, Tab};
+use crate::domain::run_rules::{self, RunKind};
 use crate::domain::{Mode, RunStatus};
 use crate::input::BatchFile;
 use crate::store::RunRow;
@@ -80,9 +81,9 @@ impl Previous {
 }
 
 /// Whether the history's run can be resumed: the one rule of the domain
-/// ([`RunStatus::resume_refusal`]).
+/// ([`crate::domain::run_rules::resume_refusal`]).
 pub fn is_resumable(r: &RunRow) -> bool {
-    r.status.resume_refusal(r.mode, r.rehearsal).is_none()
+    r.is_resumable()
 }
 
 #[derive(Debug, Clone, PartialEq)]
@@ -110,7 +111,7 @@ impl BatchEntry {
             (_, BatchState::Queued(mode)) => format!("queued ({mode})"),
             (_, BatchState::Running { .. }) => "running".into(),
             (_, BatchState::Done { status, run_id })
-                if status.resume_refusal(Mode::Batch, false).is_none() =>
+                if run_rules::is_resumable(RunKind::live_import(*status, Mode::Batch)) =>
             {
                 format!("{status} · b resumes run {run_id}")
             }

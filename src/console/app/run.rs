@@ -7,6 +7,7 @@ use crate::console::keymap::{Binding, b, ch, code, ctrl};
 use crate::console::vocab::{
     Action, Effect, JobId, JobResult, Level, Previous, Stream, StreamSide, Tab,
 };
+use crate::domain::run_rules::{self, RunKind};
 use crate::domain::{Mode, Phase, RunReport, RunStatus};
 use crate::engine::ProgressEvent;
 use crate::store::{RunRow, reason_of};
@@ -672,7 +673,10 @@ pub(crate) fn on_import_event(
                     import_key: report.import_key.clone(),
                     operator,
                     dry_run: report.dry_run,
-                    resumable: report.status.resume_refusal(report.mode, false).is_none(),
+                    resumable: run_rules::is_resumable(RunKind {
+                        dry_run: report.dry_run,
+                        ..RunKind::live_import(report.status, report.mode)
+                    }),
                 },
             );
             let level = match report.status {

@@ -162,7 +162,7 @@ pub(crate) fn on_reverted(
 }
 
 fn resume(app: &mut App, row: &RunRow, fx: &mut Vec<Effect>) {
-    if let Some(why) = row.status.resume_refusal(row.mode, row.rehearsal) {
+    if let Some(why) = row.resume_refusal() {
         app.say(
             Level::Info,
             format!("run {} cannot be resumed: {why}", row.id),
