@@ -3,7 +3,7 @@
 use super::progress::Progress;
 use super::{EXIT_FAILED, EXIT_OK, UsageError, combine, output};
 use crate::cli::{ImportArgs, ModeArg, TextOrJson, Tuning};
-use crate::domain::{Mode, RunReport};
+use crate::domain::{Mode, RunReport, run_rules};
 use crate::engine::{self, EventSink, ImportOptions, RetryOptions};
 use crate::report::{self, RunReportJson};
 use crate::store::{FailedQuery, Store};
@@ -153,8 +153,12 @@ pub async fn retry(
 /// (0 when everything asked for is resolved, 1 when a line asked for is not a failed line of the
 /// run). `None`: there is something to retry.
 async fn nothing_to_retry(store: &dyn Store, run_id: i64, lines: &[u64]) -> Result<Option<u8>> {
-    if store.run(run_id).await?.is_none() {
-        return Err(eyre!("there is no run {run_id}"));
+    let run = store
+        .run(run_id)
+        .await?
+        .ok_or_else(|| eyre!("there is no run {run_id}"))?;
+    if let Some(why) = run_rules::retry_refusal(run_id, run.kind()) {
+        return Err(eyre!(why));
     }
     let query = |unresolved_only| FailedQuery {
         unresolved_only,

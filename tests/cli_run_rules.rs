@@ -1,0 +1,244 @@
+//! The run rules as an operator meets them on the command line (the real binary, both backends):
+//! a rehearsal never writes live tables, held lines are counted wherever a run is shown, and an
+//! interrupted `compare` leaves no scratch database behind.
+
+mod common;
+
+use common::TestDb;
+use serde_json::Value;
+use std::path::{Path, PathBuf};
+use std::process::{Command, Output, Stdio};
+use std::time::{Duration, Instant};
+
+fn batchops(db: &str, args: &[&str]) -> Output {
+    Command::new(env!("CARGO_BIN_EXE_batchops"))
+        .arg("--database-url")
+        .arg(db)
+        .args(args)
+        .env_remove("DATABASE_URL")
+        .output()
+        .expect("run batchops")
+}
+
+fn text(bytes: &[u8]) -> String {
+    String::from_utf8_lossy(bytes).into_owned()
+}
+
+fn json(o: &Output) -> Value {
+    serde_json::from_slice(&o.stdout).unwrap_or_else(|e| {
+        panic!(
+            "not JSON ({e}): {}\nstderr: {}",
+            text(&o.stdout),
+            text(&o.stderr)
+        )
+    })
+}
+
+fn sample(name: &str) -> String {
+    Path::new(env!("CARGO_MANIFEST_DIR"))
+        .join("sample-data")
+        .join(name)
+        .display()
+        .to_string()
+}
+
+/// A generated batch long enough that a rehearsal of it is still running when it is interrupted.
+fn long_batch(db: &str, dir: &Path) -> PathBuf {
+    let path = dir.join("long.csv");
+    let out = batchops(
+        db,
+        &[
+            "generate",
+            "--lines",
+            "120000",
+            "--items",
+            "3000",
+            "--bad-ratio",
+            "0.01",
+            "--seed",
+            "77",
+            "-o",
+            path.to_str().unwrap(),
+        ],
+    );
+    assert!(out.status.success(), "{}", text(&out.stderr));
+    path
+}
+
+/// The scratch databases of the `compare` process `pid`: files in `tmp` (SQLite) or schemas
+/// (PostgreSQL).
+async fn scratch_left(db: &TestDb, tmp: &Path, pid: u32) -> Vec<String> {
+    let mut left: Vec<String> = std::fs::read_dir(tmp)
+        .expect("read the test's TMPDIR")
+        .map(|e| {
+            e.expect("a directory entry")
+                .file_name()
+                .to_string_lossy()
+                .into_owned()
+        })
+        .filter(|n| n.starts_with("batchops-rehearsal_"))
+        .collect();
+    if db.kind == "postgres" {
+        let n = db
+            .scalar(&format!(
+                "SELECT COUNT(*) FROM pg_namespace WHERE nspname LIKE 'batchops_rehearsal_{pid}_%'"
+            ))
+            .await;
+        left.extend((0..n).map(|i| format!("schema {i} of process {pid}")));
+    }
+    left
+}
+
+/// Start `compare` on `file` with its TMPDIR in `tmp`, wait until its batch rehearsal writes its
+/// scratch database, then send it SIGINT (Ctrl-C). Returns the process id and its output.
+async fn interrupted_compare(db: &TestDb, file: &Path, tmp: &Path) -> (u32, Output) {
+    let child = Command::new(env!("CARGO_BIN_EXE_batchops"))
+        .arg("--database-url")
+        .arg(&db.url)
+        .args(["compare", "--format", "json", file.to_str().unwrap()])
+        .env_remove("DATABASE_URL")
+        .env("TMPDIR", tmp)
+        .stdout(Stdio::piped())
+        .stderr(Stdio::piped())
+        .spawn()
+        .expect("start compare");
+    let pid = child.id();
+    let deadline = Instant::now() + Duration::from_secs(60);
+    while scratch_left(db, tmp, pid).await.is_empty() {
+        assert!(
+            Instant::now() < deadline,
+            "{}: compare made no scratch database",
+            db.kind
+        );
+        tokio::time::sleep(Duration::from_millis(20)).await;
+    }
+    // Mid-way through the batch rehearsal (the whole file takes several seconds).
+    tokio::time::sleep(Duration::from_millis(700)).await;
+    nix::sys::signal::kill(
+        nix::unistd::Pid::from_raw(pid as i32),
+        nix::sys::signal::Signal::SIGINT,
+    )
+    .expect("send SIGINT");
+    let out = tokio::task::spawn_blocking(move || child.wait_with_output())
+        .await
+        .expect("join")
+        .expect("wait for compare");
+    (pid, out)
+}
+
+/// Row counts of the live tables a run writes.
+async fn live_tables(db: &TestDb) -> Vec<(&'static str, i64)> {
+    let mut counts = Vec::new();
+    for table in [
+        "inventory_items",
+        "transactions",
+        "failed_items",
+        "held_lines",
+        "item_aliases",
+    ] {
+        counts.push((
+            table,
+            db.scalar(&format!("SELECT COUNT(*) FROM {table}")).await,
+        ));
+    }
+    // In units of 0.0001 on both backends (SQLite stores them so).
+    let quantity = if db.kind == "postgres" {
+        "SELECT CAST(COALESCE(SUM(quantity), 0) * 10000 AS BIGINT) FROM inventory_items"
+    } else {
+        "SELECT COALESCE(SUM(quantity), 0) FROM inventory_items"
+    };
+    counts.push(("quantity", db.scalar(quantity).await));
+    counts
+}
+
+#[tokio::test]
+async fn compare_interrupted_by_ctrl_c_removes_its_scratch_databases() {
+    for db in common::backends().await {
+        let dir = tempfile::tempdir().unwrap();
+        let tmp = tempfile::tempdir().unwrap();
+        let file = long_batch(&db.url, dir.path());
+        let (pid, out) = interrupted_compare(&db, &file, tmp.path()).await;
+        assert_eq!(
+            out.status.code(),
+            Some(1),
+            "{}: a cancelled rehearsal exits 1: {}",
+            db.kind,
+            text(&out.stderr)
+        );
+        let r = json(&out);
+        assert_eq!(r["batch"]["status"], "cancelled", "{}: {r}", db.kind);
+        let read = r["batch"]["items_total"].as_u64().unwrap();
+        assert!(
+            read > 0 && read < 120_000,
+            "{}: stopped mid-way, at {read} lines",
+            db.kind
+        );
+        let left = scratch_left(&db, tmp.path(), pid).await;
+        assert!(left.is_empty(), "{}: scratch left: {left:?}", db.kind);
+        let other: Vec<_> = std::fs::read_dir(tmp.path()).unwrap().collect();
+        assert!(other.is_empty(), "{}: files left: {other:?}", db.kind);
+    }
+}
+
+#[tokio::test]
+async fn a_cancelled_rehearsal_is_not_resumed_and_writes_nothing_live() {
+    for db in common::backends().await {
+        let dir = tempfile::tempdir().unwrap();
+        let tmp = tempfile::tempdir().unwrap();
+        // Some live data first, so "nothing written" is measured against something.
+        let first = batchops(&db.url, &["import", &sample("invoice-acme-2026-11.csv")]);
+        assert_eq!(first.status.code(), Some(2), "{}", text(&first.stderr));
+        let file = long_batch(&db.url, dir.path());
+        let (_, out) = interrupted_compare(&db, &file, tmp.path()).await;
+        let r = json(&out);
+        let rehearsal = r["batch"]["run_id"].as_i64().expect("a run id");
+        assert_eq!(r["batch"]["status"], "cancelled", "{}: {r}", db.kind);
+        let runs = json(&batchops(&db.url, &["runs", "--format", "json"]));
+        let row = runs
+            .as_array()
+            .unwrap()
+            .iter()
+            .find(|r| r["id"] == rehearsal)
+            .expect("the rehearsal in the history");
+        assert_eq!(row["rehearsal"], true);
+        assert_eq!(row["status"], "cancelled");
+        let before = live_tables(&db).await;
+
+        let resumed = batchops(&db.url, &["resume", &rehearsal.to_string()]);
+        let err = text(&resumed.stderr);
+        assert_eq!(resumed.status.code(), Some(1), "{}: {err}", db.kind);
+        assert!(
+            err.contains(&format!("run {rehearsal} cannot be resumed"))
+                && err.contains("rehearsal"),
+            "{}: {err}",
+            db.kind
+        );
+        // Nor through the other ways a run's lines reach the live tables.
+        let retried = batchops(&db.url, &["retry", &rehearsal.to_string()]);
+        assert_ne!(retried.status.code(), Some(0), "{}", db.kind);
+        let reverted = batchops(&db.url, &["revert", &rehearsal.to_string()]);
+        assert_ne!(reverted.status.code(), Some(0), "{}", db.kind);
+        assert!(
+            text(&reverted.stderr).contains("rehearsal"),
+            "{}: {}",
+            db.kind,
+            text(&reverted.stderr)
+        );
+
+        assert_eq!(live_tables(&db).await, before, "{}", db.kind);
+        let runs_after = json(&batchops(&db.url, &["runs", "--format", "json"]));
+        assert_eq!(
+            runs_after.as_array().unwrap().len(),
+            runs.as_array().unwrap().len(),
+            "{}: no run was added",
+            db.kind
+        );
+        let row = runs_after
+            .as_array()
+            .unwrap()
+            .iter()
+            .find(|r| r["id"] == rehearsal)
+            .unwrap();
+        assert_eq!(row["status"], "cancelled", "{}: not reopened", db.kind);
+    }
+}
