@@ -332,6 +332,7 @@ fn batches_run_one_after_another_and_the_run_tab_follows() {
             last_line: 20,
             inserted: 19,
             already: 0,
+            held: 0,
         },
     ] {
         app.update(Msg::Engine(main(job), ev));
@@ -635,6 +636,7 @@ fn frames_sample_throughput_once_a_second() {
                 last_line: i * 100,
                 inserted: 100,
                 already: 0,
+                held: 0,
             },
         ));
         clock.advance(Duration::from_millis(500));
@@ -919,6 +921,7 @@ fn a_resumed_run_with_a_fast_start_does_not_promise_an_end_at_once() {
                 last_line: line + per_s,
                 inserted: 0,
                 already: per_s,
+                held: 0,
             },
         ));
         line += per_s;

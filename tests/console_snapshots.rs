@@ -136,6 +136,7 @@ fn scene(w: u16, h: u16) -> (App, Arc<ManualClock>) {
                 last_line: done,
                 inserted: per_s,
                 already: 0,
+                held: 0,
             },
         ));
         if second == 4 {
@@ -734,6 +735,7 @@ fn defect_the_log_keeps_the_run_start_and_counts_failures_by_reason() {
                         last_line: line * 3,
                         inserted: 2,
                         already: 0,
+                        held: 0,
                     },
                 ));
             }
@@ -795,4 +797,58 @@ fn the_key_bindings_listing() {
         }
     }
     insta::assert_snapshot!("key_bindings", out);
+}
+
+/// A batch run and a sequential rehearsal that sent lines to review: the Run, Runs and Compare
+/// tabs show how many are held, so a run with lines waiting does not look complete.
+fn runs_with_held_lines(w: u16, h: u16) -> App {
+    let clock = clock();
+    let mut app = app_with(&clock, w, h);
+    let with_held = |mut row: batchops::store::RunRow, held: u64| {
+        row.items_processed -= held;
+        row.items_held = held;
+        if let Some(r) = &mut row.report {
+            r.items_processed -= held;
+            r.items_held = held;
+            r.decisions.held = held;
+        }
+        row
+    };
+    let mut seq = with_held(
+        run_row(2, Mode::Sequential, RunStatus::Success, 1_000, 0, 5.0),
+        12,
+    );
+    seq.rehearsal = true;
+    app.update(Outcome::Runs(Ok(vec![
+        seq,
+        with_held(
+            run_row(1, Mode::Batch, RunStatus::Success, 120_000, 0, 4.0),
+            1_735,
+        ),
+    ])));
+    app
+}
+
+#[test]
+fn held_lines_show_on_the_run_runs_and_compare_tabs() {
+    for (name, key, shown) in [
+        ("held_run", '2', "1,735 held"),
+        ("held_runs", '4', "1,735"),
+        ("held_compare", '5', "(1,735 held)"),
+    ] {
+        each_size(
+            name,
+            |w, h| {
+                let mut app = runs_with_held_lines(w, h);
+                press(&mut app, KeyCode::Char(key));
+                app
+            },
+            |screen, w, h| {
+                // At 60x15 the Compare tab has no room for its table's rows.
+                if key != '5' || h > 15 {
+                    assert!(screen.contains(shown), "{name} at {w}x{h}: {screen}");
+                }
+            },
+        );
+    }
 }

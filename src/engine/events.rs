@@ -38,6 +38,8 @@ pub enum ProgressEvent {
         last_line: u64,
         inserted: u64,
         already: u64,
+        /// Lines of the chunk held for review (recorded with it; they land nowhere yet).
+        held: u64,
     },
     /// A chunk's batch write failed with a data error and is being isolated.
     Fallback {

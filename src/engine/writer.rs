@@ -126,6 +126,7 @@ impl Writer<'_> {
             last_line: chunk.last_line,
             inserted: o.inserted,
             already: o.already,
+            held: chunk.held.len() as u64,
         });
     }
 

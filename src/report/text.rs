@@ -53,11 +53,12 @@ pub fn run_report_listing(r: &RunReport, listing: Option<i64>) -> String {
     );
     let _ = writeln!(
         s,
-        "items: {} read, {} imported, {} already imported, {} failed · {:.0} items/s · {} chunks committed",
+        "items: {} read, {} imported, {} already imported, {} failed, {} held · {:.0} items/s · {} chunks committed",
         r.items_total,
         r.items_processed,
         r.items_already_imported,
         r.items_failed,
+        r.items_held,
         r.items_per_second,
         r.chunks_committed
     );
@@ -151,8 +152,8 @@ pub fn runs_table(rows: &[RunRow]) -> String {
     let mut s = String::new();
     let _ = writeln!(
         s,
-        "{:>5}  {:<19}  {:<10}  {:<15}  {:>9}  {:>7}  {:>9}  {:>10}  source",
-        "run", "started (UTC)", "mode", "status", "items", "failed", "seconds", "items/s"
+        "{:>5}  {:<19}  {:<10}  {:<15}  {:>9}  {:>7}  {:>7}  {:>9}  {:>10}  source",
+        "run", "started (UTC)", "mode", "status", "items", "failed", "held", "seconds", "items/s"
     );
     for r in rows {
         let mut mode = r.mode.to_string();
@@ -161,13 +162,14 @@ pub fn runs_table(rows: &[RunRow]) -> String {
         }
         let _ = writeln!(
             s,
-            "{:>5}  {:<19}  {:<10}  {:<15}  {:>9}  {:>7}  {:>9.3}  {:>10.0}  {}",
+            "{:>5}  {:<19}  {:<10}  {:<15}  {:>9}  {:>7}  {:>7}  {:>9.3}  {:>10.0}  {}",
             r.id,
             r.started_at.format("%Y-%m-%d %H:%M:%S"),
             mode,
             r.status.as_str(),
             r.items_total,
             r.items_failed,
+            r.items_held,
             r.processing_seconds,
             r.items_per_second(),
             escape_control(&r.source)
@@ -261,6 +263,12 @@ pub fn comparison(c: &crate::engine::Comparison) -> String {
         "statements per 1,000 items",
         format!("{:.1}", c.batch.statements_per_1000_items),
         format!("{:.1}", c.sequential.statements_per_1000_items),
+    );
+    row(
+        &mut s,
+        "held for review",
+        b.items_held.to_string(),
+        q.items_held.to_string(),
     );
     row(&mut s, "status", b.status.to_string(), q.status.to_string());
     let _ = writeln!(

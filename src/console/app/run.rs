@@ -140,6 +140,8 @@ pub struct RunView {
     pub inserted: u64,
     pub already: u64,
     pub failed: u64,
+    /// Lines held for review (`items_held`): not landed, not failed.
+    pub held: u64,
     pub fallbacks: u64,
     pub transient_retries: u64,
     pub started_at: Duration,
@@ -180,6 +182,7 @@ impl RunView {
             inserted: 0,
             already: 0,
             failed: 0,
+            held: 0,
             fallbacks: 0,
             transient_retries: 0,
             started_at: now,
@@ -209,6 +212,7 @@ impl RunView {
         v.inserted = row.items_processed;
         v.already = row.items_already_imported;
         v.failed = row.items_failed;
+        v.held = row.items_held;
         v.finished_at = Some(now);
         if let Some(r) = &row.report {
             v.apply_report(r);
@@ -258,6 +262,7 @@ impl RunView {
         self.inserted = r.items_processed;
         self.already = r.items_already_imported;
         self.failed = r.items_failed;
+        self.held = r.items_held;
         self.chunks = r.chunks_committed;
         self.fallbacks = r.fallbacks.len() as u64;
         self.transient_retries = r.transient_retries;
@@ -494,12 +499,14 @@ impl RunView {
                 last_line,
                 inserted,
                 already,
+                held,
                 ..
             } => {
                 self.chunks += 1;
                 self.committed_lines += last_line.saturating_sub(*first_line) + 1;
                 self.inserted += inserted;
                 self.already += already;
+                self.held += held;
             }
             ProgressEvent::Fallback {
                 chunk,
@@ -580,13 +587,14 @@ pub fn ended(run_id: i64, status: RunStatus) -> String {
     }
 }
 
-/// `38 imported, 0 already imported, 3 failed`.
+/// `38 imported, 0 already imported, 3 failed, 1 held`.
 pub fn outcome_counts(r: &RunReport) -> String {
     format!(
-        "{} imported, {} already imported, {} failed",
+        "{} imported, {} already imported, {} failed, {} held",
         count(r.items_processed),
         count(r.items_already_imported),
-        count(r.items_failed)
+        count(r.items_failed),
+        count(r.items_held)
     )
 }
 
@@ -691,6 +699,9 @@ pub(crate) fn on_import_event(
             );
             if report.items_failed > 0 {
                 text.push_str(" (the Failed tab, 3, lists them)");
+            }
+            if report.items_held > 0 {
+                text.push_str(" (held lines wait on the Review tab, 6)");
             }
             app.say(level, text);
             super::failed::on_run_finished(app, report.run_id, fx);

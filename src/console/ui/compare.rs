@@ -16,6 +16,14 @@ use ratatui::style::Style;
 use ratatui::text::{Line, Span};
 use ratatui::widgets::{Bar, BarChart, BarGroup, Cell, Paragraph, Row, Table, Wrap};
 
+/// A side's lines, with those held for review when there are any: `41 (1 held)`.
+fn items(f: &SideFigures) -> String {
+    match f.held {
+        0 => count(f.items),
+        held => format!("{} ({} held)", count(f.items), count(held)),
+    }
+}
+
 pub fn render(frame: &mut Frame, area: Rect, app: &App, theme: &Theme) {
     let c = &app.compare;
     let find = |id: Option<i64>| {
@@ -196,11 +204,7 @@ fn render_table(
             val(b, &|f| f.status.to_string()),
             val(s, &|f| f.status.to_string()),
         ),
-        (
-            "items",
-            val(b, &|f| count(f.items)),
-            val(s, &|f| count(f.items)),
-        ),
+        ("items", val(b, &items), val(s, &items)),
         (
             "seconds (own size)",
             val(b, &|f| seconds(f.seconds)),

@@ -7,7 +7,7 @@
 //! │Mapping          ██████████░░░░ 25%     250k/1.00M  1.44 s  …             │
 //! │Overall ███████░░░░░░░░░░░░░░░░░░░░░░░░░░░░░░░░░░░░░░░░░░░░░░░░░░░░ 24%    │
 //! │ 241,500/1,000,000 lines · 12.00 s elapsed · 20,125 items/s · ETA 38s     │
-//! │ 4 failed · 483 chunks committed · …                                      │
+//! │ 4 failed · 2 held · 483 chunks committed · …                             │
 //! │ throughput (sparkline)                                                   │
 //! │ failed by reason: 4× quantity "…" has a comma (lines 17–213,983)         │
 //! │ events (run-level)                                                       │
@@ -415,9 +415,12 @@ fn render_counts(frame: &mut Frame, area: Rect, v: &RunView, theme: &Theme) {
     } else {
         "fallbacks"
     };
+    let held_style = if v.held > 0 { theme.warn } else { theme.base };
     let mut spans = vec![
         Span::raw(" "),
         Span::styled(format!("{} failed", count(v.failed)), failed_style),
+        Span::raw(" · "),
+        Span::styled(format!("{} held", count(v.held)), held_style),
         Span::raw(if wide {
             format!(" · {} {chunks} committed · ", count(v.chunks))
         } else {

@@ -20,7 +20,7 @@ use ratatui::layout::Rect;
 use ratatui::text::Line;
 use ratatui::widgets::{Paragraph, Wrap};
 
-const COLUMNS: [Column; 9] = [
+const COLUMNS: [Column; 10] = [
     Column::new("run", 3, 6, 0).right(),
     Column::new("when", 11, 16, 3),
     Column::new("file", 10, 60, 2).keep_end().grow(),
@@ -28,6 +28,7 @@ const COLUMNS: [Column; 9] = [
     Column::new("status", 11, 28, 0),
     Column::new("items", 5, 11, 1).right(),
     Column::new("failed", 6, 9, 1).right(),
+    Column::new("held", 4, 9, 1).right(),
     Column::new("seconds", 7, 9, 5).right(),
     Column::new("items/s", 7, 9, 6).right(),
 ];
@@ -77,15 +78,16 @@ pub fn render(frame: &mut Frame, area: Rect, app: &App, theme: &Theme) {
             }
             // A run that died before its report has no stored counts: unknown, not zero.
             let known = r.report.is_some() || r.finished_at.is_some();
-            let (items, failed, secs, ips) = if known {
+            let (items, failed, held, secs, ips) = if known {
                 (
                     count(r.items_total),
                     count(r.items_failed),
+                    count(r.items_held),
                     seconds(r.processing_seconds),
                     rate(r.items_per_second()),
                 )
             } else {
-                ("—".into(), "—".into(), "—".into(), "—".into())
+                ("—".into(), "—".into(), "—".into(), "—".into(), "—".into())
             };
             DataRow::new(vec![
                 (r.id.to_string(), theme.base),
@@ -101,6 +103,14 @@ pub fn render(frame: &mut Frame, area: Rect, app: &App, theme: &Theme) {
                     failed,
                     if known && r.items_failed > 0 {
                         theme.error
+                    } else {
+                        theme.base
+                    },
+                ),
+                (
+                    held,
+                    if known && r.items_held > 0 {
+                        theme.warn
                     } else {
                         theme.base
                     },
