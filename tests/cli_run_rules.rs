@@ -242,3 +242,139 @@ async fn a_cancelled_rehearsal_is_not_resumed_and_writes_nothing_live() {
         assert_eq!(row["status"], "cancelled", "{}: not reopened", db.kind);
     }
 }
+
+const CATALOG: &str = "sku,description,quantity,unit_price\n\
+    HB-M8-40,Hex Bolt M8 x 40mm Zinc,80,0.3\n\
+    HB-M8-50,Hex Bolt M8 x 50mm Zinc,60,0.3\n";
+
+/// Line 1 is held (two candidates), line 2 lands.
+const ONE_HELD: &str = "sku,description,quantity,unit_price\n\
+    ,Hex Bolt M8 Zinc,10,0.3\n\
+    HB-M8-40,Hex Bolt M8 x 40mm Zinc,1,0.3\n";
+
+/// With chunks of 2 and `--max-errors 1`, the run stops before lines 3–4 (both bad): line 1 held
+/// and line 2 landed in the first leg; the resumed leg holds line 5.
+const STOPS_AFTER_A_HELD_LINE: &str = "sku,description,quantity,unit_price\n\
+    ,Hex Bolt M8 Zinc,10,0.3\n\
+    HB-M8-40,Hex Bolt M8 x 40mm Zinc,1,0.3\n\
+    HB-M8-40,Hex Bolt M8 x 40mm Zinc,abc,0.3\n\
+    HB-M8-50,Hex Bolt M8 x 50mm Zinc,x,0.3\n\
+    ,hex bolt m8 zinc,2,0.3\n\
+    HB-M8-50,Hex Bolt M8 x 50mm Zinc,3,0.3\n";
+
+fn run_of(runs: &Value, id: i64) -> &Value {
+    runs.as_array()
+        .expect("runs as a JSON array")
+        .iter()
+        .find(|r| r["id"] == id)
+        .unwrap_or_else(|| panic!("run {id} in {runs}"))
+}
+
+#[tokio::test]
+async fn held_lines_are_counted_in_the_report_the_history_and_a_resumed_run() {
+    let (_d, catalog) = common::write_file("catalog.csv", CATALOG);
+    let one_held = catalog.with_file_name("one-held.csv");
+    std::fs::write(&one_held, ONE_HELD).unwrap();
+    let stops = catalog.with_file_name("stops.csv");
+    std::fs::write(&stops, STOPS_AFTER_A_HELD_LINE).unwrap();
+    for db in common::backends().await {
+        let url = db.url.as_str();
+        let out = batchops(url, &["import", catalog.to_str().unwrap()]);
+        assert_eq!(out.status.code(), Some(0), "{}", text(&out.stderr));
+
+        // A dry run stores nothing, and reports the lines it would hold.
+        let dry = batchops(
+            url,
+            &[
+                "import",
+                "--dry-run",
+                "--format",
+                "json",
+                one_held.to_str().unwrap(),
+            ],
+        );
+        assert_eq!(json(&dry)["items_held"], 1, "{}", db.kind);
+
+        // Success with held lines: exit 3, counted in the report (text and JSON) and the history.
+        let out = batchops(url, &["import", one_held.to_str().unwrap()]);
+        assert_eq!(out.status.code(), Some(3), "{}", db.kind);
+        let report = text(&out.stdout);
+        assert!(
+            report.contains("0 failed, 1 held ·")
+                && report.contains("held for review: 1 line land")
+                && report.contains("exit code 3"),
+            "{}: {report}",
+            db.kind
+        );
+        let runs = json(&batchops(url, &["runs", "--format", "json"]));
+        let held_run = runs[0]["id"].as_i64().unwrap();
+        assert_eq!(run_of(&runs, held_run)["items_held"], 1, "{}", db.kind);
+        assert_eq!(
+            run_of(&runs, held_run)["report"]["items_held"],
+            1,
+            "{}",
+            db.kind
+        );
+        let table = text(&batchops(url, &["runs"]).stdout);
+        let header = table.lines().next().unwrap();
+        assert!(header.contains(" held "), "{}: {table}", db.kind);
+        let row = table
+            .lines()
+            .find(|l| l.trim_start().starts_with(&format!("{held_run} ")))
+            .unwrap();
+        let cells: Vec<&str> = row.split_whitespace().collect();
+        // run, date, time, mode, status, items, failed, held, …
+        assert_eq!(&cells[5..8], ["2", "0", "1"], "{}: {row}", db.kind);
+
+        // Stopped by the error budget after line 1 was held, then resumed: the run counts each
+        // of its held lines once, as stored.
+        let first = batchops(
+            url,
+            &[
+                "import",
+                "--chunk-size",
+                "2",
+                "--max-errors",
+                "1",
+                "--format",
+                "json",
+                stops.to_str().unwrap(),
+            ],
+        );
+        let first = json(&first);
+        assert_eq!(first["status"], "aborted", "{}: {first}", db.kind);
+        assert_eq!(first["items_held"], 1, "{}", db.kind);
+        let id = first["run_id"].as_i64().unwrap();
+        let resumed = batchops(
+            url,
+            &[
+                "resume",
+                &id.to_string(),
+                "--chunk-size",
+                "2",
+                "--format",
+                "json",
+            ],
+        );
+        assert_eq!(resumed.status.code(), Some(2), "{}", text(&resumed.stderr));
+        let resumed = json(&resumed);
+        let stored = db
+            .scalar(&format!(
+                "SELECT COUNT(*) FROM held_lines WHERE run_id = {id}"
+            ))
+            .await;
+        assert_eq!(stored, 2, "{}", db.kind);
+        assert_eq!(resumed["items_held"], 2, "{}: {resumed}", db.kind);
+        let runs = json(&batchops(url, &["runs", "--format", "json"]));
+        assert_eq!(run_of(&runs, id)["items_held"], 2, "{}", db.kind);
+        assert_eq!(
+            db.scalar(&format!(
+                "SELECT items_held FROM import_runs WHERE id = {id}"
+            ))
+            .await,
+            2,
+            "{}: the column is written",
+            db.kind
+        );
+    }
+}

@@ -69,10 +69,16 @@ pub fn run_report_listing(r: &RunReport, listing: Option<i64>) -> String {
         d.sku, d.alias, d.fuzzy, d.created, d.held
     );
     if r.items_held > 0 {
+        let lines = if r.items_held == 1 { "line" } else { "lines" };
+        let exit = if r.exit_code() == 3 {
+            "; exit code 3"
+        } else {
+            ""
+        };
         let _ = writeln!(
             s,
-            "held for review: {} lines land nowhere until an operator decides \
-             (batchops review list; exit code 3)",
+            "held for review: {} {lines} land nowhere until an operator decides \
+             (batchops review list{exit})",
             r.items_held
         );
     }
