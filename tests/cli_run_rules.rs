@@ -5,6 +5,7 @@
 mod common;
 
 use common::TestDb;
+use nix::sys::signal::Signal;
 use serde_json::Value;
 use std::path::{Path, PathBuf};
 use std::process::{Command, Output, Stdio};
@@ -89,9 +90,67 @@ async fn scratch_left(db: &TestDb, tmp: &Path, pid: u32) -> Vec<String> {
     left
 }
 
+/// Transaction rows in the batch rehearsal's scratch database of process `pid` (0 while it has
+/// none, or is not there).
+async fn scratch_landed(db: &TestDb, tmp: &Path, pid: u32) -> i64 {
+    use sqlx::{AssertSqlSafe, Connection};
+    let count = "SELECT COUNT(*) FROM transactions";
+    if db.kind == "postgres" {
+        let schema: Option<String> = async {
+            let mut c = sqlx::PgConnection::connect(&db.url).await.ok()?;
+            sqlx::query_scalar(AssertSqlSafe(format!(
+                "SELECT nspname::text FROM pg_namespace WHERE nspname LIKE 'batchops_rehearsal_{pid}_%_batch'"
+            )))
+            .fetch_optional(&mut c)
+            .await
+            .ok()?
+        }
+        .await;
+        let Some(schema) = schema else { return 0 };
+        // The test's URL ends with its schema as the search path: point it at the scratch one.
+        let Some(at) = db.url.find("search_path%3D") else {
+            return 0;
+        };
+        let url = format!("{}search_path%3D{schema}", &db.url[..at]);
+        let Ok(mut c) = sqlx::PgConnection::connect(&url).await else {
+            return 0;
+        };
+        sqlx::query_scalar(count)
+            .fetch_one(&mut c)
+            .await
+            .unwrap_or(0)
+    } else {
+        let Some(file) = std::fs::read_dir(tmp)
+            .ok()
+            .into_iter()
+            .flatten()
+            .flatten()
+            .map(|e| e.path())
+            .find(|p| p.to_string_lossy().ends_with("_batch.db"))
+        else {
+            return 0;
+        };
+        let url = format!("sqlite://{}?mode=ro", file.display());
+        let Ok(mut c) = sqlx::SqliteConnection::connect(&url).await else {
+            return 0;
+        };
+        let n = sqlx::query_scalar(count)
+            .fetch_one(&mut c)
+            .await
+            .unwrap_or(0);
+        let _ = c.close().await;
+        n
+    }
+}
+
 /// Start `compare` on `file` with its TMPDIR in `tmp`, wait until its batch rehearsal writes its
-/// scratch database, then send it SIGINT (Ctrl-C). Returns the process id and its output.
-async fn interrupted_compare(db: &TestDb, file: &Path, tmp: &Path) -> (u32, Output) {
+/// scratch database, then send it `signal` (SIGINT: Ctrl-C). Returns the process id and its output.
+async fn interrupted_compare(
+    db: &TestDb,
+    file: &Path,
+    tmp: &Path,
+    signal: Signal,
+) -> (u32, Output) {
     let child = Command::new(env!("CARGO_BIN_EXE_batchops"))
         .arg("--database-url")
         .arg(&db.url)
@@ -112,13 +171,18 @@ async fn interrupted_compare(db: &TestDb, file: &Path, tmp: &Path) -> (u32, Outp
         );
         tokio::time::sleep(Duration::from_millis(20)).await;
     }
-    // Mid-way through the batch rehearsal (the whole file takes several seconds).
-    tokio::time::sleep(Duration::from_millis(700)).await;
-    nix::sys::signal::kill(
-        nix::unistd::Pid::from_raw(pid as i32),
-        nix::sys::signal::Signal::SIGINT,
-    )
-    .expect("send SIGINT");
+    // Mid-way through the batch rehearsal: once it has landed lines in its scratch database (the
+    // whole file takes several seconds).
+    while scratch_landed(db, tmp, pid).await == 0 {
+        assert!(
+            Instant::now() < deadline,
+            "{}: the rehearsal landed nothing",
+            db.kind
+        );
+        tokio::time::sleep(Duration::from_millis(20)).await;
+    }
+    nix::sys::signal::kill(nix::unistd::Pid::from_raw(pid as i32), signal)
+        .expect("send the signal");
     let out = tokio::task::spawn_blocking(move || child.wait_with_output())
         .await
         .expect("join")
@@ -152,31 +216,32 @@ async fn live_tables(db: &TestDb) -> Vec<(&'static str, i64)> {
 }
 
 #[tokio::test]
-async fn compare_interrupted_by_ctrl_c_removes_its_scratch_databases() {
+async fn compare_interrupted_by_ctrl_c_or_sigterm_removes_its_scratch_databases() {
     for db in common::backends().await {
         let dir = tempfile::tempdir().unwrap();
-        let tmp = tempfile::tempdir().unwrap();
         let file = long_batch(&db.url, dir.path());
-        let (pid, out) = interrupted_compare(&db, &file, tmp.path()).await;
-        assert_eq!(
-            out.status.code(),
-            Some(1),
-            "{}: a cancelled rehearsal exits 1: {}",
-            db.kind,
-            text(&out.stderr)
-        );
-        let r = json(&out);
-        assert_eq!(r["batch"]["status"], "cancelled", "{}: {r}", db.kind);
-        let read = r["batch"]["items_total"].as_u64().unwrap();
-        assert!(
-            read > 0 && read < 120_000,
-            "{}: stopped mid-way, at {read} lines",
-            db.kind
-        );
-        let left = scratch_left(&db, tmp.path(), pid).await;
-        assert!(left.is_empty(), "{}: scratch left: {left:?}", db.kind);
-        let other: Vec<_> = std::fs::read_dir(tmp.path()).unwrap().collect();
-        assert!(other.is_empty(), "{}: files left: {other:?}", db.kind);
+        for signal in [Signal::SIGINT, Signal::SIGTERM] {
+            let tmp = tempfile::tempdir().unwrap();
+            let (pid, out) = interrupted_compare(&db, &file, tmp.path(), signal).await;
+            let what = format!("{} after {signal}", db.kind);
+            assert_eq!(
+                out.status.code(),
+                Some(1),
+                "{what}: a cancelled rehearsal exits 1: {}",
+                text(&out.stderr)
+            );
+            let r = json(&out);
+            assert_eq!(r["batch"]["status"], "cancelled", "{what}: {r}");
+            let read = r["batch"]["items_total"].as_u64().unwrap();
+            assert!(
+                read > 0 && read < 120_000,
+                "{what}: stopped mid-way, at {read} lines"
+            );
+            let left = scratch_left(&db, tmp.path(), pid).await;
+            assert!(left.is_empty(), "{what}: scratch left: {left:?}");
+            let other: Vec<_> = std::fs::read_dir(tmp.path()).unwrap().collect();
+            assert!(other.is_empty(), "{what}: files left: {other:?}");
+        }
     }
 }
 
@@ -189,7 +254,7 @@ async fn a_cancelled_rehearsal_is_not_resumed_and_writes_nothing_live() {
         let first = batchops(&db.url, &["import", &sample("invoice-acme-2026-11.csv")]);
         assert_eq!(first.status.code(), Some(2), "{}", text(&first.stderr));
         let file = long_batch(&db.url, dir.path());
-        let (_, out) = interrupted_compare(&db, &file, tmp.path()).await;
+        let (_, out) = interrupted_compare(&db, &file, tmp.path(), Signal::SIGINT).await;
         let r = json(&out);
         let rehearsal = r["batch"]["run_id"].as_i64().expect("a run id");
         assert_eq!(r["batch"]["status"], "cancelled", "{}: {r}", db.kind);

@@ -2,6 +2,7 @@
 
 use super::{EXIT_FAILED, EXIT_OK, output};
 use crate::cli::TextOrJson;
+use crate::console::event::Signals;
 use crate::domain::RunStatus;
 use crate::engine::{self, CompareOptions, EventSink};
 use crate::input::InputFormat;
@@ -11,6 +12,21 @@ use color_eyre::eyre::Result;
 use std::io::Write;
 use std::path::Path;
 use std::sync::Arc;
+use tokio_util::sync::CancellationToken;
+
+/// Ctrl-C, SIGTERM or SIGHUP stop the rehearsal after its current chunk: its scratch databases
+/// are removed and what it measured so far is printed.
+fn cancel_on_signals() -> CancellationToken {
+    let token = CancellationToken::new();
+    let t = token.clone();
+    let mut signals = Signals::new();
+    tokio::spawn(async move {
+        signals.recv().await;
+        output::note("cancelling the rehearsal after the current chunk…");
+        t.cancel();
+    });
+    token
+}
 
 pub async fn compare(
     store: Arc<dyn Store>,
@@ -25,9 +41,7 @@ pub async fn compare(
         sequential_lines,
         format: format_in,
     };
-    // Ctrl-C stops the rehearsal after its current chunk; its scratch databases are removed and
-    // what it measured so far is printed.
-    let cancel = super::import::cancel_on_ctrl_c();
+    let cancel = cancel_on_signals();
     let c = engine::compare(
         &*store,
         file,

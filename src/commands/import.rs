@@ -24,7 +24,7 @@ fn options_from(tuning: &Tuning) -> ImportOptions {
 }
 
 /// Ctrl-C cancels gracefully: the current chunk finishes, the run is marked cancelled.
-pub(super) fn cancel_on_ctrl_c() -> CancellationToken {
+fn cancel_on_ctrl_c() -> CancellationToken {
     let token = CancellationToken::new();
     let t = token.clone();
     tokio::spawn(async move {

@@ -151,14 +151,15 @@ async fn event_task(
     }
 }
 
-/// Termination signals, so that `kill` restores the terminal too.
-struct Signals {
+/// Termination signals (SIGTERM, SIGHUP, SIGINT), so that `kill` restores the terminal too, and a
+/// headless rehearsal removes its scratch databases.
+pub(crate) struct Signals {
     #[cfg(unix)]
     inner: Vec<tokio::signal::unix::Signal>,
 }
 
 impl Signals {
-    fn new() -> Self {
+    pub(crate) fn new() -> Self {
         #[cfg(unix)]
         {
             use tokio::signal::unix::{SignalKind, signal};
@@ -178,7 +179,7 @@ impl Signals {
         }
     }
 
-    async fn recv(&mut self) {
+    pub(crate) async fn recv(&mut self) {
         #[cfg(unix)]
         {
             if self.inner.is_empty() {
