@@ -80,7 +80,8 @@ pub fn enabled(app: &App, ctx: Context, a: Action) -> bool {
         (Context::Tab(tab), a) => (tabs::page(tab).enabled)(app, a),
         (Context::Detail, Action::Retry | Action::Edit) => matches!(
             &app.popup,
-            Some(super::app::popup::Popup::Detail { row, .. }) if row.resolved_at.is_none()
+            Some(super::app::popup::Popup::Detail { row, .. })
+                if row.is_open(super::app::failed::run_reverted(app, row.run_id))
         ),
         _ => true,
     }

@@ -5,6 +5,7 @@ use super::event::{EngineMsg, Event};
 use super::vocab::{
     Effect, ErrorCount, Job, JobId, JobResult, JobSpec, Listing, Outcome, Stream, StreamSide,
 };
+use crate::domain::run_rules;
 use crate::engine::{self, CompareOptions, EventSink, ImportOptions, ProgressEvent, RetryOptions};
 use crate::input::{self, InputFormat};
 use crate::report::reject_file;
@@ -283,6 +284,14 @@ async fn run_job(
                         .save_correction(*failed_id, fields)
                         .await
                         .map_err(|e| format!("cannot save the correction: {e}"))?;
+                }
+                let run = store
+                    .run(run_id)
+                    .await
+                    .map_err(|e| format!("cannot read run {run_id}: {e}"))?
+                    .ok_or_else(|| format!("there is no run {run_id}"))?;
+                if let Some(why) = run_rules::retry_refusal(run_id, run.kind()) {
+                    return Err(why);
                 }
                 // Nothing left to retry makes no run (as on the command line).
                 let query = crate::store::FailedQuery {

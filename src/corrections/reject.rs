@@ -10,7 +10,7 @@
 //! name a failed line this database knows; otherwise the file is refused, naming the file, the
 //! row and what is wrong.
 
-use crate::domain::{Fields, LineResult, Mode, Phase, RunReport, RunStatus, run_rules};
+use crate::domain::{Fields, LineResult, Mode, Phase, RunReport, RunStatus};
 use crate::engine::events::{EventSink, ProgressEvent};
 use crate::engine::retry::{Landing, Record, land_record};
 use crate::engine::stats::{ReportBase, RunStats};
@@ -237,12 +237,7 @@ pub async fn import_reject_file(
                         .failed_by_identity(&id.import_key, id.line)
                         .await?
                         .into_iter()
-                        .filter(|o| {
-                            run_rules::failed_is_open(
-                                o.failed.resolved_at.is_some(),
-                                o.run_reverted,
-                            )
-                        })
+                        .filter(|o| o.failed.is_open(o.run_reverted))
                     {
                         store.save_correction(original.failed.id, &own).await?;
                         store

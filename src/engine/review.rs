@@ -85,7 +85,7 @@ impl From<&HeldRow> for ListedLine {
             alias: r.alias.clone(),
             reason,
             candidates,
-            decided: r.decision_json.is_some(),
+            decided: !r.is_open(),
             decision: r
                 .decision_json
                 .as_deref()
@@ -170,7 +170,7 @@ pub async fn decide(
             "there is no held line {held_id} (batchops review list)"
         )));
     };
-    if let Some(c) = row.correction_id.filter(|_| row.decision_json.is_some()) {
+    if let Some(c) = row.correction_id.filter(|_| !row.is_open()) {
         return Err(invalid(format!(
             "held line {held_id} was decided already (correction {c}); nothing to do"
         )));

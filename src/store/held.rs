@@ -3,6 +3,7 @@
 //! quantity is bound differs (SQLite: integer units of 0.0001, PostgreSQL: NUMERIC), passed in as
 //! a conversion function.
 
+use crate::domain::run_rules;
 use serde::Serialize;
 
 /// A held line as stored.
@@ -52,6 +53,13 @@ pub struct ReviewRecord {
     pub learn: Option<(String, String)>,
     /// (alias key, sku) pairings rejected.
     pub reject: Vec<(String, String)>,
+}
+
+impl HeldRow {
+    /// Whether the line waits for an operator's decision ([`run_rules::held_is_open`]).
+    pub fn is_open(&self) -> bool {
+        run_rules::held_is_open(self.decision_json.is_some())
+    }
 }
 
 pub(crate) const HELD_COLUMNS: &str = "id, run_id, import_key, line, description, alias, raw_record, \

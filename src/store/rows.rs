@@ -161,6 +161,11 @@ pub struct FailedRow {
 }
 
 impl FailedRow {
+    /// Whether the line waits for a retry or a corrected reject file
+    /// ([`run_rules::failed_is_open`]); `run_reverted`: its run was reverted.
+    pub fn is_open(&self, run_reverted: bool) -> bool {
+        run_rules::failed_is_open(self.resolved_at.is_some(), run_reverted)
+    }
     /// The value of a field by (case-insensitive) name, from the corrected record if there is one.
     pub fn field(&self, name: &str) -> Option<&str> {
         self.corrected

@@ -10,7 +10,7 @@ use crate::console::keymap::{Binding, b, ch, code};
 use crate::console::vocab::{
     Action, Effect, ErrorCount, JobResult, JobSpec, Level, PageRequest, Tab,
 };
-use crate::domain::{FailedLine, Fields};
+use crate::domain::{FailedLine, Fields, RunStatus};
 use crate::engine::ProgressEvent;
 use crate::store::{FailedQuery, FailedRow, FailedSort, RunRow, reason_of, reason_pattern};
 use crossterm::event::KeyCode;
@@ -485,7 +485,9 @@ fn reload_reasons(app: &App, fx: &mut Vec<Effect>) {
 pub fn enabled(app: &App, a: Action) -> bool {
     let v = &app.failed;
     let live = v.run_id.is_some() && v.report_only.is_none();
-    let open_row = v.selected_row().is_some_and(|r| r.resolved_at.is_none());
+    let open_row = v
+        .selected_row()
+        .is_some_and(|r| r.is_open(run_reverted(app, r.run_id)));
     match a {
         Action::Enter => v.selected_row().is_some(),
         Action::Retry | Action::Edit => live && open_row,
@@ -764,7 +766,7 @@ pub(crate) fn on_detail(
     a: Action,
     fx: &mut Vec<Effect>,
 ) {
-    let open = row.resolved_at.is_none();
+    let open = row.is_open(run_reverted(app, row.run_id));
     match a {
         Action::Close | Action::Enter => {}
         Action::Up | Action::WheelUp => {
@@ -850,6 +852,14 @@ pub(crate) fn on_filter_input(app: &mut App, a: Action, fx: &mut Vec<Effect>) {
             }
         }
     }
+}
+
+/// Whether the history says run `run_id` was reverted (its failed lines are not open any more).
+pub(crate) fn run_reverted(app: &App, run_id: i64) -> bool {
+    app.runs
+        .rows
+        .iter()
+        .any(|r| r.id == run_id && r.status == RunStatus::Reverted)
 }
 
 /// Show a run of the history on the tab. A rehearsal's items were in its scratch database (gone
