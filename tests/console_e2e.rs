@@ -262,3 +262,87 @@ fn sigterm_leaves_the_terminal_restored() {
     assert!(status.success(), "exit status {status:?}");
     console.assert_restored();
 }
+
+/// A long generated batch: a rehearsal of it is still running when the test interrupts it.
+fn long_batch(dir: &Path) -> PathBuf {
+    let path = dir.join("long.csv");
+    let out = std::process::Command::new(env!("CARGO_BIN_EXE_batchops"))
+        .args([
+            "generate", "--lines", "200000", "--items", "3000", "--seed", "5", "-o",
+        ])
+        .arg(&path)
+        .output()
+        .expect("batchops generate");
+    assert!(
+        out.status.success(),
+        "{}",
+        String::from_utf8_lossy(&out.stderr)
+    );
+    path
+}
+
+fn scratch_files(tmp: &Path) -> Vec<String> {
+    std::fs::read_dir(tmp)
+        .expect("the console's TMPDIR")
+        .map(|e| {
+            e.expect("an entry")
+                .file_name()
+                .to_string_lossy()
+                .into_owned()
+        })
+        .filter(|n| n.starts_with("batchops-rehearsal_"))
+        .collect()
+}
+
+#[test]
+fn a_rehearsal_stopped_by_ctrl_c_or_sigint_leaves_no_scratch_database() {
+    let dir = tempfile::tempdir().expect("a temporary directory");
+    let file = long_batch(dir.path());
+    for how in ["Ctrl-C twice", "SIGINT"] {
+        let tmp = tempfile::tempdir().expect("a TMPDIR for the console");
+        let db_url = format!("sqlite:{}", dir.path().join("rehearse.db").display());
+        let tmp_dir = tmp.path().display().to_string();
+        let mut console = Console::start_with(&db_url, &file, dir.path(), &[("TMPDIR", &tmp_dir)]);
+        console.wait_for(
+            &["long.csv", "csv ", "200,000"],
+            Duration::from_secs(60),
+            "the batch to be read",
+        );
+        console.keys("5");
+        console.wait_for(&["p rehearse"], Duration::from_secs(30), "the Compare tab");
+        console.keys("p");
+        console.wait_for(
+            &["Rehearsal of", "long.csv"],
+            Duration::from_secs(30),
+            "the rehearsal to start",
+        );
+        let deadline = Instant::now() + Duration::from_secs(60);
+        while scratch_files(tmp.path()).is_empty() {
+            assert!(Instant::now() < deadline, "{how}: no scratch database made");
+            std::thread::sleep(Duration::from_millis(20));
+        }
+        match how {
+            // The first asks whether to quit while the rehearsal runs, the second confirms.
+            "Ctrl-C twice" => {
+                console.keys("\x03");
+                console.wait_for(&["Quit?"], Duration::from_secs(10), "the question");
+                console.keys("\x03");
+            }
+            _ => {
+                let pid = console.child.process_id().expect("a process id");
+                nix::sys::signal::kill(
+                    nix::unistd::Pid::from_raw(pid as i32),
+                    nix::sys::signal::Signal::SIGINT,
+                )
+                .expect("SIGINT sent");
+            }
+        }
+        let status = console.wait_exit(Duration::from_secs(60));
+        assert!(status.success(), "{how}: exit status {status:?}");
+        console.assert_restored();
+        let left: Vec<_> = std::fs::read_dir(tmp.path())
+            .expect("the console's TMPDIR")
+            .collect();
+        assert!(left.is_empty(), "{how}: files left: {left:?}");
+    }
+}
