@@ -443,3 +443,63 @@ async fn held_lines_are_counted_in_the_report_the_history_and_a_resumed_run() {
         );
     }
 }
+
+/// The fields of the held line the test plants, as `held_lines.fields_json` keeps them.
+const FIELDS: &str =
+    r#"[["sku",""],["description","Hex Bolt M8 Zinc"],["quantity","7"],["unit_price","0.3"]]"#;
+
+#[tokio::test]
+async fn a_held_line_of_a_rehearsal_is_never_decided_into_live_tables() {
+    for db in common::backends().await {
+        let url = db.url.as_str();
+        let out = batchops(url, &["import", &sample("invoice-acme-2026-11.csv")]);
+        assert_eq!(out.status.code(), Some(2), "{}", text(&out.stderr));
+        let tmp = tempfile::tempdir().unwrap();
+        let out = Command::new(env!("CARGO_BIN_EXE_batchops"))
+            .args(["--database-url", url, "compare", "--format", "json"])
+            .arg(sample("receipts-week-48.jsonl"))
+            .env_remove("DATABASE_URL")
+            .env("TMPDIR", tmp.path())
+            .output()
+            .unwrap();
+        assert_eq!(out.status.code(), Some(0), "{}", text(&out.stderr));
+        let rehearsal = json(&out)["batch"]["run_id"].as_i64().unwrap();
+        // A rehearsal's held lines stay in its scratch database; one that reached the live
+        // `held_lines` anyway (a bug elsewhere) is still not decided into the live tables.
+        let (quantity, cost) = if db.kind == "postgres" {
+            ("7", "0.3")
+        } else {
+            ("70000", "3000")
+        };
+        db.exec(&format!(
+            "INSERT INTO held_lines (run_id, import_key, line, description, alias, quantity, \
+             unit_cost, raw_record, fields_json, operator) VALUES ({rehearsal}, 'rehearsal-key', \
+             1, 'Hex Bolt M8 Zinc', 'hex bolt m8 zinc', {quantity}, {cost}, \
+             ',Hex Bolt M8 Zinc,7,0.3', '{FIELDS}', 'ops')"
+        ))
+        .await;
+        let held = db
+            .scalar(&format!(
+                "SELECT id FROM held_lines WHERE run_id = {rehearsal}"
+            ))
+            .await;
+        let before = live_tables(&db).await;
+        let out = batchops(
+            url,
+            &["review", "decide", &held.to_string(), "--item", "ACM-10421"],
+        );
+        let err = text(&out.stderr);
+        assert_eq!(out.status.code(), Some(1), "{}: {err}", db.kind);
+        assert!(err.contains("rehearsal"), "{}: {err}", db.kind);
+        assert_eq!(live_tables(&db).await, before, "{}", db.kind);
+        assert_eq!(
+            db.scalar(&format!(
+                "SELECT COUNT(*) FROM held_lines WHERE id = {held} AND decided_at IS NULL"
+            ))
+            .await,
+            1,
+            "{}: still open",
+            db.kind
+        );
+    }
+}
