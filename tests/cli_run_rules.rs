@@ -503,3 +503,33 @@ async fn a_held_line_of_a_rehearsal_is_never_decided_into_live_tables() {
         );
     }
 }
+
+#[tokio::test]
+async fn a_rehearsal_removes_the_scratch_files_a_killed_rehearsal_left() {
+    let db = common::sqlite().await;
+    let tmp = tempfile::tempdir().unwrap();
+    // No process has this id (above Linux's pid_max): its rehearsal was killed before cleaning up.
+    let orphans = [
+        "batchops-rehearsal_999999999_1_batch.db",
+        "batchops-rehearsal_999999999_1_batch.db-wal",
+        "batchops-rehearsal_999999999_1_batch.db.lock",
+    ];
+    for name in orphans {
+        std::fs::write(tmp.path().join(name), b"left by a killed rehearsal").unwrap();
+    }
+    let other = tmp.path().join("someone-elses.db");
+    std::fs::write(&other, b"not ours").unwrap();
+    let out = Command::new(env!("CARGO_BIN_EXE_batchops"))
+        .args(["--database-url", &db.url, "compare"])
+        .arg(sample("receipts-week-48.jsonl"))
+        .env_remove("DATABASE_URL")
+        .env("TMPDIR", tmp.path())
+        .output()
+        .unwrap();
+    assert_eq!(out.status.code(), Some(0), "{}", text(&out.stderr));
+    let left: Vec<String> = std::fs::read_dir(tmp.path())
+        .unwrap()
+        .map(|e| e.unwrap().file_name().to_string_lossy().into_owned())
+        .collect();
+    assert_eq!(left, ["someone-elses.db"], "only the files of others stay");
+}

@@ -144,6 +144,35 @@ fn scratch_path(name: &str) -> std::path::PathBuf {
     std::env::temp_dir().join(format!("batchops-{safe}.db"))
 }
 
+/// Remove the scratch files of rehearsals whose process is gone (killed before it could clean up;
+/// the process id is the first part of the name after `batchops-rehearsal_`). Only where
+/// `/proc` tells which processes live; a file of a live process, or of this one, stays.
+fn remove_orphan_scratch_files() {
+    let proc = std::path::Path::new("/proc");
+    if !proc.join("self").exists() {
+        return;
+    }
+    let Ok(dir) = std::fs::read_dir(std::env::temp_dir()) else {
+        return;
+    };
+    for entry in dir.flatten() {
+        let name = entry.file_name();
+        let Some(pid) = name
+            .to_str()
+            .and_then(|n| n.strip_prefix("batchops-rehearsal_"))
+            .and_then(|rest| rest.split('_').next())
+            .and_then(|pid| pid.parse::<u32>().ok())
+        else {
+            continue;
+        };
+        if pid != std::process::id() && !proc.join(pid.to_string()).exists() {
+            if let Err(e) = std::fs::remove_file(entry.path()) {
+                tracing::warn!(error = %e, "could not remove an orphaned rehearsal file");
+            }
+        }
+    }
+}
+
 /// Remove the files of a scratch database (the database, its WAL, shared memory and lock).
 fn remove_scratch_files(name: &str) -> StoreResult<()> {
     let path = scratch_path(name);
@@ -639,6 +668,7 @@ impl Store for SqliteStore {
     }
 
     async fn open_scratch(&self, name: &str) -> StoreResult<Arc<dyn Store>> {
+        remove_orphan_scratch_files();
         let path = scratch_path(name);
         self.drop_scratch(name).await?;
         let url = format!("sqlite:{}", path.display());
