@@ -165,10 +165,11 @@ fn remove_orphan_scratch_files() {
         else {
             continue;
         };
-        if pid != std::process::id() && !proc.join(pid.to_string()).exists() {
-            if let Err(e) = std::fs::remove_file(entry.path()) {
-                tracing::warn!(error = %e, "could not remove an orphaned rehearsal file");
-            }
+        if pid != std::process::id()
+            && !proc.join(pid.to_string()).exists()
+            && let Err(e) = std::fs::remove_file(entry.path())
+        {
+            tracing::warn!(error = %e, "could not remove an orphaned rehearsal file");
         }
     }
 }
