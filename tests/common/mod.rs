@@ -75,6 +75,28 @@ impl TestDb {
         }
     }
 
+    /// Rows of a query returning (BIGINT, TEXT), in no particular order.
+    pub async fn pairs(&self, sql: &str) -> Vec<(i64, String)> {
+        use sqlx::{AssertSqlSafe, Connection};
+        if self.kind == "sqlite" {
+            let mut c = sqlx::SqliteConnection::connect(&self.url)
+                .await
+                .expect("connect sqlite");
+            sqlx::query_as(AssertSqlSafe(sql.to_string()))
+                .fetch_all(&mut c)
+                .await
+                .expect("pairs sqlite")
+        } else {
+            let mut c = sqlx::PgConnection::connect(&self.url)
+                .await
+                .expect("connect postgres");
+            sqlx::query_as(AssertSqlSafe(sql.to_string()))
+                .fetch_all(&mut c)
+                .await
+                .expect("pairs postgres")
+        }
+    }
+
     /// A trigger that rejects every transaction row of the item with `sku`: a rule of the
     /// operator's database that the importer cannot know about in advance.
     pub async fn reject_sku(&self, sku: &str) {
