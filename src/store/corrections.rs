@@ -346,9 +346,13 @@ macro_rules! corrections_sql {
                     "run {run_id} is running: cancel it or let it finish, then revert it"
                 ));
             }
+            // A line that failed before it landed fails again: its newest failed item reopens (at
+            // most one open failed item per line).
             let reopened = sqlx::query(AssertSqlSafe(format!(
-                "UPDATE failed_items SET resolved_at = NULL WHERE resolved_at IS NOT NULL \
-                 AND (import_key, line) IN (SELECT import_key, line FROM transactions WHERE {OWNED_BY_RUN})"
+                "UPDATE failed_items SET resolved_at = NULL WHERE id IN (SELECT max(id) FROM failed_items \
+                 WHERE resolved_at IS NOT NULL \
+                 AND (import_key, line) IN (SELECT import_key, line FROM transactions WHERE {OWNED_BY_RUN}) \
+                 GROUP BY import_key, line)"
             )))
             .bind(run_id)
             .execute(&mut *tx)
