@@ -219,7 +219,8 @@ impl Model {
     }
 
     /// Where a run stopped by an error budget stops: the first line of the chunk that spends it
-    /// (that chunk is not written), counting only lines that fail now.
+    /// (that chunk is not written), counting the lines that fail now and those failed before (so
+    /// a resumed run stops where one uninterrupted run stops).
     fn budget_end(&self, outcomes: &[Outcome], errors: u64, chunk: usize) -> u64 {
         let n = outcomes.len() as u64;
         let mut failed = 0;
@@ -227,8 +228,9 @@ impl Model {
         while first <= n {
             let last = (first + chunk as u64 - 1).min(n);
             failed += (first..=last)
-                .filter(|l| {
-                    !self.states.contains_key(l) && outcomes[*l as usize - 1] == Outcome::Fail
+                .filter(|l| match self.states.get(l) {
+                    None => outcomes[*l as usize - 1] == Outcome::Fail,
+                    Some(s) => matches!(s, State::Failed { .. }),
                 })
                 .count() as u64;
             if failed > errors {
