@@ -127,13 +127,11 @@ enum Outcome {
 /// The state of a line identity in the model.
 #[derive(Debug, Clone, PartialEq, Eq)]
 enum State {
-    /// `owner`: the run whose revert removes it; `reopens`: it was failed there first, and its
-    /// revert makes it failed again.
+    /// `owner`: the run whose revert frees it.
     Landed {
         sku: String,
         qty: Decimal,
         owner: i64,
-        reopens: bool,
     },
     Held {
         alias: String,
@@ -206,7 +204,6 @@ impl Model {
                     sku: sku.clone(),
                     qty: *qty,
                     owner: run,
-                    reopens: false,
                 },
                 Outcome::Hold { alias } => State::Held {
                     alias: alias.clone(),
@@ -429,7 +426,6 @@ async fn check(db: TestDb, lines: Vec<Line>, ops: Vec<Op>) -> Result<(), TestCas
                             sku: sku.clone(),
                             qty,
                             owner: *run,
-                            reopens: false,
                         };
                     }
                 }
@@ -479,7 +475,6 @@ async fn check(db: TestDb, lines: Vec<Line>, ops: Vec<Op>) -> Result<(), TestCas
                         sku: "HB-M8-40".into(),
                         qty: Decimal::from(FIXED_QTY),
                         owner: run,
-                        reopens: true,
                     };
                 }
             }
@@ -496,19 +491,11 @@ async fn check(db: TestDb, lines: Vec<Line>, ops: Vec<Op>) -> Result<(), TestCas
                 if m.stopped == Some(run) {
                     m.stopped = None;
                 }
-                m.states = std::mem::take(&mut m.states)
-                    .into_iter()
-                    .filter_map(|(line, s)| match s {
-                        State::Landed {
-                            owner,
-                            reopens: true,
-                            ..
-                        } if owner == run => Some((line, State::Failed { run })),
-                        State::Landed { owner, .. } if owner == run => None,
-                        State::Held { run: r, .. } if r == run => None,
-                        other => Some((line, other)),
-                    })
-                    .collect();
+                // Every line the run owns is freed, whatever its state.
+                m.states.retain(|_, s| match s {
+                    State::Landed { owner, .. } => *owner != run,
+                    State::Held { run: r, .. } | State::Failed { run: r } => *r != run,
+                });
             }
         }
         check_step(&db, &m, &ctx).await?;

@@ -65,8 +65,9 @@ impl Move {
             (Move::Import, None, Some(Landed | Held | Failed)) => true,
             (Move::Decide, Some(Held), Some(Landed | Skipped)) => true,
             (Move::Retry, Some(Failed), Some(Landed | Held)) => true,
-            // A revert frees the run's lines (a line that landed by a retry fails again).
-            (Move::Revert, Some(Landed | Held | Skipped), None) => true,
+            // A revert frees the run's lines; a line another run failed and this one landed
+            // (a retry run reverted on its own) fails again.
+            (Move::Revert, Some(Landed | Held | Failed | Skipped), None) => true,
             (Move::Revert, Some(Landed), Some(Failed)) => true,
             _ => false,
         }
