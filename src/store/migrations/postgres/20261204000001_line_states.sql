@@ -44,24 +44,32 @@ CREATE UNIQUE INDEX failed_items_open ON failed_items (import_key, line) WHERE r
 
 -- Rows landed: none of them may be held (a held line lands only by a decision, which marks it
 -- decided first, in the same transaction); failed ones among them (retry, reject file) are
--- resolved by the same write.
+-- resolved by the same write. Per import key of the statement (one, for a chunk): the lines'
+-- range bounds the index scans, so the cost follows the chunk, not the key's held or failed lines.
 CREATE FUNCTION batchops_transactions_line_state() RETURNS TRIGGER
 LANGUAGE plpgsql AS $$
 DECLARE
-    bad BIGINT;
+    k     TEXT;
+    lines BIGINT[];
+    lo    BIGINT;
+    hi    BIGINT;
+    bad   BIGINT;
 BEGIN
-    SELECT n.line INTO bad
-    FROM held_lines h JOIN new_rows n ON h.import_key = n.import_key AND h.line = n.line
-    WHERE h.decided_at IS NULL AND h.import_key IN (SELECT DISTINCT import_key FROM new_rows)
-    LIMIT 1;
-    IF bad IS NOT NULL THEN
-        RAISE EXCEPTION 'line state: line % is held for review; only a review decision lands it', bad
-            USING ERRCODE = '23514';
-    END IF;
-    UPDATE failed_items f SET resolved_at = now(), attempts = f.attempts + 1
-    FROM new_rows n
-    WHERE f.resolved_at IS NULL AND f.import_key = n.import_key AND f.line = n.line
-      AND f.import_key IN (SELECT DISTINCT import_key FROM new_rows);
+    FOR k, lines, lo, hi IN
+        SELECT import_key, array_agg(line), min(line), max(line) FROM new_rows GROUP BY import_key
+    LOOP
+        SELECT h.line INTO bad FROM held_lines h
+        WHERE h.import_key = k AND h.line BETWEEN lo AND hi AND h.line = ANY (lines)
+          AND h.decided_at IS NULL
+        LIMIT 1;
+        IF bad IS NOT NULL THEN
+            RAISE EXCEPTION 'line state: line % is held for review; only a review decision lands it', bad
+                USING ERRCODE = '23514';
+        END IF;
+        UPDATE failed_items f SET resolved_at = now(), attempts = f.attempts + 1
+        WHERE f.import_key = k AND f.line BETWEEN lo AND hi AND f.line = ANY (lines)
+          AND f.resolved_at IS NULL;
+    END LOOP;
     RETURN NULL;
 END
 $$;
