@@ -65,7 +65,10 @@ async fn assert_oracle(db: &TestDb, ctx: &str) {
              COALESCE((SELECT SUM(t.quantity) FROM transactions t WHERE t.item_id = i.id), 0)",
         )
         .await;
-    assert_eq!(drift, 0, "{ctx}: an item's quantity is not the sum of its rows");
+    assert_eq!(
+        drift, 0,
+        "{ctx}: an item's quantity is not the sum of its rows"
+    );
 }
 
 async fn inventory(db: &TestDb) -> BTreeMap<String, Decimal> {
@@ -211,7 +214,10 @@ async fn assert_same_as_uninterrupted(db: &TestDb, reference: &TestDb, want: &Li
     let got = lines(db).await;
     assert_eq!(got.landed.len(), want.landed.len(), "{ctx}: landed lines");
     assert_eq!(got.held.len(), want.held.len(), "{ctx}: held lines");
-    assert_eq!(&got, want, "{ctx}: not where one uninterrupted run puts them");
+    assert_eq!(
+        &got, want,
+        "{ctx}: not where one uninterrupted run puts them"
+    );
     assert_eq!(inventory(db).await, inventory(reference).await, "{ctx}");
     assert_oracle(db, ctx).await;
 }
@@ -287,7 +293,9 @@ async fn cancelled_or_cut_short_then_resumed_ends_as_one_uninterrupted_run() {
         drop(events);
         watcher.await.unwrap();
         assert!(
-            r.stop_reason.as_deref().is_some_and(|s| s.contains("cancel")),
+            r.stop_reason
+                .as_deref()
+                .is_some_and(|s| s.contains("cancel")),
             "{ctx}: {r:?}"
         );
         assert_oracle(&db, &ctx).await;
@@ -391,7 +399,11 @@ async fn killed_at_random_points_while_resuming_then_resumed_ends_as_one_uninter
 
 #[tokio::test]
 async fn a_decision_killed_at_random_points_leaves_its_lines_held_and_lands_them_once_after() {
-    let points = ["one_after_insert", "review_after_land", "review_before_commit"];
+    let points = [
+        "one_after_insert",
+        "review_after_land",
+        "review_before_commit",
+    ];
     let mut rng = Rng::new(17);
     let dir = tempfile::tempdir().unwrap();
     // Three held lines of one key, and one that lands.

@@ -15,7 +15,9 @@ use batchops::engine::review::{Choice, candidates_of, decide};
 use batchops::engine::{
     ErrorBudget, EventSink, ImportOptions, RetryOptions, import_file, retry_failed,
 };
-use batchops::mapping::{AliasEntry, Catalog, CatalogItem, DEFAULT_MATCH_THRESHOLD, Mapped, Mapper};
+use batchops::mapping::{
+    AliasEntry, Catalog, CatalogItem, DEFAULT_MATCH_THRESHOLD, Mapped, Mapper,
+};
 use batchops::store::{FailedQuery, HeldFilter};
 use common::TestDb;
 use proptest::prelude::*;
@@ -53,16 +55,27 @@ enum Stop {
     /// `max_lines`.
     Lines(u64),
     /// `--max-errors` with this chunk size.
-    Budget { errors: u64, chunk: usize },
+    Budget {
+        errors: u64,
+        chunk: usize,
+    },
 }
 
 #[derive(Debug, Clone)]
 enum Op {
-    Import { stop: Stop, chunk: usize },
+    Import {
+        stop: Stop,
+        chunk: usize,
+    },
     /// Resume the newest stopped run.
-    Resume { chunk: usize },
+    Resume {
+        chunk: usize,
+    },
     /// Decide the n-th open held group onto its c-th candidate.
-    Decide { group: usize, candidate: usize },
+    Decide {
+        group: usize,
+        candidate: usize,
+    },
     /// Retry the failed lines of the n-th import run.
     Retry(usize),
     /// Import the fixed reject file of the n-th import run.
@@ -322,7 +335,12 @@ async fn check_step(db: &TestDb, m: &Model, ctx: &str) -> Result<(), TestCaseErr
         .await;
     let seen = observe(db).await;
     prop_assert_eq!(twice, 0, "{}: a line in two states: {:?}", ctx, seen);
-    prop_assert_eq!(&seen, &expected(m), "{}: lines not where one uninterrupted run puts them", ctx);
+    prop_assert_eq!(
+        &seen,
+        &expected(m),
+        "{}: lines not where one uninterrupted run puts them",
+        ctx
+    );
     prop_assert_eq!(inventory(db).await, m.inventory(), "{}: inventory", ctx);
     Ok(())
 }
@@ -408,7 +426,11 @@ async fn check(db: TestDb, lines: Vec<Line>, ops: Vec<Op>) -> Result<(), TestCas
                 let alias = aliases[group % aliases.len()];
                 let row = open.iter().find(|h| h.alias == alias).unwrap();
                 let (_, candidates) = candidates_of(row);
-                prop_assert!(!candidates.is_empty(), "{}: a held line without candidates", ctx);
+                prop_assert!(
+                    !candidates.is_empty(),
+                    "{}: a held line without candidates",
+                    ctx
+                );
                 let sku = candidates[candidate % candidates.len()].sku.clone();
                 decide(&*db.store, row.id, &Choice::Item(sku.clone()), "model")
                     .await

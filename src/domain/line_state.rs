@@ -118,10 +118,16 @@ mod tests {
     #[test]
     fn only_decide_retry_and_revert_leave_held_and_failed() {
         for to in [Some(Landed), Some(Failed), Some(Skipped), None] {
-            assert!(!Move::Import.allowed(Some(Held), to), "import held -> {to:?}");
+            assert!(
+                !Move::Import.allowed(Some(Held), to),
+                "import held -> {to:?}"
+            );
         }
         for to in [Some(Landed), Some(Held), None] {
-            assert!(!Move::Import.allowed(Some(Failed), to), "import failed -> {to:?}");
+            assert!(
+                !Move::Import.allowed(Some(Failed), to),
+                "import failed -> {to:?}"
+            );
         }
         assert!(Move::Decide.allowed(Some(Held), Some(Landed)));
         assert!(!Move::Decide.allowed(Some(Failed), Some(Landed)));

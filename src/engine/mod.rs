@@ -207,8 +207,7 @@ pub async fn import_file(
             }
         };
         if let Some(budget) = opts.max_errors {
-            let failed =
-                stats.failed + (chunk.failures.len() + chunk.kept_failed.len()) as u64;
+            let failed = stats.failed + (chunk.failures.len() + chunk.kept_failed.len()) as u64;
             if budget.exceeded(failed, stats.lines_read + chunk.lines_read) {
                 stopped = Some((
                     RunStatus::Aborted,

@@ -95,17 +95,14 @@ macro_rules! bookkeeping {
             impl $store {
                 /// Items and aliases, without those of `import_key`'s runs when given; the item ids
                 /// go to the writer's cache.
-                async fn catalog_except(
-                    &self,
-                    import_key: Option<&str>,
-                ) -> StoreResult<Catalog> {
+                async fn catalog_except(&self, import_key: Option<&str>) -> StoreResult<Catalog> {
                     let (pool, ids) = (&self.pool, &self.ids);
                     // Retired (merged) items are never matched again; their SKUs map to the item
                     // they were merged into.
                     let rows = sqlx::query(Self::shared(sql::CATALOG_ITEMS))
                         .bind(import_key)
                         .fetch_all(pool)
-                    .await?;
+                        .await?;
                     let mut items = Vec::with_capacity(rows.len());
                     let mut known = Vec::with_capacity(rows.len());
                     for row in rows {
@@ -146,7 +143,6 @@ macro_rules! bookkeeping {
                     )
                     .with_retired(retired))
                 }
-
             }
 
             #[async_trait::async_trait]

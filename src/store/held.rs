@@ -178,8 +178,8 @@ macro_rules! held_queries {
                         operator: &d.operator,
                     };
                     let mut out = WriteOutcome::default();
-                    super::write_one_sql::write_one_in(&super::ONE_LINE, &mut tx, ctx, &d.row, &mut out)
-                        .await?;
+                    let sql = &super::ONE_LINE;
+                    super::write_one_sql::write_one_in(sql, &mut tx, ctx, &d.row, &mut out).await?;
                     landed += out.inserted;
                 }
                 crate::failpoint::hit("review_after_land");

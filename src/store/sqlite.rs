@@ -413,7 +413,9 @@ impl Store for SqliteStore {
         let mut out = WriteOutcome::default();
         let start = Instant::now();
         let mut tx = self.begin().await?;
-        let (ids, created) = self.items_for(&mut tx, b.ctx.run_id, b.rows, &mut out).await?;
+        let (ids, created) = self
+            .items_for(&mut tx, b.ctx.run_id, b.rows, &mut out)
+            .await?;
         let (inserted, n) = insert_rows(&mut tx, b.ctx, b.rows, &ids).await?;
         out.insert_statements += n;
         if !b.failures.is_empty() {
@@ -449,7 +451,9 @@ impl Store for SqliteStore {
         let mut out = WriteOutcome::default();
         let start = Instant::now();
         let mut tx = self.begin().await?;
-        let (ids, created) = self.items_for(&mut tx, b.ctx.run_id, b.rows, &mut out).await?;
+        let (ids, created) = self
+            .items_for(&mut tx, b.ctx.run_id, b.rows, &mut out)
+            .await?;
         // A failed statement is undone by SQLite itself only under ABORT; a trigger's RAISE(FAIL)
         // keeps the rows before the bad one, so every part runs under a savepoint.
         sqlx::raw_sql("SAVEPOINT batchops_part")
