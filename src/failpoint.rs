@@ -26,10 +26,11 @@
 //!   after the rows were moved (quantities not yet), and with everything written.
 //! - `merge_after_move`, `merge_before_commit`: inside a merge's transaction, after the rows were
 //!   moved (quantities not yet), and with everything written.
-//! - `reject_after_land`: a reject file's line was written (or refused) in its own transaction;
-//!   its original failed items are not yet resolved.
-//! - `review_after_land`: a review decision's lines landed; they are not yet marked decided.
-//! - `review_before_commit`: inside the transaction that marks them decided, before its commit.
+//! - `reject_after_land`: a reject file's line was written (or refused) in its own transaction
+//!   (which resolved its original failed items when it landed); the next row not yet read.
+//! - `review_after_land`: inside a review decision's transaction, its held lines marked decided
+//!   and landed, before the alias is learned.
+//! - `review_before_commit`: inside that transaction, everything written, before its commit.
 
 use std::sync::OnceLock;
 use std::sync::atomic::{AtomicU64, Ordering};

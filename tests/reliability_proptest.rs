@@ -1,8 +1,8 @@
 //! Property: whatever mix of batch imports (random chunk sizes, both fallbacks), sequential imports,
 //! re-imports and retries a small random batch goes through — with a database rule (trigger) added
 //! and removed in between so that retries have something to do — the inventory always ends exactly
-//! where an oracle says, each line lands at most once, and each run counts exactly the lines it
-//! landed.
+//! where an oracle says, each line lands at most once, each run counts exactly the lines it
+//! landed, and a failed line stays failed (under the run that failed it) until a retry lands it.
 
 mod common;
 
@@ -92,8 +92,10 @@ struct Model<'a> {
     lines: &'a [Line],
     landed: BTreeSet<u64>,
     trigger: bool,
-    /// Import runs and the lines each left failed.
-    runs: Vec<(i64, BTreeSet<u64>)>,
+    /// Import runs, oldest first.
+    runs: Vec<i64>,
+    /// Open failed lines and the run that failed them.
+    failed: BTreeMap<u64, i64>,
 }
 
 impl Model<'_> {
@@ -161,6 +163,7 @@ async fn check(db: TestDb, lines: Vec<Line>, ops: Vec<Op>) -> Result<(), TestCas
         landed: BTreeSet::new(),
         trigger: false,
         runs: Vec::new(),
+        failed: BTreeMap::new(),
     };
     let n = lines.len() as u64;
     // Always end with a plain import, so that every case imports at least once.
@@ -204,12 +207,13 @@ async fn check(db: TestDb, lines: Vec<Line>, ops: Vec<Op>) -> Result<(), TestCas
                     },
                 };
                 let r = import(&db, &path, opts).await;
-                let new: BTreeSet<u64> = (1..=n)
-                    .filter(|l| !m.landed.contains(l) && m.can_land(*l))
-                    .collect();
-                let failed: BTreeSet<u64> = (1..=n)
-                    .filter(|l| !m.landed.contains(l) && !m.can_land(*l))
-                    .collect();
+                // Lines never seen land or fail now; failed lines stay failed.
+                let unseen = |l: &u64| !m.landed.contains(l) && !m.failed.contains_key(l);
+                let new: BTreeSet<u64> = (1..=n).filter(|l| unseen(l) && m.can_land(*l)).collect();
+                let failed_now: BTreeSet<u64> =
+                    (1..=n).filter(|l| unseen(l) && !m.can_land(*l)).collect();
+                let failed: BTreeSet<u64> =
+                    failed_now.iter().chain(m.failed.keys()).copied().collect();
                 let got_failed: BTreeSet<u64> = r.failed_items.iter().map(|f| f.line).collect();
                 prop_assert_eq!(r.items_total, n, "{}", ctx);
                 prop_assert_eq!(r.items_processed, new.len() as u64, "{}: {:?}", ctx, r);
@@ -222,13 +226,20 @@ async fn check(db: TestDb, lines: Vec<Line>, ops: Vec<Op>) -> Result<(), TestCas
                     ctx
                 );
                 m.landed.extend(new);
-                m.runs.push((r.run_id, failed));
+                m.failed.extend(failed_now.iter().map(|l| (*l, r.run_id)));
+                m.runs.push(r.run_id);
             }
             Op::Retry(i) => {
                 if m.runs.is_empty() {
                     continue;
                 }
-                let (run, failed) = m.runs[i % m.runs.len()].clone();
+                let run = m.runs[i % m.runs.len()];
+                let failed: BTreeSet<u64> = m
+                    .failed
+                    .iter()
+                    .filter(|(_, r)| **r == run)
+                    .map(|(l, _)| *l)
+                    .collect();
                 let r = retry_failed(
                     &*db.store,
                     run,
@@ -244,8 +255,8 @@ async fn check(db: TestDb, lines: Vec<Line>, ops: Vec<Op>) -> Result<(), TestCas
                     .filter(|l| !m.landed.contains(l) && m.can_land(*l))
                     .collect();
                 prop_assert_eq!(r.items_processed, new.len() as u64, "{}: {:?}", ctx, r);
+                m.failed.retain(|l, _| !new.contains(l));
                 m.landed.extend(new);
-                // A line of the run that has landed since (by a re-import) is not failed again.
                 let still: BTreeSet<u64> = failed.difference(&m.landed).copied().collect();
                 let got: BTreeSet<u64> = r.failed_items.iter().map(|f| f.line).collect();
                 prop_assert_eq!(&got, &still, "{}: {:?}", ctx, r);

@@ -201,13 +201,8 @@ pub async fn import_reject_file(
             Ok(o) => Ok(o),
             Err(Landing::Failed(f)) => Err(f),
             Err(Landing::Held) => {
-                // Held for review under its identity: it leaves the dead-letter table.
-                if !opts.dry_run {
-                    store
-                        .corrections()
-                        .resolve_identity(&id.import_key, id.line)
-                        .await?;
-                }
+                // Held for review under its identity: the write that held it resolved its failed
+                // items.
                 stats.advance(events, Phase::Retry, start.elapsed().as_secs_f64(), 1, 2);
                 continue;
             }
@@ -223,12 +218,7 @@ pub async fn import_reject_file(
                 statements += o.statements();
                 stats.processed += o.inserted;
                 stats.already += o.already;
-                if !opts.dry_run {
-                    store
-                        .corrections()
-                        .resolve_identity(&id.import_key, id.line)
-                        .await?;
-                }
+                // The write that landed the line resolved its failed items.
             }
             Err(f) => {
                 if !opts.dry_run {

@@ -3,6 +3,7 @@
 
 pub mod decimal;
 pub mod line;
+pub mod line_state;
 pub mod report;
 pub mod run_rules;
 

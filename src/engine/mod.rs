@@ -66,7 +66,10 @@ pub async fn import_file(
         .import_key
         .clone()
         .unwrap_or_else(|| file.sha256.clone());
-    let catalog = store.load_catalog().await?;
+    // Mapped from line 1 against the catalog as it was before this key's runs changed it; lines
+    // that already have a state keep it (see engine/pipeline.rs).
+    let catalog = store.load_catalog_before(&import_key).await?;
+    let known = store.line_states(&import_key).await?;
     let mapper = Mapper::new(catalog, opts.match_threshold).uncertain(opts.uncertain);
     let chunk_size = match opts.mode {
         Mode::Sequential => 1,
@@ -116,7 +119,7 @@ pub async fn import_file(
         total_estimate: file.estimated_lines,
     });
     let ahead = if opts.mode == Mode::Sequential { 64 } else { 2 };
-    let mut chunks = pipeline::spawn(reader, mapper, chunk_size, ahead, opts.max_lines)
+    let mut chunks = pipeline::spawn(reader, mapper, known, chunk_size, ahead, opts.max_lines)
         .map_err(|e| EngineError::Invalid(format!("cannot start the mapping thread: {e}")))?;
 
     let mut stats = RunStats::continuing(file.estimated_lines, previous.as_ref());
@@ -206,7 +209,7 @@ pub async fn import_file(
             }
         };
         if let Some(budget) = opts.max_errors {
-            let failed = stats.failed + chunk.failures.len() as u64;
+            let failed = stats.failed + (chunk.failures.len() + chunk.kept_failed.len()) as u64;
             if budget.exceeded(failed, stats.lines_read + chunk.lines_read) {
                 stopped = Some((
                     RunStatus::Aborted,
@@ -302,6 +305,13 @@ async fn settle(
         Attempt::Batch(result, retries) => writer.settle(&chunk, result, retries, stats).await,
         Attempt::Sequential => writer.write_sequential(&chunk, stats).await,
     };
+    if result.is_ok() {
+        // Lines that kept their state: counted as they are.
+        stats.already += chunk.kept_landed;
+        for f in &chunk.kept_failed {
+            stats.add_failure(writer.events, f);
+        }
+    }
     result.map_err(|e| {
         stats.lines_read -= chunk.lines_read;
         format!(

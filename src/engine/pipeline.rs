@@ -2,7 +2,13 @@
 //!
 //! Mapping is sequential in file order (later lines see items earlier lines created); running it on
 //! a thread overlaps the mapping of chunk n+1 with the database write of chunk n.
+//!
+//! Every line is mapped, from line 1, also those a run of the same import key already decided (a
+//! re-import, a resume): the mapper's own state (items created, aliases learned, what each key was
+//! decided as) is then the state of one uninterrupted run when it reaches the lines still to
+//! write. A line that has a state ([`LineStates`]) keeps it: it is counted, not written again.
 
+use crate::domain::line_state::{LineState, LineStates};
 use crate::domain::{DecisionCounts, LineError, Phase};
 use crate::input::LineReader;
 use crate::mapping::{HeldLine, Mapped, MappedLine, Mapper};
@@ -21,6 +27,11 @@ pub struct MappedChunk {
     /// Lines held for review (they land nowhere until an operator decides).
     pub held: Vec<HeldLine>,
     pub decisions: DecisionCounts,
+    /// Lines that had landed before (or were decided and skipped): not written again.
+    pub kept_landed: u64,
+    /// Lines failed before and still open: counted as failed, not written again (retry is the way
+    /// out).
+    pub kept_failed: Vec<FailureRecord>,
     /// Lines read for this chunk, good and bad.
     pub lines_read: u64,
     pub first_line: u64,
@@ -40,11 +51,49 @@ pub fn parse_failure(e: LineError) -> FailureRecord {
     }
 }
 
+impl MappedChunk {
+    /// A line to write: landed, held or failed by this run.
+    fn add(&mut self, mapped: Result<Mapped, FailureRecord>) {
+        match mapped {
+            Ok(Mapped::Land(m)) => {
+                self.decisions.add(&m.decision);
+                self.rows.push(m);
+            }
+            Ok(Mapped::Hold(h)) => {
+                self.decisions.held += 1;
+                self.held.push(h);
+            }
+            Err(f) => self.failures.push(f),
+        }
+    }
+}
+
+/// A line failed before that maps now: failed as it was stored (its error is set by the caller).
+fn kept_failure(m: Mapped) -> FailureRecord {
+    let (item, decision) = match m {
+        Mapped::Land(l) => {
+            let d = l.decision.describe(&l.sku);
+            (l.item, Some(d))
+        }
+        Mapped::Hold(h) => (h.item, None),
+    };
+    FailureRecord {
+        line: item.line,
+        raw: item.raw,
+        fields: item.fields,
+        phase: Phase::BatchInsert,
+        error: String::new(),
+        sqlstate: None,
+        decision,
+    }
+}
+
 /// Start the reader/mapper thread. Chunks arrive in order, then one empty chunk marks the end; the channel holds `ahead` of them so
 /// memory stays bounded whatever the file size. Dropping the receiver stops the thread.
 pub fn spawn(
     reader: LineReader,
     mut mapper: Mapper,
+    known: LineStates,
     chunk_size: usize,
     ahead: usize,
     max_lines: Option<u64>,
@@ -65,6 +114,8 @@ pub fn spawn(
                     failures: Vec::new(),
                     held: Vec::new(),
                     decisions: DecisionCounts::default(),
+                    kept_landed: 0,
+                    kept_failed: Vec::new(),
                     lines_read: 0,
                     first_line: 0,
                     last_line: 0,
@@ -80,18 +131,26 @@ pub fn spawn(
                     }
                     chunk.last_line = line;
                     chunk.lines_read += 1;
-                    match result {
-                        Ok(item) => match mapper.map(item) {
-                            Mapped::Land(mapped) => {
-                                chunk.decisions.add(&mapped.decision);
-                                chunk.rows.push(mapped);
-                            }
-                            Mapped::Hold(held) => {
-                                chunk.decisions.held += 1;
-                                chunk.held.push(held);
+                    let mapped = match result {
+                        Ok(item) => Ok(mapper.map(item)),
+                        Err(e) => Err(parse_failure(e)),
+                    };
+                    match known.keeps(line) {
+                        None => chunk.add(mapped),
+                        Some(k) => match k.state {
+                            LineState::Landed | LineState::Skipped => chunk.kept_landed += 1,
+                            LineState::Held => chunk.decisions.held += 1,
+                            LineState::Failed => {
+                                let mut f = match mapped {
+                                    Err(f) => f,
+                                    Ok(m) => kept_failure(m),
+                                };
+                                if let Some((_, error)) = &k.failed {
+                                    f.error = error.clone();
+                                }
+                                chunk.kept_failed.push(f);
                             }
                         },
-                        Err(e) => chunk.failures.push(parse_failure(e)),
                     }
                 }
                 if chunk.lines_read == 0 {

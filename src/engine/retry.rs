@@ -212,10 +212,7 @@ pub async fn retry_failed(
             Ok(o) => Ok(o),
             Err(Landing::Failed(f)) => Err(f),
             Err(Landing::Held) => {
-                store
-                    .corrections()
-                    .resolve_identity(ctx.import_key, item.line)
-                    .await?;
+                // Held under its identity: the write that held it resolved its failed items.
                 events.emit(ProgressEvent::ItemRetried {
                     failed_id: item.id,
                     line: item.line,
@@ -236,12 +233,7 @@ pub async fn retry_failed(
                 statements += o.statements();
                 stats.processed += o.inserted;
                 stats.already += o.already;
-                // Every failed item of this line (a batch imported twice failed it twice) is
-                // resolved: the line is in `transactions` now.
-                store
-                    .corrections()
-                    .resolve_identity(ctx.import_key, item.line)
-                    .await?;
+                // The write that landed the line resolved its failed items (one state per line).
                 events.emit(ProgressEvent::ItemRetried {
                     failed_id: item.id,
                     line: item.line,

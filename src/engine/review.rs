@@ -1,18 +1,17 @@
 //! Deciding held lines: an operator picks a candidate, a new item, or "none of these".
 //!
 //! One decision applies to every open held line that shares the decided line's canonical key,
-//! across runs. Landing them is exactly once: each lands under its own identity `(import_key,
-//! line)` through the normal batch write (`ON CONFLICT DO NOTHING`, inventory deltas of the rows
-//! actually inserted), then the lines are marked decided, the alias learned (or the pairings
-//! rejected) and the correction audited in one transaction. A kill between the two steps leaves
-//! the lines landed and still open; deciding again lands nothing twice and marks them.
+//! across runs. It is one transaction: the held lines are marked decided, each lands under its own
+//! identity `(import_key, line)` (`ON CONFLICT DO NOTHING`, the inventory moved by the rows
+//! actually inserted), the alias is learned (or the pairings rejected) and the correction audited.
+//! A kill before its commit leaves the lines held, as they were; deciding again lands them once.
 
 use super::EngineError;
 use crate::domain::{Candidate, MappingDecision, run_rules};
 use crate::input::validate_fields;
 use crate::mapping::{Mapped, MappedLine, Mapper, generated_sku};
 use crate::store::fields_from_json;
-use crate::store::{HeldFilter, HeldRow, ReviewRecord, RunCtx, Store, WriteBatch};
+use crate::store::{DecidedLine, HeldFilter, HeldRow, ReviewRecord, Store};
 use rust_decimal::Decimal;
 use serde::Serialize;
 use std::collections::BTreeMap;
@@ -238,8 +237,7 @@ pub async fn decide(
             },
         ));
     }
-    let (landed, quantity) = land(store, &rows).await?;
-    crate::failpoint::hit("review_after_land");
+    let (land, quantity) = decided_lines(rows);
     let decision_json = serde_json::json!({
         "choice": match choice { Choice::Item(_) => "item", _ => "new" },
         "sku": target,
@@ -260,6 +258,7 @@ pub async fn decide(
     );
     let record = ReviewRecord {
         held_ids: group.iter().map(|h| h.id).collect(),
+        land,
         decision_json: decision_json.clone(),
         operator: operator.to_string(),
         summary,
@@ -275,12 +274,12 @@ pub async fn decide(
         learn: Some((row.alias.clone(), target.clone())),
         reject: Vec::new(),
     };
-    let correction_id = store.finish_review(&record).await?;
+    let (correction_id, landed) = store.finish_review(&record).await?.unzip();
     Ok(Outcome {
         correction_id,
         alias: row.alias.clone(),
         lines: group.len() as u64,
-        landed,
+        landed: landed.unwrap_or(0),
         quantity,
         sku: Some(target),
         rejected: Vec::new(),
@@ -288,37 +287,19 @@ pub async fn decide(
     })
 }
 
-/// Land decided lines: one batch write per run they came from, under their own identities.
-/// Returns the lines inserted now and the quantity of all of them.
-async fn land(
-    store: &dyn Store,
-    rows: &[(HeldRow, MappedLine)],
-) -> Result<(u64, Decimal), EngineError> {
-    let mut by_run: BTreeMap<(i64, String, String), Vec<MappedLine>> = BTreeMap::new();
-    let mut quantity = Decimal::ZERO;
-    for (h, m) in rows {
-        quantity += m.quantity;
-        by_run
-            .entry((h.run_id, h.import_key.clone(), h.operator.clone()))
-            .or_default()
-            .push(m.clone());
-    }
-    let mut landed = 0;
-    for ((run_id, import_key, operator), lines) in &by_run {
-        let batch = WriteBatch {
-            ctx: RunCtx {
-                run_id: *run_id,
-                import_key,
-                operator,
-            },
-            rows: lines,
-            failures: &[],
-            held: &[],
-            rollback: false,
-        };
-        landed += store.write_batch(&batch).await?.inserted;
-    }
-    Ok((landed, quantity))
+/// The lines a decision lands, each under its own identity and run, and their quantity.
+fn decided_lines(rows: Vec<(HeldRow, MappedLine)>) -> (Vec<DecidedLine>, Decimal) {
+    let quantity = rows.iter().map(|(_, m)| m.quantity).sum();
+    let lines = rows
+        .into_iter()
+        .map(|(h, row)| DecidedLine {
+            run_id: h.run_id,
+            import_key: h.import_key,
+            operator: h.operator,
+            row,
+        })
+        .collect();
+    (lines, quantity)
 }
 
 /// "None of these": reject the pairing of the key with every candidate shown, then map the lines
@@ -372,14 +353,16 @@ async fn reject(
             }
         }
     }
-    let (landed, quantity) = land(store, &to_land).await?;
-    crate::failpoint::hit("review_after_land");
+    let held_ids: Vec<i64> = to_land.iter().map(|(h, _)| h.id).collect();
+    let skus: Vec<String> = to_land.iter().map(|(_, m)| m.sku.to_string()).collect();
+    let landing = to_land.len();
+    let (land, quantity) = decided_lines(to_land);
     if !still.is_empty() {
         store.rehold(&still, &new_candidates).await?;
     }
-    let skus: Vec<String> = to_land.iter().map(|(_, m)| m.sku.to_string()).collect();
     let record = ReviewRecord {
-        held_ids: to_land.iter().map(|(h, _)| h.id).collect(),
+        held_ids,
+        land,
         decision_json: serde_json::json!({
             "choice": "reject",
             "rejected": rejected,
@@ -392,21 +375,21 @@ async fn reject(
             "review: none of {} for \"{}\"; {} line(s) mapped again, {} still held",
             rejected.join(", "),
             row.description,
-            to_land.len(),
+            landing,
             still.len()
         ),
-        lines: to_land.len() as u64,
+        lines: landing as u64,
         quantity,
         detail_json: serde_json::json!({"alias": row.alias, "rejected": rejected}).to_string(),
         learn: None,
         reject: std::mem::take(&mut rejections),
     };
-    let correction_id = store.finish_review(&record).await?;
+    let (correction_id, landed) = store.finish_review(&record).await?.unzip();
     Ok(Outcome {
         correction_id,
         alias: row.alias.clone(),
         lines: group.len() as u64,
-        landed,
+        landed: landed.unwrap_or(0),
         quantity,
         sku: skus.first().cloned(),
         rejected,

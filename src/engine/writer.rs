@@ -87,6 +87,10 @@ impl Writer<'_> {
     /// Several chunks can be attempted at once ([`Store::write_lanes`]), each its own transaction;
     /// [`Writer::settle`] then takes their results in chunk order.
     pub async fn attempt(&self, chunk: &MappedChunk) -> (StoreResult<WriteOutcome>, u64) {
+        if chunk.rows.is_empty() && chunk.failures.is_empty() && chunk.held.is_empty() {
+            // Every line kept its state: nothing to write.
+            return (Ok(WriteOutcome::default()), 0);
+        }
         let mut retries = 0;
         let result = self
             .batch(&chunk.rows, &chunk.failures, &chunk.held, &mut retries)

@@ -17,6 +17,9 @@ use std::time::Duration;
 pub trait Bookkeeping: Send + Sync {
     async fn ping(&self) -> StoreResult<Duration>;
     async fn load_catalog(&self) -> StoreResult<Catalog>;
+    /// The catalog as it was before the runs of `import_key` changed it: without the items they
+    /// created and the aliases they learned (see [`crate::store::Store::load_catalog_before`]).
+    async fn load_catalog_before(&self, import_key: &str) -> StoreResult<Catalog>;
     async fn begin_run(&self, run: &NewRun) -> StoreResult<i64>;
     async fn heartbeat(&self, run_id: i64) -> StoreResult<()>;
     async fn reopen_run(&self, run_id: i64) -> StoreResult<()>;
@@ -37,7 +40,7 @@ pub trait Bookkeeping: Send + Sync {
     ) -> StoreResult<()>;
     async fn save_correction(&self, failed_id: i64, fields: &Fields) -> StoreResult<()>;
     async fn held(&self, filter: &HeldFilter) -> StoreResult<Vec<HeldRow>>;
-    async fn finish_review(&self, record: &ReviewRecord) -> StoreResult<Option<i64>>;
+    async fn finish_review(&self, record: &ReviewRecord) -> StoreResult<Option<(i64, u64)>>;
     async fn rehold(&self, ids: &[i64], candidates_json: &str) -> StoreResult<()>;
 }
 
@@ -90,25 +93,17 @@ macro_rules! bookkeeping {
             use std::sync::Arc;
             use std::time::{Duration, Instant};
 
-            #[async_trait::async_trait]
-            impl crate::store::bookkeeping::Bookkeeping for $store {
-                async fn ping(&self) -> StoreResult<Duration> {
-                    let pool = &self.pool;
-                    let start = Instant::now();
-                    sqlx::query("SELECT 1").execute(pool).await?;
-                    Ok(start.elapsed())
-                }
-
-                /// Items and aliases; the item ids go to the writer's cache.
-                async fn load_catalog(&self) -> StoreResult<Catalog> {
+            impl $store {
+                /// Items and aliases, without those of `import_key`'s runs when given; the item ids
+                /// go to the writer's cache.
+                async fn catalog_except(&self, import_key: Option<&str>) -> StoreResult<Catalog> {
                     let (pool, ids) = (&self.pool, &self.ids);
                     // Retired (merged) items are never matched again; their SKUs map to the item
                     // they were merged into.
-                    let rows = sqlx::query(
-                        "SELECT id, sku, name FROM inventory_items WHERE retired_at IS NULL",
-                    )
-                    .fetch_all(pool)
-                    .await?;
+                    let rows = sqlx::query(Self::shared(sql::CATALOG_ITEMS))
+                        .bind(import_key)
+                        .fetch_all(pool)
+                        .await?;
                     let mut items = Vec::with_capacity(rows.len());
                     let mut known = Vec::with_capacity(rows.len());
                     for row in rows {
@@ -123,6 +118,7 @@ macro_rules! bookkeeping {
                     let aliases: Vec<AliasEntry> = sqlx::query_as::<_, (String, String, String)>(
                         Self::shared(sql::CATALOG_ALIASES),
                     )
+                    .bind(import_key)
                     .fetch_all(pool)
                     .await?
                     .into_iter()
@@ -148,7 +144,24 @@ macro_rules! bookkeeping {
                     )
                     .with_retired(retired))
                 }
+            }
 
+            #[async_trait::async_trait]
+            impl crate::store::bookkeeping::Bookkeeping for $store {
+                async fn ping(&self) -> StoreResult<Duration> {
+                    let pool = &self.pool;
+                    let start = Instant::now();
+                    sqlx::query("SELECT 1").execute(pool).await?;
+                    Ok(start.elapsed())
+                }
+
+                async fn load_catalog(&self) -> StoreResult<Catalog> {
+                    self.catalog_except(None).await
+                }
+
+                async fn load_catalog_before(&self, import_key: &str) -> StoreResult<Catalog> {
+                    self.catalog_except(Some(import_key)).await
+                }
                 async fn begin_run(&self, run: &NewRun) -> StoreResult<i64> {
                     let pool = &self.pool;
                     Ok(sqlx::query_scalar(Self::shared(sql::INSERT_RUN))
@@ -335,7 +348,7 @@ macro_rules! bookkeeping {
                 async fn finish_review(
                     &self,
                     record: &crate::store::ReviewRecord,
-                ) -> StoreResult<Option<i64>> {
+                ) -> StoreResult<Option<(i64, u64)>> {
                     held_queries::finish_review(&self.pool, record).await
                 }
 

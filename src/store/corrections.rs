@@ -346,9 +346,19 @@ macro_rules! corrections_sql {
                     "run {run_id} is running: cancel it or let it finish, then revert it"
                 ));
             }
+            // The run's own failed lines are freed with it: importing the file again reads them
+            // anew. A line another run failed before this one landed it fails again: its newest
+            // failed item reopens (at most one open failed item per line).
+            sqlx::query("UPDATE failed_items SET resolved_at = $2 WHERE run_id = $1 AND resolved_at IS NULL")
+                .bind(run_id)
+                .bind(Utc::now())
+                .execute(&mut *tx)
+                .await?;
             let reopened = sqlx::query(AssertSqlSafe(format!(
-                "UPDATE failed_items SET resolved_at = NULL WHERE resolved_at IS NOT NULL \
-                 AND (import_key, line) IN (SELECT import_key, line FROM transactions WHERE {OWNED_BY_RUN})"
+                "UPDATE failed_items SET resolved_at = NULL WHERE id IN (SELECT max(id) FROM failed_items \
+                 WHERE resolved_at IS NOT NULL AND run_id <> $1 \
+                 AND (import_key, line) IN (SELECT import_key, line FROM transactions WHERE {OWNED_BY_RUN}) \
+                 GROUP BY import_key, line)"
             )))
             .bind(run_id)
             .execute(&mut *tx)

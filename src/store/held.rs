@@ -38,11 +38,23 @@ pub enum HeldFilter {
     OpenAlias(String),
 }
 
+/// A held line a decision lands: under its own identity, as part of the run that held it.
+#[derive(Debug, Clone)]
+pub struct DecidedLine {
+    pub run_id: i64,
+    pub import_key: String,
+    pub operator: String,
+    pub row: crate::mapping::MappedLine,
+}
+
 /// What an operator's decision changes in one transaction.
 #[derive(Debug, Clone)]
 pub struct ReviewRecord {
     /// The held lines decided (only those still open are marked).
     pub held_ids: Vec<i64>,
+    /// The lines that land, written in the same transaction once their held rows are marked
+    /// decided (a held line lands only by the decision that closes it).
+    pub land: Vec<DecidedLine>,
     pub decision_json: String,
     pub operator: String,
     pub summary: String,
@@ -71,6 +83,7 @@ macro_rules! held_queries {
         mod held_queries {
             use crate::store::StoreResult;
             use crate::store::held::{HELD_COLUMNS, HeldFilter, HeldRow, ReviewRecord};
+            use crate::store::{RunCtx, WriteOutcome};
             use chrono::Utc;
             use sqlx::{AssertSqlSafe, Pool, Row};
 
@@ -126,13 +139,14 @@ macro_rules! held_queries {
                     .collect()
             }
 
-            /// Mark the held lines decided, learn or reject pairings and audit it, in one
-            /// transaction. Returns the correction's id, or `None` when every line was decided
-            /// already (a decision that ran twice changes nothing the second time).
+            /// Mark the held lines decided, land the decided lines, learn or reject pairings and
+            /// audit it, in one transaction. Returns the correction's id and the lines landed, or
+            /// `None` when every line was decided already (a decision that ran twice changes
+            /// nothing the second time).
             pub async fn finish_review(
                 pool: &Pool<Db>,
                 r: &ReviewRecord,
-            ) -> StoreResult<Option<i64>> {
+            ) -> StoreResult<Option<(i64, u64)>> {
                 let mut tx = pool.begin().await?;
                 let now = Utc::now();
                 let correction: i64 = sqlx::query_scalar(
@@ -164,12 +178,26 @@ macro_rules! held_queries {
                     tx.rollback().await?;
                     return Ok(None);
                 }
+                let mut landed = 0;
+                for d in &r.land {
+                    let ctx = RunCtx {
+                        run_id: d.run_id,
+                        import_key: &d.import_key,
+                        operator: &d.operator,
+                    };
+                    let mut out = WriteOutcome::default();
+                    let sql = &super::ONE_LINE;
+                    super::write_one_sql::write_one_in(sql, &mut tx, ctx, &d.row, &mut out).await?;
+                    landed += out.inserted;
+                }
+                crate::failpoint::hit("review_after_land");
                 crate::failpoint::hit("review_before_commit");
                 if let Some((alias, sku)) = &r.learn {
                     sqlx::query(
-                        "INSERT INTO item_aliases (alias, item_id, learned_by) \
-                         SELECT $1, id, 'operator' FROM inventory_items WHERE sku = $2 \
-                         ON CONFLICT (alias) DO UPDATE SET item_id = excluded.item_id, learned_by = 'operator'",
+                        "INSERT INTO item_aliases (alias, item_id, learned_by, learned_run_id) \
+                         SELECT $1, id, 'operator', NULL FROM inventory_items WHERE sku = $2 \
+                         ON CONFLICT (alias) DO UPDATE SET item_id = excluded.item_id, \
+                         learned_by = 'operator', learned_run_id = NULL",
                     )
                     .bind(alias.clone())
                     .bind(sku.clone())
@@ -198,7 +226,7 @@ macro_rules! held_queries {
                     .await?;
                 }
                 tx.commit().await?;
-                Ok(Some(correction))
+                Ok(Some((correction, landed)))
             }
 
             /// Replace the candidates of held lines that stay held after a rejection.

@@ -21,7 +21,7 @@ mod write_one;
 pub use bisect::Bisect;
 pub use bookkeeping::Bookkeeping;
 pub use errors::{ErrorClass, StoreError};
-pub use held::{HeldFilter, HeldRow, ReviewRecord};
+pub use held::{DecidedLine, HeldFilter, HeldRow, ReviewRecord};
 pub use postgres::PgStore;
 pub use rows::{
     FailedQuery, FailedRow, FailedSort, InventoryRow, RunRow, fields_from_json, reason_of,
@@ -30,6 +30,7 @@ pub use rows::{
 pub use sqlite::SqliteStore;
 pub use url::{default_url, redact_url};
 
+use crate::domain::line_state::{KnownLine, LineState, LineStates};
 use crate::domain::{Fields, Phase, RunReport};
 use crate::mapping::{Catalog, HeldLine, MappedLine};
 use async_trait::async_trait;
@@ -158,6 +159,15 @@ pub trait Store: Send + Sync {
     async fn load_catalog(&self) -> StoreResult<Catalog> {
         self.bookkeeping().load_catalog().await
     }
+    /// The catalog as it was before the runs of `import_key` changed it: without the items they
+    /// created and the aliases they learned. A run over that key maps against it from line 1, so
+    /// a re-import or a resume makes the decisions one uninterrupted run makes.
+    async fn load_catalog_before(&self, import_key: &str) -> StoreResult<Catalog> {
+        self.bookkeeping().load_catalog_before(import_key).await
+    }
+    /// The lines of `import_key` that have a state (landed, held, failed, skipped): a run over the
+    /// key leaves them as they are.
+    async fn line_states(&self, import_key: &str) -> StoreResult<LineStates>;
 
     async fn begin_run(&self, run: &NewRun) -> StoreResult<i64> {
         self.bookkeeping().begin_run(run).await
@@ -219,9 +229,9 @@ pub trait Store: Send + Sync {
     async fn held(&self, filter: &HeldFilter) -> StoreResult<Vec<HeldRow>> {
         self.bookkeeping().held(filter).await
     }
-    /// Record a review decision in one transaction (see [`ReviewRecord`]): the correction's id, or
-    /// `None` when its lines were all decided already.
-    async fn finish_review(&self, record: &ReviewRecord) -> StoreResult<Option<i64>> {
+    /// Record a review decision in one transaction (see [`ReviewRecord`]): the correction's id and
+    /// the lines landed now, or `None` when its lines were all decided already.
+    async fn finish_review(&self, record: &ReviewRecord) -> StoreResult<Option<(i64, u64)>> {
         self.bookkeeping().finish_review(record).await
     }
     /// New candidates for held lines that stay held.
@@ -343,4 +353,19 @@ pub async fn open_with(url: &str, opts: &OpenOptions) -> StoreResult<Arc<dyn Sto
             redact_url(url)
         )))
     }
+}
+
+/// [`KnownLine`]s from rows of `(line, state, failed run, error)`.
+pub(crate) fn known_lines(rows: Vec<(i64, String, Option<i64>, Option<String>)>) -> LineStates {
+    LineStates::new(
+        rows.into_iter()
+            .filter_map(|(line, state, run, error)| {
+                Some(KnownLine {
+                    line: line.max(0) as u64,
+                    state: LineState::parse(&state)?,
+                    failed: run.map(|r| (r, error.unwrap_or_default())),
+                })
+            })
+            .collect(),
+    )
 }

@@ -42,10 +42,11 @@ pub struct PgStore {
 }
 
 /// A chunk's whole write in one call (migration 20261201100001): one statement, its own
-/// transaction, one round trip.
+/// transaction, one round trip. The run id goes through `batchops_as_run`, which names the run
+/// that creates items and learns aliases (migration 20261204000001).
 const WRITE_CHUNK: &str = "SELECT created_skus, created_ids, inserted, statements, insert_seconds, \
     update_seconds, bad_idx, bad_states, bad_messages \
-    FROM batchops_write_chunk($1, $2, $3, $4, $5, $6, $7, $8, $9, $10, $11, $12, $13, $14, $15, $16, \
+    FROM batchops_write_chunk(batchops_as_run($1), $2, $3, $4, $5, $6, $7, $8, $9, $10, $11, $12, $13, $14, $15, $16, \
     $17, $18, $19, $20, $21, $22, $23, $24, $25, $26, $27, $28)";
 
 /// Held lines; a line held before under its (import_key, line) keeps its first record.
@@ -485,6 +486,19 @@ impl Store for PgStore {
         .fetch_all(&self.pool)
         .await?;
         Ok(found.into_iter().map(|l| l as u64).collect())
+    }
+
+    async fn line_states(
+        &self,
+        import_key: &str,
+    ) -> StoreResult<crate::domain::line_state::LineStates> {
+        let rows = sqlx::query_as(sqlx::AssertSqlSafe(super::sql::line_states(
+            "import_no = (SELECT import_no FROM import_keys WHERE import_key = $1)",
+        )))
+        .bind(import_key)
+        .fetch_all(&self.pool)
+        .await?;
+        Ok(super::known_lines(rows))
     }
 
     async fn inventory(&self) -> StoreResult<Vec<InventoryRow>> {

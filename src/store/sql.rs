@@ -35,9 +35,32 @@ pub(crate) const FAILED_AGAIN: &str =
 pub(crate) const SAVE_CORRECTION: &str =
     "UPDATE failed_items SET corrected_json = $2 WHERE id = $1";
 
-/// Aliases with how each was learned, for the mapper.
+/// Live items, for the mapper: every one, or (`$1` an import key) those not created by that
+/// key's runs.
+pub(crate) const CATALOG_ITEMS: &str = "SELECT id, sku, name FROM inventory_items \
+     WHERE retired_at IS NULL AND NOT (created_run_id IS NOT NULL \
+       AND created_run_id IN (SELECT id FROM import_runs WHERE import_key = $1))";
+
+/// Aliases with how each was learned, for the mapper: every one, or (`$1` an import key) those
+/// not learned by that key's runs.
 pub(crate) const CATALOG_ALIASES: &str = "SELECT a.alias, i.sku, a.learned_by FROM item_aliases a \
-     JOIN inventory_items i ON i.id = a.item_id";
+     JOIN inventory_items i ON i.id = a.item_id \
+     WHERE NOT (a.learned_run_id IS NOT NULL \
+       AND a.learned_run_id IN (SELECT id FROM import_runs WHERE import_key = $1))";
+
+/// The lines of an import key that have a state, as (line, state, failed run, error); `{landed}`
+/// is the backend's condition on `transactions` for the key `$1`.
+pub(crate) fn line_states(landed: &str) -> String {
+    format!(
+        "SELECT line, 'landed', CAST(NULL AS BIGINT), CAST(NULL AS TEXT) FROM transactions WHERE {landed} \
+         UNION ALL SELECT line, CASE WHEN decided_at IS NULL THEN 'held' ELSE 'skipped' END, \
+           CAST(NULL AS BIGINT), CAST(NULL AS TEXT) FROM held_lines h \
+         WHERE import_key = $1 AND (decided_at IS NULL OR NOT EXISTS \
+           (SELECT 1 FROM transactions WHERE {landed} AND line = h.line)) \
+         UNION ALL SELECT line, 'failed', run_id, error FROM failed_items \
+         WHERE import_key = $1 AND resolved_at IS NULL"
+    )
+}
 
 /// Pairings an operator rejected: (alias key, sku).
 pub(crate) const REJECTIONS: &str = "SELECT r.alias, i.sku FROM alias_rejections r \

@@ -102,13 +102,14 @@ impl SqliteStore {
     async fn items_for(
         &self,
         tx: &mut Transaction<'static, Sqlite>,
+        run_id: i64,
         rows: &[MappedLine],
         out: &mut WriteOutcome,
     ) -> StoreResult<(item_ids::ItemIds, Vec<(Arc<str>, i64)>)> {
         let (mut ids, missing) = self.ids.resolve(rows);
         let mut created = Vec::new();
         if !missing.is_empty() {
-            let (c, n) = upsert_items(tx, &missing).await?;
+            let (c, n) = upsert_items(tx, run_id, &missing).await?;
             out.items_created = c.len() as u64;
             out.insert_statements += n;
             ids.extend(c.iter().cloned());
@@ -116,7 +117,7 @@ impl SqliteStore {
         }
         let aliases = item_ids::learned_aliases(rows, &ids);
         if !aliases.is_empty() {
-            out.insert_statements += insert_aliases(tx, &aliases).await?;
+            out.insert_statements += insert_aliases(tx, run_id, &aliases).await?;
         }
         Ok((ids, created))
     }
@@ -252,20 +253,23 @@ fn create_private_file(path: &std::path::Path) -> StoreResult<()> {
     }
 }
 
-/// Create missing items (one upsert), returning sku → id of all of them.
+/// Create missing items (one upsert), returning sku → id of all of them. An item that exists
+/// keeps the run that created it.
 async fn upsert_items(
     tx: &mut Transaction<'static, Sqlite>,
+    run_id: i64,
     missing: &[(Arc<str>, Arc<str>)],
 ) -> StoreResult<(Vec<(Arc<str>, i64)>, u64)> {
     let mut created = Vec::with_capacity(missing.len());
     let mut statements = 0;
-    for part in missing.chunks(MAX_PARAMS / 2) {
+    for part in missing.chunks((MAX_PARAMS - 1) / 2) {
         let sql = format!(
-            "INSERT INTO inventory_items (sku, name) VALUES {} \
+            "INSERT INTO inventory_items (sku, name, created_run_id) \
+             SELECT column1, column2, ? FROM (VALUES {}) WHERE true \
              ON CONFLICT (sku) DO UPDATE SET sku = excluded.sku RETURNING id, sku",
             values_placeholders(part.len(), 2)
         );
-        let mut q = bulk(sql);
+        let mut q = bulk(sql).bind(run_id);
         for (sku, name) in part {
             q = q.bind(sku.to_string()).bind(name.to_string());
         }
@@ -286,16 +290,17 @@ async fn upsert_items(
 
 async fn insert_aliases(
     tx: &mut Transaction<'static, Sqlite>,
+    run_id: i64,
     aliases: &[(Arc<str>, i64)],
 ) -> StoreResult<u64> {
     let mut statements = 0;
-    for part in aliases.chunks(MAX_PARAMS / 2) {
+    for part in aliases.chunks((MAX_PARAMS - 1) / 2) {
         let sql = format!(
-            "INSERT INTO item_aliases (alias, item_id, learned_by) \
-             SELECT column1, column2, 'auto' FROM (VALUES {}) WHERE true ON CONFLICT (alias) DO NOTHING",
+            "INSERT INTO item_aliases (alias, item_id, learned_by, learned_run_id) \
+             SELECT column1, column2, 'auto', ? FROM (VALUES {}) WHERE true ON CONFLICT (alias) DO NOTHING",
             values_placeholders(part.len(), 2)
         );
-        let mut q = bulk(sql);
+        let mut q = bulk(sql).bind(run_id);
         for (alias, id) in part {
             q = q.bind(alias.to_string()).bind(*id);
         }
@@ -452,7 +457,9 @@ impl Store for SqliteStore {
         let mut out = WriteOutcome::default();
         let start = Instant::now();
         let mut tx = self.begin().await?;
-        let (ids, created) = self.items_for(&mut tx, b.rows, &mut out).await?;
+        let (ids, created) = self
+            .items_for(&mut tx, b.ctx.run_id, b.rows, &mut out)
+            .await?;
         let (inserted, n) = insert_rows(&mut tx, b.ctx, b.rows, &ids).await?;
         out.insert_statements += n;
         if !b.failures.is_empty() {
@@ -488,7 +495,9 @@ impl Store for SqliteStore {
         let mut out = WriteOutcome::default();
         let start = Instant::now();
         let mut tx = self.begin().await?;
-        let (ids, created) = self.items_for(&mut tx, b.rows, &mut out).await?;
+        let (ids, created) = self
+            .items_for(&mut tx, b.ctx.run_id, b.rows, &mut out)
+            .await?;
         // A failed statement is undone by SQLite itself only under ABORT; a trigger's RAISE(FAIL)
         // keeps the rows before the bad one, so every part runs under a savepoint.
         sqlx::raw_sql("SAVEPOINT batchops_part")
@@ -611,6 +620,19 @@ impl Store for SqliteStore {
         .fetch_all(&self.pool)
         .await?;
         Ok(found.into_iter().map(|l| l as u64).collect())
+    }
+
+    async fn line_states(
+        &self,
+        import_key: &str,
+    ) -> StoreResult<crate::domain::line_state::LineStates> {
+        let rows = sqlx::query_as(sqlx::AssertSqlSafe(super::sql::line_states(
+            "import_key = $1",
+        )))
+        .bind(import_key)
+        .fetch_all(&self.pool)
+        .await?;
+        Ok(super::known_lines(rows))
     }
 
     async fn inventory(&self) -> StoreResult<Vec<InventoryRow>> {

@@ -9,9 +9,10 @@ use super::dialect::Dialect;
 pub(crate) struct OneLineSql {
     /// The item of a SKU: `$1` sku → id.
     pub find_item: String,
-    /// Create an item (or name the one a concurrent writer created): `$1` sku, `$2` name → id.
+    /// Create an item (or name the one a concurrent writer created): `$1` sku, `$2` name,
+    /// `$3` the run creating it → id.
     pub create_item: String,
-    /// Learn an alias unless it is known: `$1` alias, `$2` item id.
+    /// Learn an alias unless it is known: `$1` alias, `$2` item id, `$3` the run learning it.
     pub learn_alias: String,
     /// The transaction row, skipped when its identity exists: `$1` run, `$2` import key,
     /// `$3` operator, `$4` line, `$5` item, `$6` quantity, `$7` unit cost, `$8` alias.
@@ -28,18 +29,20 @@ impl OneLineSql {
             find_item: format!("SELECT id FROM inventory_items WHERE sku = {}", p(1)),
             create_item: D::insert_or_update(
                 &format!(
-                    "INSERT INTO inventory_items (sku, name) VALUES ({}, {})",
+                    "INSERT INTO inventory_items (sku, name, created_run_id) VALUES ({}, {}, {})",
                     p(1),
-                    p(2)
+                    p(2),
+                    p(3)
                 ),
                 "sku",
                 "sku = excluded.sku",
             ) + &D::returning("id"),
             learn_alias: D::insert_skipping(
                 &format!(
-                    "INSERT INTO item_aliases (alias, item_id, learned_by) VALUES ({}, {}, 'auto')",
+                    "INSERT INTO item_aliases (alias, item_id, learned_by, learned_run_id) VALUES ({}, {}, 'auto', {})",
                     p(1),
-                    p(2)
+                    p(2),
+                    p(3)
                 ),
                 "alias",
             ),
@@ -99,6 +102,7 @@ macro_rules! write_one {
                         sqlx::query_scalar(sqlx::AssertSqlSafe(&*sql.create_item))
                             .bind(row.sku.to_string())
                             .bind(name.to_string())
+                            .bind(ctx.run_id)
                             .fetch_one(&mut **tx)
                             .await?
                     }
@@ -107,6 +111,7 @@ macro_rules! write_one {
                     sqlx::query(sqlx::AssertSqlSafe(&*sql.learn_alias))
                         .bind($text(alias))
                         .bind(item_id)
+                        .bind(ctx.run_id)
                         .execute(&mut **tx)
                         .await?;
                     out.insert_statements += 1;

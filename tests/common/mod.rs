@@ -75,6 +75,50 @@ impl TestDb {
         }
     }
 
+    /// Run SQL directly, outside the store: whether the database accepted it.
+    pub async fn try_exec(&self, sql: &str) -> bool {
+        use sqlx::{AssertSqlSafe, Connection};
+        if self.kind == "sqlite" {
+            let mut c = sqlx::SqliteConnection::connect(&self.url)
+                .await
+                .expect("connect sqlite");
+            sqlx::raw_sql(AssertSqlSafe(sql.to_string()))
+                .execute(&mut c)
+                .await
+                .is_ok()
+        } else {
+            let mut c = sqlx::PgConnection::connect(&self.url)
+                .await
+                .expect("connect postgres");
+            sqlx::raw_sql(AssertSqlSafe(sql.to_string()))
+                .execute(&mut c)
+                .await
+                .is_ok()
+        }
+    }
+
+    /// Rows of a query returning (BIGINT, TEXT), in no particular order.
+    pub async fn pairs(&self, sql: &str) -> Vec<(i64, String)> {
+        use sqlx::{AssertSqlSafe, Connection};
+        if self.kind == "sqlite" {
+            let mut c = sqlx::SqliteConnection::connect(&self.url)
+                .await
+                .expect("connect sqlite");
+            sqlx::query_as(AssertSqlSafe(sql.to_string()))
+                .fetch_all(&mut c)
+                .await
+                .expect("pairs sqlite")
+        } else {
+            let mut c = sqlx::PgConnection::connect(&self.url)
+                .await
+                .expect("connect postgres");
+            sqlx::query_as(AssertSqlSafe(sql.to_string()))
+                .fetch_all(&mut c)
+                .await
+                .expect("pairs postgres")
+        }
+    }
+
     /// A trigger that rejects every transaction row of the item with `sku`: a rule of the
     /// operator's database that the importer cannot know about in advance.
     pub async fn reject_sku(&self, sku: &str) {

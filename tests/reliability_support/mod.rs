@@ -352,6 +352,22 @@ pub async fn failed_of(db: &TestDb, run_id: i64) -> BTreeMap<u64, String> {
     .collect()
 }
 
+/// The open failed items of an import key, by line: a line is failed once, under the run that
+/// failed it first, until a retry or a reject file lands it.
+pub async fn open_failed_of_key(db: &TestDb, key: &str) -> BTreeMap<u64, String> {
+    rows_i64_text(
+        db,
+        &format!(
+            "SELECT line, error FROM failed_items WHERE import_key = '{key}' \
+             AND resolved_at IS NULL ORDER BY line"
+        ),
+    )
+    .await
+    .into_iter()
+    .map(|(l, e)| (l as u64, e))
+    .collect()
+}
+
 /// (import_key, line) pairs stored more than once: must be 0.
 pub async fn duplicates(db: &TestDb) -> i64 {
     db.scalar(
