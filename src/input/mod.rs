@@ -5,9 +5,12 @@
 //! whole is an [`InputError`] before any line is produced.
 //!
 //! - [`inspect`] reads the file once: SHA-256, size, an estimate of the items, and the checks that
-//!   make a file unusable as a whole (CSV header, JSON document shape).
-//! - [`open`] streams the items; see the format modules for the rules of each format
-//!   (`csv_reader`, `json_doc`, `jsonl`).
+//!   make a file unusable as a whole (CSV header, JSON document shape). A directory, a device or a
+//!   pipe is refused at once; [`inspect_spooling`] reads a pipe or standard input once into a spool
+//!   instead (see `spool`).
+//! - [`open`] streams the items of exactly the bytes [`inspect`] hashed, and tells through
+//!   [`LineReader::check`] whether the file changed meanwhile; see the format modules for the
+//!   rules of each format (`csv_reader`, `json_doc`, `jsonl`).
 //! - [`validate_fields`] holds the rules of a line item, shared by all readers and by retry.
 
 mod csv_reader;
@@ -15,17 +18,20 @@ mod json_doc;
 mod jsonl;
 pub mod reject;
 mod source;
+mod spool;
 #[cfg(test)]
 mod test_support;
 mod validate;
 
-pub use source::{MAX_FIELDS, MAX_RECORD_BYTES};
+pub use source::{FileChange, MAX_FIELDS, MAX_RECORD_BYTES, ReadCheck};
+pub use spool::{PIPE_WAIT_ENV, SPOOL_LIMIT_ENV, Spool, SpoolLimits};
 pub use validate::{
     MAX_DESCRIPTION_CHARS, MAX_SKU_CHARS, Stored, validate_fields, validate_stored,
 };
 
 use crate::domain::LineResult;
-use source::{BomSkip, Hashing, READ_BUFFER};
+use source::{BomSkip, ByteSource, Hashing, READ_BUFFER, Verified};
+use spool::Origin;
 use std::fs::File;
 use std::io::BufReader;
 use std::path::{Path, PathBuf};
@@ -86,6 +92,31 @@ pub struct BatchFile {
     pub sha256: String,
     /// Line items the file holds as far as a quick count can tell (exact for CSV/JSONL without quoted newlines).
     pub estimated_lines: u64,
+    /// The copy of a pipe or of standard input the batch is read from; `None` for a file, read at
+    /// its path.
+    pub spool: Option<Spool>,
+}
+
+impl BatchFile {
+    /// The batch's bytes from the first: its spool, or its file opened again.
+    pub(crate) fn bytes(&self) -> Result<ByteSource, InputError> {
+        match &self.spool {
+            Some(spool) => Ok(ByteSource::Spool(spool.reader())),
+            None => File::open(&self.path)
+                .map(ByteSource::File)
+                .map_err(io_error(&self.path)),
+        }
+    }
+
+    /// The size of its bytes now.
+    fn current_len(&self, bytes: &ByteSource) -> Result<u64, InputError> {
+        let len = match (bytes, &self.spool) {
+            (ByteSource::File(f), _) => f.metadata().map(|m| m.len()),
+            (ByteSource::Spool(_), Some(spool)) => spool.len(),
+            (ByteSource::Spool(_), None) => Ok(self.size_bytes),
+        };
+        len.map_err(io_error(&self.path))
+    }
 }
 
 fn io_error(path: &Path) -> impl FnOnce(std::io::Error) -> InputError + '_ {
@@ -107,14 +138,50 @@ fn io_error(path: &Path) -> impl FnOnce(std::io::Error) -> InputError + '_ {
 /// `estimated_lines`: CSV, non-blank lines after the header (more than the items when quoted cells
 /// hold newlines); JSONL, non-blank lines; JSON, the exact number of `line_items` elements (up to
 /// the first syntax error, if any).
+///
+/// Only a regular file is inspected: a directory, a device (`/dev/zero`) or a pipe is
+/// [`InputError::Unusable`] at once, naming the path.
 pub fn inspect(path: &Path, format: Option<InputFormat>) -> Result<BatchFile, InputError> {
-    let format = format
+    let format = format_of(path, format)?;
+    let origin = spool::resolve(path, None)?;
+    inspect_origin(path, format, origin)
+}
+
+/// [`inspect`], except that standard input (`-`), a FIFO or a process substitution (`<(…)`) is read
+/// once, within `limits`, into a spool that the batch is then read from (and that is gone when the
+/// last clone of the [`BatchFile`] is dropped, or the process ends however it ends).
+pub fn inspect_spooling(
+    path: &Path,
+    format: Option<InputFormat>,
+    limits: &SpoolLimits,
+) -> Result<BatchFile, InputError> {
+    let format = format_of(path, format)?;
+    let origin = spool::resolve(path, Some(limits))?;
+    inspect_origin(path, format, origin)
+}
+
+fn format_of(path: &Path, format: Option<InputFormat>) -> Result<InputFormat, InputError> {
+    format
         .or_else(|| InputFormat::from_path(path))
         .ok_or_else(|| InputError::UnknownFormat {
             path: path.to_path_buf(),
-        })?;
-    let file = File::open(path).map_err(io_error(path))?;
-    let mut hashing = Hashing::new(file);
+        })
+}
+
+fn inspect_origin(
+    path: &Path,
+    format: InputFormat,
+    origin: Origin,
+) -> Result<BatchFile, InputError> {
+    let spool = match origin {
+        Origin::File => None,
+        Origin::Spooled(spool) => Some(spool),
+    };
+    let bytes = match &spool {
+        Some(spool) => ByteSource::Spool(spool.reader()),
+        None => ByteSource::File(File::open(path).map_err(io_error(path))?),
+    };
+    let mut hashing = Hashing::new(bytes);
     let mut json_items = 0;
     let unusable: Option<String> = match format {
         InputFormat::Csv => {
@@ -159,18 +226,22 @@ pub fn inspect(path: &Path, format: Option<InputFormat>) -> Result<BatchFile, In
         size_bytes: stats.bytes,
         sha256: stats.sha256,
         estimated_lines,
+        spool,
     })
 }
 
-/// Start streaming the items of an inspected batch file.
+/// Start streaming the items of an inspected batch file: exactly the `size_bytes` bytes
+/// [`inspect`] hashed, never a byte more, whatever is appended meanwhile.
 ///
 /// Fails with [`InputError::Unusable`] when the file's size is no longer the one [`inspect`] saw
 /// (the import key would not describe what is read), or when a CSV header is no longer usable.
-/// JSON documents are parsed on a background thread, one bounded channel ahead of the consumer.
+/// A change during the reading is told by [`LineReader::check`] once the reader reached the end of
+/// those bytes. JSON documents are parsed on a background thread, one bounded channel ahead of the
+/// consumer.
 pub fn open(file: &BatchFile) -> Result<LineReader, InputError> {
     let path = file.path.as_path();
-    let handle = File::open(path).map_err(io_error(path))?;
-    let size = handle.metadata().map_err(io_error(path))?.len();
+    let bytes = file.bytes()?;
+    let size = file.current_len(&bytes)?;
     if size != file.size_bytes {
         return Err(InputError::Unusable {
             path: path.to_path_buf(),
@@ -180,6 +251,8 @@ pub fn open(file: &BatchFile) -> Result<LineReader, InputError> {
             ),
         });
     }
+    let handle = Verified::new(bytes, file.size_bytes, &file.sha256);
+    let check = handle.check();
     let inner = match file.format {
         InputFormat::Csv => {
             let mut rdr = csv_reader::csv_reader(handle);
@@ -200,6 +273,7 @@ pub fn open(file: &BatchFile) -> Result<LineReader, InputError> {
     Ok(LineReader {
         format: file.format,
         inner,
+        check,
     })
 }
 
@@ -211,6 +285,7 @@ pub fn open(file: &BatchFile) -> Result<LineReader, InputError> {
 pub struct LineReader {
     format: InputFormat,
     inner: Inner,
+    check: ReadCheck,
 }
 
 enum Inner {
@@ -222,6 +297,12 @@ enum Inner {
 impl LineReader {
     pub fn format(&self) -> InputFormat {
         self.format
+    }
+
+    /// Whether the bytes read were the ones the import key covers: set once the reader reached
+    /// their end. Keep a clone to ask after the reader moved elsewhere.
+    pub fn check(&self) -> ReadCheck {
+        self.check.clone()
     }
 }
 

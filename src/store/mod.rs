@@ -28,7 +28,7 @@ pub use rows::{
     reason_pattern,
 };
 pub use sqlite::SqliteStore;
-pub use url::{default_url, redact_url};
+pub use url::{default_url, redact_secrets, redact_url};
 
 use crate::domain::{Fields, Phase, RunReport};
 use crate::mapping::{Catalog, HeldLine, MappedLine};
@@ -329,6 +329,8 @@ pub async fn open_with(url: &str, opts: &OpenOptions) -> StoreResult<Arc<dyn Sto
         Ok(Arc::new(SqliteStore::open(url, opts).await?))
     } else if url.starts_with("postgres://") || url.starts_with("postgresql://") {
         Ok(Arc::new(PgStore::open(url, opts).await?))
+    } else if let Some(why) = url::keyword_value_refusal(url) {
+        Err(StoreError::config(why))
     } else {
         Err(StoreError::config(format!(
             "unsupported database URL {}: use sqlite:PATH or postgres://…",
