@@ -31,7 +31,6 @@ pub use validate::{
 
 use crate::domain::LineResult;
 use source::{BomSkip, ByteSource, Hashing, READ_BUFFER, Verified};
-use spool::Origin;
 use std::fs::File;
 use std::io::BufReader;
 use std::path::{Path, PathBuf};
@@ -142,9 +141,8 @@ fn io_error(path: &Path) -> impl FnOnce(std::io::Error) -> InputError + '_ {
 /// Only a regular file is inspected: a directory, a device (`/dev/zero`) or a pipe is
 /// [`InputError::Unusable`] at once, naming the path.
 pub fn inspect(path: &Path, format: Option<InputFormat>) -> Result<BatchFile, InputError> {
-    let format = format_of(path, format)?;
-    let origin = spool::resolve(path, None)?;
-    inspect_origin(path, format, origin)
+    spool::classify(path, false)?;
+    inspect_read(path, format_of(path, format)?, None)
 }
 
 /// [`inspect`], except that standard input (`-`), a FIFO or a process substitution (`<(…)`) is read
@@ -155,9 +153,13 @@ pub fn inspect_spooling(
     format: Option<InputFormat>,
     limits: &SpoolLimits,
 ) -> Result<BatchFile, InputError> {
+    let kind = spool::classify(path, true)?;
     let format = format_of(path, format)?;
-    let origin = spool::resolve(path, Some(limits))?;
-    inspect_origin(path, format, origin)
+    let spool = match kind {
+        spool::Kind::File => None,
+        kind => Some(spool::spool(path, kind, limits)?),
+    };
+    inspect_read(path, format, spool)
 }
 
 fn format_of(path: &Path, format: Option<InputFormat>) -> Result<InputFormat, InputError> {
@@ -168,15 +170,11 @@ fn format_of(path: &Path, format: Option<InputFormat>) -> Result<InputFormat, In
         })
 }
 
-fn inspect_origin(
+fn inspect_read(
     path: &Path,
     format: InputFormat,
-    origin: Origin,
+    spool: Option<Spool>,
 ) -> Result<BatchFile, InputError> {
-    let spool = match origin {
-        Origin::File => None,
-        Origin::Spooled(spool) => Some(spool),
-    };
     let bytes = match &spool {
         Some(spool) => ByteSource::Spool(spool.reader()),
         None => ByteSource::File(File::open(path).map_err(io_error(path))?),

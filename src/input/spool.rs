@@ -125,12 +125,15 @@ impl Read for SpoolReader {
     }
 }
 
-/// Where the bytes named by a path are read from.
-pub(crate) enum Origin {
-    /// A regular file, opened by its path.
+/// What a path names, among what can be a batch.
+#[derive(Debug, Clone, Copy, PartialEq, Eq)]
+pub(crate) enum Kind {
+    /// A regular file, opened by its path (as often as needed).
     File,
-    /// Standard input or a pipe, read once into a spool.
-    Spooled(Spool),
+    /// Standard input (`-`).
+    Stdin,
+    /// A FIFO, a process substitution, a socket: bytes that can be read only once.
+    Pipe,
 }
 
 fn unusable(path: &Path, reason: impl Into<String>) -> InputError {
@@ -148,30 +151,28 @@ fn io_error(path: &Path, source: io::Error) -> InputError {
 }
 
 /// What `path` names, refusing at once what can never be a batch: a directory, a device, and
-/// (unless `pipes` is given, with the bounds to read them by) a pipe. `-` is standard input.
-pub(crate) fn resolve(path: &Path, pipes: Option<&SpoolLimits>) -> Result<Origin, InputError> {
+/// (unless `pipes`) standard input (`-`) and a pipe. Nothing is opened.
+pub(crate) fn classify(path: &Path, pipes: bool) -> Result<Kind, InputError> {
     if path == Path::new("-") {
-        let Some(limits) = pipes else {
+        if !pipes {
             return Err(unusable(
                 path,
                 "standard input can be imported with `batchops import -` only",
             ));
-        };
-        let stdin = io::stdin();
-        if stdin.is_terminal() {
+        }
+        if io::stdin().is_terminal() {
             return Err(unusable(
                 path,
                 "standard input is a terminal: pipe the batch into batchops (… | batchops import - \
                  --format-in csv) or give its path",
             ));
         }
-        let lock = stdin.lock();
-        return spool_from(path, &lock, limits).map(Origin::Spooled);
+        return Ok(Kind::Stdin);
     }
     let meta = std::fs::metadata(path).map_err(|e| io_error(path, e))?;
     let kind = meta.file_type();
     if kind.is_file() {
-        return Ok(Origin::File);
+        return Ok(Kind::File);
     }
     if kind.is_dir() {
         return Err(unusable(path, "is a directory, not a batch file"));
@@ -185,19 +186,30 @@ pub(crate) fn resolve(path: &Path, pipes: Option<&SpoolLimits>) -> Result<Origin
     if !(kind.is_fifo() || kind.is_socket()) {
         return Err(unusable(path, "is not a regular file"));
     }
-    let Some(limits) = pipes else {
+    if !pipes {
         return Err(unusable(
             path,
             "is a pipe, which can be read only once: import it with `batchops import`",
         ));
-    };
-    // Opening a FIFO blocks until a writer opens it; without blocking, the wait is bounded below.
-    let fifo = std::fs::OpenOptions::new()
-        .read(true)
-        .custom_flags(libc::O_NONBLOCK)
-        .open(path)
-        .map_err(|e| io_error(path, e))?;
-    spool_from(path, &fifo, limits).map(Origin::Spooled)
+    }
+    Ok(Kind::Pipe)
+}
+
+/// Read standard input or the pipe at `path` once into a spool, within `limits`.
+pub(crate) fn spool(path: &Path, kind: Kind, limits: &SpoolLimits) -> Result<Spool, InputError> {
+    match kind {
+        Kind::Stdin => spool_from(path, &io::stdin().lock(), limits),
+        // Opening a FIFO blocks until a writer opens it; without blocking, the wait is bounded
+        // below.
+        Kind::Pipe | Kind::File => {
+            let pipe = std::fs::OpenOptions::new()
+                .read(true)
+                .custom_flags(libc::O_NONBLOCK)
+                .open(path)
+                .map_err(|e| io_error(path, e))?;
+            spool_from(path, &pipe, limits)
+        }
+    }
 }
 
 /// Copy everything a pipe brings into a new spool, within `limits`.
@@ -215,14 +227,15 @@ fn spool_from(path: &Path, pipe: &impl AsRawFd, limits: &SpoolLimits) -> Result<
     loop {
         let left = limits.wait.saturating_sub(last_byte.elapsed());
         if !wait_readable(fd, left).map_err(|e| io_error(path, e))? {
+            let waited = limits.wait.as_secs_f64();
+            let what = if total == 0 {
+                format!("nothing arrived within {waited} s: is anything writing to it?")
+            } else {
+                format!("nothing more arrived for {waited} s after {total} bytes")
+            };
             return Err(unusable(
                 path,
-                format!(
-                    "nothing arrived for {} s after {total} bytes ({}: is anything writing to it?); \
-                     nothing was imported",
-                    limits.wait.as_secs_f64(),
-                    if total == 0 { "no writer" } else { "the writer stalled" }
-                ),
+                format!("{what} ({PIPE_WAIT_ENV} sets the wait); nothing was imported"),
             ));
         }
         let n = match read_fd(fd, &mut buf) {
@@ -310,13 +323,12 @@ mod tests {
     #[test]
     fn directories_and_devices_are_refused_at_once() {
         let dir = tempfile::tempdir().unwrap();
-        let limits = SpoolLimits::default();
         for (path, why) in [
             (dir.path(), "is a directory"),
             (Path::new("/dev/zero"), "is a device"),
             (Path::new("/dev/null"), "is a device"),
         ] {
-            let e = resolve(path, Some(&limits)).err().expect("refused");
+            let e = classify(path, true).err().expect("refused");
             let text = e.to_string();
             assert!(text.starts_with(&format!("{}: {why}", path.display())), "{text}");
         }
@@ -342,10 +354,8 @@ mod tests {
                 }
             })
         };
-        let Origin::Spooled(spool) = resolve(&fifo, Some(&SpoolLimits::default())).unwrap()
-        else {
-            panic!("a FIFO is spooled");
-        };
+        assert_eq!(classify(&fifo, true).unwrap(), Kind::Pipe);
+        let spool = spool(&fifo, Kind::Pipe, &SpoolLimits::default()).unwrap();
         writer.join().unwrap();
         assert_eq!(spool.len().unwrap(), 8000);
         let mut text = String::new();
@@ -366,9 +376,9 @@ mod tests {
             ..SpoolLimits::default()
         };
         let started = Instant::now();
-        let e = resolve(&fifo, Some(&limits)).err().expect("an error");
+        let e = spool(&fifo, Kind::Pipe, &limits).err().expect("an error");
         assert!(started.elapsed() < Duration::from_secs(5));
-        assert!(e.to_string().contains("no writer"), "{e}");
+        assert!(e.to_string().contains("nothing arrived within 0.3 s"), "{e}");
         assert!(e.to_string().contains("nothing was imported"), "{e}");
     }
 
@@ -389,7 +399,7 @@ mod tests {
             max_bytes: 100_000,
             ..SpoolLimits::default()
         };
-        let e = resolve(&fifo, Some(&limits)).err().expect("refused");
+        let e = spool(&fifo, Kind::Pipe, &limits).err().expect("refused");
         writer.join().unwrap();
         assert!(e.to_string().contains("more than 100000 bytes"), "{e}");
     }
@@ -399,8 +409,8 @@ mod tests {
         let dir = tempfile::tempdir().unwrap();
         let fifo = dir.path().join("p.csv");
         mkfifo(&fifo);
-        let e = resolve(&fifo, None).err().expect("refused");
+        let e = classify(&fifo, false).err().expect("refused");
         assert!(e.to_string().contains("is a pipe"), "{e}");
-        assert!(resolve(Path::new("-"), None).is_err());
+        assert!(classify(Path::new("-"), false).is_err());
     }
 }
