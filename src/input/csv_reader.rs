@@ -642,7 +642,7 @@ mod tests {
         assert!(
             err(&got[7])
                 .reason
-                .starts_with("quantity \"1e400\" is out of range")
+                .starts_with("quantity \"1e400\" is in exponent notation")
         );
         assert!(
             err(&got[8])

@@ -365,10 +365,117 @@ mod tests {
         let e = inspect(&missing, None).unwrap_err();
         assert!(matches!(e, InputError::Io { .. }), "{e:?}");
         assert!(e.to_string().contains("nope.csv: cannot read"), "{e}");
-        assert!(matches!(
-            inspect(dir.path(), Some(InputFormat::Jsonl)),
-            Err(InputError::Io { .. })
-        ));
+        let e = inspect(dir.path(), Some(InputFormat::Jsonl)).unwrap_err();
+        assert!(
+            e.to_string()
+                .ends_with(": is a directory, not a batch file"),
+            "{e}"
+        );
+    }
+
+    #[test]
+    fn the_reader_stops_at_the_hashed_bytes_and_tells_that_the_file_grew() {
+        let mut f = file(".jsonl", b"{\"sku\":\"A\",\"quantity\":1,\"unit_price\":1}\n");
+        let batch = inspect(f.path(), None).unwrap();
+        let reader = open(&batch).unwrap();
+        let check = reader.check();
+        f.write_all(b"{\"sku\":\"B\",\"quantity\":1,\"unit_price\":1}\n")
+            .unwrap();
+        f.flush().unwrap();
+        let lines: Vec<_> = reader.collect();
+        assert_eq!(lines.len(), 1, "{lines:?}");
+        assert_eq!(
+            check.change(),
+            Some(FileChange::Grew {
+                hashed: batch.size_bytes,
+                now: Some(2 * batch.size_bytes)
+            })
+        );
+    }
+
+    #[test]
+    fn the_reader_tells_when_the_hashed_bytes_were_rewritten() {
+        use std::io::{Seek, SeekFrom};
+        for format in [".csv", ".json", ".jsonl"] {
+            let content: &[u8] = match format {
+                ".csv" => b"sku,quantity,unit_price\nA,1,2\n",
+                ".json" => b"{\"line_items\": [{\"sku\": \"A\", \"quantity\": 1, \"unit_price\": 2}]}",
+                _ => b"{\"sku\": \"A\", \"quantity\": 1, \"unit_price\": 2}\n",
+            };
+            // Between the inspection and the reading, same size, another byte: the quantity 1
+            // becomes 7.
+            let mut f = file(format, content);
+            let batch = inspect(f.path(), None).unwrap();
+            let at = content.iter().position(|&b| b == b'1').unwrap() as u64;
+            f.seek(SeekFrom::Start(at)).unwrap();
+            f.write_all(b"7").unwrap();
+            f.flush().unwrap();
+            let reader = open(&batch).unwrap();
+            let check = reader.check();
+            let _: Vec<_> = reader.collect();
+            assert_eq!(
+                check.change(),
+                Some(FileChange::Rewritten {
+                    hashed: batch.size_bytes
+                }),
+                "{format}"
+            );
+
+            let f = file(format, content);
+            let reader = open(&inspect(f.path(), None).unwrap()).unwrap();
+            let check = reader.check();
+            assert!(!check.reached_end());
+            assert_eq!(reader.filter(Result::is_ok).count(), 1, "{format}");
+            assert!(check.reached_end(), "{format}");
+            assert_eq!(check.change(), None, "{format}");
+        }
+    }
+
+    #[test]
+    fn the_reader_tells_when_the_file_was_cut_while_it_was_read() {
+        // JSON Lines reads nothing before the first line is asked for.
+        let line = b"{\"sku\": \"A\", \"quantity\": 1, \"unit_price\": 2}\n";
+        let f = file(".jsonl", &line.repeat(3));
+        let batch = inspect(f.path(), None).unwrap();
+        let reader = open(&batch).unwrap();
+        let check = reader.check();
+        f.as_file().set_len(line.len() as u64).unwrap();
+        assert_eq!(reader.count(), 1);
+        assert_eq!(
+            check.change(),
+            Some(FileChange::Shrank {
+                hashed: batch.size_bytes,
+                read: line.len() as u64
+            })
+        );
+    }
+
+    #[test]
+    fn a_pipe_is_refused_by_inspect_and_spooled_by_inspect_spooling() {
+        let dir = tempfile::tempdir().unwrap();
+        let fifo = dir.path().join("batch.jsonl");
+        let c = std::ffi::CString::new(fifo.as_os_str().as_encoded_bytes()).unwrap();
+        // SAFETY: a valid NUL-terminated path.
+        assert_eq!(unsafe { libc::mkfifo(c.as_ptr(), 0o600) }, 0);
+        let e = inspect(&fifo, None).unwrap_err();
+        assert!(e.to_string().contains("is a pipe"), "{e}");
+        let writer = {
+            let fifo = fifo.clone();
+            std::thread::spawn(move || {
+                std::fs::write(fifo, b"{\"sku\":\"A\",\"quantity\":1,\"unit_price\":1}\n")
+                    .unwrap()
+            })
+        };
+        let batch = inspect_spooling(&fifo, None, &SpoolLimits::default()).unwrap();
+        writer.join().unwrap();
+        assert_eq!(batch.path, fifo, "the run names the pipe");
+        assert!(batch.spool.is_some());
+        for _ in 0..2 {
+            let reader = open(&batch).unwrap();
+            let check = reader.check();
+            assert_eq!(reader.filter(Result::is_ok).count(), 1);
+            assert!(check.reached_end() && check.change().is_none());
+        }
     }
 
     #[test]
