@@ -44,7 +44,11 @@ async fn totals(db: &TestDb, sku: &str) -> (i64, String) {
 /// Import `path` with chunks of 100 lines; `during` runs once, on another task, as soon as the
 /// first chunk committed — while the reader is, at most, a few chunks and a read buffer (well
 /// under 200 KiB) into a file of megabytes: it cannot have reached the end.
-async fn import_while(db: &TestDb, path: &Path, during: impl FnOnce() + Send + 'static) -> RunReport {
+async fn import_while(
+    db: &TestDb,
+    path: &Path,
+    during: impl FnOnce() + Send + 'static,
+) -> RunReport {
     let (sink, mut rx) = EventSink::channel();
     let listener = tokio::spawn(async move {
         let mut during = Some(during);
@@ -102,7 +106,11 @@ async fn a_file_appended_to_while_it_is_read_lands_only_the_lines_its_key_covers
             LINES as i64,
             "{kind}: exactly the hashed lines landed"
         );
-        assert_eq!(totals(&db, "GROW-1").await, (LINES as i64, "0".into()), "{kind}");
+        assert_eq!(
+            totals(&db, "GROW-1").await,
+            (LINES as i64, "0".into()),
+            "{kind}"
+        );
         // The grown file is another batch: another key (what it does then is the overlap check's).
         let grown = batchops::input::inspect(&path, None).unwrap();
         assert_ne!(grown.sha256, report.import_key, "{kind}");
@@ -115,8 +123,8 @@ async fn a_file_rewritten_while_it_is_read_is_reported_and_its_run_fails() {
         let (_dir, path) = common::write_file("rewritten.csv", &csv_lines(LINES));
         let rewritten = path.clone();
         // Line 50,000's quantity 1 becomes 9, in place: same size, other bytes.
-        let at = (HEADER.len() + 49_999 * "SKU-00,Item 00,1,2\n".len() + "SKU-49,Item 49,".len())
-            as u64;
+        let at =
+            (HEADER.len() + 49_999 * "SKU-00,Item 00,1,2\n".len() + "SKU-49,Item 49,".len()) as u64;
         let report = import_while(&db, &path, move || {
             let mut f = std::fs::OpenOptions::new()
                 .write(true)
@@ -219,7 +227,9 @@ fn bounded(mut cmd: Command, what: &str) -> Run {
         std::thread::sleep(Duration::from_millis(10));
     };
     let run = Run {
-        code: status.code().unwrap_or_else(|| panic!("{what}: killed by a signal")),
+        code: status
+            .code()
+            .unwrap_or_else(|| panic!("{what}: killed by a signal")),
         stdout: std::fs::read_to_string(&out).unwrap(),
         stderr: std::fs::read_to_string(&err).unwrap(),
         seconds: started.elapsed().as_secs_f64(),
@@ -319,7 +329,10 @@ async fn process_substitution_is_spooled_and_imported_under_its_path() {
             HEADER.trim_end().to_string() + "\\n"
         );
         let mut cmd = Command::new("bash");
-        cmd.arg("-c").arg(script).env("URL", &db.url).stdin(Stdio::null());
+        cmd.arg("-c")
+            .arg(script)
+            .env("URL", &db.url)
+            .stdin(Stdio::null());
         let run = bounded(cmd, "process substitution");
         assert_eq!(run.code, 0, "{}: {}", db.kind, run.stderr);
         let report = run.json();
@@ -335,7 +348,10 @@ async fn process_substitution_is_spooled_and_imported_under_its_path() {
 #[tokio::test]
 async fn standard_input_is_spooled_and_imported_as_dash() {
     for db in common::backends().await {
-        let mut cmd = batchops(&db.url, &["import", "--format", "json", "--format-in", "csv", "-"]);
+        let mut cmd = batchops(
+            &db.url,
+            &["import", "--format", "json", "--format-in", "csv", "-"],
+        );
         let dir = tempfile::tempdir().unwrap();
         let input = dir.path().join("in.csv");
         std::fs::write(&input, csv_lines(3)).unwrap();
@@ -376,7 +392,10 @@ fn devices_and_directories_are_refused_at_once() {
     let url = format!("sqlite:{}", dir.path().join("t.db").display());
     let dir_path = dir.path().to_str().unwrap().to_string();
     for (args, expected) in [
-        (vec!["/dev/zero"], "/dev/zero: is a device, not a batch file"),
+        (
+            vec!["/dev/zero"],
+            "/dev/zero: is a device, not a batch file",
+        ),
         (
             vec!["--format-in", "csv", "/dev/zero"],
             "/dev/zero: is a device, not a batch file",
@@ -408,7 +427,10 @@ async fn exponent_quantities_are_refused_with_line_and_reason_on_every_backend()
             &format!("{HEADER}A-1,x,1E3,2\nA-2,y,1e-2,2\nA-3,z,4,2\n"),
         );
         let run = bounded(
-            batchops(&db.url, &["import", "--format", "json", path.to_str().unwrap()]),
+            batchops(
+                &db.url,
+                &["import", "--format", "json", path.to_str().unwrap()],
+            ),
             "exponent quantities",
         );
         assert_eq!(run.code, 2, "{}", run.stderr);
@@ -417,12 +439,19 @@ async fn exponent_quantities_are_refused_with_line_and_reason_on_every_backend()
             .as_array()
             .unwrap()
             .iter()
-            .map(|f| (f["line"].as_u64().unwrap(), f["error"].as_str().unwrap().into()))
+            .map(|f| {
+                (
+                    f["line"].as_u64().unwrap(),
+                    f["error"].as_str().unwrap().into(),
+                )
+            })
             .collect();
         assert_eq!(failed.len(), 2, "{report}");
         assert_eq!(failed[0].0, 1);
         assert!(
-            failed[0].1.starts_with("quantity \"1E3\" is in exponent notation")
+            failed[0]
+                .1
+                .starts_with("quantity \"1E3\" is in exponent notation")
                 && failed[0].1.contains("(1000)"),
             "{failed:?}"
         );
@@ -456,7 +485,10 @@ const SHAPES: &[(&str, &[&str])] = &[
         &["S3cr%40etK", "S3cr@etK", "S3cr"],
     ),
     ("postgres://root:pa@ss@127.0.0.1:1/test", &["pa@ss", ":pa"]),
-    ("postgresql://root:se/cr?et@127.0.0.1:1/test", &["se/cr", "cr?et"]),
+    (
+        "postgresql://root:se/cr?et@127.0.0.1:1/test",
+        &["se/cr", "cr?et"],
+    ),
     (
         "postgres://root@127.0.0.1:1/test?sslmode=disable&password=S3cretK",
         &["S3cretK"],
@@ -465,7 +497,10 @@ const SHAPES: &[(&str, &[&str])] = &[
     ("mysql://root:S3cretK@127.0.0.1:1/db", &["S3cretK"]),
     ("root:S3cretK@127.0.0.1:1/test", &["S3cretK"]),
     ("S3cretK", &["S3cretK"]),
-    ("sqlite:/nonexistent/dir/x.db?password=S3cretK", &["S3cretK"]),
+    (
+        "sqlite:/nonexistent/dir/x.db?password=S3cretK",
+        &["S3cretK"],
+    ),
 ];
 
 fn assert_hidden(run: &Run, shape: &str, secrets: &[&str], how: &str) {
@@ -510,7 +545,8 @@ fn a_keyword_value_string_is_refused_with_the_url_to_write() {
     );
     assert_eq!(run.code, 1, "{}", run.stderr);
     assert!(
-        run.stderr.contains("keyword/value connection string is not supported")
+        run.stderr
+            .contains("keyword/value connection string is not supported")
             && run
                 .stderr
                 .contains("postgres://root:PASSWORD@127.0.0.1:5432/test"),
@@ -522,8 +558,7 @@ fn a_keyword_value_string_is_refused_with_the_url_to_write() {
 #[test]
 fn the_test_database_url_is_redacted_when_it_does_not_answer() {
     for (shape, secrets) in SHAPES {
-        let Err(message) = common::choose_pg_server(Some(shape), false, common::try_connect)
-        else {
+        let Err(message) = common::choose_pg_server(Some(shape), false, common::try_connect) else {
             panic!("{shape:?} answered");
         };
         for secret in *secrets {

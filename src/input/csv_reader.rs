@@ -14,9 +14,7 @@
 //! - A record larger than [`MAX_RECORD_BYTES`](super::MAX_RECORD_BYTES) stops the reading with one
 //!   error line: it is almost always a stray quote that swallowed the rest of the file.
 
-use super::source::{
-    BomSkip, CsvSource, MAX_FIELDS, READ_BUFFER, Verified, human_bytes, is_blank,
-};
+use super::source::{BomSkip, CsvSource, MAX_FIELDS, READ_BUFFER, Verified, human_bytes, is_blank};
 use super::validate::{Known, extra_cell_name, shape_problem};
 use super::validate_fields;
 use crate::domain::line::cap_raw;

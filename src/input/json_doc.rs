@@ -17,6 +17,7 @@
 //!   read one level deep, so 200,000 levels of `[` neither recurse nor panic; serde_json's recursion
 //!   limit stays on for anything else.
 
+use super::source::Verified;
 use super::source::{BomSkip, MAX_FIELDS, READ_BUFFER};
 use super::validate::Known;
 use super::validate_fields;
@@ -28,7 +29,6 @@ use serde::de::{
 };
 use serde_json::value::RawValue;
 use std::fmt;
-use super::source::Verified;
 use std::io::{self, BufRead, BufReader};
 use std::marker::PhantomData;
 use std::sync::mpsc::{Receiver, SyncSender, sync_channel};

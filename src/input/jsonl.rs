@@ -8,10 +8,10 @@
 //!   it is an error line (raw = its start) and reading goes on at the next line.
 
 use super::json_doc::item_from_json;
+use super::source::Verified;
 use super::source::{BomSkip, MAX_RECORD_BYTES, READ_BUFFER, human_bytes, is_blank};
 use crate::domain::line::MAX_RAW_CHARS;
 use crate::domain::{LineError, LineResult};
-use super::source::Verified;
 use std::io::{self, BufRead, BufReader, Read};
 
 /// Streaming reader over the lines of a JSON Lines file.

@@ -375,7 +375,10 @@ mod tests {
 
     #[test]
     fn the_reader_stops_at_the_hashed_bytes_and_tells_that_the_file_grew() {
-        let mut f = file(".jsonl", b"{\"sku\":\"A\",\"quantity\":1,\"unit_price\":1}\n");
+        let mut f = file(
+            ".jsonl",
+            b"{\"sku\":\"A\",\"quantity\":1,\"unit_price\":1}\n",
+        );
         let batch = inspect(f.path(), None).unwrap();
         let reader = open(&batch).unwrap();
         let check = reader.check();
@@ -399,7 +402,9 @@ mod tests {
         for format in [".csv", ".json", ".jsonl"] {
             let content: &[u8] = match format {
                 ".csv" => b"sku,quantity,unit_price\nA,1,2\n",
-                ".json" => b"{\"line_items\": [{\"sku\": \"A\", \"quantity\": 1, \"unit_price\": 2}]}",
+                ".json" => {
+                    b"{\"line_items\": [{\"sku\": \"A\", \"quantity\": 1, \"unit_price\": 2}]}"
+                }
                 _ => b"{\"sku\": \"A\", \"quantity\": 1, \"unit_price\": 2}\n",
             };
             // Between the inspection and the reading, same size, another byte: the quantity 1
@@ -461,8 +466,7 @@ mod tests {
         let writer = {
             let fifo = fifo.clone();
             std::thread::spawn(move || {
-                std::fs::write(fifo, b"{\"sku\":\"A\",\"quantity\":1,\"unit_price\":1}\n")
-                    .unwrap()
+                std::fs::write(fifo, b"{\"sku\":\"A\",\"quantity\":1,\"unit_price\":1}\n").unwrap()
             })
         };
         let batch = inspect_spooling(&fifo, None, &SpoolLimits::default()).unwrap();

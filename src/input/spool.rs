@@ -241,7 +241,12 @@ fn spool_from(path: &Path, pipe: &impl AsRawFd, limits: &SpoolLimits) -> Result<
         let n = match read_fd(fd, &mut buf) {
             Ok(0) => break,
             Ok(n) => n,
-            Err(e) if matches!(e.kind(), io::ErrorKind::WouldBlock | io::ErrorKind::Interrupted) => {
+            Err(e)
+                if matches!(
+                    e.kind(),
+                    io::ErrorKind::WouldBlock | io::ErrorKind::Interrupted
+                ) =>
+            {
                 continue;
             }
             Err(e) => return Err(io_error(path, e)),
@@ -257,9 +262,9 @@ fn spool_from(path: &Path, pipe: &impl AsRawFd, limits: &SpoolLimits) -> Result<
                 ),
             ));
         }
-        spool.write_all(&buf[..n]).map_err(|e| {
-            unusable(path, format!("cannot write it into a temporary file: {e}"))
-        })?;
+        spool
+            .write_all(&buf[..n])
+            .map_err(|e| unusable(path, format!("cannot write it into a temporary file: {e}")))?;
         last_byte = Instant::now();
     }
     spool.flush().map_err(|e| io_error(path, e))?;
@@ -328,9 +333,12 @@ mod tests {
             (Path::new("/dev/zero"), "is a device"),
             (Path::new("/dev/null"), "is a device"),
         ] {
-            let e = classify(path, true).err().expect("refused");
+            let e = classify(path, true).expect_err("refused");
             let text = e.to_string();
-            assert!(text.starts_with(&format!("{}: {why}", path.display())), "{text}");
+            assert!(
+                text.starts_with(&format!("{}: {why}", path.display())),
+                "{text}"
+            );
         }
     }
 
@@ -376,9 +384,12 @@ mod tests {
             ..SpoolLimits::default()
         };
         let started = Instant::now();
-        let e = spool(&fifo, Kind::Pipe, &limits).err().expect("an error");
+        let e = spool(&fifo, Kind::Pipe, &limits).expect_err("an error");
         assert!(started.elapsed() < Duration::from_secs(5));
-        assert!(e.to_string().contains("nothing arrived within 0.3 s"), "{e}");
+        assert!(
+            e.to_string().contains("nothing arrived within 0.3 s"),
+            "{e}"
+        );
         assert!(e.to_string().contains("nothing was imported"), "{e}");
     }
 
@@ -399,7 +410,7 @@ mod tests {
             max_bytes: 100_000,
             ..SpoolLimits::default()
         };
-        let e = spool(&fifo, Kind::Pipe, &limits).err().expect("refused");
+        let e = spool(&fifo, Kind::Pipe, &limits).expect_err("refused");
         writer.join().unwrap();
         assert!(e.to_string().contains("more than 100000 bytes"), "{e}");
     }
@@ -409,7 +420,7 @@ mod tests {
         let dir = tempfile::tempdir().unwrap();
         let fifo = dir.path().join("p.csv");
         mkfifo(&fifo);
-        let e = classify(&fifo, false).err().expect("refused");
+        let e = classify(&fifo, false).expect_err("refused");
         assert!(e.to_string().contains("is a pipe"), "{e}");
         assert!(classify(Path::new("-"), false).is_err());
     }

@@ -332,9 +332,9 @@ pub async fn open_with(url: &str, opts: &OpenOptions) -> StoreResult<Arc<dyn Sto
     } else if let Some(why) = url::keyword_value_refusal(url) {
         Err(StoreError::config(why))
     } else {
-        Err(StoreError::config(format!(
-            "unsupported database URL {}: use sqlite:PATH or postgres://…",
-            redact_url(url)
-        )))
+        // The caller names the string (redacted); it may be anything, a password pasted included.
+        Err(StoreError::config(
+            "unsupported database URL: use sqlite:PATH or postgres://…".to_string(),
+        ))
     }
 }

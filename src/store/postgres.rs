@@ -245,14 +245,13 @@ impl PgStore {
     }
 
     pub async fn open(url: &str, opts: &OpenOptions) -> StoreResult<Self> {
-        let connect = PgConnectOptions::from_str(url)
-            .map_err(|e| {
-                StoreError::config(format!(
-                    "{}: {}",
-                    redact_url(url),
-                    redact_secrets(&e.to_string())
-                ))
-            })?;
+        let connect = PgConnectOptions::from_str(url).map_err(|e| {
+            StoreError::config(format!(
+                "{}: {}",
+                redact_url(url),
+                redact_secrets(&e.to_string())
+            ))
+        })?;
         Self::connect(connect, redact_url(url), opts).await
     }
 

@@ -39,7 +39,9 @@ fn redact_userinfo(url: &str) -> String {
     let rest_start = scheme_end + 3;
     let rest = &url[rest_start..];
     let hidden = match (rest.find(':'), rest.find('@'), rest.rfind('@')) {
-        (Some(colon), Some(first_at), Some(last_at)) if colon < first_at => Some(colon + 1..last_at),
+        (Some(colon), Some(first_at), Some(last_at)) if colon < first_at => {
+            Some(colon + 1..last_at)
+        }
         (_, None, _) => not_a_port(rest),
         _ => None,
     };
@@ -260,8 +262,10 @@ mod tests {
 
     #[test]
     fn a_keyword_value_string_is_refused_with_the_url_to_write() {
-        let why = keyword_value_refusal("host=127.0.0.1 port=5433 user=root password='S3 cretK' dbname=x")
-            .unwrap();
+        let why = keyword_value_refusal(
+            "host=127.0.0.1 port=5433 user=root password='S3 cretK' dbname=x",
+        )
+        .unwrap();
         assert!(!why.contains("S3"), "{why}");
         assert!(
             why.contains("postgres://root:PASSWORD@127.0.0.1:5433/x"),
@@ -274,7 +278,9 @@ mod tests {
     #[test]
     fn secrets_in_a_message_are_hidden() {
         assert_eq!(
-            redact_secrets("error at postgres://u:p@ss@h/db: password=x y; password authentication failed"),
+            redact_secrets(
+                "error at postgres://u:p@ss@h/db: password=x y; password authentication failed"
+            ),
             "error at postgres://u:***@h/db: password=*** y; password authentication failed"
         );
     }
