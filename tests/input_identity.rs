@@ -477,6 +477,10 @@ const SHAPES: &[(&str, &[&str])] = &[
         &["S3cret", "cret K", "' q"],
     ),
     ("password=S3cretK", &["S3cretK"]),
+    (
+        "host=127.0.0.1 password=S3c&ret#K dbname=x",
+        &["S3c", "ret#K"],
+    ),
     ("  PASSWORD = S3cretK host=127.0.0.1", &["S3cretK"]),
     ("host=127.0.0.1 sslpassword=S3cretK", &["S3cretK"]),
     ("postgres://root:S3cretK@127.0.0.1:1/test", &["S3cretK"]),

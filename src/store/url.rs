@@ -127,7 +127,9 @@ fn keyword_values(text: &str) -> Vec<(String, String)> {
     }
 }
 
-/// The value at the start of `text` (after `=`): its unquoted text and the bytes it spans.
+/// The value at the start of `text` (after `=`): its unquoted text and the bytes it spans. An
+/// unquoted value runs to the next whitespace, so in a URL's query a password hides the
+/// parameters after it too (more than the password, never less: it may hold `&`).
 fn value_at(text: &str) -> (String, usize) {
     if let Some(quoted) = text.strip_prefix('\'') {
         let mut value = String::new();
@@ -145,9 +147,7 @@ fn value_at(text: &str) -> (String, usize) {
         }
         return (value, text.len());
     }
-    let len = text
-        .find(|c: char| c.is_whitespace() || c == '&')
-        .unwrap_or(text.len());
+    let len = text.find(char::is_whitespace).unwrap_or(text.len());
     (text[..len].to_string(), len)
 }
 
@@ -244,6 +244,14 @@ mod tests {
         assert_eq!(
             redact_url("host=h sslpassword=k3y"),
             "host=h sslpassword=***"
+        );
+        assert_eq!(
+            redact_url("host=h password=a&b#c dbname=x"),
+            "host=h password=*** dbname=x"
+        );
+        assert_eq!(
+            redact_url("postgres://u@h/db?password=a&b&sslmode=require"),
+            "postgres://u@h/db?password=***"
         );
     }
 
