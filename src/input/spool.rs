@@ -195,12 +195,13 @@ pub(crate) fn classify(path: &Path, pipes: bool) -> Result<Kind, InputError> {
     Ok(Kind::Pipe)
 }
 
-/// Read standard input or the pipe at `path` once into a spool, within `limits`.
+/// Read standard input or the pipe at `path` once into a spool, within `limits` (a regular file
+/// needs no spool, but is read into one just as well).
 pub(crate) fn spool(path: &Path, kind: Kind, limits: &SpoolLimits) -> Result<Spool, InputError> {
     match kind {
         Kind::Stdin => spool_from(path, &io::stdin().lock(), limits),
         // Opening a FIFO blocks until a writer opens it; without blocking, the wait is bounded
-        // below.
+        // by `spool_from`.
         Kind::Pipe | Kind::File => {
             let pipe = std::fs::OpenOptions::new()
                 .read(true)
