@@ -362,6 +362,59 @@ async fn standard_input_is_spooled_and_imported_as_dash() {
 }
 
 #[test]
+fn the_spool_leaves_no_file_behind_even_when_the_process_is_killed() {
+    let dir = tempfile::tempdir().unwrap();
+    let tmp = dir.path().join("tmp");
+    std::fs::create_dir(&tmp).unwrap();
+    let url = format!("sqlite:{}", dir.path().join("t.db").display());
+    let left_in_tmp = || std::fs::read_dir(&tmp).unwrap().count();
+
+    let input = dir.path().join("in.csv");
+    std::fs::write(&input, csv_lines(10)).unwrap();
+    let mut cmd = batchops(
+        &url,
+        &["import", "--format", "json", "--format-in", "csv", "-"],
+    );
+    cmd.env("TMPDIR", &tmp)
+        .stdin(std::fs::File::open(&input).unwrap());
+    assert_landed(&bounded(cmd, "standard input"), "-", 10, "standard input");
+    assert_eq!(left_in_tmp(), 0, "after a run that ended");
+
+    // Killed while it spools a FIFO whose writer sent a part and waits.
+    let fifo = dir.path().join("slow.csv");
+    mkfifo(&fifo);
+    let (done_tx, done_rx) = std::sync::mpsc::channel::<()>();
+    let writer = {
+        let fifo = fifo.clone();
+        std::thread::spawn(move || {
+            let mut w = std::fs::OpenOptions::new().write(true).open(fifo).unwrap();
+            w.write_all(csv_lines(1_000).as_bytes()).unwrap();
+            let _ = done_rx.recv();
+        })
+    };
+    let mut child = batchops(&url, &["import", fifo.to_str().unwrap()])
+        .env("TMPDIR", &tmp)
+        .env("BATCHOPS_PIPE_WAIT", "60")
+        .stdout(Stdio::null())
+        .stderr(Stdio::null())
+        .spawn()
+        .unwrap();
+    std::thread::sleep(Duration::from_millis(1_500));
+    assert!(child.try_wait().unwrap().is_none(), "still spooling");
+    assert_eq!(
+        left_in_tmp(),
+        0,
+        "the spool has no name, even while it is written"
+    );
+    child.kill().unwrap();
+    child.wait().unwrap();
+    let _ = done_tx.send(());
+    writer.join().unwrap();
+    assert_eq!(left_in_tmp(), 0, "after a kill");
+    assert_eq!(runs(&url), 1, "only the standard input's run");
+}
+
+#[test]
 fn a_pipe_over_the_spool_limit_lands_nothing() {
     let dir = tempfile::tempdir().unwrap();
     let url = format!("sqlite:{}", dir.path().join("t.db").display());
