@@ -42,8 +42,9 @@ async fn totals(db: &TestDb, sku: &str) -> (i64, String) {
 }
 
 /// Import `path` with chunks of 100 lines; `during` runs once, on another task, as soon as the
-/// first chunk committed — while the reader is, at most, a few chunks and a read buffer (well
-/// under 200 KiB) into a file of megabytes: it cannot have reached the end.
+/// first chunk committed — while the reader is at most a few chunks (the mapping thread's channel,
+/// the writes in flight) and a read buffer, well under 200 KiB, into a file of about 2 MB: it
+/// cannot have reached the end (nor line 50,000).
 async fn import_while(
     db: &TestDb,
     path: &Path,
@@ -65,7 +66,6 @@ async fn import_while(
         chunk_size: 100,
         ..ImportOptions::default()
     };
-    // One chunk at a time: the first commit is seen before the writer is far ahead.
     let report = import_file(&*db.store, path, &opts, &sink, &CancellationToken::new())
         .await
         .expect("the import runs");

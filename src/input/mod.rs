@@ -29,7 +29,7 @@ pub use validate::{
     MAX_DESCRIPTION_CHARS, MAX_SKU_CHARS, Stored, validate_fields, validate_stored,
 };
 
-use crate::domain::LineResult;
+use crate::domain::{LineError, LineResult};
 use source::{BomSkip, ByteSource, Hashing, READ_BUFFER, Verified};
 use std::fs::File;
 use std::io::BufReader;
@@ -272,6 +272,7 @@ pub fn open(file: &BatchFile) -> Result<LineReader, InputError> {
         format: file.format,
         inner,
         check,
+        ahead: None,
     })
 }
 
@@ -284,6 +285,8 @@ pub struct LineReader {
     format: InputFormat,
     inner: Inner,
     check: ReadCheck,
+    /// The line after the one handed out last (line formats look one line ahead, to know the last).
+    ahead: Option<LineResult>,
 }
 
 enum Inner {
@@ -316,11 +319,33 @@ impl Iterator for LineReader {
     type Item = LineResult;
 
     fn next(&mut self) -> Option<LineResult> {
-        match &mut self.inner {
-            Inner::Csv(r) => r.next(),
-            Inner::Json(r) => r.next(),
-            Inner::Jsonl(r) => r.next(),
+        let inner = match &mut self.inner {
+            Inner::Csv(r) => r.as_mut() as &mut dyn Iterator<Item = LineResult>,
+            Inner::Jsonl(r) => r.as_mut(),
+            Inner::Json(r) => return r.next(),
+        };
+        // In a file that grew while it was read, the last line may be one the writer had not
+        // finished (`A,x,10` of `A,x,100`): it is an error of its line, not an item.
+        let current = match self.ahead.take() {
+            Some(line) => line,
+            None => inner.next()?,
+        };
+        self.ahead = inner.next();
+        if self.ahead.is_some() || !self.check.cut_line() {
+            return Some(current);
         }
+        let (line, raw, fields) = match current {
+            Ok(item) => (item.line, item.raw, item.fields),
+            Err(e) => (e.line, e.raw, e.fields),
+        };
+        Some(Err(LineError {
+            line,
+            raw,
+            fields,
+            reason: "the file grew while it was read and this line was cut by the end of the \
+                     bytes its import key covers: it may be incomplete (not imported)"
+                .into(),
+        }))
     }
 }
 
@@ -391,9 +416,69 @@ mod tests {
             check.change(),
             Some(FileChange::Grew {
                 hashed: batch.size_bytes,
-                now: Some(2 * batch.size_bytes)
+                now: Some(2 * batch.size_bytes),
+                cut_line: false,
             })
         );
+    }
+
+    #[test]
+    fn a_last_line_cut_by_the_hashed_bytes_of_a_grown_file_is_an_error() {
+        for (ext, content, rest) in [
+            (
+                ".csv",
+                &b"sku,quantity,unit_price\nA,1,2\nB,10"[..],
+                &b"0,2\n"[..],
+            ),
+            (
+                ".jsonl",
+                b"{\"sku\":\"A\",\"quantity\":1,\"unit_price\":2}\n{\"sku\":\"B\"",
+                b",\"quantity\":1,\"unit_price\":2}\n",
+            ),
+        ] {
+            let mut f = file(ext, content);
+            let batch = inspect(f.path(), None).unwrap();
+            let reader = open(&batch).unwrap();
+            let check = reader.check();
+            f.write_all(rest).unwrap();
+            f.flush().unwrap();
+            let lines: Vec<_> = reader.collect();
+            assert_eq!(lines.len(), 2, "{ext}: {lines:?}");
+            assert!(lines[0].is_ok(), "{ext}: {lines:?}");
+            let cut = lines[1].as_ref().unwrap_err();
+            assert_eq!(cut.line, 2, "{ext}");
+            assert!(
+                cut.reason.contains("this line was cut"),
+                "{ext}: {}",
+                cut.reason
+            );
+            let change = check.change().unwrap();
+            assert!(
+                matches!(change, FileChange::Grew { cut_line: true, .. }),
+                "{ext}"
+            );
+            assert!(
+                change
+                    .to_string()
+                    .ends_with("which they cut before its end"),
+                "{change}"
+            );
+        }
+        // A last line ended by its line break (trailing blanks after it) is whole.
+        let mut f = file(".csv", b"sku,quantity,unit_price\nA,1,2\n  ");
+        let batch = inspect(f.path(), None).unwrap();
+        let reader = open(&batch).unwrap();
+        let check = reader.check();
+        f.write_all(b"B,1,2\n").unwrap();
+        f.flush().unwrap();
+        assert_eq!(reader.filter(Result::is_ok).count(), 1);
+        assert!(matches!(
+            check.change(),
+            Some(FileChange::Grew {
+                cut_line: false,
+                ..
+            })
+        ));
     }
 
     #[test]

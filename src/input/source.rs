@@ -208,8 +208,14 @@ impl Read for ByteSource {
 /// How the bytes a run read differ from the ones its import key was computed from.
 #[derive(Debug, Clone, PartialEq, Eq)]
 pub enum FileChange {
-    /// Bytes were added after the ones the key covers; they were not read.
-    Grew { hashed: u64, now: Option<u64> },
+    /// Bytes were added after the ones the key covers; they were not read. `cut_line`: those
+    /// bytes end inside a line (text after the last line break), which may be the start of a line
+    /// the writer was still writing: a line-based reader does not import it.
+    Grew {
+        hashed: u64,
+        now: Option<u64>,
+        cut_line: bool,
+    },
     /// The file ended before the bytes the key covers.
     Shrank { hashed: u64, read: u64 },
     /// Bytes the key covers were rewritten: what was read is not what the key describes.
@@ -219,7 +225,11 @@ pub enum FileChange {
 impl std::fmt::Display for FileChange {
     fn fmt(&self, f: &mut std::fmt::Formatter<'_>) -> std::fmt::Result {
         match self {
-            FileChange::Grew { hashed, now } => {
+            FileChange::Grew {
+                hashed,
+                now,
+                cut_line,
+            } => {
                 write!(f, "grew while it was read (from {hashed} bytes")?;
                 if let Some(now) = now {
                     write!(f, " to {now}")?;
@@ -228,7 +238,14 @@ impl std::fmt::Display for FileChange {
                     f,
                     "): only its first {hashed} bytes, the ones its import key covers, were \
                      read; the lines added later were not imported"
-                )
+                )?;
+                if *cut_line {
+                    write!(
+                        f,
+                        ", nor the last line those bytes hold, which they cut before its end"
+                    )?;
+                }
+                Ok(())
             }
             FileChange::Shrank { hashed, read } => write!(
                 f,
@@ -259,6 +276,11 @@ impl ReadCheck {
     pub fn reached_end(&self) -> bool {
         self.0.get().is_some()
     }
+
+    /// The file grew and the bytes the key covers end inside a line.
+    pub(crate) fn cut_line(&self) -> bool {
+        matches!(self.change(), Some(FileChange::Grew { cut_line: true, .. }))
+    }
 }
 
 /// Reads exactly the bytes an import key covers — the first `len` bytes of the source, never more —
@@ -270,6 +292,8 @@ pub(crate) struct Verified {
     left: u64,
     hasher: Sha256,
     sha256: String,
+    /// Text (not whitespace) follows the last line break read so far.
+    open_line: bool,
     check: ReadCheck,
 }
 
@@ -281,6 +305,7 @@ impl Verified {
             left: len,
             hasher: Sha256::new(),
             sha256: sha256.to_ascii_lowercase(),
+            open_line: false,
             check: ReadCheck::default(),
         }
     }
@@ -315,6 +340,7 @@ impl Verified {
         let change = more.then(|| FileChange::Grew {
             hashed: self.len,
             now: self.inner.current_len(),
+            cut_line: self.open_line,
         });
         self.settle(change);
     }
@@ -338,7 +364,12 @@ impl Read for Verified {
             }));
             return Ok(0);
         }
-        self.hasher.update(&buf[..n]);
+        let chunk = &buf[..n];
+        self.hasher.update(chunk);
+        self.open_line = match chunk.iter().rposition(|&b| b == b'\n' || b == b'\r') {
+            Some(end) => !is_blank(&chunk[end + 1..]),
+            None => self.open_line || !is_blank(chunk),
+        };
         self.left -= n as u64;
         Ok(n)
     }
