@@ -408,7 +408,8 @@ pub struct ImportArgs {
     /// Run the whole pipeline in transactions that are rolled back: report what would happen.
     #[arg(long)]
     pub dry_run: bool,
-    /// The batch files to import (one run each, in the order given).
+    /// The batch files to import (one run each, in the order given). `-` is standard input; a
+    /// pipe (`-`, a FIFO, `<(…)`) is read once into a temporary file first (with --format-in).
     #[arg(required = true)]
     pub files: Vec<PathBuf>,
 }

@@ -157,7 +157,9 @@ pub async fn import_reject_file(
     let mut stats = RunStats::new(file.estimated_lines);
     let mut stopped: Option<(RunStatus, String)> = None;
     let mut last_heartbeat = Instant::now();
-    for result in input::open(file)? {
+    let reader = input::open(file)?;
+    let read_check = reader.check();
+    for result in reader {
         if cancel.is_cancelled() {
             stopped = Some((RunStatus::Cancelled, "cancelled by the operator".into()));
             break;
@@ -251,6 +253,11 @@ pub async fn import_reject_file(
                 stats.other_statements += 1;
             }
         }
+    }
+    if stopped.is_none()
+        && let Some(change) = read_check.change()
+    {
+        stopped = Some((RunStatus::Failed, format!("{source} {change}")));
     }
     let (status, reason) = match stopped {
         Some((s, r)) => (Some(s), Some(r)),

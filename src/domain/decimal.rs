@@ -9,13 +9,31 @@ pub fn max_abs() -> Decimal {
     Decimal::from_i128_with_scale(999_999_999_999_999_999, SCALE)
 }
 
+/// How a number may be written, beyond plain notation.
+#[derive(Debug, Clone, Copy, Default, PartialEq, Eq)]
+pub struct NumberSyntax {
+    /// Exponent notation (`1e3`, `2.5E-2`): what a spreadsheet makes of a long or small number,
+    /// not what anyone types; refused unless a source is known to write it.
+    pub exponent: bool,
+}
+
+impl NumberSyntax {
+    /// Plain notation only: the rule of every reader.
+    pub const PLAIN: NumberSyntax = NumberSyntax { exponent: false };
+}
+
 /// Parse a decimal number written in plain notation, as an operator would type it in a CSV file.
 ///
-/// Accepted: optional sign, ASCII digits, one optional `.` with digits, optional exponent
-/// (`1e3`, `2.5E-2`), surrounding spaces. Rejected with a reason: empty text, `NaN`, `Infinity`,
+/// Accepted: optional sign, ASCII digits, one optional `.` with digits, surrounding spaces.
+/// Rejected with a reason: empty text, `NaN`, `Infinity`, exponent notation (`1E3`),
 /// thousands separators (`1,000`, `1_000`), decimal commas (`1,5`), hexadecimal, non-ASCII digits,
 /// more than 4 decimal places, and anything beyond NUMERIC(18,4). Negative zero becomes zero.
 pub fn parse_exact(text: &str) -> Result<Decimal, String> {
+    parse_with(text, NumberSyntax::PLAIN)
+}
+
+/// [`parse_exact`] with the notation `syntax` allows.
+pub fn parse_with(text: &str, syntax: NumberSyntax) -> Result<Decimal, String> {
     let t = text.trim();
     if t.is_empty() {
         return Err("is empty".into());
@@ -62,6 +80,18 @@ pub fn parse_exact(text: &str) -> Result<Decimal, String> {
             }
             Decimal::from_str_exact(mantissa)
                 .map_err(|_| format!("\"{t}\" is not a decimal number"))?
+        }
+        Some(_) if !syntax.exponent => {
+            // Say what the number would be, when it is one: the operator fixes the cell.
+            let full = Decimal::from_scientific(&lower)
+                .ok()
+                .and_then(|v| check_range(v).ok())
+                .map(|v| format!(" ({v})"))
+                .unwrap_or_default();
+            return Err(format!(
+                "\"{t}\" is in exponent notation (a spreadsheet's rendering?): write the number \
+                 out{full}"
+            ));
         }
         Some(e) => {
             let e: i64 = e
@@ -120,11 +150,24 @@ mod tests {
         assert_eq!(parse_exact(" 3.50 ").unwrap(), d("3.5"));
         assert_eq!(parse_exact("-0.0001").unwrap(), d("-0.0001"));
         assert_eq!(parse_exact("007").unwrap(), d("7"));
-        assert_eq!(parse_exact("1e3").unwrap(), d("1000"));
         assert_eq!(
             parse_exact("99999999999999.9999").unwrap(),
             d("99999999999999.9999")
         );
+    }
+
+    #[test]
+    fn exponent_notation_is_refused_unless_allowed() {
+        for (text, full) in [("1E3", "(1000)"), ("1e-2", "(0.01)"), ("2.5E+1", "(25)")] {
+            let why = parse_exact(text).unwrap_err();
+            assert!(why.contains("exponent notation"), "{text}: {why}");
+            assert!(why.contains(full), "{text}: {why}");
+        }
+        assert!(!parse_exact("1e400").unwrap_err().contains("(1"));
+        let allowed = NumberSyntax { exponent: true };
+        assert_eq!(parse_with("1e3", allowed).unwrap(), d("1000"));
+        assert_eq!(parse_with("2.5E-2", allowed).unwrap(), d("0.025"));
+        assert!(parse_with("1e400", allowed).is_err());
     }
 
     #[test]

@@ -3,7 +3,7 @@
 
 use super::events::EventSink;
 use super::options::ImportOptions;
-use super::{EngineError, import_file};
+use super::{EngineError, import_batch};
 use crate::domain::{Mode, RunReport};
 use crate::input::InputFormat;
 use crate::store::{NewRun, Store};
@@ -61,8 +61,10 @@ pub async fn compare(
     sequential_events: &EventSink,
     cancel: &CancellationToken,
 ) -> Result<Comparison, EngineError> {
-    // Fail early (and write nothing) if the file is unusable.
-    crate::input::inspect(path, opts.format)?;
+    // Fail early (and write nothing) if the file is unusable. Both sides read this one inspection
+    // (a pipe is spooled once).
+    let limits = crate::input::SpoolLimits::from_env().map_err(EngineError::Invalid)?;
+    let file = crate::input::inspect_spooling(path, opts.format, &limits)?;
     let (items, aliases) = live.export_catalog().await?;
     let tag = format!(
         "rehearsal_{}_{}",
@@ -94,7 +96,7 @@ pub async fn compare(
                 },
                 ..ImportOptions::default()
             };
-            import_file(&*scratch, path, &run_opts, events, cancel).await
+            import_batch(&*scratch, &file, &run_opts, events, cancel).await
         }
         .await;
         scratch.close().await;

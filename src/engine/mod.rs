@@ -44,6 +44,9 @@ const HEARTBEAT_EVERY: Duration = Duration::from_secs(5);
 /// Import one batch file. Returns the run's report (also stored in `import_runs` and sent as
 /// [`ProgressEvent::RunFinished`]); `Err` only when the file or the database cannot be used at all,
 /// in which case nothing was written.
+///
+/// `path` may be `-` (standard input), a FIFO or a process substitution: it is read once into a
+/// spool first (see [`input::inspect_spooling`]). A directory or a device is refused.
 pub async fn import_file(
     store: &dyn Store,
     path: &Path,
@@ -51,16 +54,31 @@ pub async fn import_file(
     events: &EventSink,
     cancel: &CancellationToken,
 ) -> Result<RunReport, EngineError> {
+    let limits = input::SpoolLimits::from_env().map_err(EngineError::Invalid)?;
+    let file = input::inspect_spooling(path, opts.format, &limits)?;
+    import_batch(store, &file, opts, events, cancel).await
+}
+
+/// [`import_file`] of a batch already inspected. The run reads exactly the bytes `file` hashed;
+/// a file that changed while it was read ends the run `failed`, saying how it changed.
+pub async fn import_batch(
+    store: &dyn Store,
+    file: &input::BatchFile,
+    opts: &ImportOptions,
+    events: &EventSink,
+    cancel: &CancellationToken,
+) -> Result<RunReport, EngineError> {
     if opts.mode == Mode::Retry {
         return Err(EngineError::Invalid("use retry_failed for retries".into()));
     }
-    let file = input::inspect(path, opts.format)?;
+    let path = file.path.as_path();
     // A reject file's lines land under the identities they carry, not as a new batch.
-    if input::reject::is_reject_file(&file)? {
-        return crate::corrections::reject::import_reject_file(store, &file, opts, events, cancel)
+    if input::reject::is_reject_file(file)? {
+        return crate::corrections::reject::import_reject_file(store, file, opts, events, cancel)
             .await;
     }
-    let reader = input::open(&file)?;
+    let reader = input::open(file)?;
+    let read_check = reader.check();
     let source = path.display().to_string();
     let import_key = opts
         .import_key
@@ -252,6 +270,11 @@ pub async fn import_file(
     }
     drop(in_flight);
     drop(chunks);
+    if stopped.is_none()
+        && let Some(change) = read_check.change()
+    {
+        stopped = Some((RunStatus::Failed, format!("{source} {change}")));
+    }
     stats.finish(events);
     let (status, reason) = match stopped {
         Some((s, r)) => (Some(s), Some(r)),

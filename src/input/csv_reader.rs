@@ -14,13 +14,12 @@
 //! - A record larger than [`MAX_RECORD_BYTES`](super::MAX_RECORD_BYTES) stops the reading with one
 //!   error line: it is almost always a stray quote that swallowed the rest of the file.
 
-use super::source::{BomSkip, CsvSource, MAX_FIELDS, READ_BUFFER, human_bytes, is_blank};
+use super::source::{BomSkip, CsvSource, MAX_FIELDS, READ_BUFFER, Verified, human_bytes, is_blank};
 use super::validate::{Known, extra_cell_name, shape_problem};
 use super::validate_fields;
 use crate::domain::line::cap_raw;
 use crate::domain::{Fields, LineError, LineResult};
 use csv::ByteRecord;
-use std::fs::File;
 use std::io::{self, Read};
 
 pub(crate) const EXPECTED_COLUMNS: &str = "sku, description, quantity, unit_price";
@@ -153,7 +152,7 @@ fn csv_io_error(e: csv::Error) -> io::Error {
 
 /// The streaming reader over the data records of a CSV file.
 pub(crate) struct CsvLines {
-    rdr: csv::Reader<CsvSource<BomSkip<File>>>,
+    rdr: csv::Reader<CsvSource<BomSkip<Verified>>>,
     names: Vec<String>,
     record: ByteRecord,
     line: u64,
@@ -161,7 +160,7 @@ pub(crate) struct CsvLines {
 }
 
 impl CsvLines {
-    pub(crate) fn new(rdr: csv::Reader<CsvSource<BomSkip<File>>>, header: Header) -> Self {
+    pub(crate) fn new(rdr: csv::Reader<CsvSource<BomSkip<Verified>>>, header: Header) -> Self {
         CsvLines {
             rdr,
             names: header.names,
@@ -641,7 +640,7 @@ mod tests {
         assert!(
             err(&got[7])
                 .reason
-                .starts_with("quantity \"1e400\" is out of range")
+                .starts_with("quantity \"1e400\" is in exponent notation")
         );
         assert!(
             err(&got[8])

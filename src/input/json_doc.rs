@@ -17,6 +17,7 @@
 //!   read one level deep, so 200,000 levels of `[` neither recurse nor panic; serde_json's recursion
 //!   limit stays on for anything else.
 
+use super::source::Verified;
 use super::source::{BomSkip, MAX_FIELDS, READ_BUFFER};
 use super::validate::Known;
 use super::validate_fields;
@@ -28,7 +29,6 @@ use serde::de::{
 };
 use serde_json::value::RawValue;
 use std::fmt;
-use std::fs::File;
 use std::io::{self, BufRead, BufReader};
 use std::marker::PhantomData;
 use std::sync::mpsc::{Receiver, SyncSender, sync_channel};
@@ -422,7 +422,7 @@ pub(crate) struct JsonLines {
 }
 
 impl JsonLines {
-    pub(crate) fn spawn(file: File) -> io::Result<JsonLines> {
+    pub(crate) fn spawn(file: Verified) -> io::Result<JsonLines> {
         let (tx, rx) = sync_channel(CHANNEL_ITEMS);
         std::thread::Builder::new()
             .name("batchops-json-reader".into())
@@ -436,7 +436,7 @@ impl JsonLines {
     }
 }
 
-fn read_document(file: File, tx: SyncSender<Msg>) {
+fn read_document(file: Verified, tx: SyncSender<Msg>) {
     let reader = BufReader::with_capacity(READ_BUFFER, BomSkip::new(file));
     let mut line = 0u64;
     let (count, end) = drive(reader, |raw: Box<RawValue>| {
@@ -497,6 +497,7 @@ impl Iterator for JsonLines {
 
 #[cfg(test)]
 mod tests {
+    use super::super::source::ByteSource;
     use super::super::test_support::{self, err, ok};
     use super::super::{InputError, InputFormat, inspect, open};
     use super::*;
@@ -514,7 +515,9 @@ mod tests {
     /// Read without inspecting first (as if the file changed in between).
     fn read_uninspected(content: &[u8]) -> Vec<LineResult> {
         let f = file(content);
-        JsonLines::spawn(File::open(f.path()).unwrap())
+        let source = ByteSource::File(std::fs::File::open(f.path()).unwrap());
+        let len = std::fs::metadata(f.path()).unwrap().len();
+        JsonLines::spawn(Verified::new(source, len, "not the hash"))
             .unwrap()
             .collect()
     }
@@ -537,7 +540,7 @@ mod tests {
   "line_items": [
     {"sku": "A-1", "description": "Blue widget", "quantity": 3, "unit_price": 0.1},
     {"sku": 12345, "description": "Gasket", "quantity": "2.5", "unit_price": "10.00", "note": {"x": [true]}},
-    {"description": "Fee", "quantity": -1, "unit_price": 1e2, "sku": null}
+    {"description": "Fee", "quantity": -1, "unit_price": 100, "sku": null}
   ]
 }"#;
 
@@ -584,7 +587,7 @@ mod tests {
         assert!(
             err(&got[0])
                 .reason
-                .starts_with("quantity \"1e400\" is out of range")
+                .starts_with("quantity \"1e400\" is in exponent notation")
         );
         assert!(
             err(&got[1])

@@ -8,14 +8,14 @@
 //!   it is an error line (raw = its start) and reading goes on at the next line.
 
 use super::json_doc::item_from_json;
+use super::source::Verified;
 use super::source::{BomSkip, MAX_RECORD_BYTES, READ_BUFFER, human_bytes, is_blank};
 use crate::domain::line::MAX_RAW_CHARS;
 use crate::domain::{LineError, LineResult};
-use std::fs::File;
 use std::io::{self, BufRead, BufReader, Read};
 
 /// Streaming reader over the lines of a JSON Lines file.
-pub(crate) struct JsonlLines<R = File> {
+pub(crate) struct JsonlLines<R = Verified> {
     rdr: BufReader<BomSkip<R>>,
     buf: Vec<u8>,
     limit: usize,

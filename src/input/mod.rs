@@ -5,9 +5,12 @@
 //! whole is an [`InputError`] before any line is produced.
 //!
 //! - [`inspect`] reads the file once: SHA-256, size, an estimate of the items, and the checks that
-//!   make a file unusable as a whole (CSV header, JSON document shape).
-//! - [`open`] streams the items; see the format modules for the rules of each format
-//!   (`csv_reader`, `json_doc`, `jsonl`).
+//!   make a file unusable as a whole (CSV header, JSON document shape). A directory, a device or a
+//!   pipe is refused at once; [`inspect_spooling`] reads a pipe or standard input once into a spool
+//!   instead (see `spool`).
+//! - [`open`] streams the items of exactly the bytes [`inspect`] hashed, and tells through
+//!   [`LineReader::check`] whether the file changed meanwhile; see the format modules for the
+//!   rules of each format (`csv_reader`, `json_doc`, `jsonl`).
 //! - [`validate_fields`] holds the rules of a line item, shared by all readers and by retry.
 
 mod csv_reader;
@@ -15,17 +18,19 @@ mod json_doc;
 mod jsonl;
 pub mod reject;
 mod source;
+mod spool;
 #[cfg(test)]
 mod test_support;
 mod validate;
 
-pub use source::{MAX_FIELDS, MAX_RECORD_BYTES};
+pub use source::{FileChange, MAX_FIELDS, MAX_RECORD_BYTES, ReadCheck};
+pub use spool::{PIPE_WAIT_ENV, SPOOL_LIMIT_ENV, Spool, SpoolLimits};
 pub use validate::{
     MAX_DESCRIPTION_CHARS, MAX_SKU_CHARS, Stored, validate_fields, validate_stored,
 };
 
-use crate::domain::LineResult;
-use source::{BomSkip, Hashing, READ_BUFFER};
+use crate::domain::{LineError, LineResult};
+use source::{BomSkip, ByteSource, Hashing, READ_BUFFER, Verified};
 use std::fs::File;
 use std::io::BufReader;
 use std::path::{Path, PathBuf};
@@ -86,6 +91,31 @@ pub struct BatchFile {
     pub sha256: String,
     /// Line items the file holds as far as a quick count can tell (exact for CSV/JSONL without quoted newlines).
     pub estimated_lines: u64,
+    /// The copy of a pipe or of standard input the batch is read from; `None` for a file, read at
+    /// its path.
+    pub spool: Option<Spool>,
+}
+
+impl BatchFile {
+    /// The batch's bytes from the first: its spool, or its file opened again.
+    pub(crate) fn bytes(&self) -> Result<ByteSource, InputError> {
+        match &self.spool {
+            Some(spool) => Ok(ByteSource::Spool(spool.reader())),
+            None => File::open(&self.path)
+                .map(ByteSource::File)
+                .map_err(io_error(&self.path)),
+        }
+    }
+
+    /// The size of its bytes now.
+    fn current_len(&self, bytes: &ByteSource) -> Result<u64, InputError> {
+        let len = match (bytes, &self.spool) {
+            (ByteSource::File(f), _) => f.metadata().map(|m| m.len()),
+            (ByteSource::Spool(_), Some(spool)) => spool.len(),
+            (ByteSource::Spool(_), None) => Ok(self.size_bytes),
+        };
+        len.map_err(io_error(&self.path))
+    }
 }
 
 fn io_error(path: &Path) -> impl FnOnce(std::io::Error) -> InputError + '_ {
@@ -107,14 +137,49 @@ fn io_error(path: &Path) -> impl FnOnce(std::io::Error) -> InputError + '_ {
 /// `estimated_lines`: CSV, non-blank lines after the header (more than the items when quoted cells
 /// hold newlines); JSONL, non-blank lines; JSON, the exact number of `line_items` elements (up to
 /// the first syntax error, if any).
+///
+/// Only a regular file is inspected: a directory, a device (`/dev/zero`) or a pipe is
+/// [`InputError::Unusable`] at once, naming the path.
 pub fn inspect(path: &Path, format: Option<InputFormat>) -> Result<BatchFile, InputError> {
-    let format = format
+    spool::classify(path, false)?;
+    inspect_read(path, format_of(path, format)?, None)
+}
+
+/// [`inspect`], except that standard input (`-`), a FIFO or a process substitution (`<(…)`) is read
+/// once, within `limits`, into a spool that the batch is then read from (and that is gone when the
+/// last clone of the [`BatchFile`] is dropped, or the process ends however it ends).
+pub fn inspect_spooling(
+    path: &Path,
+    format: Option<InputFormat>,
+    limits: &SpoolLimits,
+) -> Result<BatchFile, InputError> {
+    let kind = spool::classify(path, true)?;
+    let format = format_of(path, format)?;
+    let spool = match kind {
+        spool::Kind::File => None,
+        kind => Some(spool::spool(path, kind, limits)?),
+    };
+    inspect_read(path, format, spool)
+}
+
+fn format_of(path: &Path, format: Option<InputFormat>) -> Result<InputFormat, InputError> {
+    format
         .or_else(|| InputFormat::from_path(path))
         .ok_or_else(|| InputError::UnknownFormat {
             path: path.to_path_buf(),
-        })?;
-    let file = File::open(path).map_err(io_error(path))?;
-    let mut hashing = Hashing::new(file);
+        })
+}
+
+fn inspect_read(
+    path: &Path,
+    format: InputFormat,
+    spool: Option<Spool>,
+) -> Result<BatchFile, InputError> {
+    let bytes = match &spool {
+        Some(spool) => ByteSource::Spool(spool.reader()),
+        None => ByteSource::File(File::open(path).map_err(io_error(path))?),
+    };
+    let mut hashing = Hashing::new(bytes);
     let mut json_items = 0;
     let unusable: Option<String> = match format {
         InputFormat::Csv => {
@@ -159,18 +224,22 @@ pub fn inspect(path: &Path, format: Option<InputFormat>) -> Result<BatchFile, In
         size_bytes: stats.bytes,
         sha256: stats.sha256,
         estimated_lines,
+        spool,
     })
 }
 
-/// Start streaming the items of an inspected batch file.
+/// Start streaming the items of an inspected batch file: exactly the `size_bytes` bytes
+/// [`inspect`] hashed, never a byte more, whatever is appended meanwhile.
 ///
 /// Fails with [`InputError::Unusable`] when the file's size is no longer the one [`inspect`] saw
 /// (the import key would not describe what is read), or when a CSV header is no longer usable.
-/// JSON documents are parsed on a background thread, one bounded channel ahead of the consumer.
+/// A change during the reading is told by [`LineReader::check`] once the reader reached the end of
+/// those bytes. JSON documents are parsed on a background thread, one bounded channel ahead of the
+/// consumer.
 pub fn open(file: &BatchFile) -> Result<LineReader, InputError> {
     let path = file.path.as_path();
-    let handle = File::open(path).map_err(io_error(path))?;
-    let size = handle.metadata().map_err(io_error(path))?.len();
+    let bytes = file.bytes()?;
+    let size = file.current_len(&bytes)?;
     if size != file.size_bytes {
         return Err(InputError::Unusable {
             path: path.to_path_buf(),
@@ -180,6 +249,8 @@ pub fn open(file: &BatchFile) -> Result<LineReader, InputError> {
             ),
         });
     }
+    let handle = Verified::new(bytes, file.size_bytes, &file.sha256);
+    let check = handle.check();
     let inner = match file.format {
         InputFormat::Csv => {
             let mut rdr = csv_reader::csv_reader(handle);
@@ -200,6 +271,8 @@ pub fn open(file: &BatchFile) -> Result<LineReader, InputError> {
     Ok(LineReader {
         format: file.format,
         inner,
+        check,
+        ahead: None,
     })
 }
 
@@ -211,6 +284,9 @@ pub fn open(file: &BatchFile) -> Result<LineReader, InputError> {
 pub struct LineReader {
     format: InputFormat,
     inner: Inner,
+    check: ReadCheck,
+    /// The line after the one handed out last (line formats look one line ahead, to know the last).
+    ahead: Option<LineResult>,
 }
 
 enum Inner {
@@ -222,6 +298,12 @@ enum Inner {
 impl LineReader {
     pub fn format(&self) -> InputFormat {
         self.format
+    }
+
+    /// Whether the bytes read were the ones the import key covers: set once the reader reached
+    /// their end. Keep a clone to ask after the reader moved elsewhere.
+    pub fn check(&self) -> ReadCheck {
+        self.check.clone()
     }
 }
 
@@ -237,11 +319,33 @@ impl Iterator for LineReader {
     type Item = LineResult;
 
     fn next(&mut self) -> Option<LineResult> {
-        match &mut self.inner {
-            Inner::Csv(r) => r.next(),
-            Inner::Json(r) => r.next(),
-            Inner::Jsonl(r) => r.next(),
+        let inner = match &mut self.inner {
+            Inner::Csv(r) => r.as_mut() as &mut dyn Iterator<Item = LineResult>,
+            Inner::Jsonl(r) => r.as_mut(),
+            Inner::Json(r) => return r.next(),
+        };
+        // In a file that grew while it was read, the last line may be one the writer had not
+        // finished (`A,x,10` of `A,x,100`): it is an error of its line, not an item.
+        let current = match self.ahead.take() {
+            Some(line) => line,
+            None => inner.next()?,
+        };
+        self.ahead = inner.next();
+        if self.ahead.is_some() || !self.check.cut_line() {
+            return Some(current);
         }
+        let (line, raw, fields) = match current {
+            Ok(item) => (item.line, item.raw, item.fields),
+            Err(e) => (e.line, e.raw, e.fields),
+        };
+        Some(Err(LineError {
+            line,
+            raw,
+            fields,
+            reason: "the file grew while it was read and this line was cut by the end of the \
+                     bytes its import key covers: it may be incomplete (not imported)"
+                .into(),
+        }))
     }
 }
 
@@ -286,10 +390,180 @@ mod tests {
         let e = inspect(&missing, None).unwrap_err();
         assert!(matches!(e, InputError::Io { .. }), "{e:?}");
         assert!(e.to_string().contains("nope.csv: cannot read"), "{e}");
+        let e = inspect(dir.path(), Some(InputFormat::Jsonl)).unwrap_err();
+        assert!(
+            e.to_string()
+                .ends_with(": is a directory, not a batch file"),
+            "{e}"
+        );
+    }
+
+    #[test]
+    fn the_reader_stops_at_the_hashed_bytes_and_tells_that_the_file_grew() {
+        let mut f = file(
+            ".jsonl",
+            b"{\"sku\":\"A\",\"quantity\":1,\"unit_price\":1}\n",
+        );
+        let batch = inspect(f.path(), None).unwrap();
+        let reader = open(&batch).unwrap();
+        let check = reader.check();
+        f.write_all(b"{\"sku\":\"B\",\"quantity\":1,\"unit_price\":1}\n")
+            .unwrap();
+        f.flush().unwrap();
+        let lines: Vec<_> = reader.collect();
+        assert_eq!(lines.len(), 1, "{lines:?}");
+        assert_eq!(
+            check.change(),
+            Some(FileChange::Grew {
+                hashed: batch.size_bytes,
+                now: Some(2 * batch.size_bytes),
+                cut_line: false,
+            })
+        );
+    }
+
+    #[test]
+    fn a_last_line_cut_by_the_hashed_bytes_of_a_grown_file_is_an_error() {
+        for (ext, content, rest) in [
+            (
+                ".csv",
+                &b"sku,quantity,unit_price\nA,1,2\nB,10"[..],
+                &b"0,2\n"[..],
+            ),
+            (
+                ".jsonl",
+                b"{\"sku\":\"A\",\"quantity\":1,\"unit_price\":2}\n{\"sku\":\"B\"",
+                b",\"quantity\":1,\"unit_price\":2}\n",
+            ),
+        ] {
+            let mut f = file(ext, content);
+            let batch = inspect(f.path(), None).unwrap();
+            let reader = open(&batch).unwrap();
+            let check = reader.check();
+            f.write_all(rest).unwrap();
+            f.flush().unwrap();
+            let lines: Vec<_> = reader.collect();
+            assert_eq!(lines.len(), 2, "{ext}: {lines:?}");
+            assert!(lines[0].is_ok(), "{ext}: {lines:?}");
+            let cut = lines[1].as_ref().unwrap_err();
+            assert_eq!(cut.line, 2, "{ext}");
+            assert!(
+                cut.reason.contains("this line was cut"),
+                "{ext}: {}",
+                cut.reason
+            );
+            let change = check.change().unwrap();
+            assert!(
+                matches!(change, FileChange::Grew { cut_line: true, .. }),
+                "{ext}"
+            );
+            assert!(
+                change
+                    .to_string()
+                    .ends_with("which they cut before its end"),
+                "{change}"
+            );
+        }
+        // A last line ended by its line break (trailing blanks after it) is whole.
+        let mut f = file(".csv", b"sku,quantity,unit_price\nA,1,2\n  ");
+        let batch = inspect(f.path(), None).unwrap();
+        let reader = open(&batch).unwrap();
+        let check = reader.check();
+        f.write_all(b"B,1,2\n").unwrap();
+        f.flush().unwrap();
+        assert_eq!(reader.filter(Result::is_ok).count(), 1);
         assert!(matches!(
-            inspect(dir.path(), Some(InputFormat::Jsonl)),
-            Err(InputError::Io { .. })
+            check.change(),
+            Some(FileChange::Grew {
+                cut_line: false,
+                ..
+            })
         ));
+    }
+
+    #[test]
+    fn the_reader_tells_when_the_hashed_bytes_were_rewritten() {
+        use std::io::{Seek, SeekFrom};
+        for format in [".csv", ".json", ".jsonl"] {
+            let content: &[u8] = match format {
+                ".csv" => b"sku,quantity,unit_price\nA,1,2\n",
+                ".json" => {
+                    b"{\"line_items\": [{\"sku\": \"A\", \"quantity\": 1, \"unit_price\": 2}]}"
+                }
+                _ => b"{\"sku\": \"A\", \"quantity\": 1, \"unit_price\": 2}\n",
+            };
+            // Between the inspection and the reading, same size, another byte: the quantity 1
+            // becomes 7.
+            let mut f = file(format, content);
+            let batch = inspect(f.path(), None).unwrap();
+            let at = content.iter().position(|&b| b == b'1').unwrap() as u64;
+            f.seek(SeekFrom::Start(at)).unwrap();
+            f.write_all(b"7").unwrap();
+            f.flush().unwrap();
+            let reader = open(&batch).unwrap();
+            let check = reader.check();
+            let _: Vec<_> = reader.collect();
+            assert_eq!(
+                check.change(),
+                Some(FileChange::Rewritten {
+                    hashed: batch.size_bytes
+                }),
+                "{format}"
+            );
+
+            let f = file(format, content);
+            let reader = open(&inspect(f.path(), None).unwrap()).unwrap();
+            let check = reader.check();
+            assert_eq!(reader.filter(Result::is_ok).count(), 1, "{format}");
+            assert!(check.reached_end(), "{format}");
+            assert_eq!(check.change(), None, "{format}");
+        }
+    }
+
+    #[test]
+    fn the_reader_tells_when_the_file_was_cut_while_it_was_read() {
+        // JSON Lines reads nothing before the first line is asked for.
+        let line = b"{\"sku\": \"A\", \"quantity\": 1, \"unit_price\": 2}\n";
+        let f = file(".jsonl", &line.repeat(3));
+        let batch = inspect(f.path(), None).unwrap();
+        let reader = open(&batch).unwrap();
+        let check = reader.check();
+        f.as_file().set_len(line.len() as u64).unwrap();
+        assert_eq!(reader.count(), 1);
+        assert_eq!(
+            check.change(),
+            Some(FileChange::Shrank {
+                hashed: batch.size_bytes,
+                read: line.len() as u64
+            })
+        );
+    }
+
+    #[test]
+    fn a_pipe_is_refused_by_inspect_and_spooled_by_inspect_spooling() {
+        let dir = tempfile::tempdir().unwrap();
+        let fifo = dir.path().join("batch.jsonl");
+        let c = std::ffi::CString::new(fifo.as_os_str().as_encoded_bytes()).unwrap();
+        // SAFETY: a valid NUL-terminated path.
+        assert_eq!(unsafe { libc::mkfifo(c.as_ptr(), 0o600) }, 0);
+        let e = inspect(&fifo, None).unwrap_err();
+        assert!(e.to_string().contains("is a pipe"), "{e}");
+        let writer = {
+            let fifo = fifo.clone();
+            std::thread::spawn(move || {
+                std::fs::write(fifo, b"{\"sku\":\"A\",\"quantity\":1,\"unit_price\":1}\n").unwrap()
+            })
+        };
+        let batch = inspect_spooling(&fifo, None, &SpoolLimits::default()).unwrap();
+        writer.join().unwrap();
+        assert_eq!(batch.path, fifo, "the run names the pipe");
+        assert!(batch.spool.is_some());
+        for _ in 0..2 {
+            let reader = open(&batch).unwrap();
+            let check = reader.check();
+            assert_eq!(reader.filter(Result::is_ok).count(), 1);
+            assert!(check.reached_end() && check.change().is_none());
+        }
     }
 
     #[test]

@@ -16,7 +16,6 @@ use super::{BatchFile, InputError, InputFormat};
 use crate::domain::Fields;
 use rust_decimal::Decimal;
 use rust_decimal::prelude::ToPrimitive;
-use std::fs::File;
 use std::str::FromStr;
 
 pub const IMPORT_KEY_COLUMN: &str = "batchops_import_key";
@@ -51,11 +50,7 @@ pub fn is_reject_file(file: &BatchFile) -> Result<bool, InputError> {
         return Ok(false);
     }
     let path = &file.path;
-    let handle = File::open(path).map_err(|source| InputError::Io {
-        path: path.clone(),
-        source,
-    })?;
-    let mut rdr = csv_reader::csv_reader(handle);
+    let mut rdr = csv_reader::csv_reader(file.bytes()?);
     let header = match csv_reader::read_header(&mut rdr) {
         Ok(h) => h,
         Err(HeaderError::Io(source)) => {

@@ -1,8 +1,12 @@
-//! Byte-level adapters under the readers: BOM skipping, hashing and counting, and a CSV quote tracker
-//! that bounds record size and notices a quote left open at the end of the file.
+//! Byte-level adapters under the readers: BOM skipping, hashing and counting, reading exactly the
+//! bytes an import key covers, and a CSV quote tracker that bounds record size and notices a quote
+//! left open at the end of the file.
 
+use super::spool::SpoolReader;
 use sha2::{Digest, Sha256};
+use std::fs::File;
 use std::io::{self, Read};
+use std::sync::{Arc, OnceLock};
 
 /// The UTF-8 byte order mark.
 pub(crate) const BOM: [u8; 3] = [0xEF, 0xBB, 0xBF];
@@ -170,6 +174,203 @@ impl<R: Read> Read for Hashing<R> {
     fn read(&mut self, buf: &mut [u8]) -> io::Result<usize> {
         let n = self.inner.read(buf)?;
         self.update(&buf[..n]);
+        Ok(n)
+    }
+}
+
+// ---------------------------------------------------------------------------------------------
+
+/// Where a batch's bytes come from when they are read: its file, or the spool of a pipe.
+pub(crate) enum ByteSource {
+    File(File),
+    Spool(SpoolReader),
+}
+
+impl ByteSource {
+    /// The source's size now, when it can tell.
+    fn current_len(&self) -> Option<u64> {
+        match self {
+            ByteSource::File(f) => f.metadata().ok().map(|m| m.len()),
+            ByteSource::Spool(_) => None,
+        }
+    }
+}
+
+impl Read for ByteSource {
+    fn read(&mut self, buf: &mut [u8]) -> io::Result<usize> {
+        match self {
+            ByteSource::File(f) => f.read(buf),
+            ByteSource::Spool(s) => s.read(buf),
+        }
+    }
+}
+
+/// How the bytes a run read differ from the ones its import key was computed from.
+#[derive(Debug, Clone, PartialEq, Eq)]
+pub enum FileChange {
+    /// Bytes were added after the ones the key covers; they were not read. `cut_line`: those
+    /// bytes end inside a line (text after the last line break), which may be the start of a line
+    /// the writer was still writing: a line-based reader does not import it.
+    Grew {
+        hashed: u64,
+        now: Option<u64>,
+        cut_line: bool,
+    },
+    /// The file ended before the bytes the key covers.
+    Shrank { hashed: u64, read: u64 },
+    /// Bytes the key covers were rewritten: what was read is not what the key describes.
+    Rewritten { hashed: u64 },
+}
+
+impl std::fmt::Display for FileChange {
+    fn fmt(&self, f: &mut std::fmt::Formatter<'_>) -> std::fmt::Result {
+        match self {
+            FileChange::Grew {
+                hashed,
+                now,
+                cut_line,
+            } => {
+                write!(f, "grew while it was read (from {hashed} bytes")?;
+                if let Some(now) = now {
+                    write!(f, " to {now}")?;
+                }
+                write!(
+                    f,
+                    "): only its first {hashed} bytes, the ones its import key covers, were \
+                     read; the lines added later were not imported"
+                )?;
+                if *cut_line {
+                    write!(
+                        f,
+                        ", nor the last line those bytes hold, which they cut before its end"
+                    )?;
+                }
+                Ok(())
+            }
+            FileChange::Shrank { hashed, read } => write!(
+                f,
+                "changed while it was read: it ended after {read} of the {hashed} bytes its import \
+                 key covers"
+            ),
+            FileChange::Rewritten { hashed } => write!(
+                f,
+                "changed while it was read: its first {hashed} bytes are no longer the ones its \
+                 import key describes, so the lines read may differ from the file that was inspected"
+            ),
+        }
+    }
+}
+
+/// What a reader found at the end of the bytes an import key covers, shared with whoever watches
+/// the run. Unset until the reader reaches that end (it may stop before: cancelled, `max_lines`).
+#[derive(Debug, Clone, Default)]
+pub struct ReadCheck(Arc<OnceLock<Option<FileChange>>>);
+
+impl ReadCheck {
+    /// How the file changed while it was read; `None` when it did not, or the end was not reached.
+    pub fn change(&self) -> Option<FileChange> {
+        self.0.get().cloned().flatten()
+    }
+
+    /// Whether the reader reached the end of the bytes the key covers.
+    pub fn reached_end(&self) -> bool {
+        self.0.get().is_some()
+    }
+
+    /// The file grew and the bytes the key covers end inside a line.
+    pub(crate) fn cut_line(&self) -> bool {
+        matches!(self.change(), Some(FileChange::Grew { cut_line: true, .. }))
+    }
+}
+
+/// Reads exactly the bytes an import key covers — the first `len` bytes of the source, never more —
+/// hashing them on the way; at their end it records in its [`ReadCheck`] whether they were the
+/// bytes hashed before (`sha256`) and whether the source holds more.
+pub(crate) struct Verified {
+    inner: ByteSource,
+    len: u64,
+    left: u64,
+    hasher: Sha256,
+    sha256: String,
+    /// Text (not whitespace) follows the last line break read so far.
+    open_line: bool,
+    check: ReadCheck,
+}
+
+impl Verified {
+    pub(crate) fn new(inner: ByteSource, len: u64, sha256: &str) -> Self {
+        Verified {
+            inner,
+            len,
+            left: len,
+            hasher: Sha256::new(),
+            sha256: sha256.to_ascii_lowercase(),
+            open_line: false,
+            check: ReadCheck::default(),
+        }
+    }
+
+    pub(crate) fn check(&self) -> ReadCheck {
+        self.check.clone()
+    }
+
+    fn settle(&mut self, change: Option<FileChange>) {
+        let _ = self.check.0.set(change);
+    }
+
+    /// All `len` bytes were read: were they the ones hashed, and is there more?
+    fn at_end(&mut self) {
+        if self.check.reached_end() {
+            return;
+        }
+        let sha = hex::encode(std::mem::take(&mut self.hasher).finalize());
+        if sha != self.sha256 {
+            self.settle(Some(FileChange::Rewritten { hashed: self.len }));
+            return;
+        }
+        let mut probe = [0u8; 1];
+        let more = loop {
+            match self.inner.read(&mut probe) {
+                Ok(n) => break n > 0,
+                Err(e) if e.kind() == io::ErrorKind::Interrupted => {}
+                // The bytes the key covers were all read; an error past them is not theirs.
+                Err(_) => break false,
+            }
+        };
+        let change = more.then(|| FileChange::Grew {
+            hashed: self.len,
+            now: self.inner.current_len(),
+            cut_line: self.open_line,
+        });
+        self.settle(change);
+    }
+}
+
+impl Read for Verified {
+    fn read(&mut self, buf: &mut [u8]) -> io::Result<usize> {
+        if self.left == 0 || buf.is_empty() {
+            if self.left == 0 {
+                self.at_end();
+            }
+            return Ok(0);
+        }
+        let want = buf.len().min(self.left.min(usize::MAX as u64) as usize);
+        let n = self.inner.read(&mut buf[..want])?;
+        if n == 0 {
+            let read = self.len - self.left;
+            self.settle(Some(FileChange::Shrank {
+                hashed: self.len,
+                read,
+            }));
+            return Ok(0);
+        }
+        let chunk = &buf[..n];
+        self.hasher.update(chunk);
+        self.open_line = match chunk.iter().rposition(|&b| b == b'\n' || b == b'\r') {
+            Some(end) => !is_blank(&chunk[end + 1..]),
+            None => self.open_line || !is_blank(chunk),
+        };
+        self.left -= n as u64;
         Ok(n)
     }
 }

@@ -1,7 +1,7 @@
 //! Store errors, classified so the engine knows whether to retry, fall back or stop.
 
 use super::dialect::{Dialect, Lite, Pg};
-use super::url::redact_url;
+use super::url::redact_secrets;
 use std::fmt;
 
 /// What the engine should do about an error.
@@ -75,7 +75,7 @@ impl StoreError {
         };
         let message = match &err {
             E::Database(db) => db.message().to_string(),
-            other => redact_in_text(&other.to_string()),
+            other => redact_secrets(&other.to_string()),
         };
         Self {
             class,
@@ -101,20 +101,6 @@ fn dialect_class(db: &dyn sqlx::error::DatabaseError, code: Option<&str>) -> Err
     } else {
         ErrorClass::Fatal
     }
-}
-
-/// Errors from the driver can quote the connection string; never let a password through.
-fn redact_in_text(text: &str) -> String {
-    text.split(' ')
-        .map(|w| {
-            if w.contains("://") {
-                redact_url(w)
-            } else {
-                w.to_string()
-            }
-        })
-        .collect::<Vec<_>>()
-        .join(" ")
 }
 
 impl fmt::Display for StoreError {

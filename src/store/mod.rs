@@ -28,7 +28,7 @@ pub use rows::{
     reason_pattern,
 };
 pub use sqlite::SqliteStore;
-pub use url::{default_url, redact_url};
+pub use url::{default_url, redact_secrets, redact_url};
 
 use crate::domain::line_state::{KnownLine, LineState, LineStates};
 use crate::domain::{Fields, Phase, RunReport};
@@ -347,11 +347,13 @@ pub async fn open_with(url: &str, opts: &OpenOptions) -> StoreResult<Arc<dyn Sto
         Ok(Arc::new(SqliteStore::open(url, opts).await?))
     } else if url.starts_with("postgres://") || url.starts_with("postgresql://") {
         Ok(Arc::new(PgStore::open(url, opts).await?))
+    } else if let Some(why) = url::keyword_value_refusal(url) {
+        Err(StoreError::config(why))
     } else {
-        Err(StoreError::config(format!(
-            "unsupported database URL {}: use sqlite:PATH or postgres://…",
-            redact_url(url)
-        )))
+        // The caller names the string (redacted); it may be anything, a password pasted included.
+        Err(StoreError::config(
+            "unsupported database URL: use sqlite:PATH or postgres://…".to_string(),
+        ))
     }
 }
 

@@ -7,7 +7,7 @@ use super::rows::{InventoryRow, fields_to_json};
 use super::write_one::OneLineSql;
 use super::{
     Backend, FailureRecord, Isolated, OpenOptions, RunCtx, Store, StoreError, StoreResult,
-    WriteBatch, WriteOutcome, redact_url,
+    WriteBatch, WriteOutcome, redact_secrets, redact_url,
 };
 use crate::mapping::{HeldLine, MappedLine};
 use async_trait::async_trait;
@@ -246,8 +246,13 @@ impl PgStore {
     }
 
     pub async fn open(url: &str, opts: &OpenOptions) -> StoreResult<Self> {
-        let connect = PgConnectOptions::from_str(url)
-            .map_err(|e| StoreError::config(format!("{}: {e}", redact_url(url))))?;
+        let connect = PgConnectOptions::from_str(url).map_err(|e| {
+            StoreError::config(format!(
+                "{}: {}",
+                redact_url(url),
+                redact_secrets(&e.to_string())
+            ))
+        })?;
         Self::connect(connect, redact_url(url), opts).await
     }
 

@@ -8,7 +8,7 @@ use super::sql::values_placeholders;
 use super::write_one::OneLineSql;
 use super::{
     Backend, FailureRecord, Isolated, OpenOptions, RunCtx, Store, StoreError, StoreResult,
-    WriteBatch, WriteOutcome, redact_url,
+    WriteBatch, WriteOutcome, redact_secrets, redact_url,
 };
 use crate::domain::Phase;
 use crate::domain::decimal::{from_units, to_units};
@@ -65,7 +65,13 @@ fn units(value: Decimal) -> StoreResult<i64> {
 impl SqliteStore {
     pub async fn open(url: &str, opts: &OpenOptions) -> StoreResult<Self> {
         let connect = SqliteConnectOptions::from_str(url)
-            .map_err(|e| StoreError::config(format!("{}: {e}", redact_url(url))))?
+            .map_err(|e| {
+                StoreError::config(format!(
+                    "{}: {}",
+                    redact_url(url),
+                    redact_secrets(&e.to_string())
+                ))
+            })?
             .create_if_missing(true)
             .journal_mode(SqliteJournalMode::Wal)
             .synchronous(SqliteSynchronous::Normal)

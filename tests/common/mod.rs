@@ -233,8 +233,9 @@ pub fn choose_pg_server(
         Some(url) if !url.is_empty() => match connect(url) {
             Ok(()) => Ok(PgServer::Url(url.to_string())),
             Err(e) => Err(format!(
-                "cannot connect to BATCHOPS_TEST_DATABASE_URL ({}): {e}",
-                store::redact_url(url)
+                "cannot connect to BATCHOPS_TEST_DATABASE_URL ({}): {}",
+                store::redact_url(url),
+                store::redact_secrets(&e)
             )),
         },
         _ if ci => Err(

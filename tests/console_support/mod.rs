@@ -67,6 +67,7 @@ pub fn batch_file(path: &str, lines: u64, key: &str) -> BatchFile {
         size_bytes: lines * 48,
         sha256: format!("{key:0<64}"),
         estimated_lines: lines,
+        spool: None,
     }
 }
 
