@@ -66,6 +66,12 @@ pub async fn import_file(
         .import_key
         .clone()
         .unwrap_or_else(|| file.sha256.clone());
+    let command = match opts.resume_run {
+        Some(_) => crate::locks::Command::Resume,
+        None => crate::locks::Command::Import,
+    };
+    let lock =
+        crate::locks::acquire(store, command, [import_key.clone()], &opts.operator).await?;
     let catalog = store.load_catalog().await?;
     let mapper = Mapper::new(catalog, opts.match_threshold).uncertain(opts.uncertain);
     let chunk_size = match opts.mode {
@@ -88,7 +94,13 @@ pub async fn import_file(
                     &import_key[..12]
                 )));
             }
-            previous = store.run(id).await?.and_then(|r| r.report);
+            let run = store.run(id).await?;
+            if run.as_ref().is_some_and(|r| r.status == RunStatus::Reverted) {
+                return Err(EngineError::Invalid(format!(
+                    "run {id} was reverted meanwhile: there is nothing to resume"
+                )));
+            }
+            previous = run.and_then(|r| r.report);
             store.reopen_run(id).await?;
             id
         }
@@ -106,6 +118,7 @@ pub async fn import_file(
                 .await?
         }
     };
+    let _ = lock.set_run(run_id).await;
     events.emit(ProgressEvent::RunStarted {
         run_id,
         source: source.clone(),
@@ -265,6 +278,7 @@ pub async fn import_file(
         reason,
     );
     finish(store, &report, events).await;
+    lock.release().await;
     Ok(report)
 }
 

@@ -143,6 +143,18 @@ pub async fn retry_failed(
         .run(run_id)
         .await?
         .ok_or_else(|| EngineError::Invalid(format!("there is no run {run_id}")))?;
+    let lock = crate::locks::acquire(
+        store,
+        crate::locks::Command::Retry,
+        [original.import_key.clone()],
+        &opts.operator,
+    )
+    .await?;
+    // Read again under the lock: a revert may have finished meanwhile.
+    let original = store
+        .run(run_id)
+        .await?
+        .ok_or_else(|| EngineError::Invalid(format!("there is no run {run_id}")))?;
     if original.status == RunStatus::Reverted {
         return Err(EngineError::Invalid(format!(
             "run {run_id} was reverted: its failed lines are not retried; import the batch file \
@@ -168,6 +180,7 @@ pub async fn retry_failed(
             chunk_size: 1,
         })
         .await?;
+    let _ = lock.set_run(retry_run).await;
     events.emit(ProgressEvent::RunStarted {
         run_id: retry_run,
         source: source.clone(),
@@ -297,5 +310,6 @@ pub async fn retry_failed(
         statements: retry_phase.statements,
     });
     super::finish(store, &report, events).await;
+    lock.release().await;
     Ok(report)
 }

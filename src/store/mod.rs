@@ -11,6 +11,7 @@ mod dialect;
 mod errors;
 pub mod held;
 mod item_ids;
+pub mod locks;
 mod postgres;
 mod rows;
 mod sql;
@@ -297,6 +298,14 @@ pub trait Store: Send + Sync {
     async fn open_scratch(&self, name: &str) -> StoreResult<Arc<dyn Store>>;
     /// Remove a scratch database made by [`Store::open_scratch`].
     async fn drop_scratch(&self, name: &str) -> StoreResult<()>;
+
+    /// Take the locks `wanted` for `who`, all of them or none, without waiting: one writer per
+    /// import key (see [`locks`] for each backend's primitive, [`crate::locks`] for who takes what).
+    async fn try_lock(
+        &self,
+        wanted: &[locks::Wanted],
+        who: &locks::Who,
+    ) -> StoreResult<locks::Acquired>;
 
     /// Close the pool (waits for connections to be returned).
     async fn close(&self);
