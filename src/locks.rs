@@ -178,7 +178,11 @@ fn refusal(command: Command, h: &Holder) -> String {
         }
     } else {
         let short: String = h.key.chars().take(12).collect();
-        let more = if h.key.chars().count() > 12 { "…" } else { "" };
+        let more = if h.key.chars().count() > 12 {
+            "…"
+        } else {
+            ""
+        };
         format!(
             "{running} is writing under import key {short}{more}: {} is refused until it has \
              finished (one writer per run at a time)",

@@ -65,7 +65,11 @@ const BAD_LINES: u64 = 150;
 fn batch(variant: u64, bad_at: u64) -> String {
     let mut csv = String::from("sku,description,quantity,unit_price\n");
     for i in 1..=LINES {
-        let q = format!("{}.{:02}", (i * 7 + variant) % 9 + 1, (i * 13 + variant) % 100);
+        let q = format!(
+            "{}.{:02}",
+            (i * 7 + variant) % 9 + 1,
+            (i * 13 + variant) % 100
+        );
         let row = match i {
             3 | 7 | 11 => format!(",Hex Bolt M8 Zinc,{q},0.3"),
             5 | 9 | 13 => format!(",Penny Wahser M8 Zinc Box of 100,{q},1"),
@@ -178,9 +182,19 @@ async fn contested(db: &TestDb, dir: &Path, variant: u64) -> Target {
     let bad_at = 60 + variant * 200;
     std::fs::write(&file, batch(variant, bad_at)).unwrap();
     let run_id = setup_import(db, &file, Some(100)).await;
-    let key = scalar_text(db, &format!("SELECT import_key FROM import_runs WHERE id = {run_id}")).await;
-    let mut rej = String::from("sku,description,quantity,unit_price,batchops_import_key,batchops_line\n");
-    for line in rows_i64(db, &format!("SELECT line FROM failed_items WHERE run_id = {run_id}")).await {
+    let key = scalar_text(
+        db,
+        &format!("SELECT import_key FROM import_runs WHERE id = {run_id}"),
+    )
+    .await;
+    let mut rej =
+        String::from("sku,description,quantity,unit_price,batchops_import_key,batchops_line\n");
+    for line in rows_i64(
+        db,
+        &format!("SELECT line FROM failed_items WHERE run_id = {run_id}"),
+    )
+    .await
+    {
         rej.push_str(&format!("BAD-1,Blocked item,2.5,1,{key},{line}\n"));
     }
     let reject_file = dir.join(format!("reject-{variant}.csv"));
@@ -235,7 +249,10 @@ async fn prepared(sqlite: bool, dir: &Path, runs: u64) -> (TestDb, Vec<Target>) 
     for t in &targets {
         assert!(t.held_id > 0, "{}: the run holds lines for review", db.kind);
         let failed = db
-            .scalar(&format!("SELECT COUNT(*) FROM failed_items WHERE run_id = {}", t.run_id))
+            .scalar(&format!(
+                "SELECT COUNT(*) FROM failed_items WHERE run_id = {}",
+                t.run_id
+            ))
             .await;
         assert!(failed > 100, "{}: the blocked lines failed", db.kind);
     }
@@ -254,19 +271,36 @@ fn check_outcome(db: &TestDb, case: &str, what: &str, o: &Output) {
         text(o)
     );
     let err = String::from_utf8_lossy(&o.stderr);
-    assert!(!err.contains("panicked"), "{}: {case}: {what}: {}", db.kind, text(o));
+    assert!(
+        !err.contains("panicked"),
+        "{}: {case}: {what}: {}",
+        db.kind,
+        text(o)
+    );
     if code == Some(1) {
         // A run that ended failed prints its report; a refusal says why.
         let report = serde_json::from_slice::<Value>(&o.stdout).is_ok();
-        assert!(report || !err.trim().is_empty(), "{}: {case}: {what} says why", db.kind);
+        assert!(
+            report || !err.trim().is_empty(),
+            "{}: {case}: {what} says why",
+            db.kind
+        );
     }
 }
 
 /// The oracle (see the module documentation), and the printed run reports against the stored ones.
 async fn oracle(db: &TestDb, case: &str, outputs: &[Output]) {
     let k = db.kind;
-    assert_eq!(drift(db).await, 0, "{k}: {case}: every quantity is the sum of its rows");
-    assert_eq!(duplicates(db).await, 0, "{k}: {case}: no line identity twice");
+    assert_eq!(
+        drift(db).await,
+        0,
+        "{k}: {case}: every quantity is the sum of its rows"
+    );
+    assert_eq!(
+        duplicates(db).await,
+        0,
+        "{k}: {case}: no line identity twice"
+    );
     let landed_and_held = db
         .scalar(
             "SELECT COUNT(*) FROM transactions t JOIN held_lines h \
@@ -285,18 +319,29 @@ async fn oracle(db: &TestDb, case: &str, outputs: &[Output]) {
                                  WHERE g.import_key = t.import_key AND g.line = t.line AND s.reverted_at IS NULL))",
         )
         .await;
-    assert_eq!(reverted_holding, 0, "{k}: {case}: a reverted run holds nothing");
+    assert_eq!(
+        reverted_holding, 0,
+        "{k}: {case}: a reverted run holds nothing"
+    );
     let held_of_reverted = db
         .scalar(
             "SELECT COUNT(*) FROM held_lines WHERE run_id IN \
              (SELECT id FROM import_runs WHERE reverted_at IS NOT NULL)",
         )
         .await;
-    assert_eq!(held_of_reverted, 0, "{k}: {case}: a reverted run holds no held line");
+    assert_eq!(
+        held_of_reverted, 0,
+        "{k}: {case}: a reverted run holds no held line"
+    );
     // Each finished run's stored count against the rows it holds itself (lines it held and a
     // review landed later are not its own): exactly its count, or none when a revert of its
     // batch came after it (a retry's rows go with the revert of the run it retried).
-    for run in rows_i64(db, "SELECT id FROM import_runs WHERE status NOT IN ('running', 'reverted') ORDER BY id").await {
+    for run in rows_i64(
+        db,
+        "SELECT id FROM import_runs WHERE status NOT IN ('running', 'reverted') ORDER BY id",
+    )
+    .await
+    {
         let own = db
             .scalar(&format!(
                 "SELECT COUNT(*) FROM transactions t WHERE t.run_id = {run} AND (t.import_key, t.line) \
@@ -304,7 +349,9 @@ async fn oracle(db: &TestDb, case: &str, outputs: &[Output]) {
             ))
             .await;
         let processed = db
-            .scalar(&format!("SELECT items_processed FROM import_runs WHERE id = {run}"))
+            .scalar(&format!(
+                "SELECT items_processed FROM import_runs WHERE id = {run}"
+            ))
             .await;
         let reverted_after = db
             .scalar(&format!(
@@ -315,7 +362,9 @@ async fn oracle(db: &TestDb, case: &str, outputs: &[Output]) {
             .await;
         // A resumed run counts the lines its earlier leg landed as already imported.
         let already = db
-            .scalar(&format!("SELECT items_already_imported FROM import_runs WHERE id = {run}"))
+            .scalar(&format!(
+                "SELECT items_already_imported FROM import_runs WHERE id = {run}"
+            ))
             .await;
         let counted = if reverted_after > 0 {
             own == 0
@@ -337,9 +386,14 @@ async fn oracle(db: &TestDb, case: &str, outputs: &[Output]) {
             continue;
         };
         let stored = db
-            .scalar(&format!("SELECT items_processed FROM import_runs WHERE id = {run}"))
+            .scalar(&format!(
+                "SELECT items_processed FROM import_runs WHERE id = {run}"
+            ))
             .await;
-        assert_eq!(processed, stored, "{k}: {case}: the printed report is the stored one: {v}");
+        assert_eq!(
+            processed, stored,
+            "{k}: {case}: the printed report is the stored one: {v}"
+        );
     }
 }
 
@@ -445,7 +499,11 @@ async fn failed_run(db: &TestDb, dir: &Path, n: u64) -> (i64, String) {
     std::fs::write(&file, csv).unwrap();
     let run = setup_import(db, &file, None).await;
     db.drop_reject("BAD-1").await;
-    let key = scalar_text(db, &format!("SELECT import_key FROM import_runs WHERE id = {run}")).await;
+    let key = scalar_text(
+        db,
+        &format!("SELECT import_key FROM import_runs WHERE id = {run}"),
+    )
+    .await;
     (run, key)
 }
 
@@ -475,7 +533,10 @@ async fn revert_during_retry(db: TestDb) {
         if landed > 0 {
             break;
         }
-        assert!(begun.elapsed() < COMMAND_LIMIT, "{k}: the retry never landed a line");
+        assert!(
+            begun.elapsed() < COMMAND_LIMIT,
+            "{k}: the retry never landed a line"
+        );
         tokio::time::sleep(Duration::from_millis(20)).await;
     }
     let url = db.url.clone();
@@ -487,34 +548,54 @@ async fn revert_during_retry(db: TestDb) {
         .unwrap();
     assert_eq!(retry.status.code(), Some(0), "{k}: {}", text(&retry));
     let err = String::from_utf8_lossy(&revert.stderr);
-    assert_eq!(revert.status.code(), Some(1), "{k}: the revert is refused: {}", text(&revert));
+    assert_eq!(
+        revert.status.code(),
+        Some(1),
+        "{k}: the revert is refused: {}",
+        text(&revert)
+    );
     assert!(
-        err.contains("`retry` run ") && err.contains("is writing under import key") && err.contains("nothing changed"),
+        err.contains("`retry` run ")
+            && err.contains("is writing under import key")
+            && err.contains("nothing changed"),
         "{k}: the refusal names the running retry: {err}"
     );
     assert_eq!(
-        db.scalar(&format!("SELECT COUNT(*) FROM import_runs WHERE id = {run} AND reverted_at IS NOT NULL")).await,
+        db.scalar(&format!(
+            "SELECT COUNT(*) FROM import_runs WHERE id = {run} AND reverted_at IS NOT NULL"
+        ))
+        .await,
         0,
         "{k}: nothing was reverted"
     );
     let report: Value = serde_json::from_slice(&retry.stdout).unwrap();
     let retry_run = report["run_id"].as_i64().unwrap();
     let rows = db
-        .scalar(&format!("SELECT COUNT(*) FROM transactions WHERE run_id = {retry_run}"))
+        .scalar(&format!(
+            "SELECT COUNT(*) FROM transactions WHERE run_id = {retry_run}"
+        ))
         .await;
-    assert_eq!(report["items_processed"].as_i64(), Some(rows), "{k}: the retry's report is its rows: {report}");
+    assert_eq!(
+        report["items_processed"].as_i64(),
+        Some(rows),
+        "{k}: the retry's report is its rows: {report}"
+    );
     assert_eq!(rows, 1_000, "{k}: every failed line landed once");
     // Once the retry has finished, the revert takes the run and what the retry landed for it.
     let url = db.url.clone();
-    let revert = tokio::task::spawn_blocking(move || run_cmd(&url, &args(Cmd::Revert, &target_of(run))))
-        .await
-        .unwrap();
+    let revert =
+        tokio::task::spawn_blocking(move || run_cmd(&url, &args(Cmd::Revert, &target_of(run))))
+            .await
+            .unwrap();
     assert_eq!(revert.status.code(), Some(0), "{k}: {}", text(&revert));
     let applied: Value = serde_json::from_slice(&revert.stdout).unwrap();
     assert_eq!(applied["lines"], 1_000, "{k}: {applied}");
     oracle(&db, "revert after a retry", &[retry, revert]).await;
     assert_eq!(
-        db.scalar(&format!("SELECT COUNT(*) FROM transactions WHERE run_id IN ({run}, {retry_run})")).await,
+        db.scalar(&format!(
+            "SELECT COUNT(*) FROM transactions WHERE run_id IN ({run}, {retry_run})"
+        ))
+        .await,
         0,
         "{k}: the reverted run holds nothing"
     );
@@ -556,13 +637,20 @@ async fn killed_holder(db: TestDb) {
     let killed = tokio::task::spawn_blocking(move || finish(killed, "the killed retry"))
         .await
         .unwrap();
-    assert_eq!(reliability_support::signal(&killed), Some(9), "{k}: {}", text(&killed));
+    assert_eq!(
+        reliability_support::signal(&killed),
+        Some(9),
+        "{k}: {}",
+        text(&killed)
+    );
     assert!(
         db.scalar("SELECT COUNT(*) FROM key_locks").await >= 2,
         "{k}: the killed retry's locks are recorded (its key and the catalog)"
     );
     assert!(
-        db.scalar("SELECT COUNT(*) FROM transactions WHERE run_id <> 1 AND run_id <> 2").await > 0,
+        db.scalar("SELECT COUNT(*) FROM transactions WHERE run_id <> 1 AND run_id <> 2")
+            .await
+            > 0,
         "{k}: the retry landed lines before it was killed"
     );
     // Not the stale window (a minute): at once, allowing PostgreSQL a moment to see the session end.
@@ -577,8 +665,17 @@ async fn killed_holder(db: TestDb) {
         }
         tokio::time::sleep(Duration::from_millis(100)).await;
     };
-    assert_eq!(revert.status.code(), Some(0), "{k}: the dead holder blocks nothing: {}", text(&revert));
-    assert_eq!(db.scalar("SELECT COUNT(*) FROM key_locks").await, 0, "{k}: no lock left behind");
+    assert_eq!(
+        revert.status.code(),
+        Some(0),
+        "{k}: the dead holder blocks nothing: {}",
+        text(&revert)
+    );
+    assert_eq!(
+        db.scalar("SELECT COUNT(*) FROM key_locks").await,
+        0,
+        "{k}: no lock left behind"
+    );
     oracle(&db, "revert after a killed retry", &[revert]).await;
 }
 
@@ -595,10 +692,16 @@ async fn refused_sql(db: &TestDb, sql: &str) -> Option<String> {
     use sqlx::{AssertSqlSafe, Connection};
     let result = if db.kind == "sqlite" {
         let mut c = sqlx::SqliteConnection::connect(&db.url).await.unwrap();
-        sqlx::raw_sql(AssertSqlSafe(sql.to_string())).execute(&mut c).await.map(|_| ())
+        sqlx::raw_sql(AssertSqlSafe(sql.to_string()))
+            .execute(&mut c)
+            .await
+            .map(|_| ())
     } else {
         let mut c = sqlx::PgConnection::connect(&db.url).await.unwrap();
-        sqlx::raw_sql(AssertSqlSafe(sql.to_string())).execute(&mut c).await.map(|_| ())
+        sqlx::raw_sql(AssertSqlSafe(sql.to_string()))
+            .execute(&mut c)
+            .await
+            .map(|_| ())
     };
     result.err().map(|e| e.to_string())
 }
@@ -612,7 +715,11 @@ async fn run_state_check(db: TestDb) {
     let out = run_cmd(&db.url, &["revert", &run.to_string()]);
     assert_eq!(out.status.code(), Some(0), "{k}: {}", text(&out));
     let (now, key_no, qty) = if k == "sqlite" {
-        ("strftime('%Y-%m-%dT%H:%M:%fZ', 'now')", String::new(), "10000")
+        (
+            "strftime('%Y-%m-%dT%H:%M:%fZ', 'now')",
+            String::new(),
+            "10000",
+        )
     } else {
         ("now()", format!(", batchops_import_no('{key}')"), "1")
     };
@@ -625,7 +732,8 @@ async fn run_state_check(db: TestDb) {
     };
     let err = refused_sql(&db, &insert(&run.to_string(), 1)).await;
     assert!(
-        err.as_deref().is_some_and(|e| e.contains("nothing lands under a reverted run")),
+        err.as_deref()
+            .is_some_and(|e| e.contains("nothing lands under a reverted run")),
         "{k}: a row under the reverted run is refused: {err:?}"
     );
     let retry = format!(
@@ -635,10 +743,17 @@ async fn run_state_check(db: TestDb) {
     assert_eq!(refused_sql(&db, &retry).await, None);
     let err = refused_sql(&db, &insert("(SELECT MAX(id) FROM import_runs)", 2)).await;
     assert!(
-        err.as_deref().is_some_and(|e| e.contains("nothing lands under a reverted run")),
+        err.as_deref()
+            .is_some_and(|e| e.contains("nothing lands under a reverted run")),
         "{k}: a retry's row for a line of the reverted run is refused: {err:?}"
     );
-    assert_eq!(db.scalar(&format!("SELECT COUNT(*) FROM transactions WHERE import_key = '{key}'")).await, 0);
+    assert_eq!(
+        db.scalar(&format!(
+            "SELECT COUNT(*) FROM transactions WHERE import_key = '{key}'"
+        ))
+        .await,
+        0
+    );
     assert_eq!(drift(&db).await, 0, "{k}");
 }
 

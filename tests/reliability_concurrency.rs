@@ -187,12 +187,16 @@ async fn same_file_twice(db: TestDb) {
     for o in &outputs {
         let t = text(o);
         if o.status.code() == Some(0) {
-            reports.push(serde_json::from_slice::<Value>(&o.stdout).unwrap_or_else(|e| panic!("{e}: {t}")));
+            reports.push(
+                serde_json::from_slice::<Value>(&o.stdout).unwrap_or_else(|e| panic!("{e}: {t}")),
+            );
         } else {
             assert_eq!(o.status.code(), Some(1), "{t}");
             let err = String::from_utf8_lossy(&o.stderr);
             assert!(
-                err.contains("`import`") && err.contains("is writing under import key") && err.contains("refused"),
+                err.contains("`import`")
+                    && err.contains("is writing under import key")
+                    && err.contains("refused"),
                 "{}: the refusal names the running import: {t}",
                 db.kind
             );

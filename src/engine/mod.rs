@@ -70,8 +70,7 @@ pub async fn import_file(
         Some(_) => crate::locks::Command::Resume,
         None => crate::locks::Command::Import,
     };
-    let lock =
-        crate::locks::acquire(store, command, [import_key.clone()], &opts.operator).await?;
+    let lock = crate::locks::acquire(store, command, [import_key.clone()], &opts.operator).await?;
     let catalog = store.load_catalog().await?;
     let mapper = Mapper::new(catalog, opts.match_threshold).uncertain(opts.uncertain);
     let chunk_size = match opts.mode {
@@ -95,7 +94,10 @@ pub async fn import_file(
                 )));
             }
             let run = store.run(id).await?;
-            if run.as_ref().is_some_and(|r| r.status == RunStatus::Reverted) {
+            if run
+                .as_ref()
+                .is_some_and(|r| r.status == RunStatus::Reverted)
+            {
                 return Err(EngineError::Invalid(format!(
                     "run {id} was reverted meanwhile: there is nothing to resume"
                 )));

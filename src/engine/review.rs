@@ -163,8 +163,7 @@ pub async fn decide(
         .await?;
     let keys: std::collections::BTreeSet<String> =
         group.iter().map(|h| h.import_key.clone()).collect();
-    let lock =
-        crate::locks::acquire(store, crate::locks::Command::Decide, keys, operator).await?;
+    let lock = crate::locks::acquire(store, crate::locks::Command::Decide, keys, operator).await?;
     // Read again under the locks: lines decided or reverted meanwhile are gone; lines of a key
     // not locked (held since) wait for the next decision.
     let mut group = store

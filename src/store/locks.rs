@@ -228,7 +228,10 @@ fn process_alive(pid: i64) -> bool {
 
 /// Does a SQLite lock row still hold its lock? (The rule in the module documentation.)
 fn row_alive(holder: &Holder, beat: DateTime<Utc>, now: DateTime<Utc>, here: &str) -> bool {
-    let fresh = (now - beat).to_std().map(|d| d <= STALE_AFTER).unwrap_or(true);
+    let fresh = (now - beat)
+        .to_std()
+        .map(|d| d <= STALE_AFTER)
+        .unwrap_or(true);
     fresh && (holder.host != here || process_alive(holder.pid))
 }
 
@@ -319,11 +322,12 @@ pub(crate) async fn sqlite_try_lock(
         tokio::spawn(async move {
             loop {
                 tokio::time::sleep(BEAT_EVERY).await;
-                if let Err(e) = sqlx::query("UPDATE key_locks SET heartbeat_at = $1 WHERE holder = $2")
-                    .bind(Utc::now())
-                    .bind(&token)
-                    .execute(&pool)
-                    .await
+                if let Err(e) =
+                    sqlx::query("UPDATE key_locks SET heartbeat_at = $1 WHERE holder = $2")
+                        .bind(Utc::now())
+                        .bind(&token)
+                        .execute(&pool)
+                        .await
                 {
                     tracing::warn!(error = %e, "could not renew a lock's heartbeat");
                 }
@@ -356,12 +360,11 @@ pub(crate) async fn pg_try_lock(
             LockMode::Exclusive => "pg_try_advisory_lock",
             LockMode::Shared => "pg_try_advisory_lock_shared",
         };
-        let got: bool = sqlx::query_scalar(sqlx::AssertSqlSafe(format!(
-            "SELECT {function}({LOCK_NO})"
-        )))
-        .bind(&w.key)
-        .fetch_one(&mut conn)
-        .await?;
+        let got: bool =
+            sqlx::query_scalar(sqlx::AssertSqlSafe(format!("SELECT {function}({LOCK_NO})")))
+                .bind(&w.key)
+                .fetch_one(&mut conn)
+                .await?;
         if !got {
             let holder = pg_holder(&mut conn, &w.key).await;
             let _ = conn.close().await;
