@@ -190,3 +190,59 @@ fn refusal(command: Command, h: &Holder) -> String {
         )
     }
 }
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    #[test]
+    fn key_writers_lock_their_keys_and_share_the_catalog_corrections_own_it() {
+        let keys = vec!["k1".to_string(), "k2".to_string()];
+        for c in [
+            Command::Import,
+            Command::Resume,
+            Command::Retry,
+            Command::RejectFile,
+            Command::Decide,
+            Command::Revert,
+        ] {
+            let w = c.wanted(&keys);
+            assert_eq!(w.len(), 3, "{c:?}");
+            assert!(w[..2].iter().all(|w| w.mode == LockMode::Exclusive));
+            assert_eq!((w[2].key.as_str(), w[2].mode), (CATALOG, LockMode::Shared));
+        }
+        for c in [Command::Merge, Command::AliasMove, Command::AliasForget] {
+            let w = c.wanted(&keys);
+            assert_eq!(w.len(), 1);
+            assert_eq!(
+                (w[0].key.as_str(), w[0].mode),
+                (CATALOG, LockMode::Exclusive)
+            );
+        }
+    }
+
+    #[test]
+    fn a_refusal_names_the_running_command() {
+        let h = Holder {
+            key: "3f2a9c1d0b7e55aa".into(),
+            command: Some("retry".into()),
+            operator: "alice".into(),
+            run_id: Some(7),
+            since: chrono::DateTime::from_timestamp(1_796_371_272, 0),
+            host: "ops-1".into(),
+            pid: 4242,
+        };
+        assert_eq!(
+            refusal(Command::Revert, &h),
+            "`retry` run 7 by alice since 2026-12-04 08:01:12 UTC (pid 4242 on ops-1) is writing \
+             under import key 3f2a9c1d0b7e…: revert is refused until it has finished (one writer \
+             per run at a time)"
+        );
+        let catalog = Holder {
+            key: CATALOG.into(),
+            ..h
+        };
+        assert!(refusal(Command::Merge, &catalog).contains("items merge once it has finished"));
+        assert!(refusal(Command::Import, &catalog).contains("is changing the catalog"));
+    }
+}

@@ -430,3 +430,75 @@ async fn pg_holder(conn: &mut sqlx::PgConnection, key: &str) -> StoreResult<Hold
         }),
     }
 }
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    fn holder(host: &str, pid: i64) -> Holder {
+        Holder {
+            key: "k".into(),
+            command: Some("import".into()),
+            operator: "ann".into(),
+            run_id: Some(3),
+            since: None,
+            host: host.into(),
+            pid,
+        }
+    }
+
+    #[test]
+    fn a_row_holds_its_lock_while_its_process_lives_and_beats() {
+        let here = host();
+        let now = Utc::now();
+        let me = i64::from(std::process::id());
+        let stale = now - chrono::Duration::seconds(STALE_AFTER.as_secs() as i64 + 1);
+        assert!(row_alive(&holder(&here, me), now, now, &here));
+        assert!(!row_alive(&holder(&here, me), stale, now, &here), "stale");
+        assert!(
+            row_alive(&holder("elsewhere", -1), now, now, &here),
+            "another host: it beats"
+        );
+        assert!(!row_alive(&holder("elsewhere", -1), stale, now, &here));
+        // A process that ended (reaped) holds nothing, however fresh its heartbeat.
+        let mut child = std::process::Command::new("true").spawn().unwrap();
+        let pid = i64::from(child.id());
+        child.wait().unwrap();
+        assert!(!row_alive(&holder(&here, pid), now, now, &here));
+    }
+
+    #[test]
+    fn a_zombie_is_not_alive() {
+        let mut child = std::process::Command::new("true").spawn().unwrap();
+        let pid = i64::from(child.id());
+        // Not reaped yet: a zombie once it has exited.
+        let begun = std::time::Instant::now();
+        while process_alive(pid) && begun.elapsed() < Duration::from_secs(5) {
+            std::thread::sleep(Duration::from_millis(10));
+        }
+        assert!(!process_alive(pid));
+        child.wait().unwrap();
+    }
+
+    #[test]
+    fn a_request_takes_each_key_once_the_stronger_way_in_one_order() {
+        let w = |key: &str, mode| Wanted {
+            key: key.into(),
+            mode,
+        };
+        let got = ordered(&[
+            w("catalog", LockMode::Shared),
+            w("b", LockMode::Exclusive),
+            w("a", LockMode::Shared),
+            w("a", LockMode::Exclusive),
+        ]);
+        assert_eq!(
+            got,
+            vec![
+                w("a", LockMode::Exclusive),
+                w("b", LockMode::Exclusive),
+                w("catalog", LockMode::Shared)
+            ]
+        );
+    }
+}
