@@ -106,8 +106,16 @@ impl From<TextOrJson> for OutputFormat {
 #[derive(Debug, Subcommand)]
 pub enum Command {
     /// Import batch files (one run per file).
+    ///
+    /// One writer per run: refused at once while another command writes under the same import key
+    /// (the refusal names it: run, command, operator, since when); waits up to 20 s for a merge or
+    /// alias correction to finish.
     Import(ImportArgs),
     /// Continue an interrupted, cancelled or aborted run.
+    ///
+    /// One writer per run: refused at once while another command writes under the same import key
+    /// (the refusal names it: run, command, operator, since when); waits up to 20 s for a merge or
+    /// alias correction to finish.
     Resume {
         /// The run to continue (see `batchops runs`).
         run_id: i64,
@@ -146,6 +154,10 @@ pub enum Command {
         output: OutputFile,
     },
     /// Re-process a run's unresolved failed items one at a time.
+    ///
+    /// One writer per run: refused at once while another command writes under the same import key
+    /// (the refusal names it: run, command, operator, since when); waits up to 20 s for a merge or
+    /// alias correction to finish.
     Retry {
         /// The run whose failed items to retry (see `batchops runs`).
         run_id: i64,
@@ -190,6 +202,10 @@ pub enum Command {
     /// Write a synthetic batch (repeated items, spelling variants, bad lines) for rehearsals.
     Generate(GenerateArgs),
     /// Undo a run: its transactions removed and exactly their quantities subtracted.
+    ///
+    /// One writer per run: refused at once while another command writes under the same import key
+    /// (the refusal names it: run, command, operator, since when); waits up to 20 s for a merge or
+    /// alias correction to finish.
     Revert {
         /// The run to revert (`batchops runs`).
         run_id: i64,
@@ -272,6 +288,10 @@ pub enum ReviewCommand {
     },
     /// Decide a held line and every open line of the same description: an item, a new item, or
     /// none of the candidates.
+    ///
+    /// One writer per run: refused at once while another command writes under the same import key
+    /// (the refusal names it: run, command, operator, since when); waits up to 20 s for a merge or
+    /// alias correction to finish.
     #[command(group(clap::ArgGroup::new("choice").required(true).args(["item", "new", "reject"])))]
     Decide {
         /// The held line's id (`review list`).
@@ -317,6 +337,9 @@ pub enum AliasesCommand {
         format: TextOrJson,
     },
     /// Point ALIAS at SKU and move the stock of every line that landed through it there.
+    ///
+    /// One writer at a time: refused at once while any import, resume, retry, review decision,
+    /// reject-file import or revert is writing (the refusal names it).
     Move {
         /// The alias as listed, or the description as written on an invoice.
         alias: String,
@@ -331,6 +354,9 @@ pub enum AliasesCommand {
         format: TextOrJson,
     },
     /// Forget ALIAS: later lines are matched afresh; what landed stays where it is.
+    ///
+    /// One writer at a time: refused at once while any import, resume, retry, review decision,
+    /// reject-file import or revert is writing (the refusal names it).
     Forget {
         /// The alias as listed, or the description as written on an invoice.
         alias: String,
@@ -446,6 +472,9 @@ pub enum GenFormatArg {
 #[derive(Debug, Subcommand)]
 pub enum ItemsCommand {
     /// Move the transactions, quantity and aliases of FROM_SKU to SKU and retire FROM_SKU.
+    ///
+    /// One writer at a time: refused at once while any import, resume, retry, review decision,
+    /// reject-file import or revert is writing (the refusal names it).
     Merge {
         /// The item that goes (retired, kept for history).
         from_sku: String,

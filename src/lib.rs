@@ -12,6 +12,7 @@ pub mod engine;
 pub mod failpoint;
 pub mod generate;
 pub mod input;
+pub mod locks;
 pub mod mapping;
 pub mod report;
 pub mod store;

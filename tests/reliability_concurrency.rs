@@ -2,7 +2,8 @@
 //! overlapping SKUs (the same few inventory rows updated by all, in different orders, and the items
 //! created by whichever gets there first). Every run ends `success`, no lock or deadlock error reaches
 //! the user (transient retries absorb them), and the inventory is exactly the independent sum. Also:
-//! the same file imported twice at the same moment lands once.
+//! the same file imported twice at the same moment lands once (the second writer of a key is
+//! refused). Every pair of writing commands on one run: tests/concurrency_matrix.rs.
 
 mod common;
 
@@ -168,17 +169,40 @@ async fn two_overlapping_imports_at_once_on_sqlite_are_exact() {
     overlapping(common::sqlite().await, 2, 3_000, "50").await;
 }
 
-/// The same file (same import key) started twice at the same moment: each line lands once, and
-/// between them the two runs account for each line exactly once.
+/// The same file (same import key) started twice at the same moment: one writer per import key,
+/// so the second is refused naming the first (or, started after the first finished, finds every
+/// line already imported); each line lands once.
 async fn same_file_twice(db: TestDb) {
     let mut expected = BTreeMap::new();
     let csv = file(0, 2_000, &mut expected);
     let (_dir, path) = write_file("same.csv", &csv);
     let url = db.url.clone();
-    let reports =
-        tokio::task::spawn_blocking(move || all_at_once(&url, &[path.clone(), path.clone()], "40"))
-            .await
-            .unwrap();
+    let outputs = tokio::task::spawn_blocking(move || {
+        let children = [spawn(&url, &path, "40"), spawn(&url, &path, "40")];
+        children.map(|c| c.wait_with_output().unwrap())
+    })
+    .await
+    .unwrap();
+    let mut reports = Vec::new();
+    for o in &outputs {
+        let t = text(o);
+        if o.status.code() == Some(0) {
+            reports.push(
+                serde_json::from_slice::<Value>(&o.stdout).unwrap_or_else(|e| panic!("{e}: {t}")),
+            );
+        } else {
+            assert_eq!(o.status.code(), Some(1), "{t}");
+            let err = String::from_utf8_lossy(&o.stderr);
+            assert!(
+                err.contains("`import`")
+                    && err.contains("is writing under import key")
+                    && err.contains("refused"),
+                "{}: the refusal names the running import: {t}",
+                db.kind
+            );
+        }
+    }
+    assert!(!reports.is_empty(), "{}: one of them ran", db.kind);
     let processed: u64 = reports
         .iter()
         .map(|r| r["items_processed"].as_u64().unwrap())

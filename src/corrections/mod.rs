@@ -12,6 +12,7 @@ pub use crate::store::corrections::{
     KIND_ALIAS_MOVE, KIND_MERGE, KIND_REVERT,
 };
 
+use crate::locks::{self, Command};
 use crate::mapping::{lexicon, normalize, signature::signature};
 use crate::store::Store;
 
@@ -31,7 +32,28 @@ pub async fn revert_run(
     run_id: i64,
     operator: &str,
 ) -> Result<Applied, CorrectionError> {
-    store.corrections().revert_run(run_id, operator).await
+    let Some(run) = store.run(run_id).await? else {
+        // The store says there is no such run.
+        return store.corrections().revert_run(run_id, operator).await;
+    };
+    let lock = locks::acquire(store, Command::Revert, [run.import_key], operator).await?;
+    let _ = lock.set_run(run_id).await;
+    let applied = store.corrections().revert_run(run_id, operator).await;
+    lock.release().await;
+    applied
+}
+
+/// Run a catalog correction under the catalog's lock (see [`crate::locks`]).
+async fn with_catalog_lock<T>(
+    store: &dyn Store,
+    command: Command,
+    operator: &str,
+    correction: impl std::future::Future<Output = Result<T, CorrectionError>>,
+) -> Result<T, CorrectionError> {
+    let lock = locks::acquire(store, command, [], operator).await?;
+    let done = correction.await;
+    lock.release().await;
+    done
 }
 
 /// The stored alias an operator means by `given`: as typed, else the key the matcher stores it
@@ -58,10 +80,15 @@ pub async fn move_alias(
     operator: &str,
 ) -> Result<Applied, CorrectionError> {
     let alias = resolve_alias(store, alias).await?;
-    store
-        .corrections()
-        .move_alias(&alias, to_sku.trim(), operator)
-        .await
+    with_catalog_lock(
+        store,
+        Command::AliasMove,
+        operator,
+        store
+            .corrections()
+            .move_alias(&alias, to_sku.trim(), operator),
+    )
+    .await
 }
 
 /// Forget an alias: later lines with that description are matched afresh.
@@ -71,7 +98,13 @@ pub async fn forget_alias(
     operator: &str,
 ) -> Result<Applied, CorrectionError> {
     let alias = resolve_alias(store, alias).await?;
-    store.corrections().forget_alias(&alias, operator).await
+    with_catalog_lock(
+        store,
+        Command::AliasForget,
+        operator,
+        store.corrections().forget_alias(&alias, operator),
+    )
+    .await
 }
 
 /// Merge `from_sku` into `into_sku`: transactions, quantity and aliases move; `from_sku` is retired
@@ -82,10 +115,15 @@ pub async fn merge_items(
     into_sku: &str,
     operator: &str,
 ) -> Result<Applied, CorrectionError> {
-    store
-        .corrections()
-        .merge_items(from_sku.trim(), into_sku.trim(), operator)
-        .await
+    with_catalog_lock(
+        store,
+        Command::Merge,
+        operator,
+        store
+            .corrections()
+            .merge_items(from_sku.trim(), into_sku.trim(), operator),
+    )
+    .await
 }
 
 pub async fn aliases(store: &dyn Store) -> Result<Vec<AliasRow>, CorrectionError> {

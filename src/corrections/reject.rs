@@ -19,7 +19,7 @@ use crate::input::reject::{LineIdentity, split_identity};
 use crate::input::{self, BatchFile, InputError, Stored};
 use crate::mapping::Mapper;
 use crate::store::{FailureRecord, NewRun, RunCtx, Store};
-use std::collections::BTreeMap;
+use std::collections::{BTreeMap, BTreeSet};
 use std::time::{Duration, Instant};
 use tokio_util::sync::CancellationToken;
 
@@ -60,15 +60,21 @@ fn refuse(file: &BatchFile, file_line: u64, reason: String) -> EngineError {
     })
 }
 
-/// First pass: every row has an identity, and names a failed line of this database.
-async fn check_identities(store: &dyn Store, file: &BatchFile) -> Result<String, EngineError> {
+/// First pass: every row has an identity, and names a failed line of this database. Returns the
+/// first row's import key and every import key of the file.
+async fn check_identities(
+    store: &dyn Store,
+    file: &BatchFile,
+) -> Result<(String, BTreeSet<String>), EngineError> {
     let mut first_key = None;
+    let mut keys = BTreeSet::new();
     let mut pending: BTreeMap<String, Vec<(u64, u64)>> = BTreeMap::new();
     let mut count = 0;
     for result in input::open(file)? {
         let r = row(result);
         let (id, _) = split_identity(r.fields).map_err(|why| refuse(file, r.file_line, why))?;
         first_key.get_or_insert_with(|| id.import_key.clone());
+        keys.insert(id.import_key.clone());
         pending
             .entry(id.import_key)
             .or_default()
@@ -80,12 +86,13 @@ async fn check_identities(store: &dyn Store, file: &BatchFile) -> Result<String,
         }
     }
     check_known(store, file, pending).await?;
-    first_key.ok_or_else(|| {
+    let first_key = first_key.ok_or_else(|| {
         EngineError::Input(InputError::Unusable {
             path: file.path.clone(),
             reason: "the reject file has no lines".into(),
         })
-    })
+    })?;
+    Ok((first_key, keys))
 }
 
 async fn check_known(
@@ -134,7 +141,14 @@ pub async fn import_reject_file(
              (batchops_import_key); --import-key does not apply"
         )));
     }
-    let first_key = check_identities(store, file).await?;
+    let (first_key, keys) = check_identities(store, file).await?;
+    let lock = crate::locks::acquire(
+        store,
+        crate::locks::Command::RejectFile,
+        keys,
+        &opts.operator,
+    )
+    .await?;
     let mut mapper = Mapper::new(store.load_catalog().await?, opts.match_threshold);
     let run_id = store
         .begin_run(&NewRun {
@@ -147,6 +161,7 @@ pub async fn import_reject_file(
             chunk_size: 1,
         })
         .await?;
+    let _ = lock.set_run(run_id).await;
     events.emit(ProgressEvent::RunStarted {
         run_id,
         source: source.clone(),
@@ -283,6 +298,7 @@ pub async fn import_reject_file(
         statements: retry_phase.statements,
     });
     crate::engine::finish(store, &mut report, events).await;
+    lock.release().await;
     Ok(report)
 }
 

@@ -84,8 +84,13 @@ pub async fn import_batch(
         .import_key
         .clone()
         .unwrap_or_else(|| file.sha256.clone());
+    let command = match opts.resume_run {
+        Some(_) => crate::locks::Command::Resume,
+        None => crate::locks::Command::Import,
+    };
+    let lock = crate::locks::acquire(store, command, [import_key.clone()], &opts.operator).await?;
     // Mapped from line 1 against the catalog as it was before this key's runs changed it; lines
-    // that already have a state keep it (see engine/pipeline.rs).
+    // that already have a state keep it (see engine/pipeline.rs). Both read under the key's lock.
     let catalog = store.load_catalog_before(&import_key).await?;
     let known = store.line_states(&import_key).await?;
     let mapper = Mapper::new(catalog, opts.match_threshold).uncertain(opts.uncertain);
@@ -129,6 +134,7 @@ pub async fn import_batch(
                 .await?
         }
     };
+    let _ = lock.set_run(run_id).await;
     events.emit(ProgressEvent::RunStarted {
         run_id,
         source: source.clone(),
@@ -293,6 +299,7 @@ pub async fn import_batch(
         reason,
     );
     finish(store, &mut report, events).await;
+    lock.release().await;
     Ok(report)
 }
 

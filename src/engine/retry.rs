@@ -143,6 +143,18 @@ pub async fn retry_failed(
         .run(run_id)
         .await?
         .ok_or_else(|| EngineError::Invalid(format!("there is no run {run_id}")))?;
+    let lock = crate::locks::acquire(
+        store,
+        crate::locks::Command::Retry,
+        [original.import_key.clone()],
+        &opts.operator,
+    )
+    .await?;
+    // Read again under the lock: a revert may have finished meanwhile.
+    let original = store
+        .run(run_id)
+        .await?
+        .ok_or_else(|| EngineError::Invalid(format!("there is no run {run_id}")))?;
     if let Some(why) = run_rules::retry_refusal(run_id, original.kind()) {
         return Err(EngineError::Invalid(why));
     }
@@ -165,6 +177,7 @@ pub async fn retry_failed(
             chunk_size: 1,
         })
         .await?;
+    let _ = lock.set_run(retry_run).await;
     events.emit(ProgressEvent::RunStarted {
         run_id: retry_run,
         source: source.clone(),
@@ -286,5 +299,6 @@ pub async fn retry_failed(
         statements: retry_phase.statements,
     });
     super::finish(store, &mut report, events).await;
+    lock.release().await;
     Ok(report)
 }

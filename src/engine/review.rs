@@ -177,6 +177,20 @@ pub async fn decide(
     let group = store
         .held(&HeldFilter::OpenAlias(row.alias.clone()))
         .await?;
+    let keys: std::collections::BTreeSet<String> =
+        group.iter().map(|h| h.import_key.clone()).collect();
+    let lock = crate::locks::acquire(store, crate::locks::Command::Decide, keys, operator).await?;
+    // Read again under the locks: lines decided or reverted meanwhile are gone; lines of a key
+    // not locked (held since) wait for the next decision.
+    let mut group = store
+        .held(&HeldFilter::OpenAlias(row.alias.clone()))
+        .await?;
+    group.retain(|h| lock.covers(&h.import_key));
+    if group.is_empty() {
+        return Err(invalid(format!(
+            "held line {held_id} was decided or reverted meanwhile; nothing to do"
+        )));
+    }
     refuse_scratch_runs(store, &group).await?;
     let catalog = store.load_catalog().await?;
     let (target, new_name) = match choice {
@@ -198,7 +212,11 @@ pub async fn decide(
             let name = name.clone().unwrap_or_else(|| row.description.clone());
             (sku, Some(name))
         }
-        Choice::Reject => return reject(store, &row, &group, catalog, operator).await,
+        Choice::Reject => {
+            let outcome = reject(store, &row, &group, catalog, operator).await;
+            lock.release().await;
+            return outcome;
+        }
     };
     let sku: Arc<str> = target.as_str().into();
     let new_name: Option<Arc<str>> = new_name.map(|n| n.as_str().into());
@@ -275,6 +293,7 @@ pub async fn decide(
         reject: Vec::new(),
     };
     let (correction_id, landed) = store.finish_review(&record).await?.unzip();
+    lock.release().await;
     Ok(Outcome {
         correction_id,
         alias: row.alias.clone(),

@@ -86,11 +86,18 @@ impl StoreError {
     }
 }
 
+/// The text of the error the run-state check raises (both backends).
+const RUN_REVERTED: &str = "nothing lands under a reverted run";
+
 /// A database error classified by the dialect of the backend that raised it.
 fn dialect_class(db: &dyn sqlx::error::DatabaseError, code: Option<&str>) -> ErrorClass {
     let Some(code) = code else {
         return ErrorClass::Fatal;
     };
+    // The run-state check (migration 20261204000004) refuses the write, not the line: stop.
+    if db.message().contains(RUN_REVERTED) {
+        return ErrorClass::Fatal;
+    }
     if db
         .try_downcast_ref::<sqlx::postgres::PgDatabaseError>()
         .is_some()

@@ -11,6 +11,7 @@ mod dialect;
 mod errors;
 pub mod held;
 mod item_ids;
+pub mod locks;
 mod postgres;
 mod rows;
 mod sql;
@@ -315,6 +316,14 @@ pub trait Store: Send + Sync {
     /// the rehearsal's future was dropped before its own cleanup ran). SQLite removes the files at
     /// once; PostgreSQL drops the schema on a task of the running runtime, if there is one.
     fn drop_scratch_now(&self, name: &str);
+
+    /// Take the locks `wanted` for `who`, all of them or none, without waiting: one writer per
+    /// import key (see [`locks`] for each backend's primitive, [`crate::locks`] for who takes what).
+    async fn try_lock(
+        &self,
+        wanted: &[locks::Wanted],
+        who: &locks::Who,
+    ) -> StoreResult<locks::Acquired>;
 
     /// Close the pool (waits for connections to be returned).
     async fn close(&self);

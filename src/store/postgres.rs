@@ -597,6 +597,14 @@ impl Store for PgStore {
         self
     }
 
+    async fn try_lock(
+        &self,
+        wanted: &[super::locks::Wanted],
+        who: &super::locks::Who,
+    ) -> StoreResult<super::locks::Acquired> {
+        super::locks::pg_try_lock(&self.connect, wanted, who).await
+    }
+
     async fn close(&self) {
         self.writes.close().await;
         self.pool.close().await;

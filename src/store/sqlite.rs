@@ -720,6 +720,14 @@ impl Store for SqliteStore {
         self
     }
 
+    async fn try_lock(
+        &self,
+        wanted: &[super::locks::Wanted],
+        who: &super::locks::Who,
+    ) -> StoreResult<super::locks::Acquired> {
+        super::locks::sqlite_try_lock(&self.pool, wanted, who).await
+    }
+
     async fn close(&self) {
         self.pool.close().await;
     }
