@@ -287,7 +287,11 @@ async fn a_rule_added_after_lines_landed_does_not_fail_them_on_reimport_or_retry
             // Retrying run 1 again: its failed lines were resolved when they landed.
             let again = retry(&db, first.run_id).await;
             assert_eq!(again.status, RunStatus::Success, "{ctx}: {again:?}");
-            assert_eq!(again.items_processed + again.items_failed, 0, "{ctx}: {again:?}");
+            assert_eq!(
+                again.items_processed + again.items_failed,
+                0,
+                "{ctx}: {again:?}"
+            );
             assert_eq!(inventory(&*db.store).await, expected, "{ctx}");
             no_duplicates(&db).await;
         }
