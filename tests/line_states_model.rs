@@ -401,6 +401,14 @@ async fn check(db: TestDb, lines: Vec<Line>, ops: Vec<Op>) -> Result<(), TestCas
                 let r = import(&db, &path, &opts).await;
                 m.runs.push((r.run_id, false));
                 m.run_over(&outcomes, r.run_id, 1..=end);
+                if end < n && matches!(stop, Stop::Lines(_)) {
+                    // Cut short by max_lines: resumed as a cancel at that line would be.
+                    db.exec(&format!(
+                        "UPDATE import_runs SET status = 'cancelled' WHERE id = {}",
+                        r.run_id
+                    ))
+                    .await;
+                }
                 m.stopped = (end < n).then_some(r.run_id);
             }
             Op::Resume { chunk } => {

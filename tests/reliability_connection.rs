@@ -5,8 +5,10 @@
 //! way the totals end exact.
 //!
 //! A chunk is one statement (`batchops_write_chunk`, its own transaction): the moments are found
-//! by the run's import key, which travels with the run's start (`import_runs`) and then with every
-//! chunk's write — the `nth` read carrying it is chunk `nth - 1`.
+//! by the run's import key, which travels with the reads that prepare the run (the catalog as it
+//! was before the key's runs, the key's line states: [`BEFORE_THE_RUN`] reads), then with the run's
+//! start (`import_runs`) and then with every chunk's write — the read `BEFORE_THE_RUN + nth`
+//! carrying it is chunk `nth - 1`.
 
 mod common;
 #[path = "support/proxy.rs"]
@@ -97,13 +99,17 @@ async fn assert_retried_to_exact(
 /// The import key of the runs [`cut_once`] cuts: its bytes mark the run's start and each chunk.
 const CUT_KEY: &str = "cut-marker-4f1c9a";
 
-/// Cut every connection at the `nth` client → server read carrying [`CUT_KEY`] (1: the run's
-/// start, 2: the first chunk's write, …).
+/// Reads carrying the import key before a run starts: the catalog's items and aliases not made by
+/// the key's runs, and the key's line states.
+const BEFORE_THE_RUN: u64 = 3;
+
+/// Cut every connection at the `nth` client → server read carrying [`CUT_KEY`] after the reads
+/// that prepare the run (1: the run's start, 2: the first chunk's write, …).
 async fn cut_once(nth: u64, at: CutAt, what: &str) -> Option<serde_json::Value> {
     let (db, proxy, url) = pg_via_proxy().await?;
     let batch = batch();
     let (_dir, path) = write_file("cut.csv", &batch.csv);
-    proxy.cut_on(CUT_KEY.as_bytes(), nth, at);
+    proxy.cut_on(CUT_KEY.as_bytes(), BEFORE_THE_RUN + nth, at);
     let mut args = import_args(&path);
     args.splice(1..1, ["--import-key".to_string(), CUT_KEY.to_string()]);
     let out = run(&url, args, vec![]).await;
@@ -160,7 +166,7 @@ async fn a_database_gone_for_good_fails_the_run_resumably_and_resume_finishes_it
     let batch = batch();
     let (_dir, path) = write_file("gone.csv", &batch.csv);
     // From the cut on, every new connection is refused.
-    proxy.cut_on_then_refuse(CUT_KEY.as_bytes(), 5, CutAt::Before);
+    proxy.cut_on_then_refuse(CUT_KEY.as_bytes(), BEFORE_THE_RUN + 5, CutAt::Before);
     let mut args = import_args(&path);
     args.splice(1..1, ["--import-key".to_string(), CUT_KEY.to_string()]);
     let out = run(&url, args, vec![]).await;
@@ -256,7 +262,7 @@ async fn the_pool_recovers_after_every_connection_was_cut() {
         r2.stop_reason
     );
     // And a cut in the middle of a run of this store is retried on a new connection.
-    proxy.cut_on(CUT_KEY.as_bytes(), 3, CutAt::Before);
+    proxy.cut_on(CUT_KEY.as_bytes(), BEFORE_THE_RUN + 3, CutAt::Before);
     let r3 = import_file(
         &*store,
         &p1,

@@ -267,11 +267,14 @@ async fn a_rule_added_after_lines_landed_does_not_fail_them_on_reimport_or_retry
             db.reject_sku("LATE-1").await;
             let first = import(&db, &path, 8, fallback).await;
             assert_eq!(failed_lines(&first), BTreeSet::from([4, 9]), "{ctx}");
-            // The rule goes; a re-import lands them (run 2).
+            // The rule goes; a re-import keeps them failed (run 2): a retry is the way out.
             db.drop_reject("LATE-1").await;
             let second = import(&db, &path, 8, fallback).await;
-            assert_eq!(second.status, RunStatus::Success, "{ctx}: {second:?}");
-            assert_eq!(second.items_processed, 2, "{ctx}");
+            assert_eq!(second.items_processed, 0, "{ctx}: {second:?}");
+            assert_eq!(failed_lines(&second), BTreeSet::from([4, 9]), "{ctx}");
+            let landed = retry(&db, first.run_id).await;
+            assert_eq!(landed.status, RunStatus::Success, "{ctx}: {landed:?}");
+            assert_eq!(landed.items_processed, 2, "{ctx}: {landed:?}");
             // The rule comes back. Importing again: nothing fails, all already imported.
             if db.kind == "postgres" {
                 db.exec("DROP FUNCTION reject_LATE_1()").await;
@@ -281,21 +284,29 @@ async fn a_rule_added_after_lines_landed_does_not_fail_them_on_reimport_or_retry
             assert_eq!(third.status, RunStatus::Success, "{ctx}: {third:?}");
             assert_eq!(third.items_already_imported, 20, "{ctx}: {third:?}");
             assert!(dead_letters(&db, &third).await.is_empty(), "{ctx}");
-            // Retrying run 1's failed lines: they are there already.
-            let retry = batchops::engine::retry_failed(
-                &*db.store,
-                first.run_id,
-                &batchops::engine::RetryOptions::default(),
-                &EventSink::none(),
-                &CancellationToken::new(),
-            )
-            .await
-            .unwrap();
-            assert_eq!(retry.status, RunStatus::Success, "{ctx}: {retry:?}");
-            assert_eq!(retry.items_already_imported, 2, "{ctx}: {retry:?}");
-            assert_eq!(retry.items_failed, 0, "{ctx}: {retry:?}");
+            // Retrying run 1 again: its failed lines were resolved when they landed.
+            let again = retry(&db, first.run_id).await;
+            assert_eq!(again.status, RunStatus::Success, "{ctx}: {again:?}");
+            assert_eq!(
+                again.items_processed + again.items_failed,
+                0,
+                "{ctx}: {again:?}"
+            );
             assert_eq!(inventory(&*db.store).await, expected, "{ctx}");
             no_duplicates(&db).await;
         }
     }
+}
+
+/// Retry the failed lines of `run_id`.
+async fn retry(db: &common::TestDb, run_id: i64) -> batchops::domain::RunReport {
+    batchops::engine::retry_failed(
+        &*db.store,
+        run_id,
+        &batchops::engine::RetryOptions::default(),
+        &EventSink::none(),
+        &CancellationToken::new(),
+    )
+    .await
+    .unwrap()
 }
