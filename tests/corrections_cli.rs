@@ -435,13 +435,9 @@ async fn revert_removes_exactly_a_run_and_what_was_fixed_for_it_and_the_file_lan
                 .contains("already reverted")
         );
         assert_inventory(&db, &after, "after reverting again").await;
-        // A reverted run's failed lines are freed with it: nothing is left to retry.
-        let out = batchops(&db.url, &["retry", "1"]);
-        assert!(
-            out.status.success() && text(&out).contains("nothing to retry"),
-            "{}",
-            text(&out)
-        );
+        // A reverted run is not retried, nor its lines landed from its reject file.
+        let err = refused(&db.url, &["retry", "1"]);
+        assert!(err.contains("reverted"), "{err}");
 
         // The same file imported again lands again (the keys were freed).
         let r = import(&db.url, &five); // run 4
