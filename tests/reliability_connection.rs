@@ -5,10 +5,9 @@
 //! way the totals end exact.
 //!
 //! A chunk is one statement (`batchops_write_chunk`, its own transaction): the moments are found
-//! by the run's import key, which travels with the reads that prepare the run (the catalog as it
-//! was before the key's runs, the key's line states: [`BEFORE_THE_RUN`] reads), then with the run's
-//! start (`import_runs`) and then with every chunk's write — the read `BEFORE_THE_RUN + nth`
-//! carrying it is chunk `nth - 1`.
+//! by the run's import key, which travels with the reads that prepare the run (its lock, the
+//! catalog as it was before the key's runs, the key's line states), then with the run's start
+//! (`import_runs`) and then with every chunk's write: [`nth_read`] counts them.
 
 mod common;
 #[path = "support/proxy.rs"]
@@ -99,9 +98,20 @@ async fn assert_retried_to_exact(
 /// The import key of the runs [`cut_once`] cuts: its bytes mark the run's start and each chunk.
 const CUT_KEY: &str = "cut-marker-4f1c9a";
 
-/// Reads carrying the import key before a run starts: the catalog's items and aliases not made by
-/// the key's runs, and the key's line states.
-const BEFORE_THE_RUN: u64 = 3;
+/// Reads carrying the import key before a run starts: the key's lock (taken, and its holder
+/// recorded), the catalog's items and aliases not made by the key's runs, and the key's line states.
+const BEFORE_THE_RUN: u64 = 5;
+/// Reads carrying the key between the run's start and its first chunk: the run named in its lock.
+const AFTER_THE_START: u64 = 1;
+
+/// The read carrying [`CUT_KEY`] that is the `nth` event of a run (1: the run's start, 2: the first
+/// chunk's write, …).
+fn nth_read(nth: u64) -> u64 {
+    match nth {
+        0 | 1 => BEFORE_THE_RUN + nth,
+        _ => BEFORE_THE_RUN + AFTER_THE_START + nth,
+    }
+}
 
 /// Cut every connection at the `nth` client → server read carrying [`CUT_KEY`] after the reads
 /// that prepare the run (1: the run's start, 2: the first chunk's write, …).
@@ -109,7 +119,7 @@ async fn cut_once(nth: u64, at: CutAt, what: &str) -> Option<serde_json::Value> 
     let (db, proxy, url) = pg_via_proxy().await?;
     let batch = batch();
     let (_dir, path) = write_file("cut.csv", &batch.csv);
-    proxy.cut_on(CUT_KEY.as_bytes(), BEFORE_THE_RUN + nth, at);
+    proxy.cut_on(CUT_KEY.as_bytes(), nth_read(nth), at);
     let mut args = import_args(&path);
     args.splice(1..1, ["--import-key".to_string(), CUT_KEY.to_string()]);
     let out = run(&url, args, vec![]).await;
@@ -166,7 +176,7 @@ async fn a_database_gone_for_good_fails_the_run_resumably_and_resume_finishes_it
     let batch = batch();
     let (_dir, path) = write_file("gone.csv", &batch.csv);
     // From the cut on, every new connection is refused.
-    proxy.cut_on_then_refuse(CUT_KEY.as_bytes(), BEFORE_THE_RUN + 5, CutAt::Before);
+    proxy.cut_on_then_refuse(CUT_KEY.as_bytes(), nth_read(5), CutAt::Before);
     let mut args = import_args(&path);
     args.splice(1..1, ["--import-key".to_string(), CUT_KEY.to_string()]);
     let out = run(&url, args, vec![]).await;
@@ -262,7 +272,7 @@ async fn the_pool_recovers_after_every_connection_was_cut() {
         r2.stop_reason
     );
     // And a cut in the middle of a run of this store is retried on a new connection.
-    proxy.cut_on(CUT_KEY.as_bytes(), BEFORE_THE_RUN + 3, CutAt::Before);
+    proxy.cut_on(CUT_KEY.as_bytes(), nth_read(3), CutAt::Before);
     let r3 = import_file(
         &*store,
         &p1,
