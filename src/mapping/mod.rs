@@ -20,6 +20,7 @@
 
 mod catalog;
 pub mod compare;
+pub mod identifier;
 mod index;
 pub mod lexicon;
 mod normalize;
@@ -258,6 +259,10 @@ impl Mapper {
             None => {}
         }
         let mut found = self.catalog.candidates(key, sig);
+        // A shared identifier pins the product: what the siblings say about words does not.
+        if let Some(decided) = self.decide_by_identifier(key, description, &found) {
+            return decided;
+        }
         self.silence_of_siblings(&mut found);
         let complete: Vec<&(u32, Comparison)> =
             found.iter().filter(|(_, c)| c.complete()).collect();
@@ -319,14 +324,129 @@ impl Mapper {
                 .collect();
             return self.uncertain_line(key, description, reason, candidates);
         }
-        let reason = found.iter().find(|(_, c)| c.vetoed()).map(|(i, c)| {
-            let (sku, name) = self.catalog.item(*i);
-            format!("nearest {sku} \"{name}\": {}", c.differed.join(", "))
-        });
+        let reason = self.why_none(&found);
         let sku = self
             .catalog
             .create_provisional(&generated_sku(key), description);
         Decided::Land(sku, MappingDecision::Created { reason })
+    }
+
+    /// Why no candidate was taken, for a created item: the nearest few, each with its evidence
+    /// and what rejected it.
+    fn why_none(&self, found: &[(u32, Comparison)]) -> Option<String> {
+        let mut nearest: Vec<&(u32, Comparison)> = found.iter().collect();
+        // The vetoed first: they are the close ones a reader asks about.
+        nearest.sort_by_key(|(_, c)| !c.vetoed());
+        let explained: Vec<String> = nearest
+            .iter()
+            .take(HELD_CANDIDATES)
+            .map(|(i, c)| {
+                let (sku, name) = self.catalog.item(*i);
+                let rejected = if c.vetoed() {
+                    c.differed.join(", ")
+                } else if c.words_conflict() {
+                    "words on each side the other lacks".to_string()
+                } else {
+                    format!("words score {:.2}, below {REVIEW_FLOOR:.2}", c.score)
+                };
+                let agreed = if c.agreed.is_empty() {
+                    String::new()
+                } else {
+                    format!("; agreed: {}", c.agreed.join(", "))
+                };
+                format!(
+                    "{sku} \"{name}\" (words {:.2}{agreed}): {rejected}",
+                    c.score
+                )
+            })
+            .collect();
+        (!explained.is_empty()).then(|| format!("nearest {}", explained.join("; ")))
+    }
+
+    /// Identifiers first: one candidate carrying a rare identifier of the line (no other item
+    /// carries it), not vetoed, is the item whatever the words; candidates that carry one the
+    /// line shares with other items, or a variant of it, are held for review, those first.
+    fn decide_by_identifier(
+        &mut self,
+        key: &str,
+        description: &str,
+        found: &[(u32, Comparison)],
+    ) -> Option<Decided> {
+        // A veto still holds against a shared identifier, except one of bare numbers; the
+        // pair is then reviewed, not created apart.
+        let vetoed = |c: &Comparison| c.differed.len() > c.bare_number_vetoes;
+        let by_id: Vec<&(u32, Comparison)> = found
+            .iter()
+            .filter(|(_, c)| !c.same_ids.is_empty() || (c.variant_id && !c.vetoed()))
+            .collect();
+        let exact: Vec<&&(u32, Comparison)> =
+            by_id.iter().filter(|(_, c)| !c.same_ids.is_empty()).collect();
+        if let [(idx, best)] = by_id[..]
+            && !best.same_ids.is_empty()
+            && !vetoed(best)
+            && !best.variant_id
+            && best
+                .same_ids
+                .iter()
+                .any(|&id| self.catalog.id_holders(id) == 1)
+        {
+            let (sku, name) = self.catalog.item(*idx);
+            return Some(Decided::Land(
+                sku.clone(),
+                MappingDecision::Fuzzy {
+                    score: best.score,
+                    matched_name: name.to_string(),
+                    agreed: best.agreed.clone(),
+                    runner_up: found
+                        .iter()
+                        .find(|(i, _)| i != idx)
+                        .map(|(_, r)| r.score),
+                },
+            ));
+        }
+        if by_id.is_empty() {
+            return None;
+        }
+        let reason = match exact.first() {
+            Some((_, c)) if exact.len() == 1 && vetoed(c) => format!(
+                "model code {} agrees, but {}",
+                c.same_ids
+                    .iter()
+                    .map(|&id| self.catalog.id_text(id))
+                    .collect::<Vec<_>>()
+                    .join(","),
+                c.differed.join(", ")
+            ),
+            Some((_, c)) if exact.len() > 1 || c.variant_id => format!(
+                "{} candidates carry the line's model code {}",
+                exact.len(),
+                c.same_ids
+                    .iter()
+                    .map(|&id| self.catalog.id_text(id))
+                    .collect::<Vec<_>>()
+                    .join(",")
+            ),
+            Some((_, c)) => format!(
+                "model code {}, which other items carry too, or a variant of it",
+                c.same_ids
+                    .iter()
+                    .map(|&id| self.catalog.id_text(id))
+                    .collect::<Vec<_>>()
+                    .join(",")
+            ),
+            None => format!(
+                "model code only a variant of the candidate's: {}",
+                by_id[0].1.one_sided.join(", ")
+            ),
+        };
+        let mut ranked: Vec<&(u32, Comparison)> = exact.iter().map(|c| **c).collect();
+        ranked.extend(by_id.iter().filter(|(_, c)| c.same_ids.is_empty()));
+        let candidates = ranked
+            .iter()
+            .take(HELD_CANDIDATES)
+            .map(|(i, c)| self.candidate(*i, c))
+            .collect();
+        Some(self.uncertain_line(key, description, reason, candidates))
     }
 
     /// Silence that says something: an attribute only one side states is a difference, not a
