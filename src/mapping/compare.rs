@@ -362,25 +362,8 @@ fn compare_ids(line: &Compact, item: &Compact, names: &Interner, c: &mut Compari
     if line.ids.is_empty() || item.ids.is_empty() {
         return;
     }
-    // A more specific identifier on one side the other lacks, extending `id`.
-    let outrun = |id: u32, side: &[u32], other: &[u32]| {
-        side.iter()
-            .any(|x| *x != id && text(x).starts_with(text(&id)) && !other.contains(x))
-    };
-    for &id in line.ids.iter().filter(|id| item.ids.contains(id)) {
-        if outrun(id, &line.ids, &item.ids) || outrun(id, &item.ids, &line.ids) {
-            c.variant_id = true;
-        } else {
-            c.same_ids.push(id);
-            c.agreed.push(format!("model code {}", text(&id)));
-        }
-    }
-    // An identifier meets a side that carries it, or a variant of it.
-    let meets = |x: &u32, side: &[u32]| {
-        side.iter()
-            .any(|y| x == y || variants(text(x), text(y)))
-    };
-    // The most specific identifiers of a side: not the start of another one of it.
+    // The most specific identifiers of a side: not the start of another one of it (`967562` of
+    // `967562-0403`).
     let maximal = |ids: &[u32]| -> Vec<u32> {
         ids.iter()
             .copied()
@@ -390,17 +373,32 @@ fn compare_ids(line: &Compact, item: &Compact, names: &Interner, c: &mut Compari
             })
             .collect()
     };
-    for (a, b) in line.ids.iter().flat_map(|a| item.ids.iter().map(move |b| (a, b))) {
+    let (line_max, item_max) = (maximal(&line.ids), maximal(&item.ids));
+    for &id in line.ids.iter().filter(|id| item.ids.contains(id)) {
+        if line_max.contains(&id) && item_max.contains(&id) {
+            c.same_ids.push(id);
+            c.agreed.push(format!("model code {}", text(&id)));
+        } else if !c.variant_id {
+            // One side names a more specific code that extends it (`DVPFX820` and `DVPFX820/L`).
+            c.variant_id = true;
+            c.one_sided.push(format!(
+                "model code {} (a more specific code on one side)",
+                text(&id)
+            ));
+        }
+    }
+    for (a, b) in line_max.iter().flat_map(|a| item_max.iter().map(move |b| (a, b))) {
         if a != b && variants(text(a), text(b)) {
             c.variant_id = true;
             c.one_sided
                 .push(format!("model code {} against {} (a variant?)", text(a), text(b)));
         }
     }
-    if c.variant_id && c.same_ids.is_empty() && !c.one_sided.iter().any(|s| s.contains("variant")) {
-        c.one_sided
-            .push("a more specific model code on one side".to_string());
-    }
+    // An identifier meets a side that carries it, or a variant of it.
+    let meets = |x: &u32, side: &[u32]| {
+        side.iter()
+            .any(|y| x == y || variants(text(x), text(y)))
+    };
     for digits in [true, false] {
         let of = |ids: &[u32]| -> Vec<u32> {
             ids.iter()
@@ -408,7 +406,7 @@ fn compare_ids(line: &Compact, item: &Compact, names: &Interner, c: &mut Compari
                 .filter(|id| digits_only(text(id)) == digits)
                 .collect()
         };
-        let (a, b) = (of(&maximal(&line.ids)), of(&maximal(&item.ids)));
+        let (a, b) = (of(&line_max), of(&item_max));
         if !a.is_empty()
             && !b.is_empty()
             && !a.iter().any(|x| meets(x, &item.ids))

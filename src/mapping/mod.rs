@@ -42,6 +42,10 @@ pub const DEFAULT_MATCH_THRESHOLD: f32 = 0.85;
 /// Below this word score a candidate is not plausible: the line creates a new item.
 pub const REVIEW_FLOOR: f32 = 0.5;
 
+/// Words on each side the other lacks (`Earset` against `Headset`, `Box Beam` against `I-Beam`)
+/// are another product when little else agrees, and worth a review from this word score on.
+pub const CONFLICT_REVIEW_FLOOR: f32 = 0.6;
+
 /// How far the best complete candidate must be ahead of the next complete one to be taken alone.
 pub const MARGIN: f32 = 0.1;
 
@@ -268,7 +272,9 @@ impl Mapper {
             found.iter().filter(|(_, c)| c.complete()).collect();
         let plausible: Vec<&(u32, Comparison)> = found
             .iter()
-            .filter(|(_, c)| !c.vetoed() && !c.words_conflict())
+            .filter(|(_, c)| {
+                !c.vetoed() && (!c.words_conflict() || c.score >= CONFLICT_REVIEW_FLOOR)
+            })
             .collect();
         if let Some((idx, best)) = complete.first()
             && best.score >= self.threshold
@@ -290,7 +296,13 @@ impl Mapper {
         if let Some((_, best)) = plausible.first()
             && best.score >= REVIEW_FLOOR
         {
-            let reason = if !best.one_sided.is_empty() {
+            let reason = if best.words_conflict() {
+                format!(
+                    "words on each side the other lacks (words score {:.2}): the same product \
+                     worded apart, or another one?",
+                    best.score
+                )
+            } else if !best.one_sided.is_empty() {
                 format!("not stated on both sides: {}", best.one_sided.join(", "))
             } else if best.weak > 0 {
                 format!(
@@ -345,7 +357,7 @@ impl Mapper {
                 let rejected = if c.vetoed() {
                     c.differed.join(", ")
                 } else if c.words_conflict() {
-                    "words on each side the other lacks".to_string()
+                    format!("words on each side the other lacks, below {CONFLICT_REVIEW_FLOOR:.2}")
                 } else {
                     format!("words score {:.2}, below {REVIEW_FLOOR:.2}", c.score)
                 };
@@ -381,14 +393,19 @@ impl Mapper {
             .collect();
         let exact: Vec<&&(u32, Comparison)> =
             by_id.iter().filter(|(_, c)| !c.same_ids.is_empty()).collect();
-        if let [(idx, best)] = by_id[..]
+        // Candidates that may be the line's product by their codes.
+        let live: Vec<&&(u32, Comparison)> = by_id.iter().filter(|(_, c)| !vetoed(c)).collect();
+        // Every item carrying the code was compared (and all but one vetoed).
+        let all_seen = |c: &Comparison| {
+            c.same_ids.iter().any(|&id| {
+                let seen = found.iter().filter(|(_, o)| o.same_ids.contains(&id)).count();
+                seen >= self.catalog.id_holders(id)
+            })
+        };
+        if let [(idx, best)] = live[..]
             && !best.same_ids.is_empty()
-            && !vetoed(best)
             && !best.variant_id
-            && best
-                .same_ids
-                .iter()
-                .any(|&id| self.catalog.id_holders(id) == 1)
+            && all_seen(best)
         {
             let (sku, name) = self.catalog.item(*idx);
             return Some(Decided::Land(
@@ -407,40 +424,45 @@ impl Mapper {
         if by_id.is_empty() {
             return None;
         }
-        let reason = match exact.first() {
-            Some((_, c)) if exact.len() == 1 && vetoed(c) => format!(
+        let codes = |c: &Comparison| {
+            c.same_ids
+                .iter()
+                .map(|&id| self.catalog.id_text(id))
+                .collect::<Vec<_>>()
+                .join(",")
+        };
+        let live_exact: Vec<&&&(u32, Comparison)> =
+            live.iter().filter(|(_, c)| !c.same_ids.is_empty()).collect();
+        let reason = match (live_exact.first(), exact.first()) {
+            (Some((_, c)), _) if live_exact.len() > 1 => format!(
+                "{} candidates carry the line's model code {}",
+                live_exact.len(),
+                codes(c)
+            ),
+            (Some((_, c)), _) if c.variant_id => format!(
                 "model code {} agrees, but {}",
-                c.same_ids
-                    .iter()
-                    .map(|&id| self.catalog.id_text(id))
-                    .collect::<Vec<_>>()
-                    .join(","),
+                codes(c),
+                c.one_sided.join(", ")
+            ),
+            (Some((_, c)), _) => format!(
+                "model code {}, which other items carry too, or a variant of it",
+                codes(c)
+            ),
+            (None, Some((_, c))) => format!(
+                "model code {} agrees, but {}",
+                codes(c),
                 c.differed.join(", ")
             ),
-            Some((_, c)) if exact.len() > 1 || c.variant_id => format!(
-                "{} candidates carry the line's model code {}",
-                exact.len(),
-                c.same_ids
-                    .iter()
-                    .map(|&id| self.catalog.id_text(id))
-                    .collect::<Vec<_>>()
-                    .join(",")
-            ),
-            Some((_, c)) => format!(
-                "model code {}, which other items carry too, or a variant of it",
-                c.same_ids
-                    .iter()
-                    .map(|&id| self.catalog.id_text(id))
-                    .collect::<Vec<_>>()
-                    .join(",")
-            ),
-            None => format!(
+            (None, None) => format!(
                 "model code only a variant of the candidate's: {}",
                 by_id[0].1.one_sided.join(", ")
             ),
         };
-        let mut ranked: Vec<&(u32, Comparison)> = exact.iter().map(|c| **c).collect();
-        ranked.extend(by_id.iter().filter(|(_, c)| c.same_ids.is_empty()));
+        // The live candidates first (those carrying the code, then its variants), then those a
+        // veto rejected.
+        let mut ranked: Vec<&(u32, Comparison)> = live_exact.iter().map(|c| ***c).collect();
+        ranked.extend(live.iter().filter(|(_, c)| c.same_ids.is_empty()).map(|c| **c));
+        ranked.extend(exact.iter().filter(|(_, c)| vetoed(c)).map(|c| **c));
         let candidates = ranked
             .iter()
             .take(HELD_CANDIDATES)
@@ -790,14 +812,17 @@ mod tests {
             "{:?}",
             b.decision
         );
-        // Among the run's own items their wording still tells: `Box Beam` is not `I-Beam`.
+        // Among the run's own items their wording still tells: `Box Beam` is not `I-Beam`. Most
+        // words agree, so the line is reviewed; it never lands on the other's item.
         let c = land(mp.map(line(3, None, "Spirit Level 1000mm I-Beam")));
-        let d = land(mp.map(line(4, None, "Spirit Level 1000mm Box Beam")));
-        assert_eq!(
-            (c.decision.kind(), d.decision.kind()),
-            ("created", "created")
-        );
-        assert_ne!(c.sku, d.sku);
+        assert_eq!(c.decision.kind(), "created");
+        match mp.map(line(4, None, "Spirit Level 1000mm Box Beam")) {
+            Mapped::Land(d) => {
+                assert_eq!(d.decision.kind(), "created", "{:?}", d.decision);
+                assert_ne!(c.sku, d.sku);
+            }
+            Mapped::Hold(h) => assert!(h.reason.contains("words on each side"), "{}", h.reason),
+        }
     }
 
     /// A word the catalog cannot settle (`ST`: safety, steel toe, stainless…) is held with the
