@@ -647,6 +647,105 @@ mod tests {
         }
     }
 
+    /// The five reproductions of real product titles (Abt-Buy): each line against the catalog
+    /// item it was wrongly put with, or beside.
+    mod real_titles {
+        use super::*;
+
+        fn not_on(m: &Mapped, sku: &str) -> bool {
+            !matches!(m, Mapped::Land(l) if &*l.sku == sku)
+        }
+
+        #[test]
+        fn an_edition_or_a_word_on_each_side_is_never_matched_however_much_is_shared() {
+            let mut mp = mapper_of(&[
+                ("VB", "Microsoft Windows Vista Business Retail"),
+                ("DP", "Da-Lite Da-Plex Rear Projection Screen 60 x 80"),
+            ]);
+            let m = mp.map(line(1, None, "Microsoft Windows Vista Ultimate Retail"));
+            assert!(not_on(&m, "VB"), "{m:?}");
+            let m = mp.map(line(2, None, "Da-Lite Da-Glas Rear Projection Screen 60 x 80"));
+            assert!(not_on(&m, "DP"), "{m:?}");
+        }
+
+        #[test]
+        fn a_model_code_is_never_typo_tolerant() {
+            let mut mp = mapper_of(&[(
+                "ST",
+                "Sanus Euro Foundation Series III Speaker Stand - EFSATSIII",
+            )]);
+            let m = mp.map(line(
+                1,
+                None,
+                "Sanus Euro Foundation Series III Speaker Stand - EFSATBKIII",
+            ));
+            assert!(not_on(&m, "ST"), "{m:?}");
+        }
+
+        #[test]
+        fn the_same_model_code_on_both_sides_is_the_item() {
+            let mut mp = mapper_of(&[
+                ("L88", "Linksys EtherFast 8-Port 10/100 Switch - EZXS88W"),
+                ("L55", "Linksys EtherFast 5-Port 10/100 Switch - EZXS55W"),
+                ("FD", "LaCie USB 2.0 Floppy Disk Drive - 706018"),
+            ]);
+            for (n, (desc, sku)) in [
+                ("Linksys EtherFast EZXS88W Ethernet Switch - EZXS88W", "L88"),
+                ("Linksys EtherFast EZ-XS55W Ethernet Switch", "L55"),
+                ("LaCie Pocket Floppy Disk Drive - 706018", "FD"),
+            ]
+            .iter()
+            .enumerate()
+            {
+                let m = land(mp.map(line(n as u64 + 1, None, desc)));
+                assert_eq!((&*m.sku, m.decision.kind()), (*sku, "fuzzy"), "{desc}");
+                match &m.decision {
+                    MappingDecision::Fuzzy { agreed, .. } => {
+                        assert!(agreed.iter().any(|a| a.starts_with("model code")), "{agreed:?}")
+                    }
+                    d => panic!("{d:?}"),
+                }
+            }
+        }
+
+        #[test]
+        fn a_regional_or_colour_suffix_is_reviewed_not_matched() {
+            let mut mp = mapper_of(&[(
+                "FS",
+                "Netgear ProSafe 5 Port 10/100 Desktop Switch - FS105",
+            )]);
+            match mp.map(line(1, None, "Netgear ProSafe FS105 Ethernet Switch - FS105NA")) {
+                Mapped::Hold(h) => {
+                    assert_eq!(h.candidates[0].sku, "FS", "{h:?}");
+                    assert!(h.reason.contains("variant"), "{}", h.reason);
+                }
+                Mapped::Land(m) => panic!("held expected, landed on {} ({:?})", m.sku, m.decision),
+            }
+        }
+
+        #[test]
+        fn two_editions_never_land_on_one_new_item() {
+            let mut mp = mapper_of(&[("HB", "Hex Bolt M8 x 40mm Zinc")]);
+            let a = land(mp.map(line(1, None, "Intuit Quicken Premier 2007")));
+            assert_eq!(a.decision.kind(), "created");
+            let b = mp.map(line(2, None, "Intuit Quicken Deluxe 2007"));
+            assert!(not_on(&b, &a.sku), "{b:?}");
+            let c = mp.map(line(3, None, "Intuit Quicken Premier 2008"));
+            assert!(not_on(&c, &a.sku), "{c:?}");
+        }
+
+        #[test]
+        fn a_creation_says_why_its_nearest_candidates_were_rejected() {
+            let mut mp = mapper_of(&[("VB", "Microsoft Windows Vista Business Retail")]);
+            let m = land(mp.map(line(1, None, "Microsoft Windows Vista Ultimate Retail")));
+            let why = m.decision.describe(&m.sku);
+            assert!(
+                why.contains("nearest VB") && why.contains("edition ultimate ≠ business"),
+                "{why}"
+            );
+        }
+    }
+
     #[test]
     fn a_known_sku_maps_by_sku() {
         let m = land(mapper().map(line(1, Some("HB-M8"), "anything")));
