@@ -112,7 +112,9 @@ fn main() {
 
     let rt = tokio::runtime::Runtime::new().expect("runtime");
     let (mut outcome, mapping) = rt.block_on(async {
-        let pool = sqlx::SqlitePool::connect(&url).await.expect("open the database");
+        let pool = sqlx::SqlitePool::connect(&url)
+            .await
+            .expect("open the database");
         let mut outcome: BTreeMap<u64, Outcome> = BTreeMap::new();
         for row in sqlx::query(
             "SELECT t.line, i.sku FROM transactions t JOIN inventory_items i ON i.id = t.item_id \

@@ -236,7 +236,8 @@ pub fn compare(
                     c.agreed.push(describe(n, names.get(x.1)));
                 }
                 if !only_a.is_empty() && !only_b.is_empty() {
-                    let year = |v: &&str| v.len() == 4 && (v.starts_with("19") || v.starts_with("20"));
+                    let year =
+                        |v: &&str| v.len() == 4 && (v.starts_with("19") || v.starts_with("20"));
                     if names.get(n) == "number" && !only_a.iter().chain(&only_b).any(year) {
                         c.bare_number_vetoes += 1;
                     }
@@ -352,7 +353,10 @@ pub fn compare(
 fn compare_ids(line: &Compact, item: &Compact, names: &Interner, c: &mut Comparison) {
     let text = |id: &u32| names.get(*id);
     // A code only one side carries: the other side may be another model of the same words.
-    for (side, ids, other) in [("line", &line.ids, &item.ids), ("item", &item.ids, &line.ids)] {
+    for (side, ids, other) in [
+        ("line", &line.ids, &item.ids),
+        ("item", &item.ids, &line.ids),
+    ] {
         if other.is_empty() && !ids.is_empty() {
             let codes: Vec<&str> = ids.iter().map(text).collect();
             c.one_sided
@@ -367,10 +371,7 @@ fn compare_ids(line: &Compact, item: &Compact, names: &Interner, c: &mut Compari
     let maximal = |ids: &[u32]| -> Vec<u32> {
         ids.iter()
             .copied()
-            .filter(|x| {
-                !ids.iter()
-                    .any(|y| y != x && text(y).starts_with(text(x)))
-            })
+            .filter(|x| !ids.iter().any(|y| y != x && text(y).starts_with(text(x))))
             .collect()
     };
     let (line_max, item_max) = (maximal(&line.ids), maximal(&item.ids));
@@ -387,18 +388,21 @@ fn compare_ids(line: &Compact, item: &Compact, names: &Interner, c: &mut Compari
             ));
         }
     }
-    for (a, b) in line_max.iter().flat_map(|a| item_max.iter().map(move |b| (a, b))) {
+    for (a, b) in line_max
+        .iter()
+        .flat_map(|a| item_max.iter().map(move |b| (a, b)))
+    {
         if a != b && variants(text(a), text(b)) {
             c.variant_id = true;
-            c.one_sided
-                .push(format!("model code {} against {} (a variant?)", text(a), text(b)));
+            c.one_sided.push(format!(
+                "model code {} against {} (a variant?)",
+                text(a),
+                text(b)
+            ));
         }
     }
     // An identifier meets a side that carries it, or a variant of it.
-    let meets = |x: &u32, side: &[u32]| {
-        side.iter()
-            .any(|y| x == y || variants(text(x), text(y)))
-    };
+    let meets = |x: &u32, side: &[u32]| side.iter().any(|y| x == y || variants(text(x), text(y)));
     for digits in [true, false] {
         let of = |ids: &[u32]| -> Vec<u32> {
             ids.iter()

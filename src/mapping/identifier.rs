@@ -80,12 +80,8 @@ fn identifier(piece: &str, tail: bool, title_has_lower: bool, lex: &Lexicon) -> 
     let has_digit = id.chars().any(|c| c.is_ascii_digit());
     if !has_digit {
         let capitals = !piece.chars().any(|c| c.is_lowercase());
-        return (tail
-            && capitals
-            && title_has_lower
-            && id.len() >= MIN_LEN
-            && !lex.knows(&id))
-        .then_some(id);
+        return (tail && capitals && title_has_lower && id.len() >= MIN_LEN && !lex.knows(&id))
+            .then_some(id);
     }
     if digits_only(&id) {
         return (id.len() >= MIN_DIGITS && !piece.contains('.')).then_some(id);
@@ -109,7 +105,10 @@ fn identifier(piece: &str, tail: bool, title_has_lower: bool, lex: &Lexicon) -> 
 fn pieces(chunk: &str) -> Vec<(usize, usize)> {
     let mut out: Vec<(usize, usize)> = Vec::new();
     let mut start = 0;
-    for (i, c) in chunk.char_indices().chain(std::iter::once((chunk.len(), ' '))) {
+    for (i, c) in chunk
+        .char_indices()
+        .chain(std::iter::once((chunk.len(), ' ')))
+    {
         if i == chunk.len() || matches!(c, '/' | '(' | ')' | '[' | ']') {
             let joins = i > start
                 && out.last().is_some_and(|&(s, e)| {
