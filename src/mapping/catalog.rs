@@ -321,6 +321,16 @@ impl Catalog {
         compare(&q, ix.entry(idx), &ix.names, &self.lex, &|w| ix.weight(w))
     }
 
+    /// How many items (of the catalog and created by this run) carry an identifier.
+    pub fn id_holders(&self, id: u32) -> usize {
+        self.index.id_holders(id)
+    }
+
+    /// An identifier's text.
+    pub fn id_text(&self, id: u32) -> &str {
+        self.index.names.get(id)
+    }
+
     /// Whether an item states an attribute (by interned name).
     pub fn states(&self, idx: u32, name: u32) -> bool {
         self.index.entry(idx).attrs.iter().any(|(n, _)| *n == name)

@@ -12,6 +12,7 @@
 //!   words tolerate typos: one edit for 5–8 letters, two for longer; shorter words and anything with
 //!   a digit must be equal.
 
+use super::identifier::{digits_only, variants};
 use super::lexicon::Lexicon;
 use super::signature::{Signature, describe_attribute};
 use super::vocabulary::may_mean;
@@ -54,9 +55,11 @@ impl Interner {
         let mut words: Vec<u32> = sig.words.iter().map(|w| self.intern(w)).collect();
         words.sort_unstable();
         words.dedup();
+        let ids: Vec<u32> = sig.ids.iter().map(|w| self.intern(w)).collect();
         Compact {
             attrs: attrs.into(),
             words: words.into(),
+            ids: ids.into(),
             read_as: Box::default(),
             unread: Box::default(),
         }
@@ -68,6 +71,8 @@ impl Interner {
 pub struct Compact {
     pub attrs: Box<[(u32, u32)]>,
     pub words: Box<[u32]>,
+    /// The identifiers ([`super::identifier`]).
+    pub ids: Box<[u32]>,
     /// (word as written, catalog word it was read as): a query's misspelt or abbreviated words
     /// (see [`super::vocabulary`]); `words` holds the catalog word.
     pub read_as: Box<[(u32, u32)]>,
@@ -94,6 +99,13 @@ pub struct Comparison {
     pub extra_item: f32,
     /// Words paired only weakly: such a pair is never matched automatically.
     pub weak: u32,
+    /// Identifiers both sides carry, neither side naming a more specific one the other lacks.
+    pub same_ids: Vec<u32>,
+    /// An identifier of one side is a variant of one of the other's (`FS105` and `FS105NA`).
+    pub variant_id: bool,
+    /// Of the vetoes, those of bare numbers that are not years (`20 ≠ 180` in `Up to 20 Hours`
+    /// against `180 Hour`): they do not outweigh an identifier both sides carry.
+    pub bare_number_vetoes: usize,
 }
 
 impl Comparison {
@@ -103,7 +115,10 @@ impl Comparison {
     /// Every attribute stated on either side agrees, and every word pairs (at least within the
     /// typo allowance).
     pub fn complete(&self) -> bool {
-        self.differed.is_empty() && self.one_sided.is_empty() && self.weak == 0
+        self.differed.is_empty()
+            && self.one_sided.is_empty()
+            && self.weak == 0
+            && !self.words_conflict()
     }
     /// Both sides have something the other lacks in its place: words on both sides (`Box Beam`
     /// against `Torpedo`), or words on one side where the other states an attribute
@@ -221,6 +236,11 @@ pub fn compare(
                     c.agreed.push(describe(n, names.get(x.1)));
                 }
                 if !only_a.is_empty() && !only_b.is_empty() {
+                    let year =
+                        |v: &&str| v.len() == 4 && (v.starts_with("19") || v.starts_with("20"));
+                    if names.get(n) == "number" && !only_a.iter().chain(&only_b).any(year) {
+                        c.bare_number_vetoes += 1;
+                    }
                     c.differed.push(format!(
                         "{} ≠ {}",
                         describe(n, &only_a.join(",")),
@@ -322,7 +342,85 @@ pub fn compare(
     c.extra_line = w.extra_line;
     c.extra_item = w.extra_item;
     c.weak += w.weak;
+    compare_ids(line, item, names, &mut c);
     c
+}
+
+/// Identifiers as evidence: one both sides carry agrees (unless one side names a more specific
+/// code that extends it: `DVPFX820` and `DVPFX820/L`), a variant is one-sided, and two sides
+/// that carry identifiers of one shape (digits only, or letters and digits) none of which pair
+/// are two products.
+fn compare_ids(line: &Compact, item: &Compact, names: &Interner, c: &mut Comparison) {
+    let text = |id: &u32| names.get(*id);
+    // A code only one side carries: the other side may be another model of the same words.
+    for (side, ids, other) in [
+        ("line", &line.ids, &item.ids),
+        ("item", &item.ids, &line.ids),
+    ] {
+        if other.is_empty() && !ids.is_empty() {
+            let codes: Vec<&str> = ids.iter().map(text).collect();
+            c.one_sided
+                .push(format!("model code {} ({side} only)", codes.join(",")));
+        }
+    }
+    if line.ids.is_empty() || item.ids.is_empty() {
+        return;
+    }
+    // The most specific identifiers of a side: not the start of another one of it (`967562` of
+    // `967562-0403`).
+    let maximal = |ids: &[u32]| -> Vec<u32> {
+        ids.iter()
+            .copied()
+            .filter(|x| !ids.iter().any(|y| y != x && text(y).starts_with(text(x))))
+            .collect()
+    };
+    let (line_max, item_max) = (maximal(&line.ids), maximal(&item.ids));
+    for &id in line.ids.iter().filter(|id| item.ids.contains(id)) {
+        if line_max.contains(&id) && item_max.contains(&id) {
+            c.same_ids.push(id);
+            c.agreed.push(format!("model code {}", text(&id)));
+        } else if !c.variant_id {
+            // One side names a more specific code that extends it (`DVPFX820` and `DVPFX820/L`).
+            c.variant_id = true;
+            c.one_sided.push(format!(
+                "model code {} (a more specific code on one side)",
+                text(&id)
+            ));
+        }
+    }
+    for (a, b) in line_max
+        .iter()
+        .flat_map(|a| item_max.iter().map(move |b| (a, b)))
+    {
+        if a != b && variants(text(a), text(b)) {
+            c.variant_id = true;
+            c.one_sided.push(format!(
+                "model code {} against {} (a variant?)",
+                text(a),
+                text(b)
+            ));
+        }
+    }
+    // An identifier meets a side that carries it, or a variant of it.
+    let meets = |x: &u32, side: &[u32]| side.iter().any(|y| x == y || variants(text(x), text(y)));
+    for digits in [true, false] {
+        let of = |ids: &[u32]| -> Vec<u32> {
+            ids.iter()
+                .copied()
+                .filter(|id| digits_only(text(id)) == digits)
+                .collect()
+        };
+        let (a, b) = (of(&line_max), of(&item_max));
+        if !a.is_empty()
+            && !b.is_empty()
+            && !a.iter().any(|x| meets(x, &item.ids))
+            && !b.iter().any(|y| meets(y, &line.ids))
+        {
+            let show = |v: &[u32]| v.iter().map(text).collect::<Vec<_>>().join(",");
+            c.differed
+                .push(format!("model code {} ≠ {}", show(&a), show(&b)));
+        }
+    }
 }
 
 /// A value only the item states that a word of the line the catalog could not settle may mean

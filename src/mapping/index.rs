@@ -8,6 +8,7 @@
 //! full by [`super::compare`].
 
 use super::compare::{Compact, Interner};
+use super::identifier::{self, VARIANT_SUFFIX};
 use super::lexicon::Lexicon;
 use super::signature::{KIND_PREFIX, Signature};
 use super::vocabulary::{self, Vocabulary};
@@ -15,6 +16,10 @@ use std::collections::HashMap;
 
 /// Postings read per query at most, once at least one list was read.
 const POSTINGS_BUDGET: usize = 20_000;
+
+/// What an item carrying one of the query's identifiers scores in the search: more than any
+/// number of shared words.
+const ID_REACH: f32 = 100.0;
 
 #[derive(Default)]
 pub struct Index {
@@ -29,6 +34,11 @@ pub struct Index {
     vocabulary: Vocabulary,
     /// Items created for descriptions no item matched ([`Index::insert_provisional`]).
     provisional: Vec<bool>,
+    /// Identifier → the items that carry it.
+    ids: HashMap<u32, Vec<u32>>,
+    /// An identifier with a short letter suffix left out (`fs105` for `fs105na`) → the items
+    /// whose identifier it is a variant of ([`super::identifier::variants`]).
+    id_stems: HashMap<Box<str>, Vec<u32>>,
 }
 
 fn typo_keys(word: &str) -> Vec<String> {
@@ -40,7 +50,30 @@ fn typo_keys(word: &str) -> Vec<String> {
         .collect()
 }
 
+/// The shorter forms an identifier is a variant of: it with a letter suffix of up to
+/// [`VARIANT_SUFFIX`] letters left out, at least [`identifier::MIN_LEN`] characters left.
+fn id_stems(id: &str) -> impl Iterator<Item = &str> {
+    (1..=VARIANT_SUFFIX)
+        .take_while(move |k| {
+            id.len() > *k
+                && id.as_bytes()[id.len() - k].is_ascii_alphabetic()
+                && id.len() - k >= identifier::MIN_LEN
+        })
+        .map(move |k| &id[..id.len() - k])
+}
+
+fn push_once(list: &mut Vec<u32>, idx: u32) {
+    if list.last() != Some(&idx) {
+        list.push(idx);
+    }
+}
+
 impl Index {
+    /// How many items carry an identifier.
+    pub fn id_holders(&self, id: u32) -> usize {
+        self.ids.get(&id).map_or(0, Vec::len)
+    }
+
     pub fn entry(&self, idx: u32) -> &Compact {
         &self.entries[idx as usize]
     }
@@ -86,6 +119,12 @@ impl Index {
         }
         for &(_, v) in compact.attrs.iter() {
             self.learn(v, provisional);
+        }
+        for &id in compact.ids.iter() {
+            push_once(self.ids.entry(id).or_default(), idx);
+            for stem in id_stems(self.names.get(id)) {
+                push_once(self.id_stems.entry(stem.into()).or_default(), idx);
+            }
         }
         for &(n, v) in compact.attrs.iter() {
             if self.names.get(n).starts_with(KIND_PREFIX) {
@@ -195,6 +234,21 @@ impl Index {
         for &(n, v) in q.attrs.iter() {
             if let Some(list) = self.attrs.get(&(n, v)) {
                 lists.push((list, 1.0));
+            }
+        }
+        // An identifier reaches its items first, a variant of it next.
+        for &id in q.ids.iter() {
+            if let Some(list) = self.ids.get(&id) {
+                lists.push((list, ID_REACH));
+            }
+            let text = self.names.get(id);
+            if let Some(list) = self.id_stems.get(text) {
+                lists.push((list, ID_REACH / 2.0));
+            }
+            for stem in id_stems(text) {
+                if let Some(list) = self.names.lookup(stem).and_then(|s| self.ids.get(&s)) {
+                    lists.push((list, ID_REACH / 2.0));
+                }
             }
         }
         lists.sort_by_key(|(l, _)| l.len());

@@ -20,6 +20,7 @@
 
 mod catalog;
 pub mod compare;
+pub mod identifier;
 mod index;
 pub mod lexicon;
 mod normalize;
@@ -40,6 +41,13 @@ pub const DEFAULT_MATCH_THRESHOLD: f32 = 0.85;
 
 /// Below this word score a candidate is not plausible: the line creates a new item.
 pub const REVIEW_FLOOR: f32 = 0.5;
+
+/// Words on each side the other lacks (`Earset` against `Headset`) are another product when
+/// little else agrees, and worth a review from this word score on against a catalog item: a
+/// catalog and an invoice word one product apart. Against an item this run created (named as an
+/// invoice wrote it) they are another product (`Box Beam` against `I-Beam`): lines worded by one
+/// hand differ in a word where their products do.
+pub const CONFLICT_REVIEW_FLOOR: f32 = 0.6;
 
 /// How far the best complete candidate must be ahead of the next complete one to be taken alone.
 pub const MARGIN: f32 = 0.1;
@@ -258,12 +266,20 @@ impl Mapper {
             None => {}
         }
         let mut found = self.catalog.candidates(key, sig);
+        // A shared identifier pins the product: what the siblings say about words does not.
+        if let Some(decided) = self.decide_by_identifier(key, description, &found) {
+            return decided;
+        }
         self.silence_of_siblings(&mut found);
         let complete: Vec<&(u32, Comparison)> =
             found.iter().filter(|(_, c)| c.complete()).collect();
         let plausible: Vec<&(u32, Comparison)> = found
             .iter()
-            .filter(|(_, c)| !c.vetoed() && !c.words_conflict())
+            .filter(|(i, c)| {
+                !c.vetoed()
+                    && (!c.words_conflict()
+                        || (c.score >= CONFLICT_REVIEW_FLOOR && !self.catalog.provisional(*i)))
+            })
             .collect();
         if let Some((idx, best)) = complete.first()
             && best.score >= self.threshold
@@ -285,7 +301,13 @@ impl Mapper {
         if let Some((_, best)) = plausible.first()
             && best.score >= REVIEW_FLOOR
         {
-            let reason = if !best.one_sided.is_empty() {
+            let reason = if best.words_conflict() {
+                format!(
+                    "words on each side the other lacks (words score {:.2}): the same product \
+                     worded apart, or another one?",
+                    best.score
+                )
+            } else if !best.one_sided.is_empty() {
                 format!("not stated on both sides: {}", best.one_sided.join(", "))
             } else if best.weak > 0 {
                 format!(
@@ -319,14 +341,149 @@ impl Mapper {
                 .collect();
             return self.uncertain_line(key, description, reason, candidates);
         }
-        let reason = found.iter().find(|(_, c)| c.vetoed()).map(|(i, c)| {
-            let (sku, name) = self.catalog.item(*i);
-            format!("nearest {sku} \"{name}\": {}", c.differed.join(", "))
-        });
+        let reason = self.why_none(&found);
         let sku = self
             .catalog
             .create_provisional(&generated_sku(key), description);
         Decided::Land(sku, MappingDecision::Created { reason })
+    }
+
+    /// Why no candidate was taken, for a created item: the nearest few, each with its evidence
+    /// and what rejected it.
+    fn why_none(&self, found: &[(u32, Comparison)]) -> Option<String> {
+        let mut nearest: Vec<&(u32, Comparison)> = found.iter().collect();
+        // The vetoed first: they are the close ones a reader asks about.
+        nearest.sort_by_key(|(_, c)| !c.vetoed());
+        let explained: Vec<String> = nearest
+            .iter()
+            .take(HELD_CANDIDATES)
+            .map(|(i, c)| {
+                let (sku, name) = self.catalog.item(*i);
+                let rejected = if c.vetoed() {
+                    c.differed.join(", ")
+                } else if c.words_conflict() && self.catalog.provisional(*i) {
+                    "words on each side the other lacks (an item of this run)".to_string()
+                } else if c.words_conflict() {
+                    format!("words on each side the other lacks, below {CONFLICT_REVIEW_FLOOR:.2}")
+                } else {
+                    format!("words score {:.2}, below {REVIEW_FLOOR:.2}", c.score)
+                };
+                let agreed = if c.agreed.is_empty() {
+                    String::new()
+                } else {
+                    format!("; agreed: {}", c.agreed.join(", "))
+                };
+                format!(
+                    "{sku} \"{name}\" (words {:.2}{agreed}): {rejected}",
+                    c.score
+                )
+            })
+            .collect();
+        (!explained.is_empty()).then(|| format!("nearest {}", explained.join("; ")))
+    }
+
+    /// Identifiers first: one candidate carrying a rare identifier of the line (no other item
+    /// carries it), not vetoed, is the item whatever the words; candidates that carry one the
+    /// line shares with other items, or a variant of it, are held for review, those first.
+    fn decide_by_identifier(
+        &mut self,
+        key: &str,
+        description: &str,
+        found: &[(u32, Comparison)],
+    ) -> Option<Decided> {
+        // A veto still holds against a shared identifier, except one of bare numbers; the
+        // pair is then reviewed, not created apart.
+        let vetoed = |c: &Comparison| c.differed.len() > c.bare_number_vetoes;
+        let by_id: Vec<&(u32, Comparison)> = found
+            .iter()
+            .filter(|(_, c)| !c.same_ids.is_empty() || (c.variant_id && !c.vetoed()))
+            .collect();
+        let exact: Vec<&&(u32, Comparison)> = by_id
+            .iter()
+            .filter(|(_, c)| !c.same_ids.is_empty())
+            .collect();
+        // Candidates that may be the line's product by their codes.
+        let live: Vec<&&(u32, Comparison)> = by_id.iter().filter(|(_, c)| !vetoed(c)).collect();
+        // Every item carrying the code was compared (and all but one vetoed).
+        let all_seen = |c: &Comparison| {
+            c.same_ids.iter().any(|&id| {
+                let seen = found
+                    .iter()
+                    .filter(|(_, o)| o.same_ids.contains(&id))
+                    .count();
+                seen >= self.catalog.id_holders(id)
+            })
+        };
+        if let [(idx, best)] = live[..]
+            && !best.same_ids.is_empty()
+            && !best.variant_id
+            && all_seen(best)
+        {
+            let (sku, name) = self.catalog.item(*idx);
+            return Some(Decided::Land(
+                sku.clone(),
+                MappingDecision::Fuzzy {
+                    score: best.score,
+                    matched_name: name.to_string(),
+                    agreed: best.agreed.clone(),
+                    runner_up: found.iter().find(|(i, _)| i != idx).map(|(_, r)| r.score),
+                },
+            ));
+        }
+        if by_id.is_empty() {
+            return None;
+        }
+        let codes = |c: &Comparison| {
+            c.same_ids
+                .iter()
+                .map(|&id| self.catalog.id_text(id))
+                .collect::<Vec<_>>()
+                .join(",")
+        };
+        let live_exact: Vec<&&&(u32, Comparison)> = live
+            .iter()
+            .filter(|(_, c)| !c.same_ids.is_empty())
+            .collect();
+        let reason = match (live_exact.first(), exact.first()) {
+            (Some((_, c)), _) if live_exact.len() > 1 => format!(
+                "{} candidates carry the line's model code {}",
+                live_exact.len(),
+                codes(c)
+            ),
+            (Some((_, c)), _) if c.variant_id => format!(
+                "model code {} agrees, but {}",
+                codes(c),
+                c.one_sided.join(", ")
+            ),
+            (Some((_, c)), _) => format!(
+                "model code {}, which other items carry too, or a variant of it",
+                codes(c)
+            ),
+            (None, Some((_, c))) => format!(
+                "model code {} agrees, but {}",
+                codes(c),
+                c.differed.join(", ")
+            ),
+            (None, None) => format!(
+                "model code only a variant of the candidate's: {}",
+                by_id[0].1.one_sided.join(", ")
+            ),
+        };
+        // The live candidates first (those carrying the code, then its variants), then those a
+        // veto rejected.
+        let mut ranked: Vec<&(u32, Comparison)> = live_exact.iter().map(|c| ***c).collect();
+        ranked.extend(
+            live.iter()
+                .filter(|(_, c)| c.same_ids.is_empty())
+                .map(|c| **c),
+        );
+        ranked.extend(exact.iter().filter(|(_, c)| vetoed(c)).map(|c| **c));
+        let candidates = ranked
+            .iter()
+            .take(HELD_CANDIDATES)
+            .map(|(i, c)| self.candidate(*i, c))
+            .collect();
+        Some(self.uncertain_line(key, description, reason, candidates))
     }
 
     /// Silence that says something: an attribute only one side states is a difference, not a
@@ -502,6 +659,114 @@ mod tests {
                     assert_eq!(m.decision.kind(), "created", "{desc}");
                 }
             }
+        }
+    }
+
+    /// The five reproductions of real product titles (Abt-Buy): each line against the catalog
+    /// item it was wrongly put with, or beside.
+    mod real_titles {
+        use super::*;
+
+        fn not_on(m: &Mapped, sku: &str) -> bool {
+            !matches!(m, Mapped::Land(l) if &*l.sku == sku)
+        }
+
+        #[test]
+        fn an_edition_or_a_word_on_each_side_is_never_matched_however_much_is_shared() {
+            let mut mp = mapper_of(&[
+                ("VB", "Microsoft Windows Vista Business Retail"),
+                ("DP", "Da-Lite Da-Plex Rear Projection Screen 60 x 80"),
+            ]);
+            let m = mp.map(line(1, None, "Microsoft Windows Vista Ultimate Retail"));
+            assert!(not_on(&m, "VB"), "{m:?}");
+            let m = mp.map(line(
+                2,
+                None,
+                "Da-Lite Da-Glas Rear Projection Screen 60 x 80",
+            ));
+            assert!(not_on(&m, "DP"), "{m:?}");
+        }
+
+        #[test]
+        fn a_model_code_is_never_typo_tolerant() {
+            let mut mp = mapper_of(&[(
+                "ST",
+                "Sanus Euro Foundation Series III Speaker Stand - EFSATSIII",
+            )]);
+            let m = mp.map(line(
+                1,
+                None,
+                "Sanus Euro Foundation Series III Speaker Stand - EFSATBKIII",
+            ));
+            assert!(not_on(&m, "ST"), "{m:?}");
+        }
+
+        #[test]
+        fn the_same_model_code_on_both_sides_is_the_item() {
+            let mut mp = mapper_of(&[
+                ("L88", "Linksys EtherFast 8-Port 10/100 Switch - EZXS88W"),
+                ("L55", "Linksys EtherFast 5-Port 10/100 Switch - EZXS55W"),
+                ("FD", "LaCie USB 2.0 Floppy Disk Drive - 706018"),
+            ]);
+            for (n, (desc, sku)) in [
+                ("Linksys EtherFast EZXS88W Ethernet Switch - EZXS88W", "L88"),
+                ("Linksys EtherFast EZ-XS55W Ethernet Switch", "L55"),
+                ("LaCie Pocket Floppy Disk Drive - 706018", "FD"),
+            ]
+            .iter()
+            .enumerate()
+            {
+                let m = land(mp.map(line(n as u64 + 1, None, desc)));
+                assert_eq!((&*m.sku, m.decision.kind()), (*sku, "fuzzy"), "{desc}");
+                match &m.decision {
+                    MappingDecision::Fuzzy { agreed, .. } => {
+                        assert!(
+                            agreed.iter().any(|a| a.starts_with("model code")),
+                            "{agreed:?}"
+                        )
+                    }
+                    d => panic!("{d:?}"),
+                }
+            }
+        }
+
+        #[test]
+        fn a_regional_or_colour_suffix_is_reviewed_not_matched() {
+            let mut mp =
+                mapper_of(&[("FS", "Netgear ProSafe 5 Port 10/100 Desktop Switch - FS105")]);
+            match mp.map(line(
+                1,
+                None,
+                "Netgear ProSafe FS105 Ethernet Switch - FS105NA",
+            )) {
+                Mapped::Hold(h) => {
+                    assert_eq!(h.candidates[0].sku, "FS", "{h:?}");
+                    assert!(h.reason.contains("variant"), "{}", h.reason);
+                }
+                Mapped::Land(m) => panic!("held expected, landed on {} ({:?})", m.sku, m.decision),
+            }
+        }
+
+        #[test]
+        fn two_editions_never_land_on_one_new_item() {
+            let mut mp = mapper_of(&[("HB", "Hex Bolt M8 x 40mm Zinc")]);
+            let a = land(mp.map(line(1, None, "Intuit Quicken Premier 2007")));
+            assert_eq!(a.decision.kind(), "created");
+            let b = mp.map(line(2, None, "Intuit Quicken Deluxe 2007"));
+            assert!(not_on(&b, &a.sku), "{b:?}");
+            let c = mp.map(line(3, None, "Intuit Quicken Premier 2008"));
+            assert!(not_on(&c, &a.sku), "{c:?}");
+        }
+
+        #[test]
+        fn a_creation_says_why_its_nearest_candidates_were_rejected() {
+            let mut mp = mapper_of(&[("VB", "Microsoft Windows Vista Business Retail")]);
+            let m = land(mp.map(line(1, None, "Microsoft Windows Vista Ultimate Retail")));
+            let why = m.decision.describe(&m.sku);
+            assert!(
+                why.contains("nearest VB") && why.contains("edition ultimate ≠ business"),
+                "{why}"
+            );
         }
     }
 

@@ -30,6 +30,9 @@ pub struct Signature {
     /// Alphabetic words that remain, canonical (abbreviations expanded, plurals folded), sorted,
     /// without repeats. Kind words are here too (they are also attributes).
     pub words: Vec<Box<str>>,
+    /// The product's own identifiers (model codes, part numbers), normalised for case and
+    /// separators only, sorted, without repeats (see [`super::identifier`]).
+    pub ids: Vec<Box<str>>,
 }
 
 /// The prefix of attribute names compared only when both sides state them.
@@ -53,6 +56,9 @@ impl Signature {
                 first = false;
                 s.push_str(v);
             }
+        }
+        if !self.ids.is_empty() {
+            let _ = write!(s, " | id={}", self.ids.join(","));
         }
         s.trim().to_string()
     }
@@ -814,8 +820,32 @@ impl Reader<'_> {
     }
 }
 
-/// Read a description.
+/// Read a description: its identifiers first ([`super::identifier`]), then the rest of the text.
 pub fn signature(description: &str, lex: &Lexicon) -> Signature {
+    let (rest, ids) = super::identifier::extract(description, lex);
+    let mut sig = read(&rest, lex);
+    sig.ids = ids;
+    sig
+}
+
+/// Whether a piece of text reads as measures only (`M8x40`, `P120`, `600x600mm`, `pk50`): no
+/// words, codes or bare numbers, so it is not an identifier.
+pub(crate) fn measures_only(text: &str, lex: &Lexicon) -> bool {
+    let sig = read(text, lex);
+    // A size letter (`MX-350` read as size m) or a count or grit of more than four digits
+    // (`P502025`) is a code read as a measure by accident.
+    let measure = |name: &str, values: &std::collections::BTreeSet<Box<str>>| match name {
+        "code" | "number" | "size" => false,
+        "count" | "grit" => values.iter().all(|v| v.len() <= 4),
+        _ => true,
+    };
+    sig.words.is_empty()
+        && !sig.attributes.is_empty()
+        && sig.attributes.iter().all(|(n, v)| measure(n, v))
+}
+
+/// Read a text without looking for identifiers.
+fn read(description: &str, lex: &Lexicon) -> Signature {
     let unit = |w: &str| lex.unit(w).is_some();
     let mut tokens = apply_lexicon(tokenize(&prepare(description), &unit), lex);
     // "Size - 9", "Size / L": a separator after "size" says nothing.
