@@ -78,23 +78,36 @@ CREATE TRIGGER transactions_line_state AFTER INSERT ON transactions
     FOR EACH STATEMENT EXECUTE FUNCTION batchops_transactions_line_state();
 
 -- Lines held: none of them may have landed; failed ones among them (a retry that maps the line to
--- review) are resolved by the same write.
+-- review) are resolved by the same write. Per import key, probed by its number and the lines'
+-- range, as above: the transition table has no statistics, and a join on it may otherwise scan
+-- the whole transactions table for every chunk.
 CREATE FUNCTION batchops_held_line_state() RETURNS TRIGGER
 LANGUAGE plpgsql AS $$
 DECLARE
-    bad BIGINT;
+    k     TEXT;
+    kno   BIGINT;
+    lines BIGINT[];
+    lo    BIGINT;
+    hi    BIGINT;
+    bad   BIGINT;
 BEGIN
-    SELECT n.line INTO bad
-    FROM new_rows n JOIN import_keys k ON k.import_key = n.import_key
-    JOIN transactions t ON t.import_no = k.import_no AND t.line = n.line
-    LIMIT 1;
-    IF bad IS NOT NULL THEN
-        RAISE EXCEPTION 'line state: line % has landed; it cannot be held', bad
-            USING ERRCODE = '23514';
-    END IF;
-    UPDATE failed_items f SET resolved_at = now(), attempts = f.attempts + 1
-    FROM new_rows n
-    WHERE f.resolved_at IS NULL AND f.import_key = n.import_key AND f.line = n.line;
+    FOR k, lines, lo, hi IN
+        SELECT import_key, array_agg(line), min(line), max(line) FROM new_rows GROUP BY import_key
+    LOOP
+        SELECT import_no INTO kno FROM import_keys WHERE import_key = k;
+        IF kno IS NOT NULL THEN
+            SELECT t.line INTO bad FROM transactions t
+            WHERE t.import_no = kno AND t.line BETWEEN lo AND hi AND t.line = ANY (lines)
+            LIMIT 1;
+            IF bad IS NOT NULL THEN
+                RAISE EXCEPTION 'line state: line % has landed; it cannot be held', bad
+                    USING ERRCODE = '23514';
+            END IF;
+        END IF;
+        UPDATE failed_items f SET resolved_at = now(), attempts = f.attempts + 1
+        WHERE f.import_key = k AND f.line BETWEEN lo AND hi AND f.line = ANY (lines)
+          AND f.resolved_at IS NULL;
+    END LOOP;
     RETURN NULL;
 END
 $$;
@@ -102,23 +115,37 @@ CREATE TRIGGER held_lines_line_state AFTER INSERT ON held_lines
     REFERENCING NEW TABLE AS new_rows
     FOR EACH STATEMENT EXECUTE FUNCTION batchops_held_line_state();
 
--- Lines failed: none of them may have landed or be held.
+-- Lines failed: none of them may have landed or be held (probed as above).
 CREATE FUNCTION batchops_failed_line_state() RETURNS TRIGGER
 LANGUAGE plpgsql AS $$
 DECLARE
-    bad BIGINT;
+    k     TEXT;
+    kno   BIGINT;
+    lines BIGINT[];
+    lo    BIGINT;
+    hi    BIGINT;
+    bad   BIGINT;
 BEGIN
-    SELECT n.line INTO bad
-    FROM new_rows n
-    WHERE EXISTS (SELECT 1 FROM import_keys k JOIN transactions t ON t.import_no = k.import_no
-                  WHERE k.import_key = n.import_key AND t.line = n.line)
-       OR EXISTS (SELECT 1 FROM held_lines h
-                  WHERE h.import_key = n.import_key AND h.line = n.line AND h.decided_at IS NULL)
-    LIMIT 1;
-    IF bad IS NOT NULL THEN
-        RAISE EXCEPTION 'line state: line % has landed or is held; it cannot be failed', bad
-            USING ERRCODE = '23514';
-    END IF;
+    FOR k, lines, lo, hi IN
+        SELECT import_key, array_agg(line), min(line), max(line) FROM new_rows GROUP BY import_key
+    LOOP
+        SELECT import_no INTO kno FROM import_keys WHERE import_key = k;
+        IF kno IS NOT NULL THEN
+            SELECT t.line INTO bad FROM transactions t
+            WHERE t.import_no = kno AND t.line BETWEEN lo AND hi AND t.line = ANY (lines)
+            LIMIT 1;
+        END IF;
+        IF bad IS NULL THEN
+            SELECT h.line INTO bad FROM held_lines h
+            WHERE h.import_key = k AND h.line BETWEEN lo AND hi AND h.line = ANY (lines)
+              AND h.decided_at IS NULL
+            LIMIT 1;
+        END IF;
+        IF bad IS NOT NULL THEN
+            RAISE EXCEPTION 'line state: line % has landed or is held; it cannot be failed', bad
+                USING ERRCODE = '23514';
+        END IF;
+    END LOOP;
     RETURN NULL;
 END
 $$;
