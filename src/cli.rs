@@ -62,6 +62,8 @@ pub enum InputFormatArg {
     Json,
     /// One line item object per line (JSON Lines).
     Jsonl,
+    /// A workbook (.xlsx, .xlsm, .xls, .ods): the first sheet with a header row.
+    Sheet,
 }
 
 impl From<InputFormatArg> for InputFormat {
@@ -70,6 +72,7 @@ impl From<InputFormatArg> for InputFormat {
             InputFormatArg::Csv => InputFormat::Csv,
             InputFormatArg::Json => InputFormat::Json,
             InputFormatArg::Jsonl => InputFormat::Jsonl,
+            InputFormatArg::Sheet => InputFormat::Sheet,
         }
     }
 }

@@ -10,10 +10,16 @@
 //!   (`csv_reader`, `json_doc`, `jsonl`).
 //! - [`validate_fields`] holds the rules of a line item, shared by all readers and by retry.
 
+pub mod config_dir;
 mod csv_reader;
+pub mod decode;
+pub mod dialect;
+pub mod header;
 mod json_doc;
 mod jsonl;
+pub mod numbers;
 pub mod reject;
+mod sheet;
 mod source;
 #[cfg(test)]
 mod test_support;
@@ -21,32 +27,50 @@ mod validate;
 
 pub use source::{MAX_FIELDS, MAX_RECORD_BYTES};
 pub use validate::{
-    MAX_DESCRIPTION_CHARS, MAX_SKU_CHARS, Stored, validate_fields, validate_stored,
+    Known, MAX_DESCRIPTION_CHARS, MAX_SKU_CHARS, Stored, validate_fields, validate_stored,
 };
 
+pub use dialect::{Layout, ReadSettings};
+pub use numbers::DecimalMark;
+
 use crate::domain::LineResult;
+use dialect::Refusal;
 use source::{BomSkip, Hashing, READ_BUFFER};
 use std::fs::File;
-use std::io::BufReader;
+use std::io::{BufReader, Seek};
 use std::path::{Path, PathBuf};
 
 /// The formats a batch file can have.
 #[derive(Debug, Clone, Copy, PartialEq, Eq, Hash, serde::Serialize, serde::Deserialize)]
 #[serde(rename_all = "lowercase")]
 pub enum InputFormat {
+    /// A text table: comma, semicolon, tab or pipe between cells, any of the encodings and
+    /// compressions `decode` reads.
     Csv,
     Json,
     Jsonl,
+    /// A workbook: `.xlsx`, `.xlsm`, `.xls`, `.ods`.
+    Sheet,
 }
 
 impl InputFormat {
-    /// By extension: `.csv`, `.json`, `.jsonl` / `.ndjson` (case-insensitive).
+    /// By extension (case-insensitive): `.csv`, `.tsv`, `.tab`, `.txt` (text tables), `.json`,
+    /// `.jsonl` / `.ndjson`, `.xlsx` / `.xlsm` / `.xls` / `.ods` (workbooks); `.gz`, `.zst` by the
+    /// extension before them (`.csv.gz`), a text table when there is none.
     pub fn from_path(path: &Path) -> Option<Self> {
         let ext = path.extension()?.to_str()?.to_ascii_lowercase();
         match ext.as_str() {
-            "csv" => Some(InputFormat::Csv),
+            "csv" | "tsv" | "tab" | "txt" => Some(InputFormat::Csv),
             "json" => Some(InputFormat::Json),
             "jsonl" | "ndjson" => Some(InputFormat::Jsonl),
+            "xlsx" | "xlsm" | "xls" | "ods" => Some(InputFormat::Sheet),
+            "gz" | "zst" | "zstd" => {
+                let stem = Path::new(path.file_stem()?);
+                match stem.extension() {
+                    Some(_) => InputFormat::from_path(stem),
+                    None => Some(InputFormat::Csv),
+                }
+            }
             _ => None,
         }
     }
@@ -55,6 +79,7 @@ impl InputFormat {
             InputFormat::Csv => "csv",
             InputFormat::Json => "json",
             InputFormat::Jsonl => "jsonl",
+            InputFormat::Sheet => "sheet",
         }
     }
 }
@@ -70,7 +95,9 @@ pub enum InputError {
     },
     #[error("{path}: the file is empty")]
     Empty { path: PathBuf },
-    #[error("{path}: cannot tell the format from the extension; use --format-in csv|json|jsonl")]
+    #[error(
+        "{path}: cannot tell the format from the extension; use --format-in csv|json|jsonl|sheet"
+    )]
     UnknownFormat { path: PathBuf },
     #[error("{path}: {reason}")]
     Unusable { path: PathBuf, reason: String },
@@ -108,6 +135,29 @@ fn io_error(path: &Path) -> impl FnOnce(std::io::Error) -> InputError + '_ {
 /// hold newlines); JSONL, non-blank lines; JSON, the exact number of `line_items` elements (up to
 /// the first syntax error, if any).
 pub fn inspect(path: &Path, format: Option<InputFormat>) -> Result<BatchFile, InputError> {
+    inspect_with(path, format, &ReadSettings::default())
+}
+
+fn unusable_file(path: &Path, reason: String) -> InputError {
+    InputError::Unusable {
+        path: path.to_path_buf(),
+        reason,
+    }
+}
+
+fn refused(path: &Path) -> impl FnOnce(Refusal) -> InputError + '_ {
+    move |r| match r {
+        Refusal::Io(e) => io_error(path)(e),
+        Refusal::Unusable(reason) => unusable_file(path, reason),
+    }
+}
+
+/// [`inspect`] with what the operator settled for the file (flags or a supplier profile).
+pub fn inspect_with(
+    path: &Path,
+    format: Option<InputFormat>,
+    settings: &ReadSettings,
+) -> Result<BatchFile, InputError> {
     let format = format
         .or_else(|| InputFormat::from_path(path))
         .ok_or_else(|| InputError::UnknownFormat {
@@ -116,15 +166,20 @@ pub fn inspect(path: &Path, format: Option<InputFormat>) -> Result<BatchFile, In
     let file = File::open(path).map_err(io_error(path))?;
     let mut hashing = Hashing::new(file);
     let mut json_items = 0;
+    let mut table_rows = 0;
     let unusable: Option<String> = match format {
         InputFormat::Csv => {
-            let mut rdr = csv_reader::csv_reader(&mut hashing);
-            match csv_reader::read_header(&mut rdr) {
-                Ok(_) => None,
-                Err(csv_reader::HeaderError::Unusable(why)) => Some(why),
-                Err(csv_reader::HeaderError::Io(e)) => return Err(io_error(path)(e)),
+            let synonyms = header::Synonyms::load().map_err(|r| unusable_file(path, r))?;
+            match dialect::analyse_csv(&mut hashing, settings, &synonyms) {
+                Ok(layout) => {
+                    table_rows = layout.data_rows;
+                    None
+                }
+                Err(Refusal::Unusable(why)) => Some(why),
+                Err(Refusal::Io(e)) => return Err(io_error(path)(e)),
             }
         }
+        InputFormat::Sheet => None,
         InputFormat::Json => {
             let reader = BufReader::with_capacity(READ_BUFFER, BomSkip::new(&mut hashing));
             let (items, end) = json_doc::drive(reader, |_: serde::de::IgnoredAny| true);
@@ -148,8 +203,14 @@ pub fn inspect(path: &Path, format: Option<InputFormat>) -> Result<BatchFile, In
             reason,
         });
     }
+    if format == InputFormat::Sheet {
+        let synonyms = header::Synonyms::load().map_err(|r| unusable_file(path, r))?;
+        table_rows = sheet::Workbook::load(path, settings, &synonyms)
+            .map_err(refused(path))?
+            .data_rows();
+    }
     let estimated_lines = match format {
-        InputFormat::Csv => stats.nonblank_lines.saturating_sub(1),
+        InputFormat::Csv | InputFormat::Sheet => table_rows,
         InputFormat::Jsonl => stats.nonblank_lines,
         InputFormat::Json => json_items,
     };
@@ -168,8 +229,28 @@ pub fn inspect(path: &Path, format: Option<InputFormat>) -> Result<BatchFile, In
 /// (the import key would not describe what is read), or when a CSV header is no longer usable.
 /// JSON documents are parsed on a background thread, one bounded channel ahead of the consumer.
 pub fn open(file: &BatchFile) -> Result<LineReader, InputError> {
+    open_with(file, &ReadSettings::default())
+}
+
+/// How a text table or workbook is written, as [`open_with`] would read it (for `batchops inspect`).
+pub fn layout(file: &BatchFile, settings: &ReadSettings) -> Result<Layout, InputError> {
     let path = file.path.as_path();
-    let handle = File::open(path).map_err(io_error(path))?;
+    let synonyms = header::Synonyms::load().map_err(|r| unusable_file(path, r))?;
+    match file.format {
+        InputFormat::Sheet => Ok(sheet::Workbook::load(path, settings, &synonyms)
+            .map_err(refused(path))?
+            .layout()),
+        _ => {
+            let handle = File::open(path).map_err(io_error(path))?;
+            dialect::analyse_csv(handle, settings, &synonyms).map_err(refused(path))
+        }
+    }
+}
+
+/// [`open`] with what the operator settled for the file (flags or a supplier profile).
+pub fn open_with(file: &BatchFile, settings: &ReadSettings) -> Result<LineReader, InputError> {
+    let path = file.path.as_path();
+    let mut handle = File::open(path).map_err(io_error(path))?;
     let size = handle.metadata().map_err(io_error(path))?.len();
     if size != file.size_bytes {
         return Err(InputError::Unusable {
@@ -182,15 +263,21 @@ pub fn open(file: &BatchFile) -> Result<LineReader, InputError> {
     }
     let inner = match file.format {
         InputFormat::Csv => {
-            let mut rdr = csv_reader::csv_reader(handle);
-            let header = csv_reader::read_header(&mut rdr).map_err(|e| match e {
-                csv_reader::HeaderError::Io(e) => io_error(path)(e),
-                csv_reader::HeaderError::Unusable(reason) => InputError::Unusable {
-                    path: path.to_path_buf(),
-                    reason,
-                },
-            })?;
-            Inner::Csv(Box::new(csv_reader::CsvLines::new(rdr, header)))
+            let synonyms = header::Synonyms::load().map_err(|r| unusable_file(path, r))?;
+            let layout =
+                dialect::analyse_csv(&handle, settings, &synonyms).map_err(refused(path))?;
+            handle.rewind().map_err(io_error(path))?;
+            Inner::Csv(Box::new(
+                csv_reader::CsvLines::open(handle, &layout).map_err(refused(path))?,
+            ))
+        }
+        InputFormat::Sheet => {
+            let synonyms = header::Synonyms::load().map_err(|r| unusable_file(path, r))?;
+            Inner::Sheet(
+                sheet::Workbook::load(path, settings, &synonyms)
+                    .map_err(refused(path))?
+                    .into_lines(),
+            )
         }
         InputFormat::Json => {
             Inner::Json(json_doc::JsonLines::spawn(handle).map_err(io_error(path))?)
@@ -217,6 +304,7 @@ enum Inner {
     Csv(Box<csv_reader::CsvLines>),
     Json(json_doc::JsonLines),
     Jsonl(Box<jsonl::JsonlLines>),
+    Sheet(sheet::SheetLines),
 }
 
 impl LineReader {
@@ -241,6 +329,7 @@ impl Iterator for LineReader {
             Inner::Csv(r) => r.next(),
             Inner::Json(r) => r.next(),
             Inner::Jsonl(r) => r.next(),
+            Inner::Sheet(r) => r.next(),
         }
     }
 }
@@ -267,7 +356,7 @@ mod tests {
 
     #[test]
     fn the_format_comes_from_the_argument_or_the_extension() {
-        let f = file(".txt", b"sku,quantity,unit_price\nA,1,2\n");
+        let f = file(".dat", b"sku,quantity,unit_price\nA,1,2\n");
         assert!(matches!(
             inspect(f.path(), None),
             Err(InputError::UnknownFormat { .. })
@@ -422,7 +511,7 @@ mod tests {
                 "invoice-acme-2026-11.csv",
                 41,
                 &[
-                    (15, "quantity \"1,5\" has a comma"),
+                    (15, "quantity \"1,5\" does not fit the file's numbers"),
                     (22, "unit_price \"abc\" is not a decimal number"),
                     (29, "both sku and description are empty"),
                 ],
