@@ -1,7 +1,8 @@
 //! The command line.
 
 use crate::engine::{DEFAULT_CHUNK_SIZE, ErrorBudget, FallbackStrategy};
-use crate::input::InputFormat;
+use crate::input::decode::TextEncoding;
+use crate::input::{DecimalMark, InputFormat, ReadSettings};
 use crate::report::OutputFormat;
 use clap::{Args, Parser, Subcommand, ValueEnum};
 use std::path::PathBuf;
@@ -217,6 +218,23 @@ pub enum Command {
         #[arg(long, default_value_t = 100)]
         limit: u64,
     },
+    /// Show how a batch file will be read: encoding, delimiter, header row, column mapping, number
+    /// convention, the first rows as they will be read, and anything ambiguous.
+    Inspect {
+        /// The batch file to look at.
+        file: PathBuf,
+        /// Input format, when the extension does not tell.
+        #[arg(long, value_enum)]
+        format_in: Option<InputFormatArg>,
+        #[command(flatten)]
+        reading: ReadArgs,
+        /// How many rows to show as they will be read.
+        #[arg(long, default_value_t = 5)]
+        rows: usize,
+        /// Output format.
+        #[arg(long, value_enum, default_value_t)]
+        format: TextOrJson,
+    },
     /// Open the operations console.
     Console {
         /// Batch files to load into the console (a directory loads its batch files).
@@ -238,6 +256,54 @@ pub struct OutputFile {
     /// Overwrite the -o file if it exists.
     #[arg(long, requires = "path")]
     pub force: bool,
+}
+
+/// How a supplier's file is read, where detection needs help (each wins over what is detected).
+#[derive(Debug, Clone, Default, Args)]
+pub struct ReadArgs {
+    /// The decimal mark of the file's numbers, comma or point (settles a file where `1.200` could
+    /// be 1200 or 1.2).
+    #[arg(long, value_parser = parse_decimal)]
+    pub decimal: Option<DecimalMark>,
+    /// The character between cells: , ; | or tab (default: detected).
+    #[arg(long, value_parser = parse_delimiter)]
+    pub delimiter: Option<char>,
+    /// The text encoding: utf-8, utf-16le, utf-16be or windows-1252 (default: detected).
+    #[arg(long, value_parser = parse_encoding)]
+    pub encoding: Option<TextEncoding>,
+    /// The header's row, counting from 1 the rows that are not blank (default: the first row that
+    /// names the columns).
+    #[arg(long, value_parser = clap::value_parser!(u64).range(1..))]
+    pub header_row: Option<u64>,
+}
+
+impl ReadArgs {
+    pub fn settings(&self) -> ReadSettings {
+        ReadSettings {
+            decimal: self.decimal,
+            delimiter: self.delimiter,
+            encoding: self.encoding,
+            header_row: self.header_row.map(|n| n as usize),
+        }
+    }
+}
+
+fn parse_decimal(s: &str) -> Result<DecimalMark, String> {
+    s.parse()
+}
+
+fn parse_encoding(s: &str) -> Result<TextEncoding, String> {
+    s.parse()
+}
+
+fn parse_delimiter(s: &str) -> Result<char, String> {
+    match s {
+        "," | "comma" => Ok(','),
+        ";" | "semicolon" => Ok(';'),
+        "|" | "pipe" => Ok('|'),
+        "\\t" | "\t" | "tab" => Ok('\t'),
+        _ => Err(format!("unknown delimiter {s:?}: use , ; | or tab")),
+    }
 }
 
 /// Knobs shared by import and resume.
@@ -411,6 +477,8 @@ pub struct ImportArgs {
     /// Run the whole pipeline in transactions that are rolled back: report what would happen.
     #[arg(long)]
     pub dry_run: bool,
+    #[command(flatten)]
+    pub reading: ReadArgs,
     /// The batch files to import (one run each, in the order given).
     #[arg(required = true)]
     pub files: Vec<PathBuf>,

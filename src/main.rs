@@ -137,6 +137,22 @@ async fn run(cli: Cli) -> Result<u8> {
     if let Command::Generate(args) = &command {
         return commands::generate(args);
     }
+    if let Command::Inspect {
+        file,
+        format_in,
+        reading,
+        rows,
+        format,
+    } = &command
+    {
+        return commands::inspect(
+            file,
+            format_in.map(Into::into),
+            &reading.settings(),
+            *rows,
+            *format,
+        );
+    }
     let store = commands::open_store(url).await?;
     let code = match command {
         Command::Import(args) => commands::import(&*store, &args).await?,
@@ -190,7 +206,7 @@ async fn run(cli: Cli) -> Result<u8> {
         }
         Command::Review { command } => commands::review(&*store, command).await?,
         Command::Aliases { command } => commands::aliases(&*store, command).await?,
-        Command::Generate(_) => unreachable!("handled above"),
+        Command::Generate(_) | Command::Inspect { .. } => unreachable!("handled above"),
     };
     store.close().await;
     Ok(code)

@@ -86,6 +86,7 @@ pub async fn import(store: &dyn Store, args: &ImportArgs) -> Result<u8> {
     }
     opts.format = args.format_in.map(Into::into);
     opts.dry_run = args.dry_run;
+    opts.reading = args.reading.settings();
     if opts.import_key.is_some() && args.files.len() > 1 {
         return Err(
             UsageError("--import-key names one batch: give one file with it".into()).into(),

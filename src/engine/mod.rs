@@ -54,13 +54,13 @@ pub async fn import_file(
     if opts.mode == Mode::Retry {
         return Err(EngineError::Invalid("use retry_failed for retries".into()));
     }
-    let file = input::inspect(path, opts.format)?;
+    let file = input::inspect_with(path, opts.format, &opts.reading)?;
     // A reject file's lines land under the identities they carry, not as a new batch.
     if input::reject::is_reject_file(&file)? {
         return crate::corrections::reject::import_reject_file(store, &file, opts, events, cancel)
             .await;
     }
-    let reader = input::open(&file)?;
+    let reader = input::open_with(&file, &opts.reading)?;
     let source = path.display().to_string();
     let import_key = opts
         .import_key

@@ -190,7 +190,7 @@ impl CsvLines {
                 fields,
             );
         }
-        let problems = read_numbers(&mut fields, &self.columns, self.decimal);
+        let problems = read_numbers(&mut fields, &self.columns, self.decimal, |_| true);
         if !problems.is_empty() {
             return error(problems.join("; "), fields);
         }
@@ -239,12 +239,22 @@ impl Iterator for CsvLines {
     }
 }
 
-/// Number cells read with the file's convention, in place; the problems of those that do not fit.
-pub(crate) fn read_numbers(fields: &mut Fields, columns: &ColumnMap, decimal: DecimalMark) -> Vec<String> {
+/// Number cells written as text (`is_text`) read with the file's convention, in place; the problems
+/// of those that do not fit.
+pub(crate) fn read_numbers(
+    fields: &mut Fields,
+    columns: &ColumnMap,
+    decimal: DecimalMark,
+    is_text: impl Fn(usize) -> bool,
+) -> Vec<String> {
     let mut problems = Vec::new();
     for known in [Known::Quantity, Known::UnitPrice] {
-        let Some(i) = columns.index_of(known) else { continue };
-        let Some((_, value)) = fields.get_mut(i) else { continue };
+        let Some(i) = columns.index_of(known).filter(|&i| is_text(i)) else {
+            continue;
+        };
+        let Some((_, value)) = fields.get_mut(i) else {
+            continue;
+        };
         match numbers::normalize(value, decimal) {
             Ok(Some(plain)) => *value = plain,
             Ok(None) => {}
@@ -576,7 +586,10 @@ mod tests {
             .to_vec();
         bytes.extend_from_slice(b"C,Caf\xE9,1,2\n");
         let why = unusable(&bytes);
-        assert!(why.starts_with("mixed encodings: line 2 is UTF-8 and line 4 is not"), "{why}");
+        assert!(
+            why.starts_with("mixed encodings: line 2 of the file is UTF-8 and line 4 is not"),
+            "{why}"
+        );
     }
 
     #[test]

@@ -120,9 +120,11 @@ pub fn decompress<'a, R: Read + Send + 'a>(
         )));
     }
     if head.starts_with(ZIP_MAGIC) || head.starts_with(OLE_MAGIC) {
-        return Ok(Err("the file is a workbook (zip or OLE data), not a text table: name it \
+        return Ok(Err(
+            "the file is a workbook (zip or OLE data), not a text table: name it \
                        .xlsx, .xls or .ods, or use --format-in sheet"
-            .into()));
+                .into(),
+        ));
     }
     Ok(Ok((Compression::None, Box::new(r))))
 }
@@ -143,7 +145,10 @@ pub fn bom_encoding<R: Read>(r: &mut BufReader<R>) -> io::Result<Option<TextEnco
 
 /// UTF-8 text from bytes in `encoding` (a leading BOM dropped). UTF-8 passes through untouched:
 /// its validity is checked where the bytes are parsed.
-pub fn to_utf8<'a>(inner: Box<dyn Read + Send + 'a>, encoding: TextEncoding) -> Box<dyn Read + Send + 'a> {
+pub fn to_utf8<'a>(
+    inner: Box<dyn Read + Send + 'a>,
+    encoding: TextEncoding,
+) -> Box<dyn Read + Send + 'a> {
     use encoding_rs_io::DecodeReaderBytesBuilder;
     match encoding {
         TextEncoding::Utf8 => Box::new(BomSkip::new(inner)),
@@ -175,7 +180,11 @@ pub fn to_utf8<'a>(inner: Box<dyn Read + Send + 'a>, encoding: TextEncoding) -> 
 pub fn cell_text(bytes: &[u8]) -> std::borrow::Cow<'_, str> {
     match std::str::from_utf8(bytes) {
         Ok(s) => std::borrow::Cow::Borrowed(s),
-        Err(_) => encoding_rs::WINDOWS_1252.decode_without_bom_handling(bytes).0,
+        Err(_) => {
+            encoding_rs::WINDOWS_1252
+                .decode_without_bom_handling(bytes)
+                .0
+        }
     }
 }
 
@@ -192,7 +201,7 @@ impl Utf8Seen {
     pub fn encoding(self) -> Result<TextEncoding, String> {
         match (self.first_multibyte_line, self.first_invalid_line) {
             (Some(utf8), Some(other)) => Err(format!(
-                "mixed encodings: line {utf8} is UTF-8 and line {other} is not (Windows-1252 or \
+                "mixed encodings: line {utf8} of the file is UTF-8 and line {other} is not (Windows-1252 or \
                  another); save the file in one encoding, or give --encoding to read all of it \
                  one way"
             )),
@@ -341,8 +350,14 @@ mod tests {
             assert_eq!(cp.first_invalid_line, Some(3));
             let mixed = probe(b"a\n\xc3\x988\nx\n\xd7\n", chunk);
             let e = mixed.encoding().unwrap_err();
-            assert!(e.starts_with("mixed encodings: line 2 is UTF-8 and line 4 is not"), "{e}");
-            assert_eq!(probe(b"ab\xc3", chunk).encoding(), Ok(TextEncoding::Windows1252));
+            assert!(
+                e.starts_with("mixed encodings: line 2 of the file is UTF-8 and line 4 is not"),
+                "{e}"
+            );
+            assert_eq!(
+                probe(b"ab\xc3", chunk).encoding(),
+                Ok(TextEncoding::Windows1252)
+            );
         }
     }
 
@@ -360,7 +375,11 @@ mod tests {
         let cut = &gz[..gz.len() - 6];
         let (_, mut r) = decompress(cut).unwrap().unwrap();
         let e = r.read_to_string(&mut String::new()).unwrap_err();
-        assert!(e.to_string().starts_with("the gzip data is damaged or cut short"), "{e}");
+        assert!(
+            e.to_string()
+                .starts_with("the gzip data is damaged or cut short"),
+            "{e}"
+        );
 
         let z = zstd::encode_all(&b"hello"[..], 1).unwrap();
         let (c, mut r) = decompress(&z[..]).unwrap().unwrap();

@@ -167,7 +167,11 @@ fn header_with(
             });
         }
         if !(skip_first && index == 0) {
-            let text: Vec<&str> = row.iter().map(|c| c.trim()).filter(|c| !c.is_empty()).collect();
+            let text: Vec<&str> = row
+                .iter()
+                .map(|c| c.trim())
+                .filter(|c| !c.is_empty())
+                .collect();
             titles.push(text.join(" | "));
         }
         index += 1;
@@ -287,7 +291,10 @@ pub fn analyse_csv<'a, R: Read + Send + 'a>(
     let sniff: &[u8] = if (prefix.len() as u64) < SNIFF_BYTES {
         &prefix
     } else {
-        let end = prefix.iter().rposition(|&b| b == b'\n').unwrap_or(prefix.len());
+        let end = prefix
+            .iter()
+            .rposition(|&b| b == b'\n')
+            .unwrap_or(prefix.len());
         &prefix[..end]
     };
     if is_blank(sniff) && (prefix.len() as u64) < SNIFF_BYTES {
@@ -298,8 +305,8 @@ pub fn analyse_csv<'a, R: Read + Send + 'a>(
     }
     let (found, sep) = find_header(sniff, settings, synonyms).map_err(Refusal::Unusable)?;
     let probe = Utf8Probe::new(Cursor::new(prefix).chain(text));
-    let mut rdr = csv_builder(found.delimiter)
-        .from_reader(CsvSource::with_delimiter(probe, found.delimiter));
+    let mut rdr =
+        csv_builder(found.delimiter).from_reader(CsvSource::with_delimiter(probe, found.delimiter));
     let mut record = ByteRecord::new();
     let mut index = 0usize;
     let mut data_rows = 0u64;
@@ -330,10 +337,8 @@ pub fn analyse_csv<'a, R: Read + Send + 'a>(
                 for (i, name) in &number_columns {
                     if let Some(cell) = record.get(*i) {
                         let text = cell_text(cell);
-                        evidence.observe(&text, || {
-                            let line = record.position().map_or(0, |p| p.line());
-                            (format!("line {line}"), name.clone())
-                        });
+                        // Lines are numbered as the run reports them: data records from 1.
+                        evidence.observe(&text, || (format!("line {data_rows}"), name.clone()));
                     }
                 }
             }
@@ -356,9 +361,8 @@ pub fn analyse_csv<'a, R: Read + Send + 'a>(
             }
         }
     }
-    let columns = columns.ok_or_else(|| {
-        Refusal::Unusable("the header row could not be read again".into())
-    })?;
+    let columns = columns
+        .ok_or_else(|| Refusal::Unusable("the header row could not be read again".into()))?;
     let seen = rdr.get_ref().get_ref().seen();
     let (encoding, encoding_by) = match (settings.encoding, bom) {
         (Some(e), _) => (e, "the setting of the operator".to_string()),
@@ -366,7 +370,7 @@ pub fn analyse_csv<'a, R: Read + Send + 'a>(
             if let Some(line) = seen.first_invalid_line {
                 return Err(Refusal::Unusable(format!(
                     "mixed encodings: the file starts with a UTF-8 byte order mark but line \
-                     {line} is not UTF-8; save the file in one encoding"
+                     {line} of the file is not UTF-8; save the file in one encoding"
                 )));
             }
             (TextEncoding::Utf8, "byte order mark".to_string())
@@ -381,7 +385,9 @@ pub fn analyse_csv<'a, R: Read + Send + 'a>(
             (e, by)
         }
     };
-    let convention = evidence.settle(settings.decimal).map_err(Refusal::Unusable)?;
+    let convention = evidence
+        .settle(settings.decimal)
+        .map_err(Refusal::Unusable)?;
     let mut notes = Vec::new();
     if let Some(note) = evidence.two_ways_note(&convention) {
         notes.push(note);
@@ -446,12 +452,21 @@ mod tests {
     #[test]
     fn refusals_name_the_reason() {
         let e = analyse(b"sku;qty;price\nA;1.200;3\n").unwrap_err();
-        assert!(e.starts_with("the decimal mark cannot be settled: line 2, column \"qty\""), "{e}");
+        assert!(
+            e.starts_with("the decimal mark cannot be settled: line 1, column \"qty\""),
+            "{e}"
+        );
         let e = analyse(b"hello world\nfoo\n").unwrap_err();
         assert!(e.starts_with("no header row with columns"), "{e}");
         let e = analyse(b"Artikelnummer;Bezeichnung;Menge\nA;B;1\n").unwrap_err();
-        assert!(e.starts_with("the header row has no \"unit_price\" column"), "{e}");
+        assert!(
+            e.starts_with("the header row has no \"unit_price\" column"),
+            "{e}"
+        );
         let e = analyse(b"sku,qty,price\nA,\xc3\x98,1\nB,\xd8,2\n").unwrap_err();
-        assert!(e.starts_with("mixed encodings: line 2 is UTF-8 and line 3 is not"), "{e}");
+        assert!(
+            e.starts_with("mixed encodings: line 2 of the file is UTF-8 and line 3 is not"),
+            "{e}"
+        );
     }
 }

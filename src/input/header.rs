@@ -329,7 +329,11 @@ mod tests {
         let mut s = Synonyms::shipped();
         s.add("[quantity]\nnames = [\"Stk.\"]\n").unwrap();
         assert_eq!(s.known("STK"), Some(Known::Quantity));
-        assert_eq!(s.known("Menge"), Some(Known::Quantity), "shipped names stay");
+        assert_eq!(
+            s.known("Menge"),
+            Some(Known::Quantity),
+            "shipped names stay"
+        );
         assert!(s.add("[quantity]\nnames = 3\n").is_err());
     }
 }

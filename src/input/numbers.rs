@@ -217,9 +217,7 @@ pub fn normalize(text: &str, mark: DecimalMark) -> Result<Option<String>, String
         .split(|c: char| c == thousands || GROUP_SEPARATORS.contains(&c))
         .collect();
     if groups.len() > 1
-        && (groups[0].is_empty()
-            || groups[0].len() > 3
-            || groups[1..].iter().any(|g| g.len() != 3))
+        && (groups[0].is_empty() || groups[0].len() > 3 || groups[1..].iter().any(|g| g.len() != 3))
     {
         return Err(misfit());
     }
@@ -252,7 +250,10 @@ pub struct Sighting {
 
 impl Sighting {
     fn describe(&self) -> String {
-        format!("{}, column \"{}\": \"{}\"", self.place, self.column, self.text)
+        format!(
+            "{}, column \"{}\": \"{}\"",
+            self.place, self.column, self.text
+        )
     }
 }
 
@@ -481,7 +482,10 @@ mod tests {
         }
         for v in ["1.200", "1,200", "-1.200", "€ 999,000"] {
             let e = settle(&[v]).unwrap_err();
-            assert!(e.starts_with("the decimal mark cannot be settled"), "{v}: {e}");
+            assert!(
+                e.starts_with("the decimal mark cannot be settled"),
+                "{v}: {e}"
+            );
         }
         assert_eq!(settle(&["3", "12", ""]).unwrap(), Convention::default());
     }
@@ -510,14 +514,21 @@ mod tests {
         let mut many = vec!["0.5"; 10];
         many.push("1,5");
         let c = settle(&many).unwrap();
-        assert_eq!(c.decimal, DecimalMark::Point, "one stray value among ten does not vote");
+        assert_eq!(
+            c.decimal,
+            DecimalMark::Point,
+            "one stray value among ten does not vote"
+        );
         assert!(c.settled_by.contains("\"1,5\""), "{}", c.settled_by);
         many.push("2,5");
         assert!(settle(&many).is_err());
         let e = settle(&["12,50 €", "$3,00"]).unwrap_err();
         assert!(e.starts_with("two currencies in one file"), "{e}");
         assert_eq!(
-            settle(&["12,50 €", "EUR 3,00", "4"]).unwrap().currency.as_deref(),
+            settle(&["12,50 €", "EUR 3,00", "4"])
+                .unwrap()
+                .currency
+                .as_deref(),
             Some("EUR")
         );
     }
@@ -536,7 +547,11 @@ mod tests {
         assert_eq!(n("2.500,25", Comma).as_deref(), Some("2500.25"));
         assert_eq!(n("1.200", Comma).as_deref(), Some("1200"));
         assert_eq!(n("1.200", Point).as_deref(), Some("1.200"));
-        assert_eq!(n("\"1,200\"", Point), None, "quotes are the reader's business");
+        assert_eq!(
+            n("\"1,200\"", Point),
+            None,
+            "quotes are the reader's business"
+        );
         assert_eq!(n("1,200", Point).as_deref(), Some("1200"));
         assert_eq!(n("$1,234.50", Point).as_deref(), Some("1234.50"));
         assert_eq!(n("-$1,234.50", Point).as_deref(), Some("-1234.50"));

@@ -61,7 +61,11 @@ pub struct Workbook {
 
 impl Workbook {
     /// Open the workbook, pick its sheet, find the header and settle the numbers.
-    pub fn load(path: &Path, settings: &ReadSettings, synonyms: &Synonyms) -> Result<Workbook, Refusal> {
+    pub fn load(
+        path: &Path,
+        settings: &ReadSettings,
+        synonyms: &Synonyms,
+    ) -> Result<Workbook, Refusal> {
         let mut book = calamine::open_workbook_auto(path)
             .map_err(|e| Refusal::Unusable(format!("cannot read the workbook: {e}")))?;
         let names = book.sheet_names();
@@ -70,9 +74,9 @@ impl Workbook {
         }
         let mut first_rows = Vec::new();
         for name in names {
-            let range = book.worksheet_range(&name).map_err(|e| {
-                Refusal::Unusable(format!("cannot read sheet \"{name}\": {e}"))
-            })?;
+            let range = book
+                .worksheet_range(&name)
+                .map_err(|e| Refusal::Unusable(format!("cannot read sheet \"{name}\": {e}")))?;
             if range.is_empty() {
                 continue;
             }
@@ -260,10 +264,7 @@ impl SheetLines {
             })
         };
         if let Some(i) = row.iter().position(|d| matches!(d, Data::Error(_))) {
-            return error(
-                format!("cell {} holds the error {}", at(i), row[i]),
-                fields,
-            );
+            return error(format!("cell {} holds the error {}", at(i), row[i]), fields);
         }
         let columns = self.columns.names.len();
         if width > columns {
@@ -280,7 +281,8 @@ impl SheetLines {
             fields.push((self.columns.field_name(fields.len()), String::new()));
         }
         // Numeric cells are numbers already; text in a number column is read with the convention.
-        let problems = read_numbers(&mut fields, &self.columns, self.decimal);
+        let is_text = |i: usize| matches!(row.get(i), Some(Data::String(_)));
+        let problems = read_numbers(&mut fields, &self.columns, self.decimal, is_text);
         if !problems.is_empty() {
             return error(self.name_cells(&problems.join("; "), &at), fields);
         }
