@@ -228,6 +228,19 @@ pub enum Command {
         format_in: Option<InputFormatArg>,
         #[command(flatten)]
         reading: ReadArgs,
+        /// Read the file with this saved supplier profile (default: the one whose header matches).
+        #[arg(long, value_name = "NAME")]
+        profile: Option<String>,
+        /// Save how the file was read as a supplier profile NAME (TOML in the configuration
+        /// directory, $BATCHOPS_CONFIG_DIR to override).
+        #[arg(long, value_name = "NAME")]
+        save_profile: Option<String>,
+        /// The supplier, written into a saved profile.
+        #[arg(long, requires = "save_profile")]
+        supplier: Option<String>,
+        /// Whose part numbers the SKU column holds, written into a saved profile.
+        #[arg(long, value_enum, requires = "save_profile")]
+        sku_column: Option<SkuColumnArg>,
         /// How many rows to show as they will be read.
         #[arg(long, default_value_t = 5)]
         rows: usize,
@@ -258,6 +271,23 @@ pub struct OutputFile {
     pub force: bool,
 }
 
+#[derive(Debug, Clone, Copy, PartialEq, Eq, ValueEnum)]
+pub enum SkuColumnArg {
+    /// Our own SKUs.
+    Ours,
+    /// The supplier's part numbers.
+    Supplier,
+}
+
+impl From<SkuColumnArg> for crate::input::profile::SkuColumn {
+    fn from(a: SkuColumnArg) -> Self {
+        match a {
+            SkuColumnArg::Ours => Self::Ours,
+            SkuColumnArg::Supplier => Self::Supplier,
+        }
+    }
+}
+
 /// How a supplier's file is read, where detection needs help (each wins over what is detected).
 #[derive(Debug, Clone, Default, Args)]
 pub struct ReadArgs {
@@ -284,6 +314,7 @@ impl ReadArgs {
             delimiter: self.delimiter,
             encoding: self.encoding,
             header_row: self.header_row.map(|n| n as usize),
+            ..ReadSettings::default()
         }
     }
 }
@@ -479,6 +510,10 @@ pub struct ImportArgs {
     pub dry_run: bool,
     #[command(flatten)]
     pub reading: ReadArgs,
+    /// Read the files with this saved supplier profile (default: for each file, the one saved
+    /// profile whose header matches its header, if there is exactly one).
+    #[arg(long, value_name = "NAME")]
+    pub profile: Option<String>,
     /// The batch files to import (one run each, in the order given).
     #[arg(required = true)]
     pub files: Vec<PathBuf>,

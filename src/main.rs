@@ -141,17 +141,25 @@ async fn run(cli: Cli) -> Result<u8> {
         file,
         format_in,
         reading,
+        profile,
+        save_profile,
+        supplier,
+        sku_column,
         rows,
         format,
     } = &command
     {
-        return commands::inspect(
-            file,
-            format_in.map(Into::into),
-            &reading.settings(),
-            *rows,
-            *format,
-        );
+        return commands::inspect(&commands::InspectArgs {
+            path: file,
+            format: format_in.map(Into::into),
+            flags: reading.settings(),
+            profile: profile.as_deref(),
+            save_profile: save_profile.as_deref(),
+            supplier: supplier.clone(),
+            sku_column: sku_column.map(Into::into).unwrap_or_default(),
+            rows: *rows,
+            out_format: *format,
+        });
     }
     let store = commands::open_store(url).await?;
     let code = match command {

@@ -3,21 +3,36 @@
 use super::{EXIT_FAILED, EXIT_OK, output};
 use crate::cli::TextOrJson;
 use crate::domain::LineResult;
+use crate::input::profile::{Profile, SkuColumn};
 use crate::input::{self, InputFormat, Known, Layout, ReadSettings};
-use color_eyre::eyre::Result;
+use color_eyre::eyre::{Result, eyre};
 use serde_json::json;
 use std::io::Write;
 use std::path::Path;
 
-/// Print what was detected and the first `rows` line items as they will be read. A file refused
-/// whole prints why and exits 1.
-pub fn inspect(
-    path: &Path,
-    format: Option<InputFormat>,
-    settings: &ReadSettings,
-    rows: usize,
-    out_format: TextOrJson,
-) -> Result<u8> {
+/// What `inspect` is asked.
+pub struct InspectArgs<'a> {
+    pub path: &'a Path,
+    pub format: Option<InputFormat>,
+    pub flags: ReadSettings,
+    pub profile: Option<&'a str>,
+    pub save_profile: Option<&'a str>,
+    pub supplier: Option<String>,
+    pub sku_column: SkuColumn,
+    pub rows: usize,
+    pub out_format: TextOrJson,
+}
+
+/// Print what was detected and the first `rows` line items as they will be read; with
+/// `save_profile`, save it as a supplier profile. A file refused whole prints why and exits 1.
+pub fn inspect(args: &InspectArgs) -> Result<u8> {
+    let (path, format, rows, out_format) = (args.path, args.format, args.rows, args.out_format);
+    let (settings, _, note) =
+        input::choose_profile(path, format, &args.flags, args.profile).map_err(|e| eyre!(e))?;
+    if let Some(note) = note {
+        output::note(note);
+    }
+    let settings = &settings;
     let found = input::inspect_with(path, format, settings).and_then(|file| {
         let layout = match file.format {
             InputFormat::Csv | InputFormat::Sheet => Some(input::layout(&file, settings)?),
@@ -41,6 +56,14 @@ pub fn inspect(
             return Ok(EXIT_FAILED);
         }
     };
+    if let (Some(name), Some(l)) = (args.save_profile, &layout) {
+        let profile = Profile::from_layout(name, l, args.supplier.clone(), args.sku_column);
+        let saved = profile.save().map_err(|e| eyre!(e))?;
+        output::note(format_args!(
+            "saved supplier profile {name} to {}",
+            saved.display()
+        ));
+    }
     match out_format {
         TextOrJson::Text => {
             let mut text = format!(

@@ -15,7 +15,7 @@ pub use compare::compare;
 pub use corrections::{history as corrections, items, revert};
 pub use generate::generate;
 pub use import::{import, resume, retry};
-pub use inspect::inspect;
+pub use inspect::{InspectArgs, inspect};
 pub use queries::{failed, inventory, runs};
 pub use review::{aliases, review};
 

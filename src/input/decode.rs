@@ -27,11 +27,14 @@ impl Compression {
 
 /// The text encoding of a file.
 #[derive(Debug, Clone, Copy, PartialEq, Eq, serde::Serialize, serde::Deserialize)]
-#[serde(rename_all = "kebab-case")]
 pub enum TextEncoding {
+    #[serde(rename = "utf-8")]
     Utf8,
+    #[serde(rename = "utf-16le")]
     Utf16le,
+    #[serde(rename = "utf-16be")]
     Utf16be,
+    #[serde(rename = "windows-1252")]
     Windows1252,
 }
 

@@ -35,6 +35,9 @@ pub struct ReadSettings {
     /// The header's row, 1-based among the rows that are not blank.
     #[serde(default, skip_serializing_if = "Option::is_none")]
     pub header_row: Option<usize>,
+    /// Header name → the column it holds, beyond the synonyms (a supplier profile's `columns`).
+    #[serde(default, skip_serializing_if = "std::collections::BTreeMap::is_empty")]
+    pub columns: std::collections::BTreeMap<String, String>,
 }
 
 /// Why a file cannot be read as a whole.
@@ -158,10 +161,22 @@ fn header_with(
             None => columns.names_the_columns(),
         };
         if wanted {
+            // The record's position is where reading it began: blank lines before it included.
+            let mut start = record.position().map_or(0, |p| p.byte() as usize);
+            while prefix
+                .get(start)
+                .is_some_and(|b| matches!(b, b'\r' | b'\n'))
+            {
+                start += 1;
+            }
+            let line = 1 + prefix[..start.min(prefix.len())]
+                .iter()
+                .filter(|&&b| b == b'\n')
+                .count() as u64;
             return Some(Found {
                 delimiter,
                 index,
-                line: record.position().map_or(0, |p| p.line()),
+                line,
                 columns,
                 titles,
             });
@@ -268,6 +283,26 @@ fn header_columns(
     let columns = ColumnMap::of(&cells(record), synonyms)?;
     columns.check(super::csv_reader::EXPECTED_COLUMNS)?;
     Ok(columns)
+}
+
+/// The header row's names as `settings` find it in the first bytes of a text table, if any (to
+/// tell which supplier profile a file is).
+pub fn header_names<'a, R: Read + Send + 'a>(
+    input: R,
+    settings: &ReadSettings,
+    synonyms: &Synonyms,
+) -> Option<Vec<String>> {
+    let (_, raw) = decode::decompress(input).ok()?.ok()?;
+    let mut raw = BufReader::with_capacity(READ_BUFFER, raw);
+    let bom = decode::bom_encoding(&mut raw).ok()?;
+    let encoding = settings.encoding.or(bom).unwrap_or(TextEncoding::Utf8);
+    let mut prefix = Vec::new();
+    decode::to_utf8(Box::new(raw), encoding)
+        .take(SNIFF_BYTES)
+        .read_to_end(&mut prefix)
+        .ok()?;
+    let (found, _) = find_header(&prefix, settings, synonyms).ok()?;
+    Some(found.columns.names)
 }
 
 /// Read a whole text table once and find its [`Layout`], or why it cannot be read as a whole.
@@ -379,7 +414,7 @@ pub fn analyse_csv<'a, R: Read + Send + 'a>(
         (None, None) => {
             let e = seen.encoding().map_err(Refusal::Unusable)?;
             let by = match seen.first_invalid_line {
-                Some(line) => format!("not UTF-8 (from line {line})"),
+                Some(line) => format!("bytes that are not UTF-8 from line {line} of the file"),
                 None => "every byte is UTF-8".to_string(),
             };
             (e, by)
@@ -430,7 +465,7 @@ mod tests {
         .unwrap();
         assert_eq!(l.encoding, TextEncoding::Windows1252);
         assert_eq!(l.delimiter, b';');
-        assert_eq!(l.header_row, 3);
+        assert_eq!((l.header_row, l.header_line), (3, 4));
         assert_eq!(l.titles[1], "Lieferant: Schrauben M\u{fc}ller GmbH");
         assert_eq!(l.convention.decimal, DecimalMark::Comma);
         assert_eq!(l.data_rows, 1);

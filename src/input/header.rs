@@ -63,6 +63,27 @@ impl Synonyms {
         Ok(synonyms)
     }
 
+    /// The shipped list, the operator's file, and `columns` (header name → known column name, a
+    /// supplier profile's): an unknown column name is an error.
+    pub fn load_with(
+        columns: &std::collections::BTreeMap<String, String>,
+    ) -> Result<Synonyms, String> {
+        let mut synonyms = Synonyms::load()?;
+        for (name, column) in columns {
+            let known = Known::ALL
+                .into_iter()
+                .find(|k| k.name() == column.trim())
+                .ok_or_else(|| {
+                    format!(
+                        "column {name:?} is mapped to {column:?}: use sku, description, quantity \
+                         or unit_price"
+                    )
+                })?;
+            synonyms.names.insert(fold(name), known);
+        }
+        Ok(synonyms)
+    }
+
     /// The shipped list alone.
     pub fn shipped() -> Synonyms {
         let mut synonyms = Synonyms {

@@ -18,6 +18,7 @@ pub mod header;
 mod json_doc;
 mod jsonl;
 pub mod numbers;
+pub mod profile;
 pub mod reject;
 mod sheet;
 mod source;
@@ -169,7 +170,8 @@ pub fn inspect_with(
     let mut table_rows = 0;
     let unusable: Option<String> = match format {
         InputFormat::Csv => {
-            let synonyms = header::Synonyms::load().map_err(|r| unusable_file(path, r))?;
+            let synonyms = header::Synonyms::load_with(&settings.columns)
+                .map_err(|r| unusable_file(path, r))?;
             match dialect::analyse_csv(&mut hashing, settings, &synonyms) {
                 Ok(layout) => {
                     table_rows = layout.data_rows;
@@ -204,7 +206,8 @@ pub fn inspect_with(
         });
     }
     if format == InputFormat::Sheet {
-        let synonyms = header::Synonyms::load().map_err(|r| unusable_file(path, r))?;
+        let synonyms =
+            header::Synonyms::load_with(&settings.columns).map_err(|r| unusable_file(path, r))?;
         table_rows = sheet::Workbook::load(path, settings, &synonyms)
             .map_err(refused(path))?
             .data_rows();
@@ -235,7 +238,8 @@ pub fn open(file: &BatchFile) -> Result<LineReader, InputError> {
 /// How a text table or workbook is written, as [`open_with`] would read it (for `batchops inspect`).
 pub fn layout(file: &BatchFile, settings: &ReadSettings) -> Result<Layout, InputError> {
     let path = file.path.as_path();
-    let synonyms = header::Synonyms::load().map_err(|r| unusable_file(path, r))?;
+    let synonyms =
+        header::Synonyms::load_with(&settings.columns).map_err(|r| unusable_file(path, r))?;
     match file.format {
         InputFormat::Sheet => Ok(sheet::Workbook::load(path, settings, &synonyms)
             .map_err(refused(path))?
@@ -243,6 +247,58 @@ pub fn layout(file: &BatchFile, settings: &ReadSettings) -> Result<Layout, Input
         _ => {
             let handle = File::open(path).map_err(io_error(path))?;
             dialect::analyse_csv(handle, settings, &synonyms).map_err(refused(path))
+        }
+    }
+}
+
+/// The supplier profile a file is read with: the one named, else the one saved profile whose header
+/// the file's header matches (with a note saying so), else none. Flags win over the profile.
+pub fn choose_profile(
+    path: &Path,
+    format: Option<InputFormat>,
+    flags: &ReadSettings,
+    named: Option<&str>,
+) -> Result<(ReadSettings, Option<profile::Profile>, Option<String>), String> {
+    if let Some(name) = named {
+        let p = profile::Profile::load(name)?;
+        return Ok((p.settings(flags), Some(p), None));
+    }
+    let format = format.or_else(|| InputFormat::from_path(path));
+    if format != Some(InputFormat::Csv) {
+        return Ok((flags.clone(), None, None));
+    }
+    let mut matching = Vec::new();
+    for p in profile::Profile::all()? {
+        let settings = p.settings(flags);
+        let Ok(synonyms) = header::Synonyms::load_with(&settings.columns) else {
+            continue;
+        };
+        let Ok(handle) = File::open(path) else {
+            return Ok((flags.clone(), None, None));
+        };
+        if dialect::header_names(handle, &settings, &synonyms).is_some_and(|h| p.matches(&h)) {
+            matching.push(p);
+        }
+    }
+    match matching.len() {
+        0 => Ok((flags.clone(), None, None)),
+        1 => {
+            let p = matching.remove(0);
+            let note = format!(
+                "{}: read with supplier profile {} (its header matches)",
+                path.display(),
+                p.name
+            );
+            Ok((p.settings(flags), Some(p), Some(note)))
+        }
+        _ => {
+            let names: Vec<&str> = matching.iter().map(|p| p.name.as_str()).collect();
+            let note = format!(
+                "{}: the header matches the profiles {}; none is used: give --profile NAME",
+                path.display(),
+                names.join(", ")
+            );
+            Ok((flags.clone(), None, Some(note)))
         }
     }
 }
@@ -263,7 +319,8 @@ pub fn open_with(file: &BatchFile, settings: &ReadSettings) -> Result<LineReader
     }
     let inner = match file.format {
         InputFormat::Csv => {
-            let synonyms = header::Synonyms::load().map_err(|r| unusable_file(path, r))?;
+            let synonyms = header::Synonyms::load_with(&settings.columns)
+                .map_err(|r| unusable_file(path, r))?;
             let layout =
                 dialect::analyse_csv(&handle, settings, &synonyms).map_err(refused(path))?;
             handle.rewind().map_err(io_error(path))?;
@@ -272,7 +329,8 @@ pub fn open_with(file: &BatchFile, settings: &ReadSettings) -> Result<LineReader
             ))
         }
         InputFormat::Sheet => {
-            let synonyms = header::Synonyms::load().map_err(|r| unusable_file(path, r))?;
+            let synonyms = header::Synonyms::load_with(&settings.columns)
+                .map_err(|r| unusable_file(path, r))?;
             Inner::Sheet(
                 sheet::Workbook::load(path, settings, &synonyms)
                     .map_err(refused(path))?

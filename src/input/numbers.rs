@@ -271,8 +271,8 @@ pub struct Evidence {
 }
 
 /// A mark settled by at least this many times more values than the other mark: the others are
-/// values that do not fit (line errors), not a second convention.
-const OVERWHELMING: u64 = 10;
+/// values that do not fit (they fail as lines, never read the other way), not a second convention.
+const OVERWHELMING: u64 = 3;
 
 /// The convention a file's numbers are read with.
 #[derive(Debug, Clone, PartialEq, Eq)]
