@@ -248,3 +248,102 @@ fn an_empty_workbook_and_a_sheet_without_header_are_refused() {
     let e = input::inspect(&garbage, None).unwrap_err().to_string();
     assert!(e.contains("cannot read the workbook"), "{e}");
 }
+
+// ------------------------------------------------------------------------------------------------
+// Supplier profiles, through the command line
+
+fn batchops(db: &str, config: &Path, args: &[&str]) -> std::process::Output {
+    std::process::Command::new(env!("CARGO_BIN_EXE_batchops"))
+        .arg("--database-url")
+        .arg(db)
+        .args(args)
+        .env_remove("DATABASE_URL")
+        .env("BATCHOPS_CONFIG_DIR", config)
+        .output()
+        .expect("run batchops")
+}
+
+#[tokio::test]
+async fn a_saved_profile_makes_a_refused_file_land_and_is_picked_by_its_header() {
+    let file = corpus().join("ambiguous-thousands.csv");
+    let file = file.to_str().unwrap();
+    for db in backends().await {
+        let config = tempfile::tempdir().unwrap();
+        let refused = batchops(&db.url, config.path(), &["import", file]);
+        assert!(!refused.status.success());
+        assert!(inventory(&*db.store).await.is_empty(), "{}", db.kind);
+
+        let saved = batchops(
+            &db.url,
+            config.path(),
+            &[
+                "inspect",
+                file,
+                "--decimal",
+                "comma",
+                "--save-profile",
+                "niet-ag",
+                "--supplier",
+                "Niet AG",
+            ],
+        );
+        assert!(saved.status.success(), "{saved:?}");
+        let toml = std::fs::read_to_string(config.path().join("profiles/niet-ag.toml")).unwrap();
+        assert!(
+            toml.contains("decimal = \"comma\"") && toml.contains("Niet AG"),
+            "{toml}"
+        );
+
+        let missing = batchops(
+            &db.url,
+            config.path(),
+            &["import", "--profile", "nope", file],
+        );
+        assert!(!missing.status.success());
+        assert!(String::from_utf8_lossy(&missing.stderr).contains("there is no profile \"nope\""));
+
+        let landed = batchops(&db.url, config.path(), &["import", file]);
+        let err = String::from_utf8_lossy(&landed.stderr);
+        assert!(landed.status.success(), "{}: {err}", db.kind);
+        assert!(
+            err.contains("read with supplier profile niet-ag (its header matches)"),
+            "{err}"
+        );
+        let want: BTreeMap<String, Decimal> = [
+            ("AMB-1".to_string(), Decimal::from(1200)),
+            ("AMB-2".to_string(), Decimal::from(500)),
+        ]
+        .into();
+        assert_eq!(inventory(&*db.store).await, want, "{}", db.kind);
+    }
+}
+
+#[test]
+fn inspect_shows_what_was_detected() {
+    let config = tempfile::tempdir().unwrap();
+    let db = format!("sqlite:{}", config.path().join("unused.db").display());
+    let file = corpus().join("fr-facture-euro.csv");
+    let out = batchops(&db, config.path(), &["inspect", file.to_str().unwrap()]);
+    assert!(out.status.success());
+    let text = String::from_utf8_lossy(&out.stdout);
+    for part in [
+        "encoding     utf-8 (byte order mark)",
+        "delimiter    semicolon",
+        "header       row 3 (line 3)",
+        "title row    Facture n° F-2026-118",
+        "Désignation              → description",
+        "numbers      decimal comma, thousands point",
+        "currency     EUR",
+        "sku FR-ECR-M10",
+    ] {
+        assert!(text.contains(part), "{part:?} in:\n{text}");
+    }
+    let out = batchops(
+        &db,
+        config.path(),
+        &["inspect", "--format", "json", file.to_str().unwrap()],
+    );
+    let v: serde_json::Value = serde_json::from_slice(&out.stdout).unwrap();
+    assert_eq!(v["layout"]["delimiter"], ";");
+    assert_eq!(v["first_rows"][2]["unit_price"], "12.5");
+}

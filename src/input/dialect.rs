@@ -197,6 +197,13 @@ fn header_with(
     None
 }
 
+/// A quote opened in the first bytes is never closed (it swallowed the header row).
+fn ends_in_quote(prefix: &[u8]) -> bool {
+    let mut src = CsvSource::new(prefix);
+    let _ = io::copy(&mut src, &mut io::sink());
+    src.ended_in_quote()
+}
+
 /// The share of control characters in the text: binary data has many.
 fn looks_binary(prefix: &[u8]) -> bool {
     let text = cell_text(&prefix[..prefix.len().min(4096)]);
@@ -246,6 +253,9 @@ fn find_header(
     .to_string();
     if let Some(n) = settings.header_row {
         return Err(format!("the file has no row {n} for the header"));
+    }
+    if ends_in_quote(prefix) {
+        return Err("the header row has a quote that is never closed".into());
     }
     if looks_binary(prefix) {
         return Err(

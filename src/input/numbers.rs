@@ -231,11 +231,13 @@ pub fn normalize(text: &str, mark: DecimalMark) -> Result<Option<String>, String
     }
     out.push_str(if digits.is_empty() { "0" } else { &digits });
     if let Some(frac) = frac {
-        if frac.is_empty() || !frac.chars().all(|c| c.is_ascii_digit()) {
+        if (frac.is_empty() && digits.is_empty()) || !frac.chars().all(|c| c.is_ascii_digit()) {
             return Err(misfit());
         }
-        out.push('.');
-        out.push_str(frac);
+        if !frac.is_empty() {
+            out.push('.');
+            out.push_str(frac);
+        }
     }
     Ok(Some(out))
 }
@@ -562,6 +564,7 @@ mod tests {
         assert_eq!(n("1\u{a0}234,5", Comma).as_deref(), Some("1234.5"));
         assert_eq!(n(" 7 ", Point).as_deref(), Some("7"));
         assert_eq!(n(",5", Comma).as_deref(), Some("0.5"));
+        assert_eq!(n("1.", Point).as_deref(), Some("1"));
         for not_a_number in ["NaN", "1e400", "0x10", "abc", "", "1_000", "-"] {
             assert_eq!(n(not_a_number, Point), None, "{not_a_number}");
         }
