@@ -495,6 +495,31 @@ mod tests {
     }
 
     #[test]
+    fn settings_win_over_detection() {
+        let synonyms = Synonyms::shipped();
+        let bytes: &[u8] = b"Liste;1\nsku;description;quantity;unit_price\nA;B;1.200;3\n";
+        let settings = ReadSettings {
+            decimal: Some(DecimalMark::Point),
+            header_row: Some(2),
+            delimiter: Some(';'),
+            encoding: Some(TextEncoding::Windows1252),
+            ..ReadSettings::default()
+        };
+        let l = analyse_csv(bytes, &settings, &synonyms).unwrap();
+        assert_eq!(l.convention.decimal, DecimalMark::Point);
+        assert_eq!((l.header_row, l.delimiter), (2, b';'));
+        assert_eq!(l.encoding_by, "the setting of the operator");
+        let wrong_row = ReadSettings {
+            header_row: Some(9),
+            ..ReadSettings::default()
+        };
+        assert!(matches!(
+            analyse_csv(bytes, &wrong_row, &synonyms),
+            Err(Refusal::Unusable(e)) if e == "the file has no row 9 for the header"
+        ));
+    }
+
+    #[test]
     fn refusals_name_the_reason() {
         let e = analyse(b"sku;qty;price\nA;1.200;3\n").unwrap_err();
         assert!(
