@@ -95,11 +95,14 @@ impl<R: Read> Read for Damaged<R> {
     }
 }
 
+/// A stream's compression and its decompressed bytes.
+pub type Decompressed<'a> = (Compression, Box<dyn Read + Send + 'a>);
+
 /// The decompressed bytes of `inner`, by its magic bytes. A workbook (zip or OLE) is refused with
 /// a reason: it is not a text table.
 pub fn decompress<'a, R: Read + Send + 'a>(
     inner: R,
-) -> io::Result<Result<(Compression, Box<dyn Read + Send + 'a>), String>> {
+) -> io::Result<Result<Decompressed<'a>, String>> {
     let mut r = BufReader::with_capacity(READ_BUFFER, inner);
     let head = peek(&mut r, 4)?;
     if head.starts_with(GZIP_MAGIC) {
