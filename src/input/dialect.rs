@@ -7,8 +7,9 @@
 //!
 //! - Delimiter: Excel's `sep=X` first line when there is one, else the one of comma, semicolon,
 //!   tab and pipe whose header row names the most columns.
-//! - Header row: the first of the first [`HEADER_SEARCH_ROWS`] rows that names at least two
-//!   columns through the header synonyms (see `header`); the rows above it are title rows.
+//! - Header row: of the first [`HEADER_SEARCH_ROWS`] rows, the one that names the most columns
+//!   (at least two) through the header synonyms (see `header`), the first of those on a tie; the
+//!   rows above it are title rows.
 
 use super::decode::{self, Compression, TextEncoding, Utf8Probe, cell_text};
 use super::header::{ColumnMap, HEADER_SEARCH_ROWS, Synonyms, shorten};
@@ -150,6 +151,7 @@ fn header_with(
     let mut record = ByteRecord::new();
     let mut index = 0;
     let mut titles = Vec::new();
+    let mut best: Option<Found> = None;
     while let Ok(true) = rdr.read_byte_record(&mut record) {
         if record_is_blank(&record) {
             continue;
@@ -158,28 +160,25 @@ fn header_with(
         let columns = ColumnMap::unchecked(&row, synonyms);
         let wanted = match header_row {
             Some(n) => index + 1 == n,
-            None => columns.names_the_columns(),
+            None => {
+                columns.names_the_columns()
+                    && best
+                        .as_ref()
+                        .is_none_or(|b| columns.named() > b.columns.named())
+            }
         };
         if wanted {
-            // The record's position is where reading it began: blank lines before it included.
-            let mut start = record.position().map_or(0, |p| p.byte() as usize);
-            while prefix
-                .get(start)
-                .is_some_and(|b| matches!(b, b'\r' | b'\n'))
-            {
-                start += 1;
-            }
-            let line = 1 + prefix[..start.min(prefix.len())]
-                .iter()
-                .filter(|&&b| b == b'\n')
-                .count() as u64;
-            return Some(Found {
+            let found = Found {
                 delimiter,
                 index,
-                line,
+                line: start_line(prefix, &record),
                 columns,
-                titles,
-            });
+                titles: titles.clone(),
+            };
+            if header_row.is_some() || found.columns.named() == Known::ALL.len() {
+                return Some(found);
+            }
+            best = Some(found);
         }
         if !(skip_first && index == 0) {
             let text: Vec<&str> = row
@@ -194,7 +193,23 @@ fn header_with(
             break;
         }
     }
-    None
+    best
+}
+
+/// The line of the file where a record of `prefix` starts. (The record's position is where
+/// reading it began: the blank lines before it included.)
+fn start_line(prefix: &[u8], record: &ByteRecord) -> u64 {
+    let mut start = record.position().map_or(0, |p| p.byte() as usize);
+    while prefix
+        .get(start)
+        .is_some_and(|b| matches!(b, b'\r' | b'\n'))
+    {
+        start += 1;
+    }
+    1 + prefix[..start.min(prefix.len())]
+        .iter()
+        .filter(|&&b| b == b'\n')
+        .count() as u64
 }
 
 /// A quote opened in the first bytes is never closed (it swallowed the header row).
@@ -480,6 +495,15 @@ mod tests {
         assert_eq!(l.convention.decimal, DecimalMark::Comma);
         assert_eq!(l.data_rows, 1);
         assert_eq!(l.columns.field_name(2), "quantity");
+    }
+
+    #[test]
+    fn a_title_row_that_names_two_columns_is_not_the_header() {
+        let l =
+            analyse(b"Name;ACME GmbH;Code;4711\nsku;description;quantity;unit_price\nA;B;1;2\n")
+                .unwrap();
+        assert_eq!(l.header_row, 2);
+        assert_eq!(l.titles, ["Name | ACME GmbH | Code | 4711"]);
     }
 
     #[test]

@@ -2,9 +2,9 @@
 //! list of `header_synonyms.toml` (shipped) and the operator's `header-synonyms.toml` in the
 //! configuration directory (added to it).
 //!
-//! A row "names the columns" when at least two of its cells name different known columns; the
-//! first such row among the first [`HEADER_SEARCH_ROWS`] rows is the header, the rows above it are
-//! title rows.
+//! A row "names the columns" when at least two of its cells name different known columns; of the
+//! first [`HEADER_SEARCH_ROWS`] rows, the one that names the most is the header, the rows above it
+//! are title rows.
 
 use super::config_dir;
 use super::validate::Known;

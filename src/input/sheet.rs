@@ -192,7 +192,8 @@ impl Workbook {
     }
 }
 
-/// The header's index among the range's rows and the title rows above it.
+/// The header's index among the range's rows and the title rows above it: the row that names
+/// the most columns (the first of those), as in a text table.
 fn find_header(
     range: &Range<Data>,
     settings: &ReadSettings,
@@ -200,17 +201,23 @@ fn find_header(
 ) -> Option<(usize, Vec<String>)> {
     let mut titles = Vec::new();
     let mut seen = 0;
+    let mut best: Option<(usize, usize, usize)> = None;
     for (i, row) in range.rows().enumerate() {
         if row_is_blank(row) {
             continue;
         }
         let cells: Vec<String> = row.iter().map(cell_text).collect();
-        let wanted = match settings.header_row {
-            Some(n) => seen + 1 == n,
-            None => ColumnMap::unchecked(&cells, synonyms).names_the_columns(),
-        };
-        if wanted {
-            return Some((i, titles));
+        match settings.header_row {
+            Some(n) if seen + 1 == n => return Some((i, titles)),
+            Some(_) => {}
+            None => {
+                let columns = ColumnMap::unchecked(&cells, synonyms);
+                if columns.names_the_columns()
+                    && best.is_none_or(|(_, named, _)| columns.named() > named)
+                {
+                    best = Some((i, columns.named(), titles.len()));
+                }
+            }
         }
         let text: Vec<&str> = cells
             .iter()
@@ -223,7 +230,10 @@ fn find_header(
             break;
         }
     }
-    None
+    best.map(|(i, _, n)| {
+        titles.truncate(n);
+        (i, titles)
+    })
 }
 
 /// The line items of a loaded sheet, row by row.
