@@ -1,7 +1,8 @@
 //! The command line.
 
 use crate::engine::{DEFAULT_CHUNK_SIZE, ErrorBudget, FallbackStrategy};
-use crate::input::InputFormat;
+use crate::input::decode::TextEncoding;
+use crate::input::{DecimalMark, InputFormat, ReadSettings};
 use crate::report::OutputFormat;
 use clap::{Args, Parser, Subcommand, ValueEnum};
 use std::path::PathBuf;
@@ -62,6 +63,8 @@ pub enum InputFormatArg {
     Json,
     /// One line item object per line (JSON Lines).
     Jsonl,
+    /// A workbook (.xlsx, .xlsm, .xls, .ods): the first sheet with a header row.
+    Sheet,
 }
 
 impl From<InputFormatArg> for InputFormat {
@@ -70,6 +73,7 @@ impl From<InputFormatArg> for InputFormat {
             InputFormatArg::Csv => InputFormat::Csv,
             InputFormatArg::Json => InputFormat::Json,
             InputFormatArg::Jsonl => InputFormat::Jsonl,
+            InputFormatArg::Sheet => InputFormat::Sheet,
         }
     }
 }
@@ -230,6 +234,36 @@ pub enum Command {
         #[arg(long, default_value_t = 100)]
         limit: u64,
     },
+    /// Show how a batch file will be read: encoding, delimiter, header row, column mapping, number
+    /// convention, the first rows as they will be read, and anything ambiguous.
+    Inspect {
+        /// The batch file to look at.
+        file: PathBuf,
+        /// Input format, when the extension does not tell.
+        #[arg(long, value_enum)]
+        format_in: Option<InputFormatArg>,
+        #[command(flatten)]
+        reading: ReadArgs,
+        /// Read the file with this saved supplier profile (default: the one whose header matches).
+        #[arg(long, value_name = "NAME")]
+        profile: Option<String>,
+        /// Save how the file was read as a supplier profile NAME (TOML in the configuration
+        /// directory, $BATCHOPS_CONFIG_DIR to override).
+        #[arg(long, value_name = "NAME")]
+        save_profile: Option<String>,
+        /// The supplier, written into a saved profile.
+        #[arg(long, requires = "save_profile")]
+        supplier: Option<String>,
+        /// Whose part numbers the SKU column holds, written into a saved profile.
+        #[arg(long, value_enum, requires = "save_profile")]
+        sku_column: Option<SkuColumnArg>,
+        /// How many rows to show as they will be read.
+        #[arg(long, default_value_t = 5)]
+        rows: usize,
+        /// Output format.
+        #[arg(long, value_enum, default_value_t)]
+        format: TextOrJson,
+    },
     /// Open the operations console.
     Console {
         /// Batch files to load into the console (a directory loads its batch files).
@@ -251,6 +285,72 @@ pub struct OutputFile {
     /// Overwrite the -o file if it exists.
     #[arg(long, requires = "path")]
     pub force: bool,
+}
+
+#[derive(Debug, Clone, Copy, PartialEq, Eq, ValueEnum)]
+pub enum SkuColumnArg {
+    /// Our own SKUs.
+    Ours,
+    /// The supplier's part numbers.
+    Supplier,
+}
+
+impl From<SkuColumnArg> for crate::input::profile::SkuColumn {
+    fn from(a: SkuColumnArg) -> Self {
+        match a {
+            SkuColumnArg::Ours => Self::Ours,
+            SkuColumnArg::Supplier => Self::Supplier,
+        }
+    }
+}
+
+/// How a supplier's file is read, where detection needs help (each wins over what is detected).
+#[derive(Debug, Clone, Default, Args)]
+pub struct ReadArgs {
+    /// The decimal mark of the file's numbers, comma or point (settles a file where `1.200` could
+    /// be 1200 or 1.2).
+    #[arg(long, value_parser = parse_decimal)]
+    pub decimal: Option<DecimalMark>,
+    /// The character between cells: , ; | or tab (default: detected).
+    #[arg(long, value_parser = parse_delimiter)]
+    pub delimiter: Option<char>,
+    /// The text encoding: utf-8, utf-16le, utf-16be or windows-1252 (default: detected).
+    #[arg(long, value_parser = parse_encoding)]
+    pub encoding: Option<TextEncoding>,
+    /// The header's row, counting from 1 the rows that are not blank (default: the first row that
+    /// names the columns).
+    #[arg(long, value_parser = clap::value_parser!(u64).range(1..))]
+    pub header_row: Option<u64>,
+}
+
+impl ReadArgs {
+    pub fn settings(&self) -> ReadSettings {
+        ReadSettings {
+            decimal: self.decimal,
+            delimiter: self.delimiter,
+            encoding: self.encoding,
+            header_row: self.header_row.map(|n| n as usize),
+            ..ReadSettings::default()
+        }
+    }
+}
+
+fn parse_decimal(s: &str) -> Result<DecimalMark, String> {
+    s.parse()
+}
+
+fn parse_encoding(s: &str) -> Result<TextEncoding, String> {
+    s.parse()
+}
+
+fn parse_delimiter(s: &str) -> Result<char, String> {
+    match s {
+        "," | "comma" => Ok(','),
+        ";" | "semicolon" => Ok(';'),
+        "|" | "pipe" => Ok('|'),
+        "\\t" | "\t" | "tab" => Ok('\t'),
+        _ => Err(format!("unknown delimiter {s:?}: use , ; | or tab")),
+    }
 }
 
 /// Knobs shared by import and resume.
@@ -434,6 +534,12 @@ pub struct ImportArgs {
     /// Run the whole pipeline in transactions that are rolled back: report what would happen.
     #[arg(long)]
     pub dry_run: bool,
+    #[command(flatten)]
+    pub reading: ReadArgs,
+    /// Read the files with this saved supplier profile (default: for each file, the one saved
+    /// profile whose header matches its header, if there is exactly one).
+    #[arg(long, value_name = "NAME")]
+    pub profile: Option<String>,
     /// The batch files to import (one run each, in the order given). `-` is standard input; a
     /// pipe (`-`, a FIFO, `<(…)`) is read once into a temporary file first (with --format-in).
     #[arg(required = true)]

@@ -168,7 +168,7 @@ fn validate(opts: &GenerateOptions) -> io::Result<()> {
 pub(crate) enum Defect {
     /// Quantity is words: `abc`, `ten`, `12 pcs`, `n/a`.
     QuantityNotANumber,
-    /// Quantity with a decimal comma or thousands separator: `1,5`, `1,000`.
+    /// Quantity with a decimal comma in a file whose numbers have decimal points: `1,5`, `3,25`.
     QuantityComma,
     /// Quantity `NaN`, `nan` or `Infinity`.
     QuantityNotFinite,
@@ -329,7 +329,7 @@ impl Generator {
                         rng.random_range(1..=9u32)
                     );
                 } else {
-                    let _ = write!(rec.quantity, "{},000", rng.random_range(1..=5u32));
+                    let _ = write!(rec.quantity, "{},25", rng.random_range(1..=5u32));
                 }
             }
             Some(Defect::QuantityNotFinite) => {

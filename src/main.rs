@@ -137,6 +137,30 @@ async fn run(cli: Cli) -> Result<u8> {
     if let Command::Generate(args) = &command {
         return commands::generate(args);
     }
+    if let Command::Inspect {
+        file,
+        format_in,
+        reading,
+        profile,
+        save_profile,
+        supplier,
+        sku_column,
+        rows,
+        format,
+    } = &command
+    {
+        return commands::inspect(&commands::InspectArgs {
+            path: file,
+            format: format_in.map(Into::into),
+            flags: reading.settings(),
+            profile: profile.as_deref(),
+            save_profile: save_profile.as_deref(),
+            supplier: supplier.clone(),
+            sku_column: sku_column.map(Into::into).unwrap_or_default(),
+            rows: *rows,
+            out_format: *format,
+        });
+    }
     let store = commands::open_store(url).await?;
     let code = match command {
         Command::Import(args) => commands::import(&*store, &args).await?,
@@ -190,7 +214,7 @@ async fn run(cli: Cli) -> Result<u8> {
         }
         Command::Review { command } => commands::review(&*store, command).await?,
         Command::Aliases { command } => commands::aliases(&*store, command).await?,
-        Command::Generate(_) => unreachable!("handled above"),
+        Command::Generate(_) | Command::Inspect { .. } => unreachable!("handled above"),
     };
     store.close().await;
     Ok(code)

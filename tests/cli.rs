@@ -166,7 +166,9 @@ async fn failed_items_export_as_a_reject_file_that_imports_again() {
     );
     assert_eq!(lines.count(), 3);
     // Fix the file as an operator would and import it again: the fixed lines land.
-    let fixed = csv.replace("\"1,5\"", "1.5").replace(",abc,", ",2.00,");
+    let fixed = csv
+        .replace("\"1,5\",EA", "1.5,EA")
+        .replace(",abc,", ",2.00,");
     let (_dir, path) = common::write_file("rejects.csv", &fixed);
     let out = batchops(
         &db.url,

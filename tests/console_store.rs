@@ -13,10 +13,10 @@ use tokio_util::sync::CancellationToken;
 
 const BAD: &str = "sku,description,quantity,unit_price\n\
 A-1,Hex Nut,1,0.10\n\
-A-2,Hex Bolt,\"1,5\",0.20\n\
-A-3,Washer,\"2,25\",0.05\n\
+A-2,Hex Bolt,one,0.20\n\
+A-3,Washer,two,0.05\n\
 A-4,Tape,4,abc\n\
-A-5,Cable Tie,\"7,5\",0.01\n\
+A-5,Cable Tie,seven,0.01\n\
 A-6,Glue,6,1.00\n";
 
 #[tokio::test]
@@ -55,7 +55,9 @@ async fn failures_are_counted_by_reason_and_one_reason_narrows_the_table() {
             db.kind
         );
         assert!(
-            reasons[0].reason.contains("quantity \"…\" has a comma"),
+            reasons[0]
+                .reason
+                .contains("quantity \"…\" is not a decimal number"),
             "{}",
             db.kind
         );

@@ -93,10 +93,21 @@ pub async fn import(store: &dyn Store, args: &ImportArgs) -> Result<u8> {
     }
     let cancel = cancel_on_ctrl_c();
     let mut codes = Vec::new();
+    let flags = args.reading.settings();
     for path in &args.files {
         if cancel.is_cancelled() {
             break;
         }
+        let (reading, _, note) =
+            crate::input::choose_profile(path, opts.format, &flags, args.profile.as_deref())
+                .map_err(|e| eyre!(e))?;
+        if let Some(note) = note {
+            output::note(note);
+        }
+        let opts = ImportOptions {
+            reading,
+            ..opts.clone()
+        };
         codes.push(run_one(store, path, &opts, args.format, &cancel).await?);
     }
     Ok(combine(codes))

@@ -4,6 +4,7 @@ mod compare;
 mod corrections;
 mod generate;
 mod import;
+mod inspect;
 pub mod output;
 mod progress;
 mod queries;
@@ -14,6 +15,7 @@ pub use compare::compare;
 pub use corrections::{history as corrections, items, revert};
 pub use generate::generate;
 pub use import::{import, resume, retry};
+pub use inspect::{InspectArgs, inspect};
 pub use queries::{failed, inventory, runs};
 pub use review::{aliases, review};
 

@@ -64,7 +64,12 @@ pub async fn compare(
     // Fail early (and write nothing) if the file is unusable. Both sides read this one inspection
     // (a pipe is spooled once).
     let limits = crate::input::SpoolLimits::from_env().map_err(EngineError::Invalid)?;
-    let file = crate::input::inspect_spooling(path, opts.format, &limits)?;
+    let file = crate::input::inspect_spooling(
+        path,
+        opts.format,
+        &crate::input::ReadSettings::default(),
+        &limits,
+    )?;
     let (items, aliases) = live.export_catalog().await?;
     let tag = format!(
         "rehearsal_{}_{}",

@@ -55,7 +55,7 @@ pub async fn import_file(
     cancel: &CancellationToken,
 ) -> Result<RunReport, EngineError> {
     let limits = input::SpoolLimits::from_env().map_err(EngineError::Invalid)?;
-    let file = input::inspect_spooling(path, opts.format, &limits)?;
+    let file = input::inspect_spooling(path, opts.format, &opts.reading, &limits)?;
     import_batch(store, &file, opts, events, cancel).await
 }
 
@@ -77,7 +77,7 @@ pub async fn import_batch(
         return crate::corrections::reject::import_reject_file(store, file, opts, events, cancel)
             .await;
     }
-    let reader = input::open(file)?;
+    let reader = input::open_with(file, &opts.reading)?;
     let read_check = reader.check();
     let source = path.display().to_string();
     let import_key = opts

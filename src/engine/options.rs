@@ -1,7 +1,7 @@
 //! What an import is asked to do.
 
 use crate::domain::Mode;
-use crate::input::InputFormat;
+use crate::input::{InputFormat, ReadSettings};
 use crate::mapping::DEFAULT_MATCH_THRESHOLD;
 use std::fmt;
 use std::str::FromStr;
@@ -114,6 +114,8 @@ pub struct ImportOptions {
     pub resume_run: Option<i64>,
     /// Read at most this many lines (rehearsals of long files).
     pub max_lines: Option<u64>,
+    /// What the operator settled about how the file is written (`--decimal`, `--delimiter`…).
+    pub reading: ReadSettings,
 }
 
 impl Default for ImportOptions {
@@ -132,6 +134,7 @@ impl Default for ImportOptions {
             rehearsal: false,
             resume_run: None,
             max_lines: None,
+            reading: ReadSettings::default(),
         }
     }
 }

@@ -13,10 +13,17 @@
 //!   rules of each format (`csv_reader`, `json_doc`, `jsonl`).
 //! - [`validate_fields`] holds the rules of a line item, shared by all readers and by retry.
 
+pub mod config_dir;
 mod csv_reader;
+pub mod decode;
+pub mod dialect;
+pub mod header;
 mod json_doc;
 mod jsonl;
+pub mod numbers;
+pub mod profile;
 pub mod reject;
+mod sheet;
 mod source;
 mod spool;
 #[cfg(test)]
@@ -26,32 +33,50 @@ mod validate;
 pub use source::{FileChange, MAX_FIELDS, MAX_RECORD_BYTES, ReadCheck};
 pub use spool::{PIPE_WAIT_ENV, SPOOL_LIMIT_ENV, Spool, SpoolLimits};
 pub use validate::{
-    MAX_DESCRIPTION_CHARS, MAX_SKU_CHARS, Stored, validate_fields, validate_stored,
+    Known, MAX_DESCRIPTION_CHARS, MAX_SKU_CHARS, Stored, validate_fields, validate_stored,
 };
 
+pub use dialect::{Layout, ReadSettings};
+pub use numbers::DecimalMark;
+
 use crate::domain::{LineError, LineResult};
+use dialect::Refusal;
 use source::{BomSkip, ByteSource, Hashing, READ_BUFFER, Verified};
 use std::fs::File;
-use std::io::BufReader;
+use std::io::{BufReader, Read};
 use std::path::{Path, PathBuf};
 
 /// The formats a batch file can have.
 #[derive(Debug, Clone, Copy, PartialEq, Eq, Hash, serde::Serialize, serde::Deserialize)]
 #[serde(rename_all = "lowercase")]
 pub enum InputFormat {
+    /// A text table: comma, semicolon, tab or pipe between cells, any of the encodings and
+    /// compressions `decode` reads.
     Csv,
     Json,
     Jsonl,
+    /// A workbook: `.xlsx`, `.xlsm`, `.xls`, `.ods`.
+    Sheet,
 }
 
 impl InputFormat {
-    /// By extension: `.csv`, `.json`, `.jsonl` / `.ndjson` (case-insensitive).
+    /// By extension (case-insensitive): `.csv`, `.tsv`, `.tab`, `.txt` (text tables), `.json`,
+    /// `.jsonl` / `.ndjson`, `.xlsx` / `.xlsm` / `.xls` / `.ods` (workbooks); `.gz`, `.zst` by the
+    /// extension before them (`.csv.gz`), a text table when there is none.
     pub fn from_path(path: &Path) -> Option<Self> {
         let ext = path.extension()?.to_str()?.to_ascii_lowercase();
         match ext.as_str() {
-            "csv" => Some(InputFormat::Csv),
+            "csv" | "tsv" | "tab" | "txt" => Some(InputFormat::Csv),
             "json" => Some(InputFormat::Json),
             "jsonl" | "ndjson" => Some(InputFormat::Jsonl),
+            "xlsx" | "xlsm" | "xls" | "ods" => Some(InputFormat::Sheet),
+            "gz" | "zst" | "zstd" => {
+                let stem = Path::new(path.file_stem()?);
+                match stem.extension() {
+                    Some(_) => InputFormat::from_path(stem),
+                    None => Some(InputFormat::Csv),
+                }
+            }
             _ => None,
         }
     }
@@ -60,6 +85,7 @@ impl InputFormat {
             InputFormat::Csv => "csv",
             InputFormat::Json => "json",
             InputFormat::Jsonl => "jsonl",
+            InputFormat::Sheet => "sheet",
         }
     }
 }
@@ -75,7 +101,9 @@ pub enum InputError {
     },
     #[error("{path}: the file is empty")]
     Empty { path: PathBuf },
-    #[error("{path}: cannot tell the format from the extension; use --format-in csv|json|jsonl")]
+    #[error(
+        "{path}: cannot tell the format from the extension; use --format-in csv|json|jsonl|sheet"
+    )]
     UnknownFormat { path: PathBuf },
     #[error("{path}: {reason}")]
     Unusable { path: PathBuf, reason: String },
@@ -141,16 +169,26 @@ fn io_error(path: &Path) -> impl FnOnce(std::io::Error) -> InputError + '_ {
 /// Only a regular file is inspected: a directory, a device (`/dev/zero`) or a pipe is
 /// [`InputError::Unusable`] at once, naming the path.
 pub fn inspect(path: &Path, format: Option<InputFormat>) -> Result<BatchFile, InputError> {
-    spool::classify(path, false)?;
-    inspect_read(path, format_of(path, format)?, None)
+    inspect_with(path, format, &ReadSettings::default())
 }
 
-/// [`inspect`], except that standard input (`-`), a FIFO or a process substitution (`<(…)`) is read
-/// once, within `limits`, into a spool that the batch is then read from (and that is gone when the
-/// last clone of the [`BatchFile`] is dropped, or the process ends however it ends).
+/// [`inspect`] with what the operator settled for the file (flags or a supplier profile).
+pub fn inspect_with(
+    path: &Path,
+    format: Option<InputFormat>,
+    settings: &ReadSettings,
+) -> Result<BatchFile, InputError> {
+    spool::classify(path, false)?;
+    inspect_read(path, format_of(path, format)?, None, settings)
+}
+
+/// [`inspect_with`], except that standard input (`-`), a FIFO or a process substitution (`<(…)`) is
+/// read once, within `limits`, into a spool that the batch is then read from (and that is gone when
+/// the last clone of the [`BatchFile`] is dropped, or the process ends however it ends).
 pub fn inspect_spooling(
     path: &Path,
     format: Option<InputFormat>,
+    settings: &ReadSettings,
     limits: &SpoolLimits,
 ) -> Result<BatchFile, InputError> {
     let kind = spool::classify(path, true)?;
@@ -159,7 +197,28 @@ pub fn inspect_spooling(
         spool::Kind::File => None,
         kind => Some(spool::spool(path, kind, limits)?),
     };
-    inspect_read(path, format, spool)
+    inspect_read(path, format, spool, settings)
+}
+
+fn unusable_file(path: &Path, reason: String) -> InputError {
+    InputError::Unusable {
+        path: path.to_path_buf(),
+        reason,
+    }
+}
+
+fn refused(path: &Path) -> impl FnOnce(Refusal) -> InputError + '_ {
+    move |r| match r {
+        Refusal::Io(e) => io_error(path)(e),
+        Refusal::Unusable(reason) => unusable_file(path, reason),
+    }
+}
+
+/// The analysis of a text table may have held a huge record (a row of millions of empty cells):
+/// its memory goes back before the next pass, so passes do not add up.
+fn give_back_memory() {
+    // SAFETY: mi_collect only frees memory the allocator no longer uses.
+    unsafe { libmimalloc_sys::mi_collect(true) };
 }
 
 fn format_of(path: &Path, format: Option<InputFormat>) -> Result<InputFormat, InputError> {
@@ -174,6 +233,7 @@ fn inspect_read(
     path: &Path,
     format: InputFormat,
     spool: Option<Spool>,
+    settings: &ReadSettings,
 ) -> Result<BatchFile, InputError> {
     let bytes = match &spool {
         Some(spool) => ByteSource::Spool(spool.reader()),
@@ -181,14 +241,26 @@ fn inspect_read(
     };
     let mut hashing = Hashing::new(bytes);
     let mut json_items = 0;
+    let mut table_rows = 0;
+    let mut workbook = Vec::new();
     let unusable: Option<String> = match format {
         InputFormat::Csv => {
-            let mut rdr = csv_reader::csv_reader(&mut hashing);
-            match csv_reader::read_header(&mut rdr) {
-                Ok(_) => None,
-                Err(csv_reader::HeaderError::Unusable(why)) => Some(why),
-                Err(csv_reader::HeaderError::Io(e)) => return Err(io_error(path)(e)),
+            let synonyms = header::Synonyms::load_with(&settings.columns)
+                .map_err(|r| unusable_file(path, r))?;
+            let analysed = dialect::analyse_csv(&mut hashing, settings, &synonyms);
+            give_back_memory();
+            match analysed {
+                Ok(layout) => {
+                    table_rows = layout.data_rows;
+                    None
+                }
+                Err(Refusal::Unusable(why)) => Some(why),
+                Err(Refusal::Io(e)) => return Err(io_error(path)(e)),
             }
+        }
+        InputFormat::Sheet => {
+            hashing.read_to_end(&mut workbook).map_err(io_error(path))?;
+            None
         }
         InputFormat::Json => {
             let reader = BufReader::with_capacity(READ_BUFFER, BomSkip::new(&mut hashing));
@@ -213,8 +285,15 @@ fn inspect_read(
             reason,
         });
     }
+    if format == InputFormat::Sheet {
+        let synonyms =
+            header::Synonyms::load_with(&settings.columns).map_err(|r| unusable_file(path, r))?;
+        table_rows = sheet::Workbook::load(&workbook, settings, &synonyms)
+            .map_err(refused(path))?
+            .data_rows();
+    }
     let estimated_lines = match format {
-        InputFormat::Csv => stats.nonblank_lines.saturating_sub(1),
+        InputFormat::Csv | InputFormat::Sheet => table_rows,
         InputFormat::Jsonl => stats.nonblank_lines,
         InputFormat::Json => json_items,
     };
@@ -237,6 +316,86 @@ fn inspect_read(
 /// those bytes. JSON documents are parsed on a background thread, one bounded channel ahead of the
 /// consumer.
 pub fn open(file: &BatchFile) -> Result<LineReader, InputError> {
+    open_with(file, &ReadSettings::default())
+}
+
+/// How a text table or workbook is written, as [`open_with`] would read it (for `batchops inspect`).
+pub fn layout(file: &BatchFile, settings: &ReadSettings) -> Result<Layout, InputError> {
+    let path = file.path.as_path();
+    let synonyms =
+        header::Synonyms::load_with(&settings.columns).map_err(|r| unusable_file(path, r))?;
+    match file.format {
+        InputFormat::Sheet => {
+            let mut data = Vec::new();
+            file.bytes()?
+                .take(file.size_bytes)
+                .read_to_end(&mut data)
+                .map_err(io_error(path))?;
+            Ok(sheet::Workbook::load(&data, settings, &synonyms)
+                .map_err(refused(path))?
+                .layout())
+        }
+        _ => dialect::analyse_csv(file.bytes()?.take(file.size_bytes), settings, &synonyms)
+            .map_err(refused(path)),
+    }
+}
+
+/// The supplier profile a file is read with: the one named, else the one saved profile whose header
+/// the file's header matches (with a note saying so), else none. Flags win over the profile.
+pub fn choose_profile(
+    path: &Path,
+    format: Option<InputFormat>,
+    flags: &ReadSettings,
+    named: Option<&str>,
+) -> Result<(ReadSettings, Option<profile::Profile>, Option<String>), String> {
+    if let Some(name) = named {
+        let p = profile::Profile::load(name)?;
+        return Ok((p.settings(flags), Some(p), None));
+    }
+    let format = format.or_else(|| InputFormat::from_path(path));
+    // A pipe is read once, by the import's spool: only a regular file is looked at beforehand.
+    let regular = matches!(spool::classify(path, true), Ok(spool::Kind::File));
+    if format != Some(InputFormat::Csv) || !regular {
+        return Ok((flags.clone(), None, None));
+    }
+    let mut matching = Vec::new();
+    for p in profile::Profile::all()? {
+        let settings = p.settings(flags);
+        let Ok(synonyms) = header::Synonyms::load_with(&settings.columns) else {
+            continue;
+        };
+        let Ok(handle) = File::open(path) else {
+            return Ok((flags.clone(), None, None));
+        };
+        if dialect::header_names(handle, &settings, &synonyms).is_some_and(|h| p.matches(&h)) {
+            matching.push(p);
+        }
+    }
+    match matching.len() {
+        0 => Ok((flags.clone(), None, None)),
+        1 => {
+            let p = matching.remove(0);
+            let note = format!(
+                "{}: read with supplier profile {} (its header matches)",
+                path.display(),
+                p.name
+            );
+            Ok((p.settings(flags), Some(p), Some(note)))
+        }
+        _ => {
+            let names: Vec<&str> = matching.iter().map(|p| p.name.as_str()).collect();
+            let note = format!(
+                "{}: the header matches the profiles {}; none is used: give --profile NAME",
+                path.display(),
+                names.join(", ")
+            );
+            Ok((flags.clone(), None, Some(note)))
+        }
+    }
+}
+
+/// [`open`] with what the operator settled for the file (flags or a supplier profile).
+pub fn open_with(file: &BatchFile, settings: &ReadSettings) -> Result<LineReader, InputError> {
     let path = file.path.as_path();
     let bytes = file.bytes()?;
     let size = file.current_len(&bytes)?;
@@ -249,19 +408,27 @@ pub fn open(file: &BatchFile) -> Result<LineReader, InputError> {
             ),
         });
     }
-    let handle = Verified::new(bytes, file.size_bytes, &file.sha256);
+    let mut handle = Verified::new(bytes, file.size_bytes, &file.sha256);
     let check = handle.check();
     let inner = match file.format {
         InputFormat::Csv => {
-            let mut rdr = csv_reader::csv_reader(handle);
-            let header = csv_reader::read_header(&mut rdr).map_err(|e| match e {
-                csv_reader::HeaderError::Io(e) => io_error(path)(e),
-                csv_reader::HeaderError::Unusable(reason) => InputError::Unusable {
-                    path: path.to_path_buf(),
-                    reason,
-                },
-            })?;
-            Inner::Csv(Box::new(csv_reader::CsvLines::new(rdr, header)))
+            // The analysis reads the hashed bytes once more; the lines come from the verified ones.
+            let layout = layout(file, settings)?;
+            give_back_memory();
+            Inner::Csv(Box::new(
+                csv_reader::CsvLines::open(handle, &layout).map_err(refused(path))?,
+            ))
+        }
+        InputFormat::Sheet => {
+            let synonyms = header::Synonyms::load_with(&settings.columns)
+                .map_err(|r| unusable_file(path, r))?;
+            let mut data = Vec::new();
+            handle.read_to_end(&mut data).map_err(io_error(path))?;
+            Inner::Sheet(
+                sheet::Workbook::load(&data, settings, &synonyms)
+                    .map_err(refused(path))?
+                    .into_lines(),
+            )
         }
         InputFormat::Json => {
             Inner::Json(json_doc::JsonLines::spawn(handle).map_err(io_error(path))?)
@@ -293,6 +460,7 @@ enum Inner {
     Csv(Box<csv_reader::CsvLines>),
     Json(json_doc::JsonLines),
     Jsonl(Box<jsonl::JsonlLines>),
+    Sheet(sheet::SheetLines),
 }
 
 impl LineReader {
@@ -323,6 +491,7 @@ impl Iterator for LineReader {
             Inner::Csv(r) => r.as_mut() as &mut dyn Iterator<Item = LineResult>,
             Inner::Jsonl(r) => r.as_mut(),
             Inner::Json(r) => return r.next(),
+            Inner::Sheet(r) => return r.next(),
         };
         // In a file that grew while it was read, the last line may be one the writer had not
         // finished (`A,x,10` of `A,x,100`): it is an error of its line, not an item.
@@ -371,7 +540,7 @@ mod tests {
 
     #[test]
     fn the_format_comes_from_the_argument_or_the_extension() {
-        let f = file(".txt", b"sku,quantity,unit_price\nA,1,2\n");
+        let f = file(".dat", b"sku,quantity,unit_price\nA,1,2\n");
         assert!(matches!(
             inspect(f.path(), None),
             Err(InputError::UnknownFormat { .. })
@@ -554,7 +723,13 @@ mod tests {
                 std::fs::write(fifo, b"{\"sku\":\"A\",\"quantity\":1,\"unit_price\":1}\n").unwrap()
             })
         };
-        let batch = inspect_spooling(&fifo, None, &SpoolLimits::default()).unwrap();
+        let batch = inspect_spooling(
+            &fifo,
+            None,
+            &ReadSettings::default(),
+            &SpoolLimits::default(),
+        )
+        .unwrap();
         writer.join().unwrap();
         assert_eq!(batch.path, fifo, "the run names the pipe");
         assert!(batch.spool.is_some());
@@ -696,7 +871,7 @@ mod tests {
                 "invoice-acme-2026-11.csv",
                 41,
                 &[
-                    (15, "quantity \"1,5\" has a comma"),
+                    (15, "quantity \"1,5\" does not fit the file's numbers"),
                     (22, "unit_price \"abc\" is not a decimal number"),
                     (29, "both sku and description are empty"),
                 ],

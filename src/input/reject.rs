@@ -11,7 +11,7 @@
 //! columns; a row whose identity is missing or not a line number makes the whole file refused
 //! before anything is written. Other columns are the line's own fields.
 
-use super::csv_reader::{self, HeaderError};
+use super::csv_reader;
 use super::{BatchFile, InputError, InputFormat};
 use crate::domain::Fields;
 use rust_decimal::Decimal;
@@ -52,17 +52,13 @@ pub fn is_reject_file(file: &BatchFile) -> Result<bool, InputError> {
     let path = &file.path;
     let mut rdr = csv_reader::csv_reader(file.bytes()?);
     let header = match csv_reader::read_header(&mut rdr) {
-        Ok(h) => h,
-        Err(HeaderError::Io(source)) => {
+        Ok(Some(h)) => h,
+        // Not a plain comma-separated UTF-8 table: a supplier's file, judged by its reader.
+        Ok(None) => return Ok(false),
+        Err(source) => {
             return Err(InputError::Io {
                 path: path.clone(),
                 source,
-            });
-        }
-        Err(HeaderError::Unusable(reason)) => {
-            return Err(InputError::Unusable {
-                path: path.clone(),
-                reason,
             });
         }
     };

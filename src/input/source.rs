@@ -402,11 +402,24 @@ pub(crate) struct CsvSource<R> {
     record_start_line: u64,
     ended_in_quote: bool,
     too_long: bool,
+    delimiter: u8,
 }
 
 impl<R: Read> CsvSource<R> {
     pub(crate) fn new(inner: R) -> Self {
         CsvSource::with_limit(inner, MAX_RECORD_BYTES)
+    }
+
+    /// Cells separated by `delimiter` instead of a comma.
+    pub(crate) fn with_delimiter(inner: R, delimiter: u8) -> Self {
+        CsvSource {
+            delimiter,
+            ..CsvSource::new(inner)
+        }
+    }
+
+    pub(crate) fn get_ref(&self) -> &R {
+        &self.inner
     }
 
     pub(crate) fn with_limit(inner: R, limit: usize) -> Self {
@@ -419,6 +432,7 @@ impl<R: Read> CsvSource<R> {
             record_start_line: 1,
             ended_in_quote: false,
             too_long: false,
+            delimiter: b',',
         }
     }
 
@@ -442,6 +456,7 @@ impl<R: Read> CsvSource<R> {
     }
 
     fn track(&mut self, chunk: &[u8]) -> bool {
+        let delimiter = self.delimiter;
         for &b in chunk {
             let term = b == b'\n' || b == b'\r';
             if self.state == CsvState::StartRecord {
@@ -458,12 +473,12 @@ impl<R: Read> CsvSource<R> {
             self.state = match self.state {
                 CsvState::StartField => match b {
                     b'"' => CsvState::InQuoted,
-                    b',' => CsvState::StartField,
+                    d if d == delimiter => CsvState::StartField,
                     _ if term => CsvState::StartRecord,
                     _ => CsvState::InField,
                 },
                 CsvState::InField => match b {
-                    b',' => CsvState::StartField,
+                    d if d == delimiter => CsvState::StartField,
                     _ if term => CsvState::StartRecord,
                     _ => CsvState::InField,
                 },
@@ -473,7 +488,7 @@ impl<R: Read> CsvSource<R> {
                 },
                 CsvState::AfterQuote => match b {
                     b'"' => CsvState::InQuoted,
-                    b',' => CsvState::StartField,
+                    d if d == delimiter => CsvState::StartField,
                     _ if term => CsvState::StartRecord,
                     _ => CsvState::InField,
                 },

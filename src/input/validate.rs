@@ -15,7 +15,7 @@ const MAX_NUMBER_CHARS: usize = 100;
 
 /// The fields the rules know, matched case-insensitively after trimming.
 #[derive(Debug, Clone, Copy, PartialEq, Eq)]
-pub(crate) enum Known {
+pub enum Known {
     Sku,
     Description,
     Quantity,
@@ -30,7 +30,7 @@ impl Known {
         Known::UnitPrice,
     ];
 
-    pub(crate) fn name(self) -> &'static str {
+    pub fn name(self) -> &'static str {
         match self {
             Known::Sku => "sku",
             Known::Description => "description",
