@@ -408,6 +408,14 @@ pub struct ImportArgs {
     /// Run the whole pipeline in transactions that are rolled back: report what would happen.
     #[arg(long)]
     pub dry_run: bool,
+    /// A file that overlaps earlier imports (the same invoice, or most of its lines landed
+    /// already): land only its new lines, hold the changed ones for review, skip the identical
+    /// ones. Without this or --as-new-invoice such a file is refused.
+    #[arg(long, conflicts_with = "as_new_invoice")]
+    pub only_new: bool,
+    /// A file that overlaps earlier imports: import every line anyway, as another invoice.
+    #[arg(long)]
+    pub as_new_invoice: bool,
     /// The batch files to import (one run each, in the order given).
     #[arg(required = true)]
     pub files: Vec<PathBuf>,

@@ -4,6 +4,7 @@
 pub mod compare;
 pub mod events;
 pub mod options;
+pub mod overlap;
 pub mod pipeline;
 pub mod retry;
 pub mod review;
@@ -36,6 +37,9 @@ pub enum EngineError {
     Store(#[from] StoreError),
     #[error("{0}")]
     Invalid(String),
+    /// The file overlaps what earlier runs landed (a re-sent invoice): refused, nothing written.
+    #[error("{0}")]
+    Overlap(Box<overlap::Overlap>),
 }
 
 /// How often a running import tells the database it is alive.
@@ -66,6 +70,7 @@ pub async fn import_file(
         .import_key
         .clone()
         .unwrap_or_else(|| file.sha256.clone());
+    let only_new = overlap::check(store, &file, &source, &import_key, opts).await?;
     let catalog = store.load_catalog().await?;
     let mapper = Mapper::new(catalog, opts.match_threshold).uncertain(opts.uncertain);
     let chunk_size = match opts.mode {
@@ -114,7 +119,7 @@ pub async fn import_file(
         total_estimate: file.estimated_lines,
     });
     let ahead = if opts.mode == Mode::Sequential { 64 } else { 2 };
-    let mut chunks = pipeline::spawn(reader, mapper, chunk_size, ahead, opts.max_lines)
+    let mut chunks = pipeline::spawn(reader, mapper, chunk_size, ahead, opts.max_lines, only_new)
         .map_err(|e| EngineError::Invalid(format!("cannot start the mapping thread: {e}")))?;
 
     let mut stats = RunStats::continuing(file.estimated_lines, previous.as_ref());
@@ -300,6 +305,9 @@ async fn settle(
         Attempt::Batch(result, retries) => writer.settle(&chunk, result, retries, stats).await,
         Attempt::Sequential => writer.write_sequential(&chunk, stats).await,
     };
+    if result.is_ok() {
+        stats.already += chunk.landed_elsewhere;
+    }
     result.map_err(|e| {
         stats.lines_read -= chunk.lines_read;
         format!(

@@ -114,6 +114,9 @@ pub struct ImportOptions {
     pub resume_run: Option<i64>,
     /// Read at most this many lines (rehearsals of long files).
     pub max_lines: Option<u64>,
+    /// The answer to a file that overlaps earlier runs (`--only-new`, `--as-new-invoice`); without
+    /// one such a file is refused (see `engine::overlap`).
+    pub resent: Option<super::overlap::Answer>,
 }
 
 impl Default for ImportOptions {
@@ -132,6 +135,7 @@ impl Default for ImportOptions {
             rehearsal: false,
             resume_run: None,
             max_lines: None,
+            resent: None,
         }
     }
 }

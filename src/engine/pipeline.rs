@@ -3,10 +3,13 @@
 //! Mapping is sequential in file order (later lines see items earlier lines created); running it on
 //! a thread overlaps the mapping of chunk n+1 with the database write of chunk n.
 
+use super::overlap::{OnlyNew, Resent};
+use crate::domain::fingerprint::Fingerprinter;
 use crate::domain::{DecisionCounts, LineError, Phase};
 use crate::input::LineReader;
 use crate::mapping::{HeldLine, Mapped, MappedLine, Mapper};
 use crate::store::FailureRecord;
+use std::sync::Arc;
 use std::time::Instant;
 use tokio::sync::mpsc;
 
@@ -23,6 +26,8 @@ pub struct MappedChunk {
     pub decisions: DecisionCounts,
     /// Lines read for this chunk, good and bad.
     pub lines_read: u64,
+    /// Lines skipped under `--only-new`: an earlier run landed them with the same content.
+    pub landed_elsewhere: u64,
     pub first_line: u64,
     pub last_line: u64,
     pub mapping_seconds: f64,
@@ -48,6 +53,7 @@ pub fn spawn(
     chunk_size: usize,
     ahead: usize,
     max_lines: Option<u64>,
+    only_new: Option<Arc<OnlyNew>>,
 ) -> std::io::Result<mpsc::Receiver<MappedChunk>> {
     let (tx, rx) = mpsc::channel(ahead.max(1));
     let chunk_size = chunk_size.max(1);
@@ -57,6 +63,7 @@ pub fn spawn(
         .name("batchops-mapper".into())
         .spawn(move || {
             let mut index = 0;
+            let mut prints = Fingerprinter::new();
             loop {
                 let start = Instant::now();
                 let mut chunk = MappedChunk {
@@ -66,6 +73,7 @@ pub fn spawn(
                     held: Vec::new(),
                     decisions: DecisionCounts::default(),
                     lines_read: 0,
+                    landed_elsewhere: 0,
                     first_line: 0,
                     last_line: 0,
                     mapping_seconds: 0.0,
@@ -80,18 +88,36 @@ pub fn spawn(
                     }
                     chunk.last_line = line;
                     chunk.lines_read += 1;
-                    match result {
-                        Ok(item) => match mapper.map(item) {
-                            Mapped::Land(mapped) => {
-                                chunk.decisions.add(&mapped.decision);
-                                chunk.rows.push(mapped);
-                            }
-                            Mapped::Hold(held) => {
-                                chunk.decisions.held += 1;
-                                chunk.held.push(held);
-                            }
-                        },
-                        Err(e) => chunk.failures.push(parse_failure(e)),
+                    let item = match result {
+                        Ok(item) => item,
+                        Err(e) => {
+                            chunk.failures.push(parse_failure(e));
+                            continue;
+                        }
+                    };
+                    let print = prints.next(&item);
+                    match only_new.as_deref().and_then(|f| f.get(item.line)) {
+                        Some(Resent::Identical) => {
+                            chunk.landed_elsewhere += 1;
+                            continue;
+                        }
+                        Some(Resent::Changed(changed)) => {
+                            chunk.decisions.held += 1;
+                            chunk.held.push(changed.hold(item, mapper.catalog()));
+                            continue;
+                        }
+                        None => {}
+                    }
+                    match mapper.map(item) {
+                        Mapped::Land(mut mapped) => {
+                            mapped.fingerprint = Some(print);
+                            chunk.decisions.add(&mapped.decision);
+                            chunk.rows.push(mapped);
+                        }
+                        Mapped::Hold(held) => {
+                            chunk.decisions.held += 1;
+                            chunk.held.push(held);
+                        }
                     }
                 }
                 if chunk.lines_read == 0 {

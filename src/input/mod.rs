@@ -11,6 +11,7 @@
 //! - [`validate_fields`] holds the rules of a line item, shared by all readers and by retry.
 
 mod csv_reader;
+pub mod invoice;
 mod json_doc;
 mod jsonl;
 pub mod reject;

@@ -41,12 +41,12 @@ pub struct PgStore {
     ids: IdCache,
 }
 
-/// A chunk's whole write in one call (migration 20261201100001): one statement, its own
+/// A chunk's whole write in one call (migrations 20261201100001, 20261204000005): one statement, its own
 /// transaction, one round trip.
 const WRITE_CHUNK: &str = "SELECT created_skus, created_ids, inserted, statements, insert_seconds, \
     update_seconds, bad_idx, bad_states, bad_messages \
     FROM batchops_write_chunk($1, $2, $3, $4, $5, $6, $7, $8, $9, $10, $11, $12, $13, $14, $15, $16, \
-    $17, $18, $19, $20, $21, $22, $23, $24, $25, $26, $27, $28)";
+    $17, $18, $19, $20, $21, $22, $23, $24, $25, $26, $27, $28, $29, $30)";
 
 /// Held lines; a line held before under its (import_key, line) keeps its first record.
 const INSERT_HELD: &str = "INSERT INTO held_lines \
@@ -177,7 +177,19 @@ impl PgStore {
             .bind(h.costs)
             .bind(h.raw)
             .bind(h.fields)
-            .bind(h.candidates);
+            .bind(h.candidates)
+            .bind(
+                b.rows
+                    .iter()
+                    .map(|r| r.fingerprint.map(|f| f.fingerprint))
+                    .collect::<Vec<_>>(),
+            )
+            .bind(
+                b.rows
+                    .iter()
+                    .map(|r| r.fingerprint.map(|f| f.line_key))
+                    .collect::<Vec<_>>(),
+            );
         // A crash here leaves the chunk unwritten; the chunk has no moment between its insert and
         // its commit on this side of the wire (see src/failpoint.rs).
         crate::failpoint::hit("batch_after_insert");
@@ -559,6 +571,10 @@ impl Store for PgStore {
     }
 
     fn corrections(&self) -> &dyn super::corrections::Corrections {
+        self
+    }
+
+    fn overlaps(&self) -> &dyn super::overlap::Overlaps {
         self
     }
 
