@@ -97,13 +97,17 @@ async fn assert_retried_to_exact(
 /// The import key of the runs [`cut_once`] cuts: its bytes mark the run's start and each chunk.
 const CUT_KEY: &str = "cut-marker-4f1c9a";
 
-/// Cut every connection at the `nth` client → server read carrying [`CUT_KEY`] (1: the run's
-/// start, 2: the first chunk's write, …).
+/// Reads carrying the key before the run starts: the overlap check's look-ups of the key and of
+/// the file's lines (src/engine/overlap.rs), read-only.
+const BEFORE_RUN: u64 = 2;
+
+/// Cut every connection at the `nth` client → server read carrying [`CUT_KEY`] after the
+/// [`BEFORE_RUN`] ones (1: the run's start, 2: the first chunk's write, …).
 async fn cut_once(nth: u64, at: CutAt, what: &str) -> Option<serde_json::Value> {
     let (db, proxy, url) = pg_via_proxy().await?;
     let batch = batch();
     let (_dir, path) = write_file("cut.csv", &batch.csv);
-    proxy.cut_on(CUT_KEY.as_bytes(), nth, at);
+    proxy.cut_on(CUT_KEY.as_bytes(), BEFORE_RUN + nth, at);
     let mut args = import_args(&path);
     args.splice(1..1, ["--import-key".to_string(), CUT_KEY.to_string()]);
     let out = run(&url, args, vec![]).await;
@@ -160,7 +164,7 @@ async fn a_database_gone_for_good_fails_the_run_resumably_and_resume_finishes_it
     let batch = batch();
     let (_dir, path) = write_file("gone.csv", &batch.csv);
     // From the cut on, every new connection is refused.
-    proxy.cut_on_then_refuse(CUT_KEY.as_bytes(), 5, CutAt::Before);
+    proxy.cut_on_then_refuse(CUT_KEY.as_bytes(), BEFORE_RUN + 5, CutAt::Before);
     let mut args = import_args(&path);
     args.splice(1..1, ["--import-key".to_string(), CUT_KEY.to_string()]);
     let out = run(&url, args, vec![]).await;
@@ -255,13 +259,15 @@ async fn the_pool_recovers_after_every_connection_was_cut() {
         "the same pool imports again: {:?}",
         r2.stop_reason
     );
-    // And a cut in the middle of a run of this store is retried on a new connection.
-    proxy.cut_on(CUT_KEY.as_bytes(), 3, CutAt::Before);
+    // And a cut in the middle of a run of this store is retried on a new connection (the first
+    // file again, deliberately, under another key).
+    proxy.cut_on(CUT_KEY.as_bytes(), BEFORE_RUN + 3, CutAt::Before);
     let r3 = import_file(
         &*store,
         &p1,
         &ImportOptions {
             import_key: Some(CUT_KEY.into()),
+            resent: Some(batchops::engine::overlap::Answer::AsNewInvoice),
             ..opts.clone()
         },
         &EventSink::none(),
