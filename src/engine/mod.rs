@@ -119,8 +119,9 @@ pub async fn import_file(
         total_estimate: file.estimated_lines,
     });
     let ahead = if opts.mode == Mode::Sequential { 64 } else { 2 };
-    let mut chunks = pipeline::spawn(reader, mapper, chunk_size, ahead, opts.max_lines, only_new)
-        .map_err(|e| EngineError::Invalid(format!("cannot start the mapping thread: {e}")))?;
+    let mut chunks =
+        pipeline::spawn(reader, mapper, chunk_size, ahead, opts.max_lines, only_new)
+            .map_err(|e| EngineError::Invalid(format!("cannot start the mapping thread: {e}")))?;
 
     let mut stats = RunStats::continuing(file.estimated_lines, previous.as_ref());
     let writer = Writer {
