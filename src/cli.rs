@@ -540,6 +540,14 @@ pub struct ImportArgs {
     /// profile whose header matches its header, if there is exactly one).
     #[arg(long, value_name = "NAME")]
     pub profile: Option<String>,
+    /// A file that overlaps earlier imports (the same invoice, or most of its lines landed
+    /// already): land only its new lines, hold the changed ones for review, skip the identical
+    /// ones. Without this or --as-new-invoice such a file is refused.
+    #[arg(long, conflicts_with = "as_new_invoice")]
+    pub only_new: bool,
+    /// A file that overlaps earlier imports: import every line anyway, as another invoice.
+    #[arg(long)]
+    pub as_new_invoice: bool,
     /// The batch files to import (one run each, in the order given). `-` is standard input; a
     /// pipe (`-`, a FIFO, `<(…)`) is read once into a temporary file first (with --format-in).
     #[arg(required = true)]

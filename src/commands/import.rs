@@ -4,6 +4,7 @@ use super::progress::Progress;
 use super::{EXIT_FAILED, EXIT_OK, UsageError, combine, output};
 use crate::cli::{ImportArgs, ModeArg, TextOrJson, Tuning};
 use crate::domain::{Mode, RunReport, run_rules};
+use crate::engine::overlap::Answer;
 use crate::engine::{self, EventSink, ImportOptions, RetryOptions};
 use crate::report::{self, RunReportJson};
 use crate::store::{FailedQuery, Store};
@@ -86,6 +87,13 @@ pub async fn import(store: &dyn Store, args: &ImportArgs) -> Result<u8> {
     }
     opts.format = args.format_in.map(Into::into);
     opts.dry_run = args.dry_run;
+    opts.resent = if args.only_new {
+        Some(Answer::OnlyNew)
+    } else if args.as_new_invoice {
+        Some(Answer::AsNewInvoice)
+    } else {
+        None
+    };
     if opts.import_key.is_some() && args.files.len() > 1 {
         return Err(
             UsageError("--import-key names one batch: give one file with it".into()).into(),

@@ -2,6 +2,7 @@
 //! Nothing here talks to a database or a terminal.
 
 pub mod decimal;
+pub mod fingerprint;
 pub mod line;
 pub mod line_state;
 pub mod report;

@@ -4,6 +4,7 @@
 pub mod compare;
 pub mod events;
 pub mod options;
+pub mod overlap;
 pub mod pipeline;
 pub mod retry;
 pub mod review;
@@ -36,6 +37,9 @@ pub enum EngineError {
     Store(#[from] StoreError),
     #[error("{0}")]
     Invalid(String),
+    /// The file overlaps what earlier runs landed (a re-sent invoice): refused, nothing written.
+    #[error("{0}")]
+    Overlap(Box<overlap::Overlap>),
 }
 
 /// How often a running import tells the database it is alive.
@@ -89,6 +93,8 @@ pub async fn import_batch(
         None => crate::locks::Command::Import,
     };
     let lock = crate::locks::acquire(store, command, [import_key.clone()], &opts.operator).await?;
+    // Whether the file repeats earlier runs (a re-sent invoice), decided under the key's lock.
+    let only_new = overlap::check(store, &file, &source, &import_key, opts).await?;
     // Mapped from line 1 against the catalog as it was before this key's runs changed it; lines
     // that already have a state keep it (see engine/pipeline.rs). Both read under the key's lock.
     let catalog = store.load_catalog_before(&import_key).await?;
@@ -143,7 +149,15 @@ pub async fn import_batch(
         total_estimate: file.estimated_lines,
     });
     let ahead = if opts.mode == Mode::Sequential { 64 } else { 2 };
-    let mut chunks = pipeline::spawn(reader, mapper, known, chunk_size, ahead, opts.max_lines)
+    let mut chunks = pipeline::spawn(
+        reader,
+        mapper,
+        known,
+        chunk_size,
+        ahead,
+        opts.max_lines,
+        only_new,
+    )
         .map_err(|e| EngineError::Invalid(format!("cannot start the mapping thread: {e}")))?;
 
     let mut stats = RunStats::continuing(file.estimated_lines, previous.as_ref());
@@ -337,7 +351,7 @@ async fn settle(
     };
     if result.is_ok() {
         // Lines that kept their state: counted as they are.
-        stats.already += chunk.kept_landed;
+        stats.already += chunk.kept_landed + chunk.landed_elsewhere;
         for f in &chunk.kept_failed {
             stats.add_failure(writer.events, f);
         }

@@ -116,6 +116,9 @@ pub struct ImportOptions {
     pub max_lines: Option<u64>,
     /// What the operator settled about how the file is written (`--decimal`, `--delimiter`…).
     pub reading: ReadSettings,
+    /// The answer to a file that overlaps earlier runs (`--only-new`, `--as-new-invoice`); without
+    /// one such a file is refused (see `engine::overlap`).
+    pub resent: Option<super::overlap::Answer>,
 }
 
 impl Default for ImportOptions {
@@ -135,6 +138,7 @@ impl Default for ImportOptions {
             resume_run: None,
             max_lines: None,
             reading: ReadSettings::default(),
+            resent: None,
         }
     }
 }

@@ -8,11 +8,14 @@
 //! decided as) is then the state of one uninterrupted run when it reaches the lines still to
 //! write. A line that has a state ([`LineStates`]) keeps it: it is counted, not written again.
 
+use super::overlap::{OnlyNew, Resent};
+use crate::domain::fingerprint::Fingerprinter;
 use crate::domain::line_state::{LineState, LineStates};
 use crate::domain::{DecisionCounts, LineError, Phase};
 use crate::input::LineReader;
 use crate::mapping::{HeldLine, Mapped, MappedLine, Mapper};
 use crate::store::FailureRecord;
+use std::sync::Arc;
 use std::time::Instant;
 use tokio::sync::mpsc;
 
@@ -34,6 +37,8 @@ pub struct MappedChunk {
     pub kept_failed: Vec<FailureRecord>,
     /// Lines read for this chunk, good and bad.
     pub lines_read: u64,
+    /// Lines skipped under `--only-new`: an earlier run landed them with the same content.
+    pub landed_elsewhere: u64,
     pub first_line: u64,
     pub last_line: u64,
     pub mapping_seconds: f64,
@@ -97,6 +102,7 @@ pub fn spawn(
     chunk_size: usize,
     ahead: usize,
     max_lines: Option<u64>,
+    only_new: Option<Arc<OnlyNew>>,
 ) -> std::io::Result<mpsc::Receiver<MappedChunk>> {
     let (tx, rx) = mpsc::channel(ahead.max(1));
     let chunk_size = chunk_size.max(1);
@@ -106,6 +112,7 @@ pub fn spawn(
         .name("batchops-mapper".into())
         .spawn(move || {
             let mut index = 0;
+            let mut prints = Fingerprinter::new();
             loop {
                 let start = Instant::now();
                 let mut chunk = MappedChunk {
@@ -117,6 +124,7 @@ pub fn spawn(
                     kept_landed: 0,
                     kept_failed: Vec::new(),
                     lines_read: 0,
+                    landed_elsewhere: 0,
                     first_line: 0,
                     last_line: 0,
                     mapping_seconds: 0.0,
@@ -132,8 +140,27 @@ pub fn spawn(
                     chunk.last_line = line;
                     chunk.lines_read += 1;
                     let mapped = match result {
-                        Ok(item) => Ok(mapper.map(item)),
                         Err(e) => Err(parse_failure(e)),
+                        Ok(item) => {
+                            let print = prints.next(&item);
+                            match only_new.as_deref().and_then(|f| f.get(item.line)) {
+                                // Never written under this key, so never a state to keep.
+                                Some(Resent::Identical) => {
+                                    chunk.landed_elsewhere += 1;
+                                    continue;
+                                }
+                                Some(Resent::Changed(changed)) => {
+                                    Ok(Mapped::Hold(changed.hold(item, mapper.catalog())))
+                                }
+                                None => Ok(match mapper.map(item) {
+                                    Mapped::Land(mut m) => {
+                                        m.fingerprint = Some(print);
+                                        Mapped::Land(m)
+                                    }
+                                    held => held,
+                                }),
+                            }
+                        }
                     };
                     match known.keeps(line) {
                         None => chunk.add(mapped),

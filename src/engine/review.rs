@@ -251,6 +251,7 @@ pub async fn decide(
                 decision: decision.clone(),
                 quantity: item.quantity,
                 unit_cost: item.unit_price,
+                fingerprint: None,
                 item,
             },
         ));

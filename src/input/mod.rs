@@ -18,6 +18,7 @@ mod csv_reader;
 pub mod decode;
 pub mod dialect;
 pub mod header;
+pub mod invoice;
 mod json_doc;
 mod jsonl;
 pub mod numbers;

@@ -91,6 +91,10 @@ pub struct MappedLine {
     pub decision: MappingDecision,
     pub quantity: Decimal,
     pub unit_cost: Decimal,
+    /// The line's content fingerprint and line key (src/domain/fingerprint.rs), stored with its
+    /// row; set by the import pipeline, `None` where a line lands outside it (decisions, retries,
+    /// reject files).
+    pub fingerprint: Option<crate::domain::fingerprint::LinePrint>,
     /// The original line, kept for the dead-letter table if the write fails.
     pub item: LineItem,
 }
@@ -206,6 +210,7 @@ impl Mapper {
             decision,
             quantity: item.quantity,
             unit_cost: item.unit_price,
+            fingerprint: None,
             item,
         })
     }

@@ -12,6 +12,7 @@ mod errors;
 pub mod held;
 mod item_ids;
 pub mod locks;
+pub mod overlap;
 mod postgres;
 mod rows;
 mod sql;
@@ -330,6 +331,10 @@ pub trait Store: Send + Sync {
 
     /// Corrections (revert, aliases, merges, their audit): see [`corrections::Corrections`].
     fn corrections(&self) -> &dyn corrections::Corrections;
+
+    /// What earlier runs landed of a file's lines, and the invoices keys carried: see
+    /// [`overlap::Overlaps`].
+    fn overlaps(&self) -> &dyn overlap::Overlaps;
 }
 
 /// Options for opening a store.

@@ -41,13 +41,13 @@ pub struct PgStore {
     ids: IdCache,
 }
 
-/// A chunk's whole write in one call (migration 20261201100001): one statement, its own
+/// A chunk's whole write in one call (`batchops_write_chunk`): one statement, its own
 /// transaction, one round trip. The run id goes through `batchops_as_run`, which names the run
-/// that creates items and learns aliases (migration 20261204000001).
+/// that creates items and learns aliases.
 const WRITE_CHUNK: &str = "SELECT created_skus, created_ids, inserted, statements, insert_seconds, \
     update_seconds, bad_idx, bad_states, bad_messages \
     FROM batchops_write_chunk(batchops_as_run($1), $2, $3, $4, $5, $6, $7, $8, $9, $10, $11, $12, $13, $14, $15, $16, \
-    $17, $18, $19, $20, $21, $22, $23, $24, $25, $26, $27, $28)";
+    $17, $18, $19, $20, $21, $22, $23, $24, $25, $26, $27, $28, $29, $30)";
 
 /// Held lines; a line held before under its (import_key, line) keeps its first record.
 const INSERT_HELD: &str = "INSERT INTO held_lines \
@@ -178,7 +178,19 @@ impl PgStore {
             .bind(h.costs)
             .bind(h.raw)
             .bind(h.fields)
-            .bind(h.candidates);
+            .bind(h.candidates)
+            .bind(
+                b.rows
+                    .iter()
+                    .map(|r| r.fingerprint.map(|f| f.fingerprint))
+                    .collect::<Vec<_>>(),
+            )
+            .bind(
+                b.rows
+                    .iter()
+                    .map(|r| r.fingerprint.map(|f| f.line_key))
+                    .collect::<Vec<_>>(),
+            );
         // A crash here leaves the chunk unwritten; the chunk has no moment between its insert and
         // its commit on this side of the wire (see src/failpoint.rs).
         crate::failpoint::hit("batch_after_insert");
@@ -603,6 +615,10 @@ impl Store for PgStore {
         who: &super::locks::Who,
     ) -> StoreResult<super::locks::Acquired> {
         super::locks::pg_try_lock(&self.connect, wanted, who).await
+    }
+
+    fn overlaps(&self) -> &dyn super::overlap::Overlaps {
+        self
     }
 
     async fn close(&self) {

@@ -325,12 +325,12 @@ async fn insert_rows(
 ) -> StoreResult<(Vec<(i64, Decimal)>, u64)> {
     let mut inserted = Vec::with_capacity(rows.len());
     let mut statements = 0;
-    for part in rows.chunks((MAX_PARAMS - 3) / 5) {
+    for part in rows.chunks((MAX_PARAMS - 3) / 7) {
         let sql = format!(
-            "INSERT INTO transactions (run_id, import_key, operator, line, item_id, quantity, unit_cost, alias) \
-             SELECT ?, ?, ?, column1, column2, column3, column4, column5 FROM (VALUES {}) WHERE true \
+            "INSERT INTO transactions (run_id, import_key, operator, line, item_id, quantity, unit_cost, alias, fingerprint, line_key) \
+             SELECT ?, ?, ?, column1, column2, column3, column4, column5, column6, column7 FROM (VALUES {}) WHERE true \
              ON CONFLICT (import_key, line) DO NOTHING RETURNING item_id, quantity",
-            values_placeholders(part.len(), 5)
+            values_placeholders(part.len(), 7)
         );
         let mut q = bulk(sql)
             .bind(ctx.run_id)
@@ -342,7 +342,9 @@ async fn insert_rows(
                 .bind(item_ids::item_id(ids, &r.sku)?)
                 .bind(units(r.quantity)?)
                 .bind(units(r.unit_cost)?)
-                .bind(r.alias.as_deref().map(str::to_string));
+                .bind(r.alias.as_deref().map(str::to_string))
+                .bind(r.fingerprint.map(|f| f.fingerprint))
+                .bind(r.fingerprint.map(|f| f.line_key));
         }
         statements += 1;
         for row in q.fetch_all(&mut **tx).await? {
@@ -726,6 +728,10 @@ impl Store for SqliteStore {
         who: &super::locks::Who,
     ) -> StoreResult<super::locks::Acquired> {
         super::locks::sqlite_try_lock(&self.pool, wanted, who).await
+    }
+
+    fn overlaps(&self) -> &dyn super::overlap::Overlaps {
+        self
     }
 
     async fn close(&self) {

@@ -48,15 +48,17 @@ impl OneLineSql {
             ),
             insert_row: D::insert_skipping(
                 &format!(
-                    "INSERT INTO transactions (run_id, {key_columns}, operator, line, item_id, quantity, unit_cost, alias) \
-                     VALUES ({}, {key_values}, {}, {}, {}, {}, {}, {})",
+                    "INSERT INTO transactions (run_id, {key_columns}, operator, line, item_id, quantity, unit_cost, alias, fingerprint, line_key) \
+                     VALUES ({}, {key_values}, {}, {}, {}, {}, {}, {}, {}, {})",
                     p(1),
                     p(3),
                     p(4),
                     p(5),
                     p(6),
                     p(7),
-                    p(8)
+                    p(8),
+                    p(9),
+                    p(10)
                 ),
                 D::LINE_KEY,
             ),
@@ -125,6 +127,8 @@ macro_rules! write_one {
                     .bind($qty(row.quantity)?)
                     .bind($qty(row.unit_cost)?)
                     .bind(row.alias.as_deref().map($text))
+                    .bind(row.fingerprint.map(|f| f.fingerprint))
+                    .bind(row.fingerprint.map(|f| f.line_key))
                     .execute(&mut **tx)
                     .await?
                     .rows_affected();

@@ -1,0 +1,214 @@
+//! What earlier runs landed of a file's lines, by content fingerprint, and the invoice each import
+//! key carried: the look-ups of the overlap check (src/engine/overlap.rs). The SQL is written once
+//! ([`overlap_sql!`]) and instantiated per backend; only how a list of fingerprints is bound and
+//! how a quantity is decoded differ.
+
+use super::{PgStore, SqliteStore, StoreResult};
+use async_trait::async_trait;
+use rust_decimal::Decimal;
+
+/// A transaction row a run landed with its fingerprint.
+#[derive(Debug, Clone, PartialEq)]
+pub struct LandedLine {
+    pub run_id: i64,
+    pub line: u64,
+    pub fingerprint: i64,
+    pub line_key: Option<i64>,
+    pub sku: String,
+    pub quantity: Decimal,
+    pub unit_cost: Decimal,
+}
+
+/// A supplier's invoice as a file names it.
+#[derive(Debug, Clone, PartialEq, Eq, serde::Serialize)]
+pub struct InvoiceRef {
+    pub vendor: String,
+    pub invoice_id: String,
+}
+
+/// What the database knows of an import key before a run of it starts.
+#[derive(Debug, Clone, Default, PartialEq, Eq)]
+pub struct KeyState {
+    /// A run of the key that was not a dry run and is not reverted exists.
+    pub imported: bool,
+    /// How the operator answered its overlap with earlier runs (`only-new`, `as-new-invoice`).
+    pub answer: Option<String>,
+}
+
+/// The columns of a [`LandedLine`].
+const LANDED: &str = "SELECT t.run_id, t.line, t.fingerprint, t.line_key, i.sku, t.quantity, t.unit_cost \
+    FROM transactions t JOIN inventory_items i ON i.id = t.item_id";
+
+/// Fingerprints looked up per statement.
+const LOOKUP_PART: usize = 10_000;
+
+#[async_trait]
+pub trait Overlaps: Send + Sync {
+    /// Rows landed under import keys other than `import_key` whose fingerprint is one of these.
+    async fn landed_elsewhere(
+        &self,
+        import_key: &str,
+        fingerprints: &[i64],
+    ) -> StoreResult<Vec<LandedLine>>;
+    /// Runs of other import keys (not dry runs, not reverted) whose file named this invoice.
+    async fn invoice_runs(&self, import_key: &str, invoice: &InvoiceRef) -> StoreResult<Vec<i64>>;
+    /// A run's rows that carry a fingerprint, by line.
+    async fn run_lines(&self, run_id: i64) -> StoreResult<Vec<LandedLine>>;
+    async fn key_state(&self, import_key: &str) -> StoreResult<KeyState>;
+    /// Keep the invoice a key's file named and the operator's answer (the first record of a key
+    /// stays; an answer given later is added).
+    async fn record(
+        &self,
+        import_key: &str,
+        invoice: Option<&InvoiceRef>,
+        answer: Option<&str>,
+        operator: &str,
+    ) -> StoreResult<()>;
+}
+
+macro_rules! overlap_sql {
+    ($store:ty) => {
+        use super::*;
+        use sqlx::{AssertSqlSafe, Row};
+
+        fn landed(r: &<Db as sqlx::Database>::Row) -> StoreResult<LandedLine> {
+            Ok(LandedLine {
+                run_id: r.try_get(0)?,
+                line: r.try_get::<i64, _>(1)?.max(0) as u64,
+                fingerprint: r.try_get(2)?,
+                line_key: r.try_get(3)?,
+                sku: r.try_get(4)?,
+                quantity: dec(r.try_get(5)?),
+                unit_cost: dec(r.try_get(6)?),
+            })
+        }
+
+        #[async_trait]
+        impl Overlaps for $store {
+            async fn landed_elsewhere(
+                &self,
+                import_key: &str,
+                fingerprints: &[i64],
+            ) -> StoreResult<Vec<LandedLine>> {
+                let mut out = Vec::new();
+                for part in fingerprints.chunks(LOOKUP_PART) {
+                    let rows = sqlx::query(AssertSqlSafe(format!(
+                        "{LANDED} WHERE t.fingerprint IS NOT NULL AND {IN_LIST} AND t.import_key <> $2 \
+                         ORDER BY t.run_id, t.line"
+                    )))
+                    .bind(list(part))
+                    .bind(import_key.to_string())
+                    .fetch_all(self.pool())
+                    .await?;
+                    for r in rows {
+                        out.push(landed(&r)?);
+                    }
+                }
+                Ok(out)
+            }
+
+            async fn run_lines(&self, run_id: i64) -> StoreResult<Vec<LandedLine>> {
+                let rows = sqlx::query(AssertSqlSafe(format!(
+                    "{LANDED} WHERE t.run_id = $1 AND t.fingerprint IS NOT NULL ORDER BY t.line"
+                )))
+                .bind(run_id)
+                .fetch_all(self.pool())
+                .await?;
+                rows.iter().map(landed).collect()
+            }
+
+            async fn invoice_runs(
+                &self,
+                import_key: &str,
+                invoice: &InvoiceRef,
+            ) -> StoreResult<Vec<i64>> {
+                Ok(sqlx::query_scalar(
+                    "SELECT r.id FROM import_invoices k JOIN import_runs r ON r.import_key = k.import_key \
+                     WHERE k.vendor = $1 AND k.invoice_id = $2 AND k.import_key <> $3 \
+                       AND r.dry_run = $4 AND r.reverted_at IS NULL ORDER BY r.id",
+                )
+                .bind(invoice.vendor.clone())
+                .bind(invoice.invoice_id.clone())
+                .bind(import_key.to_string())
+                .bind(false)
+                .fetch_all(self.pool())
+                .await?)
+            }
+
+            async fn key_state(&self, import_key: &str) -> StoreResult<KeyState> {
+                let imported: Option<i64> = sqlx::query_scalar(
+                    "SELECT id FROM import_runs \
+                     WHERE import_key = $1 AND dry_run = $2 AND reverted_at IS NULL LIMIT 1",
+                )
+                .bind(import_key.to_string())
+                .bind(false)
+                .fetch_optional(self.pool())
+                .await?;
+                let answer: Option<Option<String>> =
+                    sqlx::query_scalar("SELECT answer FROM import_invoices WHERE import_key = $1")
+                        .bind(import_key.to_string())
+                        .fetch_optional(self.pool())
+                        .await?;
+                Ok(KeyState {
+                    imported: imported.is_some(),
+                    answer: answer.flatten(),
+                })
+            }
+
+            async fn record(
+                &self,
+                import_key: &str,
+                invoice: Option<&InvoiceRef>,
+                answer: Option<&str>,
+                operator: &str,
+            ) -> StoreResult<()> {
+                sqlx::query(
+                    "INSERT INTO import_invoices (import_key, vendor, invoice_id, answer, operator) \
+                     VALUES ($1, $2, $3, $4, $5) \
+                     ON CONFLICT (import_key) DO UPDATE \
+                     SET answer = coalesce(import_invoices.answer, excluded.answer)",
+                )
+                .bind(import_key.to_string())
+                .bind(invoice.map(|i| i.vendor.clone()))
+                .bind(invoice.map(|i| i.invoice_id.clone()))
+                .bind(answer.map(str::to_string))
+                .bind(operator.to_string())
+                .execute(self.pool())
+                .await?;
+                Ok(())
+            }
+        }
+    };
+}
+
+/// SQLite: the fingerprints as a JSON array read by `json_each`; quantities in units of 0.0001.
+mod sqlite_impl {
+    const IN_LIST: &str = "t.fingerprint IN (SELECT value FROM json_each($1))";
+
+    fn list(part: &[i64]) -> String {
+        serde_json::to_string(part).unwrap_or_else(|_| "[]".into())
+    }
+
+    fn dec(v: i64) -> Decimal {
+        crate::domain::decimal::from_units(v)
+    }
+
+    type Db = sqlx::Sqlite;
+    overlap_sql!(SqliteStore);
+}
+
+/// PostgreSQL: the fingerprints as a BIGINT array; NUMERIC quantities.
+mod pg_impl {
+    const IN_LIST: &str = "t.fingerprint = ANY($1)";
+
+    fn list(part: &[i64]) -> Vec<i64> {
+        part.to_vec()
+    }
+
+    fn dec(v: Decimal) -> Decimal {
+        v.normalize()
+    }
+
+    type Db = sqlx::Postgres;
+    overlap_sql!(PgStore);
+}
