@@ -83,10 +83,10 @@ impl ChangedLine {
             "re-sent: run {} line {} landed quantity {} at {}; this line says quantity {} at {}",
             self.run_id,
             self.earlier_line,
-            self.old_quantity,
-            self.old_unit_cost,
-            self.new_quantity,
-            self.new_unit_cost
+            self.old_quantity.normalize(),
+            self.old_unit_cost.normalize(),
+            self.new_quantity.normalize(),
+            self.new_unit_cost.normalize()
         )
     }
 
@@ -102,13 +102,15 @@ impl ChangedLine {
         if self.old_quantity != self.new_quantity {
             differed.push(format!(
                 "quantity {} ≠ {}",
-                self.old_quantity, self.new_quantity
+                self.old_quantity.normalize(),
+                self.new_quantity.normalize()
             ));
         }
         if self.old_unit_cost != self.new_unit_cost {
             differed.push(format!(
                 "unit price {} ≠ {}",
-                self.old_unit_cost, self.new_unit_cost
+                self.old_unit_cost.normalize(),
+                self.new_unit_cost.normalize()
             ));
         }
         HeldLine {
@@ -201,10 +203,10 @@ impl Overlap {
                 c.line,
                 c.sku,
                 c.description,
-                c.old_quantity,
-                c.new_quantity,
-                c.old_unit_cost,
-                c.new_unit_cost,
+                c.old_quantity.normalize(),
+                c.new_quantity.normalize(),
+                c.old_unit_cost.normalize(),
+                c.new_unit_cost.normalize(),
                 c.run_id,
                 c.earlier_line
             ));

@@ -1,0 +1,398 @@
+//! Re-sent invoices (issue 22, finding 2; and a grown file imported again under its new key): a
+//! file that overlaps what earlier runs landed is refused by default with a summary, `--only-new`
+//! lands only its new lines and holds the changed ones, `--as-new-invoice` lands it all. Real
+//! SQLite files and the real PostgreSQL server.
+
+mod common;
+
+use batchops::domain::RunStatus;
+use batchops::engine::overlap::{Answer, Overlap};
+use batchops::engine::review::ListedLine;
+use batchops::engine::{EngineError, EventSink, ImportOptions, import_file};
+use batchops::store::HeldFilter;
+use common::{TestDb, backends, write_file};
+use std::path::Path;
+use std::process::{Command, Output};
+use tokio_util::sync::CancellationToken;
+
+/// An invoice of `n` lines, line `i` (0-based) of SKU `R-i`, quantity `i + 1`.
+fn invoice_lines(n: usize) -> Vec<String> {
+    (0..n)
+        .map(|i| format!("R-{i:02},Part number {i},{},2.50", i + 1))
+        .collect()
+}
+
+fn csv(lines: &[String]) -> String {
+    let mut s = String::from("sku,description,quantity,unit_price\n");
+    for l in lines {
+        s.push_str(l);
+        s.push('\n');
+    }
+    s
+}
+
+/// The invoice of 10 lines, and the same invoice re-sent with line 4 (R-03) at quantity 40
+/// instead of 4 and one line added.
+fn original_and_resent() -> (String, String) {
+    let original = invoice_lines(10);
+    let mut resent = original.clone();
+    resent[3] = "R-03,Part number 3,40,2.50".into();
+    resent.push("R-99,Part number 99,7,2.50".into());
+    (csv(&original), csv(&resent))
+}
+
+fn opts(resent: Option<Answer>) -> ImportOptions {
+    ImportOptions {
+        chunk_size: 4,
+        resent,
+        ..ImportOptions::default()
+    }
+}
+
+async fn import(
+    db: &TestDb,
+    path: &Path,
+    resent: Option<Answer>,
+) -> Result<batchops::domain::RunReport, EngineError> {
+    import_file(
+        &*db.store,
+        path,
+        &opts(resent),
+        &EventSink::none(),
+        &CancellationToken::new(),
+    )
+    .await
+}
+
+fn refused(r: Result<batchops::domain::RunReport, EngineError>, ctx: &str) -> Overlap {
+    match r {
+        Err(EngineError::Overlap(o)) => *o,
+        other => panic!("{ctx}: expected a refusal, got {other:?}"),
+    }
+}
+
+/// The oracle: every item's quantity is the sum of its landed rows, and no line identity is both
+/// landed and held.
+async fn assert_oracle(db: &TestDb, ctx: &str) {
+    assert_eq!(
+        db.scalar(
+            "SELECT COUNT(*) FROM inventory_items i WHERE i.quantity <> \
+             (SELECT COALESCE(SUM(t.quantity), 0) FROM transactions t WHERE t.item_id = i.id)"
+        )
+        .await,
+        0,
+        "{ctx}: inventory = sum of landed rows"
+    );
+    assert_eq!(
+        db.scalar(
+            "SELECT COUNT(*) FROM held_lines h JOIN transactions t \
+             ON t.import_key = h.import_key AND t.line = h.line"
+        )
+        .await,
+        0,
+        "{ctx}: no line identity landed and held"
+    );
+}
+
+async fn quantity_of(db: &TestDb, sku: &str) -> String {
+    let q = db
+        .store
+        .inventory()
+        .await
+        .unwrap()
+        .into_iter()
+        .find(|r| r.sku == sku)
+        .map(|r| r.quantity.normalize().to_string());
+    q.unwrap_or_else(|| "none".into())
+}
+
+async fn count(db: &TestDb, table: &str) -> i64 {
+    db.scalar(&format!("SELECT COUNT(*) FROM {table}")).await
+}
+
+#[tokio::test]
+async fn an_invoice_resent_with_one_quantity_changed_and_one_line_added_is_refused_by_default() {
+    let (original, resent) = original_and_resent();
+    let (_a, first) = write_file("invoice.csv", &original);
+    let (_b, again) = write_file("invoice-resent.csv", &resent);
+    for db in backends().await {
+        let ctx = db.kind;
+        let r = import(&db, &first, None).await.expect("the original lands");
+        assert_eq!(r.items_processed, 10, "{ctx}");
+        assert_eq!(
+            db.scalar("SELECT COUNT(*) FROM transactions WHERE fingerprint IS NOT NULL AND line_key IS NOT NULL")
+                .await,
+            10,
+            "{ctx}: every landed row carries its fingerprint and line key"
+        );
+        let o = refused(import(&db, &again, None).await, ctx);
+        assert_eq!(
+            (o.lines, o.identical, o.changed, o.new, o.missing),
+            (11, 9, 1, 1, 0),
+            "{ctx}: {o}"
+        );
+        assert_eq!(o.runs.len(), 1, "{ctx}");
+        assert_eq!((o.runs[0].run_id, o.runs[0].identical), (r.run_id, 9));
+        let c = &o.changed_lines[0];
+        assert_eq!((c.line, c.run_id, c.earlier_line), (4, r.run_id, 4), "{ctx}");
+        assert_eq!(
+            (c.old_quantity.to_string(), c.new_quantity.to_string()),
+            ("4".into(), "40".into()),
+            "{ctx}"
+        );
+        let text = o.to_string();
+        for part in ["9 identical", "1 changed", "1 new", "0 missing", "quantity 4 → 40", "--only-new", "--as-new-invoice"] {
+            assert!(text.contains(part), "{ctx}: {part:?} in {text}");
+        }
+        // Nothing written: no run, no row, no held line.
+        assert_eq!(count(&db, "import_runs").await, 1, "{ctx}");
+        assert_eq!(count(&db, "transactions").await, 10, "{ctx}");
+        assert_eq!(count(&db, "held_lines").await, 0, "{ctx}");
+        assert_eq!(quantity_of(&db, "R-03").await, "4", "{ctx}");
+        assert_oracle(&db, ctx).await;
+    }
+}
+
+#[tokio::test]
+async fn with_only_new_the_added_line_lands_and_the_changed_one_is_held_showing_both_values() {
+    let (original, resent) = original_and_resent();
+    let (_a, first) = write_file("invoice.csv", &original);
+    let (_b, again) = write_file("invoice-resent.csv", &resent);
+    for db in backends().await {
+        let ctx = db.kind;
+        let first_run = import(&db, &first, None).await.unwrap().run_id;
+        let r = import(&db, &again, Some(Answer::OnlyNew)).await.expect("only the new lines");
+        assert_eq!(r.status, RunStatus::Success, "{ctx}");
+        assert_eq!(
+            (r.items_total, r.items_processed, r.items_already_imported, r.items_held),
+            (11, 1, 9, 1),
+            "{ctx}: {r:?}"
+        );
+        assert_eq!(count(&db, "transactions").await, 11, "{ctx}");
+        assert_eq!(quantity_of(&db, "R-99").await, "7", "{ctx}: the added line landed");
+        assert_eq!(quantity_of(&db, "R-03").await, "4", "{ctx}: the changed line did not");
+        assert_eq!(quantity_of(&db, "R-00").await, "1", "{ctx}: identical lines add nothing");
+        let held = db.store.held(&HeldFilter::Open).await.unwrap();
+        assert_eq!(held.len(), 1, "{ctx}");
+        let listed = ListedLine::from(&held[0]);
+        assert_eq!((listed.run_id, listed.line), (r.run_id, 4), "{ctx}");
+        assert_eq!(
+            listed.reason,
+            format!("re-sent: run {first_run} line 4 landed quantity 4 at 2.5; this line says quantity 40 at 2.5"),
+            "{ctx}"
+        );
+        assert_eq!(listed.candidates.len(), 1, "{ctx}");
+        assert_eq!(listed.candidates[0].sku, "R-03", "{ctx}");
+        assert_eq!(listed.candidates[0].differed, vec!["quantity 4 ≠ 40".to_string()]);
+        assert_oracle(&db, ctx).await;
+
+        // The same file again (its own key): the exactly-once path, with the same answer.
+        let again_r = import(&db, &again, None).await.expect("re-import");
+        assert_eq!(
+            (again_r.items_processed, again_r.items_already_imported, again_r.items_held),
+            (0, 10, 1),
+            "{ctx}: {again_r:?}"
+        );
+        assert_eq!(count(&db, "transactions").await, 11, "{ctx}");
+        assert_eq!(count(&db, "held_lines").await, 1, "{ctx}");
+        assert_eq!(
+            db.scalar("SELECT COUNT(*) FROM import_invoices WHERE answer = 'only-new'").await,
+            1,
+            "{ctx}: the answer is kept with the import key"
+        );
+        assert_oracle(&db, ctx).await;
+    }
+}
+
+#[tokio::test]
+async fn with_as_new_invoice_every_line_lands_again_deliberately() {
+    let (original, resent) = original_and_resent();
+    let (_a, first) = write_file("invoice.csv", &original);
+    let (_b, again) = write_file("invoice-resent.csv", &resent);
+    for db in backends().await {
+        let ctx = db.kind;
+        import(&db, &first, None).await.unwrap();
+        let r = import(&db, &again, Some(Answer::AsNewInvoice)).await.unwrap();
+        assert_eq!((r.items_processed, r.items_held), (11, 0), "{ctx}");
+        assert_eq!(count(&db, "transactions").await, 21, "{ctx}");
+        assert_eq!(quantity_of(&db, "R-03").await, "44", "{ctx}");
+        assert_eq!(quantity_of(&db, "R-00").await, "2", "{ctx}");
+        assert_eq!(
+            db.scalar(&format!(
+                "SELECT COUNT(*) FROM import_invoices WHERE answer = 'as-new-invoice' AND import_key = '{}'",
+                r.import_key
+            ))
+            .await,
+            1,
+            "{ctx}: recorded with the run's import key"
+        );
+        assert_oracle(&db, ctx).await;
+    }
+}
+
+#[tokio::test]
+async fn a_grown_file_imported_after_the_original_lands_only_through_these_rules() {
+    let original = invoice_lines(20);
+    let mut grown = original.clone();
+    grown.extend((0..3).map(|i| format!("GROW-{i},Grown part {i},1,1.00")));
+    let (_a, first) = write_file("stock.csv", &csv(&original));
+    let (_b, later) = write_file("stock.csv", &csv(&grown));
+    for db in backends().await {
+        let ctx = db.kind;
+        import(&db, &first, None).await.unwrap();
+        let o = refused(import(&db, &later, None).await, ctx);
+        assert_eq!(
+            (o.lines, o.identical, o.changed, o.new, o.missing),
+            (23, 20, 0, 3, 0),
+            "{ctx}: {o}"
+        );
+        assert_eq!(count(&db, "transactions").await, 20, "{ctx}: nothing written");
+        let r = import(&db, &later, Some(Answer::OnlyNew)).await.unwrap();
+        assert_eq!((r.items_processed, r.items_already_imported), (3, 20), "{ctx}");
+        assert_eq!(count(&db, "transactions").await, 23, "{ctx}");
+        for i in 0..3 {
+            assert_eq!(quantity_of(&db, &format!("GROW-{i}")).await, "1", "{ctx}: sent once, held once");
+        }
+        assert_eq!(quantity_of(&db, "R-05").await, "6", "{ctx}");
+        assert_oracle(&db, ctx).await;
+    }
+}
+
+fn json_invoice(vendor: &str, invoice_id: &str, quantities: &[u32]) -> String {
+    let items: Vec<String> = quantities
+        .iter()
+        .enumerate()
+        .map(|(i, q)| {
+            format!(r#"{{"sku": "J-{i}", "description": "Json part {i}", "quantity": "{q}", "unit_price": "1.25"}}"#)
+        })
+        .collect();
+    format!(
+        r#"{{"invoice_id": "{invoice_id}", "vendor": {{"name": "{vendor}"}}, "line_items": [{}]}}"#,
+        items.join(", ")
+    )
+}
+
+#[tokio::test]
+async fn a_json_invoice_with_the_same_vendor_and_invoice_id_is_refused_even_with_every_line_changed() {
+    let (_a, first) = write_file("inv.json", &json_invoice("ACME", "INV-7", &[1, 2, 3, 4]));
+    let (_b, corrected) = write_file("inv2.json", &json_invoice(" acme ", "inv-7", &[5, 6, 7, 8]));
+    let (_c, other) = write_file("inv3.json", &json_invoice("ACME", "INV-8", &[9, 10, 11, 12]));
+    for db in backends().await {
+        let ctx = db.kind;
+        let r = import(&db, &first, None).await.unwrap();
+        assert_eq!(r.items_processed, 4, "{ctx}");
+        let o = refused(import(&db, &corrected, None).await, ctx);
+        assert_eq!(
+            (o.lines, o.identical, o.changed, o.new, o.missing),
+            (4, 0, 4, 0, 0),
+            "{ctx}: {o}"
+        );
+        assert!(o.runs[0].same_invoice, "{ctx}");
+        assert!(o.to_string().contains("invoice inv-7 of acme was imported before"), "{ctx}: {o}");
+        assert_eq!(count(&db, "transactions").await, 4, "{ctx}: nothing written");
+        // Another invoice number of the same supplier is another invoice.
+        let r = import(&db, &other, None).await.expect("another invoice lands");
+        assert_eq!(r.items_processed, 4, "{ctx}");
+        // The corrected one, when the operator says which lines to take: all four are held.
+        let r = import(&db, &corrected, Some(Answer::OnlyNew)).await.unwrap();
+        assert_eq!((r.items_processed, r.items_held), (0, 4), "{ctx}");
+        assert_oracle(&db, ctx).await;
+    }
+}
+
+#[tokio::test]
+async fn a_file_that_shares_few_lines_with_earlier_runs_imports_as_usual() {
+    let mut lines = invoice_lines(10);
+    let (_a, first) = write_file("a.csv", &csv(&lines));
+    for l in lines.iter_mut().skip(4) {
+        *l = l.replace(",2.50", ",3.00");
+    }
+    let (_b, second) = write_file("b.csv", &csv(&lines));
+    for db in backends().await {
+        let ctx = db.kind;
+        import(&db, &first, None).await.unwrap();
+        // 4 of 10 lines identical: below the share that makes an overlap.
+        let r = import(&db, &second, None).await.expect("not an overlap");
+        assert_eq!(r.items_processed, 10, "{ctx}");
+        assert_oracle(&db, ctx).await;
+    }
+}
+
+fn batchops(url: &str, args: &[&str], failpoint: Option<&str>) -> Output {
+    let mut c = Command::new(env!("CARGO_BIN_EXE_batchops"));
+    c.arg("--database-url").arg(url).args(args).env_remove("DATABASE_URL");
+    c.env_remove(batchops::failpoint::ENV);
+    if let Some(f) = failpoint {
+        c.env(batchops::failpoint::ENV, f);
+    }
+    // A killed run shows as interrupted at once.
+    c.env("BATCHOPS_STALE_AFTER_SECONDS", "0");
+    c.output().expect("run batchops")
+}
+
+fn text(o: &Output) -> String {
+    format!(
+        "stdout: {}\nstderr: {}",
+        String::from_utf8_lossy(&o.stdout),
+        String::from_utf8_lossy(&o.stderr)
+    )
+}
+
+#[tokio::test]
+async fn the_command_line_refuses_with_exit_1_and_takes_only_new_or_as_new_invoice() {
+    let (original, resent) = original_and_resent();
+    let (_a, first) = write_file("invoice.csv", &original);
+    let (_b, again) = write_file("invoice-resent.csv", &resent);
+    let (first, again) = (first.to_str().unwrap(), again.to_str().unwrap());
+    for db in backends().await {
+        let ctx = db.kind;
+        let o = batchops(&db.url, &["import", first], None);
+        assert_eq!(o.status.code(), Some(0), "{ctx}: {}", text(&o));
+        let o = batchops(&db.url, &["import", again], None);
+        assert_eq!(o.status.code(), Some(1), "{ctx}: {}", text(&o));
+        let err = String::from_utf8_lossy(&o.stderr);
+        assert!(err.contains("refused, nothing written"), "{ctx}: {err}");
+        assert!(err.contains("11 lines: 9 identical, 1 changed, 1 new; 0 missing"), "{ctx}: {err}");
+        assert_eq!(count(&db, "transactions").await, 10, "{ctx}");
+        let o = batchops(&db.url, &["import", "--only-new", "--as-new-invoice", again], None);
+        assert_eq!(o.status.code(), Some(64), "{ctx}: the two answers exclude each other");
+        let o = batchops(&db.url, &["import", "--only-new", again], None);
+        assert_eq!(o.status.code(), Some(3), "{ctx}: held lines: {}", text(&o));
+        assert_eq!(count(&db, "transactions").await, 11, "{ctx}");
+        assert_oracle(&db, ctx).await;
+    }
+}
+
+/// Killed while an `--only-new` import writes (at each moment of a chunk), then resumed: the
+/// resumed run keeps the answer, so the identical lines still add nothing.
+#[tokio::test]
+async fn killed_during_an_only_new_import_then_resumed_lands_each_new_line_once() {
+    let original = invoice_lines(12);
+    let mut resent = original.clone();
+    resent[1] = "R-01,Part number 1,20,2.50".into();
+    resent.extend((0..6).map(|i| format!("NEW-{i},New part {i},{},1.00", i + 1)));
+    let (_a, first) = write_file("invoice.csv", &csv(&original));
+    let (_b, again) = write_file("invoice-resent.csv", &csv(&resent));
+    let (first, again) = (first.to_str().unwrap(), again.to_str().unwrap());
+    for point in ["chunk_mapped:3", "batch_before_commit:3", "batch_after_commit:3"] {
+        for db in backends().await {
+            let ctx = format!("{} {point}", db.kind);
+            let o = batchops(&db.url, &["import", "--chunk-size", "3", first], None);
+            assert_eq!(o.status.code(), Some(0), "{ctx}: {}", text(&o));
+            let o = batchops(&db.url, &["import", "--chunk-size", "3", "--only-new", again], Some(point));
+            assert_eq!(o.status.code(), None, "{ctx}: killed: {}", text(&o));
+            assert_oracle(&db, &ctx).await;
+            let run: i64 = db.scalar("SELECT MAX(id) FROM import_runs").await;
+            let o = batchops(&db.url, &["resume", &run.to_string()], None);
+            assert_eq!(o.status.code(), Some(3), "{ctx}: {}", text(&o));
+            assert_eq!(count(&db, "transactions").await, 18, "{ctx}");
+            assert_eq!(count(&db, "held_lines").await, 1, "{ctx}");
+            assert_eq!(quantity_of(&db, "R-01").await, "2", "{ctx}");
+            assert_eq!(quantity_of(&db, "R-00").await, "1", "{ctx}");
+            for i in 0..6 {
+                assert_eq!(quantity_of(&db, &format!("NEW-{i}")).await, (i + 1).to_string(), "{ctx}");
+            }
+            assert_oracle(&db, &ctx).await;
+        }
+    }
+}
