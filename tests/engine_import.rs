@@ -553,13 +553,15 @@ async fn steady_state_chunks_take_at_most_four_statements() {
     let (csv, _) = sku_batch(5_000);
     let (_dir, path) = write_file("st.csv", &csv);
     for db in backends().await {
-        // First run creates the items; the second, with a new key, is the steady state.
+        // First run creates the items; the second, with a new key, is the steady state (the same
+        // lines again: deliberately, as a new invoice).
         import(&db, &path, &batch(500)).await;
         let r = import(
             &db,
             &path,
             &ImportOptions {
                 import_key: Some("again".into()),
+                resent: Some(batchops::engine::overlap::Answer::AsNewInvoice),
                 ..batch(500)
             },
         )

@@ -110,7 +110,8 @@ async fn stock_lands_on_the_item_each_line_names() {
         assert_eq!(inv["Hex Bolt M10 x 40mm Zinc"], d("7"));
         assert_eq!(inv["Flat Washer M6"], d("4"));
         assert_eq!(inv["Cable tie 300mm black"], d("2"));
-        // Nothing wrong was learned: a second run of the same spellings changes nothing.
+        // Nothing wrong was learned: a second run of the same spellings (deliberately the same
+        // lines again) changes nothing.
         let again = json(ok(&batchops(
             &db.url,
             &[
@@ -119,6 +120,7 @@ async fn stock_lands_on_the_item_each_line_names() {
                 "json",
                 "--import-key",
                 "again",
+                "--as-new-invoice",
                 lines.to_str().unwrap(),
             ],
             &[],

@@ -404,6 +404,7 @@ impl App {
                 path,
                 mode,
                 resume,
+                ..
             } => {
                 self.batches
                     .mark_running(*batch, resume.as_ref().map(|p| p.run_id));
@@ -461,7 +462,20 @@ impl App {
             return;
         };
         match &active.job.spec {
-            JobSpec::Import { batch, .. } => run::on_import_finished(self, job, *batch, result),
+            JobSpec::Import {
+                batch, path, mode, ..
+            } => match result {
+                Ok(JobResult::Overlap(o)) => {
+                    let refused = batches::Overlapping {
+                        batch: *batch,
+                        path: path.clone(),
+                        mode: *mode,
+                        overlap: *o,
+                    };
+                    batches::on_overlap_refused(self, job, refused)
+                }
+                result => run::on_import_finished(self, job, *batch, result),
+            },
             JobSpec::Retry { run_id, .. } => failed::on_retry_finished(self, *run_id, result, fx),
             JobSpec::Compare { .. } => compare::on_finished(self, result, fx),
         }

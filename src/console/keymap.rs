@@ -21,6 +21,8 @@ pub enum Context {
     Prompt,
     /// The Review tab's new-item form (SKU and name).
     NewItem,
+    /// An import refused because its file overlaps earlier imports: what to do.
+    Overlap,
 }
 
 impl Context {
@@ -43,6 +45,7 @@ impl Context {
             Context::Reasons => "Failure reasons",
             Context::Prompt => "Path prompt",
             Context::NewItem => "Review: a new item",
+            Context::Overlap => "A re-sent invoice",
         }
     }
 }
@@ -300,6 +303,28 @@ pub static CONFIRM: &[Binding] = &[
     b(&[ch('q'), ctrl('c')], Action::Quit, None, "quit"),
 ];
 
+pub static OVERLAP: &[Binding] = &[
+    b(
+        &[ch('o')],
+        Action::OnlyNew,
+        Some("only new"),
+        "land the new lines, hold the changed ones for review, skip the identical ones",
+    ),
+    b(
+        &[ch('a')],
+        Action::AsNewInvoice,
+        Some("as new invoice"),
+        "import every line, deliberately, as another invoice",
+    ),
+    b(
+        &[code(KeyCode::Esc), ch('n')],
+        Action::No,
+        Some("cancel"),
+        "import nothing",
+    ),
+    b(&[ch('q'), ctrl('c')], Action::Quit, None, "quit"),
+];
+
 pub static DETAIL: &[Binding] = &[
     b(
         &[code(KeyCode::Esc), code(KeyCode::Enter)],
@@ -542,6 +567,7 @@ pub fn popup_bindings(ctx: Context) -> Option<&'static [Binding]> {
         Context::Reasons => REASONS,
         Context::Prompt => PROMPT,
         Context::NewItem => NEW_ITEM,
+        Context::Overlap => OVERLAP,
     })
 }
 

@@ -245,10 +245,15 @@ async fn run_job(
     };
     match job.spec {
         JobSpec::Import {
-            path, mode, resume, ..
+            path,
+            mode,
+            resume,
+            resent,
+            ..
         } => {
             let mut opts = ImportOptions {
                 mode,
+                resent,
                 ..ImportOptions::default()
             };
             let source = match resume {
@@ -269,8 +274,12 @@ async fn run_job(
                 r
             };
             let (r, ()) = tokio::join!(work, forward(rx, tx, main));
-            r.map(|r| JobResult::Report(Box::new(r)))
-                .map_err(|e| e.to_string())
+            match r {
+                Ok(r) => Ok(JobResult::Report(Box::new(r))),
+                // Refused before anything was written: the operator chooses in a popup.
+                Err(engine::EngineError::Overlap(o)) => Ok(JobResult::Overlap(o)),
+                Err(e) => Err(e.to_string()),
+            }
         }
         JobSpec::Retry {
             run_id,

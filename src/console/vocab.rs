@@ -105,6 +105,10 @@ pub enum Action {
     Reject,
     /// Review: leave the group undecided and go to the next.
     Skip,
+    /// A file that overlaps earlier imports: land only its new lines.
+    OnlyNew,
+    /// A file that overlaps earlier imports: import it all, as another invoice.
+    AsNewInvoice,
     Char(char),
     Backspace,
     Delete,
@@ -159,6 +163,8 @@ pub enum JobSpec {
         path: PathBuf,
         mode: Mode,
         resume: Option<Previous>,
+        /// The operator's answer to a file that overlaps earlier imports (a re-sent invoice).
+        resent: Option<crate::engine::overlap::Answer>,
     },
     /// Retry failed items of a run (all unresolved ones when `lines` is empty), after saving an
     /// operator's correction when there is one.
@@ -191,6 +197,8 @@ pub struct ActiveJob {
 pub enum JobResult {
     Report(Box<RunReport>),
     Comparison(Box<Comparison>),
+    /// An import refused before it wrote anything: the file overlaps earlier imports.
+    Overlap(Box<crate::engine::overlap::Overlap>),
 }
 
 /// A page (and maybe the count) of a run's failed items, asked for by the Failed tab.

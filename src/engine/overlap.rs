@@ -157,7 +157,17 @@ pub struct Overlap {
     pub changed_lines: Vec<ChangedLine>,
     /// Lines of the file an earlier run landed with the same content.
     #[serde(skip)]
-    identical_lines: Vec<u64>,
+    identical_lines: LineNumbers,
+}
+
+/// Line numbers, shown by their count.
+#[derive(Clone, Default, PartialEq)]
+struct LineNumbers(Vec<u64>);
+
+impl fmt::Debug for LineNumbers {
+    fn fmt(&self, f: &mut fmt::Formatter<'_>) -> fmt::Result {
+        write!(f, "[{} lines]", self.0.len())
+    }
 }
 
 impl Overlap {
@@ -224,6 +234,7 @@ impl Overlap {
     fn only_new(&self) -> OnlyNew {
         let mut lines: HashMap<u64, Resent> = self
             .identical_lines
+            .0
             .iter()
             .map(|l| (*l, Resent::Identical))
             .collect();
@@ -462,7 +473,7 @@ pub async fn measure(
         missing: shares.values().map(|s| s.missing).sum(),
         runs: shares.into_values().collect(),
         changed_lines,
-        identical_lines,
+        identical_lines: LineNumbers(identical_lines),
     })
 }
 

@@ -4,8 +4,9 @@ use super::nav::ListNav;
 use super::popup::{Popup, Prompt, PromptKind};
 use super::{App, plural};
 use crate::console::keymap::{Binding, b, ch, code};
-use crate::console::vocab::{Action, Effect, JobSpec, Level, Listing, Previous, Tab};
+use crate::console::vocab::{Action, Effect, JobId, JobSpec, Level, Listing, Previous, Tab};
 use crate::domain::run_rules::{self, RunKind};
+use crate::engine::overlap::{Answer, Overlap};
 use crate::domain::{Mode, RunStatus};
 use crate::input::BatchFile;
 use crate::store::RunRow;
@@ -268,6 +269,80 @@ pub(crate) fn open_path(app: &mut App, path: PathBuf, fx: &mut Vec<Effect>) {
     fx.push(Effect::LoadPath { path, chosen: true });
 }
 
+/// An import refused before it wrote anything because its file overlaps earlier imports (a
+/// re-sent invoice), waiting for the operator's answer.
+#[derive(Debug, Clone, PartialEq)]
+pub struct Overlapping {
+    pub batch: Option<u64>,
+    pub path: PathBuf,
+    pub mode: Mode,
+    pub overlap: Overlap,
+}
+
+/// The import of `refused.path` was refused: the summary and the choices, in a popup.
+pub(crate) fn on_overlap_refused(app: &mut App, job: JobId, refused: Overlapping) {
+    let why = "refused: the file overlaps earlier imports".to_string();
+    app.batches
+        .set_state(refused.batch, BatchState::Error(why.clone()));
+    let now = app.now();
+    if app.run.job == Some(job)
+        && let Some(v) = &mut app.run.view
+    {
+        v.fail(now, why);
+    }
+    app.say(
+        Level::Warn,
+        format!(
+            "{}: {} of {} lines landed before; o only new, a as a new invoice, Esc nothing",
+            refused.path.display(),
+            refused.overlap.identical,
+            refused.overlap.lines
+        ),
+    );
+    app.popup = Some(Popup::Overlap(Box::new(refused)));
+}
+
+/// The operator's answer to the overlap popup: import again with it, or import nothing.
+pub(crate) fn on_overlap(app: &mut App, o: Box<Overlapping>, a: Action, fx: &mut Vec<Effect>) {
+    let answer = match a {
+        Action::OnlyNew => Answer::OnlyNew,
+        Action::AsNewInvoice => Answer::AsNewInvoice,
+        Action::No | Action::Close => {
+            app.say(
+                Level::Info,
+                format!("not imported: {}", o.path.display()),
+            );
+            return;
+        }
+        _ => {
+            app.popup = Some(Popup::Overlap(o));
+            return;
+        }
+    };
+    let Overlapping {
+        batch, path, mode, ..
+    } = *o;
+    app.batches.set_state(batch, BatchState::Queued(mode));
+    let note = format!("{mode} import of {} ({})", path.display(), answer.as_str());
+    let queued = app.busy();
+    app.enqueue(
+        JobSpec::Import {
+            batch,
+            path,
+            mode,
+            resume: None,
+            resent: Some(answer),
+        },
+        fx,
+    );
+    if queued {
+        app.say(Level::Info, format!("queued: {note}"));
+    } else {
+        app.switch_tab(Tab::Run, fx);
+        app.say(Level::Info, note);
+    }
+}
+
 pub(crate) fn start_batch(app: &mut App, index: usize, mode: Mode, fx: &mut Vec<Effect>) {
     let Some(entry) = app.batches.entries.get(index) else {
         return;
@@ -320,6 +395,7 @@ pub(crate) fn start_batch(app: &mut App, index: usize, mode: Mode, fx: &mut Vec<
             path,
             mode,
             resume,
+            resent: None,
         },
         fx,
     );

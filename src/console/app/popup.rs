@@ -72,6 +72,8 @@ pub enum Popup {
     ConfirmDecision(Box<PendingDecision>),
     /// Review: the new item's SKU and name.
     NewItem(Box<NewItemForm>),
+    /// An import refused because its file overlaps earlier imports: the summary and the choices.
+    Overlap(Box<batches::Overlapping>),
 }
 
 impl Popup {
@@ -87,6 +89,7 @@ impl Popup {
             Popup::Edit(_) => Context::Edit,
             Popup::Reasons { .. } => Context::Reasons,
             Popup::Prompt(_) => Context::Prompt,
+            Popup::Overlap(_) => Context::Overlap,
         }
     }
 }
@@ -127,6 +130,7 @@ pub(super) fn on_action(app: &mut App, a: Action, fx: &mut Vec<Effect>) {
             Action::No | Action::Close => {}
             _ => app.popup = Some(Popup::ConfirmRetryAll { run_id, items }),
         },
+        Popup::Overlap(o) => batches::on_overlap(app, o, a, fx),
         Popup::Detail { row, scroll } => failed::on_detail(app, row, scroll, a, fx),
         Popup::Edit(form) => failed::on_edit(app, form, a, fx),
         Popup::Reasons { nav } => failed::on_reasons_popup(app, nav, a, fx),

@@ -202,6 +202,7 @@ fn resume(app: &mut App, row: &RunRow, fx: &mut Vec<Effect>) {
                 dry_run: row.dry_run,
                 resumable: true,
             }),
+            resent: None,
         },
         fx,
     );

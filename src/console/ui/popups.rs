@@ -31,6 +31,7 @@ pub fn render(frame: &mut Frame, body: Rect, app: &App, theme: &Theme) {
         Some(Popup::ConfirmDecision(_) | Popup::NewItem(_)) => {
             super::review::render_popup(frame, body, app, theme)
         }
+        Some(Popup::Overlap(o)) => overlap(frame, body, o, theme),
     }
 }
 
@@ -128,6 +129,38 @@ fn confirm(frame: &mut Frame, body: Rect, app: &App, theme: &Theme) {
         Paragraph::new(text)
             .block(popup_block(" Quit? ".into(), theme))
             .wrap(Wrap { trim: true }),
+        area,
+    );
+}
+
+/// An import refused because its file overlaps earlier imports: the summary the command line
+/// prints, and the choices.
+fn overlap(
+    frame: &mut Frame,
+    body: Rect,
+    o: &crate::console::app::batches::Overlapping,
+    theme: &Theme,
+) {
+    let summary = o.overlap.summary_lines();
+    let height = u16::try_from(summary.len() + 4).unwrap_or(u16::MAX);
+    let area = centered(body, 96, height);
+    let room = usize::from(area.width.saturating_sub(2));
+    let mut text: Vec<Line> = summary
+        .iter()
+        .map(|l| Line::from(fit(&safe(l), room, false)))
+        .collect();
+    text.push(Line::from(""));
+    text.push(Line::from(vec![
+        Span::styled("o", theme.key),
+        Span::raw(" only the new lines (changed ones held for review)   "),
+        Span::styled("a", theme.key),
+        Span::raw(" all of it, as a new invoice   "),
+        Span::styled("Esc", theme.key),
+        Span::raw(" nothing"),
+    ]));
+    frame.render_widget(Clear, area);
+    frame.render_widget(
+        Paragraph::new(text).block(popup_block(" A re-sent invoice? ".into(), theme)),
         area,
     );
 }
