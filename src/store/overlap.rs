@@ -136,22 +136,18 @@ macro_rules! overlap_sql {
             }
 
             async fn key_state(&self, import_key: &str) -> StoreResult<KeyState> {
-                let imported: Option<i64> = sqlx::query_scalar(
-                    "SELECT id FROM import_runs \
-                     WHERE import_key = $1 AND dry_run = $2 AND reverted_at IS NULL LIMIT 1",
+                let row = sqlx::query(
+                    "SELECT (SELECT COUNT(*) FROM import_runs WHERE import_key = $1 AND dry_run = $2 \
+                               AND reverted_at IS NULL) AS runs, \
+                            (SELECT answer FROM import_invoices WHERE import_key = $1) AS answer",
                 )
                 .bind(import_key.to_string())
                 .bind(false)
-                .fetch_optional(self.pool())
+                .fetch_one(self.pool())
                 .await?;
-                let answer: Option<Option<String>> =
-                    sqlx::query_scalar("SELECT answer FROM import_invoices WHERE import_key = $1")
-                        .bind(import_key.to_string())
-                        .fetch_optional(self.pool())
-                        .await?;
                 Ok(KeyState {
-                    imported: imported.is_some(),
-                    answer: answer.flatten(),
+                    imported: row.try_get::<i64, _>("runs")? > 0,
+                    answer: row.try_get("answer")?,
                 })
             }
 
