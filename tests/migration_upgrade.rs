@@ -131,6 +131,21 @@ async fn an_old_database_keeps_every_line_identity_through_the_upgrade() {
         .await,
         4
     );
+    // Rows written before the line fingerprints (migration 20261204000005) keep none; the row
+    // landed after the upgrade carries its fingerprint and line key.
+    assert_eq!(
+        scalar("SELECT COUNT(*) FROM transactions WHERE fingerprint IS NULL AND line_key IS NULL")
+            .await,
+        4
+    );
+    assert_eq!(
+        scalar(
+            "SELECT COUNT(*) FROM transactions WHERE fingerprint IS NOT NULL \
+             AND line_key IS NOT NULL AND line = 4"
+        )
+        .await,
+        1
+    );
     sqlx::raw_sql(AssertSqlSafe(format!("DROP SCHEMA {schema} CASCADE")))
         .execute(&mut admin)
         .await

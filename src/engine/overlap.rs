@@ -307,19 +307,21 @@ pub async fn check(
         None if state.imported || opts.resume_run.is_some() => return Ok(None),
         None => opts.resent,
     };
+    let invoice = input::invoice::invoice_of(file);
+    let record = |answer: Option<Answer>| record(store, import_key, invoice.as_ref(), answer, opts);
     if answer == Some(Answer::AsNewInvoice) {
-        record(store, file, import_key, answer, opts).await?;
+        record(answer).await?;
         return Ok(None);
     }
-    let overlap = measure(store, file, source, import_key, opts.max_lines).await?;
+    let overlap = measure(store, file, invoice.clone(), source, import_key, opts.max_lines).await?;
     match answer {
         Some(Answer::OnlyNew) => {
-            record(store, file, import_key, answer, opts).await?;
+            record(answer).await?;
             Ok(Some(Arc::new(overlap.only_new())))
         }
         _ if overlap.overlaps() => Err(EngineError::Overlap(Box::new(overlap))),
         _ => {
-            record(store, file, import_key, None, opts).await?;
+            record(None).await?;
             Ok(None)
         }
     }
@@ -329,23 +331,17 @@ pub async fn check(
 /// when there is neither).
 async fn record(
     store: &dyn Store,
-    file: &BatchFile,
     import_key: &str,
+    invoice: Option<&InvoiceRef>,
     answer: Option<Answer>,
     opts: &ImportOptions,
 ) -> Result<(), EngineError> {
-    let invoice = input::invoice::invoice_of(file);
     if opts.dry_run || (invoice.is_none() && answer.is_none()) {
         return Ok(());
     }
     store
         .overlaps()
-        .record(
-            import_key,
-            invoice.as_ref(),
-            answer.map(Answer::as_str),
-            &opts.operator,
-        )
+        .record(import_key, invoice, answer.map(Answer::as_str), &opts.operator)
         .await?;
     Ok(())
 }
@@ -359,15 +355,16 @@ struct FileLine {
     unit_cost: Decimal,
 }
 
-/// Read the file and compare it with what runs of other import keys landed.
+/// Read the file and compare it with what runs of other import keys landed (`invoice`: the one
+/// the file names).
 pub async fn measure(
     store: &dyn Store,
     file: &BatchFile,
+    invoice: Option<InvoiceRef>,
     source: &str,
     import_key: &str,
     max_lines: Option<u64>,
 ) -> Result<Overlap, EngineError> {
-    let invoice = input::invoice::invoice_of(file);
     let lines = read_lines(file, max_lines)?;
     let overlaps = store.overlaps();
     let fingerprints: Vec<i64> = lines.iter().map(|l| l.print.fingerprint).collect();
