@@ -107,9 +107,16 @@ async fn a_resent_invoice_started_in_the_console_shows_the_summary_and_the_choic
             assert!(s.contains(part), "{ctx}: {part:?} on screen:\n{s}");
         }
         let fx = press(&mut app, KeyCode::Esc);
-        assert!(fx.iter().all(|e| !matches!(e, Effect::StartJob(_))), "{ctx}: {fx:?}");
+        assert!(
+            fx.iter().all(|e| !matches!(e, Effect::StartJob(_))),
+            "{ctx}: {fx:?}"
+        );
         assert!(app.popup.is_none(), "{ctx}");
-        assert_eq!(db.scalar("SELECT COUNT(*) FROM transactions").await, 4, "{ctx}");
+        assert_eq!(
+            db.scalar("SELECT COUNT(*) FROM transactions").await,
+            4,
+            "{ctx}"
+        );
 
         // o: only the new line lands, the changed one is held.
         ch(&mut app, '1');
@@ -130,8 +137,16 @@ async fn a_resent_invoice_started_in_the_console_shows_the_summary_and_the_choic
             "{ctx}: {spec:?}"
         );
         assert!(app.popup.is_none(), "{ctx}");
-        assert_eq!(db.scalar("SELECT COUNT(*) FROM transactions").await, 5, "{ctx}");
-        assert_eq!(db.scalar("SELECT COUNT(*) FROM held_lines").await, 1, "{ctx}");
+        assert_eq!(
+            db.scalar("SELECT COUNT(*) FROM transactions").await,
+            5,
+            "{ctx}"
+        );
+        assert_eq!(
+            db.scalar("SELECT COUNT(*) FROM held_lines").await,
+            1,
+            "{ctx}"
+        );
         assert_eq!(
             db.scalar(
                 "SELECT COUNT(*) FROM inventory_items i WHERE i.quantity <> \

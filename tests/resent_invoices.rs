@@ -134,14 +134,26 @@ async fn an_invoice_resent_with_one_quantity_changed_and_one_line_added_is_refus
         assert_eq!(o.runs.len(), 1, "{ctx}");
         assert_eq!((o.runs[0].run_id, o.runs[0].identical), (r.run_id, 9));
         let c = &o.changed_lines[0];
-        assert_eq!((c.line, c.run_id, c.earlier_line), (4, r.run_id, 4), "{ctx}");
+        assert_eq!(
+            (c.line, c.run_id, c.earlier_line),
+            (4, r.run_id, 4),
+            "{ctx}"
+        );
         assert_eq!(
             (c.old_quantity.to_string(), c.new_quantity.to_string()),
             ("4".into(), "40".into()),
             "{ctx}"
         );
         let text = o.to_string();
-        for part in ["9 identical", "1 changed", "1 new", "0 missing", "quantity 4 → 40", "--only-new", "--as-new-invoice"] {
+        for part in [
+            "9 identical",
+            "1 changed",
+            "1 new",
+            "0 missing",
+            "quantity 4 → 40",
+            "--only-new",
+            "--as-new-invoice",
+        ] {
             assert!(text.contains(part), "{ctx}: {part:?} in {text}");
         }
         // Nothing written: no run, no row, no held line.
@@ -161,42 +173,71 @@ async fn with_only_new_the_added_line_lands_and_the_changed_one_is_held_showing_
     for db in backends().await {
         let ctx = db.kind;
         let first_run = import(&db, &first, None).await.unwrap().run_id;
-        let r = import(&db, &again, Some(Answer::OnlyNew)).await.expect("only the new lines");
+        let r = import(&db, &again, Some(Answer::OnlyNew))
+            .await
+            .expect("only the new lines");
         assert_eq!(r.status, RunStatus::Success, "{ctx}");
         assert_eq!(
-            (r.items_total, r.items_processed, r.items_already_imported, r.items_held),
+            (
+                r.items_total,
+                r.items_processed,
+                r.items_already_imported,
+                r.items_held
+            ),
             (11, 1, 9, 1),
             "{ctx}: {r:?}"
         );
         assert_eq!(count(&db, "transactions").await, 11, "{ctx}");
-        assert_eq!(quantity_of(&db, "R-99").await, "7", "{ctx}: the added line landed");
-        assert_eq!(quantity_of(&db, "R-03").await, "4", "{ctx}: the changed line did not");
-        assert_eq!(quantity_of(&db, "R-00").await, "1", "{ctx}: identical lines add nothing");
+        assert_eq!(
+            quantity_of(&db, "R-99").await,
+            "7",
+            "{ctx}: the added line landed"
+        );
+        assert_eq!(
+            quantity_of(&db, "R-03").await,
+            "4",
+            "{ctx}: the changed line did not"
+        );
+        assert_eq!(
+            quantity_of(&db, "R-00").await,
+            "1",
+            "{ctx}: identical lines add nothing"
+        );
         let held = db.store.held(&HeldFilter::Open).await.unwrap();
         assert_eq!(held.len(), 1, "{ctx}");
         let listed = ListedLine::from(&held[0]);
         assert_eq!((listed.run_id, listed.line), (r.run_id, 4), "{ctx}");
         assert_eq!(
             listed.reason,
-            format!("re-sent: run {first_run} line 4 landed quantity 4 at 2.5; this line says quantity 40 at 2.5"),
+            format!(
+                "re-sent: run {first_run} line 4 landed quantity 4 at 2.5; this line says quantity 40 at 2.5"
+            ),
             "{ctx}"
         );
         assert_eq!(listed.candidates.len(), 1, "{ctx}");
         assert_eq!(listed.candidates[0].sku, "R-03", "{ctx}");
-        assert_eq!(listed.candidates[0].differed, vec!["quantity 4 ≠ 40".to_string()]);
+        assert_eq!(
+            listed.candidates[0].differed,
+            vec!["quantity 4 ≠ 40".to_string()]
+        );
         assert_oracle(&db, ctx).await;
 
         // The same file again (its own key): the exactly-once path, with the same answer.
         let again_r = import(&db, &again, None).await.expect("re-import");
         assert_eq!(
-            (again_r.items_processed, again_r.items_already_imported, again_r.items_held),
+            (
+                again_r.items_processed,
+                again_r.items_already_imported,
+                again_r.items_held
+            ),
             (0, 10, 1),
             "{ctx}: {again_r:?}"
         );
         assert_eq!(count(&db, "transactions").await, 11, "{ctx}");
         assert_eq!(count(&db, "held_lines").await, 1, "{ctx}");
         assert_eq!(
-            db.scalar("SELECT COUNT(*) FROM import_invoices WHERE answer = 'only-new'").await,
+            db.scalar("SELECT COUNT(*) FROM import_invoices WHERE answer = 'only-new'")
+                .await,
             1,
             "{ctx}: the answer is kept with the import key"
         );
@@ -212,7 +253,9 @@ async fn with_as_new_invoice_every_line_lands_again_deliberately() {
     for db in backends().await {
         let ctx = db.kind;
         import(&db, &first, None).await.unwrap();
-        let r = import(&db, &again, Some(Answer::AsNewInvoice)).await.unwrap();
+        let r = import(&db, &again, Some(Answer::AsNewInvoice))
+            .await
+            .unwrap();
         assert_eq!((r.items_processed, r.items_held), (11, 0), "{ctx}");
         assert_eq!(count(&db, "transactions").await, 21, "{ctx}");
         assert_eq!(quantity_of(&db, "R-03").await, "44", "{ctx}");
@@ -246,12 +289,24 @@ async fn a_grown_file_imported_after_the_original_lands_only_through_these_rules
             (23, 20, 0, 3, 0),
             "{ctx}: {o}"
         );
-        assert_eq!(count(&db, "transactions").await, 20, "{ctx}: nothing written");
+        assert_eq!(
+            count(&db, "transactions").await,
+            20,
+            "{ctx}: nothing written"
+        );
         let r = import(&db, &later, Some(Answer::OnlyNew)).await.unwrap();
-        assert_eq!((r.items_processed, r.items_already_imported), (3, 20), "{ctx}");
+        assert_eq!(
+            (r.items_processed, r.items_already_imported),
+            (3, 20),
+            "{ctx}"
+        );
         assert_eq!(count(&db, "transactions").await, 23, "{ctx}");
         for i in 0..3 {
-            assert_eq!(quantity_of(&db, &format!("GROW-{i}")).await, "1", "{ctx}: sent once, held once");
+            assert_eq!(
+                quantity_of(&db, &format!("GROW-{i}")).await,
+                "1",
+                "{ctx}: sent once, held once"
+            );
         }
         assert_eq!(quantity_of(&db, "R-05").await, "6", "{ctx}");
         assert_oracle(&db, ctx).await;
@@ -273,10 +328,14 @@ fn json_invoice(vendor: &str, invoice_id: &str, quantities: &[u32]) -> String {
 }
 
 #[tokio::test]
-async fn a_json_invoice_with_the_same_vendor_and_invoice_id_is_refused_even_with_every_line_changed() {
+async fn a_json_invoice_with_the_same_vendor_and_invoice_id_is_refused_even_with_every_line_changed()
+ {
     let (_a, first) = write_file("inv.json", &json_invoice("ACME", "INV-7", &[1, 2, 3, 4]));
     let (_b, corrected) = write_file("inv2.json", &json_invoice(" acme ", "inv-7", &[5, 6, 7, 8]));
-    let (_c, other) = write_file("inv3.json", &json_invoice("ACME", "INV-8", &[9, 10, 11, 12]));
+    let (_c, other) = write_file(
+        "inv3.json",
+        &json_invoice("ACME", "INV-8", &[9, 10, 11, 12]),
+    );
     for db in backends().await {
         let ctx = db.kind;
         let r = import(&db, &first, None).await.unwrap();
@@ -288,13 +347,25 @@ async fn a_json_invoice_with_the_same_vendor_and_invoice_id_is_refused_even_with
             "{ctx}: {o}"
         );
         assert!(o.runs[0].same_invoice, "{ctx}");
-        assert!(o.to_string().contains("invoice inv-7 of acme was imported before"), "{ctx}: {o}");
-        assert_eq!(count(&db, "transactions").await, 4, "{ctx}: nothing written");
+        assert!(
+            o.to_string()
+                .contains("invoice inv-7 of acme was imported before"),
+            "{ctx}: {o}"
+        );
+        assert_eq!(
+            count(&db, "transactions").await,
+            4,
+            "{ctx}: nothing written"
+        );
         // Another invoice number of the same supplier is another invoice.
-        let r = import(&db, &other, None).await.expect("another invoice lands");
+        let r = import(&db, &other, None)
+            .await
+            .expect("another invoice lands");
         assert_eq!(r.items_processed, 4, "{ctx}");
         // The corrected one, when the operator says which lines to take: all four are held.
-        let r = import(&db, &corrected, Some(Answer::OnlyNew)).await.unwrap();
+        let r = import(&db, &corrected, Some(Answer::OnlyNew))
+            .await
+            .unwrap();
         assert_eq!((r.items_processed, r.items_held), (0, 4), "{ctx}");
         assert_oracle(&db, ctx).await;
     }
@@ -320,7 +391,10 @@ async fn a_file_that_shares_few_lines_with_earlier_runs_imports_as_usual() {
 
 fn batchops(url: &str, args: &[&str], failpoint: Option<&str>) -> Output {
     let mut c = Command::new(env!("CARGO_BIN_EXE_batchops"));
-    c.arg("--database-url").arg(url).args(args).env_remove("DATABASE_URL");
+    c.arg("--database-url")
+        .arg(url)
+        .args(args)
+        .env_remove("DATABASE_URL");
     c.env_remove(batchops::failpoint::ENV);
     if let Some(f) = failpoint {
         c.env(batchops::failpoint::ENV, f);
@@ -352,10 +426,21 @@ async fn the_command_line_refuses_with_exit_1_and_takes_only_new_or_as_new_invoi
         assert_eq!(o.status.code(), Some(1), "{ctx}: {}", text(&o));
         let err = String::from_utf8_lossy(&o.stderr);
         assert!(err.contains("refused, nothing written"), "{ctx}: {err}");
-        assert!(err.contains("11 lines: 9 identical, 1 changed, 1 new; 0 missing"), "{ctx}: {err}");
+        assert!(
+            err.contains("11 lines: 9 identical, 1 changed, 1 new; 0 missing"),
+            "{ctx}: {err}"
+        );
         assert_eq!(count(&db, "transactions").await, 10, "{ctx}");
-        let o = batchops(&db.url, &["import", "--only-new", "--as-new-invoice", again], None);
-        assert_eq!(o.status.code(), Some(64), "{ctx}: the two answers exclude each other");
+        let o = batchops(
+            &db.url,
+            &["import", "--only-new", "--as-new-invoice", again],
+            None,
+        );
+        assert_eq!(
+            o.status.code(),
+            Some(64),
+            "{ctx}: the two answers exclude each other"
+        );
         let o = batchops(&db.url, &["import", "--only-new", again], None);
         assert_eq!(o.status.code(), Some(3), "{ctx}: held lines: {}", text(&o));
         assert_eq!(count(&db, "transactions").await, 11, "{ctx}");
@@ -374,12 +459,20 @@ async fn killed_during_an_only_new_import_then_resumed_lands_each_new_line_once(
     let (_a, first) = write_file("invoice.csv", &csv(&original));
     let (_b, again) = write_file("invoice-resent.csv", &csv(&resent));
     let (first, again) = (first.to_str().unwrap(), again.to_str().unwrap());
-    for point in ["chunk_mapped:3", "batch_before_commit:3", "batch_after_commit:3"] {
+    for point in [
+        "chunk_mapped:3",
+        "batch_before_commit:3",
+        "batch_after_commit:3",
+    ] {
         for db in backends().await {
             let ctx = format!("{} {point}", db.kind);
             let o = batchops(&db.url, &["import", "--chunk-size", "3", first], None);
             assert_eq!(o.status.code(), Some(0), "{ctx}: {}", text(&o));
-            let o = batchops(&db.url, &["import", "--chunk-size", "3", "--only-new", again], Some(point));
+            let o = batchops(
+                &db.url,
+                &["import", "--chunk-size", "3", "--only-new", again],
+                Some(point),
+            );
             assert_eq!(o.status.code(), None, "{ctx}: killed: {}", text(&o));
             assert_oracle(&db, &ctx).await;
             let run: i64 = db.scalar("SELECT MAX(id) FROM import_runs").await;
@@ -390,7 +483,11 @@ async fn killed_during_an_only_new_import_then_resumed_lands_each_new_line_once(
             assert_eq!(quantity_of(&db, "R-01").await, "2", "{ctx}");
             assert_eq!(quantity_of(&db, "R-00").await, "1", "{ctx}");
             for i in 0..6 {
-                assert_eq!(quantity_of(&db, &format!("NEW-{i}")).await, (i + 1).to_string(), "{ctx}");
+                assert_eq!(
+                    quantity_of(&db, &format!("NEW-{i}")).await,
+                    (i + 1).to_string(),
+                    "{ctx}"
+                );
             }
             assert_oracle(&db, &ctx).await;
         }

@@ -94,7 +94,11 @@ impl ChangedLine {
     pub fn hold(&self, item: LineItem, catalog: &Catalog) -> HeldLine {
         let key = catalog.key_of(&item.description);
         let alias = if key.trim().is_empty() {
-            item.sku.as_deref().unwrap_or_default().trim().to_lowercase()
+            item.sku
+                .as_deref()
+                .unwrap_or_default()
+                .trim()
+                .to_lowercase()
         } else {
             key
         };
@@ -247,7 +251,11 @@ impl Overlap {
 
 impl fmt::Display for Overlap {
     fn fmt(&self, f: &mut fmt::Formatter<'_>) -> fmt::Result {
-        writeln!(f, "refused, nothing written: {}", self.summary_lines().join("\n"))?;
+        writeln!(
+            f,
+            "refused, nothing written: {}",
+            self.summary_lines().join("\n")
+        )?;
         writeln!(
             f,
             "  --only-new: land the new lines, hold the changed ones for review, skip the identical ones"
@@ -308,20 +316,28 @@ pub async fn check(
         None => opts.resent,
     };
     let invoice = input::invoice::invoice_of(file);
-    let record = |answer: Option<Answer>| record(store, import_key, invoice.as_ref(), answer, opts);
+    let keep = |answer: Option<Answer>| record(store, import_key, invoice.as_ref(), answer, opts);
     if answer == Some(Answer::AsNewInvoice) {
-        record(answer).await?;
+        keep(answer).await?;
         return Ok(None);
     }
-    let overlap = measure(store, file, invoice.clone(), source, import_key, opts.max_lines).await?;
+    let overlap = measure(
+        store,
+        file,
+        invoice.clone(),
+        source,
+        import_key,
+        opts.max_lines,
+    )
+    .await?;
     match answer {
         Some(Answer::OnlyNew) => {
-            record(answer).await?;
+            keep(answer).await?;
             Ok(Some(Arc::new(overlap.only_new())))
         }
         _ if overlap.overlaps() => Err(EngineError::Overlap(Box::new(overlap))),
         _ => {
-            record(None).await?;
+            keep(None).await?;
             Ok(None)
         }
     }
@@ -341,7 +357,12 @@ async fn record(
     }
     store
         .overlaps()
-        .record(import_key, invoice, answer.map(Answer::as_str), &opts.operator)
+        .record(
+            import_key,
+            invoice,
+            answer.map(Answer::as_str),
+            &opts.operator,
+        )
         .await?;
     Ok(())
 }
@@ -450,7 +471,11 @@ pub async fn measure(
     }
     for (run_id, s) in shares.iter_mut() {
         let held = matched.iter().filter(|(r, _)| r == run_id).count() as u64;
-        s.missing = run_rows.get(run_id).copied().unwrap_or(0).saturating_sub(held);
+        s.missing = run_rows
+            .get(run_id)
+            .copied()
+            .unwrap_or(0)
+            .saturating_sub(held);
         s.source = store
             .run(*run_id)
             .await?

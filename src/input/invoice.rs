@@ -30,10 +30,10 @@ fn json_invoice(file: &BatchFile) -> std::io::Result<Option<InvoiceRef>> {
     }
     let mut de = serde_json::Deserializer::from_reader(reader);
     let header = Header::deserialize(&mut de).map_err(std::io::Error::other)?;
-    Ok(header.vendor.zip(header.invoice_id).map(|(vendor, invoice_id)| InvoiceRef {
-        vendor,
-        invoice_id,
-    }))
+    Ok(header
+        .vendor
+        .zip(header.invoice_id)
+        .map(|(vendor, invoice_id)| InvoiceRef { vendor, invoice_id }))
 }
 
 /// The top-level `vendor` and `invoice_id` of a JSON document; every other key is skipped
@@ -99,7 +99,9 @@ mod tests {
     #[test]
     fn vendor_and_invoice_are_read_wherever_they_stand() {
         assert_eq!(
-            header(r#"{"line_items": [{"sku": "A"}], "vendor": {"name": " ACME "}, "invoice_id": "INV-1"}"#),
+            header(
+                r#"{"line_items": [{"sku": "A"}], "vendor": {"name": " ACME "}, "invoice_id": "INV-1"}"#
+            ),
             Some(("acme".into(), "inv-1".into()))
         );
         assert_eq!(

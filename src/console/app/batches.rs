@@ -6,8 +6,8 @@ use super::{App, plural};
 use crate::console::keymap::{Binding, b, ch, code};
 use crate::console::vocab::{Action, Effect, JobId, JobSpec, Level, Listing, Previous, Tab};
 use crate::domain::run_rules::{self, RunKind};
-use crate::engine::overlap::{Answer, Overlap};
 use crate::domain::{Mode, RunStatus};
+use crate::engine::overlap::{Answer, Overlap};
 use crate::input::BatchFile;
 use crate::store::RunRow;
 use crossterm::event::KeyCode;
@@ -308,10 +308,7 @@ pub(crate) fn on_overlap(app: &mut App, o: Box<Overlapping>, a: Action, fx: &mut
         Action::OnlyNew => Answer::OnlyNew,
         Action::AsNewInvoice => Answer::AsNewInvoice,
         Action::No | Action::Close => {
-            app.say(
-                Level::Info,
-                format!("not imported: {}", o.path.display()),
-            );
+            app.say(Level::Info, format!("not imported: {}", o.path.display()));
             return;
         }
         _ => {
