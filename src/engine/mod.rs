@@ -158,7 +158,7 @@ pub async fn import_batch(
         opts.max_lines,
         only_new,
     )
-        .map_err(|e| EngineError::Invalid(format!("cannot start the mapping thread: {e}")))?;
+    .map_err(|e| EngineError::Invalid(format!("cannot start the mapping thread: {e}")))?;
 
     let mut stats = RunStats::continuing(file.estimated_lines, previous.as_ref());
     let writer = Writer {

@@ -321,15 +321,7 @@ pub async fn check(
         keep(answer).await?;
         return Ok(None);
     }
-    let overlap = measure(
-        store,
-        file,
-        invoice.clone(),
-        source,
-        import_key,
-        opts.max_lines,
-    )
-    .await?;
+    let overlap = measure(store, file, invoice.clone(), source, import_key, opts).await?;
     match answer {
         Some(Answer::OnlyNew) => {
             keep(answer).await?;
@@ -384,9 +376,9 @@ pub async fn measure(
     invoice: Option<InvoiceRef>,
     source: &str,
     import_key: &str,
-    max_lines: Option<u64>,
+    opts: &ImportOptions,
 ) -> Result<Overlap, EngineError> {
-    let lines = read_lines(file, max_lines)?;
+    let lines = read_lines(file, opts)?;
     let overlaps = store.overlaps();
     let fingerprints: Vec<i64> = lines.iter().map(|l| l.print.fingerprint).collect();
     let landed = overlaps.landed_elsewhere(import_key, &fingerprints).await?;
@@ -501,8 +493,10 @@ pub async fn measure(
 
 /// The lines of the file that parse, with their hashes (the same [`Fingerprinter`] sequence the
 /// import pipeline computes).
-fn read_lines(file: &BatchFile, max_lines: Option<u64>) -> Result<Vec<FileLine>, EngineError> {
-    let reader = input::open(file)?;
+/// The file's lines as the import reads them (the same reading settings and line limit).
+fn read_lines(file: &BatchFile, opts: &ImportOptions) -> Result<Vec<FileLine>, EngineError> {
+    let reader = input::open_with(file, &opts.reading)?;
+    let max_lines = opts.max_lines;
     let mut prints = Fingerprinter::new();
     let limit = max_lines.map_or(usize::MAX, |n| n.min(usize::MAX as u64) as usize);
     Ok(reader

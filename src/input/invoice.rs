@@ -19,7 +19,7 @@ pub use crate::store::overlap::InvoiceRef;
 pub fn invoice_of(file: &BatchFile) -> Option<InvoiceRef> {
     match file.format {
         InputFormat::Json => json_invoice(file).ok().flatten(),
-        InputFormat::Csv | InputFormat::Jsonl => None,
+        InputFormat::Csv | InputFormat::Jsonl | InputFormat::Sheet => None,
     }
 }
 
