@@ -493,3 +493,62 @@ async fn killed_during_an_only_new_import_then_resumed_lands_each_new_line_once(
         }
     }
 }
+
+/// The fingerprints of a run are looked up by value once the run ends; until then (killed,
+/// running) its rows are found through the run. Either way a re-sent copy is refused, and a
+/// reverted run's lines are no longer an overlap.
+#[tokio::test]
+async fn a_copy_of_a_killed_run_is_refused_before_and_after_that_run_is_resumed() {
+    let original = invoice_lines(12);
+    let mut resent = original.clone();
+    resent.push("R-99,Part number 99,7,2.50".into());
+    let (_a, first) = write_file("invoice.csv", &csv(&original));
+    let (_b, again) = write_file("invoice-resent.csv", &csv(&resent));
+    let first_path = first.to_str().unwrap();
+    for db in backends().await {
+        let ctx = db.kind;
+        let o = batchops(
+            &db.url,
+            &["import", "--chunk-size", "3", first_path],
+            Some("batch_after_commit:3"),
+        );
+        assert_eq!(o.status.code(), None, "{ctx}: killed: {}", text(&o));
+        let landed = count(&db, "transactions").await as u64;
+        assert!(landed >= 9, "{ctx}: three chunks committed: {landed}");
+        assert_eq!(
+            count(&db, "line_prints").await,
+            0,
+            "{ctx}: a killed run's prints are not in the look-up"
+        );
+        let o = refused(import(&db, &again, None).await, ctx);
+        assert_eq!(
+            (o.lines, o.identical, o.changed, o.new),
+            (13, landed, 0, 13 - landed),
+            "{ctx}: found through the killed run: {o:?}"
+        );
+
+        let run: i64 = db.scalar("SELECT MAX(id) FROM import_runs").await;
+        let o = batchops(&db.url, &["resume", &run.to_string()], None);
+        assert_eq!(o.status.code(), Some(0), "{ctx}: {}", text(&o));
+        assert_eq!(
+            count(&db, "line_prints").await,
+            12,
+            "{ctx}: the ended run's prints are in the look-up, once each"
+        );
+        let o = refused(import(&db, &again, None).await, ctx);
+        assert_eq!(
+            (o.lines, o.identical, o.changed, o.new),
+            (13, 12, 0, 1),
+            "{ctx}: found through the look-up: {o:?}"
+        );
+        assert_eq!(count(&db, "transactions").await, 12, "{ctx}");
+
+        let o = batchops(&db.url, &["revert", &run.to_string()], None);
+        assert_eq!(o.status.code(), Some(0), "{ctx}: {}", text(&o));
+        let r = import(&db, &again, None)
+            .await
+            .expect("a reverted run's lines are no overlap");
+        assert_eq!(r.items_processed, 13, "{ctx}");
+        assert_oracle(&db, ctx).await;
+    }
+}

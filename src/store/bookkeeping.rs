@@ -186,8 +186,9 @@ macro_rules! bookkeeping {
                     self.touch_run(sql::REOPEN_RUN, run_id).await
                 }
 
+                /// The run's figures, and its fingerprints into the look-up, in one transaction.
                 async fn finish_run(&self, r: &RunReport) -> StoreResult<()> {
-                    let pool = &self.pool;
+                    let mut tx = self.pool.begin().await?;
                     let secs = |p| r.phase(p).map(|p| p.seconds).unwrap_or(0.0);
                     sqlx::query(Self::shared(sql::FINISH_RUN))
                         .bind(r.run_id)
@@ -205,8 +206,16 @@ macro_rules! bookkeeping {
                         .bind(r.statements_executed as i64)
                         .bind(serde_json::to_string(r).ok())
                         .bind(r.items_held as i64)
-                        .execute(pool)
+                        .execute(&mut *tx)
                         .await?;
+                    let index_prints = <$dialect as crate::store::dialect::Dialect>::INDEX_PRINTS;
+                    for step in [index_prints, sql::PRINTS_INDEXED] {
+                        sqlx::query(Self::shared(step))
+                            .bind(r.run_id)
+                            .execute(&mut *tx)
+                            .await?;
+                    }
+                    tx.commit().await?;
                     Ok(())
                 }
 

@@ -51,6 +51,14 @@ pub(crate) trait Dialect {
     /// The unique key of `transactions` (a transaction row's identity), as `ON CONFLICT` names it.
     const LINE_KEY: &'static str;
 
+    /// An ended run's (`$1`) landed fingerprints into `line_prints`, the look-up the overlap check
+    /// reads, sorted (one pass over its index). A row put there before (a resumed run's earlier
+    /// leg) is updated, not doubled.
+    const INDEX_PRINTS: &'static str;
+
+    /// How a `line_prints` row `p` names its transaction row `t`.
+    const PRINT_JOIN: &'static str;
+
     /// What the engine should do about the database's error `code`.
     fn classify(code: &str) -> ErrorClass;
 }
@@ -64,6 +72,11 @@ pub(crate) struct Lite;
 impl Dialect for Pg {
     const NOW: &'static str = "now()";
     const LINE_KEY: &'static str = "import_no, line";
+    const INDEX_PRINTS: &'static str = "INSERT INTO line_prints (import_no, line, fingerprint) \
+        SELECT import_no, line, fingerprint FROM transactions \
+        WHERE run_id = $1 AND fingerprint IS NOT NULL ORDER BY fingerprint \
+        ON CONFLICT (import_no, line) DO UPDATE SET fingerprint = excluded.fingerprint";
+    const PRINT_JOIN: &'static str = "t.import_no = p.import_no AND t.line = p.line";
 
     fn line_identity(import_key: &str) -> (&'static str, String) {
         (
@@ -88,6 +101,11 @@ impl Dialect for Pg {
 impl Dialect for Lite {
     const NOW: &'static str = "strftime('%Y-%m-%dT%H:%M:%fZ', 'now')";
     const LINE_KEY: &'static str = "import_key, line";
+    const INDEX_PRINTS: &'static str = "INSERT INTO line_prints (txn_id, fingerprint) \
+        SELECT id, fingerprint FROM transactions \
+        WHERE run_id = $1 AND fingerprint IS NOT NULL ORDER BY fingerprint \
+        ON CONFLICT (txn_id) DO UPDATE SET fingerprint = excluded.fingerprint";
+    const PRINT_JOIN: &'static str = "t.id = p.txn_id";
 
     fn line_identity(import_key: &str) -> (&'static str, String) {
         ("import_key", import_key.to_string())

@@ -36,8 +36,26 @@ pub struct KeyState {
 }
 
 /// The columns of a [`LandedLine`].
-const LANDED: &str = "SELECT t.run_id, t.line, t.fingerprint, t.line_key, i.sku, t.quantity, t.unit_cost \
-    FROM transactions t JOIN inventory_items i ON i.id = t.item_id";
+const COLUMNS: &str =
+    "SELECT t.run_id, t.line, t.fingerprint, t.line_key, i.sku, t.quantity, t.unit_cost";
+
+/// The rows of other keys' runs carrying any of the fingerprints `$1` (`in_prints` and `in_rows`:
+/// the backend's test of `p.fingerprint` and `t.fingerprint` against that list; `print_join`:
+/// how a `line_prints` row names its transaction row, see `Dialect::PRINT_JOIN`):
+/// through the look-up for runs that ended, through their run for runs that did not (running,
+/// killed, resumed); a resumed run's earlier rows are in both, hence UNION.
+fn elsewhere_sql(print_join: &str, in_prints: &str, in_rows: &str) -> String {
+    format!(
+        "{COLUMNS} FROM line_prints p JOIN transactions t ON {print_join} \
+           JOIN inventory_items i ON i.id = t.item_id \
+         WHERE {in_prints} AND t.import_key <> $2 \
+         UNION \
+         {COLUMNS} FROM import_runs r JOIN transactions t ON t.run_id = r.id \
+           JOIN inventory_items i ON i.id = t.item_id \
+         WHERE r.prints_indexed = $3 AND r.import_key <> $2 AND {in_rows} \
+         ORDER BY 1, 2"
+    )
+}
 
 /// Fingerprints looked up per statement.
 const LOOKUP_PART: usize = 10_000;
@@ -92,12 +110,14 @@ macro_rules! overlap_sql {
             ) -> StoreResult<Vec<LandedLine>> {
                 let mut out = Vec::new();
                 for part in fingerprints.chunks(LOOKUP_PART) {
-                    let rows = sqlx::query(AssertSqlSafe(format!(
-                        "{LANDED} WHERE t.fingerprint IS NOT NULL AND {IN_LIST} AND t.import_key <> $2 \
-                         ORDER BY t.run_id, t.line"
+                    let rows = sqlx::query(AssertSqlSafe(elsewhere_sql(
+                        PRINT_JOIN,
+                        &in_list("p.fingerprint"),
+                        &in_list("t.fingerprint"),
                     )))
                     .bind(list(part))
                     .bind(import_key.to_string())
+                    .bind(false)
                     .fetch_all(self.pool())
                     .await?;
                     for r in rows {
@@ -109,7 +129,8 @@ macro_rules! overlap_sql {
 
             async fn run_lines(&self, run_id: i64) -> StoreResult<Vec<LandedLine>> {
                 let rows = sqlx::query(AssertSqlSafe(format!(
-                    "{LANDED} WHERE t.run_id = $1 AND t.fingerprint IS NOT NULL ORDER BY t.line"
+                    "{COLUMNS} FROM transactions t JOIN inventory_items i ON i.id = t.item_id \
+                     WHERE t.run_id = $1 AND t.fingerprint IS NOT NULL ORDER BY t.line"
                 )))
                 .bind(run_id)
                 .fetch_all(self.pool())
@@ -179,7 +200,11 @@ macro_rules! overlap_sql {
 
 /// SQLite: the fingerprints as a JSON array read by `json_each`; quantities in units of 0.0001.
 mod sqlite_impl {
-    const IN_LIST: &str = "t.fingerprint IN (SELECT value FROM json_each($1))";
+    const PRINT_JOIN: &str =
+        <crate::store::dialect::Lite as crate::store::dialect::Dialect>::PRINT_JOIN;
+    fn in_list(column: &str) -> String {
+        format!("{column} IN (SELECT value FROM json_each($1))")
+    }
 
     fn list(part: &[i64]) -> String {
         serde_json::to_string(part).unwrap_or_else(|_| "[]".into())
@@ -195,7 +220,11 @@ mod sqlite_impl {
 
 /// PostgreSQL: the fingerprints as a BIGINT array; NUMERIC quantities.
 mod pg_impl {
-    const IN_LIST: &str = "t.fingerprint = ANY($1)";
+    const PRINT_JOIN: &str =
+        <crate::store::dialect::Pg as crate::store::dialect::Dialect>::PRINT_JOIN;
+    fn in_list(column: &str) -> String {
+        format!("{column} = ANY($1)")
+    }
 
     fn list(part: &[i64]) -> Vec<i64> {
         part.to_vec()

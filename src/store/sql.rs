@@ -16,12 +16,17 @@ pub(crate) const INSERT_RUN: &str = "INSERT INTO import_runs \
 
 pub(crate) const HEARTBEAT: &str = "UPDATE import_runs SET heartbeat_at = $2 WHERE id = $1";
 
-pub(crate) const REOPEN_RUN: &str = "UPDATE import_runs SET status = 'running', heartbeat_at = $2, finished_at = NULL WHERE id = $1";
+/// A resumed run: running again, its rows to come not in the fingerprint look-up yet.
+pub(crate) const REOPEN_RUN: &str = "UPDATE import_runs SET status = 'running', heartbeat_at = $2, finished_at = NULL, \
+    prints_indexed = FALSE WHERE id = $1";
 
 pub(crate) const FINISH_RUN: &str = "UPDATE import_runs SET status = $2, finished_at = $3, heartbeat_at = $3, \
     items_total = $4, items_processed = $5, items_already_imported = $6, items_failed = $7, \
     mapping_seconds = $8, batch_insert_seconds = $9, inventory_update_seconds = $10, fallback_seconds = $11, \
     processing_seconds = $12, statements = $13, report_json = $14, items_held = $15 WHERE id = $1";
+
+pub(crate) const PRINTS_INDEXED: &str =
+    "UPDATE import_runs SET prints_indexed = TRUE WHERE id = $1";
 
 /// The lines a run sent to review: its rows of `held_lines`, decided since or not.
 pub(crate) const RUN_HELD: &str = "SELECT COUNT(*) FROM held_lines WHERE run_id = $1";
