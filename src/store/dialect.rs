@@ -52,8 +52,8 @@ pub(crate) trait Dialect {
     const LINE_KEY: &'static str;
 
     /// An ended run's (`$1`) landed fingerprints into `line_prints`, the look-up the overlap check
-    /// reads, sorted (one pass over its index). A row put there before (a resumed run's earlier
-    /// leg) is updated, not doubled.
+    /// reads, in the look-up's key order (one pass over its B-tree). A row put there before (a
+    /// resumed run's earlier leg) is not doubled.
     const INDEX_PRINTS: &'static str;
 
     /// How a `line_prints` row `p` names its transaction row `t`.
@@ -72,11 +72,11 @@ pub(crate) struct Lite;
 impl Dialect for Pg {
     const NOW: &'static str = "now()";
     const LINE_KEY: &'static str = "import_no, line";
-    const INDEX_PRINTS: &'static str = "INSERT INTO line_prints (import_no, line, fingerprint) \
-        SELECT import_no, line, fingerprint FROM transactions \
-        WHERE run_id = $1 AND fingerprint IS NOT NULL ORDER BY fingerprint \
-        ON CONFLICT (import_no, line) DO UPDATE SET fingerprint = excluded.fingerprint";
-    const PRINT_JOIN: &'static str = "t.import_no = p.import_no AND t.line = p.line";
+    const INDEX_PRINTS: &'static str = "INSERT INTO line_prints (fingerprint, import_no, line) \
+        SELECT fingerprint, import_no, line FROM transactions \
+        WHERE run_id = $1 AND fingerprint IS NOT NULL ORDER BY 1, 2, 3 ON CONFLICT DO NOTHING";
+    const PRINT_JOIN: &'static str =
+        "t.import_no = p.import_no AND t.line = p.line AND t.fingerprint = p.fingerprint";
 
     fn line_identity(import_key: &str) -> (&'static str, String) {
         (
@@ -101,11 +101,10 @@ impl Dialect for Pg {
 impl Dialect for Lite {
     const NOW: &'static str = "strftime('%Y-%m-%dT%H:%M:%fZ', 'now')";
     const LINE_KEY: &'static str = "import_key, line";
-    const INDEX_PRINTS: &'static str = "INSERT INTO line_prints (txn_id, fingerprint) \
-        SELECT id, fingerprint FROM transactions \
-        WHERE run_id = $1 AND fingerprint IS NOT NULL ORDER BY fingerprint \
-        ON CONFLICT (txn_id) DO UPDATE SET fingerprint = excluded.fingerprint";
-    const PRINT_JOIN: &'static str = "t.id = p.txn_id";
+    const INDEX_PRINTS: &'static str = "INSERT INTO line_prints (fingerprint, txn_id) \
+        SELECT fingerprint, id FROM transactions \
+        WHERE run_id = $1 AND fingerprint IS NOT NULL ORDER BY 1, 2 ON CONFLICT DO NOTHING";
+    const PRINT_JOIN: &'static str = "t.id = p.txn_id AND t.fingerprint = p.fingerprint";
 
     fn line_identity(import_key: &str) -> (&'static str, String) {
         ("import_key", import_key.to_string())

@@ -12,15 +12,15 @@ ALTER TABLE transactions ADD COLUMN line_key BIGINT;
 -- would take one random B-tree insert per row in every chunk's transaction (each chunk dirtying
 -- a page per row), which doubled an import's time. Rows of runs not ended yet (running, killed)
 -- are found through their run instead (`prints_indexed` false).
--- A row names its transaction row by the line's identity (the primary key of transactions); a
--- reverted run's rows leave theirs behind, matched by nothing until the line lands again.
+-- Keyed by the fingerprint first (filled in its order). A row names its transaction row by the
+-- line's identity (the primary key of transactions) and fingerprint: a reverted run's rows leave
+-- theirs behind, matched by nothing.
 CREATE TABLE line_prints (
+    fingerprint BIGINT  NOT NULL,
     import_no   INTEGER NOT NULL,
     line        BIGINT  NOT NULL,
-    fingerprint BIGINT  NOT NULL,
-    PRIMARY KEY (import_no, line)
+    PRIMARY KEY (fingerprint, import_no, line)
 );
-CREATE INDEX line_prints_fingerprint ON line_prints (fingerprint);
 ALTER TABLE import_runs ADD COLUMN prints_indexed BOOLEAN NOT NULL DEFAULT false;
 -- Runs before this migration carry no fingerprints: nothing of theirs to look up.
 UPDATE import_runs SET prints_indexed = true;

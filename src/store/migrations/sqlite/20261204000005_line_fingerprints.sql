@@ -12,11 +12,13 @@ ALTER TABLE transactions ADD COLUMN line_key INTEGER;
 -- would take one random B-tree insert per row in every chunk's transaction (each chunk dirtying
 -- a page per row), which doubled an import's time. Rows of runs not ended yet (running, killed)
 -- are found through their run instead (`prints_indexed` false).
+-- Keyed by the fingerprint first (one B-tree, filled in its order). A row names its transaction
+-- row by id and fingerprint: a reverted run's rows leave theirs behind, matched by nothing.
 CREATE TABLE line_prints (
-    txn_id      INTEGER PRIMARY KEY REFERENCES transactions (id) ON DELETE CASCADE,
-    fingerprint INTEGER NOT NULL
-);
-CREATE INDEX line_prints_fingerprint ON line_prints (fingerprint);
+    fingerprint INTEGER NOT NULL,
+    txn_id      INTEGER NOT NULL,
+    PRIMARY KEY (fingerprint, txn_id)
+) WITHOUT ROWID;
 ALTER TABLE import_runs ADD COLUMN prints_indexed INTEGER NOT NULL DEFAULT 0;
 -- Runs before this migration carry no fingerprints: nothing of theirs to look up.
 UPDATE import_runs SET prints_indexed = 1;
