@@ -1,40 +1,18 @@
 //! The headless command line, run as the real binary.
 
-mod common;
-
-use serde_json::Value;
+use crate::support::binary::{batchops, json};
+use crate::support::db;
+use crate::support::files::{sample, write_file};
 use std::path::Path;
 use std::process::{Command, Output};
-
-fn batchops(db: &str, args: &[&str]) -> Output {
-    Command::new(env!("CARGO_BIN_EXE_batchops"))
-        .arg("--database-url")
-        .arg(db)
-        .args(args)
-        .env_remove("DATABASE_URL")
-        .output()
-        .expect("run batchops")
-}
 
 fn stdout(o: &Output) -> String {
     String::from_utf8_lossy(&o.stdout).into_owned()
 }
 
-fn json(o: &Output) -> Value {
-    serde_json::from_slice(&o.stdout).unwrap_or_else(|e| panic!("not JSON ({e}): {}", stdout(o)))
-}
-
-fn sample(name: &str) -> String {
-    Path::new(env!("CARGO_MANIFEST_DIR"))
-        .join("sample-data")
-        .join(name)
-        .display()
-        .to_string()
-}
-
 /// Each test names its databases: a SQLite file of its own, and a PostgreSQL schema when configured.
-async fn urls() -> Vec<(common::TestDb, String)> {
-    common::backends()
+async fn urls() -> Vec<(db::TestDb, String)> {
+    db::backends()
         .await
         .into_iter()
         .map(|db| {
@@ -143,7 +121,7 @@ async fn every_sample_file_imports_on_every_backend() {
 
 #[tokio::test]
 async fn failed_items_export_as_a_reject_file_that_imports_again() {
-    let db = common::sqlite().await;
+    let db = db::sqlite().await;
     let r = json(&batchops(
         &db.url,
         &[
@@ -169,7 +147,7 @@ async fn failed_items_export_as_a_reject_file_that_imports_again() {
     let fixed = csv
         .replace("\"1,5\",EA", "1.5,EA")
         .replace(",abc,", ",2.00,");
-    let (_dir, path) = common::write_file("rejects.csv", &fixed);
+    let (_dir, path) = write_file("rejects.csv", &fixed);
     let out = batchops(
         &db.url,
         &["import", "--format", "json", path.to_str().unwrap()],
@@ -181,7 +159,7 @@ async fn failed_items_export_as_a_reject_file_that_imports_again() {
 
 #[tokio::test]
 async fn retry_command_reports_like_an_import() {
-    let db = common::sqlite().await;
+    let db = db::sqlite().await;
     let r = json(&batchops(
         &db.url,
         &[
@@ -219,8 +197,8 @@ async fn retry_command_reports_like_an_import() {
 fn a_file_that_cannot_be_read_is_one_clear_error_and_exit_1() {
     let dir = tempfile::tempdir().unwrap();
     let url = format!("sqlite:{}", dir.path().join("e.db").display());
-    let (_d, empty) = common::write_file("empty.csv", "");
-    let (_d2, noheader) = common::write_file("nohead.csv", "a,b\n1,2\n");
+    let (_d, empty) = write_file("empty.csv", "");
+    let (_d2, noheader) = write_file("nohead.csv", "a,b\n1,2\n");
     for (path, words) in [
         (dir.path().join("missing.csv"), "missing.csv"),
         (empty, "empty"),
@@ -628,7 +606,7 @@ fn the_help_describes_seed_start_and_format() {
 async fn a_retry_with_nothing_to_retry_says_so_and_creates_no_run() {
     for (db, url) in urls().await {
         db.reject_sku("B-2").await;
-        let (_dir, path) = common::write_file(
+        let (_dir, path) = write_file(
             "two.csv",
             "sku,description,quantity,unit_price\nA-1,Nut,1,1\nB-2,Bolt,2,1\n",
         );
@@ -870,7 +848,7 @@ async fn failed_items_left_out_of_the_report_are_counted_and_pointed_to() {
 
 #[test]
 fn postgresql_tests_run_skip_or_fail_by_one_rule() {
-    use common::{DEFAULT_PG_URL, PgServer, choose_pg_server, try_connect};
+    use db::{DEFAULT_PG_URL, PgServer, choose_pg_server, try_connect};
     let up = |_: &str| Ok(());
     let down = |_: &str| Err("connection refused".to_string());
     let url = "postgres://u:pw@db.example:5432/t";

@@ -2,45 +2,17 @@
 //! a rehearsal never writes live tables, held lines are counted wherever a run is shown, and an
 //! interrupted `compare` leaves no scratch database behind.
 
-mod common;
-
-use common::TestDb;
+use crate::support::binary::{batchops, json};
+use crate::support::db::{self, TestDb};
+use crate::support::files::{sample, write_file};
 use nix::sys::signal::Signal;
 use serde_json::Value;
 use std::path::{Path, PathBuf};
 use std::process::{Command, Output, Stdio};
 use std::time::{Duration, Instant};
 
-fn batchops(db: &str, args: &[&str]) -> Output {
-    Command::new(env!("CARGO_BIN_EXE_batchops"))
-        .arg("--database-url")
-        .arg(db)
-        .args(args)
-        .env_remove("DATABASE_URL")
-        .output()
-        .expect("run batchops")
-}
-
 fn text(bytes: &[u8]) -> String {
     String::from_utf8_lossy(bytes).into_owned()
-}
-
-fn json(o: &Output) -> Value {
-    serde_json::from_slice(&o.stdout).unwrap_or_else(|e| {
-        panic!(
-            "not JSON ({e}): {}\nstderr: {}",
-            text(&o.stdout),
-            text(&o.stderr)
-        )
-    })
-}
-
-fn sample(name: &str) -> String {
-    Path::new(env!("CARGO_MANIFEST_DIR"))
-        .join("sample-data")
-        .join(name)
-        .display()
-        .to_string()
 }
 
 /// A generated batch long enough that a rehearsal of it is still running when it is interrupted.
@@ -217,7 +189,7 @@ async fn live_tables(db: &TestDb) -> Vec<(&'static str, i64)> {
 
 #[tokio::test]
 async fn compare_interrupted_by_ctrl_c_or_sigterm_removes_its_scratch_databases() {
-    for db in common::backends().await {
+    for db in db::backends().await {
         let dir = tempfile::tempdir().unwrap();
         let file = long_batch(&db.url, dir.path());
         for signal in [Signal::SIGINT, Signal::SIGTERM] {
@@ -247,7 +219,7 @@ async fn compare_interrupted_by_ctrl_c_or_sigterm_removes_its_scratch_databases(
 
 #[tokio::test]
 async fn a_cancelled_rehearsal_is_not_resumed_and_writes_nothing_live() {
-    for db in common::backends().await {
+    for db in db::backends().await {
         let dir = tempfile::tempdir().unwrap();
         let tmp = tempfile::tempdir().unwrap();
         // Some live data first, so "nothing written" is measured against something.
@@ -337,12 +309,12 @@ fn run_of(runs: &Value, id: i64) -> &Value {
 
 #[tokio::test]
 async fn held_lines_are_counted_in_the_report_the_history_and_a_resumed_run() {
-    let (_d, catalog) = common::write_file("catalog.csv", CATALOG);
+    let (_d, catalog) = write_file("catalog.csv", CATALOG);
     let one_held = catalog.with_file_name("one-held.csv");
     std::fs::write(&one_held, ONE_HELD).unwrap();
     let stops = catalog.with_file_name("stops.csv");
     std::fs::write(&stops, STOPS_AFTER_A_HELD_LINE).unwrap();
-    for db in common::backends().await {
+    for db in db::backends().await {
         let url = db.url.as_str();
         let out = batchops(url, &["import", catalog.to_str().unwrap()]);
         assert_eq!(out.status.code(), Some(0), "{}", text(&out.stderr));
@@ -450,7 +422,7 @@ const FIELDS: &str =
 
 #[tokio::test]
 async fn a_held_line_of_a_rehearsal_is_never_decided_into_live_tables() {
-    for db in common::backends().await {
+    for db in db::backends().await {
         let url = db.url.as_str();
         let out = batchops(url, &["import", &sample("invoice-acme-2026-11.csv")]);
         assert_eq!(out.status.code(), Some(2), "{}", text(&out.stderr));
@@ -506,7 +478,7 @@ async fn a_held_line_of_a_rehearsal_is_never_decided_into_live_tables() {
 
 #[tokio::test]
 async fn a_rehearsal_removes_the_scratch_files_a_killed_rehearsal_left() {
-    let db = common::sqlite().await;
+    let db = db::sqlite().await;
     let tmp = tempfile::tempdir().unwrap();
     // No process has this id (above Linux's pid_max): its rehearsal was killed before cleaning up.
     let orphans = [

@@ -7,17 +7,15 @@
 //! exactly the rows its run holds. Also: finding 3 of issue 22 (a revert during a retry of the
 //! same run), a lock held by a killed command, and the run-state check inside every write.
 
-mod common;
-mod reliability_support;
-
-use batchops::engine::{self, ErrorBudget, EventSink, ImportOptions};
-use common::TestDb;
-use reliability_support::{Rng, bin, drift, duplicates, rows_i64, text};
+use crate::support::binary::{bin, signal, text};
+use crate::support::db::{self, TestDb, drift, duplicates};
+use crate::support::library;
+use crate::support::oracle::Rng;
+use batchops::engine::{ErrorBudget, ImportOptions};
 use serde_json::Value;
 use std::path::{Path, PathBuf};
 use std::process::{Child, Output, Stdio};
 use std::time::{Duration, Instant};
-use tokio_util::sync::CancellationToken;
 
 /// The contested commands.
 #[derive(Debug, Clone, Copy, PartialEq, Eq)]
@@ -162,15 +160,7 @@ async fn setup_import(db: &TestDb, path: &Path, budget: Option<u64>) -> i64 {
         operator: "setup".into(),
         ..ImportOptions::default()
     };
-    let r = engine::import_file(
-        &*db.store,
-        path,
-        &opts,
-        &EventSink::none(),
-        &CancellationToken::new(),
-    )
-    .await
-    .expect("setup import");
+    let r = library::import(db, path, &opts).await;
     r.run_id
 }
 
@@ -189,11 +179,11 @@ async fn contested(db: &TestDb, dir: &Path, variant: u64) -> Target {
     .await;
     let mut rej =
         String::from("sku,description,quantity,unit_price,batchops_import_key,batchops_line\n");
-    for line in rows_i64(
-        db,
-        &format!("SELECT line FROM failed_items WHERE run_id = {run_id}"),
-    )
-    .await
+    for line in db
+        .column(&format!(
+            "SELECT line FROM failed_items WHERE run_id = {run_id}"
+        ))
+        .await
     {
         rej.push_str(&format!("BAD-1,Blocked item,2.5,1,{key},{line}\n"));
     }
@@ -233,9 +223,9 @@ async fn scalar_text(db: &TestDb, sql: &str) -> String {
 /// block on BAD-1 lifted.
 async fn prepared(sqlite: bool, dir: &Path, runs: u64) -> (TestDb, Vec<Target>) {
     let db = if sqlite {
-        common::sqlite().await
+        db::sqlite().await
     } else {
-        common::postgres().await.expect("PostgreSQL")
+        db::postgres().await.expect("PostgreSQL")
     };
     let seed = dir.join("seed.csv");
     std::fs::write(&seed, SEED).unwrap();
@@ -336,11 +326,11 @@ async fn oracle(db: &TestDb, case: &str, outputs: &[Output]) {
     // Each finished run's stored count against the rows it holds itself (lines it held and a
     // review landed later are not its own): exactly its count, or none when a revert of its
     // batch came after it (a retry's rows go with the revert of the run it retried).
-    for run in rows_i64(
-        db,
-        "SELECT id FROM import_runs WHERE status NOT IN ('running', 'reverted') ORDER BY id",
-    )
-    .await
+    for run in db
+        .column(
+            "SELECT id FROM import_runs WHERE status NOT IN ('running', 'reverted') ORDER BY id",
+        )
+        .await
     {
         let own = db
             .scalar(&format!(
@@ -467,7 +457,7 @@ async fn every_pair_of_writers_on_two_runs_sharing_items_ends_exact_on_sqlite() 
 
 #[tokio::test(flavor = "multi_thread", worker_threads = 2)]
 async fn every_pair_of_writers_on_one_run_ends_exact_on_postgresql() {
-    if common::pg_base_url().is_none() {
+    if db::pg_base_url().is_none() {
         return;
     }
     matrix(false, false).await;
@@ -475,7 +465,7 @@ async fn every_pair_of_writers_on_one_run_ends_exact_on_postgresql() {
 
 #[tokio::test(flavor = "multi_thread", worker_threads = 2)]
 async fn every_pair_of_writers_on_two_runs_sharing_items_ends_exact_on_postgresql() {
-    if common::pg_base_url().is_none() {
+    if db::pg_base_url().is_none() {
         return;
     }
     matrix(false, true).await;
@@ -612,8 +602,8 @@ fn target_of(run_id: i64) -> Target {
 
 #[tokio::test(flavor = "multi_thread", worker_threads = 2)]
 async fn a_revert_while_a_retry_of_the_run_writes_is_refused_and_the_reverted_run_holds_nothing() {
-    revert_during_retry(common::sqlite().await).await;
-    if let Some(db) = common::postgres().await {
+    revert_during_retry(db::sqlite().await).await;
+    if let Some(db) = db::postgres().await {
         revert_during_retry(db).await;
     }
 }
@@ -637,12 +627,7 @@ async fn killed_holder(db: TestDb) {
     let killed = tokio::task::spawn_blocking(move || finish(killed, "the killed retry"))
         .await
         .unwrap();
-    assert_eq!(
-        reliability_support::signal(&killed),
-        Some(9),
-        "{k}: {}",
-        text(&killed)
-    );
+    assert_eq!(signal(&killed), Some(9), "{k}: {}", text(&killed));
     assert!(
         db.scalar("SELECT COUNT(*) FROM key_locks").await >= 2,
         "{k}: the killed retry's locks are recorded (its key and the catalog)"
@@ -681,8 +666,8 @@ async fn killed_holder(db: TestDb) {
 
 #[tokio::test(flavor = "multi_thread", worker_threads = 2)]
 async fn a_lock_held_by_a_killed_command_is_free_at_once() {
-    killed_holder(common::sqlite().await).await;
-    if let Some(db) = common::postgres().await {
+    killed_holder(db::sqlite().await).await;
+    if let Some(db) = db::postgres().await {
         killed_holder(db).await;
     }
 }
@@ -759,8 +744,8 @@ async fn run_state_check(db: TestDb) {
 
 #[tokio::test]
 async fn nothing_lands_under_a_reverted_run_whoever_writes() {
-    run_state_check(common::sqlite().await).await;
-    if let Some(db) = common::postgres().await {
+    run_state_check(db::sqlite().await).await;
+    if let Some(db) = db::postgres().await {
         run_state_check(db).await;
     }
 }

@@ -2,8 +2,7 @@
 //! current context, becomes an action, and `update` changes the state and asks for effects.
 //! No terminal, no database.
 
-mod console_support;
-
+use crate::support::console::*;
 use batchops::console::app::QuitState;
 use batchops::console::app::failed::RetryMark;
 use batchops::console::app::popup::Popup;
@@ -15,7 +14,6 @@ use batchops::console::vocab::{
 use batchops::domain::{Mode, Phase, RunStatus};
 use batchops::engine::ProgressEvent;
 use batchops::store::FailedSort;
-use console_support::*;
 use crossterm::event::{KeyCode, KeyModifiers};
 use std::time::Duration;
 
@@ -655,7 +653,7 @@ fn frames_sample_throughput_once_a_second() {
 }
 
 // ---------------------------------------------------------------------------------------------
-// The screen defects of issue 10, as state transitions.
+// What the screens keep through state transitions.
 
 #[test]
 fn files_from_the_command_line_keep_the_first_one_selected() {

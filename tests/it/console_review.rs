@@ -3,9 +3,10 @@
 //! the console's task runner against the real databases (SQLite file, PostgreSQL schema), ending
 //! with the inventory checked.
 
-mod common;
-mod console_support;
-
+use crate::support::console::*;
+use crate::support::db;
+use crate::support::files::write_file;
+use crate::support::library;
 use batchops::console::app::App;
 use batchops::console::app::popup::Popup;
 use batchops::console::event::Event;
@@ -15,16 +16,14 @@ use batchops::console::theme::Theme;
 use batchops::console::ui;
 use batchops::console::vocab::{Effect, Outcome, Tab};
 use batchops::domain::Candidate;
+use batchops::engine::ImportOptions;
 use batchops::engine::review::{self, Choice, Group};
-use batchops::engine::{self, EventSink, ImportOptions};
 use batchops::mapping::generated_sku;
-use console_support::*;
 use crossterm::event::KeyCode;
 use ratatui::Terminal;
 use ratatui::backend::TestBackend;
 use rust_decimal::Decimal;
 use std::sync::Arc;
-use tokio_util::sync::CancellationToken;
 
 fn candidate(sku: &str, name: &str, length: &str) -> Candidate {
     Candidate {
@@ -332,19 +331,11 @@ async fn answer(
 
 #[tokio::test]
 async fn a_decision_from_the_tab_lands_the_held_lines_on_the_real_databases() {
-    let (_d1, catalog) = common::write_file("catalog.csv", CATALOG);
-    let (_d2, no_sku) = common::write_file("no-sku.csv", NO_SKU);
-    for db in common::backends().await {
+    let (_d1, catalog) = write_file("catalog.csv", CATALOG);
+    let (_d2, no_sku) = write_file("no-sku.csv", NO_SKU);
+    for db in db::backends().await {
         for path in [&catalog, &no_sku] {
-            engine::import_file(
-                &*db.store,
-                path,
-                &ImportOptions::default(),
-                &EventSink::none(),
-                &CancellationToken::new(),
-            )
-            .await
-            .expect("the import runs");
+            library::import(&db, path, &ImportOptions::default()).await;
         }
         let (tx, mut rx) = tokio::sync::mpsc::unbounded_channel();
         let (engine_tx, _engine_rx) = tokio::sync::mpsc::unbounded_channel();
@@ -416,17 +407,9 @@ async fn a_decision_from_the_tab_lands_the_held_lines_on_the_real_databases() {
 
 #[tokio::test]
 async fn v_on_the_runs_tab_asks_then_reverts_the_run_on_the_real_databases() {
-    let (_d1, catalog) = common::write_file("catalog.csv", CATALOG);
-    for db in common::backends().await {
-        let report = engine::import_file(
-            &*db.store,
-            &catalog,
-            &ImportOptions::default(),
-            &EventSink::none(),
-            &CancellationToken::new(),
-        )
-        .await
-        .expect("the import runs");
+    let (_d1, catalog) = write_file("catalog.csv", CATALOG);
+    for db in db::backends().await {
+        let report = library::import(&db, &catalog, &ImportOptions::default()).await;
         let (tx, mut rx) = tokio::sync::mpsc::unbounded_channel();
         let (engine_tx, _engine_rx) = tokio::sync::mpsc::unbounded_channel();
         let mut runner = Runner::new(Arc::clone(&db.store), tx, engine_tx);

@@ -3,8 +3,7 @@
 //! insta snapshots; and one snapshot per screen defect that was found, at those sizes, with the
 //! assertion that names it, so it cannot come back.
 
-mod console_support;
-
+use crate::support::console::*;
 use batchops::console::app::App;
 use batchops::console::clock::ManualClock;
 use batchops::console::theme::Theme;
@@ -14,7 +13,6 @@ use batchops::console::vocab::{
 };
 use batchops::domain::{Mode, Phase, RunStatus};
 use batchops::engine::ProgressEvent;
-use console_support::*;
 use crossterm::event::KeyCode;
 use ratatui::Terminal;
 use ratatui::backend::TestBackend;

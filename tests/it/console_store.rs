@@ -1,8 +1,9 @@
 //! What the console reads from the real databases (SQLite and PostgreSQL): the failures counted
 //! by reason and the table narrowed to one, and the progress a sequential run reports.
 
-mod common;
-
+use crate::support::db;
+use crate::support::files::write_file;
+use crate::support::library;
 use batchops::console::app::failed::group_reasons;
 use batchops::console::vocab::ErrorCount;
 use batchops::domain::Mode;
@@ -21,18 +22,10 @@ A-6,Glue,6,1.00\n";
 
 #[tokio::test]
 async fn failures_are_counted_by_reason_and_one_reason_narrows_the_table() {
-    let (_dir, path) = common::write_file("bad.csv", BAD);
-    for db in common::backends().await {
+    let (_dir, path) = write_file("bad.csv", BAD);
+    for db in db::backends().await {
         let opts = ImportOptions::default();
-        let report = engine::import_file(
-            &*db.store,
-            &path,
-            &opts,
-            &EventSink::none(),
-            &CancellationToken::new(),
-        )
-        .await
-        .expect("the import runs");
+        let report = library::import(&db, &path, &opts).await;
         assert_eq!(report.items_failed, 4, "{}", db.kind);
         let counts: Vec<ErrorCount> = db
             .store
@@ -82,7 +75,7 @@ async fn failures_are_counted_by_reason_and_one_reason_narrows_the_table() {
 #[tokio::test]
 async fn a_sequential_run_reports_its_chunks_as_they_commit() {
     let path = Path::new(env!("CARGO_MANIFEST_DIR")).join("sample-data/invoice-acme-2026-11.csv");
-    for db in common::backends().await {
+    for db in db::backends().await {
         let (sink, mut rx) = EventSink::channel();
         let opts = ImportOptions {
             mode: Mode::Sequential,

@@ -3,15 +3,11 @@
 //! does, revert, aliases, merges and their audit. Every test ends by comparing the inventory with
 //! an oracle computed here from the lines that should have landed.
 
-mod common;
-mod reliability_support;
-
-use common::{TestDb, backends, write_file};
-use reliability_support::{
-    Oracle, batchops, batchops_env, d, duplicates, inventory, json, oracle, text,
-};
+use crate::support::binary::{batchops, batchops_env, failed_lines, inventory, json, text};
+use crate::support::db::{TestDb, backends, duplicates};
+use crate::support::files::write_file;
+use crate::support::oracle::{Oracle, d, oracle};
 use serde_json::Value;
-use std::collections::BTreeMap;
 use std::path::{Path, PathBuf};
 
 async fn assert_inventory(db: &TestDb, want: &Oracle, ctx: &str) {
@@ -259,17 +255,7 @@ async fn retry_refuses_five_fields_under_a_four_column_header_as_import_does() {
         let out = batchops(&db.url, &["retry", "1", "--format", "json"]);
         assert_eq!(out.status.code(), Some(1), "{}", text(&out));
         let r = json(&out);
-        let errors: BTreeMap<u64, String> = r["failed_items"]
-            .as_array()
-            .unwrap()
-            .iter()
-            .map(|f| {
-                (
-                    f["line"].as_u64().unwrap(),
-                    f["error"].as_str().unwrap().to_string(),
-                )
-            })
-            .collect();
+        let errors = failed_lines(&r);
         assert_eq!(errors[&5], "has 5 fields, the header has 4", "{}", db.kind);
         assert_eq!(errors[&4], "quantity \"abc\" is not a decimal number");
         assert!(!resolved(&db.url, 1, 5));

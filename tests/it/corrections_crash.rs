@@ -4,13 +4,10 @@
 //! the audit; the same correction run again ends with the inventory an independent computation
 //! gives, no line twice and no item whose quantity drifted from its rows.
 
-mod common;
-mod reliability_support;
-
-use common::{TestDb, backends, write_file};
-use reliability_support::{
-    Oracle, batchops, batchops_env, d, drift, duplicates, inventory, json, oracle, signal, text,
-};
+use crate::support::binary::{batchops, batchops_env, inventory, json, signal, text};
+use crate::support::db::{TestDb, backends, drift, duplicates};
+use crate::support::files::write_file;
+use crate::support::oracle::{Oracle, d, oracle};
 use std::path::Path;
 
 async fn assert_exact(db: &TestDb, want: &Oracle, ctx: &str) {

@@ -1,45 +1,18 @@
 //! The import engine, specified through the library on both backends.
 
-mod common;
-
+use crate::support::db::{self, backends, inventory_by_sku};
+use crate::support::files::write_file;
+use crate::support::library::import;
+use crate::support::oracle::d;
 use batchops::domain::{MappingDecision, Mode, Phase, RunStatus};
 use batchops::engine::{
     EventSink, FallbackStrategy, ImportOptions, ProgressEvent, RetryOptions, import_file,
     retry_failed,
 };
-use batchops::store::{FailedQuery, Store};
-use common::{TestDb, backends, write_file};
+use batchops::store::FailedQuery;
 use rust_decimal::Decimal;
 use std::collections::BTreeMap;
-use std::path::Path;
-use std::str::FromStr;
 use tokio_util::sync::CancellationToken;
-
-fn d(s: &str) -> Decimal {
-    Decimal::from_str(s).unwrap()
-}
-
-async fn import(db: &TestDb, path: &Path, opts: &ImportOptions) -> batchops::domain::RunReport {
-    import_file(
-        &*db.store,
-        path,
-        opts,
-        &EventSink::none(),
-        &CancellationToken::new(),
-    )
-    .await
-    .expect("import runs")
-}
-
-async fn inventory(store: &dyn Store) -> BTreeMap<String, Decimal> {
-    store
-        .inventory()
-        .await
-        .unwrap()
-        .into_iter()
-        .map(|r| (r.sku, r.quantity))
-        .collect()
-}
 
 fn batch(chunk: usize) -> ImportOptions {
     ImportOptions {
@@ -71,7 +44,7 @@ async fn exact_totals_match_an_independent_sum_on_every_backend() {
         assert_eq!(r.items_total, 2_345);
         assert_eq!(r.items_processed, 2_345);
         assert_eq!(r.chunks_committed, 5);
-        assert_eq!(inventory(&*db.store).await, expected, "{}", db.kind);
+        assert_eq!(inventory_by_sku(&*db.store).await, expected, "{}", db.kind);
         assert_eq!(db.scalar("SELECT COUNT(*) FROM transactions").await, 2_345);
     }
 }
@@ -87,7 +60,7 @@ async fn ten_thousand_times_a_tenth_is_exactly_one_thousand() {
         let r = import(&db, &path, &batch(500)).await;
         assert_eq!(r.items_processed, 10_000);
         assert_eq!(
-            inventory(&*db.store).await["TENTH"],
+            inventory_by_sku(&*db.store).await["TENTH"],
             d("1000"),
             "{}",
             db.kind
@@ -119,7 +92,7 @@ async fn bad_lines_are_reported_with_their_line_numbers_and_the_rest_lands() {
             "{}",
             r.failed_items[0].error
         );
-        let inv = inventory(&*db.store).await;
+        let inv = inventory_by_sku(&*db.store).await;
         assert_eq!(inv["A-1"], d("5"));
         assert_eq!(inv["A-2"], d("1"));
         assert!(!inv.contains_key("A-3") && !inv.contains_key("A-4"));
@@ -174,7 +147,7 @@ async fn a_trigger_rejected_line_is_isolated_by_fallback_and_nothing_else_fails(
                 (r.fallbacks[0].first_line, r.fallbacks[0].last_line),
                 (1_001, 1_001)
             );
-            let mut inv = inventory(&*db.store).await;
+            let mut inv = inventory_by_sku(&*db.store).await;
             assert_eq!(inv.remove("CURSED"), Some(d("0")));
             assert_eq!(inv, expected, "{} {strategy:?}", db.kind);
             let failed = db
@@ -229,7 +202,7 @@ async fn importing_the_same_file_again_adds_nothing() {
         assert_eq!(second.status, RunStatus::Success);
         assert_eq!(second.items_processed, 0);
         assert_eq!(second.items_already_imported, 1_200);
-        assert_eq!(inventory(&*db.store).await, expected, "{}", db.kind);
+        assert_eq!(inventory_by_sku(&*db.store).await, expected, "{}", db.kind);
         assert_eq!(db.scalar("SELECT COUNT(*) FROM transactions").await, 1_200);
         // Sequential mode honours the same key.
         let third = import(
@@ -242,7 +215,7 @@ async fn importing_the_same_file_again_adds_nothing() {
         )
         .await;
         assert_eq!(third.items_already_imported, 1_200);
-        assert_eq!(inventory(&*db.store).await, expected);
+        assert_eq!(inventory_by_sku(&*db.store).await, expected);
     }
 }
 
@@ -266,7 +239,7 @@ async fn sequential_and_batch_give_identical_inventories() {
             assert_eq!(r.items_failed, 1);
             assert_eq!(r.decisions.created, 3, "HB-M8, one pipe, NG-L");
             assert_eq!(r.decisions.fuzzy, 2, "Coahc Bolt, Coper Pipe");
-            let inv = inventory(&*db.store).await;
+            let inv = inventory_by_sku(&*db.store).await;
             assert_eq!(inv["HB-M8"], d("17.5"));
             assert_eq!(
                 inv.len(),
@@ -297,7 +270,7 @@ async fn fuzzy_matches_are_learned_as_aliases_for_later_runs() {
             r.decisions.alias, 1,
             "the learned alias maps it without fuzzy work"
         );
-        assert_eq!(inventory(&*db.store).await["HB-M8"], d("3"));
+        assert_eq!(inventory_by_sku(&*db.store).await["HB-M8"], d("3"));
     }
 }
 
@@ -361,7 +334,7 @@ async fn retry_lands_fixed_items_once_and_counts_attempts_on_the_rest() {
             }
         }
         assert!(saw_retried, "the retry's live result is an event");
-        assert_eq!(inventory(&*db.store).await["CURSED"], d("2"));
+        assert_eq!(inventory_by_sku(&*db.store).await["CURSED"], d("2"));
         let again = retry_failed(
             &*db.store,
             run.run_id,
@@ -372,7 +345,7 @@ async fn retry_lands_fixed_items_once_and_counts_attempts_on_the_rest() {
         .await
         .unwrap();
         assert_eq!(again.items_total, 0, "a resolved item is not retried");
-        assert_eq!(inventory(&*db.store).await["CURSED"], d("2"));
+        assert_eq!(inventory_by_sku(&*db.store).await["CURSED"], d("2"));
         // Line 4 needs a correction first; the corrected record is kept beside the original.
         let q = FailedQuery {
             unresolved_only: true,
@@ -397,7 +370,7 @@ async fn retry_lands_fixed_items_once_and_counts_attempts_on_the_rest() {
         .await
         .unwrap();
         assert_eq!(r.items_processed, 1);
-        assert_eq!(inventory(&*db.store).await["OK-3"], d("4"));
+        assert_eq!(inventory_by_sku(&*db.store).await["OK-3"], d("4"));
         let all = db
             .store
             .failed_page(run.run_id, &FailedQuery::all())
@@ -495,7 +468,7 @@ async fn cancelling_stops_between_chunks_and_a_rerun_completes_exactly() {
         assert!(r.items_processed < 5_000);
         let again = import(&db, &path, &batch(100)).await;
         assert_eq!(again.items_processed + again.items_already_imported, 5_000);
-        assert_eq!(inventory(&*db.store).await, expected);
+        assert_eq!(inventory_by_sku(&*db.store).await, expected);
     }
 }
 
@@ -504,7 +477,7 @@ async fn progress_events_tell_the_whole_story() {
     let (csv, _) = sku_batch(1_000);
     let csv = csv + ",,1,1\n";
     let (_dir, path) = write_file("ev.csv", &csv);
-    let db = common::sqlite().await;
+    let db = db::sqlite().await;
     let (sink, mut rx) = EventSink::channel();
     let r = import_file(
         &*db.store,

@@ -5,12 +5,12 @@
 //! good rows land exactly once, every bad row is found with its own error, and the inventory is the
 //! independent sum of the rows that landed.
 
-mod common;
-
+use crate::support::db::{TestDb, backends, nonzero_inventory};
+use crate::support::files::write_file;
+use crate::support::library;
 use batchops::domain::{Phase, RunReport, RunStatus};
-use batchops::engine::{EventSink, FallbackStrategy, ImportOptions, import_file};
-use batchops::store::{FailedQuery, Store};
-use common::{TestDb, backends, write_file};
+use batchops::engine::{EventSink, FallbackStrategy, ImportOptions};
+use batchops::store::FailedQuery;
 use rust_decimal::Decimal;
 use std::collections::{BTreeMap, BTreeSet};
 use std::path::Path;
@@ -40,17 +40,6 @@ fn expected(landed: impl IntoIterator<Item = u64>) -> BTreeMap<String, Decimal> 
     inv
 }
 
-async fn inventory(store: &dyn Store) -> BTreeMap<String, Decimal> {
-    store
-        .inventory()
-        .await
-        .unwrap()
-        .into_iter()
-        .filter(|r| !r.quantity.is_zero())
-        .map(|r| (r.sku, r.quantity))
-        .collect()
-}
-
 async fn import(db: &TestDb, path: &Path, key: &str, fallback: FallbackStrategy) -> RunReport {
     let opts = ImportOptions {
         chunk_size: 100,
@@ -58,15 +47,7 @@ async fn import(db: &TestDb, path: &Path, key: &str, fallback: FallbackStrategy)
         import_key: Some(key.into()),
         ..ImportOptions::default()
     };
-    import_file(
-        &*db.store,
-        path,
-        &opts,
-        &EventSink::none(),
-        &CancellationToken::new(),
-    )
-    .await
-    .expect("import runs")
+    library::import(db, path, &opts).await
 }
 
 /// Reject rows whose line satisfies `condition` (SQL on the new row's `line`).
@@ -105,7 +86,7 @@ async fn check(db: &TestDb, r: &RunReport, bad: &BTreeSet<u64>, lines: u64, what
         r.failed_items.first()
     );
     assert_eq!(
-        inventory(&*db.store).await,
+        nonzero_inventory(db).await,
         expected((1..=lines).filter(|n| !bad.contains(n))),
         "{} {what}",
         db.kind
@@ -234,7 +215,7 @@ async fn a_reimport_adds_nothing_over_landed_lines_and_leaves_the_failed_ones_to
         .unwrap();
         assert_eq!(retry.items_processed, 40, "{}: {retry:?}", db.kind);
         assert_eq!(
-            inventory(&*db.store).await,
+            nonzero_inventory(&db).await,
             expected(1..=lines),
             "{}: every line landed once over the run and its retry",
             db.kind
@@ -252,7 +233,7 @@ async fn bisect_and_sequential_fallbacks_give_the_same_inventory() {
             rule(&db, "some_rule", "NEW.line % 37 = 5", "ABORT", "BEFORE").await;
             let r = import(&db, &path, "k", fallback).await;
             let failed: Vec<u64> = r.failed_items.iter().map(|f| f.line).collect();
-            results.push((db.kind, fallback, failed, inventory(&*db.store).await));
+            results.push((db.kind, fallback, failed, nonzero_inventory(&db).await));
         }
     }
     let reference = &results[0];

@@ -4,11 +4,10 @@
 //! `/dev/zero`, a directory, keyword/value connection strings): every run of the binary is bounded
 //! by a time limit, so a hang fails the test instead of stalling it.
 
-mod common;
-
+use crate::support::db::{self, TestDb};
+use crate::support::files::write_file;
 use batchops::domain::{RunReport, RunStatus};
 use batchops::engine::{EventSink, ImportOptions, ProgressEvent, import_file};
-use common::TestDb;
 use serde_json::Value;
 use std::io::{Seek, SeekFrom, Write};
 use std::path::Path;
@@ -78,8 +77,8 @@ const LINES: usize = 100_000;
 
 #[tokio::test(flavor = "multi_thread", worker_threads = 2)]
 async fn a_file_appended_to_while_it_is_read_lands_only_the_lines_its_key_covers() {
-    for db in common::backends().await {
-        let (_dir, path) = common::write_file("growing.csv", &csv_lines(LINES));
+    for db in db::backends().await {
+        let (_dir, path) = write_file("growing.csv", &csv_lines(LINES));
         let appended = path.clone();
         let report = import_while(&db, &path, move || {
             let mut f = std::fs::OpenOptions::new()
@@ -119,8 +118,8 @@ async fn a_file_appended_to_while_it_is_read_lands_only_the_lines_its_key_covers
 
 #[tokio::test(flavor = "multi_thread", worker_threads = 2)]
 async fn a_file_rewritten_while_it_is_read_is_reported_and_its_run_fails() {
-    for db in common::backends().await {
-        let (_dir, path) = common::write_file("rewritten.csv", &csv_lines(LINES));
+    for db in db::backends().await {
+        let (_dir, path) = write_file("rewritten.csv", &csv_lines(LINES));
         let rewritten = path.clone();
         // Line 50,000's quantity 1 becomes 9, in place: same size, other bytes.
         let at =
@@ -148,9 +147,9 @@ async fn a_file_rewritten_while_it_is_read_is_reported_and_its_run_fails() {
 
 #[tokio::test(flavor = "multi_thread", worker_threads = 2)]
 async fn a_file_cut_short_while_it_is_read_is_reported_and_its_run_fails() {
-    for db in common::backends().await {
+    for db in db::backends().await {
         let csv = csv_lines(LINES);
-        let (_dir, path) = common::write_file("cut.csv", &csv);
+        let (_dir, path) = write_file("cut.csv", &csv);
         let cut = path.clone();
         let half = (HEADER.len() + LINES / 2 * "SKU-00,Item 00,1,2\n".len()) as u64;
         let report = import_while(&db, &path, move || {
@@ -179,8 +178,8 @@ async fn a_file_cut_short_while_it_is_read_is_reported_and_its_run_fails() {
 
 #[tokio::test]
 async fn a_file_read_to_its_end_unchanged_reports_no_change() {
-    for db in common::backends().await {
-        let (_dir, path) = common::write_file("still.csv", &csv_lines(1_000));
+    for db in db::backends().await {
+        let (_dir, path) = write_file("still.csv", &csv_lines(1_000));
         let report = import_while(&db, &path, || {}).await;
         assert_eq!(report.status, RunStatus::Success, "{}: {report:?}", db.kind);
         assert_eq!(report.stop_reason, None, "{}", db.kind);
@@ -280,7 +279,7 @@ fn assert_landed(run: &Run, source: &str, lines: u64, what: &str) {
 
 #[tokio::test]
 async fn a_fifo_with_a_writer_is_read_once_and_imported_on_every_backend() {
-    for db in common::backends().await {
+    for db in db::backends().await {
         let dir = tempfile::tempdir().unwrap();
         let fifo = dir.path().join("batch.csv");
         mkfifo(&fifo);
@@ -298,7 +297,7 @@ async fn a_fifo_with_a_writer_is_read_once_and_imported_on_every_backend() {
 
 #[tokio::test]
 async fn a_fifo_without_a_writer_is_refused_after_the_wait_and_nothing_lands() {
-    for db in common::backends().await {
+    for db in db::backends().await {
         let dir = tempfile::tempdir().unwrap();
         let fifo = dir.path().join("nobody.csv");
         mkfifo(&fifo);
@@ -321,7 +320,7 @@ async fn a_fifo_without_a_writer_is_refused_after_the_wait_and_nothing_lands() {
 
 #[tokio::test]
 async fn process_substitution_is_spooled_and_imported_under_its_path() {
-    for db in common::backends().await {
+    for db in db::backends().await {
         let script = format!(
             "exec '{}' --database-url \"$URL\" import --format json --format-in csv \
              <(printf '{}A-1,first,2,1\\nA-2,second,3,1\\n')",
@@ -347,7 +346,7 @@ async fn process_substitution_is_spooled_and_imported_under_its_path() {
 
 #[tokio::test]
 async fn standard_input_is_spooled_and_imported_as_dash() {
-    for db in common::backends().await {
+    for db in db::backends().await {
         let mut cmd = batchops(
             &db.url,
             &["import", "--format", "json", "--format-in", "csv", "-"],
@@ -474,8 +473,8 @@ fn devices_and_directories_are_refused_at_once() {
 
 #[tokio::test]
 async fn exponent_quantities_are_refused_with_line_and_reason_on_every_backend() {
-    for db in common::backends().await {
-        let (_dir, path) = common::write_file(
+    for db in db::backends().await {
+        let (_dir, path) = write_file(
             "excel.csv",
             &format!("{HEADER}A-1,x,1E3,2\nA-2,y,1e-2,2\nA-3,z,4,2\n"),
         );
@@ -615,7 +614,7 @@ fn a_keyword_value_string_is_refused_with_the_url_to_write() {
 #[test]
 fn the_test_database_url_is_redacted_when_it_does_not_answer() {
     for (shape, secrets) in SHAPES {
-        let Err(message) = common::choose_pg_server(Some(shape), false, common::try_connect) else {
+        let Err(message) = db::choose_pg_server(Some(shape), false, db::try_connect) else {
             panic!("{shape:?} answered");
         };
         for secret in *secrets {

@@ -4,8 +4,7 @@
 //! writes `Bisect` takes with the hints the server gives (the rows that went through before the
 //! bad one), starting with the whole chunk.
 
-mod common;
-
+use crate::support::db;
 use batchops::store::Bisect;
 use std::collections::BTreeSet;
 
@@ -30,7 +29,7 @@ fn bisect(n: usize, bad: &BTreeSet<usize>) -> (usize, Vec<usize>) {
 
 #[tokio::test]
 async fn the_database_isolates_with_the_steps_of_bisect() {
-    let Some(db) = common::postgres().await else {
+    let Some(db) = db::postgres().await else {
         return;
     };
     db.exec(

@@ -3,48 +3,17 @@
 //! review decision killed midway leaves its lines held. Every case ends with the oracle: no line
 //! identity in two states, every item's quantity the sum of its landed rows.
 
-mod common;
-mod reliability_support;
-
-use batchops::domain::RunReport;
+use crate::support::binary::{batchops_env, json, signal, text};
+use crate::support::db::{self, LineStates, TestDb, line_states, nonzero_inventory};
+use crate::support::library::import;
+use crate::support::oracle::{Rng, d};
 use batchops::engine::review::{Choice, decide};
 use batchops::engine::{ErrorBudget, EventSink, ImportOptions, ProgressEvent, import_file};
 use batchops::generate::{GenerateOptions, generate};
 use batchops::store::HeldFilter;
-use common::TestDb;
-use reliability_support::{Rng, batchops_env, d, json, signal, text};
-use rust_decimal::Decimal;
-use std::collections::{BTreeMap, BTreeSet};
+use std::collections::BTreeMap;
 use std::path::{Path, PathBuf};
 use tokio_util::sync::CancellationToken;
-
-/// Every line of an import key where it is: landed (its item's SKU), held open (its alias),
-/// failed open.
-#[derive(Debug, Default, PartialEq)]
-struct Lines {
-    landed: BTreeMap<i64, String>,
-    held: BTreeMap<i64, String>,
-    failed: BTreeSet<i64>,
-}
-
-async fn lines(db: &TestDb) -> Lines {
-    let landed = db
-        .pairs(
-            "SELECT t.line, i.sku FROM transactions t JOIN inventory_items i ON i.id = t.item_id",
-        )
-        .await;
-    let held = db
-        .pairs("SELECT line, alias FROM held_lines WHERE decided_at IS NULL")
-        .await;
-    let failed = db
-        .pairs("SELECT line, error FROM failed_items WHERE resolved_at IS NULL")
-        .await;
-    Lines {
-        landed: landed.into_iter().collect(),
-        held: held.into_iter().collect(),
-        failed: failed.into_iter().map(|(l, _)| l).collect(),
-    }
-}
 
 /// The oracle: no line identity in two states (nor twice in one), and every item's quantity the
 /// sum of its landed rows (items start at 0 here).
@@ -71,31 +40,6 @@ async fn assert_oracle(db: &TestDb, ctx: &str) {
     );
 }
 
-async fn inventory(db: &TestDb) -> BTreeMap<String, Decimal> {
-    let mut inv: BTreeMap<String, Decimal> = db
-        .store
-        .inventory()
-        .await
-        .unwrap()
-        .into_iter()
-        .map(|r| (r.sku, r.quantity))
-        .collect();
-    inv.retain(|_, q| !q.is_zero());
-    inv
-}
-
-async fn import(db: &TestDb, path: &Path, opts: &ImportOptions) -> RunReport {
-    import_file(
-        &*db.store,
-        path,
-        opts,
-        &EventSink::none(),
-        &CancellationToken::new(),
-    )
-    .await
-    .expect("import runs")
-}
-
 /// A run cut short by `max_lines` ends finished (it read all it was asked to read); an operator's
 /// cancel at that very line ends `cancelled`, and only that is resumed. The run is given that
 /// status here, so a stop at an exact line can be resumed like a cancel.
@@ -108,8 +52,8 @@ pub async fn as_cancelled(db: &TestDb, run_id: i64) {
 
 /// Pairs of fresh databases of each backend: one for the stopped run, one for the reference.
 async fn pairs_of_dbs() -> Vec<(TestDb, TestDb)> {
-    let mut out = vec![(common::sqlite().await, common::sqlite().await)];
-    if let (Some(a), Some(b)) = (common::postgres().await, common::postgres().await) {
+    let mut out = vec![(db::sqlite().await, db::sqlite().await)];
+    if let (Some(a), Some(b)) = (db::postgres().await, db::postgres().await) {
         out.push((a, b));
     }
     out
@@ -131,7 +75,7 @@ fn write(dir: &Path, name: &str, content: &str) -> PathBuf {
 
 #[tokio::test]
 async fn a_reimport_keeps_a_held_line_held_and_its_decision_lands_it_on_the_chosen_item() {
-    for db in common::backends().await {
+    for db in db::backends().await {
         let ctx = db.kind;
         db.exec(BOLTS).await;
         let dir = tempfile::tempdir().unwrap();
@@ -140,7 +84,7 @@ async fn a_reimport_keeps_a_held_line_held_and_its_decision_lands_it_on_the_chos
         assert_eq!((first.items_processed, first.items_held), (1, 1), "{ctx}");
         let again = import(&db, &path, &ImportOptions::default()).await;
         assert_eq!(again.items_processed, 0, "{ctx}: {again:?}");
-        let seen = lines(&db).await;
+        let seen = line_states(&db).await;
         assert_eq!(seen.held.keys().copied().collect::<Vec<_>>(), [1], "{ctx}");
         assert_eq!(
             seen.landed,
@@ -148,7 +92,7 @@ async fn a_reimport_keeps_a_held_line_held_and_its_decision_lands_it_on_the_chos
             "{ctx}: the held line is not mapped again"
         );
         assert_eq!(
-            inventory(&db).await,
+            nonzero_inventory(&db).await,
             BTreeMap::from([("NEW-1".to_string(), d("5"))]),
             "{ctx}"
         );
@@ -165,7 +109,7 @@ async fn a_reimport_keeps_a_held_line_held_and_its_decision_lands_it_on_the_chos
         .unwrap();
         assert_eq!(out.landed, 1, "{ctx}");
         assert_eq!(
-            inventory(&db).await,
+            nonzero_inventory(&db).await,
             BTreeMap::from([
                 ("HB-M8-40".to_string(), d("10")),
                 ("NEW-1".to_string(), d("5"))
@@ -176,7 +120,7 @@ async fn a_reimport_keeps_a_held_line_held_and_its_decision_lands_it_on_the_chos
         let third = import(&db, &path, &ImportOptions::default()).await;
         assert_eq!(third.items_processed, 0, "{ctx}");
         assert_eq!(third.items_already_imported, 2, "{ctx}");
-        assert_eq!(inventory(&db).await.len(), 2, "{ctx}");
+        assert_eq!(nonzero_inventory(&db).await.len(), 2, "{ctx}");
         assert_oracle(&db, ctx).await;
     }
 }
@@ -201,7 +145,7 @@ fn generated(dir: &Path, lines: u64, seed: u64) -> PathBuf {
 }
 
 /// The reference: the file imported once, uninterrupted, into `db`.
-async fn uninterrupted(db: &TestDb, path: &Path, chunk: usize) -> Lines {
+async fn uninterrupted(db: &TestDb, path: &Path, chunk: usize) -> LineStates {
     let r = import(
         db,
         path,
@@ -212,7 +156,7 @@ async fn uninterrupted(db: &TestDb, path: &Path, chunk: usize) -> Lines {
     )
     .await;
     assert!(r.stop_reason.is_none(), "{r:?}");
-    let seen = lines(db).await;
+    let seen = line_states(db).await;
     assert!(
         !seen.held.is_empty() && !seen.failed.is_empty(),
         "the file has held and bad lines"
@@ -220,15 +164,24 @@ async fn uninterrupted(db: &TestDb, path: &Path, chunk: usize) -> Lines {
     seen
 }
 
-async fn assert_same_as_uninterrupted(db: &TestDb, reference: &TestDb, want: &Lines, ctx: &str) {
-    let got = lines(db).await;
+async fn assert_same_as_uninterrupted(
+    db: &TestDb,
+    reference: &TestDb,
+    want: &LineStates,
+    ctx: &str,
+) {
+    let got = line_states(db).await;
     assert_eq!(got.landed.len(), want.landed.len(), "{ctx}: landed lines");
     assert_eq!(got.held.len(), want.held.len(), "{ctx}: held lines");
     assert_eq!(
         &got, want,
         "{ctx}: not where one uninterrupted run puts them"
     );
-    assert_eq!(inventory(db).await, inventory(reference).await, "{ctx}");
+    assert_eq!(
+        nonzero_inventory(db).await,
+        nonzero_inventory(reference).await,
+        "{ctx}"
+    );
     assert_oracle(db, ctx).await;
 }
 
@@ -428,7 +381,7 @@ async fn a_decision_killed_at_random_points_leaves_its_lines_held_and_lands_them
          ,Hex Bolt M8 Zinc,2,0.30\n",
     );
     for case in 0..4 {
-        for db in common::backends().await {
+        for db in db::backends().await {
             db.exec(BOLTS).await;
             let point = match points[rng.below(points.len() as u64) as usize] {
                 "one_after_insert" => format!("one_after_insert:{}", 1 + rng.below(3)),
@@ -436,7 +389,7 @@ async fn a_decision_killed_at_random_points_leaves_its_lines_held_and_lands_them
             };
             let ctx = format!("{} case {case} killed at {point}", db.kind);
             import(&db, &path, &ImportOptions::default()).await;
-            let before = lines(&db).await;
+            let before = line_states(&db).await;
             assert_eq!(before.held.len(), 3, "{ctx}: {before:?}");
             let held = db.store.held(&HeldFilter::Open).await.unwrap();
             let id = held[0].id.to_string();
@@ -447,7 +400,7 @@ async fn a_decision_killed_at_random_points_leaves_its_lines_held_and_lands_them
             );
             assert_eq!(signal(&killed), Some(9), "{ctx}: {}", text(&killed));
             assert_eq!(
-                lines(&db).await,
+                line_states(&db).await,
                 before,
                 "{ctx}: a decision killed before its commit changed nothing"
             );
@@ -458,10 +411,10 @@ async fn a_decision_killed_at_random_points_leaves_its_lines_held_and_lands_them
                 &[],
             );
             assert!(done.status.success(), "{ctx}: {}", text(&done));
-            let after = lines(&db).await;
+            let after = line_states(&db).await;
             assert!(after.held.is_empty(), "{ctx}: {after:?}");
             assert_eq!(
-                inventory(&db).await,
+                nonzero_inventory(&db).await,
                 BTreeMap::from([
                     ("HB-M8-40".to_string(), d("19")),
                     ("HB-M8-50".to_string(), d("1"))
@@ -475,7 +428,7 @@ async fn a_decision_killed_at_random_points_leaves_its_lines_held_and_lands_them
 
 #[tokio::test]
 async fn the_store_refuses_a_second_state_for_a_line() {
-    for db in common::backends().await {
+    for db in db::backends().await {
         let ctx = db.kind;
         db.exec(BOLTS).await;
         let dir = tempfile::tempdir().unwrap();

@@ -9,20 +9,18 @@
 //! run does, and moves each line between states by the transitions of
 //! [`batchops::domain::line_state`].
 
-mod common;
-
+use crate::support::db::{LineStates, TestDb, line_states, nonzero_inventory};
+use crate::support::library::import;
+use crate::support::property::{cases, on_postgres, on_sqlite};
 use batchops::engine::review::{Choice, candidates_of, decide};
-use batchops::engine::{
-    ErrorBudget, EventSink, ImportOptions, RetryOptions, import_file, retry_failed,
-};
+use batchops::engine::{ErrorBudget, EventSink, ImportOptions, RetryOptions, retry_failed};
 use batchops::mapping::{
     AliasEntry, Catalog, CatalogItem, DEFAULT_MATCH_THRESHOLD, Mapped, Mapper,
 };
 use batchops::store::{FailedQuery, HeldFilter};
-use common::TestDb;
 use proptest::prelude::*;
 use rust_decimal::Decimal;
-use std::collections::{BTreeMap, BTreeSet};
+use std::collections::BTreeMap;
 use std::path::Path;
 use tokio_util::sync::CancellationToken;
 
@@ -263,35 +261,8 @@ impl Model {
     }
 }
 
-/// What the database holds, per line: landed (SKU), held open (alias), failed open.
-#[derive(Debug, Default, PartialEq)]
-struct Observed {
-    landed: BTreeMap<u64, String>,
-    held: BTreeMap<u64, String>,
-    failed: BTreeSet<u64>,
-}
-
-async fn observe(db: &TestDb) -> Observed {
-    let landed = db
-        .pairs(
-            "SELECT t.line, i.sku FROM transactions t JOIN inventory_items i ON i.id = t.item_id",
-        )
-        .await;
-    let held = db
-        .pairs("SELECT line, alias FROM held_lines WHERE decided_at IS NULL")
-        .await;
-    let failed = db
-        .pairs("SELECT line, error FROM failed_items WHERE resolved_at IS NULL")
-        .await;
-    Observed {
-        landed: landed.into_iter().map(|(l, s)| (l as u64, s)).collect(),
-        held: held.into_iter().map(|(l, s)| (l as u64, s)).collect(),
-        failed: failed.into_iter().map(|(l, _)| l as u64).collect(),
-    }
-}
-
-fn expected(m: &Model) -> Observed {
-    let mut o = Observed::default();
+fn expected(m: &Model) -> LineStates {
+    let mut o = LineStates::default();
     for (line, s) in &m.states {
         match s {
             State::Landed { sku, .. } => {
@@ -308,19 +279,6 @@ fn expected(m: &Model) -> Observed {
     o
 }
 
-async fn inventory(db: &TestDb) -> BTreeMap<String, Decimal> {
-    let mut inv: BTreeMap<String, Decimal> = db
-        .store
-        .inventory()
-        .await
-        .unwrap()
-        .into_iter()
-        .map(|r| (r.sku, r.quantity))
-        .collect();
-    inv.retain(|_, q| !q.is_zero());
-    inv
-}
-
 /// The check after every step: no identity in two states (counted in the tables themselves),
 /// every line where the model says, the inventory the sum of the landed quantities.
 async fn check_step(db: &TestDb, m: &Model, ctx: &str) -> Result<(), TestCaseError> {
@@ -333,7 +291,7 @@ async fn check_step(db: &TestDb, m: &Model, ctx: &str) -> Result<(), TestCaseErr
              ) AS s GROUP BY import_key, line HAVING COUNT(*) > 1) AS x",
         )
         .await;
-    let seen = observe(db).await;
+    let seen = line_states(db).await;
     prop_assert_eq!(twice, 0, "{}: a line in two states: {:?}", ctx, seen);
     prop_assert_eq!(
         &seen,
@@ -341,20 +299,13 @@ async fn check_step(db: &TestDb, m: &Model, ctx: &str) -> Result<(), TestCaseErr
         "{}: lines not where one uninterrupted run puts them",
         ctx
     );
-    prop_assert_eq!(inventory(db).await, m.inventory(), "{}: inventory", ctx);
+    prop_assert_eq!(
+        nonzero_inventory(db).await,
+        m.inventory(),
+        "{}: inventory",
+        ctx
+    );
     Ok(())
-}
-
-async fn import(db: &TestDb, path: &Path, opts: &ImportOptions) -> batchops::domain::RunReport {
-    import_file(
-        &*db.store,
-        path,
-        opts,
-        &EventSink::none(),
-        &CancellationToken::new(),
-    )
-    .await
-    .expect("import runs")
 }
 
 async fn check(db: TestDb, lines: Vec<Line>, ops: Vec<Op>) -> Result<(), TestCaseError> {
@@ -538,21 +489,6 @@ async fn check(db: TestDb, lines: Vec<Line>, ops: Vec<Op>) -> Result<(), TestCas
     Ok(())
 }
 
-/// `PROPTEST_CASES` when set (a longer search), else `default`.
-fn cases(default: u32) -> u32 {
-    std::env::var("PROPTEST_CASES")
-        .ok()
-        .and_then(|s| s.parse().ok())
-        .unwrap_or(default)
-}
-
-fn runtime() -> tokio::runtime::Runtime {
-    tokio::runtime::Builder::new_current_thread()
-        .enable_all()
-        .build()
-        .unwrap()
-}
-
 proptest! {
     #![proptest_config(ProptestConfig { cases: cases(64), ..ProptestConfig::default() })]
 
@@ -561,9 +497,7 @@ proptest! {
         lines in prop::collection::vec(line(), 1..14),
         ops in prop::collection::vec(op(), 1..7),
     ) {
-        runtime().block_on(async {
-            check(common::sqlite().await, lines, ops).await
-        })?;
+        on_sqlite(|db| check(db, lines, ops))?;
     }
 }
 
@@ -575,11 +509,6 @@ proptest! {
         lines in prop::collection::vec(line(), 1..14),
         ops in prop::collection::vec(op(), 1..7),
     ) {
-        runtime().block_on(async {
-            match common::postgres().await {
-                Some(db) => check(db, lines, ops).await,
-                None => Ok(()),
-            }
-        })?;
+        on_postgres(|db| check(db, lines, ops))?;
     }
 }

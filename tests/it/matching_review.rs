@@ -3,14 +3,13 @@
 //! the middle of a decision end exact, and legacy aliases the rules refuse are listed with their
 //! stock. Each test ends by comparing the inventory with what the lines say it must be.
 
-mod common;
-
-use common::{backends, write_file};
+use crate::support::db::backends;
+use crate::support::files::write_file;
+use crate::support::oracle::d;
 use rust_decimal::Decimal;
 use serde_json::Value;
 use std::collections::BTreeMap;
 use std::process::{Command, Output};
-use std::str::FromStr;
 
 fn batchops(db: &str, args: &[&str], env: &[(&str, &str)]) -> Output {
     let mut c = Command::new(env!("CARGO_BIN_EXE_batchops"));
@@ -39,10 +38,6 @@ fn ok(o: &Output) -> &Output {
 fn json(o: &Output) -> Value {
     serde_json::from_slice(&o.stdout)
         .unwrap_or_else(|e| panic!("not JSON ({e}): {}", String::from_utf8_lossy(&o.stdout)))
-}
-
-fn d(s: &str) -> Decimal {
-    Decimal::from_str(s).unwrap()
 }
 
 /// (key, quantity) of every item as `inventory --format json` reports it, keyed by `field`.

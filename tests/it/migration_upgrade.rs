@@ -2,8 +2,8 @@
 //! keeps every line's identity when it is upgraded: each import key gets one number, every run and
 //! every transaction row carries it, and importing the same lines again adds nothing.
 
-mod common;
-
+use crate::support::db;
+use crate::support::files::write_file;
 use sqlx::{AssertSqlSafe, Connection};
 use std::borrow::Cow;
 use std::process::Command;
@@ -16,7 +16,7 @@ const KEY_B: &str = "bbbbbbbbbbbbbbbbbbbbbbbbbbbbbbbbbbbbbbbbbbbbbbbbbbbbbbbbbbb
 
 #[tokio::test]
 async fn an_old_database_keeps_every_line_identity_through_the_upgrade() {
-    let Some(base) = common::pg_base_url() else {
+    let Some(base) = db::pg_base_url() else {
         return;
     };
     let schema = format!("bt_upgrade_{}", std::process::id());
@@ -103,7 +103,7 @@ async fn an_old_database_keeps_every_line_identity_through_the_upgrade() {
     store.close().await;
 
     // File A again, one line longer, under its key: lines 1-3 are already there, line 4 lands.
-    let (_dir, path) = common::write_file(
+    let (_dir, path) = write_file(
         "a.csv",
         "sku,description,quantity,unit_price\nW-1,Widget,1,2\nW-1,Widget,1,2\nW-1,Widget,1,2\nW-1,Widget,5,2\n",
     );

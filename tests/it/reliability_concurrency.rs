@@ -5,19 +5,14 @@
 //! the same file imported twice at the same moment lands once (the second writer of a key is
 //! refused). Every pair of writing commands on one run: tests/concurrency_matrix.rs.
 
-mod common;
-
-use common::{TestDb, write_file};
+use crate::support::db::{self, TestDb, inventory_by_sku};
+use crate::support::files::write_file;
+use crate::support::oracle::d;
 use rust_decimal::Decimal;
 use serde_json::Value;
 use std::collections::BTreeMap;
 use std::path::{Path, PathBuf};
 use std::process::{Command, Output, Stdio};
-use std::str::FromStr;
-
-fn d(s: &str) -> Decimal {
-    Decimal::from_str(s).unwrap()
-}
 
 const SKUS: usize = 9;
 
@@ -85,18 +80,13 @@ fn all_at_once(url: &str, paths: &[PathBuf], chunk: &str) -> Vec<Value> {
         .collect()
 }
 
-async fn inventory(db: &TestDb) -> BTreeMap<String, Decimal> {
-    db.store
-        .inventory()
-        .await
-        .unwrap()
-        .into_iter()
-        .map(|r| (r.sku, r.quantity))
-        .collect()
-}
-
 async fn assert_exact(db: &TestDb, expected: &BTreeMap<String, Decimal>, lines: i64) {
-    assert_eq!(&inventory(db).await, expected, "{}: inventory", db.kind);
+    assert_eq!(
+        &inventory_by_sku(&*db.store).await,
+        expected,
+        "{}: inventory",
+        db.kind
+    );
     assert_eq!(
         db.scalar(
             "SELECT COUNT(*) FROM (SELECT import_key, line FROM transactions \
@@ -158,7 +148,7 @@ async fn overlapping(db: TestDb, importers: usize, lines: usize, chunk: &'static
 
 #[tokio::test]
 async fn four_overlapping_imports_at_once_on_postgresql_are_exact() {
-    let Some(db) = common::postgres().await else {
+    let Some(db) = db::postgres().await else {
         return;
     };
     overlapping(db, 4, 3_000, "50").await;
@@ -166,7 +156,7 @@ async fn four_overlapping_imports_at_once_on_postgresql_are_exact() {
 
 #[tokio::test]
 async fn two_overlapping_imports_at_once_on_sqlite_are_exact() {
-    overlapping(common::sqlite().await, 2, 3_000, "50").await;
+    overlapping(db::sqlite().await, 2, 3_000, "50").await;
 }
 
 /// The same file (same import key) started twice at the same moment: one writer per import key,
@@ -222,7 +212,7 @@ async fn same_file_twice(db: TestDb) {
 
 #[tokio::test]
 async fn the_same_file_imported_twice_at_once_lands_once_on_postgresql() {
-    let Some(db) = common::postgres().await else {
+    let Some(db) = db::postgres().await else {
         return;
     };
     same_file_twice(db).await;
@@ -230,14 +220,14 @@ async fn the_same_file_imported_twice_at_once_lands_once_on_postgresql() {
 
 #[tokio::test]
 async fn the_same_file_imported_twice_at_once_lands_once_on_sqlite() {
-    same_file_twice(common::sqlite().await).await;
+    same_file_twice(db::sqlite().await).await;
 }
 
 /// The long variant (`--ignored`): eight importers of 8,000 lines each on PostgreSQL, small chunks.
 #[tokio::test]
-#[ignore = "soak: run with --ignored"]
+#[ignore = "soak: run from .ci/run with --ignored"]
 async fn soak_eight_overlapping_imports_on_postgresql() {
-    let Some(db) = common::postgres().await else {
+    let Some(db) = db::postgres().await else {
         return;
     };
     overlapping(db, 8, 8_000, "25").await;
@@ -251,7 +241,7 @@ async fn soak_eight_overlapping_imports_on_postgresql() {
 #[tokio::test]
 async fn a_line_stored_by_another_writer_during_a_fresh_chunk_is_skipped_on_postgresql() {
     use sqlx::Connection;
-    let Some(db) = common::postgres().await else {
+    let Some(db) = db::postgres().await else {
         return;
     };
     let key = "race-key";

@@ -9,21 +9,19 @@
 //! catalog as it was before the key's runs, the key's line states), then with the run's start
 //! (`import_runs`) and then with every chunk's write: [`nth_read`] counts them.
 
-mod common;
-#[path = "support/proxy.rs"]
-mod proxy;
-mod reliability_support;
-
-use common::{TestDb, write_file};
-use proxy::{CutAt, Proxy};
-use reliability_support::*;
+use crate::support::binary::{batchops_env, json, run_status, text};
+use crate::support::db::{self, TestDb, drift, duplicates, inventory_by_name, landed, runs_of};
+use crate::support::files::write_file;
+use crate::support::library;
+use crate::support::oracle::{Batch, Rng, Spec, assert_exact};
+use crate::support::proxy::{CutAt, Proxy};
 use std::net::ToSocketAddrs;
 use std::process::Output;
 use std::time::Duration;
 
 /// A test schema on the real server, and its URL through a new proxy.
 async fn pg_via_proxy() -> Option<(TestDb, Proxy, String)> {
-    let db = common::postgres().await?;
+    let db = db::postgres().await?;
     // postgres://user@host:port/db?options=… → the same with the proxy's address.
     let (scheme, rest) = db.url.split_once("://").unwrap();
     let (auth, tail) = rest.split_at(rest.find('/').unwrap());
@@ -221,8 +219,8 @@ async fn a_database_gone_for_good_fails_the_run_resumably_and_resume_finishes_it
 /// sqlx's pool opens new connections after every connection was cut: the same store goes on.
 #[tokio::test(flavor = "multi_thread", worker_threads = 2)]
 async fn the_pool_recovers_after_every_connection_was_cut() {
-    use batchops::engine::{EventSink, ImportOptions, import_file};
-    use tokio_util::sync::CancellationToken;
+    use batchops::engine::ImportOptions;
+
     let Some((db, proxy, url)) = pg_via_proxy().await else {
         return;
     };
@@ -243,28 +241,12 @@ async fn the_pool_recovers_after_every_connection_was_cut() {
         chunk_size: 50,
         ..ImportOptions::default()
     };
-    let r1 = import_file(
-        &*store,
-        &p1,
-        &opts,
-        &EventSink::none(),
-        &CancellationToken::new(),
-    )
-    .await
-    .unwrap();
+    let r1 = library::import_into(&*store, &p1, &opts).await;
     assert_eq!(r1.items_processed, first.good().len() as u64);
     // Every pooled connection dies while idle.
     proxy.cut();
     tokio::time::sleep(Duration::from_millis(50)).await;
-    let r2 = import_file(
-        &*store,
-        &p2,
-        &opts,
-        &EventSink::none(),
-        &CancellationToken::new(),
-    )
-    .await
-    .unwrap();
+    let r2 = library::import_into(&*store, &p2, &opts).await;
     assert_eq!(
         r2.items_processed,
         second.good().len() as u64,
@@ -273,18 +255,15 @@ async fn the_pool_recovers_after_every_connection_was_cut() {
     );
     // And a cut in the middle of a run of this store is retried on a new connection.
     proxy.cut_on(CUT_KEY.as_bytes(), nth_read(3), CutAt::Before);
-    let r3 = import_file(
+    let r3 = library::import_into(
         &*store,
         &p1,
         &ImportOptions {
             import_key: Some(CUT_KEY.into()),
             ..opts.clone()
         },
-        &EventSink::none(),
-        &CancellationToken::new(),
     )
-    .await
-    .unwrap();
+    .await;
     assert!(!proxy.cut_pending());
     assert!(r3.transient_retries >= 1);
     // The cut also takes the chunk on its way on the other connection: if the server had all of

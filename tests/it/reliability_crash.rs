@@ -2,11 +2,13 @@
 //! `src/failpoint.rs`) and at random moments, on both backends; then the run is resumed or the file
 //! imported again, and the result must be exactly what one clean run gives.
 
-mod common;
-mod reliability_support;
-
-use common::{TestDb, backends, write_file};
-use reliability_support::*;
+use crate::support::binary::{batchops, batchops_env, bin, import, json, run_status, signal, text};
+use crate::support::db::{
+    TestDb, backends, drift, duplicates, failed_of, inventory_by_name, landed, open_failed_of_key,
+    runs_of,
+};
+use crate::support::files::write_file;
+use crate::support::oracle::{Batch, CURSED, Expect, Rng, Spec, assert_exact, cursed, with_cursed};
 use std::collections::BTreeSet;
 use std::path::Path;
 use std::process::{Output, Stdio};
@@ -41,11 +43,11 @@ async fn check_after_crash(
         text(out)
     );
     let (run_id, _) = *runs_of(db).await.last().expect("the killed run exists");
-    let key = rows_i64_text(
-        db,
-        &format!("SELECT id, import_key FROM import_runs WHERE id = {run_id}"),
-    )
-    .await[0]
+    let key = db
+        .pairs(&format!(
+            "SELECT id, import_key FROM import_runs WHERE id = {run_id}"
+        ))
+        .await[0]
         .1
         .clone();
     let stored = runs_of(db).await.last().unwrap().1.clone();
@@ -544,11 +546,11 @@ async fn random_kills(lines: usize, chunk: &str, kills: usize, seed: u64) {
                 assert_eq!(prev, id, "resume keeps the run");
             }
             run_id = Some(id);
-            key = rows_i64_text(
-                &db,
-                &format!("SELECT id, import_key FROM import_runs WHERE id = {id}"),
-            )
-            .await[0]
+            key = db
+                .pairs(&format!(
+                    "SELECT id, import_key FROM import_runs WHERE id = {id}"
+                ))
+                .await[0]
                 .1
                 .clone();
             assert_eq!(duplicates(&db).await, 0);

@@ -2,11 +2,9 @@
 //! not exist yet: both processes create and migrate it (SQLite has no migration lock), and both
 //! imports must land exactly.
 
-mod common;
-mod reliability_support;
-
-use common::write_file;
-use reliability_support::*;
+use crate::support::binary::{bin, json, text};
+use crate::support::files::write_file;
+use crate::support::oracle::{Batch, Spec};
 use std::collections::BTreeMap;
 use std::process::{Child, Stdio};
 

@@ -4,11 +4,10 @@
 //! database's message and is kept in the dead letters; on SQLite the text lands verbatim. Nothing
 //! else is disturbed, on either backend, and a retry of the refused lines fails them again cleanly.
 
-mod common;
-mod reliability_support;
-
-use common::{backends, write_file};
-use reliability_support::*;
+use crate::support::binary::{batchops, failed_lines, import, json, text};
+use crate::support::db::{backends, failed_of};
+use crate::support::files::write_file;
+use crate::support::oracle::d;
 use std::collections::{BTreeMap, BTreeSet};
 
 const CSV: &str = "sku,description,quantity,unit_price,note\n\
@@ -29,17 +28,7 @@ async fn nul_bytes_fail_their_own_line_on_postgresql_and_land_on_sqlite() {
         assert_eq!(out.status.code(), Some(2), "{}: {}", db.kind, text(&out));
         let r = json(&out);
         assert!(r.get("stop_reason").is_none(), "{}: {r}", db.kind);
-        let failed: BTreeMap<u64, String> = r["failed_items"]
-            .as_array()
-            .unwrap()
-            .iter()
-            .map(|f| {
-                (
-                    f["line"].as_u64().unwrap(),
-                    f["error"].as_str().unwrap().to_string(),
-                )
-            })
-            .collect();
+        let failed = failed_lines(&r);
         // Line 6: the number is not a number, on every backend.
         assert!(failed[&6].contains("quantity"), "{}", failed[&6]);
         let refused: BTreeSet<u64> = if pg { [2, 4].into() } else { BTreeSet::new() };

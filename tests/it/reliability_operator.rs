@@ -1,11 +1,10 @@
 //! Operator safety, through the real binary: the error budget (`--max-errors`), `--dry-run`,
 //! `resume`, bound parameters, no password in any output (logs included), private SQLite files.
 
-mod common;
-mod reliability_support;
-
-use common::{backends, write_file};
-use reliability_support::*;
+use crate::support::binary::{batchops, batchops_env, bin, import, json, run_status, signal, text};
+use crate::support::db::{self, backends, drift, failed_of, inventory_by_name, landed, runs_of};
+use crate::support::files::write_file;
+use crate::support::oracle::{Batch, Spec, assert_exact, cursed, d};
 use std::collections::BTreeSet;
 
 /// 600 lines in chunks of 100: lines 10 and 20 are bad (chunk 1), lines 150, 160 and 170 (chunk 2),
@@ -110,7 +109,7 @@ async fn a_percentage_budget_counts_from_a_hundred_lines_on() {
         }
     }
     let (_dir, path) = write_file("pct.csv", &csv);
-    let db = common::sqlite().await;
+    let db = db::sqlite().await;
     let out = import(
         &db.url,
         &path,
@@ -197,7 +196,7 @@ async fn a_dry_run_predicts_the_real_run_and_keeps_nothing() {
     }
 }
 
-async fn counts(db: &common::TestDb) -> Vec<i64> {
+async fn counts(db: &db::TestDb) -> Vec<i64> {
     let mut v = Vec::new();
     for t in [
         "transactions",
@@ -227,7 +226,7 @@ async fn resume_refuses_a_live_run_and_a_finished_one() {
         ..Spec::default()
     });
     let (_dir, path) = write_file("r.csv", &batch.csv);
-    let db = common::sqlite().await;
+    let db = db::sqlite().await;
     let out = batchops_env(
         &db.url,
         &["import", "--chunk-size", "100", path.to_str().unwrap()],
@@ -309,7 +308,7 @@ async fn every_value_is_a_bound_parameter() {
 
 #[tokio::test]
 async fn no_password_in_any_output_logs_included() {
-    let db = common::postgres().await;
+    let db = db::postgres().await;
     // (url, every command at every log level?) — unreachable servers take the pool's whole
     // connect timeout, so those run one command, all at once.
     let mut urls: Vec<(String, bool)> = vec![

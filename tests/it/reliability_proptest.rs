@@ -4,17 +4,14 @@
 //! where an oracle says, each line lands at most once, each run counts exactly the lines it
 //! landed, and a failed line stays failed (under the run that failed it) until a retry lands it.
 
-mod common;
-
+use crate::support::db::{TestDb, nonzero_inventory};
+use crate::support::library::import;
+use crate::support::property::{cases, on_postgres, on_sqlite};
 use batchops::domain::{Mode, RunReport, RunStatus};
-use batchops::engine::{
-    EventSink, FallbackStrategy, ImportOptions, RetryOptions, import_file, retry_failed,
-};
-use common::TestDb;
+use batchops::engine::{EventSink, FallbackStrategy, ImportOptions, RetryOptions, retry_failed};
 use proptest::prelude::*;
 use rust_decimal::Decimal;
 use std::collections::{BTreeMap, BTreeSet};
-use std::path::Path;
 use tokio_util::sync::CancellationToken;
 
 const BLOCKED: &str = "BLK-1";
@@ -121,31 +118,6 @@ impl Model<'_> {
     }
 }
 
-async fn inventory(db: &TestDb) -> BTreeMap<String, Decimal> {
-    let mut inv: BTreeMap<String, Decimal> = db
-        .store
-        .inventory()
-        .await
-        .unwrap()
-        .into_iter()
-        .map(|r| (r.sku, r.quantity))
-        .collect();
-    inv.retain(|_, q| !q.is_zero());
-    inv
-}
-
-async fn import(db: &TestDb, path: &Path, opts: ImportOptions) -> RunReport {
-    import_file(
-        &*db.store,
-        path,
-        &opts,
-        &EventSink::none(),
-        &CancellationToken::new(),
-    )
-    .await
-    .expect("import runs")
-}
-
 fn status_of(landed: u64, already: u64, failed: u64) -> RunStatus {
     RunReport::status_from_counts(landed, already, failed)
 }
@@ -206,7 +178,7 @@ async fn check(db: TestDb, lines: Vec<Line>, ops: Vec<Op>) -> Result<(), TestCas
                         ..ImportOptions::default()
                     },
                 };
-                let r = import(&db, &path, opts).await;
+                let r = import(&db, &path, &opts).await;
                 // Lines never seen land or fail now; failed lines stay failed.
                 let unseen = |l: &u64| !m.landed.contains(l) && !m.failed.contains_key(l);
                 let new: BTreeSet<u64> = (1..=n).filter(|l| unseen(l) && m.can_land(*l)).collect();
@@ -262,7 +234,7 @@ async fn check(db: TestDb, lines: Vec<Line>, ops: Vec<Op>) -> Result<(), TestCas
                 prop_assert_eq!(&got, &still, "{}: {:?}", ctx, r);
             }
         }
-        prop_assert_eq!(inventory(&db).await, m.inventory(), "{}", ctx);
+        prop_assert_eq!(nonzero_inventory(&db).await, m.inventory(), "{}", ctx);
         prop_assert_eq!(
             db.scalar(
                 "SELECT COUNT(*) FROM (SELECT import_key, line FROM transactions \
@@ -283,21 +255,6 @@ async fn check(db: TestDb, lines: Vec<Line>, ops: Vec<Op>) -> Result<(), TestCas
     Ok(())
 }
 
-/// `PROPTEST_CASES` when set (a longer search), else `default`.
-fn cases(default: u32) -> u32 {
-    std::env::var("PROPTEST_CASES")
-        .ok()
-        .and_then(|s| s.parse().ok())
-        .unwrap_or(default)
-}
-
-fn runtime() -> tokio::runtime::Runtime {
-    tokio::runtime::Builder::new_current_thread()
-        .enable_all()
-        .build()
-        .unwrap()
-}
-
 proptest! {
     #![proptest_config(ProptestConfig { cases: cases(32), ..ProptestConfig::default() })]
 
@@ -306,9 +263,7 @@ proptest! {
         lines in prop::collection::vec(line(), 1..40),
         ops in prop::collection::vec(op(), 0..6),
     ) {
-        runtime().block_on(async {
-            check(common::sqlite().await, lines, ops).await
-        })?;
+        on_sqlite(|db| check(db, lines, ops))?;
     }
 }
 
@@ -320,11 +275,6 @@ proptest! {
         lines in prop::collection::vec(line(), 1..40),
         ops in prop::collection::vec(op(), 0..6),
     ) {
-        runtime().block_on(async {
-            match common::postgres().await {
-                Some(db) => check(db, lines, ops).await,
-                None => Ok(()),
-            }
-        })?;
+        on_postgres(|db| check(db, lines, ops))?;
     }
 }

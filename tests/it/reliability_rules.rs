@@ -2,46 +2,24 @@
 //! PostgreSQL text refuses, a numeric overflow of an item's quantity. Each refused line fails on its
 //! own (the chunk's fallback isolates it) with the database's own message; every other line lands.
 
-mod common;
-
+use crate::support::db::{self, TestDb, backends, inventory_by_sku};
+use crate::support::files::write_file;
+use crate::support::library;
+use crate::support::oracle::d;
 use batchops::domain::{FailedLine, RunReport, RunStatus};
-use batchops::engine::{EventSink, FallbackStrategy, ImportOptions, import_file};
-use batchops::store::Store;
-use common::{TestDb, backends, write_file};
+use batchops::engine::{EventSink, FallbackStrategy, ImportOptions};
 use rust_decimal::Decimal;
 use std::collections::{BTreeMap, BTreeSet};
 use std::path::Path;
-use std::str::FromStr;
 use tokio_util::sync::CancellationToken;
 
-fn d(s: &str) -> Decimal {
-    Decimal::from_str(s).unwrap()
-}
-
 async fn import(db: &TestDb, path: &Path, chunk: usize, fallback: FallbackStrategy) -> RunReport {
-    import_file(
-        &*db.store,
-        path,
-        &ImportOptions {
-            chunk_size: chunk,
-            fallback,
-            ..ImportOptions::default()
-        },
-        &EventSink::none(),
-        &CancellationToken::new(),
-    )
-    .await
-    .expect("import runs")
-}
-
-async fn inventory(store: &dyn Store) -> BTreeMap<String, Decimal> {
-    store
-        .inventory()
-        .await
-        .unwrap()
-        .into_iter()
-        .map(|r| (r.sku, r.quantity))
-        .collect()
+    let opts = ImportOptions {
+        chunk_size: chunk,
+        fallback,
+        ..ImportOptions::default()
+    };
+    library::import(db, path, &opts).await
 }
 
 /// `lines` filler lines (SKU FILL-00..FILL-04, quantity 1.5) with `special` (line number → CSV
@@ -126,7 +104,7 @@ async fn a_trigger_refusal_fails_its_lines_alone_with_the_triggers_message() {
                 assert_eq!(failure(&r, 17).sqlstate.as_deref(), Some("P0001"), "{ctx}");
             }
             expected.insert("BLOCK-1".into(), Decimal::ZERO);
-            assert_eq!(inventory(&*db.store).await, expected, "{ctx}");
+            assert_eq!(inventory_by_sku(&*db.store).await, expected, "{ctx}");
             no_duplicates(&db).await;
         }
     }
@@ -136,7 +114,7 @@ async fn a_trigger_refusal_fails_its_lines_alone_with_the_triggers_message() {
 async fn a_check_constraint_fails_its_line_alone_with_the_constraints_message() {
     // PostgreSQL: an operator's CHECK added to the table. SQLite cannot add a CHECK to an existing
     // table; its built-in CHECK on the quantity range is exercised by the overflow test below.
-    let Some(db) = common::postgres().await else {
+    let Some(db) = db::postgres().await else {
         return;
     };
     db.exec("ALTER TABLE transactions ADD CONSTRAINT at_most_a_thousand CHECK (quantity <= 1000)")
@@ -153,7 +131,7 @@ async fn a_check_constraint_fails_its_line_alone_with_the_constraints_message() 
     let mut expected = expected;
     // The chunk's fallback created the item in the same transaction as its line; the item may
     // stay at 0 or not exist at all, but never holds the refused quantity.
-    let inv = inventory(&*db.store).await;
+    let inv = inventory_by_sku(&*db.store).await;
     if let Some(q) = inv.get("BIG-1") {
         assert_eq!(*q, Decimal::ZERO);
         expected.insert("BIG-1".into(), Decimal::ZERO);
@@ -174,7 +152,7 @@ async fn a_nul_byte_in_a_description_is_refused_by_postgresql_alone_and_lands_on
     for db in backends().await {
         let r = import(&db, &path, 10, FallbackStrategy::Bisect).await;
         let ctx = db.kind;
-        let inv = inventory(&*db.store).await;
+        let inv = inventory_by_sku(&*db.store).await;
         for (sku, q) in &filler {
             assert_eq!(inv.get(sku), Some(q), "{ctx}: the other lines landed");
         }
@@ -240,7 +218,7 @@ async fn a_quantity_overflowing_numeric_18_4_fails_the_overflowing_line_alone() 
             } else {
                 assert!(f.error.contains("CHECK constraint failed"), "{ctx}: {f:?}");
             }
-            assert_eq!(inventory(&*db.store).await, expected, "{ctx}");
+            assert_eq!(inventory_by_sku(&*db.store).await, expected, "{ctx}");
             no_duplicates(&db).await;
         }
     }
@@ -292,14 +270,14 @@ async fn a_rule_added_after_lines_landed_does_not_fail_them_on_reimport_or_retry
                 0,
                 "{ctx}: {again:?}"
             );
-            assert_eq!(inventory(&*db.store).await, expected, "{ctx}");
+            assert_eq!(inventory_by_sku(&*db.store).await, expected, "{ctx}");
             no_duplicates(&db).await;
         }
     }
 }
 
 /// Retry the failed lines of `run_id`.
-async fn retry(db: &common::TestDb, run_id: i64) -> batchops::domain::RunReport {
+async fn retry(db: &db::TestDb, run_id: i64) -> batchops::domain::RunReport {
     batchops::engine::retry_failed(
         &*db.store,
         run_id,

@@ -2,12 +2,10 @@
 //! inventory of its `.expected.csv`, or is refused whole (the reason of its
 //! `.expected-refusal.txt`) with nothing landed; on both backends. Workbooks are written here.
 
-mod common;
-
+use crate::support::db::{TestDb, backends, inventory_by_sku};
 use batchops::engine::{EventSink, ImportOptions, import_file};
 use batchops::input::{self, DecimalMark, ReadSettings};
 use batchops::store::Store;
-use common::{TestDb, backends};
 use rust_decimal::Decimal;
 use std::collections::BTreeMap;
 use std::path::{Path, PathBuf};
@@ -50,12 +48,10 @@ fn expected_inventory(file: &Path) -> BTreeMap<String, Decimal> {
 }
 
 async fn inventory(store: &dyn Store) -> BTreeMap<String, Decimal> {
-    store
-        .inventory()
+    inventory_by_sku(store)
         .await
-        .unwrap()
         .into_iter()
-        .map(|r| (r.sku, r.quantity.normalize()))
+        .map(|(sku, quantity)| (sku, quantity.normalize()))
         .collect()
 }
 

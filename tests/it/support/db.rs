@@ -10,10 +10,10 @@
 //!   `SKIPPED <test>: …` on stderr, past the harness's output capture, so `cargo test` shows it
 //!   even for a test the harness reports as `ok`.
 //! - unset under CI (`CI` set): the test fails; under CI PostgreSQL tests must run.
-#![allow(dead_code)]
-
 use batchops::store::{self, Store};
-use std::collections::BTreeSet;
+use rust_decimal::Decimal;
+use sqlx::AssertSqlSafe;
+use std::collections::{BTreeMap, BTreeSet};
 use std::io::Write;
 use std::sync::atomic::{AtomicU32, Ordering};
 use std::sync::{Arc, Mutex, OnceLock};
@@ -21,6 +21,25 @@ use std::time::Duration;
 
 /// The server PostgreSQL tests try when `BATCHOPS_TEST_DATABASE_URL` is not set.
 pub const DEFAULT_PG_URL: &str = "postgres://root@127.0.0.1:5432/test";
+
+/// `body` with `conn` bound to a fresh connection to `db` (a SQLite or a PostgreSQL one: the
+/// body is written once and compiled for each).
+macro_rules! on_connection {
+    ($db:expr, $conn:ident => $body:expr) => {{
+        use sqlx::Connection;
+        if $db.kind == "sqlite" {
+            let mut $conn = sqlx::SqliteConnection::connect(&$db.url)
+                .await
+                .expect("connect sqlite");
+            $body
+        } else {
+            let mut $conn = sqlx::PgConnection::connect(&$db.url)
+                .await
+                .expect("connect postgres");
+            $body
+        }
+    }};
+}
 
 pub struct TestDb {
     pub url: String,
@@ -33,90 +52,40 @@ pub struct TestDb {
 impl TestDb {
     /// Run SQL directly (test setup such as triggers), outside the store.
     pub async fn exec(&self, sql: &str) {
-        use sqlx::{AssertSqlSafe, Connection};
-        if self.kind == "sqlite" {
-            let mut c = sqlx::SqliteConnection::connect(&self.url)
-                .await
-                .expect("connect sqlite");
-            sqlx::raw_sql(AssertSqlSafe(sql.to_string()))
-                .execute(&mut c)
-                .await
-                .expect("exec sqlite");
-        } else {
-            let mut c = sqlx::PgConnection::connect(&self.url)
-                .await
-                .expect("connect postgres");
-            sqlx::raw_sql(AssertSqlSafe(sql.to_string()))
-                .execute(&mut c)
-                .await
-                .expect("exec postgres");
-        }
-    }
-
-    /// Count rows of a query returning one BIGINT.
-    pub async fn scalar(&self, sql: &str) -> i64 {
-        use sqlx::{AssertSqlSafe, Connection};
-        if self.kind == "sqlite" {
-            let mut c = sqlx::SqliteConnection::connect(&self.url)
-                .await
-                .expect("connect sqlite");
-            sqlx::query_scalar(AssertSqlSafe(sql.to_string()))
-                .fetch_one(&mut c)
-                .await
-                .expect("scalar sqlite")
-        } else {
-            let mut c = sqlx::PgConnection::connect(&self.url)
-                .await
-                .expect("connect postgres");
-            sqlx::query_scalar(AssertSqlSafe(sql.to_string()))
-                .fetch_one(&mut c)
-                .await
-                .expect("scalar postgres")
+        if let Err(e) = self.try_exec_err(sql).await {
+            panic!("{}: {sql}: {e}", self.kind);
         }
     }
 
     /// Run SQL directly, outside the store: whether the database accepted it.
     pub async fn try_exec(&self, sql: &str) -> bool {
-        use sqlx::{AssertSqlSafe, Connection};
-        if self.kind == "sqlite" {
-            let mut c = sqlx::SqliteConnection::connect(&self.url)
-                .await
-                .expect("connect sqlite");
-            sqlx::raw_sql(AssertSqlSafe(sql.to_string()))
-                .execute(&mut c)
-                .await
-                .is_ok()
-        } else {
-            let mut c = sqlx::PgConnection::connect(&self.url)
-                .await
-                .expect("connect postgres");
-            sqlx::raw_sql(AssertSqlSafe(sql.to_string()))
-                .execute(&mut c)
-                .await
-                .is_ok()
-        }
+        self.try_exec_err(sql).await.is_ok()
     }
 
-    /// Rows of a query returning (BIGINT, TEXT), in no particular order.
+    async fn try_exec_err(&self, sql: &str) -> Result<(), sqlx::Error> {
+        let sql = AssertSqlSafe(sql.to_string());
+        on_connection!(self, c => sqlx::raw_sql(sql).execute(&mut c).await.map(|_| ()))
+    }
+
+    /// The one BIGINT a query returns (a count, a sum).
+    pub async fn scalar(&self, sql: &str) -> i64 {
+        let q = AssertSqlSafe(sql.to_string());
+        on_connection!(self, c => sqlx::query_scalar(q).fetch_one(&mut c).await)
+            .unwrap_or_else(|e| panic!("{}: {sql}: {e}", self.kind))
+    }
+
+    /// Rows of a query returning one BIGINT, in the query's order.
+    pub async fn column(&self, sql: &str) -> Vec<i64> {
+        let q = AssertSqlSafe(sql.to_string());
+        on_connection!(self, c => sqlx::query_scalar(q).fetch_all(&mut c).await)
+            .unwrap_or_else(|e| panic!("{}: {sql}: {e}", self.kind))
+    }
+
+    /// Rows of a query returning (BIGINT, TEXT), in the query's order.
     pub async fn pairs(&self, sql: &str) -> Vec<(i64, String)> {
-        use sqlx::{AssertSqlSafe, Connection};
-        if self.kind == "sqlite" {
-            let mut c = sqlx::SqliteConnection::connect(&self.url)
-                .await
-                .expect("connect sqlite");
-            sqlx::query_as(AssertSqlSafe(sql.to_string()))
-                .fetch_all(&mut c)
-                .await
-                .expect("pairs sqlite")
-        } else {
-            let mut c = sqlx::PgConnection::connect(&self.url)
-                .await
-                .expect("connect postgres");
-            sqlx::query_as(AssertSqlSafe(sql.to_string()))
-                .fetch_all(&mut c)
-                .await
-                .expect("pairs postgres")
-        }
+        let q = AssertSqlSafe(sql.to_string());
+        on_connection!(self, c => sqlx::query_as(q).fetch_all(&mut c).await)
+            .unwrap_or_else(|e| panic!("{}: {sql}: {e}", self.kind))
     }
 
     /// A trigger that rejects every transaction row of the item with `sku`: a rule of the
@@ -166,7 +135,7 @@ impl Drop for TestDb {
                     return;
                 };
                 rt.block_on(async move {
-                    use sqlx::{AssertSqlSafe, Connection};
+                    use sqlx::Connection;
                     if let Ok(mut c) = sqlx::PgConnection::connect(&base).await {
                         let _ = sqlx::raw_sql(AssertSqlSafe(format!(
                             "DROP SCHEMA IF EXISTS {schema} CASCADE"
@@ -303,7 +272,7 @@ static SCHEMA_SEQ: AtomicU32 = AtomicU32::new(0);
 
 /// A fresh schema on the real server; the store's connections use it as their search_path.
 pub async fn postgres() -> Option<TestDb> {
-    use sqlx::{AssertSqlSafe, Connection};
+    use sqlx::Connection;
     let base = pg_base_url()?;
     let schema = format!(
         "bt_{}_{}_{}",
@@ -344,10 +313,121 @@ pub async fn backends() -> Vec<TestDb> {
     dbs
 }
 
-/// Write `content` to a file named `name` in a new temp dir; returns (dir, path).
-pub fn write_file(name: &str, content: &str) -> (tempfile::TempDir, std::path::PathBuf) {
-    let dir = tempfile::tempdir().expect("tempdir");
-    let path = dir.path().join(name);
-    std::fs::write(&path, content).expect("write fixture");
-    (dir, path)
+// ---------------------------------------------------------------------------------------------
+// Looking into the database directly
+
+/// Runs, oldest first: (id, status as stored).
+pub async fn runs_of(db: &TestDb) -> Vec<(i64, String)> {
+    db.pairs("SELECT id, status FROM import_runs ORDER BY id")
+        .await
+}
+
+/// Lines of `import_key` in `transactions`.
+pub async fn landed(db: &TestDb, import_key: &str) -> BTreeSet<u64> {
+    db.column(&format!(
+        "SELECT line FROM transactions WHERE import_key = '{import_key}'"
+    ))
+    .await
+    .into_iter()
+    .map(|l| l as u64)
+    .collect()
+}
+
+/// (line, error) of a run's dead-letter rows.
+pub async fn failed_of(db: &TestDb, run_id: i64) -> BTreeMap<u64, String> {
+    db.pairs(&format!(
+        "SELECT line, error FROM failed_items WHERE run_id = {run_id} ORDER BY line"
+    ))
+    .await
+    .into_iter()
+    .map(|(l, e)| (l as u64, e))
+    .collect()
+}
+
+/// The open failed items of an import key, by line: a line is failed once, under the run that
+/// failed it first, until a retry or a reject file lands it.
+pub async fn open_failed_of_key(db: &TestDb, key: &str) -> BTreeMap<u64, String> {
+    db.pairs(&format!(
+        "SELECT line, error FROM failed_items WHERE import_key = '{key}' \
+         AND resolved_at IS NULL ORDER BY line"
+    ))
+    .await
+    .into_iter()
+    .map(|(l, e)| (l as u64, e))
+    .collect()
+}
+
+/// (import_key, line) pairs stored more than once: must be 0.
+pub async fn duplicates(db: &TestDb) -> i64 {
+    db.scalar(
+        "SELECT COUNT(*) FROM (SELECT import_key, line FROM transactions \
+         GROUP BY import_key, line HAVING COUNT(*) > 1) AS d",
+    )
+    .await
+}
+
+/// Items whose quantity is not the sum of their transaction rows: must be 0 (whole chunks only,
+/// never an insert without its inventory update or the reverse). Valid while items start at 0.
+pub async fn drift(db: &TestDb) -> i64 {
+    db.scalar(
+        "SELECT COUNT(*) FROM inventory_items i WHERE i.quantity <> \
+         COALESCE((SELECT SUM(t.quantity) FROM transactions t WHERE t.item_id = i.id), 0)",
+    )
+    .await
+}
+
+/// Item name → quantity, as the store reads it.
+pub async fn inventory_by_name(db: &TestDb) -> BTreeMap<String, Decimal> {
+    let mut inv = BTreeMap::new();
+    for row in db.store.inventory().await.unwrap() {
+        let prev = inv.insert(row.name.clone(), row.quantity);
+        assert!(prev.is_none(), "two items are named {:?}", row.name);
+    }
+    inv
+}
+
+/// SKU → quantity of every item, as the store reads it.
+pub async fn inventory_by_sku(store: &dyn Store) -> BTreeMap<String, Decimal> {
+    store
+        .inventory()
+        .await
+        .unwrap()
+        .into_iter()
+        .map(|r| (r.sku, r.quantity))
+        .collect()
+}
+
+/// SKU → quantity of the items whose quantity is not zero.
+pub async fn nonzero_inventory(db: &TestDb) -> BTreeMap<String, Decimal> {
+    let mut inv = inventory_by_sku(&*db.store).await;
+    inv.retain(|_, q| !q.is_zero());
+    inv
+}
+
+/// Every line of the database where it is: landed (its item's SKU), held open (its alias), failed
+/// open.
+#[derive(Debug, Default, PartialEq)]
+pub struct LineStates {
+    pub landed: BTreeMap<u64, String>,
+    pub held: BTreeMap<u64, String>,
+    pub failed: BTreeSet<u64>,
+}
+
+pub async fn line_states(db: &TestDb) -> LineStates {
+    let landed = db
+        .pairs(
+            "SELECT t.line, i.sku FROM transactions t JOIN inventory_items i ON i.id = t.item_id",
+        )
+        .await;
+    let held = db
+        .pairs("SELECT line, alias FROM held_lines WHERE decided_at IS NULL")
+        .await;
+    let failed = db
+        .pairs("SELECT line, error FROM failed_items WHERE resolved_at IS NULL")
+        .await;
+    LineStates {
+        landed: landed.into_iter().map(|(l, s)| (l as u64, s)).collect(),
+        held: held.into_iter().map(|(l, s)| (l as u64, s)).collect(),
+        failed: failed.into_iter().map(|(l, _)| l as u64).collect(),
+    }
 }
