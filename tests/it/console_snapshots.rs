@@ -1,7 +1,7 @@
 //! Every tab (and the popups) drawn with ratatui's `TestBackend` from a fixed state and a
 //! hand-driven clock, at the sizes the console is tried at (60×15, 120×36, 250×50), checked with
-//! insta snapshots; and one snapshot per screen defect that was found, at those sizes, with the
-//! assertion that names it, so it cannot come back.
+//! insta snapshots; and one snapshot per behaviour a screen must keep, at those sizes, with the
+//! assertion that names it.
 
 use crate::support::console::*;
 use batchops::console::app::App;
@@ -446,7 +446,7 @@ fn a_tiny_terminal_gets_a_message_not_a_mess() {
 }
 
 // ---------------------------------------------------------------------------------------------
-// One snapshot per defect, at the three sizes.
+// One snapshot per behaviour a screen must keep, at the three sizes.
 
 fn each_size(name: &str, mut build: impl FnMut(u16, u16) -> App, check: impl Fn(&str, u16, u16)) {
     for (w, h) in SIZES {
@@ -513,9 +513,9 @@ fn failed_with_long_values(w: u16, h: u16) -> App {
 }
 
 #[test]
-fn defect_values_are_never_cut_without_an_ellipsis() {
+fn failed_values_are_never_cut_without_an_ellipsis() {
     each_size(
-        "defect_failed_values",
+        "failed_values_whole_or_cut_with_an_ellipsis",
         failed_with_long_values,
         |screen, w, _h| {
             assert!(
@@ -549,9 +549,9 @@ fn defect_values_are_never_cut_without_an_ellipsis() {
 }
 
 #[test]
-fn defect_runs_keep_their_status_when_narrow() {
+fn runs_keep_their_status_when_narrow() {
     each_size(
-        "defect_runs_status",
+        "runs_status_kept_when_narrow",
         |w, h| {
             let clock = clock();
             let mut app = app_with(&clock, w, h);
@@ -587,9 +587,9 @@ fn defect_runs_keep_their_status_when_narrow() {
 }
 
 #[test]
-fn defect_a_cancelled_run_from_the_history_is_not_done() {
+fn a_cancelled_run_in_the_history_is_not_done() {
     each_size(
-        "defect_cancelled_history",
+        "history_cancelled_run_not_done",
         |w, h| {
             let clock = clock();
             let mut app = app_with(&clock, w, h);
@@ -610,9 +610,9 @@ fn defect_a_cancelled_run_from_the_history_is_not_done() {
 }
 
 #[test]
-fn defect_a_killed_run_does_not_show_zero_items() {
+fn a_killed_run_shows_the_lines_it_landed() {
     each_size(
-        "defect_killed_history",
+        "history_killed_run_shows_lines_landed",
         |w, h| {
             let clock = clock();
             let mut app = app_with(&clock, w, h);
@@ -642,9 +642,9 @@ fn defect_a_killed_run_does_not_show_zero_items() {
 }
 
 #[test]
-fn defect_a_rehearsals_failed_tab_lists_its_failed_lines() {
+fn a_rehearsals_failed_tab_lists_its_failed_lines() {
     each_size(
-        "defect_rehearsal_failed",
+        "rehearsal_failed_tab_lists_failed_lines",
         |w, h| {
             let clock = clock();
             let mut app = app_with(&clock, w, h);
@@ -667,9 +667,9 @@ fn defect_a_rehearsals_failed_tab_lists_its_failed_lines() {
 }
 
 #[test]
-fn defect_compare_says_when_runs_are_not_comparable() {
+fn compare_says_when_runs_are_not_comparable() {
     each_size(
-        "defect_compare_caveats",
+        "compare_says_not_like_for_like",
         |w, h| {
             let clock = clock();
             let mut app = app_with(&clock, w, h);
@@ -694,9 +694,9 @@ fn defect_compare_says_when_runs_are_not_comparable() {
 }
 
 #[test]
-fn defect_the_log_keeps_the_run_start_and_counts_failures_by_reason() {
+fn the_log_keeps_the_run_start_and_counts_failures_by_reason() {
     each_size(
-        "defect_log_reasons",
+        "log_keeps_run_start_and_counts_failures_by_reason",
         |w, h| {
             let clock = clock();
             let mut app = app_with(&clock, w, h);
@@ -759,7 +759,7 @@ fn defect_the_log_keeps_the_run_start_and_counts_failures_by_reason() {
 }
 
 #[test]
-fn defect_help_scrolls_with_a_position_and_g_g_work() {
+fn help_scrolls_with_a_position_and_g_g_work() {
     for (w, h) in SIZES {
         let (mut app, _) = scene(w, h);
         app.tab = Tab::Failed;
@@ -772,7 +772,7 @@ fn defect_help_scrolls_with_a_position_and_g_g_work() {
         };
         let (lines, shown) = batchops::console::ui::help_extent(&app);
         assert_eq!(scroll, lines.saturating_sub(shown), "G goes to the end");
-        insta::assert_snapshot!(format!("defect_help_end_{w}x{h}"), screen);
+        insta::assert_snapshot!(format!("help_at_the_end_says_where_it_is_{w}x{h}"), screen);
         press(&mut app, KeyCode::Char('g'));
         assert!(matches!(
             app.popup,
