@@ -11,7 +11,7 @@
 
 use crate::support::db::{LineStates, TestDb, line_states, nonzero_inventory};
 use crate::support::library::import;
-use crate::support::property::{cases, on_postgres, on_sqlite};
+use crate::support::property::{config, on_postgres, on_sqlite};
 use batchops::engine::review::{Choice, candidates_of, decide};
 use batchops::engine::{ErrorBudget, EventSink, ImportOptions, RetryOptions, retry_failed};
 use batchops::mapping::{
@@ -490,7 +490,7 @@ async fn check(db: TestDb, lines: Vec<Line>, ops: Vec<Op>) -> Result<(), TestCas
 }
 
 proptest! {
-    #![proptest_config(ProptestConfig { cases: cases(64), ..ProptestConfig::default() })]
+    #![proptest_config(config(64))]
 
     #[test]
     fn sqlite_every_line_in_one_state_and_resume_is_one_run(
@@ -502,7 +502,7 @@ proptest! {
 }
 
 proptest! {
-    #![proptest_config(ProptestConfig { cases: cases(24), ..ProptestConfig::default() })]
+    #![proptest_config(config(24))]
 
     #[test]
     fn postgres_every_line_in_one_state_and_resume_is_one_run(

@@ -6,7 +6,7 @@
 
 use crate::support::db::{TestDb, nonzero_inventory};
 use crate::support::library::import;
-use crate::support::property::{cases, on_postgres, on_sqlite};
+use crate::support::property::{config, on_postgres, on_sqlite};
 use batchops::domain::{Mode, RunReport, RunStatus};
 use batchops::engine::{EventSink, FallbackStrategy, ImportOptions, RetryOptions, retry_failed};
 use proptest::prelude::*;
@@ -256,7 +256,7 @@ async fn check(db: TestDb, lines: Vec<Line>, ops: Vec<Op>) -> Result<(), TestCas
 }
 
 proptest! {
-    #![proptest_config(ProptestConfig { cases: cases(32), ..ProptestConfig::default() })]
+    #![proptest_config(config(32))]
 
     #[test]
     fn sqlite_any_mix_of_imports_and_retries_ends_at_the_oracle(
@@ -268,7 +268,7 @@ proptest! {
 }
 
 proptest! {
-    #![proptest_config(ProptestConfig { cases: cases(8), ..ProptestConfig::default() })]
+    #![proptest_config(config(8))]
 
     #[test]
     fn postgres_any_mix_of_imports_and_retries_ends_at_the_oracle(

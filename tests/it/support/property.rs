@@ -1,15 +1,24 @@
-//! What the property tests share: how many cases to try, and one case run on a fresh database.
+//! What the property tests share: their configuration, and one case run on a fresh database.
 
 use crate::support::db::{self, TestDb};
-use proptest::test_runner::TestCaseError;
+use proptest::test_runner::{Config, FileFailurePersistence, TestCaseError};
 use std::future::Future;
 
-/// `PROPTEST_CASES` when set (a longer search), else `default`.
-pub fn cases(default: u32) -> u32 {
-    std::env::var("PROPTEST_CASES")
+/// `default` cases, or `PROPTEST_CASES` when set (a longer search). Failures are kept next to the
+/// test's module file, in `<module>.proptest-regressions`, and tried first on every run (proptest's
+/// own default would look for the module's directory's `main.rs` and keep them elsewhere).
+pub fn config(default: u32) -> Config {
+    let cases = std::env::var("PROPTEST_CASES")
         .ok()
         .and_then(|s| s.parse().ok())
-        .unwrap_or(default)
+        .unwrap_or(default);
+    Config {
+        cases,
+        failure_persistence: Some(Box::new(FileFailurePersistence::WithSource(
+            "proptest-regressions",
+        ))),
+        ..Config::default()
+    }
 }
 
 /// One case on a fresh SQLite database.
