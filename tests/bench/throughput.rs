@@ -6,7 +6,7 @@
 //! trigger-rejection rate under both fallbacks, and console vs headless. Every figure is measured
 //! in this run; nothing is extrapolated. Sizes come from environment variables (see `Config`).
 
-#[path = "../support/proxy.rs"]
+#[path = "../it/support/proxy.rs"]
 mod proxy;
 
 use batchops::domain::{Mode, RunReport};
