@@ -2,9 +2,6 @@
 //! import of a file that overlaps an earlier import shows the summary in a popup with the choices;
 //! `o` imports only the new lines, Esc imports nothing.
 
-mod common;
-mod console_support;
-
 use batchops::console::app::App;
 use batchops::console::app::popup::Popup;
 use batchops::console::event::EngineMsg;
@@ -15,7 +12,9 @@ use batchops::console::ui;
 use batchops::console::vocab::{Effect, JobSpec, Msg};
 use batchops::engine::overlap::Answer;
 use batchops::engine::{self, EventSink, ImportOptions};
-use console_support::*;
+use crate::support::console::*;
+use crate::support::db;
+use crate::support::files::write_file;
 use crossterm::event::KeyCode;
 use ratatui::Terminal;
 use ratatui::backend::TestBackend;
@@ -70,9 +69,9 @@ async fn run_job(
 
 #[tokio::test]
 async fn a_resent_invoice_started_in_the_console_shows_the_summary_and_the_choices() {
-    let (_a, first) = common::write_file("invoice.csv", ORIGINAL);
-    let (_b, again) = common::write_file("invoice-resent.csv", RESENT);
-    for db in common::backends().await {
+    let (_a, first) = write_file("invoice.csv", ORIGINAL);
+    let (_b, again) = write_file("invoice-resent.csv", RESENT);
+    for db in db::backends().await {
         let ctx = db.kind;
         engine::import_file(
             &*db.store,
