@@ -54,7 +54,9 @@ fn line() -> impl Strategy<Value = Line> {
         1 => prop_oneof![
             Just("P-0,Item 0,abc,1.00"),
             Just("P-1,Item 1,NaN,1.00"),
-            Just("P-2,Item 2,\"1,5\",1.00"),
+            // A decimal comma beside the decimal points of the prices would refuse the whole file
+            // (contradicting number conventions): the model keeps to values bad under any convention.
+            Just("P-2,Item 2,1/2,1.00"),
             Just(",,3,1.00"),
         ]
         .prop_map(Line::Bad),
