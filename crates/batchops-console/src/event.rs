@@ -153,13 +153,19 @@ async fn event_task(
 
 /// Termination signals (SIGTERM, SIGHUP, SIGINT), so that `kill` restores the terminal too, and a
 /// headless rehearsal removes its scratch databases.
-pub(crate) struct Signals {
+pub struct Signals {
     #[cfg(unix)]
     inner: Vec<tokio::signal::unix::Signal>,
 }
 
+impl Default for Signals {
+    fn default() -> Self {
+        Self::new()
+    }
+}
+
 impl Signals {
-    pub(crate) fn new() -> Self {
+    pub fn new() -> Self {
         #[cfg(unix)]
         {
             use tokio::signal::unix::{SignalKind, signal};
@@ -179,7 +185,7 @@ impl Signals {
         }
     }
 
-    pub(crate) async fn recv(&mut self) {
+    pub async fn recv(&mut self) {
         #[cfg(unix)]
         {
             if self.inner.is_empty() {

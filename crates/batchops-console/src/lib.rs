@@ -25,10 +25,12 @@ pub mod theme;
 pub mod ui;
 pub mod vocab;
 
-use crate::cli::StartMode;
 use crate::domain::Mode;
 use crate::store::Store;
 use app::App;
+use batchops_core::{domain, input, mapping};
+use batchops_engine::{corrections, engine, report};
+use batchops_store as store;
 use clock::SystemClock;
 use color_eyre::eyre::{Result, WrapErr, eyre};
 use crossterm::event::{DisableMouseCapture, EnableMouseCapture, Event as TermEvent};
@@ -55,15 +57,7 @@ const SHUTDOWN_GRACE: Duration = Duration::from_secs(15);
 
 /// Open the console on `store` with `files` loaded; `start` begins the first batch at once.
 /// Returns the process exit code.
-pub async fn run(
-    store: Arc<dyn Store>,
-    files: Vec<PathBuf>,
-    start: Option<StartMode>,
-) -> Result<u8> {
-    let start = start.map(|m| match m {
-        StartMode::Batch => Mode::Batch,
-        StartMode::Sequential => Mode::Sequential,
-    });
+pub async fn run(store: Arc<dyn Store>, files: Vec<PathBuf>, start: Option<Mode>) -> Result<u8> {
     let theme = Theme::from_env();
     let mut app = App::new(
         Arc::new(SystemClock::new()),

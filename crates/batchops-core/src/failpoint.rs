@@ -31,16 +31,25 @@
 //! - `review_after_land`: inside a review decision's transaction, its held lines marked decided
 //!   and landed, before the alias is learned.
 //! - `review_before_commit`: inside that transaction, everything written, before its commit.
+//!
+//! The points exist only with the cargo feature `failpoints` (the test builds turn it on); without
+//! it `hit` is empty and the variable is never read.
 
+#[cfg(feature = "failpoints")]
 use std::sync::OnceLock;
+#[cfg(feature = "failpoints")]
 use std::sync::atomic::{AtomicU64, Ordering};
 
 /// The environment variable that arms a fail point.
+#[cfg(feature = "failpoints")]
 pub const ENV: &str = "BATCHOPS_FAILPOINT";
 
+#[cfg(feature = "failpoints")]
 static ARMED: OnceLock<Option<(String, u64)>> = OnceLock::new();
+#[cfg(feature = "failpoints")]
 static HITS: AtomicU64 = AtomicU64::new(0);
 
+#[cfg(feature = "failpoints")]
 fn armed() -> &'static Option<(String, u64)> {
     ARMED.get_or_init(|| {
         let spec = std::env::var(ENV).ok()?;
@@ -53,6 +62,7 @@ fn armed() -> &'static Option<(String, u64)> {
 }
 
 /// The process reached the point `name`: die here if the point is armed and this is its N-th hit.
+#[cfg(feature = "failpoints")]
 #[inline]
 pub fn hit(name: &str) {
     if let Some((point, nth)) = armed()
@@ -63,6 +73,12 @@ pub fn hit(name: &str) {
     }
 }
 
+/// Without the feature `failpoints` a point is nothing.
+#[cfg(not(feature = "failpoints"))]
+#[inline(always)]
+pub fn hit(_name: &str) {}
+
+#[cfg(feature = "failpoints")]
 #[cold]
 fn die(name: &str, nth: u64) -> ! {
     eprintln!("fail point {name}:{nth} reached: killing this process with SIGKILL");

@@ -18,7 +18,7 @@ pub trait Bookkeeping: Send + Sync {
     async fn ping(&self) -> StoreResult<Duration>;
     async fn load_catalog(&self) -> StoreResult<Catalog>;
     /// The catalog as it was before the runs of `import_key` changed it: without the items they
-    /// created and the aliases they learned (see [`crate::store::Store::load_catalog_before`]).
+    /// created and the aliases they learned (see [`crate::Store::load_catalog_before`]).
     async fn load_catalog_before(&self, import_key: &str) -> StoreResult<Catalog>;
     async fn begin_run(&self, run: &NewRun) -> StoreResult<i64>;
     async fn heartbeat(&self, run_id: i64) -> StoreResult<()>;
@@ -54,15 +54,13 @@ macro_rules! bookkeeping {
             fn shared(
                 statement: &'static str,
             ) -> sqlx::AssertSqlSafe<std::borrow::Cow<'static, str>> {
-                sqlx::AssertSqlSafe(<$dialect as crate::store::dialect::Dialect>::render(
-                    statement,
-                ))
+                sqlx::AssertSqlSafe(<$dialect as crate::dialect::Dialect>::render(statement))
             }
 
             /// (alias, sku) pairs.
-            async fn aliases(&self) -> crate::store::StoreResult<Vec<(String, String)>> {
+            async fn aliases(&self) -> crate::StoreResult<Vec<(String, String)>> {
                 Ok(
-                    sqlx::query_as::<_, (String, String)>(Self::shared(crate::store::sql::ALIASES))
+                    sqlx::query_as::<_, (String, String)>(Self::shared(crate::sql::ALIASES))
                         .fetch_all(&self.pool)
                         .await?,
                 )
@@ -73,7 +71,7 @@ macro_rules! bookkeeping {
                 &self,
                 statement: &'static str,
                 run_id: i64,
-            ) -> crate::store::StoreResult<()> {
+            ) -> crate::StoreResult<()> {
                 sqlx::query(Self::shared(statement))
                     .bind(run_id)
                     .bind(chrono::Utc::now())
@@ -86,8 +84,8 @@ macro_rules! bookkeeping {
         const _: () = {
             use crate::domain::{Fields, Phase, RunReport};
             use crate::mapping::{AliasEntry, Catalog, CatalogItem};
-            use crate::store::rows::{FailedQuery, FailedRow, RunRow, fields_to_json};
-            use crate::store::{NewRun, StoreResult, decode, sql};
+            use crate::rows::{FailedQuery, FailedRow, RunRow, fields_to_json};
+            use crate::{NewRun, StoreResult, decode, sql};
             use chrono::Utc;
             use sqlx::{AssertSqlSafe, Row};
             use std::sync::Arc;
@@ -147,7 +145,7 @@ macro_rules! bookkeeping {
             }
 
             #[async_trait::async_trait]
-            impl crate::store::bookkeeping::Bookkeeping for $store {
+            impl crate::bookkeeping::Bookkeeping for $store {
                 async fn ping(&self) -> StoreResult<Duration> {
                     let pool = &self.pool;
                     let start = Instant::now();
@@ -340,14 +338,14 @@ macro_rules! bookkeeping {
 
                 async fn held(
                     &self,
-                    filter: &crate::store::HeldFilter,
-                ) -> StoreResult<Vec<crate::store::HeldRow>> {
+                    filter: &crate::HeldFilter,
+                ) -> StoreResult<Vec<crate::HeldRow>> {
                     held_queries::held(&self.pool, filter).await
                 }
 
                 async fn finish_review(
                     &self,
-                    record: &crate::store::ReviewRecord,
+                    record: &crate::ReviewRecord,
                 ) -> StoreResult<Option<(i64, u64)>> {
                     held_queries::finish_review(&self.pool, record).await
                 }

@@ -162,9 +162,9 @@ const OWNED_BY_RUN: &str = "(run_id = $1 OR (run_id IN (SELECT id FROM import_ru
 macro_rules! corrections_sql {
     ($store:ty, $db:ty) => {
         use super::*;
-        use crate::store::decode;
-        use crate::store::rows::RawFailed;
-        use crate::store::sql;
+        use crate::decode;
+        use crate::rows::RawFailed;
+        use crate::sql;
         use sqlx::{AssertSqlSafe, Row, Transaction};
 
         type Db = $db;
@@ -666,8 +666,8 @@ macro_rules! corrections_sql {
                 .await?
                 .rows_affected();
             // A line described by FROM's name maps to INTO from now on.
-            let from_norm = crate::corrections::alias_key(&from_name);
-            if !from_norm.is_empty() && from_norm != crate::corrections::alias_key(&into_name) {
+            let from_norm = crate::mapping::alias_key(&from_name);
+            if !from_norm.is_empty() && from_norm != crate::mapping::alias_key(&into_name) {
                 sqlx::query(
                     "INSERT INTO item_aliases (alias, item_id, learned_by) VALUES ($1, $2, 'operator') \
                      ON CONFLICT (alias) DO NOTHING",
@@ -866,7 +866,7 @@ mod sqlite_impl {
 
     fn enc(v: Decimal) -> StoreResult<Q> {
         to_units(v).ok_or_else(|| StoreError {
-            class: crate::store::ErrorClass::Data,
+            class: crate::ErrorClass::Data,
             message: format!("{v} does not fit NUMERIC(18,4)"),
             sqlstate: Some("22003".into()),
             phase: None,

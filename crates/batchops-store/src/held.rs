@@ -81,9 +81,9 @@ macro_rules! held_queries {
     ($db:ty, $qty:path) => {
         /// Held-line queries shared with the other backend (see `store/held.rs`).
         mod held_queries {
-            use crate::store::StoreResult;
-            use crate::store::held::{HELD_COLUMNS, HeldFilter, HeldRow, ReviewRecord};
-            use crate::store::{RunCtx, WriteOutcome};
+            use crate::StoreResult;
+            use crate::held::{HELD_COLUMNS, HeldFilter, HeldRow, ReviewRecord};
+            use crate::{RunCtx, WriteOutcome};
             use chrono::Utc;
             use sqlx::{AssertSqlSafe, Pool, Row};
 

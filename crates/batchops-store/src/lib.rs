@@ -19,6 +19,8 @@ mod sqlite;
 mod url;
 mod write_one;
 
+use batchops_core::{domain, failpoint, mapping};
+
 pub use bisect::Bisect;
 pub use bookkeeping::Bookkeeping;
 pub use errors::{ErrorClass, StoreError};
@@ -318,7 +320,7 @@ pub trait Store: Send + Sync {
     fn drop_scratch_now(&self, name: &str);
 
     /// Take the locks `wanted` for `who`, all of them or none, without waiting: one writer per
-    /// import key (see [`locks`] for each backend's primitive, [`crate::locks`] for who takes what).
+    /// import key (see [`locks`] for each backend's primitive, the engine's `locks` for who takes what).
     async fn try_lock(
         &self,
         wanted: &[locks::Wanted],

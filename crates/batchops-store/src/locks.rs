@@ -1,6 +1,6 @@
 //! Named locks that keep two writers off one import key (or off the catalog): the primitive behind
 //! [`Store::try_lock`](super::Store::try_lock). Which command takes which lock, and whether it
-//! waits, is decided in one place: [`crate::locks`].
+//! waits, is decided in one place: the engine's `locks` module.
 //!
 //! A request takes all its locks or none, at once, without waiting: the caller retries (or
 //! refuses) with the holder it is told about. Each lock is exclusive or shared; a shared lock

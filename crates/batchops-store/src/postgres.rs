@@ -267,9 +267,7 @@ impl PgStore {
             .connect_with(connect.clone())
             .await
             .map_err(|e| StoreError::from(e).context(&format!("connect to {url}")))?;
-        sqlx::migrate!("src/store/migrations/postgres")
-            .run(&pool)
-            .await?;
+        sqlx::migrate!("src/migrations/postgres").run(&pool).await?;
         let writes = PgPoolOptions::new()
             .max_connections(WRITE_LANES as u32 + 1)
             .acquire_timeout(Duration::from_secs(10))

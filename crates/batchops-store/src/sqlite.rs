@@ -197,7 +197,7 @@ fn remove_scratch_files(name: &str) -> StoreResult<()> {
 
 /// Run the migrations (under the [`FirstUseLock`]).
 async fn migrate(pool: &SqlitePool) -> StoreResult<()> {
-    sqlx::migrate!("src/store/migrations/sqlite")
+    sqlx::migrate!("src/migrations/sqlite")
         .run(pool)
         .await
         .map_err(Into::into)

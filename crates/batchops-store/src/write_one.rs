@@ -78,15 +78,15 @@ macro_rules! write_one {
     ($db:ty, $qty:path, $text:path) => {
         mod write_one_sql {
             use super::*;
-            use crate::store::write_one::OneLineSql;
+            use crate::write_one::OneLineSql;
 
             pub(super) async fn write_one_in(
                 sql: &OneLineSql,
                 tx: &mut sqlx::Transaction<'static, $db>,
-                ctx: crate::store::RunCtx<'_>,
+                ctx: crate::RunCtx<'_>,
                 row: &crate::mapping::MappedLine,
-                out: &mut crate::store::WriteOutcome,
-            ) -> crate::store::StoreResult<i64> {
+                out: &mut crate::WriteOutcome,
+            ) -> crate::StoreResult<i64> {
                 let start = std::time::Instant::now();
                 let found: Option<i64> = sqlx::query_scalar(sqlx::AssertSqlSafe(&*sql.find_item))
                     .bind(row.sku.to_string())
@@ -139,7 +139,7 @@ macro_rules! write_one {
                         .execute(&mut **tx)
                         .await
                         .map_err(|e| {
-                            crate::store::StoreError::from(e)
+                            crate::StoreError::from(e)
                                 .in_phase(crate::domain::Phase::InventoryUpdate)
                         })?;
                     out.update_statements += 1;

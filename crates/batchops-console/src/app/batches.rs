@@ -3,12 +3,12 @@
 use super::nav::ListNav;
 use super::popup::{Popup, Prompt, PromptKind};
 use super::{App, plural};
-use crate::console::keymap::{Binding, b, ch, code};
-use crate::console::vocab::{Action, Effect, JobSpec, Level, Listing, Previous, Tab};
 use crate::domain::run_rules::{self, RunKind};
 use crate::domain::{Mode, RunStatus};
 use crate::input::BatchFile;
+use crate::keymap::{Binding, b, ch, code};
 use crate::store::RunRow;
+use crate::vocab::{Action, Effect, JobSpec, Level, Listing, Previous, Tab};
 use crossterm::event::KeyCode;
 use std::path::PathBuf;
 

@@ -3,11 +3,11 @@
 
 use super::App;
 use super::run::RunView;
-use crate::console::keymap::{Binding, b, ch, code};
-use crate::console::vocab::{Action, Effect, JobResult, JobSpec, Level, StreamSide};
 use crate::domain::{Mode, Phase, RunReport, RunStatus};
 use crate::engine::ProgressEvent;
+use crate::keymap::{Binding, b, ch, code};
 use crate::store::RunRow;
+use crate::vocab::{Action, Effect, JobResult, JobSpec, Level, StreamSide};
 use crossterm::event::KeyCode;
 use std::path::Path;
 use std::time::Duration;
@@ -200,8 +200,8 @@ pub fn caveats(batch: &SideFigures, sequential: &SideFigures) -> Vec<String> {
     if batch.items != sequential.items && batch.import_key == sequential.import_key {
         out.push(format!(
             "{} against {} items",
-            crate::console::format::count(batch.items),
-            crate::console::format::count(sequential.items)
+            crate::format::count(batch.items),
+            crate::format::count(sequential.items)
         ));
     }
     out

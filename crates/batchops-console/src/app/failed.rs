@@ -6,13 +6,11 @@ use super::input::TextInput;
 use super::nav::ListNav;
 use super::popup::{Popup, Prompt, PromptKind, edit_text};
 use super::{App, plural};
-use crate::console::keymap::{Binding, b, ch, code};
-use crate::console::vocab::{
-    Action, Effect, ErrorCount, JobResult, JobSpec, Level, PageRequest, Tab,
-};
 use crate::domain::{FailedLine, Fields, RunStatus};
 use crate::engine::ProgressEvent;
+use crate::keymap::{Binding, b, ch, code};
 use crate::store::{FailedQuery, FailedRow, FailedSort, RunRow, reason_of, reason_pattern};
+use crate::vocab::{Action, Effect, ErrorCount, JobResult, JobSpec, Level, PageRequest, Tab};
 use crossterm::event::KeyCode;
 use std::collections::HashMap;
 use std::path::PathBuf;
@@ -503,7 +501,7 @@ pub fn enabled(app: &App, a: Action) -> bool {
 /// `(2)`: the unresolved items of the run on the tab.
 pub fn badge(app: &App) -> String {
     match app.failed.unresolved() {
-        Some(n) if n > 0 => format!(" ({})", crate::console::format::count(n)),
+        Some(n) if n > 0 => format!(" ({})", crate::format::count(n)),
         _ => String::new(),
     }
 }
@@ -978,8 +976,8 @@ pub(crate) fn on_retry_event(app: &mut App, ev: &ProgressEvent) {
             let text = format!(
                 "retry run {}: {} landed, {} failed again ({})",
                 report.run_id,
-                crate::console::format::count(progress.landed),
-                crate::console::format::count(progress.failed_again),
+                crate::format::count(progress.landed),
+                crate::format::count(progress.failed_again),
                 report.status
             );
             let level = if progress.failed_again > 0 {

@@ -1,6 +1,6 @@
 //! Moving a selection through a list that shows `height` rows at a time.
 
-use crate::console::vocab::Action;
+use crate::vocab::Action;
 
 /// A selection in a list and the first row on screen.
 #[derive(Debug, Clone, Copy, Default, PartialEq, Eq)]

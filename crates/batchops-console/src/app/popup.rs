@@ -7,9 +7,9 @@ use super::input::TextInput;
 use super::nav::ListNav;
 use super::review::{self, NewItemForm, PendingDecision};
 use super::{App, batches};
-use crate::console::keymap::Context;
-use crate::console::vocab::{Action, Effect};
+use crate::keymap::Context;
 use crate::store::FailedRow;
+use crate::vocab::{Action, Effect};
 
 #[derive(Debug, Clone, Copy, PartialEq, Eq)]
 pub enum PromptKind {
@@ -97,7 +97,7 @@ pub(super) fn on_action(app: &mut App, a: Action, fx: &mut Vec<Effect>) {
     };
     match popup {
         Popup::Help { scroll } => {
-            let (lines, shown) = crate::console::ui::help_extent(app);
+            let (lines, shown) = crate::ui::help_extent(app);
             let max = lines.saturating_sub(shown);
             let page = shown.saturating_sub(1).max(1);
             let scroll = match a {

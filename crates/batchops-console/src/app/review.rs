@@ -9,10 +9,10 @@ use super::App;
 use super::input::TextInput;
 use super::nav::ListNav;
 use super::popup::{Popup, edit_text};
-use crate::console::keymap::{Binding, b, ch, code};
-use crate::console::vocab::{Action, Effect, Level, Tab};
 use crate::engine::review::{Choice, Group, Outcome as Decision};
+use crate::keymap::{Binding, b, ch, code};
 use crate::mapping::generated_sku;
+use crate::vocab::{Action, Effect, Level, Tab};
 use crossterm::event::KeyCode;
 
 /// Candidates shown (and pickable with `1`…) per group.
@@ -154,7 +154,7 @@ pub fn badge(app: &App) -> String {
     } else {
         format!(
             " ({})",
-            crate::console::format::count(app.review.groups.len() as u64)
+            crate::format::count(app.review.groups.len() as u64)
         )
     }
 }

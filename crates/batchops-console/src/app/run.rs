@@ -2,15 +2,13 @@
 //! keys scroll the event log.
 
 use super::App;
-use crate::console::format::{count, seconds};
-use crate::console::keymap::{Binding, b, ch, code, ctrl};
-use crate::console::vocab::{
-    Action, Effect, JobId, JobResult, Level, Previous, Stream, StreamSide, Tab,
-};
 use crate::domain::run_rules::{self, RunKind};
 use crate::domain::{Mode, Phase, RunReport, RunStatus};
 use crate::engine::ProgressEvent;
+use crate::format::{count, seconds};
+use crate::keymap::{Binding, b, ch, code, ctrl};
 use crate::store::{RunRow, reason_of};
+use crate::vocab::{Action, Effect, JobId, JobResult, Level, Previous, Stream, StreamSide, Tab};
 use crossterm::event::KeyCode;
 use std::collections::VecDeque;
 use std::time::Duration;

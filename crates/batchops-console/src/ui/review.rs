@@ -22,7 +22,7 @@ use super::super::theme::Theme;
 use super::popups::{input_line, popup_block};
 use super::table::{self, Column, DataRow};
 use super::{block, centered};
-use crate::console::app::popup::Popup;
+use crate::app::popup::Popup;
 use crate::domain::Candidate;
 use crate::engine::review::Choice;
 use ratatui::Frame;

@@ -137,7 +137,7 @@ pub fn render(frame: &mut Frame, area: Rect, app: &App, theme: &Theme) {
 
 /// The Runs tab's popup: `v` asks before a run is undone.
 pub fn render_popup(frame: &mut Frame, body: Rect, app: &App, theme: &Theme) {
-    let Some(crate::console::app::popup::Popup::ConfirmRevert {
+    let Some(crate::app::popup::Popup::ConfirmRevert {
         run_id,
         source,
         items,

@@ -862,7 +862,7 @@ mod tests {
     /// The hand-written batches in `sample-data/`, with the outcome their README writes down.
     #[test]
     fn sample_data_reads_as_documented() {
-        let dir = Path::new(env!("CARGO_MANIFEST_DIR")).join("sample-data");
+        let dir = Path::new(env!("CARGO_MANIFEST_DIR")).join("../../sample-data");
         let bolt = dir.join("invoice-bolt-supply.json");
         /// (line, start of the reason) of each bad line.
         type Bad = &'static [(u64, &'static str)];

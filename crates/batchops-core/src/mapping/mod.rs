@@ -55,6 +55,11 @@ pub const MARGIN: f32 = 0.1;
 /// Candidates kept with a held line.
 const HELD_CANDIDATES: usize = 3;
 
+/// The key a description is stored under as an alias (the matcher's canonical key).
+pub fn alias_key(description: &str) -> String {
+    signature::signature(description, &lexicon::current()).key()
+}
+
 /// What to do with a line in the review band.
 #[derive(Debug, Clone, Copy, PartialEq, Eq, Default)]
 pub enum Uncertain {

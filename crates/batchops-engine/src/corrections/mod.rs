@@ -12,14 +12,11 @@ pub use crate::store::corrections::{
     KIND_ALIAS_MOVE, KIND_MERGE, KIND_REVERT,
 };
 
-use crate::locks::{self, Command};
-use crate::mapping::{lexicon, normalize, signature::signature};
-use crate::store::Store;
+pub use crate::mapping::alias_key;
 
-/// The key a description is stored under as an alias (the matcher's canonical key).
-pub fn alias_key(description: &str) -> String {
-    signature(description, &lexicon::current()).key()
-}
+use crate::locks::{self, Command};
+use crate::mapping::normalize;
+use crate::store::Store;
 
 /// Undo a run: its transactions (and those retries or reject files landed later for its lines)
 /// removed, exactly their quantities subtracted, the run marked `reverted`. Reverting again
