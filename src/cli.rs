@@ -46,6 +46,15 @@ pub enum StartMode {
     Sequential,
 }
 
+impl From<StartMode> for crate::domain::Mode {
+    fn from(mode: StartMode) -> Self {
+        match mode {
+            StartMode::Batch => Self::Batch,
+            StartMode::Sequential => Self::Sequential,
+        }
+    }
+}
+
 #[derive(Debug, Clone, Copy, PartialEq, Eq, ValueEnum, Default)]
 pub enum ModeArg {
     /// Collect-then-batch: one insert and one inventory update per chunk.

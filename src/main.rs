@@ -117,7 +117,7 @@ async fn run(cli: Cli) -> Result<u8> {
     let Some(command) = cli.command else {
         if std::io::stdout().is_terminal() {
             let store = commands::open_store(url).await?;
-            return batchops::console::run(store, cli.files, cli.start).await;
+            return batchops::console::run(store, cli.files, cli.start.map(Into::into)).await;
         }
         if !cli.files.is_empty() {
             let given: Vec<String> = cli.files.iter().map(|f| f.display().to_string()).collect();
@@ -210,7 +210,7 @@ async fn run(cli: Cli) -> Result<u8> {
             commands::corrections(&*store, format, limit).await?
         }
         Command::Console { files, start } => {
-            batchops::console::run(store.clone(), files, start).await?
+            batchops::console::run(store.clone(), files, start.map(Into::into)).await?
         }
         Command::Review { command } => commands::review(&*store, command).await?,
         Command::Aliases { command } => commands::aliases(&*store, command).await?,

@@ -32,7 +32,7 @@ async fn an_old_database_keeps_every_line_identity_through_the_upgrade() {
 
     // The schema as the release before the narrow key left it, with rows written then: two runs of
     // file A (the second resumed it), one of file B.
-    let mut old = sqlx::migrate!("src/store/migrations/postgres");
+    let mut old = sqlx::migrate!("crates/batchops-store/src/migrations/postgres");
     old.migrations = Cow::Owned(
         old.migrations
             .iter()

@@ -1,0 +1,291 @@
+//! Review: the held-line groups (most lines first) above, the selected group's candidates side by
+//! side below, with what agrees (ok), what differs (a veto: error) and what only one side states
+//! (warn); the highlighted candidate has the focused border. Its popups (the new item's form,
+//! the confirmation) are drawn here too.
+//!
+//! ```text
+//! ┌ Review · 2 groups, 5 held lines (most lines first) ─────────────────────────┐
+//! │description              lines runs  reason                                  │
+//! │Hex Bolt M8 Zinc             3 2     2 items fit as well: …                  │
+//! └─────────────────────────────────────────────────────────────────────────────┘
+//! ┌ 1 HB-M8-40 · 0.90 ─────────┐┌ 2 HB-M8-50 · 0.90 ─────────┐
+//! │Hex Bolt M8 x 40mm Zinc     ││Hex Bolt M8 x 50mm Zinc     │
+//! │± length 40 mm (item only)  ││± length 50 mm (item only)  │
+//! │✓ thread M8                 ││✓ thread M8                 │
+//! └────────────────────────────┘└────────────────────────────┘
+//! ```
+
+use super::super::app::App;
+use super::super::app::review::{NewItemForm, PendingDecision, SHOWN};
+use super::super::format::{count, fit, safe};
+use super::super::theme::Theme;
+use super::popups::{input_line, popup_block};
+use super::table::{self, Column, DataRow};
+use super::{block, centered};
+use crate::app::popup::Popup;
+use crate::domain::Candidate;
+use crate::engine::review::Choice;
+use ratatui::Frame;
+use ratatui::layout::{Constraint, Layout, Rect};
+use ratatui::style::Style;
+use ratatui::text::{Line, Span};
+use ratatui::widgets::{Block, Borders, Clear, Paragraph, Wrap};
+
+const COLUMNS: [Column; 4] = [
+    Column::new("description", 16, 60, 0).grow(),
+    Column::new("lines", 5, 7, 0).right(),
+    Column::new("runs", 4, 14, 2),
+    Column::new("reason", 10, 80, 1),
+];
+
+/// The list and the candidates panel of the body.
+fn split(body: Rect, app: &App) -> (Rect, Rect) {
+    // Borders and the header line, then a row per group, at most half the body.
+    let want = u16::try_from(app.review.groups.len().max(1))
+        .unwrap_or(u16::MAX)
+        .saturating_add(3);
+    let list = want.min(body.height / 2).max(4).min(body.height);
+    let [top, bottom] =
+        Layout::vertical([Constraint::Length(list), Constraint::Fill(1)]).areas(body);
+    (top, bottom)
+}
+
+pub fn list_area(body: Rect, app: &App) -> Rect {
+    table::rows_area(split(body, app).0, true)
+}
+
+pub fn render(frame: &mut Frame, area: Rect, app: &App, theme: &Theme) {
+    let r = &app.review;
+    let lines: u64 = r.groups.iter().map(|g| g.lines).sum();
+    let title = format!(
+        " Review · {} group{}, {} held line{} (most lines first) ",
+        count(r.groups.len() as u64),
+        if r.groups.len() == 1 { "" } else { "s" },
+        count(lines),
+        if lines == 1 { "" } else { "s" },
+    );
+    if r.groups.is_empty() {
+        let text = match (&r.error, r.loaded) {
+            (Some(e), _) => format!("The held lines cannot be read: {}", safe(e)),
+            (None, true) => {
+                "No line is held for review: every imported line found its item.".to_string()
+            }
+            (None, false) => "Reading the held lines…".to_string(),
+        };
+        frame.render_widget(
+            Paragraph::new(Line::from(text))
+                .style(theme.dim)
+                .block(block(super::fit_title(&title, area.width, 0), theme))
+                .wrap(Wrap { trim: true }),
+            area,
+        );
+        return;
+    }
+    let (top, bottom) = split(area, app);
+    let rows: Vec<DataRow> = r
+        .groups
+        .iter()
+        .map(|g| {
+            let runs = g
+                .runs
+                .iter()
+                .map(|r| r.to_string())
+                .collect::<Vec<_>>()
+                .join(",");
+            DataRow::new(vec![
+                (safe(&g.description), theme.base),
+                (count(g.lines), theme.base),
+                (runs, theme.base),
+                (safe(&g.reason), theme.dim),
+            ])
+        })
+        .collect();
+    let first = r
+        .nav
+        .first_on_screen(usize::from(list_area(area, app).height));
+    table::render(
+        frame,
+        top,
+        Some(block(super::fit_title(&title, top.width, 0), theme)),
+        &COLUMNS,
+        &rows,
+        first,
+        Some(r.nav.selected),
+        theme,
+    );
+    candidates(frame, bottom, app, theme);
+}
+
+fn candidates(frame: &mut Frame, area: Rect, app: &App, theme: &Theme) {
+    let r = &app.review;
+    let Some(g) = r.selected() else {
+        return;
+    };
+    if area.height < 3 {
+        return;
+    }
+    let [why, panels] = Layout::vertical([Constraint::Length(1), Constraint::Fill(1)]).areas(area);
+    let width = usize::from(area.width);
+    let head = match &r.deciding {
+        Some(d) => format!(" applying the decision on \"{}\"…", safe(d)),
+        None => format!(
+            " \"{}\" · {} line{} · why held: {}",
+            safe(&g.description),
+            count(g.lines),
+            if g.lines == 1 { "" } else { "s" },
+            safe(&g.reason)
+        ),
+    };
+    let style = if r.deciding.is_some() {
+        theme.info
+    } else {
+        theme.base
+    };
+    frame.render_widget(
+        Paragraph::new(Line::from(Span::styled(fit(&head, width, false), style))),
+        why,
+    );
+    let shown: Vec<&Candidate> = g.candidates.iter().take(SHOWN).collect();
+    if shown.is_empty() {
+        frame.render_widget(
+            Paragraph::new("No candidate: n creates a new item, x maps the lines again.")
+                .style(theme.dim)
+                .block(block(" candidates ", theme))
+                .wrap(Wrap { trim: true }),
+            panels,
+        );
+        return;
+    }
+    let cols = Layout::horizontal(vec![Constraint::Ratio(1, shown.len() as u32); shown.len()])
+        .split(panels);
+    for (i, (c, rect)) in shown.iter().zip(cols.iter()).enumerate() {
+        candidate(frame, *rect, i, c, i == r.candidate, theme);
+    }
+}
+
+fn candidate(frame: &mut Frame, area: Rect, i: usize, c: &Candidate, focused: bool, theme: &Theme) {
+    let room = usize::from(area.width.saturating_sub(2));
+    let title = fit(
+        &format!(" {} {} · {:.2} ", i + 1, safe(&c.sku), c.score),
+        room,
+        false,
+    );
+    let (border, title_style) = if focused {
+        (theme.border_focus, theme.title)
+    } else {
+        (theme.border, theme.base)
+    };
+    let mut lines = vec![Line::from(Span::styled(
+        fit(&safe(&c.name), room, false),
+        theme.table_header,
+    ))];
+    let mut add = |mark: &str, items: &[String], style: Style| {
+        for a in items {
+            lines.push(Line::from(Span::styled(
+                fit(&format!("{mark} {}", safe(a)), room, false),
+                style,
+            )));
+        }
+    };
+    // What differs first: it is what the decision turns on (and what a short panel keeps).
+    add("✗", &c.differed, theme.error);
+    add("±", &c.one_sided, theme.warn);
+    add("✓", &c.agreed, theme.ok);
+    if c.agreed.is_empty() && c.differed.is_empty() && c.one_sided.is_empty() {
+        lines.push(Line::from(Span::styled("no attribute stated", theme.dim)));
+    }
+    frame.render_widget(
+        Paragraph::new(lines).block(
+            Block::new()
+                .borders(Borders::ALL)
+                .border_style(border)
+                .title(Span::styled(title, title_style)),
+        ),
+        area,
+    );
+}
+
+/// The Review tab's popups: the new item's form and the confirmation of a decision.
+pub fn render_popup(frame: &mut Frame, body: Rect, app: &App, theme: &Theme) {
+    match &app.popup {
+        Some(Popup::ConfirmDecision(d)) => confirm(frame, body, d, theme),
+        Some(Popup::NewItem(f)) => new_item(frame, body, f, theme),
+        _ => {}
+    }
+}
+
+fn confirm(frame: &mut Frame, body: Rect, d: &PendingDecision, theme: &Theme) {
+    let area = centered(body, 76, 9);
+    let title = match d.choice {
+        Choice::Item(_) => " Land on this item? ",
+        Choice::New { .. } => " Create a new item? ",
+        Choice::Reject => " None of these? ",
+    };
+    let text = vec![
+        Line::from(format!(
+            "{} held line{} of \"{}\":",
+            count(d.lines),
+            if d.lines == 1 { "" } else { "s" },
+            safe(&d.description)
+        )),
+        Line::from(safe(&d.what)),
+        Line::from(Span::styled(
+            "Stock moves now and for good (every open line of this description, in every run).",
+            theme.warn,
+        )),
+        Line::from(""),
+        Line::from(vec![
+            Span::styled("y", theme.key),
+            Span::raw(" apply   "),
+            Span::styled("n", theme.key),
+            Span::raw(" go back"),
+        ]),
+    ];
+    frame.render_widget(Clear, area);
+    frame.render_widget(
+        Paragraph::new(text)
+            .block(popup_block(title.into(), theme))
+            .wrap(Wrap { trim: true }),
+        area,
+    );
+}
+
+fn new_item(frame: &mut Frame, body: Rect, f: &NewItemForm, theme: &Theme) {
+    let area = centered(body, 76, 9);
+    let width = usize::from(area.width).saturating_sub(16);
+    let inner = usize::from(area.width.saturating_sub(2));
+    let status = match &f.error {
+        Some(e) => Line::from(Span::styled(fit(&safe(e), inner, false), theme.error)),
+        None => Line::from(Span::styled(
+            "Enter: create (asks first) · Tab: next field",
+            theme.dim,
+        )),
+    };
+    let lines = vec![
+        Line::from(Span::styled(
+            fit(
+                &format!(
+                    "A new item for the {} line{} of \"{}\"",
+                    count(f.lines),
+                    if f.lines == 1 { "" } else { "s" },
+                    safe(&f.description)
+                ),
+                inner,
+                false,
+            ),
+            theme.dim,
+        )),
+        Line::from(""),
+        input_line("SKU", &f.sku, f.focus == 0, width, theme),
+        input_line("name", &f.name, f.focus == 1, width, theme),
+        Line::from(""),
+        status,
+    ];
+    frame.render_widget(Clear, area);
+    frame.render_widget(
+        Paragraph::new(lines)
+            .block(popup_block(" New item ".into(), theme))
+            .wrap(Wrap { trim: false }),
+        area,
+    );
+}

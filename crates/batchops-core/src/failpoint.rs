@@ -1,0 +1,91 @@
+//! Fail points for crash tests.
+//!
+//! `BATCHOPS_FAILPOINT=NAME:N` makes the process kill itself with SIGKILL the N-th time it reaches
+//! the point `NAME` (`NAME` alone means the first time). Nothing runs after that: no destructor, no
+//! rollback, no flush of buffered output, no report — exactly what `kill -9` from outside does, at a
+//! moment a test can choose. The variable is read once; when it is unset a point costs one atomic
+//! load and a comparison.
+//!
+//! The points (each is one `hit` call):
+//! - `chunk_mapped`: the engine received a mapped chunk and is about to write it.
+//! - `batch_after_insert`: inside a chunk's transaction, transaction rows inserted, inventory not
+//!   yet updated (SQLite). On PostgreSQL a chunk is one statement (`batchops_write_chunk`, its
+//!   own transaction) and that moment is inside the server: the point fires just before the
+//!   statement is sent, the last moment of the chunk on the client before its commit.
+//! - `batch_before_commit`: inside a chunk's transaction, everything written, not yet committed
+//!   (SQLite); on PostgreSQL, like `batch_after_insert`, just before the chunk's statement is sent.
+//! - `batch_after_commit`: a chunk committed; the engine has not counted it yet.
+//! - `one_after_insert`: inside a single line's transaction (sequential mode, fallback, retry),
+//!   row inserted, inventory not yet updated.
+//! - `fallback_part`: during a chunk's fallback, after one part (bisect on SQLite) or line
+//!   (sequential) was written, before the next; on PostgreSQL, after the database isolated the
+//!   chunk's bad rows and committed the rest (one statement), before the engine counted them.
+//! - `revert_after_delete`, `revert_before_commit`: inside a revert's transaction, after the run's
+//!   transaction rows were deleted (quantities not yet subtracted), and with everything written.
+//! - `alias_move_after_update`, `alias_move_before_commit`: inside an alias move's transaction,
+//!   after the rows were moved (quantities not yet), and with everything written.
+//! - `merge_after_move`, `merge_before_commit`: inside a merge's transaction, after the rows were
+//!   moved (quantities not yet), and with everything written.
+//! - `reject_after_land`: a reject file's line was written (or refused) in its own transaction
+//!   (which resolved its original failed items when it landed); the next row not yet read.
+//! - `review_after_land`: inside a review decision's transaction, its held lines marked decided
+//!   and landed, before the alias is learned.
+//! - `review_before_commit`: inside that transaction, everything written, before its commit.
+//!
+//! The points exist only with the cargo feature `failpoints` (the test builds turn it on); without
+//! it `hit` is empty and the variable is never read.
+
+#[cfg(feature = "failpoints")]
+use std::sync::OnceLock;
+#[cfg(feature = "failpoints")]
+use std::sync::atomic::{AtomicU64, Ordering};
+
+/// The environment variable that arms a fail point.
+#[cfg(feature = "failpoints")]
+pub const ENV: &str = "BATCHOPS_FAILPOINT";
+
+#[cfg(feature = "failpoints")]
+static ARMED: OnceLock<Option<(String, u64)>> = OnceLock::new();
+#[cfg(feature = "failpoints")]
+static HITS: AtomicU64 = AtomicU64::new(0);
+
+#[cfg(feature = "failpoints")]
+fn armed() -> &'static Option<(String, u64)> {
+    ARMED.get_or_init(|| {
+        let spec = std::env::var(ENV).ok()?;
+        let (name, nth) = match spec.split_once(':') {
+            Some((name, n)) => (name, n.trim().parse().ok()?),
+            None => (spec.as_str(), 1),
+        };
+        Some((name.trim().to_string(), nth))
+    })
+}
+
+/// The process reached the point `name`: die here if the point is armed and this is its N-th hit.
+#[cfg(feature = "failpoints")]
+#[inline]
+pub fn hit(name: &str) {
+    if let Some((point, nth)) = armed()
+        && point == name
+        && HITS.fetch_add(1, Ordering::SeqCst) + 1 == *nth
+    {
+        die(name, *nth);
+    }
+}
+
+/// Without the feature `failpoints` a point is nothing.
+#[cfg(not(feature = "failpoints"))]
+#[inline(always)]
+pub fn hit(_name: &str) {}
+
+#[cfg(feature = "failpoints")]
+#[cold]
+fn die(name: &str, nth: u64) -> ! {
+    eprintln!("fail point {name}:{nth} reached: killing this process with SIGKILL");
+    // A real SIGKILL, sent the way an operator's `kill -9` sends it; this thread waits for it.
+    let _ = std::process::Command::new("kill")
+        .args(["-KILL", &std::process::id().to_string()])
+        .status();
+    // Only if `kill` could not run: abort, which skips destructors and rollbacks just the same.
+    std::process::abort()
+}

@@ -1,0 +1,370 @@
+//! The bookkeeping both backends run with the same SQL text (runs, heartbeats, reports, the
+//! failed-item pages and their corrections, the catalog load): the [`Bookkeeping`] trait, its
+//! methods written once in [`bookkeeping!`] and instantiated per store type. [`Store`](super::Store)
+//! delegates to it once, in its default methods. Only the data path (items, transactions,
+//! deltas) differs between the backends.
+
+use super::held::{HeldFilter, HeldRow, ReviewRecord};
+use super::rows::{FailedQuery, FailedRow, RunRow};
+use super::{NewRun, StoreResult};
+use crate::domain::{Fields, RunReport};
+use crate::mapping::Catalog;
+use async_trait::async_trait;
+use std::time::Duration;
+
+/// The bookkeeping queries (see [`Store`](super::Store), which documents each method).
+#[async_trait]
+pub trait Bookkeeping: Send + Sync {
+    async fn ping(&self) -> StoreResult<Duration>;
+    async fn load_catalog(&self) -> StoreResult<Catalog>;
+    /// The catalog as it was before the runs of `import_key` changed it: without the items they
+    /// created and the aliases they learned (see [`crate::Store::load_catalog_before`]).
+    async fn load_catalog_before(&self, import_key: &str) -> StoreResult<Catalog>;
+    async fn begin_run(&self, run: &NewRun) -> StoreResult<i64>;
+    async fn heartbeat(&self, run_id: i64) -> StoreResult<()>;
+    async fn reopen_run(&self, run_id: i64) -> StoreResult<()>;
+    async fn finish_run(&self, report: &RunReport) -> StoreResult<()>;
+    async fn runs(&self, limit: u64) -> StoreResult<Vec<RunRow>>;
+    async fn run(&self, run_id: i64) -> StoreResult<Option<RunRow>>;
+    async fn failed_page(&self, run_id: i64, q: &FailedQuery) -> StoreResult<Vec<FailedRow>>;
+    async fn failed_count(&self, run_id: i64, q: &FailedQuery) -> StoreResult<u64>;
+    async fn failed_errors(&self, run_id: i64) -> StoreResult<Vec<(String, u64, u64)>>;
+    async fn run_written(&self, run_id: i64) -> StoreResult<(u64, u64)>;
+    async fn run_held(&self, run_id: i64) -> StoreResult<u64>;
+    async fn resolve_failed(&self, failed_id: i64) -> StoreResult<()>;
+    async fn failed_again(
+        &self,
+        failed_id: i64,
+        error: &str,
+        sqlstate: Option<&str>,
+    ) -> StoreResult<()>;
+    async fn save_correction(&self, failed_id: i64, fields: &Fields) -> StoreResult<()>;
+    async fn held(&self, filter: &HeldFilter) -> StoreResult<Vec<HeldRow>>;
+    async fn finish_review(&self, record: &ReviewRecord) -> StoreResult<Option<(i64, u64)>>;
+    async fn rehold(&self, ids: &[i64], candidates_json: &str) -> StoreResult<()>;
+}
+
+/// `Bookkeeping` for a store type with a `pool` of `$db` and an `ids` cache (the catalog load
+/// fills it), and the store's `aliases()` and `touch_run()` helpers; the held-line queries come
+/// from the module `held_queries!` (src/store/held.rs) made beside it.
+macro_rules! bookkeeping {
+    ($store:ty, $dialect:ty) => {
+        impl $store {
+            /// A statement of `store/sql.rs` in this backend's dialect.
+            fn shared(
+                statement: &'static str,
+            ) -> sqlx::AssertSqlSafe<std::borrow::Cow<'static, str>> {
+                sqlx::AssertSqlSafe(<$dialect as crate::dialect::Dialect>::render(statement))
+            }
+
+            /// (alias, sku) pairs.
+            async fn aliases(&self) -> crate::StoreResult<Vec<(String, String)>> {
+                Ok(
+                    sqlx::query_as::<_, (String, String)>(Self::shared(crate::sql::ALIASES))
+                        .fetch_all(&self.pool)
+                        .await?,
+                )
+            }
+
+            /// `HEARTBEAT` or `REOPEN_RUN`: both take the run id and now.
+            async fn touch_run(
+                &self,
+                statement: &'static str,
+                run_id: i64,
+            ) -> crate::StoreResult<()> {
+                sqlx::query(Self::shared(statement))
+                    .bind(run_id)
+                    .bind(chrono::Utc::now())
+                    .execute(&self.pool)
+                    .await?;
+                Ok(())
+            }
+        }
+
+        const _: () = {
+            use crate::domain::{Fields, Phase, RunReport};
+            use crate::mapping::{AliasEntry, Catalog, CatalogItem};
+            use crate::rows::{FailedQuery, FailedRow, RunRow, fields_to_json};
+            use crate::{NewRun, StoreResult, decode, sql};
+            use chrono::Utc;
+            use sqlx::{AssertSqlSafe, Row};
+            use std::sync::Arc;
+            use std::time::{Duration, Instant};
+
+            impl $store {
+                /// Items and aliases, without those of `import_key`'s runs when given; the item ids
+                /// go to the writer's cache.
+                async fn catalog_except(&self, import_key: Option<&str>) -> StoreResult<Catalog> {
+                    let (pool, ids) = (&self.pool, &self.ids);
+                    // Retired (merged) items are never matched again; their SKUs map to the item
+                    // they were merged into.
+                    let rows = sqlx::query(Self::shared(sql::CATALOG_ITEMS))
+                        .bind(import_key)
+                        .fetch_all(pool)
+                        .await?;
+                    let mut items = Vec::with_capacity(rows.len());
+                    let mut known = Vec::with_capacity(rows.len());
+                    for row in rows {
+                        let sku: String = row.try_get("sku")?;
+                        known.push((Arc::<str>::from(sku.as_str()), row.try_get::<i64, _>("id")?));
+                        items.push(CatalogItem {
+                            sku,
+                            name: row.try_get("name")?,
+                        });
+                    }
+                    ids.extend(known);
+                    let aliases: Vec<AliasEntry> = sqlx::query_as::<_, (String, String, String)>(
+                        Self::shared(sql::CATALOG_ALIASES),
+                    )
+                    .bind(import_key)
+                    .fetch_all(pool)
+                    .await?
+                    .into_iter()
+                    .map(|(alias, sku, learned_by)| AliasEntry {
+                        alias,
+                        sku,
+                        learned_by,
+                    })
+                    .collect();
+                    let rejections =
+                        sqlx::query_as::<_, (String, String)>(Self::shared(sql::REJECTIONS))
+                            .fetch_all(pool)
+                            .await?;
+                    let retired =
+                        sqlx::query_as::<_, (String, String)>(Self::shared(sql::RETIRED_SKUS))
+                            .fetch_all(pool)
+                            .await?;
+                    Ok(Catalog::build(
+                        crate::mapping::lexicon::current(),
+                        items,
+                        aliases,
+                        rejections,
+                    )
+                    .with_retired(retired))
+                }
+            }
+
+            #[async_trait::async_trait]
+            impl crate::bookkeeping::Bookkeeping for $store {
+                async fn ping(&self) -> StoreResult<Duration> {
+                    let pool = &self.pool;
+                    let start = Instant::now();
+                    sqlx::query("SELECT 1").execute(pool).await?;
+                    Ok(start.elapsed())
+                }
+
+                async fn load_catalog(&self) -> StoreResult<Catalog> {
+                    self.catalog_except(None).await
+                }
+
+                async fn load_catalog_before(&self, import_key: &str) -> StoreResult<Catalog> {
+                    self.catalog_except(Some(import_key)).await
+                }
+                async fn begin_run(&self, run: &NewRun) -> StoreResult<i64> {
+                    let pool = &self.pool;
+                    Ok(sqlx::query_scalar(Self::shared(sql::INSERT_RUN))
+                        .bind(run.source.clone())
+                        .bind(run.import_key.clone())
+                        .bind(run.mode.as_str())
+                        .bind(run.operator.clone())
+                        .bind(run.dry_run)
+                        .bind(run.rehearsal)
+                        .bind(run.chunk_size as i64)
+                        .bind(Utc::now())
+                        .fetch_one(pool)
+                        .await?)
+                }
+
+                /// `HEARTBEAT` or `REOPEN_RUN`: both take the run id and now.
+                async fn heartbeat(&self, run_id: i64) -> StoreResult<()> {
+                    self.touch_run(sql::HEARTBEAT, run_id).await
+                }
+
+                async fn reopen_run(&self, run_id: i64) -> StoreResult<()> {
+                    self.touch_run(sql::REOPEN_RUN, run_id).await
+                }
+
+                /// The run's figures, and its fingerprints into the look-up, in one transaction.
+                async fn finish_run(&self, r: &RunReport) -> StoreResult<()> {
+                    let mut tx = self.pool.begin().await?;
+                    let secs = |p| r.phase(p).map(|p| p.seconds).unwrap_or(0.0);
+                    sqlx::query(Self::shared(sql::FINISH_RUN))
+                        .bind(r.run_id)
+                        .bind(r.status.as_str())
+                        .bind(Utc::now())
+                        .bind(r.items_total as i64)
+                        .bind(r.items_processed as i64)
+                        .bind(r.items_already_imported as i64)
+                        .bind(r.items_failed as i64)
+                        .bind(secs(Phase::Mapping))
+                        .bind(secs(Phase::BatchInsert))
+                        .bind(secs(Phase::InventoryUpdate))
+                        .bind(secs(Phase::Fallback))
+                        .bind(r.processing_time_seconds)
+                        .bind(r.statements_executed as i64)
+                        .bind(serde_json::to_string(r).ok())
+                        .bind(r.items_held as i64)
+                        .execute(&mut *tx)
+                        .await?;
+                    let index_prints = <$dialect as crate::store::dialect::Dialect>::INDEX_PRINTS;
+                    for step in [index_prints, sql::PRINTS_INDEXED] {
+                        sqlx::query(Self::shared(step))
+                            .bind(r.run_id)
+                            .execute(&mut *tx)
+                            .await?;
+                    }
+                    tx.commit().await?;
+                    Ok(())
+                }
+
+                async fn runs(&self, limit: u64) -> StoreResult<Vec<RunRow>> {
+                    let pool = &self.pool;
+                    let sql = format!(
+                        "SELECT {} FROM import_runs ORDER BY id DESC LIMIT $1",
+                        sql::RUN_COLUMNS
+                    );
+                    let rows = sqlx::query(AssertSqlSafe(sql))
+                        .bind(limit.min(i64::MAX as u64) as i64)
+                        .fetch_all(pool)
+                        .await?;
+                    let now = Utc::now();
+                    rows.iter()
+                        .map(|r| Ok(decode::run(r)?.into_row(now)))
+                        .collect()
+                }
+
+                async fn run(&self, run_id: i64) -> StoreResult<Option<RunRow>> {
+                    let pool = &self.pool;
+                    let sql = format!("SELECT {} FROM import_runs WHERE id = $1", sql::RUN_COLUMNS);
+                    let row = sqlx::query(AssertSqlSafe(sql))
+                        .bind(run_id)
+                        .fetch_optional(pool)
+                        .await?;
+                    Ok(match row {
+                        Some(r) => Some(decode::run(&r)?.into_row(Utc::now())),
+                        None => None,
+                    })
+                }
+
+                async fn failed_page(
+                    &self,
+                    run_id: i64,
+                    q: &FailedQuery,
+                ) -> StoreResult<Vec<FailedRow>> {
+                    let pool = &self.pool;
+                    let rows = sqlx::query(AssertSqlSafe(sql::failed_page(q)))
+                        .bind(run_id)
+                        .bind(sql::filter_pattern(q))
+                        .bind(q.error_like.clone())
+                        .bind(q.limit.min(i64::MAX as u64) as i64)
+                        .bind(q.offset.min(i64::MAX as u64) as i64)
+                        .fetch_all(pool)
+                        .await?;
+                    rows.iter()
+                        .map(|r| Ok(decode::failed(r)?.into_row()))
+                        .collect()
+                }
+
+                async fn failed_count(&self, run_id: i64, q: &FailedQuery) -> StoreResult<u64> {
+                    let pool = &self.pool;
+                    let n: i64 = sqlx::query_scalar(AssertSqlSafe(sql::failed_count(q)))
+                        .bind(run_id)
+                        .bind(sql::filter_pattern(q))
+                        .bind(q.error_like.clone())
+                        .fetch_one(pool)
+                        .await?;
+                    Ok(n.max(0) as u64)
+                }
+
+                async fn run_written(&self, run_id: i64) -> StoreResult<(u64, u64)> {
+                    let (landed, failed): (i64, i64) =
+                        sqlx::query_as(Self::shared(sql::RUN_WRITTEN))
+                            .bind(run_id)
+                            .fetch_one(&self.pool)
+                            .await?;
+                    Ok((landed.max(0) as u64, failed.max(0) as u64))
+                }
+
+                async fn run_held(&self, run_id: i64) -> StoreResult<u64> {
+                    let n: i64 = sqlx::query_scalar(Self::shared(sql::RUN_HELD))
+                        .bind(run_id)
+                        .fetch_one(&self.pool)
+                        .await?;
+                    Ok(n.max(0) as u64)
+                }
+
+                async fn failed_errors(&self, run_id: i64) -> StoreResult<Vec<(String, u64, u64)>> {
+                    let rows: Vec<(String, i64, i64)> =
+                        sqlx::query_as(Self::shared(sql::FAILED_ERRORS))
+                            .bind(run_id)
+                            .fetch_all(&self.pool)
+                            .await?;
+                    Ok(rows
+                        .into_iter()
+                        .map(|(e, n, open)| (e, n.max(0) as u64, open.max(0) as u64))
+                        .collect())
+                }
+
+                async fn resolve_failed(&self, failed_id: i64) -> StoreResult<()> {
+                    let pool = &self.pool;
+                    sqlx::query(Self::shared(sql::RESOLVE_FAILED))
+                        .bind(failed_id)
+                        .bind(Utc::now())
+                        .execute(pool)
+                        .await?;
+                    Ok(())
+                }
+
+                async fn failed_again(
+                    &self,
+                    failed_id: i64,
+                    error: &str,
+                    sqlstate: Option<&str>,
+                ) -> StoreResult<()> {
+                    let pool = &self.pool;
+                    sqlx::query(Self::shared(sql::FAILED_AGAIN))
+                        .bind(failed_id)
+                        .bind(error.replace('\0', "\\0"))
+                        .bind(sqlstate.map(str::to_string))
+                        .execute(pool)
+                        .await?;
+                    Ok(())
+                }
+
+                async fn save_correction(
+                    &self,
+                    failed_id: i64,
+                    fields: &Fields,
+                ) -> StoreResult<()> {
+                    let pool = &self.pool;
+                    sqlx::query(Self::shared(sql::SAVE_CORRECTION))
+                        .bind(failed_id)
+                        .bind(fields_to_json(fields))
+                        .execute(pool)
+                        .await?;
+                    Ok(())
+                }
+
+                async fn held(
+                    &self,
+                    filter: &crate::HeldFilter,
+                ) -> StoreResult<Vec<crate::HeldRow>> {
+                    held_queries::held(&self.pool, filter).await
+                }
+
+                async fn finish_review(
+                    &self,
+                    record: &crate::ReviewRecord,
+                ) -> StoreResult<Option<(i64, u64)>> {
+                    held_queries::finish_review(&self.pool, record).await
+                }
+
+                async fn rehold(&self, ids: &[i64], candidates_json: &str) -> StoreResult<()> {
+                    held_queries::rehold(&self.pool, ids, candidates_json).await
+                }
+            }
+        };
+    };
+}
+
+pub(crate) use bookkeeping;

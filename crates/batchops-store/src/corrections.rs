@@ -1,0 +1,909 @@
+//! Corrections in the database: reverting a run, moving and forgetting aliases, merging items, the
+//! audit of all of them, and the look-ups a reject file needs. Each correction is ONE transaction
+//! that moves stock by exact deltas (`quantity = quantity ± delta`, never read-then-write) and
+//! writes its row in `corrections` in the same transaction: a crash leaves all of it or none.
+//!
+//! The SQL is written once ([`corrections_sql!`]) and instantiated per backend; only the
+//! quantity codec (SQLite INTEGER units of 0.0001, PostgreSQL NUMERIC), the way a write
+//! transaction begins and row locks differ.
+
+use super::rows::{FailedRow, stale_after_seconds};
+use super::{PgStore, SqliteStore, StoreError, StoreResult};
+use async_trait::async_trait;
+use chrono::{DateTime, Utc};
+use rust_decimal::Decimal;
+use serde::Serialize;
+
+/// Why a correction was not made.
+#[derive(Debug, thiserror::Error)]
+pub enum CorrectionError {
+    /// The correction does not apply (no such run, a running run, an unknown SKU …): nothing changed.
+    #[error("{0}")]
+    Refused(String),
+    #[error("database: {0}")]
+    Store(#[from] StoreError),
+}
+
+impl From<sqlx::Error> for CorrectionError {
+    fn from(e: sqlx::Error) -> Self {
+        CorrectionError::Store(e.into())
+    }
+}
+
+pub type CorrectionResult<T> = Result<T, CorrectionError>;
+
+/// How one item's quantity changed in a correction.
+#[derive(Debug, Clone, PartialEq, Serialize)]
+pub struct ItemDelta {
+    pub sku: String,
+    /// Transaction rows moved to (positive) or away from (negative) the item, or removed.
+    pub lines: i64,
+    /// The exact change of the item's quantity.
+    #[serde(with = "rust_decimal::serde::str")]
+    pub quantity: Decimal,
+}
+
+/// What a correction did.
+#[derive(Debug, Clone, PartialEq, Serialize)]
+pub struct Applied {
+    /// The row in `corrections`; `None` when nothing was left to do (a run already reverted).
+    pub correction_id: Option<i64>,
+    pub kind: String,
+    pub summary: String,
+    /// Transaction rows removed or moved.
+    pub lines: u64,
+    /// Their quantity, summed exactly.
+    #[serde(with = "rust_decimal::serde::str")]
+    pub quantity: Decimal,
+    pub items: Vec<ItemDelta>,
+}
+
+/// A learned alias with what landed through it.
+#[derive(Debug, Clone, PartialEq, Serialize)]
+pub struct AliasRow {
+    pub alias: String,
+    pub sku: String,
+    pub learned_by: String,
+    /// Transaction rows mapped through this alias (`transactions.alias`).
+    pub lines: u64,
+    #[serde(with = "rust_decimal::serde::str")]
+    pub quantity: Decimal,
+}
+
+/// A row of the audit.
+#[derive(Debug, Clone, PartialEq, Serialize)]
+pub struct CorrectionRow {
+    pub id: i64,
+    pub kind: String,
+    pub operator: String,
+    pub created_at: DateTime<Utc>,
+    pub summary: String,
+    pub lines: u64,
+    #[serde(with = "rust_decimal::serde::str")]
+    pub quantity: Decimal,
+    pub detail: serde_json::Value,
+}
+
+/// A failed item with a given identity, and whether its run was reverted.
+#[derive(Debug, Clone, PartialEq)]
+pub struct IdentityFailure {
+    pub failed: FailedRow,
+    pub run_reverted: bool,
+}
+
+/// A value bound to a query built at run time.
+enum Bind<'a> {
+    Id(i64),
+    Text(&'a str),
+}
+
+/// The correction kinds, as stored in `corrections.kind`.
+pub const KIND_REVERT: &str = "revert";
+pub const KIND_ALIAS_MOVE: &str = "alias_move";
+pub const KIND_ALIAS_FORGET: &str = "alias_forget";
+pub const KIND_MERGE: &str = "merge";
+
+#[async_trait]
+pub trait Corrections: Send + Sync {
+    /// Remove the transactions of a run — its own rows, and those that retry runs or reject files
+    /// landed later for its failed or held lines — and subtract exactly their quantities; failed
+    /// items whose line is removed are unresolved again; the held lines of the run (and of its
+    /// failed lines, held when a retry or reject file sent them to review) are removed;
+    /// the run becomes `reverted`. A run already reverted: nothing changes. A running run, a
+    /// dry run or a rehearsal: refused.
+    async fn revert_run(&self, run_id: i64, operator: &str) -> CorrectionResult<Applied>;
+    /// Every alias with its item, how it was learned and what landed through it.
+    async fn aliases(&self) -> StoreResult<Vec<AliasRow>>;
+    /// The first of `candidates` that is a stored alias.
+    async fn find_alias(&self, candidates: &[String]) -> StoreResult<Option<String>>;
+    /// Point `alias` at `to_sku` and move every transaction row that landed through it to that
+    /// item, with its quantity; the old pairing is recorded as rejected.
+    async fn move_alias(
+        &self,
+        alias: &str,
+        to_sku: &str,
+        operator: &str,
+    ) -> CorrectionResult<Applied>;
+    /// Forget `alias`: later lines are matched afresh; what landed stays where it is.
+    async fn forget_alias(&self, alias: &str, operator: &str) -> CorrectionResult<Applied>;
+    /// Move the transactions, quantity and aliases of `from_sku` to `into_sku` and retire it.
+    async fn merge_items(
+        &self,
+        from_sku: &str,
+        into_sku: &str,
+        operator: &str,
+    ) -> CorrectionResult<Applied>;
+    /// The audit, newest first.
+    async fn corrections(&self, limit: u64) -> StoreResult<Vec<CorrectionRow>>;
+    /// The failed items (of any run) with this identity.
+    async fn failed_by_identity(
+        &self,
+        import_key: &str,
+        line: u64,
+    ) -> StoreResult<Vec<IdentityFailure>>;
+    /// Of `lines`, those `import_key` has a failed item for.
+    async fn failed_lines(&self, import_key: &str, lines: &[u64]) -> StoreResult<Vec<u64>>;
+    /// The line of this identity landed: every unresolved failed item of it is resolved.
+    async fn resolve_identity(&self, import_key: &str, line: u64) -> StoreResult<u64>;
+}
+
+/// A run whose heartbeat is fresh: some process is writing it.
+fn is_live(status: &str, heartbeat: DateTime<Utc>, now: DateTime<Utc>) -> bool {
+    status == "running" && (now - heartbeat).num_milliseconds() <= stale_after_seconds() * 1000
+}
+
+/// Which transaction rows belong to run `$1`: its own, and rows that runs other than imports
+/// (retries, reject files, review decisions) landed later under the identity of one of its failed
+/// or held lines. Bare column names: in the subqueries they are the subqueries' own.
+const OWNED_BY_RUN: &str = "(run_id = $1 OR (run_id IN (SELECT id FROM import_runs WHERE mode NOT IN ('batch', 'sequential')) \
+     AND ((import_key, line) IN (SELECT import_key, line FROM failed_items WHERE run_id = $1) \
+       OR (import_key, line) IN (SELECT import_key, line FROM held_lines WHERE run_id = $1))))";
+
+macro_rules! corrections_sql {
+    ($store:ty, $db:ty) => {
+        use super::*;
+        use crate::decode;
+        use crate::rows::RawFailed;
+        use crate::sql;
+        use sqlx::{AssertSqlSafe, Row, Transaction};
+
+        type Db = $db;
+        type Tx = Transaction<'static, Db>;
+
+        fn refused<T>(msg: String) -> CorrectionResult<T> {
+            Err(CorrectionError::Refused(msg))
+        }
+
+        /// An item by SKU: (id, name, retired into SKU).
+        async fn item(
+            tx: &mut Tx,
+            sku: &str,
+        ) -> CorrectionResult<Option<(i64, String, Option<String>)>> {
+            let row = sqlx::query(AssertSqlSafe(format!(
+                "SELECT i.id, i.name, m.sku AS merged_sku, i.retired_at IS NOT NULL AS retired \
+                 FROM inventory_items i LEFT JOIN inventory_items m ON m.id = i.merged_into \
+                 WHERE i.sku = $1{FOR_UPDATE_OF_I}"
+            )))
+            .bind(sku.to_string())
+            .fetch_optional(&mut **tx)
+            .await?;
+            let Some(row) = row else { return Ok(None) };
+            let retired: bool = row.try_get("retired")?;
+            let merged: Option<String> = row.try_get("merged_sku")?;
+            Ok(Some((
+                row.try_get("id")?,
+                row.try_get("name")?,
+                retired.then(|| merged.unwrap_or_default()),
+            )))
+        }
+
+        fn retired_refusal(sku: &str, into: &str) -> String {
+            format!("{sku} is retired (merged into {into}): use {into}")
+        }
+
+        /// Refuse while an import writes the inventory: its catalog was loaded before the
+        /// correction and would land lines on the items the correction moves away from.
+        async fn refuse_live_runs(tx: &mut Tx, what: &str) -> CorrectionResult<()> {
+            let rows = sqlx::query(
+                "SELECT id, status, heartbeat_at, dry_run, rehearsal FROM import_runs WHERE status = 'running'",
+            )
+            .fetch_all(&mut **tx)
+            .await?;
+            let now = Utc::now();
+            for r in rows {
+                let (dry, rehearsal): (bool, bool) = (r.try_get("dry_run")?, r.try_get("rehearsal")?);
+                if !dry
+                    && !rehearsal
+                    && is_live(&r.try_get::<String, _>("status")?, r.try_get("heartbeat_at")?, now)
+                {
+                    let id: i64 = r.try_get("id")?;
+                    return refused(format!(
+                        "run {id} is running: {what} once it has finished (or cancel it)"
+                    ));
+                }
+            }
+            Ok(())
+        }
+
+        async fn add_quantity(tx: &mut Tx, item_id: i64, delta: Decimal) -> CorrectionResult<()> {
+            if delta.is_zero() {
+                return Ok(());
+            }
+            sqlx::query(
+                "UPDATE inventory_items SET quantity = quantity + $2, updated_at = $3 WHERE id = $1",
+            )
+            .bind(item_id)
+            .bind(enc(delta)?)
+            .bind(Utc::now())
+            .execute(&mut **tx)
+            .await?;
+            Ok(())
+        }
+
+        async fn audit(
+            tx: &mut Tx,
+            kind: &str,
+            operator: &str,
+            summary: &str,
+            lines: u64,
+            quantity: Decimal,
+            detail: serde_json::Value,
+        ) -> CorrectionResult<i64> {
+            Ok(sqlx::query_scalar(
+                "INSERT INTO corrections (kind, operator, created_at, summary, lines, quantity, detail_json) \
+                 VALUES ($1, $2, $3, $4, $5, $6, $7) RETURNING id",
+            )
+            .bind(kind.to_string())
+            .bind(operator.to_string())
+            .bind(Utc::now())
+            .bind(summary.to_string())
+            .bind(lines.min(i64::MAX as u64) as i64)
+            .bind(enc(quantity)?)
+            .bind(detail.to_string())
+            .fetch_one(&mut **tx)
+            .await?)
+        }
+
+        /// (item id, sku, rows, quantity) per item of the transaction rows `WHERE cond`.
+        async fn per_item(
+            tx: &mut Tx,
+            cond: &str,
+            binds: &[Bind<'_>],
+        ) -> CorrectionResult<Vec<(i64, String, i64, Decimal)>> {
+            let sql = format!(
+                "SELECT t.item_id, i.sku, COUNT(*) AS n, SUM(t.quantity) AS q \
+                 FROM (SELECT item_id, quantity FROM transactions WHERE {cond}) t \
+                 JOIN inventory_items i ON i.id = t.item_id \
+                 GROUP BY t.item_id, i.sku ORDER BY i.sku"
+            );
+            let mut query = sqlx::query(AssertSqlSafe(sql));
+            for b in binds {
+                query = match b {
+                    Bind::Id(v) => query.bind(*v),
+                    Bind::Text(v) => query.bind(v.to_string()),
+                };
+            }
+            let rows = query.fetch_all(&mut **tx).await?;
+            let mut out = Vec::with_capacity(rows.len());
+            for r in rows {
+                let q: Option<Q> = r.try_get("q")?;
+                out.push((
+                    r.try_get("item_id")?,
+                    r.try_get("sku")?,
+                    r.try_get("n")?,
+                    q.map(dec).unwrap_or_default(),
+                ));
+            }
+            Ok(out)
+        }
+
+        fn items_json(items: &[ItemDelta]) -> serde_json::Value {
+            serde_json::to_value(items).unwrap_or_default()
+        }
+
+        pub async fn revert_run(
+            s: &$store,
+            run_id: i64,
+            operator: &str,
+        ) -> CorrectionResult<Applied> {
+            let mut tx = begin(s).await?;
+            let run = sqlx::query(AssertSqlSafe(format!(
+                "SELECT source, status, heartbeat_at, reverted_at, dry_run, rehearsal FROM import_runs \
+                 WHERE id = $1{FOR_UPDATE}"
+            )))
+            .bind(run_id)
+            .fetch_optional(&mut *tx)
+            .await?;
+            let Some(run) = run else {
+                return refused(format!("there is no run {run_id}"));
+            };
+            let source: String = run.try_get("source")?;
+            let status: String = run.try_get("status")?;
+            if let Some(at) = run.try_get::<Option<DateTime<Utc>>, _>("reverted_at")? {
+                return Ok(Applied {
+                    correction_id: None,
+                    kind: KIND_REVERT.into(),
+                    summary: format!(
+                        "run {run_id} was already reverted at {}: nothing changed",
+                        at.format("%Y-%m-%d %H:%M:%S UTC")
+                    ),
+                    lines: 0,
+                    quantity: Decimal::ZERO,
+                    items: Vec::new(),
+                });
+            }
+            if let Some(why) = crate::domain::run_rules::live_write_refusal(
+                run_id,
+                run.try_get("rehearsal")?,
+                run.try_get("dry_run")?,
+                "revert",
+            ) {
+                return refused(why);
+            }
+            let heartbeat: DateTime<Utc> = run.try_get("heartbeat_at")?;
+            if is_live(&status, heartbeat, Utc::now()) {
+                return refused(format!(
+                    "run {run_id} is running: cancel it or let it finish, then revert it"
+                ));
+            }
+            // The run's own failed lines are freed with it: importing the file again reads them
+            // anew. A line another run failed before this one landed it fails again: its newest
+            // failed item reopens (at most one open failed item per line).
+            sqlx::query("UPDATE failed_items SET resolved_at = $2 WHERE run_id = $1 AND resolved_at IS NULL")
+                .bind(run_id)
+                .bind(Utc::now())
+                .execute(&mut *tx)
+                .await?;
+            let reopened = sqlx::query(AssertSqlSafe(format!(
+                "UPDATE failed_items SET resolved_at = NULL WHERE id IN (SELECT max(id) FROM failed_items \
+                 WHERE resolved_at IS NOT NULL AND run_id <> $1 \
+                 AND (import_key, line) IN (SELECT import_key, line FROM transactions WHERE {OWNED_BY_RUN}) \
+                 GROUP BY import_key, line)"
+            )))
+            .bind(run_id)
+            .execute(&mut *tx)
+            .await?
+            .rows_affected();
+            // The quantities subtracted are those of exactly the rows deleted (RETURNING), even
+            // if a row of the run landed a moment before.
+            let deleted = sqlx::query(AssertSqlSafe(format!(
+                "DELETE FROM transactions WHERE {OWNED_BY_RUN} RETURNING item_id, quantity"
+            )))
+            .bind(run_id)
+            .fetch_all(&mut *tx)
+            .await?;
+            crate::failpoint::hit("revert_after_delete");
+            let removed = deleted.len() as u64;
+            let mut per_item: std::collections::BTreeMap<i64, (i64, Decimal)> = Default::default();
+            for r in &deleted {
+                let e = per_item.entry(r.try_get("item_id")?).or_default();
+                e.0 += 1;
+                e.1 += dec(r.try_get("quantity")?);
+            }
+            let mut items = Vec::with_capacity(per_item.len());
+            let mut total = Decimal::ZERO;
+            for (item_id, (n, q)) in per_item {
+                add_quantity(&mut tx, item_id, -q).await?;
+                total += q;
+                let sku: String = sqlx::query_scalar("SELECT sku FROM inventory_items WHERE id = $1")
+                    .bind(item_id)
+                    .fetch_one(&mut *tx)
+                    .await?;
+                items.push(ItemDelta {
+                    sku,
+                    lines: -n,
+                    quantity: -q,
+                });
+            }
+            items.sort_by(|a, b| a.sku.cmp(&b.sku));
+            let now = Utc::now();
+            // The run's held lines go too, decided or not: like its transaction rows they free
+            // their identities, so that importing the file again holds them again for review.
+            let held_closed = sqlx::query(
+                "DELETE FROM held_lines WHERE run_id = $1 \
+                 OR (import_key, line) IN (SELECT import_key, line FROM failed_items WHERE run_id = $1)",
+            )
+            .bind(run_id)
+            .execute(&mut *tx)
+            .await?
+            .rows_affected();
+            sqlx::query("UPDATE import_runs SET status = 'reverted', reverted_at = $2 WHERE id = $1")
+                .bind(run_id)
+                .bind(now)
+                .execute(&mut *tx)
+                .await?;
+            let summary = format!(
+                "reverted run {run_id} ({source}): {removed} line{} removed, {total} subtracted over {} item{}",
+                if removed == 1 { "" } else { "s" },
+                items.len(),
+                if items.len() == 1 { "" } else { "s" },
+            );
+            let detail = serde_json::json!({
+                "run_id": run_id,
+                "status_before": status,
+                "failed_items_reopened": reopened,
+                "held_lines_removed": held_closed,
+                "items": items_json(&items),
+            });
+            let id = audit(&mut tx, KIND_REVERT, operator, &summary, removed, total, detail).await?;
+            crate::failpoint::hit("revert_before_commit");
+            tx.commit().await?;
+            Ok(Applied {
+                correction_id: Some(id),
+                kind: KIND_REVERT.into(),
+                summary,
+                lines: removed,
+                quantity: total,
+                items,
+            })
+        }
+
+        pub async fn aliases(s: &$store) -> StoreResult<Vec<AliasRow>> {
+            let rows = sqlx::query(
+                "SELECT a.alias, i.sku, a.learned_by, \
+                 (SELECT COUNT(*) FROM transactions t WHERE t.alias = a.alias) AS n, \
+                 (SELECT SUM(t.quantity) FROM transactions t WHERE t.alias = a.alias) AS q \
+                 FROM item_aliases a JOIN inventory_items i ON i.id = a.item_id ORDER BY a.alias",
+            )
+            .fetch_all(s.pool())
+            .await?;
+            let mut out = Vec::with_capacity(rows.len());
+            for r in rows {
+                let q: Option<Q> = r.try_get("q")?;
+                out.push(AliasRow {
+                    alias: r.try_get("alias")?,
+                    sku: r.try_get("sku")?,
+                    learned_by: r.try_get("learned_by")?,
+                    lines: r.try_get::<i64, _>("n")?.max(0) as u64,
+                    quantity: q.map(dec).unwrap_or_default(),
+                });
+            }
+            Ok(out)
+        }
+
+        pub async fn find_alias(s: &$store, candidates: &[String]) -> StoreResult<Option<String>> {
+            for c in candidates {
+                let found: Option<String> =
+                    sqlx::query_scalar("SELECT alias FROM item_aliases WHERE alias = $1")
+                        .bind(c.clone())
+                        .fetch_optional(s.pool())
+                        .await?;
+                if found.is_some() {
+                    return Ok(found);
+                }
+            }
+            Ok(None)
+        }
+
+        /// (item id, sku) the alias points at.
+        async fn alias_item(tx: &mut Tx, alias: &str) -> CorrectionResult<(i64, String)> {
+            let row = sqlx::query(
+                "SELECT a.item_id, i.sku FROM item_aliases a JOIN inventory_items i ON i.id = a.item_id \
+                 WHERE a.alias = $1",
+            )
+            .bind(alias.to_string())
+            .fetch_optional(&mut **tx)
+            .await?;
+            match row {
+                Some(r) => Ok((r.try_get("item_id")?, r.try_get("sku")?)),
+                None => refused(format!(
+                    "there is no alias \"{alias}\" (see `batchops aliases list`)"
+                )),
+            }
+        }
+
+        pub async fn move_alias(
+            s: &$store,
+            alias: &str,
+            to_sku: &str,
+            operator: &str,
+        ) -> CorrectionResult<Applied> {
+            let mut tx = begin(s).await?;
+            refuse_live_runs(&mut tx, "move the alias").await?;
+            let (old_id, old_sku) = alias_item(&mut tx, alias).await?;
+            let Some((to_id, _, retired)) = item(&mut tx, to_sku).await? else {
+                return refused(format!("there is no item {to_sku}"));
+            };
+            if let Some(into) = retired {
+                return refused(retired_refusal(to_sku, &into));
+            }
+            let moved = per_item(
+                &mut tx,
+                "alias = $1 AND item_id <> $2",
+                &[Bind::Text(alias), Bind::Id(to_id)],
+            )
+            .await?;
+            if old_id == to_id && moved.is_empty() {
+                return refused(format!("the alias \"{alias}\" is already on {to_sku}"));
+            }
+            let n = sqlx::query("UPDATE transactions SET item_id = $2 WHERE alias = $1 AND item_id <> $2")
+                .bind(alias.to_string())
+                .bind(to_id)
+                .execute(&mut *tx)
+                .await?
+                .rows_affected();
+            crate::failpoint::hit("alias_move_after_update");
+            let mut items = Vec::new();
+            let (mut total, mut count) = (Decimal::ZERO, 0i64);
+            for (item_id, sku, rows, q) in moved {
+                add_quantity(&mut tx, item_id, -q).await?;
+                total += q;
+                count += rows;
+                items.push(ItemDelta { sku, lines: -rows, quantity: -q });
+            }
+            add_quantity(&mut tx, to_id, total).await?;
+            if count > 0 || !total.is_zero() {
+                items.push(ItemDelta { sku: to_sku.to_string(), lines: count, quantity: total });
+            }
+            sqlx::query("UPDATE item_aliases SET item_id = $2, learned_by = 'operator' WHERE alias = $1")
+                .bind(alias.to_string())
+                .bind(to_id)
+                .execute(&mut *tx)
+                .await?;
+            if old_id != to_id {
+                // The operator said the alias is not the old item: never propose that pairing again.
+                sqlx::query(
+                    "INSERT INTO alias_rejections (alias, item_id, operator, created_at) VALUES ($1, $2, $3, $4) \
+                     ON CONFLICT (alias, item_id) DO NOTHING",
+                )
+                .bind(alias.to_string())
+                .bind(old_id)
+                .bind(operator.to_string())
+                .bind(Utc::now())
+                .execute(&mut *tx)
+                .await?;
+            }
+            sqlx::query("DELETE FROM alias_rejections WHERE alias = $1 AND item_id = $2")
+                .bind(alias.to_string())
+                .bind(to_id)
+                .execute(&mut *tx)
+                .await?;
+            let summary = format!(
+                "moved alias \"{alias}\" from {old_sku} to {to_sku}: {n} line{} with {total} moved",
+                if n == 1 { "" } else { "s" }
+            );
+            let detail = serde_json::json!({
+                "alias": alias, "from": old_sku, "to": to_sku, "items": items_json(&items),
+            });
+            let id = audit(&mut tx, KIND_ALIAS_MOVE, operator, &summary, n, total, detail).await?;
+            crate::failpoint::hit("alias_move_before_commit");
+            tx.commit().await?;
+            Ok(Applied {
+                correction_id: Some(id),
+                kind: KIND_ALIAS_MOVE.into(),
+                summary,
+                lines: n,
+                quantity: total,
+                items,
+            })
+        }
+
+        pub async fn forget_alias(
+            s: &$store,
+            alias: &str,
+            operator: &str,
+        ) -> CorrectionResult<Applied> {
+            let mut tx = begin(s).await?;
+            let (_, sku) = alias_item(&mut tx, alias).await?;
+            sqlx::query("DELETE FROM item_aliases WHERE alias = $1")
+                .bind(alias.to_string())
+                .execute(&mut *tx)
+                .await?;
+            let summary = format!(
+                "forgot alias \"{alias}\" (was {sku}): later lines are matched afresh; lines that \
+                 landed through it stay where they are"
+            );
+            let detail = serde_json::json!({ "alias": alias, "sku": sku });
+            let id =
+                audit(&mut tx, KIND_ALIAS_FORGET, operator, &summary, 0, Decimal::ZERO, detail).await?;
+            tx.commit().await?;
+            Ok(Applied {
+                correction_id: Some(id),
+                kind: KIND_ALIAS_FORGET.into(),
+                summary,
+                lines: 0,
+                quantity: Decimal::ZERO,
+                items: Vec::new(),
+            })
+        }
+
+        pub async fn merge_items(
+            s: &$store,
+            from_sku: &str,
+            into_sku: &str,
+            operator: &str,
+        ) -> CorrectionResult<Applied> {
+            if from_sku == into_sku {
+                return refused(format!("cannot merge {from_sku} into itself"));
+            }
+            let mut tx = begin(s).await?;
+            refuse_live_runs(&mut tx, "merge the items").await?;
+            let Some((from_id, from_name, from_retired)) = item(&mut tx, from_sku).await? else {
+                return refused(format!("there is no item {from_sku}"));
+            };
+            if let Some(into) = from_retired {
+                return refused(format!("{from_sku} is already retired (merged into {into})"));
+            }
+            let Some((into_id, into_name, into_retired)) = item(&mut tx, into_sku).await? else {
+                return refused(format!("there is no item {into_sku}"));
+            };
+            if let Some(into) = into_retired {
+                return refused(retired_refusal(into_sku, &into));
+            }
+            let from_qty: Q = sqlx::query_scalar("SELECT quantity FROM inventory_items WHERE id = $1")
+                .bind(from_id)
+                .fetch_one(&mut *tx)
+                .await?;
+            let from_qty = dec(from_qty);
+            let n = sqlx::query("UPDATE transactions SET item_id = $2 WHERE item_id = $1")
+                .bind(from_id)
+                .bind(into_id)
+                .execute(&mut *tx)
+                .await?
+                .rows_affected();
+            crate::failpoint::hit("merge_after_move");
+            add_quantity(&mut tx, into_id, from_qty).await?;
+            sqlx::query(
+                "UPDATE inventory_items SET quantity = $2, retired_at = $3, merged_into = $4, updated_at = $3 \
+                 WHERE id = $1",
+            )
+            .bind(from_id)
+            .bind(enc(Decimal::ZERO)?)
+            .bind(Utc::now())
+            .bind(into_id)
+            .execute(&mut *tx)
+            .await?;
+            // Items merged into FROM before now point at INTO: one hop from any retired SKU.
+            sqlx::query("UPDATE inventory_items SET merged_into = $2 WHERE merged_into = $1")
+                .bind(from_id)
+                .bind(into_id)
+                .execute(&mut *tx)
+                .await?;
+            let aliases = sqlx::query("UPDATE item_aliases SET item_id = $2 WHERE item_id = $1")
+                .bind(from_id)
+                .bind(into_id)
+                .execute(&mut *tx)
+                .await?
+                .rows_affected();
+            // A line described by FROM's name maps to INTO from now on.
+            let from_norm = crate::mapping::alias_key(&from_name);
+            if !from_norm.is_empty() && from_norm != crate::mapping::alias_key(&into_name) {
+                sqlx::query(
+                    "INSERT INTO item_aliases (alias, item_id, learned_by) VALUES ($1, $2, 'operator') \
+                     ON CONFLICT (alias) DO NOTHING",
+                )
+                .bind(from_norm)
+                .bind(into_id)
+                .execute(&mut *tx)
+                .await?;
+            }
+            sqlx::query(
+                "INSERT INTO alias_rejections (alias, item_id, operator, created_at) \
+                 SELECT alias, $2, operator, created_at FROM alias_rejections WHERE item_id = $1 \
+                 ON CONFLICT (alias, item_id) DO NOTHING",
+            )
+            .bind(from_id)
+            .bind(into_id)
+            .execute(&mut *tx)
+            .await?;
+            sqlx::query("DELETE FROM alias_rejections WHERE item_id = $1")
+                .bind(from_id)
+                .execute(&mut *tx)
+                .await?;
+            let items = vec![
+                ItemDelta { sku: from_sku.to_string(), lines: -(n as i64), quantity: -from_qty },
+                ItemDelta { sku: into_sku.to_string(), lines: n as i64, quantity: from_qty },
+            ];
+            let summary = format!(
+                "merged {from_sku} into {into_sku}: {n} line{}, quantity {from_qty} and {aliases} alias{} moved; \
+                 {from_sku} retired",
+                if n == 1 { "" } else { "s" },
+                if aliases == 1 { "" } else { "es" },
+            );
+            let detail = serde_json::json!({
+                "from": from_sku, "into": into_sku, "aliases_moved": aliases, "items": items_json(&items),
+            });
+            let id = audit(&mut tx, KIND_MERGE, operator, &summary, n, from_qty, detail).await?;
+            crate::failpoint::hit("merge_before_commit");
+            tx.commit().await?;
+            Ok(Applied {
+                correction_id: Some(id),
+                kind: KIND_MERGE.into(),
+                summary,
+                lines: n,
+                quantity: from_qty,
+                items,
+            })
+        }
+
+        pub async fn corrections(s: &$store, limit: u64) -> StoreResult<Vec<CorrectionRow>> {
+            let rows = sqlx::query(
+                "SELECT id, kind, operator, created_at, summary, lines, quantity, detail_json \
+                 FROM corrections ORDER BY id DESC LIMIT $1",
+            )
+            .bind(limit.min(i64::MAX as u64) as i64)
+            .fetch_all(s.pool())
+            .await?;
+            let mut out = Vec::with_capacity(rows.len());
+            for r in rows {
+                let detail: String = r.try_get("detail_json")?;
+                out.push(CorrectionRow {
+                    id: r.try_get("id")?,
+                    kind: r.try_get("kind")?,
+                    operator: r.try_get("operator")?,
+                    created_at: r.try_get("created_at")?,
+                    summary: r.try_get("summary")?,
+                    lines: r.try_get::<i64, _>("lines")?.max(0) as u64,
+                    quantity: dec(r.try_get("quantity")?),
+                    detail: serde_json::from_str(&detail).unwrap_or(serde_json::Value::Null),
+                });
+            }
+            Ok(out)
+        }
+
+        pub async fn failed_by_identity(
+            s: &$store,
+            import_key: &str,
+            line: u64,
+        ) -> StoreResult<Vec<IdentityFailure>> {
+            let sql = format!(
+                "SELECT {}, (SELECT reverted_at FROM import_runs r WHERE r.id = f.run_id) IS NOT NULL AS run_reverted \
+                 FROM failed_items f WHERE import_key = $1 AND line = $2 ORDER BY id",
+                sql::FAILED_COLUMNS
+            );
+            let rows = sqlx::query(AssertSqlSafe(sql))
+                .bind(import_key.to_string())
+                .bind(line.min(i64::MAX as u64) as i64)
+                .fetch_all(s.pool())
+                .await?;
+            let mut out = Vec::with_capacity(rows.len());
+            for r in rows {
+                let raw: RawFailed = decode::failed(&r)?;
+                out.push(IdentityFailure {
+                    failed: raw.into_row(),
+                    run_reverted: r.try_get("run_reverted")?,
+                });
+            }
+            Ok(out)
+        }
+
+        pub async fn failed_lines(
+            s: &$store,
+            import_key: &str,
+            lines: &[u64],
+        ) -> StoreResult<Vec<u64>> {
+            if lines.is_empty() {
+                return Ok(Vec::new());
+            }
+            // Line numbers are integers formatted here, never user text.
+            let list: Vec<String> = lines.iter().map(|l| l.to_string()).collect();
+            let sql = format!(
+                "SELECT DISTINCT line FROM failed_items WHERE import_key = $1 AND line IN ({})",
+                list.join(",")
+            );
+            let found: Vec<i64> = sqlx::query_scalar(AssertSqlSafe(sql))
+                .bind(import_key.to_string())
+                .fetch_all(s.pool())
+                .await?;
+            Ok(found.into_iter().map(|l| l.max(0) as u64).collect())
+        }
+
+        pub async fn resolve_identity(s: &$store, import_key: &str, line: u64) -> StoreResult<u64> {
+            Ok(sqlx::query(
+                "UPDATE failed_items SET resolved_at = $3, attempts = attempts + 1 \
+                 WHERE import_key = $1 AND line = $2 AND resolved_at IS NULL",
+            )
+            .bind(import_key.to_string())
+            .bind(line.min(i64::MAX as u64) as i64)
+            .bind(Utc::now())
+            .execute(s.pool())
+            .await?
+            .rows_affected())
+        }
+    };
+}
+
+macro_rules! corrections_impl {
+    ($store:ty, $imp:ident) => {
+        #[async_trait]
+        impl Corrections for $store {
+            async fn revert_run(&self, run_id: i64, operator: &str) -> CorrectionResult<Applied> {
+                $imp::revert_run(self, run_id, operator).await
+            }
+            async fn aliases(&self) -> StoreResult<Vec<AliasRow>> {
+                $imp::aliases(self).await
+            }
+            async fn find_alias(&self, candidates: &[String]) -> StoreResult<Option<String>> {
+                $imp::find_alias(self, candidates).await
+            }
+            async fn move_alias(
+                &self,
+                alias: &str,
+                to_sku: &str,
+                operator: &str,
+            ) -> CorrectionResult<Applied> {
+                $imp::move_alias(self, alias, to_sku, operator).await
+            }
+            async fn forget_alias(&self, alias: &str, operator: &str) -> CorrectionResult<Applied> {
+                $imp::forget_alias(self, alias, operator).await
+            }
+            async fn merge_items(
+                &self,
+                from_sku: &str,
+                into_sku: &str,
+                operator: &str,
+            ) -> CorrectionResult<Applied> {
+                $imp::merge_items(self, from_sku, into_sku, operator).await
+            }
+            async fn corrections(&self, limit: u64) -> StoreResult<Vec<CorrectionRow>> {
+                $imp::corrections(self, limit).await
+            }
+            async fn failed_by_identity(
+                &self,
+                import_key: &str,
+                line: u64,
+            ) -> StoreResult<Vec<IdentityFailure>> {
+                $imp::failed_by_identity(self, import_key, line).await
+            }
+            async fn failed_lines(&self, import_key: &str, lines: &[u64]) -> StoreResult<Vec<u64>> {
+                $imp::failed_lines(self, import_key, lines).await
+            }
+            async fn resolve_identity(&self, import_key: &str, line: u64) -> StoreResult<u64> {
+                $imp::resolve_identity(self, import_key, line).await
+            }
+        }
+    };
+}
+
+/// SQLite: quantities are INTEGER units of 0.0001; `BEGIN IMMEDIATE` takes the write lock up
+/// front (it also serializes corrections with imports); no row locks.
+mod sqlite_impl {
+    use crate::domain::decimal::{from_units, to_units};
+
+    type Q = i64;
+    const FOR_UPDATE: &str = "";
+    const FOR_UPDATE_OF_I: &str = "";
+
+    fn enc(v: Decimal) -> StoreResult<Q> {
+        to_units(v).ok_or_else(|| StoreError {
+            class: crate::ErrorClass::Data,
+            message: format!("{v} does not fit NUMERIC(18,4)"),
+            sqlstate: Some("22003".into()),
+            phase: None,
+        })
+    }
+
+    fn dec(v: Q) -> Decimal {
+        from_units(v)
+    }
+
+    async fn begin(s: &SqliteStore) -> StoreResult<Tx> {
+        Ok(s.pool().begin_with("BEGIN IMMEDIATE").await?)
+    }
+
+    corrections_sql!(SqliteStore, sqlx::Sqlite);
+}
+
+/// PostgreSQL: NUMERIC(18,4); the run or items a correction reads are locked for its transaction.
+mod pg_impl {
+    type Q = Decimal;
+    const FOR_UPDATE: &str = " FOR UPDATE";
+    const FOR_UPDATE_OF_I: &str = " FOR UPDATE OF i";
+
+    fn enc(v: Decimal) -> StoreResult<Q> {
+        Ok(v)
+    }
+
+    fn dec(v: Q) -> Decimal {
+        v.normalize()
+    }
+
+    async fn begin(s: &PgStore) -> StoreResult<Tx> {
+        Ok(s.pool().begin().await?)
+    }
+
+    corrections_sql!(PgStore, sqlx::Postgres);
+}
+
+corrections_impl!(SqliteStore, sqlite_impl);
+corrections_impl!(PgStore, pg_impl);

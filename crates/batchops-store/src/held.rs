@@ -1,0 +1,255 @@
+//! Lines held for review: listing them, and recording an operator's decision. The SQL is the same
+//! on both backends (`$N` placeholders), instantiated per pool type by [`held_queries!`]; only how a
+//! quantity is bound differs (SQLite: integer units of 0.0001, PostgreSQL: NUMERIC), passed in as
+//! a conversion function.
+
+use crate::domain::run_rules;
+use serde::Serialize;
+
+/// A held line as stored.
+#[derive(Debug, Clone, PartialEq, Serialize)]
+pub struct HeldRow {
+    pub id: i64,
+    pub run_id: i64,
+    pub import_key: String,
+    pub line: u64,
+    pub description: String,
+    /// The canonical key the line was read as: one decision applies to every line that shares it.
+    pub alias: String,
+    pub raw_record: String,
+    pub fields_json: String,
+    /// `{"reason": …, "candidates": [{sku, name, score, agreed, differed, one_sided}]}`.
+    pub candidates_json: String,
+    pub operator: String,
+    pub decision_json: Option<String>,
+    pub correction_id: Option<i64>,
+}
+
+/// Which held lines to list.
+#[derive(Debug, Clone, PartialEq, Eq)]
+pub enum HeldFilter {
+    /// Every line not decided yet.
+    Open,
+    /// Every line, decided or not.
+    All,
+    /// One line by id.
+    Id(i64),
+    /// The lines not decided yet that share an alias key.
+    OpenAlias(String),
+}
+
+/// A held line a decision lands: under its own identity, as part of the run that held it.
+#[derive(Debug, Clone)]
+pub struct DecidedLine {
+    pub run_id: i64,
+    pub import_key: String,
+    pub operator: String,
+    pub row: crate::mapping::MappedLine,
+}
+
+/// What an operator's decision changes in one transaction.
+#[derive(Debug, Clone)]
+pub struct ReviewRecord {
+    /// The held lines decided (only those still open are marked).
+    pub held_ids: Vec<i64>,
+    /// The lines that land, written in the same transaction once their held rows are marked
+    /// decided (a held line lands only by the decision that closes it).
+    pub land: Vec<DecidedLine>,
+    pub decision_json: String,
+    pub operator: String,
+    pub summary: String,
+    pub lines: u64,
+    pub quantity: rust_decimal::Decimal,
+    pub detail_json: String,
+    /// (alias key, sku) learned from the decision (`learned_by = 'operator'`).
+    pub learn: Option<(String, String)>,
+    /// (alias key, sku) pairings rejected.
+    pub reject: Vec<(String, String)>,
+}
+
+impl HeldRow {
+    /// Whether the line waits for an operator's decision ([`run_rules::held_is_open`]).
+    pub fn is_open(&self) -> bool {
+        run_rules::held_is_open(self.decision_json.is_some())
+    }
+}
+
+pub(crate) const HELD_COLUMNS: &str = "id, run_id, import_key, line, description, alias, raw_record, \
+    fields_json, candidates_json, operator, decision_json, correction_id";
+
+macro_rules! held_queries {
+    ($db:ty, $qty:path) => {
+        /// Held-line queries shared with the other backend (see `store/held.rs`).
+        mod held_queries {
+            use crate::StoreResult;
+            use crate::held::{HELD_COLUMNS, HeldFilter, HeldRow, ReviewRecord};
+            use crate::{RunCtx, WriteOutcome};
+            use chrono::Utc;
+            use sqlx::{AssertSqlSafe, Pool, Row};
+
+            type Db = $db;
+
+            pub async fn held(pool: &Pool<Db>, filter: &HeldFilter) -> StoreResult<Vec<HeldRow>> {
+                let base = format!("SELECT {HELD_COLUMNS} FROM held_lines");
+                let rows = match filter {
+                    HeldFilter::Open => {
+                        sqlx::query(AssertSqlSafe(format!(
+                            "{base} WHERE decided_at IS NULL ORDER BY alias, id"
+                        )))
+                        .fetch_all(pool)
+                        .await?
+                    }
+                    HeldFilter::All => {
+                        sqlx::query(AssertSqlSafe(format!("{base} ORDER BY id")))
+                            .fetch_all(pool)
+                            .await?
+                    }
+                    HeldFilter::Id(id) => {
+                        sqlx::query(AssertSqlSafe(format!("{base} WHERE id = $1")))
+                            .bind(*id)
+                            .fetch_all(pool)
+                            .await?
+                    }
+                    HeldFilter::OpenAlias(alias) => {
+                        sqlx::query(AssertSqlSafe(format!(
+                            "{base} WHERE alias = $1 AND decided_at IS NULL ORDER BY id"
+                        )))
+                        .bind(alias.clone())
+                        .fetch_all(pool)
+                        .await?
+                    }
+                };
+                rows.iter()
+                    .map(|r| {
+                        Ok(HeldRow {
+                            id: r.try_get("id")?,
+                            run_id: r.try_get("run_id")?,
+                            import_key: r.try_get("import_key")?,
+                            line: r.try_get::<i64, _>("line")?.max(0) as u64,
+                            description: r.try_get("description")?,
+                            alias: r.try_get("alias")?,
+                            raw_record: r.try_get("raw_record")?,
+                            fields_json: r.try_get("fields_json")?,
+                            candidates_json: r.try_get("candidates_json")?,
+                            operator: r.try_get("operator")?,
+                            decision_json: r.try_get("decision_json")?,
+                            correction_id: r.try_get("correction_id")?,
+                        })
+                    })
+                    .collect()
+            }
+
+            /// Mark the held lines decided, land the decided lines, learn or reject pairings and
+            /// audit it, in one transaction. Returns the correction's id and the lines landed, or
+            /// `None` when every line was decided already (a decision that ran twice changes
+            /// nothing the second time).
+            pub async fn finish_review(
+                pool: &Pool<Db>,
+                r: &ReviewRecord,
+            ) -> StoreResult<Option<(i64, u64)>> {
+                let mut tx = pool.begin().await?;
+                let now = Utc::now();
+                let correction: i64 = sqlx::query_scalar(
+                    "INSERT INTO corrections (kind, operator, summary, lines, quantity, detail_json) \
+                     VALUES ('review', $1, $2, $3, $4, $5) RETURNING id",
+                )
+                .bind(r.operator.clone())
+                .bind(r.summary.clone())
+                .bind(r.lines as i64)
+                .bind($qty(r.quantity)?)
+                .bind(r.detail_json.clone())
+                .fetch_one(&mut *tx)
+                .await?;
+                let mut marked = 0;
+                for id in &r.held_ids {
+                    marked += sqlx::query(
+                        "UPDATE held_lines SET decided_at = $2, decision_json = $3, correction_id = $4 \
+                         WHERE id = $1 AND decided_at IS NULL",
+                    )
+                    .bind(*id)
+                    .bind(now)
+                    .bind(r.decision_json.clone())
+                    .bind(correction)
+                    .execute(&mut *tx)
+                    .await?
+                    .rows_affected();
+                }
+                if marked == 0 && !r.held_ids.is_empty() {
+                    tx.rollback().await?;
+                    return Ok(None);
+                }
+                let mut landed = 0;
+                for d in &r.land {
+                    let ctx = RunCtx {
+                        run_id: d.run_id,
+                        import_key: &d.import_key,
+                        operator: &d.operator,
+                    };
+                    let mut out = WriteOutcome::default();
+                    let sql = &super::ONE_LINE;
+                    super::write_one_sql::write_one_in(sql, &mut tx, ctx, &d.row, &mut out).await?;
+                    landed += out.inserted;
+                }
+                crate::failpoint::hit("review_after_land");
+                crate::failpoint::hit("review_before_commit");
+                if let Some((alias, sku)) = &r.learn {
+                    sqlx::query(
+                        "INSERT INTO item_aliases (alias, item_id, learned_by, learned_run_id) \
+                         SELECT $1, id, 'operator', NULL FROM inventory_items WHERE sku = $2 \
+                         ON CONFLICT (alias) DO UPDATE SET item_id = excluded.item_id, \
+                         learned_by = 'operator', learned_run_id = NULL",
+                    )
+                    .bind(alias.clone())
+                    .bind(sku.clone())
+                    .execute(&mut *tx)
+                    .await?;
+                }
+                for (alias, sku) in &r.reject {
+                    sqlx::query(
+                        "INSERT INTO alias_rejections (alias, item_id, operator) \
+                         SELECT $1, id, $3 FROM inventory_items WHERE sku = $2 \
+                         ON CONFLICT (alias, item_id) DO NOTHING",
+                    )
+                    .bind(alias.clone())
+                    .bind(sku.clone())
+                    .bind(r.operator.clone())
+                    .execute(&mut *tx)
+                    .await?;
+                    // An alias that named the rejected item no longer does.
+                    sqlx::query(
+                        "DELETE FROM item_aliases WHERE alias = $1 \
+                         AND item_id = (SELECT id FROM inventory_items WHERE sku = $2)",
+                    )
+                    .bind(alias.clone())
+                    .bind(sku.clone())
+                    .execute(&mut *tx)
+                    .await?;
+                }
+                tx.commit().await?;
+                Ok(Some((correction, landed)))
+            }
+
+            /// Replace the candidates of held lines that stay held after a rejection.
+            pub async fn rehold(
+                pool: &Pool<Db>,
+                ids: &[i64],
+                candidates_json: &str,
+            ) -> StoreResult<()> {
+                let mut tx = pool.begin().await?;
+                for id in ids {
+                    sqlx::query(
+                        "UPDATE held_lines SET candidates_json = $2 WHERE id = $1 AND decided_at IS NULL",
+                    )
+                    .bind(*id)
+                    .bind(candidates_json.to_string())
+                    .execute(&mut *tx)
+                    .await?;
+                }
+                tx.commit().await?;
+                Ok(())
+            }
+        }
+    };
+}
+
+pub(crate) use held_queries;

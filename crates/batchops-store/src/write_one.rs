@@ -1,0 +1,161 @@
+//! One line in its own transaction, the way a sequential importer writes it (the sequential mode
+//! and the item-by-item fallback), written once for every backend: [`OneLineSql`] builds its
+//! statements from the backend's [`Dialect`], and [`write_one!`] writes the line with them, given
+//! the backend's transaction type and value codecs. The caller begins and ends the transaction.
+
+use super::dialect::Dialect;
+
+/// The statements of one line's write, in the backend's dialect.
+pub(crate) struct OneLineSql {
+    /// The item of a SKU: `$1` sku → id.
+    pub find_item: String,
+    /// Create an item (or name the one a concurrent writer created): `$1` sku, `$2` name,
+    /// `$3` the run creating it → id.
+    pub create_item: String,
+    /// Learn an alias unless it is known: `$1` alias, `$2` item id, `$3` the run learning it.
+    pub learn_alias: String,
+    /// The transaction row, skipped when its identity exists: `$1` run, `$2` import key,
+    /// `$3` operator, `$4` line, `$5` item, `$6` quantity, `$7` unit cost, `$8` alias.
+    pub insert_row: String,
+    /// `quantity = quantity + delta`: `$1` item id, `$2` delta.
+    pub add_quantity: String,
+}
+
+impl OneLineSql {
+    pub(crate) fn of<D: Dialect>() -> Self {
+        let p = D::param;
+        let (key_columns, key_values) = D::line_identity(&p(2));
+        Self {
+            find_item: format!("SELECT id FROM inventory_items WHERE sku = {}", p(1)),
+            create_item: D::insert_or_update(
+                &format!(
+                    "INSERT INTO inventory_items (sku, name, created_run_id) VALUES ({}, {}, {})",
+                    p(1),
+                    p(2),
+                    p(3)
+                ),
+                "sku",
+                "sku = excluded.sku",
+            ) + &D::returning("id"),
+            learn_alias: D::insert_skipping(
+                &format!(
+                    "INSERT INTO item_aliases (alias, item_id, learned_by, learned_run_id) VALUES ({}, {}, 'auto', {})",
+                    p(1),
+                    p(2),
+                    p(3)
+                ),
+                "alias",
+            ),
+            insert_row: D::insert_skipping(
+                &format!(
+                    "INSERT INTO transactions (run_id, {key_columns}, operator, line, item_id, quantity, unit_cost, alias, fingerprint, line_key) \
+                     VALUES ({}, {key_values}, {}, {}, {}, {}, {}, {}, {}, {})",
+                    p(1),
+                    p(3),
+                    p(4),
+                    p(5),
+                    p(6),
+                    p(7),
+                    p(8),
+                    p(9),
+                    p(10)
+                ),
+                D::LINE_KEY,
+            ),
+            add_quantity: format!(
+                "UPDATE inventory_items SET quantity = quantity + {}, updated_at = {} WHERE id = {}",
+                p(2),
+                D::NOW,
+                p(1)
+            ),
+        }
+    }
+}
+
+/// `async fn write_one_in(sql, tx, ctx, row, out) -> StoreResult<i64>` for a backend: `$db` its
+/// sqlx database, `$qty` its quantity codec (`Decimal` → bound value) and `$text` what it stores
+/// of free text (PostgreSQL text cannot hold NUL). Returns the line's item id; `out` counts the
+/// statements, the item created, and whether the row was inserted now or was there already.
+macro_rules! write_one {
+    ($db:ty, $qty:path, $text:path) => {
+        mod write_one_sql {
+            use super::*;
+            use crate::write_one::OneLineSql;
+
+            pub(super) async fn write_one_in(
+                sql: &OneLineSql,
+                tx: &mut sqlx::Transaction<'static, $db>,
+                ctx: crate::RunCtx<'_>,
+                row: &crate::mapping::MappedLine,
+                out: &mut crate::WriteOutcome,
+            ) -> crate::StoreResult<i64> {
+                let start = std::time::Instant::now();
+                let found: Option<i64> = sqlx::query_scalar(sqlx::AssertSqlSafe(&*sql.find_item))
+                    .bind(row.sku.to_string())
+                    .fetch_optional(&mut **tx)
+                    .await?;
+                out.insert_statements += 1;
+                let item_id = match found {
+                    Some(id) => id,
+                    None => {
+                        let name = row.new_item_name.as_deref().unwrap_or(&row.sku);
+                        out.insert_statements += 1;
+                        out.items_created = 1;
+                        sqlx::query_scalar(sqlx::AssertSqlSafe(&*sql.create_item))
+                            .bind(row.sku.to_string())
+                            .bind(name.to_string())
+                            .bind(ctx.run_id)
+                            .fetch_one(&mut **tx)
+                            .await?
+                    }
+                };
+                if let Some(alias) = &row.learned_alias {
+                    sqlx::query(sqlx::AssertSqlSafe(&*sql.learn_alias))
+                        .bind($text(alias))
+                        .bind(item_id)
+                        .bind(ctx.run_id)
+                        .execute(&mut **tx)
+                        .await?;
+                    out.insert_statements += 1;
+                }
+                let inserted = sqlx::query(sqlx::AssertSqlSafe(&*sql.insert_row))
+                    .bind(ctx.run_id)
+                    .bind(ctx.import_key.to_string())
+                    .bind(ctx.operator.to_string())
+                    .bind(row.line as i64)
+                    .bind(item_id)
+                    .bind($qty(row.quantity)?)
+                    .bind($qty(row.unit_cost)?)
+                    .bind(row.alias.as_deref().map($text))
+                    .bind(row.fingerprint.map(|f| f.fingerprint))
+                    .bind(row.fingerprint.map(|f| f.line_key))
+                    .execute(&mut **tx)
+                    .await?
+                    .rows_affected();
+                out.insert_statements += 1;
+                out.insert_seconds = start.elapsed().as_secs_f64();
+                crate::failpoint::hit("one_after_insert");
+                let start = std::time::Instant::now();
+                if inserted == 1 {
+                    sqlx::query(sqlx::AssertSqlSafe(&*sql.add_quantity))
+                        .bind(item_id)
+                        .bind($qty(row.quantity)?)
+                        .execute(&mut **tx)
+                        .await
+                        .map_err(|e| {
+                            crate::StoreError::from(e)
+                                .in_phase(crate::domain::Phase::InventoryUpdate)
+                        })?;
+                    out.update_statements += 1;
+                    out.inserted = 1;
+                } else {
+                    out.already = 1;
+                }
+                out.update_seconds = start.elapsed().as_secs_f64();
+                Ok(item_id)
+            }
+        }
+    };
+}
+
+pub(crate) use write_one;
