@@ -19,12 +19,7 @@ pub struct LandedLine {
     pub unit_cost: Decimal,
 }
 
-/// A supplier's invoice as a file names it.
-#[derive(Debug, Clone, PartialEq, Eq, serde::Serialize)]
-pub struct InvoiceRef {
-    pub vendor: String,
-    pub invoice_id: String,
-}
+pub use batchops_core::input::invoice::InvoiceRef;
 
 /// What the database knows of an import key before a run of it starts.
 #[derive(Debug, Clone, Default, PartialEq, Eq)]

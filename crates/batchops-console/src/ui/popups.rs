@@ -138,7 +138,7 @@ fn confirm(frame: &mut Frame, body: Rect, app: &App, theme: &Theme) {
 fn overlap(
     frame: &mut Frame,
     body: Rect,
-    o: &crate::console::app::batches::Overlapping,
+    o: &crate::app::batches::Overlapping,
     theme: &Theme,
 ) {
     let summary = o.overlap.summary_lines();

@@ -11,8 +11,12 @@ use serde::de::{IgnoredAny, MapAccess, Visitor};
 use std::fmt;
 use std::io::{BufRead, BufReader};
 
-/// A supplier's invoice, compared case-folded and trimmed.
-pub use crate::store::overlap::InvoiceRef;
+/// A supplier's invoice as a file names it.
+#[derive(Debug, Clone, PartialEq, Eq, serde::Serialize)]
+pub struct InvoiceRef {
+    pub vendor: String,
+    pub invoice_id: String,
+}
 
 /// The invoice `file` names, if its format carries one and both parts are there. A file that
 /// cannot be read as such names none (its reader reports why, line by line).
