@@ -304,6 +304,40 @@ impl From<SkuColumnArg> for crate::input::profile::SkuColumn {
     }
 }
 
+/// The invoice a batch is, kept with its run (each wins over the supplier profile and the file's
+/// title rows).
+#[derive(Debug, Clone, Default, Args)]
+pub struct InvoiceArgs {
+    /// The supplier. With a supplier (here or in the profile) the SKU column holds that
+    /// supplier's part numbers, mapped through its cross-references, unless --sku-column ours.
+    #[arg(long, value_name = "NAME")]
+    pub supplier: Option<String>,
+    /// The invoice's number.
+    #[arg(long, value_name = "NUMBER")]
+    pub invoice_number: Option<String>,
+    /// The invoice's date: 2026-12-03, 03.12.2026 or 03/12/2026 (day first).
+    #[arg(long, value_name = "DATE", value_parser = crate::input::invoice_header::parse_date)]
+    pub invoice_date: Option<String>,
+    /// The invoice's currency: a three-letter code (EUR) or a symbol (€, $, £).
+    #[arg(long, value_parser = crate::input::invoice_header::parse_currency)]
+    pub currency: Option<String>,
+    /// Whose numbers the SKU column holds (default: the supplier's when a supplier is given by
+    /// flag or profile, else ours).
+    #[arg(long, value_enum)]
+    pub sku_column: Option<SkuColumnArg>,
+}
+
+impl InvoiceArgs {
+    pub fn header(&self) -> crate::domain::InvoiceHeader {
+        crate::domain::InvoiceHeader {
+            supplier: self.supplier.clone(),
+            invoice_number: self.invoice_number.clone(),
+            invoice_date: self.invoice_date.clone(),
+            currency: self.currency.clone(),
+        }
+    }
+}
+
 /// How a supplier's file is read, where detection needs help (each wins over what is detected).
 #[derive(Debug, Clone, Default, Args)]
 pub struct ReadArgs {
@@ -536,6 +570,8 @@ pub struct ImportArgs {
     pub dry_run: bool,
     #[command(flatten)]
     pub reading: ReadArgs,
+    #[command(flatten)]
+    pub invoice: InvoiceArgs,
     /// Read the files with this saved supplier profile (default: for each file, the one saved
     /// profile whose header matches its header, if there is exactly one).
     #[arg(long, value_name = "NAME")]

@@ -116,6 +116,27 @@ pub struct ImportOptions {
     pub max_lines: Option<u64>,
     /// What the operator settled about how the file is written (`--decimal`, `--delimiter`…).
     pub reading: ReadSettings,
+    /// The invoice header the operator gave (flags over the supplier profile); the file's title
+    /// rows fill in what they leave out.
+    pub invoice: crate::domain::InvoiceHeader,
+    /// Whose numbers the SKU column holds; unset: the supplier's when the operator named one
+    /// ([`ImportOptions::parts_supplier`]).
+    pub sku_column: Option<crate::input::profile::SkuColumn>,
+}
+
+impl ImportOptions {
+    /// The supplier whose part numbers the SKU column holds, or `None` when it holds our SKUs:
+    /// with a supplier given (flag or profile) the SKU column holds that supplier's part numbers
+    /// unless `sku_column = "ours"` says otherwise. A supplier read only from the file's title
+    /// rows does not change how the SKU column is read.
+    pub fn parts_supplier(&self) -> Option<&str> {
+        use crate::input::profile::SkuColumn;
+        let supplier = self.invoice.supplier.as_deref()?;
+        match self.sku_column.unwrap_or(SkuColumn::Supplier) {
+            SkuColumn::Supplier => Some(supplier),
+            SkuColumn::Ours => None,
+        }
+    }
 }
 
 impl Default for ImportOptions {
@@ -135,6 +156,8 @@ impl Default for ImportOptions {
             resume_run: None,
             max_lines: None,
             reading: ReadSettings::default(),
+            invoice: crate::domain::InvoiceHeader::default(),
+            sku_column: None,
         }
     }
 }

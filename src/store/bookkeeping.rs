@@ -136,13 +136,27 @@ macro_rules! bookkeeping {
                         sqlx::query_as::<_, (String, String)>(Self::shared(sql::RETIRED_SKUS))
                             .fetch_all(pool)
                             .await?;
+                    let parts = sqlx::query_as::<_, (String, String, String)>(Self::shared(
+                        sql::CATALOG_PARTS,
+                    ))
+                    .bind(import_key)
+                    .fetch_all(pool)
+                    .await?
+                    .into_iter()
+                    .map(|(supplier, part_number, sku)| crate::mapping::PartEntry {
+                        supplier,
+                        part_number,
+                        sku,
+                    })
+                    .collect();
                     Ok(Catalog::build(
                         crate::mapping::lexicon::current(),
                         items,
                         aliases,
                         rejections,
                     )
-                    .with_retired(retired))
+                    .with_retired(retired)
+                    .with_parts(parts))
                 }
             }
 
@@ -173,6 +187,11 @@ macro_rules! bookkeeping {
                         .bind(run.rehearsal)
                         .bind(run.chunk_size as i64)
                         .bind(Utc::now())
+                        .bind(run.invoice.supplier.clone())
+                        .bind(run.invoice.invoice_number.clone())
+                        .bind(run.invoice.invoice_date.clone())
+                        .bind(run.invoice.currency.clone())
+                        .bind(run.sku_column)
                         .fetch_one(pool)
                         .await?)
                 }
