@@ -475,8 +475,13 @@ pub enum AliasesCommand {
     /// One writer at a time: refused at once while any import, resume, retry, review decision,
     /// reject-file import or revert is writing (the refusal names it).
     Move {
-        /// The alias as listed, or the description as written on an invoice.
+        /// The alias as listed, or the description as written on an invoice (with --supplier:
+        /// the supplier's part number).
         alias: String,
+        /// ALIAS is this supplier's part number: point its cross-reference at SKU and move the
+        /// stock of every line that landed through it.
+        #[arg(long, value_name = "NAME")]
+        supplier: Option<String>,
         /// The right item.
         #[arg(long, value_name = "SKU")]
         to: String,
@@ -492,8 +497,12 @@ pub enum AliasesCommand {
     /// One writer at a time: refused at once while any import, resume, retry, review decision,
     /// reject-file import or revert is writing (the refusal names it).
     Forget {
-        /// The alias as listed, or the description as written on an invoice.
+        /// The alias as listed, or the description as written on an invoice (with --supplier:
+        /// the supplier's part number).
         alias: String,
+        /// ALIAS is this supplier's part number: forget its cross-reference.
+        #[arg(long, value_name = "NAME")]
+        supplier: Option<String>,
         /// Who makes the correction (default: $USER).
         #[arg(long)]
         operator: Option<String>,

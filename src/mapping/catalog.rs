@@ -93,6 +93,11 @@ pub fn part_key(supplier: &str, part_number: &str) -> String {
     format!("part\t{supplier}\t{part_number}")
 }
 
+/// The (supplier, part number) of a [`part_key`].
+pub fn parse_part_key(key: &str) -> Option<(&str, &str)> {
+    key.strip_prefix("part\t")?.split_once('\t')
+}
+
 impl Default for Catalog {
     fn default() -> Self {
         Catalog::with_lexicon(lexicon::current())

@@ -27,7 +27,7 @@ mod normalize;
 pub mod signature;
 mod vocabulary;
 
-pub use catalog::{AliasEntry, Catalog, CatalogItem, Exact, PartEntry, RefusedAlias, part_key};
+pub use catalog::{AliasEntry, Catalog, CatalogItem, Exact, PartEntry, RefusedAlias, parse_part_key, part_key};
 pub use normalize::{generated_sku, normalize};
 
 use crate::domain::{Candidate, LineItem, MappingDecision};
