@@ -294,6 +294,8 @@ async fn a_saved_profile_makes_a_refused_file_land_and_is_picked_by_its_header()
                 "niet-ag",
                 "--supplier",
                 "Niet AG",
+                "--sku-column",
+                "ours",
             ],
         );
         assert!(saved.status.success(), "{saved:?}");

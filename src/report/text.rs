@@ -171,10 +171,11 @@ pub fn invoice_line(h: &crate::domain::InvoiceHeader) -> Option<String> {
     (!parts.is_empty()).then(|| parts.join(" · "))
 }
 
-/// A run's invoice in a column: `supplier · number`, `-` when neither is known.
+/// A run's invoice in a column: `number · supplier` (the number first: a narrow column cuts the
+/// supplier), `-` when neither is known.
 pub fn invoice_label(h: &crate::domain::InvoiceHeader) -> String {
     match (&h.supplier, &h.invoice_number) {
-        (Some(s), Some(n)) => format!("{s} · {n}"),
+        (Some(s), Some(n)) => format!("{n} · {s}"),
         (Some(x), None) | (None, Some(x)) => x.clone(),
         (None, None) => "-".into(),
     }

@@ -137,7 +137,7 @@ pub fn render(frame: &mut Frame, area: Rect, app: &App, theme: &Theme) {
     );
 }
 
-/// The run's invoice: `supplier · number`, `—` when neither is known.
+/// The run's invoice: `number · supplier`, `—` when neither is known.
 fn invoice(h: &crate::domain::InvoiceHeader) -> String {
     match (&h.supplier, &h.invoice_number) {
         (None, None) => "—".into(),
