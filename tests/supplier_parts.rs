@@ -58,16 +58,30 @@ async fn qty(db: &TestDb, sku: &str) -> Decimal {
 async fn supplier_b_cable_ties_under_supplier_a_number_are_held_not_landed_on_the_hex_bolt() {
     for db in backends().await {
         let ctx = db.kind;
-        import(&db, "a.csv", "sku,description,quantity,unit_price\nX-100,Hex Bolt M8 x 40mm Zinc,10,0.12\n", None).await;
+        import(
+            &db,
+            "a.csv",
+            "sku,description,quantity,unit_price\nX-100,Hex Bolt M8 x 40mm Zinc,10,0.12\n",
+            None,
+        )
+        .await;
         assert_eq!(qty(&db, "X-100").await, Decimal::from(10), "{ctx}");
-        let b = "sku,description,quantity,unit_price\nX-100,Cable Tie 200mm Black Pack of 100,3,2.90\n";
+        let b =
+            "sku,description,quantity,unit_price\nX-100,Cable Tie 200mm Black Pack of 100,3,2.90\n";
         let r = import(&db, "b.csv", b, None).await;
         assert_eq!((r.items_held, r.items_processed), (1, 0), "{ctx}: {r:?}");
-        assert_eq!(qty(&db, "X-100").await, Decimal::from(10), "{ctx}: cable ties on the hex bolt");
-        let held = db.scalar("SELECT COUNT(*) FROM held_lines WHERE decided_at IS NULL").await;
+        assert_eq!(
+            qty(&db, "X-100").await,
+            Decimal::from(10),
+            "{ctx}: cable ties on the hex bolt"
+        );
+        let held = db
+            .scalar("SELECT COUNT(*) FROM held_lines WHERE decided_at IS NULL")
+            .await;
         assert_eq!(held, 1, "{ctx}");
         // The same line as supplier B's part number: B's X-100 is not A's, nor our hex bolt.
-        let b2 = "sku,description,quantity,unit_price\nX-100,Cable Tie 200mm Black Pack of 100,3,2.95\n";
+        let b2 =
+            "sku,description,quantity,unit_price\nX-100,Cable Tie 200mm Black Pack of 100,3,2.95\n";
         let r = import(&db, "b2.csv", b2, Some("Supplier B")).await;
         assert_eq!(r.items_processed, 1, "{ctx}: {r:?}");
         assert_eq!(qty(&db, "X-100").await, Decimal::from(10), "{ctx}");
@@ -84,11 +98,15 @@ async fn a_cross_reference_is_learned_held_on_contradiction_and_corrected() {
     for db in backends().await {
         let ctx = db.kind;
         import(&db, "catalog.csv", CATALOG, None).await;
-        let first = "Artikelnummer,Bezeichnung,Menge,Einzelpreis\nA-77,Hex Bolt M8 x 40mm Zinc,10,0.12\n";
+        let first =
+            "Artikelnummer,Bezeichnung,Menge,Einzelpreis\nA-77,Hex Bolt M8 x 40mm Zinc,10,0.12\n";
         let r = import(&db, "a1.csv", first, Some("Acme")).await;
         assert_eq!(r.items_processed, 1, "{ctx}: {r:?}");
         assert_eq!(qty(&db, "HB-M8").await, Decimal::from(110), "{ctx}");
-        assert!(inventory(&db).await.get("A-77").is_none(), "{ctx}: a part number became a SKU");
+        assert!(
+            !inventory(&db).await.contains_key("A-77"),
+            "{ctx}: a part number became a SKU"
+        );
         let learned = db
             .pairs("SELECT learned_run_id, learned_by FROM supplier_parts WHERE supplier = 'Acme' AND part_number = 'A-77'")
             .await;
@@ -105,7 +123,8 @@ async fn a_cross_reference_is_learned_held_on_contradiction_and_corrected() {
         assert_eq!(qty(&db, "HB-M8").await, Decimal::from(115), "{ctx}");
         // Another supplier's number A-77 is not Acme's.
         assert_eq!(
-            db.scalar("SELECT COUNT(*) FROM supplier_parts WHERE supplier <> 'Acme'").await,
+            db.scalar("SELECT COUNT(*) FROM supplier_parts WHERE supplier <> 'Acme'")
+                .await,
             0,
             "{ctx}"
         );
@@ -124,12 +143,17 @@ async fn a_cross_reference_is_learned_held_on_contradiction_and_corrected() {
         let corrected = db
             .pairs("SELECT p.item_id, p.learned_by FROM supplier_parts p WHERE supplier = 'Acme' AND part_number = 'A-77'")
             .await;
-        let ct = db.scalar("SELECT id FROM inventory_items WHERE sku = 'CT-200'").await;
+        let ct = db
+            .scalar("SELECT id FROM inventory_items WHERE sku = 'CT-200'")
+            .await;
         assert_eq!(corrected, vec![(ct, "operator".to_string())], "{ctx}");
         let learned_run = db
             .scalar("SELECT COUNT(*) FROM supplier_parts WHERE learned_run_id IS NOT NULL")
             .await;
-        assert_eq!(learned_run, 0, "{ctx}: an operator's cross-reference belongs to no run");
+        assert_eq!(
+            learned_run, 0,
+            "{ctx}: an operator's cross-reference belongs to no run"
+        );
         // Later lines follow the correction.
         let fourth = "Artikelnummer,Bezeichnung,Menge,Einzelpreis\nA-77,,2,2.90\n";
         import(&db, "a4.csv", fourth, Some("Acme")).await;
@@ -143,7 +167,10 @@ async fn with_our_skus_a_supplier_learns_no_cross_reference() {
     for db in backends().await {
         let ctx = db.kind;
         import(&db, "catalog.csv", CATALOG, None).await;
-        let (_dir, path) = write_file("ours.csv", "sku,description,quantity,unit_price\nHB-M8,Hex Bolt M8 x 40mm Zinc,1,0.1\n");
+        let (_dir, path) = write_file(
+            "ours.csv",
+            "sku,description,quantity,unit_price\nHB-M8,Hex Bolt M8 x 40mm Zinc,1,0.1\n",
+        );
         let opts = ImportOptions {
             invoice: InvoiceHeader {
                 supplier: Some("Acme".into()),
@@ -153,15 +180,29 @@ async fn with_our_skus_a_supplier_learns_no_cross_reference() {
             sku_column: Some(SkuColumn::Ours),
             ..ImportOptions::default()
         };
-        let r = import_file(&*db.store, &path, &opts, &EventSink::none(), &CancellationToken::new())
-            .await
-            .unwrap();
+        let r = import_file(
+            &*db.store,
+            &path,
+            &opts,
+            &EventSink::none(),
+            &CancellationToken::new(),
+        )
+        .await
+        .unwrap();
         assert_eq!(r.items_processed, 1, "{ctx}");
         assert_eq!(qty(&db, "HB-M8").await, Decimal::from(101), "{ctx}");
-        assert_eq!(db.scalar("SELECT COUNT(*) FROM supplier_parts").await, 0, "{ctx}");
+        assert_eq!(
+            db.scalar("SELECT COUNT(*) FROM supplier_parts").await,
+            0,
+            "{ctx}"
+        );
         let run = db.store.run(r.run_id).await.unwrap().unwrap();
         assert_eq!(run.sku_column.as_deref(), Some("ours"), "{ctx}");
-        assert_eq!(run.invoice.invoice_number.as_deref(), Some("INV-9"), "{ctx}");
+        assert_eq!(
+            run.invoice.invoice_number.as_deref(),
+            Some("INV-9"),
+            "{ctx}"
+        );
     }
 }
 

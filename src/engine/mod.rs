@@ -78,8 +78,7 @@ pub async fn import_batch(
             .await;
     }
     let reader = input::open_with(file, &opts.reading)?;
-    let labels =
-        input::invoice_header::HeaderLabels::load().map_err(EngineError::Invalid)?;
+    let labels = input::invoice_header::HeaderLabels::load().map_err(EngineError::Invalid)?;
     // What the operator gave wins; the title rows fill in the rest.
     let invoice = opts.invoice.clone().or(labels.read(reader.titles()).0);
     let parts_supplier = opts.parts_supplier();

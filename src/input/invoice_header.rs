@@ -59,7 +59,9 @@ impl HeaderLabels {
             }
         }
         // The longest label first: `rechnung nr` before `rechnung`.
-        labels.labels.sort_by_key(|(words, _)| std::cmp::Reverse(words.len()));
+        labels
+            .labels
+            .sort_by_key(|(words, _)| std::cmp::Reverse(words.len()));
         Ok(labels)
     }
 
@@ -116,7 +118,10 @@ impl HeaderLabels {
                 // The label must be all the cell has before the colon, if there is one.
                 if let Some(colon) = cell.find(':')
                     && colon > end
-                    && !cell[end..colon].trim().trim_matches(['.', '°', 'º']).is_empty()
+                    && !cell[end..colon]
+                        .trim()
+                        .trim_matches(['.', '°', 'º'])
+                        .is_empty()
                 {
                     continue;
                 }
@@ -151,7 +156,9 @@ impl HeaderLabels {
                 }
                 match field {
                     Field::Number => {
-                        header.invoice_number.get_or_insert_with(|| value.to_string());
+                        header
+                            .invoice_number
+                            .get_or_insert_with(|| value.to_string());
                     }
                     Field::Supplier => {
                         header.supplier.get_or_insert_with(|| value.to_string());
@@ -237,14 +244,21 @@ mod tests {
         assert_eq!(h.invoice_number.as_deref(), Some("INV-2291"));
         assert_eq!(h.invoice_date.as_deref(), Some("2026-12-01"));
         assert_eq!(h.currency.as_deref(), Some("USD"));
-        let h = read(&["Facture n° F-2026-118", "Fournisseur : Quincaillerie Dubois SARL"]);
+        let h = read(&[
+            "Facture n° F-2026-118",
+            "Fournisseur : Quincaillerie Dubois SARL",
+        ]);
         assert_eq!(h.invoice_number.as_deref(), Some("F-2026-118"));
         assert_eq!(h.supplier.as_deref(), Some("Quincaillerie Dubois SARL"));
     }
 
     #[test]
     fn rows_that_are_no_header_say_nothing() {
-        let h = read(&["Bestellübersicht Dezember", "Seite 1 von 2", "Name | ACME GmbH | Code | 4711"]);
+        let h = read(&[
+            "Bestellübersicht Dezember",
+            "Seite 1 von 2",
+            "Name | ACME GmbH | Code | 4711",
+        ]);
         assert_eq!(h, InvoiceHeader::default());
     }
 

@@ -229,7 +229,9 @@ impl Catalog {
 
     /// The item a supplier's part number names.
     pub fn part(&self, supplier: &str, part_number: &str) -> Option<Arc<str>> {
-        self.parts.get(part_key(supplier, part_number).as_str()).cloned()
+        self.parts
+            .get(part_key(supplier, part_number).as_str())
+            .cloned()
     }
 
     /// Remember a part number learned by this run: later lines see it.

@@ -27,7 +27,9 @@ mod normalize;
 pub mod signature;
 mod vocabulary;
 
-pub use catalog::{AliasEntry, Catalog, CatalogItem, Exact, PartEntry, RefusedAlias, parse_part_key, part_key};
+pub use catalog::{
+    AliasEntry, Catalog, CatalogItem, Exact, PartEntry, RefusedAlias, parse_part_key, part_key,
+};
 pub use normalize::{generated_sku, normalize};
 
 use crate::domain::{Candidate, LineItem, MappingDecision};
@@ -154,6 +156,16 @@ pub struct Mapper {
     contradictions: HashMap<(u32, Box<str>), Option<Contradiction>>,
 }
 
+/// A line landed by its description: the line, its item, the decision, the alias it taught and
+/// the key it was read as.
+type ByDescription = (
+    LineItem,
+    Arc<str>,
+    MappingDecision,
+    Option<Arc<str>>,
+    Arc<str>,
+);
+
 /// A held line's key, reason and candidates.
 type Contradiction = (Arc<str>, String, Vec<Candidate>);
 
@@ -238,7 +250,7 @@ impl Mapper {
                         });
                     }
                     None => match self.map_description(item) {
-                        Err(held) => return held,
+                        Err(held) => return *held,
                         Ok((item, sku, decision, learned, key)) => {
                             self.catalog.learn_part(&supplier, part, &sku);
                             let learned_part = LearnedPart {
@@ -267,7 +279,7 @@ impl Mapper {
                     (sku, decision, None, None, None)
                 }
                 (None, _) => match self.map_description(item) {
-                    Err(held) => return held,
+                    Err(held) => return *held,
                     Ok((item, sku, decision, learned, key)) => {
                         return self.landed(item, sku, decision, learned, Some(key), None);
                     }
@@ -302,30 +314,17 @@ impl Mapper {
 
     /// A line mapped by its description: landed as (line, item, decision, alias learned, key),
     /// or held.
-    #[allow(clippy::type_complexity)]
-    fn map_description(
-        &mut self,
-        item: LineItem,
-    ) -> Result<
-        (
-            LineItem,
-            Arc<str>,
-            MappingDecision,
-            Option<Arc<str>>,
-            Arc<str>,
-        ),
-        Mapped,
-    > {
+    fn map_description(&mut self, item: LineItem) -> Result<ByDescription, Box<Mapped>> {
         let sig = signature::signature(&item.description, self.catalog.lexicon());
         let key: Arc<str> = sig.key().into();
         let (decided, fresh) = self.map_by_description(&key, &sig, &item.description);
         match decided {
-            Decided::Hold(reason, candidates) => Err(Mapped::Hold(HeldLine {
+            Decided::Hold(reason, candidates) => Err(Box::new(Mapped::Hold(HeldLine {
                 alias: key,
                 reason,
                 candidates,
                 item,
-            })),
+            }))),
             Decided::Land(sku, decision) => {
                 // Only the line that made an automatic match teaches its alias.
                 let learned = (fresh && matches!(decision, MappingDecision::Fuzzy { .. }))
@@ -337,7 +336,12 @@ impl Mapper {
 
     /// When the line's description contradicts the item its number names (`what`): the held
     /// line's key, reason and candidate. The verdict is kept per (item, description) for the run.
-    fn contradiction(&mut self, sku: &Arc<str>, item: &LineItem, what: &str) -> Option<Contradiction> {
+    fn contradiction(
+        &mut self,
+        sku: &Arc<str>,
+        item: &LineItem,
+        what: &str,
+    ) -> Option<Contradiction> {
         if item.description.trim().is_empty() {
             return None;
         }

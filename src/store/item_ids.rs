@@ -82,9 +82,12 @@ pub(crate) fn learned_aliases_by(rows: &[MappedLine]) -> Vec<(Arc<str>, Arc<str>
         .collect()
 }
 
+/// A part number a row taught: (row index, supplier, part number, SKU of its item).
+pub(crate) type LearnedPartRow = (usize, Arc<str>, Arc<str>, Arc<str>);
+
 /// The supplier part numbers the rows taught, each once: (row index, supplier, part number, SKU
 /// of its item).
-pub(crate) fn learned_parts(rows: &[MappedLine]) -> Vec<(usize, Arc<str>, Arc<str>, Arc<str>)> {
+pub(crate) fn learned_parts(rows: &[MappedLine]) -> Vec<LearnedPartRow> {
     let mut seen = std::collections::HashSet::new();
     rows.iter()
         .enumerate()

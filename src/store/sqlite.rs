@@ -324,7 +324,7 @@ async fn insert_aliases(
 async fn insert_parts(
     tx: &mut Transaction<'static, Sqlite>,
     run_id: i64,
-    parts: &[(usize, Arc<str>, Arc<str>, Arc<str>)],
+    parts: &[item_ids::LearnedPartRow],
     ids: &HashMap<Arc<str>, i64>,
 ) -> StoreResult<u64> {
     let mut statements = 0;
