@@ -186,8 +186,10 @@ impl HeaderLabels {
 /// `20261203`.
 pub fn parse_date(text: &str) -> Result<String, String> {
     let text = text.trim();
-    const FORMATS: [&str; 7] = [
-        "%Y-%m-%d", "%d.%m.%Y", "%d.%m.%y", "%d/%m/%Y", "%d-%m-%Y", "%Y%m%d", "%Y/%m/%d",
+    // Two-digit years first: `%Y` would read `26` as the year 26.
+    const FORMATS: [&str; 8] = [
+        "%Y-%m-%d", "%d.%m.%y", "%d.%m.%Y", "%d/%m/%y", "%d/%m/%Y", "%d-%m-%Y", "%Y%m%d",
+        "%Y/%m/%d",
     ];
     FORMATS
         .iter()
