@@ -4,9 +4,10 @@
 //! [`compare`]: another kind of product, other sizes): then it is held for review. When the SKU
 //! column holds a supplier's part numbers ([`Mapper::supplier_parts`]) a known part number maps
 //! through its cross-reference (held the same way on a contradiction), an unknown one maps by the
-//! description and teaches the cross-reference ([`LearnedPart`]). A description is read as a typed [`signature`] (thread,
-//! measures with units, counts, sizes, colours, finishes, kinds, and the words that remain) and its
-//! canonical key looked up among the items' names and the learned aliases. Failing that, the
+//! description and teaches the cross-reference ([`LearnedPart`]).
+//!
+//! A description is read as a typed [`signature`] (thread, measures with units, counts, sizes,
+//! colours, finishes, kinds, and the words that remain) and its canonical key looked up among the items' names and the learned aliases. Failing that, the
 //! catalog's best-reached items are compared ([`compare`]): an attribute stated on both sides with
 //! different values vetoes the pair, and the decision falls in one of three bands:
 //!
