@@ -275,7 +275,10 @@ impl Mapper {
                     },
                 },
                 (Some(sku), None) => {
+                    // A retired SKU names the item an operator merged it into: that merge is the
+                    // operator's word, and the item's name is not the retired one's.
                     if let Some(known) = self.catalog.sku(sku)
+                        && self.catalog.index_of(sku).is_some()
                         && let Some(c) = self.contradiction(&known, &item, &format!("SKU {sku}"))
                     {
                         return held(c, item);

@@ -115,19 +115,29 @@ macro_rules! bookkeeping {
                         });
                     }
                     ids.extend(known);
-                    let aliases: Vec<AliasEntry> = sqlx::query_as::<_, (String, String, String)>(
-                        Self::shared(sql::CATALOG_ALIASES),
-                    )
-                    .bind(import_key)
-                    .fetch_all(pool)
-                    .await?
-                    .into_iter()
-                    .map(|(alias, sku, learned_by)| AliasEntry {
-                        alias,
-                        sku,
-                        learned_by,
-                    })
-                    .collect();
+                    let mut aliases: Vec<AliasEntry> = Vec::new();
+                    let mut parts = Vec::new();
+                    for (first, part_number, sku, learned_by) in
+                        sqlx::query_as::<_, (String, Option<String>, String, String)>(Self::shared(
+                            sql::CATALOG_ALIASES,
+                        ))
+                        .bind(import_key)
+                        .fetch_all(pool)
+                        .await?
+                    {
+                        match part_number {
+                            None => aliases.push(AliasEntry {
+                                alias: first,
+                                sku,
+                                learned_by,
+                            }),
+                            Some(part_number) => parts.push(crate::mapping::PartEntry {
+                                supplier: first,
+                                part_number,
+                                sku,
+                            }),
+                        }
+                    }
                     let rejections =
                         sqlx::query_as::<_, (String, String)>(Self::shared(sql::REJECTIONS))
                             .fetch_all(pool)
@@ -136,19 +146,6 @@ macro_rules! bookkeeping {
                         sqlx::query_as::<_, (String, String)>(Self::shared(sql::RETIRED_SKUS))
                             .fetch_all(pool)
                             .await?;
-                    let parts = sqlx::query_as::<_, (String, String, String)>(Self::shared(
-                        sql::CATALOG_PARTS,
-                    ))
-                    .bind(import_key)
-                    .fetch_all(pool)
-                    .await?
-                    .into_iter()
-                    .map(|(supplier, part_number, sku)| crate::mapping::PartEntry {
-                        supplier,
-                        part_number,
-                        sku,
-                    })
-                    .collect();
                     Ok(Catalog::build(
                         crate::mapping::lexicon::current(),
                         items,

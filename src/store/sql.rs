@@ -43,17 +43,15 @@ pub(crate) const CATALOG_ITEMS: &str = "SELECT id, sku, name FROM inventory_item
      WHERE retired_at IS NULL AND NOT (created_run_id IS NOT NULL \
        AND created_run_id IN (SELECT id FROM import_runs WHERE import_key = $1))";
 
-/// Aliases with how each was learned, for the mapper: every one, or (`$1` an import key) those
-/// not learned by that key's runs.
-pub(crate) const CATALOG_ALIASES: &str = "SELECT a.alias, i.sku, a.learned_by FROM item_aliases a \
-     JOIN inventory_items i ON i.id = a.item_id \
+/// Aliases with how each was learned, and supplier part numbers, for the mapper: every one, or
+/// (`$1` an import key) those not learned by that key's runs. One statement: an alias is
+/// (alias, NULL, sku, learned_by), a part number (supplier, part number, sku, learned_by).
+pub(crate) const CATALOG_ALIASES: &str = "SELECT a.alias, CAST(NULL AS TEXT) AS part_number, i.sku, a.learned_by \
+     FROM item_aliases a JOIN inventory_items i ON i.id = a.item_id \
      WHERE NOT (a.learned_run_id IS NOT NULL \
-       AND a.learned_run_id IN (SELECT id FROM import_runs WHERE import_key = $1))";
-
-/// Supplier part numbers, for the mapper: every one, or (`$1` an import key) those not learned by
-/// that key's runs.
-pub(crate) const CATALOG_PARTS: &str = "SELECT p.supplier, p.part_number, i.sku FROM supplier_parts p \
-     JOIN inventory_items i ON i.id = p.item_id \
+       AND a.learned_run_id IN (SELECT id FROM import_runs WHERE import_key = $1)) \
+     UNION ALL SELECT p.supplier, p.part_number, i.sku, p.learned_by \
+     FROM supplier_parts p JOIN inventory_items i ON i.id = p.item_id \
      WHERE NOT (p.learned_run_id IS NOT NULL \
        AND p.learned_run_id IN (SELECT id FROM import_runs WHERE import_key = $1))";
 
