@@ -313,6 +313,40 @@ impl From<SkuColumnArg> for crate::input::profile::SkuColumn {
     }
 }
 
+/// The invoice a batch is, kept with its run (each wins over the supplier profile and the file's
+/// title rows).
+#[derive(Debug, Clone, Default, Args)]
+pub struct InvoiceArgs {
+    /// The supplier. With a supplier (here or in the profile) the SKU column holds that
+    /// supplier's part numbers, mapped through its cross-references, unless --sku-column ours.
+    #[arg(long, value_name = "NAME")]
+    pub supplier: Option<String>,
+    /// The invoice's number.
+    #[arg(long, value_name = "NUMBER")]
+    pub invoice_number: Option<String>,
+    /// The invoice's date: 2026-12-03, 03.12.2026 or 03/12/2026 (day first).
+    #[arg(long, value_name = "DATE", value_parser = crate::input::invoice_header::parse_date)]
+    pub invoice_date: Option<String>,
+    /// The invoice's currency: a three-letter code (EUR) or a symbol (€, $, £).
+    #[arg(long, value_parser = crate::input::invoice_header::parse_currency)]
+    pub currency: Option<String>,
+    /// Whose numbers the SKU column holds (default: the supplier's when a supplier is given by
+    /// flag or profile, else ours).
+    #[arg(long, value_enum)]
+    pub sku_column: Option<SkuColumnArg>,
+}
+
+impl InvoiceArgs {
+    pub fn header(&self) -> crate::domain::InvoiceHeader {
+        crate::domain::InvoiceHeader {
+            supplier: self.supplier.clone(),
+            invoice_number: self.invoice_number.clone(),
+            invoice_date: self.invoice_date.clone(),
+            currency: self.currency.clone(),
+        }
+    }
+}
+
 /// How a supplier's file is read, where detection needs help (each wins over what is detected).
 #[derive(Debug, Clone, Default, Args)]
 pub struct ReadArgs {
@@ -450,8 +484,13 @@ pub enum AliasesCommand {
     /// One writer at a time: refused at once while any import, resume, retry, review decision,
     /// reject-file import or revert is writing (the refusal names it).
     Move {
-        /// The alias as listed, or the description as written on an invoice.
+        /// The alias as listed, or the description as written on an invoice (with --supplier:
+        /// the supplier's part number).
         alias: String,
+        /// ALIAS is this supplier's part number: point its cross-reference at SKU and move the
+        /// stock of every line that landed through it.
+        #[arg(long, value_name = "NAME")]
+        supplier: Option<String>,
         /// The right item.
         #[arg(long, value_name = "SKU")]
         to: String,
@@ -467,8 +506,12 @@ pub enum AliasesCommand {
     /// One writer at a time: refused at once while any import, resume, retry, review decision,
     /// reject-file import or revert is writing (the refusal names it).
     Forget {
-        /// The alias as listed, or the description as written on an invoice.
+        /// The alias as listed, or the description as written on an invoice (with --supplier:
+        /// the supplier's part number).
         alias: String,
+        /// ALIAS is this supplier's part number: forget its cross-reference.
+        #[arg(long, value_name = "NAME")]
+        supplier: Option<String>,
         /// Who makes the correction (default: $USER).
         #[arg(long)]
         operator: Option<String>,
@@ -545,6 +588,8 @@ pub struct ImportArgs {
     pub dry_run: bool,
     #[command(flatten)]
     pub reading: ReadArgs,
+    #[command(flatten)]
+    pub invoice: InvoiceArgs,
     /// Read the files with this saved supplier profile (default: for each file, the one saved
     /// profile whose header matches its header, if there is exactly one).
     #[arg(long, value_name = "NAME")]

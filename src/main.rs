@@ -156,7 +156,7 @@ async fn run(cli: Cli) -> Result<u8> {
             profile: profile.as_deref(),
             save_profile: save_profile.as_deref(),
             supplier: supplier.clone(),
-            sku_column: sku_column.map(Into::into).unwrap_or_default(),
+            sku_column: sku_column.map(Into::into),
             rows: *rows,
             out_format: *format,
         });

@@ -68,21 +68,32 @@ pub async fn manage_aliases(store: &dyn Store, command: AliasesCommand) -> Resul
         }
         AliasesCommand::Move {
             alias,
+            supplier,
             to,
             operator: who,
             format,
         } => show(
-            corrections::move_alias(store, &alias, &to, &operator(who)).await,
+            corrections::move_alias(store, &part_or_alias(supplier, alias), &to, &operator(who))
+                .await,
             format,
         ),
         AliasesCommand::Forget {
             alias,
+            supplier,
             operator: who,
             format,
         } => show(
-            corrections::forget_alias(store, &alias, &operator(who)).await,
+            corrections::forget_alias(store, &part_or_alias(supplier, alias), &operator(who)).await,
             format,
         ),
+    }
+}
+
+/// A supplier's part number as the key its cross-reference is corrected by, or the alias given.
+fn part_or_alias(supplier: Option<String>, alias: String) -> String {
+    match supplier {
+        Some(s) => crate::mapping::part_key(&s, alias.trim()),
+        None => alias,
     }
 }
 

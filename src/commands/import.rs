@@ -106,14 +106,24 @@ pub async fn import(store: &dyn Store, args: &ImportArgs) -> Result<u8> {
         if cancel.is_cancelled() {
             break;
         }
-        let (reading, _, note) =
+        let (reading, profile, note) =
             crate::input::choose_profile(path, opts.format, &flags, args.profile.as_deref())
                 .map_err(|e| eyre!(e))?;
         if let Some(note) = note {
             output::note(note);
         }
+        let from_profile = crate::domain::InvoiceHeader {
+            supplier: profile.as_ref().and_then(|p| p.supplier.clone()),
+            ..crate::domain::InvoiceHeader::default()
+        };
         let opts = ImportOptions {
             reading,
+            invoice: args.invoice.header().or(from_profile),
+            sku_column: args
+                .invoice
+                .sku_column
+                .map(Into::into)
+                .or(profile.and_then(|p| p.sku_column)),
             ..opts.clone()
         };
         codes.push(run_one(store, path, &opts, args.format, &cancel).await?);
@@ -140,6 +150,13 @@ pub async fn resume(
     opts.operator = run.operator.clone();
     opts.resume_run = Some(run_id);
     opts.dry_run = run.dry_run;
+    // The numbers of the SKU column are read as the run read them.
+    opts.invoice = run.invoice.clone();
+    opts.sku_column = match run.sku_column.as_deref() {
+        Some("supplier") => Some(crate::input::profile::SkuColumn::Supplier),
+        Some("ours") => Some(crate::input::profile::SkuColumn::Ours),
+        _ => None,
+    };
     let cancel = cancel_on_ctrl_c();
     run_one(store, Path::new(&run.source), &opts, format, &cancel).await
 }

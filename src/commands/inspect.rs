@@ -18,7 +18,7 @@ pub struct InspectArgs<'a> {
     pub profile: Option<&'a str>,
     pub save_profile: Option<&'a str>,
     pub supplier: Option<String>,
-    pub sku_column: SkuColumn,
+    pub sku_column: Option<SkuColumn>,
     pub rows: usize,
     pub out_format: TextOrJson,
 }
@@ -103,6 +103,14 @@ pub fn inspect(args: &InspectArgs) -> Result<u8> {
     Ok(EXIT_OK)
 }
 
+/// The invoice header the title rows state, and what in them could not be read.
+fn invoice_of(l: &Layout) -> (crate::domain::InvoiceHeader, Vec<String>) {
+    match input::invoice_header::HeaderLabels::load() {
+        Ok(labels) => labels.read(&l.titles),
+        Err(e) => (Default::default(), vec![e]),
+    }
+}
+
 fn mapping(l: &Layout) -> Vec<(String, Option<&'static str>)> {
     l.columns
         .names
@@ -136,6 +144,13 @@ fn layout_text(l: &Layout) -> String {
     for title in &l.titles {
         t.push_str(&format!("title row    {title}\n"));
     }
+    let (invoice, notes) = invoice_of(l);
+    if let Some(summary) = invoice.summary() {
+        t.push_str(&format!("invoice      {summary}\n"));
+    }
+    for note in notes {
+        t.push_str(&format!("ambiguous    {note}\n"));
+    }
     t.push_str("columns\n");
     for (name, known) in mapping(l) {
         match known {
@@ -168,6 +183,7 @@ fn layout_json(l: &Layout) -> serde_json::Value {
         "header_row": l.header_row,
         "header_line": l.header_line,
         "title_rows": l.titles,
+        "invoice": invoice_of(l).0,
         "columns": mapping(l).into_iter().map(|(name, known)| json!({"name": name, "reads_as": known})).collect::<Vec<_>>(),
         "decimal": l.convention.decimal.as_str(),
         "decimal_settled_by": l.convention.settled_by,

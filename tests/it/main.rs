@@ -32,3 +32,4 @@ mod reliability_proptest;
 mod reliability_rules;
 mod resent_invoices;
 mod supplier_files;
+mod supplier_parts;

@@ -22,7 +22,7 @@ fn supplier_files() -> Vec<PathBuf> {
         .map(|e| e.unwrap().path())
         .filter(|p| {
             let name = p.file_name().unwrap().to_string_lossy().to_string();
-            !name.contains(".expected") && name != "README.md"
+            !name.contains(".expected") && !name.ends_with(".supplier.txt") && name != "README.md"
         })
         .collect();
     files.sort();
@@ -60,8 +60,17 @@ async fn import(
     path: &Path,
     reading: ReadSettings,
 ) -> Result<batchops::domain::RunReport, String> {
+    // A file whose SKU column holds a supplier's part numbers names its supplier in a sidecar
+    // (`--supplier NAME` on the command line).
+    let supplier = std::fs::read_to_string(sidecar(path, ".supplier.txt"))
+        .ok()
+        .map(|s| s.trim().to_string());
     let opts = ImportOptions {
         reading,
+        invoice: batchops::domain::InvoiceHeader {
+            supplier,
+            ..Default::default()
+        },
         ..ImportOptions::default()
     };
     import_file(
@@ -281,6 +290,8 @@ async fn a_saved_profile_makes_a_refused_file_land_and_is_picked_by_its_header()
                 "niet-ag",
                 "--supplier",
                 "Niet AG",
+                "--sku-column",
+                "ours",
             ],
         );
         assert!(saved.status.success(), "{saved:?}");

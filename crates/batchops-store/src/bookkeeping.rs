@@ -113,19 +113,29 @@ macro_rules! bookkeeping {
                         });
                     }
                     ids.extend(known);
-                    let aliases: Vec<AliasEntry> = sqlx::query_as::<_, (String, String, String)>(
-                        Self::shared(sql::CATALOG_ALIASES),
-                    )
-                    .bind(import_key)
-                    .fetch_all(pool)
-                    .await?
-                    .into_iter()
-                    .map(|(alias, sku, learned_by)| AliasEntry {
-                        alias,
-                        sku,
-                        learned_by,
-                    })
-                    .collect();
+                    let mut aliases: Vec<AliasEntry> = Vec::new();
+                    let mut parts = Vec::new();
+                    for (first, part_number, sku, learned_by) in
+                        sqlx::query_as::<_, (String, Option<String>, String, String)>(Self::shared(
+                            sql::CATALOG_ALIASES,
+                        ))
+                        .bind(import_key)
+                        .fetch_all(pool)
+                        .await?
+                    {
+                        match part_number {
+                            None => aliases.push(AliasEntry {
+                                alias: first,
+                                sku,
+                                learned_by,
+                            }),
+                            Some(part_number) => parts.push(crate::mapping::PartEntry {
+                                supplier: first,
+                                part_number,
+                                sku,
+                            }),
+                        }
+                    }
                     let rejections =
                         sqlx::query_as::<_, (String, String)>(Self::shared(sql::REJECTIONS))
                             .fetch_all(pool)
@@ -140,7 +150,8 @@ macro_rules! bookkeeping {
                         aliases,
                         rejections,
                     )
-                    .with_retired(retired))
+                    .with_retired(retired)
+                    .with_parts(parts))
                 }
             }
 
@@ -171,6 +182,11 @@ macro_rules! bookkeeping {
                         .bind(run.rehearsal)
                         .bind(run.chunk_size as i64)
                         .bind(Utc::now())
+                        .bind(run.invoice.supplier.clone())
+                        .bind(run.invoice.invoice_number.clone())
+                        .bind(run.invoice.invoice_date.clone())
+                        .bind(run.invoice.currency.clone())
+                        .bind(run.sku_column)
                         .fetch_one(pool)
                         .await?)
                 }

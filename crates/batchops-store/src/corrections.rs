@@ -463,6 +463,19 @@ macro_rules! corrections_sql {
 
         pub async fn find_alias(s: &$store, candidates: &[String]) -> StoreResult<Option<String>> {
             for c in candidates {
+                if let Some((supplier, number)) = crate::mapping::parse_part_key(c) {
+                    let found: Option<i64> = sqlx::query_scalar(
+                        "SELECT item_id FROM supplier_parts WHERE supplier = $1 AND part_number = $2",
+                    )
+                    .bind(supplier.to_string())
+                    .bind(number.to_string())
+                    .fetch_optional(s.pool())
+                    .await?;
+                    if found.is_some() {
+                        return Ok(Some(c.clone()));
+                    }
+                    continue;
+                }
                 let found: Option<String> =
                     sqlx::query_scalar("SELECT alias FROM item_aliases WHERE alias = $1")
                         .bind(c.clone())
@@ -477,6 +490,22 @@ macro_rules! corrections_sql {
 
         /// (item id, sku) the alias points at.
         async fn alias_item(tx: &mut Tx, alias: &str) -> CorrectionResult<(i64, String)> {
+            if let Some((supplier, number)) = crate::mapping::parse_part_key(alias) {
+                let row = sqlx::query(
+                    "SELECT p.item_id, i.sku FROM supplier_parts p JOIN inventory_items i ON i.id = p.item_id \
+                     WHERE p.supplier = $1 AND p.part_number = $2",
+                )
+                .bind(supplier.to_string())
+                .bind(number.to_string())
+                .fetch_optional(&mut **tx)
+                .await?;
+                return match row {
+                    Some(r) => Ok((r.try_get("item_id")?, r.try_get("sku")?)),
+                    None => refused(format!(
+                        "{supplier} has no part number \"{number}\" learned"
+                    )),
+                };
+            }
             let row = sqlx::query(
                 "SELECT a.item_id, i.sku FROM item_aliases a JOIN inventory_items i ON i.id = a.item_id \
                  WHERE a.alias = $1",
@@ -535,11 +564,26 @@ macro_rules! corrections_sql {
             if count > 0 || !total.is_zero() {
                 items.push(ItemDelta { sku: to_sku.to_string(), lines: count, quantity: total });
             }
-            sqlx::query("UPDATE item_aliases SET item_id = $2, learned_by = 'operator' WHERE alias = $1")
-                .bind(alias.to_string())
-                .bind(to_id)
-                .execute(&mut *tx)
-                .await?;
+            match crate::mapping::parse_part_key(alias) {
+                Some((supplier, number)) => {
+                    sqlx::query(
+                        "UPDATE supplier_parts SET item_id = $3, learned_by = 'operator', \
+                         learned_run_id = NULL WHERE supplier = $1 AND part_number = $2",
+                    )
+                    .bind(supplier.to_string())
+                    .bind(number.to_string())
+                    .bind(to_id)
+                    .execute(&mut *tx)
+                    .await?;
+                }
+                None => {
+                    sqlx::query("UPDATE item_aliases SET item_id = $2, learned_by = 'operator' WHERE alias = $1")
+                        .bind(alias.to_string())
+                        .bind(to_id)
+                        .execute(&mut *tx)
+                        .await?;
+                }
+            }
             if old_id != to_id {
                 // The operator said the alias is not the old item: never propose that pairing again.
                 sqlx::query(
@@ -585,10 +629,21 @@ macro_rules! corrections_sql {
         ) -> CorrectionResult<Applied> {
             let mut tx = begin(s).await?;
             let (_, sku) = alias_item(&mut tx, alias).await?;
-            sqlx::query("DELETE FROM item_aliases WHERE alias = $1")
-                .bind(alias.to_string())
-                .execute(&mut *tx)
-                .await?;
+            match crate::mapping::parse_part_key(alias) {
+                Some((supplier, number)) => {
+                    sqlx::query("DELETE FROM supplier_parts WHERE supplier = $1 AND part_number = $2")
+                        .bind(supplier.to_string())
+                        .bind(number.to_string())
+                        .execute(&mut *tx)
+                        .await?;
+                }
+                None => {
+                    sqlx::query("DELETE FROM item_aliases WHERE alias = $1")
+                        .bind(alias.to_string())
+                        .execute(&mut *tx)
+                        .await?;
+                }
+            }
             let summary = format!(
                 "forgot alias \"{alias}\" (was {sku}): later lines are matched afresh; lines that \
                  landed through it stay where they are"

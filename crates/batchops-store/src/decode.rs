@@ -38,6 +38,11 @@ where
         statements: row.try_get("statements")?,
         chunk_size: row.try_get("chunk_size")?,
         report_json: row.try_get("report_json")?,
+        supplier: row.try_get("supplier")?,
+        invoice_number: row.try_get("invoice_number")?,
+        invoice_date: row.try_get("invoice_date")?,
+        currency: row.try_get("currency")?,
+        sku_column: row.try_get("sku_column")?,
     })
 }
 

@@ -82,6 +82,23 @@ pub(crate) fn learned_aliases_by(rows: &[MappedLine]) -> Vec<(Arc<str>, Arc<str>
         .collect()
 }
 
+/// A part number a row taught: (row index, supplier, part number, SKU of its item).
+pub(crate) type LearnedPartRow = (usize, Arc<str>, Arc<str>, Arc<str>);
+
+/// The supplier part numbers the rows taught, each once: (row index, supplier, part number, SKU
+/// of its item).
+pub(crate) fn learned_parts(rows: &[MappedLine]) -> Vec<LearnedPartRow> {
+    let mut seen = std::collections::HashSet::new();
+    rows.iter()
+        .enumerate()
+        .filter_map(|(i, r)| {
+            let p = r.learned_part.as_ref()?;
+            seen.insert((p.supplier.clone(), p.part_number.clone()))
+                .then(|| (i, p.supplier.clone(), p.part_number.clone(), r.sku.clone()))
+        })
+        .collect()
+}
+
 /// Sum the deltas of the rows actually inserted, per item, sorted by item id (stable lock order).
 pub(crate) fn aggregate(
     inserted: impl IntoIterator<Item = (i64, Decimal)>,

@@ -68,6 +68,11 @@ pub struct NewRun {
     pub dry_run: bool,
     pub rehearsal: bool,
     pub chunk_size: u64,
+    /// The invoice the batch is.
+    pub invoice: crate::domain::InvoiceHeader,
+    /// Whose numbers the SKU column holds: `ours` or `supplier` (`None` where no SKU column is
+    /// read, as in a retry).
+    pub sku_column: Option<&'static str>,
 }
 
 /// A line that failed, for the dead-letter table.

@@ -194,16 +194,19 @@ impl PgStore {
         // A crash here leaves the chunk unwritten; the chunk has no moment between its insert and
         // its commit on this side of the wire (see src/failpoint.rs).
         crate::failpoint::hit("batch_after_insert");
-        crate::failpoint::hit("batch_before_commit");
-        let row = if b.rollback {
-            let mut tx = self.writes.begin().await?;
-            let row = query.fetch_one(&mut *tx).await?;
-            tx.rollback().await?;
-            row
+        // Part numbers the rows taught are stored in the chunk's transaction, after the function
+        // created the items they name.
+        let parts = item_ids::learned_parts(b.rows);
+        let mut tx = if b.rollback || !parts.is_empty() {
+            Some(self.writes.begin().await?)
         } else {
-            query.fetch_one(&self.writes).await?
+            crate::failpoint::hit("batch_before_commit");
+            None
         };
-        crate::failpoint::hit("batch_after_commit");
+        let row = match tx.as_mut() {
+            Some(tx) => query.fetch_one(&mut **tx).await?,
+            None => query.fetch_one(&self.writes).await?,
+        };
         let created_skus: Vec<String> = row.try_get(0)?;
         let created_ids: Vec<i64> = row.try_get(1)?;
         let inserted: i64 = row.try_get(2)?;
@@ -238,6 +241,46 @@ impl PgStore {
                 })?;
             refused.push((i, StoreError::refused(message.unwrap_or_default(), state)));
         }
+        if let Some(mut tx) = tx.take() {
+            let refused_rows: std::collections::HashSet<usize> =
+                refused.iter().map(|(i, _)| *i).collect();
+            let mut suppliers = Vec::new();
+            let mut numbers = Vec::new();
+            let mut part_items = Vec::new();
+            let created_ids: HashMap<Arc<str>, i64> = created.iter().cloned().collect();
+            for (i, supplier, number, sku) in &parts {
+                if refused_rows.contains(i) {
+                    continue;
+                }
+                let id = match ids.get(sku) {
+                    Some(id) => *id,
+                    None => item_ids::item_id(&created_ids, sku)?,
+                };
+                suppliers.push(no_nul(supplier));
+                numbers.push(no_nul(number));
+                part_items.push(id);
+            }
+            if !suppliers.is_empty() {
+                sqlx::query(
+                    "INSERT INTO supplier_parts (supplier, part_number, item_id, learned_by, learned_run_id) \
+                     SELECT s, n, i, 'auto', $4 FROM UNNEST($1::text[], $2::text[], $3::bigint[]) AS p (s, n, i) \
+                     ON CONFLICT (supplier, part_number) DO NOTHING",
+                )
+                .bind(suppliers)
+                .bind(numbers)
+                .bind(part_items)
+                .bind(b.ctx.run_id)
+                .execute(&mut *tx)
+                .await?;
+            }
+            crate::failpoint::hit("batch_before_commit");
+            if b.rollback {
+                tx.rollback().await?;
+            } else {
+                tx.commit().await?;
+            }
+        }
+        crate::failpoint::hit("batch_after_commit");
         let elapsed = start.elapsed().as_secs_f64();
         let inserted = inserted.max(0) as u64;
         let landed = (b.rows.len() - refused.len()) as u64;

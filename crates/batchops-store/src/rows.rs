@@ -51,6 +51,11 @@ pub struct RunRow {
     pub processing_seconds: f64,
     pub statements: u64,
     pub chunk_size: u64,
+    /// The invoice the batch was (supplier, invoice number, date, currency).
+    #[serde(flatten)]
+    pub invoice: crate::domain::InvoiceHeader,
+    /// Whose numbers the SKU column held: `ours` or `supplier`.
+    pub sku_column: Option<String>,
     /// The full report of a finished run.
     pub report: Option<RunReport>,
 }
@@ -104,6 +109,11 @@ pub(crate) struct RawRun {
     pub statements: i64,
     pub chunk_size: i64,
     pub report_json: Option<String>,
+    pub supplier: Option<String>,
+    pub invoice_number: Option<String>,
+    pub invoice_date: Option<String>,
+    pub currency: Option<String>,
+    pub sku_column: Option<String>,
 }
 
 impl RawRun {
@@ -133,6 +143,13 @@ impl RawRun {
             processing_seconds: self.processing_seconds,
             statements: self.statements.max(0) as u64,
             chunk_size: self.chunk_size.max(0) as u64,
+            invoice: crate::domain::InvoiceHeader {
+                supplier: self.supplier,
+                invoice_number: self.invoice_number,
+                invoice_date: self.invoice_date,
+                currency: self.currency,
+            },
+            sku_column: self.sku_column,
             report: self
                 .report_json
                 .as_deref()

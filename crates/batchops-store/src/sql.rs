@@ -5,14 +5,16 @@ use super::rows::FailedQuery;
 
 pub(crate) const RUN_COLUMNS: &str = "id, source, import_key, mode, status, operator, dry_run, rehearsal, \
     started_at, finished_at, heartbeat_at, items_total, items_processed, items_already_imported, \
-    items_failed, items_held, processing_seconds, statements, chunk_size, report_json";
+    items_failed, items_held, processing_seconds, statements, chunk_size, report_json, \
+    supplier, invoice_number, invoice_date, currency, sku_column";
 
 pub(crate) const FAILED_COLUMNS: &str = "id, run_id, import_key, line, raw_record, fields_json, \
     corrected_json, phase, error, sqlstate, decision, CAST(attempts AS BIGINT) AS attempts, resolved_at";
 
 pub(crate) const INSERT_RUN: &str = "INSERT INTO import_runs \
-    (source, import_key, mode, status, operator, dry_run, rehearsal, chunk_size, started_at, heartbeat_at) \
-    VALUES ($1, $2, $3, 'running', $4, $5, $6, $7, $8, $8) RETURNING id";
+    (source, import_key, mode, status, operator, dry_run, rehearsal, chunk_size, started_at, heartbeat_at, \
+     supplier, invoice_number, invoice_date, currency, sku_column) \
+    VALUES ($1, $2, $3, 'running', $4, $5, $6, $7, $8, $8, $9, $10, $11, $12, $13) RETURNING id";
 
 pub(crate) const HEARTBEAT: &str = "UPDATE import_runs SET heartbeat_at = $2 WHERE id = $1";
 
@@ -46,12 +48,17 @@ pub(crate) const CATALOG_ITEMS: &str = "SELECT id, sku, name FROM inventory_item
      WHERE retired_at IS NULL AND NOT (created_run_id IS NOT NULL \
        AND created_run_id IN (SELECT id FROM import_runs WHERE import_key = $1))";
 
-/// Aliases with how each was learned, for the mapper: every one, or (`$1` an import key) those
-/// not learned by that key's runs.
-pub(crate) const CATALOG_ALIASES: &str = "SELECT a.alias, i.sku, a.learned_by FROM item_aliases a \
-     JOIN inventory_items i ON i.id = a.item_id \
+/// Aliases with how each was learned, and supplier part numbers, for the mapper: every one, or
+/// (`$1` an import key) those not learned by that key's runs. One statement: an alias is
+/// (alias, NULL, sku, learned_by), a part number (supplier, part number, sku, learned_by).
+pub(crate) const CATALOG_ALIASES: &str = "SELECT a.alias, CAST(NULL AS TEXT) AS part_number, i.sku, a.learned_by \
+     FROM item_aliases a JOIN inventory_items i ON i.id = a.item_id \
      WHERE NOT (a.learned_run_id IS NOT NULL \
-       AND a.learned_run_id IN (SELECT id FROM import_runs WHERE import_key = $1))";
+       AND a.learned_run_id IN (SELECT id FROM import_runs WHERE import_key = $1)) \
+     UNION ALL SELECT p.supplier, p.part_number, i.sku, p.learned_by \
+     FROM supplier_parts p JOIN inventory_items i ON i.id = p.item_id \
+     WHERE NOT (p.learned_run_id IS NOT NULL \
+       AND p.learned_run_id IN (SELECT id FROM import_runs WHERE import_key = $1))";
 
 /// The lines of an import key that have a state, as (line, state, failed run, error); `{landed}`
 /// is the backend's condition on `transactions` for the key `$1`.

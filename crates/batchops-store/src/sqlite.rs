@@ -125,6 +125,10 @@ impl SqliteStore {
         if !aliases.is_empty() {
             out.insert_statements += insert_aliases(tx, run_id, &aliases).await?;
         }
+        let parts = item_ids::learned_parts(rows);
+        if !parts.is_empty() {
+            out.insert_statements += insert_parts(tx, run_id, &parts, &ids).await?;
+        }
         Ok((ids, created))
     }
 
@@ -309,6 +313,34 @@ async fn insert_aliases(
         let mut q = bulk(sql).bind(run_id);
         for (alias, id) in part {
             q = q.bind(alias.to_string()).bind(*id);
+        }
+        q.execute(&mut **tx).await?;
+        statements += 1;
+    }
+    Ok(statements)
+}
+
+/// Store the supplier part numbers the rows taught (a number known already keeps its item).
+async fn insert_parts(
+    tx: &mut Transaction<'static, Sqlite>,
+    run_id: i64,
+    parts: &[item_ids::LearnedPartRow],
+    ids: &HashMap<Arc<str>, i64>,
+) -> StoreResult<u64> {
+    let mut statements = 0;
+    for part in parts.chunks((MAX_PARAMS - 1) / 3) {
+        let sql = format!(
+            "INSERT INTO supplier_parts (supplier, part_number, item_id, learned_by, learned_run_id) \
+             SELECT column1, column2, column3, 'auto', ? FROM (VALUES {}) WHERE true \
+             ON CONFLICT (supplier, part_number) DO NOTHING",
+            values_placeholders(part.len(), 3)
+        );
+        let mut q = bulk(sql).bind(run_id);
+        for (_, supplier, number, sku) in part {
+            q = q
+                .bind(supplier.to_string())
+                .bind(number.to_string())
+                .bind(item_ids::item_id(ids, sku)?);
         }
         q.execute(&mut **tx).await?;
         statements += 1;

@@ -14,6 +14,10 @@ pub(crate) struct OneLineSql {
     pub create_item: String,
     /// Learn an alias unless it is known: `$1` alias, `$2` item id, `$3` the run learning it.
     pub learn_alias: String,
+    /// Learn a supplier's part number: `$1` supplier, `$2` part number, `$3` item id, `$4`
+    /// `auto` or `operator`, `$5` the run learning it (`NULL` for an operator). An automatic one
+    /// leaves a known number alone; an operator's decision re-points it.
+    pub learn_part: String,
     /// The transaction row, skipped when its identity exists: `$1` run, `$2` import key,
     /// `$3` operator, `$4` line, `$5` item, `$6` quantity, `$7` unit cost, `$8` alias.
     pub insert_row: String,
@@ -45,6 +49,17 @@ impl OneLineSql {
                     p(3)
                 ),
                 "alias",
+            ),
+            learn_part: format!(
+                "INSERT INTO supplier_parts (supplier, part_number, item_id, learned_by, learned_run_id) \
+                 VALUES ({}, {}, {}, {}, {}) ON CONFLICT (supplier, part_number) DO UPDATE SET \
+                 item_id = excluded.item_id, learned_by = excluded.learned_by, \
+                 learned_run_id = excluded.learned_run_id WHERE excluded.learned_by = 'operator'",
+                p(1),
+                p(2),
+                p(3),
+                p(4),
+                p(5)
             ),
             insert_row: D::insert_skipping(
                 &format!(
@@ -114,6 +129,22 @@ macro_rules! write_one {
                         .bind($text(alias))
                         .bind(item_id)
                         .bind(ctx.run_id)
+                        .execute(&mut **tx)
+                        .await?;
+                    out.insert_statements += 1;
+                }
+                if let Some(part) = &row.learned_part {
+                    let (by, run) = if part.by_operator {
+                        ("operator", None)
+                    } else {
+                        ("auto", Some(ctx.run_id))
+                    };
+                    sqlx::query(sqlx::AssertSqlSafe(&*sql.learn_part))
+                        .bind($text(&part.supplier))
+                        .bind($text(&part.part_number))
+                        .bind(item_id)
+                        .bind(by)
+                        .bind(run)
                         .execute(&mut **tx)
                         .await?;
                     out.insert_statements += 1;

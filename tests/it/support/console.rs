@@ -141,6 +141,7 @@ pub fn report(
         mode,
         status,
         dry_run: false,
+        invoice: Default::default(),
         items_total: items,
         items_processed: items - failed,
         items_already_imported: 0,
@@ -216,6 +217,8 @@ pub fn run_row(
         processing_seconds: seconds,
         statements: report.statements_executed,
         chunk_size: 500,
+        invoice: Default::default(),
+        sku_column: None,
         report: Some(report),
     }
 }

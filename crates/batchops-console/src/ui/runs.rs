@@ -20,10 +20,11 @@ use ratatui::layout::Rect;
 use ratatui::text::Line;
 use ratatui::widgets::{Paragraph, Wrap};
 
-const COLUMNS: [Column; 10] = [
+const COLUMNS: [Column; 11] = [
     Column::new("run", 3, 6, 0).right(),
     Column::new("when", 11, 16, 3),
     Column::new("file", 10, 60, 2).keep_end().grow(),
+    Column::new("invoice", 7, 28, 7),
     Column::new("mode", 5, 10, 4),
     Column::new("status", 11, 28, 0),
     Column::new("items", 5, 11, 1).right(),
@@ -96,6 +97,7 @@ pub fn render(frame: &mut Frame, area: Rect, app: &App, theme: &Theme) {
                     theme.base,
                 ),
                 (file, theme.base),
+                (invoice(&r.invoice), theme.base),
                 (r.mode.as_str().to_string(), theme.base),
                 (status, theme.status(r.status)),
                 (items, theme.base),
@@ -133,6 +135,14 @@ pub fn render(frame: &mut Frame, area: Rect, app: &App, theme: &Theme) {
         Some(runs.nav.selected),
         theme,
     );
+}
+
+/// The run's invoice: `number · supplier`, `—` when neither is known.
+fn invoice(h: &crate::domain::InvoiceHeader) -> String {
+    match (&h.supplier, &h.invoice_number) {
+        (None, None) => "—".into(),
+        _ => safe(&crate::report::invoice_label(h)),
+    }
 }
 
 /// The Runs tab's popup: `v` asks before a run is undone.

@@ -3,11 +3,13 @@
 
 pub mod decimal;
 pub mod fingerprint;
+pub mod invoice;
 pub mod line;
 pub mod line_state;
 pub mod report;
 pub mod run_rules;
 
+pub use invoice::InvoiceHeader;
 pub use line::{Fields, LineError, LineItem, LineResult};
 pub use report::{
     Candidate, DecisionCounts, FailedLine, MappingDecision, Mode, Phase, PhaseReport, RunReport,

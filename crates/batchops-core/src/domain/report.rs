@@ -1,5 +1,6 @@
 //! The run report: what the console shows, what `--format json` prints and what `import_runs` keeps.
 
+use super::InvoiceHeader;
 use serde::{Deserialize, Serialize};
 use std::fmt;
 
@@ -357,6 +358,9 @@ pub struct RunReport {
     /// Set when the run stopped for a reason other than bad lines (cancelled, error budget, database down).
     #[serde(skip_serializing_if = "Option::is_none")]
     pub stop_reason: Option<String>,
+    /// The invoice the batch is (from its title rows, the supplier profile or flags).
+    #[serde(default, skip_serializing_if = "InvoiceHeader::is_empty")]
+    pub invoice: InvoiceHeader,
 }
 
 impl RunReport {

@@ -19,6 +19,7 @@ pub mod decode;
 pub mod dialect;
 pub mod header;
 pub mod invoice;
+pub mod invoice_header;
 mod json_doc;
 mod jsonl;
 pub mod numbers;
@@ -411,11 +412,13 @@ pub fn open_with(file: &BatchFile, settings: &ReadSettings) -> Result<LineReader
     }
     let mut handle = Verified::new(bytes, file.size_bytes, &file.sha256);
     let check = handle.check();
+    let mut titles = Vec::new();
     let inner = match file.format {
         InputFormat::Csv => {
             // The analysis reads the hashed bytes once more; the lines come from the verified ones.
             let layout = layout(file, settings)?;
             give_back_memory();
+            titles = layout.titles.clone();
             Inner::Csv(Box::new(
                 csv_reader::CsvLines::open(handle, &layout).map_err(refused(path))?,
             ))
@@ -425,11 +428,10 @@ pub fn open_with(file: &BatchFile, settings: &ReadSettings) -> Result<LineReader
                 .map_err(|r| unusable_file(path, r))?;
             let mut data = Vec::new();
             handle.read_to_end(&mut data).map_err(io_error(path))?;
-            Inner::Sheet(
-                sheet::Workbook::load(&data, settings, &synonyms)
-                    .map_err(refused(path))?
-                    .into_lines(),
-            )
+            let workbook =
+                sheet::Workbook::load(&data, settings, &synonyms).map_err(refused(path))?;
+            titles = workbook.titles().to_vec();
+            Inner::Sheet(workbook.into_lines())
         }
         InputFormat::Json => {
             Inner::Json(json_doc::JsonLines::spawn(handle).map_err(io_error(path))?)
@@ -441,6 +443,7 @@ pub fn open_with(file: &BatchFile, settings: &ReadSettings) -> Result<LineReader
         inner,
         check,
         ahead: None,
+        titles,
     })
 }
 
@@ -455,6 +458,8 @@ pub struct LineReader {
     check: ReadCheck,
     /// The line after the one handed out last (line formats look one line ahead, to know the last).
     ahead: Option<LineResult>,
+    /// The rows above a table's header, cells joined by ` | ` (where the invoice header is).
+    titles: Vec<String>,
 }
 
 enum Inner {
@@ -467,6 +472,11 @@ enum Inner {
 impl LineReader {
     pub fn format(&self) -> InputFormat {
         self.format
+    }
+
+    /// The rows above a table's header, cells joined by ` | `.
+    pub fn titles(&self) -> &[String] {
+        &self.titles
     }
 
     /// Whether the bytes read were the ones the import key covers: set once the reader reached

@@ -29,8 +29,9 @@ pub struct Profile {
     pub name: String,
     #[serde(default, skip_serializing_if = "Option::is_none")]
     pub supplier: Option<String>,
-    #[serde(default)]
-    pub sku_column: SkuColumn,
+    /// Whose numbers the SKU column holds; unset: the supplier's when the profile names one.
+    #[serde(default, skip_serializing_if = "Option::is_none")]
+    pub sku_column: Option<SkuColumn>,
     #[serde(default, skip_serializing_if = "Option::is_none")]
     pub encoding: Option<TextEncoding>,
     #[serde(default, skip_serializing_if = "Option::is_none")]
@@ -75,7 +76,7 @@ impl Profile {
         name: &str,
         layout: &Layout,
         supplier: Option<String>,
-        sku_column: SkuColumn,
+        sku_column: Option<SkuColumn>,
     ) -> Profile {
         Profile {
             name: name.to_string(),
@@ -179,7 +180,7 @@ mod tests {
         let p = Profile {
             name: "mueller".into(),
             supplier: Some("Schrauben Müller GmbH".into()),
-            sku_column: SkuColumn::Supplier,
+            sku_column: Some(SkuColumn::Supplier),
             encoding: Some(TextEncoding::Windows1252),
             delimiter: Some(';'),
             header_row: Some(4),

@@ -176,6 +176,11 @@ impl Workbook {
         self.layout.data_rows
     }
 
+    /// The rows above the header, cells joined by ` | `.
+    pub fn titles(&self) -> &[String] {
+        &self.layout.titles
+    }
+
     pub fn layout(self) -> Layout {
         self.layout
     }

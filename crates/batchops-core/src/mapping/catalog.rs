@@ -73,7 +73,29 @@ pub struct Catalog {
     created: HashMap<Arc<str>, Arc<str>>,
     /// Retired (merged) SKU → the SKU of the item it was merged into.
     retired: HashMap<String, Arc<str>>,
+    /// Supplier part numbers: [`part_key`] → the item.
+    parts: HashMap<Box<str>, Arc<str>>,
     index: Index,
+}
+
+/// A supplier's part number as stored: the supplier, the number and the SKU of our item.
+#[derive(Debug, Clone, PartialEq, Eq)]
+pub struct PartEntry {
+    pub supplier: String,
+    pub part_number: String,
+    pub sku: String,
+}
+
+/// The key of a supplier's part number in the catalog, and in `transactions.alias` for the lines
+/// that landed through it (so that correcting the part number moves their stock). A normalized
+/// description never holds a tab.
+pub fn part_key(supplier: &str, part_number: &str) -> String {
+    format!("part\t{supplier}\t{part_number}")
+}
+
+/// The (supplier, part number) of a [`part_key`].
+pub fn parse_part_key(key: &str) -> Option<(&str, &str)> {
+    key.strip_prefix("part\t")?.split_once('\t')
 }
 
 impl Default for Catalog {
@@ -94,6 +116,7 @@ impl Catalog {
             rejected: HashSet::new(),
             created: HashMap::new(),
             retired: HashMap::new(),
+            parts: HashMap::new(),
             index: Index::default(),
         }
     }
@@ -191,6 +214,30 @@ impl Catalog {
             }
         }
         self
+    }
+
+    /// Supplier part numbers learned so far; one naming an item that is not live is left out.
+    pub fn with_parts(mut self, parts: Vec<PartEntry>) -> Self {
+        for p in parts {
+            if let Some(sku) = self.sku(&p.sku) {
+                self.parts
+                    .insert(part_key(&p.supplier, &p.part_number).into(), sku);
+            }
+        }
+        self
+    }
+
+    /// The item a supplier's part number names.
+    pub fn part(&self, supplier: &str, part_number: &str) -> Option<Arc<str>> {
+        self.parts
+            .get(part_key(supplier, part_number).as_str())
+            .cloned()
+    }
+
+    /// Remember a part number learned by this run: later lines see it.
+    pub fn learn_part(&mut self, supplier: &str, part_number: &str, sku: &Arc<str>) {
+        self.parts
+            .insert(part_key(supplier, part_number).into(), sku.clone());
     }
 
     pub fn name(&self, sku: &str) -> Option<&str> {

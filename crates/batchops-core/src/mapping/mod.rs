@@ -1,8 +1,13 @@
 //! Find-or-create: each line is mapped to an inventory item, in file order, in memory.
 //!
-//! A line with a known SKU maps by SKU. A description is read as a typed [`signature`] (thread,
-//! measures with units, counts, sizes, colours, finishes, kinds, and the words that remain) and its
-//! canonical key looked up among the items' names and the learned aliases. Failing that, the
+//! A line with a known SKU maps by SKU, unless its description contradicts the item's (a veto of
+//! [`compare`]: another kind of product, other sizes): then it is held for review. When the SKU
+//! column holds a supplier's part numbers ([`Mapper::supplier_parts`]) a known part number maps
+//! through its cross-reference (held the same way on a contradiction), an unknown one maps by the
+//! description and teaches the cross-reference ([`LearnedPart`]).
+//!
+//! A description is read as a typed [`signature`] (thread, measures with units, counts, sizes,
+//! colours, finishes, kinds, and the words that remain) and its canonical key looked up among the items' names and the learned aliases. Failing that, the
 //! catalog's best-reached items are compared ([`compare`]): an attribute stated on both sides with
 //! different values vetoes the pair, and the decision falls in one of three bands:
 //!
@@ -27,7 +32,9 @@ mod normalize;
 pub mod signature;
 mod vocabulary;
 
-pub use catalog::{AliasEntry, Catalog, CatalogItem, Exact, RefusedAlias};
+pub use catalog::{
+    AliasEntry, Catalog, CatalogItem, Exact, PartEntry, RefusedAlias, parse_part_key, part_key,
+};
 pub use normalize::{generated_sku, normalize};
 
 use crate::domain::{Candidate, LineItem, MappingDecision};
@@ -93,6 +100,8 @@ pub struct MappedLine {
     /// The canonical key a description-only line was mapped through (`None` for lines mapped by
     /// SKU): kept in `transactions.alias`, so `aliases move` can move its stock.
     pub alias: Option<Arc<str>>,
+    /// A supplier's part number this line taught (the writer stores it).
+    pub learned_part: Option<LearnedPart>,
     pub decision: MappingDecision,
     pub quantity: Decimal,
     pub unit_cost: Decimal,
@@ -154,6 +163,45 @@ pub struct Mapper {
     threshold: f32,
     uncertain: Uncertain,
     cache: HashMap<Arc<str>, Decided>,
+    /// The supplier whose part numbers the SKU column holds (`None`: our SKUs).
+    supplier: Option<Arc<str>>,
+    /// Whether a line's description contradicts the item its number names, per (item,
+    /// description): the held line's key, reason and candidate when it does.
+    contradictions: HashMap<(u32, Box<str>), Option<Contradiction>>,
+}
+
+/// A line landed by its description: the line, its item, the decision, the alias it taught and
+/// the key it was read as.
+type ByDescription = (
+    LineItem,
+    Arc<str>,
+    MappingDecision,
+    Option<Arc<str>>,
+    Arc<str>,
+);
+
+/// A held line's key, reason and candidates.
+type Contradiction = (Arc<str>, String, Vec<Candidate>);
+
+fn held((alias, reason, candidates): Contradiction, item: LineItem) -> Mapped {
+    Mapped::Hold(HeldLine {
+        alias,
+        reason,
+        candidates,
+        item,
+    })
+}
+
+/// Verdicts of [`Mapper::contradiction`] kept at most (the cache starts over beyond).
+const CONTRADICTIONS_KEPT: usize = 65_536;
+
+/// A supplier's part number a line taught: the writer stores it with the line.
+#[derive(Debug, Clone, PartialEq)]
+pub struct LearnedPart {
+    pub supplier: Arc<str>,
+    pub part_number: Arc<str>,
+    /// Taught by an operator's decision (not by this run's automatic mapping).
+    pub by_operator: bool,
 }
 
 impl Mapper {
@@ -163,7 +211,15 @@ impl Mapper {
             threshold,
             uncertain: Uncertain::Hold,
             cache: HashMap::new(),
+            supplier: None,
+            contradictions: HashMap::new(),
         }
+    }
+
+    /// The SKU column holds `supplier`'s part numbers (`None`: our SKUs).
+    pub fn supplier_parts(mut self, supplier: Option<&str>) -> Self {
+        self.supplier = supplier.map(Into::into);
+        self
     }
 
     /// What to do with review-band lines.
@@ -177,34 +233,87 @@ impl Mapper {
     }
 
     /// Map one line: to an existing or a new item, or held for review.
+    ///
+    /// The SKU column holds our SKUs, or (with [`Mapper::supplier_parts`]) the supplier's part
+    /// numbers, which map through the cross-references learned so far and, when unknown, map by
+    /// the description and teach the cross-reference. Either way a number whose line's description
+    /// contradicts the item it names (a veto of the comparison: another kind of product, other
+    /// sizes) holds the line for review.
     pub fn map(&mut self, item: LineItem) -> Mapped {
-        let (sku, decision, learned_alias, alias) = match item.sku.as_deref() {
-            Some(sku) => {
-                let (sku, decision) = self.map_by_sku(sku, &item.description);
-                (sku, decision, None, None)
-            }
-            None => {
-                let sig = signature::signature(&item.description, self.catalog.lexicon());
-                let key: Arc<str> = sig.key().into();
-                let (decided, fresh) = self.map_by_description(&key, &sig, &item.description);
-                match decided {
-                    Decided::Hold(reason, candidates) => {
+        let sku_text = item.sku.clone();
+        let (sku, decision, learned_alias, alias, learned_part) =
+            match (sku_text.as_deref(), self.supplier.clone()) {
+                (Some(part), Some(supplier)) => match self.catalog.part(&supplier, part) {
+                    Some(sku) => {
+                        let what = format!("{supplier}'s part number {part}");
+                        if let Some(c) = self.contradiction(&sku, &item, &what) {
+                            return held(c, item);
+                        }
+                        let key: Arc<str> = part_key(&supplier, part).into();
+                        (sku, MappingDecision::Alias, None, Some(key), None)
+                    }
+                    None if item.description.trim().is_empty() => {
                         return Mapped::Hold(HeldLine {
-                            alias: key,
-                            reason,
-                            candidates,
+                            alias: part_key(&supplier, part).into(),
+                            reason: format!(
+                                "{supplier}'s part number {part} is not known yet and the line \
+                                 has no description to find the item by"
+                            ),
+                            candidates: Vec::new(),
                             item,
                         });
                     }
-                    Decided::Land(sku, decision) => {
-                        // Only the line that made an automatic match teaches its alias.
-                        let learned = (fresh && matches!(decision, MappingDecision::Fuzzy { .. }))
-                            .then(|| key.clone());
-                        (sku, decision, learned, Some(key))
+                    None => match self.map_description(item) {
+                        Err(held) => return *held,
+                        Ok((item, sku, decision, learned, key)) => {
+                            self.catalog.learn_part(&supplier, part, &sku);
+                            let learned_part = LearnedPart {
+                                supplier: supplier.clone(),
+                                part_number: part.into(),
+                                by_operator: false,
+                            };
+                            return self.landed(
+                                item,
+                                sku,
+                                decision,
+                                learned,
+                                Some(key),
+                                Some(learned_part),
+                            );
+                        }
+                    },
+                },
+                (Some(sku), None) => {
+                    // A retired SKU names the item an operator merged it into: that merge is the
+                    // operator's word, and the item's name is not the retired one's.
+                    if let Some(known) = self.catalog.sku(sku)
+                        && self.catalog.index_of(sku).is_some()
+                        && let Some(c) = self.contradiction(&known, &item, &format!("SKU {sku}"))
+                    {
+                        return held(c, item);
                     }
+                    let (sku, decision) = self.map_by_sku(sku, &item.description);
+                    (sku, decision, None, None, None)
                 }
-            }
-        };
+                (None, _) => match self.map_description(item) {
+                    Err(held) => return *held,
+                    Ok((item, sku, decision, learned, key)) => {
+                        return self.landed(item, sku, decision, learned, Some(key), None);
+                    }
+                },
+            };
+        self.landed(item, sku, decision, learned_alias, alias, learned_part)
+    }
+
+    fn landed(
+        &mut self,
+        item: LineItem,
+        sku: Arc<str>,
+        decision: MappingDecision,
+        learned_alias: Option<Arc<str>>,
+        alias: Option<Arc<str>>,
+        learned_part: Option<LearnedPart>,
+    ) -> Mapped {
         let new_item_name = self.catalog.created_name(&sku);
         Mapped::Land(MappedLine {
             line: item.line,
@@ -212,12 +321,69 @@ impl Mapper {
             new_item_name,
             learned_alias,
             alias,
+            learned_part,
             decision,
             quantity: item.quantity,
             unit_cost: item.unit_price,
             fingerprint: None,
             item,
         })
+    }
+
+    /// A line mapped by its description: landed as (line, item, decision, alias learned, key),
+    /// or held.
+    fn map_description(&mut self, item: LineItem) -> Result<ByDescription, Box<Mapped>> {
+        let sig = signature::signature(&item.description, self.catalog.lexicon());
+        let key: Arc<str> = sig.key().into();
+        let (decided, fresh) = self.map_by_description(&key, &sig, &item.description);
+        match decided {
+            Decided::Hold(reason, candidates) => Err(Box::new(Mapped::Hold(HeldLine {
+                alias: key,
+                reason,
+                candidates,
+                item,
+            }))),
+            Decided::Land(sku, decision) => {
+                // Only the line that made an automatic match teaches its alias.
+                let learned = (fresh && matches!(decision, MappingDecision::Fuzzy { .. }))
+                    .then(|| key.clone());
+                Ok((item, sku, decision, learned, key))
+            }
+        }
+    }
+
+    /// When the line's description contradicts the item its number names (`what`): the held
+    /// line's key, reason and candidate. The verdict is kept per (item, description) for the run.
+    fn contradiction(
+        &mut self,
+        sku: &Arc<str>,
+        item: &LineItem,
+        what: &str,
+    ) -> Option<Contradiction> {
+        if item.description.trim().is_empty() {
+            return None;
+        }
+        let idx = self.catalog.index_of(sku)?;
+        let cache_key = (idx, Box::<str>::from(item.description.as_str()));
+        if let Some(verdict) = self.contradictions.get(&cache_key) {
+            return verdict.clone();
+        }
+        let sig = signature::signature(&item.description, self.catalog.lexicon());
+        let c = self.catalog.compare_with(&sig, idx);
+        let verdict = c.vetoed().then(|| {
+            let (_, name) = self.catalog.item(idx);
+            let reason = format!(
+                "{what} names {sku} \"{name}\", but the line's description contradicts it: {}",
+                c.differed.join(", ")
+            );
+            let alias: Arc<str> = sig.key().into();
+            (alias, reason, vec![self.candidate(idx, &c)])
+        });
+        if self.contradictions.len() >= CONTRADICTIONS_KEPT {
+            self.contradictions.clear();
+        }
+        self.contradictions.insert(cache_key, verdict.clone());
+        verdict
     }
 
     fn map_by_sku(&mut self, sku: &str, description: &str) -> (Arc<str>, MappingDecision) {

@@ -159,6 +159,8 @@ pub async fn import_reject_file(
             dry_run: opts.dry_run,
             rehearsal: opts.rehearsal,
             chunk_size: 1,
+            invoice: Default::default(),
+            sku_column: None,
         })
         .await?;
     let _ = lock.set_run(run_id).await;
@@ -286,6 +288,7 @@ pub async fn import_reject_file(
             import_key: first_key,
             mode: Mode::Retry,
             dry_run: opts.dry_run,
+            invoice: Default::default(),
         },
         status,
         reason,

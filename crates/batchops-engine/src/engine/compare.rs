@@ -164,6 +164,8 @@ async fn record_in_history(live: &dyn Store, report: &RunReport) -> Result<i64, 
             dry_run: false,
             rehearsal: true,
             chunk_size: 0,
+            invoice: report.invoice.clone(),
+            sku_column: None,
         })
         .await?;
     let mut stored = report.clone();

@@ -82,6 +82,10 @@ pub async fn import_batch(
             .await;
     }
     let reader = input::open_with(file, &opts.reading)?;
+    let labels = input::invoice_header::HeaderLabels::load().map_err(EngineError::Invalid)?;
+    // What the operator gave wins; the title rows fill in the rest.
+    let invoice = opts.invoice.clone().or(labels.read(reader.titles()).0);
+    let parts_supplier = opts.parts_supplier();
     let read_check = reader.check();
     let source = path.display().to_string();
     let import_key = opts
@@ -99,7 +103,9 @@ pub async fn import_batch(
     // that already have a state keep it (see engine/pipeline.rs). Both read under the key's lock.
     let catalog = store.load_catalog_before(&import_key).await?;
     let known = store.line_states(&import_key).await?;
-    let mapper = Mapper::new(catalog, opts.match_threshold).uncertain(opts.uncertain);
+    let mapper = Mapper::new(catalog, opts.match_threshold)
+        .uncertain(opts.uncertain)
+        .supplier_parts(parts_supplier);
     let chunk_size = match opts.mode {
         Mode::Sequential => 1,
         _ => opts.chunk_size.max(1),
@@ -136,6 +142,12 @@ pub async fn import_batch(
                     dry_run: opts.dry_run,
                     rehearsal: opts.rehearsal,
                     chunk_size: chunk_size as u64,
+                    invoice: invoice.clone(),
+                    sku_column: Some(if parts_supplier.is_some() {
+                        "supplier"
+                    } else {
+                        "ours"
+                    }),
                 })
                 .await?
         }
@@ -308,6 +320,7 @@ pub async fn import_batch(
             import_key,
             mode: opts.mode,
             dry_run: opts.dry_run,
+            invoice,
         },
         status,
         reason,

@@ -119,6 +119,27 @@ pub struct ImportOptions {
     /// The answer to a file that overlaps earlier runs (`--only-new`, `--as-new-invoice`); without
     /// one such a file is refused (see `engine::overlap`).
     pub resent: Option<super::overlap::Answer>,
+    /// The invoice header the operator gave (flags over the supplier profile); the file's title
+    /// rows fill in what they leave out.
+    pub invoice: crate::domain::InvoiceHeader,
+    /// Whose numbers the SKU column holds; unset: the supplier's when the operator named one
+    /// ([`ImportOptions::parts_supplier`]).
+    pub sku_column: Option<crate::input::profile::SkuColumn>,
+}
+
+impl ImportOptions {
+    /// The supplier whose part numbers the SKU column holds, or `None` when it holds our SKUs:
+    /// with a supplier given (flag or profile) the SKU column holds that supplier's part numbers
+    /// unless `sku_column = "ours"` says otherwise. A supplier read only from the file's title
+    /// rows does not change how the SKU column is read.
+    pub fn parts_supplier(&self) -> Option<&str> {
+        use crate::input::profile::SkuColumn;
+        let supplier = self.invoice.supplier.as_deref()?;
+        match self.sku_column.unwrap_or(SkuColumn::Supplier) {
+            SkuColumn::Supplier => Some(supplier),
+            SkuColumn::Ours => None,
+        }
+    }
 }
 
 impl Default for ImportOptions {
@@ -139,6 +160,8 @@ impl Default for ImportOptions {
             max_lines: None,
             reading: ReadSettings::default(),
             resent: None,
+            invoice: crate::domain::InvoiceHeader::default(),
+            sku_column: None,
         }
     }
 }

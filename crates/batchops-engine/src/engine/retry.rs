@@ -175,6 +175,8 @@ pub async fn retry_failed(
             dry_run: false,
             rehearsal: false,
             chunk_size: 1,
+            invoice: Default::default(),
+            sku_column: None,
         })
         .await?;
     let _ = lock.set_run(retry_run).await;
@@ -287,6 +289,7 @@ pub async fn retry_failed(
             import_key: original.import_key.clone(),
             mode: Mode::Retry,
             dry_run: false,
+            invoice: Default::default(),
         },
         status,
         reason,

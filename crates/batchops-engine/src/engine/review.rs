@@ -9,7 +9,7 @@
 use super::EngineError;
 use crate::domain::{Candidate, MappingDecision, run_rules};
 use crate::input::validate_fields;
-use crate::mapping::{Mapped, MappedLine, Mapper, generated_sku};
+use crate::mapping::{LearnedPart, Mapped, MappedLine, Mapper, generated_sku};
 use crate::store::fields_from_json;
 use crate::store::{DecidedLine, HeldFilter, HeldRow, ReviewRecord, Store};
 use rust_decimal::Decimal;
@@ -227,6 +227,7 @@ pub async fn decide(
         },
         None => MappingDecision::Alias,
     };
+    let suppliers = parts_suppliers(store, &group).await?;
     let mut rows: Vec<(HeldRow, MappedLine)> = Vec::new();
     for h in &group {
         let item = validate_fields(
@@ -240,6 +241,16 @@ pub async fn decide(
                 h.id, h.line, e.reason
             ))
         })?;
+        // The operator's decision teaches the supplier's part number too.
+        let learned_part = item
+            .sku
+            .as_deref()
+            .zip(suppliers.get(&h.run_id).and_then(Option::as_deref))
+            .map(|(part, supplier)| LearnedPart {
+                supplier: supplier.into(),
+                part_number: part.into(),
+                by_operator: true,
+            });
         rows.push((
             h.clone(),
             MappedLine {
@@ -247,6 +258,7 @@ pub async fn decide(
                 sku: sku.clone(),
                 new_item_name: new_name.clone(),
                 learned_alias: None,
+                learned_part,
                 alias: Some(alias.clone()),
                 decision: decision.clone(),
                 quantity: item.quantity,
@@ -307,6 +319,26 @@ pub async fn decide(
     })
 }
 
+/// Per run of the held lines: the supplier whose part numbers its SKU column held, if any.
+async fn parts_suppliers(
+    store: &dyn Store,
+    group: &[HeldRow],
+) -> Result<std::collections::HashMap<i64, Option<String>>, EngineError> {
+    let mut out = std::collections::HashMap::new();
+    for h in group {
+        if out.contains_key(&h.run_id) {
+            continue;
+        }
+        let supplier = store.run(h.run_id).await?.and_then(|run| {
+            (run.sku_column.as_deref() == Some("supplier"))
+                .then_some(run.invoice.supplier)
+                .flatten()
+        });
+        out.insert(h.run_id, supplier);
+    }
+    Ok(out)
+}
+
 /// The lines a decision lands, each under its own identity and run, and their quantity.
 fn decided_lines(rows: Vec<(HeldRow, MappedLine)>) -> (Vec<DecidedLine>, Decimal) {
     let quantity = rows.iter().map(|(_, m)| m.quantity).sum();
@@ -338,11 +370,17 @@ async fn reject(
         .iter()
         .map(|s| (row.alias.clone(), s.clone()))
         .collect();
-    // The catalog as it will be once the rejections are stored.
+    // The catalog as it will be once the rejections are stored; the lines' numbers read as
+    // their run read them.
+    let suppliers = parts_suppliers(store, group).await?;
+    let supplier = group
+        .first()
+        .and_then(|h| suppliers.get(&h.run_id).cloned().flatten());
     let mut mapper = Mapper::new(
         catalog.reject_more(&rejections),
         crate::mapping::DEFAULT_MATCH_THRESHOLD,
-    );
+    )
+    .supplier_parts(supplier.as_deref());
     let mut to_land: Vec<(HeldRow, MappedLine)> = Vec::new();
     let mut still: Vec<i64> = Vec::new();
     let mut new_candidates = String::new();

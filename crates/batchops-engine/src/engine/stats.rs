@@ -186,6 +186,7 @@ impl RunStats {
             mode: base.mode,
             status,
             dry_run: base.dry_run,
+            invoice: base.invoice,
             items_total: self.lines_read,
             items_processed: self.processed,
             items_already_imported: self.already,
@@ -228,6 +229,7 @@ pub struct ReportBase {
     pub import_key: String,
     pub mode: crate::domain::Mode,
     pub dry_run: bool,
+    pub invoice: crate::domain::InvoiceHeader,
 }
 
 #[cfg(test)]
@@ -242,6 +244,7 @@ mod tests {
             import_key: "k".into(),
             mode: Mode::Batch,
             dry_run: false,
+            invoice: Default::default(),
         }
     }
 

@@ -10,8 +10,8 @@ pub use json::{
     RunReportJson, comparison_json, failed_items_command, failed_items_run, omitted_failed_items,
 };
 pub use text::{
-    comparison, failed_header, failed_row, inventory_table, run_report, run_report_listing,
-    runs_table,
+    comparison, failed_header, failed_row, inventory_table, invoice_label, run_report,
+    run_report_listing, runs_table,
 };
 
 use std::borrow::Cow;

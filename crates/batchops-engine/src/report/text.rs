@@ -28,6 +28,9 @@ pub fn run_report_listing(r: &RunReport, listing: Option<i64>) -> String {
         short_key(&r.import_key),
         r.status
     );
+    if let Some(invoice) = invoice_line(&r.invoice) {
+        let _ = writeln!(s, "invoice: {}", escape_control(&invoice));
+    }
     if let Some(reason) = &r.stop_reason {
         let _ = writeln!(s, "stopped: {}", escape_control(reason));
     }
@@ -154,12 +157,45 @@ pub fn inventory_table(rows: &[InventoryRow]) -> String {
     s
 }
 
+/// A run's invoice in a report: `supplier ACME · number 4711 · date 2026-12-03 · currency EUR`.
+pub fn invoice_line(h: &crate::domain::InvoiceHeader) -> Option<String> {
+    let parts: Vec<String> = [
+        ("supplier", &h.supplier),
+        ("number", &h.invoice_number),
+        ("date", &h.invoice_date),
+        ("currency", &h.currency),
+    ]
+    .into_iter()
+    .filter_map(|(label, v)| v.as_ref().map(|v| format!("{label} {v}")))
+    .collect();
+    (!parts.is_empty()).then(|| parts.join(" · "))
+}
+
+/// A run's invoice in a column: `number · supplier` (the number first: a narrow column cuts the
+/// supplier), `-` when neither is known.
+pub fn invoice_label(h: &crate::domain::InvoiceHeader) -> String {
+    match (&h.supplier, &h.invoice_number) {
+        (Some(s), Some(n)) => format!("{n} · {s}"),
+        (Some(x), None) | (None, Some(x)) => x.clone(),
+        (None, None) => "-".into(),
+    }
+}
+
 pub fn runs_table(rows: &[RunRow]) -> String {
     let mut s = String::new();
     let _ = writeln!(
         s,
-        "{:>5}  {:<19}  {:<10}  {:<15}  {:>9}  {:>7}  {:>7}  {:>9}  {:>10}  source",
-        "run", "started (UTC)", "mode", "status", "items", "failed", "held", "seconds", "items/s"
+        "{:>5}  {:<19}  {:<10}  {:<15}  {:>9}  {:>7}  {:>7}  {:>9}  {:>10}  {:<24}  source",
+        "run",
+        "started (UTC)",
+        "mode",
+        "status",
+        "items",
+        "failed",
+        "held",
+        "seconds",
+        "items/s",
+        "invoice"
     );
     for r in rows {
         let mut mode = r.mode.to_string();
@@ -168,7 +204,7 @@ pub fn runs_table(rows: &[RunRow]) -> String {
         }
         let _ = writeln!(
             s,
-            "{:>5}  {:<19}  {:<10}  {:<15}  {:>9}  {:>7}  {:>7}  {:>9.3}  {:>10.0}  {}",
+            "{:>5}  {:<19}  {:<10}  {:<15}  {:>9}  {:>7}  {:>7}  {:>9.3}  {:>10.0}  {:<24}  {}",
             r.id,
             r.started_at.format("%Y-%m-%d %H:%M:%S"),
             mode,
@@ -178,6 +214,7 @@ pub fn runs_table(rows: &[RunRow]) -> String {
             r.items_held,
             r.processing_seconds,
             r.items_per_second(),
+            escape_control(&invoice_label(&r.invoice)),
             escape_control(&r.source)
         );
     }
