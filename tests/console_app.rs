@@ -655,7 +655,7 @@ fn frames_sample_throughput_once_a_second() {
 }
 
 // ---------------------------------------------------------------------------------------------
-// The screen defects of issue 10, as state transitions.
+// Screen behaviours as state transitions: selection, skipped files, feedback, stale status, progress.
 
 #[test]
 fn files_from_the_command_line_keep_the_first_one_selected() {
