@@ -406,7 +406,7 @@ pub struct Tuning {
     #[arg(long, default_value = "bisect", value_parser = parse_fallback)]
     pub fallback: FallbackStrategy,
     /// Minimum word score (0–1) of an automatic match (every attribute must agree as well; see
-    /// README "How matching decides").
+    /// docs/matching.md).
     #[arg(long, default_value_t = crate::mapping::DEFAULT_MATCH_THRESHOLD, value_parser = parse_threshold)]
     pub match_threshold: f32,
     /// What to do with a line the matcher cannot decide: hold it for review (`batchops review

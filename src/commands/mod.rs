@@ -23,7 +23,7 @@ use crate::store::{self, Store, default_url, redact_url};
 use color_eyre::eyre::{Result, WrapErr};
 use std::sync::Arc;
 
-// Exit codes (the table is in README.md, "Exit codes"):
+// Exit codes (the table is in docs/operations.md, "Exit codes"):
 /// The command did what was asked (a run ended `success`).
 pub const EXIT_OK: u8 = 0;
 /// A run ended `failed` (or cancelled, aborted), or the command met an error.

@@ -4,8 +4,8 @@
 //! per import key (src/locks.rs): the second command waits or is refused naming the first; each
 //! case ends with the oracle: every item's quantity is the sum of its rows, no line identity twice
 //! and no landed line still held, a reverted run holds nothing, and every stored report counts
-//! exactly the rows its run holds. Also: finding 3 of issue 22 (a revert during a retry of the
-//! same run), a lock held by a killed command, and the run-state check inside every write.
+//! exactly the rows its run holds. Also: a revert during a retry of the same run (refused, naming
+//! the retry), a lock held by a killed command, and the run-state check inside every write.
 
 use crate::support::binary::{bin, signal, text};
 use crate::support::db::{self, TestDb, drift, duplicates};

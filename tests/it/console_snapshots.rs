@@ -457,7 +457,7 @@ fn each_size(name: &str, mut build: impl FnMut(u16, u16) -> App, check: impl Fn(
     }
 }
 
-/// The failed items of a run with values that used to be cut to other valid-looking values.
+/// The failed items of a run with long values, each cut with an ellipsis, never to another valid-looking value.
 fn failed_with_long_values(w: u16, h: u16) -> App {
     let clock = clock();
     let mut app = app_with(&clock, w, h);
@@ -782,7 +782,7 @@ fn help_scrolls_with_a_position_and_g_g_work() {
 }
 
 /// Every key binding, by context, as the help lists them (trippy-style): a change to the keys
-/// shows up here, so the README's key list can be checked against it.
+/// shows up here, so the key list of docs/console.md can be checked against it.
 #[test]
 fn the_key_bindings_listing() {
     let (app, _) = scene(120, 36);

@@ -123,7 +123,7 @@ impl Case {
         let code = status
             .code()
             .unwrap_or_else(|| panic!("batchops {args:?} was killed by a signal: {status:?}"));
-        // The codes an import or a listing documents (README, "Exit codes"); 64 (usage) and 141
+        // The codes an import or a listing documents (docs/operations.md, "Exit codes"); 64 (usage) and 141
         // (closed stdout) cannot happen here.
         assert!(
             [0, 1, 2, 3].contains(&code),

@@ -1,6 +1,6 @@
 //! A run reads exactly what its identity covers, and what is not a file is spooled or refused; a
-//! database password never shows. The regression tests of issue 22's findings 1, 4, 5 and 6, and
-//! its attack corpus (FIFOs with and without a writer, process substitution, standard input,
+//! database password never shows: a file appended to, rewritten or cut short while it is read, and
+//! an attack corpus (FIFOs with and without a writer, process substitution, standard input,
 //! `/dev/zero`, a directory, keyword/value connection strings): every run of the binary is bounded
 //! by a time limit, so a hang fails the test instead of stalling it.
 

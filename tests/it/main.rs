@@ -13,6 +13,7 @@ mod console_snapshots;
 mod console_store;
 mod corrections_cli;
 mod corrections_crash;
+mod docs_examples;
 mod engine_import;
 mod fallback_isolation;
 mod hostile_input;

@@ -72,7 +72,7 @@ const CATALOG: &str = "sku,description,quantity,unit_price\n\
     ACM-2,Flat Washer M8,10,0.10\n\
     ACM-3,Cable tie 200mm black,10,0.10\n";
 
-/// The lines of issue 8 that the whole-string matcher put on the wrong item.
+/// Lines a whole-string similarity would put on the wrong item (another length, size or thread).
 const ISSUE_LINES: &str = "sku,description,quantity,unit_price\n\
     ,Hex Bolt M8 x 60mm Zinc,5,0.3\n\
     ,Hex Bolt M10 x 40mm Zinc,7,0.3\n\
@@ -382,7 +382,7 @@ async fn legacy_aliases_the_rules_refuse_are_listed_with_their_stock() {
         );
         assert_eq!(v[0]["lines"], 1);
         assert_eq!(v[0]["quantity"], "6");
-        // The refused alias is not used: the same spelling no longer lands on ACM-1.
+        // The refused alias is not used: the same spelling does not land on ACM-1.
         let before = inventory(&db.url)["ACM-1"];
         let (_n, more) = write_file(
             "more.csv",

@@ -328,7 +328,7 @@ async fn sequential_mode_killed_between_lines_and_again_while_resuming() {
 }
 
 /// After a crash the operator edits the file (a line inserted at the top shifts every line number),
-/// then resumes: batchops refuses, because line numbers no longer name the lines that landed; with
+/// then resumes: batchops refuses, because its line numbers do not name the lines that landed; with
 /// the original file back, the resume finishes exactly.
 #[tokio::test]
 async fn resume_refuses_a_file_that_changed_since_the_crash() {

@@ -215,7 +215,7 @@ macro_rules! held_queries {
                     .bind(r.operator.clone())
                     .execute(&mut *tx)
                     .await?;
-                    // An alias that named the rejected item no longer does.
+                    // The alias stops naming the rejected item.
                     sqlx::query(
                         "DELETE FROM item_aliases WHERE alias = $1 \
                          AND item_id = (SELECT id FROM inventory_items WHERE sku = $2)",

@@ -301,7 +301,7 @@ pub trait Store: Send + Sync {
     }
 
     /// Copy the catalog (items and aliases, not transactions) of `from` into this, empty, store:
-    /// used to stage a rehearsal without touching live data.
+    /// a rehearsal is staged this way, without touching live data.
     async fn copy_catalog_from(
         &self,
         catalog: &[(String, String, rust_decimal::Decimal)],

@@ -3,7 +3,7 @@
 //! ```text
 //! ┌ Batches · 3 loaded · 1 queued ─────────────────────────────────────────────┐
 //! │#  path                         format  lines      import key  status       │
-//! │1  …/invoices-2026-11-full.csv  csv     1,000,000  c0ffee00…   running      │
+//! │1  …/invoices-week-48-full.csv  csv     1,000,000  c0ffee00…   running      │
 //! └────────────────────────────────────────────────────────────────────────────┘
 //! ```
 

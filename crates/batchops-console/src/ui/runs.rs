@@ -4,7 +4,7 @@
 //! ```text
 //! ┌ Runs · 4 in the history (newest first; times UTC) ─────────────────────────┐
 //! │run  when              file          mode   status          items  failed … │
-//! │4    2026-11-29 06:28  …/bolt.csv    batch  ⚠ interrupted ↻ —      —        │
+//! │4    YYYY-MM-DD hh:mm  …/bolt.csv    batch  ⚠ interrupted ↻ —      —        │
 //! └────────────────────────────────────────────────────────────────────────────┘
 //! ```
 

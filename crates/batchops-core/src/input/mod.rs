@@ -219,7 +219,7 @@ fn refused(path: &Path) -> impl FnOnce(Refusal) -> InputError + '_ {
 /// The analysis of a text table may have held a huge record (a row of millions of empty cells):
 /// its memory goes back before the next pass, so passes do not add up.
 fn give_back_memory() {
-    // SAFETY: mi_collect only frees memory the allocator no longer uses.
+    // SAFETY: mi_collect only frees memory the allocator holds unused.
     unsafe { libmimalloc_sys::mi_collect(true) };
 }
 
@@ -312,8 +312,8 @@ fn inspect_read(
 /// Start streaming the items of an inspected batch file: exactly the `size_bytes` bytes
 /// [`inspect`] hashed, never a byte more, whatever is appended meanwhile.
 ///
-/// Fails with [`InputError::Unusable`] when the file's size is no longer the one [`inspect`] saw
-/// (the import key would not describe what is read), or when a CSV header is no longer usable.
+/// Fails with [`InputError::Unusable`] when the file's size differs from the one [`inspect`] saw
+/// (the import key would not describe what is read), or when the CSV header read now is unusable.
 /// A change during the reading is told by [`LineReader::check`] once the reader reached the end of
 /// those bytes. JSON documents are parsed on a background thread, one bounded channel ahead of the
 /// consumer.

@@ -810,8 +810,8 @@ mod tests {
         mapper_of(&[("HB-M8", "Hex Bolt M8 x 40mm Zinc")])
     }
 
-    /// The five lines of the issue that found the old matcher's faults, against a catalog of
-    /// their near relatives: each lands where it belongs.
+    /// Five lines a whole-string similarity puts on the wrong item, against a catalog of their
+    /// near relatives: each lands where it belongs.
     #[test]
     fn the_issue_lines_land_on_the_right_item() {
         let mut mp = mapper_of(&[

@@ -8,14 +8,11 @@ use std::str::FromStr;
 
 /// Lines per chunk (one transaction each) unless `--chunk-size` says otherwise.
 ///
-/// Chosen from the chunk-size curve of `cargo bench --bench throughput` (100,000 generated lines,
-/// the 2-core development box, a fresh database per point). Items/s, SQLite / PostgreSQL, in the
-/// run of 2026-11-29: 100 → 49k / 19k, 500 → 99k / 31k, 1,000 → 95k / 35k, 2,000 → 132k / 37k,
-/// 5,000 → 155k / 46k, 10,000 → 122k / 38k. Over earlier benchmark and command-line runs, 5,000
-/// beat 1,000 in 10 of 12 pairings and 2,000 in 7 of 10; 10,000 gains nothing. Below 1,000 the
-/// per-chunk round trips and commits dominate. A chunk of 5,000 is still a small transaction:
-/// about 0.1 s of locks on PostgreSQL, a few MB in flight, and what a crash or a data error makes
-/// redo.
+/// Chosen from the chunk-size curve of `cargo bench --bench throughput` (its section 5; the
+/// measurements are in docs/benchmarks.md, "The default chunk size"): below 1,000 the per-chunk
+/// round trips and commits dominate, and 10,000 gains nothing over 5,000. A chunk of 5,000 is
+/// still a small transaction: about 0.1 s of locks on PostgreSQL, a few MB in flight, and what a
+/// crash or a data error makes redo.
 pub const DEFAULT_CHUNK_SIZE: usize = 5_000;
 
 /// How a chunk whose batch write failed with a data error is isolated.
