@@ -2,6 +2,9 @@
 //! import of a file that overlaps an earlier import shows the summary in a popup with the choices;
 //! `o` imports only the new lines, Esc imports nothing.
 
+use crate::support::console::*;
+use crate::support::db;
+use crate::support::files::write_file;
 use batchops::console::app::App;
 use batchops::console::app::popup::Popup;
 use batchops::console::event::EngineMsg;
@@ -12,9 +15,6 @@ use batchops::console::ui;
 use batchops::console::vocab::{Effect, JobSpec, Msg};
 use batchops::engine::overlap::Answer;
 use batchops::engine::{self, EventSink, ImportOptions};
-use crate::support::console::*;
-use crate::support::db;
-use crate::support::files::write_file;
 use crossterm::event::KeyCode;
 use ratatui::Terminal;
 use ratatui::backend::TestBackend;

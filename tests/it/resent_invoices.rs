@@ -3,13 +3,13 @@
 //! lands only its new lines and holds the changed ones, `--as-new-invoice` lands it all. Real
 //! SQLite files and the real PostgreSQL server.
 
+use crate::support::db::{TestDb, backends};
+use crate::support::files::write_file;
 use batchops::domain::RunStatus;
 use batchops::engine::overlap::{Answer, Overlap};
 use batchops::engine::review::ListedLine;
 use batchops::engine::{EngineError, EventSink, ImportOptions, import_file};
 use batchops::store::HeldFilter;
-use crate::support::db::{TestDb, backends};
-use crate::support::files::write_file;
 use std::path::Path;
 use std::process::{Command, Output};
 use tokio_util::sync::CancellationToken;

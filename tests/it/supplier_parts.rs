@@ -3,11 +3,11 @@
 //! lands by its description and corrected like an alias; a number (ours or the supplier's) whose
 //! line's description contradicts the item it names is held for review, never landed on it.
 
+use crate::support::db::{TestDb, backends};
+use crate::support::files::write_file;
 use batchops::domain::{InvoiceHeader, RunReport};
 use batchops::engine::{EventSink, ImportOptions, import_file};
 use batchops::input::profile::SkuColumn;
-use crate::support::db::{TestDb, backends};
-use crate::support::files::write_file;
 use rust_decimal::Decimal;
 use std::collections::BTreeMap;
 use tokio_util::sync::CancellationToken;

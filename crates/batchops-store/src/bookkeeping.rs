@@ -222,7 +222,7 @@ macro_rules! bookkeeping {
                         .bind(r.items_held as i64)
                         .execute(&mut *tx)
                         .await?;
-                    let index_prints = <$dialect as crate::store::dialect::Dialect>::INDEX_PRINTS;
+                    let index_prints = <$dialect as crate::dialect::Dialect>::INDEX_PRINTS;
                     for step in [index_prints, sql::PRINTS_INDEXED] {
                         sqlx::query(Self::shared(step))
                             .bind(r.run_id)

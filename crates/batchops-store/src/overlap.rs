@@ -195,8 +195,7 @@ macro_rules! overlap_sql {
 
 /// SQLite: the fingerprints as a JSON array read by `json_each`; quantities in units of 0.0001.
 mod sqlite_impl {
-    const PRINT_JOIN: &str =
-        <crate::store::dialect::Lite as crate::store::dialect::Dialect>::PRINT_JOIN;
+    const PRINT_JOIN: &str = <crate::dialect::Lite as crate::dialect::Dialect>::PRINT_JOIN;
     fn in_list(column: &str) -> String {
         format!("{column} IN (SELECT value FROM json_each($1))")
     }
@@ -215,8 +214,7 @@ mod sqlite_impl {
 
 /// PostgreSQL: the fingerprints as a BIGINT array; NUMERIC quantities.
 mod pg_impl {
-    const PRINT_JOIN: &str =
-        <crate::store::dialect::Pg as crate::store::dialect::Dialect>::PRINT_JOIN;
+    const PRINT_JOIN: &str = <crate::dialect::Pg as crate::dialect::Dialect>::PRINT_JOIN;
     fn in_list(column: &str) -> String {
         format!("{column} = ANY($1)")
     }

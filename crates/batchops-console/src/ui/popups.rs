@@ -135,12 +135,7 @@ fn confirm(frame: &mut Frame, body: Rect, app: &App, theme: &Theme) {
 
 /// An import refused because its file overlaps earlier imports: the summary the command line
 /// prints, and the choices.
-fn overlap(
-    frame: &mut Frame,
-    body: Rect,
-    o: &crate::app::batches::Overlapping,
-    theme: &Theme,
-) {
+fn overlap(frame: &mut Frame, body: Rect, o: &crate::app::batches::Overlapping, theme: &Theme) {
     let summary = o.overlap.summary_lines();
     let height = u16::try_from(summary.len() + 4).unwrap_or(u16::MAX);
     let area = centered(body, 96, height);
