@@ -551,3 +551,51 @@ async fn a_copy_of_a_killed_run_is_refused_before_and_after_that_run_is_resumed(
         assert_oracle(&db, ctx).await;
     }
 }
+
+/// A CSV file is the same invoice as an earlier one when its header (flags, profile or title
+/// rows) names the same supplier and invoice number, whatever its lines.
+#[tokio::test]
+async fn a_csv_invoice_with_the_same_supplier_and_number_is_refused_even_with_other_lines() {
+    let (_a, first) = write_file("invoice.csv", &csv(&invoice_lines(4)));
+    let other: Vec<String> = (0..4)
+        .map(|i| format!("S-{i:02},Other part {i},{},9.00", i + 5))
+        .collect();
+    let (_b, second) = write_file("invoice-again.csv", &csv(&other));
+    let header = |number: &str| batchops::domain::InvoiceHeader {
+        supplier: Some("ACME GmbH".into()),
+        invoice_number: Some(number.into()),
+        ..Default::default()
+    };
+    for db in backends().await {
+        let ctx = db.kind;
+        let with = |number: &str| ImportOptions {
+            invoice: header(number),
+            sku_column: Some(batchops::input::profile::SkuColumn::Ours),
+            ..opts(None)
+        };
+        let run = |path: &Path, o: ImportOptions| {
+            let store = db.store.clone();
+            let path = path.to_path_buf();
+            async move {
+                import_file(
+                    &*store,
+                    &path,
+                    &o,
+                    &EventSink::none(),
+                    &CancellationToken::new(),
+                )
+                .await
+            }
+        };
+        run(&first, with("4711")).await.expect("the first lands");
+        let o = refused(run(&second, with("4711")).await, ctx);
+        assert!(
+            o.runs.iter().any(|r| r.same_invoice),
+            "{ctx}: the same invoice: {o:?}"
+        );
+        assert_eq!(o.identical, 0, "{ctx}");
+        let r = run(&second, with("4712")).await.expect("another invoice");
+        assert_eq!(r.items_processed, 4, "{ctx}");
+        assert_oracle(&db, ctx).await;
+    }
+}

@@ -98,7 +98,7 @@ pub async fn import_batch(
     };
     let lock = crate::locks::acquire(store, command, [import_key.clone()], &opts.operator).await?;
     // Whether the file repeats earlier runs (a re-sent invoice), decided under the key's lock.
-    let only_new = overlap::check(store, &file, &source, &import_key, opts).await?;
+    let only_new = overlap::check(store, file, &invoice, &source, &import_key, opts).await?;
     // Mapped from line 1 against the catalog as it was before this key's runs changed it; lines
     // that already have a state keep it (see engine/pipeline.rs). Both read under the key's lock.
     let catalog = store.load_catalog_before(&import_key).await?;

@@ -11,7 +11,7 @@
 
 use super::{EngineError, ImportOptions};
 use crate::domain::fingerprint::{Fingerprinter, LinePrint};
-use crate::domain::{Candidate, LineItem};
+use crate::domain::{Candidate, InvoiceHeader, LineItem};
 use crate::input::{self, BatchFile, invoice::InvoiceRef};
 use crate::mapping::{Catalog, HeldLine};
 use crate::store::Store;
@@ -296,6 +296,7 @@ impl OnlyNew {
 pub async fn check(
     store: &dyn Store,
     file: &BatchFile,
+    header: &InvoiceHeader,
     source: &str,
     import_key: &str,
     opts: &ImportOptions,
@@ -315,7 +316,7 @@ pub async fn check(
         None if state.imported || opts.resume_run.is_some() => return Ok(None),
         None => opts.resent,
     };
-    let invoice = input::invoice::invoice_of(file);
+    let invoice = invoice_of(file, header);
     let keep = |answer: Option<Answer>| record(store, import_key, invoice.as_ref(), answer, opts);
     if answer == Some(Answer::AsNewInvoice) {
         keep(answer).await?;
@@ -357,6 +358,17 @@ async fn record(
         )
         .await?;
     Ok(())
+}
+
+/// The invoice a file is: the one a JSON document names, else the supplier and invoice number of
+/// its header (flags, profile, title rows) when both are known.
+fn invoice_of(file: &BatchFile, header: &InvoiceHeader) -> Option<InvoiceRef> {
+    input::invoice::invoice_of(file).or_else(|| {
+        Some(InvoiceRef {
+            vendor: header.supplier.clone()?,
+            invoice_id: header.invoice_number.clone()?,
+        })
+    })
 }
 
 /// A line of the file as the overlap check compares it.
