@@ -97,59 +97,72 @@ pub async fn import_batch(
         None => crate::locks::Command::Import,
     };
     let lock = crate::locks::acquire(store, command, [import_key.clone()], &opts.operator).await?;
-    // Whether the file repeats earlier runs (a re-sent invoice), decided under the key's lock.
-    let only_new = overlap::check(store, file, &invoice, &source, &import_key, opts).await?;
-    // Mapped from line 1 against the catalog as it was before this key's runs changed it; lines
-    // that already have a state keep it (see engine/pipeline.rs). Both read under the key's lock.
-    let catalog = store.load_catalog_before(&import_key).await?;
-    let known = store.line_states(&import_key).await?;
-    let mapper = Mapper::new(catalog, opts.match_threshold)
-        .uncertain(opts.uncertain)
-        .supplier_parts(parts_supplier);
-    let chunk_size = match opts.mode {
-        Mode::Sequential => 1,
-        _ => opts.chunk_size.max(1),
-    };
-    // The report of a resumed run's earlier leg: its seconds and statements carry over.
-    let mut previous = None;
-    let run_id = match opts.resume_run {
-        Some(id) => {
-            let run = store
-                .run(id)
-                .await?
-                .ok_or_else(|| EngineError::Invalid(format!("there is no run {id}")))?;
-            if let Some(why) = run.resume_refusal() {
-                return Err(EngineError::Invalid(format!(
-                    "run {id} cannot be resumed: {why}"
-                )));
+    // Everything before the run starts, under the key's lock; the lock is given back at once when
+    // it fails (a refused re-sent invoice, a run that cannot be resumed), not when it is dropped.
+    let prepared: Result<_, EngineError> = async {
+        // Whether the file repeats earlier runs (a re-sent invoice), decided under the key's lock.
+        let only_new = overlap::check(store, file, &invoice, &source, &import_key, opts).await?;
+        // Mapped from line 1 against the catalog as it was before this key's runs changed it; lines
+        // that already have a state keep it (see engine/pipeline.rs). Both read under the key's lock.
+        let catalog = store.load_catalog_before(&import_key).await?;
+        let known = store.line_states(&import_key).await?;
+        let mapper = Mapper::new(catalog, opts.match_threshold)
+            .uncertain(opts.uncertain)
+            .supplier_parts(parts_supplier);
+        let chunk_size = match opts.mode {
+            Mode::Sequential => 1,
+            _ => opts.chunk_size.max(1),
+        };
+        // The report of a resumed run's earlier leg: its seconds and statements carry over.
+        let mut previous = None;
+        let run_id = match opts.resume_run {
+            Some(id) => {
+                let run = store
+                    .run(id)
+                    .await?
+                    .ok_or_else(|| EngineError::Invalid(format!("there is no run {id}")))?;
+                if let Some(why) = run.resume_refusal() {
+                    return Err(EngineError::Invalid(format!(
+                        "run {id} cannot be resumed: {why}"
+                    )));
+                }
+                if let Some(why) =
+                    run_rules::changed_file_refusal(id, &source, &import_key, &file.sha256)
+                {
+                    return Err(EngineError::Invalid(why));
+                }
+                previous = run.report;
+                store.reopen_run(id).await?;
+                id
             }
-            if let Some(why) =
-                run_rules::changed_file_refusal(id, &source, &import_key, &file.sha256)
-            {
-                return Err(EngineError::Invalid(why));
+            None => {
+                store
+                    .begin_run(&NewRun {
+                        source: source.clone(),
+                        import_key: import_key.clone(),
+                        mode: opts.mode,
+                        operator: opts.operator.clone(),
+                        dry_run: opts.dry_run,
+                        rehearsal: opts.rehearsal,
+                        chunk_size: chunk_size as u64,
+                        invoice: invoice.clone(),
+                        sku_column: Some(if parts_supplier.is_some() {
+                            "supplier"
+                        } else {
+                            "ours"
+                        }),
+                    })
+                    .await?
             }
-            previous = run.report;
-            store.reopen_run(id).await?;
-            id
-        }
-        None => {
-            store
-                .begin_run(&NewRun {
-                    source: source.clone(),
-                    import_key: import_key.clone(),
-                    mode: opts.mode,
-                    operator: opts.operator.clone(),
-                    dry_run: opts.dry_run,
-                    rehearsal: opts.rehearsal,
-                    chunk_size: chunk_size as u64,
-                    invoice: invoice.clone(),
-                    sku_column: Some(if parts_supplier.is_some() {
-                        "supplier"
-                    } else {
-                        "ours"
-                    }),
-                })
-                .await?
+        };
+        Ok((only_new, known, mapper, chunk_size, previous, run_id))
+    }
+    .await;
+    let (only_new, known, mapper, chunk_size, previous, run_id) = match prepared {
+        Ok(p) => p,
+        Err(e) => {
+            lock.release().await;
+            return Err(e);
         }
     };
     let _ = lock.set_run(run_id).await;
