@@ -22,7 +22,7 @@ pub struct Cli {
     #[arg(long, global = true, env = "DATABASE_URL", hide_env_values = true)]
     pub database_url: Option<String>,
 
-    /// An operator's matching lexicon (TOML, the shape of src/mapping/lexicon.toml) that extends the
+    /// An operator's matching lexicon (TOML, the shape of crates/batchops-core/src/mapping/lexicon.toml) that extends the
     /// shipped one: abbreviations, synonyms, units, colours, kinds.
     #[arg(long, global = true, env = "BATCHOPS_LEXICON", value_name = "FILE")]
     pub lexicon: Option<PathBuf>,
@@ -106,7 +106,7 @@ impl From<TextOrJson> for OutputFormat {
 }
 
 /// The headless commands. A new command follows the same rules as the others (they are what the
-/// tests in `tests/cli.rs` check):
+/// tests in `tests/it/cli.rs` check):
 ///
 /// - every argument and value has a doc comment: it is the `--help` text (a unit test below fails
 ///   on one without);

@@ -1,7 +1,7 @@
 //! Two operators on one run: every pair of writing commands (import, resume, retry, review decide,
 //! reject-file import, revert, items merge, aliases move) started at random offsets through the
 //! real binary, on one run and on two runs that share items, on SQLite and PostgreSQL. One writer
-//! per import key (src/locks.rs): the second command waits or is refused naming the first; each
+//! per import key (crates/batchops-engine/src/locks.rs): the second command waits or is refused naming the first; each
 //! case ends with the oracle: every item's quantity is the sum of its rows, no line identity twice
 //! and no landed line still held, a reverted run holds nothing, and every stored report counts
 //! exactly the rows its run holds. Also: a revert during a retry of the same run (refused, naming

@@ -1,5 +1,5 @@
 //! Exactly once under faults, for every correction path: the real binary is killed with SIGKILL at
-//! a fail point inside the correction (src/failpoint.rs), on a SQLite file and on PostgreSQL. After
+//! a fail point inside the correction (crates/batchops-core/src/failpoint.rs), on a SQLite file and on PostgreSQL. After
 //! the kill the inventory is what it was before (a correction is one transaction), nothing is in
 //! the audit; the same correction run again ends with the inventory an independent computation
 //! gives, no line twice and no item whose quantity drifted from its rows.

@@ -1,4 +1,4 @@
-//! One isolation algorithm: `Bisect` (src/store/bisect.rs) is its description, and PostgreSQL's
+//! One isolation algorithm: `Bisect` (crates/batchops-store/src/bisect.rs) is its description, and PostgreSQL's
 //! `batchops_insert_isolating` runs the same steps inside the database. On the real server, for
 //! many placements of bad rows, the function must find exactly the bad rows and take exactly the
 //! writes `Bisect` takes with the hints the server gives (the rows that went through before the

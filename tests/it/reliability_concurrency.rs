@@ -3,7 +3,7 @@
 //! created by whichever gets there first). Every run ends `success`, no lock or deadlock error reaches
 //! the user (transient retries absorb them), and the inventory is exactly the independent sum. Also:
 //! the same file imported twice at the same moment lands once (the second writer of a key is
-//! refused). Every pair of writing commands on one run: tests/concurrency_matrix.rs.
+//! refused). Every pair of writing commands on one run: tests/it/concurrency_matrix.rs.
 
 use crate::support::db::{self, TestDb, inventory_by_sku};
 use crate::support::files::write_file;

@@ -1,5 +1,5 @@
 //! Crashes: the real binary is killed with SIGKILL at chosen moments (fail points, see
-//! `src/failpoint.rs`) and at random moments, on both backends; then the run is resumed or the file
+//! `crates/batchops-core/src/failpoint.rs`) and at random moments, on both backends; then the run is resumed or the file
 //! imported again, and the result must be exactly what one clean run gives.
 
 use crate::support::binary::{batchops, batchops_env, bin, import, json, run_status, signal, text};

@@ -1,6 +1,6 @@
 //! The isolation of a chunk's bad rows: the one description of the algorithm. SQLite runs it
 //! from here, a part per statement; PostgreSQL runs the same steps inside the database
-//! (`batchops_insert_isolating`), and `tests/isolation_conformance.rs` checks on the real server
+//! (`batchops_insert_isolating`), and `tests/it/isolation_conformance.rs` checks on the real server
 //! that both take the same writes and find the same rows.
 
 /// The order in which a chunk whose batch write failed is written in parts to isolate its bad

@@ -46,7 +46,7 @@ pub trait Bookkeeping: Send + Sync {
 
 /// `Bookkeeping` for a store type with a `pool` of `$db` and an `ids` cache (the catalog load
 /// fills it), and the store's `aliases()` and `touch_run()` helpers; the held-line queries come
-/// from the module `held_queries!` (src/store/held.rs) made beside it.
+/// from the module `held_queries!` (crates/batchops-store/src/held.rs) made beside it.
 macro_rules! bookkeeping {
     ($store:ty, $dialect:ty) => {
         impl $store {

@@ -1,5 +1,5 @@
 //! What earlier runs landed of a file's lines, by content fingerprint, and the invoice each import
-//! key carried: the look-ups of the overlap check (src/engine/overlap.rs). The SQL is written once
+//! key carried: the look-ups of the overlap check (crates/batchops-engine/src/engine/overlap.rs). The SQL is written once
 //! ([`overlap_sql!`]) and instantiated per backend; only how a list of fingerprints is bound and
 //! how a quantity is decoded differ.
 

@@ -192,7 +192,7 @@ impl PgStore {
                     .collect::<Vec<_>>(),
             );
         // A crash here leaves the chunk unwritten; the chunk has no moment between its insert and
-        // its commit on this side of the wire (see src/failpoint.rs).
+        // its commit on this side of the wire (see crates/batchops-core/src/failpoint.rs).
         crate::failpoint::hit("batch_after_insert");
         // Part numbers the rows taught are stored in the chunk's transaction, after the function
         // created the items they name.

@@ -1,5 +1,5 @@
 //! The invoice a batch file names: supplier (vendor) and invoice number, where the format carries
-//! them. The overlap check (src/engine/overlap.rs) refuses a second file of the same invoice.
+//! them. The overlap check (crates/batchops-engine/src/engine/overlap.rs) refuses a second file of the same invoice.
 //!
 //! JSON invoice documents carry `vendor` (a name, or an object with a `name`) and `invoice_id`
 //! at the top level. CSV and JSON Lines files carry none yet: supplier profiles will say which

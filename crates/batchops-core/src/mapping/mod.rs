@@ -105,7 +105,7 @@ pub struct MappedLine {
     pub decision: MappingDecision,
     pub quantity: Decimal,
     pub unit_cost: Decimal,
-    /// The line's content fingerprint and line key (src/domain/fingerprint.rs), stored with its
+    /// The line's content fingerprint and line key (crates/batchops-core/src/domain/fingerprint.rs), stored with its
     /// row; set by the import pipeline, `None` where a line lands outside it (decisions, retries,
     /// reject files).
     pub fingerprint: Option<crate::domain::fingerprint::LinePrint>,
