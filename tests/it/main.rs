@@ -23,6 +23,7 @@ mod line_states;
 mod line_states_model;
 mod matching_review;
 mod migration_upgrade;
+mod pg_functions;
 mod reliability_concurrency;
 mod reliability_connection;
 mod reliability_crash;

@@ -9,6 +9,7 @@ pub mod corrections;
 mod decode;
 mod dialect;
 mod errors;
+pub mod functions;
 pub mod held;
 mod item_ids;
 pub mod locks;

@@ -323,6 +323,9 @@ impl PgStore {
             .await
             .map_err(|e| StoreError::from(e).context(&format!("connect to {url}")))?;
         sqlx::migrate!("src/migrations/postgres").run(&pool).await?;
+        crate::functions::apply(&pool)
+            .await
+            .map_err(|e| e.context(&format!("the functions of {url}")))?;
         let writes = PgPoolOptions::new()
             .max_connections(WRITE_LANES as u32 + 1)
             .acquire_timeout(Duration::from_secs(10))

@@ -1,0 +1,49 @@
+//! The PostgreSQL functions: one file, `postgres_functions.sql`, of `CREATE OR REPLACE`
+//! statements, applied after the migrations when the database records another version of it.
+//!
+//! The check is one query per connect; the apply runs in one transaction under an advisory lock
+//! of the schema, so two processes that connect at once to a database holding an older version
+//! do not replace the same function concurrently (PostgreSQL refuses that with "tuple
+//! concurrently updated"), and the second finds the work done.
+
+use sqlx::PgPool;
+
+use crate::StoreResult;
+
+/// The functions as this build knows them.
+pub const FUNCTIONS: &str = include_str!("postgres_functions.sql");
+
+const CURRENT: &str = "SELECT EXISTS (SELECT 1 FROM schema_functions WHERE checksum = md5($1))";
+
+/// Apply [`FUNCTIONS`] unless the database holds them already. Returns whether it applied them.
+pub async fn apply(pool: &PgPool) -> StoreResult<bool> {
+    let current: bool = sqlx::query_scalar(CURRENT)
+        .bind(FUNCTIONS)
+        .fetch_one(pool)
+        .await?;
+    if current {
+        return Ok(false);
+    }
+    let mut tx = pool.begin().await?;
+    sqlx::query(
+        "SELECT pg_advisory_xact_lock(hashtext('batchops functions'), hashtext(current_schema()))",
+    )
+    .execute(&mut *tx)
+    .await?;
+    let current: bool = sqlx::query_scalar(CURRENT)
+        .bind(FUNCTIONS)
+        .fetch_one(&mut *tx)
+        .await?;
+    if !current {
+        sqlx::raw_sql(FUNCTIONS).execute(&mut *tx).await?;
+        sqlx::query("DELETE FROM schema_functions")
+            .execute(&mut *tx)
+            .await?;
+        sqlx::query("INSERT INTO schema_functions (checksum) VALUES (md5($1))")
+            .bind(FUNCTIONS)
+            .execute(&mut *tx)
+            .await?;
+    }
+    tx.commit().await?;
+    Ok(!current)
+}
