@@ -429,6 +429,16 @@ pub enum ReviewCommand {
         #[arg(long)]
         all: bool,
     },
+    /// One held line and the open lines of the same description: each line as the file wrote it,
+    /// why it is held, and every candidate with its evidence (model codes, attributes agreed,
+    /// differing or stated on one side only, word score).
+    Show {
+        /// The held line's id (`review list`).
+        id: i64,
+        /// Output format.
+        #[arg(long, value_enum, default_value_t)]
+        format: TextOrJson,
+    },
     /// Decide a held line and every open line of the same description: an item, a new item, or
     /// none of the candidates.
     ///
@@ -602,6 +612,11 @@ pub struct ImportArgs {
     /// A file that overlaps earlier imports: import every line anyway, as another invoice.
     #[arg(long)]
     pub as_new_invoice: bool,
+    /// Explain every line's decision in the report: the candidates weighed, the evidence for each
+    /// (model codes, attributes agreed, differing or on one side, word score) and the rule that
+    /// took, held or rejected it, for created items too.
+    #[arg(long)]
+    pub explain: bool,
     /// The batch files to import (one run each, in the order given). `-` is standard input; a
     /// pipe (`-`, a FIFO, `<(…)`) is read once into a temporary file first (with --format-in).
     #[arg(required = true)]

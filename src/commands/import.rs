@@ -87,6 +87,7 @@ pub async fn import(store: &dyn Store, args: &ImportArgs) -> Result<u8> {
     }
     opts.format = args.format_in.map(Into::into);
     opts.dry_run = args.dry_run;
+    opts.explain = args.explain;
     opts.resent = if args.only_new {
         Some(Answer::OnlyNew)
     } else if args.as_new_invoice {

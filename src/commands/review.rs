@@ -1,4 +1,4 @@
-//! `review list`, `review decide` and `aliases check`.
+//! `review list`, `review show`, `review decide` and `aliases check`.
 
 use super::output;
 use crate::cli::{AliasesCommand, ReviewCommand, TextOrJson};
@@ -26,6 +26,33 @@ pub async fn review(store: &dyn Store, command: ReviewCommand) -> Result<u8> {
                     output::json_pretty(&mut out, &listed)?;
                 }
                 TextOrJson::Text => write!(out, "{}", review_text(&rows))?,
+            }
+            out.flush()?;
+            Ok(0)
+        }
+        ReviewCommand::Show { id, format } => {
+            let Some(row) = store.held(&HeldFilter::Id(id)).await?.into_iter().next() else {
+                output::note(format_args!(
+                    "error: no held line {id}: `batchops review list` shows their ids"
+                ));
+                return Ok(super::EXIT_FAILED);
+            };
+            // The line itself, and (while it is open) every open line read the same way.
+            let mut rows: Vec<_> = if row.decision_json.is_none() {
+                store
+                    .held(&HeldFilter::OpenAlias(row.alias.clone()))
+                    .await?
+            } else {
+                vec![row.clone()]
+            };
+            rows.sort_by_key(|r| (r.run_id, r.line));
+            let mut out = output::stdout();
+            match format {
+                TextOrJson::Json => {
+                    let listed: Vec<ListedLine> = rows.iter().map(ListedLine::from).collect();
+                    output::json_pretty(&mut out, &listed)?;
+                }
+                TextOrJson::Text => write!(out, "{}", show_text(&row, &rows))?,
             }
             out.flush()?;
             Ok(0)
@@ -84,6 +111,39 @@ pub async fn review(store: &dyn Store, command: ReviewCommand) -> Result<u8> {
     }
 }
 
+/// `review show`: the group's lines as the file wrote them, then the group as `review list` shows
+/// it, with every candidate's model codes.
+fn show_text(row: &crate::store::HeldRow, rows: &[crate::store::HeldRow]) -> String {
+    let mut s = String::new();
+    let state = if row.decision_json.is_some() {
+        "decided"
+    } else {
+        "open"
+    };
+    let _ = writeln!(
+        s,
+        "held line {} ({state}), read as \"{}\"; {} line(s):",
+        row.id,
+        escape_control(&row.alias),
+        rows.len()
+    );
+    for r in rows {
+        let _ = writeln!(
+            s,
+            "  run {} line {}: {}",
+            r.run_id,
+            r.line,
+            escape_control(&r.raw_record)
+        );
+    }
+    if let Some(d) = &row.decision_json {
+        let _ = writeln!(s, "  decision: {}", escape_control(d));
+    }
+    s.push('\n');
+    s.push_str(&review_text(rows));
+    s
+}
+
 fn review_text(rows: &[crate::store::HeldRow]) -> String {
     let groups = review::groups(rows);
     let mut s = String::new();
@@ -113,6 +173,13 @@ fn review_text(rows: &[crate::store::HeldRow]) -> String {
                 c.score,
                 escape_control(&c.name)
             );
+            if !c.identifiers.is_empty() {
+                let _ = writeln!(
+                    s,
+                    "      model codes both carry: {}",
+                    c.identifiers.join(", ")
+                );
+            }
             if !c.agreed.is_empty() {
                 let _ = writeln!(s, "      agrees: {}", c.agreed.join(", "));
             }

@@ -33,6 +33,7 @@ fn candidate(sku: &str, name: &str, length: &str) -> Candidate {
         agreed: vec!["material zinc".into(), "thread m8".into()],
         differed: Vec::new(),
         one_sided: vec![format!("length {length} (item only)")],
+        ..Candidate::default()
     }
 }
 
@@ -65,6 +66,7 @@ fn groups() -> Vec<Group> {
                     agreed: vec!["thread m6".into()],
                     differed: vec!["material stainless ≠ zinc".into()],
                     one_sided: vec!["length 20 mm (item only)".into()],
+                    ..Candidate::default()
                 },
                 candidate("HS-M6-30", "Hex Screw M6 x 30mm Zinc", "30 mm"),
                 candidate("HS-M6-40", "Hex Screw M6 x 40mm Zinc", "40 mm"),

@@ -15,6 +15,7 @@ mod corrections_cli;
 mod corrections_crash;
 mod docs_examples;
 mod engine_import;
+mod explain;
 mod fallback_isolation;
 mod hostile_input;
 mod input_identity;

@@ -142,6 +142,7 @@ pub fn report(
         status,
         dry_run: false,
         invoice: Default::default(),
+        explained: Vec::new(),
         items_total: items,
         items_processed: items - failed,
         items_already_imported: 0,

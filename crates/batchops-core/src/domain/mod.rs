@@ -12,6 +12,6 @@ pub mod run_rules;
 pub use invoice::InvoiceHeader;
 pub use line::{Fields, LineError, LineItem, LineResult};
 pub use report::{
-    Candidate, DecisionCounts, FailedLine, MappingDecision, Mode, Phase, PhaseReport, RunReport,
-    RunStatus,
+    Candidate, DecisionCounts, FailedLine, LineExplanation, MappingDecision, Mode, Phase,
+    PhaseReport, RunReport, RunStatus,
 };

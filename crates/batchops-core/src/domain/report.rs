@@ -166,7 +166,7 @@ impl fmt::Display for Phase {
 }
 
 /// A catalog item the matcher weighed for a line, and why it scored as it did.
-#[derive(Debug, Clone, PartialEq, Serialize, Deserialize)]
+#[derive(Debug, Clone, Default, PartialEq, Serialize, Deserialize)]
 pub struct Candidate {
     pub sku: String,
     pub name: String,
@@ -181,6 +181,67 @@ pub struct Candidate {
     /// Attributes only one side states, e.g. `length 40 mm (item only)`.
     #[serde(default)]
     pub one_sided: Vec<String>,
+    /// Model codes and part numbers both sides carry (`EZXS88W`).
+    #[serde(default, skip_serializing_if = "Vec::is_empty")]
+    pub identifiers: Vec<String>,
+    /// What the matcher made of it (`taken`, `vetoed: …`, `below the threshold 0.85`), when the
+    /// decision is explained (`import --explain`).
+    #[serde(default, skip_serializing_if = "Option::is_none")]
+    pub verdict: Option<String>,
+}
+
+/// One line's mapping decision with the candidates weighed for it (`import --explain`).
+#[derive(Debug, Clone, PartialEq, Serialize, Deserialize)]
+pub struct LineExplanation {
+    pub line: u64,
+    /// The line's SKU column, when it had one.
+    #[serde(default, skip_serializing_if = "Option::is_none")]
+    pub sku: Option<String>,
+    pub description: String,
+    /// The item the line landed on (or will, once written); none for a held line.
+    #[serde(default, skip_serializing_if = "Option::is_none")]
+    pub item: Option<String>,
+    pub decision: MappingDecision,
+    /// The catalog items weighed for the line, best first, each with its evidence and verdict
+    /// (none for a line mapped by its SKU or by a known alias: nothing was weighed).
+    #[serde(default)]
+    pub considered: Vec<Candidate>,
+}
+
+impl LineExplanation {
+    /// The explanation as text: the decision, then one line per candidate weighed.
+    pub fn text(&self) -> String {
+        let mut s = format!("line {}", self.line);
+        if let Some(sku) = &self.sku {
+            s.push_str(&format!(" [{sku}]"));
+        }
+        s.push_str(&format!(
+            " \"{}\": {}\n",
+            self.description,
+            self.decision.describe(self.item.as_deref().unwrap_or(""))
+        ));
+        for c in &self.considered {
+            s.push_str(&format!(
+                "    {} \"{}\" words {:.2}",
+                c.sku, c.name, c.score
+            ));
+            for (label, list) in [
+                ("codes", &c.identifiers),
+                ("agreed", &c.agreed),
+                ("differed", &c.differed),
+                ("one side", &c.one_sided),
+            ] {
+                if !list.is_empty() {
+                    s.push_str(&format!("; {label}: {}", list.join(", ")));
+                }
+            }
+            if let Some(v) = &c.verdict {
+                s.push_str(&format!(" → {v}"));
+            }
+            s.push('\n');
+        }
+        s
+    }
 }
 
 /// How a line found its inventory item.
@@ -361,6 +422,9 @@ pub struct RunReport {
     /// The invoice the batch is (from its title rows, the supplier profile or flags).
     #[serde(default, skip_serializing_if = "InvoiceHeader::is_empty")]
     pub invoice: InvoiceHeader,
+    /// Every line's decision and the candidates weighed for it, with `import --explain`.
+    #[serde(default, skip_serializing_if = "Vec::is_empty")]
+    pub explained: Vec<LineExplanation>,
 }
 
 impl RunReport {

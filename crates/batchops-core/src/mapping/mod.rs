@@ -62,6 +62,9 @@ pub const MARGIN: f32 = 0.1;
 /// Candidates kept with a held line.
 const HELD_CANDIDATES: usize = 3;
 
+/// Candidates listed per line by `import --explain`.
+const WEIGHED_EXPLAINED: usize = 5;
+
 /// The key a description is stored under as an alias (the matcher's canonical key).
 pub fn alias_key(description: &str) -> String {
     signature::signature(description, &lexicon::current()).key()
@@ -168,6 +171,13 @@ pub struct Mapper {
     /// Whether a line's description contradicts the item its number names, per (item,
     /// description): the held line's key, reason and candidate when it does.
     contradictions: HashMap<(u32, Box<str>), Option<Contradiction>>,
+    /// With [`Mapper::explain`]: the candidates weighed per canonical key, each with its verdict,
+    /// and those of the line mapped last.
+    explain: bool,
+    weighed: HashMap<Arc<str>, Vec<Candidate>>,
+    last_weighed: Vec<Candidate>,
+    /// The comparisons of the key being decided (kept only to explain it).
+    found: Vec<(u32, Comparison)>,
 }
 
 /// A line landed by its description: the line, its item, the decision, the alias it taught and
@@ -213,7 +223,29 @@ impl Mapper {
             cache: HashMap::new(),
             supplier: None,
             contradictions: HashMap::new(),
+            explain: false,
+            weighed: HashMap::new(),
+            last_weighed: Vec::new(),
+            found: Vec::new(),
         }
+    }
+
+    /// Keep, for every line, the candidates weighed and the verdict on each
+    /// ([`Mapper::take_weighed`]).
+    pub fn explain(mut self, on: bool) -> Self {
+        self.explain = on;
+        self
+    }
+
+    /// Whether decisions are explained ([`Mapper::explain`]).
+    pub fn explaining(&self) -> bool {
+        self.explain
+    }
+
+    /// The candidates weighed for the line mapped last, best first, each with its verdict (empty
+    /// without [`Mapper::explain`], and for a line mapped by its SKU or a known alias).
+    pub fn take_weighed(&mut self) -> Vec<Candidate> {
+        std::mem::take(&mut self.last_weighed)
     }
 
     /// The SKU column holds `supplier`'s part numbers (`None`: our SKUs).
@@ -240,6 +272,31 @@ impl Mapper {
     /// contradicts the item it names (a veto of the comparison: another kind of product, other
     /// sizes) holds the line for review.
     pub fn map(&mut self, item: LineItem) -> Mapped {
+        self.last_weighed.clear();
+        let mapped = self.map_line(item);
+        if self.explain
+            && self.last_weighed.is_empty()
+            && let Mapped::Hold(h) = &mapped
+        {
+            // Held without a comparison of the catalog (a number's item contradicted, several
+            // items read the same): its candidates are the ones weighed.
+            self.last_weighed = h
+                .candidates
+                .iter()
+                .map(|c| Candidate {
+                    verdict: Some(if c.differed.is_empty() {
+                        "held for review".into()
+                    } else {
+                        format!("vetoed: {}", c.differed.join(", "))
+                    }),
+                    ..c.clone()
+                })
+                .collect();
+        }
+        mapped
+    }
+
+    fn map_line(&mut self, item: LineItem) -> Mapped {
         let sku_text = item.sku.clone();
         let (sku, decision, learned_alias, alias, learned_part) =
             match (sku_text.as_deref(), self.supplier.clone()) {
@@ -413,9 +470,17 @@ impl Mapper {
                 }
                 other => other.clone(),
             };
+            if self.explain {
+                self.last_weighed = self.weighed.get(key).cloned().unwrap_or_default();
+            }
             return (again, false);
         }
         let decided = self.decide(key, sig, description);
+        if self.explain {
+            let found = std::mem::take(&mut self.found);
+            self.last_weighed = self.weigh(&found, &decided);
+            self.weighed.insert(key.clone(), self.last_weighed.clone());
+        }
         if let Decided::Land(sku, MappingDecision::Fuzzy { .. }) = &decided {
             self.catalog.learn_alias(key.clone(), sku);
         }
@@ -442,11 +507,17 @@ impl Mapper {
             None => {}
         }
         let mut found = self.catalog.candidates(key, sig);
+        if self.explain {
+            self.found = found.clone();
+        }
         // A shared identifier pins the product: what the siblings say about words does not.
         if let Some(decided) = self.decide_by_identifier(key, description, &found) {
             return decided;
         }
         self.silence_of_siblings(&mut found);
+        if self.explain {
+            self.found = found.clone();
+        }
         let complete: Vec<&(u32, Comparison)> =
             found.iter().filter(|(_, c)| c.complete()).collect();
         let plausible: Vec<&(u32, Comparison)> = found
@@ -763,7 +834,75 @@ impl Mapper {
             agreed: c.agreed.clone(),
             differed: c.differed.clone(),
             one_sided: c.one_sided.clone(),
+            identifiers: c
+                .same_ids
+                .iter()
+                .map(|&id| self.catalog.id_text(id).to_string())
+                .collect(),
+            verdict: None,
         }
+    }
+
+    /// The candidates weighed for a key, best first, each with what the decision made of it.
+    fn weigh(&self, found: &[(u32, Comparison)], decided: &Decided) -> Vec<Candidate> {
+        let taken = match decided {
+            Decided::Land(sku, _) => Some(sku.as_ref()),
+            Decided::Hold(..) => None,
+        };
+        found
+            .iter()
+            .take(WEIGHED_EXPLAINED)
+            .map(|(i, c)| Candidate {
+                verdict: Some(self.verdict(*i, c, taken, decided)),
+                ..self.candidate(*i, c)
+            })
+            .collect()
+    }
+
+    /// What the decision made of one candidate: the rule that took, held or rejected it.
+    fn verdict(&self, idx: u32, c: &Comparison, taken: Option<&str>, decided: &Decided) -> String {
+        let (sku, _) = self.catalog.item(idx);
+        if taken == Some(sku.as_ref()) {
+            return if c.same_ids.is_empty() {
+                "taken".into()
+            } else {
+                "taken: the model code both sides carry pins it".into()
+            };
+        }
+        if c.vetoed() {
+            return format!("vetoed: {}", c.differed.join(", "));
+        }
+        if c.words_conflict() && self.catalog.provisional(idx) {
+            return "rejected: words on each side the other lacks (an item this run created)"
+                .into();
+        }
+        if c.words_conflict() && c.score < CONFLICT_REVIEW_FLOOR {
+            return format!(
+                "rejected: words on each side the other lacks, score below {CONFLICT_REVIEW_FLOOR:.2}"
+            );
+        }
+        if c.score < REVIEW_FLOOR {
+            return format!("rejected: words score below {REVIEW_FLOOR:.2}");
+        }
+        let review = if matches!(decided, Decided::Hold(..)) {
+            "held for review"
+        } else {
+            "not taken"
+        };
+        let why = if c.words_conflict() {
+            "words on each side the other lacks".to_string()
+        } else if !c.one_sided.is_empty() {
+            format!("not stated on both sides: {}", c.one_sided.join(", "))
+        } else if c.weak > 0 {
+            format!("{} word(s) only like the item's", c.weak)
+        } else if c.score < self.threshold {
+            format!("words score below the threshold {:.2}", self.threshold)
+        } else if c.variant_id {
+            "a variant of the line's model code".to_string()
+        } else {
+            format!("less than {MARGIN:.2} ahead of another candidate")
+        };
+        format!("{review}: {why}")
     }
 }
 

@@ -108,7 +108,8 @@ pub async fn import_batch(
         let known = store.line_states(&import_key).await?;
         let mapper = Mapper::new(catalog, opts.match_threshold)
             .uncertain(opts.uncertain)
-            .supplier_parts(parts_supplier);
+            .supplier_parts(parts_supplier)
+            .explain(opts.explain);
         let chunk_size = match opts.mode {
             Mode::Sequential => 1,
             _ => opts.chunk_size.max(1),
@@ -224,7 +225,7 @@ pub async fn import_batch(
                 None => break,
             }
         };
-        let chunk = match next {
+        let mut chunk = match next {
             Next::Cancelled => {
                 stopped = Some((RunStatus::Cancelled, "cancelled by the operator".into()));
                 break;
@@ -286,6 +287,7 @@ pub async fn import_batch(
         }
         stats.lines_read += chunk.lines_read;
         stats.decisions.add_counts(&chunk.decisions);
+        stats.explained.append(&mut chunk.explained);
         stats.advance(
             events,
             Phase::Mapping,

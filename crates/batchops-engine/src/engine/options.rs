@@ -122,6 +122,9 @@ pub struct ImportOptions {
     /// Whose numbers the SKU column holds; unset: the supplier's when the operator named one
     /// ([`ImportOptions::parts_supplier`]).
     pub sku_column: Option<crate::input::profile::SkuColumn>,
+    /// Keep every line's decision with the candidates weighed for it in the report
+    /// (`import --explain`).
+    pub explain: bool,
 }
 
 impl ImportOptions {
@@ -159,6 +162,7 @@ impl Default for ImportOptions {
             resent: None,
             invoice: crate::domain::InvoiceHeader::default(),
             sku_column: None,
+            explain: false,
         }
     }
 }

@@ -126,7 +126,7 @@ impl ChangedLine {
                 score: 1.0,
                 agreed: vec![format!("run {} line {}", self.run_id, self.earlier_line)],
                 differed,
-                one_sided: Vec::new(),
+                ..Candidate::default()
             }],
             item,
         }

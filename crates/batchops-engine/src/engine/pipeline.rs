@@ -11,7 +11,7 @@
 use super::overlap::{OnlyNew, Resent};
 use crate::domain::fingerprint::Fingerprinter;
 use crate::domain::line_state::{LineState, LineStates};
-use crate::domain::{DecisionCounts, LineError, Phase};
+use crate::domain::{DecisionCounts, LineError, LineExplanation, Phase};
 use crate::input::LineReader;
 use crate::mapping::{HeldLine, Mapped, MappedLine, Mapper};
 use crate::store::FailureRecord;
@@ -42,6 +42,8 @@ pub struct MappedChunk {
     pub first_line: u64,
     pub last_line: u64,
     pub mapping_seconds: f64,
+    /// Each mapped line's decision and the candidates weighed (`import --explain`).
+    pub explained: Vec<LineExplanation>,
 }
 
 pub fn parse_failure(e: LineError) -> FailureRecord {
@@ -106,6 +108,7 @@ pub fn spawn(
 ) -> std::io::Result<mpsc::Receiver<MappedChunk>> {
     let (tx, rx) = mpsc::channel(ahead.max(1));
     let chunk_size = chunk_size.max(1);
+    let explain = mapper.explaining();
     let mut reader =
         reader.take(max_lines.map_or(usize::MAX, |n| n.min(usize::MAX as u64) as usize));
     std::thread::Builder::new()
@@ -128,6 +131,7 @@ pub fn spawn(
                     first_line: 0,
                     last_line: 0,
                     mapping_seconds: 0.0,
+                    explained: Vec::new(),
                 };
                 for result in reader.by_ref().take(chunk_size) {
                     let line = match &result {
@@ -139,10 +143,13 @@ pub fn spawn(
                     }
                     chunk.last_line = line;
                     chunk.lines_read += 1;
+                    let mut explained = None;
                     let mapped = match result {
                         Err(e) => Err(parse_failure(e)),
                         Ok(item) => {
                             let print = prints.next(&item);
+                            let said =
+                                explain.then(|| (item.sku.clone(), item.description.clone()));
                             match only_new.as_deref().and_then(|f| f.get(item.line)) {
                                 // Never written under this key, so never a state to keep.
                                 Some(Resent::Identical) => {
@@ -152,18 +159,35 @@ pub fn spawn(
                                 Some(Resent::Changed(changed)) => {
                                     Ok(Mapped::Hold(changed.hold(item, mapper.catalog())))
                                 }
-                                None => Ok(match mapper.map(item) {
-                                    Mapped::Land(mut m) => {
-                                        m.fingerprint = Some(print);
-                                        Mapped::Land(m)
-                                    }
-                                    held => held,
-                                }),
+                                None => {
+                                    let mapped = match mapper.map(item) {
+                                        Mapped::Land(mut m) => {
+                                            m.fingerprint = Some(print);
+                                            Mapped::Land(m)
+                                        }
+                                        held => held,
+                                    };
+                                    explained = said.map(|(sku, description)| LineExplanation {
+                                        line,
+                                        sku,
+                                        description,
+                                        item: match &mapped {
+                                            Mapped::Land(m) => Some(m.sku.to_string()),
+                                            Mapped::Hold(_) => None,
+                                        },
+                                        decision: mapped.decision(),
+                                        considered: mapper.take_weighed(),
+                                    });
+                                    Ok(mapped)
+                                }
                             }
                         }
                     };
                     match known.keeps(line) {
-                        None => chunk.add(mapped),
+                        None => {
+                            chunk.explained.extend(explained);
+                            chunk.add(mapped)
+                        }
                         Some(k) => match k.state {
                             LineState::Landed | LineState::Skipped => chunk.kept_landed += 1,
                             LineState::Held => chunk.decisions.held += 1,

@@ -2,7 +2,9 @@
 
 use super::events::{EventSink, ProgressEvent};
 use crate::domain::report::FallbackRecord;
-use crate::domain::{DecisionCounts, FailedLine, Phase, PhaseReport, RunReport, RunStatus};
+use crate::domain::{
+    DecisionCounts, FailedLine, LineExplanation, Phase, PhaseReport, RunReport, RunStatus,
+};
 use crate::store::{FailureRecord, WriteOutcome};
 use std::collections::HashMap;
 use std::time::{Duration, Instant};
@@ -35,6 +37,8 @@ pub struct RunStats {
     pub other_statements: u64,
     /// Seconds of the earlier legs of a resumed run (the report counts the whole run).
     pub prior_seconds: f64,
+    /// Every line's decision and the candidates weighed (`import --explain`).
+    pub explained: Vec<LineExplanation>,
 }
 
 impl RunStats {
@@ -54,6 +58,7 @@ impl RunStats {
             phases: HashMap::new(),
             other_statements: 0,
             prior_seconds: 0.0,
+            explained: Vec::new(),
         }
     }
 
@@ -217,6 +222,7 @@ impl RunStats {
             fallbacks: self.fallbacks.clone(),
             transient_retries: self.transient_retries,
             stop_reason,
+            explained: self.explained.clone(),
         }
     }
 }

@@ -14,6 +14,15 @@ pub fn run_report(r: &RunReport) -> String {
 /// out (a retry's failures stay on the run it retried; `None`: a dry run, which keeps none).
 pub fn run_report_listing(r: &RunReport, listing: Option<i64>) -> String {
     let mut s = String::new();
+    if !r.explained.is_empty() {
+        let _ = writeln!(s, "decisions, line by line:");
+        for e in &r.explained {
+            for line in e.text().lines() {
+                let _ = writeln!(s, "{}", escape_control(line));
+            }
+        }
+        s.push('\n');
+    }
     let dry = if r.dry_run {
         " (dry run: nothing was kept)"
     } else {
