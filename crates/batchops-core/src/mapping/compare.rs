@@ -12,7 +12,7 @@
 //!   words tolerate typos: one edit for 5–8 letters, two for longer; shorter words and anything with
 //!   a digit must be equal.
 
-use super::identifier::{digits_only, variants};
+use super::identifier::{Role, related, variants};
 use super::lexicon::Lexicon;
 use super::signature::{Signature, describe_attribute};
 use super::vocabulary::may_mean;
@@ -388,11 +388,13 @@ fn compare_ids(line: &Compact, item: &Compact, names: &Interner, c: &mut Compari
             ));
         }
     }
+    // Codes related otherwise (one inside the other, one stem) say nothing once a code pairs.
+    let exact = !c.same_ids.is_empty();
     for (a, b) in line_max
         .iter()
         .flat_map(|a| item_max.iter().map(move |b| (a, b)))
     {
-        if a != b && variants(text(a), text(b)) {
+        if a != b && (variants(text(a), text(b)) || (!exact && related(text(a), text(b)))) {
             c.variant_id = true;
             c.one_sided.push(format!(
                 "model code {} against {} (a variant?)",
@@ -401,13 +403,14 @@ fn compare_ids(line: &Compact, item: &Compact, names: &Interner, c: &mut Compari
             ));
         }
     }
-    // An identifier meets a side that carries it, or a variant of it.
-    let meets = |x: &u32, side: &[u32]| side.iter().any(|y| x == y || variants(text(x), text(y)));
-    for digits in [true, false] {
+    // An identifier meets a side that carries it, or a code related to it.
+    let meets = |x: &u32, side: &[u32]| side.iter().any(|y| x == y || related(text(x), text(y)));
+    let show = |v: &[u32]| v.iter().map(text).collect::<Vec<_>>().join(",");
+    for role in Role::ALL {
         let of = |ids: &[u32]| -> Vec<u32> {
             ids.iter()
                 .copied()
-                .filter(|id| digits_only(text(id)) == digits)
+                .filter(|id| Role::of(text(id)) == role)
                 .collect()
         };
         let (a, b) = (of(&line_max), of(&item_max));
@@ -416,9 +419,21 @@ fn compare_ids(line: &Compact, item: &Compact, names: &Interner, c: &mut Compari
             && !a.iter().any(|x| meets(x, &item.ids))
             && !b.iter().any(|y| meets(y, &line.ids))
         {
-            let show = |v: &[u32]| v.iter().map(text).collect::<Vec<_>>().join(",");
             c.differed
                 .push(format!("model code {} ≠ {}", show(&a), show(&b)));
+        } else if !exact && a.is_empty() != b.is_empty() {
+            // Codes of a role only one side carries, pairing nothing: another numbering of the
+            // same product, or another product; not a match without a code both carry.
+            let (side, codes, other) = if b.is_empty() {
+                ("line", a, &item.ids)
+            } else {
+                ("item", b, &line.ids)
+            };
+            let lone: Vec<u32> = codes.into_iter().filter(|x| !meets(x, other)).collect();
+            if !lone.is_empty() {
+                c.one_sided
+                    .push(format!("model code {} ({side} only)", show(&lone)));
+            }
         }
     }
 }

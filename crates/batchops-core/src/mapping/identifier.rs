@@ -17,7 +17,11 @@
 //!
 //! Two identifiers are **variants** when one extends the other by at most [`VARIANT_SUFFIX`]
 //! letters (`FS105` and `FS105NA`, `PM1327` and `PM1327BK`): a regional or colour suffix, or
-//! another product; evidence for review, never for an automatic match.
+//! another product; evidence for review, never for an automatic match. They are **related** when
+//! they are variants, one holds the other whole (`USGSKB` in `NDSUSGSKB`, an item number in its
+//! UPC), or both share a stem up to their first long digit run and differ after it (`MMV4205BAQ`
+//! and `MMV4205BT`): related codes are never a veto, and without a code both sides carry they
+//! make the pair a review.
 
 use super::lexicon::Lexicon;
 use super::signature::measures_only;
@@ -53,7 +57,8 @@ pub fn digits_only(id: &str) -> bool {
     id.chars().all(|c| c.is_ascii_digit())
 }
 
-/// `a` and `b` are variants of one code: one extends the other by a few letters.
+/// `a` and `b` are variants of one code: one extends the other by a few letters (`fs105`,
+/// `fs105na`). A code that goes on with more digits is another model (`fs105`, `fs1050`).
 pub fn variants(a: &str, b: &str) -> bool {
     let (short, long) = if a.len() <= b.len() { (a, b) } else { (b, a) };
     short.len() >= MIN_LEN
@@ -61,6 +66,85 @@ pub fn variants(a: &str, b: &str) -> bool {
         && long.len() - short.len() <= VARIANT_SUFFIX
         && long.starts_with(short)
         && long[short.len()..].chars().all(|c| c.is_ascii_alphabetic())
+}
+
+/// `a` and `b` are related codes (two normalised identifiers): [`variants`], or
+///
+/// - one holds the other whole, not at its start (`usgskb` in `ndsusgskb`; an item number inside
+///   its UPC: `97076` in `711719707608`);
+/// - both share their stem, everything up to the end of their first run of at least
+///   [`STEM_DIGITS`] digits, and differ only after it (`mmv4205baq`, `mmv4205bt`: a colour or
+///   region suffix; `el6985a`, `el6985b`).
+///
+/// Two codes whose digits differ are not related (`mb225lla`, `mb226lla`).
+pub fn related(a: &str, b: &str) -> bool {
+    if a == b {
+        return false;
+    }
+    if variants(a, b) {
+        return true;
+    }
+    let (short, long) = if a.len() <= b.len() { (a, b) } else { (b, a) };
+    if long.starts_with(short) {
+        return false;
+    }
+    if short.len() >= MIN_DIGITS && long.contains(short) {
+        return true;
+    }
+    matches!((stem(a), stem(b)), (Some(x), Some(y)) if x == y)
+}
+
+/// The role a code's shape suggests. Two codes of one role that do not pair name two products;
+/// codes of two roles may name one product in two numberings (a maker's catalog number
+/// `0615B002` and its model name `PG40BK`; an item number and a model name).
+#[derive(Debug, Clone, Copy, PartialEq, Eq)]
+pub enum Role {
+    /// Digits only: an item number, a UPC or EAN.
+    Number,
+    /// Letters and digits, starting with a digit: a maker's catalog number (`2757B003`).
+    Catalog,
+    /// Letters and digits, starting with a letter: a model name (`XSIREB1855S`, `EZXS88W`).
+    Model,
+}
+
+impl Role {
+    pub const ALL: [Role; 3] = [Role::Number, Role::Catalog, Role::Model];
+
+    /// The role of a normalised identifier.
+    pub fn of(id: &str) -> Role {
+        if digits_only(id) {
+            Role::Number
+        } else if id.starts_with(|c: char| c.is_ascii_digit()) {
+            Role::Catalog
+        } else {
+            Role::Model
+        }
+    }
+}
+
+/// The shortest digit run that ends a code's stem.
+pub const STEM_DIGITS: usize = 3;
+
+/// A code's stem: up to the end of its first run of at least [`STEM_DIGITS`] digits, when
+/// something follows it and the stem has at least [`MIN_LEN`] characters (`mmv4205` of
+/// `mmv4205baq`).
+fn stem(id: &str) -> Option<&str> {
+    let bytes = id.as_bytes();
+    let mut i = 0;
+    while i < bytes.len() {
+        if bytes[i].is_ascii_digit() {
+            let start = i;
+            while i < bytes.len() && bytes[i].is_ascii_digit() {
+                i += 1;
+            }
+            if i - start >= STEM_DIGITS {
+                return (i >= MIN_LEN && i < bytes.len()).then(|| &id[..i]);
+            }
+        } else {
+            i += 1;
+        }
+    }
+    None
 }
 
 /// Letters and digits with single inner separators (`-` or `.`), nothing else.
@@ -251,5 +335,29 @@ mod tests {
         assert!(!variants("fs105", "fs1050"));
         assert!(!variants("fs105", "fs105"));
         assert!(!variants("efsatb", "efsats"));
+    }
+
+    #[test]
+    fn a_code_inside_another_or_one_stem_with_other_suffixes_is_related() {
+        assert!(related("fs105", "fs105na"));
+        assert!(related("usgskb", "ndsusgskb"));
+        assert!(related("97076", "711719707608"));
+        assert!(related("mmv4205baq", "mmv4205bt"));
+        assert!(related("el6985a", "el6985b"));
+        assert!(!variants("usgskb", "ndsusgskb"));
+        assert!(!variants("mmv4205baq", "mmv4205bt"));
+        // Other digits, or more of them: another model.
+        assert!(!related("mb226lla", "mb225lla"));
+        assert!(!related("chs40001", "chs4001"));
+        assert!(!related("ts8gsdhc6", "ts8gsdhc7"));
+        assert!(!related("fs105", "fs1050"));
+        assert!(!related("efsatb", "efsats"));
+    }
+
+    #[test]
+    fn a_codes_role_is_read_from_its_shape() {
+        assert_eq!(Role::of("711719707608"), Role::Number);
+        assert_eq!(Role::of("0615b002"), Role::Catalog);
+        assert_eq!(Role::of("pg40bk"), Role::Model);
     }
 }

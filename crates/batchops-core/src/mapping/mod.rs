@@ -511,7 +511,7 @@ impl Mapper {
             self.found = found.clone();
         }
         // A shared identifier pins the product: what the siblings say about words does not.
-        if let Some(decided) = self.decide_by_identifier(key, description, &found) {
+        if let Some(decided) = self.decide_by_identifier(key, description, &sig.ids, &found) {
             return decided;
         }
         self.silence_of_siblings(&mut found);
@@ -636,6 +636,7 @@ impl Mapper {
         &mut self,
         key: &str,
         description: &str,
+        line_ids: &[Box<str>],
         found: &[(u32, Comparison)],
     ) -> Option<Decided> {
         // A veto still holds against a shared identifier, except one of bare numbers; the
@@ -661,8 +662,23 @@ impl Mapper {
                 seen >= self.catalog.id_holders(id)
             })
         };
-        if let [(idx, best)] = live[..]
-            && !best.same_ids.is_empty()
+        // One candidate carries the line's code itself: the others may carry only variants of it
+        // (another colour's suffix), which do not outweigh the code, when every code of the line
+        // is that one (or a shorter or longer writing of it).
+        let live_exact: Vec<&&&(u32, Comparison)> = live
+            .iter()
+            .filter(|(_, c)| !c.same_ids.is_empty())
+            .collect();
+        let only_its_codes = |c: &Comparison| {
+            line_ids.iter().all(|x| {
+                c.same_ids.iter().any(|&id| {
+                    let t = self.catalog.id_text(id);
+                    t.starts_with(x.as_ref()) || x.starts_with(t)
+                })
+            })
+        };
+        if let [(idx, best)] = live_exact[..]
+            && (live.len() == 1 || only_its_codes(best))
             && !best.variant_id
             && all_seen(best)
         {
@@ -687,10 +703,6 @@ impl Mapper {
                 .collect::<Vec<_>>()
                 .join(",")
         };
-        let live_exact: Vec<&&&(u32, Comparison)> = live
-            .iter()
-            .filter(|(_, c)| !c.same_ids.is_empty())
-            .collect();
         let reason = match (live_exact.first(), exact.first()) {
             (Some((_, c)), _) if live_exact.len() > 1 => format!(
                 "{} candidates carry the line's model code {}",
@@ -1060,6 +1072,74 @@ mod tests {
                 }
                 Mapped::Land(m) => panic!("held expected, landed on {} ({:?})", m.sku, m.decision),
             }
+        }
+
+        fn held_with(m: Mapped, sku: &str) -> HeldLine {
+            match m {
+                Mapped::Hold(h) => {
+                    assert_eq!(h.candidates[0].sku, sku, "{h:?}");
+                    h
+                }
+                Mapped::Land(m) => panic!("held expected, landed on {} ({:?})", m.sku, m.decision),
+            }
+        }
+
+        #[test]
+        fn another_suffix_on_the_same_stem_is_reviewed_not_created() {
+            let mut mp = mapper_of(&[(
+                "MW",
+                "Maytag Bisque Over-The-Range Microwave Oven - MMV4205BT",
+            )]);
+            let h = held_with(
+                mp.map(line(1, None, "Maytag MMV4205BAQ Over-the-Range Microwave")),
+                "MW",
+            );
+            assert!(h.reason.contains("variant"), "{}", h.reason);
+        }
+
+        #[test]
+        fn a_catalog_number_against_a_model_name_is_reviewed_not_vetoed() {
+            let mut mp = mapper_of(&[("PG", "Canon Black Ink Cartridge - Black - PG40BK")]);
+            let h = held_with(
+                mp.map(line(1, None, "Canon Black Ink Cartridge - 0615B002")),
+                "PG",
+            );
+            assert!(
+                h.reason.contains("model code 0615b002 (line only)"),
+                "{}",
+                h.reason
+            );
+            // Two model names that do not pair are two products.
+            let mut mp = mapper_of(&[("PG", "Canon Black Ink Cartridge - PG40BK")]);
+            let m = land(mp.map(line(1, None, "Canon Black Ink Cartridge - PG50BK")));
+            assert_eq!(m.decision.kind(), "created", "{m:?}");
+        }
+
+        #[test]
+        fn the_code_itself_wins_over_a_sibling_with_another_colour_suffix() {
+            let mut mp = mapper_of(&[
+                (
+                    "S",
+                    "Sanus 15' - 40' Flat Panel TV Silver Wall Mount - VM400S",
+                ),
+                (
+                    "B",
+                    "Sanus 15' - 40' Flat Panel TV Black Wall Mount - VM400B",
+                ),
+            ]);
+            let m = land(mp.map(line(1, None, "Sanus Flat Panel TV Wall Mount - VM400S")));
+            assert_eq!((&*m.sku, m.decision.kind()), ("S", "fuzzy"), "{m:?}");
+            // A line whose codes name two of them is reviewed.
+            let mut mp = mapper_of(&[
+                ("G", "Samsung S2 Green 1GB Flash MP3 Player - YPS2ZG"),
+                ("W", "Samsung S2 White 1GB Flash MP3 Player - YPS2ZW"),
+            ]);
+            let two = mp.map(line(
+                1,
+                None,
+                "Samsung YP-S2ZW 1GB Flash MP3 Player - YP-S2ZG/XAA",
+            ));
+            assert!(matches!(two, Mapped::Hold(_)), "{two:?}");
         }
 
         #[test]
