@@ -24,7 +24,6 @@
 //! make the pair a review.
 
 use super::lexicon::Lexicon;
-use super::signature::measures_only;
 
 /// The shortest identifier with letters, normalised.
 pub const MIN_LEN: usize = 4;
@@ -155,8 +154,18 @@ fn code_shaped(piece: &str) -> bool {
             .all(|part| !part.is_empty() && part.chars().all(|c| c.is_ascii_alphanumeric()))
 }
 
+/// Whether a piece of text reads as measures only (`M8x40`, `600x600mm`): the signature's reading,
+/// passed in by it.
+pub type MeasuresOnly<'a> = &'a dyn Fn(&str) -> bool;
+
 /// Whether `piece` (as written) is an identifier; `tail`: it is the whole last part of the title.
-fn identifier(piece: &str, tail: bool, title_has_lower: bool, lex: &Lexicon) -> Option<String> {
+fn identifier(
+    piece: &str,
+    tail: bool,
+    title_has_lower: bool,
+    lex: &Lexicon,
+    measures_only: MeasuresOnly,
+) -> Option<String> {
     if !code_shaped(piece) {
         return None;
     }
@@ -181,7 +190,7 @@ fn identifier(piece: &str, tail: bool, title_has_lower: bool, lex: &Lexicon) -> 
     if first_digit && runs == 2 && !tail {
         return None;
     }
-    (id.len() >= MIN_LEN && !measures_only(piece, lex)).then_some(id)
+    (id.len() >= MIN_LEN && !measures_only(piece)).then_some(id)
 }
 
 /// The pieces of a chunk: split at slashes and brackets, a short suffix after a slash kept with
@@ -218,7 +227,11 @@ fn pieces(chunk: &str) -> Vec<(usize, usize)> {
 
 /// The identifiers of a description (sorted, without repeats) and its text with them blanked out,
 /// for the signature to read the rest.
-pub fn extract(description: &str, lex: &Lexicon) -> (String, Vec<Box<str>>) {
+pub fn extract(
+    description: &str,
+    lex: &Lexicon,
+    measures_only: MeasuresOnly,
+) -> (String, Vec<Box<str>>) {
     let title_has_lower = description.chars().any(|c| c.is_lowercase());
     let tail_at = description.rfind(" - ").map(|p| p + 3);
     let mut rest = String::with_capacity(description.len());
@@ -255,13 +268,14 @@ pub fn extract(description: &str, lex: &Lexicon) -> (String, Vec<Box<str>>) {
             let raw = &chunk[s..e];
             let trimmed = raw.trim_matches(WRAPPING);
             let shaped = trimmed.replace('/', "-");
-            let Some(id) = identifier(&shaped, whole_tail, title_has_lower, lex) else {
+            let Some(id) = identifier(&shaped, whole_tail, title_has_lower, lex, measures_only)
+            else {
                 continue;
             };
             // `967562-0403`, `F3H982-10`: the code before a suffix is the product's code too,
             // so the suffix reads as a variant of it.
             if let Some((first, _)) = shaped.split_once('-')
-                && let Some(stem) = identifier(first, false, title_has_lower, lex)
+                && let Some(stem) = identifier(first, false, title_has_lower, lex, measures_only)
                 && !ids.iter().any(|x| **x == *stem)
             {
                 ids.push(stem.into());
@@ -284,11 +298,14 @@ mod tests {
     use super::*;
 
     fn ids(s: &str) -> Vec<String> {
-        extract(s, &Lexicon::builtin())
-            .1
-            .iter()
-            .map(|s| s.to_string())
-            .collect()
+        let lex = Lexicon::builtin();
+        extract(s, &lex, &|p| {
+            super::super::signature::measures_only(p, &lex)
+        })
+        .1
+        .iter()
+        .map(|s| s.to_string())
+        .collect()
     }
 
     #[test]

@@ -255,7 +255,7 @@ impl Lexicon {
         };
         let file: LexiconFile = toml::from_str(text).map_err(|e| err(e.to_string()))?;
         for (from, to) in file.phrases {
-            let key: Vec<Box<str>> = super::signature::token_texts(&from);
+            let key: Vec<Box<str>> = super::tokens::token_texts(&from);
             if key.is_empty() {
                 return Err(err(format!("phrase {from:?} has no words")));
             }
@@ -346,7 +346,7 @@ impl Lexicon {
 fn one_word_misspelt(written: &[Box<str>], phrase: &[Box<str>], lex: &Lexicon) -> bool {
     let mut differing = written.iter().zip(phrase).filter(|(w, p)| w != p);
     match (differing.next(), differing.next()) {
-        (Some((w, p)), None) => !lex.knows(w) && super::compare::word_agreement(w, p).is_some(),
+        (Some((w, p)), None) => !lex.knows(w) && super::words::word_agreement(w, p).is_some(),
         _ => false,
     }
 }

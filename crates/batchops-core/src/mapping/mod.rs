@@ -30,7 +30,9 @@ mod index;
 pub mod lexicon;
 mod normalize;
 pub mod signature;
+mod tokens;
 mod vocabulary;
+mod words;
 
 pub use catalog::{
     AliasEntry, Catalog, CatalogItem, Exact, PartEntry, RefusedAlias, parse_part_key, part_key,

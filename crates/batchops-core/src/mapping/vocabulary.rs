@@ -11,7 +11,7 @@
 //!
 //! Two catalog words as close (`bot`: `boot` and `bolt`) and nothing is guessed: the word stays as
 //! written (at most a weak pairing, which keeps the line in review). Words with digits are never
-//! read as others. A correction weighs like a typo within the allowance ([`super::compare::TYPO`]).
+//! read as others. A correction weighs like a typo within the allowance ([`super::words::TYPO`]).
 
 use std::collections::{HashMap, HashSet};
 
