@@ -115,6 +115,25 @@ async fn a_cross_reference_is_learned_held_on_contradiction_and_corrected() {
         let r = import(&db, "a2.csv", second, Some("Acme")).await;
         assert_eq!(r.items_processed, 1, "{ctx}: {r:?}");
         assert_eq!(qty(&db, "HB-M8").await, Decimal::from(115), "{ctx}");
+        // Listed with the aliases: the part number, its item and what landed through it (the
+        // second line; the first landed by its description and taught the number).
+        let listed = batchops::corrections::aliases(&*db.store).await.unwrap();
+        let part = listed
+            .iter()
+            .find(|a| a.supplier.as_deref() == Some("Acme"))
+            .unwrap_or_else(|| panic!("{ctx}: {listed:?}"));
+        assert_eq!(
+            (part.part_number.as_deref(), part.sku.as_str(), part.lines),
+            (Some("A-77"), "HB-M8", 1),
+            "{ctx}"
+        );
+        assert_eq!(part.quantity.normalize(), Decimal::from(5), "{ctx}");
+        let table = batchops::report::corrections::aliases_table(&listed);
+        assert!(
+            table.contains("A-77 (part number of Acme)")
+                && table.ends_with("1 supplier part numbers\n"),
+            "{ctx}: {table}"
+        );
         // The same number with another product's description: held.
         let third = "Artikelnummer,Bezeichnung,Menge,Einzelpreis\nA-77,Cable Tie 200mm Black Pack of 100,3,2.90\n";
         let r = import(&db, "a3.csv", third, Some("Acme")).await;

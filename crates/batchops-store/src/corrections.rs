@@ -68,6 +68,12 @@ pub struct AliasRow {
     pub lines: u64,
     #[serde(with = "rust_decimal::serde::str")]
     pub quantity: Decimal,
+    /// For a supplier's part number (`alias` is then its key, see `mapping::part_key`): the
+    /// supplier and the part number.
+    #[serde(skip_serializing_if = "Option::is_none")]
+    pub supplier: Option<String>,
+    #[serde(skip_serializing_if = "Option::is_none")]
+    pub part_number: Option<String>,
 }
 
 /// A row of the audit.
@@ -456,6 +462,35 @@ macro_rules! corrections_sql {
                     learned_by: r.try_get("learned_by")?,
                     lines: r.try_get::<i64, _>("n")?.max(0) as u64,
                     quantity: q.map(dec).unwrap_or_default(),
+                    supplier: None,
+                    part_number: None,
+                });
+            }
+            // Supplier part numbers, keyed as the lines mapped through them keep them.
+            let rows = sqlx::query(
+                "SELECT k.supplier, k.part_number, k.sku, k.learned_by, \
+                 (SELECT COUNT(*) FROM transactions t WHERE t.alias = k.part_key) AS n, \
+                 (SELECT SUM(t.quantity) FROM transactions t WHERE t.alias = k.part_key) AS q \
+                 FROM (SELECT p.supplier, p.part_number, i.sku, p.learned_by, \
+                       'part' || CAST($1 AS TEXT) || p.supplier || CAST($1 AS TEXT) || p.part_number AS part_key \
+                       FROM supplier_parts p JOIN inventory_items i ON i.id = p.item_id) AS k \
+                 ORDER BY k.supplier, k.part_number",
+            )
+            .bind("\t")
+            .fetch_all(s.pool())
+            .await?;
+            for r in rows {
+                let q: Option<Q> = r.try_get("q")?;
+                let (supplier, part): (String, String) =
+                    (r.try_get("supplier")?, r.try_get("part_number")?);
+                out.push(AliasRow {
+                    alias: crate::mapping::part_key(&supplier, &part),
+                    sku: r.try_get("sku")?,
+                    learned_by: r.try_get("learned_by")?,
+                    lines: r.try_get::<i64, _>("n")?.max(0) as u64,
+                    quantity: q.map(dec).unwrap_or_default(),
+                    supplier: Some(supplier),
+                    part_number: Some(part),
                 });
             }
             Ok(out)

@@ -32,17 +32,26 @@ pub fn aliases_table(rows: &[AliasRow]) -> String {
         "alias", "sku", "learned", "lines", "quantity"
     );
     for r in rows {
+        let alias = match (&r.supplier, &r.part_number) {
+            (Some(supplier), Some(part)) => format!("{part} (part number of {supplier})"),
+            _ => r.alias.clone(),
+        };
         let _ = writeln!(
             s,
             "{:<40} {:<20} {:<10} {:>7} {:>16}",
-            escape_control(&r.alias),
+            escape_control(&alias),
             escape_control(&r.sku),
             escape_control(&r.learned_by),
             r.lines,
             r.quantity.to_string()
         );
     }
-    let _ = writeln!(s, "{} aliases", rows.len());
+    let parts = rows.iter().filter(|r| r.supplier.is_some()).count();
+    let _ = writeln!(
+        s,
+        "{} aliases, {parts} supplier part numbers",
+        rows.len() - parts
+    );
     s
 }
 
