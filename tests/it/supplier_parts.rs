@@ -250,3 +250,129 @@ async fn the_invoice_header_of_the_title_rows_is_kept_with_the_run() {
         assert_eq!(found, 1, "{ctx}");
     }
 }
+
+/// What a run over a supplier's numbers leaves: stock by SKU, the cross-references (supplier,
+/// part, item SKU, learned by) and each landed line's item.
+async fn outcome(
+    db: &TestDb,
+) -> (
+    BTreeMap<String, Decimal>,
+    Vec<(i64, String)>,
+    Vec<(i64, String)>,
+) {
+    let parts = db
+        .pairs(
+            "SELECT i.id, p.supplier || ' ' || p.part_number || ' ' || i.sku || ' ' || p.learned_by \
+             FROM supplier_parts p JOIN inventory_items i ON i.id = p.item_id \
+             ORDER BY p.supplier, p.part_number",
+        )
+        .await;
+    let lines = db
+        .pairs(
+            "SELECT t.line, i.sku FROM transactions t JOIN inventory_items i ON i.id = t.item_id \
+             JOIN import_runs r ON r.id = t.run_id WHERE r.source LIKE '%acme-invoice.csv' \
+             ORDER BY t.line",
+        )
+        .await;
+    (inventory(db).await, parts, lines)
+}
+
+/// A run that learns cross-references, killed after its second chunk and resumed, ends as the same
+/// run uninterrupted: every line once, on the item its number names, each cross-reference once.
+#[tokio::test]
+async fn a_run_learning_part_numbers_killed_and_resumed_ends_as_one_uninterrupted_run() {
+    use crate::support::binary::{batchops_env, json, signal, text};
+    let invoice = "Artikelnummer,Bezeichnung,Menge,Einzelpreis\n\
+        A-77,Hex Bolt M8 x 40mm Zinc,10,0.12\n\
+        A-77,,5,0.12\n\
+        B-12,Cable Tie 200mm Black Pack of 100,3,2.90\n\
+        B-12,,2,2.90\n\
+        C-5,Hex Bolt M8 x 40mm Zinc,1,0.12\n";
+    let (_dir, path) = write_file("acme-invoice.csv", invoice);
+    let args = |extra: &[&'static str]| -> Vec<String> {
+        let mut a: Vec<String> = ["import", "--format", "json", "--chunk-size", "1"]
+            .iter()
+            .chain(["--supplier", "Acme"].iter())
+            .chain(extra.iter())
+            .map(|s| s.to_string())
+            .collect();
+        a.push(path.to_str().unwrap().to_string());
+        a
+    };
+    let run = |url: &str, a: &[String], env: &[(&str, &str)]| {
+        let a: Vec<&str> = a.iter().map(String::as_str).collect();
+        batchops_env(url, &a, env)
+    };
+    let mut reference = None;
+    for db in backends().await {
+        let ctx = db.kind;
+        import(&db, "catalog.csv", CATALOG, None).await;
+        let killed = run(
+            &db.url,
+            &args(&[]),
+            &[("BATCHOPS_FAILPOINT", "batch_after_commit:2")],
+        );
+        assert_eq!(signal(&killed), Some(9), "{ctx}: {}", text(&killed));
+        let run_id = db.scalar("SELECT MAX(id) FROM import_runs").await;
+        let resumed = batchops_env(
+            &db.url,
+            &["resume", &run_id.to_string(), "--format", "json"],
+            &[("BATCHOPS_STALE_AFTER_SECONDS", "0")],
+        );
+        assert!(resumed.status.success(), "{ctx}: {}", text(&resumed));
+        assert_eq!(
+            json(&resumed)["status"],
+            "success",
+            "{ctx}: {}",
+            text(&resumed)
+        );
+        let got = outcome(&db).await;
+        assert_eq!(
+            got.0.get("HB-M8").copied(),
+            Some(Decimal::from(116)),
+            "{ctx}: {got:?}"
+        );
+        assert_eq!(
+            got.0.get("CT-200").copied(),
+            Some(Decimal::from(10)),
+            "{ctx}: {got:?}"
+        );
+        assert_eq!(
+            got.1.iter().map(|(_, p)| p.as_str()).collect::<Vec<_>>(),
+            [
+                "Acme A-77 HB-M8 auto",
+                "Acme B-12 CT-200 auto",
+                "Acme C-5 HB-M8 auto"
+            ],
+            "{ctx}"
+        );
+        assert_eq!(got.2.len(), 5, "{ctx}: every line once: {got:?}");
+
+        // The same file uninterrupted on a fresh database of the same backend.
+        let fresh = if db.kind == "sqlite" {
+            crate::support::db::sqlite().await
+        } else {
+            crate::support::db::postgres().await.expect("postgres")
+        };
+        import(&fresh, "catalog.csv", CATALOG, None).await;
+        let whole = run(&fresh.url, &args(&[]), &[]);
+        assert!(whole.status.success(), "{ctx}: {}", text(&whole));
+        let want = outcome(&fresh).await;
+        let strip = |o: &(
+            BTreeMap<String, Decimal>,
+            Vec<(i64, String)>,
+            Vec<(i64, String)>,
+        )| {
+            (
+                o.0.clone(),
+                o.1.iter().map(|(_, p)| p.clone()).collect::<Vec<_>>(),
+                o.2.clone(),
+            )
+        };
+        assert_eq!(strip(&got), strip(&want), "{ctx}: resumed ≠ uninterrupted");
+        if let Some(r) = &reference {
+            assert_eq!(&strip(&got), r, "{ctx}: the backends differ");
+        }
+        reference = Some(strip(&got));
+    }
+}
