@@ -253,6 +253,12 @@ async fn the_invoice_header_of_the_title_rows_is_kept_with_the_run() {
 
 /// What a run over a supplier's numbers leaves: stock by SKU, the cross-references (supplier,
 /// part, item SKU, learned by) and each landed line's item.
+type Outcome = (
+    BTreeMap<String, Decimal>,
+    Vec<(i64, String)>,
+    Vec<(i64, String)>,
+);
+
 async fn outcome(
     db: &TestDb,
 ) -> (
@@ -358,11 +364,7 @@ async fn a_run_learning_part_numbers_killed_and_resumed_ends_as_one_uninterrupte
         let whole = run(&fresh.url, &args(&[]), &[]);
         assert!(whole.status.success(), "{ctx}: {}", text(&whole));
         let want = outcome(&fresh).await;
-        let strip = |o: &(
-            BTreeMap<String, Decimal>,
-            Vec<(i64, String)>,
-            Vec<(i64, String)>,
-        )| {
+        let strip = |o: &Outcome| {
             (
                 o.0.clone(),
                 o.1.iter().map(|(_, p)| p.clone()).collect::<Vec<_>>(),
