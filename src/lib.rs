@@ -9,5 +9,5 @@ pub mod commands;
 
 pub use batchops_console as console;
 pub use batchops_core::{domain, failpoint, generate, input, mapping};
-pub use batchops_engine::{corrections, engine, locks, report};
+pub use batchops_engine::{corrections, engine, locks, report, signals};
 pub use batchops_store as store;

@@ -2,11 +2,11 @@
 
 use super::{EXIT_FAILED, EXIT_OK, output};
 use crate::cli::TextOrJson;
-use crate::console::event::Signals;
 use crate::domain::RunStatus;
 use crate::engine::{self, CompareOptions, EventSink};
 use crate::input::InputFormat;
 use crate::report;
+use crate::signals::Signals;
 use crate::store::Store;
 use color_eyre::eyre::Result;
 use std::io::Write;

@@ -4,6 +4,7 @@
 
 use super::vocab::{JobId, JobResult, Outcome, Stream};
 use crate::engine::ProgressEvent;
+use batchops_engine::signals::Signals;
 use crossterm::event::{Event as TermEvent, EventStream};
 use futures::StreamExt;
 use std::sync::Arc;
@@ -147,56 +148,6 @@ async fn event_task(
                 }
             }
             Some(msg) = engine_rx.recv() => pending.push(msg),
-        }
-    }
-}
-
-/// Termination signals (SIGTERM, SIGHUP, SIGINT), so that `kill` restores the terminal too, and a
-/// headless rehearsal removes its scratch databases.
-pub struct Signals {
-    #[cfg(unix)]
-    inner: Vec<tokio::signal::unix::Signal>,
-}
-
-impl Default for Signals {
-    fn default() -> Self {
-        Self::new()
-    }
-}
-
-impl Signals {
-    pub fn new() -> Self {
-        #[cfg(unix)]
-        {
-            use tokio::signal::unix::{SignalKind, signal};
-            let inner = [
-                SignalKind::terminate(),
-                SignalKind::hangup(),
-                SignalKind::interrupt(),
-            ]
-            .into_iter()
-            .filter_map(|k| signal(k).ok())
-            .collect();
-            Self { inner }
-        }
-        #[cfg(not(unix))]
-        {
-            Self {}
-        }
-    }
-
-    pub async fn recv(&mut self) {
-        #[cfg(unix)]
-        {
-            if self.inner.is_empty() {
-                return std::future::pending().await;
-            }
-            let futures = self.inner.iter_mut().map(|s| Box::pin(s.recv()));
-            let _ = futures::future::select_all(futures).await;
-        }
-        #[cfg(not(unix))]
-        {
-            std::future::pending::<()>().await
         }
     }
 }

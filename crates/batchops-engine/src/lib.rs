@@ -5,6 +5,7 @@ pub mod corrections;
 pub mod engine;
 pub mod locks;
 pub mod report;
+pub mod signals;
 
 use batchops_core::{domain, failpoint, input, mapping};
 use batchops_store as store;
