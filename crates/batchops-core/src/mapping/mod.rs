@@ -646,7 +646,7 @@ impl Mapper {
         let vetoed = |c: &Comparison| c.differed.len() > c.bare_number_vetoes;
         let by_id: Vec<&(u32, Comparison)> = found
             .iter()
-            .filter(|(_, c)| !c.same_ids.is_empty() || (c.variant_id && !c.vetoed()))
+            .filter(|(_, c)| !c.same_ids.is_empty() || (c.variant_id && !vetoed(c)))
             .collect();
         let exact: Vec<&&(u32, Comparison)> = by_id
             .iter()
@@ -1115,6 +1115,23 @@ mod tests {
             let mut mp = mapper_of(&[("PG", "Canon Black Ink Cartridge - PG40BK")]);
             let m = land(mp.map(line(1, None, "Canon Black Ink Cartridge - PG50BK")));
             assert_eq!(m.decision.kind(), "created", "{m:?}");
+        }
+
+        #[test]
+        fn a_related_code_outweighs_a_veto_of_bare_numbers() {
+            let mut mp = mapper_of(&[(
+                "G",
+                "Samsung 63' Black Flat Panel Series 6 Plasma HDTV - PN63A650",
+            )]);
+            held_with(
+                mp.map(line(
+                    1,
+                    None,
+                    "Samsung PN63A650 - 63' Widescreen 1080p Plasma HDTV - 1,000,000:1 \
+                     Dynamic Contrast Ratio - PN63A650T",
+                )),
+                "G",
+            );
         }
 
         #[test]
