@@ -91,6 +91,33 @@ pub struct GlobalArgs {
     pub verbose: u8,
 }
 
+/// The shells `batchops completions` writes a script for.
+#[derive(Debug, Clone, Copy, PartialEq, Eq, ValueEnum)]
+pub enum ShellArg {
+    /// Bash (bash-completion).
+    Bash,
+    /// Zsh (a `_batchops` function for `$fpath`).
+    Zsh,
+    /// Fish.
+    Fish,
+    /// Elvish.
+    Elvish,
+    /// PowerShell.
+    Powershell,
+}
+
+impl From<ShellArg> for clap_complete::Shell {
+    fn from(s: ShellArg) -> Self {
+        match s {
+            ShellArg::Bash => Self::Bash,
+            ShellArg::Zsh => Self::Zsh,
+            ShellArg::Fish => Self::Fish,
+            ShellArg::Elvish => Self::Elvish,
+            ShellArg::Powershell => Self::PowerShell,
+        }
+    }
+}
+
 #[derive(Debug, Clone, Copy, PartialEq, Eq, ValueEnum)]
 pub enum StartMode {
     /// Collect-then-batch: one insert and one inventory update per chunk.
@@ -336,7 +363,7 @@ pub enum Command {
     /// Print a completion script for a shell (e.g. `batchops completions bash > ~/.local/share/bash-completion/completions/batchops`).
     Completions {
         /// The shell.
-        shell: clap_complete::Shell,
+        shell: ShellArg,
     },
     /// Print the manual page (roff), e.g. `batchops man | man -l -`.
     Man,

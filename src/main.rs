@@ -130,7 +130,7 @@ async fn run(cli: Cli, settings: Settings) -> Result<u8> {
     // What needs neither the lexicon nor the database: shown even when they are broken.
     match &cli.command {
         Some(Command::Config { format }) => return commands::config(&settings, *format),
-        Some(Command::Completions { shell }) => return commands::completions(*shell),
+        Some(Command::Completions { shell }) => return commands::completions((*shell).into()),
         Some(Command::Man) => return commands::man(),
         _ => {}
     }

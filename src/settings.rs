@@ -202,6 +202,16 @@ impl Settings {
             Some(path) => read_file(path, config_file.source != Source::Default)?,
             None => (FileSettings::default(), false),
         };
+        // A relative path in the file is relative to the file's directory.
+        let beside_file = |p: PathBuf| match config_file.value.as_ref().and_then(|f| f.parent()) {
+            Some(dir) if p.is_relative() => dir.join(p),
+            _ => p,
+        };
+        let file = FileSettings {
+            lexicon: file.lexicon.map(beside_file),
+            log_file: file.log_file.map(beside_file),
+            ..file
+        };
         let key = |name: &str| match &config_file.value {
             Some(path) => format!("{}: {name}", path.display()),
             None => name.to_string(),
@@ -537,4 +547,86 @@ fn read_file(path: &Path, required: bool) -> Result<(FileSettings, bool), String
         format!("settings file {}:{at} {}", path.display(), e.message())
     })?;
     Ok((parsed, true))
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+    use crate::cli::Cli;
+    use clap::{CommandFactory, FromArgMatches};
+
+    fn load(args: &[&str], env: &Environment, file: Option<&str>) -> Settings {
+        let dir = tempfile::tempdir().unwrap();
+        let path = dir.path().join("s.toml");
+        let mut argv = vec!["batchops".to_string()];
+        if let Some(text) = file {
+            std::fs::write(&path, text).unwrap();
+            argv.push("--config".into());
+            argv.push(path.display().to_string());
+        }
+        argv.extend(args.iter().map(|a| a.to_string()));
+        argv.push("config".into());
+        let matches = Cli::command().try_get_matches_from(argv).unwrap();
+        let cli = Cli::from_arg_matches(&matches).unwrap();
+        Settings::load(&matches, &cli.global, env).unwrap()
+    }
+
+    #[test]
+    fn the_log_filter_comes_from_the_flags_then_rust_log_then_the_file() {
+        let env = Environment {
+            rust_log: Some("debug".into()),
+            ..Environment::default()
+        };
+        let file = Some("log = \"info\"\n");
+        let s = load(&[], &Environment::default(), None);
+        assert_eq!(
+            (s.log.value.as_str(), s.log.source),
+            ("warn", Source::Default)
+        );
+        let s = load(&[], &Environment::default(), file);
+        assert_eq!((s.log.value.as_str(), s.log.source), ("info", Source::File));
+        let s = load(&[], &env, file);
+        assert_eq!((s.log.value.as_str(), s.log.source), ("debug", Source::Env));
+        let s = load(&["-q"], &env, file);
+        assert_eq!(
+            (s.log.value.as_str(), s.log.source),
+            ("error", Source::Flag)
+        );
+        assert_eq!(s.verbosity.value, Verbosity::Quiet);
+        let s = load(&["-vv"], &env, file);
+        assert_eq!(s.verbosity.value, Verbosity::Verbose(2));
+        assert_eq!(s.log.value, "debug");
+        assert_eq!(s.log.origin, "-vv");
+    }
+
+    #[test]
+    fn the_files_operator_wins_over_the_login_name_and_no_color_over_the_file() {
+        let env = Environment {
+            login: Some("root".into()),
+            no_color: Some("1".into()),
+            ..Environment::default()
+        };
+        let s = load(&[], &env, None);
+        assert_eq!(s.operator.value, "root");
+        assert_eq!(s.operator.source, Source::Default);
+        assert!(s.no_color.value);
+        let s = load(&[], &env, Some("operator = \"alice\"\nno_color = false\n"));
+        assert_eq!(
+            (s.operator.value.as_str(), s.operator.source),
+            ("alice", Source::File)
+        );
+        assert_eq!((s.no_color.value, s.no_color.source), (true, Source::Env));
+    }
+
+    #[test]
+    fn relative_paths_in_the_file_are_relative_to_it() {
+        let s = load(
+            &[],
+            &Environment::default(),
+            Some("lexicon = \"words.toml\"\n"),
+        );
+        let lexicon = s.lexicon.value.unwrap();
+        assert!(lexicon.is_absolute(), "{}", lexicon.display());
+        assert!(lexicon.ends_with("words.toml"));
+    }
 }
