@@ -116,9 +116,15 @@ fn a_flag_beats_the_environment_beats_the_file_beats_the_default() {
             "{name} with nothing set"
         );
         std::fs::write(&settings_file, format!("{file_line}\n")).unwrap();
+        // A relative path in the file is relative to the file's directory.
+        let file_value = if name == "log_file" {
+            dir.path().join(file_value).display().to_string()
+        } else {
+            file_value.to_string()
+        };
         assert_eq!(
             setting(&config(&[], &[]), name),
-            (file_value.to_string(), "file".to_string()),
+            (file_value, "file".to_string()),
             "{name} from the file"
         );
         assert_eq!(
