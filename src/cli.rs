@@ -18,14 +18,8 @@ update per chunk, item-level fallback for bad lines, and an idempotency key per 
 With no command, batchops opens the operations console when stdout is a terminal."
 )]
 pub struct Cli {
-    /// Database URL (sqlite:PATH or postgres://…). Default: sqlite:batchops.db in the current directory.
-    #[arg(long, global = true, env = "DATABASE_URL", hide_env_values = true)]
-    pub database_url: Option<String>,
-
-    /// An operator's matching lexicon (TOML, the shape of crates/batchops-core/src/mapping/lexicon.toml) that extends the
-    /// shipped one: abbreviations, synonyms, units, colours, kinds.
-    #[arg(long, global = true, env = "BATCHOPS_LEXICON", value_name = "FILE")]
-    pub lexicon: Option<PathBuf>,
+    #[command(flatten)]
+    pub global: GlobalArgs,
 
     #[command(subcommand)]
     pub command: Option<Command>,
@@ -36,6 +30,92 @@ pub struct Cli {
     /// Start the first loaded batch at once in this mode (console): batch or sequential.
     #[arg(long, value_enum)]
     pub start: Option<StartMode>,
+}
+
+/// The settings every command takes. Each is also read from the environment and from the
+/// settings file; `batchops config` shows the ones in effect and where each came from.
+#[derive(Debug, Clone, Default, Args)]
+pub struct GlobalArgs {
+    /// Database URL (sqlite:PATH or postgres://…). Default: sqlite:batchops.db in the current directory.
+    #[arg(long, global = true, env = "DATABASE_URL", hide_env_values = true)]
+    pub database_url: Option<String>,
+
+    /// An operator's matching lexicon (TOML, the shape of crates/batchops-core/src/mapping/lexicon.toml) that extends the
+    /// shipped one: abbreviations, synonyms, units, colours, kinds.
+    #[arg(long, global = true, env = "BATCHOPS_LEXICON", value_name = "FILE")]
+    pub lexicon: Option<PathBuf>,
+
+    /// The settings file (TOML). Default: config.toml in the configuration directory.
+    #[arg(long, global = true, env = "BATCHOPS_CONFIG", value_name = "FILE")]
+    pub config: Option<PathBuf>,
+
+    /// The configuration directory: the settings file, supplier profiles, header synonyms.
+    /// Default: the user's configuration directory for batchops.
+    #[arg(long, global = true, env = "BATCHOPS_CONFIG_DIR", value_name = "DIR")]
+    pub config_dir: Option<PathBuf>,
+
+    /// The most bytes read from a pipe (`-`, a FIFO): 500M, 2G, 1048576. Default: 1G.
+    #[arg(long, global = true, env = "BATCHOPS_SPOOL_LIMIT", value_name = "SIZE")]
+    pub spool_limit: Option<String>,
+
+    /// The longest wait, in seconds, for a pipe to bring a byte. Default: 60.
+    #[arg(
+        long,
+        global = true,
+        env = "BATCHOPS_PIPE_WAIT",
+        value_name = "SECONDS"
+    )]
+    pub pipe_wait: Option<String>,
+
+    /// The console writes its log to this file (it keeps the terminal to itself).
+    #[arg(long, global = true, env = "BATCHOPS_LOG_FILE", value_name = "FILE")]
+    pub log_file: Option<PathBuf>,
+
+    /// A running run whose heartbeat is older than this many seconds is shown as interrupted.
+    #[arg(
+        long,
+        global = true,
+        env = "BATCHOPS_STALE_AFTER_SECONDS",
+        value_name = "SECONDS",
+        hide = true
+    )]
+    pub stale_after_seconds: Option<String>,
+
+    /// Print only the command's result and errors: no notes, no progress, no warnings.
+    #[arg(short, long, global = true, conflicts_with = "verbose")]
+    pub quiet: bool,
+
+    /// Say more on stderr: progress lines of headless runs and informational logs (-vv: debug,
+    /// -vvv: trace).
+    #[arg(short, long, global = true, action = clap::ArgAction::Count)]
+    pub verbose: u8,
+}
+
+/// The shells `batchops completions` writes a script for.
+#[derive(Debug, Clone, Copy, PartialEq, Eq, ValueEnum)]
+pub enum ShellArg {
+    /// Bash (bash-completion).
+    Bash,
+    /// Zsh (a `_batchops` function for `$fpath`).
+    Zsh,
+    /// Fish.
+    Fish,
+    /// Elvish.
+    Elvish,
+    /// PowerShell.
+    Powershell,
+}
+
+impl From<ShellArg> for clap_complete::Shell {
+    fn from(s: ShellArg) -> Self {
+        match s {
+            ShellArg::Bash => Self::Bash,
+            ShellArg::Zsh => Self::Zsh,
+            ShellArg::Fish => Self::Fish,
+            ShellArg::Elvish => Self::Elvish,
+            ShellArg::Powershell => Self::PowerShell,
+        }
+    }
 }
 
 #[derive(Debug, Clone, Copy, PartialEq, Eq, ValueEnum)]
@@ -153,9 +233,9 @@ pub enum Command {
         #[arg(long, default_value_t = 50)]
         limit: u64,
     },
-    /// Show the failed items of a run (csv: a reject file to fix and import again).
+    /// Show the failed lines of a run (csv: a reject file to fix and import again).
     Failed {
-        /// The run whose failed items to show (see `batchops runs`).
+        /// The run whose failed lines to show (see `batchops runs`).
         run_id: i64,
         /// Output format (csv: the reject file).
         #[arg(long, value_enum, default_value_t)]
@@ -166,13 +246,13 @@ pub enum Command {
         #[command(flatten)]
         output: OutputFile,
     },
-    /// Re-process a run's unresolved failed items one at a time.
+    /// Re-process a run's unresolved failed lines one at a time.
     ///
     /// One writer per run: refused at once while another command writes under the same import key
     /// (the refusal names it: run, command, operator, since when); waits up to 20 s for a merge or
     /// alias correction to finish.
     Retry {
-        /// The run whose failed items to retry (see `batchops runs`).
+        /// The run whose failed lines to retry (see `batchops runs`).
         run_id: i64,
         /// Only this line (repeatable).
         #[arg(long = "line")]
@@ -273,6 +353,20 @@ pub enum Command {
         #[arg(long, value_enum, default_value_t)]
         format: TextOrJson,
     },
+    /// Print each setting in effect and where it came from: flag, environment, settings file or
+    /// default (a database password is never shown).
+    Config {
+        /// Output format.
+        #[arg(long, value_enum, default_value_t)]
+        format: TextOrJson,
+    },
+    /// Print a completion script for a shell (e.g. `batchops completions bash > ~/.local/share/bash-completion/completions/batchops`).
+    Completions {
+        /// The shell.
+        shell: ShellArg,
+    },
+    /// Print the manual page (roff), e.g. `batchops man | man -l -`.
+    Man,
     /// Open the operations console.
     Console {
         /// Batch files to load into the console (a directory loads its batch files).

@@ -6,6 +6,7 @@
 
 pub mod cli;
 pub mod commands;
+pub mod settings;
 
 pub use batchops_console as console;
 pub use batchops_core::{domain, failpoint, generate, input, mapping};

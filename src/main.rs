@@ -1,8 +1,9 @@
 //! Start-up: error reporting, the command line, then the console or a headless command.
 
-use batchops::cli::{Cli, Command};
-use batchops::commands::{self, EXIT_FAILED, EXIT_OK, EXIT_USAGE, output};
-use clap::{CommandFactory, Parser};
+use batchops::cli::{AliasesCommand, Cli, Command, ReviewCommand};
+use batchops::commands::{self, Access, EXIT_FAILED, EXIT_OK, EXIT_USAGE, output};
+use batchops::settings::{Environment, Settings};
+use clap::{CommandFactory, FromArgMatches};
 use color_eyre::eyre::Result;
 use std::io::{IsTerminal, Write};
 use std::process::ExitCode;
@@ -44,11 +45,24 @@ fn main() -> ExitCode {
     if let Err(e) = color_eyre::install() {
         eprintln!("warning: {e}");
     }
-    let cli = match Cli::try_parse() {
+    let matches = match Cli::command().try_get_matches() {
+        Ok(m) => m,
+        Err(e) => return ExitCode::from(usage(&e)),
+    };
+    let cli = match Cli::from_arg_matches(&matches) {
         Ok(cli) => cli,
         Err(e) => return ExitCode::from(usage(&e)),
     };
-    init_logging(cli_is_console(&cli));
+    // Flags, environment and the settings file, read once, here.
+    let settings = match Settings::load(&matches, &cli.global, &Environment::of_process()) {
+        Ok(s) => s,
+        Err(e) => {
+            let _ = writeln!(std::io::stderr(), "error: {e}");
+            return ExitCode::from(EXIT_USAGE);
+        }
+    };
+    settings.install();
+    init_logging(cli_is_console(&cli), &settings);
     let runtime = match tokio::runtime::Builder::new_multi_thread()
         .enable_all()
         .build()
@@ -59,7 +73,7 @@ fn main() -> ExitCode {
             return ExitCode::from(EXIT_FAILED);
         }
     };
-    match runtime.block_on(run(cli)) {
+    match runtime.block_on(run(cli, settings)) {
         Ok(code) => ExitCode::from(code),
         Err(e) => {
             let code = commands::exit_code_of(&e);
@@ -84,13 +98,14 @@ fn cli_is_console(cli: &Cli) -> bool {
         || (cli.command.is_none() && std::io::stdout().is_terminal())
 }
 
-/// Logs go to stderr for headless commands (`RUST_LOG`, default warnings); the console keeps the
-/// terminal to itself, so there they are off unless `BATCHOPS_LOG_FILE` names a file.
-fn init_logging(console: bool) {
+/// Logs go to stderr for headless commands (the settings' log filter: `-q`, `-v`, `RUST_LOG`, the
+/// file's `log`, default warnings); the console keeps the terminal to itself, so there they are
+/// off unless the settings name a log file.
+fn init_logging(console: bool, settings: &Settings) {
     use tracing_subscriber::EnvFilter;
-    let filter = EnvFilter::try_from_default_env().unwrap_or_else(|_| EnvFilter::new("warn"));
+    let filter = EnvFilter::try_new(&settings.log.value).unwrap_or_else(|_| EnvFilter::new("warn"));
     if console {
-        if let Some(path) = std::env::var_os("BATCHOPS_LOG_FILE")
+        if let Some(path) = &settings.log_file.value
             && let Ok(file) = std::fs::OpenOptions::new()
                 .create(true)
                 .append(true)
@@ -106,18 +121,30 @@ fn init_logging(console: bool) {
     }
     let _ = tracing_subscriber::fmt()
         .with_env_filter(filter)
+        .with_ansi(std::io::stderr().is_terminal() && !settings.no_color.value)
         .with_writer(std::io::stderr)
         .try_init();
 }
 
-async fn run(cli: Cli) -> Result<u8> {
+async fn run(cli: Cli, settings: Settings) -> Result<u8> {
+    // What needs neither the lexicon nor the database: shown even when they are broken.
+    match &cli.command {
+        Some(Command::Config { format }) => return commands::config(&settings, *format),
+        Some(Command::Completions { shell }) => return commands::completions((*shell).into()),
+        Some(Command::Man) => return commands::man(),
+        _ => {}
+    }
     // A broken lexicon file is an error here, naming the file and line, before any work starts.
-    batchops::mapping::lexicon::init(cli.lexicon.as_deref())?;
-    let url = cli.database_url.as_deref();
+    batchops::mapping::lexicon::init(settings.lexicon.value.as_deref())?;
+    let url = settings.database_url.value.as_str();
+    let console = batchops::console::ConsoleSettings {
+        no_color: settings.no_color.value,
+    };
     let Some(command) = cli.command else {
         if std::io::stdout().is_terminal() {
-            let store = commands::open_store(url).await?;
-            return batchops::console::run(store, cli.files, cli.start.map(Into::into)).await;
+            let store = commands::open_store(url, Access::Write).await?;
+            return batchops::console::run(store, cli.files, cli.start.map(Into::into), console)
+                .await;
         }
         if !cli.files.is_empty() {
             let given: Vec<String> = cli.files.iter().map(|f| f.display().to_string()).collect();
@@ -161,7 +188,7 @@ async fn run(cli: Cli) -> Result<u8> {
             out_format: *format,
         });
     }
-    let store = commands::open_store(url).await?;
+    let store = commands::open_store(url, access(&command)).await?;
     let code = match command {
         Command::Import(args) => commands::import(&*store, &args).await?,
         Command::Resume {
@@ -210,12 +237,33 @@ async fn run(cli: Cli) -> Result<u8> {
             commands::corrections(&*store, format, limit).await?
         }
         Command::Console { files, start } => {
-            batchops::console::run(store.clone(), files, start.map(Into::into)).await?
+            batchops::console::run(store.clone(), files, start.map(Into::into), console).await?
         }
         Command::Review { command } => commands::review(&*store, command).await?,
         Command::Aliases { command } => commands::aliases(&*store, command).await?,
-        Command::Generate(_) | Command::Inspect { .. } => unreachable!("handled above"),
+        Command::Generate(_)
+        | Command::Inspect { .. }
+        | Command::Config { .. }
+        | Command::Completions { .. }
+        | Command::Man => unreachable!("handled above"),
     };
     store.close().await;
     Ok(code)
+}
+
+/// Whether `command` may create the database: the commands that only read never do.
+fn access(command: &Command) -> Access {
+    match command {
+        Command::Inventory { .. }
+        | Command::Runs { .. }
+        | Command::Failed { .. }
+        | Command::Corrections { .. }
+        | Command::Review {
+            command: ReviewCommand::List { .. },
+        }
+        | Command::Aliases {
+            command: AliasesCommand::List { .. } | AliasesCommand::Check { .. },
+        } => Access::Read,
+        _ => Access::Write,
+    }
 }

@@ -22,7 +22,9 @@ fn cancel_on_signals() -> CancellationToken {
     let mut signals = Signals::new();
     tokio::spawn(async move {
         signals.recv().await;
-        output::note("cancelling the rehearsal after the current chunk…");
+        output::note(format_args!(
+            "cancelling the rehearsal after the current chunk: batchops exits with code {EXIT_FAILED}"
+        ));
         t.cancel();
     });
     token

@@ -5,7 +5,7 @@ use super::{EXIT_FAILED, EXIT_OK, UsageError, combine, output};
 use crate::cli::{ImportArgs, ModeArg, TextOrJson, Tuning};
 use crate::domain::{Mode, RunReport, run_rules};
 use crate::engine::overlap::Answer;
-use crate::engine::{self, EventSink, ImportOptions, RetryOptions};
+use crate::engine::{self, ImportOptions, RetryOptions};
 use crate::report::{self, RunReportJson};
 use crate::store::{FailedQuery, Store};
 use color_eyre::eyre::{Result, eyre};
@@ -24,13 +24,18 @@ fn options_from(tuning: &Tuning) -> ImportOptions {
     }
 }
 
-/// Ctrl-C cancels gracefully: the current chunk finishes, the run is marked cancelled.
+/// Ctrl-C cancels gracefully: the current chunk finishes, the run is marked cancelled, and the
+/// command exits with a cancelled run's code.
 fn cancel_on_ctrl_c() -> CancellationToken {
     let token = CancellationToken::new();
     let t = token.clone();
     tokio::spawn(async move {
         if tokio::signal::ctrl_c().await.is_ok() {
-            output::note("cancelling after the current chunk…");
+            output::note(format_args!(
+                "cancelling after the current chunk: the run ends cancelled (resumable) and \
+                 batchops exits with code {}",
+                crate::domain::RunStatus::Cancelled.exit_code()
+            ));
             t.cancel();
         }
     });
@@ -180,7 +185,11 @@ pub async fn retry(
         return Ok(code);
     }
     let cancel = cancel_on_ctrl_c();
-    let r = engine::retry_failed(store, run_id, &opts, &EventSink::none(), &cancel).await?;
+    let (sink, progress) = Progress::start(Path::new(&format!("retry of run {run_id}")));
+    let result = engine::retry_failed(store, run_id, &opts, &sink, &cancel).await;
+    drop(sink);
+    progress.finish().await;
+    let r = result?;
     print_report(&r, Some(run_id), format)?;
     Ok(r.exit_code() as u8)
 }
@@ -229,7 +238,7 @@ async fn nothing_to_retry(store: &dyn Store, run_id: i64, lines: &[u64]) -> Resu
     }
     if lines.is_empty() {
         output::note(format_args!(
-            "nothing to retry: run {run_id} has no unresolved failed items"
+            "nothing to retry: run {run_id} has no unresolved failed lines"
         ));
     } else {
         output::note("nothing to retry: no retry run was made");

@@ -10,16 +10,19 @@ mod progress;
 mod queries;
 mod reach;
 mod review;
+mod shell;
 
 pub use compare::compare;
 pub use corrections::{history as corrections, items, revert};
 pub use generate::generate;
 pub use import::{import, resume, retry};
 pub use inspect::{InspectArgs, inspect};
+pub use progress::set_verbosity as set_progress_verbosity;
 pub use queries::{failed, inventory, runs};
 pub use review::{aliases, review};
+pub use shell::{completions, config, man};
 
-use crate::store::{self, Store, default_url, redact_url};
+use crate::store::{self, Store, redact_url};
 use color_eyre::eyre::{Result, WrapErr};
 use std::sync::Arc;
 
@@ -58,15 +61,28 @@ pub fn exit_code_of(err: &color_eyre::eyre::Report) -> u8 {
     }
 }
 
-/// Open the database named by `--database-url`, `DATABASE_URL` or the SQLite default.
+/// Whether a command may create the database it opens.
+#[derive(Debug, Clone, Copy, PartialEq, Eq)]
+pub enum Access {
+    /// The command writes: a missing SQLite file is created.
+    Write,
+    /// The command only reads: a missing SQLite file is an error naming it, and none is made.
+    Read,
+}
+
+/// Open the database `url` (the settings' database URL).
 ///
 /// For PostgreSQL the server's address is tried at the same time as the pool opens: a refused or
 /// unresolvable address is reported at once instead of after the pool's connect timeout.
-pub async fn open_store(url: Option<&str>) -> Result<Arc<dyn Store>> {
-    let url = url.map(str::to_string).unwrap_or_else(default_url);
-    let context = || format!("cannot use the database {}", redact_url(&url));
-    let open = store::open(&url);
-    let Some(probe) = reach::probe(&url) else {
+pub async fn open_store(url: &str, access: Access) -> Result<Arc<dyn Store>> {
+    let context = || format!("cannot use the database {}", redact_url(url));
+    tracing::info!(database = %redact_url(url), ?access, "opening the database");
+    let options = store::OpenOptions {
+        create_if_missing: access == Access::Write,
+        ..store::OpenOptions::default()
+    };
+    let open = store::open_with(url, &options);
+    let Some(probe) = reach::probe(url) else {
         return open.await.wrap_err_with(context);
     };
     tokio::pin!(open);

@@ -25,8 +25,19 @@ pub fn stdout() -> BufWriter<StdoutLock<'static>> {
     BufWriter::with_capacity(64 * 1024, io::stdout().lock())
 }
 
-/// A line for the operator on stderr (a write error is ignored: there is no one left to tell).
+static QUIET: std::sync::atomic::AtomicBool = std::sync::atomic::AtomicBool::new(false);
+
+/// With `quiet` (`--quiet`), [`note`] says nothing.
+pub fn set_quiet(quiet: bool) {
+    QUIET.store(quiet, std::sync::atomic::Ordering::Relaxed);
+}
+
+/// A line for the operator on stderr, unless `--quiet` (a write error is ignored: there is no one
+/// left to tell).
 pub fn note(msg: impl std::fmt::Display) {
+    if QUIET.load(std::sync::atomic::Ordering::Relaxed) {
+        return;
+    }
     let _ = writeln!(io::stderr().lock(), "{msg}");
 }
 

@@ -104,7 +104,7 @@ pub async fn failed(
             if format == OutputFormat::Json {
                 writeln!(out, "\n]")?;
             } else {
-                writeln!(out, "{count} failed items")?;
+                writeln!(out, "{count} failed lines")?;
             }
         }
     }

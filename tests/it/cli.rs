@@ -590,7 +590,7 @@ fn the_help_describes_seed_start_and_format() {
                 "Input format, when the extension does not tell",
             ],
         ),
-        ("failed", &["The run whose failed items to show", "--force"]),
+        ("failed", &["The run whose failed lines to show", "--force"]),
         ("runs", &["Output format"]),
     ] {
         let out = batchops("sqlite::memory:", &[cmd, "--help"]);

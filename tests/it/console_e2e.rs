@@ -325,7 +325,9 @@ fn a_rehearsal_stopped_by_ctrl_c_or_sigint_leaves_no_scratch_database() {
             // The first asks whether to quit while the rehearsal runs, the second confirms.
             "Ctrl-C twice" => {
                 console.keys("\x03");
-                console.wait_for(&["Quit?"], Duration::from_secs(10), "the question");
+                // The question states the exit code the process returns (checked below).
+                let says = format!("exits with code {}", batchops::console::EXIT_ON_QUIT);
+                console.wait_for(&["Quit?", &says], Duration::from_secs(10), "the question");
                 console.keys("\x03");
             }
             _ => {
@@ -338,7 +340,11 @@ fn a_rehearsal_stopped_by_ctrl_c_or_sigint_leaves_no_scratch_database() {
             }
         }
         let status = console.wait_exit(Duration::from_secs(60));
-        assert!(status.success(), "{how}: exit status {status:?}");
+        assert_eq!(
+            status.exit_code(),
+            u32::from(batchops::console::EXIT_ON_QUIT),
+            "{how}: exit status {status:?}"
+        );
         console.assert_restored();
         let left: Vec<_> = std::fs::read_dir(tmp.path())
             .expect("the console's TMPDIR")

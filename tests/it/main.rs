@@ -34,5 +34,7 @@ mod reliability_operator;
 mod reliability_proptest;
 mod reliability_rules;
 mod resent_invoices;
+mod settings;
+mod shell;
 mod supplier_files;
 mod supplier_parts;

@@ -304,7 +304,10 @@ impl App {
                 }
                 self.say(
                     Level::Warn,
-                    format!("quitting: cancelling {what}; the current chunk finishes first (q again: quit now)"),
+                    format!(
+                        "quitting (exit code {}): cancelling {what} after its current chunk (q again: quit now)",
+                        crate::EXIT_ON_QUIT
+                    ),
                 );
             }
             None => {

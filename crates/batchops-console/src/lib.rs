@@ -55,10 +55,26 @@ use vocab::{Effect, Msg};
 /// How long leaving waits for cancelled jobs to finish their chunk.
 const SHUTDOWN_GRACE: Duration = Duration::from_secs(15);
 
+/// The exit code of the process when the operator quits the console, whether a run was cancelled
+/// on the way out or not (a cancelled run is resumable; the quit itself succeeded).
+pub const EXIT_ON_QUIT: u8 = 0;
+
+/// What the console takes from the binary's settings.
+#[derive(Debug, Clone, Copy, Default)]
+pub struct ConsoleSettings {
+    /// Draw without colours (`NO_COLOR`).
+    pub no_color: bool,
+}
+
 /// Open the console on `store` with `files` loaded; `start` begins the first batch at once.
-/// Returns the process exit code.
-pub async fn run(store: Arc<dyn Store>, files: Vec<PathBuf>, start: Option<Mode>) -> Result<u8> {
-    let theme = Theme::from_env();
+/// Returns the process exit code ([`EXIT_ON_QUIT`] when the operator quits).
+pub async fn run(
+    store: Arc<dyn Store>,
+    files: Vec<PathBuf>,
+    start: Option<Mode>,
+    settings: ConsoleSettings,
+) -> Result<u8> {
+    let theme = Theme::for_settings(settings.no_color);
     let mut app = App::new(
         Arc::new(SystemClock::new()),
         store.backend().as_str(),
@@ -89,7 +105,7 @@ pub async fn run(store: Arc<dyn Store>, files: Vec<PathBuf>, start: Option<Mode>
         eprintln!("a background task panicked: {p}");
     }
     match result {
-        Ok(r) => r.map(|()| 0),
+        Ok(r) => r.map(|()| EXIT_ON_QUIT),
         Err(panic) => Err(eyre!(
             "the console crashed: {}",
             panic

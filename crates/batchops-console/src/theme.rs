@@ -34,11 +34,12 @@ pub struct Theme {
 }
 
 impl Theme {
-    /// The theme the environment asks for: monochrome when `NO_COLOR` is set and not empty.
-    pub fn from_env() -> Self {
-        match std::env::var_os("NO_COLOR") {
-            Some(v) if !v.is_empty() => Self::monochrome(),
-            _ => Self::colour(),
+    /// The theme the settings ask for: monochrome when `no_color` (`NO_COLOR` set and not empty).
+    pub fn for_settings(no_color: bool) -> Self {
+        if no_color {
+            Self::monochrome()
+        } else {
+            Self::colour()
         }
     }
 

@@ -29,8 +29,8 @@ pub use errors::{ErrorClass, StoreError};
 pub use held::{DecidedLine, HeldFilter, HeldRow, ReviewRecord};
 pub use postgres::PgStore;
 pub use rows::{
-    FailedQuery, FailedRow, FailedSort, InventoryRow, RunRow, fields_from_json, reason_of,
-    reason_pattern,
+    FailedQuery, FailedRow, FailedSort, InventoryRow, RunRow, STALE_AFTER_SECONDS,
+    fields_from_json, install_stale_after_seconds, reason_of, reason_pattern,
 };
 pub use sqlite::SqliteStore;
 pub use url::{default_url, redact_secrets, redact_url};
@@ -350,16 +350,22 @@ pub trait Store: Send + Sync {
 pub struct OpenOptions {
     /// Max pool connections.
     pub max_connections: u32,
+    /// Create a SQLite file that does not exist (false for the commands that only read: a missing
+    /// file is then an error naming it, and no file is made).
+    pub create_if_missing: bool,
 }
 
 impl Default for OpenOptions {
     fn default() -> Self {
-        Self { max_connections: 4 }
+        Self {
+            max_connections: 4,
+            create_if_missing: true,
+        }
     }
 }
 
-/// Open the database at `url` (sqlite: or postgres:), creating a SQLite file if missing, and run the
-/// migrations.
+/// Open the database at `url` (sqlite: or postgres:), creating a SQLite file if missing (unless
+/// [`OpenOptions::create_if_missing`] is false), and run the migrations.
 pub async fn open(url: &str) -> StoreResult<Arc<dyn Store>> {
     open_with(url, &OpenOptions::default()).await
 }

@@ -9,17 +9,19 @@ use serde::Serialize;
 /// Runs whose heartbeat is older than this while `running` are shown as interrupted.
 pub const STALE_AFTER_SECONDS: i64 = 30;
 
-/// The staleness threshold in force: `BATCHOPS_STALE_AFTER_SECONDS` (read once; tests set it to 0 to
-/// see a killed run as interrupted at once), else [`STALE_AFTER_SECONDS`].
+static STALE: std::sync::OnceLock<i64> = std::sync::OnceLock::new();
+
+/// Make `seconds` the staleness threshold (the binary's settings, read once at start; tests set
+/// `BATCHOPS_STALE_AFTER_SECONDS=0` to see a killed run as interrupted at once); later calls keep
+/// the first.
+pub fn install_stale_after_seconds(seconds: i64) {
+    let _ = STALE.set(seconds.max(0));
+}
+
+/// The staleness threshold in force: [`install_stale_after_seconds`]'s, else
+/// [`STALE_AFTER_SECONDS`].
 pub fn stale_after_seconds() -> i64 {
-    static STALE: std::sync::OnceLock<i64> = std::sync::OnceLock::new();
-    *STALE.get_or_init(|| {
-        std::env::var("BATCHOPS_STALE_AFTER_SECONDS")
-            .ok()
-            .and_then(|s| s.trim().parse().ok())
-            .filter(|s: &i64| *s >= 0)
-            .unwrap_or(STALE_AFTER_SECONDS)
-    })
+    STALE.get().copied().unwrap_or(STALE_AFTER_SECONDS)
 }
 
 #[derive(Debug, Clone, PartialEq, Serialize)]

@@ -62,6 +62,11 @@ fn units(value: Decimal) -> StoreResult<i64> {
     })
 }
 
+/// Whether `file` names SQLite's in-memory database rather than a file.
+fn is_in_memory(file: &std::path::Path) -> bool {
+    file.as_os_str().is_empty() || file.to_str().is_some_and(|f| f.starts_with(":memory:"))
+}
+
 impl SqliteStore {
     pub async fn open(url: &str, opts: &OpenOptions) -> StoreResult<Self> {
         let connect = SqliteConnectOptions::from_str(url)
@@ -82,7 +87,15 @@ impl SqliteStore {
             .row_buffer_size(ROW_BUFFER)
             // Statement journals and `RETURNING` buffers in memory, not a temporary file per chunk.
             .pragma("temp_store", "memory");
-        create_private_file(connect.get_filename())?;
+        let file = connect.get_filename();
+        if !opts.create_if_missing && !is_in_memory(file) && !file.exists() {
+            return Err(StoreError::config(format!(
+                "there is no database file {} (this command only reads; it does not create one: \
+                 import a batch first, or point --database-url at an existing database)",
+                file.display()
+            )));
+        }
+        create_private_file(file)?;
         // Held while the pool opens (the switch of a new file to WAL) and the migrations run.
         let first_use = FirstUseLock::acquire(connect.get_filename()).await?;
         let pool = SqlitePoolOptions::new()

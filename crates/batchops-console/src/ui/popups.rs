@@ -108,7 +108,7 @@ fn help(frame: &mut Frame, body: Rect, app: &App, scroll: u16, theme: &Theme) {
 }
 
 fn confirm(frame: &mut Frame, body: Rect, app: &App, theme: &Theme) {
-    let area = centered(body, 64, 7);
+    let area = centered(body, 64, 8);
     let what = match app.active.as_ref().and_then(|a| a.run_id) {
         Some(id) => format!("Run {id} is active."),
         None => "A job is active or queued.".to_string(),
@@ -116,6 +116,10 @@ fn confirm(frame: &mut Frame, body: Rect, app: &App, theme: &Theme) {
     let text = vec![
         Line::from(what),
         Line::from("Quit? The run is cancelled after its current chunk and can be resumed."),
+        Line::from(format!(
+            "batchops then exits with code {}.",
+            crate::EXIT_ON_QUIT
+        )),
         Line::from(""),
         Line::from(vec![
             Span::styled("y", theme.key),

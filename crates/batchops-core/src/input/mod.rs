@@ -33,7 +33,9 @@ mod test_support;
 mod validate;
 
 pub use source::{FileChange, MAX_FIELDS, MAX_RECORD_BYTES, ReadCheck};
-pub use spool::{PIPE_WAIT_ENV, SPOOL_LIMIT_ENV, Spool, SpoolLimits};
+pub use spool::{
+    PIPE_WAIT_ENV, SPOOL_LIMIT_ENV, Spool, SpoolLimits, parse_pipe_wait, parse_spool_limit,
+};
 pub use validate::{
     Known, MAX_DESCRIPTION_CHARS, MAX_SKU_CHARS, Stored, validate_fields, validate_stored,
 };

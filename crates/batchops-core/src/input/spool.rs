@@ -41,29 +41,34 @@ impl Default for SpoolLimits {
     }
 }
 
+static INSTALLED: std::sync::OnceLock<SpoolLimits> = std::sync::OnceLock::new();
+
 impl SpoolLimits {
-    /// The defaults, changed by [`SPOOL_LIMIT_ENV`] and [`PIPE_WAIT_ENV`]. A value that cannot be
-    /// read is an error naming the variable.
-    pub fn from_env() -> Result<SpoolLimits, String> {
-        let mut limits = SpoolLimits::default();
-        if let Ok(text) = std::env::var(SPOOL_LIMIT_ENV) {
-            limits.max_bytes = parse_size(&text).ok_or_else(|| {
-                format!("{SPOOL_LIMIT_ENV}={text:?} is not a size (e.g. 500M, 2G, 1048576)")
-            })?;
-        }
-        if let Ok(text) = std::env::var(PIPE_WAIT_ENV) {
-            let secs: f64 = text
-                .trim()
-                .parse()
-                .ok()
-                .filter(|s: &f64| s.is_finite() && *s > 0.0 && *s < 1e9)
-                .ok_or_else(|| {
-                    format!("{PIPE_WAIT_ENV}={text:?} is not a number of seconds above 0")
-                })?;
-            limits.wait = Duration::from_secs_f64(secs);
-        }
-        Ok(limits)
+    /// Make `limits` the process's bounds (the binary's settings, read once at start); later
+    /// calls keep the first.
+    pub fn install(limits: SpoolLimits) {
+        let _ = INSTALLED.set(limits);
     }
+
+    /// The bounds [`install`](Self::install)ed at start, else the defaults.
+    pub fn current() -> SpoolLimits {
+        INSTALLED.get().copied().unwrap_or_default()
+    }
+}
+
+/// A size as [`SPOOL_LIMIT_ENV`] takes it: `1048576`, `512K`, `500M`, `2G`.
+pub fn parse_spool_limit(text: &str) -> Result<u64, String> {
+    parse_size(text).ok_or_else(|| format!("{text:?} is not a size (e.g. 500M, 2G, 1048576)"))
+}
+
+/// A wait as [`PIPE_WAIT_ENV`] takes it: seconds above 0.
+pub fn parse_pipe_wait(text: &str) -> Result<Duration, String> {
+    text.trim()
+        .parse()
+        .ok()
+        .filter(|s: &f64| s.is_finite() && *s > 0.0 && *s < 1e9)
+        .map(Duration::from_secs_f64)
+        .ok_or_else(|| format!("{text:?} is not a number of seconds above 0"))
 }
 
 /// `1048576`, `512K`, `500M`, `2G` (powers of 1024; a trailing `B`/`iB` is allowed).

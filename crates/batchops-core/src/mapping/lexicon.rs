@@ -7,7 +7,7 @@
 use rust_decimal::Decimal;
 use serde::Deserialize;
 use std::collections::{BTreeMap, HashMap, HashSet};
-use std::path::{Path, PathBuf};
+use std::path::Path;
 use std::str::FromStr;
 use std::sync::{Arc, OnceLock};
 
@@ -363,33 +363,23 @@ fn split_words(s: &str) -> Vec<Box<str>> {
 
 static CURRENT: OnceLock<Arc<Lexicon>> = OnceLock::new();
 
-/// Choose the lexicon for this process: the shipped one extended by `path` (or by the file named
-/// in `BATCHOPS_LEXICON` when `path` is `None`). Call once at start-up so a bad file is an error
-/// there; later calls keep the first choice.
+/// Choose the lexicon for this process: the shipped one, extended by `path` when given (the
+/// binary's settings: `--lexicon`, `BATCHOPS_LEXICON` or the settings file). Call once at start-up
+/// so a bad file is an error there; later calls keep the first choice.
 pub fn init(path: Option<&Path>) -> Result<Arc<Lexicon>, LexiconError> {
     if let Some(lex) = CURRENT.get() {
         return Ok(lex.clone());
     }
-    let path: Option<PathBuf> = path
-        .map(Path::to_path_buf)
-        .or_else(|| std::env::var_os(ENV).map(PathBuf::from));
     let lex = match path {
-        Some(p) => Lexicon::with_file(&p)?,
+        Some(p) => Lexicon::with_file(p)?,
         None => Lexicon::builtin(),
     };
     Ok(CURRENT.get_or_init(|| Arc::new(lex)).clone())
 }
 
-/// The process's lexicon ([`init`]'s choice; the shipped one when `init` was not called or the
-/// operator's file could not be read — `init` reported that).
+/// The process's lexicon ([`init`]'s choice; the shipped one when `init` was not called).
 pub fn current() -> Arc<Lexicon> {
-    CURRENT
-        .get_or_init(|| {
-            let from_env =
-                std::env::var_os(ENV).and_then(|p| Lexicon::with_file(Path::new(&p)).ok());
-            Arc::new(from_env.unwrap_or_else(Lexicon::builtin))
-        })
-        .clone()
+    CURRENT.get_or_init(|| Arc::new(Lexicon::builtin())).clone()
 }
 
 #[cfg(test)]

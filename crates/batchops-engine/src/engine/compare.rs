@@ -63,7 +63,7 @@ pub async fn compare(
 ) -> Result<Comparison, EngineError> {
     // Fail early (and write nothing) if the file is unusable. Both sides read this one inspection
     // (a pipe is spooled once).
-    let limits = crate::input::SpoolLimits::from_env().map_err(EngineError::Invalid)?;
+    let limits = crate::input::SpoolLimits::current();
     let file = crate::input::inspect_spooling(
         path,
         opts.format,

@@ -58,7 +58,7 @@ pub async fn import_file(
     events: &EventSink,
     cancel: &CancellationToken,
 ) -> Result<RunReport, EngineError> {
-    let limits = input::SpoolLimits::from_env().map_err(EngineError::Invalid)?;
+    let limits = input::SpoolLimits::current();
     let file = input::inspect_spooling(path, opts.format, &opts.reading, &limits)?;
     import_batch(store, &file, opts, events, cancel).await
 }

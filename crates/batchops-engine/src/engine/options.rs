@@ -167,11 +167,21 @@ impl Default for ImportOptions {
     }
 }
 
-/// The login name of whoever runs the import.
+static DEFAULT_OPERATOR: std::sync::OnceLock<String> = std::sync::OnceLock::new();
+
+/// Make `name` the operator of commands that name none (the binary's settings, read once at
+/// start: the settings file's `operator`, else the login name); later calls keep the first.
+pub fn install_default_operator(name: String) {
+    let _ = DEFAULT_OPERATOR.set(name);
+}
+
+/// Whoever runs the import when no operator is named: [`install_default_operator`]'s, else
+/// `operator`.
 pub fn default_operator() -> String {
-    std::env::var("USER")
-        .or_else(|_| std::env::var("LOGNAME"))
-        .unwrap_or_else(|_| "operator".into())
+    DEFAULT_OPERATOR
+        .get()
+        .cloned()
+        .unwrap_or_else(|| "operator".into())
 }
 
 #[cfg(test)]

@@ -46,7 +46,7 @@ pub fn run_report_listing(r: &RunReport, listing: Option<i64>) -> String {
     let _ = writeln!(
         s,
         "  {:<18} {:>10} {:>10} {:>11}",
-        "phase", "seconds", "items", "statements"
+        "phase", "seconds", "lines", "statements"
     );
     for p in &r.phases {
         let _ = writeln!(
@@ -65,7 +65,7 @@ pub fn run_report_listing(r: &RunReport, listing: Option<i64>) -> String {
     );
     let _ = writeln!(
         s,
-        "items: {} read, {} imported, {} already imported, {} failed, {} held · {:.0} items/s · {} chunks committed",
+        "lines: {} read, {} imported, {} already imported, {} failed, {} held · {:.0} lines/s · {} chunks committed",
         r.items_total,
         r.items_processed,
         r.items_already_imported,
@@ -135,7 +135,7 @@ pub fn run_report_listing(r: &RunReport, listing: Option<i64>) -> String {
             Some(run) => writeln!(s, "{shown}: `batchops failed {run}` lists them all"),
             None => writeln!(
                 s,
-                "{shown}; a dry run keeps no failed items: import without --dry-run to list them all"
+                "{shown}; a dry run keeps no failed lines: import without --dry-run to list them all"
             ),
         };
     }
@@ -199,11 +199,11 @@ pub fn runs_table(rows: &[RunRow]) -> String {
         "started (UTC)",
         "mode",
         "status",
-        "items",
+        "lines",
         "failed",
         "held",
         "seconds",
-        "items/s",
+        "lines/s",
         "invoice"
     );
     for r in rows {
@@ -279,7 +279,7 @@ pub fn comparison(c: &crate::engine::Comparison) -> String {
     };
     row(
         &mut s,
-        "items",
+        "lines",
         b.items_total.to_string(),
         q.items_total.to_string(),
     );
@@ -291,7 +291,7 @@ pub fn comparison(c: &crate::engine::Comparison) -> String {
     );
     row(
         &mut s,
-        "items/s",
+        "lines/s",
         format!("{:.0}", b.items_per_second),
         format!("{:.0}", q.items_per_second),
     );
@@ -312,7 +312,7 @@ pub fn comparison(c: &crate::engine::Comparison) -> String {
     );
     row(
         &mut s,
-        "statements per 1,000 items",
+        "statements per 1,000 lines",
         format!("{:.1}", c.batch.statements_per_1000_items),
         format!("{:.1}", c.sequential.statements_per_1000_items),
     );
@@ -325,7 +325,7 @@ pub fn comparison(c: &crate::engine::Comparison) -> String {
     row(&mut s, "status", b.status.to_string(), q.status.to_string());
     let _ = writeln!(
         s,
-        "speedup: batch is {:.1}× sequential (items/s)",
+        "speedup: batch is {:.1}× sequential (lines/s)",
         c.speedup
     );
     s
