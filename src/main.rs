@@ -259,7 +259,7 @@ fn access(command: &Command) -> Access {
         | Command::Failed { .. }
         | Command::Corrections { .. }
         | Command::Review {
-            command: ReviewCommand::List { .. },
+            command: ReviewCommand::List { .. } | ReviewCommand::Show { .. },
         }
         | Command::Aliases {
             command: AliasesCommand::List { .. } | AliasesCommand::Check { .. },

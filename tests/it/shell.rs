@@ -91,6 +91,7 @@ fn read_only_commands_never_create_a_missing_sqlite_database() {
         &["corrections"],
         &["review", "list"],
         &["review", "list", "--all"],
+        &["review", "show", "1"],
         &["aliases", "list"],
         &["aliases", "check"],
     ];
