@@ -19,6 +19,7 @@ mod explain;
 mod fallback_isolation;
 mod hostile_input;
 mod input_identity;
+mod inventory_store;
 mod isolation_conformance;
 mod line_states;
 mod line_states_model;
