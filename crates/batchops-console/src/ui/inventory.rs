@@ -53,14 +53,14 @@ pub fn list_area(body: Rect, app: &App) -> Rect {
 
 fn title(app: &App) -> String {
     let inv = &app.inventory;
-    let what = if inv.search_text().is_empty() {
-        "items"
+    let (one, many) = if inv.search_text().is_empty() {
+        ("item", "items")
     } else {
-        "matches"
+        ("match", "matches")
     };
     let total = match inv.total {
-        Some(n) => format!("{} {what}", count(n)),
-        None => format!("counting {what}…"),
+        Some(n) => super::super::app::plural(n, one, many),
+        None => format!("counting {many}…"),
     };
     let position = match (inv.first, inv.rows.is_empty()) {
         (Some(f), false) => format!(" · row {}", count(f + inv.nav.selected as u64 + 1)),
