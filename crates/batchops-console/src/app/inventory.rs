@@ -468,15 +468,7 @@ pub(crate) fn on_corrected(
                 .correction_id
                 .map(|c| format!(" · correction {c}"))
                 .unwrap_or_default();
-            app.say(
-                Level::Info,
-                format!(
-                    "{}: {} moved · quantity {}{id}",
-                    a.summary,
-                    super::plural(a.lines, "line", "lines"),
-                    a.quantity
-                ),
-            );
+            app.say(Level::Info, format!("{}{id}", a.summary));
             app.inventory.reload(fx);
         }
         Err(e) => app.say(

@@ -171,11 +171,7 @@ pub fn render_item(frame: &mut Frame, body: Rect, view: &ItemView, theme: &Theme
     frame.render_widget(Clear, area);
     let title = format!(" Item {} ", safe(&view.detail.item.sku));
     frame.render_widget(
-        Paragraph::new(lines).block(
-            super::popups::popup_block(fit(&title, room, false), theme).title_bottom(Line::from(
-                Span::styled(" a move alias · m merge · Esc close ", theme.dim),
-            )),
-        ),
+        Paragraph::new(lines).block(super::popups::popup_block(fit(&title, room, false), theme)),
         area,
     );
 }
@@ -246,17 +242,18 @@ fn item_lines<'a>(d: &ItemDetail, alias: usize, room: usize, theme: &Theme) -> V
         theme.table_header,
     ));
     for m in &d.movements {
-        lines.push(Line::from(fit(
-            &format!(
-                "  run {} line {} · {:>10} · {} · {}",
-                m.run_id,
-                m.line,
-                m.quantity.to_string(),
-                m.at.format("%Y-%m-%d %H:%M"),
-                safe(&m.source)
-            ),
-            room,
-            true,
+        // The run and line are what matter: the file's path is what gets cut.
+        let head = format!(
+            "  run {} line {} · {:>10} · {} · ",
+            m.run_id,
+            m.line,
+            m.quantity.to_string(),
+            m.at.format("%Y-%m-%d %H:%M")
+        );
+        let left = room.saturating_sub(head.chars().count());
+        lines.push(Line::from(format!(
+            "{head}{}",
+            fit(&safe(&m.source), left, true)
         )));
     }
     lines
