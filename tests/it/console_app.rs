@@ -85,7 +85,7 @@ fn number_keys_and_tab_switch_tabs() {
     assert_eq!(app.tab, Tab::Run);
     press_mod(&mut app, KeyCode::BackTab, KeyModifiers::SHIFT);
     press_mod(&mut app, KeyCode::BackTab, KeyModifiers::SHIFT);
-    assert_eq!(app.tab, Tab::Review, "Shift-Tab wraps around");
+    assert_eq!(app.tab, Tab::Inventory, "Shift-Tab wraps around");
     press(&mut app, KeyCode::Tab);
     assert_eq!(app.tab, Tab::Batches, "Tab wraps around");
 }

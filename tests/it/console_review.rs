@@ -468,3 +468,16 @@ async fn v_on_the_runs_tab_asks_then_reverts_the_run_on_the_real_databases() {
         );
     }
 }
+
+#[test]
+fn on_an_empty_review_tab_the_number_keys_switch_tabs() {
+    for (key, tab) in [('1', Tab::Batches), ('2', Tab::Run), ('3', Tab::Failed)] {
+        let clock = clock();
+        let mut app = app_with(&clock, 80, 24);
+        ch(&mut app, '6');
+        app.update(Outcome::Review(Ok(Vec::new())));
+        assert_eq!(app.tab, Tab::Review);
+        ch(&mut app, key);
+        assert_eq!(app.tab, tab, "{key} on an empty Review tab");
+    }
+}

@@ -12,6 +12,7 @@ pub mod batches;
 pub mod compare;
 pub mod failed;
 pub mod input;
+pub mod inventory;
 pub mod nav;
 pub mod popup;
 pub mod review;
@@ -29,6 +30,7 @@ use crate::engine::ProgressEvent;
 use batches::BatchesTab;
 use compare::CompareView;
 use failed::FailedView;
+use inventory::InventoryTab;
 use popup::Popup;
 use ratatui::layout::Rect;
 use review::ReviewTab;
@@ -92,6 +94,7 @@ pub struct App {
     pub runs: RunsTab,
     pub compare: CompareView,
     pub review: ReviewTab,
+    pub inventory: InventoryTab,
 }
 
 impl App {
@@ -118,6 +121,7 @@ impl App {
             runs: RunsTab::default(),
             compare: CompareView::default(),
             review: ReviewTab::default(),
+            inventory: InventoryTab::default(),
         }
     }
 
@@ -162,6 +166,8 @@ impl App {
     pub fn base_context(&self) -> Context {
         if self.tab == Tab::Failed && self.failed.filter_editing {
             Context::Filter
+        } else if self.tab == Tab::Inventory && self.inventory.searching {
+            Context::Search
         } else {
             Context::Tab(self.tab)
         }
@@ -242,6 +248,10 @@ impl App {
         }
         if self.context() == Context::Filter {
             failed::on_filter_input(self, a, fx);
+            return;
+        }
+        if self.context() == Context::Search {
+            inventory::on_search_input(self, a, fx);
             return;
         }
         match a {
@@ -521,6 +531,18 @@ impl App {
                 result,
                 ..
             } => review::on_decided(self, &description, result, fx),
+            Outcome::Items {
+                generation,
+                place,
+                result,
+            } => inventory::on_page(self, generation, place, result),
+            Outcome::ItemsCount { generation, result } => {
+                inventory::on_count(self, generation, result)
+            }
+            Outcome::Item(result) => inventory::on_item(self, result),
+            Outcome::Corrected { correction, result } => {
+                inventory::on_corrected(self, correction, result, fx)
+            }
             Outcome::Pong(r) => {
                 self.ping_pending = false;
                 self.rtt = Some(r);

@@ -23,6 +23,10 @@ pub enum Context {
     NewItem,
     /// An import refused because its file overlaps earlier imports: what to do.
     Overlap,
+    /// Typing the Inventory tab's search.
+    Search,
+    /// Inventory: one item in detail.
+    Item,
 }
 
 impl Context {
@@ -30,7 +34,7 @@ impl Context {
     pub fn is_text(self) -> bool {
         matches!(
             self,
-            Context::Filter | Context::Edit | Context::Prompt | Context::NewItem
+            Context::Filter | Context::Search | Context::Edit | Context::Prompt | Context::NewItem
         )
     }
 
@@ -46,6 +50,8 @@ impl Context {
             Context::Prompt => "Path prompt",
             Context::NewItem => "Review: a new item",
             Context::Overlap => "A re-sent invoice",
+            Context::Search => "Inventory: typing a search",
+            Context::Item => "Inventory: an item",
         }
     }
 }
@@ -177,6 +183,12 @@ pub static GLOBAL: &[Binding] = &[
         None,
         "Review: held lines to decide",
     ),
+    b(
+        &[ch('7')],
+        Action::GoTo(Tab::Inventory),
+        None,
+        "Inventory: the catalog, its stock and corrections",
+    ),
     b(&[code(KeyCode::Tab)], Action::NextTab, None, "next tab"),
     b(
         &[code(KeyCode::BackTab)],
@@ -239,6 +251,62 @@ pub static FILTER: &[Binding] = &[
         "delete back",
     ),
     b(&[ctrl('c')], Action::Quit, None, "quit"),
+];
+
+pub static SEARCH: &[Binding] = &[
+    b(
+        &[code(KeyCode::Enter)],
+        Action::Enter,
+        Some("keep"),
+        "keep the search and go back to the list (n/N: next/previous match)",
+    ),
+    b(
+        &[code(KeyCode::Esc)],
+        Action::Close,
+        Some("clear"),
+        "clear the search",
+    ),
+    b(
+        &[code(KeyCode::Backspace)],
+        Action::Backspace,
+        None,
+        "delete back",
+    ),
+    b(&[ctrl('c')], Action::Quit, None, "quit"),
+];
+
+pub static ITEM: &[Binding] = &[
+    b(
+        &[code(KeyCode::Esc), code(KeyCode::Enter)],
+        Action::Close,
+        Some("close"),
+        "back to the list",
+    ),
+    b(
+        &[ch('a')],
+        Action::MoveAlias,
+        Some("move alias"),
+        "point the selected alias at another item (its lines' stock moves too; asks first)",
+    ),
+    b(
+        &[ch('m')],
+        Action::Merge,
+        Some("merge"),
+        "merge this item into another (stock, lines and aliases move; asks first)",
+    ),
+    b(
+        &[ch('k'), code(KeyCode::Up)],
+        Action::Up,
+        Some("alias"),
+        "select the alias above",
+    ),
+    b(
+        &[ch('j'), code(KeyCode::Down)],
+        Action::Down,
+        None,
+        "select the alias below",
+    ),
+    b(&[ch('q'), ctrl('c')], Action::Quit, None, "quit"),
 ];
 
 pub static HELP: &[Binding] = &[
@@ -568,6 +636,8 @@ pub fn popup_bindings(ctx: Context) -> Option<&'static [Binding]> {
         Context::Prompt => PROMPT,
         Context::NewItem => NEW_ITEM,
         Context::Overlap => OVERLAP,
+        Context::Search => SEARCH,
+        Context::Item => ITEM,
     })
 }
 

@@ -45,13 +45,14 @@ macro_rules! page {
 }
 
 /// One line per tab, in the order of [`Tab::ALL`].
-pub static PAGES: [Page; 6] = [
+pub static PAGES: [Page; 7] = [
     page!(Batches, batches, list: true),
     page!(Run, run, list: false),
     page!(Failed, failed, list: true),
     page!(Runs, runs, list: true),
     page!(Compare, compare, list: false),
     page!(Review, review, list: true),
+    page!(Inventory, inventory, list: true),
 ];
 
 pub fn page(tab: Tab) -> &'static Page {

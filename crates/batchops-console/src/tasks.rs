@@ -3,7 +3,8 @@
 
 use super::event::{EngineMsg, Event};
 use super::vocab::{
-    Effect, ErrorCount, Job, JobId, JobResult, JobSpec, Listing, Outcome, Stream, StreamSide,
+    Correction, Effect, ErrorCount, Job, JobId, JobResult, JobSpec, Listing, Outcome, Stream,
+    StreamSide,
 };
 use crate::domain::run_rules;
 use crate::engine::{self, CompareOptions, EventSink, ImportOptions, ProgressEvent, RetryOptions};
@@ -164,6 +165,49 @@ impl Runner {
                     description,
                     result,
                 }
+            }),
+            Effect::LoadItems(req) => self.answer(async move {
+                let result = store
+                    .items()
+                    .items_page(&req.query)
+                    .await
+                    .map_err(|e| e.to_string());
+                Outcome::Items {
+                    generation: req.generation,
+                    place: req.place,
+                    result,
+                }
+            }),
+            Effect::CountItems { generation, search } => self.answer(async move {
+                let result = store
+                    .items()
+                    .items_count(&search)
+                    .await
+                    .map_err(|e| e.to_string());
+                Outcome::ItemsCount { generation, result }
+            }),
+            Effect::LoadItem { id } => self.answer(async move {
+                Outcome::Item(
+                    store
+                        .items()
+                        .item_detail(id)
+                        .await
+                        .map_err(|e| e.to_string()),
+                )
+            }),
+            Effect::Correct(correction) => self.answer(async move {
+                let operator = engine::options::default_operator();
+                let result = match &correction {
+                    Correction::MoveAlias { alias, to_sku } => {
+                        crate::corrections::move_alias(&*store, alias, to_sku, &operator).await
+                    }
+                    Correction::Merge { from_sku, into_sku } => {
+                        crate::corrections::merge_items(&*store, from_sku, into_sku, &operator)
+                            .await
+                    }
+                }
+                .map_err(|e| e.to_string());
+                Outcome::Corrected { correction, result }
             }),
             Effect::Ping => {
                 self.answer(

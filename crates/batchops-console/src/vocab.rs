@@ -7,6 +7,7 @@ use crate::domain::{Fields, Mode, RunReport, RunStatus};
 use crate::engine::review::{Choice, Group, Outcome as Decision};
 use crate::engine::{Comparison, ProgressEvent};
 use crate::input::BatchFile;
+use crate::store::inventory::{ItemDetail, ItemQuery, ItemRow};
 use crate::store::{FailedQuery, FailedRow, RunRow};
 use std::path::PathBuf;
 use std::time::Duration;
@@ -22,16 +23,18 @@ pub enum Tab {
     Runs,
     Compare,
     Review,
+    Inventory,
 }
 
 impl Tab {
-    pub const ALL: [Tab; 6] = [
+    pub const ALL: [Tab; 7] = [
         Tab::Batches,
         Tab::Run,
         Tab::Failed,
         Tab::Runs,
         Tab::Compare,
         Tab::Review,
+        Tab::Inventory,
     ];
 
     pub fn index(self) -> usize {
@@ -45,6 +48,7 @@ impl Tab {
             Tab::Runs => "Runs",
             Tab::Compare => "Compare",
             Tab::Review => "Review",
+            Tab::Inventory => "Inventory",
         }
     }
     pub fn next(self) -> Tab {
@@ -109,6 +113,13 @@ pub enum Action {
     OnlyNew,
     /// A file that overlaps earlier imports: import it all, as another invoice.
     AsNewInvoice,
+    /// A searched list: the next match, the previous one.
+    SearchNext,
+    SearchPrev,
+    /// Inventory: point the selected alias at another item (asks for the SKU, then to confirm).
+    MoveAlias,
+    /// Inventory: merge this item into another (asks for the SKU, then to confirm).
+    Merge,
     Char(char),
     Backspace,
     Delete,
@@ -260,8 +271,43 @@ pub enum Effect {
         description: String,
         choice: Choice,
     },
+    /// A page of the catalog (the Inventory tab), and where it goes in the window.
+    LoadItems(ItemsRequest),
+    /// Count the items matching a search (empty: every item).
+    CountItems {
+        generation: u64,
+        search: String,
+    },
+    /// One item with its aliases, part numbers and movements.
+    LoadItem {
+        id: i64,
+    },
+    /// Apply a correction of the catalog (as `batchops aliases move` / `batchops merge` do).
+    Correct(Correction),
     Ping,
     Quit,
+}
+
+/// Where a page of items goes in the Inventory tab's window.
+#[derive(Debug, Clone, Copy, PartialEq, Eq)]
+pub enum Place {
+    Replace,
+    Append,
+    Prepend,
+}
+
+#[derive(Debug, Clone, PartialEq)]
+pub struct ItemsRequest {
+    pub generation: u64,
+    pub query: ItemQuery,
+    pub place: Place,
+}
+
+/// A correction of the catalog the Inventory tab offers.
+#[derive(Debug, Clone, PartialEq, Eq)]
+pub enum Correction {
+    MoveAlias { alias: String, to_sku: String },
+    Merge { from_sku: String, into_sku: String },
 }
 
 /// A directory listing: the batch files, and the files that were left out (with why).
@@ -318,6 +364,20 @@ pub enum Outcome {
         held_id: i64,
         description: String,
         result: Result<Decision, String>,
+    },
+    Items {
+        generation: u64,
+        place: Place,
+        result: Result<Vec<ItemRow>, String>,
+    },
+    ItemsCount {
+        generation: u64,
+        result: Result<u64, String>,
+    },
+    Item(Result<Option<ItemDetail>, String>),
+    Corrected {
+        correction: Correction,
+        result: Result<crate::corrections::Applied, String>,
     },
     Pong(Result<Duration, String>),
 }

@@ -11,6 +11,7 @@ mod dialect;
 mod errors;
 pub mod functions;
 pub mod held;
+pub mod inventory;
 mod item_ids;
 pub mod locks;
 pub mod overlap;
@@ -343,6 +344,9 @@ pub trait Store: Send + Sync {
     /// What earlier runs landed of a file's lines, and the invoices keys carried: see
     /// [`overlap::Overlaps`].
     fn overlaps(&self) -> &dyn overlap::Overlaps;
+
+    /// The catalog paged, searched and detailed for browsing: see [`inventory::Inventory`].
+    fn items(&self) -> &dyn inventory::Inventory;
 }
 
 /// Options for opening a store.

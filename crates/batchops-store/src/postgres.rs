@@ -665,8 +665,64 @@ impl Store for PgStore {
         self
     }
 
+    fn items(&self) -> &dyn super::inventory::Inventory {
+        self
+    }
+
     async fn close(&self) {
         self.writes.close().await;
         self.pool.close().await;
     }
 }
+
+/// An `inventory_items` row with its sort key.
+fn inventory_row(
+    r: &sqlx::postgres::PgRow,
+    sort: super::inventory::ItemSort,
+) -> Result<super::inventory::ItemRow, sqlx::Error> {
+    use super::inventory::{ItemCursor, ItemRow, ItemSort, SortKey};
+    let id: i64 = r.try_get("id")?;
+    let sku: String = r.try_get("sku")?;
+    let name: String = r.try_get("name")?;
+    let quantity: Decimal = r.try_get("quantity")?;
+    let last_movement: chrono::DateTime<chrono::Utc> = r.try_get("updated_at")?;
+    let key = match sort {
+        ItemSort::Sku => SortKey::Text(sku.clone()),
+        ItemSort::Name => SortKey::Text(name.clone()),
+        ItemSort::Stock => SortKey::Number(quantity),
+        ItemSort::LastMovement => SortKey::Time(last_movement),
+    };
+    Ok(ItemRow {
+        id,
+        sku,
+        name,
+        quantity: quantity.normalize(),
+        last_movement,
+        retired: r.try_get("retired")?,
+        cursor: ItemCursor { key, id },
+    })
+}
+
+type PgQuery<'q> = sqlx::query::Query<'q, Postgres, sqlx::postgres::PgArguments>;
+
+fn bind_sort_key<'q>(q: PgQuery<'q>, key: &super::inventory::SortKey) -> PgQuery<'q> {
+    use super::inventory::SortKey;
+    match key {
+        SortKey::Text(s) => q.bind(s.clone()),
+        SortKey::Units(u) => q.bind(crate::domain::decimal::from_units(*u)),
+        SortKey::Number(d) => q.bind(*d),
+        SortKey::Time(t) => q.bind(*t),
+    }
+}
+
+fn numeric_column(r: &sqlx::postgres::PgRow, col: &str) -> Result<Decimal, sqlx::Error> {
+    Ok(r.try_get::<Decimal, _>(col)?.normalize())
+}
+
+super::inventory::inventory_impl!(
+    PgStore,
+    "ILIKE",
+    inventory_row,
+    bind_sort_key,
+    numeric_column
+);

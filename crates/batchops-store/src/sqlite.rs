@@ -779,7 +779,62 @@ impl Store for SqliteStore {
         self
     }
 
+    fn items(&self) -> &dyn super::inventory::Inventory {
+        self
+    }
+
     async fn close(&self) {
         self.pool.close().await;
     }
 }
+
+/// An `inventory_items` row, its sort key as SQLite stores it (quantities in units, times as text).
+fn inventory_row(
+    r: &sqlx::sqlite::SqliteRow,
+    sort: super::inventory::ItemSort,
+) -> Result<super::inventory::ItemRow, sqlx::Error> {
+    use super::inventory::{ItemCursor, ItemRow, ItemSort, SortKey};
+    let id: i64 = r.try_get("id")?;
+    let sku: String = r.try_get("sku")?;
+    let name: String = r.try_get("name")?;
+    let units: i64 = r.try_get("quantity")?;
+    let key = match sort {
+        ItemSort::Sku => SortKey::Text(sku.clone()),
+        ItemSort::Name => SortKey::Text(name.clone()),
+        ItemSort::Stock => SortKey::Units(units),
+        ItemSort::LastMovement => SortKey::Text(r.try_get("updated_at")?),
+    };
+    Ok(ItemRow {
+        id,
+        sku,
+        name,
+        quantity: from_units(units),
+        last_movement: r.try_get("updated_at")?,
+        retired: r.try_get("retired")?,
+        cursor: ItemCursor { key, id },
+    })
+}
+
+type LiteQuery<'q> = sqlx::query::Query<'q, Sqlite, sqlx::sqlite::SqliteArguments>;
+
+fn bind_sort_key<'q>(q: LiteQuery<'q>, key: &super::inventory::SortKey) -> LiteQuery<'q> {
+    use super::inventory::SortKey;
+    match key {
+        SortKey::Text(s) => q.bind(s.clone()),
+        SortKey::Units(u) => q.bind(*u),
+        SortKey::Number(d) => q.bind(to_units(*d).unwrap_or(0)),
+        SortKey::Time(t) => q.bind(t.format("%Y-%m-%dT%H:%M:%S%.3fZ").to_string()),
+    }
+}
+
+fn units_column(r: &sqlx::sqlite::SqliteRow, col: &str) -> Result<Decimal, sqlx::Error> {
+    Ok(from_units(r.try_get(col)?))
+}
+
+super::inventory::inventory_impl!(
+    SqliteStore,
+    "LIKE",
+    inventory_row,
+    bind_sort_key,
+    units_column
+);

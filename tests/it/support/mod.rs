@@ -1,6 +1,7 @@
 //! What the integration tests share, one module per topic.
 
 pub mod binary;
+pub mod catalog;
 pub mod console;
 pub mod db;
 pub mod files;

@@ -74,6 +74,12 @@ pub enum Popup {
     NewItem(Box<NewItemForm>),
     /// An import refused because its file overlaps earlier imports: the summary and the choices.
     Overlap(Box<batches::Overlapping>),
+    /// Inventory: one item in detail.
+    Item(Box<super::inventory::ItemView>),
+    /// Inventory: the SKU a correction needs.
+    CorrectionPrompt(Box<super::inventory::CorrectionPrompt>),
+    /// Inventory: a correction waiting for the operator's yes.
+    ConfirmCorrection(Box<crate::vocab::Correction>),
 }
 
 impl Popup {
@@ -83,7 +89,10 @@ impl Popup {
             Popup::ConfirmQuit
             | Popup::ConfirmRetryAll { .. }
             | Popup::ConfirmRevert { .. }
-            | Popup::ConfirmDecision(_) => Context::Confirm,
+            | Popup::ConfirmDecision(_)
+            | Popup::ConfirmCorrection(_) => Context::Confirm,
+            Popup::Item(_) => Context::Item,
+            Popup::CorrectionPrompt(_) => Context::Prompt,
             Popup::NewItem(_) => Context::NewItem,
             Popup::Detail { .. } => Context::Detail,
             Popup::Edit(_) => Context::Edit,
@@ -151,6 +160,9 @@ pub(super) fn on_action(app: &mut App, a: Action, fx: &mut Vec<Effect>) {
         },
         Popup::ConfirmDecision(d) => review::on_confirm(app, d, a, fx),
         Popup::NewItem(f) => review::on_new_item(app, f, a),
+        Popup::Item(v) => super::inventory::on_item_popup(app, v, a),
+        Popup::CorrectionPrompt(p) => super::inventory::on_correction_prompt(app, p, a),
+        Popup::ConfirmCorrection(c) => super::inventory::on_confirm(app, c, a, fx),
         Popup::Prompt(mut prompt) => match a {
             Action::Close => {}
             Action::Enter if !prompt.busy => {

@@ -159,8 +159,16 @@ pub fn badge(app: &App) -> String {
     }
 }
 
-pub fn on_action(app: &mut App, a: Action, _fx: &mut Vec<Effect>) {
+pub fn on_action(app: &mut App, a: Action, fx: &mut Vec<Effect>) {
     let (len, h) = (app.review.groups.len(), app.list_rows(Tab::Review));
+    // With nothing to decide the number keys are the tabs' again.
+    if let Action::Pick(n) = a
+        && len == 0
+        && let Some(&tab) = Tab::ALL.get(usize::from(n).wrapping_sub(1))
+    {
+        app.switch_tab(tab, fx);
+        return;
+    }
     let clicked = match a {
         Action::Click(x, y) => app.clicked_row(x, y),
         _ => None,

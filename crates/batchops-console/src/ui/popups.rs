@@ -32,6 +32,11 @@ pub fn render(frame: &mut Frame, body: Rect, app: &App, theme: &Theme) {
             super::review::render_popup(frame, body, app, theme)
         }
         Some(Popup::Overlap(o)) => overlap(frame, body, o, theme),
+        Some(Popup::Item(v)) => super::inventory::render_item(frame, body, v, theme),
+        Some(Popup::CorrectionPrompt(p)) => super::inventory::render_prompt(frame, body, p, theme),
+        Some(Popup::ConfirmCorrection(c)) => {
+            super::inventory::render_confirm(frame, body, c, theme)
+        }
     }
 }
 

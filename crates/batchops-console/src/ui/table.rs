@@ -7,6 +7,7 @@ use super::super::theme::Theme;
 use ratatui::Frame;
 use ratatui::layout::{Constraint, Rect};
 use ratatui::style::Style;
+use ratatui::text::{Line, Span};
 use ratatui::widgets::{Block, Cell, Row, Table, TableState};
 use unicode_width::UnicodeWidthStr;
 
@@ -59,6 +60,8 @@ impl Column {
 pub struct DataRow {
     pub cells: Vec<(String, Style)>,
     pub style: Style,
+    /// A searched text: where a cell shows it, it is highlighted.
+    pub mark: Option<(String, Style)>,
 }
 
 impl DataRow {
@@ -66,7 +69,14 @@ impl DataRow {
         Self {
             cells,
             style: Style::default(),
+            mark: None,
         }
+    }
+    pub fn mark(mut self, text: &str, style: Style) -> Self {
+        if !text.is_empty() {
+            self.mark = Some((text.to_string(), style));
+        }
+        self
     }
     pub fn style(mut self, style: Style) -> Self {
         self.style = style;
@@ -196,7 +206,11 @@ pub fn render(
                 .iter()
                 .map(|&(i, w)| {
                     let (text, style) = r.cells.get(i).cloned().unwrap_or_default();
-                    Cell::from(cell_text(&text, w, &columns[i])).style(style)
+                    let shown = cell_text(&text, w, &columns[i]);
+                    match &r.mark {
+                        Some((mark, on)) => Cell::from(marked(&shown, mark, *on)).style(style),
+                        None => Cell::from(shown).style(style),
+                    }
                 })
                 .collect::<Vec<_>>(),
         )
@@ -214,6 +228,30 @@ pub fn render(
         .with_offset(offset)
         .with_selected(selected);
     frame.render_stateful_widget(table, area, &mut state);
+}
+
+/// `text` with each (case-insensitive) occurrence of `mark` in the style `on`.
+pub fn marked<'a>(text: &str, mark: &str, on: Style) -> Line<'a> {
+    let lower = text.to_lowercase();
+    let needle = mark.to_lowercase();
+    // Lower-casing can change lengths outside ASCII: highlight only where it did not.
+    if needle.is_empty() || lower.len() != text.len() {
+        return Line::from(text.to_string());
+    }
+    let mut spans = Vec::new();
+    let mut at = 0;
+    while let Some(i) = lower[at..].find(&needle) {
+        let start = at + i;
+        let end = start + needle.len();
+        if !text.is_char_boundary(start) || !text.is_char_boundary(end) {
+            break;
+        }
+        spans.push(Span::raw(text[at..start].to_string()));
+        spans.push(Span::styled(text[start..end].to_string(), on));
+        at = end;
+    }
+    spans.push(Span::raw(text[at..].to_string()));
+    Line::from(spans)
 }
 
 /// The rows area of a table drawn in `area` with a block (borders) and a header line.
