@@ -65,7 +65,14 @@ async fn import_reports_json_and_exits_2_on_partial_success() {
             .collect();
         assert_eq!(
             phases,
-            ["mapping", "batch_insert", "inventory_update", "fallback"]
+            [
+                "startup",
+                "catalog",
+                "mapping",
+                "batch_insert",
+                "inventory_update",
+                "fallback"
+            ]
         );
         for f in r["failed_items"].as_array().unwrap() {
             assert!(
@@ -335,7 +342,7 @@ async fn compare_rehearses_both_modes_and_leaves_live_data_untouched() {
             assert_eq!(s["items_failed"], 2);
             assert!(s["items_per_second"].as_f64().unwrap() > 0.0);
             assert!(s["statements_per_1000_items"].as_f64().unwrap() > 0.0);
-            assert_eq!(s["phases"].as_array().unwrap().len(), 4);
+            assert_eq!(s["phases"].as_array().unwrap().len(), 6);
         }
         // Batch writes a chunk in a few statements, sequential several per line.
         assert!(

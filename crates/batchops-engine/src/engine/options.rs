@@ -122,6 +122,9 @@ pub struct ImportOptions {
     /// Whose numbers the SKU column holds; unset: the supplier's when the operator named one
     /// ([`ImportOptions::parts_supplier`]).
     pub sku_column: Option<crate::input::profile::SkuColumn>,
+    /// Time the process spent before it asked for this run (its start, opening the database and
+    /// its migrations): counted in the run's start-up phase, so its items/s covers the process.
+    pub startup: std::time::Duration,
 }
 
 impl ImportOptions {
@@ -154,6 +157,7 @@ impl Default for ImportOptions {
             dry_run: false,
             rehearsal: false,
             resume_run: None,
+            startup: std::time::Duration::ZERO,
             max_lines: None,
             reading: ReadSettings::default(),
             resent: None,
