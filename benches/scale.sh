@@ -125,7 +125,7 @@ catalog_db() {
     postgres)
       local s="scale_cat_$n" t="$dir/catalog-$n.pg"
       if [[ -n ${SCALE_FRESH:-} || ! -s $t.first ]]; then
-        psql -q "$pg" -c "DROP SCHEMA IF EXISTS $s CASCADE; CREATE SCHEMA $s" >/dev/null
+        PGOPTIONS=--client-min-messages=warning psql -q "$pg" -c "DROP SCHEMA IF EXISTS $s CASCADE; CREATE SCHEMA $s" >/dev/null
         timed import "$csv" --database-url "$(pg_url "$s")"
         echo "$WALL $RSS $(field items_per_second)" > "$t.first"
         timed import "$csv" --database-url "$(pg_url "$s")" --import-key "again-$n" --as-new-invoice
