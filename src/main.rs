@@ -41,6 +41,7 @@ fn return_memory_promptly() {
 }
 
 fn main() -> ExitCode {
+    commands::mark_start();
     return_memory_promptly();
     if let Err(e) = color_eyre::install() {
         eprintln!("warning: {e}");

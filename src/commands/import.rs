@@ -108,7 +108,12 @@ pub async fn import(store: &dyn Store, args: &ImportArgs) -> Result<u8> {
     let cancel = cancel_on_ctrl_c();
     let mut codes = Vec::new();
     let flags = args.reading.settings();
-    for path in &args.files {
+    // The process's start-up counts in the first run (the later ones start when it ends).
+    opts.startup = super::since_start();
+    for (i, path) in args.files.iter().enumerate() {
+        if i > 0 {
+            opts.startup = std::time::Duration::ZERO;
+        }
         if cancel.is_cancelled() {
             break;
         }
@@ -163,6 +168,7 @@ pub async fn resume(
         Some("ours") => Some(crate::input::profile::SkuColumn::Ours),
         _ => None,
     };
+    opts.startup = super::since_start();
     let cancel = cancel_on_ctrl_c();
     run_one(store, Path::new(&run.source), &opts, format, &cancel).await
 }

@@ -70,6 +70,20 @@ pub enum Access {
     Read,
 }
 
+/// When the process started (see [`mark_start`]).
+static STARTED: std::sync::OnceLock<std::time::Instant> = std::sync::OnceLock::new();
+
+/// Note the process's start; called first thing in `main`.
+pub fn mark_start() {
+    STARTED.get_or_init(std::time::Instant::now);
+}
+
+/// The time since the process started: a run counts it as start-up (opening the database and its
+/// migrations included).
+pub fn since_start() -> std::time::Duration {
+    STARTED.get_or_init(std::time::Instant::now).elapsed()
+}
+
 /// Open the database `url` (the settings' database URL).
 ///
 /// For PostgreSQL the server's address is tried at the same time as the pool opens: a refused or

@@ -65,7 +65,14 @@ async fn import_reports_json_and_exits_2_on_partial_success() {
             .collect();
         assert_eq!(
             phases,
-            ["mapping", "batch_insert", "inventory_update", "fallback"]
+            [
+                "startup",
+                "catalog",
+                "mapping",
+                "batch_insert",
+                "inventory_update",
+                "fallback"
+            ]
         );
         for f in r["failed_items"].as_array().unwrap() {
             assert!(
@@ -335,7 +342,7 @@ async fn compare_rehearses_both_modes_and_leaves_live_data_untouched() {
             assert_eq!(s["items_failed"], 2);
             assert!(s["items_per_second"].as_f64().unwrap() > 0.0);
             assert!(s["statements_per_1000_items"].as_f64().unwrap() > 0.0);
-            assert_eq!(s["phases"].as_array().unwrap().len(), 4);
+            assert_eq!(s["phases"].as_array().unwrap().len(), 6);
         }
         // Batch writes a chunk in a few statements, sequential several per line.
         assert!(
@@ -880,4 +887,65 @@ fn postgresql_tests_run_skip_or_fail_by_one_rule() {
     assert!(choose_pg_server(Some(""), true, up).is_err());
     // The real check connects for real: nothing listens on port 1.
     assert!(try_connect("postgres://root@127.0.0.1:1/test").is_err());
+}
+
+/// Start-up (the process, the database and its migrations) and the catalog are phases of the
+/// report and count in its total, so items/s is one figure in the report and in `runs`.
+#[tokio::test]
+async fn every_second_of_the_process_is_in_the_report_and_in_runs() {
+    for (db, url) in urls().await {
+        let out = batchops(
+            &url,
+            &[
+                "import",
+                "--format",
+                "json",
+                &sample("invoice-acme-2026-11.csv"),
+            ],
+        );
+        let r = json(&out);
+        let seconds = |name: &str| {
+            r["phases"]
+                .as_array()
+                .unwrap()
+                .iter()
+                .find(|p| p["name"] == name)
+                .unwrap_or_else(|| panic!("{}: no phase {name} in {r}", db.kind))["seconds"]
+                .as_f64()
+                .unwrap()
+        };
+        let (startup, catalog) = (seconds("startup"), seconds("catalog"));
+        let total = r["processing_time_seconds"].as_f64().unwrap();
+        assert!(
+            startup > 0.0 && catalog > 0.0,
+            "{}: start-up {startup} s, catalog {catalog} s",
+            db.kind
+        );
+        assert!(
+            total >= startup + catalog,
+            "{}: total {total} s leaves out start-up {startup} s or catalog {catalog} s",
+            db.kind
+        );
+        let lines = r["items_total"].as_f64().unwrap();
+        let rate = r["items_per_second"].as_f64().unwrap();
+        assert!(
+            (rate - lines / total).abs() < 1e-6 * rate,
+            "{}: {rate} items/s is not {lines} lines in {total} s",
+            db.kind
+        );
+        let runs = json(&batchops(&url, &["runs", "--format", "json"]));
+        let run = runs
+            .as_array()
+            .unwrap()
+            .iter()
+            .find(|x| x["id"] == r["run_id"])
+            .unwrap_or_else(|| panic!("{}: run {} not in {runs}", db.kind, r["run_id"]));
+        let listed = run["processing_seconds"].as_f64().unwrap();
+        assert!(
+            (listed - total).abs() < 1e-6,
+            "{}: runs lists {listed} s for a run whose report says {total} s",
+            db.kind
+        );
+        assert_eq!(run["items_total"], r["items_total"], "{}", db.kind);
+    }
 }

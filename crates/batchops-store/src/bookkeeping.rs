@@ -83,12 +83,12 @@ macro_rules! bookkeeping {
 
         const _: () = {
             use crate::domain::{Fields, Phase, RunReport};
-            use crate::mapping::{AliasEntry, Catalog, CatalogItem};
+            use crate::mapping::{AliasEntry, Catalog};
             use crate::rows::{FailedQuery, FailedRow, RunRow, fields_to_json};
             use crate::{NewRun, StoreResult, decode, sql};
             use chrono::Utc;
+            use futures::TryStreamExt;
             use sqlx::{AssertSqlSafe, Row};
-            use std::sync::Arc;
             use std::time::{Duration, Instant};
 
             impl $store {
@@ -98,19 +98,20 @@ macro_rules! bookkeeping {
                     let (pool, ids) = (&self.pool, &self.ids);
                     // Retired (merged) items are never matched again; their SKUs map to the item
                     // they were merged into.
-                    let rows = sqlx::query(Self::shared(sql::CATALOG_ITEMS))
-                        .bind(import_key)
-                        .fetch_all(pool)
-                        .await?;
-                    let mut items = Vec::with_capacity(rows.len());
-                    let mut known = Vec::with_capacity(rows.len());
-                    for row in rows {
-                        let sku: String = row.try_get("sku")?;
-                        known.push((Arc::<str>::from(sku.as_str()), row.try_get::<i64, _>("id")?));
-                        items.push(CatalogItem {
-                            sku,
-                            name: row.try_get("name")?,
-                        });
+                    // Each item goes into the catalog as its row arrives (never the whole result
+                    // in memory at once); the catalog and the id cache share its SKU.
+                    let mut catalog = Catalog::empty(crate::mapping::lexicon::current());
+                    let mut known = Vec::new();
+                    {
+                        let mut rows = sqlx::query(Self::shared(sql::CATALOG_ITEMS))
+                            .bind(import_key)
+                            .fetch(pool);
+                        while let Some(row) = rows.try_next().await? {
+                            let sku: &str = row.try_get("sku")?;
+                            let name: &str = row.try_get("name")?;
+                            let id: i64 = row.try_get("id")?;
+                            known.push((catalog.add_item(sku, name), id));
+                        }
                     }
                     ids.extend(known);
                     let mut aliases: Vec<AliasEntry> = Vec::new();
@@ -144,14 +145,10 @@ macro_rules! bookkeeping {
                         sqlx::query_as::<_, (String, String)>(Self::shared(sql::RETIRED_SKUS))
                             .fetch_all(pool)
                             .await?;
-                    Ok(Catalog::build(
-                        crate::mapping::lexicon::current(),
-                        items,
-                        aliases,
-                        rejections,
-                    )
-                    .with_retired(retired)
-                    .with_parts(parts))
+                    Ok(catalog
+                        .learned(aliases, rejections)
+                        .with_retired(retired)
+                        .with_parts(parts))
                 }
             }
 

@@ -79,10 +79,10 @@ impl RunRow {
     pub fn is_resumable(&self) -> bool {
         run_rules::is_resumable(self.kind())
     }
+    /// Lines read per second of the whole run, as its report counts them (held lines included).
     pub fn items_per_second(&self) -> f64 {
         if self.processing_seconds > 0.0 {
-            (self.items_processed + self.items_already_imported + self.items_failed) as f64
-                / self.processing_seconds
+            self.items_total as f64 / self.processing_seconds
         } else {
             0.0
         }

@@ -297,13 +297,14 @@ async fn upsert_items(
             q = q.bind(sku.to_string()).bind(name.to_string());
         }
         statements += 1;
+        // The part's own SKUs, shared (a lookup per returned row, not a scan of the part).
+        let shared: HashMap<&str, &Arc<str>> = part.iter().map(|(s, _)| (&**s, s)).collect();
         for row in q.fetch_all(&mut **tx).await? {
             let id: i64 = row.try_get(0)?;
             let sku: String = row.try_get(1)?;
-            let sku = part
-                .iter()
-                .find(|(s, _)| **s == *sku)
-                .map(|(s, _)| s.clone())
+            let sku = shared
+                .get(sku.as_str())
+                .map(|s| Arc::clone(s))
                 .unwrap_or_else(|| sku.into());
             created.push((sku, id));
         }

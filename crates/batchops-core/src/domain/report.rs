@@ -111,6 +111,11 @@ impl fmt::Display for RunStatus {
 pub enum Phase {
     /// Reading and validating the input (failures of this phase are bad input lines).
     Parse,
+    /// Everything before the catalog: the process's start, opening the database (with its
+    /// migrations), hashing the file, the key's lock, the re-sent check and the run's row.
+    Startup,
+    /// Loading the catalog the lines are mapped against and building its matching index.
+    Catalog,
     Mapping,
     BatchInsert,
     InventoryUpdate,
@@ -126,9 +131,21 @@ impl Phase {
         Phase::InventoryUpdate,
         Phase::Fallback,
     ];
+    /// The phases a run's report gives seconds for, in order: every second of the run is in one
+    /// of them (the mapping overlaps the writes), so items/s means the same wherever it is shown.
+    pub const REPORTED: [Phase; 6] = [
+        Phase::Startup,
+        Phase::Catalog,
+        Phase::Mapping,
+        Phase::BatchInsert,
+        Phase::InventoryUpdate,
+        Phase::Fallback,
+    ];
     pub fn as_str(self) -> &'static str {
         match self {
             Phase::Parse => "parse",
+            Phase::Startup => "startup",
+            Phase::Catalog => "catalog",
             Phase::Mapping => "mapping",
             Phase::BatchInsert => "batch_insert",
             Phase::InventoryUpdate => "inventory_update",
@@ -139,6 +156,8 @@ impl Phase {
     pub fn title(self) -> &'static str {
         match self {
             Phase::Parse => "Parse",
+            Phase::Startup => "Start-up",
+            Phase::Catalog => "Catalog",
             Phase::Mapping => "Mapping",
             Phase::BatchInsert => "Batch insert",
             Phase::InventoryUpdate => "Inventory update",
@@ -149,6 +168,8 @@ impl Phase {
     pub fn parse(s: &str) -> Option<Self> {
         Some(match s {
             "parse" => Phase::Parse,
+            "startup" => Phase::Startup,
+            "catalog" => Phase::Catalog,
             "mapping" => Phase::Mapping,
             "batch_insert" => Phase::BatchInsert,
             "inventory_update" => Phase::InventoryUpdate,

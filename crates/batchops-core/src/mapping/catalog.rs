@@ -133,10 +133,32 @@ impl Catalog {
         aliases: Vec<A>,
         rejections: Vec<(String, String)>,
     ) -> Self {
-        let mut catalog = Catalog::with_lexicon(lex);
+        let mut catalog = Catalog::empty(lex);
         for item in items {
-            catalog.add(&item.sku, &item.name, false);
+            catalog.add_item(&item.sku, &item.name);
         }
+        catalog.learned(aliases, rejections)
+    }
+
+    /// A catalog without items, for [`Catalog::add_item`] one at a time (as a query's rows
+    /// arrive) and then [`Catalog::learned`]: the same catalog as [`Catalog::build`].
+    pub fn empty(lex: Arc<Lexicon>) -> Self {
+        Catalog::with_lexicon(lex)
+    }
+
+    /// Add an item of the database's catalog; its SKU, shared.
+    pub fn add_item(&mut self, sku: &str, name: &str) -> Arc<str> {
+        self.add(sku, name, false)
+    }
+
+    /// The catalog with its learned aliases and the (alias key, sku) pairings operators rejected,
+    /// once its items are in.
+    pub fn learned<A: Into<AliasEntry>>(
+        self,
+        aliases: Vec<A>,
+        rejections: Vec<(String, String)>,
+    ) -> Self {
+        let mut catalog = self;
         for a in aliases {
             let a: AliasEntry = a.into();
             let Some(&idx) = catalog.by_sku.get(a.sku.as_str()) else {

@@ -128,6 +128,7 @@ pub async fn import_reject_file(
     events: &EventSink,
     cancel: &CancellationToken,
 ) -> Result<RunReport, EngineError> {
+    let entered = Instant::now();
     let source = file.path.display().to_string();
     if opts.resume_run.is_some() {
         return Err(EngineError::Invalid(format!(
@@ -149,7 +150,9 @@ pub async fn import_reject_file(
         &opts.operator,
     )
     .await?;
+    let loading = Instant::now();
     let mut mapper = Mapper::new(store.load_catalog().await?, opts.match_threshold);
+    let catalog_time = loading.elapsed();
     let run_id = store
         .begin_run(&NewRun {
             source: source.clone(),
@@ -172,6 +175,8 @@ pub async fn import_reject_file(
         total_estimate: file.estimated_lines,
     });
     let mut stats = RunStats::new(file.estimated_lines);
+    let startup = (opts.startup + entered.elapsed()).saturating_sub(catalog_time);
+    stats.before_run(events, startup, catalog_time);
     let mut stopped: Option<(RunStatus, String)> = None;
     let mut last_heartbeat = Instant::now();
     let reader = input::open(file)?;

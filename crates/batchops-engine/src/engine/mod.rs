@@ -58,9 +58,10 @@ pub async fn import_file(
     events: &EventSink,
     cancel: &CancellationToken,
 ) -> Result<RunReport, EngineError> {
+    let entered = Instant::now();
     let limits = input::SpoolLimits::current();
     let file = input::inspect_spooling(path, opts.format, &opts.reading, &limits)?;
-    import_batch(store, &file, opts, events, cancel).await
+    import_batch_since(store, &file, opts, events, cancel, entered).await
 }
 
 /// [`import_file`] of a batch already inspected. The run reads exactly the bytes `file` hashed;
@@ -71,6 +72,18 @@ pub async fn import_batch(
     opts: &ImportOptions,
     events: &EventSink,
     cancel: &CancellationToken,
+) -> Result<RunReport, EngineError> {
+    import_batch_since(store, file, opts, events, cancel, Instant::now()).await
+}
+
+/// [`import_batch`] asked for at `entered` (the file's inspection before it is start-up too).
+async fn import_batch_since(
+    store: &dyn Store,
+    file: &input::BatchFile,
+    opts: &ImportOptions,
+    events: &EventSink,
+    cancel: &CancellationToken,
+    entered: Instant,
 ) -> Result<RunReport, EngineError> {
     if opts.mode == Mode::Retry {
         return Err(EngineError::Invalid("use retry_failed for retries".into()));
@@ -104,12 +117,14 @@ pub async fn import_batch(
         let only_new = overlap::check(store, file, &invoice, &source, &import_key, opts).await?;
         // Mapped from line 1 against the catalog as it was before this key's runs changed it; lines
         // that already have a state keep it (see engine/pipeline.rs). Both read under the key's lock.
+        let loading = Instant::now();
         let catalog = store.load_catalog_before(&import_key).await?;
         let known = store.line_states(&import_key).await?;
         let mapper = Mapper::new(catalog, opts.match_threshold)
             .uncertain(opts.uncertain)
             .supplier_parts(parts_supplier)
             .explain(opts.explain);
+        let catalog_time = loading.elapsed();
         let chunk_size = match opts.mode {
             Mode::Sequential => 1,
             _ => opts.chunk_size.max(1),
@@ -156,10 +171,18 @@ pub async fn import_batch(
                     .await?
             }
         };
-        Ok((only_new, known, mapper, chunk_size, previous, run_id))
+        Ok((
+            only_new,
+            known,
+            mapper,
+            chunk_size,
+            previous,
+            run_id,
+            catalog_time,
+        ))
     }
     .await;
-    let (only_new, known, mapper, chunk_size, previous, run_id) = match prepared {
+    let (only_new, known, mapper, chunk_size, previous, run_id, catalog_time) = match prepared {
         Ok(p) => p,
         Err(e) => {
             lock.release().await;
@@ -187,6 +210,8 @@ pub async fn import_batch(
     .map_err(|e| EngineError::Invalid(format!("cannot start the mapping thread: {e}")))?;
 
     let mut stats = RunStats::continuing(file.estimated_lines, previous.as_ref());
+    let startup = (opts.startup + entered.elapsed()).saturating_sub(catalog_time);
+    stats.before_run(events, startup, catalog_time);
     let writer = Writer {
         store,
         ctx: RunCtx {

@@ -125,6 +125,9 @@ pub struct ImportOptions {
     /// Keep every line's decision with the candidates weighed for it in the report
     /// (`import --explain`).
     pub explain: bool,
+    /// Time the process spent before it asked for this run (its start, opening the database and
+    /// its migrations): counted in the run's start-up phase, so its items/s covers the process.
+    pub startup: std::time::Duration,
 }
 
 impl ImportOptions {
@@ -157,6 +160,7 @@ impl Default for ImportOptions {
             dry_run: false,
             rehearsal: false,
             resume_run: None,
+            startup: std::time::Duration::ZERO,
             max_lines: None,
             reading: ReadSettings::default(),
             resent: None,

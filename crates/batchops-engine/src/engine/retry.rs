@@ -139,6 +139,7 @@ pub async fn retry_failed(
     events: &EventSink,
     cancel: &CancellationToken,
 ) -> Result<RunReport, EngineError> {
+    let entered = Instant::now();
     let original = store
         .run(run_id)
         .await?
@@ -164,7 +165,9 @@ pub async fn retry_failed(
         ..FailedQuery::all()
     };
     let failed = store.failed_page(run_id, &query).await?;
+    let loading = Instant::now();
     let mut mapper = Mapper::new(store.load_catalog().await?, opts.match_threshold);
+    let catalog_time = loading.elapsed();
     let source = format!("retry of run {run_id} ({})", original.source);
     let retry_run = store
         .begin_run(&NewRun {
@@ -193,6 +196,11 @@ pub async fn retry_failed(
         operator: &opts.operator,
     };
     let mut stats = RunStats::new(failed.len() as u64);
+    stats.before_run(
+        events,
+        entered.elapsed().saturating_sub(catalog_time),
+        catalog_time,
+    );
     let mut stopped = None;
     for item in &failed {
         if cancel.is_cancelled() {

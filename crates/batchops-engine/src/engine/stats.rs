@@ -83,6 +83,16 @@ impl RunStats {
         self.phases.get(&phase).copied().unwrap_or_default()
     }
 
+    /// The seconds spent before the run's first line: start-up (the process, the database, the
+    /// file's hash, the lock, the run's row) and the catalog. They count in the run's time.
+    pub fn before_run(&mut self, events: &EventSink, startup: Duration, catalog: Duration) {
+        for (phase, took) in [(Phase::Startup, startup), (Phase::Catalog, catalog)] {
+            let seconds = took.as_secs_f64();
+            self.prior_seconds += seconds;
+            self.advance(events, phase, seconds, 0, 0);
+        }
+    }
+
     /// Add time, items and statements to a phase and tell the listeners.
     pub fn advance(
         &mut self,
@@ -204,7 +214,7 @@ impl RunStats {
             } else {
                 0.0
             },
-            phases: Phase::TIMED
+            phases: Phase::REPORTED
                 .iter()
                 .map(|&name| {
                     let p = self.phase(name);
