@@ -2,162 +2,25 @@
 //! emulator. Load a sample file, import it in batch mode, wait for its status on screen, open the
 //! Failed tab, retry one item, quit with q, then check the exit status and the database.
 
-use portable_pty::{CommandBuilder, PtySize, native_pty_system};
-use std::io::{Read, Write};
+use crate::support::terminal::{self, Terminal};
 use std::path::{Path, PathBuf};
-use std::sync::{Arc, Mutex};
 use std::time::{Duration, Instant};
 
 const ROWS: u16 = 40;
 const COLS: u16 = 120;
 
-struct Console {
-    screen: Arc<Mutex<vt100::Parser>>,
-    writer: Box<dyn Write + Send>,
-    child: Box<dyn portable_pty::Child + Send + Sync>,
-    master: Box<dyn portable_pty::MasterPty + Send>,
+fn start(db_url: &str, file: &Path, cwd: &Path) -> Terminal {
+    start_with(db_url, file, cwd, &[])
 }
 
-impl Console {
-    fn start(db_url: &str, file: &Path, cwd: &Path) -> Console {
-        Self::start_with(db_url, file, cwd, &[])
+fn start_with(db_url: &str, file: &Path, cwd: &Path, env: &[(&str, &str)]) -> Terminal {
+    let mut cmd = terminal::batchops(db_url);
+    cmd.arg(file);
+    cmd.cwd(cwd);
+    for (k, v) in env {
+        cmd.env(k, v);
     }
-
-    fn start_with(db_url: &str, file: &Path, cwd: &Path, env: &[(&str, &str)]) -> Console {
-        let pty = native_pty_system()
-            .openpty(PtySize {
-                rows: ROWS,
-                cols: COLS,
-                pixel_width: 0,
-                pixel_height: 0,
-            })
-            .expect("a pseudo-terminal");
-        let mut cmd = CommandBuilder::new(env!("CARGO_BIN_EXE_batchops"));
-        cmd.args(["--database-url", db_url]);
-        cmd.arg(file);
-        cmd.cwd(cwd);
-        cmd.env("TERM", "xterm-256color");
-        cmd.env_remove("DATABASE_URL");
-        cmd.env_remove("NO_COLOR");
-        for (k, v) in env {
-            cmd.env(k, v);
-        }
-        let child = pty.slave.spawn_command(cmd).expect("the console starts");
-        drop(pty.slave);
-        let mut reader = pty.master.try_clone_reader().expect("a reader");
-        let writer = pty.master.take_writer().expect("a writer");
-        let rows = std::num::NonZeroU16::new(ROWS).expect("rows");
-        let cols = std::num::NonZeroU16::new(COLS).expect("cols");
-        let screen = Arc::new(Mutex::new(vt100::Parser::new(rows, cols, 0)));
-        let parser = screen.clone();
-        let master = pty.master;
-        std::thread::spawn(move || {
-            let mut buf = [0u8; 8192];
-            loop {
-                match reader.read(&mut buf) {
-                    Ok(0) | Err(_) => break,
-                    Ok(n) => parser.lock().expect("parser").process(&buf[..n]),
-                }
-            }
-        });
-        Console {
-            screen,
-            writer,
-            child,
-            master,
-        }
-    }
-
-    /// The terminal is back to normal: main screen, cursor shown, mouse off, canonical input with echo.
-    fn assert_restored(&self) {
-        // The reader may still be draining the last bytes.
-        let deadline = Instant::now() + Duration::from_secs(5);
-        while self
-            .screen
-            .lock()
-            .expect("parser")
-            .screen()
-            .alternate_screen()
-            && Instant::now() < deadline
-        {
-            std::thread::sleep(Duration::from_millis(20));
-        }
-        let parser = self.screen.lock().expect("parser");
-        let screen = parser.screen();
-        assert!(!screen.alternate_screen(), "still on the alternate screen");
-        assert!(!screen.hide_cursor(), "the cursor is still hidden");
-        assert_eq!(
-            screen.mouse_protocol_mode(),
-            vt100::MouseProtocolMode::None,
-            "mouse capture is still on"
-        );
-        let termios = self.master.get_termios().expect("the terminal's settings");
-        use nix::sys::termios::LocalFlags;
-        assert!(
-            termios.local_flags.contains(LocalFlags::ICANON),
-            "still in raw mode (no ICANON)"
-        );
-        assert!(
-            termios.local_flags.contains(LocalFlags::ECHO),
-            "still in raw mode (no ECHO)"
-        );
-    }
-
-    fn contents(&self) -> String {
-        self.screen.lock().expect("parser").screen().contents()
-    }
-
-    /// Wait until the screen shows every one of `texts`, or fail with what it shows.
-    fn wait_for(&mut self, texts: &[&str], timeout: Duration, what: &str) {
-        let deadline = Instant::now() + timeout;
-        loop {
-            let screen = self.contents();
-            if texts.iter().all(|t| screen.contains(t)) {
-                return;
-            }
-            if let Ok(Some(status)) = self.child.try_wait() {
-                panic!(
-                    "the console exited ({status:?}) while waiting for {what}; last screen:\n{screen}"
-                );
-            }
-            if Instant::now() > deadline {
-                panic!(
-                    "timed out after {timeout:?} waiting for {what} ({texts:?}); the screen shows:\n{screen}"
-                );
-            }
-            std::thread::sleep(Duration::from_millis(50));
-        }
-    }
-
-    fn keys(&mut self, keys: &str) {
-        self.writer
-            .write_all(keys.as_bytes())
-            .expect("keys reach the console");
-        self.writer.flush().expect("keys are flushed");
-    }
-
-    fn wait_exit(&mut self, timeout: Duration) -> portable_pty::ExitStatus {
-        let deadline = Instant::now() + timeout;
-        loop {
-            if let Some(status) = self.child.try_wait().expect("the child's status") {
-                return status;
-            }
-            if Instant::now() > deadline {
-                let screen = self.contents();
-                let _ = self.child.kill();
-                panic!("the console did not exit within {timeout:?}; the screen shows:\n{screen}");
-            }
-            std::thread::sleep(Duration::from_millis(50));
-        }
-    }
-}
-
-impl Drop for Console {
-    fn drop(&mut self) {
-        if let Ok(None) = self.child.try_wait() {
-            let _ = self.child.kill();
-        }
-    }
+    Terminal::spawn(cmd, COLS, ROWS)
 }
 
 fn sample() -> PathBuf {
@@ -170,7 +33,7 @@ fn sample() -> PathBuf {
 fn import_retry_and_quit_in_a_pseudo_terminal() {
     let dir = tempfile::tempdir().expect("a temporary directory");
     let db_url = format!("sqlite:{}", dir.path().join("e2e.db").display());
-    let mut console = Console::start(&db_url, &sample(), dir.path());
+    let mut console = start(&db_url, &sample(), dir.path());
 
     console.wait_for(
         &["invoice-acme-2026-11.csv", "ready"],
@@ -226,7 +89,7 @@ fn import_retry_and_quit_in_a_pseudo_terminal() {
 fn a_panic_leaves_the_terminal_restored() {
     let dir = tempfile::tempdir().expect("a temporary directory");
     let db_url = format!("sqlite:{}", dir.path().join("panic.db").display());
-    let mut console = Console::start_with(
+    let mut console = start_with(
         &db_url,
         &sample(),
         dir.path(),
@@ -246,13 +109,13 @@ fn a_panic_leaves_the_terminal_restored() {
 fn sigterm_leaves_the_terminal_restored() {
     let dir = tempfile::tempdir().expect("a temporary directory");
     let db_url = format!("sqlite:{}", dir.path().join("term.db").display());
-    let mut console = Console::start(&db_url, &sample(), dir.path());
+    let mut console = start(&db_url, &sample(), dir.path());
     console.wait_for(
         &["invoice-acme-2026-11.csv", "ready"],
         Duration::from_secs(60),
         "the batch to be loaded",
     );
-    let pid = console.child.process_id().expect("a process id");
+    let pid = console.process_id().expect("a process id");
     nix::sys::signal::kill(
         nix::unistd::Pid::from_raw(pid as i32),
         nix::sys::signal::Signal::SIGTERM,
@@ -302,7 +165,7 @@ fn a_rehearsal_stopped_by_ctrl_c_or_sigint_leaves_no_scratch_database() {
         let tmp = tempfile::tempdir().expect("a TMPDIR for the console");
         let db_url = format!("sqlite:{}", dir.path().join("rehearse.db").display());
         let tmp_dir = tmp.path().display().to_string();
-        let mut console = Console::start_with(&db_url, &file, dir.path(), &[("TMPDIR", &tmp_dir)]);
+        let mut console = start_with(&db_url, &file, dir.path(), &[("TMPDIR", &tmp_dir)]);
         console.wait_for(
             &["long.csv", "csv ", "200,000"],
             Duration::from_secs(60),
@@ -331,7 +194,7 @@ fn a_rehearsal_stopped_by_ctrl_c_or_sigint_leaves_no_scratch_database() {
                 console.keys("\x03");
             }
             _ => {
-                let pid = console.child.process_id().expect("a process id");
+                let pid = console.process_id().expect("a process id");
                 nix::sys::signal::kill(
                     nix::unistd::Pid::from_raw(pid as i32),
                     nix::sys::signal::Signal::SIGINT,

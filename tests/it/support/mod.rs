@@ -9,3 +9,4 @@ pub mod library;
 pub mod oracle;
 pub mod property;
 pub mod proxy;
+pub mod terminal;
