@@ -39,6 +39,8 @@ struct Counts {
     new: u64,
     new_shared: u64,
     new_conflict: u64,
+    /// Of `new_conflict`: every line of another product on that item has this line's words.
+    new_conflict_same_text: u64,
     held: u64,
     held_top_right: u64,
     held_right_in_cands: u64,
@@ -187,13 +189,17 @@ fn main() {
             .unwrap_or_default()
     };
     // Items the run created: the lines on each and their gold products.
-    let mut on_created: HashMap<String, Vec<BTreeSet<String>>> = HashMap::new();
+    let mut on_created: HashMap<String, Vec<(BTreeSet<String>, Vec<String>)>> = HashMap::new();
     for l in lines {
         let n = l["line"].as_u64().expect("line");
         if let Some(Outcome::Landed(sku)) = outcome.get(&n)
             && !names.contains_key(sku)
         {
-            on_created.entry(sku.clone()).or_default().push(gold_of(l));
+            let desc = l["description"].as_str().unwrap_or("");
+            on_created
+                .entry(sku.clone())
+                .or_default()
+                .push((gold_of(l), words(desc)));
         }
     }
     let mut counts: [Counts; 2] = [Counts::default(); 2];
@@ -228,8 +234,13 @@ fn main() {
                 let others = &on_created[sku];
                 if others.len() > 1 {
                     c.new_shared += 1;
-                    if !gold.is_empty() && others.iter().any(|g| g.is_disjoint(&gold)) {
+                    let mut conflicting = others.iter().filter(|(g, _)| g.is_disjoint(&gold));
+                    if !gold.is_empty() && conflicting.clone().next().is_some() {
                         c.new_conflict += 1;
+                        let mine = words(l["description"].as_str().unwrap_or(""));
+                        if conflicting.all(|(_, w)| *w == mine) {
+                            c.new_conflict_same_text += 1;
+                        }
                     }
                 }
                 if gold.is_empty() {
@@ -287,12 +298,14 @@ fn main() {
     );
     println!(
         "  auto-or-top {:.1}% of match lines · WRONG (same words excepted) {} · duplicates created \
-         {:.1}% · held {:.1}% of all lines · lines on a created item with another product's {}",
+         {:.1}% · held {:.1}% of all lines · lines on a created item with another product's {} \
+         ({} of them with the same words as every such line)",
         pct(m.right + m.held_top_right, m.lines),
         m.wrong - m.wrong_same_text + counts[1].wrong - counts[1].wrong_same_text,
         pct(m.new, m.lines),
         pct(m.held + counts[1].held, all),
-        m.new_conflict
+        m.new_conflict,
+        m.new_conflict_same_text
     );
     let (seconds, total) = mapping;
     println!(

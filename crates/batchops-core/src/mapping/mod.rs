@@ -757,10 +757,17 @@ impl Mapper {
     /// provisional items: it is named as one invoice wrote it (`Wood Screw … Pan Philips`), which
     /// says nothing of how the catalog names its products apart (`Pan Head Phillips`).
     fn silence_of_siblings(&self, found: &mut [(u32, Comparison)]) {
-        let siblings: Vec<(u32, bool)> = found
+        // (item, provisional, every attribute either side states agrees or differs): only such a
+        // sibling tells by its silence. Siblings that each state something the line does not
+        // (`… White Microwave`, `… Black Microwave`, `… Stainless Microwave` against a line naming
+        // no finish) show that the line could be any of them: it is held, not another product.
+        let siblings: Vec<(u32, bool, bool)> = found
             .iter()
             .filter(|(_, c)| c.score >= self.threshold)
-            .map(|(i, _)| (*i, self.catalog.provisional(*i)))
+            .map(|(i, c)| {
+                let plain = c.one_sided_names.is_empty();
+                (*i, self.catalog.provisional(*i), plain)
+            })
             .collect();
         let sibling_words: Vec<(u32, bool, bool, bool)> = found
             .iter()
@@ -774,8 +781,8 @@ impl Mapper {
             let created = self.catalog.provisional(*idx);
             let siblings: Vec<u32> = siblings
                 .iter()
-                .filter(|(_, s_created)| created || !s_created)
-                .map(|(s, _)| *s)
+                .filter(|(_, s_created, plain)| (created || !s_created) && *plain)
+                .map(|(s, _, _)| *s)
                 .collect();
             let sibling_words: Vec<(u32, bool, bool)> = sibling_words
                 .iter()
@@ -1159,6 +1166,39 @@ mod tests {
                 "Samsung YP-S2ZW 1GB Flash MP3 Player - YP-S2ZG/XAA",
             ));
             assert!(matches!(two, Mapped::Hold(_)), "{two:?}");
+        }
+
+        #[test]
+        fn a_line_naming_no_finish_is_reviewed_against_each_finish_not_created() {
+            let finishes = [
+                (
+                    "W",
+                    "LG 2.0 Cu. Ft. Over-The-Range White Microwave Oven - LMVM2085WH",
+                ),
+                (
+                    "B",
+                    "LG 2.0 Cu. Ft. Over-The-Range Black Microwave Oven - LMVM2085BK",
+                ),
+                (
+                    "S",
+                    "LG 2.0 Cu. Ft. Over-The-Range Stainless Steel Microwave Oven - LMVM2085SS",
+                ),
+            ];
+            let mut mp = mapper_of(&finishes);
+            match mp.map(line(1, None, "LG 2.0 cu.ft. Over the Range Microwave Oven")) {
+                Mapped::Hold(h) => {
+                    let mut skus: Vec<&str> = h.candidates.iter().map(|c| &*c.sku).collect();
+                    skus.sort_unstable();
+                    assert_eq!(skus, ["B", "S", "W"], "{h:?}");
+                }
+                Mapped::Land(m) => panic!("held expected, landed on {} ({:?})", m.sku, m.decision),
+            }
+            // A sibling that states nothing the line lacks still tells: the line is that one.
+            let mut with_plain = finishes.to_vec();
+            with_plain.push(("P", "LG 2.0 Cu. Ft. Over-The-Range Microwave Oven"));
+            let mut mp = mapper_of(&with_plain);
+            let m = land(mp.map(line(1, None, "LG 2.0 cu.ft. Over the Range Microwave Oven")));
+            assert_eq!(&*m.sku, "P", "{m:?}");
         }
 
         #[test]
