@@ -236,6 +236,74 @@ impl Summary {
     }
 }
 
+/// The mapping rate as the catalog grows: a `BENCH_GROWTH_LINES` (22,000) no-SKU file against a
+/// `BENCH_GROWTH_CATALOG` (2,500) item catalog, about half its lines creating items. The file's
+/// first fifth, two fifths, … are each mapped by a whole run on a fresh copy of the catalog; the
+/// mapping phase's seconds (the run's own report) give each fifth's rate, so a rate that falls as
+/// items are created shows in the last rows.
+async fn growth(kind: &'static str, pg: Option<&str>, dir: &Path) {
+    let bin = PathBuf::from(env!("CARGO_BIN_EXE_batchops"));
+    let lines = env_u64("BENCH_GROWTH_LINES", 22_000) as usize;
+    let catalog = env_u64("BENCH_GROWTH_CATALOG", 2_500) as usize;
+    let per = |share: usize| lines * share / 100;
+    let mix = Mix {
+        catalog,
+        variants: per(40),
+        hard_negatives: per(40),
+        less_specified: per(4),
+        unrelated: lines - per(40) - per(40) - per(4),
+    };
+    let set = matching::build(mix, 1);
+    let catalog_file = dir.join("growth-catalog.csv");
+    write_csv(
+        &catalog_file,
+        set.catalog
+            .iter()
+            .map(|(s, n)| (s.clone(), n.clone(), "1.00".into())),
+    );
+    println!(
+        "\n3. mapping rate as the catalog grows ({kind}): {} no-SKU lines against a {}-item catalog, \
+         a whole run per prefix of the file",
+        set.lines.len(),
+        set.catalog.len()
+    );
+    println!(
+        "   {:>7} {:>9} {:>10} {:>11} {:>15}",
+        "lines", "created", "mapping s", "lines/s", "this fifth l/s"
+    );
+    let (mut last_lines, mut last_seconds) = (0usize, 0.0f64);
+    for fifth in 1..=5 {
+        let n = set.lines.len() * fifth / 5;
+        let batch_file = dir.join("growth-batch.csv");
+        write_csv(
+            &batch_file,
+            set.lines[..n]
+                .iter()
+                .map(|l| (String::new(), l.description.clone(), "1.00".into())),
+        );
+        let db = Db::new(kind, pg).await;
+        import(&bin, &db.url, &catalog_file);
+        let report = import(&bin, &db.url, &batch_file);
+        db.drop_schema().await;
+        let phases = report["phases"].as_array().cloned().unwrap_or_default();
+        let seconds = phases
+            .iter()
+            .find(|p| p["name"] == "mapping")
+            .and_then(|p| p["seconds"].as_f64())
+            .expect("the report's mapping phase");
+        let created = report["decisions"]["created"].as_u64().unwrap_or(0);
+        println!(
+            "   {:>7} {:>9} {:>10.3} {:>11.0} {:>15.0}",
+            n,
+            created,
+            seconds,
+            n as f64 / seconds.max(1e-9),
+            (n - last_lines) as f64 / (seconds - last_seconds).max(1e-9)
+        );
+        (last_lines, last_seconds) = (n, seconds);
+    }
+}
+
 /// Map `set` on one backend; the full table when `table`, the summary always.
 async fn accuracy(
     kind: &'static str,
@@ -568,6 +636,11 @@ fn main() {
                     "   worst seed, automatically or top review candidate: {:.1}%",
                     100.0 * worst
                 );
+            }
+        }
+        if env_u64("BENCH_GROWTH_LINES", 22_000) > 0 {
+            for &kind in &kinds {
+                growth(kind, pg_url.as_deref(), work.path()).await;
             }
         }
         if env_u64("BENCH_SPEED_LINES", 1) > 0 {
