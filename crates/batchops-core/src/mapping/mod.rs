@@ -1202,6 +1202,29 @@ mod tests {
         }
 
         #[test]
+        fn a_range_and_its_two_ends_are_one_span() {
+            let mut mp = mapper_of(&[(
+                "Z",
+                "Canon EF-S 17mm - 85mm f/4.0-5.6 USM IS Zoom Lens - 9517A002",
+            )]);
+            let m = mp.map(line(1, None, "Canon EF-S 17-85MM f/4-5.6 IS USM Zoom Lens"));
+            match &m {
+                Mapped::Hold(h) => assert_eq!(h.candidates[0].sku, "Z", "{h:?}"),
+                Mapped::Land(l) => assert_eq!(&*l.sku, "Z", "{m:?}"),
+            }
+            // Another span is another lens.
+            let m = mp.map(line(2, None, "Canon EF-S 18-55MM f/4-5.6 IS USM Zoom Lens"));
+            assert!(not_on(&m, "Z"), "{m:?}");
+        }
+
+        #[test]
+        fn pro_is_short_for_professional_not_another_edition() {
+            let mut mp = mapper_of(&[("W", "Waring Professional Cool-Touch Deep Fryer - Black")]);
+            let m = mp.map(line(1, None, "Waring Pro Cool-Touch Deep Fryer - Black"));
+            assert_eq!(&*land(m).sku, "W");
+        }
+
+        #[test]
         fn two_editions_never_land_on_one_new_item() {
             let mut mp = mapper_of(&[("HB", "Hex Bolt M8 x 40mm Zinc")]);
             let a = land(mp.map(line(1, None, "Intuit Quicken Premier 2007")));
