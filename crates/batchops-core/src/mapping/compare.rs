@@ -61,6 +61,7 @@ impl Interner {
             attrs: attrs.into(),
             words: words.into(),
             ids: ids.into(),
+            lead: sig.lead.as_deref().map(|w| self.intern(w)),
             read_as: Box::default(),
             unread: Box::default(),
         }
@@ -74,6 +75,8 @@ pub struct Compact {
     pub words: Box<[u32]>,
     /// The identifiers ([`super::identifier`]).
     pub ids: Box<[u32]>,
+    /// The first word as written ([`Signature::lead`]).
+    pub lead: Option<u32>,
     /// (word as written, catalog word it was read as): a query's misspelt or abbreviated words
     /// (see [`super::vocabulary`]); `words` holds the catalog word.
     pub read_as: Box<[(u32, u32)]>,
