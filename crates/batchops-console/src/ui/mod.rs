@@ -22,6 +22,7 @@ pub mod inventory;
 mod popups;
 pub mod review;
 pub mod run;
+mod search;
 pub mod runs;
 pub mod table;
 mod tabs;
