@@ -76,7 +76,7 @@ pub fn render(frame: &mut Frame, area: Rect, app: &App, theme: &Theme) {
         format!(" · {} selected", count(r.marked.len() as u64))
     };
     let title = format!(
-        " Review · {} group{}, {} held line{}{narrowed}{marked} ",
+        " Review · {} group{}, {} held line{} (most lines first){narrowed}{marked} ",
         count(r.groups.len() as u64),
         if r.groups.len() == 1 { "" } else { "s" },
         count(lines),
@@ -128,9 +128,13 @@ pub fn render(frame: &mut Frame, area: Rect, app: &App, theme: &Theme) {
             .mark(r.search.text(), mark)
         })
         .collect();
-    let first = r
-        .nav
-        .first_on_screen(usize::from(list_area(area, app).height));
+    let height = usize::from(table::rows_area(top, true).height);
+    // A list that fits is drawn from its first row (the search or a filter may have scrolled it).
+    let first = if r.groups.len() <= height {
+        0
+    } else {
+        r.nav.first_on_screen(height)
+    };
     table::render(
         frame,
         top,
