@@ -2,7 +2,8 @@
 //! both backends. A search of the held descriptions finds and highlights a group; every group is
 //! selected and accepted onto its top candidate in one decision; the decision is undone; and a
 //! SIGKILL in the middle of a bulk accept, then of an undo, leaves every line in exactly one
-//! state and every item's stock the sum of its landed rows (checked against the database).
+//! state and every item's stock the sum of its landed rows (checked against the database). The
+//! Failed tab's search finds and highlights a failed line the same way.
 
 use crate::support::db::{self, TestDb};
 use crate::support::files::write_file;
@@ -41,7 +42,11 @@ async fn oracle(db: &TestDb, ctx: &str) -> (i64, i64) {
         .await;
     assert_eq!(twice, 0, "{ctx}: a line in two states");
     assert_eq!(db::duplicates(db).await, 0, "{ctx}: a line landed twice");
-    assert_eq!(db::drift(db).await, 0, "{ctx}: stock is not the sum of the landed rows");
+    assert_eq!(
+        db::drift(db).await,
+        0,
+        "{ctx}: stock is not the sum of the landed rows"
+    );
     let held = db
         .scalar("SELECT COUNT(*) FROM held_lines WHERE decided_at IS NULL")
         .await;
@@ -50,7 +55,11 @@ async fn oracle(db: &TestDb, ctx: &str) -> (i64, i64) {
         .await;
     // Catalog lines are the other four rows of transactions.
     let landed = db.scalar("SELECT COUNT(*) FROM transactions").await - 4;
-    assert_eq!(held + decided, 5, "{ctx}: the invoice's lines are all held or decided");
+    assert_eq!(
+        held + decided,
+        5,
+        "{ctx}: the invoice's lines are all held or decided"
+    );
     assert_eq!(landed, decided, "{ctx}: each decided line landed once");
     (landed, held)
 }
@@ -98,9 +107,14 @@ async fn search_bulk_accept_and_undo_in_the_review_tab() {
             // Search: the database narrows the list, the match is highlighted in the row.
             c.keys("/screw");
             c.wait_for(&["1 group, 2 held lines"], WAIT, "the search");
-            assert!(!c.contents().contains("Hex Bolt M8 Zinc"), "{ctx}: narrowed");
             assert!(
-                c.underlined().iter().any(|u| u.eq_ignore_ascii_case("screw")),
+                !c.contents().contains("Hex Bolt M8 Zinc"),
+                "{ctx}: narrowed"
+            );
+            assert!(
+                c.underlined()
+                    .iter()
+                    .any(|u| u.eq_ignore_ascii_case("screw")),
                 "{ctx}: the match is highlighted: {:?}",
                 c.underlined()
             );
@@ -119,7 +133,11 @@ async fn search_bulk_accept_and_undo_in_the_review_tab() {
             c.keys("a");
             c.wait_for(&["2 selected"], WAIT, "the selection");
             c.keys("t");
-            c.wait_for(&["5 lines of 2 groups onto their top candidates"], WAIT, "the confirmation");
+            c.wait_for(
+                &["5 lines of 2 groups onto their top candidates"],
+                WAIT,
+                "the confirmation",
+            );
             if db.kind == "sqlite" {
                 insta::assert_snapshot!(
                     format!("review_bulk_accept_confirmation_{cols}x{rows}"),
@@ -129,7 +147,11 @@ async fn search_bulk_accept_and_undo_in_the_review_tab() {
             c.keys("y");
             c.wait_for(&["5 lines of 2 groups landed"], WAIT, "the bulk accept");
             let (landed, held) = oracle(&db, &ctx).await;
-            assert_eq!((landed, held), (5, 0), "{ctx}: exactly the five lines landed");
+            assert_eq!(
+                (landed, held),
+                (5, 0),
+                "{ctx}: exactly the five lines landed"
+            );
             let inv = db::inventory_by_sku(&*db.store).await;
             let top_stock = stock(db.kind, &inv);
             assert_ne!(
@@ -137,10 +159,18 @@ async fn search_bulk_accept_and_undo_in_the_review_tab() {
                 "{ctx}: stock moved"
             );
             let moved: rust_decimal::Decimal = inv.values().copied().sum();
-            assert_eq!(moved, rust_decimal::Decimal::from(221), "{ctx}: 200 + 21 landed");
+            assert_eq!(
+                moved,
+                rust_decimal::Decimal::from(221),
+                "{ctx}: 200 + 21 landed"
+            );
             // Undo: asks first, then every line is held again and the stock taken back.
             c.keys("u");
-            c.wait_for(&["Undo the last decision?"], WAIT, "the undo's confirmation");
+            c.wait_for(
+                &["Undo the last decision?"],
+                WAIT,
+                "the undo's confirmation",
+            );
             c.keys("y");
             c.wait_for(&["5 lines held again"], WAIT, "the undo");
             c.wait_for(&["2 groups, 5 held lines"], WAIT, "the groups back");
@@ -153,9 +183,17 @@ async fn search_bulk_accept_and_undo_in_the_review_tab() {
             );
             // A second undo of the same decision changes nothing.
             c.keys("u");
-            c.wait_for(&["Undo the last decision?"], WAIT, "the second undo's confirmation");
+            c.wait_for(
+                &["Undo the last decision?"],
+                WAIT,
+                "the second undo's confirmation",
+            );
             c.keys("y");
-            c.wait_for(&["no review decision is left to undo"], WAIT, "nothing to undo");
+            c.wait_for(
+                &["no review decision is left to undo"],
+                WAIT,
+                "nothing to undo",
+            );
             assert_eq!(oracle(&db, &ctx).await, (0, 5), "{ctx}: a second undo");
             c.keys("q");
             c.wait_exit(WAIT);
@@ -177,7 +215,11 @@ async fn a_kill_during_a_bulk_accept_or_an_undo_leaves_each_line_in_one_state() 
         c.wait_for(&["onto their top candidates"], WAIT, "the confirmation");
         c.keys("y");
         c.wait_exit(WAIT);
-        assert_eq!(oracle(&db, &ctx).await, (0, 5), "{ctx}: killed in the bulk accept");
+        assert_eq!(
+            oracle(&db, &ctx).await,
+            (0, 5),
+            "{ctx}: killed in the bulk accept"
+        );
         // Accepted for real, then killed inside the undo's transaction: the decision stands.
         let mut c = console(&db, 80, 24, None);
         c.keys("at");
@@ -194,7 +236,11 @@ async fn a_kill_during_a_bulk_accept_or_an_undo_leaves_each_line_in_one_state() 
         c.keys("6");
         c.wait_for(&["No line is held"], WAIT, "nothing held");
         c.keys("u");
-        c.wait_for(&["Undo the last decision?"], WAIT, "the undo's confirmation");
+        c.wait_for(
+            &["Undo the last decision?"],
+            WAIT,
+            "the undo's confirmation",
+        );
         c.keys("y");
         c.wait_exit(WAIT);
         assert_eq!(oracle(&db, &ctx).await, (5, 0), "{ctx}: killed in the undo");
@@ -206,11 +252,61 @@ async fn a_kill_during_a_bulk_accept_or_an_undo_leaves_each_line_in_one_state() 
         c.keys("6");
         c.wait_for(&["No line is held"], WAIT, "nothing held");
         c.keys("u");
-        c.wait_for(&["Undo the last decision?"], WAIT, "the undo's confirmation");
+        c.wait_for(
+            &["Undo the last decision?"],
+            WAIT,
+            "the undo's confirmation",
+        );
         c.keys("y");
         c.wait_for(&["5 lines held again"], WAIT, "the undo");
         c.keys("q");
         c.wait_exit(WAIT);
         assert_eq!(oracle(&db, &ctx).await, (0, 5), "{ctx}: undone once");
+    }
+}
+
+/// The sample invoice: three of its lines fail (one with unit price "abc").
+fn sample() -> std::path::PathBuf {
+    Path::new(env!("CARGO_MANIFEST_DIR")).join("sample-data/invoice-acme-2026-11.csv")
+}
+
+#[tokio::test(flavor = "multi_thread")]
+async fn a_search_in_the_failed_tab_finds_and_highlights_the_row() {
+    for (cols, rows) in [(80u16, 24u16), (200, 50)] {
+        for db in db::backends().await {
+            let ctx = format!("{} {cols}x{rows}", db.kind);
+            library::import(&db, &sample(), &ImportOptions::default()).await;
+            let mut c = Terminal::spawn(terminal::batchops(&db.url), cols, rows);
+            c.wait_for(&["Failed"], WAIT, "the console");
+            c.keys("4");
+            c.wait_for(&["partial_success"], WAIT, "the run");
+            c.keys("\r");
+            c.keys("3");
+            c.wait_for(&["3 items"], WAIT, "the failed items");
+            c.keys("/abc");
+            c.wait_for(&["1 item"], WAIT, "the search");
+            assert!(
+                !c.contents().contains("Hex Nut M8"),
+                "{ctx}: the list is narrowed"
+            );
+            assert!(
+                c.underlined().iter().any(|u| u.contains("abc")),
+                "{ctx}: the match is highlighted: {:?}",
+                c.underlined()
+            );
+            c.keys("\r");
+            std::thread::sleep(Duration::from_millis(300));
+            if db.kind == "sqlite" {
+                insta::assert_snapshot!(
+                    format!("failed_search_finds_and_highlights_{cols}x{rows}"),
+                    body(&c)
+                );
+            }
+            c.keys("\x1b");
+            c.wait_for(&["3 items"], WAIT, "the search cleared");
+            c.keys("q");
+            c.wait_exit(WAIT);
+            c.assert_restored();
+        }
     }
 }

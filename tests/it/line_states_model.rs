@@ -505,16 +505,28 @@ async fn check(db: TestDb, lines: Vec<Line>, ops: Vec<Op>) -> Result<(), TestCas
                     .unwrap()
                     .expect("a decision to undo");
                 let done = undo(&*db.store, Some(id), "model").await.expect("undo");
-                prop_assert_eq!(done.lines, d.lines.len() as u64, "{}: lines held again", ctx);
+                prop_assert_eq!(
+                    done.lines,
+                    d.lines.len() as u64,
+                    "{}: lines held again",
+                    ctx
+                );
                 for (line, alias, run) in &d.lines {
-                    m.states
-                        .insert(*line, State::Held { alias: alias.clone(), run: *run });
+                    m.states.insert(
+                        *line,
+                        State::Held {
+                            alias: alias.clone(),
+                            run: *run,
+                        },
+                    );
                 }
                 for pair in &d.taught {
                     m.taught.retain(|t| t != pair);
                 }
                 // Undone again (by its id): nothing changes.
-                let again = undo(&*db.store, Some(id), "model").await.expect("undo again");
+                let again = undo(&*db.store, Some(id), "model")
+                    .await
+                    .expect("undo again");
                 prop_assert_eq!(
                     (again.correction_id, again.lines),
                     (None, 0),

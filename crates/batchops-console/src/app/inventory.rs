@@ -7,8 +7,8 @@
 use super::App;
 use super::input::TextInput;
 use super::nav::ListNav;
-use super::search::{Search, Typed};
 use super::popup::Popup;
+use super::search::{Search, Typed};
 use crate::keymap::{Binding, b, ch, code};
 use crate::store::inventory::{ItemDetail, ItemQuery, ItemRow, ItemSort};
 use crate::vocab::{Action, Correction, Effect, ItemsRequest, Level, Place, Tab};
@@ -215,11 +215,8 @@ pub fn on_action(app: &mut App, a: Action, fx: &mut Vec<Effect>) {
     }
     match a {
         Action::Filter => inv.search.open(),
-        Action::Close => {
-            if inv.search.clear() == Typed::Changed {
-                inv.reload(fx);
-            }
-        }
+        // Esc clears a kept search (and reads the whole list again).
+        Action::Close if inv.search.clear() == Typed::Changed => inv.reload(fx),
         Action::SortNext => {
             inv.sort = inv.sort.next();
             inv.descending = false;

@@ -92,7 +92,12 @@ pub static KEYS: &[Binding] = &[
         Some("select"),
         "select or unselect the group",
     ),
-    b(&[ch('a')], Action::MarkAll, None, "select every group shown"),
+    b(
+        &[ch('a')],
+        Action::MarkAll,
+        None,
+        "select every group shown",
+    ),
     b(&[ch('A')], Action::MarkNone, None, "clear the selection"),
     b(
         &[ch('t')],
@@ -732,12 +737,7 @@ fn accept_top(app: &mut App) {
 }
 
 /// Keys in the bulk confirmation: yes applies it.
-pub(crate) fn on_confirm_bulk(
-    app: &mut App,
-    p: Box<PendingBulk>,
-    a: Action,
-    fx: &mut Vec<Effect>,
-) {
+pub(crate) fn on_confirm_bulk(app: &mut App, p: Box<PendingBulk>, a: Action, fx: &mut Vec<Effect>) {
     match a {
         Action::Yes | Action::Enter => match p.act {
             BulkAct::AcceptTop(held_ids) => {

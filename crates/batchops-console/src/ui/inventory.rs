@@ -19,7 +19,6 @@ use crate::store::inventory::ItemDetail;
 use crate::vocab::Correction;
 use ratatui::Frame;
 use ratatui::layout::Rect;
-use ratatui::style::Modifier;
 use ratatui::text::{Line, Span};
 use ratatui::widgets::{Clear, Paragraph, Wrap};
 
@@ -82,7 +81,7 @@ pub fn render(frame: &mut Frame, area: Rect, app: &App, theme: &Theme) {
         );
         return;
     }
-    let mark = theme.key.add_modifier(Modifier::UNDERLINED);
+    let mark = super::search::match_style(theme);
     let search = inv.search_text();
     let rows: Vec<DataRow> = inv
         .rows

@@ -22,8 +22,8 @@ pub mod inventory;
 mod popups;
 pub mod review;
 pub mod run;
-mod search;
 pub mod runs;
+mod search;
 pub mod table;
 mod tabs;
 

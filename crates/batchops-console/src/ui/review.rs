@@ -103,7 +103,7 @@ pub fn render(frame: &mut Frame, area: Rect, app: &App, theme: &Theme) {
         return;
     }
     let (top, bottom) = split(area, app);
-    let mark = theme.key.add_modifier(ratatui::style::Modifier::UNDERLINED);
+    let mark = super::search::match_style(theme);
     let rows: Vec<DataRow> = r
         .groups
         .iter()
@@ -284,14 +284,22 @@ fn confirm(frame: &mut Frame, body: Rect, d: &PendingDecision, theme: &Theme) {
 }
 
 fn confirm_bulk(frame: &mut Frame, body: Rect, p: &PendingBulk, theme: &Theme) {
-    let shown = p.lines.len().min(usize::from(body.height.saturating_sub(6)).max(1));
+    let shown = p
+        .lines
+        .len()
+        .min(usize::from(body.height.saturating_sub(6)).max(1));
     let height = u16::try_from(shown + 5).unwrap_or(u16::MAX);
     let area = centered(body, 76, height);
     let title = match p.act {
         BulkAct::AcceptTop(_) => " Accept the top candidates? ",
         BulkAct::Undo(_) => " Undo the last decision? ",
     };
-    let mut text: Vec<Line> = p.lines.iter().take(shown).map(|l| Line::from(safe(l))).collect();
+    let mut text: Vec<Line> = p
+        .lines
+        .iter()
+        .take(shown)
+        .map(|l| Line::from(safe(l)))
+        .collect();
     if p.lines.len() > shown {
         text.push(Line::from(format!("  … {} more", p.lines.len() - shown)));
     }

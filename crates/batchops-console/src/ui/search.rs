@@ -5,6 +5,7 @@ use super::super::app::search::Search;
 use super::super::theme::Theme;
 use ratatui::Frame;
 use ratatui::layout::Rect;
+use ratatui::style::{Modifier, Style};
 use ratatui::text::{Line, Span};
 use ratatui::widgets::Paragraph;
 
@@ -47,4 +48,9 @@ pub fn render(frame: &mut Frame, area: Rect, search: &Search, theme: &Theme) {
         spans.remove(0);
     }
     frame.render_widget(Paragraph::new(Line::from(spans)), first);
+}
+
+/// How a searched list shows the match in its rows.
+pub fn match_style(theme: &Theme) -> Style {
+    theme.key.add_modifier(Modifier::UNDERLINED)
 }

@@ -431,7 +431,10 @@ pub async fn accept_top(
             && row.is_open()
             && !aliases.contains(&row.alias)
         {
-            for h in store.held(&HeldFilter::OpenAlias(row.alias.clone())).await? {
+            for h in store
+                .held(&HeldFilter::OpenAlias(row.alias.clone()))
+                .await?
+            {
                 keys.insert(h.import_key);
             }
             aliases.push(row.alias);
@@ -548,9 +551,11 @@ pub async fn undo(
 ) -> Result<crate::corrections::Applied, EngineError> {
     let id = match correction_id {
         Some(id) => id,
-        None => store.corrections().last_review().await?.ok_or_else(|| {
-            invalid("no review decision is left to undo")
-        })?,
+        None => store
+            .corrections()
+            .last_review()
+            .await?
+            .ok_or_else(|| invalid("no review decision is left to undo"))?,
     };
     let keys: std::collections::BTreeSet<String> = store
         .held(&HeldFilter::Decision(id))
