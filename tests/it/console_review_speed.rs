@@ -133,11 +133,17 @@ async fn search_bulk_accept_and_undo_in_the_review_tab() {
             c.keys("a");
             c.wait_for(&["2 selected"], WAIT, "the selection");
             c.keys("t");
+            // The whole frame: the popup's bottom border and the confirmation's keys.
             c.wait_for(
-                &["5 lines of 2 groups onto their top candidates"],
+                &[
+                    "5 lines of 2 groups onto their top candidates",
+                    "Esc closes",
+                    "y/Enter yes",
+                ],
                 WAIT,
                 "the confirmation",
             );
+            std::thread::sleep(Duration::from_millis(300));
             if db.kind == "sqlite" {
                 insta::assert_snapshot!(
                     format!("review_bulk_accept_confirmation_{cols}x{rows}"),
@@ -308,5 +314,57 @@ async fn a_search_in_the_failed_tab_finds_and_highlights_the_row() {
             c.wait_exit(WAIT);
             c.assert_restored();
         }
+    }
+}
+
+/// `cargo test --test it measure_bulk_accept -- --ignored --nocapture`: 400 groups of 5 held
+/// lines accepted in one decision, then undone, timed on each backend.
+#[tokio::test(flavor = "multi_thread")]
+#[ignore = "a measurement, not a check"]
+async fn measure_bulk_accept_and_undo_of_400_groups() {
+    const GROUPS: usize = 400;
+    let mut catalog = String::from("sku,description,quantity,unit_price\n");
+    let mut invoice = String::from("sku,description,quantity,unit_price\n");
+    for n in 1..=GROUPS {
+        catalog.push_str(&format!("B{n}-40,Hex Bolt M{n} x 40mm Zinc,0,0.12\n"));
+        catalog.push_str(&format!("B{n}-50,Hex Bolt M{n} x 50mm Zinc,0,0.12\n"));
+        for _ in 0..5 {
+            invoice.push_str(&format!(",Hex Bolt M{n} Zinc,2,0.12\n"));
+        }
+    }
+    let (_d1, catalog) = write_file("catalog.csv", &catalog);
+    let (_d2, invoice) = write_file("invoice.csv", &invoice);
+    for db in db::backends().await {
+        library::import(&db, &catalog, &ImportOptions::default()).await;
+        let r = library::import(&db, &invoice, &ImportOptions::default()).await;
+        let open = db
+            .store
+            .held(&batchops::store::HeldFilter::Open)
+            .await
+            .unwrap();
+        let groups = batchops::engine::review::groups(&open);
+        let ids: Vec<i64> = groups.iter().map(|g| g.id).collect();
+        let start = std::time::Instant::now();
+        let done = batchops::engine::review::accept_top(&*db.store, &ids, "bench")
+            .await
+            .expect("accept");
+        let accept = start.elapsed();
+        let start = std::time::Instant::now();
+        let undone = batchops::engine::review::undo(&*db.store, done.correction_id, "bench")
+            .await
+            .expect("undo");
+        let undo = start.elapsed();
+        println!(
+            "{}: {} held lines in {} groups · bulk accept: {} landed, quantity {} in {:.3} s · undo: {} held again in {:.3} s",
+            db.kind,
+            r.items_held,
+            groups.len(),
+            done.landed,
+            done.quantity,
+            accept.as_secs_f64(),
+            undone.lines,
+            undo.as_secs_f64()
+        );
+        assert_eq!(db::drift(&db).await, 0);
     }
 }

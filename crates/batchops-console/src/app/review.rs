@@ -684,7 +684,7 @@ fn on_speed_action(app: &mut App, a: Action, h: usize, fx: &mut Vec<Effect>) -> 
         Action::Undo => {
             let id = app.review.last_decision;
             let what = match id {
-                Some(c) => format!("undo decision {c} (correction {c}) of this session:"),
+                Some(c) => format!("undo correction {c}, this session's last decision:"),
                 None => "undo the newest review decision still standing:".to_string(),
             };
             app.popup = Some(Popup::ConfirmBulk(Box::new(PendingBulk {

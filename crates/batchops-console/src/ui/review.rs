@@ -303,10 +303,11 @@ fn confirm_bulk(frame: &mut Frame, body: Rect, p: &PendingBulk, theme: &Theme) {
     if p.lines.len() > shown {
         text.push(Line::from(format!("  … {} more", p.lines.len() - shown)));
     }
-    text.push(Line::from(Span::styled(
-        "Stock moves now (u undoes the whole decision).",
-        theme.warn,
-    )));
+    let warning = match p.act {
+        BulkAct::AcceptTop(_) => "Stock moves now (u undoes the whole decision).",
+        BulkAct::Undo(_) => "Stock moves now.",
+    };
+    text.push(Line::from(Span::styled(warning, theme.warn)));
     text.push(Line::from(vec![
         Span::styled("y", theme.key),
         Span::raw(" apply   "),
