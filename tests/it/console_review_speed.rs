@@ -277,7 +277,7 @@ fn sample() -> std::path::PathBuf {
 }
 
 #[tokio::test(flavor = "multi_thread")]
-async fn a_search_in_the_failed_tab_finds_and_highlights_the_row() {
+async fn a_search_in_the_runs_and_failed_tabs_finds_and_highlights_the_row() {
     for (cols, rows) in [(80u16, 24u16), (200, 50)] {
         for db in db::backends().await {
             let ctx = format!("{} {cols}x{rows}", db.kind);
@@ -286,6 +286,20 @@ async fn a_search_in_the_failed_tab_finds_and_highlights_the_row() {
             c.wait_for(&["Failed"], WAIT, "the console");
             c.keys("4");
             c.wait_for(&["partial_success"], WAIT, "the run");
+            // The Runs tab's search highlights the matching run.
+            c.keys("/acme");
+            c.wait_for(&["/ acme"], WAIT, "the runs search");
+            std::thread::sleep(Duration::from_millis(300));
+            assert!(
+                c.underlined()
+                    .iter()
+                    .any(|u| u.eq_ignore_ascii_case("acme")),
+                "{ctx}: the run's match is highlighted: {:?}",
+                c.underlined()
+            );
+            c.keys("\r\x1b");
+            std::thread::sleep(Duration::from_millis(300));
+            assert!(!c.contents().contains("/ acme"), "{ctx}: Esc clears");
             c.keys("\r");
             c.keys("3");
             c.wait_for(&["3 items"], WAIT, "the failed items");

@@ -169,6 +169,7 @@ impl App {
             Context::Filter
         } else if (self.tab == Tab::Inventory && self.inventory.search.typing)
             || (self.tab == Tab::Review && self.review.search.typing)
+            || (self.tab == Tab::Runs && self.runs.search.typing)
         {
             Context::Search
         } else {
@@ -256,6 +257,7 @@ impl App {
         if self.context() == Context::Search {
             match self.tab {
                 Tab::Review => review::on_search_input(self, a, fx),
+                Tab::Runs => runs::on_search_input(self, a),
                 _ => inventory::on_search_input(self, a, fx),
             }
             return;
