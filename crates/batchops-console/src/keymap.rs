@@ -50,7 +50,7 @@ impl Context {
             Context::Prompt => "Path prompt",
             Context::NewItem => "Review: a new item",
             Context::Overlap => "A re-sent invoice",
-            Context::Search => "Inventory: typing a search",
+            Context::Search => "Typing a search",
             Context::Item => "Inventory: an item",
         }
     }
