@@ -84,7 +84,26 @@ fn console(db: &TestDb, cols: u16, rows: u16, failpoint: Option<&str>) -> Termin
 
 /// The screen without its header (backend, address and round-trip time vary).
 fn body(c: &Terminal) -> String {
-    c.contents().lines().skip(1).collect::<Vec<_>>().join("\n")
+    c.contents()
+        .lines()
+        .skip(1)
+        .map(without_checkout)
+        .collect::<Vec<_>>()
+        .join("\n")
+}
+
+/// A title naming a file of the checkout, as it reads wherever the checkout is: the directory
+/// above `sample-data/` left out, the border after it one dash.
+fn without_checkout(line: &str) -> String {
+    match (line.find(" · run "), line.find("sample-data/")) {
+        (Some(run), Some(file)) if run < file => {
+            let path_at = line[..file].rfind(" · ").map_or(file, |k| k + " · ".len());
+            let title = format!("{}{}", &line[..path_at], &line[file..]);
+            let end = title.trim_end_matches(['─', '┐']);
+            format!("{end}─┐")
+        }
+        _ => line.to_string(),
+    }
 }
 
 fn stock(db_kind: &str, inv: &std::collections::BTreeMap<String, rust_decimal::Decimal>) -> String {
