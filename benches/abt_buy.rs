@@ -189,7 +189,9 @@ fn main() {
             .unwrap_or_default()
     };
     // Items the run created: the lines on each and their gold products.
-    let mut on_created: HashMap<String, Vec<(BTreeSet<String>, Vec<String>)>> = HashMap::new();
+    // Per created item: each of its lines' gold products and words.
+    type Lines = Vec<(BTreeSet<String>, Vec<String>)>;
+    let mut on_created: HashMap<String, Lines> = HashMap::new();
     for l in lines {
         let n = l["line"].as_u64().expect("line");
         if let Some(Outcome::Landed(sku)) = outcome.get(&n)
