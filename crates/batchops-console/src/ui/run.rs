@@ -1,12 +1,12 @@
-//! Run: one row per phase (gauge, elapsed, items/s, statements), the overall gauge with ETA,
+//! Run: one row per phase (gauge, elapsed, lines/s, statements), the overall gauge with ETA,
 //! chunks and counts, a throughput sparkline, the failures by reason and the log of run events.
 //!
 //! ```text
 //! ┌ Run 5 · batch · …/full.csv ───────────────────────────────────── running ┐
-//! │phase            progress               done/total  elapsed items/s stmts │
+//! │phase            progress               done/total  elapsed lines/s stmts │
 //! │Mapping          ██████████░░░░ 25%     250k/1.00M  1.44 s  …             │
 //! │Overall ███████░░░░░░░░░░░░░░░░░░░░░░░░░░░░░░░░░░░░░░░░░░░░░░░░░░░░ 24%    │
-//! │ 241,500/1,000,000 lines · 12.00 s elapsed · 20,125 items/s · ETA 38s     │
+//! │ 241,500/1,000,000 lines · 12.00 s elapsed · 20,125 lines/s · ETA 38s     │
 //! │ 4 failed · 2 held · 483 chunks committed · …                             │
 //! │ throughput (sparkline)                                                   │
 //! │ failed by reason: 4× quantity "…" has a comma (lines 17–213,983)         │
@@ -255,7 +255,7 @@ fn render_phases(frame: &mut Frame, area: Rect, v: &RunView, phases: &[Phase], t
         "",
         "done/total",
         "elapsed",
-        "items/s",
+        "lines/s",
         "stmts",
     ])
     .style(theme.table_header);
@@ -365,7 +365,7 @@ fn render_overall(frame: &mut Frame, area: Rect, v: &RunView, now: Duration, the
     let figures = Line::from(vec![
         Span::styled(format!(" {eta} · "), theme.title),
         Span::raw(format!(
-            "{of_total} · {} elapsed · {} items/s",
+            "{of_total} · {} elapsed · {} lines/s",
             seconds(v.elapsed(now).as_secs_f64()),
             rate(v.items_per_second(now))
         )),
@@ -484,7 +484,7 @@ fn render_spark(
         ),
         _ if v.live && !v.is_finished() => " throughput: measuring…".to_string(),
         _ => format!(
-            " throughput: {} items/s on average",
+            " throughput: {} lines/s on average",
             rate(v.items_per_second(now))
         ),
     };
@@ -555,7 +555,7 @@ pub fn gauge_line(v: &RunView, now: Duration, width: u16, theme: &Theme) -> Line
         "waiting".into()
     };
     let text = format!(
-        " {} {}/{} · {} items/s · {} · {status}",
+        " {} {}/{} · {} lines/s · {} · {status}",
         percent(done, total),
         count(done),
         count(total),
