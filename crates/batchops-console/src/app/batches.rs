@@ -114,7 +114,11 @@ impl BatchEntry {
     pub fn status_text(&self) -> String {
         match (&self.info, &self.state) {
             (BatchInfo::Inspecting, _) => "reading…".into(),
-            (BatchInfo::Unusable(e), _) => format!("unusable: {e}"),
+            // The path is in its own column: the reason comes first.
+            (BatchInfo::Unusable(e), _) => {
+                let path = format!("{}: ", self.path.display());
+                format!("unusable: {}", e.strip_prefix(&path).unwrap_or(e))
+            }
             (_, BatchState::Queued(mode)) => format!("queued ({mode})"),
             (_, BatchState::Running { .. }) => "running".into(),
             (_, BatchState::Done { status, run_id })

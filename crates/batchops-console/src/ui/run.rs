@@ -15,7 +15,7 @@
 //! ```
 
 use super::super::app::App;
-use super::super::app::run::{PHASES, RunView};
+use super::super::app::run::{PHASES, RunView, SETUP_PHASES};
 use super::super::format::{
     bar, clock, compact, count, duration, fit, percent, rate, safe, seconds,
 };
@@ -65,7 +65,8 @@ fn parts(inner: Rect, v: &RunView, wide: bool) -> Parts {
     let phase_rows = PHASES
         .iter()
         .filter(|&&p| p != Phase::Retry || v.mode == Mode::Retry)
-        .count() as u16;
+        .count() as u16
+        + SETUP_PHASES.len() as u16;
     // A short screen gives the sparkline's rows to the log.
     let spark_h = if wide {
         5
@@ -259,6 +260,23 @@ fn render_phases(frame: &mut Frame, area: Rect, v: &RunView, phases: &[Phase], t
         "stmts",
     ])
     .style(theme.table_header);
+    // Start-up and catalog: their seconds, as the report gives them (no lines of their own).
+    let setup = SETUP_PHASES.iter().zip(v.setup).map(|(&phase, secs)| {
+        let (elapsed, style) = match secs {
+            Some(d) => (seconds(d.as_secs_f64()), theme.base),
+            None => ("—".to_string(), theme.dim),
+        };
+        Row::new(vec![
+            ratatui::widgets::Cell::from(fit(phase.title(), name_w, false)),
+            ratatui::widgets::Cell::from(""),
+            ratatui::widgets::Cell::from(""),
+            ratatui::widgets::Cell::from(""),
+            ratatui::widgets::Cell::from(elapsed),
+            ratatui::widgets::Cell::from(""),
+            ratatui::widgets::Cell::from(""),
+        ])
+        .style(style)
+    });
     let rows = phases.iter().map(|&phase| {
         let p = v.phase(phase);
         let done = v.step_done(phase);
@@ -317,7 +335,7 @@ fn render_phases(frame: &mut Frame, area: Rect, v: &RunView, phases: &[Phase], t
     ];
     let widths = &widths[..if st_w == 0 { 6 } else { 7 }];
     frame.render_widget(
-        Table::new(rows, widths.to_vec())
+        Table::new(setup.chain(rows), widths.to_vec())
             .header(header)
             .column_spacing(1),
         area,
