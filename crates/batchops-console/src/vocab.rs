@@ -183,7 +183,7 @@ pub enum JobSpec {
         /// The operator's answer to a file that overlaps earlier imports (a re-sent invoice).
         resent: Option<crate::engine::overlap::Answer>,
         /// What `batchops import`'s flags would say (the import screen's options; default: none).
-        choices: ImportChoices,
+        choices: Box<ImportChoices>,
     },
     /// Retry failed items of a run (all unresolved ones when `lines` is empty), after saving an
     /// operator's correction when there is one.

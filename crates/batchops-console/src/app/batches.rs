@@ -293,7 +293,7 @@ pub struct Overlapping {
     pub mode: Mode,
     pub overlap: Overlap,
     /// The import screen's options of the refused import, kept for the answer's import.
-    pub choices: ImportChoices,
+    pub choices: Box<ImportChoices>,
 }
 
 /// The import of `refused.path` was refused: the summary and the choices, in a popup.
@@ -426,7 +426,7 @@ pub(crate) fn start_with(
             mode,
             resume,
             resent: None,
-            choices,
+            choices: Box::new(choices),
         },
         fx,
     );

@@ -545,11 +545,7 @@ pub(crate) fn on_action(app: &mut App, mut s: Box<ImportScreen>, a: Action, fx: 
             }
             _ => s.error = Some("only a table that is read can be saved as a profile".into()),
         },
-        Action::Run => {
-            if start(app, &s, fx) {
-                return;
-            }
-        }
+        Action::Run if start(app, &s, fx) => return,
         _ => {}
     }
     app.popup = Some(Popup::Import(s));
