@@ -481,3 +481,77 @@ fn on_an_empty_review_tab_the_number_keys_switch_tabs() {
         assert_eq!(app.tab, tab, "{key} on an empty Review tab");
     }
 }
+
+#[test]
+fn filters_narrow_the_groups_by_why_held_score_band_and_candidate() {
+    let mut app = on_review(120, 36);
+    let shown = |app: &App| -> Vec<String> {
+        app.review
+            .groups
+            .iter()
+            .map(|g| g.description.clone())
+            .collect()
+    };
+    // f: held by a veto (the screws' top candidate states another material).
+    ch(&mut app, 'f');
+    assert_eq!(shown(&app), vec!["Hex Screw M6 Stainless"]);
+    // f again: an attribute stated on one side only.
+    ch(&mut app, 'f');
+    assert_eq!(shown(&app), vec!["Hex Bolt M8 Zinc"]);
+    ch(&mut app, 'f');
+    assert!(shown(&app).is_empty(), "no group is held by a close score");
+    ch(&mut app, 'f');
+    assert_eq!(shown(&app).len(), 2, "all again");
+    // b: the top score's band (1.00 and 0.93 are both 0.90 and up; none below 0.75).
+    ch(&mut app, 'b');
+    assert_eq!(shown(&app).len(), 2);
+    ch(&mut app, 'b');
+    assert!(shown(&app).is_empty(), "0.75 to 0.90");
+    press(&mut app, KeyCode::Esc);
+    assert_eq!(shown(&app).len(), 2, "Esc clears the filters");
+    // C: only the groups whose top candidate is the highlighted group's.
+    ch(&mut app, 'C');
+    assert_eq!(shown(&app), vec!["Hex Bolt M8 Zinc"]);
+    ch(&mut app, 'C');
+    assert_eq!(shown(&app).len(), 2);
+}
+
+#[test]
+fn space_selects_and_t_asks_with_the_lines_per_item_then_accepts_them_all() {
+    let mut app = on_review(120, 36);
+    ch(&mut app, ' ');
+    assert_eq!(app.review.marked.len(), 1);
+    assert_eq!(app.review.nav.selected, 1, "space moves down");
+    ch(&mut app, 'A');
+    assert!(app.review.marked.is_empty());
+    ch(&mut app, 'a');
+    assert_eq!(app.review.marked.len(), 2);
+    let fx = ch(&mut app, 't');
+    assert!(
+        !fx.iter().any(|e| matches!(e, Effect::AcceptTop { .. })),
+        "asks first"
+    );
+    assert_eq!(app.context(), Context::Confirm);
+    let s = screen(&app, 120, 36);
+    for line in [
+        "6 lines of 2 groups onto their top candidates:",
+        "4 lines → HB-M8-40 (1 group)",
+        "2 lines → HS-M6-20 (1 group)",
+    ] {
+        assert!(s.contains(line), "{line}:\n{s}");
+    }
+    let fx = ch(&mut app, 'y');
+    assert!(
+        fx.contains(&Effect::AcceptTop {
+            held_ids: vec![11, 15]
+        }),
+        "{fx:?}"
+    );
+    // While it is applied, an undo waits.
+    assert!(
+        !ch(&mut app, 'u')
+            .iter()
+            .any(|e| matches!(e, Effect::UndoDecision { .. }))
+    );
+    assert!(app.popup.is_none());
+}

@@ -2,7 +2,9 @@
 //! failed (open), or none yet — whatever sequence of imports, re-imports, stopped runs, resumes,
 //! review decisions, retries, fixed reject files and reverts a small batch goes through; the
 //! inventory is the sum of the landed quantities; and a stopped run, resumed, ends exactly where
-//! one uninterrupted run of the same file ends.
+//! one uninterrupted run of the same file ends. Review decisions come one group at a time, in bulk
+//! (every open group onto its top candidate, one transaction) and undone (the newest decision
+//! still standing: its lines held again, its stock taken back).
 //!
 //! The model is plain: it maps the file once in memory with the real mapper over the starting
 //! catalog (plus the aliases operators taught by their decisions), which is what one uninterrupted
@@ -12,7 +14,7 @@
 use crate::support::db::{LineStates, TestDb, line_states, nonzero_inventory};
 use crate::support::library::import;
 use crate::support::property::{config, on_postgres, on_sqlite};
-use batchops::engine::review::{Choice, candidates_of, decide};
+use batchops::engine::review::{Choice, accept_top, candidates_of, decide, undo};
 use batchops::engine::{ErrorBudget, EventSink, ImportOptions, RetryOptions, retry_failed};
 use batchops::mapping::{
     AliasEntry, Catalog, CatalogItem, DEFAULT_MATCH_THRESHOLD, Mapped, Mapper,
@@ -80,6 +82,10 @@ enum Op {
     FixRejects(usize),
     /// Revert the n-th import run.
     Revert(usize),
+    /// Accept the top candidate of every open held group, in one decision.
+    AcceptTop,
+    /// Undo the newest review decision still standing.
+    Undo,
 }
 
 fn line() -> impl Strategy<Value = Line> {
@@ -109,6 +115,8 @@ fn op() -> impl Strategy<Value = Op> {
         1 => (0usize..4).prop_map(Op::Retry),
         1 => (0usize..4).prop_map(Op::FixRejects),
         1 => (0usize..4).prop_map(Op::Revert),
+        1 => Just(Op::AcceptTop),
+        2 => Just(Op::Undo),
     ]
 }
 
@@ -162,6 +170,14 @@ struct Model {
     runs: Vec<(i64, bool)>,
     /// The newest run that stopped before the end of the file, not resumed since.
     stopped: Option<i64>,
+    /// Review decisions still standing, oldest first: the lines each decided (and the run that
+    /// held them) and the (alias, SKU) pairs it taught.
+    decisions: Vec<Decision>,
+}
+
+struct Decision {
+    lines: Vec<(u64, String, i64)>,
+    taught: Vec<(String, String)>,
 }
 
 impl Model {
@@ -325,6 +341,7 @@ async fn check(db: TestDb, lines: Vec<Line>, ops: Vec<Op>) -> Result<(), TestCas
         taught: Vec::new(),
         runs: Vec::new(),
         stopped: None,
+        decisions: Vec::new(),
     };
     // Every case ends by resuming what is left stopped.
     let ops = ops.into_iter().chain([Op::Resume { chunk: 3 }]);
@@ -394,6 +411,7 @@ async fn check(db: TestDb, lines: Vec<Line>, ops: Vec<Op>) -> Result<(), TestCas
                 decide(&*db.store, row.id, &Choice::Item(sku.clone()), "model")
                     .await
                     .expect("decide");
+                let mut decided = Vec::new();
                 for (line, s) in m.states.iter_mut() {
                     if let State::Held { alias: a, run } = s
                         && a == alias
@@ -403,6 +421,7 @@ async fn check(db: TestDb, lines: Vec<Line>, ops: Vec<Op>) -> Result<(), TestCas
                             Line::Ambiguous { qty } => Decimal::from(*qty),
                             other => panic!("held {other:?}"),
                         };
+                        decided.push((*line, a.clone(), *run));
                         *s = State::Landed {
                             sku: sku.clone(),
                             qty,
@@ -411,7 +430,109 @@ async fn check(db: TestDb, lines: Vec<Line>, ops: Vec<Op>) -> Result<(), TestCas
                     }
                 }
                 m.taught.retain(|(a, _)| a != alias);
-                m.taught.push((alias.to_string(), sku));
+                m.taught.push((alias.to_string(), sku.clone()));
+                m.decisions.push(Decision {
+                    lines: decided,
+                    taught: vec![(alias.to_string(), sku)],
+                });
+            }
+            Op::AcceptTop => {
+                let open = db.store.held(&HeldFilter::Open).await.unwrap();
+                let mut tops: Vec<(i64, String, String)> = Vec::new();
+                for h in &open {
+                    if tops.iter().any(|(_, a, _)| *a == h.alias) {
+                        continue;
+                    }
+                    let (_, candidates) = candidates_of(h);
+                    prop_assert!(!candidates.is_empty(), "{}: no candidate", ctx);
+                    tops.push((h.id, h.alias.clone(), candidates[0].sku.clone()));
+                }
+                if tops.is_empty() {
+                    continue;
+                }
+                let ids: Vec<i64> = tops.iter().map(|t| t.0).collect();
+                let done = accept_top(&*db.store, &ids, "model")
+                    .await
+                    .expect("accept the top candidates");
+                let held_now = m
+                    .states
+                    .values()
+                    .filter(|s| matches!(s, State::Held { .. }))
+                    .count() as u64;
+                prop_assert_eq!(done.landed, held_now, "{}: every held line lands once", ctx);
+                let mut decided = Vec::new();
+                for (line, s) in m.states.iter_mut() {
+                    if let State::Held { alias, run } = s {
+                        let sku = tops.iter().find(|t| t.1 == *alias).unwrap().2.clone();
+                        let qty = match &m.lines[*line as usize - 1] {
+                            Line::Ambiguous { qty } => Decimal::from(*qty),
+                            other => panic!("held {other:?}"),
+                        };
+                        decided.push((*line, alias.clone(), *run));
+                        *s = State::Landed {
+                            sku,
+                            qty,
+                            owner: *run,
+                        };
+                    }
+                }
+                let taught: Vec<(String, String)> =
+                    tops.into_iter().map(|(_, a, sku)| (a, sku)).collect();
+                for (a, sku) in &taught {
+                    m.taught.retain(|(t, _)| t != a);
+                    m.taught.push((a.clone(), sku.clone()));
+                }
+                m.decisions.push(Decision {
+                    lines: decided,
+                    taught,
+                });
+            }
+            Op::Undo => {
+                // Decisions whose every line a revert freed are gone from the database too.
+                while m.decisions.last().is_some_and(|d| d.lines.is_empty()) {
+                    m.decisions.pop();
+                }
+                let Some(d) = m.decisions.pop() else {
+                    let refused = undo(&*db.store, None, "model").await;
+                    prop_assert!(refused.is_err(), "{}: nothing to undo", ctx);
+                    continue;
+                };
+                let id = db
+                    .store
+                    .corrections()
+                    .last_review()
+                    .await
+                    .unwrap()
+                    .expect("a decision to undo");
+                let done = undo(&*db.store, Some(id), "model").await.expect("undo");
+                prop_assert_eq!(
+                    done.lines,
+                    d.lines.len() as u64,
+                    "{}: lines held again",
+                    ctx
+                );
+                for (line, alias, run) in &d.lines {
+                    m.states.insert(
+                        *line,
+                        State::Held {
+                            alias: alias.clone(),
+                            run: *run,
+                        },
+                    );
+                }
+                for pair in &d.taught {
+                    m.taught.retain(|t| t != pair);
+                }
+                // Undone again (by its id): nothing changes.
+                let again = undo(&*db.store, Some(id), "model")
+                    .await
+                    .expect("undo again");
+                prop_assert_eq!(
+                    (again.correction_id, again.lines),
+                    (None, 0),
+                    "{}: a second undo",
+                    ctx
+                );
             }
             Op::Retry(i) => {
                 let Some(&(run, false)) = m.runs.get(i % m.runs.len().max(1)) else {
@@ -471,6 +592,9 @@ async fn check(db: TestDb, lines: Vec<Line>, ops: Vec<Op>) -> Result<(), TestCas
                 m.runs.iter_mut().find(|(r, _)| *r == run).unwrap().1 = true;
                 if m.stopped == Some(run) {
                     m.stopped = None;
+                }
+                for d in &mut m.decisions {
+                    d.lines.retain(|(_, _, r)| *r != run);
                 }
                 // Every line the run owns is freed, whatever its state.
                 m.states.retain(|_, s| match s {

@@ -11,6 +11,7 @@ mod console_import;
 mod console_inventory;
 mod console_resent;
 mod console_review;
+mod console_review_speed;
 mod console_snapshots;
 mod console_store;
 mod corrections_cli;

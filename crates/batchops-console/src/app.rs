@@ -19,6 +19,7 @@ pub mod popup;
 pub mod review;
 pub mod run;
 pub mod runs;
+pub mod search;
 
 use super::clock::Clock;
 use super::keymap::Context;
@@ -167,7 +168,10 @@ impl App {
     pub fn base_context(&self) -> Context {
         if self.tab == Tab::Failed && self.failed.filter_editing {
             Context::Filter
-        } else if self.tab == Tab::Inventory && self.inventory.searching {
+        } else if (self.tab == Tab::Inventory && self.inventory.search.typing)
+            || (self.tab == Tab::Review && self.review.search.typing)
+            || (self.tab == Tab::Runs && self.runs.search.typing)
+        {
             Context::Search
         } else {
             Context::Tab(self.tab)
@@ -252,7 +256,11 @@ impl App {
             return;
         }
         if self.context() == Context::Search {
-            inventory::on_search_input(self, a, fx);
+            match self.tab {
+                Tab::Review => review::on_search_input(self, a, fx),
+                Tab::Runs => runs::on_search_input(self, a),
+                _ => inventory::on_search_input(self, a, fx),
+            }
             return;
         }
         match a {
@@ -537,6 +545,8 @@ impl App {
                 result,
                 ..
             } => review::on_decided(self, &description, result, fx),
+            Outcome::AcceptedTop(result) => review::on_accepted(self, result, fx),
+            Outcome::Undone(result) => review::on_undone(self, result, fx),
             Outcome::Items {
                 generation,
                 place,

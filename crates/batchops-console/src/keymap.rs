@@ -59,7 +59,7 @@ impl Context {
             Context::Prompt => "Path prompt",
             Context::NewItem => "Review: a new item",
             Context::Overlap => "A re-sent invoice",
-            Context::Search => "Inventory: typing a search",
+            Context::Search => "Typing a search",
             Context::Item => "Inventory: an item",
             Context::Import => "Import screen",
             Context::ImportEdit => "Import screen: typing a value",

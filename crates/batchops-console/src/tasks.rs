@@ -151,6 +151,28 @@ impl Runner {
                     .map_err(|e| e.to_string());
                 Outcome::Review(result)
             }),
+            Effect::SearchReview(text) => self.answer(async move {
+                let result = store
+                    .held(&crate::store::HeldFilter::OpenMatching(text))
+                    .await
+                    .map(|rows| engine::review::groups(&rows))
+                    .map_err(|e| e.to_string());
+                Outcome::Review(result)
+            }),
+            Effect::AcceptTop { held_ids } => self.answer(async move {
+                let operator = engine::options::default_operator();
+                let result = engine::review::accept_top(&*store, &held_ids, &operator)
+                    .await
+                    .map_err(|e| e.to_string());
+                Outcome::AcceptedTop(result)
+            }),
+            Effect::UndoDecision { correction_id } => self.answer(async move {
+                let operator = engine::options::default_operator();
+                let result = engine::review::undo(&*store, correction_id, &operator)
+                    .await
+                    .map_err(|e| e.to_string());
+                Outcome::Undone(result)
+            }),
             Effect::Decide {
                 held_id,
                 description,

@@ -116,6 +116,18 @@ pub enum Action {
     /// A searched list: the next match, the previous one.
     SearchNext,
     SearchPrev,
+    /// Review: select or unselect the group; select every group shown; clear the selection.
+    Mark,
+    MarkAll,
+    MarkNone,
+    /// Review: land each selected group's lines on its top candidate (asks first).
+    AcceptTop,
+    /// Review: undo the last decision (asks first).
+    Undo,
+    /// Review: the next filter by why lines are held, by the top score, by the selected candidate.
+    FilterWhy,
+    FilterBand,
+    FilterCandidate,
     /// Inventory: point the selected alias at another item (asks for the SKU, then to confirm).
     MoveAlias,
     /// Inventory: merge this item into another (asks for the SKU, then to confirm).
@@ -279,6 +291,16 @@ pub enum Effect {
         description: String,
         choice: Choice,
     },
+    /// Read the open held lines whose description contains the text, grouped.
+    SearchReview(String),
+    /// Land each group's lines (a held line's id stands for its group) on its top candidate.
+    AcceptTop {
+        held_ids: Vec<i64>,
+    },
+    /// Undo a review decision (`None`: the newest still standing).
+    UndoDecision {
+        correction_id: Option<i64>,
+    },
     /// A page of the catalog (the Inventory tab), and where it goes in the window.
     LoadItems(ItemsRequest),
     /// Count the items matching a search (empty: every item).
@@ -409,6 +431,10 @@ pub enum Outcome {
         description: String,
         result: Result<Decision, String>,
     },
+    /// What a bulk accept did (or why it could not be applied).
+    AcceptedTop(Result<crate::engine::review::BulkOutcome, String>),
+    /// What an undo did.
+    Undone(Result<crate::corrections::Applied, String>),
     Items {
         generation: u64,
         place: Place,

@@ -31,6 +31,9 @@
 //! - `review_after_land`: inside a review decision's transaction, its held lines marked decided
 //!   and landed, before the alias is learned.
 //! - `review_before_commit`: inside that transaction, everything written, before its commit.
+//! - `undo_after_delete`, `undo_before_commit`: inside the undo of a review decision, after its
+//!   landed rows were deleted (quantities not yet subtracted, lines not yet held again), and with
+//!   everything written.
 //!
 //! The points exist only with the cargo feature `failpoints` (the test builds turn it on); without
 //! it `hit` is empty and the variable is never read.

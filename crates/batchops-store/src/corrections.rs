@@ -108,6 +108,9 @@ pub const KIND_REVERT: &str = "revert";
 pub const KIND_ALIAS_MOVE: &str = "alias_move";
 pub const KIND_ALIAS_FORGET: &str = "alias_forget";
 pub const KIND_MERGE: &str = "merge";
+/// A review decision (stored by `finish_review`) and the undo of one.
+pub const KIND_REVIEW: &str = "review";
+pub const KIND_REVIEW_UNDO: &str = "review_undo";
 
 #[async_trait]
 pub trait Corrections: Send + Sync {
@@ -118,6 +121,14 @@ pub trait Corrections: Send + Sync {
     /// the run becomes `reverted`. A run already reverted: nothing changes. A running run, a
     /// dry run or a rehearsal: refused.
     async fn revert_run(&self, run_id: i64, operator: &str) -> CorrectionResult<Applied>;
+    /// Undo the review decision `correction_id`: the lines it decided go back to held, the rows
+    /// it landed are removed and exactly their quantities subtracted, the aliases it taught
+    /// (`learned_by = 'operator'`, still naming its item) are forgotten, and the undo is audited,
+    /// in one transaction. Its lines' move is [`crate::domain::line_state::Move::Undo`]. A
+    /// decision undone already (or whose run was reverted since) changes nothing.
+    async fn undo_review(&self, correction_id: i64, operator: &str) -> CorrectionResult<Applied>;
+    /// The newest review decision that still has decided lines (what "undo" undoes), if any.
+    async fn last_review(&self) -> StoreResult<Option<i64>>;
     /// Every alias with its item, how it was learned and what landed through it.
     async fn aliases(&self) -> StoreResult<Vec<AliasRow>>;
     /// The first of `candidates` that is a stored alias.
@@ -442,6 +453,143 @@ macro_rules! corrections_sql {
                 quantity: total,
                 items,
             })
+        }
+
+        pub async fn undo_review(
+            s: &$store,
+            correction_id: i64,
+            operator: &str,
+        ) -> CorrectionResult<Applied> {
+            let mut tx = begin(s).await?;
+            let kind: Option<String> = sqlx::query_scalar(AssertSqlSafe(format!(
+                "SELECT kind FROM corrections WHERE id = $1{FOR_UPDATE}"
+            )))
+            .bind(correction_id)
+            .fetch_optional(&mut *tx)
+            .await?;
+            match kind.as_deref() {
+                None => return refused(format!("there is no correction {correction_id}")),
+                Some(KIND_REVIEW) => {}
+                Some(k) => {
+                    return refused(format!(
+                        "correction {correction_id} is a {k}, not a review decision"
+                    ));
+                }
+            }
+            // The decided lines still standing: the guard that makes a second undo a no-op.
+            let held = sqlx::query(AssertSqlSafe(format!(
+                "SELECT id, import_key, line, alias, decision_json FROM held_lines \
+                 WHERE correction_id = $1 AND decided_at IS NOT NULL ORDER BY id{FOR_UPDATE}"
+            )))
+            .bind(correction_id)
+            .fetch_all(&mut *tx)
+            .await?;
+            if held.is_empty() {
+                tx.rollback().await?;
+                return Ok(Applied {
+                    correction_id: None,
+                    kind: KIND_REVIEW_UNDO.into(),
+                    summary: format!(
+                        "decision {correction_id} was undone already (or its run reverted): nothing changed"
+                    ),
+                    lines: 0,
+                    quantity: Decimal::ZERO,
+                    items: Vec::new(),
+                });
+            }
+            let cond = "(import_key, line) IN (SELECT import_key, line FROM held_lines \
+                        WHERE correction_id = $1 AND decided_at IS NOT NULL)";
+            let moved = per_item(&mut tx, cond, &[Bind::Id(correction_id)]).await?;
+            let deleted = sqlx::query(AssertSqlSafe(format!(
+                "DELETE FROM transactions WHERE {cond}"
+            )))
+            .bind(correction_id)
+            .execute(&mut *tx)
+            .await?
+            .rows_affected();
+            crate::failpoint::hit("undo_after_delete");
+            let mut items = Vec::with_capacity(moved.len());
+            let mut total = Decimal::ZERO;
+            // Items in id order: concurrent writers lock them in that order too.
+            let mut by_id = moved.clone();
+            by_id.sort_by_key(|m| m.0);
+            for (item_id, _, _, q) in &by_id {
+                add_quantity(&mut tx, *item_id, -*q).await?;
+            }
+            for (_, sku, n, q) in moved {
+                total += q;
+                items.push(ItemDelta {
+                    sku,
+                    lines: -n,
+                    quantity: -q,
+                });
+            }
+            // Aliases the decision taught, while they still name the item it chose.
+            let mut forgotten = 0u64;
+            let mut taught: Vec<(String, String)> = Vec::new();
+            for r in &held {
+                let alias: String = r.try_get("alias")?;
+                let decision: Option<String> = r.try_get("decision_json")?;
+                let sku = decision
+                    .as_deref()
+                    .and_then(|d| serde_json::from_str::<serde_json::Value>(d).ok())
+                    .filter(|v| v["choice"] != "reject")
+                    .and_then(|v| v["sku"].as_str().map(str::to_string));
+                if let Some(sku) = sku
+                    && !taught.contains(&(alias.clone(), sku.clone()))
+                {
+                    taught.push((alias, sku));
+                }
+            }
+            for (alias, sku) in &taught {
+                forgotten += sqlx::query(
+                    "DELETE FROM item_aliases WHERE alias = $1 AND learned_by = 'operator' \
+                     AND item_id = (SELECT id FROM inventory_items WHERE sku = $2)",
+                )
+                .bind(alias.clone())
+                .bind(sku.clone())
+                .execute(&mut *tx)
+                .await?
+                .rows_affected();
+            }
+            let reopened = sqlx::query(
+                "UPDATE held_lines SET decided_at = NULL, decision_json = NULL, correction_id = NULL \
+                 WHERE correction_id = $1 AND decided_at IS NOT NULL",
+            )
+            .bind(correction_id)
+            .execute(&mut *tx)
+            .await?
+            .rows_affected();
+            let summary = format!(
+                "undid decision {correction_id}: {reopened} line{} held again, {deleted} removed, {total} subtracted",
+                if reopened == 1 { "" } else { "s" },
+            );
+            let detail = serde_json::json!({
+                "undoes": correction_id,
+                "held_again": reopened,
+                "aliases_forgotten": forgotten,
+                "items": items_json(&items),
+            });
+            let id = audit(&mut tx, KIND_REVIEW_UNDO, operator, &summary, deleted, total, detail).await?;
+            crate::failpoint::hit("undo_before_commit");
+            tx.commit().await?;
+            Ok(Applied {
+                correction_id: Some(id),
+                kind: KIND_REVIEW_UNDO.into(),
+                summary,
+                lines: reopened,
+                quantity: total,
+                items,
+            })
+        }
+
+        pub async fn last_review(s: &$store) -> StoreResult<Option<i64>> {
+            Ok(sqlx::query_scalar(
+                "SELECT MAX(correction_id) FROM held_lines \
+                 WHERE decided_at IS NOT NULL AND correction_id IS NOT NULL",
+            )
+            .fetch_one(s.pool())
+            .await?)
         }
 
         pub async fn aliases(s: &$store) -> StoreResult<Vec<AliasRow>> {
@@ -899,6 +1047,16 @@ macro_rules! corrections_impl {
         impl Corrections for $store {
             async fn revert_run(&self, run_id: i64, operator: &str) -> CorrectionResult<Applied> {
                 $imp::revert_run(self, run_id, operator).await
+            }
+            async fn undo_review(
+                &self,
+                correction_id: i64,
+                operator: &str,
+            ) -> CorrectionResult<Applied> {
+                $imp::undo_review(self, correction_id, operator).await
+            }
+            async fn last_review(&self) -> StoreResult<Option<i64>> {
+                $imp::last_review(self).await
             }
             async fn aliases(&self) -> StoreResult<Vec<AliasRow>> {
                 $imp::aliases(self).await

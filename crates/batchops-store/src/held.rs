@@ -36,6 +36,11 @@ pub enum HeldFilter {
     Id(i64),
     /// The lines not decided yet that share an alias key.
     OpenAlias(String),
+    /// The lines not decided yet whose description contains the text (case-insensitive; `%`,
+    /// `_` and `\\` match themselves).
+    OpenMatching(String),
+    /// The lines a decision (its correction id) decided and that are still decided.
+    Decision(i64),
 }
 
 /// A held line a decision lands: under its own identity, as part of the run that held it.
@@ -47,22 +52,29 @@ pub struct DecidedLine {
     pub row: crate::mapping::MappedLine,
 }
 
-/// What an operator's decision changes in one transaction.
+/// One group's part of a decision: its held lines, what was decided for them, the alias learned.
 #[derive(Debug, Clone)]
-pub struct ReviewRecord {
+pub struct DecidedGroup {
     /// The held lines decided (only those still open are marked).
     pub held_ids: Vec<i64>,
+    pub decision_json: String,
+    /// (alias key, sku) learned from the decision (`learned_by = 'operator'`).
+    pub learn: Option<(String, String)>,
+}
+
+/// What an operator's decision (of one group, or of a selection of groups) changes in one
+/// transaction.
+#[derive(Debug, Clone)]
+pub struct ReviewRecord {
+    pub groups: Vec<DecidedGroup>,
     /// The lines that land, written in the same transaction once their held rows are marked
     /// decided (a held line lands only by the decision that closes it).
     pub land: Vec<DecidedLine>,
-    pub decision_json: String,
     pub operator: String,
     pub summary: String,
     pub lines: u64,
     pub quantity: rust_decimal::Decimal,
     pub detail_json: String,
-    /// (alias key, sku) learned from the decision (`learned_by = 'operator'`).
-    pub learn: Option<(String, String)>,
     /// (alias key, sku) pairings rejected.
     pub reject: Vec<(String, String)>,
 }
@@ -109,6 +121,23 @@ macro_rules! held_queries {
                             .bind(*id)
                             .fetch_all(pool)
                             .await?
+                    }
+                    HeldFilter::OpenMatching(text) => {
+                        sqlx::query(AssertSqlSafe(format!(
+                            "{base} WHERE decided_at IS NULL \
+                             AND LOWER(description) LIKE $1 ESCAPE '\\' ORDER BY alias, id"
+                        )))
+                        .bind(crate::inventory::contains_pattern(&text.to_lowercase()))
+                        .fetch_all(pool)
+                        .await?
+                    }
+                    HeldFilter::Decision(id) => {
+                        sqlx::query(AssertSqlSafe(format!(
+                            "{base} WHERE correction_id = $1 AND decided_at IS NOT NULL ORDER BY id"
+                        )))
+                        .bind(*id)
+                        .fetch_all(pool)
+                        .await?
                     }
                     HeldFilter::OpenAlias(alias) => {
                         sqlx::query(AssertSqlSafe(format!(
@@ -161,20 +190,22 @@ macro_rules! held_queries {
                 .fetch_one(&mut *tx)
                 .await?;
                 let mut marked = 0;
-                for id in &r.held_ids {
-                    marked += sqlx::query(
-                        "UPDATE held_lines SET decided_at = $2, decision_json = $3, correction_id = $4 \
-                         WHERE id = $1 AND decided_at IS NULL",
-                    )
-                    .bind(*id)
-                    .bind(now)
-                    .bind(r.decision_json.clone())
-                    .bind(correction)
-                    .execute(&mut *tx)
-                    .await?
-                    .rows_affected();
+                for g in &r.groups {
+                    for id in &g.held_ids {
+                        marked += sqlx::query(
+                            "UPDATE held_lines SET decided_at = $2, decision_json = $3, correction_id = $4 \
+                             WHERE id = $1 AND decided_at IS NULL",
+                        )
+                        .bind(*id)
+                        .bind(now)
+                        .bind(g.decision_json.clone())
+                        .bind(correction)
+                        .execute(&mut *tx)
+                        .await?
+                        .rows_affected();
+                    }
                 }
-                if marked == 0 && !r.held_ids.is_empty() {
+                if marked == 0 && r.groups.iter().any(|g| !g.held_ids.is_empty()) {
                     tx.rollback().await?;
                     return Ok(None);
                 }
@@ -192,7 +223,7 @@ macro_rules! held_queries {
                 }
                 crate::failpoint::hit("review_after_land");
                 crate::failpoint::hit("review_before_commit");
-                if let Some((alias, sku)) = &r.learn {
+                for (alias, sku) in r.groups.iter().filter_map(|g| g.learn.as_ref()) {
                     sqlx::query(
                         "INSERT INTO item_aliases (alias, item_id, learned_by, learned_run_id) \
                          SELECT $1, id, 'operator', NULL FROM inventory_items WHERE sku = $2 \

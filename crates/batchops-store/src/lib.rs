@@ -27,7 +27,7 @@ use batchops_core::{domain, failpoint, mapping};
 pub use bisect::Bisect;
 pub use bookkeeping::Bookkeeping;
 pub use errors::{ErrorClass, StoreError};
-pub use held::{DecidedLine, HeldFilter, HeldRow, ReviewRecord};
+pub use held::{DecidedGroup, DecidedLine, HeldFilter, HeldRow, ReviewRecord};
 pub use postgres::PgStore;
 pub use rows::{
     FailedQuery, FailedRow, FailedSort, InventoryRow, RunRow, STALE_AFTER_SECONDS,

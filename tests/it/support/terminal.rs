@@ -68,6 +68,24 @@ impl Terminal {
         self.child.process_id()
     }
 
+    /// The text of the underlined cells, row by row (a search's highlighted match), one line per
+    /// row that has any.
+    pub fn underlined(&self) -> Vec<String> {
+        let parser = self.screen.lock().expect("parser");
+        let screen = parser.screen();
+        let (rows, cols) = screen.size();
+        (0..rows.get())
+            .filter_map(|r| {
+                let text: String = (0..cols.get())
+                    .filter_map(|c| screen.cell(r, c))
+                    .filter(|cell| cell.underline())
+                    .map(|cell| cell.contents().to_string())
+                    .collect();
+                (!text.is_empty()).then_some(text)
+            })
+            .collect()
+    }
+
     pub fn contents(&self) -> String {
         self.screen.lock().expect("parser").screen().contents()
     }

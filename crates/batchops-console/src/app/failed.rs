@@ -65,6 +65,18 @@ pub static KEYS: &[Binding] = &[
         "filter by text in the record or the error",
     ),
     b(
+        &[ch('n')],
+        Action::SearchNext,
+        None,
+        "next match of the filter",
+    ),
+    b(
+        &[ch('N')],
+        Action::SearchPrev,
+        None,
+        "previous match of the filter",
+    ),
+    b(
         &[ch('s')],
         Action::SortNext,
         Some("sort"),
@@ -494,6 +506,7 @@ pub fn enabled(app: &App, a: Action) -> bool {
         Action::Reasons => live && v.reasons.as_ref().is_some_and(|r| !r.is_empty()),
         Action::Filter | Action::SortNext | Action::SortReverse | Action::ToggleUnresolved => live,
         Action::Close => !v.filter.is_empty() || v.reason.is_some(),
+        Action::SearchNext | Action::SearchPrev => !v.filter.is_empty(),
         _ => true,
     }
 }
@@ -508,6 +521,13 @@ pub fn badge(app: &App) -> String {
 
 pub fn on_action(app: &mut App, a: Action, fx: &mut Vec<Effect>) {
     let rows = app.list_rows(Tab::Failed) as u64;
+    // The filter narrows the list in the database: every row is a match, n/N step through them.
+    let a = match a {
+        Action::SearchNext if !app.failed.filter.is_empty() => Action::Down,
+        Action::SearchPrev if !app.failed.filter.is_empty() => Action::Up,
+        Action::SearchNext | Action::SearchPrev => return,
+        other => other,
+    };
     let clicked = match a {
         Action::Click(x, y) => app.clicked_row(x, y),
         _ => None,

@@ -8,6 +8,7 @@ use super::App;
 use super::input::TextInput;
 use super::nav::ListNav;
 use super::popup::Popup;
+use super::search::{Search, Typed};
 use crate::keymap::{Binding, b, ch, code};
 use crate::store::inventory::{ItemDetail, ItemQuery, ItemRow, ItemSort};
 use crate::vocab::{Action, Correction, Effect, ItemsRequest, Level, Place, Tab};
@@ -55,9 +56,7 @@ pub struct InventoryTab {
     pub nav: ListNav,
     pub sort: ItemSort,
     pub descending: bool,
-    pub search: TextInput,
-    /// Typing the search.
-    pub searching: bool,
+    pub search: Search,
     /// Items matching the search (every item without one), once counted.
     pub total: Option<u64>,
     /// The position of `rows[0]` in the whole order, when known.
@@ -82,7 +81,7 @@ impl InventoryTab {
     }
 
     pub fn search_text(&self) -> &str {
-        self.search.text().trim()
+        self.search.text()
     }
 
     fn query(&self) -> ItemQuery {
@@ -215,11 +214,9 @@ pub fn on_action(app: &mut App, a: Action, fx: &mut Vec<Effect>) {
         return;
     }
     match a {
-        Action::Filter => inv.searching = true,
-        Action::Close if !inv.search_text().is_empty() => {
-            inv.search = TextInput::default();
-            inv.reload(fx);
-        }
+        Action::Filter => inv.search.open(),
+        // Esc clears a kept search (and reads the whole list again).
+        Action::Close if inv.search.clear() == Typed::Changed => inv.reload(fx),
         Action::SortNext => {
             inv.sort = inv.sort.next();
             inv.descending = false;
@@ -240,23 +237,8 @@ pub fn on_action(app: &mut App, a: Action, fx: &mut Vec<Effect>) {
 
 /// A key while the search is typed: every change searches again.
 pub(crate) fn on_search_input(app: &mut App, a: Action, fx: &mut Vec<Effect>) {
-    let inv = &mut app.inventory;
-    match a {
-        Action::Enter => inv.searching = false,
-        Action::Close => {
-            inv.searching = false;
-            if !inv.search_text().is_empty() {
-                inv.search = TextInput::default();
-                inv.reload(fx);
-            }
-        }
-        other => {
-            let before = inv.search.text().to_string();
-            super::popup::edit_text(&mut inv.search, other);
-            if inv.search.text() != before {
-                inv.reload(fx);
-            }
-        }
+    if app.inventory.search.on_key(a) == Typed::Changed {
+        app.inventory.reload(fx);
     }
 }
 

@@ -5,7 +5,7 @@
 use super::failed::{self, EditForm};
 use super::input::TextInput;
 use super::nav::ListNav;
-use super::review::{self, NewItemForm, PendingDecision};
+use super::review::{self, NewItemForm, PendingBulk, PendingDecision};
 use super::{App, batches};
 use crate::keymap::Context;
 use crate::store::FailedRow;
@@ -70,6 +70,8 @@ pub enum Popup {
     },
     /// Review: a decision waiting for the operator's yes.
     ConfirmDecision(Box<PendingDecision>),
+    /// Review: a bulk accept or an undo, waiting for yes.
+    ConfirmBulk(Box<PendingBulk>),
     /// Review: the new item's SKU and name.
     NewItem(Box<NewItemForm>),
     /// An import refused because its file overlaps earlier imports: the summary and the choices.
@@ -92,6 +94,7 @@ impl Popup {
             | Popup::ConfirmRetryAll { .. }
             | Popup::ConfirmRevert { .. }
             | Popup::ConfirmDecision(_)
+            | Popup::ConfirmBulk(_)
             | Popup::ConfirmCorrection(_) => Context::Confirm,
             Popup::Item(_) => Context::Item,
             Popup::CorrectionPrompt(_) => Context::Prompt,
@@ -163,6 +166,7 @@ pub(super) fn on_action(app: &mut App, a: Action, fx: &mut Vec<Effect>) {
             }
         },
         Popup::ConfirmDecision(d) => review::on_confirm(app, d, a, fx),
+        Popup::ConfirmBulk(p) => review::on_confirm_bulk(app, p, a, fx),
         Popup::NewItem(f) => review::on_new_item(app, f, a),
         Popup::Item(v) => super::inventory::on_item_popup(app, v, a),
         Popup::CorrectionPrompt(p) => super::inventory::on_correction_prompt(app, p, a),

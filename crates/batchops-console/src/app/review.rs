@@ -4,12 +4,19 @@
 //! these, `s` skips. A decision moves stock for good, so it is confirmed in a popup first; it
 //! runs on a task of its own ([`Effect::Decide`]), its result goes to the status line and the
 //! groups are read again.
+//!
+//! At speed: space selects groups (`a` every group shown, `A` none), `t` lands each selected
+//! group's lines on its top candidate in one transaction (one confirmation stating how many lines
+//! land on which items), `u` undoes the last decision (asks first). `/` searches the descriptions
+//! in the database (`n`/`N` next/previous match, Esc clears); `f`, `b` and `C` narrow the list by
+//! why the lines are held, by the top score's band, by the selected group's top candidate.
 
 use super::App;
 use super::input::TextInput;
 use super::nav::ListNav;
 use super::popup::{Popup, edit_text};
-use crate::engine::review::{Choice, Group, Outcome as Decision};
+use super::search::{Search, Typed};
+use crate::engine::review::{BulkOutcome, Choice, Group, HeldKind, Outcome as Decision};
 use crate::keymap::{Binding, b, ch, code};
 use crate::mapping::generated_sku;
 use crate::vocab::{Action, Effect, Level, Tab};
@@ -57,9 +64,15 @@ pub static KEYS: &[Binding] = &[
     ),
     b(
         &[ch('n')],
-        Action::NewItem,
+        Action::SearchNext,
         Some("new"),
-        "a new item for the group (SKU and name editable; asks first)",
+        "a new item for the group (asks first); with a search kept: the next match",
+    ),
+    b(
+        &[ch('i')],
+        Action::NewItem,
+        None,
+        "a new item for the group (asks first), with a search kept too",
     ),
     b(
         &[ch('x')],
@@ -73,11 +86,141 @@ pub static KEYS: &[Binding] = &[
         Some("skip"),
         "leave the group undecided and go to the next",
     ),
+    b(
+        &[ch(' ')],
+        Action::Mark,
+        Some("select"),
+        "select or unselect the group",
+    ),
+    b(
+        &[ch('a')],
+        Action::MarkAll,
+        None,
+        "select every group shown",
+    ),
+    b(&[ch('A')], Action::MarkNone, None, "clear the selection"),
+    b(
+        &[ch('t')],
+        Action::AcceptTop,
+        Some("accept top"),
+        "land each selected group (or this one) on its top candidate (asks first)",
+    ),
+    b(
+        &[ch('u')],
+        Action::Undo,
+        Some("undo"),
+        "undo the last decision: its lines held again, its stock taken back (asks first)",
+    ),
+    b(
+        &[ch('/')],
+        Action::Filter,
+        None,
+        "search the descriptions (in the database, as you type)",
+    ),
+    b(&[ch('N')], Action::SearchPrev, None, "previous match"),
+    b(
+        &[code(KeyCode::Esc)],
+        Action::Close,
+        None,
+        "clear the search and the filters",
+    ),
+    b(
+        &[ch('f')],
+        Action::FilterWhy,
+        None,
+        "filter by why held: veto, one-sided attribute, close score, all",
+    ),
+    b(
+        &[ch('b')],
+        Action::FilterBand,
+        None,
+        "filter by the top score: 0.90 and up, 0.75 to 0.90, below 0.75, all",
+    ),
+    b(
+        &[ch('C')],
+        Action::FilterCandidate,
+        None,
+        "only the groups whose top candidate is this group's (again: all)",
+    ),
 ];
+
+/// A band of the top candidate's score.
+#[derive(Debug, Clone, Copy, PartialEq, Eq)]
+pub enum Band {
+    High,
+    Middle,
+    Low,
+}
+
+impl Band {
+    pub fn label(self) -> &'static str {
+        match self {
+            Band::High => "score ≥ 0.90",
+            Band::Middle => "score 0.75–0.90",
+            Band::Low => "score < 0.75",
+        }
+    }
+
+    fn holds(self, score: f64) -> bool {
+        match self {
+            Band::High => score >= 0.90,
+            Band::Middle => (0.75..0.90).contains(&score),
+            Band::Low => score < 0.75,
+        }
+    }
+}
+
+/// What narrows the groups shown (over those read).
+#[derive(Debug, Clone, Default, PartialEq)]
+pub struct Filters {
+    pub why: Option<HeldKind>,
+    pub band: Option<Band>,
+    /// Only groups whose top candidate is this SKU.
+    pub candidate: Option<String>,
+}
+
+impl Filters {
+    pub fn holds(&self, g: &Group) -> bool {
+        self.why.is_none_or(|w| g.kind() == w)
+            && self.band.is_none_or(|b| b.holds(g.top_score()))
+            && self
+                .candidate
+                .as_deref()
+                .is_none_or(|sku| g.candidates.first().is_some_and(|c| c.sku == sku))
+    }
+
+    pub fn is_empty(&self) -> bool {
+        self.why.is_none() && self.band.is_none() && self.candidate.is_none()
+    }
+
+    /// In words, for the title.
+    pub fn describe(&self) -> String {
+        let mut parts = Vec::new();
+        if let Some(w) = self.why {
+            parts.push(w.label().to_string());
+        }
+        if let Some(b) = self.band {
+            parts.push(b.label().to_string());
+        }
+        if let Some(c) = &self.candidate {
+            parts.push(format!("top {c}"));
+        }
+        parts.join(", ")
+    }
+}
 
 #[derive(Debug, Clone, Default, PartialEq)]
 pub struct ReviewTab {
+    /// The groups shown: those read that the filters keep.
     pub groups: Vec<Group>,
+    /// Every group read (of the search, when there is one).
+    pub read: Vec<Group>,
+    pub filters: Filters,
+    pub search: Search,
+    /// The selected groups, by key.
+    pub marked: std::collections::BTreeSet<String>,
+    /// The correction of this session's last decision (what `u` undoes first).
+    pub last_decision: Option<i64>,
     pub nav: ListNav,
     /// The highlighted candidate of the selected group (0-based).
     pub candidate: usize,
@@ -102,8 +245,49 @@ impl ReviewTab {
     fn load(&mut self, fx: &mut Vec<Effect>) {
         if !self.pending {
             self.pending = true;
-            fx.push(Effect::LoadReview);
+            fx.push(self.read_effect());
         }
+    }
+
+    fn read_effect(&self) -> Effect {
+        match self.search.text() {
+            "" => Effect::LoadReview,
+            text => Effect::SearchReview(text.to_string()),
+        }
+    }
+
+    /// The search changed: read again at once (an answer to an older search is replaced).
+    fn research(&mut self, fx: &mut Vec<Effect>) {
+        self.pending = true;
+        fx.push(self.read_effect());
+    }
+
+    /// Apply the filters to the groups read, keeping the selected group when it stays.
+    fn refilter(&mut self, height: usize) {
+        let keep = self.selected().map(|g| g.alias.clone());
+        self.groups = self
+            .read
+            .iter()
+            .filter(|g| self.filters.holds(g))
+            .cloned()
+            .collect();
+        let len = self.groups.len();
+        let index = keep
+            .and_then(|a| self.groups.iter().position(|g| g.alias == a))
+            .unwrap_or(self.nav.selected);
+        let old = self.nav.selected;
+        self.nav.select(index, len, height);
+        if self.nav.selected != old || self.candidate >= self.shown() {
+            self.candidate = 0;
+        }
+    }
+
+    /// The selected groups still read (the selection outlives a filter, not a decision).
+    pub fn marked_groups(&self) -> Vec<&Group> {
+        self.read
+            .iter()
+            .filter(|g| self.marked.contains(&g.alias))
+            .collect()
     }
 }
 
@@ -144,6 +328,21 @@ pub fn enabled(app: &App, a: Action) -> bool {
         Action::Left | Action::Right => r.shown() > 1,
         Action::NewItem | Action::Reject => free,
         Action::Skip => r.groups.len() > 1,
+        Action::Mark => r.selected().is_some(),
+        Action::MarkAll => !r.groups.is_empty(),
+        Action::MarkNone => !r.marked.is_empty(),
+        Action::AcceptTop => {
+            r.deciding.is_none()
+                && (r.marked_groups().iter().any(|g| !g.candidates.is_empty())
+                    || r.selected().is_some_and(|g| !g.candidates.is_empty()))
+        }
+        Action::Undo => r.deciding.is_none(),
+        Action::SearchPrev => !r.search.text().is_empty(),
+        Action::SearchNext if r.search.text().is_empty() => free,
+        Action::Close => !r.search.text().is_empty() || !r.filters.is_empty(),
+        Action::FilterCandidate => {
+            r.filters.candidate.is_some() || r.selected().is_some_and(|g| !g.candidates.is_empty())
+        }
         _ => true,
     }
 }
@@ -167,6 +366,16 @@ pub fn on_action(app: &mut App, a: Action, fx: &mut Vec<Effect>) {
         && let Some(&tab) = Tab::ALL.get(usize::from(n).wrapping_sub(1))
     {
         app.switch_tab(tab, fx);
+        return;
+    }
+    // `n` is the next match with a search kept, a new item without (`i` is always one).
+    let a = match a {
+        Action::SearchNext if app.review.search.text().is_empty() => Action::NewItem,
+        Action::SearchNext => Action::Down,
+        Action::SearchPrev => Action::Up,
+        other => other,
+    };
+    if on_speed_action(app, a, h, fx) {
         return;
     }
     let clicked = match a {
@@ -329,18 +538,9 @@ pub(crate) fn on_loaded(app: &mut App, result: Result<Vec<Group>, String>) {
         }
     };
     app.review.error = None;
-    let keep = app.review.selected().map(|g| g.alias.clone());
-    app.review.groups = groups;
-    let len = app.review.groups.len();
+    app.review.read = groups;
     let h = app.list_rows(Tab::Review);
-    let index = keep
-        .and_then(|a| app.review.groups.iter().position(|g| g.alias == a))
-        .unwrap_or(app.review.nav.selected);
-    let old = app.review.nav.selected;
-    app.review.nav.select(index, len, h);
-    if app.review.nav.selected != old || app.review.candidate >= app.review.shown() {
-        app.review.candidate = 0;
-    }
+    app.review.refilter(h);
 }
 
 pub(crate) fn on_decided(
@@ -352,6 +552,9 @@ pub(crate) fn on_decided(
     app.review.deciding = None;
     match result {
         Ok(o) => {
+            if o.correction_id.is_some() {
+                app.review.last_decision = o.correction_id;
+            }
             let onto = o
                 .sku
                 .as_deref()
@@ -381,6 +584,238 @@ pub(crate) fn on_decided(
             );
         }
         Err(e) => app.say(Level::Error, format!("\"{description}\" not decided: {e}")),
+    }
+    app.review.load(fx);
+}
+
+/// A bulk decision or an undo waiting for the operator's yes.
+#[derive(Debug, Clone, PartialEq)]
+pub struct PendingBulk {
+    pub act: BulkAct,
+    /// What it will do, a line each.
+    pub lines: Vec<String>,
+}
+
+#[derive(Debug, Clone, PartialEq)]
+pub enum BulkAct {
+    /// Held line ids, one per group.
+    AcceptTop(Vec<i64>),
+    /// A correction id (`None`: the newest decision still standing).
+    Undo(Option<i64>),
+}
+
+/// The keys of reviewing at speed: selection, bulk accept, undo, filters, the search.
+fn on_speed_action(app: &mut App, a: Action, h: usize, fx: &mut Vec<Effect>) -> bool {
+    if !matches!(
+        a,
+        Action::Mark
+            | Action::MarkAll
+            | Action::MarkNone
+            | Action::AcceptTop
+            | Action::Undo
+            | Action::Filter
+            | Action::Close
+            | Action::FilterWhy
+            | Action::FilterBand
+            | Action::FilterCandidate
+    ) {
+        return false;
+    }
+    if !enabled(app, a) {
+        if let (Some(d), Action::AcceptTop | Action::Undo) = (&app.review.deciding, a) {
+            let text = format!("a decision on \"{d}\" is being applied; wait for its result");
+            app.say(Level::Info, text);
+        }
+        return true;
+    }
+    let r = &mut app.review;
+    match a {
+        Action::Mark => {
+            if let Some(alias) = r.selected().map(|g| g.alias.clone()) {
+                if !r.marked.remove(&alias) {
+                    r.marked.insert(alias);
+                }
+                let len = r.groups.len();
+                r.nav.move_by(1, len, h);
+            }
+        }
+        Action::MarkAll => {
+            let all: Vec<String> = r.groups.iter().map(|g| g.alias.clone()).collect();
+            r.marked.extend(all);
+        }
+        Action::MarkNone => r.marked.clear(),
+        Action::Filter => r.search.open(),
+        Action::Close => {
+            r.filters = Filters::default();
+            if r.search.clear() == Typed::Changed {
+                r.research(fx);
+            }
+            r.refilter(h);
+        }
+        Action::FilterWhy => {
+            r.filters.why = match r.filters.why {
+                None => Some(HeldKind::Veto),
+                Some(HeldKind::Veto) => Some(HeldKind::OneSided),
+                Some(HeldKind::OneSided) => Some(HeldKind::CloseScore),
+                Some(HeldKind::CloseScore) => None,
+            };
+            r.refilter(h);
+        }
+        Action::FilterBand => {
+            r.filters.band = match r.filters.band {
+                None => Some(Band::High),
+                Some(Band::High) => Some(Band::Middle),
+                Some(Band::Middle) => Some(Band::Low),
+                Some(Band::Low) => None,
+            };
+            r.refilter(h);
+        }
+        Action::FilterCandidate => {
+            r.filters.candidate = match r.filters.candidate {
+                Some(_) => None,
+                None => r
+                    .selected()
+                    .and_then(|g| g.candidates.first())
+                    .map(|c| c.sku.clone()),
+            };
+            r.refilter(h);
+        }
+        Action::AcceptTop => accept_top(app),
+        Action::Undo => {
+            let id = app.review.last_decision;
+            let what = match id {
+                Some(c) => format!("undo correction {c}, this session's last decision:"),
+                None => "undo the newest review decision still standing:".to_string(),
+            };
+            app.popup = Some(Popup::ConfirmBulk(Box::new(PendingBulk {
+                act: BulkAct::Undo(id),
+                lines: vec![
+                    what,
+                    "its lines are held again and the stock it added is taken back,".into(),
+                    "in one transaction (undoing it again changes nothing).".into(),
+                ],
+            })));
+        }
+        _ => {}
+    }
+    true
+}
+
+/// `t`: the selected groups (or the highlighted one) onto their top candidates, after a
+/// confirmation stating how many lines land on which items.
+fn accept_top(app: &mut App) {
+    let r = &app.review;
+    let mut groups: Vec<&Group> = r.marked_groups();
+    if groups.is_empty() {
+        groups.extend(r.selected());
+    }
+    groups.retain(|g| !g.candidates.is_empty());
+    let mut per_item: std::collections::BTreeMap<&str, (u64, u64)> = Default::default();
+    for g in &groups {
+        let e = per_item.entry(g.candidates[0].sku.as_str()).or_default();
+        e.0 += g.lines;
+        e.1 += 1;
+    }
+    let lines: u64 = groups.iter().map(|g| g.lines).sum();
+    let mut text = vec![format!(
+        "{} of {} onto their top candidates:",
+        super::plural(lines, "line", "lines"),
+        super::plural(groups.len() as u64, "group", "groups"),
+    )];
+    for (sku, (n, g)) in &per_item {
+        text.push(format!(
+            "  {} → {sku} ({})",
+            super::plural(*n, "line", "lines"),
+            super::plural(*g, "group", "groups")
+        ));
+    }
+    let ids = groups.iter().map(|g| g.id).collect();
+    app.popup = Some(Popup::ConfirmBulk(Box::new(PendingBulk {
+        act: BulkAct::AcceptTop(ids),
+        lines: text,
+    })));
+}
+
+/// Keys in the bulk confirmation: yes applies it.
+pub(crate) fn on_confirm_bulk(app: &mut App, p: Box<PendingBulk>, a: Action, fx: &mut Vec<Effect>) {
+    match a {
+        Action::Yes | Action::Enter => match p.act {
+            BulkAct::AcceptTop(held_ids) => {
+                let n = held_ids.len() as u64;
+                app.review.deciding = Some(super::plural(n, "group", "groups"));
+                app.say(Level::Info, "accepting the top candidates…");
+                fx.push(Effect::AcceptTop { held_ids });
+            }
+            BulkAct::Undo(correction_id) => {
+                app.review.deciding = Some("the undo".into());
+                app.say(Level::Info, "undoing the last decision…");
+                fx.push(Effect::UndoDecision { correction_id });
+            }
+        },
+        Action::No | Action::Close => {}
+        _ => app.popup = Some(Popup::ConfirmBulk(p)),
+    }
+}
+
+/// A key while the search is typed: every change reads the matching groups again.
+pub(crate) fn on_search_input(app: &mut App, a: Action, fx: &mut Vec<Effect>) {
+    if app.review.search.on_key(a) == Typed::Changed {
+        app.review.research(fx);
+    }
+}
+
+pub(crate) fn on_accepted(
+    app: &mut App,
+    result: Result<BulkOutcome, String>,
+    fx: &mut Vec<Effect>,
+) {
+    app.review.deciding = None;
+    match result {
+        Ok(o) => {
+            app.review.marked.clear();
+            if o.correction_id.is_some() {
+                app.review.last_decision = o.correction_id;
+            }
+            let left = if o.left > 0 {
+                format!(" · {} left as they were", o.left)
+            } else {
+                String::new()
+            };
+            let correction = o
+                .correction_id
+                .map(|c| format!(" · correction {c} (u undoes it)"))
+                .unwrap_or_else(|| " · nothing left to mark (decided before)".into());
+            app.say(
+                Level::Info,
+                format!(
+                    "{} of {} landed on their top candidates · quantity {}{left}{correction}",
+                    super::plural(o.landed, "line", "lines"),
+                    super::plural(o.groups.len() as u64, "group", "groups"),
+                    o.quantity
+                ),
+            );
+        }
+        Err(e) => app.say(Level::Error, format!("not accepted: {e}")),
+    }
+    app.review.load(fx);
+}
+
+pub(crate) fn on_undone(
+    app: &mut App,
+    result: Result<crate::corrections::Applied, String>,
+    fx: &mut Vec<Effect>,
+) {
+    app.review.deciding = None;
+    match result {
+        Ok(a) => {
+            app.review.last_decision = None;
+            let id = a
+                .correction_id
+                .map(|c| format!(" · correction {c}"))
+                .unwrap_or_default();
+            app.say(Level::Info, format!("{}{id}", a.summary));
+        }
+        Err(e) => app.say(Level::Error, format!("not undone: {e}")),
     }
     app.review.load(fx);
 }

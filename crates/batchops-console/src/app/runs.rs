@@ -1,11 +1,15 @@
 //! The Runs tab: the history from `import_runs`, newest first; Enter opens a run, `r` resumes one,
-//! `v` reverts one (after a confirmation; [`crate::corrections::revert_run`] does it).
+//! `v` reverts one (after a confirmation; [`crate::corrections::revert_run`] does it). `/`
+//! searches the history read (the newest [`super::HISTORY_LIMIT`] runs) by id, file, invoice,
+//! mode or status as you type, the selection jumping to the first match; `n`/`N` go to the
+//! next/previous match, the matches are highlighted, Esc clears.
 
 use super::App;
 use super::batches::{BatchState, is_resumable};
 use super::compare::default_pair;
 use super::nav::ListNav;
 use super::popup::Popup;
+use super::search::Search;
 use crate::domain::{Mode, RunStatus};
 use crate::keymap::{Binding, b, ch, code};
 use crate::store::RunRow;
@@ -36,6 +40,20 @@ pub static KEYS: &[Binding] = &[
         Some("revert"),
         "revert the run: its lines removed, their quantities subtracted (asks first)",
     ),
+    b(
+        &[ch('/')],
+        Action::Filter,
+        None,
+        "search the runs: id, file, invoice, mode, status (as you type)",
+    ),
+    b(&[ch('n')], Action::SearchNext, None, "next match"),
+    b(&[ch('N')], Action::SearchPrev, None, "previous match"),
+    b(
+        &[code(KeyCode::Esc)],
+        Action::Close,
+        None,
+        "clear the search",
+    ),
 ];
 
 #[derive(Debug, Clone, Default, PartialEq)]
@@ -45,6 +63,21 @@ pub struct RunsTab {
     pub loaded: bool,
     pending: bool,
     pub(crate) next_at: Duration,
+    pub search: Search,
+}
+
+/// The text a run is searched in: what its row shows.
+pub fn searched_text(r: &RunRow) -> String {
+    format!(
+        "{} {} {} {} {} {}",
+        r.id,
+        r.source,
+        r.invoice.supplier.as_deref().unwrap_or(""),
+        r.invoice.invoice_number.as_deref().unwrap_or(""),
+        r.mode.as_str(),
+        r.status
+    )
+    .to_lowercase()
 }
 
 impl RunsTab {
@@ -60,6 +93,34 @@ impl RunsTab {
     pub fn selected(&self) -> Option<&RunRow> {
         self.rows.get(self.nav.selected)
     }
+
+    /// Select the next (`step` 1) or previous (-1) match from the selection (`from_here`: the
+    /// selection itself counts), wrapping around.
+    fn jump(&mut self, step: i64, from_here: bool, height: usize) -> bool {
+        let needle = self.search.text().to_lowercase();
+        let len = self.rows.len();
+        if needle.is_empty() || len == 0 {
+            return false;
+        }
+        let start = self.nav.selected as i64;
+        let first = if from_here { 0 } else { 1 };
+        for k in first..=len as i64 {
+            let i = (start + step * k).rem_euclid(len as i64) as usize;
+            if searched_text(&self.rows[i]).contains(&needle) {
+                self.nav.select(i, len, height);
+                return true;
+            }
+        }
+        false
+    }
+}
+
+/// A key while the search is typed: the selection jumps to the first match.
+pub(crate) fn on_search_input(app: &mut App, a: Action) {
+    let h = app.list_rows(Tab::Runs);
+    if app.runs.search.on_key(a) == super::search::Typed::Changed {
+        app.runs.jump(1, true, h);
+    }
 }
 
 pub fn on_show(app: &mut App, fx: &mut Vec<Effect>) {
@@ -72,6 +133,9 @@ pub fn enabled(app: &App, a: Action) -> bool {
         Action::Enter => app.runs.selected().is_some(),
         Action::Resume => app.runs.selected().is_some_and(is_resumable),
         Action::Revert => app.runs.selected().is_some_and(revertible),
+        Action::SearchNext | Action::SearchPrev | Action::Close => {
+            !app.runs.search.text().is_empty()
+        }
         _ => true,
     }
 }
@@ -88,6 +152,21 @@ pub fn on_action(app: &mut App, a: Action, fx: &mut Vec<Effect>) {
     };
     if app.runs.nav.apply(a, clicked, len, h) {
         return;
+    }
+    match a {
+        Action::Filter => return app.runs.search.open(),
+        Action::Close => {
+            app.runs.search.clear();
+            return;
+        }
+        Action::SearchNext | Action::SearchPrev => {
+            let step = if a == Action::SearchNext { 1 } else { -1 };
+            if !app.runs.jump(step, false, h) {
+                app.say(Level::Info, "no run matches the search");
+            }
+            return;
+        }
+        _ => {}
     }
     let Some(row) = app.runs.selected().cloned() else {
         return;

@@ -230,6 +230,7 @@ fn render_table(frame: &mut Frame, area: Rect, v: &FailedView, arrow: &str, them
             }
         })
         .collect();
+    let mark = super::search::match_style(theme);
     let rows: Vec<DataRow> = (top..end)
         .map(|i| match v.row(i) {
             None => DataRow::new(vec![("…".into(), theme.dim), ("loading".into(), theme.dim)]),
@@ -265,6 +266,7 @@ fn render_table(frame: &mut Frame, area: Rect, v: &FailedView, arrow: &str, them
                     (r.attempts.to_string(), theme.base),
                     (state, style),
                 ])
+                .mark(&v.filter, mark)
             }
         })
         .collect();

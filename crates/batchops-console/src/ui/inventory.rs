@@ -19,7 +19,6 @@ use crate::store::inventory::ItemDetail;
 use crate::vocab::Correction;
 use ratatui::Frame;
 use ratatui::layout::Rect;
-use ratatui::style::Modifier;
 use ratatui::text::{Line, Span};
 use ratatui::widgets::{Clear, Paragraph, Wrap};
 
@@ -30,21 +29,8 @@ const COLUMNS: [Column; 4] = [
     Column::new("last movement", 16, 16, 2),
 ];
 
-/// The search line takes the first row of the body while a search is typed or kept.
-fn searching(app: &App) -> bool {
-    app.inventory.searching || !app.inventory.search_text().is_empty()
-}
-
 fn table_area(body: Rect, app: &App) -> Rect {
-    if searching(app) && body.height > 3 {
-        Rect {
-            y: body.y + 1,
-            height: body.height - 1,
-            ..body
-        }
-    } else {
-        body
-    }
+    super::search::below(body, &app.inventory.search)
 }
 
 pub fn list_area(body: Rect, app: &App) -> Rect {
@@ -75,29 +61,7 @@ fn title(app: &App) -> String {
 
 pub fn render(frame: &mut Frame, area: Rect, app: &App, theme: &Theme) {
     let inv = &app.inventory;
-    if searching(app) && area.height > 3 {
-        let label = if inv.searching {
-            "search (Enter keeps, Esc clears)"
-        } else {
-            "search (/ edits, n/N next/previous, Esc clears)"
-        };
-        let line = super::popups::input_line(
-            "/",
-            &inv.search,
-            inv.searching,
-            usize::from(area.width.saturating_sub(14)),
-            theme,
-        );
-        let mut spans = line.spans;
-        spans.insert(0, Span::styled(format!("{label} "), theme.dim));
-        let first = Rect { height: 1, ..area };
-        let width = usize::from(area.width);
-        let text: String = spans.iter().map(|s| s.content.as_ref()).collect();
-        if text.chars().count() > width {
-            spans.remove(0);
-        }
-        frame.render_widget(Paragraph::new(Line::from(spans)), first);
-    }
+    super::search::render(frame, area, &inv.search, theme);
     let area = table_area(area, app);
     let title = fit_title(&title(app), area.width, 0);
     if inv.rows.is_empty() {
@@ -117,7 +81,7 @@ pub fn render(frame: &mut Frame, area: Rect, app: &App, theme: &Theme) {
         );
         return;
     }
-    let mark = theme.key.add_modifier(Modifier::UNDERLINED);
+    let mark = super::search::match_style(theme);
     let search = inv.search_text();
     let rows: Vec<DataRow> = inv
         .rows

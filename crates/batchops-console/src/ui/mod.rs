@@ -24,6 +24,7 @@ mod popups;
 pub mod review;
 pub mod run;
 pub mod runs;
+mod search;
 pub mod table;
 mod tabs;
 

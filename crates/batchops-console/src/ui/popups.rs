@@ -28,7 +28,7 @@ pub fn render(frame: &mut Frame, body: Rect, app: &App, theme: &Theme) {
         ) => super::failed::render_popup(frame, body, app, theme),
         Some(Popup::Prompt(p)) => prompt(frame, body, p, theme),
         Some(Popup::ConfirmRevert { .. }) => super::runs::render_popup(frame, body, app, theme),
-        Some(Popup::ConfirmDecision(_) | Popup::NewItem(_)) => {
+        Some(Popup::ConfirmDecision(_) | Popup::ConfirmBulk(_) | Popup::NewItem(_)) => {
             super::review::render_popup(frame, body, app, theme)
         }
         Some(Popup::Overlap(o)) => overlap(frame, body, o, theme),

@@ -16,7 +16,7 @@
 //! ```
 
 use super::super::app::App;
-use super::super::app::review::{NewItemForm, PendingDecision, SHOWN};
+use super::super::app::review::{BulkAct, NewItemForm, PendingBulk, PendingDecision, SHOWN};
 use super::super::format::{count, fit, safe};
 use super::super::theme::Theme;
 use super::popups::{input_line, popup_block};
@@ -51,14 +51,32 @@ fn split(body: Rect, app: &App) -> (Rect, Rect) {
 }
 
 pub fn list_area(body: Rect, app: &App) -> Rect {
-    table::rows_area(split(body, app).0, true)
+    table::rows_area(split(below(body, app), app).0, true)
+}
+
+/// The body below the search line (while a search is typed or kept).
+fn below(body: Rect, app: &App) -> Rect {
+    super::search::below(body, &app.review.search)
 }
 
 pub fn render(frame: &mut Frame, area: Rect, app: &App, theme: &Theme) {
     let r = &app.review;
+    super::search::render(frame, area, &r.search, theme);
+    let area = below(area, app);
     let lines: u64 = r.groups.iter().map(|g| g.lines).sum();
+    let narrowed = match (r.search.text(), r.filters.describe()) {
+        ("", f) if f.is_empty() => String::new(),
+        ("", f) => format!(" · {f}"),
+        (s, f) if f.is_empty() => format!(" · \"{}\"", safe(s)),
+        (s, f) => format!(" · \"{}\", {f}", safe(s)),
+    };
+    let marked = if r.marked.is_empty() {
+        String::new()
+    } else {
+        format!(" · {} selected", count(r.marked.len() as u64))
+    };
     let title = format!(
-        " Review · {} group{}, {} held line{} (most lines first) ",
+        " Review · {} group{}, {} held line{} (most lines first){narrowed}{marked} ",
         count(r.groups.len() as u64),
         if r.groups.len() == 1 { "" } else { "s" },
         count(lines),
@@ -67,6 +85,9 @@ pub fn render(frame: &mut Frame, area: Rect, app: &App, theme: &Theme) {
     if r.groups.is_empty() {
         let text = match (&r.error, r.loaded) {
             (Some(e), _) => format!("The held lines cannot be read: {}", safe(e)),
+            (None, true) if !r.search.text().is_empty() || !r.filters.is_empty() => {
+                "No held line matches the search and filters (Esc clears them).".to_string()
+            }
             (None, true) => {
                 "No line is held for review: every imported line found its item.".to_string()
             }
@@ -82,10 +103,16 @@ pub fn render(frame: &mut Frame, area: Rect, app: &App, theme: &Theme) {
         return;
     }
     let (top, bottom) = split(area, app);
+    let mark = super::search::match_style(theme);
     let rows: Vec<DataRow> = r
         .groups
         .iter()
         .map(|g| {
+            let chosen = if r.marked.contains(&g.alias) {
+                "● "
+            } else {
+                ""
+            };
             let runs = g
                 .runs
                 .iter()
@@ -93,16 +120,21 @@ pub fn render(frame: &mut Frame, area: Rect, app: &App, theme: &Theme) {
                 .collect::<Vec<_>>()
                 .join(",");
             DataRow::new(vec![
-                (safe(&g.description), theme.base),
+                (format!("{chosen}{}", safe(&g.description)), theme.base),
                 (count(g.lines), theme.base),
                 (runs, theme.base),
                 (safe(&g.reason), theme.dim),
             ])
+            .mark(r.search.text(), mark)
         })
         .collect();
-    let first = r
-        .nav
-        .first_on_screen(usize::from(list_area(area, app).height));
+    let height = usize::from(table::rows_area(top, true).height);
+    // A list that fits is drawn from its first row (the search or a filter may have scrolled it).
+    let first = if r.groups.len() <= height {
+        0
+    } else {
+        r.nav.first_on_screen(height)
+    };
     table::render(
         frame,
         top,
@@ -209,6 +241,7 @@ fn candidate(frame: &mut Frame, area: Rect, i: usize, c: &Candidate, focused: bo
 pub fn render_popup(frame: &mut Frame, body: Rect, app: &App, theme: &Theme) {
     match &app.popup {
         Some(Popup::ConfirmDecision(d)) => confirm(frame, body, d, theme),
+        Some(Popup::ConfirmBulk(p)) => confirm_bulk(frame, body, p, theme),
         Some(Popup::NewItem(f)) => new_item(frame, body, f, theme),
         _ => {}
     }
@@ -241,6 +274,46 @@ fn confirm(frame: &mut Frame, body: Rect, d: &PendingDecision, theme: &Theme) {
             Span::raw(" go back"),
         ]),
     ];
+    frame.render_widget(Clear, area);
+    frame.render_widget(
+        Paragraph::new(text)
+            .block(popup_block(title.into(), theme))
+            .wrap(Wrap { trim: true }),
+        area,
+    );
+}
+
+fn confirm_bulk(frame: &mut Frame, body: Rect, p: &PendingBulk, theme: &Theme) {
+    let shown = p
+        .lines
+        .len()
+        .min(usize::from(body.height.saturating_sub(6)).max(1));
+    let height = u16::try_from(shown + 5).unwrap_or(u16::MAX);
+    let area = centered(body, 76, height);
+    let title = match p.act {
+        BulkAct::AcceptTop(_) => " Accept the top candidates? ",
+        BulkAct::Undo(_) => " Undo the last decision? ",
+    };
+    let mut text: Vec<Line> = p
+        .lines
+        .iter()
+        .take(shown)
+        .map(|l| Line::from(safe(l)))
+        .collect();
+    if p.lines.len() > shown {
+        text.push(Line::from(format!("  … {} more", p.lines.len() - shown)));
+    }
+    let warning = match p.act {
+        BulkAct::AcceptTop(_) => "Stock moves now (u undoes the whole decision).",
+        BulkAct::Undo(_) => "Stock moves now.",
+    };
+    text.push(Line::from(Span::styled(warning, theme.warn)));
+    text.push(Line::from(vec![
+        Span::styled("y", theme.key),
+        Span::raw(" apply   "),
+        Span::styled("n", theme.key),
+        Span::raw(" go back"),
+    ]));
     frame.render_widget(Clear, area);
     frame.render_widget(
         Paragraph::new(text)

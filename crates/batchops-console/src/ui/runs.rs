@@ -34,12 +34,16 @@ const COLUMNS: [Column; 11] = [
     Column::new("items/s", 7, 9, 6).right(),
 ];
 
-pub fn list_area(body: Rect, _app: &App) -> Rect {
-    table::rows_area(body, true)
+pub fn list_area(body: Rect, app: &App) -> Rect {
+    table::rows_area(super::search::below(body, &app.runs.search), true)
 }
 
 pub fn render(frame: &mut Frame, area: Rect, app: &App, theme: &Theme) {
     let runs = &app.runs;
+    super::search::render(frame, area, &runs.search, theme);
+    let full = area;
+    let area = super::search::below(area, &runs.search);
+    let mark = super::search::match_style(theme);
     let title = format!(
         " Runs · {} in the history (newest first; times UTC) ",
         runs.rows.len()
@@ -120,11 +124,12 @@ pub fn render(frame: &mut Frame, area: Rect, app: &App, theme: &Theme) {
                 (secs, theme.base),
                 (ips, theme.base),
             ])
+            .mark(runs.search.text(), mark)
         })
         .collect();
     let top = runs
         .nav
-        .first_on_screen(usize::from(list_area(area, app).height));
+        .first_on_screen(usize::from(list_area(full, app).height));
     table::render(
         frame,
         area,

@@ -53,6 +53,9 @@ pub enum Move {
     Retry,
     /// A revert of the run that owns the line.
     Revert,
+    /// The undo of a review decision: the lines it decided are held again (those it landed
+    /// leave `transactions`, with their stock).
+    Undo,
 }
 
 impl Move {
@@ -69,6 +72,7 @@ impl Move {
             // (a retry run reverted on its own) fails again.
             (Move::Revert, Some(Landed | Held | Failed | Skipped), None) => true,
             (Move::Revert, Some(Landed), Some(Failed)) => true,
+            (Move::Undo, Some(Landed | Skipped), Some(Held)) => true,
             _ => false,
         }
     }
@@ -137,6 +141,10 @@ mod tests {
         assert!(Move::Revert.allowed(Some(Landed), None));
         assert!(Move::Revert.allowed(Some(Landed), Some(Failed)));
         assert!(Move::Import.allowed(None, Some(Held)));
+        assert!(Move::Undo.allowed(Some(Landed), Some(Held)));
+        assert!(Move::Undo.allowed(Some(Skipped), Some(Held)));
+        assert!(!Move::Undo.allowed(Some(Failed), Some(Held)));
+        assert!(!Move::Undo.allowed(Some(Landed), None));
         assert!(!Move::Import.allowed(Some(Landed), Some(Held)));
     }
 

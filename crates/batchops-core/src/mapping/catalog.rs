@@ -98,6 +98,20 @@ pub fn parse_part_key(key: &str) -> Option<(&str, &str)> {
     key.strip_prefix("part\t")?.split_once('\t')
 }
 
+/// A query against one item of the index: the comparison of their descriptions, and two makers a
+/// veto unless a model code both carry says one product sold under two names.
+fn weigh(ix: &Index, lex: &Lexicon, q: &Compact, idx: u32) -> Comparison {
+    let item = ix.entry(idx);
+    let mut c = compare(q, item, &ix.names, lex, &|w| ix.weight(w));
+    if c.same_ids.is_empty()
+        && !c.variant_id
+        && let Some(veto) = ix.makers_differ(q, item, lex)
+    {
+        c.differed.push(veto);
+    }
+    c
+}
+
 impl Default for Catalog {
     fn default() -> Self {
         Catalog::with_lexicon(lexicon::current())
@@ -350,10 +364,7 @@ impl Catalog {
             .candidates(&q, 24)
             .into_iter()
             .filter(|i| !self.rejected.contains(&(Box::<str>::from(key), *i)))
-            .map(|i| {
-                let c = compare(&q, ix.entry(i), &ix.names, &self.lex, &|w| ix.weight(w));
-                (i, c)
-            })
+            .map(|i| (i, weigh(ix, &self.lex, &q, i)))
             .collect();
         out.sort_by(|a, b| b.1.score.total_cmp(&a.1.score).then(a.0.cmp(&b.0)));
         out
@@ -386,8 +397,7 @@ impl Catalog {
     /// Compare a signature with one item.
     pub fn compare_with(&mut self, sig: &super::signature::Signature, idx: u32) -> Comparison {
         let q = self.index.compact_query(sig, &self.lex);
-        let ix = &self.index;
-        compare(&q, ix.entry(idx), &ix.names, &self.lex, &|w| ix.weight(w))
+        weigh(&self.index, &self.lex, &q, idx)
     }
 
     /// How many items (of the catalog and created by this run) carry an identifier.

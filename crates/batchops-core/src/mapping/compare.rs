@@ -61,6 +61,7 @@ impl Interner {
             attrs: attrs.into(),
             words: words.into(),
             ids: ids.into(),
+            lead: sig.lead.as_deref().map(|w| self.intern(w)),
             read_as: Box::default(),
             unread: Box::default(),
         }
@@ -74,6 +75,8 @@ pub struct Compact {
     pub words: Box<[u32]>,
     /// The identifiers ([`super::identifier`]).
     pub ids: Box<[u32]>,
+    /// The first word as written ([`Signature::lead`]).
+    pub lead: Option<u32>,
     /// (word as written, catalog word it was read as): a query's misspelt or abbreviated words
     /// (see [`super::vocabulary`]); `words` holds the catalog word.
     pub read_as: Box<[(u32, u32)]>,
@@ -137,6 +140,20 @@ fn groups(attrs: &[(u32, u32)]) -> impl Iterator<Item = (u32, &[(u32, u32)])> {
     attrs.chunk_by(|a, b| a.0 == b.0).map(|run| (run[0].0, run))
 }
 
+/// One span written two ways: a range on one side (`17-85mm`) and its two ends on the other
+/// (`17mm - 85mm`).
+fn one_span(a: &[(u32, u32)], b: &[(u32, u32)], names: &Interner) -> bool {
+    let ends = |range: &[(u32, u32)], two: &[(u32, u32)]| {
+        let [r] = range else { return false };
+        let [x, y] = two else { return false };
+        names.get(r.1).split_once('-').is_some_and(|(lo, hi)| {
+            let (x, y) = (names.get(x.1), names.get(y.1));
+            (lo, hi) == (x, y) || (lo, hi) == (y, x)
+        })
+    };
+    ends(a, b) || ends(b, a)
+}
+
 /// Compare a description with an item (both interned by `names`). `weight` gives a word's weight.
 pub fn compare(
     line: &Compact,
@@ -166,6 +183,10 @@ pub fn compare(
         let a = find(&line_groups, n);
         let b = find(&item_groups, n);
         match (a, b) {
+            (Some(a), Some(b)) if one_span(&a, &b, names) => {
+                let range = if a.len() == 1 { a[0].1 } else { b[0].1 };
+                c.agreed.push(describe(n, names.get(range)));
+            }
             (Some(a), Some(b)) => {
                 let only_a: Vec<&str> = a
                     .iter()

@@ -34,6 +34,9 @@ pub struct Index {
     vocabulary: Vocabulary,
     /// Items created for descriptions no item matched ([`Index::insert_provisional`]).
     provisional: Vec<bool>,
+    /// Word → how many catalog items (not provisional) name it first: the makers and product
+    /// lines the catalog names its products by ([`Index::makers_differ`]).
+    leads: HashMap<u32, u32>,
     /// Identifier → the items that carry it.
     ids: HashMap<u32, Vec<u32>>,
     /// An identifier with a short letter suffix left out (`fs105` for `fs105na`) → the items
@@ -100,6 +103,9 @@ impl Index {
     fn insert_compact(&mut self, compact: Compact, provisional: bool) -> u32 {
         let idx = self.entries.len() as u32;
         self.provisional.push(provisional);
+        if let (Some(lead), false) = (compact.lead, provisional) {
+            *self.leads.entry(lead).or_default() += 1;
+        }
         for &w in compact.words.iter() {
             let list = self.words.entry(w).or_default();
             if list.is_empty() {
@@ -145,6 +151,28 @@ impl Index {
         if !provisional {
             self.vocabulary.add(id, self.names.get(id));
         }
+    }
+
+    /// Whether a word names a maker or a product line: the lexicon's `[brands]`, or the first
+    /// word of at least `learned_from` catalog items.
+    fn is_maker(&self, word: u32, lex: &Lexicon) -> bool {
+        let learned = lex.brands_learned_from;
+        lex.brands.contains(self.names.get(word))
+            || (learned > 0 && self.leads.get(&word).is_some_and(|&n| n >= learned))
+    }
+
+    /// Two makers: the line and the item each start with a maker's word the other does not carry
+    /// anywhere (`Sony …` against `Samsung …`; `Hex Bolt …` against `Coach Bolt …`). Words in
+    /// another order (`Bolt, Hex …`) or a maker named later (`… by Sony`) are not two makers.
+    pub fn makers_differ(&self, line: &Compact, item: &Compact, lex: &Lexicon) -> Option<String> {
+        let (l, i) = (line.lead?, item.lead?);
+        let carries = |c: &Compact, w: u32| c.words.binary_search(&w).is_ok();
+        (l != i
+            && self.is_maker(l, lex)
+            && self.is_maker(i, lex)
+            && !carries(item, l)
+            && !carries(line, i))
+        .then(|| format!("maker {} ≠ {}", self.names.get(l), self.names.get(i)))
     }
 
     /// Whether the item at an index is provisional.

@@ -38,6 +38,16 @@ struct LexiconFile {
     attributes: BTreeMap<String, Vec<String>>,
     #[serde(default)]
     kinds: BTreeMap<String, Vec<String>>,
+    #[serde(default)]
+    brands: BrandList,
+}
+
+#[derive(Debug, Default, Deserialize)]
+#[serde(deny_unknown_fields)]
+struct BrandList {
+    #[serde(default)]
+    words: Vec<String>,
+    learned_from: Option<u32>,
 }
 
 #[derive(Debug, Default, Deserialize)]
@@ -93,6 +103,10 @@ pub struct Lexicon {
     pub(crate) classes: HashMap<Box<str>, Arc<str>>,
     /// Word → the kind groups it belongs to.
     pub(crate) kinds: HashMap<Box<str>, Vec<Arc<str>>>,
+    /// Makers and product lines named by the operator (the catalog teaches the rest).
+    pub(crate) brands: HashSet<Box<str>>,
+    /// A word that starts at least this many catalog item names is a maker's (0: none learned).
+    pub(crate) brands_learned_from: u32,
     /// The lexicon's long words (seven letters or more) by themselves and with one letter left
     /// out: a misspelt `staimless` is read as `stainless` (see [`Lexicon::correct`]).
     vocabulary: HashMap<Box<str>, Vec<Box<str>>>,
@@ -248,7 +262,7 @@ impl Lexicon {
         Ok(lex)
     }
 
-    fn add_source(&mut self, text: &str, name: &str) -> Result<(), LexiconError> {
+    pub(crate) fn add_source(&mut self, text: &str, name: &str) -> Result<(), LexiconError> {
         let err = |reason: String| LexiconError {
             file: name.to_string(),
             reason,
@@ -276,6 +290,11 @@ impl Lexicon {
         }
         self.grades
             .extend(file.grades.words.iter().map(|w| lower(w)));
+        self.brands
+            .extend(file.brands.words.iter().map(|w| lower(w)));
+        if let Some(n) = file.brands.learned_from {
+            self.brands_learned_from = n;
+        }
         let mut bases: HashMap<String, String> = self
             .units
             .iter()

@@ -1202,6 +1202,103 @@ mod tests {
         }
 
         #[test]
+        fn a_range_and_its_two_ends_are_one_span() {
+            let mut mp = mapper_of(&[(
+                "Z",
+                "Canon EF-S 17mm - 85mm f/4.0-5.6 USM IS Zoom Lens - 9517A002",
+            )]);
+            let m = mp.map(line(1, None, "Canon EF-S 17-85MM f/4-5.6 IS USM Zoom Lens"));
+            match &m {
+                Mapped::Hold(h) => assert_eq!(h.candidates[0].sku, "Z", "{h:?}"),
+                Mapped::Land(l) => assert_eq!(&*l.sku, "Z", "{m:?}"),
+            }
+            // Another span is another lens.
+            let m = mp.map(line(2, None, "Canon EF-S 18-55MM f/4-5.6 IS USM Zoom Lens"));
+            assert!(not_on(&m, "Z"), "{m:?}");
+        }
+
+        #[test]
+        fn pro_is_short_for_professional_not_another_edition() {
+            let mut mp = mapper_of(&[("W", "Waring Professional Cool-Touch Deep Fryer - Black")]);
+            let m = mp.map(line(1, None, "Waring Pro Cool-Touch Deep Fryer - Black"));
+            assert_eq!(&*land(m).sku, "W");
+        }
+
+        use crate::mapping::lexicon::Lexicon;
+
+        fn three_each(makers: &[&str], rest: &[(&str, &str)]) -> Vec<(String, String)> {
+            let mut items: Vec<(String, String)> = makers
+                .iter()
+                .flat_map(|m| {
+                    ["Stereo Headphones", "Car Charger", "Wall Adapter"]
+                        .iter()
+                        .enumerate()
+                        .map(move |(k, p)| (format!("{m}-{k}"), format!("{m} {p}")))
+                })
+                .collect();
+            items.extend(rest.iter().map(|(s, n)| (s.to_string(), n.to_string())));
+            items
+        }
+
+        fn mapper_with(items: &[(String, String)], lex: Lexicon) -> Mapper {
+            let items = items.iter().map(|(s, n)| item(s, n)).collect();
+            Mapper::new(
+                Catalog::build(Arc::new(lex), items, Vec::<AliasEntry>::new(), Vec::new()),
+                DEFAULT_MATCH_THRESHOLD,
+            )
+        }
+
+        #[test]
+        fn two_makers_the_catalog_names_products_by_are_two_products() {
+            let items = three_each(
+                &["Sony", "Samsung"],
+                &[("MS", "Sony Memory Stick Micro 2GB")],
+            );
+            let mut mp = mapper_with(&items, Lexicon::builtin());
+            let m = land(mp.map(line(1, None, "Samsung Memory Stick Micro 2GB")));
+            assert_eq!(m.decision.kind(), "created", "{m:?}");
+            // The maker named later, or its words in another order, is one maker.
+            let m = land(mp.map(line(2, None, "Memory Stick Micro 2GB Sony")));
+            assert_eq!(&*m.sku, "MS", "{m:?}");
+        }
+
+        #[test]
+        fn a_model_code_both_carry_outweighs_two_makers() {
+            let items = three_each(
+                &["Terk", "Audiovox"],
+                &[("T", "Terk Mini Tuner For XM Ready Home Products - CNP2000")],
+            );
+            let mut mp = mapper_with(&items, Lexicon::builtin());
+            let m = mp.map(line(2, None, "Audiovox CNP2000 XM Mini-Tuner"));
+            match &m {
+                Mapped::Hold(h) => assert_eq!(h.candidates[0].sku, "T", "{h:?}"),
+                Mapped::Land(l) => assert_eq!(&*l.sku, "T", "{m:?}"),
+            }
+        }
+
+        #[test]
+        fn an_operator_names_makers_the_catalog_is_too_small_to_teach() {
+            let items = vec![("A".to_string(), "Acme Claw Hammer 16oz".to_string())];
+            let one_each = mapper_with(&items, Lexicon::builtin()).map(line(
+                1,
+                None,
+                "Zenith Claw Hammer 16oz",
+            ));
+            assert!(
+                !matches!(&one_each, Mapped::Land(l) if l.decision.kind() == "created"),
+                "one item teaches no maker: {one_each:?}"
+            );
+            let mut lex = Lexicon::builtin();
+            lex.add_source(
+                "[brands]\nwords = [\"Acme\", \"Zenith\"]\n",
+                "operator.toml",
+            )
+            .expect("lexicon");
+            let named = mapper_with(&items, lex).map(line(1, None, "Zenith Claw Hammer 16oz"));
+            assert_eq!(land(named).decision.kind(), "created");
+        }
+
+        #[test]
         fn two_editions_never_land_on_one_new_item() {
             let mut mp = mapper_of(&[("HB", "Hex Bolt M8 x 40mm Zinc")]);
             let a = land(mp.map(line(1, None, "Intuit Quicken Premier 2007")));

@@ -31,6 +31,8 @@ pub struct Signature {
     /// The product's own identifiers (model codes, part numbers), normalised for case and
     /// separators only, sorted, without repeats (see [`super::identifier`]).
     pub ids: Vec<Box<str>>,
+    /// The first of `words` as written: where a catalog names the maker (`Sony …`, `Hex …`).
+    pub lead: Option<Box<str>>,
 }
 
 /// The prefix of attribute names compared only when both sides state them.
@@ -659,6 +661,9 @@ impl Reader<'_> {
         if w.chars().any(|c| c.is_ascii_digit()) {
             self.sig.add("code", folded);
         } else {
+            if self.sig.lead.is_none() {
+                self.sig.lead = Some(folded.clone());
+            }
             self.words.insert(folded);
         }
     }

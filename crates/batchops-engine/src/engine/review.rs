@@ -11,7 +11,7 @@ use crate::domain::{Candidate, MappingDecision, run_rules};
 use crate::input::validate_fields;
 use crate::mapping::{LearnedPart, Mapped, MappedLine, Mapper, generated_sku};
 use crate::store::fields_from_json;
-use crate::store::{DecidedLine, HeldFilter, HeldRow, ReviewRecord, Store};
+use crate::store::{DecidedGroup, DecidedLine, HeldFilter, HeldRow, ReviewRecord, Store};
 use rust_decimal::Decimal;
 use serde::Serialize;
 use std::collections::BTreeMap;
@@ -131,6 +131,41 @@ pub fn groups(rows: &[HeldRow]) -> Vec<Group> {
     out
 }
 
+/// Why a group is held, read from its top candidate: a veto (both sides state an attribute
+/// differently), an attribute stated on one side only, or a score too close to another's.
+#[derive(Debug, Clone, Copy, PartialEq, Eq)]
+pub enum HeldKind {
+    Veto,
+    OneSided,
+    CloseScore,
+}
+
+impl HeldKind {
+    pub fn label(self) -> &'static str {
+        match self {
+            HeldKind::Veto => "veto",
+            HeldKind::OneSided => "one-sided attribute",
+            HeldKind::CloseScore => "close score",
+        }
+    }
+}
+
+impl Group {
+    /// Why the group is held ([`HeldKind`]).
+    pub fn kind(&self) -> HeldKind {
+        match self.candidates.first() {
+            Some(c) if !c.differed.is_empty() => HeldKind::Veto,
+            Some(c) if !c.one_sided.is_empty() => HeldKind::OneSided,
+            _ => HeldKind::CloseScore,
+        }
+    }
+
+    /// The top candidate's score (0 without a candidate).
+    pub fn top_score(&self) -> f64 {
+        self.candidates.first().map_or(0.0, |c| f64::from(c.score))
+    }
+}
+
 fn invalid(msg: impl Into<String>) -> EngineError {
     EngineError::Invalid(msg.into())
 }
@@ -218,8 +253,78 @@ pub async fn decide(
             return outcome;
         }
     };
-    let sku: Arc<str> = target.as_str().into();
-    let new_name: Option<Arc<str>> = new_name.map(|n| n.as_str().into());
+    let mut seen = std::collections::HashMap::new();
+    let planned = plan_onto(
+        store,
+        &row,
+        &group,
+        &target,
+        new_name.as_deref(),
+        operator,
+        &mut seen,
+    )
+    .await?;
+    let (land, quantity) = decided_lines(planned.rows);
+    let summary = format!(
+        "review: {} line(s) of \"{}\" onto {}{}",
+        group.len(),
+        row.description,
+        target,
+        if new_name.is_some() {
+            " (new item)"
+        } else {
+            ""
+        }
+    );
+    let record = ReviewRecord {
+        groups: vec![planned.group],
+        land,
+        operator: operator.to_string(),
+        summary,
+        lines: group.len() as u64,
+        quantity,
+        detail_json: serde_json::json!({
+            "alias": row.alias,
+            "sku": target,
+            "lines": group.iter().map(|h| serde_json::json!({"run_id": h.run_id, "line": h.line})).collect::<Vec<_>>(),
+            "quantity": quantity.to_string(),
+        })
+        .to_string(),
+        reject: Vec::new(),
+    };
+    let (correction_id, landed) = store.finish_review(&record).await?.unzip();
+    lock.release().await;
+    Ok(Outcome {
+        correction_id,
+        alias: row.alias.clone(),
+        lines: group.len() as u64,
+        landed: landed.unwrap_or(0),
+        quantity,
+        sku: Some(target),
+        rejected: Vec::new(),
+        still_held: 0,
+    })
+}
+
+/// One group's lines planned onto an item: what its held rows record and the rows that land.
+struct Planned {
+    group: DecidedGroup,
+    rows: Vec<(HeldRow, MappedLine)>,
+}
+
+/// Plan the open lines `group` (of `row`'s key) onto `target` (a new item named `new_name`, or
+/// an existing one): each line read again from its stored fields, the alias learned.
+async fn plan_onto(
+    store: &dyn Store,
+    row: &HeldRow,
+    group: &[HeldRow],
+    target: &str,
+    new_name: Option<&str>,
+    operator: &str,
+    suppliers: &mut std::collections::HashMap<i64, Option<String>>,
+) -> Result<Planned, EngineError> {
+    let sku: Arc<str> = target.into();
+    let new_name: Option<Arc<str>> = new_name.map(Into::into);
     let alias: Arc<str> = row.alias.as_str().into();
     let decision = match &new_name {
         Some(_) => MappingDecision::Created {
@@ -227,9 +332,11 @@ pub async fn decide(
         },
         None => MappingDecision::Alias,
     };
-    let suppliers = parts_suppliers(store, &group).await?;
+    for (run, supplier) in parts_suppliers(store, group).await? {
+        suppliers.entry(run).or_insert(supplier);
+    }
     let mut rows: Vec<(HeldRow, MappedLine)> = Vec::new();
-    for h in &group {
+    for h in group {
         let item = validate_fields(
             h.line,
             h.raw_record.clone(),
@@ -268,54 +375,200 @@ pub async fn decide(
             },
         ));
     }
-    let (land, quantity) = decided_lines(rows);
     let decision_json = serde_json::json!({
-        "choice": match choice { Choice::Item(_) => "item", _ => "new" },
+        "choice": if new_name.is_some() { "new" } else { "item" },
         "sku": target,
         "name": new_name.as_deref(),
         "operator": operator,
     })
     .to_string();
-    let summary = format!(
-        "review: {} line(s) of \"{}\" onto {}{}",
-        group.len(),
-        row.description,
-        target,
-        if new_name.is_some() {
-            " (new item)"
-        } else {
-            ""
+    Ok(Planned {
+        group: DecidedGroup {
+            held_ids: group.iter().map(|h| h.id).collect(),
+            decision_json,
+            learn: Some((row.alias.clone(), target.to_string())),
+        },
+        rows,
+    })
+}
+
+/// One group of a bulk decision: its description, lines and the item they land on.
+#[derive(Debug, Clone, Serialize, PartialEq)]
+pub struct BulkGroup {
+    pub description: String,
+    pub sku: String,
+    pub lines: u64,
+}
+
+/// What a bulk decision did.
+#[derive(Debug, Clone, Serialize, PartialEq)]
+pub struct BulkOutcome {
+    pub correction_id: Option<i64>,
+    pub groups: Vec<BulkGroup>,
+    /// Held lines the decision covered.
+    pub lines: u64,
+    /// Lines that landed now.
+    pub landed: u64,
+    pub quantity: Decimal,
+    /// Selected groups left as they were: decided meanwhile, or without a candidate.
+    pub left: u64,
+}
+
+/// Accept the top candidate of each group `held_ids` names (a held line's id stands for every
+/// open line of its key): every group's lines land on its top candidate, its alias is learned,
+/// all in ONE transaction and one correction (one undo takes all of it back). Groups decided
+/// meanwhile, or without a candidate, are left out and counted.
+pub async fn accept_top(
+    store: &dyn Store,
+    held_ids: &[i64],
+    operator: &str,
+) -> Result<BulkOutcome, EngineError> {
+    // The keys of the selected lines' groups, read once to know which import keys to lock.
+    let mut aliases: Vec<String> = Vec::new();
+    let mut keys = std::collections::BTreeSet::new();
+    for id in held_ids {
+        if let Some(row) = store.held(&HeldFilter::Id(*id)).await?.into_iter().next()
+            && row.is_open()
+            && !aliases.contains(&row.alias)
+        {
+            for h in store
+                .held(&HeldFilter::OpenAlias(row.alias.clone()))
+                .await?
+            {
+                keys.insert(h.import_key);
+            }
+            aliases.push(row.alias);
         }
-    );
+    }
+    let mut left = held_ids.len() as u64 - aliases.len() as u64;
+    if aliases.is_empty() {
+        return Err(invalid(
+            "the selected lines were decided or reverted meanwhile; nothing to do",
+        ));
+    }
+    let lock = crate::locks::acquire(store, crate::locks::Command::Decide, keys, operator).await?;
+    let done = accept_top_locked(store, &aliases, operator, &lock, &mut left).await;
+    lock.release().await;
+    let (correction_id, landed, groups, lines, quantity) = done?;
+    Ok(BulkOutcome {
+        correction_id,
+        groups,
+        lines,
+        landed,
+        quantity,
+        left,
+    })
+}
+
+type BulkDone = (Option<i64>, u64, Vec<BulkGroup>, u64, Decimal);
+
+async fn accept_top_locked(
+    store: &dyn Store,
+    aliases: &[String],
+    operator: &str,
+    lock: &crate::store::locks::KeyLock,
+    left: &mut u64,
+) -> Result<BulkDone, EngineError> {
+    let catalog = store.load_catalog().await?;
+    let mut suppliers = std::collections::HashMap::new();
+    let mut groups = Vec::new();
+    let mut decided = Vec::new();
+    let mut rows = Vec::new();
+    let mut detail = Vec::new();
+    for alias in aliases {
+        // Read again under the locks: lines decided or reverted meanwhile are gone.
+        let mut group = store.held(&HeldFilter::OpenAlias(alias.clone())).await?;
+        group.retain(|h| lock.covers(&h.import_key));
+        let Some(first) = group.first().cloned() else {
+            *left += 1;
+            continue;
+        };
+        let (_, candidates) = candidates_of(&first);
+        let Some(top) = candidates.first().filter(|c| catalog.sku(&c.sku).is_some()) else {
+            *left += 1;
+            continue;
+        };
+        refuse_scratch_runs(store, &group).await?;
+        let planned = plan_onto(
+            store,
+            &first,
+            &group,
+            &top.sku,
+            None,
+            operator,
+            &mut suppliers,
+        )
+        .await?;
+        groups.push(BulkGroup {
+            description: first.description.clone(),
+            sku: top.sku.clone(),
+            lines: group.len() as u64,
+        });
+        detail.push(serde_json::json!({
+            "alias": first.alias,
+            "sku": top.sku,
+            "lines": group.iter().map(|h| serde_json::json!({"run_id": h.run_id, "line": h.line})).collect::<Vec<_>>(),
+        }));
+        decided.push(planned.group);
+        rows.extend(planned.rows);
+    }
+    if decided.is_empty() {
+        return Err(invalid(
+            "no selected group has a candidate to accept; nothing to do",
+        ));
+    }
+    let lines = rows.len() as u64;
+    let (land, quantity) = decided_lines(rows);
     let record = ReviewRecord {
-        held_ids: group.iter().map(|h| h.id).collect(),
+        groups: decided,
         land,
-        decision_json: decision_json.clone(),
         operator: operator.to_string(),
-        summary,
-        lines: group.len() as u64,
+        summary: format!(
+            "review: {lines} line(s) of {} group(s) onto their top candidates",
+            groups.len()
+        ),
+        lines,
         quantity,
         detail_json: serde_json::json!({
-            "alias": row.alias,
-            "sku": target,
-            "lines": group.iter().map(|h| serde_json::json!({"run_id": h.run_id, "line": h.line})).collect::<Vec<_>>(),
+            "bulk": true,
+            "groups": detail,
             "quantity": quantity.to_string(),
         })
         .to_string(),
-        learn: Some((row.alias.clone(), target.clone())),
         reject: Vec::new(),
     };
     let (correction_id, landed) = store.finish_review(&record).await?.unzip();
+    Ok((correction_id, landed.unwrap_or(0), groups, lines, quantity))
+}
+
+/// Undo the review decision `correction_id` (the newest one still standing when `None`): its
+/// lines are held again and the stock it added taken back, in one transaction under the locks of
+/// their import keys. Undoing it again changes nothing.
+pub async fn undo(
+    store: &dyn Store,
+    correction_id: Option<i64>,
+    operator: &str,
+) -> Result<crate::corrections::Applied, EngineError> {
+    let id = match correction_id {
+        Some(id) => id,
+        None => store
+            .corrections()
+            .last_review()
+            .await?
+            .ok_or_else(|| invalid("no review decision is left to undo"))?,
+    };
+    let keys: std::collections::BTreeSet<String> = store
+        .held(&HeldFilter::Decision(id))
+        .await?
+        .into_iter()
+        .map(|h| h.import_key)
+        .collect();
+    let lock = crate::locks::acquire(store, crate::locks::Command::Decide, keys, operator).await?;
+    let done = store.corrections().undo_review(id, operator).await;
     lock.release().await;
-    Ok(Outcome {
-        correction_id,
-        alias: row.alias.clone(),
-        lines: group.len() as u64,
-        landed: landed.unwrap_or(0),
-        quantity,
-        sku: Some(target),
-        rejected: Vec::new(),
-        still_held: 0,
+    done.map_err(|e| match e {
+        crate::corrections::CorrectionError::Refused(m) => invalid(m),
+        crate::corrections::CorrectionError::Store(e) => e.into(),
     })
 }
 
@@ -419,15 +672,18 @@ async fn reject(
         store.rehold(&still, &new_candidates).await?;
     }
     let record = ReviewRecord {
-        held_ids,
+        groups: vec![DecidedGroup {
+            held_ids,
+            decision_json: serde_json::json!({
+                "choice": "reject",
+                "rejected": rejected,
+                "operator": operator,
+                "sku": skus.first(),
+            })
+            .to_string(),
+            learn: None,
+        }],
         land,
-        decision_json: serde_json::json!({
-            "choice": "reject",
-            "rejected": rejected,
-            "operator": operator,
-            "sku": skus.first(),
-        })
-        .to_string(),
         operator: operator.to_string(),
         summary: format!(
             "review: none of {} for \"{}\"; {} line(s) mapped again, {} still held",
@@ -439,7 +695,6 @@ async fn reject(
         lines: landing as u64,
         quantity,
         detail_json: serde_json::json!({"alias": row.alias, "rejected": rejected}).to_string(),
-        learn: None,
         reject: std::mem::take(&mut rejections),
     };
     let (correction_id, landed) = store.finish_review(&record).await?.unzip();
