@@ -117,26 +117,16 @@ pub async fn import(store: &dyn Store, args: &ImportArgs) -> Result<u8> {
         if cancel.is_cancelled() {
             break;
         }
-        let (reading, profile, note) =
-            crate::input::choose_profile(path, opts.format, &flags, args.profile.as_deref())
-                .map_err(|e| eyre!(e))?;
+        let choices = crate::engine::FileChoices {
+            reading: flags.clone(),
+            profile: args.profile.clone(),
+            invoice: args.invoice.header(),
+            sku_column: args.invoice.sku_column.map(Into::into),
+        };
+        let (opts, note) = opts.for_file(path, &choices).map_err(|e| eyre!(e))?;
         if let Some(note) = note {
             output::note(note);
         }
-        let from_profile = crate::domain::InvoiceHeader {
-            supplier: profile.as_ref().and_then(|p| p.supplier.clone()),
-            ..crate::domain::InvoiceHeader::default()
-        };
-        let opts = ImportOptions {
-            reading,
-            invoice: args.invoice.header().or(from_profile),
-            sku_column: args
-                .invoice
-                .sku_column
-                .map(Into::into)
-                .or(profile.and_then(|p| p.sku_column)),
-            ..opts.clone()
-        };
         codes.push(run_one(store, path, &opts, args.format, &cancel).await?);
     }
     Ok(combine(codes))

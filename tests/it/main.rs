@@ -7,6 +7,7 @@ mod cli_run_rules;
 mod concurrency_matrix;
 mod console_app;
 mod console_e2e;
+mod console_import;
 mod console_inventory;
 mod console_resent;
 mod console_review;

@@ -11,6 +11,7 @@
 pub mod batches;
 pub mod compare;
 pub mod failed;
+pub mod import;
 pub mod input;
 pub mod inventory;
 pub mod nav;
@@ -484,7 +485,11 @@ impl App {
         };
         match &active.job.spec {
             JobSpec::Import {
-                batch, path, mode, ..
+                batch,
+                path,
+                mode,
+                choices,
+                ..
             } => match result {
                 Ok(JobResult::Overlap(o)) => {
                     let refused = batches::Overlapping {
@@ -492,6 +497,7 @@ impl App {
                         path: path.clone(),
                         mode: *mode,
                         overlap: *o,
+                        choices: choices.clone(),
                     };
                     batches::on_overlap_refused(self, job, refused)
                 }
@@ -553,6 +559,10 @@ impl App {
             Outcome::Corrected { correction, result } => {
                 inventory::on_corrected(self, correction, result, fx)
             }
+            Outcome::Previewed { generation, result } => {
+                import::on_previewed(self, generation, result)
+            }
+            Outcome::ProfileSaved { name, result } => import::on_profile_saved(self, name, result),
             Outcome::Pong(r) => {
                 self.ping_pending = false;
                 self.rtt = Some(r);

@@ -27,6 +27,10 @@ pub enum Context {
     Search,
     /// Inventory: one item in detail.
     Item,
+    /// Batches: the import screen.
+    Import,
+    /// The import screen: typing an option's value or a profile's name.
+    ImportEdit,
 }
 
 impl Context {
@@ -34,7 +38,12 @@ impl Context {
     pub fn is_text(self) -> bool {
         matches!(
             self,
-            Context::Filter | Context::Search | Context::Edit | Context::Prompt | Context::NewItem
+            Context::Filter
+                | Context::Search
+                | Context::Edit
+                | Context::Prompt
+                | Context::NewItem
+                | Context::ImportEdit
         )
     }
 
@@ -52,6 +61,8 @@ impl Context {
             Context::Overlap => "A re-sent invoice",
             Context::Search => "Typing a search",
             Context::Item => "Inventory: an item",
+            Context::Import => "Import screen",
+            Context::ImportEdit => "Import screen: typing a value",
         }
     }
 }
@@ -638,6 +649,8 @@ pub fn popup_bindings(ctx: Context) -> Option<&'static [Binding]> {
         Context::Overlap => OVERLAP,
         Context::Search => SEARCH,
         Context::Item => ITEM,
+        Context::Import => super::app::import::KEYS,
+        Context::ImportEdit => super::app::import::EDIT_KEYS,
     })
 }
 

@@ -3,8 +3,8 @@
 
 use super::event::{EngineMsg, Event};
 use super::vocab::{
-    Correction, Effect, ErrorCount, Job, JobId, JobResult, JobSpec, Listing, Outcome, Stream,
-    StreamSide,
+    Correction, Effect, ErrorCount, Job, JobId, JobResult, JobSpec, Listing, Outcome, PreviewShown,
+    Stream, StreamSide,
 };
 use crate::domain::run_rules;
 use crate::engine::{self, CompareOptions, EventSink, ImportOptions, ProgressEvent, RetryOptions};
@@ -242,6 +242,23 @@ impl Runner {
                 }
             }
             Effect::StartJob(job) => self.start(job),
+            Effect::Preview {
+                generation,
+                path,
+                choices,
+            } => self.answer(async move {
+                let result = tokio::task::spawn_blocking(move || preview(&path, &choices))
+                    .await
+                    .unwrap_or_else(|e| Err(format!("reading the file crashed: {e}")));
+                Outcome::Previewed { generation, result }
+            }),
+            Effect::SaveProfile(profile) => self.answer(async move {
+                let name = profile.name.clone();
+                let result = tokio::task::spawn_blocking(move || profile.save())
+                    .await
+                    .unwrap_or_else(|e| Err(format!("saving crashed: {e}")));
+                Outcome::ProfileSaved { name, result }
+            }),
         }
         true
     }
@@ -315,13 +332,22 @@ async fn run_job(
             mode,
             resume,
             resent,
+            choices,
             ..
         } => {
             let mut opts = ImportOptions {
                 mode,
                 resent,
+                dry_run: choices.dry_run,
+                max_errors: choices.max_errors,
+                import_key: choices.import_key.clone(),
                 ..ImportOptions::default()
             };
+            // Read as `batchops import` with the same flags reads (a profile picked by the header
+            // when none is named); a resumed run as `batchops resume` reads it.
+            if resume.is_none() {
+                opts = opts.for_file(&path, &choices.file)?.0;
+            }
             let source = match resume {
                 Some(p) => {
                     opts.mode = p.mode;
@@ -429,6 +455,45 @@ async fn run_job(
                 .map_err(|e| e.to_string())
         }
     }
+}
+
+/// How many rows the import screen shows as they will be read.
+pub const PREVIEW_ROWS: usize = 10;
+
+/// The import screen's view of a file: `batchops inspect`'s reading and words.
+fn preview(path: &Path, choices: &crate::engine::FileChoices) -> Result<Box<PreviewShown>, String> {
+    use crate::input::describe;
+    use crate::input::profile::Profile;
+    let p = describe::preview(
+        path,
+        None,
+        &choices.reading,
+        choices.profile.as_deref(),
+        PREVIEW_ROWS,
+    )?;
+    let profiles = Profile::all()
+        .unwrap_or_default()
+        .into_iter()
+        .map(|p| p.name)
+        .collect();
+    let profile = describe::profile_text(&p, choices.profile.is_some());
+    let (text, file, template) = match &p.read {
+        Ok(read) => (
+            Ok(describe::read_text(read)),
+            Some(read.file.clone()),
+            read.layout
+                .as_ref()
+                .map(|l| Profile::from_layout("", l, None, None)),
+        ),
+        Err(e) => (Err(describe::refused_text(e)), None, None),
+    };
+    Ok(Box::new(PreviewShown {
+        profile,
+        text,
+        file,
+        template,
+        profiles,
+    }))
 }
 
 /// A file, or the batch files of a directory (by extension, sorted by name) and the files left

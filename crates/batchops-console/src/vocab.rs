@@ -132,6 +132,12 @@ pub enum Action {
     MoveAlias,
     /// Inventory: merge this item into another (asks for the SKU, then to confirm).
     Merge,
+    /// Batches: the import screen of the selected batch (what will be read, the run's options).
+    ImportScreen,
+    /// The import screen: start the run with the options shown.
+    Run,
+    /// The import screen: save how the file is read as a supplier profile (asks for a name).
+    SaveProfile,
     Char(char),
     Backspace,
     Delete,
@@ -188,6 +194,8 @@ pub enum JobSpec {
         resume: Option<Previous>,
         /// The operator's answer to a file that overlaps earlier imports (a re-sent invoice).
         resent: Option<crate::engine::overlap::Answer>,
+        /// What `batchops import`'s flags would say (the import screen's options; default: none).
+        choices: Box<ImportChoices>,
     },
     /// Retry failed items of a run (all unresolved ones when `lines` is empty), after saving an
     /// operator's correction when there is one.
@@ -307,6 +315,14 @@ pub enum Effect {
     /// Apply a correction of the catalog (as `batchops aliases move` / `batchops merge` do).
     Correct(Correction),
     Ping,
+    /// Read a file as the import screen's choices say (the preview of `batchops inspect`).
+    Preview {
+        generation: u64,
+        path: PathBuf,
+        choices: crate::engine::FileChoices,
+    },
+    /// Save a supplier profile (as `inspect --save-profile` does).
+    SaveProfile(Box<crate::input::profile::Profile>),
     Quit,
 }
 
@@ -330,6 +346,34 @@ pub struct ItemsRequest {
 pub enum Correction {
     MoveAlias { alias: String, to_sku: String },
     Merge { from_sku: String, into_sku: String },
+}
+
+/// What the import screen chose for a run: `batchops import`'s flags for one file.
+#[derive(Debug, Clone, Default, PartialEq)]
+pub struct ImportChoices {
+    /// How the file is read and whose it is (`--decimal`…, `--profile`, `--supplier`, `--sku-column`).
+    pub file: crate::engine::FileChoices,
+    /// `--dry-run`.
+    pub dry_run: bool,
+    /// `--max-errors`.
+    pub max_errors: Option<crate::engine::ErrorBudget>,
+    /// `--import-key`.
+    pub import_key: Option<String>,
+}
+
+/// What the import screen shows of a file: the words of `batchops inspect`.
+#[derive(Debug, Clone, PartialEq)]
+pub struct PreviewShown {
+    /// Which supplier profile is used, and why.
+    pub profile: String,
+    /// The file as it will be read, or why it is refused whole.
+    pub text: Result<String, String>,
+    /// The file as inspected with these settings (for the run's line count).
+    pub file: Option<BatchFile>,
+    /// A profile that reads the file this way (its name left empty), for `p`.
+    pub template: Option<crate::input::profile::Profile>,
+    /// The names of the saved profiles.
+    pub profiles: Vec<String>,
 }
 
 /// A directory listing: the batch files, and the files that were left out (with why).
@@ -406,6 +450,14 @@ pub enum Outcome {
         result: Result<crate::corrections::Applied, String>,
     },
     Pong(Result<Duration, String>),
+    Previewed {
+        generation: u64,
+        result: Result<Box<PreviewShown>, String>,
+    },
+    ProfileSaved {
+        name: String,
+        result: Result<PathBuf, String>,
+    },
 }
 
 /// Everything `update` reacts to.

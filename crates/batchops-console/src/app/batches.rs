@@ -9,7 +9,7 @@ use crate::engine::overlap::{Answer, Overlap};
 use crate::input::BatchFile;
 use crate::keymap::{Binding, b, ch, code};
 use crate::store::RunRow;
-use crate::vocab::{Action, Effect, JobId, JobSpec, Level, Listing, Previous, Tab};
+use crate::vocab::{Action, Effect, ImportChoices, JobId, JobSpec, Level, Listing, Previous, Tab};
 use crossterm::event::KeyCode;
 use std::path::PathBuf;
 
@@ -31,6 +31,12 @@ pub static KEYS: &[Binding] = &[
         Action::Start(Mode::Sequential),
         Some("sequential"),
         "import the selected batch in sequential mode (the baseline) and show its run",
+    ),
+    b(
+        &[ch('i')],
+        Action::ImportScreen,
+        Some("import…"),
+        "the import screen: what will be read and the run's options, changed before it starts",
     ),
     b(
         &[ch('d'), code(KeyCode::Delete)],
@@ -108,7 +114,11 @@ impl BatchEntry {
     pub fn status_text(&self) -> String {
         match (&self.info, &self.state) {
             (BatchInfo::Inspecting, _) => "reading…".into(),
-            (BatchInfo::Unusable(e), _) => format!("unusable: {e}"),
+            // The path is in its own column: the reason comes first.
+            (BatchInfo::Unusable(e), _) => {
+                let path = format!("{}: ", self.path.display());
+                format!("unusable: {}", e.strip_prefix(&path).unwrap_or(e))
+            }
             (_, BatchState::Queued(mode)) => format!("queued ({mode})"),
             (_, BatchState::Running { .. }) => "running".into(),
             (_, BatchState::Done { status, run_id })
@@ -225,6 +235,10 @@ pub fn enabled(app: &App, a: Action) -> bool {
                 && !matches!(e.state, BatchState::Queued(_) | BatchState::Running { .. })
         }),
         Action::Remove => selected.is_some_and(|e| !matches!(e.state, BatchState::Running { .. })),
+        Action::ImportScreen => selected.is_some_and(|e| {
+            !matches!(e.info, BatchInfo::Inspecting)
+                && !matches!(e.state, BatchState::Queued(_) | BatchState::Running { .. })
+        }),
         Action::Enter => selected.is_some_and(|e| e.run_id().is_some()),
         _ => true,
     }
@@ -254,6 +268,7 @@ pub fn on_action(app: &mut App, a: Action, fx: &mut Vec<Effect>) {
         }
         Action::Start(mode) => start_batch(app, app.batches.nav.selected, mode, fx),
         Action::Remove => remove_batch(app),
+        Action::ImportScreen => super::import::open(app, fx),
         Action::Enter => {
             if let Some(id) = app.batches.selected().and_then(|e| e.run_id()) {
                 app.open_run(id, fx);
@@ -277,6 +292,8 @@ pub struct Overlapping {
     pub path: PathBuf,
     pub mode: Mode,
     pub overlap: Overlap,
+    /// The import screen's options of the refused import, kept for the answer's import.
+    pub choices: Box<ImportChoices>,
 }
 
 /// The import of `refused.path` was refused: the summary and the choices, in a popup.
@@ -317,7 +334,11 @@ pub(crate) fn on_overlap(app: &mut App, o: Box<Overlapping>, a: Action, fx: &mut
         }
     };
     let Overlapping {
-        batch, path, mode, ..
+        batch,
+        path,
+        mode,
+        choices,
+        ..
     } = *o;
     app.batches.set_state(batch, BatchState::Queued(mode));
     let note = format!("{mode} import of {} ({})", path.display(), answer.as_str());
@@ -329,6 +350,7 @@ pub(crate) fn on_overlap(app: &mut App, o: Box<Overlapping>, a: Action, fx: &mut
             mode,
             resume: None,
             resent: Some(answer),
+            choices,
         },
         fx,
     );
@@ -341,6 +363,17 @@ pub(crate) fn on_overlap(app: &mut App, o: Box<Overlapping>, a: Action, fx: &mut
 }
 
 pub(crate) fn start_batch(app: &mut App, index: usize, mode: Mode, fx: &mut Vec<Effect>) {
+    start_with(app, index, mode, ImportChoices::default(), fx)
+}
+
+/// Start the batch at `index` with the import screen's `choices` (a stopped run of it resumes).
+pub(crate) fn start_with(
+    app: &mut App,
+    index: usize,
+    mode: Mode,
+    choices: ImportChoices,
+    fx: &mut Vec<Effect>,
+) {
     let Some(entry) = app.batches.entries.get(index) else {
         return;
     };
@@ -393,6 +426,7 @@ pub(crate) fn start_batch(app: &mut App, index: usize, mode: Mode, fx: &mut Vec<
             mode,
             resume,
             resent: None,
+            choices: Box::new(choices),
         },
         fx,
     );

@@ -82,6 +82,8 @@ pub enum Popup {
     CorrectionPrompt(Box<super::inventory::CorrectionPrompt>),
     /// Inventory: a correction waiting for the operator's yes.
     ConfirmCorrection(Box<crate::vocab::Correction>),
+    /// Batches: the import screen (what will be read, the run's options).
+    Import(Box<super::import::ImportScreen>),
 }
 
 impl Popup {
@@ -102,6 +104,8 @@ impl Popup {
             Popup::Reasons { .. } => Context::Reasons,
             Popup::Prompt(_) => Context::Prompt,
             Popup::Overlap(_) => Context::Overlap,
+            Popup::Import(s) if s.typing.is_some() => Context::ImportEdit,
+            Popup::Import(_) => Context::Import,
         }
     }
 }
@@ -167,6 +171,7 @@ pub(super) fn on_action(app: &mut App, a: Action, fx: &mut Vec<Effect>) {
         Popup::Item(v) => super::inventory::on_item_popup(app, v, a),
         Popup::CorrectionPrompt(p) => super::inventory::on_correction_prompt(app, p, a),
         Popup::ConfirmCorrection(c) => super::inventory::on_confirm(app, c, a, fx),
+        Popup::Import(s) => super::import::on_action(app, s, a, fx),
         Popup::Prompt(mut prompt) => match a {
             Action::Close => {}
             Action::Enter if !prompt.busy => {

@@ -78,6 +78,9 @@ pub const LOG_CAPACITY: usize = 1_000;
 /// Throughput samples kept (one a second).
 pub const SPARK_CAPACITY: usize = 600;
 
+/// The phases before the lines: a row each above [`PHASES`], with their seconds (as the report).
+pub const SETUP_PHASES: [Phase; 2] = [Phase::Startup, Phase::Catalog];
+
 /// The phases the Run tab has a row for.
 pub const PHASES: [Phase; 5] = [
     Phase::Mapping,
@@ -132,6 +135,8 @@ pub struct RunView {
     /// The total is the input's line count (false: a stopped run whose file is not loaded).
     pub total_known: bool,
     pub phases: [PhaseProgress; 5],
+    /// The seconds of [`SETUP_PHASES`], once known.
+    pub setup: [Option<Duration>; 2],
     /// Lines of committed chunks (batch mode).
     pub committed_lines: u64,
     pub chunks: u64,
@@ -175,6 +180,7 @@ impl RunView {
             counts_known: true,
             written: None,
             phases: [PhaseProgress::default(); 5],
+            setup: [None; 2],
             committed_lines: 0,
             chunks: 0,
             inserted: 0,
@@ -266,6 +272,9 @@ impl RunView {
         self.transient_retries = r.transient_retries;
         self.committed_lines = r.items_total;
         for p in &r.phases {
+            if let Some(i) = SETUP_PHASES.iter().position(|&x| x == p.name) {
+                self.setup[i] = Some(Duration::from_secs_f64(p.seconds.max(0.0)));
+            }
             if let Some(i) = PHASES.iter().position(|&x| x == p.name) {
                 let ph = &mut self.phases[i];
                 ph.done = p.items;
@@ -485,6 +494,9 @@ impl RunView {
                 elapsed,
                 statements,
             } => {
+                if let Some(i) = SETUP_PHASES.iter().position(|x| x == phase) {
+                    self.setup[i] = Some(*elapsed);
+                }
                 if let Some(p) = self.phase_mut(*phase) {
                     p.done = *done;
                     p.elapsed = *elapsed;

@@ -282,6 +282,7 @@ fn resume(app: &mut App, row: &RunRow, fx: &mut Vec<Effect>) {
                 resumable: true,
             }),
             resent: None,
+            choices: Default::default(),
         },
         fx,
     );

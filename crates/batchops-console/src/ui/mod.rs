@@ -18,6 +18,7 @@ pub mod compare;
 pub mod failed;
 mod footer;
 mod header;
+pub mod import;
 pub mod inventory;
 mod popups;
 pub mod review;

@@ -37,6 +37,7 @@ pub fn render(frame: &mut Frame, body: Rect, app: &App, theme: &Theme) {
         Some(Popup::ConfirmCorrection(c)) => {
             super::inventory::render_confirm(frame, body, c, theme)
         }
+        Some(Popup::Import(s)) => super::import::render(frame, body, s, theme),
     }
 }
 

@@ -1,12 +1,12 @@
-//! Run: one row per phase (gauge, elapsed, items/s, statements), the overall gauge with ETA,
+//! Run: one row per phase (gauge, elapsed, lines/s, statements), the overall gauge with ETA,
 //! chunks and counts, a throughput sparkline, the failures by reason and the log of run events.
 //!
 //! ```text
 //! ┌ Run 5 · batch · …/full.csv ───────────────────────────────────── running ┐
-//! │phase            progress               done/total  elapsed items/s stmts │
+//! │phase            progress               done/total  elapsed lines/s stmts │
 //! │Mapping          ██████████░░░░ 25%     250k/1.00M  1.44 s  …             │
 //! │Overall ███████░░░░░░░░░░░░░░░░░░░░░░░░░░░░░░░░░░░░░░░░░░░░░░░░░░░░ 24%    │
-//! │ 241,500/1,000,000 lines · 12.00 s elapsed · 20,125 items/s · ETA 38s     │
+//! │ 241,500/1,000,000 lines · 12.00 s elapsed · 20,125 lines/s · ETA 38s     │
 //! │ 4 failed · 2 held · 483 chunks committed · …                             │
 //! │ throughput (sparkline)                                                   │
 //! │ failed by reason: 4× quantity "…" has a comma (lines 17–213,983)         │
@@ -15,7 +15,7 @@
 //! ```
 
 use super::super::app::App;
-use super::super::app::run::{PHASES, RunView};
+use super::super::app::run::{PHASES, RunView, SETUP_PHASES};
 use super::super::format::{
     bar, clock, compact, count, duration, fit, percent, rate, safe, seconds,
 };
@@ -65,7 +65,8 @@ fn parts(inner: Rect, v: &RunView, wide: bool) -> Parts {
     let phase_rows = PHASES
         .iter()
         .filter(|&&p| p != Phase::Retry || v.mode == Mode::Retry)
-        .count() as u16;
+        .count() as u16
+        + SETUP_PHASES.len() as u16;
     // A short screen gives the sparkline's rows to the log.
     let spark_h = if wide {
         5
@@ -255,10 +256,27 @@ fn render_phases(frame: &mut Frame, area: Rect, v: &RunView, phases: &[Phase], t
         "",
         "done/total",
         "elapsed",
-        "items/s",
+        "lines/s",
         "stmts",
     ])
     .style(theme.table_header);
+    // Start-up and catalog: their seconds, as the report gives them (no lines of their own).
+    let setup = SETUP_PHASES.iter().zip(v.setup).map(|(&phase, secs)| {
+        let (elapsed, style) = match secs {
+            Some(d) => (seconds(d.as_secs_f64()), theme.base),
+            None => ("—".to_string(), theme.dim),
+        };
+        Row::new(vec![
+            ratatui::widgets::Cell::from(fit(phase.title(), name_w, false)),
+            ratatui::widgets::Cell::from(""),
+            ratatui::widgets::Cell::from(""),
+            ratatui::widgets::Cell::from(""),
+            ratatui::widgets::Cell::from(elapsed),
+            ratatui::widgets::Cell::from(""),
+            ratatui::widgets::Cell::from(""),
+        ])
+        .style(style)
+    });
     let rows = phases.iter().map(|&phase| {
         let p = v.phase(phase);
         let done = v.step_done(phase);
@@ -317,7 +335,7 @@ fn render_phases(frame: &mut Frame, area: Rect, v: &RunView, phases: &[Phase], t
     ];
     let widths = &widths[..if st_w == 0 { 6 } else { 7 }];
     frame.render_widget(
-        Table::new(rows, widths.to_vec())
+        Table::new(setup.chain(rows), widths.to_vec())
             .header(header)
             .column_spacing(1),
         area,
@@ -365,7 +383,7 @@ fn render_overall(frame: &mut Frame, area: Rect, v: &RunView, now: Duration, the
     let figures = Line::from(vec![
         Span::styled(format!(" {eta} · "), theme.title),
         Span::raw(format!(
-            "{of_total} · {} elapsed · {} items/s",
+            "{of_total} · {} elapsed · {} lines/s",
             seconds(v.elapsed(now).as_secs_f64()),
             rate(v.items_per_second(now))
         )),
@@ -484,7 +502,7 @@ fn render_spark(
         ),
         _ if v.live && !v.is_finished() => " throughput: measuring…".to_string(),
         _ => format!(
-            " throughput: {} items/s on average",
+            " throughput: {} lines/s on average",
             rate(v.items_per_second(now))
         ),
     };
@@ -555,7 +573,7 @@ pub fn gauge_line(v: &RunView, now: Duration, width: u16, theme: &Theme) -> Line
         "waiting".into()
     };
     let text = format!(
-        " {} {}/{} · {} items/s · {} · {status}",
+        " {} {}/{} · {} lines/s · {} · {status}",
         percent(done, total),
         count(done),
         count(total),

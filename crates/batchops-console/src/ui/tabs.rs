@@ -1,4 +1,4 @@
-//! The tab bar: `1`–`6` jump (on Review `1`–`3` pick a candidate instead), Tab / Shift-Tab cycle, a click picks one. Drawn as one line whose
+//! The tab bar: `1`–`7` jump (on Review `1`–`3` pick a candidate instead), Tab / Shift-Tab cycle, a click picks one. Drawn as one line whose
 //! title positions [`spans`] also tells the mouse.
 
 use super::super::app::App;
@@ -11,33 +11,62 @@ use ratatui::text::{Line, Span};
 use ratatui::widgets::Paragraph;
 use unicode_width::UnicodeWidthStr;
 
-fn title(app: &App, t: Tab, tight: bool) -> String {
-    let pad = if tight { "" } else { " " };
+/// How much room the titles have: padded, unpadded, or unpadded with short names.
+#[derive(Debug, Clone, Copy, PartialEq, Eq)]
+enum Fit {
+    Padded,
+    Tight,
+    Short,
+}
+
+/// A tab's name where the whole bar does not fit (`7 Inv` rather than a cut `7 Inv`…).
+fn short(t: Tab) -> &'static str {
+    match t {
+        Tab::Batches => "Batch",
+        Tab::Run => "Run",
+        Tab::Failed => "Fail",
+        Tab::Runs => "Runs",
+        Tab::Compare => "Cmp",
+        Tab::Review => "Rev",
+        Tab::Inventory => "Inv",
+    }
+}
+
+fn title(app: &App, t: Tab, fit: Fit) -> String {
+    let pad = if fit == Fit::Padded { " " } else { "" };
+    let name = if fit == Fit::Short && t != app.tab {
+        short(t)
+    } else {
+        t.title()
+    };
     format!(
-        "{pad}{} {}{}{pad}",
+        "{pad}{} {name}{}{pad}",
         t.index() + 1,
-        t.title(),
         (tabs::page(t).badge)(app)
     )
 }
 
-/// Whether the titles lose their padding to fit `width` (a narrow terminal keeps every tab).
-fn tight(app: &App, width: u16) -> bool {
-    let full: usize = Tab::ALL
-        .iter()
-        .map(|&t| title(app, t, false).width() + 1)
-        .sum();
-    full.saturating_sub(1) > usize::from(width)
+/// The widest titles that fit `width` (a narrow terminal keeps every tab, the current one named
+/// in full).
+fn fit(app: &App, width: u16) -> Fit {
+    let room = |f: Fit| -> usize {
+        let all: usize = Tab::ALL.iter().map(|&t| title(app, t, f).width() + 1).sum();
+        all.saturating_sub(1)
+    };
+    [Fit::Padded, Fit::Tight]
+        .into_iter()
+        .find(|&f| room(f) <= usize::from(width))
+        .unwrap_or(Fit::Short)
 }
 
 /// Each tab and the columns its title covers (`from..to`).
 pub fn spans(app: &App) -> Vec<(Tab, u16, u16)> {
     let mut x = 0u16;
-    let tight = tight(app, app.size.0);
+    let fit = fit(app, app.size.0);
     Tab::ALL
         .iter()
         .map(|&t| {
-            let w = u16::try_from(title(app, t, tight).width()).unwrap_or(u16::MAX);
+            let w = u16::try_from(title(app, t, fit).width()).unwrap_or(u16::MAX);
             let span = (t, x, x.saturating_add(w));
             x = x.saturating_add(w + 1);
             span
@@ -47,7 +76,7 @@ pub fn spans(app: &App) -> Vec<(Tab, u16, u16)> {
 
 pub fn render(frame: &mut Frame, area: Rect, app: &App, theme: &Theme) {
     let mut line = Vec::new();
-    let tight = tight(app, area.width);
+    let fit = fit(app, area.width);
     for (i, &t) in Tab::ALL.iter().enumerate() {
         if i > 0 {
             line.push(Span::styled("│", theme.tab));
@@ -57,7 +86,7 @@ pub fn render(frame: &mut Frame, area: Rect, app: &App, theme: &Theme) {
         } else {
             theme.tab
         };
-        line.push(Span::styled(title(app, t, tight), style));
+        line.push(Span::styled(title(app, t, fit), style));
     }
     frame.render_widget(Paragraph::new(Line::from(line)), area);
 }

@@ -16,6 +16,7 @@
 pub mod config_dir;
 mod csv_reader;
 pub mod decode;
+pub mod describe;
 pub mod dialect;
 pub mod header;
 pub mod invoice;

@@ -13,7 +13,7 @@ pub mod writer;
 
 pub use compare::{CompareOptions, Comparison, compare};
 pub use events::{EventSink, ProgressEvent};
-pub use options::{DEFAULT_CHUNK_SIZE, ErrorBudget, FallbackStrategy, ImportOptions};
+pub use options::{DEFAULT_CHUNK_SIZE, ErrorBudget, FallbackStrategy, FileChoices, ImportOptions};
 pub use retry::{RetryOptions, retry_failed};
 
 use crate::domain::{Mode, Phase, RunReport, RunStatus, run_rules};

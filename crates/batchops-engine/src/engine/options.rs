@@ -207,3 +207,46 @@ mod tests {
         assert!(ErrorBudget::Percent(10.0).exceeded(11, 100));
     }
 }
+
+/// How one file is to be read and whose it is, as `batchops import`'s flags say it (the console's
+/// import screen says the same): each wins over the supplier profile.
+#[derive(Debug, Clone, Default, PartialEq)]
+pub struct FileChoices {
+    /// `--decimal`, `--delimiter`, `--encoding`, `--header-row`.
+    pub reading: ReadSettings,
+    /// `--profile NAME`; `None`: the one saved profile whose header matches, if exactly one does.
+    pub profile: Option<String>,
+    /// `--supplier`, `--invoice-number`, `--invoice-date`, `--currency`.
+    pub invoice: crate::domain::InvoiceHeader,
+    /// `--sku-column`.
+    pub sku_column: Option<crate::input::profile::SkuColumn>,
+}
+
+impl ImportOptions {
+    /// These options for `path` read with `choices`: the profile named (else the one picked by
+    /// the file's header) under the flags. Also returns the note saying which profile was picked
+    /// (or why none). `Err`: the profile named cannot be read.
+    pub fn for_file(
+        &self,
+        path: &std::path::Path,
+        choices: &FileChoices,
+    ) -> Result<(ImportOptions, Option<String>), String> {
+        let (reading, profile, note) = crate::input::choose_profile(
+            path,
+            self.format,
+            &choices.reading,
+            choices.profile.as_deref(),
+        )?;
+        let from_profile = crate::domain::InvoiceHeader {
+            supplier: profile.as_ref().and_then(|p| p.supplier.clone()),
+            ..crate::domain::InvoiceHeader::default()
+        };
+        let opts = ImportOptions {
+            reading,
+            invoice: choices.invoice.clone().or(from_profile),
+            sku_column: choices.sku_column.or(profile.and_then(|p| p.sku_column)),
+            ..self.clone()
+        };
+        Ok((opts, note))
+    }
+}
