@@ -394,10 +394,13 @@ impl Catalog {
         &self.refused
     }
 
-    /// Compare a signature with one item.
+    /// Compare a signature with one item: the two alone (their attributes, identifiers and
+    /// words), not what the rest of the catalog teaches about makers, so that whether a line
+    /// contradicts the item its SKU names does not depend on the other items.
     pub fn compare_with(&mut self, sig: &super::signature::Signature, idx: u32) -> Comparison {
         let q = self.index.compact_query(sig, &self.lex);
-        weigh(&self.index, &self.lex, &q, idx)
+        let ix = &self.index;
+        compare(&q, ix.entry(idx), &ix.names, &self.lex, &|w| ix.weight(w))
     }
 
     /// How many items (of the catalog and created by this run) carry an identifier.
