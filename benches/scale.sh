@@ -8,7 +8,11 @@
 #   - the catalog's first import (every line creates its item) and the same lines imported again
 #     once the items exist (another import key, --as-new-invoice): items/s of each, and the ratio;
 #   - a 100-line invoice against the catalog, three times (best wall time, its peak RSS);
-#   - a 20,000-line invoice against the 10k and 1M catalogs.
+#   - a 20,000-line invoice against the 10k and 1M catalogs;
+#   - a 100-line invoice whose every line carries a known SKU, three times (best);
+#   - 100 lines of the catalog's file re-sent under a new key, 10 of them with another quantity:
+#     refused by the re-sent invoice check (nothing written), which compares them with the two
+#     catalog runs (N rows each); the process's cost is that check's.
 # Wall seconds and peak RSS are those of the whole process (/usr/bin/time -v); the invoice runs
 # also print the run's own seconds (its report) so time spent outside the phases shows.
 #
@@ -91,6 +95,29 @@ SQL
   echo "$f"
 }
 
+# An invoice of 100 lines every one of which carries a SKU of the catalog of N items (spread over
+# it, quantities 100 to 106 as the other invoices'): mapped against the items its SKUs name.
+sku_invoice_csv() {
+  local n=$1 f="$dir/sku-invoice-$1.csv"
+  [[ -s $f ]] && { echo "$f"; return; }
+  awk -F, -v OFS=, -v step=$(($1 / 100)) \
+    'NR == 1 { print; next } (NR - 2) % step == 0 { $(NF - 1) = 100 + NR % 7; print }' \
+    "$(catalog_csv "$n")" > "$f.tmp"
+  mv "$f.tmp" "$f"
+  echo "$f"
+}
+
+# 100 lines of the catalog's file (its lines 1-100), every tenth with another quantity: lines
+# two earlier runs of N rows each landed, 90 as they are and 10 changed.
+resent_csv() {
+  local n=$1 f="$dir/resent-$1.csv"
+  [[ -s $f ]] && { echo "$f"; return; }
+  head -n 101 "$(catalog_csv "$n")" |
+    awk -F, -v OFS=, 'NR > 1 && (NR - 2) % 10 == 0 { $(NF - 1) = $(NF - 1) + 1000 } { print }' > "$f.tmp"
+  mv "$f.tmp" "$f"
+  echo "$f"
+}
+
 pg_url() { echo "$pg?options=-c%20search_path%3D$1"; }
 
 # Run the binary under /usr/bin/time; sets WALL (s), RSS (MiB) and REPORT (the JSON report).
@@ -142,7 +169,7 @@ invoice_run() {
   BEST_WALL="" BEST_RSS="" BEST_RUN=""
   for ((k = 1; k <= repeats; k++)); do
     local f
-    f=$(invoice_csv "$n" "$lines" "$((k + 100 * lines))")
+    if [[ $lines == sku ]]; then f=$(sku_invoice_csv "$n"); else f=$(invoice_csv "$n" "$lines" "$((k + 100 * lines))"); fi
     case $backend in
       sqlite)
         local db="$dir/run.db"
@@ -164,9 +191,32 @@ invoice_run() {
   done
 }
 
+# The re-sent 100 lines against the catalog of N items (refused): sets WALL, RSS and OUTCOME.
+resent_run() {
+  local n=$1 backend=$2 f
+  f=$(resent_csv "$n")
+  case $backend in
+    sqlite)
+      local db="$dir/run.db"
+      rm -f "$db" "$db"-wal "$db"-shm "$db".lock
+      cp "$dir/catalog-$n.db" "$db"
+      timed import "$f" --database-url "sqlite:$db"
+      rm -f "$db" "$db"-wal "$db"-shm "$db".lock
+      ;;
+    postgres)
+      timed import "$f" --database-url "$(pg_url "scale_cat_$n")" --import-key "resent-$(date +%s%N)"
+      ;;
+  esac
+  OUTCOME=$({ cat "$dir/stderr.$$"; echo "$REPORT"; } |
+    grep -o '[0-9]* lines: [0-9]* identical, [0-9]* changed, [0-9]* new; [0-9]* missing' | head -1 || true)
+  [[ -n $OUTCOME ]] || OUTCOME="not refused: $(head -c 200 "$dir/stderr.$$")"
+}
+
 if [[ -n ${SCALE_FILES_ONLY:-} ]]; then
   for n in $sizes; do
     catalog_csv "$n"
+    resent_csv "$n"
+    sku_invoice_csv "$n"
     for k in 1 2 3; do invoice_csv "$n" 100 $((k + 10000)); done
     if [[ $n == 10000 || $n == 1000000 ]]; then invoice_csv "$n" 20000 2000001; fi
   done
@@ -198,6 +248,10 @@ declare -A W100 R100 W20K
         W20K[$backend.$n]=$BEST_WALL
         printf '%-9s %9d  %-34s %9s %9s %10s\n' "$backend" "$n" "20,000-line invoice" "$BEST_WALL" "$BEST_RSS" "$BEST_RUN"
       fi
+      invoice_run "$n" "$backend" sku 3
+      printf '%-9s %9d  %-34s %9s %9s %10s\n' "$backend" "$n" "100 known-SKU lines (best of 3)" "$BEST_WALL" "$BEST_RSS" "$BEST_RUN"
+      resent_run "$n" "$backend"
+      printf '%-9s %9d  %-34s %9s %9s %10s  %s\n' "$backend" "$n" "100 lines re-sent (refused)" "$WALL" "$RSS" "" "$OUTCOME"
     done
   done
   echo
