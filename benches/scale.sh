@@ -21,7 +21,8 @@
 # SCALE_PG (default postgres://root@127.0.0.1:5432/test). The invoices are imported into a copy of
 # the SQLite template and straight into the PostgreSQL schema (each under its own import key; the
 # few items their new lines create stay). SCALE_FRESH=1 rebuilds the catalogs.
-# SCALE_FILES_ONLY=1 writes the files and stops. The table goes to stdout and to benches/results/scale.txt (SCALE_OUT).
+# SCALE_FILES_ONLY=1 writes the files and stops. SCALE_ONLY (default "invoice 20k sku resent")
+# names the invoice rows to run; SCALE_NO_AGAIN=1 imports a catalog once (its "again" row left out). The table goes to stdout and to benches/results/scale.txt (SCALE_OUT).
 set -euo pipefail
 cd "$(dirname "$0")/.."
 bin=${1:-${CARGO_TARGET_DIR:-target}/release/batchops}
@@ -31,7 +32,9 @@ pg=${SCALE_PG:-postgres://root@127.0.0.1:5432/test}
 sizes=${SCALE_SIZES:-"10000 100000 1000000"}
 backends=${SCALE_BACKENDS:-"sqlite postgres"}
 out=${SCALE_OUT:-benches/results/scale.txt}
+only=${SCALE_ONLY:-"invoice 20k sku resent"}
 mkdir -p "$dir"
+runs() { [[ " $only " == *" $1 "* ]]; }
 
 # The catalog: N distinct products, SKU-0000001… Names are built from a few hardware families
 # with sizes, lengths, finishes and an article number (so a million names stay distinct).
@@ -145,8 +148,10 @@ catalog_db() {
         rm -f "$t" "$t"-wal "$t"-shm "$t".lock
         timed import "$csv" --database-url "sqlite:$t"
         echo "$WALL $RSS $(field items_per_second)" > "$t.first"
-        timed import "$csv" --database-url "sqlite:$t" --import-key "again-$n" --as-new-invoice
-        echo "$WALL $RSS $(field items_per_second)" > "$t.again"
+        if [[ -z ${SCALE_NO_AGAIN:-} ]]; then
+          timed import "$csv" --database-url "sqlite:$t" --import-key "again-$n" --as-new-invoice
+          echo "$WALL $RSS $(field items_per_second)" > "$t.again"
+        fi
       fi
       ;;
     postgres)
@@ -155,8 +160,10 @@ catalog_db() {
         PGOPTIONS=--client-min-messages=warning psql -q "$pg" -c "DROP SCHEMA IF EXISTS $s CASCADE; CREATE SCHEMA $s" >/dev/null
         timed import "$csv" --database-url "$(pg_url "$s")"
         echo "$WALL $RSS $(field items_per_second)" > "$t.first"
-        timed import "$csv" --database-url "$(pg_url "$s")" --import-key "again-$n" --as-new-invoice
-        echo "$WALL $RSS $(field items_per_second)" > "$t.again"
+        if [[ -z ${SCALE_NO_AGAIN:-} ]]; then
+          timed import "$csv" --database-url "$(pg_url "$s")" --import-key "again-$n" --as-new-invoice
+          echo "$WALL $RSS $(field items_per_second)" > "$t.again"
+        fi
       fi
       ;;
   esac
@@ -235,23 +242,31 @@ declare -A W100 R100 W20K
       catalog_db "$n" "$backend"
       ext=$([[ $backend == sqlite ]] && echo db || echo pg)
       read -r fw fr fi < "$dir/catalog-$n.$ext.first"
-      read -r aw ar ai < "$dir/catalog-$n.$ext.again"
       printf '%-9s %9d  %-34s %9s %9s %10s  %s\n' "$backend" "$n" "first import ($n new items)" "$fw" "$fr" "" \
         "$(awk "BEGIN { printf \"%.0f\", $n / $fw }")"
+      if [[ -s $dir/catalog-$n.$ext.again ]]; then
+      read -r aw ar ai < "$dir/catalog-$n.$ext.again"
       printf '%-9s %9d  %-34s %9s %9s %10s  %s  (first/again %s)\n' "$backend" "$n" "same lines again (items exist)" "$aw" "$ar" "" \
         "$(awk "BEGIN { printf \"%.0f\", $n / $aw }")" "$(awk "BEGIN { printf \"%.2f×\", $fw / $aw }")"
+      fi
+      if runs invoice; then
       invoice_run "$n" "$backend" 100 3
       W100[$backend.$n]=$BEST_WALL R100[$backend.$n]=$BEST_RSS
       printf '%-9s %9d  %-34s %9s %9s %10s\n' "$backend" "$n" "100-line invoice (best of 3)" "$BEST_WALL" "$BEST_RSS" "$BEST_RUN"
-      if [[ $n == 10000 || $n == 1000000 ]]; then
+      fi
+      if runs 20k && [[ $n == 10000 || $n == 1000000 ]]; then
         invoice_run "$n" "$backend" 20000 1
         W20K[$backend.$n]=$BEST_WALL
         printf '%-9s %9d  %-34s %9s %9s %10s\n' "$backend" "$n" "20,000-line invoice" "$BEST_WALL" "$BEST_RSS" "$BEST_RUN"
       fi
-      invoice_run "$n" "$backend" sku 3
-      printf '%-9s %9d  %-34s %9s %9s %10s\n' "$backend" "$n" "100 known-SKU lines (best of 3)" "$BEST_WALL" "$BEST_RSS" "$BEST_RUN"
-      resent_run "$n" "$backend"
-      printf '%-9s %9d  %-34s %9s %9s %10s  %s\n' "$backend" "$n" "100 lines re-sent (refused)" "$WALL" "$RSS" "" "$OUTCOME"
+      if runs sku; then
+        invoice_run "$n" "$backend" sku 3
+        printf '%-9s %9d  %-34s %9s %9s %10s\n' "$backend" "$n" "100 known-SKU lines (best of 3)" "$BEST_WALL" "$BEST_RSS" "$BEST_RUN"
+      fi
+      if runs resent; then
+        resent_run "$n" "$backend"
+        printf '%-9s %9d  %-34s %9s %9s %10s  %s\n' "$backend" "$n" "100 lines re-sent (refused)" "$WALL" "$RSS" "" "$OUTCOME"
+      fi
     done
   done
   echo
