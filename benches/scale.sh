@@ -8,7 +8,11 @@
 #   - the catalog's first import (every line creates its item) and the same lines imported again
 #     once the items exist (another import key, --as-new-invoice): items/s of each, and the ratio;
 #   - a 100-line invoice against the catalog, three times (best wall time, its peak RSS);
-#   - a 20,000-line invoice against the 10k and 1M catalogs.
+#   - a 20,000-line invoice against the 10k and 1M catalogs;
+#   - a 100-line invoice whose every line carries a known SKU, three times (best);
+#   - 100 lines of the catalog's file re-sent under a new key, 10 of them with another quantity:
+#     refused by the re-sent invoice check (nothing written), which compares them with the two
+#     catalog runs (N rows each); the process's cost is that check's.
 # Wall seconds and peak RSS are those of the whole process (/usr/bin/time -v); the invoice runs
 # also print the run's own seconds (its report) so time spent outside the phases shows.
 #
@@ -17,7 +21,8 @@
 # SCALE_PG (default postgres://root@127.0.0.1:5432/test). The invoices are imported into a copy of
 # the SQLite template and straight into the PostgreSQL schema (each under its own import key; the
 # few items their new lines create stay). SCALE_FRESH=1 rebuilds the catalogs.
-# SCALE_FILES_ONLY=1 writes the files and stops. The table goes to stdout and to benches/results/scale.txt (SCALE_OUT).
+# SCALE_FILES_ONLY=1 writes the files and stops. SCALE_ONLY (default "invoice 20k sku resent")
+# names the invoice rows to run; SCALE_NO_AGAIN=1 imports a catalog once (its "again" row left out). The table goes to stdout and to benches/results/scale.txt (SCALE_OUT).
 set -euo pipefail
 cd "$(dirname "$0")/.."
 bin=${1:-${CARGO_TARGET_DIR:-target}/release/batchops}
@@ -27,7 +32,9 @@ pg=${SCALE_PG:-postgres://root@127.0.0.1:5432/test}
 sizes=${SCALE_SIZES:-"10000 100000 1000000"}
 backends=${SCALE_BACKENDS:-"sqlite postgres"}
 out=${SCALE_OUT:-benches/results/scale.txt}
+only=${SCALE_ONLY:-"invoice 20k sku resent"}
 mkdir -p "$dir"
+runs() { [[ " $only " == *" $1 "* ]]; }
 
 # The catalog: N distinct products, SKU-0000001… Names are built from a few hardware families
 # with sizes, lengths, finishes and an article number (so a million names stay distinct).
@@ -91,6 +98,29 @@ SQL
   echo "$f"
 }
 
+# An invoice of 100 lines every one of which carries a SKU of the catalog of N items (spread over
+# it, quantities 100 to 106 as the other invoices'): mapped against the items its SKUs name.
+sku_invoice_csv() {
+  local n=$1 f="$dir/sku-invoice-$1.csv"
+  [[ -s $f ]] && { echo "$f"; return; }
+  awk -F, -v OFS=, -v step=$(($1 / 100)) \
+    'NR == 1 { print; next } (NR - 2) % step == 0 { $(NF - 1) = 100 + NR % 7; print }' \
+    "$(catalog_csv "$n")" > "$f.tmp"
+  mv "$f.tmp" "$f"
+  echo "$f"
+}
+
+# 100 lines of the catalog's file (its lines 1-100), every tenth with another quantity: lines
+# two earlier runs of N rows each landed, 90 as they are and 10 changed.
+resent_csv() {
+  local n=$1 f="$dir/resent-$1.csv"
+  [[ -s $f ]] && { echo "$f"; return; }
+  head -n 101 "$(catalog_csv "$n")" |
+    awk -F, -v OFS=, 'NR > 1 && (NR - 2) % 10 == 0 { $(NF - 1) = $(NF - 1) + 1000 } { print }' > "$f.tmp"
+  mv "$f.tmp" "$f"
+  echo "$f"
+}
+
 pg_url() { echo "$pg?options=-c%20search_path%3D$1"; }
 
 # Run the binary under /usr/bin/time; sets WALL (s), RSS (MiB) and REPORT (the JSON report).
@@ -118,8 +148,10 @@ catalog_db() {
         rm -f "$t" "$t"-wal "$t"-shm "$t".lock
         timed import "$csv" --database-url "sqlite:$t"
         echo "$WALL $RSS $(field items_per_second)" > "$t.first"
-        timed import "$csv" --database-url "sqlite:$t" --import-key "again-$n" --as-new-invoice
-        echo "$WALL $RSS $(field items_per_second)" > "$t.again"
+        if [[ -z ${SCALE_NO_AGAIN:-} ]]; then
+          timed import "$csv" --database-url "sqlite:$t" --import-key "again-$n" --as-new-invoice
+          echo "$WALL $RSS $(field items_per_second)" > "$t.again"
+        fi
       fi
       ;;
     postgres)
@@ -128,8 +160,10 @@ catalog_db() {
         PGOPTIONS=--client-min-messages=warning psql -q "$pg" -c "DROP SCHEMA IF EXISTS $s CASCADE; CREATE SCHEMA $s" >/dev/null
         timed import "$csv" --database-url "$(pg_url "$s")"
         echo "$WALL $RSS $(field items_per_second)" > "$t.first"
-        timed import "$csv" --database-url "$(pg_url "$s")" --import-key "again-$n" --as-new-invoice
-        echo "$WALL $RSS $(field items_per_second)" > "$t.again"
+        if [[ -z ${SCALE_NO_AGAIN:-} ]]; then
+          timed import "$csv" --database-url "$(pg_url "$s")" --import-key "again-$n" --as-new-invoice
+          echo "$WALL $RSS $(field items_per_second)" > "$t.again"
+        fi
       fi
       ;;
   esac
@@ -142,7 +176,7 @@ invoice_run() {
   BEST_WALL="" BEST_RSS="" BEST_RUN=""
   for ((k = 1; k <= repeats; k++)); do
     local f
-    f=$(invoice_csv "$n" "$lines" "$((k + 100 * lines))")
+    if [[ $lines == sku ]]; then f=$(sku_invoice_csv "$n"); else f=$(invoice_csv "$n" "$lines" "$((k + 100 * lines))"); fi
     case $backend in
       sqlite)
         local db="$dir/run.db"
@@ -164,9 +198,32 @@ invoice_run() {
   done
 }
 
+# The re-sent 100 lines against the catalog of N items (refused): sets WALL, RSS and OUTCOME.
+resent_run() {
+  local n=$1 backend=$2 f
+  f=$(resent_csv "$n")
+  case $backend in
+    sqlite)
+      local db="$dir/run.db"
+      rm -f "$db" "$db"-wal "$db"-shm "$db".lock
+      cp "$dir/catalog-$n.db" "$db"
+      timed import "$f" --database-url "sqlite:$db"
+      rm -f "$db" "$db"-wal "$db"-shm "$db".lock
+      ;;
+    postgres)
+      timed import "$f" --database-url "$(pg_url "scale_cat_$n")" --import-key "resent-$(date +%s%N)"
+      ;;
+  esac
+  OUTCOME=$({ cat "$dir/stderr.$$"; echo "$REPORT"; } |
+    grep -o '[0-9]* lines: [0-9]* identical, [0-9]* changed, [0-9]* new; [0-9]* missing' | head -1 || true)
+  [[ -n $OUTCOME ]] || OUTCOME="not refused: $(head -c 200 "$dir/stderr.$$")"
+}
+
 if [[ -n ${SCALE_FILES_ONLY:-} ]]; then
   for n in $sizes; do
     catalog_csv "$n"
+    resent_csv "$n"
+    sku_invoice_csv "$n"
     for k in 1 2 3; do invoice_csv "$n" 100 $((k + 10000)); done
     if [[ $n == 10000 || $n == 1000000 ]]; then invoice_csv "$n" 20000 2000001; fi
   done
@@ -185,18 +242,30 @@ declare -A W100 R100 W20K
       catalog_db "$n" "$backend"
       ext=$([[ $backend == sqlite ]] && echo db || echo pg)
       read -r fw fr fi < "$dir/catalog-$n.$ext.first"
-      read -r aw ar ai < "$dir/catalog-$n.$ext.again"
       printf '%-9s %9d  %-34s %9s %9s %10s  %s\n' "$backend" "$n" "first import ($n new items)" "$fw" "$fr" "" \
         "$(awk "BEGIN { printf \"%.0f\", $n / $fw }")"
+      if [[ -s $dir/catalog-$n.$ext.again ]]; then
+      read -r aw ar ai < "$dir/catalog-$n.$ext.again"
       printf '%-9s %9d  %-34s %9s %9s %10s  %s  (first/again %s)\n' "$backend" "$n" "same lines again (items exist)" "$aw" "$ar" "" \
         "$(awk "BEGIN { printf \"%.0f\", $n / $aw }")" "$(awk "BEGIN { printf \"%.2f×\", $fw / $aw }")"
+      fi
+      if runs invoice; then
       invoice_run "$n" "$backend" 100 3
       W100[$backend.$n]=$BEST_WALL R100[$backend.$n]=$BEST_RSS
       printf '%-9s %9d  %-34s %9s %9s %10s\n' "$backend" "$n" "100-line invoice (best of 3)" "$BEST_WALL" "$BEST_RSS" "$BEST_RUN"
-      if [[ $n == 10000 || $n == 1000000 ]]; then
+      fi
+      if runs 20k && [[ $n == 10000 || $n == 1000000 ]]; then
         invoice_run "$n" "$backend" 20000 1
         W20K[$backend.$n]=$BEST_WALL
         printf '%-9s %9d  %-34s %9s %9s %10s\n' "$backend" "$n" "20,000-line invoice" "$BEST_WALL" "$BEST_RSS" "$BEST_RUN"
+      fi
+      if runs sku; then
+        invoice_run "$n" "$backend" sku 3
+        printf '%-9s %9d  %-34s %9s %9s %10s\n' "$backend" "$n" "100 known-SKU lines (best of 3)" "$BEST_WALL" "$BEST_RSS" "$BEST_RUN"
+      fi
+      if runs resent; then
+        resent_run "$n" "$backend"
+        printf '%-9s %9d  %-34s %9s %9s %10s  %s\n' "$backend" "$n" "100 lines re-sent (refused)" "$WALL" "$RSS" "" "$OUTCOME"
       fi
     done
   done

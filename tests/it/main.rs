@@ -40,5 +40,6 @@ mod reliability_rules;
 mod resent_invoices;
 mod settings;
 mod shell;
+mod sku_catalog;
 mod supplier_files;
 mod supplier_parts;

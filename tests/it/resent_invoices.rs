@@ -164,6 +164,62 @@ async fn an_invoice_resent_with_one_quantity_changed_and_one_line_added_is_refus
     }
 }
 
+/// The changed and missing lines are found by the file's line keys (the earlier run's other rows
+/// only counted): a repeated line is matched by its occurrence, lines the file dropped are
+/// missing.
+#[tokio::test]
+async fn changed_and_missing_lines_are_found_by_line_key_a_repeated_line_by_its_occurrence() {
+    let mut original = invoice_lines(12);
+    original.push("R-00,Part number 0,1,2.50".into());
+    let mut resent: Vec<String> = invoice_lines(10);
+    resent[2] = "R-02,Part number 2,30,2.50".into();
+    resent[5] = "R-05,Part number 5,60,2.50".into();
+    resent.push("R-00,Part number 0,50,2.50".into());
+    resent.push("R-77,Part number 77,7,2.50".into());
+    let (_a, first) = write_file("invoice.csv", &csv(&original));
+    let (_b, again) = write_file("invoice-resent.csv", &csv(&resent));
+    for db in backends().await {
+        let ctx = db.kind;
+        let r = import(&db, &first, None).await.expect("the original lands");
+        let o = refused(import(&db, &again, None).await, ctx);
+        assert_eq!(
+            (o.lines, o.identical, o.changed, o.new, o.missing),
+            (12, 8, 3, 1, 2),
+            "{ctx}: {o}"
+        );
+        assert_eq!(o.runs.len(), 1, "{ctx}");
+        let s = &o.runs[0];
+        assert_eq!(
+            (s.run_id, s.identical, s.changed, s.missing),
+            (r.run_id, 8, 3, 2),
+            "{ctx}"
+        );
+        let changed: Vec<(u64, u64, String, String)> = o
+            .changed_lines
+            .iter()
+            .map(|c| {
+                (
+                    c.line,
+                    c.earlier_line,
+                    c.old_quantity.normalize().to_string(),
+                    c.new_quantity.normalize().to_string(),
+                )
+            })
+            .collect();
+        assert_eq!(
+            changed,
+            vec![
+                (3, 3, "3".into(), "30".into()),
+                (6, 6, "6".into(), "60".into()),
+                (11, 13, "1".into(), "50".into()),
+            ],
+            "{ctx}: the second R-00 line is the earlier run's second R-00 line"
+        );
+        assert_eq!(o.changed_lines[2].sku, "R-00", "{ctx}");
+        assert_eq!(count(&db, "transactions").await, 13, "{ctx}: nothing written");
+    }
+}
+
 #[tokio::test]
 async fn with_only_new_the_added_line_lands_and_the_changed_one_is_held_showing_both_values() {
     let (original, resent) = original_and_resent();

@@ -8,7 +8,7 @@ use super::held::{HeldFilter, HeldRow, ReviewRecord};
 use super::rows::{FailedQuery, FailedRow, RunRow};
 use super::{NewRun, StoreResult};
 use crate::domain::{Fields, RunReport};
-use crate::mapping::Catalog;
+use crate::mapping::{Catalog, CatalogItem};
 use async_trait::async_trait;
 use std::time::Duration;
 
@@ -20,6 +20,11 @@ pub trait Bookkeeping: Send + Sync {
     /// The catalog as it was before the runs of `import_key` changed it: without the items they
     /// created and the aliases they learned (see [`crate::Store::load_catalog_before`]).
     async fn load_catalog_before(&self, import_key: &str) -> StoreResult<Catalog>;
+    /// Of the catalog [`Bookkeeping::load_catalog_before`] loads, only the items these SKUs name
+    /// (live, or retired with the item each was merged into), looked up by SKU (see
+    /// [`crate::Store::catalog_of_skus`]).
+    async fn catalog_of_skus(&self, import_key: &str, skus: &[String])
+    -> StoreResult<SkuCatalog>;
     async fn begin_run(&self, run: &NewRun) -> StoreResult<i64>;
     async fn heartbeat(&self, run_id: i64) -> StoreResult<()>;
     async fn reopen_run(&self, run_id: i64) -> StoreResult<()>;
@@ -43,6 +48,18 @@ pub trait Bookkeeping: Send + Sync {
     async fn finish_review(&self, record: &ReviewRecord) -> StoreResult<Option<(i64, u64)>>;
     async fn rehold(&self, ids: &[i64], candidates_json: &str) -> StoreResult<()>;
 }
+
+/// The items a list of SKUs names, for [`Catalog::build`]: the live items (in the order read) and
+/// the retired SKUs among them with the SKU of the item each was merged into (for
+/// [`Catalog::with_retired`]).
+#[derive(Debug, Clone, Default, PartialEq, Eq)]
+pub struct SkuCatalog {
+    pub items: Vec<CatalogItem>,
+    pub retired: Vec<(String, String)>,
+}
+
+/// SKUs looked up per statement by [`Bookkeeping::load_catalog_of_skus`].
+pub(crate) const SKUS_PER_LOOKUP: usize = 10_000;
 
 /// `Bookkeeping` for a store type with a `pool` of `$db` and an `ids` cache (the catalog load
 /// fills it), and the store's `aliases()` and `touch_run()` helpers; the held-line queries come
@@ -83,7 +100,7 @@ macro_rules! bookkeeping {
 
         const _: () = {
             use crate::domain::{Fields, Phase, RunReport};
-            use crate::mapping::{AliasEntry, Catalog};
+            use crate::mapping::{AliasEntry, Catalog, CatalogItem};
             use crate::rows::{FailedQuery, FailedRow, RunRow, fields_to_json};
             use crate::{NewRun, StoreResult, decode, sql};
             use chrono::Utc;
@@ -152,6 +169,62 @@ macro_rules! bookkeeping {
                 }
             }
 
+            impl $store {
+                /// [`Bookkeeping::catalog_of_skus`]: the items by SKU, in parts; their ids go
+                /// to the writer's cache.
+                async fn items_of_skus(
+                    &self,
+                    import_key: &str,
+                    skus: &[String],
+                ) -> StoreResult<crate::bookkeeping::SkuCatalog> {
+                    use crate::dialect::Dialect;
+                    let (pool, ids) = (&self.pool, &self.ids);
+                    let list = |p: &str| <$dialect>::in_json_strings("sku", p);
+                    // The items the SKUs name, and those retired SKUs were merged into, as
+                    // `CATALOG_ITEMS` reads them.
+                    let items = format!(
+                        "{} AND ({} OR id IN (SELECT merged_into FROM inventory_items \
+                           WHERE retired_at IS NOT NULL AND {}))",
+                        sql::CATALOG_ITEMS,
+                        list("$2"),
+                        list("$2")
+                    );
+                    let retired = format!(
+                        "{} AND {}",
+                        sql::RETIRED_SKUS,
+                        <$dialect>::in_json_strings("r.sku", "$1")
+                    );
+                    let mut out = crate::bookkeeping::SkuCatalog::default();
+                    let mut seen = std::collections::HashSet::new();
+                    let mut known = Vec::new();
+                    for part in skus.chunks(crate::bookkeeping::SKUS_PER_LOOKUP) {
+                        let json = serde_json::to_string(part)
+                            .map_err(|e| crate::StoreError::config(e.to_string()))?;
+                        for (id, sku, name) in
+                            sqlx::query_as::<_, (i64, String, String)>(AssertSqlSafe(items.clone()))
+                                .bind(import_key)
+                                .bind(json.clone())
+                                .fetch_all(pool)
+                                .await?
+                        {
+                            // An item two parts' retired SKUs were merged into comes twice.
+                            if seen.insert(id) {
+                                known.push((std::sync::Arc::<str>::from(sku.as_str()), id));
+                                out.items.push(CatalogItem { sku, name });
+                            }
+                        }
+                        out.retired.extend(
+                            sqlx::query_as::<_, (String, String)>(AssertSqlSafe(retired.clone()))
+                                .bind(json)
+                                .fetch_all(pool)
+                                .await?,
+                        );
+                    }
+                    ids.extend(known);
+                    Ok(out)
+                }
+            }
+
             #[async_trait::async_trait]
             impl crate::bookkeeping::Bookkeeping for $store {
                 async fn ping(&self) -> StoreResult<Duration> {
@@ -167,6 +240,14 @@ macro_rules! bookkeeping {
 
                 async fn load_catalog_before(&self, import_key: &str) -> StoreResult<Catalog> {
                     self.catalog_except(Some(import_key)).await
+                }
+
+                async fn catalog_of_skus(
+                    &self,
+                    import_key: &str,
+                    skus: &[String],
+                ) -> StoreResult<crate::bookkeeping::SkuCatalog> {
+                    self.items_of_skus(import_key, skus).await
                 }
                 async fn begin_run(&self, run: &NewRun) -> StoreResult<i64> {
                     let pool = &self.pool;

@@ -44,6 +44,9 @@ pub(crate) trait Dialect {
     /// The current time, as the backend stores timestamps.
     const NOW: &'static str;
 
+    /// `column` is one of the strings of the JSON array (text) bound at `param`.
+    fn in_json_strings(column: &str, param: &str) -> String;
+
     /// The columns of a transaction row's identity that the insert names, and their values given
     /// the import key's placeholder.
     fn line_identity(import_key: &str) -> (&'static str, String);
@@ -71,6 +74,10 @@ pub(crate) struct Lite;
 
 impl Dialect for Pg {
     const NOW: &'static str = "now()";
+
+    fn in_json_strings(column: &str, param: &str) -> String {
+        format!("{column} IN (SELECT jsonb_array_elements_text({param}::jsonb))")
+    }
     const LINE_KEY: &'static str = "import_no, line";
     const INDEX_PRINTS: &'static str = "INSERT INTO line_prints (fingerprint, import_no, line) \
         SELECT fingerprint, import_no, line FROM transactions \
@@ -100,6 +107,10 @@ impl Dialect for Pg {
 
 impl Dialect for Lite {
     const NOW: &'static str = "strftime('%Y-%m-%dT%H:%M:%fZ', 'now')";
+
+    fn in_json_strings(column: &str, param: &str) -> String {
+        format!("{column} IN (SELECT value FROM json_each({param}))")
+    }
     const LINE_KEY: &'static str = "import_key, line";
     const INDEX_PRINTS: &'static str = "INSERT INTO line_prints (fingerprint, txn_id) \
         SELECT fingerprint, id FROM transactions \

@@ -25,7 +25,7 @@ mod write_one;
 use batchops_core::{domain, failpoint, mapping};
 
 pub use bisect::Bisect;
-pub use bookkeeping::Bookkeeping;
+pub use bookkeeping::{Bookkeeping, SkuCatalog};
 pub use errors::{ErrorClass, StoreError};
 pub use held::{DecidedGroup, DecidedLine, HeldFilter, HeldRow, ReviewRecord};
 pub use postgres::PgStore;
@@ -175,6 +175,17 @@ pub trait Store: Send + Sync {
     /// a re-import or a resume makes the decisions one uninterrupted run makes.
     async fn load_catalog_before(&self, import_key: &str) -> StoreResult<Catalog> {
         self.bookkeeping().load_catalog_before(import_key).await
+    }
+    /// Of [`Store::load_catalog_before`]'s items, only those `skus` name (live, or retired with the
+    /// item each was merged into), each looked up by its SKU: all a run needs whose every line
+    /// maps by SKU. Without aliases, rejected pairings and supplier part numbers, and with no
+    /// other item to compare a description with or to weigh a word against.
+    async fn catalog_of_skus(
+        &self,
+        import_key: &str,
+        skus: &[String],
+    ) -> StoreResult<SkuCatalog> {
+        self.bookkeeping().catalog_of_skus(import_key, skus).await
     }
     /// The lines of `import_key` that have a state (landed, held, failed, skipped): a run over the
     /// key leaves them as they are.

@@ -65,8 +65,12 @@ pub trait Overlaps: Send + Sync {
     ) -> StoreResult<Vec<LandedLine>>;
     /// Runs of other import keys (not dry runs, not reverted) whose file named this invoice.
     async fn invoice_runs(&self, import_key: &str, invoice: &InvoiceRef) -> StoreResult<Vec<i64>>;
-    /// A run's rows that carry a fingerprint, by line.
-    async fn run_lines(&self, run_id: i64) -> StoreResult<Vec<LandedLine>>;
+    /// How many rows a run landed with a fingerprint.
+    async fn run_line_count(&self, run_id: i64) -> StoreResult<u64>;
+    /// A run's rows that carry a fingerprint and one of these line keys, by line: only the rows a
+    /// file's lines can be compared with, never the whole run.
+    async fn run_lines_keyed(&self, run_id: i64, line_keys: &[i64])
+    -> StoreResult<Vec<LandedLine>>;
     async fn key_state(&self, import_key: &str) -> StoreResult<KeyState>;
     /// Keep the invoice a key's file named and the operator's answer (the first record of a key
     /// stays; an answer given later is added).
@@ -122,15 +126,41 @@ macro_rules! overlap_sql {
                 Ok(out)
             }
 
-            async fn run_lines(&self, run_id: i64) -> StoreResult<Vec<LandedLine>> {
-                let rows = sqlx::query(AssertSqlSafe(format!(
-                    "{COLUMNS} FROM transactions t JOIN inventory_items i ON i.id = t.item_id \
-                     WHERE t.run_id = $1 AND t.fingerprint IS NOT NULL ORDER BY t.line"
-                )))
+            async fn run_line_count(&self, run_id: i64) -> StoreResult<u64> {
+                let n: i64 = sqlx::query_scalar(
+                    "SELECT COUNT(*) FROM transactions \
+                     WHERE run_id = $1 AND fingerprint IS NOT NULL",
+                )
                 .bind(run_id)
-                .fetch_all(self.pool())
+                .fetch_one(self.pool())
                 .await?;
-                rows.iter().map(landed).collect()
+                Ok(n.max(0) as u64)
+            }
+
+            async fn run_lines_keyed(
+                &self,
+                run_id: i64,
+                line_keys: &[i64],
+            ) -> StoreResult<Vec<LandedLine>> {
+                let mut out = Vec::new();
+                for part in line_keys.chunks(LOOKUP_PART) {
+                    let rows = sqlx::query(AssertSqlSafe(format!(
+                        "{COLUMNS} FROM transactions t JOIN inventory_items i ON i.id = t.item_id \
+                         WHERE t.run_id = $2 AND t.fingerprint IS NOT NULL AND {} \
+                         ORDER BY t.line",
+                        in_list("t.line_key")
+                    )))
+                    .bind(list(part))
+                    .bind(run_id)
+                    .fetch_all(self.pool())
+                    .await?;
+                    for r in rows {
+                        out.push(landed(&r)?);
+                    }
+                }
+                // Each part came by line; all of them in line order too.
+                out.sort_by_key(|l| l.line);
+                Ok(out)
             }
 
             async fn invoice_runs(

@@ -1,6 +1,7 @@
 //! The import engine: the chunked collect-then-batch pipeline, its fallback, retries of failed items
 //! and progress events. No UI code lives here.
 
+mod catalog;
 pub mod compare;
 pub mod events;
 pub mod options;
@@ -118,7 +119,15 @@ async fn import_batch_since(
         // Mapped from line 1 against the catalog as it was before this key's runs changed it; lines
         // that already have a state keep it (see engine/pipeline.rs). Both read under the key's lock.
         let loading = Instant::now();
-        let catalog = store.load_catalog_before(&import_key).await?;
+        let catalog = catalog::for_run(
+            store,
+            file,
+            &import_key,
+            opts,
+            parts_supplier,
+            only_new.as_ref(),
+        )
+        .await?;
         let known = store.line_states(&import_key).await?;
         let mapper = Mapper::new(catalog, opts.match_threshold)
             .uncertain(opts.uncertain)

@@ -435,12 +435,23 @@ pub async fn measure(
     }
     // Of the lines not landed as they are, those whose SKU and description one of these runs
     // landed with other values are changed; the runs' other lines are missing from this file.
+    // Only the runs' rows under the line keys of those lines are read, and the other rows counted.
+    let identical: HashSet<u64> = identical_lines.iter().copied().collect();
+    let mut keys: Vec<i64> = lines
+        .iter()
+        .filter(|l| !identical.contains(&l.line))
+        .map(|l| l.print.line_key)
+        .collect();
+    keys.sort_unstable();
+    keys.dedup();
     let mut unmatched: HashMap<i64, Vec<LandedLine>> = HashMap::new();
     let mut run_rows: HashMap<i64, u64> = HashMap::new();
     for &run_id in shares.keys() {
-        let rows = overlaps.run_lines(run_id).await?;
-        run_rows.insert(run_id, rows.len() as u64);
-        for r in rows {
+        run_rows.insert(run_id, overlaps.run_line_count(run_id).await?);
+        if keys.is_empty() {
+            continue;
+        }
+        for r in overlaps.run_lines_keyed(run_id, &keys).await? {
             if let Some(key) = r.line_key
                 && !matched.contains(&(r.run_id, r.line))
             {
@@ -448,7 +459,6 @@ pub async fn measure(
             }
         }
     }
-    let identical: HashSet<u64> = identical_lines.iter().copied().collect();
     let mut changed_lines = Vec::new();
     for l in lines.iter().filter(|l| !identical.contains(&l.line)) {
         let Some(earlier) = unmatched
