@@ -216,7 +216,11 @@ async fn changed_and_missing_lines_are_found_by_line_key_a_repeated_line_by_its_
             "{ctx}: the second R-00 line is the earlier run's second R-00 line"
         );
         assert_eq!(o.changed_lines[2].sku, "R-00", "{ctx}");
-        assert_eq!(count(&db, "transactions").await, 13, "{ctx}: nothing written");
+        assert_eq!(
+            count(&db, "transactions").await,
+            13,
+            "{ctx}: nothing written"
+        );
     }
 }
 

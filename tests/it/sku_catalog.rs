@@ -51,7 +51,7 @@ async fn outcome(db: &TestDb) -> (Vec<(i64, String)>, Vec<(i64, String)>) {
         .await;
     let held = db
         .pairs(
-            "SELECT line, reason || ' ' || candidates_json FROM held_lines \
+            "SELECT line, candidates_json FROM held_lines \
              WHERE run_id = (SELECT MAX(id) FROM import_runs) ORDER BY line",
         )
         .await;
@@ -59,8 +59,7 @@ async fn outcome(db: &TestDb) -> (Vec<(i64, String)>, Vec<(i64, String)>) {
 }
 
 #[tokio::test]
-async fn a_file_of_sku_lines_maps_by_sku_a_retired_sku_to_its_merged_item_a_new_one_created_once()
-{
+async fn a_file_of_sku_lines_maps_by_sku_a_retired_sku_to_its_merged_item_a_new_one_created_once() {
     let (_c, cat) = write_file("catalog.csv", CATALOG);
     let (_f, file) = write_file(
         "invoice.csv",
@@ -128,6 +127,11 @@ ELB-15,Copper Elbow 22mm Compression,2,1.10
         let ra = import(&a, &file, false).await;
         let rb = import(&b, &file, true).await;
         assert_eq!((ra.decisions.sku, ra.decisions.held), (1, 1), "{ctx}");
+        assert_eq!(
+            (rb.decisions.sku, rb.decisions.held),
+            (1, 1),
+            "{ctx}: explained"
+        );
         let (landed_a, held_a) = outcome(&a).await;
         let (landed_b, held_b) = outcome(&b).await;
         assert_eq!(held_a.len(), 1, "{ctx}: {held_a:?}");

@@ -23,8 +23,7 @@ pub trait Bookkeeping: Send + Sync {
     /// Of the catalog [`Bookkeeping::load_catalog_before`] loads, only the items these SKUs name
     /// (live, or retired with the item each was merged into), looked up by SKU (see
     /// [`crate::Store::catalog_of_skus`]).
-    async fn catalog_of_skus(&self, import_key: &str, skus: &[String])
-    -> StoreResult<SkuCatalog>;
+    async fn catalog_of_skus(&self, import_key: &str, skus: &[String]) -> StoreResult<SkuCatalog>;
     async fn begin_run(&self, run: &NewRun) -> StoreResult<i64>;
     async fn heartbeat(&self, run_id: i64) -> StoreResult<()>;
     async fn reopen_run(&self, run_id: i64) -> StoreResult<()>;

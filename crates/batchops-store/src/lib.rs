@@ -180,11 +180,7 @@ pub trait Store: Send + Sync {
     /// item each was merged into), each looked up by its SKU: all a run needs whose every line
     /// maps by SKU. Without aliases, rejected pairings and supplier part numbers, and with no
     /// other item to compare a description with or to weigh a word against.
-    async fn catalog_of_skus(
-        &self,
-        import_key: &str,
-        skus: &[String],
-    ) -> StoreResult<SkuCatalog> {
+    async fn catalog_of_skus(&self, import_key: &str, skus: &[String]) -> StoreResult<SkuCatalog> {
         self.bookkeeping().catalog_of_skus(import_key, skus).await
     }
     /// The lines of `import_key` that have a state (landed, held, failed, skipped): a run over the
