@@ -270,9 +270,34 @@ fn report_skip(reason: &str) {
 
 static SCHEMA_SEQ: AtomicU32 = AtomicU32::new(0);
 
+/// How often a test asks a busy server again for its database before it fails.
+const PG_TRIES: u32 = 8;
+
+/// `attempt` until it succeeds, up to [`PG_TRIES`] times a second or more apart: a server at its
+/// connection limit, or slow to answer while the rest of the suite loads it, is asked again; one
+/// that keeps refusing fails the test with every answer it gave.
+async fn patiently<T, F, Fut>(what: &str, base: &str, mut attempt: F) -> T
+where
+    F: FnMut() -> Fut,
+    Fut: std::future::Future<Output = Result<T, String>>,
+{
+    let mut errors = Vec::new();
+    for n in 1..=PG_TRIES {
+        match attempt().await {
+            Ok(v) => return v,
+            Err(e) => errors.push(format!("try {n}: {}", store::redact_secrets(&e))),
+        }
+        tokio::time::sleep(Duration::from_millis(500 * u64::from(n))).await;
+    }
+    panic!(
+        "PostgreSQL at {} did not give {what}:\n{}",
+        store::redact_url(base),
+        errors.join("\n")
+    )
+}
+
 /// A fresh schema on the real server; the store's connections use it as their search_path.
 pub async fn postgres() -> Option<TestDb> {
-    use sqlx::Connection;
     let base = pg_base_url()?;
     let schema = format!(
         "bt_{}_{}_{}",
@@ -280,21 +305,25 @@ pub async fn postgres() -> Option<TestDb> {
         SCHEMA_SEQ.fetch_add(1, Ordering::SeqCst),
         chrono::Utc::now().timestamp_micros() % 1_000_000
     );
-    let mut c = sqlx::PgConnection::connect(&base)
-        .await
-        .unwrap_or_else(|e| {
-            panic!(
-                "cannot connect to PostgreSQL at {}: {e}",
-                store::redact_url(&base)
-            )
-        });
-    sqlx::raw_sql(AssertSqlSafe(format!("CREATE SCHEMA {schema}")))
-        .execute(&mut c)
-        .await
-        .expect("create schema");
     let sep = if base.contains('?') { '&' } else { '?' };
     let url = format!("{base}{sep}options=-c%20search_path%3D{schema}");
-    let store = store::open(&url).await.expect("open postgres store");
+    let store = patiently(&format!("a schema {schema}"), &base, || async {
+        use sqlx::Connection;
+        let mut c = sqlx::PgConnection::connect(&base)
+            .await
+            .map_err(|e| format!("connect: {e}"))?;
+        sqlx::raw_sql(AssertSqlSafe(format!(
+            "CREATE SCHEMA IF NOT EXISTS {schema}"
+        )))
+        .execute(&mut c)
+        .await
+        .map_err(|e| format!("create the schema: {e}"))?;
+        let _ = c.close().await;
+        store::open(&url)
+            .await
+            .map_err(|e| format!("open the store: {e}"))
+    })
+    .await;
     Some(TestDb {
         url,
         store,
