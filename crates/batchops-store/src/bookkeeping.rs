@@ -179,20 +179,8 @@ macro_rules! bookkeeping {
                     use crate::dialect::Dialect;
                     let (pool, ids) = (&self.pool, &self.ids);
                     let list = |p: &str| <$dialect>::in_json_strings("sku", p);
-                    // The items the SKUs name, and those retired SKUs were merged into, as
-                    // `CATALOG_ITEMS` reads them.
-                    let items = format!(
-                        "{} AND ({} OR id IN (SELECT merged_into FROM inventory_items \
-                           WHERE retired_at IS NOT NULL AND {}))",
-                        sql::CATALOG_ITEMS,
-                        list("$2"),
-                        list("$2")
-                    );
-                    let retired = format!(
-                        "{} AND {}",
-                        sql::RETIRED_SKUS,
-                        <$dialect>::in_json_strings("r.sku", "$1")
-                    );
+                    let items = sql::catalog_items_of(&list("$2"));
+                    let retired = sql::retired_skus_of(&<$dialect>::in_json_strings("r.sku", "$1"));
                     let mut out = crate::bookkeeping::SkuCatalog::default();
                     let mut seen = std::collections::HashSet::new();
                     let mut known = Vec::new();
@@ -229,7 +217,7 @@ macro_rules! bookkeeping {
                 async fn ping(&self) -> StoreResult<Duration> {
                     let pool = &self.pool;
                     let start = Instant::now();
-                    sqlx::query("SELECT 1").execute(pool).await?;
+                    sqlx::query(crate::sql::PING).execute(pool).await?;
                     Ok(start.elapsed())
                 }
 
@@ -312,10 +300,7 @@ macro_rules! bookkeeping {
 
                 async fn runs(&self, limit: u64) -> StoreResult<Vec<RunRow>> {
                     let pool = &self.pool;
-                    let sql = format!(
-                        "SELECT {} FROM import_runs ORDER BY id DESC LIMIT $1",
-                        sql::RUN_COLUMNS
-                    );
+                    let sql = crate::sql::runs();
                     let rows = sqlx::query(AssertSqlSafe(sql))
                         .bind(limit.min(i64::MAX as u64) as i64)
                         .fetch_all(pool)
@@ -328,7 +313,7 @@ macro_rules! bookkeeping {
 
                 async fn run(&self, run_id: i64) -> StoreResult<Option<RunRow>> {
                     let pool = &self.pool;
-                    let sql = format!("SELECT {} FROM import_runs WHERE id = $1", sql::RUN_COLUMNS);
+                    let sql = crate::sql::run();
                     let row = sqlx::query(AssertSqlSafe(sql))
                         .bind(run_id)
                         .fetch_optional(pool)

@@ -169,19 +169,11 @@ fn is_live(status: &str, heartbeat: DateTime<Utc>, now: DateTime<Utc>) -> bool {
     status == "running" && (now - heartbeat).num_milliseconds() <= stale_after_seconds() * 1000
 }
 
-/// Which transaction rows belong to run `$1`: its own, and rows that runs other than imports
-/// (retries, reject files, review decisions) landed later under the identity of one of its failed
-/// or held lines. Bare column names: in the subqueries they are the subqueries' own.
-const OWNED_BY_RUN: &str = "(run_id = $1 OR (run_id IN (SELECT id FROM import_runs WHERE mode NOT IN ('batch', 'sequential')) \
-     AND ((import_key, line) IN (SELECT import_key, line FROM failed_items WHERE run_id = $1) \
-       OR (import_key, line) IN (SELECT import_key, line FROM held_lines WHERE run_id = $1))))";
-
 macro_rules! corrections_sql {
     ($store:ty, $db:ty) => {
         use super::*;
         use crate::decode;
         use crate::rows::RawFailed;
-        use crate::sql;
         use sqlx::{AssertSqlSafe, Row, Transaction};
 
         type Db = $db;
@@ -196,11 +188,7 @@ macro_rules! corrections_sql {
             tx: &mut Tx,
             sku: &str,
         ) -> CorrectionResult<Option<(i64, String, Option<String>)>> {
-            let row = sqlx::query(AssertSqlSafe(format!(
-                "SELECT i.id, i.name, m.sku AS merged_sku, i.retired_at IS NOT NULL AS retired \
-                 FROM inventory_items i LEFT JOIN inventory_items m ON m.id = i.merged_into \
-                 WHERE i.sku = $1{FOR_UPDATE_OF_I}"
-            )))
+            let row = sqlx::query(AssertSqlSafe(crate::sql::corrections::item(FOR_UPDATE_OF_I)))
             .bind(sku.to_string())
             .fetch_optional(&mut **tx)
             .await?;
@@ -222,7 +210,7 @@ macro_rules! corrections_sql {
         /// correction and would land lines on the items the correction moves away from.
         async fn refuse_live_runs(tx: &mut Tx, what: &str) -> CorrectionResult<()> {
             let rows = sqlx::query(
-                "SELECT id, status, heartbeat_at, dry_run, rehearsal FROM import_runs WHERE status = 'running'",
+                crate::sql::corrections::REFUSE_LIVE_RUNS,
             )
             .fetch_all(&mut **tx)
             .await?;
@@ -247,7 +235,7 @@ macro_rules! corrections_sql {
                 return Ok(());
             }
             sqlx::query(
-                "UPDATE inventory_items SET quantity = quantity + $2, updated_at = $3 WHERE id = $1",
+                crate::sql::corrections::ADD_QUANTITY,
             )
             .bind(item_id)
             .bind(enc(delta)?)
@@ -267,8 +255,7 @@ macro_rules! corrections_sql {
             detail: serde_json::Value,
         ) -> CorrectionResult<i64> {
             Ok(sqlx::query_scalar(
-                "INSERT INTO corrections (kind, operator, created_at, summary, lines, quantity, detail_json) \
-                 VALUES ($1, $2, $3, $4, $5, $6, $7) RETURNING id",
+                crate::sql::corrections::AUDIT,
             )
             .bind(kind.to_string())
             .bind(operator.to_string())
@@ -287,12 +274,7 @@ macro_rules! corrections_sql {
             cond: &str,
             binds: &[Bind<'_>],
         ) -> CorrectionResult<Vec<(i64, String, i64, Decimal)>> {
-            let sql = format!(
-                "SELECT t.item_id, i.sku, COUNT(*) AS n, SUM(t.quantity) AS q \
-                 FROM (SELECT item_id, quantity FROM transactions WHERE {cond}) t \
-                 JOIN inventory_items i ON i.id = t.item_id \
-                 GROUP BY t.item_id, i.sku ORDER BY i.sku"
-            );
+            let sql = crate::sql::corrections::per_item(cond);
             let mut query = sqlx::query(AssertSqlSafe(sql));
             for b in binds {
                 query = match b {
@@ -324,10 +306,7 @@ macro_rules! corrections_sql {
             operator: &str,
         ) -> CorrectionResult<Applied> {
             let mut tx = begin(s).await?;
-            let run = sqlx::query(AssertSqlSafe(format!(
-                "SELECT source, status, heartbeat_at, reverted_at, dry_run, rehearsal FROM import_runs \
-                 WHERE id = $1{FOR_UPDATE}"
-            )))
+            let run = sqlx::query(AssertSqlSafe(crate::sql::corrections::revert_run_the_run(FOR_UPDATE)))
             .bind(run_id)
             .fetch_optional(&mut *tx)
             .await?;
@@ -366,26 +345,19 @@ macro_rules! corrections_sql {
             // The run's own failed lines are freed with it: importing the file again reads them
             // anew. A line another run failed before this one landed it fails again: its newest
             // failed item reopens (at most one open failed item per line).
-            sqlx::query("UPDATE failed_items SET resolved_at = $2 WHERE run_id = $1 AND resolved_at IS NULL")
+            sqlx::query(crate::sql::corrections::REVERT_RUN_RESOLVE_FAILED)
                 .bind(run_id)
                 .bind(Utc::now())
                 .execute(&mut *tx)
                 .await?;
-            let reopened = sqlx::query(AssertSqlSafe(format!(
-                "UPDATE failed_items SET resolved_at = NULL WHERE id IN (SELECT max(id) FROM failed_items \
-                 WHERE resolved_at IS NOT NULL AND run_id <> $1 \
-                 AND (import_key, line) IN (SELECT import_key, line FROM transactions WHERE {OWNED_BY_RUN}) \
-                 GROUP BY import_key, line)"
-            )))
+            let reopened = sqlx::query(AssertSqlSafe(crate::sql::corrections::revert_run_reopen_failed()))
             .bind(run_id)
             .execute(&mut *tx)
             .await?
             .rows_affected();
             // The quantities subtracted are those of exactly the rows deleted (RETURNING), even
             // if a row of the run landed a moment before.
-            let deleted = sqlx::query(AssertSqlSafe(format!(
-                "DELETE FROM transactions WHERE {OWNED_BY_RUN} RETURNING item_id, quantity"
-            )))
+            let deleted = sqlx::query(AssertSqlSafe(crate::sql::corrections::revert_run_delete_rows()))
             .bind(run_id)
             .fetch_all(&mut *tx)
             .await?;
@@ -402,7 +374,7 @@ macro_rules! corrections_sql {
             for (item_id, (n, q)) in per_item {
                 add_quantity(&mut tx, item_id, -q).await?;
                 total += q;
-                let sku: String = sqlx::query_scalar("SELECT sku FROM inventory_items WHERE id = $1")
+                let sku: String = sqlx::query_scalar(crate::sql::corrections::SKU_OF_ITEM)
                     .bind(item_id)
                     .fetch_one(&mut *tx)
                     .await?;
@@ -417,14 +389,13 @@ macro_rules! corrections_sql {
             // The run's held lines go too, decided or not: like its transaction rows they free
             // their identities, so that importing the file again holds them again for review.
             let held_closed = sqlx::query(
-                "DELETE FROM held_lines WHERE run_id = $1 \
-                 OR (import_key, line) IN (SELECT import_key, line FROM failed_items WHERE run_id = $1)",
+                crate::sql::corrections::REVERT_RUN_DELETE_HELD_LINES,
             )
             .bind(run_id)
             .execute(&mut *tx)
             .await?
             .rows_affected();
-            sqlx::query("UPDATE import_runs SET status = 'reverted', reverted_at = $2 WHERE id = $1")
+            sqlx::query(crate::sql::corrections::REVERT_RUN_UPDATE_IMPORT_RUNS)
                 .bind(run_id)
                 .bind(now)
                 .execute(&mut *tx)
@@ -461,9 +432,7 @@ macro_rules! corrections_sql {
             operator: &str,
         ) -> CorrectionResult<Applied> {
             let mut tx = begin(s).await?;
-            let kind: Option<String> = sqlx::query_scalar(AssertSqlSafe(format!(
-                "SELECT kind FROM corrections WHERE id = $1{FOR_UPDATE}"
-            )))
+            let kind: Option<String> = sqlx::query_scalar(AssertSqlSafe(crate::sql::corrections::undo_review_the_correction(FOR_UPDATE)))
             .bind(correction_id)
             .fetch_optional(&mut *tx)
             .await?;
@@ -477,10 +446,7 @@ macro_rules! corrections_sql {
                 }
             }
             // The decided lines still standing: the guard that makes a second undo a no-op.
-            let held = sqlx::query(AssertSqlSafe(format!(
-                "SELECT id, import_key, line, alias, decision_json FROM held_lines \
-                 WHERE correction_id = $1 AND decided_at IS NOT NULL ORDER BY id{FOR_UPDATE}"
-            )))
+            let held = sqlx::query(AssertSqlSafe(crate::sql::corrections::undo_review_decided_lines(FOR_UPDATE)))
             .bind(correction_id)
             .fetch_all(&mut *tx)
             .await?;
@@ -497,12 +463,9 @@ macro_rules! corrections_sql {
                     items: Vec::new(),
                 });
             }
-            let cond = "(import_key, line) IN (SELECT import_key, line FROM held_lines \
-                        WHERE correction_id = $1 AND decided_at IS NOT NULL)";
+            let cond = crate::sql::corrections::DECIDED_BY;
             let moved = per_item(&mut tx, cond, &[Bind::Id(correction_id)]).await?;
-            let deleted = sqlx::query(AssertSqlSafe(format!(
-                "DELETE FROM transactions WHERE {cond}"
-            )))
+            let deleted = sqlx::query(AssertSqlSafe(crate::sql::corrections::undo_review_delete_rows(cond)))
             .bind(correction_id)
             .execute(&mut *tx)
             .await?
@@ -543,8 +506,7 @@ macro_rules! corrections_sql {
             }
             for (alias, sku) in &taught {
                 forgotten += sqlx::query(
-                    "DELETE FROM item_aliases WHERE alias = $1 AND learned_by = 'operator' \
-                     AND item_id = (SELECT id FROM inventory_items WHERE sku = $2)",
+                    crate::sql::corrections::UNDO_REVIEW_DELETE_ITEM_ALIASES,
                 )
                 .bind(alias.clone())
                 .bind(sku.clone())
@@ -553,8 +515,7 @@ macro_rules! corrections_sql {
                 .rows_affected();
             }
             let reopened = sqlx::query(
-                "UPDATE held_lines SET decided_at = NULL, decision_json = NULL, correction_id = NULL \
-                 WHERE correction_id = $1 AND decided_at IS NOT NULL",
+                crate::sql::corrections::UNDO_REVIEW_UPDATE_HELD_LINES,
             )
             .bind(correction_id)
             .execute(&mut *tx)
@@ -585,8 +546,7 @@ macro_rules! corrections_sql {
 
         pub async fn last_review(s: &$store) -> StoreResult<Option<i64>> {
             Ok(sqlx::query_scalar(
-                "SELECT MAX(correction_id) FROM held_lines \
-                 WHERE decided_at IS NOT NULL AND correction_id IS NOT NULL",
+                crate::sql::corrections::LAST_REVIEW,
             )
             .fetch_one(s.pool())
             .await?)
@@ -594,10 +554,7 @@ macro_rules! corrections_sql {
 
         pub async fn aliases(s: &$store) -> StoreResult<Vec<AliasRow>> {
             let rows = sqlx::query(
-                "SELECT a.alias, i.sku, a.learned_by, \
-                 (SELECT COUNT(*) FROM transactions t WHERE t.alias = a.alias) AS n, \
-                 (SELECT SUM(t.quantity) FROM transactions t WHERE t.alias = a.alias) AS q \
-                 FROM item_aliases a JOIN inventory_items i ON i.id = a.item_id ORDER BY a.alias",
+                crate::sql::corrections::ALIASES,
             )
             .fetch_all(s.pool())
             .await?;
@@ -616,13 +573,7 @@ macro_rules! corrections_sql {
             }
             // Supplier part numbers, keyed as the lines mapped through them keep them.
             let rows = sqlx::query(
-                "SELECT k.supplier, k.part_number, k.sku, k.learned_by, \
-                 (SELECT COUNT(*) FROM transactions t WHERE t.alias = k.part_key) AS n, \
-                 (SELECT SUM(t.quantity) FROM transactions t WHERE t.alias = k.part_key) AS q \
-                 FROM (SELECT p.supplier, p.part_number, i.sku, p.learned_by, \
-                       'part' || CAST($1 AS TEXT) || p.supplier || CAST($1 AS TEXT) || p.part_number AS part_key \
-                       FROM supplier_parts p JOIN inventory_items i ON i.id = p.item_id) AS k \
-                 ORDER BY k.supplier, k.part_number",
+                crate::sql::corrections::ALIASES_2,
             )
             .bind("\t")
             .fetch_all(s.pool())
@@ -648,7 +599,7 @@ macro_rules! corrections_sql {
             for c in candidates {
                 if let Some((supplier, number)) = crate::mapping::parse_part_key(c) {
                     let found: Option<i64> = sqlx::query_scalar(
-                        "SELECT item_id FROM supplier_parts WHERE supplier = $1 AND part_number = $2",
+                        crate::sql::corrections::FIND_ALIAS_SELECT_SUPPLIER_PARTS,
                     )
                     .bind(supplier.to_string())
                     .bind(number.to_string())
@@ -660,7 +611,7 @@ macro_rules! corrections_sql {
                     continue;
                 }
                 let found: Option<String> =
-                    sqlx::query_scalar("SELECT alias FROM item_aliases WHERE alias = $1")
+                    sqlx::query_scalar(crate::sql::corrections::FIND_ALIAS_SELECT_ITEM_ALIASES)
                         .bind(c.clone())
                         .fetch_optional(s.pool())
                         .await?;
@@ -675,8 +626,7 @@ macro_rules! corrections_sql {
         async fn alias_item(tx: &mut Tx, alias: &str) -> CorrectionResult<(i64, String)> {
             if let Some((supplier, number)) = crate::mapping::parse_part_key(alias) {
                 let row = sqlx::query(
-                    "SELECT p.item_id, i.sku FROM supplier_parts p JOIN inventory_items i ON i.id = p.item_id \
-                     WHERE p.supplier = $1 AND p.part_number = $2",
+                    crate::sql::corrections::ALIAS_ITEM_SELECT_SUPPLIER_PARTS,
                 )
                 .bind(supplier.to_string())
                 .bind(number.to_string())
@@ -690,8 +640,7 @@ macro_rules! corrections_sql {
                 };
             }
             let row = sqlx::query(
-                "SELECT a.item_id, i.sku FROM item_aliases a JOIN inventory_items i ON i.id = a.item_id \
-                 WHERE a.alias = $1",
+                crate::sql::corrections::ALIAS_ITEM_SELECT_ITEM_ALIASES,
             )
             .bind(alias.to_string())
             .fetch_optional(&mut **tx)
@@ -728,7 +677,7 @@ macro_rules! corrections_sql {
             if old_id == to_id && moved.is_empty() {
                 return refused(format!("the alias \"{alias}\" is already on {to_sku}"));
             }
-            let n = sqlx::query("UPDATE transactions SET item_id = $2 WHERE alias = $1 AND item_id <> $2")
+            let n = sqlx::query(crate::sql::corrections::MOVE_ALIAS_UPDATE_TRANSACTIONS)
                 .bind(alias.to_string())
                 .bind(to_id)
                 .execute(&mut *tx)
@@ -750,8 +699,7 @@ macro_rules! corrections_sql {
             match crate::mapping::parse_part_key(alias) {
                 Some((supplier, number)) => {
                     sqlx::query(
-                        "UPDATE supplier_parts SET item_id = $3, learned_by = 'operator', \
-                         learned_run_id = NULL WHERE supplier = $1 AND part_number = $2",
+                        crate::sql::corrections::MOVE_ALIAS_UPDATE_SUPPLIER_PARTS,
                     )
                     .bind(supplier.to_string())
                     .bind(number.to_string())
@@ -760,7 +708,7 @@ macro_rules! corrections_sql {
                     .await?;
                 }
                 None => {
-                    sqlx::query("UPDATE item_aliases SET item_id = $2, learned_by = 'operator' WHERE alias = $1")
+                    sqlx::query(crate::sql::corrections::MOVE_ALIAS_UPDATE_ITEM_ALIASES)
                         .bind(alias.to_string())
                         .bind(to_id)
                         .execute(&mut *tx)
@@ -770,8 +718,7 @@ macro_rules! corrections_sql {
             if old_id != to_id {
                 // The operator said the alias is not the old item: never propose that pairing again.
                 sqlx::query(
-                    "INSERT INTO alias_rejections (alias, item_id, operator, created_at) VALUES ($1, $2, $3, $4) \
-                     ON CONFLICT (alias, item_id) DO NOTHING",
+                    crate::sql::corrections::MOVE_ALIAS_INSERT_ALIAS_REJECTIONS,
                 )
                 .bind(alias.to_string())
                 .bind(old_id)
@@ -780,7 +727,7 @@ macro_rules! corrections_sql {
                 .execute(&mut *tx)
                 .await?;
             }
-            sqlx::query("DELETE FROM alias_rejections WHERE alias = $1 AND item_id = $2")
+            sqlx::query(crate::sql::corrections::MOVE_ALIAS_DELETE_ALIAS_REJECTIONS)
                 .bind(alias.to_string())
                 .bind(to_id)
                 .execute(&mut *tx)
@@ -814,14 +761,14 @@ macro_rules! corrections_sql {
             let (_, sku) = alias_item(&mut tx, alias).await?;
             match crate::mapping::parse_part_key(alias) {
                 Some((supplier, number)) => {
-                    sqlx::query("DELETE FROM supplier_parts WHERE supplier = $1 AND part_number = $2")
+                    sqlx::query(crate::sql::corrections::FORGET_ALIAS_DELETE_SUPPLIER_PARTS)
                         .bind(supplier.to_string())
                         .bind(number.to_string())
                         .execute(&mut *tx)
                         .await?;
                 }
                 None => {
-                    sqlx::query("DELETE FROM item_aliases WHERE alias = $1")
+                    sqlx::query(crate::sql::corrections::FORGET_ALIAS_DELETE_ITEM_ALIASES)
                         .bind(alias.to_string())
                         .execute(&mut *tx)
                         .await?;
@@ -868,12 +815,12 @@ macro_rules! corrections_sql {
             if let Some(into) = into_retired {
                 return refused(retired_refusal(into_sku, &into));
             }
-            let from_qty: Q = sqlx::query_scalar("SELECT quantity FROM inventory_items WHERE id = $1")
+            let from_qty: Q = sqlx::query_scalar(crate::sql::corrections::MERGE_ITEMS_QUANTITY_OF)
                 .bind(from_id)
                 .fetch_one(&mut *tx)
                 .await?;
             let from_qty = dec(from_qty);
-            let n = sqlx::query("UPDATE transactions SET item_id = $2 WHERE item_id = $1")
+            let n = sqlx::query(crate::sql::corrections::MERGE_ITEMS_UPDATE_TRANSACTIONS)
                 .bind(from_id)
                 .bind(into_id)
                 .execute(&mut *tx)
@@ -882,8 +829,7 @@ macro_rules! corrections_sql {
             crate::failpoint::hit("merge_after_move");
             add_quantity(&mut tx, into_id, from_qty).await?;
             sqlx::query(
-                "UPDATE inventory_items SET quantity = $2, retired_at = $3, merged_into = $4, updated_at = $3 \
-                 WHERE id = $1",
+                crate::sql::corrections::MERGE_ITEMS_RETIRE,
             )
             .bind(from_id)
             .bind(enc(Decimal::ZERO)?)
@@ -892,12 +838,12 @@ macro_rules! corrections_sql {
             .execute(&mut *tx)
             .await?;
             // Items merged into FROM before now point at INTO: one hop from any retired SKU.
-            sqlx::query("UPDATE inventory_items SET merged_into = $2 WHERE merged_into = $1")
+            sqlx::query(crate::sql::corrections::MERGE_ITEMS_RETIRE_2)
                 .bind(from_id)
                 .bind(into_id)
                 .execute(&mut *tx)
                 .await?;
-            let aliases = sqlx::query("UPDATE item_aliases SET item_id = $2 WHERE item_id = $1")
+            let aliases = sqlx::query(crate::sql::corrections::MERGE_ITEMS_UPDATE_ITEM_ALIASES)
                 .bind(from_id)
                 .bind(into_id)
                 .execute(&mut *tx)
@@ -907,8 +853,7 @@ macro_rules! corrections_sql {
             let from_norm = crate::mapping::alias_key(&from_name);
             if !from_norm.is_empty() && from_norm != crate::mapping::alias_key(&into_name) {
                 sqlx::query(
-                    "INSERT INTO item_aliases (alias, item_id, learned_by) VALUES ($1, $2, 'operator') \
-                     ON CONFLICT (alias) DO NOTHING",
+                    crate::sql::corrections::MERGE_ITEMS_INSERT_ITEM_ALIASES,
                 )
                 .bind(from_norm)
                 .bind(into_id)
@@ -916,15 +861,13 @@ macro_rules! corrections_sql {
                 .await?;
             }
             sqlx::query(
-                "INSERT INTO alias_rejections (alias, item_id, operator, created_at) \
-                 SELECT alias, $2, operator, created_at FROM alias_rejections WHERE item_id = $1 \
-                 ON CONFLICT (alias, item_id) DO NOTHING",
+                crate::sql::corrections::MERGE_ITEMS_INSERT_ALIAS_REJECTIONS,
             )
             .bind(from_id)
             .bind(into_id)
             .execute(&mut *tx)
             .await?;
-            sqlx::query("DELETE FROM alias_rejections WHERE item_id = $1")
+            sqlx::query(crate::sql::corrections::MERGE_ITEMS_DELETE_ALIAS_REJECTIONS)
                 .bind(from_id)
                 .execute(&mut *tx)
                 .await?;
@@ -956,8 +899,7 @@ macro_rules! corrections_sql {
 
         pub async fn corrections(s: &$store, limit: u64) -> StoreResult<Vec<CorrectionRow>> {
             let rows = sqlx::query(
-                "SELECT id, kind, operator, created_at, summary, lines, quantity, detail_json \
-                 FROM corrections ORDER BY id DESC LIMIT $1",
+                crate::sql::corrections::CORRECTIONS,
             )
             .bind(limit.min(i64::MAX as u64) as i64)
             .fetch_all(s.pool())
@@ -984,11 +926,7 @@ macro_rules! corrections_sql {
             import_key: &str,
             line: u64,
         ) -> StoreResult<Vec<IdentityFailure>> {
-            let sql = format!(
-                "SELECT {}, (SELECT reverted_at FROM import_runs r WHERE r.id = f.run_id) IS NOT NULL AS run_reverted \
-                 FROM failed_items f WHERE import_key = $1 AND line = $2 ORDER BY id",
-                sql::FAILED_COLUMNS
-            );
+            let sql = crate::sql::corrections::failed_by_identity();
             let rows = sqlx::query(AssertSqlSafe(sql))
                 .bind(import_key.to_string())
                 .bind(line.min(i64::MAX as u64) as i64)
@@ -1015,10 +953,7 @@ macro_rules! corrections_sql {
             }
             // Line numbers are integers formatted here, never user text.
             let list: Vec<String> = lines.iter().map(|l| l.to_string()).collect();
-            let sql = format!(
-                "SELECT DISTINCT line FROM failed_items WHERE import_key = $1 AND line IN ({})",
-                list.join(",")
-            );
+            let sql = crate::sql::corrections::failed_lines(list.join(","));
             let found: Vec<i64> = sqlx::query_scalar(AssertSqlSafe(sql))
                 .bind(import_key.to_string())
                 .fetch_all(s.pool())
@@ -1028,8 +963,7 @@ macro_rules! corrections_sql {
 
         pub async fn resolve_identity(s: &$store, import_key: &str, line: u64) -> StoreResult<u64> {
             Ok(sqlx::query(
-                "UPDATE failed_items SET resolved_at = $3, attempts = attempts + 1 \
-                 WHERE import_key = $1 AND line = $2 AND resolved_at IS NULL",
+                crate::sql::corrections::RESOLVE_IDENTITY,
             )
             .bind(import_key.to_string())
             .bind(line.min(i64::MAX as u64) as i64)
@@ -1109,8 +1043,7 @@ mod sqlite_impl {
     use crate::domain::decimal::{from_units, to_units};
 
     type Q = i64;
-    const FOR_UPDATE: &str = "";
-    const FOR_UPDATE_OF_I: &str = "";
+    use crate::sql::sqlite::{FOR_UPDATE, FOR_UPDATE_OF_I};
 
     fn enc(v: Decimal) -> StoreResult<Q> {
         to_units(v).ok_or_else(|| StoreError {
@@ -1126,7 +1059,9 @@ mod sqlite_impl {
     }
 
     async fn begin(s: &SqliteStore) -> StoreResult<Tx> {
-        Ok(s.pool().begin_with("BEGIN IMMEDIATE").await?)
+        Ok(s.pool()
+            .begin_with(crate::sql::corrections::BEGIN_IMMEDIATE)
+            .await?)
     }
 
     corrections_sql!(SqliteStore, sqlx::Sqlite);
@@ -1135,8 +1070,7 @@ mod sqlite_impl {
 /// PostgreSQL: NUMERIC(18,4); the run or items a correction reads are locked for its transaction.
 mod pg_impl {
     type Q = Decimal;
-    const FOR_UPDATE: &str = " FOR UPDATE";
-    const FOR_UPDATE_OF_I: &str = " FOR UPDATE OF i";
+    use crate::sql::postgres::{FOR_UPDATE, FOR_UPDATE_OF_I};
 
     fn enc(v: Decimal) -> StoreResult<Q> {
         Ok(v)

@@ -13,7 +13,7 @@ use crate::StoreResult;
 /// The functions as this build knows them.
 pub const FUNCTIONS: &str = include_str!("postgres_functions.sql");
 
-const CURRENT: &str = "SELECT EXISTS (SELECT 1 FROM schema_functions WHERE checksum = md5($1))";
+const CURRENT: &str = crate::sql::postgres::CURRENT;
 
 /// Apply [`FUNCTIONS`] unless the database holds them already. Returns whether it applied them.
 pub async fn apply(pool: &PgPool) -> StoreResult<bool> {
@@ -25,21 +25,19 @@ pub async fn apply(pool: &PgPool) -> StoreResult<bool> {
         return Ok(false);
     }
     let mut tx = pool.begin().await?;
-    sqlx::query(
-        "SELECT pg_advisory_xact_lock(hashtext('batchops functions'), hashtext(current_schema()))",
-    )
-    .execute(&mut *tx)
-    .await?;
+    sqlx::query(crate::sql::postgres::APPLY_LOCK)
+        .execute(&mut *tx)
+        .await?;
     let current: bool = sqlx::query_scalar(CURRENT)
         .bind(FUNCTIONS)
         .fetch_one(&mut *tx)
         .await?;
     if !current {
         sqlx::raw_sql(FUNCTIONS).execute(&mut *tx).await?;
-        sqlx::query("DELETE FROM schema_functions")
+        sqlx::query(crate::sql::postgres::APPLY_DELETE_SCHEMA_FUNCTIONS)
             .execute(&mut *tx)
             .await?;
-        sqlx::query("INSERT INTO schema_functions (checksum) VALUES (md5($1))")
+        sqlx::query(crate::sql::postgres::APPLY_INSERT_SCHEMA_FUNCTIONS)
             .bind(FUNCTIONS)
             .execute(&mut *tx)
             .await?;

@@ -86,15 +86,12 @@ impl HeldRow {
     }
 }
 
-pub(crate) const HELD_COLUMNS: &str = "id, run_id, import_key, line, description, alias, raw_record, \
-    fields_json, candidates_json, operator, decision_json, correction_id";
-
 macro_rules! held_queries {
     ($db:ty, $qty:path) => {
         /// Held-line queries shared with the other backend (see `store/held.rs`).
         mod held_queries {
             use crate::StoreResult;
-            use crate::held::{HELD_COLUMNS, HeldFilter, HeldRow, ReviewRecord};
+            use crate::held::{HeldFilter, HeldRow, ReviewRecord};
             use crate::{RunCtx, WriteOutcome};
             use chrono::Utc;
             use sqlx::{AssertSqlSafe, Pool, Row};
@@ -102,50 +99,20 @@ macro_rules! held_queries {
             type Db = $db;
 
             pub async fn held(pool: &Pool<Db>, filter: &HeldFilter) -> StoreResult<Vec<HeldRow>> {
-                let base = format!("SELECT {HELD_COLUMNS} FROM held_lines");
+                let sql = AssertSqlSafe(crate::sql::held::held(filter));
                 let rows = match filter {
-                    HeldFilter::Open => {
-                        sqlx::query(AssertSqlSafe(format!(
-                            "{base} WHERE decided_at IS NULL ORDER BY alias, id"
-                        )))
-                        .fetch_all(pool)
-                        .await?
-                    }
-                    HeldFilter::All => {
-                        sqlx::query(AssertSqlSafe(format!("{base} ORDER BY id")))
-                            .fetch_all(pool)
-                            .await?
-                    }
-                    HeldFilter::Id(id) => {
-                        sqlx::query(AssertSqlSafe(format!("{base} WHERE id = $1")))
-                            .bind(*id)
-                            .fetch_all(pool)
-                            .await?
+                    HeldFilter::Open | HeldFilter::All => sqlx::query(sql).fetch_all(pool).await?,
+                    HeldFilter::Id(id) | HeldFilter::Decision(id) => {
+                        sqlx::query(sql).bind(*id).fetch_all(pool).await?
                     }
                     HeldFilter::OpenMatching(text) => {
-                        sqlx::query(AssertSqlSafe(format!(
-                            "{base} WHERE decided_at IS NULL \
-                             AND LOWER(description) LIKE $1 ESCAPE '\\' ORDER BY alias, id"
-                        )))
-                        .bind(crate::inventory::contains_pattern(&text.to_lowercase()))
-                        .fetch_all(pool)
-                        .await?
-                    }
-                    HeldFilter::Decision(id) => {
-                        sqlx::query(AssertSqlSafe(format!(
-                            "{base} WHERE correction_id = $1 AND decided_at IS NOT NULL ORDER BY id"
-                        )))
-                        .bind(*id)
-                        .fetch_all(pool)
-                        .await?
+                        sqlx::query(sql)
+                            .bind(crate::inventory::contains_pattern(&text.to_lowercase()))
+                            .fetch_all(pool)
+                            .await?
                     }
                     HeldFilter::OpenAlias(alias) => {
-                        sqlx::query(AssertSqlSafe(format!(
-                            "{base} WHERE alias = $1 AND decided_at IS NULL ORDER BY id"
-                        )))
-                        .bind(alias.clone())
-                        .fetch_all(pool)
-                        .await?
+                        sqlx::query(sql).bind(alias.clone()).fetch_all(pool).await?
                     }
                 };
                 rows.iter()
@@ -178,31 +145,26 @@ macro_rules! held_queries {
             ) -> StoreResult<Option<(i64, u64)>> {
                 let mut tx = pool.begin().await?;
                 let now = Utc::now();
-                let correction: i64 = sqlx::query_scalar(
-                    "INSERT INTO corrections (kind, operator, summary, lines, quantity, detail_json) \
-                     VALUES ('review', $1, $2, $3, $4, $5) RETURNING id",
-                )
-                .bind(r.operator.clone())
-                .bind(r.summary.clone())
-                .bind(r.lines as i64)
-                .bind($qty(r.quantity)?)
-                .bind(r.detail_json.clone())
-                .fetch_one(&mut *tx)
-                .await?;
+                let correction: i64 =
+                    sqlx::query_scalar(crate::sql::held::FINISH_REVIEW_INSERT_CORRECTIONS)
+                        .bind(r.operator.clone())
+                        .bind(r.summary.clone())
+                        .bind(r.lines as i64)
+                        .bind($qty(r.quantity)?)
+                        .bind(r.detail_json.clone())
+                        .fetch_one(&mut *tx)
+                        .await?;
                 let mut marked = 0;
                 for g in &r.groups {
                     for id in &g.held_ids {
-                        marked += sqlx::query(
-                            "UPDATE held_lines SET decided_at = $2, decision_json = $3, correction_id = $4 \
-                             WHERE id = $1 AND decided_at IS NULL",
-                        )
-                        .bind(*id)
-                        .bind(now)
-                        .bind(g.decision_json.clone())
-                        .bind(correction)
-                        .execute(&mut *tx)
-                        .await?
-                        .rows_affected();
+                        marked += sqlx::query(crate::sql::held::FINISH_REVIEW_UPDATE_HELD_LINES)
+                            .bind(*id)
+                            .bind(now)
+                            .bind(g.decision_json.clone())
+                            .bind(correction)
+                            .execute(&mut *tx)
+                            .await?
+                            .rows_affected();
                     }
                 }
                 if marked == 0 && r.groups.iter().any(|g| !g.held_ids.is_empty()) {
@@ -224,37 +186,25 @@ macro_rules! held_queries {
                 crate::failpoint::hit("review_after_land");
                 crate::failpoint::hit("review_before_commit");
                 for (alias, sku) in r.groups.iter().filter_map(|g| g.learn.as_ref()) {
-                    sqlx::query(
-                        "INSERT INTO item_aliases (alias, item_id, learned_by, learned_run_id) \
-                         SELECT $1, id, 'operator', NULL FROM inventory_items WHERE sku = $2 \
-                         ON CONFLICT (alias) DO UPDATE SET item_id = excluded.item_id, \
-                         learned_by = 'operator', learned_run_id = NULL",
-                    )
-                    .bind(alias.clone())
-                    .bind(sku.clone())
-                    .execute(&mut *tx)
-                    .await?;
+                    sqlx::query(crate::sql::held::FINISH_REVIEW_INSERT_ITEM_ALIASES)
+                        .bind(alias.clone())
+                        .bind(sku.clone())
+                        .execute(&mut *tx)
+                        .await?;
                 }
                 for (alias, sku) in &r.reject {
-                    sqlx::query(
-                        "INSERT INTO alias_rejections (alias, item_id, operator) \
-                         SELECT $1, id, $3 FROM inventory_items WHERE sku = $2 \
-                         ON CONFLICT (alias, item_id) DO NOTHING",
-                    )
-                    .bind(alias.clone())
-                    .bind(sku.clone())
-                    .bind(r.operator.clone())
-                    .execute(&mut *tx)
-                    .await?;
+                    sqlx::query(crate::sql::held::FINISH_REVIEW_INSERT_ALIAS_REJECTIONS)
+                        .bind(alias.clone())
+                        .bind(sku.clone())
+                        .bind(r.operator.clone())
+                        .execute(&mut *tx)
+                        .await?;
                     // The alias stops naming the rejected item.
-                    sqlx::query(
-                        "DELETE FROM item_aliases WHERE alias = $1 \
-                         AND item_id = (SELECT id FROM inventory_items WHERE sku = $2)",
-                    )
-                    .bind(alias.clone())
-                    .bind(sku.clone())
-                    .execute(&mut *tx)
-                    .await?;
+                    sqlx::query(crate::sql::held::FINISH_REVIEW_DELETE_ITEM_ALIASES)
+                        .bind(alias.clone())
+                        .bind(sku.clone())
+                        .execute(&mut *tx)
+                        .await?;
                 }
                 tx.commit().await?;
                 Ok(Some((correction, landed)))
@@ -268,13 +218,11 @@ macro_rules! held_queries {
             ) -> StoreResult<()> {
                 let mut tx = pool.begin().await?;
                 for id in ids {
-                    sqlx::query(
-                        "UPDATE held_lines SET candidates_json = $2 WHERE id = $1 AND decided_at IS NULL",
-                    )
-                    .bind(*id)
-                    .bind(candidates_json.to_string())
-                    .execute(&mut *tx)
-                    .await?;
+                    sqlx::query(crate::sql::held::REHOLD)
+                        .bind(*id)
+                        .bind(candidates_json.to_string())
+                        .execute(&mut *tx)
+                        .await?;
                 }
                 tx.commit().await?;
                 Ok(())

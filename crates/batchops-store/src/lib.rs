@@ -7,7 +7,6 @@ mod bisect;
 mod bookkeeping;
 pub mod corrections;
 mod decode;
-mod dialect;
 mod errors;
 pub mod functions;
 pub mod held;
@@ -21,6 +20,8 @@ mod sql;
 mod sqlite;
 mod url;
 mod write_one;
+
+use sql::dialect;
 
 use batchops_core::{domain, failpoint, mapping};
 

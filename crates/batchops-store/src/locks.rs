@@ -107,7 +107,7 @@ impl KeyLock {
 
     /// Name the run this command writes, for whoever is refused meanwhile.
     pub async fn set_run(&self, run_id: i64) -> StoreResult<()> {
-        const SET_RUN: &str = "UPDATE key_locks SET run_id = $1 WHERE holder = $2";
+        const SET_RUN: &str = crate::sql::locks::SET_RUN;
         match &self.held {
             Backend::Sqlite { pool, .. } => {
                 sqlx::query(SET_RUN)
@@ -140,7 +140,7 @@ impl KeyLock {
             Backend::Pg { conn } => {
                 if let Some(mut c) = conn.into_inner() {
                     // The server drops the advisory locks with the session.
-                    let _ = sqlx::query("DELETE FROM key_locks WHERE holder = $1")
+                    let _ = sqlx::query(crate::sql::locks::RELEASE)
                         .bind(&self.token)
                         .execute(&mut c)
                         .await;
@@ -170,7 +170,7 @@ impl Drop for KeyLock {
 }
 
 async fn forget_rows(pool: &sqlx::SqlitePool, token: &str) {
-    if let Err(e) = sqlx::query("DELETE FROM key_locks WHERE holder = $1")
+    if let Err(e) = sqlx::query(crate::sql::locks::RELEASE)
         .bind(token)
         .execute(pool)
         .await
@@ -274,18 +274,18 @@ pub(crate) async fn sqlite_try_lock(
     let wanted = ordered(wanted);
     let here = host();
     let now = Utc::now();
-    let mut tx = pool.begin_with("BEGIN IMMEDIATE").await?;
+    let mut tx = pool.begin_with(crate::sql::locks::BEGIN_IMMEDIATE).await?;
     for w in &wanted {
-        let rows = sqlx::query(sqlx::AssertSqlSafe(format!(
-            "SELECT {HOLDER_COLUMNS} FROM key_locks WHERE lock_key = $1"
-        )))
+        let rows = sqlx::query(sqlx::AssertSqlSafe(
+            crate::sql::locks::sqlite_try_lock_select_key_locks(HOLDER_COLUMNS),
+        ))
         .bind(&w.key)
         .fetch_all(&mut *tx)
         .await?;
         for r in rows {
             let holder = holder_of(&w.key, &r)?;
             if !row_alive(&holder, r.try_get("heartbeat_at")?, now, &here) {
-                sqlx::query("DELETE FROM key_locks WHERE lock_key = $1 AND holder = $2")
+                sqlx::query(crate::sql::locks::SQLITE_TRY_LOCK_DELETE_KEY_LOCKS)
                     .bind(&w.key)
                     .bind(r.try_get::<String, _>("holder")?)
                     .execute(&mut *tx)
@@ -301,20 +301,17 @@ pub(crate) async fn sqlite_try_lock(
     }
     let token = new_token();
     for w in &wanted {
-        sqlx::query(
-            "INSERT INTO key_locks (lock_key, holder, mode, command, operator, host, pid, acquired_at, heartbeat_at) \
-             VALUES ($1, $2, $3, $4, $5, $6, $7, $8, $8)",
-        )
-        .bind(&w.key)
-        .bind(&token)
-        .bind(w.mode.as_str())
-        .bind(&who.command)
-        .bind(&who.operator)
-        .bind(&here)
-        .bind(i64::from(std::process::id()))
-        .bind(now)
-        .execute(&mut *tx)
-        .await?;
+        sqlx::query(crate::sql::locks::SQLITE_TRY_LOCK_INSERT_KEY_LOCKS)
+            .bind(&w.key)
+            .bind(&token)
+            .bind(w.mode.as_str())
+            .bind(&who.command)
+            .bind(&who.operator)
+            .bind(&here)
+            .bind(i64::from(std::process::id()))
+            .bind(now)
+            .execute(&mut *tx)
+            .await?;
     }
     tx.commit().await?;
     let beat = {
@@ -322,12 +319,11 @@ pub(crate) async fn sqlite_try_lock(
         tokio::spawn(async move {
             loop {
                 tokio::time::sleep(BEAT_EVERY).await;
-                if let Err(e) =
-                    sqlx::query("UPDATE key_locks SET heartbeat_at = $1 WHERE holder = $2")
-                        .bind(Utc::now())
-                        .bind(&token)
-                        .execute(&pool)
-                        .await
+                if let Err(e) = sqlx::query(crate::sql::locks::SQLITE_TRY_LOCK_UPDATE_KEY_LOCKS)
+                    .bind(Utc::now())
+                    .bind(&token)
+                    .execute(&pool)
+                    .await
                 {
                     tracing::warn!(error = %e, "could not renew a lock's heartbeat");
                 }
@@ -360,11 +356,12 @@ pub(crate) async fn pg_try_lock(
             LockMode::Exclusive => "pg_try_advisory_lock",
             LockMode::Shared => "pg_try_advisory_lock_shared",
         };
-        let got: bool =
-            sqlx::query_scalar(sqlx::AssertSqlSafe(format!("SELECT {function}({LOCK_NO})")))
-                .bind(&w.key)
-                .fetch_one(&mut conn)
-                .await?;
+        let got: bool = sqlx::query_scalar(sqlx::AssertSqlSafe(
+            crate::sql::locks::pg_try_lock_select(function, LOCK_NO),
+        ))
+        .bind(&w.key)
+        .fetch_one(&mut conn)
+        .await?;
         if !got {
             let holder = pg_holder(&mut conn, &w.key).await;
             let _ = conn.close().await;
@@ -375,28 +372,22 @@ pub(crate) async fn pg_try_lock(
     let now = Utc::now();
     for w in &wanted {
         // Rows of holders whose session is gone are stale; an exclusive key has no other holder.
-        sqlx::query(
-            "DELETE FROM key_locks WHERE lock_key = $1 AND ($2 = 'exclusive' \
-             OR backend_pid NOT IN (SELECT pid FROM pg_stat_activity))",
-        )
-        .bind(&w.key)
-        .bind(w.mode.as_str())
-        .execute(&mut conn)
-        .await?;
-        sqlx::query(
-            "INSERT INTO key_locks (lock_key, holder, mode, command, operator, host, pid, backend_pid, acquired_at, heartbeat_at) \
-             VALUES ($1, $2, $3, $4, $5, $6, $7, pg_backend_pid(), $8, $8)",
-        )
-        .bind(&w.key)
-        .bind(&token)
-        .bind(w.mode.as_str())
-        .bind(&who.command)
-        .bind(&who.operator)
-        .bind(host())
-        .bind(i64::from(std::process::id()))
-        .bind(now)
-        .execute(&mut conn)
-        .await?;
+        sqlx::query(crate::sql::locks::PG_TRY_LOCK_DELETE_KEY_LOCKS)
+            .bind(&w.key)
+            .bind(w.mode.as_str())
+            .execute(&mut conn)
+            .await?;
+        sqlx::query(crate::sql::locks::PG_TRY_LOCK_INSERT_KEY_LOCKS)
+            .bind(&w.key)
+            .bind(&token)
+            .bind(w.mode.as_str())
+            .bind(&who.command)
+            .bind(&who.operator)
+            .bind(host())
+            .bind(i64::from(std::process::id()))
+            .bind(now)
+            .execute(&mut conn)
+            .await?;
     }
     Ok(Acquired::Held(KeyLock {
         token,
@@ -409,10 +400,8 @@ pub(crate) async fn pg_try_lock(
 
 /// Who holds `key` on PostgreSQL: the recorded row of a session that holds an advisory lock.
 async fn pg_holder(conn: &mut sqlx::PgConnection, key: &str) -> StoreResult<Holder> {
-    let row = sqlx::query(sqlx::AssertSqlSafe(format!(
-        "SELECT {HOLDER_COLUMNS} FROM key_locks WHERE lock_key = $1 AND backend_pid IN \
-         (SELECT pid FROM pg_locks WHERE locktype = 'advisory' AND granted) \
-         ORDER BY mode = 'exclusive' DESC, acquired_at LIMIT 1"
+    let row = sqlx::query(sqlx::AssertSqlSafe(crate::sql::locks::pg_holder(
+        HOLDER_COLUMNS,
     )))
     .bind(key)
     .fetch_optional(&mut *conn)

@@ -30,28 +30,6 @@ pub struct KeyState {
     pub answer: Option<String>,
 }
 
-/// The columns of a [`LandedLine`].
-const COLUMNS: &str =
-    "SELECT t.run_id, t.line, t.fingerprint, t.line_key, i.sku, t.quantity, t.unit_cost";
-
-/// The rows of other keys' runs carrying any of the fingerprints `$1` (`in_prints` and `in_rows`:
-/// the backend's test of `p.fingerprint` and `t.fingerprint` against that list; `print_join`:
-/// how a `line_prints` row names its transaction row, see `Dialect::PRINT_JOIN`):
-/// through the look-up for runs that ended, through their run for runs that did not (running,
-/// killed, resumed); a resumed run's earlier rows are in both, hence UNION.
-fn elsewhere_sql(print_join: &str, in_prints: &str, in_rows: &str) -> String {
-    format!(
-        "{COLUMNS} FROM line_prints p JOIN transactions t ON {print_join} \
-           JOIN inventory_items i ON i.id = t.item_id \
-         WHERE {in_prints} AND t.import_key <> $2 \
-         UNION \
-         {COLUMNS} FROM import_runs r JOIN transactions t ON t.run_id = r.id \
-           JOIN inventory_items i ON i.id = t.item_id \
-         WHERE r.prints_indexed = $3 AND r.import_key <> $2 AND {in_rows} \
-         ORDER BY 1, 2"
-    )
-}
-
 /// Fingerprints looked up per statement.
 const LOOKUP_PART: usize = 10_000;
 
@@ -109,7 +87,7 @@ macro_rules! overlap_sql {
             ) -> StoreResult<Vec<LandedLine>> {
                 let mut out = Vec::new();
                 for part in fingerprints.chunks(LOOKUP_PART) {
-                    let rows = sqlx::query(AssertSqlSafe(elsewhere_sql(
+                    let rows = sqlx::query(AssertSqlSafe(crate::sql::overlap::elsewhere(
                         PRINT_JOIN,
                         &in_list("p.fingerprint"),
                         &in_list("t.fingerprint"),
@@ -127,13 +105,10 @@ macro_rules! overlap_sql {
             }
 
             async fn run_line_count(&self, run_id: i64) -> StoreResult<u64> {
-                let n: i64 = sqlx::query_scalar(
-                    "SELECT COUNT(*) FROM transactions \
-                     WHERE run_id = $1 AND fingerprint IS NOT NULL",
-                )
-                .bind(run_id)
-                .fetch_one(self.pool())
-                .await?;
+                let n: i64 = sqlx::query_scalar(crate::sql::overlap::RUN_LINE_COUNT)
+                    .bind(run_id)
+                    .fetch_one(self.pool())
+                    .await?;
                 Ok(n.max(0) as u64)
             }
 
@@ -144,11 +119,8 @@ macro_rules! overlap_sql {
             ) -> StoreResult<Vec<LandedLine>> {
                 let mut out = Vec::new();
                 for part in line_keys.chunks(LOOKUP_PART) {
-                    let rows = sqlx::query(AssertSqlSafe(format!(
-                        "{COLUMNS} FROM transactions t JOIN inventory_items i ON i.id = t.item_id \
-                         WHERE t.run_id = $2 AND t.fingerprint IS NOT NULL AND {} \
-                         ORDER BY t.line",
-                        in_list("t.line_key")
+                    let rows = sqlx::query(AssertSqlSafe(crate::sql::overlap::run_lines(
+                        &in_list("t.line_key"),
                     )))
                     .bind(list(part))
                     .bind(run_id)
@@ -168,29 +140,21 @@ macro_rules! overlap_sql {
                 import_key: &str,
                 invoice: &InvoiceRef,
             ) -> StoreResult<Vec<i64>> {
-                Ok(sqlx::query_scalar(
-                    "SELECT r.id FROM import_invoices k JOIN import_runs r ON r.import_key = k.import_key \
-                     WHERE k.vendor = $1 AND k.invoice_id = $2 AND k.import_key <> $3 \
-                       AND r.dry_run = $4 AND r.reverted_at IS NULL ORDER BY r.id",
-                )
-                .bind(invoice.vendor.clone())
-                .bind(invoice.invoice_id.clone())
-                .bind(import_key.to_string())
-                .bind(false)
-                .fetch_all(self.pool())
-                .await?)
+                Ok(sqlx::query_scalar(crate::sql::overlap::INVOICE_RUNS)
+                    .bind(invoice.vendor.clone())
+                    .bind(invoice.invoice_id.clone())
+                    .bind(import_key.to_string())
+                    .bind(false)
+                    .fetch_all(self.pool())
+                    .await?)
             }
 
             async fn key_state(&self, import_key: &str) -> StoreResult<KeyState> {
-                let row = sqlx::query(
-                    "SELECT (SELECT COUNT(*) FROM import_runs WHERE import_key = $1 AND dry_run = $2 \
-                               AND reverted_at IS NULL) AS runs, \
-                            (SELECT answer FROM import_invoices WHERE import_key = $1) AS answer",
-                )
-                .bind(import_key.to_string())
-                .bind(false)
-                .fetch_one(self.pool())
-                .await?;
+                let row = sqlx::query(crate::sql::overlap::KEY_STATE)
+                    .bind(import_key.to_string())
+                    .bind(false)
+                    .fetch_one(self.pool())
+                    .await?;
                 Ok(KeyState {
                     imported: row.try_get::<i64, _>("runs")? > 0,
                     answer: row.try_get("answer")?,
@@ -204,19 +168,14 @@ macro_rules! overlap_sql {
                 answer: Option<&str>,
                 operator: &str,
             ) -> StoreResult<()> {
-                sqlx::query(
-                    "INSERT INTO import_invoices (import_key, vendor, invoice_id, answer, operator) \
-                     VALUES ($1, $2, $3, $4, $5) \
-                     ON CONFLICT (import_key) DO UPDATE \
-                     SET answer = coalesce(import_invoices.answer, excluded.answer)",
-                )
-                .bind(import_key.to_string())
-                .bind(invoice.map(|i| i.vendor.clone()))
-                .bind(invoice.map(|i| i.invoice_id.clone()))
-                .bind(answer.map(str::to_string))
-                .bind(operator.to_string())
-                .execute(self.pool())
-                .await?;
+                sqlx::query(crate::sql::overlap::RECORD)
+                    .bind(import_key.to_string())
+                    .bind(invoice.map(|i| i.vendor.clone()))
+                    .bind(invoice.map(|i| i.invoice_id.clone()))
+                    .bind(answer.map(str::to_string))
+                    .bind(operator.to_string())
+                    .execute(self.pool())
+                    .await?;
                 Ok(())
             }
         }
@@ -226,9 +185,7 @@ macro_rules! overlap_sql {
 /// SQLite: the fingerprints as a JSON array read by `json_each`; quantities in units of 0.0001.
 mod sqlite_impl {
     const PRINT_JOIN: &str = <crate::dialect::Lite as crate::dialect::Dialect>::PRINT_JOIN;
-    fn in_list(column: &str) -> String {
-        format!("{column} IN (SELECT value FROM json_each($1))")
-    }
+    use crate::sql::sqlite::in_json_array as in_list;
 
     fn list(part: &[i64]) -> String {
         serde_json::to_string(part).unwrap_or_else(|_| "[]".into())
@@ -245,9 +202,7 @@ mod sqlite_impl {
 /// PostgreSQL: the fingerprints as a BIGINT array; NUMERIC quantities.
 mod pg_impl {
     const PRINT_JOIN: &str = <crate::dialect::Pg as crate::dialect::Dialect>::PRINT_JOIN;
-    fn in_list(column: &str) -> String {
-        format!("{column} = ANY($1)")
-    }
+    use crate::sql::postgres::in_array as in_list;
 
     fn list(part: &[i64]) -> Vec<i64> {
         part.to_vec()

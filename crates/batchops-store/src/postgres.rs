@@ -44,25 +44,12 @@ pub struct PgStore {
 /// A chunk's whole write in one call (`batchops_write_chunk`): one statement, its own
 /// transaction, one round trip. The run id goes through `batchops_as_run`, which names the run
 /// that creates items and learns aliases.
-const WRITE_CHUNK: &str = "SELECT created_skus, created_ids, inserted, statements, insert_seconds, \
-    update_seconds, bad_idx, bad_states, bad_messages \
-    FROM batchops_write_chunk(batchops_as_run($1), $2, $3, $4, $5, $6, $7, $8, $9, $10, $11, $12, $13, $14, $15, $16, \
-    $17, $18, $19, $20, $21, $22, $23, $24, $25, $26, $27, $28, $29, $30)";
+const WRITE_CHUNK: &str = crate::sql::postgres::WRITE_CHUNK;
 
 /// Held lines; a line held before under its (import_key, line) keeps its first record.
-const INSERT_HELD: &str = "INSERT INTO held_lines \
-    (run_id, import_key, operator, line, description, alias, quantity, unit_cost, raw_record, fields_json, candidates_json) \
-    SELECT $1, $2, $3, h.* FROM unnest($4::bigint[], $5::text[], $6::text[], $7::numeric[], $8::numeric[], $9::text[], $10::text[], $11::text[]) \
-      AS h(line, description, alias, quantity, unit_cost, raw_record, fields_json, candidates_json) \
-    ON CONFLICT (import_key, line) DO NOTHING";
+const INSERT_HELD: &str = crate::sql::postgres::INSERT_HELD;
 
-const INSERT_FAILURES: &str = "INSERT INTO failed_items \
-    (run_id, import_key, line, raw_record, fields_json, phase, error, sqlstate, decision) \
-    SELECT $1, $2, f.* FROM unnest($3::bigint[], $4::text[], $5::text[], $6::text[], $7::text[], $8::text[], $9::text[]) \
-      AS f(line, raw_record, fields_json, phase, error, sqlstate, decision) \
-    ON CONFLICT (run_id, line) DO UPDATE SET raw_record = EXCLUDED.raw_record, \
-      fields_json = EXCLUDED.fields_json, phase = EXCLUDED.phase, error = EXCLUDED.error, \
-      sqlstate = EXCLUDED.sqlstate, decision = EXCLUDED.decision, resolved_at = NULL";
+const INSERT_FAILURES: &str = crate::sql::postgres::INSERT_FAILURES;
 
 /// Chunks a run writes at once (each its own transaction on its own connection): the next chunk
 /// travels and is written while the one before commits.
@@ -261,17 +248,13 @@ impl PgStore {
                 part_items.push(id);
             }
             if !suppliers.is_empty() {
-                sqlx::query(
-                    "INSERT INTO supplier_parts (supplier, part_number, item_id, learned_by, learned_run_id) \
-                     SELECT s, n, i, 'auto', $4 FROM UNNEST($1::text[], $2::text[], $3::bigint[]) AS p (s, n, i) \
-                     ON CONFLICT (supplier, part_number) DO NOTHING",
-                )
-                .bind(suppliers)
-                .bind(numbers)
-                .bind(part_items)
-                .bind(b.ctx.run_id)
-                .execute(&mut *tx)
-                .await?;
+                sqlx::query(crate::sql::postgres::WRITE_CHUNK_2)
+                    .bind(suppliers)
+                    .bind(numbers)
+                    .bind(part_items)
+                    .bind(b.ctx.run_id)
+                    .execute(&mut *tx)
+                    .await?;
             }
             crate::failpoint::hit("batch_before_commit");
             if b.rollback {
@@ -366,8 +349,8 @@ fn scratch_schema(name: &str) -> String {
 
 async fn drop_scratch_schema(pool: &PgPool, name: &str) -> StoreResult<()> {
     let schema = scratch_schema(name);
-    sqlx::query(AssertSqlSafe(format!(
-        "DROP SCHEMA IF EXISTS {schema} CASCADE"
+    sqlx::query(AssertSqlSafe(crate::sql::postgres::drop_scratch_schema(
+        &schema,
     )))
     .execute(pool)
     .await?;
@@ -537,15 +520,11 @@ impl Store for PgStore {
             return Ok(Vec::new());
         }
         let lines: Vec<i64> = lines.iter().map(|l| *l as i64).collect();
-        let found: Vec<i64> = sqlx::query_scalar(
-            "SELECT line FROM transactions \
-             WHERE import_no = (SELECT import_no FROM import_keys WHERE import_key = $1) \
-             AND line = ANY($2) ORDER BY line",
-        )
-        .bind(import_key)
-        .bind(&lines)
-        .fetch_all(&self.pool)
-        .await?;
+        let found: Vec<i64> = sqlx::query_scalar(crate::sql::postgres::IMPORTED_LINES)
+            .bind(import_key)
+            .bind(&lines)
+            .fetch_all(&self.pool)
+            .await?;
         Ok(found.into_iter().map(|l| l as u64).collect())
     }
 
@@ -554,7 +533,7 @@ impl Store for PgStore {
         import_key: &str,
     ) -> StoreResult<crate::domain::line_state::LineStates> {
         let rows = sqlx::query_as(sqlx::AssertSqlSafe(super::sql::line_states(
-            "import_no = (SELECT import_no FROM import_keys WHERE import_key = $1)",
+            super::sql::postgres::ROWS_OF_KEY,
         )))
         .bind(import_key)
         .fetch_all(&self.pool)
@@ -563,7 +542,7 @@ impl Store for PgStore {
     }
 
     async fn inventory(&self) -> StoreResult<Vec<InventoryRow>> {
-        let rows = sqlx::query("SELECT sku, name, quantity FROM inventory_items ORDER BY sku")
+        let rows = sqlx::query(crate::sql::postgres::INVENTORY)
             .fetch_all(&self.pool)
             .await?;
         rows.iter()
@@ -583,24 +562,17 @@ impl Store for PgStore {
         aliases: &[(String, String)],
     ) -> StoreResult<()> {
         let mut tx = self.pool.begin().await?;
-        sqlx::query(
-            "INSERT INTO inventory_items (sku, name, quantity) \
-             SELECT * FROM unnest($1::text[], $2::text[], $3::numeric[]) ON CONFLICT (sku) DO NOTHING",
-        )
-        .bind(catalog.iter().map(|c| c.0.clone()).collect::<Vec<_>>())
-        .bind(catalog.iter().map(|c| c.1.clone()).collect::<Vec<_>>())
-        .bind(catalog.iter().map(|c| c.2).collect::<Vec<_>>())
-        .execute(&mut *tx)
-        .await?;
-        sqlx::query(
-            "INSERT INTO item_aliases (alias, item_id) SELECT a.alias, i.id \
-             FROM unnest($1::text[], $2::text[]) AS a(alias, sku) JOIN inventory_items i ON i.sku = a.sku \
-             ON CONFLICT (alias) DO NOTHING",
-        )
-        .bind(aliases.iter().map(|a| a.0.clone()).collect::<Vec<_>>())
-        .bind(aliases.iter().map(|a| a.1.clone()).collect::<Vec<_>>())
-        .execute(&mut *tx)
-        .await?;
+        sqlx::query(crate::sql::postgres::COPY_CATALOG_ITEMS)
+            .bind(catalog.iter().map(|c| c.0.clone()).collect::<Vec<_>>())
+            .bind(catalog.iter().map(|c| c.1.clone()).collect::<Vec<_>>())
+            .bind(catalog.iter().map(|c| c.2).collect::<Vec<_>>())
+            .execute(&mut *tx)
+            .await?;
+        sqlx::query(crate::sql::postgres::COPY_CATALOG_ALIASES)
+            .bind(aliases.iter().map(|a| a.0.clone()).collect::<Vec<_>>())
+            .bind(aliases.iter().map(|a| a.1.clone()).collect::<Vec<_>>())
+            .execute(&mut *tx)
+            .await?;
         tx.commit().await?;
         Ok(())
     }
@@ -620,7 +592,7 @@ impl Store for PgStore {
     async fn open_scratch(&self, name: &str) -> StoreResult<Arc<dyn Store>> {
         let schema = scratch_schema(name);
         self.drop_scratch(name).await?;
-        sqlx::query(AssertSqlSafe(format!("CREATE SCHEMA {schema}")))
+        sqlx::query(AssertSqlSafe(crate::sql::postgres::open_scratch(&schema)))
             .execute(&self.pool)
             .await?;
         let connect = self

@@ -333,9 +333,4 @@ impl FailedQuery {
             ..Self::default()
         }
     }
-    /// `ORDER BY` clause from a fixed list of columns (never from user text).
-    pub(crate) fn order_by(&self) -> String {
-        let dir = if self.descending { "DESC" } else { "ASC" };
-        format!("ORDER BY {} {dir}, line ASC", self.sort.column())
-    }
 }

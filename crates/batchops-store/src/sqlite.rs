@@ -147,7 +147,10 @@ impl SqliteStore {
 
     async fn begin(&self) -> StoreResult<Transaction<'static, Sqlite>> {
         // IMMEDIATE takes the write lock up front: no deadlock between two readers upgrading.
-        Ok(self.pool.begin_with("BEGIN IMMEDIATE").await?)
+        Ok(self
+            .pool
+            .begin_with(crate::sql::sqlite::BEGIN_IMMEDIATE)
+            .await?)
     }
 
     async fn finish(tx: Transaction<'static, Sqlite>, rollback: bool) -> StoreResult<()> {
@@ -286,12 +289,7 @@ async fn upsert_items(
     let mut created = Vec::with_capacity(missing.len());
     let mut statements = 0;
     for part in missing.chunks((MAX_PARAMS - 1) / 2) {
-        let sql = format!(
-            "INSERT INTO inventory_items (sku, name, created_run_id) \
-             SELECT column1, column2, ? FROM (VALUES {}) WHERE true \
-             ON CONFLICT (sku) DO UPDATE SET sku = excluded.sku RETURNING id, sku",
-            values_placeholders(part.len(), 2)
-        );
+        let sql = crate::sql::sqlite::upsert_items(values_placeholders(part.len(), 2));
         let mut q = bulk(sql).bind(run_id);
         for (sku, name) in part {
             q = q.bind(sku.to_string()).bind(name.to_string());
@@ -319,11 +317,7 @@ async fn insert_aliases(
 ) -> StoreResult<u64> {
     let mut statements = 0;
     for part in aliases.chunks((MAX_PARAMS - 1) / 2) {
-        let sql = format!(
-            "INSERT INTO item_aliases (alias, item_id, learned_by, learned_run_id) \
-             SELECT column1, column2, 'auto', ? FROM (VALUES {}) WHERE true ON CONFLICT (alias) DO NOTHING",
-            values_placeholders(part.len(), 2)
-        );
+        let sql = crate::sql::sqlite::insert_aliases(values_placeholders(part.len(), 2));
         let mut q = bulk(sql).bind(run_id);
         for (alias, id) in part {
             q = q.bind(alias.to_string()).bind(*id);
@@ -343,12 +337,7 @@ async fn insert_parts(
 ) -> StoreResult<u64> {
     let mut statements = 0;
     for part in parts.chunks((MAX_PARAMS - 1) / 3) {
-        let sql = format!(
-            "INSERT INTO supplier_parts (supplier, part_number, item_id, learned_by, learned_run_id) \
-             SELECT column1, column2, column3, 'auto', ? FROM (VALUES {}) WHERE true \
-             ON CONFLICT (supplier, part_number) DO NOTHING",
-            values_placeholders(part.len(), 3)
-        );
+        let sql = crate::sql::sqlite::insert_parts(values_placeholders(part.len(), 3));
         let mut q = bulk(sql).bind(run_id);
         for (_, supplier, number, sku) in part {
             q = q
@@ -372,12 +361,7 @@ async fn insert_rows(
     let mut inserted = Vec::with_capacity(rows.len());
     let mut statements = 0;
     for part in rows.chunks((MAX_PARAMS - 3) / 7) {
-        let sql = format!(
-            "INSERT INTO transactions (run_id, import_key, operator, line, item_id, quantity, unit_cost, alias, fingerprint, line_key) \
-             SELECT ?, ?, ?, column1, column2, column3, column4, column5, column6, column7 FROM (VALUES {}) WHERE true \
-             ON CONFLICT (import_key, line) DO NOTHING RETURNING item_id, quantity",
-            values_placeholders(part.len(), 7)
-        );
+        let sql = crate::sql::sqlite::insert_rows(values_placeholders(part.len(), 7));
         let mut q = bulk(sql)
             .bind(ctx.run_id)
             .bind(ctx.import_key.to_string())
@@ -410,11 +394,7 @@ async fn apply_deltas(
     let mut statements = 0;
     let now = Utc::now();
     for part in deltas.chunks((MAX_PARAMS - 1) / 2) {
-        let sql = format!(
-            "UPDATE inventory_items SET quantity = quantity + d.column2, updated_at = ? \
-             FROM (VALUES {}) AS d WHERE inventory_items.id = d.column1",
-            values_placeholders(part.len(), 2)
-        );
+        let sql = crate::sql::sqlite::apply_deltas(values_placeholders(part.len(), 2));
         let mut q = bulk(sql).bind(now);
         for (id, delta) in part {
             let units = to_units(*delta).ok_or_else(|| item_ids::overflow(*id))?;
@@ -434,12 +414,7 @@ async fn insert_held(
 ) -> StoreResult<u64> {
     let mut statements = 0;
     for part in held.chunks((MAX_PARAMS - 3) / 8) {
-        let sql = format!(
-            "INSERT INTO held_lines (run_id, import_key, operator, line, description, alias, quantity, unit_cost, raw_record, fields_json, candidates_json) \
-             SELECT ?, ?, ?, column1, column2, column3, column4, column5, column6, column7, column8 FROM (VALUES {}) WHERE true \
-             ON CONFLICT (import_key, line) DO NOTHING",
-            values_placeholders(part.len(), 8)
-        );
+        let sql = crate::sql::sqlite::insert_held(values_placeholders(part.len(), 8));
         let mut q = bulk(sql)
             .bind(ctx.run_id)
             .bind(ctx.import_key.to_string())
@@ -468,14 +443,7 @@ async fn insert_failures(
 ) -> StoreResult<u64> {
     let mut statements = 0;
     for part in failures.chunks((MAX_PARAMS - 2) / 7) {
-        let sql = format!(
-            "INSERT INTO failed_items (run_id, import_key, line, raw_record, fields_json, phase, error, sqlstate, decision) \
-             SELECT ?, ?, column1, column2, column3, column4, column5, column6, column7 FROM (VALUES {}) WHERE true \
-             ON CONFLICT (run_id, line) DO UPDATE SET raw_record = excluded.raw_record, \
-             fields_json = excluded.fields_json, phase = excluded.phase, error = excluded.error, \
-             sqlstate = excluded.sqlstate, decision = excluded.decision, resolved_at = NULL",
-            values_placeholders(part.len(), 7)
-        );
+        let sql = crate::sql::sqlite::insert_failures(values_placeholders(part.len(), 7));
         let mut q = bulk(sql).bind(ctx.run_id).bind(ctx.import_key.to_string());
         for f in part {
             q = q
@@ -554,7 +522,7 @@ impl Store for SqliteStore {
             .await?;
         // A failed statement is undone by SQLite itself only under ABORT; a trigger's RAISE(FAIL)
         // keeps the rows before the bad one, so every part runs under a savepoint.
-        sqlx::raw_sql("SAVEPOINT batchops_part")
+        sqlx::raw_sql(crate::sql::sqlite::PART_BEGIN)
             .execute(&mut *tx)
             .await?;
         let mut inserted = Vec::new();
@@ -565,7 +533,7 @@ impl Store for SqliteStore {
                 Ok((rows, n)) => {
                     out.insert_statements += n;
                     inserted.extend(rows);
-                    sqlx::raw_sql("RELEASE batchops_part; SAVEPOINT batchops_part")
+                    sqlx::raw_sql(crate::sql::sqlite::PART_NEXT)
                         .execute(&mut *tx)
                         .await?;
                     bisect.landed();
@@ -576,14 +544,12 @@ impl Store for SqliteStore {
                     // after the table's largest, and SQLite's last_insert_rowid() still names the
                     // last of them once the savepoint has undone them.
                     out.insert_statements += 2;
-                    let hint: Option<(i64, i64)> = sqlx::raw_sql(
-                        "ROLLBACK TO batchops_part; \
-                         SELECT last_insert_rowid(), coalesce(max(id), 0) FROM transactions",
-                    )
-                    .fetch_optional(&mut *tx)
-                    .await?
-                    .map(|row| Ok::<_, sqlx::Error>((row.try_get(0)?, row.try_get(1)?)))
-                    .transpose()?;
+                    let hint: Option<(i64, i64)> =
+                        sqlx::raw_sql(crate::sql::sqlite::PART_UNDO_AND_HINT)
+                            .fetch_optional(&mut *tx)
+                            .await?
+                            .map(|row| Ok::<_, sqlx::Error>((row.try_get(0)?, row.try_get(1)?)))
+                            .transpose()?;
                     if range.len() == 1 {
                         failed.push((range.start, e));
                     }
@@ -592,7 +558,7 @@ impl Store for SqliteStore {
                 Err(e) => return Err(e),
             }
         }
-        sqlx::raw_sql("RELEASE batchops_part")
+        sqlx::raw_sql(crate::sql::sqlite::PART_END)
             .execute(&mut *tx)
             .await?;
         out.inserted = inserted.len() as u64;
@@ -665,14 +631,11 @@ impl Store for SqliteStore {
             return Ok(Vec::new());
         }
         let json = serde_json::to_string(lines).unwrap_or_else(|_| "[]".into());
-        let found: Vec<i64> = sqlx::query_scalar(
-            "SELECT line FROM transactions WHERE import_key = $1 \
-             AND line IN (SELECT value FROM json_each($2)) ORDER BY line",
-        )
-        .bind(import_key)
-        .bind(json)
-        .fetch_all(&self.pool)
-        .await?;
+        let found: Vec<i64> = sqlx::query_scalar(crate::sql::sqlite::IMPORTED_LINES)
+            .bind(import_key)
+            .bind(json)
+            .fetch_all(&self.pool)
+            .await?;
         Ok(found.into_iter().map(|l| l as u64).collect())
     }
 
@@ -681,7 +644,7 @@ impl Store for SqliteStore {
         import_key: &str,
     ) -> StoreResult<crate::domain::line_state::LineStates> {
         let rows = sqlx::query_as(sqlx::AssertSqlSafe(super::sql::line_states(
-            "import_key = $1",
+            super::sql::sqlite::ROWS_OF_KEY,
         )))
         .bind(import_key)
         .fetch_all(&self.pool)
@@ -690,7 +653,7 @@ impl Store for SqliteStore {
     }
 
     async fn inventory(&self) -> StoreResult<Vec<InventoryRow>> {
-        let rows = sqlx::query("SELECT sku, name, quantity FROM inventory_items ORDER BY sku")
+        let rows = sqlx::query(crate::sql::sqlite::INVENTORY)
             .fetch_all(&self.pool)
             .await?;
         rows.iter()
@@ -711,10 +674,7 @@ impl Store for SqliteStore {
     ) -> StoreResult<()> {
         let mut tx = self.begin().await?;
         for part in catalog.chunks(MAX_PARAMS / 3) {
-            let sql = format!(
-                "INSERT INTO inventory_items (sku, name, quantity) VALUES {} ON CONFLICT (sku) DO NOTHING",
-                values_placeholders(part.len(), 3)
-            );
+            let sql = crate::sql::sqlite::copy_catalog_items(values_placeholders(part.len(), 3));
             let mut q = bulk(sql);
             for (sku, name, qty) in part {
                 q = q.bind(sku.clone()).bind(name.clone()).bind(units(*qty)?);
@@ -722,7 +682,7 @@ impl Store for SqliteStore {
             q.execute(&mut *tx).await?;
         }
         for (alias, sku) in aliases {
-            sqlx::query("INSERT INTO item_aliases (alias, item_id) SELECT $1, id FROM inventory_items WHERE sku = $2 ON CONFLICT (alias) DO NOTHING")
+            sqlx::query(crate::sql::sqlite::COPY_CATALOG_ALIASES)
                 .bind(alias.clone())
                 .bind(sku.clone())
                 .execute(&mut *tx)

@@ -2,11 +2,11 @@
 //! insert skips or updates a row whose key exists, `RETURNING`, the current time, the unique key
 //! that names a transaction row, and what a database's error code means for the engine (the
 //! error is classified by the dialect of the driver that raised it, never by the shape of its
-//! code). SQL both backends run alike is written once with these (see [`super::write_one`]); a
+//! code). SQL both backends run alike is written once with these (see [`crate::write_one`]); a
 //! third backend (MySQL/MariaDB: `?` placeholders, `INSERT IGNORE` / `ON DUPLICATE KEY UPDATE`,
 //! numeric error codes) adds one implementation of [`Dialect`].
 
-use super::ErrorClass;
+use crate::ErrorClass;
 use std::borrow::Cow;
 
 pub(crate) trait Dialect {
@@ -79,9 +79,7 @@ impl Dialect for Pg {
         format!("{column} IN (SELECT jsonb_array_elements_text({param}::jsonb))")
     }
     const LINE_KEY: &'static str = "import_no, line";
-    const INDEX_PRINTS: &'static str = "INSERT INTO line_prints (fingerprint, import_no, line) \
-        SELECT fingerprint, import_no, line FROM transactions \
-        WHERE run_id = $1 AND fingerprint IS NOT NULL ORDER BY 1, 2, 3 ON CONFLICT DO NOTHING";
+    const INDEX_PRINTS: &'static str = crate::sql::postgres::INDEX_PRINTS;
     const PRINT_JOIN: &'static str =
         "t.import_no = p.import_no AND t.line = p.line AND t.fingerprint = p.fingerprint";
 
@@ -112,9 +110,7 @@ impl Dialect for Lite {
         format!("{column} IN (SELECT value FROM json_each({param}))")
     }
     const LINE_KEY: &'static str = "import_key, line";
-    const INDEX_PRINTS: &'static str = "INSERT INTO line_prints (fingerprint, txn_id) \
-        SELECT fingerprint, id FROM transactions \
-        WHERE run_id = $1 AND fingerprint IS NOT NULL ORDER BY 1, 2 ON CONFLICT DO NOTHING";
+    const INDEX_PRINTS: &'static str = crate::sql::sqlite::INDEX_PRINTS;
     const PRINT_JOIN: &'static str = "t.id = p.txn_id AND t.fingerprint = p.fingerprint";
 
     fn line_identity(import_key: &str) -> (&'static str, String) {
