@@ -3,11 +3,10 @@
 //! No terminal, no database.
 
 use crate::support::console::*;
-use batchops::console::app::QuitState;
-use batchops::console::app::failed::RetryMark;
-use batchops::console::app::popup::Popup;
 use batchops::console::clock::Clock;
 use batchops::console::keymap::Context;
+use batchops::console::shell::{Overlay, QuitState};
+use batchops::console::tabs::failed::{Popup, RetryMark};
 use batchops::console::vocab::{
     Action, Effect, JobId, JobResult, JobSpec, Msg, Outcome, Stream, StreamSide, Tab,
 };
@@ -68,7 +67,7 @@ fn failed_tab(
 #[test]
 fn number_keys_and_tab_switch_tabs() {
     let (mut app, _) = app();
-    assert_eq!(app.tab, Tab::Batches);
+    assert_eq!(app.shell.tab, Tab::Batches);
     for (c, tab) in [
         ('2', Tab::Run),
         ('3', Tab::Failed),
@@ -79,15 +78,15 @@ fn number_keys_and_tab_switch_tabs() {
         ('1', Tab::Batches),
     ] {
         press(&mut app, KeyCode::Char(c));
-        assert_eq!(app.tab, tab);
+        assert_eq!(app.shell.tab, tab);
     }
     press(&mut app, KeyCode::Tab);
-    assert_eq!(app.tab, Tab::Run);
+    assert_eq!(app.shell.tab, Tab::Run);
     press_mod(&mut app, KeyCode::BackTab, KeyModifiers::SHIFT);
     press_mod(&mut app, KeyCode::BackTab, KeyModifiers::SHIFT);
-    assert_eq!(app.tab, Tab::Inventory, "Shift-Tab wraps around");
+    assert_eq!(app.shell.tab, Tab::Inventory, "Shift-Tab wraps around");
     press(&mut app, KeyCode::Tab);
-    assert_eq!(app.tab, Tab::Batches, "Tab wraps around");
+    assert_eq!(app.shell.tab, Tab::Batches, "Tab wraps around");
 }
 
 #[test]
@@ -160,7 +159,7 @@ fn slash_filters_as_you_type_and_esc_clears() {
     ch(&mut app, '/');
     assert_eq!(app.context(), Context::Filter);
     let fx = typed(&mut app, "q1");
-    assert_eq!(app.tab, Tab::Failed, "q is typed, not quit");
+    assert_eq!(app.shell.tab, Tab::Failed, "q is typed, not quit");
     assert_eq!(app.failed.filter, "q1");
     let Some(Effect::LoadFailed(req)) = fx.last() else {
         panic!("typing asks for the filtered items: {fx:?}");
@@ -197,20 +196,22 @@ fn s_sorts_by_the_next_column_and_shift_s_reverses() {
 fn popups_open_and_esc_closes_them() {
     let (mut app, _) = failed_tab(3);
     ch(&mut app, '?');
-    assert!(matches!(app.popup, Some(Popup::Help { .. })));
+    assert!(matches!(app.shell.overlay, Some(Overlay::Help { .. })));
     ch(&mut app, 'j');
-    assert_eq!(app.popup, Some(Popup::Help { scroll: 1 }));
+    assert_eq!(app.shell.overlay, Some(Overlay::Help { scroll: 1 }));
     press(&mut app, KeyCode::Esc);
-    assert_eq!(app.popup, None);
+    assert_eq!(app.shell.overlay, None);
     press(&mut app, KeyCode::Enter);
-    let Some(Popup::Detail { row, .. }) = &app.popup else {
+    let Some(Popup::Detail { row, .. }) = &app.failed.popup else {
         panic!("Enter opens the detail");
     };
     assert_eq!(row.line, 1);
     press(&mut app, KeyCode::Esc);
-    assert_eq!(app.popup, None);
+    assert_eq!(app.failed.popup, None);
     ch(&mut app, 'x');
-    assert!(matches!(&app.popup, Some(Popup::Prompt(p)) if p.input.text() == "rejects-run-1.csv"));
+    assert!(
+        matches!(&app.failed.popup, Some(Popup::Prompt(p)) if p.input.text() == "rejects-run-1.csv")
+    );
     let fx = press(&mut app, KeyCode::Enter);
     assert!(
         matches!(&fx[..], [Effect::Export { run_id: 1, path, query }] if path.ends_with("rejects-run-1.csv") && query.unresolved_only),
@@ -242,15 +243,15 @@ fn quitting_while_a_run_is_active_asks_first_and_cancels_it() {
         },
     ));
     assert!(ch(&mut app, 'q').is_empty());
-    assert_eq!(app.popup, Some(Popup::ConfirmQuit));
+    assert_eq!(app.shell.overlay, Some(Overlay::ConfirmQuit));
     ch(&mut app, 'n');
-    assert_eq!(app.popup, None);
+    assert_eq!(app.shell.overlay, None);
     assert!(!app.should_quit());
     press_mod(&mut app, KeyCode::Char('c'), KeyModifiers::CONTROL);
-    assert_eq!(app.popup, Some(Popup::ConfirmQuit));
+    assert_eq!(app.shell.overlay, Some(Overlay::ConfirmQuit));
     let fx = ch(&mut app, 'y');
     assert_eq!(fx, vec![Effect::Cancel(job)]);
-    assert!(matches!(app.quit, QuitState::Cancelling { .. }));
+    assert!(matches!(app.shell.quit, QuitState::Cancelling { .. }));
     let report = report(7, Mode::Batch, RunStatus::Cancelled, 20, 0, 0.5);
     app.update(Msg::Engine(
         main(job),
@@ -284,13 +285,13 @@ fn batches_run_one_after_another_and_the_run_tab_follows() {
             ..
         }
     ));
-    assert_eq!(app.tab, Tab::Run, "starting a run shows its progress");
+    assert_eq!(app.shell.tab, Tab::Run, "starting a run shows its progress");
     ch(&mut app, '1');
     ch(&mut app, 'j');
     let fx = ch(&mut app, 's');
     assert!(fx.is_empty(), "the second batch waits: {fx:?}");
     assert_eq!(
-        app.tab,
+        app.shell.tab,
         Tab::Batches,
         "a queued batch does not take the screen"
     );
@@ -453,7 +454,7 @@ fn e_edits_the_four_fields_then_saves_and_retries() {
     let (mut app, _) = failed_tab(3);
     ch(&mut app, 'e');
     assert_eq!(app.context(), Context::Edit);
-    let Some(Popup::Edit(form)) = &app.popup else {
+    let Some(Popup::Edit(form)) = &app.failed.popup else {
         panic!("e opens the form");
     };
     assert_eq!(
@@ -480,7 +481,7 @@ fn e_edits_the_four_fields_then_saves_and_retries() {
     assert_eq!((lines, failed_id), (vec![1], 1));
     assert!(fields.contains(&("unit_price".to_string(), "0.45".to_string())));
     assert!(fields.contains(&("quantity".to_string(), "12".to_string())));
-    assert_eq!(app.popup, None);
+    assert_eq!(app.failed.popup, None);
 }
 
 #[test]
@@ -489,7 +490,7 @@ fn esc_abandons_an_edit() {
     ch(&mut app, 'e');
     typed(&mut app, "zzz");
     assert!(press(&mut app, KeyCode::Esc).is_empty());
-    assert_eq!(app.popup, None);
+    assert_eq!(app.failed.popup, None);
 }
 
 #[test]
@@ -521,7 +522,7 @@ fn enter_on_a_run_opens_it_on_run_and_failed() {
     press(&mut app, KeyCode::Char('4'));
     ch(&mut app, 'j');
     let fx = press(&mut app, KeyCode::Enter);
-    assert_eq!(app.tab, Tab::Run);
+    assert_eq!(app.shell.tab, Tab::Run);
     assert_eq!(app.run.view.as_ref().and_then(|v| v.run_id), Some(1));
     assert!(
         fx.iter()
@@ -562,7 +563,7 @@ fn start_option_begins_the_first_batch_at_once() {
             ..
         }
     ));
-    assert_eq!(app.tab, Tab::Run);
+    assert_eq!(app.shell.tab, Tab::Run);
 }
 
 #[test]
@@ -604,10 +605,10 @@ fn the_status_line_message_expires() {
     let (mut app, clock) = app();
     load(&mut app, &[batch_file("a.csv", 41, "a")]);
     ch(&mut app, 'd');
-    assert!(app.message.is_some());
+    assert!(app.shell.message.is_some());
     clock.advance(Duration::from_secs(11));
     app.update(Msg::Frame);
-    assert!(app.message.is_none());
+    assert!(app.shell.message.is_none());
 }
 
 #[test]
@@ -647,9 +648,9 @@ fn frames_sample_throughput_once_a_second() {
         v.throughput.iter().copied().collect::<Vec<_>>(),
         vec![100, 100, 100]
     );
-    app.dirty = false;
+    app.shell.dirty = false;
     app.update(Msg::Frame);
-    assert!(!app.dirty, "nothing changed: no redraw");
+    assert!(!app.shell.dirty, "nothing changed: no redraw");
 }
 
 // ---------------------------------------------------------------------------------------------
@@ -689,7 +690,7 @@ fn opening_a_directory_says_which_files_it_skipped() {
             skipped: vec!["drop/notes.txt".into(), "drop/readme.md".into()],
         }),
     });
-    let text = &app.message.as_ref().expect("a message").text;
+    let text = &app.shell.message.as_ref().expect("a message").text;
     assert!(text.contains("loaded 1 batch file from drop"), "{text}");
     assert!(
         text.contains("skipped 2 files") && text.contains("notes.txt"),
@@ -705,11 +706,11 @@ fn d_says_what_it_removed_and_the_next_key_clears_the_status_line() {
         &[batch_file("a.csv", 41, "a"), batch_file("b.csv", 4, "b")],
     );
     ch(&mut app, 'd');
-    let text = &app.message.as_ref().expect("feedback for d").text;
+    let text = &app.shell.message.as_ref().expect("feedback for d").text;
     assert!(text.contains("removed a.csv"), "{text}");
     ch(&mut app, 'j');
     assert!(
-        app.message.is_none(),
+        app.shell.message.is_none(),
         "an old message does not outlive the next action"
     );
 }
@@ -725,7 +726,7 @@ fn resume_from_the_history_shows_its_progress() {
     ch(&mut app, '4');
     let (_, spec) = started_job(&ch(&mut app, 'r'));
     assert!(matches!(spec, JobSpec::Import { resume: Some(p), .. } if p.run_id == 4));
-    assert_eq!(app.tab, Tab::Run);
+    assert_eq!(app.shell.tab, Tab::Run);
 }
 
 #[test]
@@ -742,14 +743,14 @@ fn retry_all_asks_first_when_there_are_many() {
     let fx = ch(&mut app, 'R');
     assert!(fx.is_empty(), "nothing starts before the answer: {fx:?}");
     assert!(matches!(
-        app.popup,
+        app.failed.popup,
         Some(Popup::ConfirmRetryAll {
             run_id: 1,
             items: 3_000
         })
     ));
     ch(&mut app, 'n');
-    assert_eq!(app.popup, None);
+    assert_eq!(app.failed.popup, None);
     ch(&mut app, 'R');
     let (_, spec) = started_job(&ch(&mut app, 'y'));
     assert!(matches!(spec, JobSpec::Retry { run_id: 1, ref lines, .. } if lines.is_empty()));
@@ -786,7 +787,7 @@ fn the_reasons_summary_filters_the_table_and_the_badge_counts_unresolved_items()
     );
     assert_eq!(app.failed.unresolved(), Some(2));
     ch(&mut app, 'w');
-    assert!(matches!(app.popup, Some(Popup::Reasons { .. })));
+    assert!(matches!(app.failed.popup, Some(Popup::Reasons { .. })));
     let fx = press(&mut app, KeyCode::Enter);
     let Some(Effect::LoadFailed(req)) = fx.first() else {
         panic!("choosing a reason queries again: {fx:?}");
@@ -812,7 +813,7 @@ fn the_export_prompt_stays_open_on_an_error() {
         path: path.clone(),
         result: Err(format!("{} exists; give another name", path.display())),
     });
-    let Some(Popup::Prompt(p)) = &app.popup else {
+    let Some(Popup::Prompt(p)) = &app.failed.popup else {
         panic!("the prompt stays open");
     };
     assert!(p.error.as_deref().is_some_and(|e| e.contains("exists")));
@@ -825,9 +826,10 @@ fn the_export_prompt_stays_open_on_an_error() {
         path,
         result: Ok(3),
     });
-    assert_eq!(app.popup, None);
+    assert_eq!(app.failed.popup, None);
     assert!(
-        app.message
+        app.shell
+            .message
             .as_ref()
             .is_some_and(|m| m.text.contains("3 unresolved failed items"))
     );
@@ -844,7 +846,7 @@ fn a_click_picks_a_tab_or_a_row() {
     let x = batchops::console::ui::tab_bar_row();
     // " 1 Batches │ 2 Run │ 3 Failed │ 4 Runs …": column 33 is on "4 Runs".
     app.update(Action::Click(33, x));
-    assert_eq!(app.tab, Tab::Runs);
+    assert_eq!(app.shell.tab, Tab::Runs);
     let list = app.list_area();
     app.update(Action::Click(list.x + 2, list.y + 3));
     assert_eq!(app.runs.nav.selected, 3, "the fourth row shown");
@@ -864,7 +866,7 @@ fn c_is_greyed_out_and_does_nothing_when_nothing_runs() {
         "{footer:?}"
     );
     assert!(ch(&mut app, 'c').is_empty());
-    assert!(app.message.is_none());
+    assert!(app.shell.message.is_none());
     load(&mut app, &[batch_file("a.csv", 41, "a")]);
     ch(&mut app, 'b');
     let footer = batchops::console::commands::footer(&app);
@@ -971,7 +973,8 @@ fn one_rule_says_which_runs_resume() {
         "a finished run is not resumed"
     );
     assert!(
-        app.message
+        app.shell
+            .message
             .as_ref()
             .is_some_and(|m| m.text.contains("nothing to resume"))
     );

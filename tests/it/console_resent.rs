@@ -6,9 +6,9 @@ use crate::support::console::*;
 use crate::support::db;
 use crate::support::files::write_file;
 use batchops::console::app::App;
-use batchops::console::app::popup::Popup;
 use batchops::console::event::EngineMsg;
 use batchops::console::keymap::Context;
+use batchops::console::shell::Overlay;
 use batchops::console::tasks::Runner;
 use batchops::console::theme::Theme;
 use batchops::console::ui;
@@ -93,7 +93,10 @@ async fn a_resent_invoice_started_in_the_console_shows_the_summary_and_the_choic
         // Esc: nothing is imported.
         let fx = ch(&mut app, 'b');
         run_job(&mut app, &mut runner, &mut engine_rx, fx).await;
-        assert!(matches!(app.popup, Some(Popup::Overlap(_))), "{ctx}");
+        assert!(
+            matches!(app.shell.overlay, Some(Overlay::Overlap(_))),
+            "{ctx}"
+        );
         assert_eq!(app.context(), Context::Overlap, "{ctx}");
         let s = screen(&app, 120, 36);
         for part in [
@@ -110,7 +113,7 @@ async fn a_resent_invoice_started_in_the_console_shows_the_summary_and_the_choic
             fx.iter().all(|e| !matches!(e, Effect::StartJob(_))),
             "{ctx}: {fx:?}"
         );
-        assert!(app.popup.is_none(), "{ctx}");
+        assert!(app.shell.overlay.is_none(), "{ctx}");
         assert_eq!(
             db.scalar("SELECT COUNT(*) FROM transactions").await,
             4,
@@ -121,7 +124,10 @@ async fn a_resent_invoice_started_in_the_console_shows_the_summary_and_the_choic
         ch(&mut app, '1');
         let fx = ch(&mut app, 'b');
         run_job(&mut app, &mut runner, &mut engine_rx, fx).await;
-        assert!(matches!(app.popup, Some(Popup::Overlap(_))), "{ctx}");
+        assert!(
+            matches!(app.shell.overlay, Some(Overlay::Overlap(_))),
+            "{ctx}"
+        );
         let fx = ch(&mut app, 'o');
         let spec = run_job(&mut app, &mut runner, &mut engine_rx, fx).await;
         assert!(
@@ -135,7 +141,7 @@ async fn a_resent_invoice_started_in_the_console_shows_the_summary_and_the_choic
             ),
             "{ctx}: {spec:?}"
         );
-        assert!(app.popup.is_none(), "{ctx}");
+        assert!(app.shell.overlay.is_none(), "{ctx}");
         assert_eq!(
             db.scalar("SELECT COUNT(*) FROM transactions").await,
             5,

@@ -8,9 +8,9 @@ use crate::support::db;
 use crate::support::files::write_file;
 use crate::support::library;
 use batchops::console::app::App;
-use batchops::console::app::popup::Popup;
 use batchops::console::event::Event;
 use batchops::console::keymap::Context;
+use batchops::console::tabs::review::Popup;
 use batchops::console::tasks::Runner;
 use batchops::console::theme::Theme;
 use batchops::console::ui;
@@ -81,7 +81,7 @@ fn on_review(w: u16, h: u16) -> App {
     let clock = clock();
     let mut app = app_with(&clock, w, h);
     let fx = ch(&mut app, '6');
-    assert_eq!(app.tab, Tab::Review);
+    assert_eq!(app.shell.tab, Tab::Review);
     assert!(fx.contains(&Effect::LoadReview), "{fx:?}");
     app.update(Outcome::Review(Ok(groups())));
     app
@@ -106,11 +106,14 @@ fn a_number_asks_first_then_yes_decides_on_that_candidate() {
         decide_effect(&fx),
         Some((11, Choice::Item("HB-M8-50".into())))
     );
-    assert!(app.popup.is_none());
+    assert!(app.review.popup.is_none());
     assert_eq!(app.review.deciding.as_deref(), Some("Hex Bolt M8 Zinc"));
     // While it is applied, another decision waits.
     assert!(decide_effect(&ch(&mut app, '1')).is_none());
-    assert!(app.popup.is_none(), "no second confirmation while deciding");
+    assert!(
+        app.review.popup.is_none(),
+        "no second confirmation while deciding"
+    );
     // The result is shown and the groups are read again.
     let fx = app.update(Outcome::Decided {
         held_id: 11,
@@ -127,7 +130,7 @@ fn a_number_asks_first_then_yes_decides_on_that_candidate() {
         }),
     });
     assert!(fx.contains(&Effect::LoadReview), "{fx:?}");
-    let text = &app.message.as_ref().expect("a message").text;
+    let text = &app.shell.message.as_ref().expect("a message").text;
     assert!(
         text.contains("onto HB-M8-50: 4 lines landed · quantity 19 · correction 7"),
         "{text}"
@@ -140,15 +143,15 @@ fn no_and_esc_go_back_without_a_decision_and_three_needs_a_third_candidate() {
     let mut app = on_review(120, 36);
     ch(&mut app, '1');
     assert!(decide_effect(&ch(&mut app, 'n')).is_none());
-    assert!(app.popup.is_none());
+    assert!(app.review.popup.is_none());
     ch(&mut app, '1');
     assert!(decide_effect(&press(&mut app, KeyCode::Esc)).is_none());
-    assert!(app.popup.is_none());
+    assert!(app.review.popup.is_none());
     // The first group has two candidates: 3 does nothing (and the footer greys it).
     ch(&mut app, '3');
-    assert!(app.popup.is_none());
+    assert!(app.review.popup.is_none());
     // 1–3 are the Review tab's: they do not switch tabs here.
-    assert_eq!(app.tab, Tab::Review);
+    assert_eq!(app.shell.tab, Tab::Review);
 }
 
 #[test]
@@ -179,8 +182,8 @@ fn n_opens_the_new_item_form_prefilled_and_its_fields_are_edited() {
     let mut app = on_review(120, 36);
     ch(&mut app, 'n');
     assert_eq!(app.context(), Context::NewItem);
-    let Some(Popup::NewItem(f)) = &app.popup else {
-        panic!("the new-item form: {:?}", app.popup);
+    let Some(Popup::NewItem(f)) = &app.review.popup else {
+        panic!("the new-item form: {:?}", app.review.popup);
     };
     assert_eq!(f.sku.text(), generated_sku("bolt hex m8 zinc"));
     assert_eq!(f.name.text(), "Hex Bolt M8 Zinc");
@@ -213,8 +216,8 @@ fn an_empty_sku_is_refused_in_the_form() {
         press(&mut app, KeyCode::Backspace);
     }
     press(&mut app, KeyCode::Enter);
-    let Some(Popup::NewItem(f)) = &app.popup else {
-        panic!("the form stays open: {:?}", app.popup);
+    let Some(Popup::NewItem(f)) = &app.review.popup else {
+        panic!("the form stays open: {:?}", app.review.popup);
     };
     assert!(
         f.error
@@ -250,7 +253,7 @@ fn an_error_is_shown_and_the_list_is_read_again() {
         result: Err("there is no item HB-M8-40 (batchops inventory)".into()),
     });
     assert!(fx.contains(&Effect::LoadReview));
-    let m = app.message.as_ref().expect("a message");
+    let m = app.shell.message.as_ref().expect("a message");
     assert_eq!(m.level, batchops::console::vocab::Level::Error);
     assert!(
         m.text.contains("not decided: there is no item"),
@@ -270,7 +273,7 @@ fn the_list_keeps_the_selected_group_when_read_again() {
     app.update(Outcome::Review(Ok(Vec::new())));
     assert!(app.review.selected().is_none());
     assert!(decide_effect(&ch(&mut app, '1')).is_none());
-    assert!(app.popup.is_none());
+    assert!(app.review.popup.is_none());
 }
 
 fn screen(app: &App, w: u16, h: u16) -> String {
@@ -368,7 +371,7 @@ async fn a_decision_from_the_tab_lands_the_held_lines_on_the_real_databases() {
             .expect("the decision");
         let decided = answer(&mut runner, &mut rx, effect).await;
         let fx = app.update(decided);
-        let text = app.message.as_ref().expect("a result").text.clone();
+        let text = app.shell.message.as_ref().expect("a result").text.clone();
         assert!(
             text.contains("onto HB-M8-50: 3 lines landed · quantity 15 · correction"),
             "{}: {text}",
@@ -435,7 +438,7 @@ async fn v_on_the_runs_tab_asks_then_reverts_the_run_on_the_real_databases() {
             .expect("the revert");
         let reverted = answer(&mut runner, &mut rx, effect).await;
         let fx = app.update(reverted);
-        let text = app.message.as_ref().expect("a result").text.clone();
+        let text = app.shell.message.as_ref().expect("a result").text.clone();
         assert!(
             text.contains("reverted: 2 lines removed · quantity 180 subtracted · correction"),
             "{}: {text}",
@@ -476,9 +479,9 @@ fn on_an_empty_review_tab_the_number_keys_switch_tabs() {
         let mut app = app_with(&clock, 80, 24);
         ch(&mut app, '6');
         app.update(Outcome::Review(Ok(Vec::new())));
-        assert_eq!(app.tab, Tab::Review);
+        assert_eq!(app.shell.tab, Tab::Review);
         ch(&mut app, key);
-        assert_eq!(app.tab, tab, "{key} on an empty Review tab");
+        assert_eq!(app.shell.tab, tab, "{key} on an empty Review tab");
     }
 }
 
@@ -553,5 +556,5 @@ fn space_selects_and_t_asks_with_the_lines_per_item_then_accepts_them_all() {
             .iter()
             .any(|e| matches!(e, Effect::UndoDecision { .. }))
     );
-    assert!(app.popup.is_none());
+    assert!(app.review.popup.is_none());
 }

@@ -219,7 +219,7 @@ fn every_tab_at_two_sizes() {
     for (w, h) in SIZES {
         let (mut app, _) = scene(w, h);
         for tab in Tab::ALL {
-            app.tab = tab;
+            app.shell.tab = tab;
             insta::assert_snapshot!(
                 format!("{}_{w}x{h}", tab.title().to_lowercase()),
                 render(&app, w, h)
@@ -243,7 +243,7 @@ fn a_finished_run_from_the_history() {
             });
         }
         app.update(Outcome::Runs(Ok(vec![row])));
-        app.tab = Tab::Run;
+        app.shell.tab = Tab::Run;
         insta::assert_snapshot!(format!("run_history_{w}x{h}"), render(&app, w, h));
     }
 }
@@ -254,7 +254,7 @@ fn empty_tabs_say_what_to_do() {
     let mut app = app_with(&clock, 80, 24);
     app.update(Outcome::Runs(Ok(Vec::new())));
     for tab in Tab::ALL {
-        app.tab = tab;
+        app.shell.tab = tab;
         insta::assert_snapshot!(
             format!("empty_{}", tab.title().to_lowercase()),
             render(&app, 80, 24)
@@ -265,7 +265,7 @@ fn empty_tabs_say_what_to_do() {
 #[test]
 fn popups() {
     let (mut app, _) = scene(80, 24);
-    app.tab = Tab::Failed;
+    app.shell.tab = Tab::Failed;
     press(&mut app, KeyCode::Char('?'));
     insta::assert_snapshot!("popup_help", render(&app, 80, 24));
     press(&mut app, KeyCode::Esc);
@@ -280,7 +280,7 @@ fn popups() {
     press(&mut app, KeyCode::Char('q'));
     insta::assert_snapshot!("popup_quit", render(&app, 80, 24));
     press(&mut app, KeyCode::Char('n'));
-    app.tab = Tab::Batches;
+    app.shell.tab = Tab::Batches;
     press(&mut app, KeyCode::Char('o'));
     typed(&mut app, "sample-data/");
     insta::assert_snapshot!("popup_open", render(&app, 80, 24));
@@ -405,7 +405,7 @@ fn a_rehearsal_in_progress() {
 #[test]
 fn data_never_sends_control_characters_to_the_terminal() {
     let (mut app, _) = scene(160, 48);
-    app.tab = Tab::Failed;
+    app.shell.tab = Tab::Failed;
     press(&mut app, KeyCode::Char('G'));
     press(&mut app, KeyCode::Enter);
     let terminal = render_with(&app, 160, 48, &Theme::colour());
@@ -427,7 +427,7 @@ fn data_never_sends_control_characters_to_the_terminal() {
 fn no_color_draws_with_modifiers_only() {
     let (mut app, _) = scene(80, 24);
     for tab in Tab::ALL {
-        app.tab = tab;
+        app.shell.tab = tab;
         let terminal = render_with(&app, 80, 24, &Theme::monochrome());
         for cell in terminal.backend().buffer().content() {
             assert_eq!(
@@ -762,12 +762,12 @@ fn the_log_keeps_the_run_start_and_counts_failures_by_reason() {
 fn help_scrolls_with_a_position_and_g_g_work() {
     for (w, h) in SIZES {
         let (mut app, _) = scene(w, h);
-        app.tab = Tab::Failed;
+        app.shell.tab = Tab::Failed;
         press(&mut app, KeyCode::Char('?'));
         press(&mut app, KeyCode::Char('G'));
         let screen = render(&app, w, h);
         assert!(screen.contains(" of "), "the help says where it is");
-        let Some(batchops::console::app::popup::Popup::Help { scroll }) = app.popup else {
+        let Some(batchops::console::shell::Overlay::Help { scroll }) = app.shell.overlay else {
             panic!("the help is open");
         };
         let (lines, shown) = batchops::console::ui::help_extent(&app);
@@ -775,8 +775,8 @@ fn help_scrolls_with_a_position_and_g_g_work() {
         insta::assert_snapshot!(format!("help_at_the_end_says_where_it_is_{w}x{h}"), screen);
         press(&mut app, KeyCode::Char('g'));
         assert!(matches!(
-            app.popup,
-            Some(batchops::console::app::popup::Popup::Help { scroll: 0 })
+            app.shell.overlay,
+            Some(batchops::console::shell::Overlay::Help { scroll: 0 })
         ));
     }
 }

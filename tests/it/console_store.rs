@@ -4,7 +4,7 @@
 use crate::support::db;
 use crate::support::files::write_file;
 use crate::support::library;
-use batchops::console::app::failed::group_reasons;
+use batchops::console::tabs::failed::group_reasons;
 use batchops::console::vocab::ErrorCount;
 use batchops::domain::Mode;
 use batchops::engine::{self, EventSink, ImportOptions, ProgressEvent};

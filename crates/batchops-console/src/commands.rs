@@ -24,7 +24,7 @@ pub struct Command {
 pub fn bindings(ctx: Context) -> Vec<&'static Binding> {
     match ctx {
         Context::Tab(tab) => {
-            let page = tabs::page(tab);
+            let page = tabs::keys(tab);
             let mut all: Vec<&'static Binding> = page.keys.iter().collect();
             if page.list {
                 all.extend(MOVE.iter());
@@ -76,13 +76,16 @@ pub fn action_for(ctx: Context, key: &KeyEvent) -> Option<Action> {
 /// Whether an action applies now in the app's current context.
 pub fn enabled(app: &App, ctx: Context, a: Action) -> bool {
     match (ctx, a) {
-        (Context::Tab(_), Action::Cancel) => app.active.as_ref().is_some_and(|j| !j.cancelling),
-        (Context::Tab(tab), a) => (tabs::page(tab).enabled)(app, a),
-        (Context::Detail, Action::Retry | Action::Edit) => matches!(
-            &app.popup,
-            Some(super::app::popup::Popup::Detail { row, .. })
-                if row.is_open(super::app::failed::run_reverted(app, row.run_id))
-        ),
+        (Context::Tab(_), Action::Cancel) => {
+            app.shell.active.as_ref().is_some_and(|j| !j.cancelling)
+        }
+        // A rehearsal runs the batch selected on the Batches tab.
+        (Context::Tab(_), Action::Rehearse) => {
+            app.batches.selected().is_some_and(|e| e.file().is_some())
+        }
+        (Context::Tab(tab), a) => app.page(tab).enabled(&app.shell, ctx, a),
+        // The detail of a failed line: whether the line is still open.
+        (Context::Detail, a) => app.page(Tab::Failed).enabled(&app.shell, ctx, a),
         _ => true,
     }
 }

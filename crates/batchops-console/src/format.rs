@@ -146,6 +146,12 @@ pub fn percent(done: u64, total: u64) -> String {
     }
 }
 
+/// `1 item`, `2 items`: a count with its noun, thousands separated.
+pub fn plural(n: u64, one: &str, many: &str) -> String {
+    let noun = if n == 1 { one } else { many };
+    format!("{} {noun}", count(n))
+}
+
 #[cfg(test)]
 mod tests {
     use super::*;

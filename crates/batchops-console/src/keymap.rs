@@ -649,8 +649,8 @@ pub fn popup_bindings(ctx: Context) -> Option<&'static [Binding]> {
         Context::Overlap => OVERLAP,
         Context::Search => SEARCH,
         Context::Item => ITEM,
-        Context::Import => super::app::import::KEYS,
-        Context::ImportEdit => super::app::import::EDIT_KEYS,
+        Context::Import => super::tabs::batches::import::KEYS,
+        Context::ImportEdit => super::tabs::batches::import::EDIT_KEYS,
     })
 }
 

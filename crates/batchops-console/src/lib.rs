@@ -1,8 +1,11 @@
 //! The operations console: a live terminal UI over the engine's progress events.
 //!
 //! - [`vocab`]: the shared words (tabs, actions, effects, answers, jobs).
-//! - [`app`]: the state and its one `update` (pure; unit-tested); one module per tab.
-//! - [`tabs`]: the tab list (each tab's state module and render module).
+//! - [`app`]: the state and its one `update` (pure; unit-tested): it routes to the tabs and does
+//!   what touches several of them (the jobs, the answers, the history).
+//! - [`shell`]: what every tab shares and the requests a tab makes of the app.
+//! - [`tabs`]: one module per tab (its state, keys and handlers; no tab sees the app).
+//! - [`controls`]: the pieces tabs are built of (text field, list selection, search, prompt).
 //! - [`event`]: the event task (terminal input, the frame tick with the engine's events, answers).
 //! - [`tasks`]: carries out effects (queries, inspection, jobs) on tasks of their own.
 //! - [`keymap`] and [`commands`]: the key bindings, and the commands in force that turn keys into
@@ -16,9 +19,11 @@
 pub mod app;
 pub mod clock;
 pub mod commands;
+pub mod controls;
 pub mod event;
 pub mod format;
 pub mod keymap;
+pub mod shell;
 pub mod tabs;
 pub mod tasks;
 pub mod theme;
@@ -171,8 +176,8 @@ where
                     effects.extend(app.update(msg));
                 }
                 effects.extend(app.update(Msg::Frame));
-                if app.dirty {
-                    app.dirty = false;
+                if app.shell.dirty {
+                    app.shell.dirty = false;
                     terminal
                         .draw(|f| ui::draw(f, app, theme))
                         .wrap_err("cannot draw")?;

@@ -13,7 +13,7 @@ use std::path::PathBuf;
 use std::time::Duration;
 
 /// The tabs, in the order of the tab bar (their number keys are `1`…). What each tab does is in
-/// [`super::tabs::PAGES`].
+/// [`super::tabs`].
 #[derive(Debug, Clone, Copy, PartialEq, Eq, Hash, Default)]
 pub enum Tab {
     #[default]
@@ -483,3 +483,19 @@ impl From<Outcome> for Msg {
         Msg::Done(o)
     }
 }
+
+/// An import refused before it wrote anything because its file overlaps earlier imports (a
+/// re-sent invoice), waiting for the operator's answer.
+#[derive(Debug, Clone, PartialEq)]
+pub struct Overlapping {
+    pub batch: Option<u64>,
+    pub path: PathBuf,
+    pub mode: Mode,
+    pub overlap: crate::engine::overlap::Overlap,
+    /// The import screen's options of the refused import, kept for the answer's import.
+    pub choices: Box<ImportChoices>,
+}
+
+/// A rehearsal's sequential side stops after this many lines (it is the slow one; items/s are
+/// compared, so the figures stay comparable).
+pub const REHEARSAL_SEQUENTIAL_LINES: u64 = 10_000;

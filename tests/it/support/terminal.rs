@@ -6,6 +6,9 @@ use std::io::{Read, Write};
 use std::sync::{Arc, Mutex};
 use std::time::{Duration, Instant};
 
+/// How long the screen stays unchanged before a frame counts as written whole.
+const SETTLED: Duration = Duration::from_millis(60);
+
 pub struct Terminal {
     screen: Arc<Mutex<vt100::Parser>>,
     writer: Box<dyn Write + Send>,
@@ -90,12 +93,15 @@ impl Terminal {
         self.screen.lock().expect("parser").screen().contents()
     }
 
-    /// Wait until the screen shows every one of `texts`, or fail with what it shows.
+    /// Wait until the screen shows every one of `texts`, or fail with what it shows; then until
+    /// the frame being written is complete (the screen unchanged for a moment), so what is read
+    /// next is a whole frame, not the first rows of one.
     pub fn wait_for(&mut self, texts: &[&str], timeout: Duration, what: &str) {
         let deadline = Instant::now() + timeout;
         loop {
             let screen = self.contents();
             if texts.iter().all(|t| screen.contains(t)) {
+                self.settle(deadline);
                 return;
             }
             if let Ok(Some(status)) = self.child.try_wait() {
@@ -109,6 +115,22 @@ impl Terminal {
                 );
             }
             std::thread::sleep(Duration::from_millis(20));
+        }
+    }
+
+    /// Wait until the screen stays the same for [`SETTLED`] (a screen that keeps moving, a live
+    /// run's, is taken after half a second; never past the deadline).
+    fn settle(&self, deadline: Instant) {
+        let deadline = deadline.min(Instant::now() + Duration::from_millis(500));
+        let mut last = self.contents();
+        let mut since = Instant::now();
+        while Instant::now() < deadline && since.elapsed() < SETTLED {
+            std::thread::sleep(Duration::from_millis(10));
+            let now = self.contents();
+            if now != last {
+                last = now;
+                since = Instant::now();
+            }
         }
     }
 

@@ -7,13 +7,13 @@
 //! └────────────────────────────────────────────────────────────────────────────┘
 //! ```
 
-use super::super::app::App;
-use super::super::app::batches::{BatchInfo, BatchState};
 use super::super::format::{count, safe};
 use super::super::theme::Theme;
 use super::block;
 use super::table::{self, Column, DataRow};
 use crate::domain::RunStatus;
+use crate::tabs::batches::BatchesTab;
+use crate::tabs::batches::{BatchInfo, BatchState};
 use ratatui::Frame;
 use ratatui::layout::Rect;
 use ratatui::text::Line;
@@ -29,13 +29,13 @@ const COLUMNS: [Column; 6] = [
     Column::new("status", 24, 60, 0).grow(),
 ];
 
-pub fn list_area(body: Rect, _app: &App) -> Rect {
+pub fn list_area(body: Rect, _t: &BatchesTab) -> Rect {
     table::rows_area(body, true)
 }
 
-pub fn render(frame: &mut Frame, area: Rect, app: &App, theme: &Theme) {
-    let tab = &app.batches;
-    let title = format!(" Batches · {} loaded{} ", tab.entries.len(), queued(app));
+pub fn render(frame: &mut Frame, area: Rect, t: &BatchesTab, theme: &Theme) {
+    let tab = t;
+    let title = format!(" Batches · {} loaded{} ", tab.entries.len(), queued(t));
     let block = block(super::fit_title(&title, area.width, 0), theme);
     if tab.entries.is_empty() {
         let text = vec![
@@ -91,7 +91,7 @@ pub fn render(frame: &mut Frame, area: Rect, app: &App, theme: &Theme) {
             ])
         })
         .collect();
-    let height = usize::from(list_area(area, app).height).max(1);
+    let height = usize::from(list_area(area, t).height).max(1);
     let offset = tab.nav.top.min(rows.len().saturating_sub(height));
     table::render(
         frame,
@@ -105,9 +105,8 @@ pub fn render(frame: &mut Frame, area: Rect, app: &App, theme: &Theme) {
     );
 }
 
-fn queued(app: &App) -> String {
-    let n = app
-        .batches
+fn queued(t: &BatchesTab) -> String {
+    let n = t
         .entries
         .iter()
         .filter(|b| matches!(b.state, BatchState::Queued(_)))

@@ -3,13 +3,14 @@
 //! sizes compare; when the inputs differ or a run stopped early the table says so. A
 //! rehearsal's two live progressions sit on top.
 
-use super::super::app::App;
-use super::super::app::compare::{Side, SideFigures, caveats, speedup};
 use super::super::format::{count, fit, rate, safe, seconds};
 use super::super::theme::Theme;
 use super::block;
 use super::run::gauge_line;
 use crate::domain::Phase;
+use crate::shell::Shell;
+use crate::tabs::compare::CompareView;
+use crate::tabs::compare::{Side, SideFigures, caveats, speedup};
 use ratatui::Frame;
 use ratatui::layout::{Constraint, Direction, Layout, Rect};
 use ratatui::style::Style;
@@ -24,10 +25,10 @@ fn items(f: &SideFigures) -> String {
     }
 }
 
-pub fn render(frame: &mut Frame, area: Rect, app: &App, theme: &Theme) {
-    let c = &app.compare;
+pub fn render(frame: &mut Frame, area: Rect, t: &CompareView, sh: &Shell, theme: &Theme) {
+    let c = t;
     let find = |id: Option<i64>| {
-        id.and_then(|id| app.runs.rows.iter().find(|r| r.id == id))
+        id.and_then(|id| t.history.iter().find(|r| r.id == id))
             .map(SideFigures::of)
     };
     let batch = find(c.batch);
@@ -40,7 +41,7 @@ pub fn render(frame: &mut Frame, area: Rect, app: &App, theme: &Theme) {
     let [reh_area, rest] =
         Layout::vertical([Constraint::Length(rehearsal_h), Constraint::Fill(1)]).areas(area);
     if let Some(r) = &c.rehearsal {
-        let now = app.clock.now();
+        let now = sh.now();
         let cap = r
             .sequential_lines
             .map(|n| format!(" (sequential: first {} lines)", count(n)))
@@ -90,13 +91,13 @@ pub fn render(frame: &mut Frame, area: Rect, app: &App, theme: &Theme) {
             Layout::vertical([Constraint::Length(17), Constraint::Fill(1)]).areas(rest);
         let [table_area, chart_area] =
             Layout::horizontal([Constraint::Fill(3), Constraint::Fill(2)]).areas(top);
-        render_table(frame, table_area, app, batch.as_ref(), seq.as_ref(), theme);
+        render_table(frame, table_area, t, batch.as_ref(), seq.as_ref(), theme);
         render_chart(frame, chart_area, batch.as_ref(), seq.as_ref(), true, theme);
         render_phase_chart(frame, bottom, batch.as_ref(), seq.as_ref(), theme);
     } else {
         let [table_area, chart_area] =
             Layout::vertical([Constraint::Fill(1), Constraint::Length(4)]).areas(rest);
-        render_table(frame, table_area, app, batch.as_ref(), seq.as_ref(), theme);
+        render_table(frame, table_area, t, batch.as_ref(), seq.as_ref(), theme);
         render_chart(
             frame,
             chart_area,
@@ -158,12 +159,12 @@ fn render_phase_chart(
 fn render_table(
     frame: &mut Frame,
     area: Rect,
-    app: &App,
+    t: &CompareView,
     b: Option<&SideFigures>,
     s: Option<&SideFigures>,
     theme: &Theme,
 ) {
-    let focus = app.compare.focus;
+    let focus = t.focus;
     let head = |side: Side, f: Option<&SideFigures>| {
         let name = match side {
             Side::Batch => "batch",
@@ -352,6 +353,6 @@ fn kind(f: &SideFigures) -> &'static str {
 }
 
 /// Compare has no list to page through.
-pub fn list_area(_body: Rect, _app: &App) -> Rect {
+pub fn list_area(_body: Rect, _t: &CompareView) -> Rect {
     Rect::default()
 }

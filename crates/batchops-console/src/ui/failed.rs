@@ -10,18 +10,16 @@
 //! └─────────────────────────────────────────────────────────────────────────────┘
 //! ```
 
-use super::super::app::App;
-use super::super::app::failed::{EDIT_FIELDS, EditForm, FailedView, RetryMark};
-use super::super::app::nav::ListNav;
-use super::super::app::popup::Popup;
 use super::super::format::{count, fit, safe};
 use super::super::theme::Theme;
 use super::block;
 use super::centered;
 use super::popups::{input_line, popup_block};
 use super::table::{self, Column, DataRow};
+use crate::controls::nav::ListNav;
 use crate::store::FailedRow;
 use crate::store::FailedSort;
+use crate::tabs::failed::{EDIT_FIELDS, EditForm, FailedView, Popup, RetryMark};
 use ratatui::Frame;
 use ratatui::layout::{Constraint, Layout, Rect};
 use ratatui::text::{Line, Span};
@@ -71,7 +69,7 @@ fn parts(body: Rect) -> Parts {
     }
 }
 
-pub fn list_area(body: Rect, _app: &App) -> Rect {
+pub fn list_area(body: Rect, _t: &FailedView) -> Rect {
     table::rows_area(parts(body).table, false)
 }
 
@@ -84,8 +82,8 @@ fn sort_name(sort: FailedSort) -> &'static str {
     }
 }
 
-pub fn render(frame: &mut Frame, area: Rect, app: &App, theme: &Theme) {
-    let v = &app.failed;
+pub fn render(frame: &mut Frame, area: Rect, t: &FailedView, theme: &Theme) {
+    let v = t;
     let Some(run_id) = v.run_id else {
         let text = vec![
             Line::from("No run open."),
@@ -104,11 +102,11 @@ pub fn render(frame: &mut Frame, area: Rect, app: &App, theme: &Theme) {
         return;
     };
     if let Some((lines, failed)) = &v.report_only {
-        render_report_only(frame, area, app, run_id, lines, *failed, theme);
+        render_report_only(frame, area, t, run_id, lines, *failed, theme);
         return;
     }
     let total = match v.total {
-        Some(n) => super::super::app::plural(n, "item", "items"),
+        Some(n) => crate::format::plural(n, "item", "items"),
         None => "counting…".into(),
     };
     let open = v
@@ -349,16 +347,16 @@ fn render_info(frame: &mut Frame, area: Rect, v: &FailedView, theme: &Theme) {
 fn render_report_only(
     frame: &mut Frame,
     area: Rect,
-    app: &App,
+    t: &FailedView,
     run_id: i64,
     lines: &[crate::domain::FailedLine],
     failed: u64,
     theme: &Theme,
 ) {
-    let v = &app.failed;
+    let v = t;
     let title = format!(
         " Failed · run {run_id} (rehearsal) · {} ",
-        super::super::app::plural(failed, "failed line", "failed lines")
+        crate::format::plural(failed, "failed line", "failed lines")
     );
     frame.render_widget(block(super::fit_title(&title, area.width, 0), theme), area);
     let p = parts(area);
@@ -397,7 +395,7 @@ fn render_report_only(
     let note = format!(
         " a rehearsal ran on a scratch copy that is gone: its report lists {} of {} (retry and edit need a real import)",
         count(lines.len() as u64),
-        super::super::app::plural(failed, "failed line", "failed lines")
+        crate::format::plural(failed, "failed line", "failed lines")
     );
     frame.render_widget(
         Paragraph::new(Span::styled(
@@ -411,15 +409,16 @@ fn render_report_only(
 // -------------------------------------------------------------------------------------------
 // The tab's popups: the detail, the edit form, the reasons, the retry-all question.
 
-pub(super) fn render_popup(frame: &mut Frame, body: Rect, app: &App, theme: &Theme) {
-    match &app.popup {
+pub fn render_popup(frame: &mut Frame, body: Rect, t: &FailedView, theme: &Theme) {
+    match &t.popup {
         Some(Popup::ConfirmRetryAll { run_id, items }) => {
             confirm_retry_all(frame, body, *run_id, *items, theme)
         }
-        Some(Popup::Detail { row, scroll }) => detail(frame, body, app, row, *scroll, theme),
+        Some(Popup::Detail { row, scroll }) => detail(frame, body, t, row, *scroll, theme),
         Some(Popup::Edit(form)) => edit(frame, body, form, theme),
-        Some(Popup::Reasons { nav }) => reasons(frame, body, app, *nav, theme),
-        _ => {}
+        Some(Popup::Reasons { nav }) => reasons(frame, body, t, *nav, theme),
+        Some(Popup::Prompt(p)) => super::popups::prompt(frame, body, p, theme),
+        None => {}
     }
 }
 
@@ -448,8 +447,8 @@ fn confirm_retry_all(frame: &mut Frame, body: Rect, run_id: i64, items: u64, the
     );
 }
 
-fn reasons(frame: &mut Frame, body: Rect, app: &App, nav: ListNav, theme: &Theme) {
-    let list = app.failed.reasons.as_deref().unwrap_or_default();
+fn reasons(frame: &mut Frame, body: Rect, t: &FailedView, nav: ListNav, theme: &Theme) {
+    let list = t.reasons.as_deref().unwrap_or_default();
     let area = centered(body, 100, body.height);
     let height = usize::from(area.height.saturating_sub(3)).max(1);
     let top = nav
@@ -477,7 +476,7 @@ fn reasons(frame: &mut Frame, body: Rect, app: &App, nav: ListNav, theme: &Theme
     }
     let title = format!(
         " Failure reasons · {} · Enter shows its items ",
-        super::super::app::plural(list.len() as u64, "reason", "reasons")
+        crate::format::plural(list.len() as u64, "reason", "reasons")
     );
     frame.render_widget(Clear, area);
     frame.render_widget(Paragraph::new(lines).block(popup_block(title, theme)), area);
@@ -491,7 +490,14 @@ fn fields_text(fields: &[(String, String)]) -> String {
         .join(", ")
 }
 
-fn detail(frame: &mut Frame, body: Rect, app: &App, row: &FailedRow, scroll: u16, theme: &Theme) {
+fn detail(
+    frame: &mut Frame,
+    body: Rect,
+    t: &FailedView,
+    row: &FailedRow,
+    scroll: u16,
+    theme: &Theme,
+) {
     let state = if row.resolved_at.is_some() {
         "resolved"
     } else {
@@ -540,7 +546,7 @@ fn detail(frame: &mut Frame, body: Rect, app: &App, row: &FailedRow, scroll: u16
         lines.push(label("corrected record (kept beside the original)"));
         lines.push(Line::from(fields_text(c)));
     }
-    if let Some(mark) = app.failed.marks.get(&row.id) {
+    if let Some(mark) = t.marks.get(&row.id) {
         lines.push(Line::from(""));
         lines.push(label("retry in this session"));
         lines.push(Line::from(match mark {

@@ -1,11 +1,12 @@
 //! The status line (the last message) and the key hints, drawn from the commands in force:
 //! what does not apply now is greyed out, and goes first when the line is short.
 
-use super::super::app::{App, QuitState};
+use super::super::app::App;
 use super::super::commands;
 use super::super::format::{fit, safe};
 use super::super::theme::Theme;
 use super::super::vocab::Level;
+use crate::shell::QuitState;
 use ratatui::Frame;
 use ratatui::layout::Rect;
 use ratatui::text::{Line, Span};
@@ -13,7 +14,7 @@ use ratatui::widgets::Paragraph;
 
 pub fn render_status(frame: &mut Frame, area: Rect, app: &App, theme: &Theme) {
     let width = usize::from(area.width.saturating_sub(1));
-    let line = match &app.message {
+    let line = match &app.shell.message {
         Some(m) => {
             let style = match m.level {
                 Level::Info => theme.info,
@@ -25,7 +26,7 @@ pub fn render_status(frame: &mut Frame, area: Rect, app: &App, theme: &Theme) {
                 style,
             ))
         }
-        None if matches!(app.quit, QuitState::Cancelling { .. }) => Line::from(Span::styled(
+        None if matches!(app.shell.quit, QuitState::Cancelling { .. }) => Line::from(Span::styled(
             " quitting: waiting for the run to finish its chunk…",
             theme.warn,
         )),

@@ -10,7 +10,7 @@ use ratatui::text::{Line, Span};
 use ratatui::widgets::Paragraph;
 
 pub fn render(frame: &mut Frame, area: Rect, app: &App, theme: &Theme) {
-    let (rtt_text, rtt_style) = match &app.rtt {
+    let (rtt_text, rtt_style) = match &app.shell.rtt {
         None => ("rtt …".to_string(), theme.header),
         Some(Ok(d)) => {
             let ms = d.as_secs_f64() * 1000.0;
@@ -32,7 +32,7 @@ pub fn render(frame: &mut Frame, area: Rect, app: &App, theme: &Theme) {
         Constraint::Length(job.chars().count() as u16 + 1),
     ])
     .areas(area);
-    let fixed = " batchops".len() + 3 + app.backend.len() + 3 + 3 + rtt_text.chars().count();
+    let fixed = " batchops".len() + 3 + app.shell.backend.len() + 3 + 3 + rtt_text.chars().count();
     let url_room = (left.width as usize).saturating_sub(fixed).max(8);
     let rtt = Span::styled(rtt_text, rtt_style);
     let line = Line::from(vec![
@@ -41,9 +41,9 @@ pub fn render(frame: &mut Frame, area: Rect, app: &App, theme: &Theme) {
             theme.header.add_modifier(ratatui::style::Modifier::BOLD),
         ),
         Span::styled(" │ ", theme.header),
-        Span::styled(app.backend.clone(), theme.header),
+        Span::styled(app.shell.backend.clone(), theme.header),
         Span::styled(" │ ", theme.header),
-        Span::styled(fit(&safe(&app.url), url_room, true), theme.header),
+        Span::styled(fit(&safe(&app.shell.url), url_room, true), theme.header),
         Span::styled(" │ ", theme.header),
         rtt,
     ]);
@@ -55,12 +55,12 @@ pub fn render(frame: &mut Frame, area: Rect, app: &App, theme: &Theme) {
 }
 
 fn job_summary(app: &App) -> String {
-    let waiting = if app.queue.is_empty() {
+    let waiting = if app.shell.queue.is_empty() {
         String::new()
     } else {
-        format!(" +{} queued", app.queue.len())
+        format!(" +{} queued", app.shell.queue.len())
     };
-    let Some(active) = &app.active else {
+    let Some(active) = &app.shell.active else {
         return waiting.trim().to_string();
     };
     let what = match (&active.job.spec, active.run_id) {

@@ -2,10 +2,10 @@
 //! highlighted, a value being typed with its cursor), what will be read on the right in the words
 //! of `batchops inspect` (a refusal in red, with its reason); stacked on narrow screens.
 
-use super::super::app::import::{FIELDS, ImportScreen, Typing};
 use super::super::format::{fit, safe};
 use super::super::theme::Theme;
 use super::popups::popup_block;
+use crate::tabs::batches::import::{FIELDS, ImportScreen, Typing};
 use ratatui::Frame;
 use ratatui::layout::{Constraint, Layout, Rect};
 use ratatui::text::{Line, Span};
@@ -66,7 +66,7 @@ fn options(frame: &mut Frame, area: Rect, s: &ImportScreen, columns: usize, them
 fn option_spans(
     s: &ImportScreen,
     i: usize,
-    f: super::super::app::import::Field,
+    f: crate::tabs::batches::import::Field,
     value_w: usize,
     theme: &Theme,
 ) -> Vec<Span<'static>> {
@@ -121,7 +121,7 @@ fn options_tail(
 }
 
 fn input_spans(
-    input: &super::super::app::input::TextInput,
+    input: &crate::controls::input::TextInput,
     width: usize,
     theme: &Theme,
 ) -> Vec<Span<'static>> {

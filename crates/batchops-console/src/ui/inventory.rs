@@ -9,13 +9,13 @@
 //! └────────────────────────────────────────────────────────────────────────────┘
 //! ```
 
-use super::super::app::App;
-use super::super::app::inventory::{CorrectionPrompt, ItemView};
 use super::super::format::{count, fit, safe};
 use super::super::theme::Theme;
 use super::table::{self, Column, DataRow};
 use super::{block, centered, fit_title};
 use crate::store::inventory::ItemDetail;
+use crate::tabs::inventory::InventoryTab;
+use crate::tabs::inventory::{CorrectionPrompt, ItemView};
 use crate::vocab::Correction;
 use ratatui::Frame;
 use ratatui::layout::Rect;
@@ -29,23 +29,23 @@ const COLUMNS: [Column; 4] = [
     Column::new("last movement", 16, 16, 2),
 ];
 
-fn table_area(body: Rect, app: &App) -> Rect {
-    super::search::below(body, &app.inventory.search)
+fn table_area(body: Rect, t: &InventoryTab) -> Rect {
+    super::search::below(body, &t.search)
 }
 
-pub fn list_area(body: Rect, app: &App) -> Rect {
-    table::rows_area(table_area(body, app), true)
+pub fn list_area(body: Rect, t: &InventoryTab) -> Rect {
+    table::rows_area(table_area(body, t), true)
 }
 
-fn title(app: &App) -> String {
-    let inv = &app.inventory;
+fn title(t: &InventoryTab) -> String {
+    let inv = t;
     let (one, many) = if inv.search_text().is_empty() {
         ("item", "items")
     } else {
         ("match", "matches")
     };
     let total = match inv.total {
-        Some(n) => super::super::app::plural(n, one, many),
+        Some(n) => crate::format::plural(n, one, many),
         None => format!("counting {many}…"),
     };
     let position = match (inv.first, inv.rows.is_empty()) {
@@ -59,11 +59,11 @@ fn title(app: &App) -> String {
     )
 }
 
-pub fn render(frame: &mut Frame, area: Rect, app: &App, theme: &Theme) {
-    let inv = &app.inventory;
+pub fn render(frame: &mut Frame, area: Rect, t: &InventoryTab, theme: &Theme) {
+    let inv = t;
     super::search::render(frame, area, &inv.search, theme);
-    let area = table_area(area, app);
-    let title = fit_title(&title(app), area.width, 0);
+    let area = table_area(area, t);
+    let title = fit_title(&title(t), area.width, 0);
     if inv.rows.is_empty() {
         let text = if !inv.loaded {
             "Reading the inventory…"
@@ -113,7 +113,7 @@ pub fn render(frame: &mut Frame, area: Rect, app: &App, theme: &Theme) {
         .collect();
     let top = inv
         .nav
-        .first_on_screen(usize::from(list_area(area, app).height));
+        .first_on_screen(usize::from(list_area(area, t).height));
     table::render(
         frame,
         area,
@@ -155,7 +155,7 @@ fn item_lines<'a>(d: &ItemDetail, alias: usize, room: usize, theme: &Theme) -> V
                 format!(
                     " · last movement {} UTC · {} moved it",
                     it.last_movement.format("%Y-%m-%d %H:%M"),
-                    super::super::app::plural(d.movements_total, "line", "lines")
+                    crate::format::plural(d.movements_total, "line", "lines")
                 ),
                 theme.dim,
             ),

@@ -1,4 +1,5 @@
-//! Drawing: one module per region and per tab, each a function of the state (`&App`) alone.
+//! Drawing: one module per region and per tab, each a function of the state alone (a tab's of its
+//! own state, the header, footer and tab bar of the app's).
 //!
 //! ```text
 //! ┌──────────────────────────────────────────────────────────────────────────────┐
@@ -20,7 +21,7 @@ mod footer;
 mod header;
 pub mod import;
 pub mod inventory;
-mod popups;
+pub mod popups;
 pub mod review;
 pub mod run;
 pub mod runs;
@@ -56,7 +57,8 @@ pub fn draw(frame: &mut Frame, app: &App, theme: &Theme) {
     let s = Screen::of(area);
     header::render(frame, s.header, app, theme);
     tabs::render(frame, s.tabs, app, theme);
-    (super::tabs::page(app.tab).render)(frame, s.body, app, theme);
+    app.page(app.shell.tab)
+        .render(frame, s.body, &app.shell, theme);
     footer::render_status(frame, s.status, app, theme);
     footer::render_hints(frame, s.footer, app, theme);
     popups::render(frame, s.body, app, theme);
@@ -93,14 +95,8 @@ impl Screen {
 
     /// The screen of the app's terminal size.
     pub fn of_app(app: &App) -> Self {
-        Self::of(Rect::new(0, 0, app.size.0, app.size.1))
+        Self::of(Rect::new(0, 0, app.shell.size.0, app.shell.size.1))
     }
-}
-
-/// Where a tab's list rows are on screen (at the app's size).
-pub fn list_area(app: &App, tab: Tab) -> Rect {
-    let body = Screen::of_app(app).body;
-    (super::tabs::page(tab).list_area)(body, app)
 }
 
 /// The screen row of the tab bar.

@@ -1,43 +1,27 @@
 //! Popups over the body that belong to no tab: the help (from the commands in force), the quit
-//! question and the path prompts (open, export). The Failed tab draws its own (detail, edit,
-//! reasons, retry all?) in its render module. Esc closes each.
+//! question and a re-sent invoice's choices; and the pieces the tabs' own popups are drawn with
+//! (the frame, a text field, the path prompt). Esc closes each.
 
 use super::super::app::App;
-use super::super::app::input::TextInput;
-use super::super::app::popup::{Popup, Prompt};
 use super::super::commands;
 use super::super::format::{fit, safe};
 use super::super::theme::Theme;
 use super::centered;
+use crate::controls::input::TextInput;
+use crate::controls::prompt::{Prompt, PromptKind};
+use crate::shell::Overlay;
+use crate::vocab::Overlapping;
 use ratatui::Frame;
 use ratatui::layout::Rect;
 use ratatui::text::{Line, Span};
 use ratatui::widgets::{Block, Borders, Clear, Paragraph, Wrap};
 
 pub fn render(frame: &mut Frame, body: Rect, app: &App, theme: &Theme) {
-    match &app.popup {
+    match &app.shell.overlay {
         None => {}
-        Some(Popup::Help { scroll }) => help(frame, body, app, *scroll, theme),
-        Some(Popup::ConfirmQuit) => confirm(frame, body, app, theme),
-        // The Failed tab's own popups are drawn by its render module.
-        Some(
-            Popup::ConfirmRetryAll { .. }
-            | Popup::Detail { .. }
-            | Popup::Edit(_)
-            | Popup::Reasons { .. },
-        ) => super::failed::render_popup(frame, body, app, theme),
-        Some(Popup::Prompt(p)) => prompt(frame, body, p, theme),
-        Some(Popup::ConfirmRevert { .. }) => super::runs::render_popup(frame, body, app, theme),
-        Some(Popup::ConfirmDecision(_) | Popup::ConfirmBulk(_) | Popup::NewItem(_)) => {
-            super::review::render_popup(frame, body, app, theme)
-        }
-        Some(Popup::Overlap(o)) => overlap(frame, body, o, theme),
-        Some(Popup::Item(v)) => super::inventory::render_item(frame, body, v, theme),
-        Some(Popup::CorrectionPrompt(p)) => super::inventory::render_prompt(frame, body, p, theme),
-        Some(Popup::ConfirmCorrection(c)) => {
-            super::inventory::render_confirm(frame, body, c, theme)
-        }
-        Some(Popup::Import(s)) => super::import::render(frame, body, s, theme),
+        Some(Overlay::Help { scroll }) => help(frame, body, app, *scroll, theme),
+        Some(Overlay::ConfirmQuit) => confirm(frame, body, app, theme),
+        Some(Overlay::Overlap(o)) => overlap(frame, body, o, theme),
     }
 }
 
@@ -115,7 +99,7 @@ fn help(frame: &mut Frame, body: Rect, app: &App, scroll: u16, theme: &Theme) {
 
 fn confirm(frame: &mut Frame, body: Rect, app: &App, theme: &Theme) {
     let area = centered(body, 64, 8);
-    let what = match app.active.as_ref().and_then(|a| a.run_id) {
+    let what = match app.shell.active_run() {
         Some(id) => format!("Run {id} is active."),
         None => "A job is active or queued.".to_string(),
     };
@@ -145,7 +129,7 @@ fn confirm(frame: &mut Frame, body: Rect, app: &App, theme: &Theme) {
 
 /// An import refused because its file overlaps earlier imports: the summary the command line
 /// prints, and the choices.
-fn overlap(frame: &mut Frame, body: Rect, o: &crate::app::batches::Overlapping, theme: &Theme) {
+fn overlap(frame: &mut Frame, body: Rect, o: &Overlapping, theme: &Theme) {
     let summary = o.overlap.summary_lines();
     let height = u16::try_from(summary.len() + 4).unwrap_or(u16::MAX);
     let area = centered(body, 96, height);
@@ -202,11 +186,11 @@ pub(super) fn input_line<'a>(
     ])
 }
 
-fn prompt(frame: &mut Frame, body: Rect, p: &Prompt, theme: &Theme) {
+pub fn prompt(frame: &mut Frame, body: Rect, p: &Prompt, theme: &Theme) {
     let area = centered(body, 76, 8);
     let title = match p.kind {
-        super::super::app::popup::PromptKind::OpenPath => " Open ",
-        super::super::app::popup::PromptKind::ExportPath => " Export reject file ",
+        PromptKind::OpenPath => " Open ",
+        PromptKind::ExportPath => " Export reject file ",
     };
     let width = (area.width as usize).saturating_sub(16);
     let inner = usize::from(area.width.saturating_sub(2));

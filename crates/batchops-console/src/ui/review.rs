@@ -15,16 +15,16 @@
 //! └────────────────────────────┘└────────────────────────────┘
 //! ```
 
-use super::super::app::App;
-use super::super::app::review::{BulkAct, NewItemForm, PendingBulk, PendingDecision, SHOWN};
 use super::super::format::{count, fit, safe};
 use super::super::theme::Theme;
 use super::popups::{input_line, popup_block};
 use super::table::{self, Column, DataRow};
 use super::{block, centered};
-use crate::app::popup::Popup;
 use crate::domain::Candidate;
 use crate::engine::review::Choice;
+use crate::tabs::review::{
+    BulkAct, NewItemForm, PendingBulk, PendingDecision, Popup, ReviewTab, SHOWN,
+};
 use ratatui::Frame;
 use ratatui::layout::{Constraint, Layout, Rect};
 use ratatui::style::Style;
@@ -39,9 +39,9 @@ const COLUMNS: [Column; 4] = [
 ];
 
 /// The list and the candidates panel of the body.
-fn split(body: Rect, app: &App) -> (Rect, Rect) {
+fn split(body: Rect, t: &ReviewTab) -> (Rect, Rect) {
     // Borders and the header line, then a row per group, at most half the body.
-    let want = u16::try_from(app.review.groups.len().max(1))
+    let want = u16::try_from(t.groups.len().max(1))
         .unwrap_or(u16::MAX)
         .saturating_add(3);
     let list = want.min(body.height / 2).max(4).min(body.height);
@@ -50,19 +50,19 @@ fn split(body: Rect, app: &App) -> (Rect, Rect) {
     (top, bottom)
 }
 
-pub fn list_area(body: Rect, app: &App) -> Rect {
-    table::rows_area(split(below(body, app), app).0, true)
+pub fn list_area(body: Rect, t: &ReviewTab) -> Rect {
+    table::rows_area(split(below(body, t), t).0, true)
 }
 
 /// The body below the search line (while a search is typed or kept).
-fn below(body: Rect, app: &App) -> Rect {
-    super::search::below(body, &app.review.search)
+fn below(body: Rect, t: &ReviewTab) -> Rect {
+    super::search::below(body, &t.search)
 }
 
-pub fn render(frame: &mut Frame, area: Rect, app: &App, theme: &Theme) {
-    let r = &app.review;
+pub fn render(frame: &mut Frame, area: Rect, t: &ReviewTab, theme: &Theme) {
+    let r = t;
     super::search::render(frame, area, &r.search, theme);
-    let area = below(area, app);
+    let area = below(area, t);
     let lines: u64 = r.groups.iter().map(|g| g.lines).sum();
     let narrowed = match (r.search.text(), r.filters.describe()) {
         ("", f) if f.is_empty() => String::new(),
@@ -102,7 +102,7 @@ pub fn render(frame: &mut Frame, area: Rect, app: &App, theme: &Theme) {
         );
         return;
     }
-    let (top, bottom) = split(area, app);
+    let (top, bottom) = split(area, t);
     let mark = super::search::match_style(theme);
     let rows: Vec<DataRow> = r
         .groups
@@ -145,11 +145,11 @@ pub fn render(frame: &mut Frame, area: Rect, app: &App, theme: &Theme) {
         Some(r.nav.selected),
         theme,
     );
-    candidates(frame, bottom, app, theme);
+    candidates(frame, bottom, t, theme);
 }
 
-fn candidates(frame: &mut Frame, area: Rect, app: &App, theme: &Theme) {
-    let r = &app.review;
+fn candidates(frame: &mut Frame, area: Rect, t: &ReviewTab, theme: &Theme) {
+    let r = t;
     let Some(g) = r.selected() else {
         return;
     };
@@ -238,8 +238,8 @@ fn candidate(frame: &mut Frame, area: Rect, i: usize, c: &Candidate, focused: bo
 }
 
 /// The Review tab's popups: the new item's form and the confirmation of a decision.
-pub fn render_popup(frame: &mut Frame, body: Rect, app: &App, theme: &Theme) {
-    match &app.popup {
+pub fn render_popup(frame: &mut Frame, body: Rect, t: &ReviewTab, theme: &Theme) {
+    match &t.popup {
         Some(Popup::ConfirmDecision(d)) => confirm(frame, body, d, theme),
         Some(Popup::ConfirmBulk(p)) => confirm_bulk(frame, body, p, theme),
         Some(Popup::NewItem(f)) => new_item(frame, body, f, theme),

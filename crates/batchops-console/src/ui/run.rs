@@ -14,8 +14,6 @@
 //! └──────────────────────────────────────────────────────────────────────────┘
 //! ```
 
-use super::super::app::App;
-use super::super::app::run::{PHASES, RunView, SETUP_PHASES};
 use super::super::format::{
     bar, clock, compact, count, duration, fit, percent, rate, safe, seconds,
 };
@@ -23,14 +21,17 @@ use super::super::theme::Theme;
 use super::super::vocab::Level;
 use super::block;
 use crate::domain::{Mode, Phase, RunStatus};
+use crate::shell::Shell;
+use crate::tabs::run::RunTab;
+use crate::tabs::run::{PHASES, RunView, SETUP_PHASES};
 use ratatui::Frame;
 use ratatui::layout::{Constraint, Layout, Rect};
 use ratatui::text::{Line, Span};
 use ratatui::widgets::{Paragraph, Row, Sparkline, Table, Wrap};
 use std::time::Duration;
 
-pub fn render(frame: &mut Frame, area: Rect, app: &App, theme: &Theme) {
-    let Some(v) = &app.run.view else {
+pub fn render(frame: &mut Frame, area: Rect, t: &RunTab, sh: &Shell, theme: &Theme) {
+    let Some(v) = &t.view else {
         let text = vec![
             Line::from("No run yet."),
             Line::from(""),
@@ -48,7 +49,7 @@ pub fn render(frame: &mut Frame, area: Rect, app: &App, theme: &Theme) {
         );
         return;
     };
-    let now = app.clock.now();
+    let now = sh.now();
     render_view(frame, area, v, now, theme, true);
 }
 
@@ -109,8 +110,8 @@ fn is_wide(area: Rect) -> bool {
 }
 
 /// The event log's lines on screen (what paging the log moves by).
-pub fn list_area(body: Rect, app: &App) -> Rect {
-    let Some(v) = &app.run.view else {
+pub fn list_area(body: Rect, t: &RunTab) -> Rect {
+    let Some(v) = &t.view else {
         return Rect::default();
     };
     let log = parts(inner_of(body), v, is_wide(body)).log;
@@ -399,7 +400,7 @@ fn render_counts(frame: &mut Frame, area: Rect, v: &RunView, theme: &Theme) {
         let text = match v.written {
             Some((landed, failed)) => format!(
                 " in the database: {} landed, {} failed (the run died before storing its counts)",
-                super::super::app::plural(landed, "line", "lines"),
+                crate::format::plural(landed, "line", "lines"),
                 count(failed)
             ),
             None => {
@@ -522,7 +523,7 @@ fn render_log(frame: &mut Frame, area: Rect, v: &RunView, theme: &Theme) {
     let scrolled = if v.log_scroll > 0 {
         format!(
             " (scrolled back {}; G follows)",
-            super::super::app::plural(v.log_scroll as u64, "line", "lines")
+            crate::format::plural(v.log_scroll as u64, "line", "lines")
         )
     } else {
         String::new()

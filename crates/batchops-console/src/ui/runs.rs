@@ -8,13 +8,13 @@
 //! └────────────────────────────────────────────────────────────────────────────┘
 //! ```
 
-use super::super::app::App;
-use super::super::app::batches::is_resumable;
 use super::super::format::{count, rate, safe, seconds};
 use super::super::theme::Theme;
 use super::block;
 use super::table::{self, Column, DataRow};
 use crate::domain::RunStatus;
+use crate::tabs::batches::is_resumable;
+use crate::tabs::runs::RunsTab;
 use ratatui::Frame;
 use ratatui::layout::Rect;
 use ratatui::text::Line;
@@ -34,12 +34,18 @@ const COLUMNS: [Column; 11] = [
     Column::new("items/s", 7, 9, 6).right(),
 ];
 
-pub fn list_area(body: Rect, app: &App) -> Rect {
-    table::rows_area(super::search::below(body, &app.runs.search), true)
+pub fn list_area(body: Rect, t: &RunsTab) -> Rect {
+    table::rows_area(super::search::below(body, &t.search), true)
 }
 
-pub fn render(frame: &mut Frame, area: Rect, app: &App, theme: &Theme) {
-    let runs = &app.runs;
+pub fn render(
+    frame: &mut Frame,
+    area: Rect,
+    t: &RunsTab,
+    _sh: &crate::shell::Shell,
+    theme: &Theme,
+) {
+    let runs = t;
     super::search::render(frame, area, &runs.search, theme);
     let full = area;
     let area = super::search::below(area, &runs.search);
@@ -129,7 +135,7 @@ pub fn render(frame: &mut Frame, area: Rect, app: &App, theme: &Theme) {
         .collect();
     let top = runs
         .nav
-        .first_on_screen(usize::from(list_area(full, app).height));
+        .first_on_screen(usize::from(list_area(full, t).height));
     table::render(
         frame,
         area,
@@ -151,12 +157,12 @@ fn invoice(h: &crate::domain::InvoiceHeader) -> String {
 }
 
 /// The Runs tab's popup: `v` asks before a run is undone.
-pub fn render_popup(frame: &mut Frame, body: Rect, app: &App, theme: &Theme) {
-    let Some(crate::app::popup::Popup::ConfirmRevert {
+pub fn render_popup(frame: &mut Frame, body: Rect, t: &RunsTab, theme: &Theme) {
+    let Some(crate::tabs::runs::Popup::ConfirmRevert {
         run_id,
         source,
         items,
-    }) = &app.popup
+    }) = &t.popup
     else {
         return;
     };

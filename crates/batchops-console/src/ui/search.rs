@@ -1,8 +1,8 @@
 //! The search line every searched list shares: it takes the first row of the list's area while
 //! a search is typed or kept (the field, and what Enter, Esc, `n`/`N` do).
 
-use super::super::app::search::Search;
 use super::super::theme::Theme;
+use crate::controls::search::Search;
 use ratatui::Frame;
 use ratatui::layout::Rect;
 use ratatui::style::{Modifier, Style};

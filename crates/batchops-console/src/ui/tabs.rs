@@ -2,7 +2,6 @@
 //! title positions [`spans`] also tells the mouse.
 
 use super::super::app::App;
-use super::super::tabs;
 use super::super::theme::Theme;
 use super::super::vocab::Tab;
 use ratatui::Frame;
@@ -34,7 +33,7 @@ fn short(t: Tab) -> &'static str {
 
 fn title(app: &App, t: Tab, fit: Fit) -> String {
     let pad = if fit == Fit::Padded { " " } else { "" };
-    let name = if fit == Fit::Short && t != app.tab {
+    let name = if fit == Fit::Short && t != app.shell.tab {
         short(t)
     } else {
         t.title()
@@ -42,7 +41,7 @@ fn title(app: &App, t: Tab, fit: Fit) -> String {
     format!(
         "{pad}{} {name}{}{pad}",
         t.index() + 1,
-        (tabs::page(t).badge)(app)
+        app.page(t).badge(&app.shell)
     )
 }
 
@@ -62,7 +61,7 @@ fn fit(app: &App, width: u16) -> Fit {
 /// Each tab and the columns its title covers (`from..to`).
 pub fn spans(app: &App) -> Vec<(Tab, u16, u16)> {
     let mut x = 0u16;
-    let fit = fit(app, app.size.0);
+    let fit = fit(app, app.shell.size.0);
     Tab::ALL
         .iter()
         .map(|&t| {
@@ -81,7 +80,7 @@ pub fn render(frame: &mut Frame, area: Rect, app: &App, theme: &Theme) {
         if i > 0 {
             line.push(Span::styled("│", theme.tab));
         }
-        let style = if t == app.tab {
+        let style = if t == app.shell.tab {
             theme.tab_active
         } else {
             theme.tab

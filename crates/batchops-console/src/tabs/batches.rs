@@ -1,16 +1,23 @@
 //! The Batches tab: the files loaded into the console, what became of them, and its keys.
 
-use super::nav::ListNav;
-use super::popup::{Popup, Prompt, PromptKind};
-use super::{App, plural};
+pub mod import;
+
+use super::Page;
+use crate::controls::nav::ListNav;
+use crate::controls::prompt::{Prompt, PromptKind, edit_text, expand_home};
 use crate::domain::run_rules::{self, RunKind};
 use crate::domain::{Mode, RunStatus};
-use crate::engine::overlap::{Answer, Overlap};
+use crate::format::plural;
 use crate::input::BatchFile;
-use crate::keymap::{Binding, b, ch, code};
+use crate::keymap::{Binding, Context, b, ch, code};
+use crate::shell::{Request, Shell};
 use crate::store::RunRow;
-use crate::vocab::{Action, Effect, ImportChoices, JobId, JobSpec, Level, Listing, Previous, Tab};
+use crate::theme::Theme;
+use crate::vocab::{Action, Effect, ImportChoices, JobSpec, Level, Listing, Previous, Tab};
 use crossterm::event::KeyCode;
+use import::ImportScreen;
+use ratatui::Frame;
+use ratatui::layout::Rect;
 use std::path::PathBuf;
 
 pub static KEYS: &[Binding] = &[
@@ -159,6 +166,16 @@ pub struct BatchesTab {
     /// `--start`: the mode to begin the first batch in, once it is read.
     pub start_mode: Option<Mode>,
     start_target: Option<u64>,
+    pub popup: Option<Popup>,
+}
+
+/// The tab's popups.
+#[derive(Debug, Clone, PartialEq)]
+pub enum Popup {
+    /// `o`: the path of a file or directory to load.
+    Prompt(Box<Prompt>),
+    /// `i`: the import screen (what will be read, the run's options).
+    Import(Box<ImportScreen>),
 }
 
 impl BatchesTab {
@@ -224,11 +241,9 @@ impl BatchesTab {
     }
 }
 
-pub fn on_show(_app: &mut App, _fx: &mut Vec<Effect>) {}
-
 /// Whether an action of this tab applies now (the footer greys out the others).
-pub fn enabled(app: &App, a: Action) -> bool {
-    let selected = app.batches.selected();
+fn enabled(t: &BatchesTab, a: Action) -> bool {
+    let selected = t.selected();
     match a {
         Action::Start(_) => selected.is_some_and(|e| {
             e.file().is_some()
@@ -244,34 +259,32 @@ pub fn enabled(app: &App, a: Action) -> bool {
     }
 }
 
-/// The tab's badge in the tab bar.
-pub fn badge(_app: &App) -> String {
-    String::new()
-}
-
-pub fn on_action(app: &mut App, a: Action, fx: &mut Vec<Effect>) {
-    let (len, h) = (app.batches.entries.len(), app.list_rows(Tab::Batches));
+fn on_action(t: &mut BatchesTab, sh: &mut Shell, a: Action, fx: &mut Vec<Effect>) {
+    let (len, h) = (t.entries.len(), t.list_rows(sh));
     let clicked = match a {
-        Action::Click(x, y) => app.clicked_row(x, y),
+        Action::Click(x, y) => t.clicked_row(sh, x, y),
         _ => None,
     };
-    if app.batches.nav.apply(a, clicked, len, h) {
+    if t.nav.apply(a, clicked, len, h) {
         return;
     }
     match a {
         Action::Open => {
-            app.popup = Some(Popup::Prompt(Box::new(Prompt::new(
+            t.popup = Some(Popup::Prompt(Box::new(Prompt::new(
                 PromptKind::OpenPath,
                 "",
                 "A batch file (.csv, .json, .jsonl) or a directory of them:",
             ))))
         }
-        Action::Start(mode) => start_batch(app, app.batches.nav.selected, mode, fx),
-        Action::Remove => remove_batch(app),
-        Action::ImportScreen => super::import::open(app, fx),
+        Action::Start(mode) => {
+            let i = t.nav.selected;
+            start_batch(t, sh, i, mode)
+        }
+        Action::Remove => remove_batch(t, sh),
+        Action::ImportScreen => import::open(t, fx),
         Action::Enter => {
-            if let Some(id) = app.batches.selected().and_then(|e| e.run_id()) {
-                app.open_run(id, fx);
+            if let Some(id) = t.selected().and_then(|e| e.run_id()) {
+                sh.request(Request::OpenRun(id));
             }
         }
         _ => {}
@@ -279,113 +292,35 @@ pub fn on_action(app: &mut App, a: Action, fx: &mut Vec<Effect>) {
 }
 
 /// The open prompt's path: load it (a directory's batch files), first file selected.
-pub(crate) fn open_path(app: &mut App, path: PathBuf, fx: &mut Vec<Effect>) {
-    app.say(Level::Info, format!("opening {}…", path.display()));
+fn open_path(sh: &mut Shell, path: PathBuf, fx: &mut Vec<Effect>) {
+    sh.say(Level::Info, format!("opening {}…", path.display()));
     fx.push(Effect::LoadPath { path, chosen: true });
 }
 
-/// An import refused before it wrote anything because its file overlaps earlier imports (a
-/// re-sent invoice), waiting for the operator's answer.
-#[derive(Debug, Clone, PartialEq)]
-pub struct Overlapping {
-    pub batch: Option<u64>,
-    pub path: PathBuf,
-    pub mode: Mode,
-    pub overlap: Overlap,
-    /// The import screen's options of the refused import, kept for the answer's import.
-    pub choices: Box<ImportChoices>,
-}
-
-/// The import of `refused.path` was refused: the summary and the choices, in a popup.
-pub(crate) fn on_overlap_refused(app: &mut App, job: JobId, refused: Overlapping) {
-    let why = "refused: the file overlaps earlier imports".to_string();
-    app.batches
-        .set_state(refused.batch, BatchState::Error(why.clone()));
-    let now = app.now();
-    if app.run.job == Some(job)
-        && let Some(v) = &mut app.run.view
-    {
-        v.fail(now, why);
-    }
-    app.say(
-        Level::Warn,
-        format!(
-            "{}: {} of {} lines landed before; o only new, a as a new invoice, Esc nothing",
-            refused.path.display(),
-            refused.overlap.identical,
-            refused.overlap.lines
-        ),
-    );
-    app.popup = Some(Popup::Overlap(Box::new(refused)));
-}
-
-/// The operator's answer to the overlap popup: import again with it, or import nothing.
-pub(crate) fn on_overlap(app: &mut App, o: Box<Overlapping>, a: Action, fx: &mut Vec<Effect>) {
-    let answer = match a {
-        Action::OnlyNew => Answer::OnlyNew,
-        Action::AsNewInvoice => Answer::AsNewInvoice,
-        Action::No | Action::Close => {
-            app.say(Level::Info, format!("not imported: {}", o.path.display()));
-            return;
-        }
-        _ => {
-            app.popup = Some(Popup::Overlap(o));
-            return;
-        }
-    };
-    let Overlapping {
-        batch,
-        path,
-        mode,
-        choices,
-        ..
-    } = *o;
-    app.batches.set_state(batch, BatchState::Queued(mode));
-    let note = format!("{mode} import of {} ({})", path.display(), answer.as_str());
-    let queued = app.busy();
-    app.enqueue(
-        JobSpec::Import {
-            batch,
-            path,
-            mode,
-            resume: None,
-            resent: Some(answer),
-            choices,
-        },
-        fx,
-    );
-    if queued {
-        app.say(Level::Info, format!("queued: {note}"));
-    } else {
-        app.switch_tab(Tab::Run, fx);
-        app.say(Level::Info, note);
-    }
-}
-
-pub(crate) fn start_batch(app: &mut App, index: usize, mode: Mode, fx: &mut Vec<Effect>) {
-    start_with(app, index, mode, ImportChoices::default(), fx)
+fn start_batch(t: &mut BatchesTab, sh: &mut Shell, index: usize, mode: Mode) {
+    start_with(t, sh, index, mode, ImportChoices::default())
 }
 
 /// Start the batch at `index` with the import screen's `choices` (a stopped run of it resumes).
 pub(crate) fn start_with(
-    app: &mut App,
+    t: &mut BatchesTab,
+    sh: &mut Shell,
     index: usize,
     mode: Mode,
     choices: ImportChoices,
-    fx: &mut Vec<Effect>,
 ) {
-    let Some(entry) = app.batches.entries.get(index) else {
+    let Some(entry) = t.entries.get(index) else {
         return;
     };
     let file = match &entry.info {
         BatchInfo::Ready(f) => f.clone(),
         BatchInfo::Inspecting => {
-            app.say(Level::Info, "still reading that file");
+            sh.say(Level::Info, "still reading that file");
             return;
         }
         BatchInfo::Unusable(e) => {
             let text = format!("that file cannot be imported: {e}");
-            app.say(Level::Error, text);
+            sh.say(Level::Error, text);
             return;
         }
     };
@@ -393,7 +328,7 @@ pub(crate) fn start_with(
         entry.state,
         BatchState::Queued(_) | BatchState::Running { .. }
     ) {
-        app.say(Level::Info, "that batch is queued or running already");
+        sh.say(Level::Info, "that batch is queued or running already");
         return;
     }
     let resume = entry.previous.clone().filter(|p| p.resumable);
@@ -405,7 +340,7 @@ pub(crate) fn start_with(
             "run {} of this batch is running elsewhere; wait for it or let it go stale to resume it",
             p.run_id
         );
-        app.say(Level::Warn, text);
+        sh.say(Level::Warn, text);
         return;
     }
     let (mode, note) = match &resume {
@@ -415,56 +350,54 @@ pub(crate) fn start_with(
         ),
         None => (mode, format!("{mode} import of {}", path.display())),
     };
-    if let Some(e) = app.batches.entries.get_mut(index) {
+    if let Some(e) = t.entries.get_mut(index) {
         e.state = BatchState::Queued(mode);
     }
-    let queued = app.busy();
-    app.enqueue(
-        JobSpec::Import {
-            batch: Some(id),
-            path,
-            mode,
-            resume,
-            resent: None,
-            choices: Box::new(choices),
-        },
-        fx,
-    );
+    let queued = sh.busy();
+    sh.request(Request::Enqueue(JobSpec::Import {
+        batch: Some(id),
+        path,
+        mode,
+        resume,
+        resent: None,
+        choices: Box::new(choices),
+    }));
     if queued {
-        app.say(Level::Info, format!("queued: {note}"));
+        sh.say(Level::Info, format!("queued: {note}"));
     } else {
         // Starting a run shows its progress.
-        app.switch_tab(Tab::Run, fx);
-        app.say(Level::Info, note);
+        sh.request(Request::Show(Tab::Run));
+        sh.say(Level::Info, note);
     }
 }
 
-fn remove_batch(app: &mut App) {
-    let i = app.batches.nav.selected;
-    let Some(entry) = app.batches.entries.get(i) else {
+fn remove_batch(t: &mut BatchesTab, sh: &mut Shell) {
+    let i = t.nav.selected;
+    let Some(entry) = t.entries.get(i) else {
         return;
     };
     if matches!(entry.state, BatchState::Running { .. }) {
-        app.say(Level::Warn, "that batch is running: c cancels it first");
+        sh.say(Level::Warn, "that batch is running: c cancels it first");
         return;
     }
     let id = entry.id;
     let path = entry.path.display().to_string();
     let dequeued = matches!(entry.state, BatchState::Queued(_));
-    app.queue
+    sh.queue
         .retain(|j| !matches!(j.spec, JobSpec::Import { batch: Some(b), .. } if b == id));
-    app.batches.entries.remove(i);
-    let (len, h) = (app.batches.entries.len(), app.list_rows(Tab::Batches));
-    app.batches.nav.select(i, len, h);
+    t.entries.remove(i);
+    let (len, h) = (t.entries.len(), t.list_rows(sh));
+    t.nav.select(i, len, h);
     let tail = if dequeued { " and from the queue" } else { "" };
-    app.say(
+    sh.say(
         Level::Info,
         format!("removed {path} from the list{tail}; its runs stay in the history (4)"),
     );
 }
 
 pub(crate) fn on_listed(
-    app: &mut App,
+    t: &mut BatchesTab,
+    sh: &mut Shell,
     path: PathBuf,
     chosen: bool,
     result: Result<Listing, String>,
@@ -473,7 +406,7 @@ pub(crate) fn on_listed(
     let listing = match result {
         Ok(l) => l,
         Err(e) => {
-            app.say(Level::Error, e);
+            sh.say(Level::Error, e);
             return;
         }
     };
@@ -502,7 +435,7 @@ pub(crate) fn on_listed(
         )
     };
     if listing.files.is_empty() {
-        app.say(
+        sh.say(
             Level::Warn,
             format!(
                 "no batch files (.csv, .json, .jsonl) in {}{skipped}",
@@ -511,19 +444,19 @@ pub(crate) fn on_listed(
         );
         return;
     }
-    let was_empty = app.batches.entries.is_empty();
-    let first_new = app.batches.entries.len();
+    let was_empty = t.entries.is_empty();
+    let first_new = t.entries.len();
     let mut added = 0u64;
     for f in listing.files {
-        if app.batches.entries.iter().any(|b| b.path == f) {
+        if t.entries.iter().any(|b| b.path == f) {
             continue;
         }
-        app.batches.next_id += 1;
-        let id = app.batches.next_id;
-        if app.batches.start_mode.is_some() && app.batches.start_target.is_none() {
-            app.batches.start_target = Some(id);
+        t.next_id += 1;
+        let id = t.next_id;
+        if t.start_mode.is_some() && t.start_target.is_none() {
+            t.start_target = Some(id);
         }
-        app.batches.entries.push(BatchEntry {
+        t.entries.push(BatchEntry {
             id,
             path: f.clone(),
             info: BatchInfo::Inspecting,
@@ -534,7 +467,7 @@ pub(crate) fn on_listed(
         added += 1;
     }
     if added == 0 {
-        app.say(
+        sh.say(
             Level::Info,
             format!("{} is loaded already{skipped}", path.display()),
         );
@@ -542,8 +475,8 @@ pub(crate) fn on_listed(
     }
     // The operator's choice gets the selection; files from the command line keep the first one.
     if chosen || was_empty {
-        let (len, h) = (app.batches.entries.len(), app.list_rows(Tab::Batches));
-        app.batches.nav.select(first_new, len, h);
+        let (len, h) = (t.entries.len(), t.list_rows(sh));
+        t.nav.select(first_new, len, h);
     }
     if chosen || !skipped.is_empty() {
         let level = if skipped.is_empty() {
@@ -551,7 +484,7 @@ pub(crate) fn on_listed(
         } else {
             Level::Warn
         };
-        app.say(
+        sh.say(
             level,
             format!(
                 "loaded {} from {}{skipped}",
@@ -563,30 +496,81 @@ pub(crate) fn on_listed(
 }
 
 pub(crate) fn on_inspected(
-    app: &mut App,
+    t: &mut BatchesTab,
+    sh: &mut Shell,
+    history: &[RunRow],
     batch: u64,
     result: Result<BatchFile, String>,
-    fx: &mut Vec<Effect>,
 ) {
-    let Some(i) = app.batches.entries.iter().position(|b| b.id == batch) else {
+    let Some(i) = t.entries.iter().position(|b| b.id == batch) else {
         return;
     };
-    let target = app.batches.start_target == Some(batch);
+    let target = t.start_target == Some(batch);
     match result {
         Ok(file) => {
-            let entry = &mut app.batches.entries[i];
-            entry.previous = Previous::find(&app.runs.rows, &file.sha256);
+            let entry = &mut t.entries[i];
+            entry.previous = Previous::find(history, &file.sha256);
             entry.info = BatchInfo::Ready(file);
-            if target && let Some(mode) = app.batches.start_mode.take() {
-                start_batch(app, i, mode, fx);
-                app.switch_tab(Tab::Run, fx);
+            if target && let Some(mode) = t.start_mode.take() {
+                start_batch(t, sh, i, mode);
+                sh.request(Request::Show(Tab::Run));
             }
         }
         Err(e) => {
-            app.batches.entries[i].info = BatchInfo::Unusable(e);
-            if target && app.batches.start_mode.take().is_some() {
-                app.say(Level::Error, "--start: the first batch cannot be imported");
+            t.entries[i].info = BatchInfo::Unusable(e);
+            if target && t.start_mode.take().is_some() {
+                sh.say(Level::Error, "--start: the first batch cannot be imported");
             }
         }
+    }
+}
+impl Page for BatchesTab {
+    fn context(&self) -> Context {
+        match &self.popup {
+            Some(Popup::Prompt(_)) => Context::Prompt,
+            Some(Popup::Import(s)) if s.typing.is_some() => Context::ImportEdit,
+            Some(Popup::Import(_)) => Context::Import,
+            None => Context::Tab(Tab::Batches),
+        }
+    }
+
+    fn on_action(&mut self, sh: &mut Shell, a: Action, fx: &mut Vec<Effect>) {
+        match self.popup.take() {
+            Some(Popup::Import(s)) => import::on_action(self, sh, s, a, fx),
+            Some(Popup::Prompt(mut prompt)) => match a {
+                Action::Close => {}
+                Action::Enter => {
+                    let text = prompt.input.text().trim().to_string();
+                    if text.is_empty() {
+                        self.popup = Some(Popup::Prompt(prompt));
+                        return;
+                    }
+                    open_path(sh, expand_home(&text), fx);
+                }
+                other => {
+                    edit_text(&mut prompt.input, other);
+                    prompt.error = None;
+                    self.popup = Some(Popup::Prompt(prompt));
+                }
+            },
+            None => on_action(self, sh, a, fx),
+        }
+    }
+
+    fn enabled(&self, _sh: &Shell, ctx: Context, a: Action) -> bool {
+        ctx != Context::Tab(Tab::Batches) || enabled(self, a)
+    }
+
+    fn render(&self, frame: &mut Frame, body: Rect, _sh: &Shell, theme: &Theme) {
+        crate::ui::batches::render(frame, body, self, theme);
+        match &self.popup {
+            None => {}
+            Some(Popup::Prompt(p)) => crate::ui::popups::prompt(frame, body, p, theme),
+            Some(Popup::Import(s)) => crate::ui::import::render(frame, body, s, theme),
+        }
+    }
+
+    fn list_area(&self, body: Rect) -> Rect {
+        crate::ui::batches::list_area(body, self)
     }
 }

@@ -2,16 +2,19 @@
 //! by the detection of `batchops inspect`, and the options of its run, each changed before it
 //! starts. The run starts with exactly what `batchops import` would be given as flags.
 
-use super::input::TextInput;
-use super::popup::{Popup, edit_text};
-use super::{App, batches};
+use super::{self as batches, BatchesTab, Popup};
+use crate::controls::input::TextInput;
+use crate::controls::prompt::edit_text;
 use crate::domain::Mode;
 use crate::engine::{ErrorBudget, FileChoices};
 use crate::input::DecimalMark;
 use crate::input::decode::TextEncoding;
 use crate::input::profile::{Profile, SkuColumn};
 use crate::keymap::{Binding, b, ch, code, ctrl};
-use crate::vocab::{Action, Effect, ImportChoices, JobSpec, Level, PreviewShown, Tab};
+use crate::shell::{Request, Shell};
+use crate::vocab::{
+    Action, Effect, ImportChoices, JobSpec, Level, PreviewShown, REHEARSAL_SEQUENTIAL_LINES, Tab,
+};
 use crossterm::event::KeyCode;
 use std::path::PathBuf;
 
@@ -454,13 +457,13 @@ impl ImportScreen {
 }
 
 /// `i` on Batches: the screen of the selected batch, its file read as it stands.
-pub(crate) fn open(app: &mut App, fx: &mut Vec<Effect>) {
-    let Some(entry) = app.batches.selected() else {
+pub(crate) fn open(t: &mut BatchesTab, fx: &mut Vec<Effect>) {
+    let Some(entry) = t.selected() else {
         return;
     };
     let mut screen = ImportScreen::new(entry.id, entry.path.clone());
     reread(&mut screen, fx);
-    app.popup = Some(Popup::Import(Box::new(screen)));
+    t.popup = Some(Popup::Import(Box::new(screen)));
 }
 
 fn reread(s: &mut ImportScreen, fx: &mut Vec<Effect>) {
@@ -476,23 +479,28 @@ fn reread(s: &mut ImportScreen, fx: &mut Vec<Effect>) {
 
 /// A preview arrived: shown when it is the latest asked for.
 pub(crate) fn on_previewed(
-    app: &mut App,
+    t: &mut BatchesTab,
     generation: u64,
     result: Result<Box<PreviewShown>, String>,
 ) {
-    if let Some(Popup::Import(s)) = &mut app.popup
+    if let Some(Popup::Import(s)) = &mut t.popup
         && s.generation == generation
     {
         s.preview = Some(result);
     }
 }
 
-pub(crate) fn on_profile_saved(app: &mut App, name: String, result: Result<PathBuf, String>) {
+pub(crate) fn on_profile_saved(
+    t: &mut BatchesTab,
+    sh: &mut Shell,
+    name: String,
+    result: Result<PathBuf, String>,
+) {
     match result {
         Ok(path) => {
             let text = format!("saved supplier profile {name} to {}", path.display());
-            app.say(Level::Info, text);
-            if let Some(Popup::Import(s)) = &mut app.popup {
+            sh.say(Level::Info, text);
+            if let Some(Popup::Import(s)) = &mut t.popup {
                 s.error = None;
                 if let Some(Ok(p)) = &mut s.preview
                     && !p.profiles.contains(&name)
@@ -503,23 +511,29 @@ pub(crate) fn on_profile_saved(app: &mut App, name: String, result: Result<PathB
             }
         }
         Err(e) => {
-            app.say(Level::Error, format!("profile {name} not saved: {e}"));
-            if let Some(Popup::Import(s)) = &mut app.popup {
+            sh.say(Level::Error, format!("profile {name} not saved: {e}"));
+            if let Some(Popup::Import(s)) = &mut t.popup {
                 s.error = Some(e);
             }
         }
     }
 }
 
-pub(crate) fn on_action(app: &mut App, mut s: Box<ImportScreen>, a: Action, fx: &mut Vec<Effect>) {
+pub(crate) fn on_action(
+    t: &mut BatchesTab,
+    sh: &mut Shell,
+    mut s: Box<ImportScreen>,
+    a: Action,
+    fx: &mut Vec<Effect>,
+) {
     if let Some(typing) = s.typing.take() {
-        on_typing(app, s, typing, a, fx);
+        on_typing(t, sh, s, typing, a, fx);
         return;
     }
     let field = s.field();
     match a {
         Action::Close => {
-            app.say(Level::Info, format!("not imported: {}", s.path.display()));
+            sh.say(Level::Info, format!("not imported: {}", s.path.display()));
             return;
         }
         Action::Up => s.selected = s.selected.saturating_sub(1),
@@ -545,14 +559,15 @@ pub(crate) fn on_action(app: &mut App, mut s: Box<ImportScreen>, a: Action, fx: 
             }
             _ => s.error = Some("only a table that is read can be saved as a profile".into()),
         },
-        Action::Run if start(app, &s, fx) => return,
+        Action::Run if start(t, sh, &s) => return,
         _ => {}
     }
-    app.popup = Some(Popup::Import(s));
+    t.popup = Some(Popup::Import(s));
 }
 
 fn on_typing(
-    app: &mut App,
+    t: &mut BatchesTab,
+    sh: &mut Shell,
     mut s: Box<ImportScreen>,
     typing: Typing,
     a: Action,
@@ -584,7 +599,7 @@ fn on_typing(
                         ..t
                     };
                     fx.push(Effect::SaveProfile(Box::new(profile)));
-                    app.say(Level::Info, format!("saving supplier profile {name}…"));
+                    sh.say(Level::Info, format!("saving supplier profile {name}…"));
                 }
                 Some(_) => s.typing = Some(Typing::ProfileName(input)),
                 None => s.error = Some("nothing read to save".into()),
@@ -599,57 +614,54 @@ fn on_typing(
             s.typing = Some(Typing::ProfileName(input));
         }
     }
-    app.popup = Some(Popup::Import(s));
+    t.popup = Some(Popup::Import(s));
 }
 
 /// Start the run the screen shows; `false` (with the reason on the screen) when it cannot.
-fn start(app: &mut App, s: &ImportScreen, fx: &mut Vec<Effect>) -> bool {
+fn start(t: &mut BatchesTab, sh: &mut Shell, s: &ImportScreen) -> bool {
     let file = match &s.preview {
         None => {
-            app.say(Level::Info, "still reading the file");
+            sh.say(Level::Info, "still reading the file");
             return false;
         }
         Some(Err(e)) => {
-            app.say(Level::Error, format!("cannot start: {e}"));
+            sh.say(Level::Error, format!("cannot start: {e}"));
             return false;
         }
         Some(Ok(p)) => match (&p.text, &p.file) {
             (Ok(_), Some(file)) => file.clone(),
             (Err(why), _) => {
                 let why = why.trim_end().to_string();
-                app.say(Level::Error, format!("not started: {why}"));
+                sh.say(Level::Error, format!("not started: {why}"));
                 return false;
             }
             _ => return false,
         },
     };
-    let Some(index) = app.batches.entries.iter().position(|e| e.id == s.batch) else {
-        app.say(Level::Warn, "that batch was removed from the list");
+    let Some(index) = t.entries.iter().position(|e| e.id == s.batch) else {
+        sh.say(Level::Warn, "that batch was removed from the list");
         return true;
     };
     if s.run == RunChoice::Rehearsal {
-        let cap = (file.estimated_lines > super::REHEARSAL_SEQUENTIAL_LINES)
-            .then_some(super::REHEARSAL_SEQUENTIAL_LINES);
-        let queued = app.busy();
-        app.enqueue(
-            JobSpec::Compare {
-                path: s.path.clone(),
-                sequential_lines: cap,
-            },
-            fx,
-        );
+        let cap = (file.estimated_lines > REHEARSAL_SEQUENTIAL_LINES)
+            .then_some(REHEARSAL_SEQUENTIAL_LINES);
+        let queued = sh.busy();
+        sh.request(Request::Enqueue(JobSpec::Compare {
+            path: s.path.clone(),
+            sequential_lines: cap,
+        }));
         let note = format!("rehearsal of {} (batch and sequential)", s.path.display());
         if queued {
-            app.say(Level::Info, format!("queued: {note}"));
+            sh.say(Level::Info, format!("queued: {note}"));
         } else {
-            app.switch_tab(Tab::Compare, fx);
-            app.say(Level::Info, note);
+            sh.request(Request::Show(Tab::Compare));
+            sh.say(Level::Info, note);
         }
         return true;
     }
     // The file as read with these settings: a file refused with the detected ones is usable now.
-    let entry = &mut app.batches.entries[index];
+    let entry = &mut t.entries[index];
     entry.info = batches::BatchInfo::Ready(file);
-    batches::start_with(app, index, s.mode, s.choices(), fx);
+    batches::start_with(t, sh, index, s.mode, s.choices());
     true
 }

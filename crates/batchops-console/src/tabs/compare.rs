@@ -1,14 +1,18 @@
 //! The Compare tab: a batch run and a sequential run side by side, from the history or from a
 //! rehearsal that runs both on the same input.
 
-use super::App;
+use super::Page;
 use super::run::RunView;
 use crate::domain::{Mode, Phase, RunReport, RunStatus};
 use crate::engine::ProgressEvent;
-use crate::keymap::{Binding, b, ch, code};
+use crate::keymap::{Binding, Context, b, ch, code};
+use crate::shell::{Request, Shell};
 use crate::store::RunRow;
-use crate::vocab::{Action, Effect, JobResult, JobSpec, Level, StreamSide};
+use crate::theme::Theme;
+use crate::vocab::{Action, Effect, JobResult, Level, StreamSide};
 use crossterm::event::KeyCode;
+use ratatui::Frame;
+use ratatui::layout::Rect;
 use std::path::Path;
 use std::time::Duration;
 
@@ -79,6 +83,8 @@ pub struct CompareView {
     /// Run ids to select once the history has them (after a rehearsal).
     pub want: Option<(i64, i64)>,
     pub error: Option<String>,
+    /// The run history as last read: the runs to choose from.
+    pub history: Vec<RunRow>,
 }
 
 /// The figures of one side.
@@ -270,7 +276,10 @@ impl CompareView {
     }
 
     /// The history was read again: keep the chosen runs, or take the default pair.
-    pub(crate) fn on_history(&mut self, rows: &[RunRow], b: Option<i64>, s: Option<i64>) {
+    /// The history was read: keep it, and choose the runs compared when none (or a gone one) is.
+    pub(crate) fn on_history(&mut self, rows: &[RunRow]) {
+        self.history = rows.to_vec();
+        let (b, s) = default_pair(rows);
         let known = |id: Option<i64>| id.is_some_and(|id| rows.iter().any(|r| r.id == id));
         if let Some((wb, ws)) = self.want {
             if known(Some(wb)) && known(Some(ws)) {
@@ -290,38 +299,19 @@ impl CompareView {
     }
 }
 
-pub fn on_show(app: &mut App, fx: &mut Vec<Effect>) {
-    let now = app.now();
-    app.runs.load(now, fx);
-}
-
-pub fn enabled(app: &App, a: Action) -> bool {
+fn on_action(t: &mut CompareView, sh: &mut Shell, a: Action) {
     match a {
-        Action::Rehearse => app.batches.selected().is_some_and(|e| e.file().is_some()),
-        _ => true,
-    }
-}
-
-pub fn badge(_app: &App) -> String {
-    String::new()
-}
-
-pub fn on_action(app: &mut App, a: Action, fx: &mut Vec<Effect>) {
-    match a {
-        Action::Left => app.compare.focus = Side::Batch,
-        Action::Right => app.compare.focus = Side::Sequential,
+        Action::Left => t.focus = Side::Batch,
+        Action::Right => t.focus = Side::Sequential,
         Action::Up | Action::Down | Action::WheelUp | Action::WheelDown => {
-            let side = app.compare.focus;
-            let list: Vec<i64> = candidates(&app.runs.rows, side)
-                .iter()
-                .map(|r| r.id)
-                .collect();
+            let side = t.focus;
+            let list: Vec<i64> = candidates(&t.history, side).iter().map(|r| r.id).collect();
             if list.is_empty() {
                 return;
             }
             let current = match side {
-                Side::Batch => app.compare.batch,
-                Side::Sequential => app.compare.sequential,
+                Side::Batch => t.batch,
+                Side::Sequential => t.sequential,
             };
             let pos = current.and_then(|id| list.iter().position(|&x| x == id));
             let older = matches!(a, Action::Down | Action::WheelDown);
@@ -331,68 +321,61 @@ pub fn on_action(app: &mut App, a: Action, fx: &mut Vec<Effect>) {
                 Some(p) => p.saturating_sub(1),
             };
             match side {
-                Side::Batch => app.compare.batch = Some(list[next]),
-                Side::Sequential => app.compare.sequential = Some(list[next]),
+                Side::Batch => t.batch = Some(list[next]),
+                Side::Sequential => t.sequential = Some(list[next]),
             }
         }
-        Action::Rehearse => {
-            let Some(file) = app.batches.selected().and_then(|e| e.file()).cloned() else {
-                app.say(
-                    Level::Info,
-                    "load a batch file first (1, then o): the rehearsal runs on the selected batch",
-                );
-                return;
-            };
-            let cap = (file.estimated_lines > super::REHEARSAL_SEQUENTIAL_LINES)
-                .then_some(super::REHEARSAL_SEQUENTIAL_LINES);
-            let path = file.path.clone();
-            let queued = app.busy();
-            app.enqueue(
-                JobSpec::Compare {
-                    path: path.clone(),
-                    sequential_lines: cap,
-                },
-                fx,
-            );
-            let text = format!(
-                "{}rehearsal of {} in batch and sequential mode, on scratch copies of the catalog",
-                if queued { "queued: " } else { "" },
-                path.display()
-            );
-            app.say(Level::Info, text);
-        }
+        Action::Rehearse => sh.request(Request::Rehearse),
         _ => {}
     }
 }
 
-pub(crate) fn on_finished(app: &mut App, result: Result<JobResult, String>, fx: &mut Vec<Effect>) {
-    let now = app.now();
+pub(crate) fn on_finished(t: &mut CompareView, sh: &mut Shell, result: Result<JobResult, String>) {
+    let now = sh.now();
     match result {
         Ok(JobResult::Comparison(c)) => {
-            app.compare.want = Some((c.batch.report.run_id, c.sequential.report.run_id));
-            app.say(
+            t.want = Some((c.batch.report.run_id, c.sequential.report.run_id));
+            sh.say(
                 Level::Info,
                 format!(
                     "rehearsal done: batch is {:.1}× the sequential items/s",
                     c.speedup
                 ),
             );
-            app.runs.load(now, fx);
+            sh.request(Request::LoadRuns);
         }
         other => {
             let e = match other {
                 Err(e) => e,
                 Ok(_) => "the rehearsal gave no comparison".to_string(),
             };
-            app.compare.error = Some(e.clone());
-            if let Some(r) = &mut app.compare.rehearsal {
+            t.error = Some(e.clone());
+            if let Some(r) = &mut t.rehearsal {
                 for v in [&mut r.batch, &mut r.sequential] {
                     if !v.is_finished() {
                         v.fail(now, e.clone());
                     }
                 }
             }
-            app.say(Level::Error, format!("rehearsal: {e}"));
+            sh.say(Level::Error, format!("rehearsal: {e}"));
         }
+    }
+}
+
+impl Page for CompareView {
+    fn context(&self) -> Context {
+        Context::Tab(crate::vocab::Tab::Compare)
+    }
+
+    fn on_action(&mut self, sh: &mut Shell, a: Action, _fx: &mut Vec<Effect>) {
+        on_action(self, sh, a)
+    }
+
+    fn on_show(&mut self, sh: &mut Shell, _fx: &mut Vec<Effect>) {
+        sh.request(Request::LoadRuns);
+    }
+
+    fn render(&self, frame: &mut Frame, body: Rect, sh: &Shell, theme: &Theme) {
+        crate::ui::compare::render(frame, body, self, sh, theme)
     }
 }

@@ -4,15 +4,18 @@
 //! supplier part numbers and recent movements, and the corrections of the command line (move an
 //! alias, merge the item into another), each confirmed first.
 
-use super::App;
-use super::input::TextInput;
-use super::nav::ListNav;
-use super::popup::Popup;
-use super::search::{Search, Typed};
-use crate::keymap::{Binding, b, ch, code};
+use super::Page;
+use crate::controls::input::TextInput;
+use crate::controls::nav::ListNav;
+use crate::controls::search::{Search, Typed};
+use crate::keymap::{Binding, Context, b, ch, code};
+use crate::shell::Shell;
 use crate::store::inventory::{ItemDetail, ItemQuery, ItemRow, ItemSort};
+use crate::theme::Theme;
 use crate::vocab::{Action, Correction, Effect, ItemsRequest, Level, Place, Tab};
 use crossterm::event::KeyCode;
+use ratatui::Frame;
+use ratatui::layout::Rect;
 
 /// Rows read per page.
 pub const PAGE: u64 = 200;
@@ -73,6 +76,15 @@ pub struct InventoryTab {
     from_end: bool,
     /// The generation whose count is awaited.
     counting: u64,
+    pub popup: Option<Popup>,
+}
+
+/// The tab's popups: an item, the SKU a correction needs, a correction waiting for yes.
+#[derive(Debug, Clone, PartialEq)]
+pub enum Popup {
+    Item(Box<ItemView>),
+    CorrectionPrompt(Box<CorrectionPrompt>),
+    ConfirmCorrection(Box<Correction>),
 }
 
 impl InventoryTab {
@@ -160,34 +172,28 @@ impl InventoryTab {
     }
 }
 
-pub fn on_show(app: &mut App, fx: &mut Vec<Effect>) {
-    if !app.inventory.loaded && !app.inventory.pending {
-        app.inventory.reload(fx);
+fn on_show(t: &mut InventoryTab, fx: &mut Vec<Effect>) {
+    if !t.loaded && !t.pending {
+        t.reload(fx);
     }
 }
 
-pub fn enabled(app: &App, a: Action) -> bool {
+fn enabled(t: &InventoryTab, a: Action) -> bool {
     match a {
-        Action::Enter => app.inventory.selected().is_some(),
-        Action::SearchNext | Action::SearchPrev | Action::Close => {
-            !app.inventory.search_text().is_empty()
-        }
+        Action::Enter => t.selected().is_some(),
+        Action::SearchNext | Action::SearchPrev | Action::Close => !t.search_text().is_empty(),
         _ => true,
     }
 }
 
-pub fn badge(_app: &App) -> String {
-    String::new()
-}
-
-pub fn on_action(app: &mut App, a: Action, fx: &mut Vec<Effect>) {
-    let h = app.list_rows(Tab::Inventory);
-    let len = app.inventory.rows.len();
+fn on_action(t: &mut InventoryTab, sh: &mut Shell, a: Action, fx: &mut Vec<Effect>) {
+    let h = t.list_rows(sh);
+    let len = t.rows.len();
     let clicked = match a {
-        Action::Click(x, y) => app.clicked_row(x, y),
+        Action::Click(x, y) => t.clicked_row(sh, x, y),
         _ => None,
     };
-    let inv = &mut app.inventory;
+    let inv = &mut *t;
     match a {
         Action::Top => {
             inv.reload(fx);
@@ -236,20 +242,21 @@ pub fn on_action(app: &mut App, a: Action, fx: &mut Vec<Effect>) {
 }
 
 /// A key while the search is typed: every change searches again.
-pub(crate) fn on_search_input(app: &mut App, a: Action, fx: &mut Vec<Effect>) {
-    if app.inventory.search.on_key(a) == Typed::Changed {
-        app.inventory.reload(fx);
+fn on_search_input(t: &mut InventoryTab, a: Action, fx: &mut Vec<Effect>) {
+    if t.search.on_key(a) == Typed::Changed {
+        t.reload(fx);
     }
 }
 
 pub(crate) fn on_page(
-    app: &mut App,
+    t: &mut InventoryTab,
+    sh: &mut Shell,
     generation: u64,
     place: Place,
     result: Result<Vec<ItemRow>, String>,
 ) {
-    let h = app.list_rows(Tab::Inventory);
-    let inv = &mut app.inventory;
+    let h = t.list_rows(sh);
+    let inv = &mut *t;
     if generation != inv.generation {
         return;
     }
@@ -257,7 +264,7 @@ pub(crate) fn on_page(
     let page = match result {
         Ok(page) => page,
         Err(e) => {
-            app.say(Level::Error, format!("cannot read the inventory: {e}"));
+            sh.say(Level::Error, format!("cannot read the inventory: {e}"));
             return;
         }
     };
@@ -318,14 +325,19 @@ pub(crate) fn on_page(
     inv.nav.select(selected, len, h);
 }
 
-pub(crate) fn on_count(app: &mut App, generation: u64, result: Result<u64, String>) {
+pub(crate) fn on_count(
+    t: &mut InventoryTab,
+    sh: &mut Shell,
+    generation: u64,
+    result: Result<u64, String>,
+) {
     // `G` reads the last page under a new generation; the count of the same search still holds.
-    if generation != app.inventory.counting {
+    if generation != t.counting {
         return;
     }
     match result {
-        Ok(n) => app.inventory.total = Some(n),
-        Err(e) => app.say(Level::Error, format!("cannot count the items: {e}")),
+        Ok(n) => t.total = Some(n),
+        Err(e) => sh.say(Level::Error, format!("cannot count the items: {e}")),
     }
 }
 
@@ -336,16 +348,20 @@ pub struct ItemView {
     pub alias: ListNav,
 }
 
-pub(crate) fn on_item(app: &mut App, result: Result<Option<ItemDetail>, String>) {
+pub(crate) fn on_item(
+    t: &mut InventoryTab,
+    sh: &mut Shell,
+    result: Result<Option<ItemDetail>, String>,
+) {
     match result {
         Ok(Some(detail)) => {
-            app.popup = Some(Popup::Item(Box::new(ItemView {
+            t.popup = Some(Popup::Item(Box::new(ItemView {
                 detail,
                 alias: ListNav::default(),
             })))
         }
-        Ok(None) => app.say(Level::Info, "the item is gone (merged or removed since)"),
-        Err(e) => app.say(Level::Error, format!("cannot read the item: {e}")),
+        Ok(None) => sh.say(Level::Info, "the item is gone (merged or removed since)"),
+        Err(e) => sh.say(Level::Error, format!("cannot read the item: {e}")),
     }
 }
 
@@ -374,57 +390,63 @@ impl CorrectionPrompt {
     }
 }
 
-pub(crate) fn on_item_popup(app: &mut App, mut view: Box<ItemView>, a: Action) {
+fn on_item_popup(t: &mut InventoryTab, mut view: Box<ItemView>, a: Action) {
     let aliases = view.detail.aliases.len();
     match a {
         Action::Close => {}
         Action::Up | Action::Down => {
             let d = if a == Action::Up { -1 } else { 1 };
             view.alias.move_by(d, aliases, aliases.max(1));
-            app.popup = Some(Popup::Item(view));
+            t.popup = Some(Popup::Item(view));
         }
         Action::MoveAlias if aliases > 0 => {
             let alias = view.detail.aliases[view.alias.selected.min(aliases - 1)]
                 .0
                 .clone();
-            app.popup = Some(Popup::CorrectionPrompt(Box::new(CorrectionPrompt {
+            t.popup = Some(Popup::CorrectionPrompt(Box::new(CorrectionPrompt {
                 view,
                 alias: Some(alias),
                 sku: TextInput::default(),
             })));
         }
         Action::Merge if !view.detail.item.retired => {
-            app.popup = Some(Popup::CorrectionPrompt(Box::new(CorrectionPrompt {
+            t.popup = Some(Popup::CorrectionPrompt(Box::new(CorrectionPrompt {
                 view,
                 alias: None,
                 sku: TextInput::default(),
             })));
         }
-        _ => app.popup = Some(Popup::Item(view)),
+        _ => t.popup = Some(Popup::Item(view)),
     }
 }
 
-pub(crate) fn on_correction_prompt(app: &mut App, mut p: Box<CorrectionPrompt>, a: Action) {
+fn on_correction_prompt(t: &mut InventoryTab, mut p: Box<CorrectionPrompt>, a: Action) {
     match a {
-        Action::Close => app.popup = Some(Popup::Item(p.view)),
+        Action::Close => t.popup = Some(Popup::Item(p.view)),
         Action::Enter if !p.sku.text().trim().is_empty() => {
-            app.popup = Some(Popup::ConfirmCorrection(Box::new(p.correction())))
+            t.popup = Some(Popup::ConfirmCorrection(Box::new(p.correction())))
         }
         other => {
-            super::popup::edit_text(&mut p.sku, other);
-            app.popup = Some(Popup::CorrectionPrompt(p));
+            crate::controls::prompt::edit_text(&mut p.sku, other);
+            t.popup = Some(Popup::CorrectionPrompt(p));
         }
     }
 }
 
-pub(crate) fn on_confirm(app: &mut App, c: Box<Correction>, a: Action, fx: &mut Vec<Effect>) {
+fn on_confirm(
+    t: &mut InventoryTab,
+    sh: &mut Shell,
+    c: Box<Correction>,
+    a: Action,
+    fx: &mut Vec<Effect>,
+) {
     match a {
         Action::Yes | Action::Enter => {
-            app.say(Level::Info, format!("{}…", describe(&c)));
+            sh.say(Level::Info, format!("{}…", describe(&c)));
             fx.push(Effect::Correct(*c));
         }
         Action::No | Action::Close => {}
-        _ => app.popup = Some(Popup::ConfirmCorrection(c)),
+        _ => t.popup = Some(Popup::ConfirmCorrection(c)),
     }
 }
 
@@ -439,7 +461,8 @@ pub fn describe(c: &Correction) -> String {
 }
 
 pub(crate) fn on_corrected(
-    app: &mut App,
+    t: &mut InventoryTab,
+    sh: &mut Shell,
     correction: Correction,
     result: Result<crate::corrections::Applied, String>,
     fx: &mut Vec<Effect>,
@@ -450,12 +473,60 @@ pub(crate) fn on_corrected(
                 .correction_id
                 .map(|c| format!(" · correction {c}"))
                 .unwrap_or_default();
-            app.say(Level::Info, format!("{}{id}", a.summary));
-            app.inventory.reload(fx);
+            sh.say(Level::Info, format!("{}{id}", a.summary));
+            t.reload(fx);
         }
-        Err(e) => app.say(
+        Err(e) => sh.say(
             Level::Error,
             format!("not done ({}): {e}", describe(&correction)),
         ),
+    }
+}
+
+impl Page for InventoryTab {
+    fn context(&self) -> Context {
+        match &self.popup {
+            Some(Popup::Item(_)) => Context::Item,
+            Some(Popup::CorrectionPrompt(_)) => Context::Prompt,
+            Some(Popup::ConfirmCorrection(_)) => Context::Confirm,
+            None if self.search.typing => Context::Search,
+            None => Context::Tab(Tab::Inventory),
+        }
+    }
+
+    fn on_action(&mut self, sh: &mut Shell, a: Action, fx: &mut Vec<Effect>) {
+        match self.popup.take() {
+            Some(Popup::Item(v)) => on_item_popup(self, v, a),
+            Some(Popup::CorrectionPrompt(p)) => on_correction_prompt(self, p, a),
+            Some(Popup::ConfirmCorrection(c)) => on_confirm(self, sh, c, a, fx),
+            None if self.search.typing => on_search_input(self, a, fx),
+            None => on_action(self, sh, a, fx),
+        }
+    }
+
+    fn on_show(&mut self, _sh: &mut Shell, fx: &mut Vec<Effect>) {
+        on_show(self, fx)
+    }
+
+    fn enabled(&self, _sh: &Shell, ctx: Context, a: Action) -> bool {
+        ctx != Context::Tab(Tab::Inventory) || enabled(self, a)
+    }
+
+    fn render(&self, frame: &mut Frame, body: Rect, _sh: &Shell, theme: &Theme) {
+        crate::ui::inventory::render(frame, body, self, theme);
+        match &self.popup {
+            None => {}
+            Some(Popup::Item(v)) => crate::ui::inventory::render_item(frame, body, v, theme),
+            Some(Popup::CorrectionPrompt(p)) => {
+                crate::ui::inventory::render_prompt(frame, body, p, theme)
+            }
+            Some(Popup::ConfirmCorrection(c)) => {
+                crate::ui::inventory::render_confirm(frame, body, c, theme)
+            }
+        }
+    }
+
+    fn list_area(&self, body: Rect) -> Rect {
+        crate::ui::inventory::list_area(body, self)
     }
 }

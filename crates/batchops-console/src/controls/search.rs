@@ -3,7 +3,7 @@
 //! it is being typed, and what a key did to it. The tab decides what a changed search reads.
 
 use super::input::TextInput;
-use super::popup::edit_text;
+use super::prompt::edit_text;
 use crate::vocab::Action;
 
 /// A list's search.

@@ -2,16 +2,21 @@
 //! in memory), with the live results of retries, the reasons summary, the edit form, the export
 //! and the tab's keys.
 
-use super::input::TextInput;
-use super::nav::ListNav;
-use super::popup::{Popup, Prompt, PromptKind, edit_text};
-use super::{App, plural};
+use super::Page;
+use crate::controls::input::TextInput;
+use crate::controls::nav::ListNav;
+use crate::controls::prompt::{Prompt, PromptKind, edit_text, expand_home};
 use crate::domain::{FailedLine, Fields, RunStatus};
 use crate::engine::ProgressEvent;
-use crate::keymap::{Binding, b, ch, code};
+use crate::format::plural;
+use crate::keymap::{Binding, Context, b, ch, code};
+use crate::shell::{Request, Shell};
 use crate::store::{FailedQuery, FailedRow, FailedSort, RunRow, reason_of, reason_pattern};
+use crate::theme::Theme;
 use crate::vocab::{Action, Effect, ErrorCount, JobResult, JobSpec, Level, PageRequest, Tab};
 use crossterm::event::KeyCode;
+use ratatui::Frame;
+use ratatui::layout::Rect;
 use std::collections::HashMap;
 use std::path::PathBuf;
 use std::time::Duration;
@@ -196,6 +201,30 @@ pub struct FailedView {
     /// A rehearsal: its failed items were in a scratch database that is gone; these are the
     /// lines its report lists (with how many failed in all).
     pub report_only: Option<(Vec<FailedLine>, u64)>,
+    /// Runs the history says were reverted: their failed lines are not open any more.
+    pub reverted: std::collections::HashSet<i64>,
+    pub popup: Option<Popup>,
+}
+
+/// The tab's popups.
+#[derive(Debug, Clone, PartialEq)]
+pub enum Popup {
+    /// `R` on many items asks first.
+    ConfirmRetryAll {
+        run_id: i64,
+        items: u64,
+    },
+    Detail {
+        row: Box<FailedRow>,
+        scroll: u16,
+    },
+    Edit(Box<EditForm>),
+    /// The failure reasons of the run, counted; Enter filters the table by one.
+    Reasons {
+        nav: ListNav,
+    },
+    /// The reject file's path.
+    Prompt(Box<Prompt>),
 }
 
 impl FailedView {
@@ -475,29 +504,29 @@ impl EditForm {
 // -------------------------------------------------------------------------------------------
 // Handlers
 
-pub fn on_show(app: &mut App, fx: &mut Vec<Effect>) {
-    let now = app.now();
-    if app.failed.pending.is_none() {
-        fx.extend(app.failed.refresh(now).map(Effect::LoadFailed));
+fn on_show(t: &mut FailedView, sh: &Shell, fx: &mut Vec<Effect>) {
+    let now = sh.now();
+    if t.pending.is_none() {
+        fx.extend(t.refresh(now).map(Effect::LoadFailed));
     }
-    reload_reasons(app, fx);
+    reload_reasons(t, fx);
 }
 
-fn reload_reasons(app: &App, fx: &mut Vec<Effect>) {
-    if let Some(run_id) = app.failed.run_id
-        && app.failed.report_only.is_none()
+fn reload_reasons(t: &FailedView, fx: &mut Vec<Effect>) {
+    if let Some(run_id) = t.run_id
+        && t.report_only.is_none()
     {
         fx.push(Effect::LoadReasons { run_id });
     }
 }
 
 /// Whether an action of this tab applies now (the footer greys out the others).
-pub fn enabled(app: &App, a: Action) -> bool {
-    let v = &app.failed;
+fn enabled(t: &FailedView, a: Action) -> bool {
+    let v = t;
     let live = v.run_id.is_some() && v.report_only.is_none();
     let open_row = v
         .selected_row()
-        .is_some_and(|r| r.is_open(run_reverted(app, r.run_id)));
+        .is_some_and(|r| r.is_open(run_reverted(t, r.run_id)));
     match a {
         Action::Enter => v.selected_row().is_some(),
         Action::Retry | Action::Edit => live && open_row,
@@ -512,29 +541,29 @@ pub fn enabled(app: &App, a: Action) -> bool {
 }
 
 /// `(2)`: the unresolved items of the run on the tab.
-pub fn badge(app: &App) -> String {
-    match app.failed.unresolved() {
+fn badge(t: &FailedView) -> String {
+    match t.unresolved() {
         Some(n) if n > 0 => format!(" ({})", crate::format::count(n)),
         _ => String::new(),
     }
 }
 
-pub fn on_action(app: &mut App, a: Action, fx: &mut Vec<Effect>) {
-    let rows = app.list_rows(Tab::Failed) as u64;
+fn on_action(t: &mut FailedView, sh: &mut Shell, a: Action, fx: &mut Vec<Effect>) {
+    let rows = t.list_rows(sh) as u64;
     // The filter narrows the list in the database: every row is a match, n/N step through them.
     let a = match a {
-        Action::SearchNext if !app.failed.filter.is_empty() => Action::Down,
-        Action::SearchPrev if !app.failed.filter.is_empty() => Action::Up,
+        Action::SearchNext if !t.filter.is_empty() => Action::Down,
+        Action::SearchPrev if !t.filter.is_empty() => Action::Up,
         Action::SearchNext | Action::SearchPrev => return,
         other => other,
     };
     let clicked = match a {
-        Action::Click(x, y) => app.clicked_row(x, y),
+        Action::Click(x, y) => t.clicked_row(sh, x, y),
         _ => None,
     };
-    if let Some(m) = super::nav::Move::of(a, clicked, rows as usize) {
-        use super::nav::Move;
-        let v = &mut app.failed;
+    if let Some(m) = crate::controls::nav::Move::of(a, clicked, rows as usize) {
+        use crate::controls::nav::Move;
+        let v = &mut *t;
         let req = match m {
             Move::By(d) => v.move_by(d, rows),
             Move::Top => v.select(0, rows),
@@ -545,61 +574,59 @@ pub fn on_action(app: &mut App, a: Action, fx: &mut Vec<Effect>) {
         fx.extend(req.map(Effect::LoadFailed));
         return;
     }
-    if !enabled(app, a) {
+    if !enabled(t, a) {
         return;
     }
     match a {
         Action::Enter => {
-            if let Some(row) = app.failed.selected_row().cloned() {
-                app.popup = Some(Popup::Detail {
+            if let Some(row) = t.selected_row().cloned() {
+                t.popup = Some(Popup::Detail {
                     row: Box::new(row),
                     scroll: 0,
                 })
             }
         }
         Action::Retry => {
-            if let Some(row) = app.failed.selected_row().cloned() {
-                retry_one(app, &row, fx)
+            if let Some(row) = t.selected_row().cloned() {
+                retry_one(t, sh, &row)
             }
         }
         Action::RetryAll => {
-            let Some(run_id) = app.failed.run_id else {
+            let Some(run_id) = t.run_id else {
                 return;
             };
-            match app.failed.unresolved() {
+            match t.unresolved() {
                 Some(n) if n > RETRY_ALL_ASK_ABOVE => {
-                    app.popup = Some(Popup::ConfirmRetryAll { run_id, items: n })
+                    t.popup = Some(Popup::ConfirmRetryAll { run_id, items: n })
                 }
-                _ => retry_all(app, run_id, fx),
+                _ => retry_all(t, sh, run_id),
             }
         }
         Action::Edit => {
-            if let Some(row) = app.failed.selected_row().cloned() {
-                open_edit(app, &row)
+            if let Some(row) = t.selected_row().cloned() {
+                open_edit(t, &row)
             }
         }
         Action::Reasons => {
-            let current = app
-                .failed
+            let current = t
                 .reason
                 .as_ref()
                 .and_then(|r| {
-                    app.failed
-                        .reasons
+                    t.reasons
                         .as_ref()?
                         .iter()
                         .position(|x| x.reason == r.reason)
                 })
                 .unwrap_or(0);
             let mut nav = ListNav::default();
-            let len = app.failed.reasons.as_ref().map_or(0, |r| r.len());
-            nav.select(current, len, usize::from(app.size.1));
-            app.popup = Some(Popup::Reasons { nav });
+            let len = t.reasons.as_ref().map_or(0, |r| r.len());
+            nav.select(current, len, usize::from(sh.size.1));
+            t.popup = Some(Popup::Reasons { nav });
         }
         Action::Export => {
-            if let Some(run_id) = app.failed.run_id {
-                let n = app.failed.unresolved().unwrap_or(0);
-                let narrowed = !app.failed.filter.is_empty() || app.failed.reason.is_some();
+            if let Some(run_id) = t.run_id {
+                let n = t.unresolved().unwrap_or(0);
+                let narrowed = !t.filter.is_empty() || t.reason.is_some();
                 let which = if narrowed {
                     "the unresolved items that match the filter".to_string()
                 } else {
@@ -608,7 +635,7 @@ pub fn on_action(app: &mut App, a: Action, fx: &mut Vec<Effect>) {
                 let note = format!(
                     "Write {which} (resolved ones have landed) as a CSV reject file; an existing file is never overwritten:"
                 );
-                app.popup = Some(Popup::Prompt(Box::new(Prompt::new(
+                t.popup = Some(Popup::Prompt(Box::new(Prompt::new(
                     PromptKind::ExportPath,
                     free_name(run_id),
                     note,
@@ -616,31 +643,31 @@ pub fn on_action(app: &mut App, a: Action, fx: &mut Vec<Effect>) {
             }
         }
         Action::Filter => {
-            app.failed.filter_editing = true;
-            app.failed.filter_input = TextInput::new(app.failed.filter.clone());
+            t.filter_editing = true;
+            t.filter_input = TextInput::new(t.filter.clone());
         }
         Action::SortNext => {
-            app.failed.sort = match app.failed.sort {
+            t.sort = match t.sort {
                 FailedSort::Line => FailedSort::Phase,
                 FailedSort::Phase => FailedSort::Error,
                 FailedSort::Error => FailedSort::Attempts,
                 FailedSort::Attempts => FailedSort::Line,
             };
-            fx.extend(app.failed.requery(false).map(Effect::LoadFailed));
+            fx.extend(t.requery(false).map(Effect::LoadFailed));
         }
         Action::SortReverse => {
-            app.failed.descending = !app.failed.descending;
-            fx.extend(app.failed.requery(false).map(Effect::LoadFailed));
+            t.descending = !t.descending;
+            fx.extend(t.requery(false).map(Effect::LoadFailed));
         }
         Action::ToggleUnresolved => {
-            app.failed.unresolved_only = !app.failed.unresolved_only;
-            fx.extend(app.failed.requery(false).map(Effect::LoadFailed));
+            t.unresolved_only = !t.unresolved_only;
+            fx.extend(t.requery(false).map(Effect::LoadFailed));
         }
         Action::Close => {
-            app.failed.filter.clear();
-            app.failed.filter_input.clear();
-            app.failed.reason = None;
-            fx.extend(app.failed.requery(false).map(Effect::LoadFailed));
+            t.filter.clear();
+            t.filter_input.clear();
+            t.reason = None;
+            fx.extend(t.requery(false).map(Effect::LoadFailed));
         }
         _ => {}
     }
@@ -661,20 +688,15 @@ fn free_name(run_id: i64) -> String {
         .unwrap_or_else(|| name(1))
 }
 
-pub(crate) fn export_to(
-    app: &mut App,
-    mut prompt: Box<Prompt>,
-    path: PathBuf,
-    fx: &mut Vec<Effect>,
-) {
-    let Some(run_id) = app.failed.run_id else {
+fn export_to(t: &mut FailedView, mut prompt: Box<Prompt>, path: PathBuf, fx: &mut Vec<Effect>) {
+    let Some(run_id) = t.run_id else {
         return;
     };
     // Resolved items have landed: a reject file of them would import them twice.
     let query = FailedQuery {
         limit: u64::MAX >> 1,
         unresolved_only: true,
-        ..app.failed.query()
+        ..t.query()
     };
     fx.push(Effect::Export {
         run_id,
@@ -683,18 +705,23 @@ pub(crate) fn export_to(
     });
     prompt.busy = true;
     prompt.error = None;
-    app.popup = Some(Popup::Prompt(prompt));
+    t.popup = Some(Popup::Prompt(prompt));
 }
 
-pub(crate) fn on_exported(app: &mut App, path: PathBuf, result: Result<u64, String>) {
+pub(crate) fn on_exported(
+    t: &mut FailedView,
+    sh: &mut Shell,
+    path: PathBuf,
+    result: Result<u64, String>,
+) {
     let prompt_open =
-        matches!(&app.popup, Some(Popup::Prompt(p)) if p.kind == PromptKind::ExportPath);
+        matches!(&t.popup, Some(Popup::Prompt(p)) if p.kind == PromptKind::ExportPath);
     match result {
         Ok(n) => {
             if prompt_open {
-                app.popup = None;
+                t.popup = None;
             }
-            app.say(
+            sh.say(
                 Level::Info,
                 format!(
                     "wrote {} to {} (reject file)",
@@ -705,70 +732,61 @@ pub(crate) fn on_exported(app: &mut App, path: PathBuf, result: Result<u64, Stri
         }
         Err(e) => {
             // The prompt stays open with the error: another name is one edit away.
-            if let Some(Popup::Prompt(p)) = &mut app.popup
+            if let Some(Popup::Prompt(p)) = &mut t.popup
                 && p.kind == PromptKind::ExportPath
             {
                 p.busy = false;
                 p.error = Some(e.clone());
             } else {
-                app.say(Level::Error, format!("export: {e}"));
+                sh.say(Level::Error, format!("export: {e}"));
             }
         }
     }
 }
 
-pub(crate) fn retry_all(app: &mut App, run_id: i64, fx: &mut Vec<Effect>) {
-    app.failed.retry = Some(RetryProgress::default());
-    app.enqueue(
-        JobSpec::Retry {
-            run_id,
-            lines: Vec::new(),
-            correction: None,
-        },
-        fx,
-    );
-    app.say(
+fn retry_all(t: &mut FailedView, sh: &mut Shell, run_id: i64) {
+    t.retry = Some(RetryProgress::default());
+    sh.request(Request::Enqueue(JobSpec::Retry {
+        run_id,
+        lines: Vec::new(),
+        correction: None,
+    }));
+    sh.say(
         Level::Info,
         format!("retrying every unresolved item of run {run_id}, one at a time"),
     );
 }
 
-fn retry_one(app: &mut App, row: &FailedRow, fx: &mut Vec<Effect>) {
-    app.failed.marks.insert(row.id, RetryMark::Pending);
-    app.failed.retry = Some(RetryProgress::default());
-    let queued = app.busy();
-    app.enqueue(
-        JobSpec::Retry {
-            run_id: row.run_id,
-            lines: vec![row.line],
-            correction: None,
-        },
-        fx,
-    );
+fn retry_one(t: &mut FailedView, sh: &mut Shell, row: &FailedRow) {
+    t.marks.insert(row.id, RetryMark::Pending);
+    t.retry = Some(RetryProgress::default());
+    let queued = sh.busy();
+    sh.request(Request::Enqueue(JobSpec::Retry {
+        run_id: row.run_id,
+        lines: vec![row.line],
+        correction: None,
+    }));
     let text = if queued {
         format!("line {}: retry queued after the running job", row.line)
     } else {
         format!("retrying line {}…", row.line)
     };
-    app.say(Level::Info, text);
+    sh.say(Level::Info, text);
 }
 
-fn open_edit(app: &mut App, row: &FailedRow) {
-    app.popup = Some(Popup::Edit(Box::new(EditForm::new(row))));
+fn open_edit(t: &mut FailedView, row: &FailedRow) {
+    t.popup = Some(Popup::Edit(Box::new(EditForm::new(row))));
 }
 
-fn submit_edit(app: &mut App, form: &EditForm, fx: &mut Vec<Effect>) {
-    app.failed.marks.insert(form.failed_id, RetryMark::Pending);
-    app.failed.retry = Some(RetryProgress::default());
-    app.enqueue(
-        JobSpec::Retry {
-            run_id: form.run_id,
-            lines: vec![form.line],
-            correction: Some((form.failed_id, form.corrected())),
-        },
-        fx,
-    );
-    app.say(
+fn submit_edit(t: &mut FailedView, sh: &mut Shell, form: &EditForm) {
+    t.marks.insert(form.failed_id, RetryMark::Pending);
+    t.retry = Some(RetryProgress::default());
+    sh.request(Request::Enqueue(JobSpec::Retry {
+        run_id: form.run_id,
+        lines: vec![form.line],
+        correction: Some((form.failed_id, form.corrected())),
+    }));
+    sh.say(
         Level::Info,
         format!(
             "line {}: correction saved beside the original; retrying…",
@@ -777,80 +795,79 @@ fn submit_edit(app: &mut App, form: &EditForm, fx: &mut Vec<Effect>) {
     );
 }
 
-pub(crate) fn on_detail(
-    app: &mut App,
-    row: Box<FailedRow>,
-    scroll: u16,
-    a: Action,
-    fx: &mut Vec<Effect>,
-) {
-    let open = row.is_open(run_reverted(app, row.run_id));
+fn on_detail(t: &mut FailedView, sh: &mut Shell, row: Box<FailedRow>, scroll: u16, a: Action) {
+    let open = row.is_open(run_reverted(t, row.run_id));
     match a {
         Action::Close | Action::Enter => {}
         Action::Up | Action::WheelUp => {
-            app.popup = Some(Popup::Detail {
+            t.popup = Some(Popup::Detail {
                 row,
                 scroll: scroll.saturating_sub(1),
             })
         }
         Action::Down | Action::WheelDown => {
-            app.popup = Some(Popup::Detail {
+            t.popup = Some(Popup::Detail {
                 row,
                 scroll: scroll.saturating_add(1),
             })
         }
-        Action::Retry if open => retry_one(app, &row, fx),
-        Action::Edit if open => open_edit(app, &row),
-        _ => app.popup = Some(Popup::Detail { row, scroll }),
+        Action::Retry if open => retry_one(t, sh, &row),
+        Action::Edit if open => open_edit(t, &row),
+        _ => t.popup = Some(Popup::Detail { row, scroll }),
     }
 }
 
-pub(crate) fn on_edit(app: &mut App, mut form: Box<EditForm>, a: Action, fx: &mut Vec<Effect>) {
+fn on_edit(t: &mut FailedView, sh: &mut Shell, mut form: Box<EditForm>, a: Action) {
     match a {
-        Action::Close => app.say(Level::Info, "edit abandoned; nothing saved"),
-        Action::Enter => submit_edit(app, &form, fx),
+        Action::Close => sh.say(Level::Info, "edit abandoned; nothing saved"),
+        Action::Enter => submit_edit(t, sh, &form),
         Action::NextField | Action::Down => {
             form.focus = (form.focus + 1) % 4;
-            app.popup = Some(Popup::Edit(form));
+            t.popup = Some(Popup::Edit(form));
         }
         Action::PrevField | Action::Up => {
             form.focus = (form.focus + 3) % 4;
-            app.popup = Some(Popup::Edit(form));
+            t.popup = Some(Popup::Edit(form));
         }
         other => {
             edit_text(form.input(), other);
-            app.popup = Some(Popup::Edit(form));
+            t.popup = Some(Popup::Edit(form));
         }
     }
 }
 
-pub(crate) fn on_reasons_popup(app: &mut App, mut nav: ListNav, a: Action, fx: &mut Vec<Effect>) {
-    let len = app.failed.reasons.as_ref().map_or(0, |r| r.len());
-    let h = usize::from(app.size.1.saturating_sub(8)).max(1);
+fn on_reasons_popup(
+    t: &mut FailedView,
+    sh: &Shell,
+    mut nav: ListNav,
+    a: Action,
+    fx: &mut Vec<Effect>,
+) {
+    let len = t.reasons.as_ref().map_or(0, |r| r.len());
+    let h = usize::from(sh.size.1.saturating_sub(8)).max(1);
     if nav.apply(a, None, len, h) {
-        app.popup = Some(Popup::Reasons { nav });
+        t.popup = Some(Popup::Reasons { nav });
         return;
     }
     match a {
         Action::Enter => {
-            let chosen = app
-                .failed
+            let chosen = t
                 .reasons
                 .as_ref()
                 .and_then(|r| r.get(nav.selected))
                 .cloned();
             if let Some(r) = chosen {
-                app.failed.reason = Some(r);
-                fx.extend(app.failed.requery(false).map(Effect::LoadFailed));
+                t.reason = Some(r);
+                fx.extend(t.requery(false).map(Effect::LoadFailed));
             }
         }
         Action::Close | Action::Reasons => {}
-        _ => app.popup = Some(Popup::Reasons { nav }),
+        _ => t.popup = Some(Popup::Reasons { nav }),
     }
 }
 
-pub(crate) fn on_filter_input(app: &mut App, a: Action, fx: &mut Vec<Effect>) {
-    let v = &mut app.failed;
+fn on_filter_input(t: &mut FailedView, a: Action, fx: &mut Vec<Effect>) {
+    let v = &mut *t;
     match a {
         Action::Enter => v.filter_editing = false,
         Action::Close => {
@@ -873,27 +890,20 @@ pub(crate) fn on_filter_input(app: &mut App, a: Action, fx: &mut Vec<Effect>) {
 }
 
 /// Whether the history says run `run_id` was reverted (its failed lines are not open any more).
-pub(crate) fn run_reverted(app: &App, run_id: i64) -> bool {
-    app.runs
-        .rows
-        .iter()
-        .any(|r| r.id == run_id && r.status == RunStatus::Reverted)
+pub fn run_reverted(t: &FailedView, run_id: i64) -> bool {
+    t.reverted.contains(&run_id)
 }
 
 /// Show a run of the history on the tab. A rehearsal's items were in its scratch database (gone
 /// now): the lines its report lists are shown instead.
-pub(crate) fn open_row(app: &mut App, row: &RunRow, fx: &mut Vec<Effect>) {
-    fx.extend(
-        app.failed
-            .open(row.id, row.source.clone())
-            .map(Effect::LoadFailed),
-    );
+pub(crate) fn open_row(t: &mut FailedView, row: &RunRow, fx: &mut Vec<Effect>) {
+    fx.extend(t.open(row.id, row.source.clone()).map(Effect::LoadFailed));
     if row.rehearsal {
         let (lines, n) = match &row.report {
             Some(r) => (r.failed_items.clone(), r.items_failed),
             None => (Vec::new(), row.items_failed),
         };
-        let v = &mut app.failed;
+        let v = &mut *t;
         v.generation += 1;
         v.pending = None;
         v.cache.clear();
@@ -901,71 +911,107 @@ pub(crate) fn open_row(app: &mut App, row: &RunRow, fx: &mut Vec<Effect>) {
         v.report_only = Some((lines, n));
         fx.retain(|e| !matches!(e, Effect::LoadFailed(_)));
     } else {
-        reload_reasons(app, fx);
+        reload_reasons(t, fx);
     }
 }
 
-/// A run that started in this console: its failures come in as it writes them.
-pub(crate) fn open_live(app: &mut App, run_id: i64, source: String, fx: &mut Vec<Effect>) {
-    fx.extend(app.failed.open(run_id, source).map(Effect::LoadFailed));
-}
+impl FailedView {
+    /// A retry job started: its progress shows from now on.
+    pub(crate) fn retry_started(&mut self) {
+        if self.retry.is_none() {
+            self.retry = Some(RetryProgress::default());
+        }
+    }
 
-pub(crate) fn on_run_finished(app: &mut App, run_id: i64, fx: &mut Vec<Effect>) {
-    if app.failed.run_id == Some(run_id) {
-        let now = app.now();
-        fx.extend(app.failed.refresh(now).map(Effect::LoadFailed));
-        reload_reasons(app, fx);
+    /// The history was read: which runs are reverted.
+    pub(crate) fn on_history(&mut self, rows: &[RunRow]) {
+        self.reverted = rows
+            .iter()
+            .filter(|r| r.status == RunStatus::Reverted)
+            .map(|r| r.id)
+            .collect();
+    }
+
+    pub(crate) fn on_run_finished(&mut self, sh: &mut Shell, run_id: i64, fx: &mut Vec<Effect>) {
+        on_run_finished(self, sh, run_id, fx)
+    }
+
+    pub(crate) fn on_frame(&mut self, sh: &mut Shell, now: Duration, fx: &mut Vec<Effect>) {
+        on_frame(self, sh, now, fx)
+    }
+
+    pub(crate) fn on_retry_event(&mut self, sh: &mut Shell, ev: &ProgressEvent) {
+        on_retry_event(self, sh, ev)
+    }
+
+    pub(crate) fn on_retry_finished(
+        &mut self,
+        sh: &mut Shell,
+        run_id: i64,
+        result: Result<JobResult, String>,
+        fx: &mut Vec<Effect>,
+    ) {
+        on_retry_finished(self, sh, run_id, result, fx)
     }
 }
 
-pub(crate) fn on_frame(app: &mut App, now: Duration, fx: &mut Vec<Effect>) {
-    let live_run = app.active.as_ref().and_then(|a| a.run_id);
-    if app.tab == Tab::Failed
+fn on_run_finished(t: &mut FailedView, sh: &mut Shell, run_id: i64, fx: &mut Vec<Effect>) {
+    if t.run_id == Some(run_id) {
+        let now = sh.now();
+        fx.extend(t.refresh(now).map(Effect::LoadFailed));
+        reload_reasons(t, fx);
+    }
+}
+
+fn on_frame(t: &mut FailedView, sh: &Shell, now: Duration, fx: &mut Vec<Effect>) {
+    let live_run = sh.active.as_ref().and_then(|a| a.run_id);
+    if sh.tab == Tab::Failed
         && live_run.is_some()
-        && app.failed.run_id == live_run
-        && app.failed.pending.is_none()
-        && now.saturating_sub(app.failed.last_refresh) >= LIVE_FAILED_EVERY
+        && t.run_id == live_run
+        && t.pending.is_none()
+        && now.saturating_sub(t.last_refresh) >= LIVE_FAILED_EVERY
     {
-        fx.extend(app.failed.refresh(now).map(Effect::LoadFailed));
-        reload_reasons(app, fx);
+        fx.extend(t.refresh(now).map(Effect::LoadFailed));
+        reload_reasons(t, fx);
     }
 }
 
 pub(crate) fn on_page(
-    app: &mut App,
+    t: &mut FailedView,
+    sh: &mut Shell,
     generation: u64,
     offset: u64,
     result: Result<Vec<FailedRow>, String>,
     fx: &mut Vec<Effect>,
 ) {
-    app.failed.on_page(generation, offset, result);
-    if let Some(Popup::Detail { row, scroll }) = &app.popup
-        && let Some(fresh) = app.failed.cache.iter().find(|r| r.id == row.id)
+    t.on_page(generation, offset, result);
+    if let Some(Popup::Detail { row, scroll }) = &t.popup
+        && let Some(fresh) = t.cache.iter().find(|r| r.id == row.id)
         && **row != *fresh
     {
         let scroll = *scroll;
-        app.popup = Some(Popup::Detail {
+        t.popup = Some(Popup::Detail {
             row: Box::new(fresh.clone()),
             scroll,
         });
     }
-    let rows = app.list_rows(Tab::Failed) as u64;
-    fx.extend(app.failed.ensure_cached(rows).map(Effect::LoadFailed));
+    let rows = t.list_rows(sh) as u64;
+    fx.extend(t.ensure_cached(rows).map(Effect::LoadFailed));
 }
 
-pub(crate) fn on_reasons(app: &mut App, run_id: i64, result: Result<Vec<ErrorCount>, String>) {
-    if app.failed.run_id != Some(run_id) {
+pub(crate) fn on_reasons(t: &mut FailedView, run_id: i64, result: Result<Vec<ErrorCount>, String>) {
+    if t.run_id != Some(run_id) {
         return;
     }
     match result {
-        Ok(counts) => app.failed.reasons = Some(group_reasons(&counts)),
-        Err(e) => app.failed.error = Some(format!("cannot count the failure reasons: {e}")),
+        Ok(counts) => t.reasons = Some(group_reasons(&counts)),
+        Err(e) => t.error = Some(format!("cannot count the failure reasons: {e}")),
     }
 }
 
 /// An engine event of a retry job.
-pub(crate) fn on_retry_event(app: &mut App, ev: &ProgressEvent) {
-    let progress = app.failed.retry.get_or_insert_with(RetryProgress::default);
+fn on_retry_event(t: &mut FailedView, sh: &mut Shell, ev: &ProgressEvent) {
+    let progress = t.retry.get_or_insert_with(RetryProgress::default);
     match ev {
         ProgressEvent::RunStarted {
             run_id,
@@ -989,7 +1035,7 @@ pub(crate) fn on_retry_event(app: &mut App, ev: &ProgressEvent) {
                 progress.failed_again += 1;
                 RetryMark::FailedAgain(error.clone().unwrap_or_default())
             };
-            app.failed.marks.insert(*failed_id, mark);
+            t.marks.insert(*failed_id, mark);
         }
         ProgressEvent::RunFinished(report) => {
             progress.finished = Some(report.status.to_string());
@@ -1005,28 +1051,103 @@ pub(crate) fn on_retry_event(app: &mut App, ev: &ProgressEvent) {
             } else {
                 Level::Info
             };
-            app.say(level, text);
+            sh.say(level, text);
         }
         _ => {}
     }
 }
 
-pub(crate) fn on_retry_finished(
-    app: &mut App,
+fn on_retry_finished(
+    t: &mut FailedView,
+    sh: &mut Shell,
     run_id: i64,
     result: Result<JobResult, String>,
     fx: &mut Vec<Effect>,
 ) {
     if let Err(e) = result {
-        if let Some(p) = &mut app.failed.retry {
+        if let Some(p) = &mut t.retry {
             p.finished = Some(format!("error: {e}"));
         }
-        app.failed.marks.retain(|_, m| *m != RetryMark::Pending);
-        app.say(Level::Error, format!("retry failed: {e}"));
+        t.marks.retain(|_, m| *m != RetryMark::Pending);
+        sh.say(Level::Error, format!("retry failed: {e}"));
     }
-    on_run_finished(app, run_id, fx);
-    let now = app.now();
-    app.runs.load(now, fx);
+    on_run_finished(t, sh, run_id, fx);
+    sh.request(Request::LoadRuns);
+}
+
+impl Page for FailedView {
+    fn context(&self) -> Context {
+        match &self.popup {
+            Some(Popup::ConfirmRetryAll { .. }) => Context::Confirm,
+            Some(Popup::Detail { .. }) => Context::Detail,
+            Some(Popup::Edit(_)) => Context::Edit,
+            Some(Popup::Reasons { .. }) => Context::Reasons,
+            Some(Popup::Prompt(_)) => Context::Prompt,
+            None if self.filter_editing => Context::Filter,
+            None => Context::Tab(Tab::Failed),
+        }
+    }
+
+    fn on_action(&mut self, sh: &mut Shell, a: Action, fx: &mut Vec<Effect>) {
+        match self.popup.take() {
+            Some(Popup::ConfirmRetryAll { run_id, items }) => match a {
+                Action::Yes | Action::Enter => retry_all(self, sh, run_id),
+                Action::No | Action::Close => {}
+                _ => self.popup = Some(Popup::ConfirmRetryAll { run_id, items }),
+            },
+            Some(Popup::Detail { row, scroll }) => on_detail(self, sh, row, scroll, a),
+            Some(Popup::Edit(form)) => on_edit(self, sh, form, a),
+            Some(Popup::Reasons { nav }) => on_reasons_popup(self, sh, nav, a, fx),
+            Some(Popup::Prompt(mut prompt)) => match a {
+                Action::Close => {}
+                Action::Enter if !prompt.busy => {
+                    let text = prompt.input.text().trim().to_string();
+                    if text.is_empty() {
+                        self.popup = Some(Popup::Prompt(prompt));
+                        return;
+                    }
+                    export_to(self, prompt, expand_home(&text), fx);
+                }
+                other => {
+                    if !prompt.busy {
+                        edit_text(&mut prompt.input, other);
+                        prompt.error = None;
+                    }
+                    self.popup = Some(Popup::Prompt(prompt));
+                }
+            },
+            None if self.filter_editing => on_filter_input(self, a, fx),
+            None => on_action(self, sh, a, fx),
+        }
+    }
+
+    fn on_show(&mut self, sh: &mut Shell, fx: &mut Vec<Effect>) {
+        on_show(self, sh, fx)
+    }
+
+    fn enabled(&self, _sh: &Shell, ctx: Context, a: Action) -> bool {
+        match (ctx, a) {
+            (Context::Tab(Tab::Failed), a) => enabled(self, a),
+            (Context::Detail, Action::Retry | Action::Edit) => matches!(
+                &self.popup,
+                Some(Popup::Detail { row, .. }) if row.is_open(run_reverted(self, row.run_id))
+            ),
+            _ => true,
+        }
+    }
+
+    fn badge(&self, _sh: &Shell) -> String {
+        badge(self)
+    }
+
+    fn render(&self, frame: &mut Frame, body: Rect, _sh: &Shell, theme: &Theme) {
+        crate::ui::failed::render(frame, body, self, theme);
+        crate::ui::failed::render_popup(frame, body, self, theme);
+    }
+
+    fn list_area(&self, body: Rect) -> Rect {
+        crate::ui::failed::list_area(body, self)
+    }
 }
 
 #[cfg(test)]

@@ -11,16 +11,20 @@
 //! in the database (`n`/`N` next/previous match, Esc clears); `f`, `b` and `C` narrow the list by
 //! why the lines are held, by the top score's band, by the selected group's top candidate.
 
-use super::App;
-use super::input::TextInput;
-use super::nav::ListNav;
-use super::popup::{Popup, edit_text};
-use super::search::{Search, Typed};
+use super::Page;
+use crate::controls::input::TextInput;
+use crate::controls::nav::ListNav;
+use crate::controls::prompt::edit_text;
+use crate::controls::search::{Search, Typed};
 use crate::engine::review::{BulkOutcome, Choice, Group, HeldKind, Outcome as Decision};
-use crate::keymap::{Binding, b, ch, code};
+use crate::keymap::{Binding, Context, b, ch, code};
 use crate::mapping::generated_sku;
+use crate::shell::{Request, Shell};
+use crate::theme::Theme;
 use crate::vocab::{Action, Effect, Level, Tab};
 use crossterm::event::KeyCode;
+use ratatui::Frame;
+use ratatui::layout::Rect;
 
 /// Candidates shown (and pickable with `1`…) per group.
 pub const SHOWN: usize = 3;
@@ -230,6 +234,18 @@ pub struct ReviewTab {
     pub deciding: Option<String>,
     /// Why the groups could not be read.
     pub error: Option<String>,
+    pub popup: Option<Popup>,
+}
+
+/// The tab's popups.
+#[derive(Debug, Clone, PartialEq)]
+pub enum Popup {
+    /// A decision waiting for the operator's yes.
+    ConfirmDecision(Box<PendingDecision>),
+    /// A bulk accept or an undo, waiting for yes.
+    ConfirmBulk(Box<PendingBulk>),
+    /// The new item's SKU and name.
+    NewItem(Box<NewItemForm>),
 }
 
 impl ReviewTab {
@@ -315,12 +331,12 @@ pub struct PendingDecision {
     pub what: String,
 }
 
-pub fn on_show(app: &mut App, fx: &mut Vec<Effect>) {
-    app.review.load(fx);
+fn on_show(t: &mut ReviewTab, fx: &mut Vec<Effect>) {
+    t.load(fx);
 }
 
-pub fn enabled(app: &App, a: Action) -> bool {
-    let r = &app.review;
+fn enabled(t: &ReviewTab, a: Action) -> bool {
+    let r = t;
     let free = r.deciding.is_none() && r.selected().is_some();
     match a {
         Action::Pick(n) => free && usize::from(n) <= r.shown() && n > 0,
@@ -347,72 +363,67 @@ pub fn enabled(app: &App, a: Action) -> bool {
     }
 }
 
-pub fn badge(app: &App) -> String {
-    if app.review.groups.is_empty() {
+fn badge(t: &ReviewTab) -> String {
+    if t.groups.is_empty() {
         String::new()
     } else {
-        format!(
-            " ({})",
-            crate::format::count(app.review.groups.len() as u64)
-        )
+        format!(" ({})", crate::format::count(t.groups.len() as u64))
     }
 }
 
-pub fn on_action(app: &mut App, a: Action, fx: &mut Vec<Effect>) {
-    let (len, h) = (app.review.groups.len(), app.list_rows(Tab::Review));
+fn on_action(t: &mut ReviewTab, sh: &mut Shell, a: Action, fx: &mut Vec<Effect>) {
+    let (len, h) = (t.groups.len(), t.list_rows(sh));
     // With nothing to decide the number keys are the tabs' again.
     if let Action::Pick(n) = a
         && len == 0
         && let Some(&tab) = Tab::ALL.get(usize::from(n).wrapping_sub(1))
     {
-        app.switch_tab(tab, fx);
+        sh.request(Request::Show(tab));
         return;
     }
     // `n` is the next match with a search kept, a new item without (`i` is always one).
     let a = match a {
-        Action::SearchNext if app.review.search.text().is_empty() => Action::NewItem,
+        Action::SearchNext if t.search.text().is_empty() => Action::NewItem,
         Action::SearchNext => Action::Down,
         Action::SearchPrev => Action::Up,
         other => other,
     };
-    if on_speed_action(app, a, h, fx) {
+    if on_speed_action(t, sh, a, h, fx) {
         return;
     }
     let clicked = match a {
-        Action::Click(x, y) => app.clicked_row(x, y),
+        Action::Click(x, y) => t.clicked_row(sh, x, y),
         _ => None,
     };
-    let before = app.review.nav.selected;
-    if app.review.nav.apply(a, clicked, len, h) {
-        if app.review.nav.selected != before {
-            app.review.candidate = 0;
+    let before = t.nav.selected;
+    if t.nav.apply(a, clicked, len, h) {
+        if t.nav.selected != before {
+            t.candidate = 0;
         }
         return;
     }
-    if !enabled(app, a) {
+    if !enabled(t, a) {
         if let (Some(d), Action::Pick(_) | Action::Enter | Action::NewItem | Action::Reject) =
-            (&app.review.deciding, a)
+            (&t.deciding, a)
         {
             let text = format!("a decision on \"{d}\" is being applied; wait for its result");
-            app.say(Level::Info, text);
+            sh.say(Level::Info, text);
         }
         return;
     }
-    let Some(g) = app.review.selected().cloned() else {
+    let Some(g) = t.selected().cloned() else {
         return;
     };
     match a {
-        Action::Left => app.review.candidate = app.review.candidate.saturating_sub(1),
-        Action::Right => {
-            app.review.candidate = (app.review.candidate + 1).min(app.review.shown() - 1)
-        }
-        Action::Pick(n) => pick(app, &g, usize::from(n) - 1),
+        Action::Left => t.candidate = t.candidate.saturating_sub(1),
+        Action::Right => t.candidate = (t.candidate + 1).min(t.shown() - 1),
+        Action::Pick(n) => pick(t, &g, usize::from(n) - 1),
         Action::Enter => {
-            let i = app.review.candidate.min(app.review.shown() - 1);
-            pick(app, &g, i)
+            let i = t.candidate.min(t.shown() - 1);
+            pick(t, &g, i)
         }
         Action::NewItem => {
-            app.popup = Some(Popup::NewItem(Box::new(NewItemForm {
+            t.popup = Some(Popup::NewItem(Box::new(NewItemForm {
                 held_id: g.id,
                 description: g.description.clone(),
                 lines: g.lines,
@@ -436,27 +447,27 @@ pub fn on_action(app: &mut App, a: Action, fx: &mut Vec<Effect>) {
                     skus.join(", ")
                 )
             };
-            confirm(app, &g, Choice::Reject, what);
+            confirm(t, &g, Choice::Reject, what);
         }
         Action::Skip => {
-            let next = (app.review.nav.selected + 1) % len;
-            app.review.nav.select(next, len, h);
-            app.review.candidate = 0;
+            let next = (t.nav.selected + 1) % len;
+            t.nav.select(next, len, h);
+            t.candidate = 0;
         }
         _ => {}
     }
 }
 
-fn pick(app: &mut App, g: &Group, i: usize) {
+fn pick(t: &mut ReviewTab, g: &Group, i: usize) {
     let Some(c) = g.candidates.get(i) else {
         return;
     };
     let what = format!("land them on {} \"{}\" and learn the alias", c.sku, c.name);
-    confirm(app, g, Choice::Item(c.sku.clone()), what);
+    confirm(t, g, Choice::Item(c.sku.clone()), what);
 }
 
-fn confirm(app: &mut App, g: &Group, choice: Choice, what: String) {
-    app.popup = Some(Popup::ConfirmDecision(Box::new(PendingDecision {
+fn confirm(t: &mut ReviewTab, g: &Group, choice: Choice, what: String) {
+    t.popup = Some(Popup::ConfirmDecision(Box::new(PendingDecision {
         held_id: g.id,
         description: g.description.clone(),
         lines: g.lines,
@@ -466,11 +477,17 @@ fn confirm(app: &mut App, g: &Group, choice: Choice, what: String) {
 }
 
 /// Keys in the confirmation popup: yes applies the decision.
-pub(crate) fn on_confirm(app: &mut App, d: Box<PendingDecision>, a: Action, fx: &mut Vec<Effect>) {
+fn on_confirm(
+    t: &mut ReviewTab,
+    sh: &mut Shell,
+    d: Box<PendingDecision>,
+    a: Action,
+    fx: &mut Vec<Effect>,
+) {
     match a {
         Action::Yes | Action::Enter => {
-            app.review.deciding = Some(d.description.clone());
-            app.say(
+            t.deciding = Some(d.description.clone());
+            sh.say(
                 Level::Info,
                 format!("applying the decision on \"{}\"…", d.description),
             );
@@ -481,28 +498,28 @@ pub(crate) fn on_confirm(app: &mut App, d: Box<PendingDecision>, a: Action, fx: 
             });
         }
         Action::No | Action::Close => {}
-        _ => app.popup = Some(Popup::ConfirmDecision(d)),
+        _ => t.popup = Some(Popup::ConfirmDecision(d)),
     }
 }
 
 /// Keys in the new-item form: Enter asks to confirm the new item.
-pub(crate) fn on_new_item(app: &mut App, mut f: Box<NewItemForm>, a: Action) {
+fn on_new_item(t: &mut ReviewTab, mut f: Box<NewItemForm>, a: Action) {
     match a {
         Action::Close => {}
         Action::NextField | Action::PrevField => {
             f.focus = 1 - f.focus.min(1);
-            app.popup = Some(Popup::NewItem(f));
+            t.popup = Some(Popup::NewItem(f));
         }
         Action::Enter => {
             let sku = f.sku.text().trim().to_string();
             let name = f.name.text().trim().to_string();
             if sku.is_empty() || name.is_empty() {
                 f.error = Some("the SKU and the name cannot be empty".into());
-                app.popup = Some(Popup::NewItem(f));
+                t.popup = Some(Popup::NewItem(f));
                 return;
             }
             let what = format!("create item {sku} \"{name}\", land them on it and learn the alias");
-            app.popup = Some(Popup::ConfirmDecision(Box::new(PendingDecision {
+            t.popup = Some(Popup::ConfirmDecision(Box::new(PendingDecision {
                 held_id: f.held_id,
                 description: f.description.clone(),
                 lines: f.lines,
@@ -521,39 +538,40 @@ pub(crate) fn on_new_item(app: &mut App, mut f: Box<NewItemForm>, a: Action) {
             };
             edit_text(input, other);
             f.error = None;
-            app.popup = Some(Popup::NewItem(f));
+            t.popup = Some(Popup::NewItem(f));
         }
     }
 }
 
-pub(crate) fn on_loaded(app: &mut App, result: Result<Vec<Group>, String>) {
-    app.review.pending = false;
-    app.review.loaded = true;
+pub(crate) fn on_loaded(t: &mut ReviewTab, sh: &mut Shell, result: Result<Vec<Group>, String>) {
+    t.pending = false;
+    t.loaded = true;
     let groups = match result {
         Ok(g) => g,
         Err(e) => {
-            app.review.error = Some(e.clone());
-            app.say(Level::Error, format!("cannot read the held lines: {e}"));
+            t.error = Some(e.clone());
+            sh.say(Level::Error, format!("cannot read the held lines: {e}"));
             return;
         }
     };
-    app.review.error = None;
-    app.review.read = groups;
-    let h = app.list_rows(Tab::Review);
-    app.review.refilter(h);
+    t.error = None;
+    t.read = groups;
+    let h = t.list_rows(sh);
+    t.refilter(h);
 }
 
 pub(crate) fn on_decided(
-    app: &mut App,
+    t: &mut ReviewTab,
+    sh: &mut Shell,
     description: &str,
     result: Result<Decision, String>,
     fx: &mut Vec<Effect>,
 ) {
-    app.review.deciding = None;
+    t.deciding = None;
     match result {
         Ok(o) => {
             if o.correction_id.is_some() {
-                app.review.last_decision = o.correction_id;
+                t.last_decision = o.correction_id;
             }
             let onto = o
                 .sku
@@ -574,18 +592,18 @@ pub(crate) fn on_decided(
                 .correction_id
                 .map(|c| format!(" · correction {c}"))
                 .unwrap_or_else(|| " · nothing left to mark (decided before)".into());
-            app.say(
+            sh.say(
                 Level::Info,
                 format!(
                     "\"{description}\"{onto}: {} landed · quantity {}{rejected}{still}{correction}",
-                    super::plural(o.landed, "line", "lines"),
+                    crate::format::plural(o.landed, "line", "lines"),
                     o.quantity
                 ),
             );
         }
-        Err(e) => app.say(Level::Error, format!("\"{description}\" not decided: {e}")),
+        Err(e) => sh.say(Level::Error, format!("\"{description}\" not decided: {e}")),
     }
-    app.review.load(fx);
+    t.load(fx);
 }
 
 /// A bulk decision or an undo waiting for the operator's yes.
@@ -605,7 +623,13 @@ pub enum BulkAct {
 }
 
 /// The keys of reviewing at speed: selection, bulk accept, undo, filters, the search.
-fn on_speed_action(app: &mut App, a: Action, h: usize, fx: &mut Vec<Effect>) -> bool {
+fn on_speed_action(
+    t: &mut ReviewTab,
+    sh: &mut Shell,
+    a: Action,
+    h: usize,
+    fx: &mut Vec<Effect>,
+) -> bool {
     if !matches!(
         a,
         Action::Mark
@@ -621,14 +645,14 @@ fn on_speed_action(app: &mut App, a: Action, h: usize, fx: &mut Vec<Effect>) -> 
     ) {
         return false;
     }
-    if !enabled(app, a) {
-        if let (Some(d), Action::AcceptTop | Action::Undo) = (&app.review.deciding, a) {
+    if !enabled(t, a) {
+        if let (Some(d), Action::AcceptTop | Action::Undo) = (&t.deciding, a) {
             let text = format!("a decision on \"{d}\" is being applied; wait for its result");
-            app.say(Level::Info, text);
+            sh.say(Level::Info, text);
         }
         return true;
     }
-    let r = &mut app.review;
+    let r = &mut *t;
     match a {
         Action::Mark => {
             if let Some(alias) = r.selected().map(|g| g.alias.clone()) {
@@ -680,14 +704,14 @@ fn on_speed_action(app: &mut App, a: Action, h: usize, fx: &mut Vec<Effect>) -> 
             };
             r.refilter(h);
         }
-        Action::AcceptTop => accept_top(app),
+        Action::AcceptTop => accept_top(t),
         Action::Undo => {
-            let id = app.review.last_decision;
+            let id = t.last_decision;
             let what = match id {
                 Some(c) => format!("undo correction {c}, this session's last decision:"),
                 None => "undo the newest review decision still standing:".to_string(),
             };
-            app.popup = Some(Popup::ConfirmBulk(Box::new(PendingBulk {
+            t.popup = Some(Popup::ConfirmBulk(Box::new(PendingBulk {
                 act: BulkAct::Undo(id),
                 lines: vec![
                     what,
@@ -703,8 +727,8 @@ fn on_speed_action(app: &mut App, a: Action, h: usize, fx: &mut Vec<Effect>) -> 
 
 /// `t`: the selected groups (or the highlighted one) onto their top candidates, after a
 /// confirmation stating how many lines land on which items.
-fn accept_top(app: &mut App) {
-    let r = &app.review;
+fn accept_top(t: &mut ReviewTab) {
+    let r = &*t;
     let mut groups: Vec<&Group> = r.marked_groups();
     if groups.is_empty() {
         groups.extend(r.selected());
@@ -719,62 +743,69 @@ fn accept_top(app: &mut App) {
     let lines: u64 = groups.iter().map(|g| g.lines).sum();
     let mut text = vec![format!(
         "{} of {} onto their top candidates:",
-        super::plural(lines, "line", "lines"),
-        super::plural(groups.len() as u64, "group", "groups"),
+        crate::format::plural(lines, "line", "lines"),
+        crate::format::plural(groups.len() as u64, "group", "groups"),
     )];
     for (sku, (n, g)) in &per_item {
         text.push(format!(
             "  {} → {sku} ({})",
-            super::plural(*n, "line", "lines"),
-            super::plural(*g, "group", "groups")
+            crate::format::plural(*n, "line", "lines"),
+            crate::format::plural(*g, "group", "groups")
         ));
     }
     let ids = groups.iter().map(|g| g.id).collect();
-    app.popup = Some(Popup::ConfirmBulk(Box::new(PendingBulk {
+    t.popup = Some(Popup::ConfirmBulk(Box::new(PendingBulk {
         act: BulkAct::AcceptTop(ids),
         lines: text,
     })));
 }
 
 /// Keys in the bulk confirmation: yes applies it.
-pub(crate) fn on_confirm_bulk(app: &mut App, p: Box<PendingBulk>, a: Action, fx: &mut Vec<Effect>) {
+fn on_confirm_bulk(
+    t: &mut ReviewTab,
+    sh: &mut Shell,
+    p: Box<PendingBulk>,
+    a: Action,
+    fx: &mut Vec<Effect>,
+) {
     match a {
         Action::Yes | Action::Enter => match p.act {
             BulkAct::AcceptTop(held_ids) => {
                 let n = held_ids.len() as u64;
-                app.review.deciding = Some(super::plural(n, "group", "groups"));
-                app.say(Level::Info, "accepting the top candidates…");
+                t.deciding = Some(crate::format::plural(n, "group", "groups"));
+                sh.say(Level::Info, "accepting the top candidates…");
                 fx.push(Effect::AcceptTop { held_ids });
             }
             BulkAct::Undo(correction_id) => {
-                app.review.deciding = Some("the undo".into());
-                app.say(Level::Info, "undoing the last decision…");
+                t.deciding = Some("the undo".into());
+                sh.say(Level::Info, "undoing the last decision…");
                 fx.push(Effect::UndoDecision { correction_id });
             }
         },
         Action::No | Action::Close => {}
-        _ => app.popup = Some(Popup::ConfirmBulk(p)),
+        _ => t.popup = Some(Popup::ConfirmBulk(p)),
     }
 }
 
 /// A key while the search is typed: every change reads the matching groups again.
-pub(crate) fn on_search_input(app: &mut App, a: Action, fx: &mut Vec<Effect>) {
-    if app.review.search.on_key(a) == Typed::Changed {
-        app.review.research(fx);
+fn on_search_input(t: &mut ReviewTab, a: Action, fx: &mut Vec<Effect>) {
+    if t.search.on_key(a) == Typed::Changed {
+        t.research(fx);
     }
 }
 
 pub(crate) fn on_accepted(
-    app: &mut App,
+    t: &mut ReviewTab,
+    sh: &mut Shell,
     result: Result<BulkOutcome, String>,
     fx: &mut Vec<Effect>,
 ) {
-    app.review.deciding = None;
+    t.deciding = None;
     match result {
         Ok(o) => {
-            app.review.marked.clear();
+            t.marked.clear();
             if o.correction_id.is_some() {
-                app.review.last_decision = o.correction_id;
+                t.last_decision = o.correction_id;
             }
             let left = if o.left > 0 {
                 format!(" · {} left as they were", o.left)
@@ -785,37 +816,79 @@ pub(crate) fn on_accepted(
                 .correction_id
                 .map(|c| format!(" · correction {c} (u undoes it)"))
                 .unwrap_or_else(|| " · nothing left to mark (decided before)".into());
-            app.say(
+            sh.say(
                 Level::Info,
                 format!(
                     "{} of {} landed on their top candidates · quantity {}{left}{correction}",
-                    super::plural(o.landed, "line", "lines"),
-                    super::plural(o.groups.len() as u64, "group", "groups"),
+                    crate::format::plural(o.landed, "line", "lines"),
+                    crate::format::plural(o.groups.len() as u64, "group", "groups"),
                     o.quantity
                 ),
             );
         }
-        Err(e) => app.say(Level::Error, format!("not accepted: {e}")),
+        Err(e) => sh.say(Level::Error, format!("not accepted: {e}")),
     }
-    app.review.load(fx);
+    t.load(fx);
 }
 
 pub(crate) fn on_undone(
-    app: &mut App,
+    t: &mut ReviewTab,
+    sh: &mut Shell,
     result: Result<crate::corrections::Applied, String>,
     fx: &mut Vec<Effect>,
 ) {
-    app.review.deciding = None;
+    t.deciding = None;
     match result {
         Ok(a) => {
-            app.review.last_decision = None;
+            t.last_decision = None;
             let id = a
                 .correction_id
                 .map(|c| format!(" · correction {c}"))
                 .unwrap_or_default();
-            app.say(Level::Info, format!("{}{id}", a.summary));
+            sh.say(Level::Info, format!("{}{id}", a.summary));
         }
-        Err(e) => app.say(Level::Error, format!("not undone: {e}")),
+        Err(e) => sh.say(Level::Error, format!("not undone: {e}")),
     }
-    app.review.load(fx);
+    t.load(fx);
+}
+impl Page for ReviewTab {
+    fn context(&self) -> Context {
+        match &self.popup {
+            Some(Popup::ConfirmDecision(_) | Popup::ConfirmBulk(_)) => Context::Confirm,
+            Some(Popup::NewItem(_)) => Context::NewItem,
+            None if self.search.typing => Context::Search,
+            None => Context::Tab(Tab::Review),
+        }
+    }
+
+    fn on_action(&mut self, sh: &mut Shell, a: Action, fx: &mut Vec<Effect>) {
+        match self.popup.take() {
+            Some(Popup::ConfirmDecision(d)) => on_confirm(self, sh, d, a, fx),
+            Some(Popup::ConfirmBulk(p)) => on_confirm_bulk(self, sh, p, a, fx),
+            Some(Popup::NewItem(f)) => on_new_item(self, f, a),
+            None if self.search.typing => on_search_input(self, a, fx),
+            None => on_action(self, sh, a, fx),
+        }
+    }
+
+    fn on_show(&mut self, _sh: &mut Shell, fx: &mut Vec<Effect>) {
+        on_show(self, fx)
+    }
+
+    fn enabled(&self, _sh: &Shell, ctx: Context, a: Action) -> bool {
+        ctx != Context::Tab(Tab::Review) || enabled(self, a)
+    }
+
+    fn badge(&self, _sh: &Shell) -> String {
+        badge(self)
+    }
+
+    fn render(&self, frame: &mut Frame, body: Rect, _sh: &Shell, theme: &Theme) {
+        crate::ui::review::render(frame, body, self, theme);
+        crate::ui::review::render_popup(frame, body, self, theme);
+    }
+
+    fn list_area(&self, body: Rect) -> Rect {
+        crate::ui::review::list_area(body, self)
+    }
 }

@@ -1,21 +1,22 @@
 //! The Runs tab: the history from `import_runs`, newest first; Enter opens a run, `r` resumes one,
 //! `v` reverts one (after a confirmation; [`crate::corrections::revert_run`] does it). `/`
-//! searches the history read (the newest [`super::HISTORY_LIMIT`] runs) by id, file, invoice,
+//! searches the history read (the newest [`crate::app::HISTORY_LIMIT`] runs) by id, file, invoice,
 //! mode or status as you type, the selection jumping to the first match; `n`/`N` go to the
 //! next/previous match, the matches are highlighted, Esc clears.
 
-use super::App;
-use super::batches::{BatchState, is_resumable};
-use super::compare::default_pair;
-use super::nav::ListNav;
-use super::popup::Popup;
-use super::search::Search;
-use crate::domain::{Mode, RunStatus};
-use crate::keymap::{Binding, b, ch, code};
+use super::Page;
+use super::batches::is_resumable;
+use crate::controls::nav::ListNav;
+use crate::controls::search::Search;
+use crate::domain::RunStatus;
+use crate::keymap::{Binding, Context, b, ch, code};
+use crate::shell::{Request, Shell};
 use crate::store::RunRow;
-use crate::vocab::{Action, Effect, JobSpec, Level, Previous, Tab};
+use crate::theme::Theme;
+use crate::vocab::{Action, Effect, JobSpec, Level, Tab};
 use crossterm::event::KeyCode;
-use std::path::PathBuf;
+use ratatui::Frame;
+use ratatui::layout::Rect;
 use std::time::Duration;
 
 /// How often the history is read again while it is on screen or a job runs.
@@ -64,6 +65,17 @@ pub struct RunsTab {
     pending: bool,
     pub(crate) next_at: Duration,
     pub search: Search,
+    pub popup: Option<Popup>,
+}
+
+/// The tab's popup: a revert waiting for the operator's yes.
+#[derive(Debug, Clone, PartialEq)]
+pub enum Popup {
+    ConfirmRevert {
+        run_id: i64,
+        source: String,
+        items: u64,
+    },
 }
 
 /// The text a run is searched in: what its row shows.
@@ -116,65 +128,54 @@ impl RunsTab {
 }
 
 /// A key while the search is typed: the selection jumps to the first match.
-pub(crate) fn on_search_input(app: &mut App, a: Action) {
-    let h = app.list_rows(Tab::Runs);
-    if app.runs.search.on_key(a) == super::search::Typed::Changed {
-        app.runs.jump(1, true, h);
+fn on_search_input(t: &mut RunsTab, sh: &mut Shell, a: Action) {
+    let h = t.list_rows(sh);
+    if t.search.on_key(a) == crate::controls::search::Typed::Changed {
+        t.jump(1, true, h);
     }
 }
 
-pub fn on_show(app: &mut App, fx: &mut Vec<Effect>) {
-    let now = app.now();
-    app.runs.load(now, fx);
-}
-
-pub fn enabled(app: &App, a: Action) -> bool {
+fn enabled(t: &RunsTab, a: Action) -> bool {
     match a {
-        Action::Enter => app.runs.selected().is_some(),
-        Action::Resume => app.runs.selected().is_some_and(is_resumable),
-        Action::Revert => app.runs.selected().is_some_and(revertible),
-        Action::SearchNext | Action::SearchPrev | Action::Close => {
-            !app.runs.search.text().is_empty()
-        }
+        Action::Enter => t.selected().is_some(),
+        Action::Resume => t.selected().is_some_and(is_resumable),
+        Action::Revert => t.selected().is_some_and(revertible),
+        Action::SearchNext | Action::SearchPrev | Action::Close => !t.search.text().is_empty(),
         _ => true,
     }
 }
 
-pub fn badge(_app: &App) -> String {
-    String::new()
-}
-
-pub fn on_action(app: &mut App, a: Action, fx: &mut Vec<Effect>) {
-    let (len, h) = (app.runs.rows.len(), app.list_rows(Tab::Runs));
+fn on_action(t: &mut RunsTab, sh: &mut Shell, a: Action) {
+    let (len, h) = (t.rows.len(), t.list_rows(sh));
     let clicked = match a {
-        Action::Click(x, y) => app.clicked_row(x, y),
+        Action::Click(x, y) => t.clicked_row(sh, x, y),
         _ => None,
     };
-    if app.runs.nav.apply(a, clicked, len, h) {
+    if t.nav.apply(a, clicked, len, h) {
         return;
     }
     match a {
-        Action::Filter => return app.runs.search.open(),
+        Action::Filter => return t.search.open(),
         Action::Close => {
-            app.runs.search.clear();
+            t.search.clear();
             return;
         }
         Action::SearchNext | Action::SearchPrev => {
             let step = if a == Action::SearchNext { 1 } else { -1 };
-            if !app.runs.jump(step, false, h) {
-                app.say(Level::Info, "no run matches the search");
+            if !t.jump(step, false, h) {
+                sh.say(Level::Info, "no run matches the search");
             }
             return;
         }
         _ => {}
     }
-    let Some(row) = app.runs.selected().cloned() else {
+    let Some(row) = t.selected().cloned() else {
         return;
     };
     match a {
-        Action::Enter => app.open_run(row.id, fx),
-        Action::Resume => resume(app, &row, fx),
-        Action::Revert => ask_revert(app, &row),
+        Action::Enter => sh.request(Request::OpenRun(row.id)),
+        Action::Resume => resume(sh, &row),
+        Action::Revert => ask_revert(t, sh, &row),
         _ => {}
     }
 }
@@ -185,35 +186,36 @@ pub fn revertible(r: &RunRow) -> bool {
     !matches!(r.status, RunStatus::Running | RunStatus::Reverted) && !r.rehearsal && !r.dry_run
 }
 
-fn ask_revert(app: &mut App, row: &RunRow) {
-    if app.active.as_ref().and_then(|a| a.run_id) == Some(row.id) {
-        app.say(
+fn ask_revert(t: &mut RunsTab, sh: &mut Shell, row: &RunRow) {
+    if sh.active_run() == Some(row.id) {
+        sh.say(
             Level::Info,
             format!("run {} is running: it cannot be reverted now", row.id),
         );
         return;
     }
     if !revertible(row) {
-        app.say(
+        sh.say(
             Level::Info,
             format!("run {} cannot be reverted ({})", row.id, row.status),
         );
         return;
     }
-    app.popup = Some(Popup::ConfirmRevert {
+    t.popup = Some(Popup::ConfirmRevert {
         run_id: row.id,
         source: row.source.clone(),
         items: row.items_processed,
     });
 }
 
-pub(crate) fn revert(app: &mut App, run_id: i64, fx: &mut Vec<Effect>) {
-    app.say(Level::Info, format!("reverting run {run_id}…"));
+fn revert(sh: &mut Shell, run_id: i64, fx: &mut Vec<Effect>) {
+    sh.say(Level::Info, format!("reverting run {run_id}…"));
     fx.push(Effect::Revert { run_id });
 }
 
 pub(crate) fn on_reverted(
-    app: &mut App,
+    t: &mut RunsTab,
+    sh: &mut Shell,
     run_id: i64,
     result: Result<crate::corrections::Applied, String>,
     fx: &mut Vec<Effect>,
@@ -224,134 +226,128 @@ pub(crate) fn on_reverted(
                 Some(c) => format!(" · correction {c}"),
                 None => " · nothing left to undo (reverted before)".into(),
             };
-            app.say(
+            sh.say(
                 Level::Info,
                 format!(
                     "run {run_id} reverted: {} removed · quantity {} subtracted{tail}",
-                    super::plural(a.lines, "line", "lines"),
+                    crate::format::plural(a.lines, "line", "lines"),
                     a.quantity
                 ),
             );
         }
-        Err(e) => app.say(Level::Error, format!("run {run_id} not reverted: {e}")),
+        Err(e) => sh.say(Level::Error, format!("run {run_id} not reverted: {e}")),
     }
-    let now = app.now();
-    app.runs.pending = false;
-    app.runs.load(now, fx);
+    let now = sh.now();
+    t.pending = false;
+    t.load(now, fx);
 }
 
-fn resume(app: &mut App, row: &RunRow, fx: &mut Vec<Effect>) {
+fn resume(sh: &mut Shell, row: &RunRow) {
     if let Some(why) = row.resume_refusal() {
-        app.say(
+        sh.say(
             Level::Info,
             format!("run {} cannot be resumed: {why}", row.id),
         );
         return;
     }
-    if app.active.as_ref().and_then(|a| a.run_id) == Some(row.id)
-        || app.queue.iter().any(
+    if sh.active_run() == Some(row.id)
+        || sh.queue.iter().any(
             |j| matches!(&j.spec, JobSpec::Import { resume: Some(p), .. } if p.run_id == row.id),
         )
     {
-        app.say(
+        sh.say(
             Level::Info,
             format!("run {} is running or queued already", row.id),
         );
         return;
     }
-    let batch = app
-        .batches
-        .entries
-        .iter()
-        .find(|b| b.file().is_some_and(|f| f.sha256 == row.import_key))
-        .map(|b| b.id);
-    app.batches.set_state(batch, BatchState::Queued(row.mode));
-    let queued = app.busy();
-    app.enqueue(
-        JobSpec::Import {
-            batch,
-            path: PathBuf::from(&row.source),
-            mode: row.mode,
-            resume: Some(Previous {
-                run_id: row.id,
-                mode: row.mode,
-                status: row.status,
-                import_key: row.import_key.clone(),
-                operator: row.operator.clone(),
-                dry_run: row.dry_run,
-                resumable: true,
-            }),
-            resent: None,
-            choices: Default::default(),
-        },
-        fx,
-    );
+    let queued = sh.busy();
+    sh.request(Request::Resume(Box::new(row.clone())));
     if queued {
-        app.say(
+        sh.say(
             Level::Info,
             format!("queued: resuming run {} ({})", row.id, row.mode),
         );
     } else {
-        app.switch_tab(Tab::Run, fx);
-        app.say(
+        sh.request(Request::Show(Tab::Run));
+        sh.say(
             Level::Info,
             format!("resuming run {} ({})", row.id, row.mode),
         );
     }
 }
 
-pub(crate) fn on_loaded(app: &mut App, result: Result<Vec<RunRow>, String>, fx: &mut Vec<Effect>) {
-    app.runs.pending = false;
+/// The history was read: the list keeps its selection. False when it could not be read.
+pub(crate) fn on_loaded(
+    t: &mut RunsTab,
+    sh: &mut Shell,
+    result: Result<Vec<RunRow>, String>,
+) -> bool {
+    t.pending = false;
     let rows = match result {
         Ok(rows) => rows,
         Err(e) => {
-            app.say(Level::Error, format!("cannot read the history: {e}"));
-            return;
+            sh.say(Level::Error, format!("cannot read the history: {e}"));
+            return false;
         }
     };
-    let first_load = !app.runs.loaded;
-    app.runs.loaded = true;
-    let selected_id = app.runs.selected().map(|r| r.id);
-    app.runs.rows = rows;
-    let len = app.runs.rows.len();
-    let h = app.list_rows(Tab::Runs);
+    t.loaded = true;
+    let selected_id = t.selected().map(|r| r.id);
+    t.rows = rows;
+    let len = t.rows.len();
+    let h = t.list_rows(sh);
     let index = selected_id
-        .and_then(|id| app.runs.rows.iter().position(|r| r.id == id))
+        .and_then(|id| t.rows.iter().position(|r| r.id == id))
         .unwrap_or(0);
-    app.runs.nav.select(index, len, h);
-    app.batches.refresh_previous(&app.runs.rows);
-    let (b, s) = default_pair(&app.runs.rows);
-    app.compare.on_history(&app.runs.rows, b, s);
-    // A history being opened for the first time: show the newest real run.
-    if first_load
-        && app.run.view.is_none()
-        && let Some(row) = app
-            .runs
-            .rows
-            .iter()
-            .find(|r| !r.rehearsal && r.mode != Mode::Retry)
-            .cloned()
-    {
-        let estimate = app.batches.estimate_for(&row.import_key);
-        app.run.view = Some(super::run::RunView::from_row(&row, estimate, app.now()));
-        if row.report.is_none() {
-            fx.push(Effect::LoadWritten { run_id: row.id });
+    t.nav.select(index, len, h);
+    true
+}
+
+impl Page for RunsTab {
+    fn context(&self) -> Context {
+        match &self.popup {
+            Some(Popup::ConfirmRevert { .. }) => Context::Confirm,
+            None if self.search.typing => Context::Search,
+            None => Context::Tab(Tab::Runs),
         }
-        super::failed::open_row(app, &row, fx);
     }
-    // A live run's view keeps its figures; a history view gets the newer row.
-    if app.run.job.is_none()
-        && let Some(v) = &app.run.view
-        && let Some(id) = v.run_id
-        && let Some(row) = app.runs.rows.iter().find(|r| r.id == id)
-        && (v.status != row.status || v.report.is_none() && row.report.is_some())
-    {
-        let log = v.log.clone();
-        let estimate = app.batches.estimate_for(&row.import_key);
-        let mut fresh = super::run::RunView::from_row(row, estimate, app.now());
-        if fresh.log.is_empty() {
-            fresh.log = log;
+
+    fn on_action(&mut self, sh: &mut Shell, a: Action, fx: &mut Vec<Effect>) {
+        match self.popup.take() {
+            Some(Popup::ConfirmRevert {
+                run_id,
+                source,
+                items,
+            }) => match a {
+                Action::Yes | Action::Enter => revert(sh, run_id, fx),
+                Action::No | Action::Close => {}
+                _ => {
+                    self.popup = Some(Popup::ConfirmRevert {
+                        run_id,
+                        source,
+                        items,
+                    })
+                }
+            },
+            None if self.search.typing => on_search_input(self, sh, a),
+            None => on_action(self, sh, a),
         }
-        app.run.view = Some(fresh);
+    }
+
+    fn on_show(&mut self, sh: &mut Shell, fx: &mut Vec<Effect>) {
+        self.load(sh.now(), fx);
+    }
+
+    fn enabled(&self, _sh: &Shell, ctx: Context, a: Action) -> bool {
+        ctx != Context::Tab(Tab::Runs) || enabled(self, a)
+    }
+
+    fn render(&self, frame: &mut Frame, body: Rect, sh: &Shell, theme: &Theme) {
+        crate::ui::runs::render(frame, body, self, sh, theme);
+        crate::ui::runs::render_popup(frame, body, self, theme);
+    }
+
+    fn list_area(&self, body: Rect) -> Rect {
+        crate::ui::runs::list_area(body, self)
     }
 }

@@ -1,15 +1,18 @@
 //! The Run tab: a live run folded from engine events, or a finished run from the history; its
 //! keys scroll the event log.
 
-use super::App;
-use crate::domain::run_rules::{self, RunKind};
+use super::Page;
 use crate::domain::{Mode, Phase, RunReport, RunStatus};
 use crate::engine::ProgressEvent;
 use crate::format::{count, seconds};
-use crate::keymap::{Binding, b, ch, code, ctrl};
+use crate::keymap::{Binding, Context, b, ch, code, ctrl};
+use crate::shell::Shell;
 use crate::store::{RunRow, reason_of};
-use crate::vocab::{Action, Effect, JobId, JobResult, Level, Previous, Stream, StreamSide, Tab};
+use crate::theme::Theme;
+use crate::vocab::{Action, Effect, JobId, Level, Tab};
 use crossterm::event::KeyCode;
+use ratatui::Frame;
+use ratatui::layout::Rect;
 use std::collections::VecDeque;
 use std::time::Duration;
 
@@ -463,7 +466,7 @@ impl RunView {
                     Level::Info,
                     format!(
                         "run {run_id} started: {mode}, about {}",
-                        super::plural(*total_estimate, "line", "lines")
+                        crate::format::plural(*total_estimate, "line", "lines")
                     ),
                 );
             }
@@ -608,31 +611,29 @@ pub fn outcome_counts(r: &RunReport) -> String {
     )
 }
 
-pub fn on_show(_app: &mut App, _fx: &mut Vec<Effect>) {}
-
-pub fn enabled(app: &App, a: Action) -> bool {
+fn enabled(t: &RunTab, a: Action) -> bool {
     match a {
         Action::Up
         | Action::Down
         | Action::PageUp
         | Action::PageDown
         | Action::Top
-        | Action::Bottom => app.run.view.as_ref().is_some_and(|v| !v.log.is_empty()),
+        | Action::Bottom => t.view.as_ref().is_some_and(|v| !v.log.is_empty()),
         _ => true,
     }
 }
 
-pub fn badge(app: &App) -> String {
-    if app.active.is_some() && app.run.job.is_some() {
+fn badge(t: &RunTab, sh: &Shell) -> String {
+    if sh.active.is_some() && t.job.is_some() {
         " ●".into()
     } else {
         String::new()
     }
 }
 
-pub fn on_action(app: &mut App, a: Action, _fx: &mut Vec<Effect>) {
-    let page = app.list_rows(Tab::Run);
-    let Some(v) = &mut app.run.view else {
+fn on_action(t: &mut RunTab, sh: &Shell, a: Action) {
+    let page = t.list_rows(sh);
+    let Some(v) = &mut t.view else {
         return;
     };
     let max = v.log.len().saturating_sub(page);
@@ -647,115 +648,51 @@ pub fn on_action(app: &mut App, a: Action, _fx: &mut Vec<Effect>) {
     };
 }
 
-/// An engine event of an import job: the Run tab's view, the batch's state, the Failed tab.
-pub(crate) fn on_import_event(
-    app: &mut App,
-    stream: Stream,
-    batch: Option<u64>,
-    ev: &ProgressEvent,
-    fx: &mut Vec<Effect>,
-) {
-    let now = app.now();
-    if stream.side == StreamSide::Main
-        && app.run.job == Some(stream.job)
-        && let Some(v) = &mut app.run.view
-    {
-        v.apply(now, ev);
-    }
-    match ev {
-        ProgressEvent::RunStarted { run_id, source, .. } => {
-            app.batches.mark_running(batch, Some(*run_id));
-            super::failed::open_live(app, *run_id, source.clone(), fx);
-        }
-        ProgressEvent::RunFinished(report) => {
-            app.batches.set_state(
-                batch,
-                super::batches::BatchState::Done {
-                    run_id: report.run_id,
-                    status: report.status,
-                },
-            );
-            let operator = app
-                .batches
-                .entries
-                .iter()
-                .find(|e| Some(e.id) == batch)
-                .and_then(|e| e.previous.as_ref().map(|p| p.operator.clone()))
-                .unwrap_or_else(crate::engine::options::default_operator);
-            app.batches.set_previous(
-                batch,
-                Previous {
-                    run_id: report.run_id,
-                    mode: report.mode,
-                    status: report.status,
-                    import_key: report.import_key.clone(),
-                    operator,
-                    dry_run: report.dry_run,
-                    resumable: run_rules::is_resumable(RunKind {
-                        dry_run: report.dry_run,
-                        ..RunKind::live_import(report.status, report.mode)
-                    }),
-                },
-            );
-            let level = match report.status {
-                RunStatus::Success => Level::Info,
-                RunStatus::PartialSuccess | RunStatus::Cancelled => Level::Warn,
-                _ => Level::Error,
-            };
-            let mut text = format!(
-                "{}: {}",
-                ended(report.run_id, report.status),
-                outcome_counts(report)
-            );
-            if report.items_failed > 0 {
-                text.push_str(" (the Failed tab, 3, lists them)");
-            }
-            if report.items_held > 0 {
-                text.push_str(" (held lines wait on the Review tab, 6)");
-            }
-            app.say(level, text);
-            super::failed::on_run_finished(app, report.run_id, fx);
-            let now = app.now();
-            app.runs.load(now, fx);
-        }
-        _ => {}
-    }
-}
-
 /// What a run without a report wrote, counted in the database.
-pub(crate) fn on_written(app: &mut App, run_id: i64, result: Result<(u64, u64), String>) {
+pub(crate) fn on_written(
+    t: &mut RunTab,
+    sh: &mut Shell,
+    run_id: i64,
+    result: Result<(u64, u64), String>,
+) {
     match result {
         Ok(counts) => {
-            if let Some(v) = &mut app.run.view
+            if let Some(v) = &mut t.view
                 && v.run_id == Some(run_id)
                 && !v.counts_known
             {
                 v.written = Some(counts);
             }
         }
-        Err(e) => app.say(
+        Err(e) => sh.say(
             Level::Error,
             format!("cannot count what run {run_id} wrote: {e}"),
         ),
     }
 }
 
-pub(crate) fn on_import_finished(
-    app: &mut App,
-    job: JobId,
-    batch: Option<u64>,
-    result: Result<JobResult, String>,
-) {
-    let Err(e) = result else {
-        return;
-    };
-    let now = app.now();
-    app.batches
-        .set_state(batch, super::batches::BatchState::Error(e.clone()));
-    if app.run.job == Some(job)
-        && let Some(v) = &mut app.run.view
-    {
-        v.fail(now, e.clone());
+impl Page for RunTab {
+    fn context(&self) -> Context {
+        Context::Tab(Tab::Run)
     }
-    app.say(Level::Error, e);
+
+    fn on_action(&mut self, sh: &mut Shell, a: Action, _fx: &mut Vec<Effect>) {
+        on_action(self, sh, a)
+    }
+
+    fn enabled(&self, _sh: &Shell, ctx: Context, a: Action) -> bool {
+        ctx != Context::Tab(Tab::Run) || enabled(self, a)
+    }
+
+    fn badge(&self, sh: &Shell) -> String {
+        badge(self, sh)
+    }
+
+    fn render(&self, frame: &mut Frame, body: Rect, sh: &Shell, theme: &Theme) {
+        crate::ui::run::render(frame, body, self, sh, theme)
+    }
+
+    fn list_area(&self, body: Rect) -> Rect {
+        crate::ui::run::list_area(body, self)
+    }
 }
