@@ -139,3 +139,39 @@ ELB-15,Copper Elbow 22mm Compression,2,1.10
         assert_eq!((landed_a, held_a), (landed_b, held_b), "{ctx}");
     }
 }
+
+/// A SKU the catalog lacks creates its item from its first line; a later line of the same SKU
+/// whose description contradicts that item is held, as a run against the whole catalog holds it
+/// (the SKUs on one line alone are the ones a file of SKU lines need not look at twice).
+#[tokio::test]
+async fn a_new_sku_whose_later_line_contradicts_its_first_is_held_as_against_the_whole_catalog() {
+    let (_c, cat) = write_file("catalog.csv", CATALOG);
+    let (_f, file) = write_file(
+        "invoice.csv",
+        "sku,description,quantity,unit_price
+NEW-7,Wall Plug 6mm Brown,3,0.05
+BOLT-8,Hex Bolt M8 x 40mm Zinc Plated,1,0.20
+NEW-8,Cable Tie 200mm Black,2,0.02
+NEW-7,Wall Plug 10mm Grey,4,0.07
+",
+    );
+    for (a, b) in backends().await.into_iter().zip(backends().await) {
+        let ctx = a.kind;
+        catalog(&a, &cat).await;
+        catalog(&b, &cat).await;
+        let ra = import(&a, &file, false).await;
+        let rb = import(&b, &file, true).await;
+        assert_eq!(
+            (ra.decisions.sku, ra.decisions.created, ra.decisions.held),
+            (1, 2, 1),
+            "{ctx}: {:?}",
+            ra.decisions
+        );
+        assert_eq!(rb.decisions.held, 1, "{ctx}: explained");
+        let (landed_a, held_a) = outcome(&a).await;
+        let (landed_b, held_b) = outcome(&b).await;
+        assert_eq!(held_a.len(), 1, "{ctx}: {held_a:?}");
+        assert!(held_a[0].1.contains("NEW-7"), "{ctx}: {held_a:?}");
+        assert_eq!((landed_a, held_a), (landed_b, held_b), "{ctx}");
+    }
+}

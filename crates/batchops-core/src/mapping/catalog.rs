@@ -60,6 +60,7 @@ pub struct RefusedAlias {
     pub reason: String,
 }
 
+#[derive(Clone)]
 pub struct Catalog {
     lex: Arc<Lexicon>,
     refused: Vec<RefusedAlias>,

@@ -20,7 +20,7 @@ use super::words::{TYPO, WEAK, weak_agreement, word_agreement};
 use std::collections::HashMap;
 
 /// Interned strings: the catalog keeps signatures as numbers (a 100,000-item catalog in a few MiB).
-#[derive(Debug, Default)]
+#[derive(Debug, Clone, Default)]
 pub struct Interner {
     ids: HashMap<Box<str>, u32>,
     strs: Vec<Box<str>>,

@@ -21,7 +21,7 @@ const POSTINGS_BUDGET: usize = 20_000;
 /// number of shared words.
 const ID_REACH: f32 = 100.0;
 
-#[derive(Default)]
+#[derive(Clone, Default)]
 pub struct Index {
     pub names: Interner,
     entries: Vec<Compact>,

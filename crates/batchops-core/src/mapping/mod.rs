@@ -195,6 +195,12 @@ type ByDescription = (
 /// A held line's key, reason and candidates.
 type Contradiction = (Arc<str>, String, Vec<Candidate>);
 
+/// The contradiction verdicts a [`Mapper`] reached on items of the catalog it was built with
+/// ([`Mapper::into_verdicts`]): a mapper of the same catalog starts from them
+/// ([`Mapper::with_verdicts`]) instead of comparing those lines again.
+#[derive(Default)]
+pub struct Verdicts(HashMap<(u32, Box<str>), Option<Contradiction>>);
+
 fn held((alias, reason, candidates): Contradiction, item: LineItem) -> Mapped {
     Mapped::Hold(HeldLine {
         alias,
@@ -230,6 +236,20 @@ impl Mapper {
             last_weighed: Vec::new(),
             found: Vec::new(),
         }
+    }
+
+    /// Its contradiction verdicts on the first `items` items of its catalog (those it was built
+    /// with, not items its lines created).
+    pub fn into_verdicts(self, items: usize) -> Verdicts {
+        let mut kept = self.contradictions;
+        kept.retain(|(idx, _), _| (*idx as usize) < items);
+        Verdicts(kept)
+    }
+
+    /// Start from the verdicts a mapper of the same catalog reached.
+    pub fn with_verdicts(mut self, verdicts: Verdicts) -> Self {
+        self.contradictions = verdicts.0;
+        self
     }
 
     /// Keep, for every line, the candidates weighed and the verdict on each

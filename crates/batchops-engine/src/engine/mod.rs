@@ -119,7 +119,7 @@ async fn import_batch_since(
         // Mapped from line 1 against the catalog as it was before this key's runs changed it; lines
         // that already have a state keep it (see engine/pipeline.rs). Both read under the key's lock.
         let loading = Instant::now();
-        let catalog = catalog::for_run(
+        let for_run = catalog::for_run(
             store,
             file,
             &import_key,
@@ -129,7 +129,8 @@ async fn import_batch_since(
         )
         .await?;
         let known = store.line_states(&import_key).await?;
-        let mapper = Mapper::new(catalog, opts.match_threshold)
+        let mapper = Mapper::new(for_run.catalog, opts.match_threshold)
+            .with_verdicts(for_run.verdicts)
             .uncertain(opts.uncertain)
             .supplier_parts(parts_supplier)
             .explain(opts.explain);
