@@ -2,7 +2,7 @@
 //! the Run tab's view, the batch's state, the Failed tab and the history together.
 
 use super::App;
-use crate::domain::{RunStatus, run_rules};
+use crate::domain::run_rules;
 use crate::engine::ProgressEvent;
 use crate::engine::overlap::Answer;
 use crate::shell::Overlay;
@@ -10,7 +10,7 @@ use crate::shell::{QuitState, Request};
 use crate::store::RunRow;
 use crate::tabs::batches::BatchState;
 use crate::tabs::compare;
-use crate::tabs::run::{RunView, ended, outcome_counts};
+use crate::tabs::run::{RunView, finished};
 use crate::vocab::{
     ActiveJob, Effect, Job, JobId, JobResult, JobSpec, Level, Overlapping, Previous,
     REHEARSAL_SEQUENTIAL_LINES, Stream, StreamSide, Tab,
@@ -238,16 +238,7 @@ impl App {
                         }),
                     },
                 );
-                let level = match report.status {
-                    RunStatus::Success => Level::Info,
-                    RunStatus::PartialSuccess | RunStatus::Cancelled => Level::Warn,
-                    _ => Level::Error,
-                };
-                let mut text = format!(
-                    "{}: {}",
-                    ended(report.run_id, report.status),
-                    outcome_counts(report)
-                );
+                let (level, mut text) = finished(report);
                 if report.items_failed > 0 {
                     text.push_str(" (the Failed tab, 3, lists them)");
                 }

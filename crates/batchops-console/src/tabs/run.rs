@@ -557,16 +557,7 @@ impl RunView {
                 self.log_now(now, if *ok { Level::Info } else { Level::Error }, text);
             }
             ProgressEvent::RunFinished(report) => {
-                let level = match report.status {
-                    RunStatus::Success => Level::Info,
-                    RunStatus::PartialSuccess | RunStatus::Cancelled => Level::Warn,
-                    _ => Level::Error,
-                };
-                let mut text = format!(
-                    "{}: {}",
-                    ended(report.run_id, report.status),
-                    outcome_counts(report)
-                );
+                let (level, mut text) = finished(report);
                 text.push_str(&format!(" in {}", seconds(report.processing_time_seconds)));
                 if let Some(reason) = &report.stop_reason {
                     text.push_str(&format!(" ({reason})"));
@@ -598,6 +589,19 @@ pub fn ended(run_id: i64, status: RunStatus) -> String {
         RunStatus::Failed => format!("run {run_id} failed"),
         s => format!("run {run_id} finished {s}"),
     }
+}
+
+/// How a finished run reads in a line: its level and `run 8 finished success: 38 imported, …`.
+pub fn finished(r: &RunReport) -> (Level, String) {
+    let level = match r.status {
+        RunStatus::Success => Level::Info,
+        RunStatus::PartialSuccess | RunStatus::Cancelled => Level::Warn,
+        _ => Level::Error,
+    };
+    (
+        level,
+        format!("{}: {}", ended(r.run_id, r.status), outcome_counts(r)),
+    )
 }
 
 /// `38 imported, 0 already imported, 3 failed, 1 held`.
