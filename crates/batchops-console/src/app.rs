@@ -30,7 +30,7 @@ use std::path::PathBuf;
 use std::sync::Arc;
 use std::time::Duration;
 
-pub use jobs::describe_job;
+use jobs::describe_job;
 
 /// How often the header's round-trip time is measured.
 const PING_EVERY: Duration = Duration::from_secs(2);
@@ -40,7 +40,6 @@ const MESSAGE_FOR: Duration = Duration::from_secs(10);
 const QUIT_GRACE: Duration = Duration::from_secs(15);
 /// Runs read for the Runs and Compare tabs.
 pub const HISTORY_LIMIT: u64 = 500;
-pub use super::vocab::REHEARSAL_SEQUENTIAL_LINES;
 
 pub struct App {
     pub shell: Shell,

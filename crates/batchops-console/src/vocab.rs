@@ -499,3 +499,8 @@ pub struct Overlapping {
 /// A rehearsal's sequential side stops after this many lines (it is the slow one; items/s are
 /// compared, so the figures stay comparable).
 pub const REHEARSAL_SEQUENTIAL_LINES: u64 = 10_000;
+
+/// The sequential side's line limit for a rehearsal of a file of about `estimated_lines`.
+pub fn rehearsal_cap(estimated_lines: u64) -> Option<u64> {
+    (estimated_lines > REHEARSAL_SEQUENTIAL_LINES).then_some(REHEARSAL_SEQUENTIAL_LINES)
+}

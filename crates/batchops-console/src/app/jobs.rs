@@ -12,12 +12,12 @@ use crate::tabs::batches::BatchState;
 use crate::tabs::compare;
 use crate::tabs::run::{RunView, finished};
 use crate::vocab::{
-    ActiveJob, Effect, Job, JobId, JobResult, JobSpec, Level, Overlapping, Previous,
-    REHEARSAL_SEQUENTIAL_LINES, Stream, StreamSide, Tab,
+    ActiveJob, Effect, Job, JobId, JobResult, JobSpec, Level, Overlapping, Previous, Stream,
+    StreamSide, Tab, rehearsal_cap,
 };
 
 /// The job in words, for the status line.
-pub fn describe_job(active: &ActiveJob) -> String {
+pub(super) fn describe_job(active: &ActiveJob) -> String {
     match (&active.job.spec, active.run_id) {
         (JobSpec::Import { .. }, Some(id)) => format!("run {id}"),
         (JobSpec::Import { path, .. }, None) => format!("the import of {}", path.display()),
@@ -117,8 +117,7 @@ impl App {
             );
             return;
         };
-        let cap = (file.estimated_lines > REHEARSAL_SEQUENTIAL_LINES)
-            .then_some(REHEARSAL_SEQUENTIAL_LINES);
+        let cap = rehearsal_cap(file.estimated_lines);
         let path = file.path.clone();
         let queued = self.shell.busy();
         self.enqueue(

@@ -13,7 +13,7 @@ use crate::input::profile::{Profile, SkuColumn};
 use crate::keymap::{Binding, b, ch, code, ctrl};
 use crate::shell::{Request, Shell};
 use crate::vocab::{
-    Action, Effect, ImportChoices, JobSpec, Level, PreviewShown, REHEARSAL_SEQUENTIAL_LINES, Tab,
+    Action, Effect, ImportChoices, JobSpec, Level, PreviewShown, Tab, rehearsal_cap,
 };
 use crossterm::event::KeyCode;
 use std::path::PathBuf;
@@ -643,8 +643,7 @@ fn start(t: &mut BatchesTab, sh: &mut Shell, s: &ImportScreen) -> bool {
         return true;
     };
     if s.run == RunChoice::Rehearsal {
-        let cap = (file.estimated_lines > REHEARSAL_SEQUENTIAL_LINES)
-            .then_some(REHEARSAL_SEQUENTIAL_LINES);
+        let cap = rehearsal_cap(file.estimated_lines);
         let queued = sh.busy();
         sh.request(Request::Enqueue(JobSpec::Compare {
             path: s.path.clone(),
