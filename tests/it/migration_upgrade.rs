@@ -86,8 +86,8 @@ async fn an_old_database_keeps_every_line_identity_through_the_upgrade() {
     );
     assert_eq!(
         scalar(
-            "SELECT COUNT(*) FROM pg_indexes WHERE schemaname = current_schema() \
-             AND tablename = 'transactions' AND indexdef LIKE '%UNIQUE%'"
+            "SELECT COUNT(*) FROM pg_index \
+             WHERE indrelid = 'transactions'::regclass AND indisunique"
         )
         .await,
         1,
