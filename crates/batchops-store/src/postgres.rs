@@ -198,7 +198,9 @@ impl PgStore {
         let created_ids: Vec<i64> = row.try_get(1)?;
         let inserted: i64 = row.try_get(2)?;
         let statements: i32 = row.try_get(3)?;
-        let update_seconds: f64 = row.try_get(5)?;
+        // The inventory update's seconds; none when nothing was left to update (the chunk's
+        // rows all went to items it created, which start at their rows' sum).
+        let update_seconds: Option<f64> = row.try_get(5)?;
         let bad_idx: Vec<i32> = row.try_get(6)?;
         let bad_states: Vec<Option<String>> = row.try_get(7)?;
         let bad_messages: Vec<Option<String>> = row.try_get(8)?;
@@ -271,11 +273,12 @@ impl PgStore {
             inserted,
             already: landed - inserted.min(landed),
             items_created: created.len() as u64,
-            // Of the function's statements, one is the inventory update when rows were inserted.
-            insert_statements: (statements.max(0) as u64).saturating_sub(u64::from(inserted > 0)),
-            insert_seconds: (elapsed - update_seconds).max(0.0),
-            update_statements: u64::from(inserted > 0),
-            update_seconds: update_seconds.min(elapsed),
+            // Of the function's statements, one is the inventory update when it ran.
+            insert_statements: (statements.max(0) as u64)
+                .saturating_sub(u64::from(update_seconds.is_some())),
+            insert_seconds: (elapsed - update_seconds.unwrap_or(0.0)).max(0.0),
+            update_statements: u64::from(update_seconds.is_some()),
+            update_seconds: update_seconds.unwrap_or(0.0).min(elapsed),
         };
         if !b.rollback {
             self.ids.extend(created);

@@ -243,10 +243,12 @@ DECLARE
     started   TIMESTAMPTZ := clock_timestamp();
     updating  TIMESTAMPTZ;
     updated   TIMESTAMPTZ;
+    did_update BOOLEAN := false;
     new_ids   BIGINT[] := '{}';
     items     BIGINT[];
     c_skus    TEXT[] := '{}';
     c_ids     BIGINT[] := '{}';
+    c_start   NUMERIC[] := '{}';
     d_ids     BIGINT[];
     d_deltas  NUMERIC[];
     n_ins     BIGINT := 0;
@@ -271,13 +273,24 @@ DECLARE
         FROM (SELECT item_id, sum(quantity) AS delta, count(*) AS n FROM ins GROUP BY item_id) AS g';
 BEGIN
     IF coalesce(array_length(p_new_skus, 1), 0) > 0 THEN
-        WITH ins AS (
-            INSERT INTO inventory_items (sku, name)
-            SELECT s, n FROM unnest(p_new_skus, p_new_names) AS u(s, n) ORDER BY s
+        -- An item this chunk creates starts at the sum of its rows' quantities (an all-or-nothing
+        -- write: each row goes in, or the write fails), so it is written once, not created and
+        -- then updated; the update below settles what the rows that did go in leave different.
+        -- Rows written one at a time (p_isolate) may fail alone: their items start at 0.
+        WITH plan AS (
+            SELECT -x AS k, sum(q) AS q FROM unnest(p_items, p_quantities) AS u(x, q)
+            WHERE x < 0 AND NOT p_isolate GROUP BY -x
+        ), ins AS (
+            INSERT INTO inventory_items (sku, name, quantity)
+            SELECT u.s, u.n, coalesce(plan.q, 0)
+            FROM unnest(p_new_skus, p_new_names) WITH ORDINALITY AS u(s, n, k)
+            LEFT JOIN plan ON plan.k = u.k ORDER BY u.s
             ON CONFLICT (sku) DO NOTHING
-            RETURNING id, sku
+            RETURNING id, sku, quantity
         )
-        SELECT coalesce(array_agg(sku), '{}'), coalesce(array_agg(id), '{}') INTO c_skus, c_ids FROM ins;
+        SELECT coalesce(array_agg(sku), '{}'), coalesce(array_agg(id), '{}'),
+               coalesce(array_agg(quantity), '{}')
+          INTO c_skus, c_ids, c_start FROM ins;
         SELECT array_agg(i.id ORDER BY u.ord) INTO new_ids
         FROM unnest(p_new_skus) WITH ORDINALITY AS u(sku, ord)
         JOIN inventory_items i ON i.sku = u.sku;
@@ -359,12 +372,24 @@ BEGIN
         END IF;
     END IF;
 
+    -- What the rows that went in add, less what an item created above started at.
+    IF coalesce(array_length(c_ids, 1), 0) > 0 THEN
+        SELECT array_agg(g.id ORDER BY g.id), array_agg(g.delta ORDER BY g.id)
+          INTO d_ids, d_deltas
+        FROM (SELECT coalesce(a.id, c.id) AS id, coalesce(a.delta, 0) - coalesce(c.q, 0) AS delta,
+                     c.id IS NOT NULL AS created
+              FROM unnest(d_ids, d_deltas) AS a(id, delta)
+              FULL JOIN unnest(c_ids, c_start) AS c(id, q) ON c.id = a.id) AS g
+        WHERE NOT g.created OR g.delta <> 0;
+    END IF;
+
     updating := clock_timestamp();
     IF coalesce(array_length(d_ids, 1), 0) > 0 THEN
         PERFORM 1 FROM inventory_items WHERE id = ANY (d_ids) ORDER BY id FOR NO KEY UPDATE;
         UPDATE inventory_items AS i SET quantity = i.quantity + d.delta, updated_at = now()
         FROM unnest(d_ids, d_deltas) AS d(id, delta) WHERE i.id = d.id;
         n_stmt := n_stmt + 1;
+        did_update := true;
     END IF;
     updated := clock_timestamp();
 
@@ -394,7 +419,7 @@ BEGIN
 
     RETURN QUERY SELECT c_skus, c_ids, n_ins, n_stmt,
         extract(epoch FROM (updating - started) + (clock_timestamp() - updated))::DOUBLE PRECISION,
-        extract(epoch FROM updated - updating)::DOUBLE PRECISION,
+        CASE WHEN did_update THEN extract(epoch FROM updated - updating)::DOUBLE PRECISION END,
         b_idx, b_state, b_msg;
 END
 $$;
