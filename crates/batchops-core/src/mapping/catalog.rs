@@ -77,6 +77,12 @@ pub struct Catalog {
     /// Supplier part numbers: [`part_key`] → the item.
     parts: HashMap<Box<str>, Arc<str>>,
     index: Index,
+    /// Whether each item was created for a description no item matched.
+    provisional: Vec<bool>,
+    /// Items added whose names are not read yet (the first `index.len()` are): read, in the
+    /// order they were added, before anything looks at the index or the name keys
+    /// ([`Catalog::settle`]). A file of new SKUs creates its items without reading their names.
+    unread: usize,
 }
 
 /// A supplier's part number as stored: the supplier, the number and the SKU of our item.
@@ -133,6 +139,8 @@ impl Catalog {
             retired: HashMap::new(),
             parts: HashMap::new(),
             index: Index::default(),
+            provisional: Vec::new(),
+            unread: 0,
         }
     }
 
@@ -174,6 +182,7 @@ impl Catalog {
         rejections: Vec<(String, String)>,
     ) -> Self {
         let mut catalog = self;
+        catalog.settle();
         for a in aliases {
             let a: AliasEntry = a.into();
             let Some(&idx) = catalog.by_sku.get(a.sku.as_str()) else {
@@ -210,6 +219,7 @@ impl Catalog {
 
     /// The catalog with more rejected (alias key, sku) pairings.
     pub fn reject_more(mut self, pairs: &[(String, String)]) -> Self {
+        self.settle();
         for (alias, sku) in pairs {
             if let Some(&idx) = self.by_sku.get(sku.as_str()) {
                 self.rejected.insert((alias.as_str().into(), idx));
@@ -287,7 +297,8 @@ impl Catalog {
     }
 
     /// Items whose name key or learned alias equals `key` (pairings rejected for it left out).
-    pub fn exact(&self, key: &str) -> Option<Exact> {
+    pub fn exact(&mut self, key: &str) -> Option<Exact> {
+        self.settle();
         let allowed = |i: &u32| !self.rejected.contains(&(Box::<str>::from(key), *i));
         match self.named.get(key)? {
             Named::One(i) if allowed(i) => Some(Exact::Item(self.skus[*i as usize].clone())),
@@ -325,6 +336,9 @@ impl Catalog {
             return existing;
         }
         let sku = self.add(sku, name, provisional);
+        if provisional {
+            self.settle();
+        }
         self.created
             .insert(sku.clone(), self.item_names[self.skus.len() - 1].clone());
         sku
@@ -337,11 +351,12 @@ impl Catalog {
 
     /// Whether the item at an index is provisional ([`Catalog::create_provisional`]).
     pub fn provisional(&self, idx: u32) -> bool {
-        self.index.provisional(idx)
+        self.provisional.get(idx as usize).copied().unwrap_or(false)
     }
 
     /// `key` now names `sku` (an automatic match this run accepted).
     pub fn learn_alias(&mut self, key: Arc<str>, sku: &str) {
+        self.settle();
         if let Some(&idx) = self.by_sku.get(sku) {
             self.named.insert((*key).into(), Named::One(idx));
         }
@@ -359,6 +374,7 @@ impl Catalog {
         key: &str,
         sig: &super::signature::Signature,
     ) -> Vec<(u32, Comparison)> {
+        self.settle();
         let q: Compact = self.index.compact_query(sig, &self.lex);
         let ix = &self.index;
         let mut out: Vec<(u32, Comparison)> = ix
@@ -399,6 +415,7 @@ impl Catalog {
     /// words), not what the rest of the catalog teaches about makers, so that whether a line
     /// contradicts the item its SKU names does not depend on the other items.
     pub fn compare_with(&mut self, sig: &super::signature::Signature, idx: u32) -> Comparison {
+        self.settle();
         let q = self.index.compact_query(sig, &self.lex);
         let ix = &self.index;
         compare(&q, ix.entry(idx), &ix.names, &self.lex, &|w| ix.weight(w))
@@ -406,6 +423,7 @@ impl Catalog {
 
     /// How many items (of the catalog and created by this run) carry an identifier.
     pub fn id_holders(&self, id: u32) -> usize {
+        self.settled();
         self.index.id_holders(id)
     }
 
@@ -416,6 +434,7 @@ impl Catalog {
 
     /// Whether an item states an attribute (by interned name).
     pub fn states(&self, idx: u32, name: u32) -> bool {
+        self.settled();
         self.index.entry(idx).attrs.iter().any(|(n, _)| *n == name)
     }
 
@@ -424,31 +443,50 @@ impl Catalog {
         self.by_sku.get(sku).copied()
     }
 
-    /// Add an item: of the catalog, or `provisional` (read as a line is).
+    /// Add an item: of the catalog, or `provisional` (read as a line is). Its name is read
+    /// when something next looks at the index ([`Catalog::settle`]).
     fn add(&mut self, sku: &str, name: &str, provisional: bool) -> Arc<str> {
-        let sig = signature(name, &self.lex);
-        let idx = if provisional {
-            self.index.insert_provisional(&sig, &self.lex)
-        } else {
-            self.index.insert(&sig)
-        };
-        debug_assert_eq!(idx as usize, self.skus.len());
         let sku: Arc<str> = sku.into();
+        let idx = self.skus.len() as u32;
         self.skus.push(sku.clone());
         self.item_names.push(name.into());
+        self.provisional.push(provisional);
         self.by_sku.insert(sku.clone(), idx);
-        let key: Box<str> = sig.key().into();
-        match self.named.get_mut(&key) {
-            None => {
-                self.named.insert(key, Named::One(idx));
-            }
-            Some(Named::One(other)) => {
-                let other = *other;
-                self.named.insert(key, Named::Several(vec![other, idx]));
-            }
-            Some(Named::Several(v)) => v.push(idx),
-        }
         sku
+    }
+
+    /// What reads the index through `&self` comes after a call that settled it (a comparison, the
+    /// candidates) with nothing added since.
+    fn settled(&self) {
+        debug_assert_eq!(self.unread, self.skus.len(), "the catalog's new items are not read");
+    }
+
+    /// Read the names of the items added since the last call, in the order they were added, into
+    /// the index and the name keys: the catalog is then as if each had been read when added.
+    fn settle(&mut self) {
+        for idx in self.unread..self.skus.len() {
+            let name = self.item_names[idx].clone();
+            let sig = signature(&name, &self.lex);
+            let at = if self.provisional[idx] {
+                self.index.insert_provisional(&sig, &self.lex)
+            } else {
+                self.index.insert(&sig)
+            };
+            debug_assert_eq!(at as usize, idx);
+            let idx = idx as u32;
+            let key: Box<str> = sig.key().into();
+            match self.named.get_mut(&key) {
+                None => {
+                    self.named.insert(key, Named::One(idx));
+                }
+                Some(Named::One(other)) => {
+                    let other = *other;
+                    self.named.insert(key, Named::Several(vec![other, idx]));
+                }
+                Some(Named::Several(v)) => v.push(idx),
+            }
+        }
+        self.unread = self.skus.len();
     }
 }
 

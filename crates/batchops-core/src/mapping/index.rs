@@ -175,11 +175,6 @@ impl Index {
         .then(|| format!("maker {} ≠ {}", self.names.get(l), self.names.get(i)))
     }
 
-    /// Whether the item at an index is provisional.
-    pub fn provisional(&self, idx: u32) -> bool {
-        self.provisional.get(idx as usize).copied().unwrap_or(false)
-    }
-
     /// Whether an item of the catalog has the word (not only provisional items).
     fn catalog_has(&self, word: u32) -> bool {
         self.words
