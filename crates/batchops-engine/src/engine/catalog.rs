@@ -38,7 +38,8 @@ impl From<Catalog> for ForRun {
 }
 
 /// The catalog for a run of `file` under `import_key`, as it was before that key's runs changed
-/// it ([`Store::load_catalog_before`]), or the part of it a file of SKU lines needs.
+/// it ([`Store::load_catalog_before`]), or the part of it a file of SKU lines needs. `scanned`:
+/// the file's SKUs when the pre-run check read them (the file is read for them otherwise).
 pub(crate) async fn for_run(
     store: &dyn Store,
     file: &BatchFile,
@@ -46,13 +47,18 @@ pub(crate) async fn for_run(
     opts: &ImportOptions,
     parts_supplier: Option<&str>,
     only_new: Option<&Arc<OnlyNew>>,
+    scanned: Option<SkuScan>,
 ) -> Result<ForRun, EngineError> {
     // Part numbers map through cross-references and, unknown, by description; a changed re-sent
     // line is held showing its earlier item; explained lines list what was weighed.
     if parts_supplier.is_some() || only_new.is_some() || opts.explain {
         return Ok(store.load_catalog_before(import_key).await?.into());
     }
-    let Some(lines) = sku_lines(file, opts)? else {
+    let lines = match scanned {
+        Some(scan) => scan.finish(),
+        None => sku_lines(file, opts)?,
+    };
+    let Some(lines) = lines else {
         return Ok(store.load_catalog_before(import_key).await?.into());
     };
     let part = store.catalog_of_skus(import_key, &lines.skus).await?;
@@ -64,6 +70,10 @@ pub(crate) async fn for_run(
         Vec::new(),
     )
     .with_retired(part.retired.clone());
+    // Only the lines whose SKU the catalog has, or that another line repeats, are mapped.
+    if known.is_empty() && lines.repeated.is_empty() {
+        return Ok(catalog.into());
+    }
     let mut probe = Mapper::new(catalog.clone(), opts.match_threshold).uncertain(opts.uncertain);
     let reader = input::open_with(file, &opts.reading)?;
     for item in reader.take(line_limit(opts)).filter_map(Result::ok) {
@@ -100,22 +110,54 @@ struct SkuLines {
     repeated: HashSet<String>,
 }
 
-/// The SKUs of the file's lines (those that parse, as the run reads them) when every one of them
-/// carries a SKU; `None` when one does not, or none parses.
-fn sku_lines(file: &BatchFile, opts: &ImportOptions) -> Result<Option<SkuLines>, EngineError> {
-    let reader = input::open_with(file, &opts.reading)?;
-    let mut seen = HashSet::new();
-    let mut skus = Vec::new();
-    let mut repeated = HashSet::new();
-    for item in reader.take(line_limit(opts)).filter_map(Result::ok) {
-        let Some(sku) = item.sku else {
-            return Ok(None);
-        };
-        if seen.insert(sku.clone()) {
-            skus.push(sku);
-        } else {
-            repeated.insert(sku);
+/// The SKUs of a file's lines (those that parse, as the run reads them), seen one line at a time.
+#[derive(Default)]
+pub(crate) struct SkuScan {
+    seen: HashSet<String>,
+    skus: Vec<String>,
+    repeated: HashSet<String>,
+    /// A line without a SKU was seen: the rest is not kept.
+    without: bool,
+}
+
+impl SkuScan {
+    pub fn see(&mut self, sku: Option<String>) {
+        match sku {
+            _ if self.without => {}
+            None => {
+                *self = SkuScan {
+                    without: true,
+                    ..SkuScan::default()
+                }
+            }
+            Some(sku) if self.seen.contains(&sku) => {
+                self.repeated.insert(sku);
+            }
+            Some(sku) => {
+                self.seen.insert(sku.clone());
+                self.skus.push(sku);
+            }
         }
     }
-    Ok((!skus.is_empty()).then_some(SkuLines { skus, repeated }))
+
+    /// The SKUs when every line carries one; `None` when one does not, or no line parsed.
+    fn finish(self) -> Option<SkuLines> {
+        (!self.without && !self.skus.is_empty()).then_some(SkuLines {
+            skus: self.skus,
+            repeated: self.repeated,
+        })
+    }
+}
+
+/// The SKUs of the file's lines ([`SkuScan`]), read from the file.
+fn sku_lines(file: &BatchFile, opts: &ImportOptions) -> Result<Option<SkuLines>, EngineError> {
+    let reader = input::open_with(file, &opts.reading)?;
+    let mut scan = SkuScan::default();
+    for item in reader.take(line_limit(opts)).filter_map(Result::ok) {
+        scan.see(item.sku);
+        if scan.without {
+            break;
+        }
+    }
+    Ok(scan.finish())
 }

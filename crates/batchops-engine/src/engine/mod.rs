@@ -115,7 +115,8 @@ async fn import_batch_since(
     // it fails (a refused re-sent invoice, a run that cannot be resumed), not when it is dropped.
     let prepared: Result<_, EngineError> = async {
         // Whether the file repeats earlier runs (a re-sent invoice), decided under the key's lock.
-        let only_new = overlap::check(store, file, &invoice, &source, &import_key, opts).await?;
+        let checked = overlap::check(store, file, &invoice, &source, &import_key, opts).await?;
+        let only_new = checked.only_new;
         // Mapped from line 1 against the catalog as it was before this key's runs changed it; lines
         // that already have a state keep it (see engine/pipeline.rs). Both read under the key's lock.
         let loading = Instant::now();
@@ -126,6 +127,7 @@ async fn import_batch_since(
             opts,
             parts_supplier,
             only_new.as_ref(),
+            checked.skus,
         )
         .await?;
         let known = store.line_states(&import_key).await?;

@@ -16,6 +16,7 @@ use crate::input::{self, BatchFile, invoice::InvoiceRef};
 use crate::mapping::{Catalog, HeldLine};
 use crate::store::Store;
 use crate::store::overlap::LandedLine;
+use super::catalog::SkuScan;
 use rust_decimal::Decimal;
 use serde::Serialize;
 use std::collections::{BTreeMap, HashMap, HashSet};
@@ -147,7 +148,7 @@ pub struct RunShare {
 }
 
 /// What a file has in common with earlier runs.
-#[derive(Debug, Clone, PartialEq, Serialize)]
+#[derive(Debug, Clone, Default, PartialEq, Serialize)]
 pub struct Overlap {
     pub source: String,
     pub invoice: Option<InvoiceRef>,
@@ -288,21 +289,29 @@ impl OnlyNew {
     }
 }
 
+/// What the pre-run check found: the lines to skip and hold under `--only-new`, and, when it read
+/// the file, the SKUs of its lines (so the catalog's look-up does not read the file again).
+#[derive(Default)]
+pub(crate) struct Checked {
+    pub only_new: Option<Arc<OnlyNew>>,
+    pub skus: Option<SkuScan>,
+}
+
 /// The pre-run check of an import. `Err(EngineError::Overlap)` (nothing written) when the file
-/// overlaps earlier runs and the operator gave no answer; `Ok(Some(..))` the lines to skip and hold
-/// under `--only-new`; `Ok(None)` import as usual. A rehearsal, a file imported before under the
-/// same key (the exactly-once path) and a resumed run are not checked again, except that a key
+/// overlaps earlier runs and the operator gave no answer; `only_new` the lines to skip and hold
+/// under `--only-new`; none: import as usual. A rehearsal, a file imported before under the same
+/// key (the exactly-once path) and a resumed run are not checked again, except that a key
 /// answered `only-new` keeps that answer.
-pub async fn check(
+pub(crate) async fn check(
     store: &dyn Store,
     file: &BatchFile,
     header: &InvoiceHeader,
     source: &str,
     import_key: &str,
     opts: &ImportOptions,
-) -> Result<Option<Arc<OnlyNew>>, EngineError> {
+) -> Result<Checked, EngineError> {
     if opts.rehearsal {
-        return Ok(None);
+        return Ok(Checked::default());
     }
     let state = store.overlaps().key_state(import_key).await?;
     let recorded = state
@@ -313,25 +322,32 @@ pub async fn check(
         .map_err(EngineError::Invalid)?;
     let answer = match recorded {
         Some(a) => Some(a),
-        None if state.imported || opts.resume_run.is_some() => return Ok(None),
+        None if state.imported || opts.resume_run.is_some() => return Ok(Checked::default()),
         None => opts.resent,
     };
     let invoice = invoice_of(file, header);
     let keep = |answer: Option<Answer>| record(store, import_key, invoice.as_ref(), answer, opts);
     if answer == Some(Answer::AsNewInvoice) {
         keep(answer).await?;
-        return Ok(None);
+        return Ok(Checked::default());
     }
-    let overlap = measure(store, file, invoice.clone(), source, import_key, opts).await?;
+    let mut skus = SkuScan::default();
+    let overlap = compare(store, file, invoice.clone(), source, import_key, opts, &mut skus).await?;
     match answer {
         Some(Answer::OnlyNew) => {
             keep(answer).await?;
-            Ok(Some(Arc::new(overlap.only_new())))
+            Ok(Checked {
+                only_new: Some(Arc::new(overlap.only_new())),
+                skus: Some(skus),
+            })
         }
         _ if overlap.overlaps() => Err(EngineError::Overlap(Box::new(overlap))),
         _ => {
             keep(None).await?;
-            Ok(None)
+            Ok(Checked {
+                only_new: None,
+                skus: Some(skus),
+            })
         }
     }
 }
@@ -390,10 +406,25 @@ pub async fn measure(
     import_key: &str,
     opts: &ImportOptions,
 ) -> Result<Overlap, EngineError> {
-    let lines = read_lines(file, opts)?;
+    let mut skus = SkuScan::default();
+    compare(store, file, invoice, source, import_key, opts, &mut skus).await
+}
+
+/// [`measure`], seeing each line's SKU on the way (`skus`).
+async fn compare(
+    store: &dyn Store,
+    file: &BatchFile,
+    invoice: Option<InvoiceRef>,
+    source: &str,
+    import_key: &str,
+    opts: &ImportOptions,
+    skus: &mut SkuScan,
+) -> Result<Overlap, EngineError> {
+    let lines = read_lines(file, opts, skus)?;
     let overlaps = store.overlaps();
     let fingerprints: Vec<i64> = lines.iter().map(|l| l.print.fingerprint).collect();
     let landed = overlaps.landed_elsewhere(import_key, &fingerprints).await?;
+    drop(fingerprints);
     let mut by_fingerprint: HashMap<i64, Vec<&LandedLine>> = HashMap::new();
     for l in &landed {
         by_fingerprint.entry(l.fingerprint).or_default().push(l);
@@ -416,6 +447,16 @@ pub async fn measure(
             share(&mut shares, run_id);
             shares.get_mut(&run_id).expect("added").same_invoice = true;
         }
+    }
+    if landed.is_empty() && shares.is_empty() {
+        // No other key landed any of these lines and none named this invoice: every line is new.
+        return Ok(Overlap {
+            source: source.to_string(),
+            invoice,
+            lines: lines.len() as u64,
+            new: lines.len() as u64,
+            ..Overlap::default()
+        });
     }
     let mut matched: HashSet<(i64, u64)> = HashSet::new();
     let mut identical_lines = Vec::new();
@@ -516,7 +557,11 @@ pub async fn measure(
 /// The lines of the file that parse, with their hashes (the same [`Fingerprinter`] sequence the
 /// import pipeline computes).
 /// The file's lines as the import reads them (the same reading settings and line limit).
-fn read_lines(file: &BatchFile, opts: &ImportOptions) -> Result<Vec<FileLine>, EngineError> {
+fn read_lines(
+    file: &BatchFile,
+    opts: &ImportOptions,
+    skus: &mut SkuScan,
+) -> Result<Vec<FileLine>, EngineError> {
     let reader = input::open_with(file, &opts.reading)?;
     let max_lines = opts.max_lines;
     let mut prints = Fingerprinter::new();
@@ -524,12 +569,16 @@ fn read_lines(file: &BatchFile, opts: &ImportOptions) -> Result<Vec<FileLine>, E
     Ok(reader
         .take(limit)
         .filter_map(Result::ok)
-        .map(|item| FileLine {
-            line: item.line,
-            print: prints.next(&item),
-            description: item.description,
-            quantity: item.quantity,
-            unit_cost: item.unit_price,
+        .map(|item| {
+            let print = prints.next(&item);
+            skus.see(item.sku);
+            FileLine {
+                line: item.line,
+                print,
+                description: item.description,
+                quantity: item.quantity,
+                unit_cost: item.unit_price,
+            }
         })
         .collect())
 }
