@@ -241,6 +241,20 @@ async fn soak_eight_overlapping_imports_on_postgresql() {
 /// every line still lands once.
 #[tokio::test]
 async fn a_line_stored_by_another_writer_during_a_fresh_chunk_is_skipped_on_postgresql() {
+    raced_line_three(true).await;
+}
+
+/// As above with the file's items new: the chunk creates them, each starting at the sum of the
+/// chunk's rows that name it. The other writer's line 3 names an item of its own, so the item the
+/// import mapped line 3 to started at a quantity whose row did not go in: the chunk's inventory
+/// update takes it back.
+#[tokio::test]
+async fn a_new_item_whose_row_another_writer_stored_first_keeps_only_the_rows_that_went_in() {
+    raced_line_three(false).await;
+}
+
+/// The race of line 3 (see the tests above); `items_exist`: the file's items are there before.
+async fn raced_line_three(items_exist: bool) {
     use sqlx::Connection;
     let Some(db) = db::postgres().await else {
         return;
@@ -253,16 +267,27 @@ async fn a_line_stored_by_another_writer_during_a_fresh_chunk_is_skipped_on_post
     let line3 = csv.lines().nth(3).unwrap().to_string();
     let sku3 = line3.split(',').next().unwrap().to_string();
     let qty3 = d(line3.split(',').nth(2).unwrap());
-    // The items exist before the race (the file's own first run would create them).
-    db.exec(&format!(
-        "INSERT INTO inventory_items (sku, name) SELECT DISTINCT s, s FROM (VALUES {}) AS v(s)",
-        expected
-            .keys()
-            .map(|s| format!("('{s}')"))
-            .collect::<Vec<_>>()
-            .join(",")
-    ))
-    .await;
+    let sku3 = if items_exist {
+        // The items exist before the race (the file's own first run would create them).
+        db.exec(&format!(
+            "INSERT INTO inventory_items (sku, name) SELECT DISTINCT s, s FROM (VALUES {}) AS v(s)",
+            expected
+                .keys()
+                .map(|s| format!("('{s}')"))
+                .collect::<Vec<_>>()
+                .join(",")
+        ))
+        .await;
+        sku3
+    } else {
+        // Only the other writer's item exists; line 3's quantity goes to it, not to the item
+        // the import creates for line 3's SKU.
+        db.exec("INSERT INTO inventory_items (sku, name) VALUES ('OTHER-3', 'Other writer')")
+            .await;
+        *expected.get_mut(&sku3).expect("line 3's SKU") -= qty3;
+        expected.insert("OTHER-3".into(), qty3);
+        "OTHER-3".to_string()
+    };
     // The key is numbered before (as by an earlier run), so the import's run does not wait.
     db.exec(&format!("SELECT batchops_import_no('{key}')"))
         .await;
@@ -328,7 +353,8 @@ async fn a_line_stored_by_another_writer_during_a_fresh_chunk_is_skipped_on_post
     assert_eq!(report["items_already_imported"], 1, "{report}");
     assert_eq!(report["items_processed"], 29, "{report}");
     // The one chunk took the range probe, the insert that failed on line 3, the insert skipping
-    // it, and the inventory update.
+    // it, and the inventory update; with new items, the items' insert and the look-up of their
+    // ids too.
     let statements: u64 = report["phases"]
         .as_array()
         .unwrap()
@@ -336,6 +362,6 @@ async fn a_line_stored_by_another_writer_during_a_fresh_chunk_is_skipped_on_post
         .filter(|p| p["name"] == "batch_insert" || p["name"] == "inventory_update")
         .map(|p| p["statements"].as_u64().unwrap())
         .sum();
-    assert_eq!(statements, 4, "{report}");
+    assert_eq!(statements, if items_exist { 4 } else { 6 }, "{report}");
     assert_exact(&db, &expected, 30).await;
 }

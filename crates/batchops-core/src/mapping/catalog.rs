@@ -458,7 +458,11 @@ impl Catalog {
     /// What reads the index through `&self` comes after a call that settled it (a comparison, the
     /// candidates) with nothing added since.
     fn settled(&self) {
-        debug_assert_eq!(self.unread, self.skus.len(), "the catalog's new items are not read");
+        debug_assert_eq!(
+            self.unread,
+            self.skus.len(),
+            "the catalog's new items are not read"
+        );
     }
 
     /// Read the names of the items added since the last call, in the order they were added, into

@@ -9,6 +9,7 @@
 //! or repeated run of the same file does the same. A file imported before under the same key is not
 //! an overlap: that is the exactly-once path.
 
+use super::catalog::SkuScan;
 use super::{EngineError, ImportOptions};
 use crate::domain::fingerprint::{Fingerprinter, LinePrint};
 use crate::domain::{Candidate, InvoiceHeader, LineItem};
@@ -16,7 +17,6 @@ use crate::input::{self, BatchFile, invoice::InvoiceRef};
 use crate::mapping::{Catalog, HeldLine};
 use crate::store::Store;
 use crate::store::overlap::LandedLine;
-use super::catalog::SkuScan;
 use rust_decimal::Decimal;
 use serde::Serialize;
 use std::collections::{BTreeMap, HashMap, HashSet};
@@ -332,7 +332,16 @@ pub(crate) async fn check(
         return Ok(Checked::default());
     }
     let mut skus = SkuScan::default();
-    let overlap = compare(store, file, invoice.clone(), source, import_key, opts, &mut skus).await?;
+    let overlap = compare(
+        store,
+        file,
+        invoice.clone(),
+        source,
+        import_key,
+        opts,
+        &mut skus,
+    )
+    .await?;
     match answer {
         Some(Answer::OnlyNew) => {
             keep(answer).await?;
