@@ -332,7 +332,7 @@ pub(crate) async fn check(
         return Ok(Checked::default());
     }
     let mut skus = SkuScan::default();
-    let overlap = compare(
+    let overlap = measure(
         store,
         file,
         invoice.clone(),
@@ -406,21 +406,8 @@ struct FileLine {
 }
 
 /// Read the file and compare it with what runs of other import keys landed (`invoice`: the one
-/// the file names).
-pub async fn measure(
-    store: &dyn Store,
-    file: &BatchFile,
-    invoice: Option<InvoiceRef>,
-    source: &str,
-    import_key: &str,
-    opts: &ImportOptions,
-) -> Result<Overlap, EngineError> {
-    let mut skus = SkuScan::default();
-    compare(store, file, invoice, source, import_key, opts, &mut skus).await
-}
-
-/// [`measure`], seeing each line's SKU on the way (`skus`).
-async fn compare(
+/// the file names), seeing each line's SKU on the way (`skus`).
+async fn measure(
     store: &dyn Store,
     file: &BatchFile,
     invoice: Option<InvoiceRef>,
