@@ -182,7 +182,10 @@ impl Catalog {
         rejections: Vec<(String, String)>,
     ) -> Self {
         let mut catalog = self;
-        catalog.settle();
+        if !aliases.is_empty() {
+            // An alias outranks the name keys: they are read first.
+            catalog.settle();
+        }
         for a in aliases {
             let a: AliasEntry = a.into();
             let Some(&idx) = catalog.by_sku.get(a.sku.as_str()) else {

@@ -443,6 +443,13 @@ impl Mapper {
             return None;
         }
         let idx = self.catalog.index_of(sku)?;
+        // A description that is the item's name, word for word, reads as the item does: nothing
+        // to contradict (a provisional item's words were read as a line's, so it is compared).
+        if !self.catalog.provisional(idx)
+            && &**self.catalog.item(idx).1 == item.description.as_str()
+        {
+            return None;
+        }
         let cache_key = (idx, Box::<str>::from(item.description.as_str()));
         if let Some(verdict) = self.contradictions.get(&cache_key) {
             return verdict.clone();
@@ -1338,6 +1345,40 @@ mod tests {
                 why.contains("nearest VB") && why.contains("edition ultimate ≠ business"),
                 "{why}"
             );
+        }
+    }
+
+    /// A line whose description is its SKU's item name, word for word, is not compared with the
+    /// item (see `Mapper::contradiction`): comparing them never finds a contradiction.
+    #[test]
+    fn an_items_own_name_never_contradicts_it() {
+        let mut names: Vec<String> = crate::generate::matching::build(Default::default(), 7)
+            .catalog
+            .into_iter()
+            .map(|(_, name)| name)
+            .collect();
+        names.extend(
+            [
+                "Hex Bolt M8 M10 x 40mm Zinc",
+                "Sony Bravia KDL-40V5100 40' LCD TV",
+                "Canon Ink Cartridge For PIXMA iP1600, iP6210D and iP6220D Printers - 0617B002",
+                "Lens 17-85mm f/4-5.6 and 17mm - 85mm hood",
+                "DVPFX820 DVPFX820/L Portable DVD Player Blue",
+                "Cable Tie 100mm x 2.5mm Black Pack of 100 Art 12",
+                "Samsung 2008 Edition 2009 Model 46in Black",
+            ]
+            .map(String::from),
+        );
+        let items: Vec<CatalogItem> = names
+            .iter()
+            .enumerate()
+            .map(|(i, n)| item(&format!("N-{i}"), n))
+            .collect();
+        let mut catalog = Catalog::new::<(String, String)>(items, vec![]);
+        let lex = lexicon::current();
+        for (i, name) in names.iter().enumerate() {
+            let c = catalog.compare_with(&signature::signature(name, &lex), i as u32);
+            assert!(!c.vetoed(), "{name}: {:?}", c.differed);
         }
     }
 
