@@ -79,10 +79,10 @@ pub struct Catalog {
     index: Index,
     /// Whether each item was created for a description no item matched.
     provisional: Vec<bool>,
-    /// Items added whose names are not read yet (the first `index.len()` are): read, in the
-    /// order they were added, before anything looks at the index or the name keys
-    /// ([`Catalog::settle`]). A file of new SKUs creates its items without reading their names.
-    unread: usize,
+    /// How many of the items added are read into the index and the name keys; the rest are read,
+    /// in the order they were added, before anything looks at either ([`Catalog::settle`]). A
+    /// file of new SKUs creates its items without reading their names.
+    read_up_to: usize,
 }
 
 /// A supplier's part number as stored: the supplier, the number and the SKU of our item.
@@ -140,7 +140,7 @@ impl Catalog {
             parts: HashMap::new(),
             index: Index::default(),
             provisional: Vec::new(),
-            unread: 0,
+            read_up_to: 0,
         }
     }
 
@@ -462,7 +462,7 @@ impl Catalog {
     /// candidates) with nothing added since.
     fn settled(&self) {
         debug_assert_eq!(
-            self.unread,
+            self.read_up_to,
             self.skus.len(),
             "the catalog's new items are not read"
         );
@@ -471,7 +471,7 @@ impl Catalog {
     /// Read the names of the items added since the last call, in the order they were added, into
     /// the index and the name keys: the catalog is then as if each had been read when added.
     fn settle(&mut self) {
-        for idx in self.unread..self.skus.len() {
+        for idx in self.read_up_to..self.skus.len() {
             let name = self.item_names[idx].clone();
             let sig = signature(&name, &self.lex);
             let at = if self.provisional[idx] {
@@ -493,7 +493,7 @@ impl Catalog {
                 Some(Named::Several(v)) => v.push(idx),
             }
         }
-        self.unread = self.skus.len();
+        self.read_up_to = self.skus.len();
     }
 }
 

@@ -121,6 +121,7 @@ pub(crate) struct SkuScan {
 }
 
 impl SkuScan {
+    /// The next line's SKU (`None`: the line has none).
     pub fn see(&mut self, sku: Option<String>) {
         match sku {
             _ if self.without => {}
