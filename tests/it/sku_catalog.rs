@@ -40,8 +40,11 @@ async fn catalog(db: &TestDb, path: &Path) {
         .unwrap_or_else(|e| panic!("{}: {e}", db.kind));
 }
 
-/// (line, SKU of its item, quantity) of each row `import_key`'s runs landed, and the held lines.
-async fn outcome(db: &TestDb) -> (Vec<(i64, String)>, Vec<(i64, String)>) {
+/// (line, "SKU quantity") of each row the last run landed, and (line, candidates) of its held
+/// lines.
+type Outcome = (Vec<(i64, String)>, Vec<(i64, String)>);
+
+async fn outcome(db: &TestDb) -> Outcome {
     let landed = db
         .pairs(
             "SELECT t.line, i.sku || ' ' || CAST(t.quantity AS TEXT) FROM transactions t \
@@ -56,6 +59,34 @@ async fn outcome(db: &TestDb) -> (Vec<(i64, String)>, Vec<(i64, String)>) {
         )
         .await;
     (landed, held)
+}
+
+/// `file` imported, after the catalog, into two databases of each backend: mapped by the look-up
+/// of its SKUs, and explained (which always maps against the whole catalog).
+struct BothWays {
+    kind: &'static str,
+    by_sku: batchops::domain::RunReport,
+    whole: batchops::domain::RunReport,
+    by_sku_outcome: Outcome,
+    whole_outcome: Outcome,
+}
+
+async fn both_ways(cat: &Path, file: &Path) -> Vec<BothWays> {
+    let mut out = Vec::new();
+    for (a, b) in backends().await.into_iter().zip(backends().await) {
+        catalog(&a, cat).await;
+        catalog(&b, cat).await;
+        let by_sku = import(&a, file, false).await;
+        let whole = import(&b, file, true).await;
+        out.push(BothWays {
+            kind: a.kind,
+            by_sku,
+            whole,
+            by_sku_outcome: outcome(&a).await,
+            whole_outcome: outcome(&b).await,
+        });
+    }
+    out
 }
 
 #[tokio::test]
@@ -120,23 +151,19 @@ BOLT-8,Hex Bolt M8 x 40mm Zinc Plated,1,0.20
 ELB-15,Copper Elbow 22mm Compression,2,1.10
 ",
     );
-    for (a, b) in backends().await.into_iter().zip(backends().await) {
-        let ctx = a.kind;
-        catalog(&a, &cat).await;
-        catalog(&b, &cat).await;
-        let ra = import(&a, &file, false).await;
-        let rb = import(&b, &file, true).await;
+    for w in both_ways(&cat, &file).await {
+        let ctx = w.kind;
+        let (ra, rb) = (&w.by_sku, &w.whole);
         assert_eq!((ra.decisions.sku, ra.decisions.held), (1, 1), "{ctx}");
         assert_eq!(
             (rb.decisions.sku, rb.decisions.held),
             (1, 1),
             "{ctx}: explained"
         );
-        let (landed_a, held_a) = outcome(&a).await;
-        let (landed_b, held_b) = outcome(&b).await;
-        assert_eq!(held_a.len(), 1, "{ctx}: {held_a:?}");
-        assert!(held_a[0].1.contains("ELB-15"), "{ctx}: {held_a:?}");
-        assert_eq!((landed_a, held_a), (landed_b, held_b), "{ctx}");
+        let held = &w.by_sku_outcome.1;
+        assert_eq!(held.len(), 1, "{ctx}: {held:?}");
+        assert!(held[0].1.contains("ELB-15"), "{ctx}: {held:?}");
+        assert_eq!(w.by_sku_outcome, w.whole_outcome, "{ctx}");
     }
 }
 
@@ -155,23 +182,19 @@ NEW-8,Cable Tie 200mm Black,2,0.02
 NEW-7,Wall Plug 10mm Grey,4,0.07
 ",
     );
-    for (a, b) in backends().await.into_iter().zip(backends().await) {
-        let ctx = a.kind;
-        catalog(&a, &cat).await;
-        catalog(&b, &cat).await;
-        let ra = import(&a, &file, false).await;
-        let rb = import(&b, &file, true).await;
+    for w in both_ways(&cat, &file).await {
+        let ctx = w.kind;
+        let ra = &w.by_sku;
         assert_eq!(
             (ra.decisions.sku, ra.decisions.created, ra.decisions.held),
             (1, 2, 1),
             "{ctx}: {:?}",
             ra.decisions
         );
-        assert_eq!(rb.decisions.held, 1, "{ctx}: explained");
-        let (landed_a, held_a) = outcome(&a).await;
-        let (landed_b, held_b) = outcome(&b).await;
-        assert_eq!(held_a.len(), 1, "{ctx}: {held_a:?}");
-        assert!(held_a[0].1.contains("NEW-7"), "{ctx}: {held_a:?}");
-        assert_eq!((landed_a, held_a), (landed_b, held_b), "{ctx}");
+        assert_eq!(w.whole.decisions.held, 1, "{ctx}: explained");
+        let held = &w.by_sku_outcome.1;
+        assert_eq!(held.len(), 1, "{ctx}: {held:?}");
+        assert!(held[0].1.contains("NEW-7"), "{ctx}: {held:?}");
+        assert_eq!(w.by_sku_outcome, w.whole_outcome, "{ctx}");
     }
 }
