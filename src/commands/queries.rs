@@ -3,7 +3,7 @@
 use super::output;
 use crate::cli::{OutputFile, TextOrJson};
 use crate::report::{self, OutputFormat};
-use crate::store::{FailedQuery, Store};
+use crate::store::{FailedKey, FailedQuery, FailedRow, PageFrom, Store};
 use color_eyre::eyre::{Result, eyre};
 use std::io::Write;
 
@@ -33,6 +33,42 @@ pub async fn runs(store: &dyn Store, format: TextOrJson, limit: u64) -> Result<u
 /// never sits in memory whole.
 const PAGE: u64 = 5_000;
 
+/// A run's failed items in line order, a page at a time, each page read after the last row of the
+/// one before (by key, so the last page costs what the first does).
+struct Pages {
+    query: FailedQuery,
+    done: bool,
+}
+
+impl Pages {
+    fn new(unresolved_only: bool) -> Self {
+        Self {
+            query: FailedQuery {
+                unresolved_only,
+                limit: PAGE,
+                ..FailedQuery::default()
+            },
+            done: false,
+        }
+    }
+
+    async fn next(&mut self, store: &dyn Store, run_id: i64) -> Result<Option<Vec<FailedRow>>> {
+        if self.done {
+            return Ok(None);
+        }
+        let rows = store.failed_page(run_id, &self.query).await?;
+        self.done = (rows.len() as u64) < PAGE;
+        let Some(last) = rows.last() else {
+            return Ok(None);
+        };
+        self.query.from = PageFrom::After {
+            key: FailedKey::of(last, self.query.sort),
+            inclusive: false,
+        };
+        Ok(Some(rows))
+    }
+}
+
 pub async fn failed(
     store: &dyn Store,
     run_id: i64,
@@ -43,48 +79,31 @@ pub async fn failed(
     if store.run(run_id).await?.is_none() {
         return Err(eyre!("there is no run {run_id}"));
     }
-    let page = |offset| FailedQuery {
-        unresolved_only: unresolved,
-        offset,
-        limit: PAGE,
-        ..FailedQuery::default()
-    };
     let mut out = output::destination(to.path.as_deref(), to.force)?;
     match format {
         OutputFormat::Csv => {
             // The header needs every column first: one pass for the columns, one for the rows.
             let mut cols = report::RejectColumns::default();
-            let mut offset = 0;
-            loop {
-                let rows = store.failed_page(run_id, &page(offset)).await?;
+            let mut pages = Pages::new(unresolved);
+            while let Some(rows) = pages.next(store, run_id).await? {
                 cols.add(&rows);
-                if (rows.len() as u64) < PAGE {
-                    break;
-                }
-                offset += PAGE;
             }
             let mut w = report::RejectWriter::new(cols, &mut out)?;
-            let mut offset = 0;
-            loop {
-                let rows = store.failed_page(run_id, &page(offset)).await?;
+            let mut pages = Pages::new(unresolved);
+            while let Some(rows) = pages.next(store, run_id).await? {
                 w.rows(&rows)?;
-                if (rows.len() as u64) < PAGE {
-                    break;
-                }
-                offset += PAGE;
             }
             w.finish()?;
         }
         OutputFormat::Text | OutputFormat::Json => {
-            let mut offset = 0;
+            let mut pages = Pages::new(unresolved);
             let mut count = 0u64;
             if format == OutputFormat::Json {
                 write!(out, "[")?;
             } else {
                 write!(out, "{}", report::failed_header())?;
             }
-            loop {
-                let rows = store.failed_page(run_id, &page(offset)).await?;
+            while let Some(rows) = pages.next(store, run_id).await? {
                 for r in &rows {
                     if format == OutputFormat::Json {
                         if count > 0 {
@@ -96,10 +115,6 @@ pub async fn failed(
                     }
                     count += 1;
                 }
-                if (rows.len() as u64) < PAGE {
-                    break;
-                }
-                offset += PAGE;
             }
             if format == OutputFormat::Json {
                 writeln!(out, "\n]")?;

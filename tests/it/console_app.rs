@@ -12,7 +12,7 @@ use batchops::console::vocab::{
 };
 use batchops::domain::{Mode, Phase, RunStatus};
 use batchops::engine::ProgressEvent;
-use batchops::store::FailedSort;
+use batchops::store::{FailedSort, PageFrom};
 use crossterm::event::{KeyCode, KeyModifiers};
 use std::time::Duration;
 
@@ -149,7 +149,12 @@ fn failed_items_are_paged_from_the_database() {
         panic!("G asks for the last page: {fx:?}");
     };
     assert_eq!(app.failed.selected, 199_999);
-    assert!(req.query.offset <= 199_999 && req.query.offset + req.query.limit >= 200_000);
+    assert!(req.offset <= 199_999 && req.offset + req.query.limit == 200_000);
+    assert_eq!(
+        req.query.from,
+        PageFrom::Last,
+        "the last page is read from the end, not counted to"
+    );
     assert!(!req.count);
 }
 

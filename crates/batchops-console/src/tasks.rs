@@ -103,7 +103,7 @@ impl Runner {
                         .map_err(|e| e.to_string());
                     let _ = tx.send(Event::Done(Outcome::FailedPage {
                         generation: req.generation,
-                        offset: req.query.offset,
+                        offset: req.offset,
                         result,
                     }));
                 });

@@ -237,6 +237,8 @@ pub enum JobResult {
 pub struct PageRequest {
     pub generation: u64,
     pub run_id: i64,
+    /// The position of the page's first row in the list.
+    pub offset: u64,
     pub query: FailedQuery,
     pub count: bool,
 }

@@ -100,7 +100,9 @@ macro_rules! bookkeeping {
         const _: () = {
             use crate::domain::{Fields, Phase, RunReport};
             use crate::mapping::{AliasEntry, Catalog, CatalogItem};
-            use crate::rows::{FailedQuery, FailedRow, RunRow, fields_to_json};
+            use crate::rows::{
+                FailedQuery, FailedRow, PageFrom, RunRow, SortValue, fields_to_json,
+            };
             use crate::{NewRun, StoreResult, decode, sql};
             use chrono::Utc;
             use futures::TryStreamExt;
@@ -330,17 +332,36 @@ macro_rules! bookkeeping {
                     q: &FailedQuery,
                 ) -> StoreResult<Vec<FailedRow>> {
                     let pool = &self.pool;
-                    let rows = sqlx::query(AssertSqlSafe(sql::failed_page(q)))
+                    let sql = sql::failed_page(q);
+                    let query = sqlx::query(AssertSqlSafe(sql))
                         .bind(run_id)
                         .bind(sql::filter_pattern(q))
                         .bind(q.error_like.clone())
-                        .bind(q.limit.min(i64::MAX as u64) as i64)
-                        .bind(q.offset.min(i64::MAX as u64) as i64)
-                        .fetch_all(pool)
-                        .await?;
-                    rows.iter()
+                        .bind(q.limit.min(i64::MAX as u64) as i64);
+                    let key = match &q.from {
+                        PageFrom::After { key, .. } | PageFrom::Before(key) => Some(key),
+                        _ => None,
+                    };
+                    let query = match (&q.from, key) {
+                        (PageFrom::Offset(n), _) => query.bind((*n).min(i64::MAX as u64) as i64),
+                        (_, Some(k)) => {
+                            let query = match &k.value {
+                                SortValue::Number(n) => query.bind(*n),
+                                SortValue::Text(t) => query.bind(t.clone()),
+                            };
+                            query.bind(k.line.min(i64::MAX as u64) as i64).bind(k.id)
+                        }
+                        _ => query,
+                    };
+                    let rows = query.fetch_all(pool).await?;
+                    let mut out = rows
+                        .iter()
                         .map(|r| Ok(decode::failed(r)?.into_row()))
-                        .collect()
+                        .collect::<StoreResult<Vec<_>>>()?;
+                    if sql::failed_page_reversed(q) {
+                        out.reverse();
+                    }
+                    Ok(out)
                 }
 
                 async fn failed_count(&self, run_id: i64, q: &FailedQuery) -> StoreResult<u64> {

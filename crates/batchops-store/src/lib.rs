@@ -31,8 +31,9 @@ pub use errors::{ErrorClass, StoreError};
 pub use held::{DecidedGroup, DecidedLine, HeldFilter, HeldRow, ReviewRecord};
 pub use postgres::PgStore;
 pub use rows::{
-    FailedQuery, FailedRow, FailedSort, InventoryRow, RunRow, STALE_AFTER_SECONDS,
-    fields_from_json, install_stale_after_seconds, reason_of, reason_pattern,
+    FailedKey, FailedQuery, FailedRow, FailedSort, InventoryRow, PageFrom, RunRow,
+    STALE_AFTER_SECONDS, SortValue, fields_from_json, install_stale_after_seconds, reason_of,
+    reason_pattern,
 };
 pub use sqlite::SqliteStore;
 pub use url::{default_url, redact_secrets, redact_url};

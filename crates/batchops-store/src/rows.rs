@@ -262,10 +262,60 @@ impl FailedSort {
     }
 }
 
+/// Where a page of failed items starts. A page next to a row the reader holds is read by its key
+/// (the sort value, the line, the id), so it costs its own rows however deep in the list it lies;
+/// `Offset` counts rows from the start and is for a jump into the middle of a list.
+#[derive(Debug, Clone, Default, PartialEq, Eq)]
+pub enum PageFrom {
+    /// The first rows.
+    #[default]
+    Start,
+    /// The rows after this one (and it too when `inclusive`).
+    After { key: FailedKey, inclusive: bool },
+    /// The `limit` rows just before this one, in the list's order.
+    Before(FailedKey),
+    /// The last `limit` rows, in the list's order.
+    Last,
+    /// The rows from this position.
+    Offset(u64),
+}
+
+/// A failed item's place in a sorted list: the sort column's value, then the line, then the id.
+#[derive(Debug, Clone, PartialEq, Eq)]
+pub struct FailedKey {
+    pub value: SortValue,
+    pub line: u64,
+    pub id: i64,
+}
+
+/// The value of the column a list is sorted by.
+#[derive(Debug, Clone, PartialEq, Eq)]
+pub enum SortValue {
+    Number(i64),
+    Text(String),
+}
+
+impl FailedKey {
+    /// The row's key in a list sorted by `sort`.
+    pub fn of(row: &FailedRow, sort: FailedSort) -> Self {
+        let value = match sort {
+            FailedSort::Line => SortValue::Number(row.line.min(i64::MAX as u64) as i64),
+            FailedSort::Phase => SortValue::Text(row.phase.as_str().to_string()),
+            FailedSort::Error => SortValue::Text(row.error.clone()),
+            FailedSort::Attempts => SortValue::Number(i64::from(row.attempts)),
+        };
+        Self {
+            value,
+            line: row.line,
+            id: row.id,
+        }
+    }
+}
+
 /// A page of failed items.
 #[derive(Debug, Clone, Default, PartialEq, Eq)]
 pub struct FailedQuery {
-    pub offset: u64,
+    pub from: PageFrom,
     pub limit: u64,
     /// Case-insensitive substring of the raw record or the error.
     pub filter: Option<String>,

@@ -11,7 +11,9 @@ use crate::engine::ProgressEvent;
 use crate::format::plural;
 use crate::keymap::{Binding, Context, b, ch, code};
 use crate::shell::{Request, Shell};
-use crate::store::{FailedQuery, FailedRow, FailedSort, RunRow, reason_of, reason_pattern};
+use crate::store::{
+    FailedKey, FailedQuery, FailedRow, FailedSort, PageFrom, RunRow, reason_of, reason_pattern,
+};
 use crate::theme::Theme;
 use crate::vocab::{Action, Effect, ErrorCount, JobResult, JobSpec, Level, PageRequest, Tab};
 use crossterm::event::KeyCode;
@@ -230,7 +232,7 @@ pub enum Popup {
 impl FailedView {
     pub fn query(&self) -> FailedQuery {
         FailedQuery {
-            offset: 0,
+            from: PageFrom::Start,
             limit: PAGE,
             filter: (!self.filter.is_empty()).then(|| self.filter.clone()),
             sort: self.sort,
@@ -282,17 +284,51 @@ impl FailedView {
         }
         let offset = self.top.saturating_sub(PAGE_LEAD);
         self.cache_offset = offset;
+        Some(self.page_request(run_id, offset, true))
+    }
+
+    /// The request for the rows from position `offset`. Next to a row the cache holds they are
+    /// read by its key (after it, or up to it), at either end of the list from that end; only a
+    /// jump into the middle of the list with nothing cached near it counts rows by position. A
+    /// request that counts again reads no page from the end: the count it would go by is old.
+    fn page_request(&mut self, run_id: i64, offset: u64, count: bool) -> PageRequest {
         self.pending = Some(offset);
-        let query = FailedQuery {
-            offset,
-            ..self.query()
+        let key = |i: u64| self.row(i).map(|r| FailedKey::of(r, self.sort));
+        let mut limit = PAGE;
+        let from = if offset == 0 {
+            PageFrom::Start
+        } else if let Some(key) = key(offset - 1) {
+            PageFrom::After {
+                key,
+                inclusive: false,
+            }
+        } else if let Some(key) = key(offset) {
+            PageFrom::After {
+                key,
+                inclusive: true,
+            }
+        } else if let Some(key) = key(offset + PAGE) {
+            PageFrom::Before(key)
+        } else if let Some(total) = self
+            .total
+            .filter(|&n| !count && n > offset && n - offset <= PAGE)
+        {
+            limit = total - offset;
+            PageFrom::Last
+        } else {
+            PageFrom::Offset(offset)
         };
-        Some(PageRequest {
+        PageRequest {
             generation: self.generation,
             run_id,
-            query,
-            count: true,
-        })
+            offset,
+            query: FailedQuery {
+                from,
+                limit,
+                ..self.query()
+            },
+            count,
+        }
     }
 
     /// Count and fetch the rows on screen again, keeping the selection (after a retry, or while
@@ -304,16 +340,7 @@ impl FailedView {
             return None;
         }
         let offset = self.top.saturating_sub(PAGE_LEAD);
-        self.pending = Some(offset);
-        Some(PageRequest {
-            generation: self.generation,
-            run_id,
-            query: FailedQuery {
-                offset,
-                ..self.query()
-            },
-            count: true,
-        })
+        Some(self.page_request(run_id, offset, true))
     }
 
     pub fn on_count(&mut self, generation: u64, result: Result<u64, String>) {
@@ -429,16 +456,7 @@ impl FailedView {
         if covered && offset == self.cache_offset {
             return None;
         }
-        self.pending = Some(offset);
-        Some(PageRequest {
-            generation: self.generation,
-            run_id,
-            query: FailedQuery {
-                offset,
-                ..self.query()
-            },
-            count: false,
-        })
+        Some(self.page_request(run_id, offset, false))
     }
 }
 
@@ -1209,7 +1227,7 @@ mod tests {
         let mut v = FailedView::default();
         let req = v.open(1, "f.csv".into()).expect("a first page");
         assert!(req.count);
-        assert_eq!(req.query.offset, 0);
+        assert_eq!((req.offset, &req.query.from), (0, &PageFrom::Start));
         v.on_count(v.generation, Ok(200_000));
         v.on_page(
             v.generation,
@@ -1218,13 +1236,72 @@ mod tests {
         );
         assert!(v.move_by(10, 20).is_none(), "inside the cache");
         let req = v.select(150_000, 20).expect("a page far away");
-        assert_eq!(req.query.offset, 150_000 - 19 - 200);
+        assert_eq!(req.offset, 150_000 - 19 - 200);
+        assert_eq!(
+            req.query.from,
+            PageFrom::Offset(150_000 - 19 - 200),
+            "nothing cached near it: counted by position"
+        );
         assert!(!req.count);
         assert!(
             v.select(150_001, 20).is_none(),
             "the same page is already on its way"
         );
         assert!(v.selected_row().is_none());
+    }
+
+    #[test]
+    fn scrolling_on_reads_the_next_page_after_the_last_row_held() {
+        let mut v = FailedView::default();
+        v.open(1, "f.csv".into());
+        v.on_count(v.generation, Ok(200_000));
+        v.on_page(
+            v.generation,
+            0,
+            Ok((0..PAGE).map(|i| row(i as i64 + 1, i + 1)).collect()),
+        );
+        let req = v.select(480, 20).expect("near the end of the cache");
+        let anchor = v
+            .row(req.offset - 1)
+            .expect("the row before the page is held");
+        assert_eq!(
+            req.query.from,
+            PageFrom::After {
+                key: FailedKey::of(anchor, FailedSort::Line),
+                inclusive: false
+            }
+        );
+        let offset = req.offset;
+        v.on_page(
+            v.generation,
+            offset,
+            Ok((offset..offset + PAGE)
+                .map(|i| row(i as i64 + 1, i + 1))
+                .collect()),
+        );
+        let req = v.refresh(Duration::ZERO).expect("a refresh");
+        assert!(
+            matches!(
+                req.query.from,
+                PageFrom::After {
+                    inclusive: true,
+                    ..
+                }
+            ),
+            "a refresh reads the rows on screen from the first one held: {:?}",
+            req.query.from
+        );
+        v.pending = None;
+        let req = v.select(offset, 20).expect("near the start of the cache");
+        assert!(req.offset < offset);
+        let anchor = v
+            .row(req.offset + PAGE)
+            .expect("the row after the page is held");
+        assert_eq!(
+            req.query.from,
+            PageFrom::Before(FailedKey::of(anchor, FailedSort::Line)),
+            "scrolling back reads the page up to the first row held"
+        );
     }
 
     #[test]

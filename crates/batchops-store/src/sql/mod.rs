@@ -15,7 +15,7 @@ pub(crate) mod postgres;
 pub(crate) mod sqlite;
 pub(crate) mod write_one;
 
-use super::rows::FailedQuery;
+use super::rows::{FailedQuery, PageFrom};
 
 pub(crate) const RUN_COLUMNS: &str = "id, source, import_key, mode, status, operator, dry_run, rehearsal, \
     started_at, finished_at, heartbeat_at, items_total, items_processed, items_already_imported, \
@@ -118,12 +118,47 @@ pub(crate) fn failed_where(q: &FailedQuery) -> String {
     w
 }
 
+/// A page of failed items: binds $1–$3 as [`failed_where`], $4 the limit, then per
+/// [`PageFrom`]: $5 the offset, or $5 sort value, $6 line, $7 id of the key row. A page before a
+/// key or at the end is read in reverse order ([`failed_page_reversed`]).
 pub(crate) fn failed_page(q: &FailedQuery) -> String {
-    format!(
-        "SELECT {FAILED_COLUMNS} FROM failed_items {} {} LIMIT $4 OFFSET $5",
-        failed_where(q),
+    let mut w = failed_where(q);
+    let col = q.sort.column();
+    let reversed = failed_page_reversed(q);
+    // `ahead`: the comparison that moves along the list (by the sort's direction) for the sort
+    // column; line and id always ascend.
+    let key = |ahead: &str, line_ahead: &str, inclusive: bool| {
+        let last = if inclusive {
+            format!("{line_ahead}=")
+        } else {
+            line_ahead.to_string()
+        };
+        format!(
+            " AND ({col} {ahead} $5 OR ({col} = $5 AND (line {line_ahead} $6 \
+             OR (line = $6 AND id {last} $7))))"
+        )
+    };
+    let forward = if q.descending { "<" } else { ">" };
+    let backward = if q.descending { ">" } else { "<" };
+    let mut tail = String::from("LIMIT $4");
+    match &q.from {
+        PageFrom::Start | PageFrom::Last => {}
+        PageFrom::After { inclusive, .. } => w.push_str(&key(forward, ">", *inclusive)),
+        PageFrom::Before(_) => w.push_str(&key(backward, "<", false)),
+        PageFrom::Offset(_) => tail.push_str(" OFFSET $5"),
+    }
+    let order = if reversed {
+        let dir = if q.descending { "ASC" } else { "DESC" };
+        format!("ORDER BY {col} {dir}, line DESC, id DESC")
+    } else {
         failed_order(q)
-    )
+    };
+    format!("SELECT {FAILED_COLUMNS} FROM failed_items {w} {order} {tail}")
+}
+
+/// Whether [`failed_page`] reads its rows in reverse order (the caller turns them back).
+pub(crate) fn failed_page_reversed(q: &FailedQuery) -> bool {
+    matches!(q.from, PageFrom::Before(_) | PageFrom::Last)
 }
 
 pub(crate) fn failed_count(q: &FailedQuery) -> String {
@@ -194,7 +229,7 @@ pub(crate) fn run() -> String {
 /// The failed lines' `ORDER BY`, from a fixed list of columns (never from user text).
 pub(crate) fn failed_order(q: &FailedQuery) -> String {
     let dir = if q.descending { "DESC" } else { "ASC" };
-    format!("ORDER BY {} {dir}, line ASC", q.sort.column())
+    format!("ORDER BY {} {dir}, line ASC, id ASC", q.sort.column())
 }
 
 /// The items whose SKU is in `in_skus` (the backend's test of `sku` against the list `$2`), and
