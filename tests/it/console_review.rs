@@ -10,15 +10,16 @@ use crate::support::library;
 use batchops::console::app::App;
 use batchops::console::event::Event;
 use batchops::console::keymap::Context;
-use batchops::console::tabs::review::Popup;
+use batchops::console::tabs::review::{GROUP_PAGE, Popup};
 use batchops::console::tasks::Runner;
 use batchops::console::theme::Theme;
 use batchops::console::ui;
-use batchops::console::vocab::{Effect, Outcome, Tab};
+use batchops::console::vocab::{Effect, Outcome, ReviewPage, Tab};
 use batchops::domain::Candidate;
 use batchops::engine::ImportOptions;
 use batchops::engine::review::{self, Choice, Group};
 use batchops::mapping::generated_sku;
+use batchops::store::{Band, GroupQuery, HeldKind};
 use crossterm::event::KeyCode;
 use ratatui::Terminal;
 use ratatui::backend::TestBackend;
@@ -76,14 +77,39 @@ fn groups() -> Vec<Group> {
     ]
 }
 
+/// The groups as one page of the database's answer.
+fn loaded(app: &App, groups: Vec<Group>) -> Outcome {
+    Outcome::Review {
+        generation: app.review.generation(),
+        more: false,
+        result: Ok(ReviewPage {
+            total_groups: groups.len() as u64,
+            total_lines: groups.iter().map(|g| g.lines).sum(),
+            groups,
+        }),
+    }
+}
+
+/// The first page of the groups read afresh, among the effects.
+fn review_read(fx: &[Effect]) -> Option<&GroupQuery> {
+    fx.iter().find_map(|e| match e {
+        Effect::LoadReview(r) if r.query.after.is_none() => Some(&r.query),
+        _ => None,
+    })
+}
+
+fn reads_review(fx: &[Effect]) -> bool {
+    review_read(fx).is_some()
+}
+
 /// The app on the Review tab with the fixed groups loaded.
 fn on_review(w: u16, h: u16) -> App {
     let clock = clock();
     let mut app = app_with(&clock, w, h);
     let fx = ch(&mut app, '6');
     assert_eq!(app.shell.tab, Tab::Review);
-    assert!(fx.contains(&Effect::LoadReview), "{fx:?}");
-    app.update(Outcome::Review(Ok(groups())));
+    assert!(reads_review(&fx), "{fx:?}");
+    app.update(loaded(&app, groups()));
     app
 }
 
@@ -129,7 +155,7 @@ fn a_number_asks_first_then_yes_decides_on_that_candidate() {
             still_held: 0,
         }),
     });
-    assert!(fx.contains(&Effect::LoadReview), "{fx:?}");
+    assert!(reads_review(&fx), "{fx:?}");
     let text = &app.shell.message.as_ref().expect("a message").text;
     assert!(
         text.contains("onto HB-M8-50: 4 lines landed · quantity 19 · correction 7"),
@@ -252,7 +278,7 @@ fn an_error_is_shown_and_the_list_is_read_again() {
         description: "Hex Bolt M8 Zinc".into(),
         result: Err("there is no item HB-M8-40 (batchops inventory)".into()),
     });
-    assert!(fx.contains(&Effect::LoadReview));
+    assert!(reads_review(&fx));
     let m = app.shell.message.as_ref().expect("a message");
     assert_eq!(m.level, batchops::console::vocab::Level::Error);
     assert!(
@@ -268,9 +294,9 @@ fn the_list_keeps_the_selected_group_when_read_again() {
     ch(&mut app, 'j');
     let mut fewer = groups();
     fewer.remove(0);
-    app.update(Outcome::Review(Ok(fewer)));
+    app.update(loaded(&app, fewer));
     assert_eq!(app.review.selected().map(|g| g.id), Some(15));
-    app.update(Outcome::Review(Ok(Vec::new())));
+    app.update(loaded(&app, Vec::new()));
     assert!(app.review.selected().is_none());
     assert!(decide_effect(&ch(&mut app, '1')).is_none());
     assert!(app.review.popup.is_none());
@@ -348,9 +374,13 @@ async fn a_decision_from_the_tab_lands_the_held_lines_on_the_real_databases() {
         let clock = clock();
         let mut app = app_with(&clock, 120, 36);
         let fx = ch(&mut app, '6');
-        assert!(fx.contains(&Effect::LoadReview), "{}", db.kind);
-        let loaded = answer(&mut runner, &mut rx, Effect::LoadReview).await;
-        app.update(loaded);
+        assert!(reads_review(&fx), "{}", db.kind);
+        let read = fx
+            .into_iter()
+            .find(|e| matches!(e, Effect::LoadReview(_)))
+            .expect("the groups read");
+        let answered = answer(&mut runner, &mut rx, read).await;
+        app.update(answered);
         let g = app.review.selected().expect("a held group").clone();
         assert_eq!(
             (g.lines, g.description.as_str()),
@@ -380,10 +410,10 @@ async fn a_decision_from_the_tab_lands_the_held_lines_on_the_real_databases() {
         // The list is read again: nothing is left to decide.
         let reload = fx
             .into_iter()
-            .find(|e| *e == Effect::LoadReview)
+            .find(|e| matches!(e, Effect::LoadReview(_)))
             .expect("read again");
-        let loaded = answer(&mut runner, &mut rx, reload).await;
-        app.update(loaded);
+        let answered = answer(&mut runner, &mut rx, reload).await;
+        app.update(answered);
         assert!(
             app.review.groups.is_empty(),
             "{}: {:?}",
@@ -478,7 +508,7 @@ fn on_an_empty_review_tab_the_number_keys_switch_tabs() {
         let clock = clock();
         let mut app = app_with(&clock, 80, 24);
         ch(&mut app, '6');
-        app.update(Outcome::Review(Ok(Vec::new())));
+        app.update(loaded(&app, Vec::new()));
         assert_eq!(app.shell.tab, Tab::Review);
         ch(&mut app, key);
         assert_eq!(app.shell.tab, tab, "{key} on an empty Review tab");
@@ -486,37 +516,107 @@ fn on_an_empty_review_tab_the_number_keys_switch_tabs() {
 }
 
 #[test]
-fn filters_narrow_the_groups_by_why_held_score_band_and_candidate() {
+fn filters_narrow_the_groups_by_why_held_score_band_and_candidate_in_the_database() {
     let mut app = on_review(120, 36);
-    let shown = |app: &App| -> Vec<String> {
-        app.review
-            .groups
-            .iter()
-            .map(|g| g.description.clone())
-            .collect()
-    };
-    // f: held by a veto (the screws' top candidate states another material).
-    ch(&mut app, 'f');
-    assert_eq!(shown(&app), vec!["Hex Screw M6 Stainless"]);
-    // f again: an attribute stated on one side only.
-    ch(&mut app, 'f');
-    assert_eq!(shown(&app), vec!["Hex Bolt M8 Zinc"]);
-    ch(&mut app, 'f');
-    assert!(shown(&app).is_empty(), "no group is held by a close score");
-    ch(&mut app, 'f');
-    assert_eq!(shown(&app).len(), 2, "all again");
-    // b: the top score's band (1.00 and 0.93 are both 0.90 and up; none below 0.75).
-    ch(&mut app, 'b');
-    assert_eq!(shown(&app).len(), 2);
-    ch(&mut app, 'b');
-    assert!(shown(&app).is_empty(), "0.75 to 0.90");
-    press(&mut app, KeyCode::Esc);
-    assert_eq!(shown(&app).len(), 2, "Esc clears the filters");
+    let why = |app: &mut App| review_read(&ch(app, 'f')).map(|q| q.why);
+    assert_eq!(why(&mut app), Some(Some(HeldKind::Veto)));
+    assert_eq!(why(&mut app), Some(Some(HeldKind::OneSided)));
+    assert_eq!(why(&mut app), Some(Some(HeldKind::CloseScore)));
+    assert_eq!(why(&mut app), Some(None), "all again");
+    let band = |app: &mut App| review_read(&ch(app, 'b')).map(|q| q.band);
+    assert_eq!(band(&mut app), Some(Some(Band::High)));
+    assert_eq!(band(&mut app), Some(Some(Band::Middle)));
+    // The answer to the narrowed reading is what the tab shows, its title says so.
+    app.update(loaded(&app, Vec::new()));
+    assert!(app.review.groups.is_empty());
+    assert!(
+        screen(&app, 120, 36).contains("No held line matches the search and filters"),
+        "{}",
+        screen(&app, 120, 36)
+    );
+    let fx = press(&mut app, KeyCode::Esc);
+    let q = review_read(&fx).expect("Esc reads the whole list again");
+    assert_eq!((q.why, q.band, q.search.as_deref()), (None, None, None));
+    app.update(loaded(&app, groups()));
     // C: only the groups whose top candidate is the highlighted group's.
-    ch(&mut app, 'C');
-    assert_eq!(shown(&app), vec!["Hex Bolt M8 Zinc"]);
-    ch(&mut app, 'C');
-    assert_eq!(shown(&app).len(), 2);
+    let fx = ch(&mut app, 'C');
+    assert_eq!(
+        review_read(&fx).and_then(|q| q.top_sku.as_deref()),
+        Some("HB-M8-40")
+    );
+    let fx = ch(&mut app, 'C');
+    assert_eq!(review_read(&fx).map(|q| q.top_sku.clone()), Some(None));
+    // An answer to an older reading is dropped.
+    let old = app.review.generation() - 1;
+    app.update(Outcome::Review {
+        generation: old,
+        more: false,
+        result: Ok(ReviewPage::default()),
+    });
+    assert_eq!(app.review.groups.len(), 2);
+}
+
+/// Many groups: the tab reads a page, and the next one (after the last group read) as the
+/// selection nears its end.
+#[test]
+fn the_next_page_of_groups_is_read_as_the_selection_nears_the_end() {
+    let clock = clock();
+    let mut app = app_with(&clock, 120, 36);
+    ch(&mut app, '6');
+    let many: Vec<Group> = (0..GROUP_PAGE as i64)
+        .map(|i| Group {
+            alias: format!("group {i}"),
+            id: 1000 + i,
+            lines: 3,
+            ..groups()[0].clone()
+        })
+        .collect();
+    let last = (many[many.len() - 1].lines, many[many.len() - 1].id);
+    app.update(Outcome::Review {
+        generation: app.review.generation(),
+        more: false,
+        result: Ok(ReviewPage {
+            groups: many,
+            total_groups: 2 * GROUP_PAGE,
+            total_lines: 6 * GROUP_PAGE,
+        }),
+    });
+    assert!(
+        ch(&mut app, 'j').is_empty(),
+        "far from the end: nothing read"
+    );
+    let fx = ch(&mut app, 'G');
+    let next = fx
+        .iter()
+        .find_map(|e| match e {
+            Effect::LoadReview(r) if r.query.after.is_some() => Some(r.clone()),
+            _ => None,
+        })
+        .expect("the next page");
+    assert_eq!(next.query.after, Some(last));
+    let more: Vec<Group> = (0..GROUP_PAGE as i64)
+        .map(|i| Group {
+            alias: format!("more {i}"),
+            id: 5000 + i,
+            lines: 3,
+            ..groups()[0].clone()
+        })
+        .collect();
+    app.update(Outcome::Review {
+        generation: next.generation,
+        more: true,
+        result: Ok(ReviewPage {
+            groups: more,
+            total_groups: 2 * GROUP_PAGE,
+            total_lines: 6 * GROUP_PAGE,
+        }),
+    });
+    assert_eq!(app.review.groups.len() as u64, 2 * GROUP_PAGE);
+    assert!(
+        screen(&app, 120, 36).contains("1,000 groups, 3,000 held lines"),
+        "{}",
+        screen(&app, 120, 36)
+    );
 }
 
 #[test]
@@ -557,4 +657,142 @@ fn space_selects_and_t_asks_with_the_lines_per_item_then_accepts_them_all() {
             .any(|e| matches!(e, Effect::UndoDecision { .. }))
     );
     assert!(app.review.popup.is_none());
+}
+
+const MORE_HELD: &str = "sku,description,quantity,unit_price\n\
+HS-M6-20,Hex Screw M6 x 20mm Zinc,10,0.10\n\
+HS-M6-30,Hex Screw M6 x 30mm Zinc,10,0.10\n\
+,Hex Screw M6 Zinc,2,0.10\n\
+,Hex Screw M6 Zinc,2,0.10\n";
+
+/// The groups the database lists under each filter are those whose top candidate the tab reads
+/// the same way (why held, score band, SKU), the search narrows their lines, and pages read one
+/// after another are the whole list.
+#[tokio::test]
+async fn the_database_groups_narrows_and_pages_the_held_lines_as_the_tab_reads_them() {
+    let (_d1, catalog) = write_file("catalog.csv", CATALOG);
+    let (_d2, no_sku) = write_file("no-sku.csv", NO_SKU);
+    let (_d3, more) = write_file("more.csv", MORE_HELD);
+    for db in db::backends().await {
+        for path in [&catalog, &no_sku, &more] {
+            library::import(&db, path, &ImportOptions::default()).await;
+        }
+        let all = |q: GroupQuery| GroupQuery { limit: 100, ..q };
+        let whole = db
+            .store
+            .held_groups(&all(GroupQuery::default()))
+            .await
+            .expect("the groups");
+        assert_eq!(
+            (whole.total_groups, whole.total_lines, whole.groups.len()),
+            (2, 5, 2),
+            "{}",
+            db.kind
+        );
+        // The screws' group is held by a veto at 0.80 from now on.
+        let screws = &whole.groups[1];
+        assert_eq!(screws.first.description, "Hex Screw M6 Zinc", "{}", db.kind);
+        let veto = serde_json::json!({"reason": "a size differs", "candidates": [{
+            "sku": "HS-M6-30", "name": "Hex Screw M6 x 30mm Zinc", "score": 0.8,
+            "agreed": [], "differed": ["length 20 mm ≠ 30 mm"], "one_sided": []}]});
+        let ids: Vec<i64> = db
+            .store
+            .held(&batchops::store::HeldFilter::OpenAlias(
+                screws.first.alias.clone(),
+            ))
+            .await
+            .expect("its lines")
+            .iter()
+            .map(|h| h.id)
+            .collect();
+        db.store
+            .rehold(&ids, &veto.to_string())
+            .await
+            .expect("held anew");
+        let whole: Vec<Group> = db
+            .store
+            .held_groups(&all(GroupQuery::default()))
+            .await
+            .expect("the groups")
+            .groups
+            .iter()
+            .map(review::group_of)
+            .collect();
+        let aliases = |gs: &[Group]| gs.iter().map(|g| g.alias.clone()).collect::<Vec<_>>();
+        let listed = |q: GroupQuery| {
+            let store = Arc::clone(&db.store);
+            async move {
+                let page = store.held_groups(&all(q)).await.expect("a page");
+                page.groups.iter().map(review::group_of).collect::<Vec<_>>()
+            }
+        };
+        for why in [HeldKind::Veto, HeldKind::OneSided, HeldKind::CloseScore] {
+            let expected: Vec<Group> = whole.iter().filter(|g| g.kind() == why).cloned().collect();
+            let got = listed(GroupQuery {
+                why: Some(why),
+                ..GroupQuery::default()
+            })
+            .await;
+            assert_eq!(aliases(&got), aliases(&expected), "{}: {why:?}", db.kind);
+        }
+        assert_eq!(
+            whole.iter().map(|g| g.kind()).collect::<Vec<_>>(),
+            vec![HeldKind::OneSided, HeldKind::Veto],
+            "{}",
+            db.kind
+        );
+        for band in [Band::High, Band::Middle, Band::Low] {
+            let expected: Vec<Group> = whole
+                .iter()
+                .filter(|g| band.holds(g.top_score()))
+                .cloned()
+                .collect();
+            let got = listed(GroupQuery {
+                band: Some(band),
+                ..GroupQuery::default()
+            })
+            .await;
+            assert_eq!(aliases(&got), aliases(&expected), "{}: {band:?}", db.kind);
+        }
+        let got = listed(GroupQuery {
+            top_sku: Some("HS-M6-30".into()),
+            ..GroupQuery::default()
+        })
+        .await;
+        assert_eq!(aliases(&got), aliases(&whole[1..]), "{}", db.kind);
+        let searched = db
+            .store
+            .held_groups(&all(GroupQuery {
+                search: Some("SCREW m6".into()),
+                ..GroupQuery::default()
+            }))
+            .await
+            .expect("a search");
+        assert_eq!(
+            (searched.total_groups, searched.total_lines),
+            (1, 2),
+            "{}",
+            db.kind
+        );
+        // One group a page, each after the last: the whole list, runs and all.
+        let mut paged = Vec::new();
+        let mut after = None;
+        loop {
+            let page = db
+                .store
+                .held_groups(&GroupQuery {
+                    after,
+                    limit: 1,
+                    ..GroupQuery::default()
+                })
+                .await
+                .expect("a page");
+            let Some(g) = page.groups.first() else { break };
+            assert_eq!(page.total_groups, 2, "{}", db.kind);
+            after = Some((g.lines, g.first.id));
+            paged.push(review::group_of(g));
+        }
+        assert_eq!(paged, whole, "{}", db.kind);
+        assert_eq!(whole[0].runs.len(), 1, "{}", db.kind);
+    }
 }

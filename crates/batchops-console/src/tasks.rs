@@ -143,21 +143,21 @@ impl Runner {
                     .map_err(|e| e.to_string());
                 Outcome::Reverted { run_id, result }
             }),
-            Effect::LoadReview => self.answer(async move {
+            Effect::LoadReview(req) => self.answer(async move {
                 let result = store
-                    .held(&crate::store::HeldFilter::Open)
+                    .held_groups(&req.query)
                     .await
-                    .map(|rows| engine::review::groups(&rows))
+                    .map(|page| crate::vocab::ReviewPage {
+                        groups: page.groups.iter().map(engine::review::group_of).collect(),
+                        total_groups: page.total_groups,
+                        total_lines: page.total_lines,
+                    })
                     .map_err(|e| e.to_string());
-                Outcome::Review(result)
-            }),
-            Effect::SearchReview(text) => self.answer(async move {
-                let result = store
-                    .held(&crate::store::HeldFilter::OpenMatching(text))
-                    .await
-                    .map(|rows| engine::review::groups(&rows))
-                    .map_err(|e| e.to_string());
-                Outcome::Review(result)
+                Outcome::Review {
+                    generation: req.generation,
+                    more: req.query.after.is_some(),
+                    result,
+                }
             }),
             Effect::AcceptTop { held_ids } => self.answer(async move {
                 let operator = engine::options::default_operator();

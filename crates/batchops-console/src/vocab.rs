@@ -232,6 +232,21 @@ pub enum JobResult {
     Overlap(Box<crate::engine::overlap::Overlap>),
 }
 
+/// A page of groups of held lines, asked for by the Review tab.
+#[derive(Debug, Clone, PartialEq)]
+pub struct ReviewRequest {
+    pub generation: u64,
+    pub query: crate::store::GroupQuery,
+}
+
+/// A page of groups, with what the narrowed list holds in all.
+#[derive(Debug, Clone, Default, PartialEq)]
+pub struct ReviewPage {
+    pub groups: Vec<Group>,
+    pub total_groups: u64,
+    pub total_lines: u64,
+}
+
 /// A page (and maybe the count) of a run's failed items, asked for by the Failed tab.
 #[derive(Debug, Clone, PartialEq, Eq)]
 pub struct PageRequest {
@@ -285,16 +300,14 @@ pub enum Effect {
     Revert {
         run_id: i64,
     },
-    /// Read the open held lines, grouped (the Review tab).
-    LoadReview,
+    /// Read a page of groups of open held lines (the Review tab).
+    LoadReview(ReviewRequest),
     /// Apply an operator's decision on a held line (and every open line of its group).
     Decide {
         held_id: i64,
         description: String,
         choice: Choice,
     },
-    /// Read the open held lines whose description contains the text, grouped.
-    SearchReview(String),
     /// Land each group's lines (a held line's id stands for its group) on its top candidate.
     AcceptTop {
         held_ids: Vec<i64>,
@@ -426,7 +439,12 @@ pub enum Outcome {
         result: Result<crate::corrections::Applied, String>,
     },
     /// The open held lines, grouped, the most lines first.
-    Review(Result<Vec<Group>, String>),
+    Review {
+        generation: u64,
+        /// The page follows the groups shown (`false`: it replaces them).
+        more: bool,
+        result: Result<ReviewPage, String>,
+    },
     /// What a decision did (or why it could not be applied).
     Decided {
         held_id: i64,

@@ -4,7 +4,7 @@
 //! delegates to it once, in its default methods. Only the data path (items, transactions,
 //! deltas) differs between the backends.
 
-use super::held::{HeldFilter, HeldRow, ReviewRecord};
+use super::held::{GroupPage, GroupQuery, HeldFilter, HeldRow, ReviewRecord};
 use super::rows::{FailedQuery, FailedRow, RunRow};
 use super::{NewRun, StoreResult};
 use crate::domain::{Fields, RunReport};
@@ -44,6 +44,7 @@ pub trait Bookkeeping: Send + Sync {
     ) -> StoreResult<()>;
     async fn save_correction(&self, failed_id: i64, fields: &Fields) -> StoreResult<()>;
     async fn held(&self, filter: &HeldFilter) -> StoreResult<Vec<HeldRow>>;
+    async fn held_groups(&self, query: &GroupQuery) -> StoreResult<GroupPage>;
     async fn finish_review(&self, record: &ReviewRecord) -> StoreResult<Option<(i64, u64)>>;
     async fn rehold(&self, ids: &[i64], candidates_json: &str) -> StoreResult<()>;
 }
@@ -449,6 +450,13 @@ macro_rules! bookkeeping {
                     filter: &crate::HeldFilter,
                 ) -> StoreResult<Vec<crate::HeldRow>> {
                     held_queries::held(&self.pool, filter).await
+                }
+
+                async fn held_groups(
+                    &self,
+                    query: &crate::held::GroupQuery,
+                ) -> StoreResult<crate::held::GroupPage> {
+                    held_queries::held_groups::<$dialect>(&self.pool, query).await
                 }
 
                 async fn finish_review(

@@ -43,6 +43,89 @@ pub enum HeldFilter {
     Decision(i64),
 }
 
+/// Why a group of held lines is held, read from its top candidate: a veto (both sides state an
+/// attribute differently), an attribute stated on one side only, or a score too close to another's.
+#[derive(Debug, Clone, Copy, PartialEq, Eq)]
+pub enum HeldKind {
+    Veto,
+    OneSided,
+    CloseScore,
+}
+
+impl HeldKind {
+    pub fn label(self) -> &'static str {
+        match self {
+            HeldKind::Veto => "veto",
+            HeldKind::OneSided => "one-sided attribute",
+            HeldKind::CloseScore => "close score",
+        }
+    }
+}
+
+/// A band of the top candidate's score.
+#[derive(Debug, Clone, Copy, PartialEq, Eq)]
+pub enum Band {
+    High,
+    Middle,
+    Low,
+}
+
+impl Band {
+    pub fn label(self) -> &'static str {
+        match self {
+            Band::High => "score ≥ 0.90",
+            Band::Middle => "score 0.75–0.90",
+            Band::Low => "score < 0.75",
+        }
+    }
+
+    /// The band's scores: at least the first, below the second.
+    pub fn range(self) -> (Option<f64>, Option<f64>) {
+        match self {
+            Band::High => (Some(0.90), None),
+            Band::Middle => (Some(0.75), Some(0.90)),
+            Band::Low => (None, Some(0.75)),
+        }
+    }
+
+    pub fn holds(self, score: f64) -> bool {
+        let (low, high) = self.range();
+        low.is_none_or(|l| score >= l) && high.is_none_or(|h| score < h)
+    }
+}
+
+/// Which groups of open held lines (the lines that share an alias key) to list, a page at a
+/// time, most lines first (then by the group's first line).
+#[derive(Debug, Clone, Default, PartialEq)]
+pub struct GroupQuery {
+    /// Only the lines whose description contains the text (case-insensitive).
+    pub search: Option<String>,
+    pub why: Option<HeldKind>,
+    pub band: Option<Band>,
+    /// Only groups whose top candidate is this SKU.
+    pub top_sku: Option<String>,
+    /// The groups after this one: (its lines, its first line's id).
+    pub after: Option<(u64, i64)>,
+    pub limit: u64,
+}
+
+/// A page of groups, with what the narrowed list holds in all (0 when the page is empty).
+#[derive(Debug, Clone, Default, PartialEq)]
+pub struct GroupPage {
+    pub groups: Vec<HeldGroup>,
+    pub total_groups: u64,
+    pub total_lines: u64,
+}
+
+/// A group of open held lines: its first line (whose candidates are the group's), how many lines
+/// it has and the runs they came from.
+#[derive(Debug, Clone, PartialEq)]
+pub struct HeldGroup {
+    pub first: HeldRow,
+    pub lines: u64,
+    pub runs: Vec<i64>,
+}
+
 /// A held line a decision lands: under its own identity, as part of the run that held it.
 #[derive(Debug, Clone)]
 pub struct DecidedLine {
@@ -115,24 +198,77 @@ macro_rules! held_queries {
                         sqlx::query(sql).bind(alias.clone()).fetch_all(pool).await?
                     }
                 };
-                rows.iter()
-                    .map(|r| {
-                        Ok(HeldRow {
-                            id: r.try_get("id")?,
-                            run_id: r.try_get("run_id")?,
-                            import_key: r.try_get("import_key")?,
-                            line: r.try_get::<i64, _>("line")?.max(0) as u64,
-                            description: r.try_get("description")?,
-                            alias: r.try_get("alias")?,
-                            raw_record: r.try_get("raw_record")?,
-                            fields_json: r.try_get("fields_json")?,
-                            candidates_json: r.try_get("candidates_json")?,
-                            operator: r.try_get("operator")?,
-                            decision_json: r.try_get("decision_json")?,
-                            correction_id: r.try_get("correction_id")?,
-                        })
-                    })
-                    .collect()
+                rows.iter().map(held_row).collect()
+            }
+
+            fn held_row(r: &<Db as sqlx::Database>::Row) -> StoreResult<HeldRow> {
+                Ok(HeldRow {
+                    id: r.try_get("id")?,
+                    run_id: r.try_get("run_id")?,
+                    import_key: r.try_get("import_key")?,
+                    line: r.try_get::<i64, _>("line")?.max(0) as u64,
+                    description: r.try_get("description")?,
+                    alias: r.try_get("alias")?,
+                    raw_record: r.try_get("raw_record")?,
+                    fields_json: r.try_get("fields_json")?,
+                    candidates_json: r.try_get("candidates_json")?,
+                    operator: r.try_get("operator")?,
+                    decision_json: r.try_get("decision_json")?,
+                    correction_id: r.try_get("correction_id")?,
+                })
+            }
+
+            /// A page of groups of open held lines ([`GroupQuery`]), grouped, narrowed and
+            /// ordered in the database.
+            pub async fn held_groups<D: crate::dialect::Dialect>(
+                pool: &Pool<Db>,
+                q: &crate::held::GroupQuery,
+            ) -> StoreResult<crate::held::GroupPage> {
+                let pattern = q
+                    .search
+                    .as_deref()
+                    .map(|t| crate::inventory::contains_pattern(&t.to_lowercase()));
+                let sql = AssertSqlSafe(crate::sql::held::held_groups::<D>(q));
+                let rows = sqlx::query(sql)
+                    .bind(pattern.clone())
+                    .bind(q.top_sku.clone())
+                    .bind(q.after.map(|(lines, _)| lines.min(i64::MAX as u64) as i64))
+                    .bind(q.after.map(|(_, id)| id))
+                    .bind(q.limit.min(i64::MAX as u64) as i64)
+                    .fetch_all(pool)
+                    .await?;
+                let mut groups = Vec::with_capacity(rows.len());
+                let mut page = crate::held::GroupPage::default();
+                for r in &rows {
+                    page.total_groups = r.try_get::<i64, _>("total_groups")?.max(0) as u64;
+                    page.total_lines = r.try_get::<i64, _>("total_lines")?.max(0) as u64;
+                    let lines: i64 = r.try_get("group_lines")?;
+                    groups.push(crate::held::HeldGroup {
+                        first: held_row(r)?,
+                        lines: lines.max(0) as u64,
+                        runs: Vec::new(),
+                    });
+                }
+                if groups.is_empty() {
+                    return Ok(page);
+                }
+                let aliases: Vec<&str> = groups.iter().map(|g| g.first.alias.as_str()).collect();
+                let aliases = serde_json::to_string(&aliases).map_err(|e| {
+                    crate::StoreError::config(format!("the groups' keys as JSON: {e}"))
+                })?;
+                let sql = AssertSqlSafe(crate::sql::held::group_runs::<D>());
+                let runs: Vec<(String, i64)> = sqlx::query_as(sql)
+                    .bind(aliases)
+                    .bind(pattern)
+                    .fetch_all(pool)
+                    .await?;
+                for (alias, run) in runs {
+                    if let Some(g) = groups.iter_mut().find(|g| g.first.alias == alias) {
+                        g.runs.push(run);
+                    }
+                }
+                page.groups = groups;
+                Ok(page)
             }
 
             /// Mark the held lines decided, land the decided lines, learn or reject pairings and

@@ -28,7 +28,10 @@ use batchops_core::{domain, failpoint, mapping};
 pub use bisect::Bisect;
 pub use bookkeeping::{Bookkeeping, SkuCatalog};
 pub use errors::{ErrorClass, StoreError};
-pub use held::{DecidedGroup, DecidedLine, HeldFilter, HeldRow, ReviewRecord};
+pub use held::{
+    Band, DecidedGroup, DecidedLine, GroupPage, GroupQuery, HeldFilter, HeldGroup, HeldKind,
+    HeldRow, ReviewRecord,
+};
 pub use postgres::PgStore;
 pub use rows::{
     FailedKey, FailedQuery, FailedRow, FailedSort, InventoryRow, PageFrom, RunRow,
@@ -248,6 +251,10 @@ pub trait Store: Send + Sync {
     /// Held lines (see [`HeldFilter`]).
     async fn held(&self, filter: &HeldFilter) -> StoreResult<Vec<HeldRow>> {
         self.bookkeeping().held(filter).await
+    }
+    /// A page of groups of open held lines (see [`GroupQuery`]).
+    async fn held_groups(&self, query: &GroupQuery) -> StoreResult<GroupPage> {
+        self.bookkeeping().held_groups(query).await
     }
     /// Record a review decision in one transaction (see [`ReviewRecord`]): the correction's id and
     /// the lines landed now, or `None` when its lines were all decided already.

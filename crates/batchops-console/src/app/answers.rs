@@ -40,7 +40,11 @@ impl App {
             Outcome::Reverted { run_id, result } => {
                 runs::on_reverted(&mut self.runs, sh, run_id, result, fx)
             }
-            Outcome::Review(result) => review::on_loaded(&mut self.review, sh, result),
+            Outcome::Review {
+                generation,
+                more,
+                result,
+            } => review::on_loaded(&mut self.review, sh, generation, more, result, fx),
             Outcome::Decided {
                 description,
                 result,

@@ -20,8 +20,9 @@ use crate::engine::review::{BulkOutcome, Choice, Group, HeldKind, Outcome as Dec
 use crate::keymap::{Binding, Context, b, ch, code};
 use crate::mapping::generated_sku;
 use crate::shell::{Request, Shell};
+use crate::store::GroupQuery;
 use crate::theme::Theme;
-use crate::vocab::{Action, Effect, Level, Tab};
+use crate::vocab::{Action, Effect, Level, ReviewPage, ReviewRequest, Tab};
 use crossterm::event::KeyCode;
 use ratatui::Frame;
 use ratatui::layout::Rect;
@@ -148,33 +149,14 @@ pub static KEYS: &[Binding] = &[
     ),
 ];
 
-/// A band of the top candidate's score.
-#[derive(Debug, Clone, Copy, PartialEq, Eq)]
-pub enum Band {
-    High,
-    Middle,
-    Low,
-}
+pub use crate::store::Band;
 
-impl Band {
-    pub fn label(self) -> &'static str {
-        match self {
-            Band::High => "score ≥ 0.90",
-            Band::Middle => "score 0.75–0.90",
-            Band::Low => "score < 0.75",
-        }
-    }
+/// Groups read per page.
+pub const GROUP_PAGE: u64 = 500;
+/// Read the next page when the selection comes this close to the last group read.
+const MORE_MARGIN: usize = 50;
 
-    fn holds(self, score: f64) -> bool {
-        match self {
-            Band::High => score >= 0.90,
-            Band::Middle => (0.75..0.90).contains(&score),
-            Band::Low => score < 0.75,
-        }
-    }
-}
-
-/// What narrows the groups shown (over those read).
+/// What narrows the groups shown (in the database).
 #[derive(Debug, Clone, Default, PartialEq)]
 pub struct Filters {
     pub why: Option<HeldKind>,
@@ -184,15 +166,6 @@ pub struct Filters {
 }
 
 impl Filters {
-    pub fn holds(&self, g: &Group) -> bool {
-        self.why.is_none_or(|w| g.kind() == w)
-            && self.band.is_none_or(|b| b.holds(g.top_score()))
-            && self
-                .candidate
-                .as_deref()
-                .is_none_or(|sku| g.candidates.first().is_some_and(|c| c.sku == sku))
-    }
-
     pub fn is_empty(&self) -> bool {
         self.why.is_none() && self.band.is_none() && self.candidate.is_none()
     }
@@ -215,21 +188,26 @@ impl Filters {
 
 #[derive(Debug, Clone, Default, PartialEq)]
 pub struct ReviewTab {
-    /// The groups shown: those read that the filters keep.
+    /// The groups read so far, in the list's order (narrowed by the search and the filters in
+    /// the database); more are read as the selection nears the last.
     pub groups: Vec<Group>,
-    /// Every group read (of the search, when there is one).
-    pub read: Vec<Group>,
+    /// The groups and held lines the narrowed list holds in all.
+    pub total_groups: u64,
+    pub total_lines: u64,
     pub filters: Filters,
     pub search: Search,
-    /// The selected groups, by key.
-    pub marked: std::collections::BTreeSet<String>,
+    /// The selected groups, by key (a selection outlives a filter, not a decision).
+    pub marked: std::collections::BTreeMap<String, Group>,
     /// The correction of this session's last decision (what `u` undoes first).
     pub last_decision: Option<i64>,
     pub nav: ListNav,
     /// The highlighted candidate of the selected group (0-based).
     pub candidate: usize,
     pub loaded: bool,
-    pending: bool,
+    /// Bumped whenever the list is read afresh; answers to an older reading are dropped.
+    generation: u64,
+    /// A reading is on its way (`Some(true)`: the next page).
+    pending: Option<bool>,
     /// The description of the group whose decision is being applied.
     pub deciding: Option<String>,
     /// Why the groups could not be read.
@@ -258,52 +236,62 @@ impl ReviewTab {
         self.selected().map_or(0, |g| g.candidates.len().min(SHOWN))
     }
 
+    fn query(&self, after: Option<(u64, i64)>) -> GroupQuery {
+        GroupQuery {
+            search: Some(self.search.text().to_string()).filter(|t| !t.is_empty()),
+            why: self.filters.why,
+            band: self.filters.band,
+            top_sku: self.filters.candidate.clone(),
+            after,
+            limit: GROUP_PAGE,
+        }
+    }
+
+    /// The reading the answers must belong to.
+    pub fn generation(&self) -> u64 {
+        self.generation
+    }
+
+    /// Read the first page, unless a reading of the whole list is on its way.
     fn load(&mut self, fx: &mut Vec<Effect>) {
-        if !self.pending {
-            self.pending = true;
-            fx.push(self.read_effect());
+        if self.pending != Some(false) {
+            self.research(fx);
         }
     }
 
-    fn read_effect(&self) -> Effect {
-        match self.search.text() {
-            "" => Effect::LoadReview,
-            text => Effect::SearchReview(text.to_string()),
-        }
-    }
-
-    /// The search changed: read again at once (an answer to an older search is replaced).
+    /// The search or a filter changed (or a decision was made): read the first page again at
+    /// once (an answer to an older reading is dropped).
     fn research(&mut self, fx: &mut Vec<Effect>) {
-        self.pending = true;
-        fx.push(self.read_effect());
+        self.generation += 1;
+        self.pending = Some(false);
+        fx.push(Effect::LoadReview(ReviewRequest {
+            generation: self.generation,
+            query: self.query(None),
+        }));
     }
 
-    /// Apply the filters to the groups read, keeping the selected group when it stays.
-    fn refilter(&mut self, height: usize) {
-        let keep = self.selected().map(|g| g.alias.clone());
-        self.groups = self
-            .read
-            .iter()
-            .filter(|g| self.filters.holds(g))
-            .cloned()
-            .collect();
-        let len = self.groups.len();
-        let index = keep
-            .and_then(|a| self.groups.iter().position(|g| g.alias == a))
-            .unwrap_or(self.nav.selected);
-        let old = self.nav.selected;
-        self.nav.select(index, len, height);
-        if self.nav.selected != old || self.candidate >= self.shown() {
-            self.candidate = 0;
+    /// Read the next page when the selection nears the last group read and more are there.
+    fn more(&mut self, fx: &mut Vec<Effect>) {
+        let read = self.groups.len();
+        if self.pending.is_some()
+            || read as u64 >= self.total_groups
+            || self.nav.selected + MORE_MARGIN < read
+        {
+            return;
         }
+        let Some(last) = self.groups.last() else {
+            return;
+        };
+        self.pending = Some(true);
+        fx.push(Effect::LoadReview(ReviewRequest {
+            generation: self.generation,
+            query: self.query(Some((last.lines, last.id))),
+        }));
     }
 
-    /// The selected groups still read (the selection outlives a filter, not a decision).
+    /// The selected groups (those read or not).
     pub fn marked_groups(&self) -> Vec<&Group> {
-        self.read
-            .iter()
-            .filter(|g| self.marked.contains(&g.alias))
-            .collect()
+        self.marked.values().collect()
     }
 }
 
@@ -364,10 +352,10 @@ fn enabled(t: &ReviewTab, a: Action) -> bool {
 }
 
 fn badge(t: &ReviewTab) -> String {
-    if t.groups.is_empty() {
+    if t.total_groups == 0 {
         String::new()
     } else {
-        format!(" ({})", crate::format::count(t.groups.len() as u64))
+        format!(" ({})", crate::format::count(t.total_groups))
     }
 }
 
@@ -400,6 +388,7 @@ fn on_action(t: &mut ReviewTab, sh: &mut Shell, a: Action, fx: &mut Vec<Effect>)
         if t.nav.selected != before {
             t.candidate = 0;
         }
+        t.more(fx);
         return;
     }
     if !enabled(t, a) {
@@ -543,11 +532,24 @@ fn on_new_item(t: &mut ReviewTab, mut f: Box<NewItemForm>, a: Action) {
     }
 }
 
-pub(crate) fn on_loaded(t: &mut ReviewTab, sh: &mut Shell, result: Result<Vec<Group>, String>) {
-    t.pending = false;
+pub(crate) fn on_loaded(
+    t: &mut ReviewTab,
+    sh: &mut Shell,
+    generation: u64,
+    more: bool,
+    result: Result<ReviewPage, String>,
+    fx: &mut Vec<Effect>,
+) {
+    // A next page is taken only while asked for; the first page of the current reading always.
+    if generation != t.generation || (more && t.pending != Some(true)) {
+        return;
+    }
+    if t.pending == Some(more) {
+        t.pending = None;
+    }
     t.loaded = true;
-    let groups = match result {
-        Ok(g) => g,
+    let page = match result {
+        Ok(p) => p,
         Err(e) => {
             t.error = Some(e.clone());
             sh.say(Level::Error, format!("cannot read the held lines: {e}"));
@@ -555,9 +557,26 @@ pub(crate) fn on_loaded(t: &mut ReviewTab, sh: &mut Shell, result: Result<Vec<Gr
         }
     };
     t.error = None;
-    t.read = groups;
     let h = t.list_rows(sh);
-    t.refilter(h);
+    if more {
+        t.groups.extend(page.groups);
+    } else {
+        // Keep the selected group where it is still listed.
+        let keep = t.selected().map(|g| g.alias.clone());
+        t.groups = page.groups;
+        t.total_groups = page.total_groups;
+        t.total_lines = page.total_lines;
+        let len = t.groups.len();
+        let index = keep
+            .and_then(|a| t.groups.iter().position(|g| g.alias == a))
+            .unwrap_or(t.nav.selected);
+        let old = t.nav.selected;
+        t.nav.select(index, len, h);
+        if t.nav.selected != old || t.candidate >= t.shown() {
+            t.candidate = 0;
+        }
+    }
+    t.more(fx);
 }
 
 pub(crate) fn on_decided(
@@ -655,26 +674,24 @@ fn on_speed_action(
     let r = &mut *t;
     match a {
         Action::Mark => {
-            if let Some(alias) = r.selected().map(|g| g.alias.clone()) {
-                if !r.marked.remove(&alias) {
-                    r.marked.insert(alias);
+            if let Some(g) = r.selected().cloned() {
+                if r.marked.remove(&g.alias).is_none() {
+                    r.marked.insert(g.alias.clone(), g);
                 }
                 let len = r.groups.len();
                 r.nav.move_by(1, len, h);
             }
         }
         Action::MarkAll => {
-            let all: Vec<String> = r.groups.iter().map(|g| g.alias.clone()).collect();
-            r.marked.extend(all);
+            let read = r.groups.iter().map(|g| (g.alias.clone(), g.clone()));
+            r.marked.extend(read);
         }
         Action::MarkNone => r.marked.clear(),
         Action::Filter => r.search.open(),
         Action::Close => {
             r.filters = Filters::default();
-            if r.search.clear() == Typed::Changed {
-                r.research(fx);
-            }
-            r.refilter(h);
+            r.search.clear();
+            r.research(fx);
         }
         Action::FilterWhy => {
             r.filters.why = match r.filters.why {
@@ -683,7 +700,7 @@ fn on_speed_action(
                 Some(HeldKind::OneSided) => Some(HeldKind::CloseScore),
                 Some(HeldKind::CloseScore) => None,
             };
-            r.refilter(h);
+            r.research(fx);
         }
         Action::FilterBand => {
             r.filters.band = match r.filters.band {
@@ -692,7 +709,7 @@ fn on_speed_action(
                 Some(Band::Middle) => Some(Band::Low),
                 Some(Band::Low) => None,
             };
-            r.refilter(h);
+            r.research(fx);
         }
         Action::FilterCandidate => {
             r.filters.candidate = match r.filters.candidate {
@@ -702,7 +719,7 @@ fn on_speed_action(
                     .and_then(|g| g.candidates.first())
                     .map(|c| c.sku.clone()),
             };
-            r.refilter(h);
+            r.research(fx);
         }
         Action::AcceptTop => accept_top(t),
         Action::Undo => {

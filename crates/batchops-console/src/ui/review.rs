@@ -63,7 +63,7 @@ pub fn render(frame: &mut Frame, area: Rect, t: &ReviewTab, theme: &Theme) {
     let r = t;
     super::search::render(frame, area, &r.search, theme);
     let area = below(area, t);
-    let lines: u64 = r.groups.iter().map(|g| g.lines).sum();
+    let lines = r.total_lines;
     let narrowed = match (r.search.text(), r.filters.describe()) {
         ("", f) if f.is_empty() => String::new(),
         ("", f) => format!(" · {f}"),
@@ -77,8 +77,8 @@ pub fn render(frame: &mut Frame, area: Rect, t: &ReviewTab, theme: &Theme) {
     };
     let title = format!(
         " Review · {} group{}, {} held line{} (most lines first){narrowed}{marked} ",
-        count(r.groups.len() as u64),
-        if r.groups.len() == 1 { "" } else { "s" },
+        count(r.total_groups),
+        if r.total_groups == 1 { "" } else { "s" },
         count(lines),
         if lines == 1 { "" } else { "s" },
     );
@@ -108,7 +108,7 @@ pub fn render(frame: &mut Frame, area: Rect, t: &ReviewTab, theme: &Theme) {
         .groups
         .iter()
         .map(|g| {
-            let chosen = if r.marked.contains(&g.alias) {
+            let chosen = if r.marked.contains_key(&g.alias) {
                 "● "
             } else {
                 ""

@@ -106,6 +106,20 @@ pub struct Group {
     pub candidates: Vec<Candidate>,
 }
 
+/// A group as the database grouped it ([`crate::store::Store::held_groups`]).
+pub fn group_of(g: &crate::store::HeldGroup) -> Group {
+    let (reason, candidates) = candidates_of(&g.first);
+    Group {
+        alias: g.first.alias.clone(),
+        id: g.first.id,
+        description: g.first.description.clone(),
+        lines: g.lines,
+        runs: g.runs.clone(),
+        reason,
+        candidates,
+    }
+}
+
 pub fn groups(rows: &[HeldRow]) -> Vec<Group> {
     let mut by: BTreeMap<&str, Group> = BTreeMap::new();
     for r in rows {
@@ -131,27 +145,11 @@ pub fn groups(rows: &[HeldRow]) -> Vec<Group> {
     out
 }
 
-/// Why a group is held, read from its top candidate: a veto (both sides state an attribute
-/// differently), an attribute stated on one side only, or a score too close to another's.
-#[derive(Debug, Clone, Copy, PartialEq, Eq)]
-pub enum HeldKind {
-    Veto,
-    OneSided,
-    CloseScore,
-}
-
-impl HeldKind {
-    pub fn label(self) -> &'static str {
-        match self {
-            HeldKind::Veto => "veto",
-            HeldKind::OneSided => "one-sided attribute",
-            HeldKind::CloseScore => "close score",
-        }
-    }
-}
+pub use crate::store::HeldKind;
 
 impl Group {
-    /// Why the group is held ([`HeldKind`]).
+    /// Why the group is held ([`HeldKind`]); the database narrows by the same reading
+    /// (`sql::held::held_groups`).
     pub fn kind(&self) -> HeldKind {
         match self.candidates.first() {
             Some(c) if !c.differed.is_empty() => HeldKind::Veto,

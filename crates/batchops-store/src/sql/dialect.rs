@@ -47,6 +47,16 @@ pub(crate) trait Dialect {
     /// `column` is one of the strings of the JSON array (text) bound at `param`.
     fn in_json_strings(column: &str, param: &str) -> String;
 
+    /// The scalar at `path` (object keys and array positions) of the JSON text in `column`, as
+    /// text; NULL where there is none.
+    fn json_text(column: &str, path: &[&str]) -> String;
+
+    /// The number at `path` of the JSON text in `column`; NULL where there is none.
+    fn json_number(column: &str, path: &[&str]) -> String;
+
+    /// The length of the array at `path` of the JSON text in `column`; NULL where there is none.
+    fn json_array_length(column: &str, path: &[&str]) -> String;
+
     /// The columns of a transaction row's identity that the insert names, and their values given
     /// the import key's placeholder.
     fn line_identity(import_key: &str) -> (&'static str, String);
@@ -78,6 +88,18 @@ impl Dialect for Pg {
     fn in_json_strings(column: &str, param: &str) -> String {
         format!("{column} IN (SELECT jsonb_array_elements_text({param}::jsonb))")
     }
+    fn json_text(column: &str, path: &[&str]) -> String {
+        format!("({column}::jsonb #>> '{{{}}}')", path.join(","))
+    }
+    fn json_number(column: &str, path: &[&str]) -> String {
+        format!("({column}::jsonb #>> '{{{}}}')::float8", path.join(","))
+    }
+    fn json_array_length(column: &str, path: &[&str]) -> String {
+        format!(
+            "jsonb_array_length({column}::jsonb #> '{{{}}}')",
+            path.join(",")
+        )
+    }
     const LINE_KEY: &'static str = "import_no, line";
     const INDEX_PRINTS: &'static str = crate::sql::postgres::INDEX_PRINTS;
     const PRINT_JOIN: &'static str =
@@ -103,11 +125,34 @@ impl Dialect for Pg {
     }
 }
 
+/// A JSON path as SQLite writes it: `$.candidates[0].sku`.
+fn lite_path(path: &[&str]) -> String {
+    let mut out = String::from("$");
+    for step in path {
+        if step.bytes().all(|b| b.is_ascii_digit()) {
+            out.push_str(&format!("[{step}]"));
+        } else {
+            out.push('.');
+            out.push_str(step);
+        }
+    }
+    out
+}
+
 impl Dialect for Lite {
     const NOW: &'static str = "strftime('%Y-%m-%dT%H:%M:%fZ', 'now')";
 
     fn in_json_strings(column: &str, param: &str) -> String {
         format!("{column} IN (SELECT value FROM json_each({param}))")
+    }
+    fn json_text(column: &str, path: &[&str]) -> String {
+        format!("json_extract({column}, '{}')", lite_path(path))
+    }
+    fn json_number(column: &str, path: &[&str]) -> String {
+        Self::json_text(column, path)
+    }
+    fn json_array_length(column: &str, path: &[&str]) -> String {
+        format!("json_array_length({column}, '{}')", lite_path(path))
     }
     const LINE_KEY: &'static str = "import_key, line";
     const INDEX_PRINTS: &'static str = crate::sql::sqlite::INDEX_PRINTS;
