@@ -8,7 +8,7 @@ use batchops::console::keymap::Context;
 use batchops::console::shell::{Overlay, QuitState};
 use batchops::console::tabs::failed::{Popup, RetryMark};
 use batchops::console::vocab::{
-    Action, Effect, JobId, JobResult, JobSpec, Msg, Outcome, Stream, StreamSide, Tab,
+    Action, Effect, ItemsRequest, JobId, JobResult, JobSpec, Msg, Outcome, Stream, StreamSide, Tab,
 };
 use batchops::domain::{Mode, Phase, RunStatus};
 use batchops::engine::ProgressEvent;
@@ -1071,5 +1071,50 @@ fn keys_become_actions_by_context_and_text_fields_type_them() {
     assert_eq!(
         action_for(Context::Tab(Tab::Run), &key(KeyCode::Char('z'))),
         None
+    );
+}
+
+fn items_request(fx: &[Effect]) -> Option<ItemsRequest> {
+    fx.iter().find_map(|e| match e {
+        Effect::LoadItems(r) => Some(r.clone()),
+        _ => None,
+    })
+}
+
+/// On a large catalog a search reads for a while: keys typed meanwhile wait for its page and
+/// make one search, of the last text.
+#[test]
+fn keys_typed_while_a_search_reads_make_one_search_of_the_last_text() {
+    let (mut app, _) = app();
+    let first = items_request(&ch(&mut app, '7')).expect("the first page");
+    app.update(Outcome::Items {
+        generation: first.generation,
+        place: first.place,
+        result: Ok(Vec::new()),
+    });
+    ch(&mut app, '/');
+    let asked = items_request(&ch(&mut app, 'b')).expect("a search at once");
+    assert_eq!(asked.query.search, "b");
+    for c in "olt".chars() {
+        assert!(
+            items_request(&ch(&mut app, c)).is_none(),
+            "one search at a time"
+        );
+    }
+    let fx = app.update(Outcome::Items {
+        generation: asked.generation,
+        place: asked.place,
+        result: Ok(Vec::new()),
+    });
+    let again = items_request(&fx).expect("the last text, once the page came");
+    assert_eq!(again.query.search, "bolt");
+    assert!(
+        items_request(&app.update(Outcome::Items {
+            generation: again.generation,
+            place: again.place,
+            result: Ok(Vec::new()),
+        }))
+        .is_none(),
+        "nothing more to read"
     );
 }

@@ -56,7 +56,7 @@ impl App {
                 generation,
                 place,
                 result,
-            } => inventory::on_page(&mut self.inventory, sh, generation, place, result),
+            } => inventory::on_page(&mut self.inventory, sh, generation, place, result, fx),
             Outcome::ItemsCount { generation, result } => {
                 inventory::on_count(&mut self.inventory, sh, generation, result)
             }

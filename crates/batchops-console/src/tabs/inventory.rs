@@ -74,6 +74,9 @@ pub struct InventoryTab {
     pending: bool,
     /// The page on its way is the last one (`G`).
     from_end: bool,
+    /// The search changed while a page was on its way: it is read when that page arrives (one
+    /// reading at a time, the last text typed).
+    search_waiting: bool,
     /// The generation whose count is awaited.
     counting: u64,
     pub popup: Option<Popup>,
@@ -241,10 +244,15 @@ fn on_action(t: &mut InventoryTab, sh: &mut Shell, a: Action, fx: &mut Vec<Effec
     }
 }
 
-/// A key while the search is typed: every change searches again.
+/// A key while the search is typed: a change searches again at once, or, while a page is on its
+/// way, once it arrives (keys typed meanwhile make one search, of the last text).
 fn on_search_input(t: &mut InventoryTab, a: Action, fx: &mut Vec<Effect>) {
     if t.search.on_key(a) == Typed::Changed {
-        t.reload(fx);
+        if t.pending {
+            t.search_waiting = true;
+        } else {
+            t.reload(fx);
+        }
     }
 }
 
@@ -254,6 +262,7 @@ pub(crate) fn on_page(
     generation: u64,
     place: Place,
     result: Result<Vec<ItemRow>, String>,
+    fx: &mut Vec<Effect>,
 ) {
     let h = t.list_rows(sh);
     let inv = &mut *t;
@@ -261,6 +270,10 @@ pub(crate) fn on_page(
         return;
     }
     inv.pending = false;
+    if std::mem::take(&mut inv.search_waiting) {
+        inv.reload(fx);
+        return;
+    }
     let page = match result {
         Ok(page) => page,
         Err(e) => {
