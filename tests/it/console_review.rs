@@ -796,3 +796,27 @@ async fn the_database_groups_narrows_and_pages_the_held_lines_as_the_tab_reads_t
         assert_eq!(whole[0].runs.len(), 1, "{}", db.kind);
     }
 }
+
+/// Keys typed while the groups are read wait for the answer and make one reading, of the last
+/// text.
+#[test]
+fn keys_typed_while_the_groups_are_read_make_one_search_of_the_last_text() {
+    let mut app = on_review(120, 36);
+    ch(&mut app, '/');
+    let asked = review_read(&ch(&mut app, 'h'))
+        .cloned()
+        .expect("a search at once");
+    assert_eq!(asked.search.as_deref(), Some("h"));
+    for c in "ex".chars() {
+        assert!(
+            review_read(&ch(&mut app, c)).is_none(),
+            "one reading at a time"
+        );
+    }
+    let fx = app.update(loaded(&app, groups()));
+    let again = review_read(&fx)
+        .cloned()
+        .expect("the last text, once the answer came");
+    assert_eq!(again.search.as_deref(), Some("hex"));
+    assert!(review_read(&app.update(loaded(&app, groups()))).is_none());
+}

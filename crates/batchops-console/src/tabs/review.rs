@@ -208,6 +208,8 @@ pub struct ReviewTab {
     generation: u64,
     /// A reading is on its way (`Some(true)`: the next page).
     pending: Option<bool>,
+    /// The search changed while a reading was on its way: read when it arrives.
+    search_waiting: bool,
     /// The description of the group whose decision is being applied.
     pub deciding: Option<String>,
     /// Why the groups could not be read.
@@ -547,6 +549,10 @@ pub(crate) fn on_loaded(
     if t.pending == Some(more) {
         t.pending = None;
     }
+    if std::mem::take(&mut t.search_waiting) {
+        t.research(fx);
+        return;
+    }
     t.loaded = true;
     let page = match result {
         Ok(p) => p,
@@ -804,10 +810,16 @@ fn on_confirm_bulk(
     }
 }
 
-/// A key while the search is typed: every change reads the matching groups again.
+/// A key while the search is typed: a change reads the matching groups again at once, or, while
+/// a reading is on its way, once it arrives (keys typed meanwhile make one reading, of the last
+/// text).
 fn on_search_input(t: &mut ReviewTab, a: Action, fx: &mut Vec<Effect>) {
     if t.search.on_key(a) == Typed::Changed {
-        t.research(fx);
+        if t.pending.is_some() {
+            t.search_waiting = true;
+        } else {
+            t.research(fx);
+        }
     }
 }
 
