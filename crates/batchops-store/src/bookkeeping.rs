@@ -20,10 +20,14 @@ pub trait Bookkeeping: Send + Sync {
     /// The catalog as it was before the runs of `import_key` changed it: without the items they
     /// created and the aliases they learned (see [`crate::Store::load_catalog_before`]).
     async fn load_catalog_before(&self, import_key: &str) -> StoreResult<Catalog>;
-    /// Of the catalog [`Bookkeeping::load_catalog_before`] loads, only the items these SKUs name
-    /// (live, or retired with the item each was merged into), looked up by SKU (see
-    /// [`crate::Store::catalog_of_skus`]).
-    async fn catalog_of_skus(&self, import_key: &str, skus: &[String]) -> StoreResult<SkuCatalog>;
+    /// Of the catalog [`Bookkeeping::load_catalog_before`] loads (without a key: the whole
+    /// catalog), only the items these SKUs name (live, or retired with the item each was merged
+    /// into), looked up by SKU (see [`crate::Store::catalog_of_skus`]).
+    async fn catalog_of_skus(
+        &self,
+        import_key: Option<&str>,
+        skus: &[String],
+    ) -> StoreResult<SkuCatalog>;
     async fn begin_run(&self, run: &NewRun) -> StoreResult<i64>;
     async fn heartbeat(&self, run_id: i64) -> StoreResult<()>;
     async fn reopen_run(&self, run_id: i64) -> StoreResult<()>;
@@ -176,7 +180,7 @@ macro_rules! bookkeeping {
                 /// to the writer's cache.
                 async fn items_of_skus(
                     &self,
-                    import_key: &str,
+                    import_key: Option<&str>,
                     skus: &[String],
                 ) -> StoreResult<crate::bookkeeping::SkuCatalog> {
                     use crate::dialect::Dialect;
@@ -234,7 +238,7 @@ macro_rules! bookkeeping {
 
                 async fn catalog_of_skus(
                     &self,
-                    import_key: &str,
+                    import_key: Option<&str>,
                     skus: &[String],
                 ) -> StoreResult<crate::bookkeeping::SkuCatalog> {
                     self.items_of_skus(import_key, skus).await

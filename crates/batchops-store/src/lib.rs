@@ -181,11 +181,16 @@ pub trait Store: Send + Sync {
     async fn load_catalog_before(&self, import_key: &str) -> StoreResult<Catalog> {
         self.bookkeeping().load_catalog_before(import_key).await
     }
-    /// Of [`Store::load_catalog_before`]'s items, only those `skus` name (live, or retired with the
-    /// item each was merged into), each looked up by its SKU: all a run needs whose every line
-    /// maps by SKU. Without aliases, rejected pairings and supplier part numbers, and with no
-    /// other item to compare a description with or to weigh a word against.
-    async fn catalog_of_skus(&self, import_key: &str, skus: &[String]) -> StoreResult<SkuCatalog> {
+    /// Of [`Store::load_catalog_before`]'s items (of [`Store::load_catalog`]'s without a key), only
+    /// those `skus` name (live, or retired with the item each was merged into), each looked up by
+    /// its SKU: all a run needs whose every line maps by SKU, and what a decision checks its SKUs
+    /// against. Without aliases, rejected pairings and supplier part numbers, and with no other
+    /// item to compare a description with or to weigh a word against.
+    async fn catalog_of_skus(
+        &self,
+        import_key: Option<&str>,
+        skus: &[String],
+    ) -> StoreResult<SkuCatalog> {
         self.bookkeeping().catalog_of_skus(import_key, skus).await
     }
     /// The lines of `import_key` that have a state (landed, held, failed, skipped): a run over the

@@ -61,7 +61,7 @@ pub(crate) async fn for_run(
     let Some(lines) = lines else {
         return Ok(store.load_catalog_before(import_key).await?.into());
     };
-    let part = store.catalog_of_skus(import_key, &lines.skus).await?;
+    let part = store.catalog_of_skus(Some(import_key), &lines.skus).await?;
     let known: HashSet<&str> = part.items.iter().map(|i| i.sku.as_str()).collect();
     let catalog = Catalog::build(
         lexicon::current(),

@@ -168,6 +168,13 @@ fn invalid(msg: impl Into<String>) -> EngineError {
     EngineError::Invalid(msg.into())
 }
 
+/// Whether the catalog has the SKU (a live item, or a retired one merged into a live item),
+/// looked up by SKU: a decision never reads the whole catalog to check the item it lands on.
+async fn is_known(store: &dyn Store, sku: &str) -> Result<bool, EngineError> {
+    let found = store.catalog_of_skus(None, &[sku.to_string()]).await?;
+    Ok(found.items.iter().any(|i| i.sku == sku) || found.retired.iter().any(|(r, _)| r == sku))
+}
+
 /// A decision lands held lines in the live tables: refused when one of them belongs to a run that
 /// may not write there ([`run_rules::live_write_refusal`]: a rehearsal, a dry run).
 async fn refuse_scratch_runs(store: &dyn Store, group: &[HeldRow]) -> Result<(), EngineError> {
@@ -225,10 +232,9 @@ pub async fn decide(
         )));
     }
     refuse_scratch_runs(store, &group).await?;
-    let catalog = store.load_catalog().await?;
     let (target, new_name) = match choice {
         Choice::Item(sku) => {
-            if catalog.sku(sku).is_none() {
+            if !is_known(store, sku).await? {
                 return Err(invalid(format!(
                     "there is no item {sku} (batchops inventory)"
                 )));
@@ -237,7 +243,7 @@ pub async fn decide(
         }
         Choice::New { sku, name } => {
             let sku = sku.clone().unwrap_or_else(|| generated_sku(&row.alias));
-            if catalog.sku(&sku).is_some() {
+            if is_known(store, &sku).await? {
                 return Err(invalid(format!(
                     "an item {sku} exists already: choose it with --item {sku}, or give --sku a new SKU"
                 )));
@@ -246,6 +252,8 @@ pub async fn decide(
             (sku, Some(name))
         }
         Choice::Reject => {
+            // The lines are mapped again: against the whole catalog.
+            let catalog = store.load_catalog().await?;
             let outcome = reject(store, &row, &group, catalog, operator).await;
             lock.release().await;
             return outcome;
@@ -467,7 +475,6 @@ async fn accept_top_locked(
     lock: &crate::store::locks::KeyLock,
     left: &mut u64,
 ) -> Result<BulkDone, EngineError> {
-    let catalog = store.load_catalog().await?;
     let mut suppliers = std::collections::HashMap::new();
     let mut groups = Vec::new();
     let mut decided = Vec::new();
@@ -482,9 +489,12 @@ async fn accept_top_locked(
             continue;
         };
         let (_, candidates) = candidates_of(&first);
-        let Some(top) = candidates.first().filter(|c| catalog.sku(&c.sku).is_some()) else {
-            *left += 1;
-            continue;
+        let top = match candidates.first() {
+            Some(c) if is_known(store, &c.sku).await? => c,
+            _ => {
+                *left += 1;
+                continue;
+            }
         };
         refuse_scratch_runs(store, &group).await?;
         let planned = plan_onto(
