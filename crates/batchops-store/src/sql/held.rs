@@ -61,7 +61,13 @@ pub(crate) fn held_groups<D: Dialect>(q: &GroupQuery) -> String {
             narrow.push_str(&format!(" AND {score} < {high}"));
         }
     }
-    let sku = D::json_text(c, &top("sku"));
+    // The first lines are read for the narrowing only when it needs them, and for the page.
+    let narrowing = if narrow.is_empty() && q.top_sku.is_none() {
+        " WHERE $2 IS NULL".to_string()
+    } else {
+        let sku = D::json_text(c, &top("sku"));
+        format!(" JOIN held_lines h ON h.id = g.first_id WHERE ($2 IS NULL OR {sku} = $2){narrow}")
+    };
     let columns: Vec<String> = HELD_COLUMNS
         .split(',')
         .map(|col| format!("h.{}", col.trim()))
@@ -71,13 +77,12 @@ pub(crate) fn held_groups<D: Dialect>(q: &GroupQuery) -> String {
            WHERE decided_at IS NULL AND ($1 IS NULL OR LOWER(description) LIKE $1 ESCAPE '\\') \
            GROUP BY alias), \
          f AS (SELECT g.lines, g.first_id, COUNT(*) OVER () AS total_groups, \
-             CAST(SUM(g.lines) OVER () AS BIGINT) AS total_lines \
-           FROM g JOIN held_lines h ON h.id = g.first_id \
-           WHERE ($2 IS NULL OR {sku} = $2){narrow}) \
-         SELECT f.lines AS group_lines, f.total_groups, f.total_lines, {} \
-         FROM f JOIN held_lines h ON h.id = f.first_id \
-         WHERE $3 IS NULL OR f.lines < $3 OR (f.lines = $3 AND f.first_id > $4) \
-         ORDER BY f.lines DESC, f.first_id ASC LIMIT $5",
+             CAST(SUM(g.lines) OVER () AS BIGINT) AS total_lines FROM g{narrowing}), \
+         p AS (SELECT * FROM f \
+           WHERE $3 IS NULL OR f.lines < $3 OR (f.lines = $3 AND f.first_id > $4) \
+           ORDER BY f.lines DESC, f.first_id ASC LIMIT $5) \
+         SELECT p.lines AS group_lines, p.total_groups, p.total_lines, {} \
+         FROM p JOIN held_lines h ON h.id = p.first_id ORDER BY p.lines DESC, p.first_id ASC",
         columns.join(", ")
     )
 }
