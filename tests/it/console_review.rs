@@ -820,3 +820,29 @@ fn keys_typed_while_the_groups_are_read_make_one_search_of_the_last_text() {
     assert_eq!(again.search.as_deref(), Some("hex"));
     assert!(review_read(&app.update(loaded(&app, groups()))).is_none());
 }
+
+/// A selected group that a decision took is selected no more (the selection keeps groups not
+/// read again, so it lets go of the decided ones itself).
+#[test]
+fn a_decided_group_leaves_the_selection() {
+    let mut app = on_review(120, 36);
+    ch(&mut app, ' ');
+    ch(&mut app, ' ');
+    assert_eq!(app.review.marked.len(), 2);
+    app.update(Outcome::Decided {
+        held_id: 11,
+        description: "Hex Bolt M8 Zinc".into(),
+        result: Ok(review::Outcome {
+            correction_id: Some(7),
+            alias: "bolt hex m8 zinc".into(),
+            lines: 4,
+            landed: 4,
+            quantity: Decimal::new(19, 0),
+            sku: Some("HB-M8-40".into()),
+            rejected: Vec::new(),
+            still_held: 0,
+        }),
+    });
+    let left: Vec<&String> = app.review.marked.keys().collect();
+    assert_eq!(left, vec!["hex m6 screw stainless"]);
+}

@@ -444,6 +444,7 @@ fn on_action(t: &mut ReviewTab, sh: &mut Shell, a: Action, fx: &mut Vec<Effect>)
             let next = (t.nav.selected + 1) % len;
             t.nav.select(next, len, h);
             t.candidate = 0;
+            t.more(fx);
         }
         _ => {}
     }
@@ -598,6 +599,8 @@ pub(crate) fn on_decided(
             if o.correction_id.is_some() {
                 t.last_decision = o.correction_id;
             }
+            // A decided group is not selected any more, read again or not.
+            t.marked.remove(&o.alias);
             let onto = o
                 .sku
                 .as_deref()
@@ -686,6 +689,7 @@ fn on_speed_action(
                 }
                 let len = r.groups.len();
                 r.nav.move_by(1, len, h);
+                r.more(fx);
             }
         }
         Action::MarkAll => {
