@@ -689,12 +689,18 @@ async fn the_database_groups_narrows_and_pages_the_held_lines_as_the_tab_reads_t
             "{}",
             db.kind
         );
-        // The screws' group is held by a veto at 0.80 from now on.
+        // The screws' group is held by a veto at 0.90 from now on.
         let screws = &whole.groups[1];
         assert_eq!(screws.first.description, "Hex Screw M6 Zinc", "{}", db.kind);
-        let veto = serde_json::json!({"reason": "a size differs", "candidates": [{
-            "sku": "HS-M6-30", "name": "Hex Screw M6 x 30mm Zinc", "score": 0.8,
-            "agreed": [], "differed": ["length 20 mm ≠ 30 mm"], "one_sided": []}]});
+        // Written as the matcher writes a held line's candidates; 0.9 is the band's edge.
+        let top = Candidate {
+            sku: "HS-M6-30".into(),
+            name: "Hex Screw M6 x 30mm Zinc".into(),
+            score: 0.9,
+            differed: vec!["length 20 mm ≠ 30 mm".into()],
+            ..Candidate::default()
+        };
+        let veto = serde_json::json!({"reason": "a size differs", "candidates": [top]});
         let ids: Vec<i64> = db
             .store
             .held(&batchops::store::HeldFilter::OpenAlias(

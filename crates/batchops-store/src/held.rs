@@ -88,6 +88,9 @@ impl Band {
         }
     }
 
+    /// Whether a score is in the band. The matcher's `f32` score is written to `candidates_json`
+    /// as the `f64` it widens to (`0.9` as `0.8999999761581421`), which the database compares; so
+    /// is a score here (`f64::from`): `0.9` is in `0.75–0.90` on both sides.
     pub fn holds(self, score: f64) -> bool {
         let (low, high) = self.range();
         low.is_none_or(|l| score >= l) && high.is_none_or(|h| score < h)
