@@ -31,7 +31,8 @@ impl ListNav {
         } else if self.selected >= self.top + height {
             self.top = self.selected + 1 - height;
         }
-        self.top = self.top.min(len.saturating_sub(1));
+        // A list that shrank (a search, a filter) fills the rows it has again.
+        self.top = self.top.min(len.saturating_sub(height));
     }
 
     /// The first row to draw in a list `height` rows tall: `top`, unless the area is shorter than
@@ -86,5 +87,25 @@ impl Move {
             Action::Click(..) => Move::Row(clicked?),
             _ => return None,
         })
+    }
+}
+
+#[cfg(test)]
+mod tests {
+    use super::ListNav;
+
+    #[test]
+    fn a_list_that_shrinks_under_a_deep_selection_fills_the_rows_it_has() {
+        let mut nav = ListNav::default();
+        nav.select(999, 1000, 10);
+        assert_eq!((nav.selected, nav.top), (999, 990));
+        nav.select(999, 11, 10);
+        assert_eq!(
+            (nav.selected, nav.top),
+            (10, 1),
+            "the last row selected, nine above it"
+        );
+        nav.select(3, 5, 10);
+        assert_eq!((nav.selected, nav.top), (3, 0));
     }
 }
