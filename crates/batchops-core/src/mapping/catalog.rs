@@ -4,8 +4,8 @@
 use super::compare::{Compact, Comparison, compare};
 use super::index::Index;
 use super::lexicon::{self, Lexicon};
-use super::signature::signature;
-use std::collections::{HashMap, HashSet};
+use super::signature::{Signature, signature};
+use super::{HashMap, HashSet};
 use std::sync::Arc;
 
 /// An inventory item as the mapper sees it.
@@ -132,12 +132,12 @@ impl Catalog {
             refused: Vec::new(),
             skus: Vec::new(),
             item_names: Vec::new(),
-            by_sku: HashMap::new(),
-            named: HashMap::new(),
-            rejected: HashSet::new(),
-            created: HashMap::new(),
-            retired: HashMap::new(),
-            parts: HashMap::new(),
+            by_sku: HashMap::default(),
+            named: HashMap::default(),
+            rejected: HashSet::default(),
+            created: HashMap::default(),
+            retired: HashMap::default(),
+            parts: HashMap::default(),
             index: Index::default(),
             provisional: Vec::new(),
             read_up_to: 0,
@@ -469,32 +469,67 @@ impl Catalog {
     }
 
     /// Read the names of the items added since the last call, in the order they were added, into
-    /// the index and the name keys: the catalog is then as if each had been read when added.
+    /// the index and the name keys: the catalog is then as if each had been read when added. The
+    /// names of catalog items are read on every core ([`read_names`]); putting them into the
+    /// index, and reading a provisional item (read against the index as it stands), stay in order.
     fn settle(&mut self) {
-        for idx in self.read_up_to..self.skus.len() {
-            let name = self.item_names[idx].clone();
-            let sig = signature(&name, &self.lex);
-            let at = if self.provisional[idx] {
-                self.index.insert_provisional(&sig, &self.lex)
-            } else {
-                self.index.insert(&sig)
-            };
-            debug_assert_eq!(at as usize, idx);
-            let idx = idx as u32;
-            let key: Box<str> = sig.key().into();
-            match self.named.get_mut(&key) {
-                None => {
-                    self.named.insert(key, Named::One(idx));
+        while self.read_up_to < self.skus.len() {
+            let (from, to) = (
+                self.read_up_to,
+                self.skus.len().min(self.read_up_to + NAMES_READ_AT_ONCE),
+            );
+            let read = read_names(
+                &self.item_names[from..to],
+                &self.provisional[from..to],
+                &self.lex,
+            );
+            for (idx, sig) in (from..to).zip(read) {
+                let sig = sig.unwrap_or_else(|| signature(&self.item_names[idx], &self.lex));
+                let at = if self.provisional[idx] {
+                    self.index.insert_provisional(&sig, &self.lex)
+                } else {
+                    self.index.insert(&sig)
+                };
+                debug_assert_eq!(at as usize, idx);
+                let idx = idx as u32;
+                let key: Box<str> = sig.key().into();
+                match self.named.get_mut(&key) {
+                    None => {
+                        self.named.insert(key, Named::One(idx));
+                    }
+                    Some(Named::One(other)) => {
+                        let other = *other;
+                        self.named.insert(key, Named::Several(vec![other, idx]));
+                    }
+                    Some(Named::Several(v)) => v.push(idx),
                 }
-                Some(Named::One(other)) => {
-                    let other = *other;
-                    self.named.insert(key, Named::Several(vec![other, idx]));
-                }
-                Some(Named::Several(v)) => v.push(idx),
             }
+            self.read_up_to = to;
         }
-        self.read_up_to = self.skus.len();
     }
+}
+
+/// Names whose signatures are held at once while they go into the index.
+const NAMES_READ_AT_ONCE: usize = 2048;
+
+/// Names read per task when many wait: enough to be worth a thread.
+const NAMES_PER_TASK: usize = 512;
+
+/// The signatures of the catalog items among `names` (`None` for provisional ones), read in
+/// parallel when there are many; a name's signature depends on it and the lexicon alone.
+fn read_names(names: &[Arc<str>], provisional: &[bool], lex: &Lexicon) -> Vec<Option<Signature>> {
+    use rayon::prelude::*;
+    let read =
+        |(name, provisional): (&Arc<str>, &bool)| (!provisional).then(|| signature(name, lex));
+    if names.len() < 2 * NAMES_PER_TASK {
+        return names.iter().zip(provisional).map(read).collect();
+    }
+    names
+        .par_iter()
+        .zip(provisional.par_iter())
+        .with_min_len(NAMES_PER_TASK)
+        .map(read)
+        .collect()
 }
 
 #[cfg(test)]

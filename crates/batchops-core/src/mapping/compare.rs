@@ -12,12 +12,12 @@
 //!   words tolerate typos: one edit for 5–8 letters, two for longer; shorter words and anything with
 //!   a digit must be equal.
 
+use super::HashMap;
 use super::identifier::{Role, related, variants};
 use super::lexicon::Lexicon;
 use super::signature::{Signature, describe_attribute};
 use super::vocabulary::may_mean;
 use super::words::{TYPO, WEAK, weak_agreement, word_agreement};
-use std::collections::HashMap;
 
 /// Interned strings: the catalog keeps signatures as numbers (a 100,000-item catalog in a few MiB).
 #[derive(Debug, Clone, Default)]

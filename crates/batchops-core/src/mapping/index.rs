@@ -7,12 +7,12 @@
 //! stops taking long lists once enough postings were read; the best-reached items are compared in
 //! full by [`super::compare`].
 
+use super::HashMap;
 use super::compare::{Compact, Interner};
 use super::identifier::{self, VARIANT_SUFFIX};
 use super::lexicon::Lexicon;
 use super::signature::{KIND_PREFIX, Signature};
 use super::vocabulary::{self, Vocabulary};
-use std::collections::HashMap;
 
 /// Postings read per query at most, once at least one list was read.
 const POSTINGS_BUDGET: usize = 20_000;
@@ -275,7 +275,7 @@ impl Index {
             }
         }
         lists.sort_by_key(|(l, _)| l.len());
-        let mut acc: HashMap<u32, f32> = HashMap::new();
+        let mut acc: HashMap<u32, f32> = HashMap::default();
         let mut read = 0;
         for (list, w) in lists {
             if read > 0 && read + list.len() > POSTINGS_BUDGET {

@@ -4,9 +4,10 @@
 //! Data, not code: an operator who meets a new abbreviation adds it to their own file
 //! (`--lexicon FILE` or `BATCHOPS_LEXICON=FILE`) instead of waiting for a release.
 
+use super::{HashMap, HashSet};
 use rust_decimal::Decimal;
 use serde::Deserialize;
-use std::collections::{BTreeMap, HashMap, HashSet};
+use std::collections::BTreeMap;
 use std::path::Path;
 use std::str::FromStr;
 use std::sync::{Arc, OnceLock};

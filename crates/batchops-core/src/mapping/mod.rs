@@ -34,6 +34,11 @@ mod tokens;
 mod vocabulary;
 mod words;
 
+/// The mapper's hash maps and sets: keyed by words and numbers of its own, read millions of times
+/// while a catalog loads, so hashed with a fast seeded hash rather than SipHash.
+pub(crate) type HashMap<K, V> = std::collections::HashMap<K, V, foldhash::fast::RandomState>;
+pub(crate) type HashSet<K> = std::collections::HashSet<K, foldhash::fast::RandomState>;
+
 pub use catalog::{
     AliasEntry, Catalog, CatalogItem, Exact, PartEntry, RefusedAlias, parse_part_key, part_key,
 };
@@ -42,7 +47,6 @@ pub use normalize::{generated_sku, normalize};
 use crate::domain::{Candidate, LineItem, MappingDecision};
 use compare::Comparison;
 use rust_decimal::Decimal;
-use std::collections::HashMap;
 use std::sync::Arc;
 
 /// Default minimum word score (0..1) of an automatic match.
@@ -228,11 +232,11 @@ impl Mapper {
             catalog,
             threshold,
             uncertain: Uncertain::Hold,
-            cache: HashMap::new(),
+            cache: HashMap::default(),
             supplier: None,
-            contradictions: HashMap::new(),
+            contradictions: HashMap::default(),
             explain: false,
-            weighed: HashMap::new(),
+            weighed: HashMap::default(),
             last_weighed: Vec::new(),
             found: Vec::new(),
         }

@@ -144,11 +144,11 @@ fn apply_lexicon(tokens: Vec<Token>, lex: &Lexicon) -> Vec<Token> {
             });
         }
     };
+    let texts: Vec<Box<str>> = tokens.iter().map(|t| t.text.clone()).collect();
     let mut i = 0;
     'outer: while i < tokens.len() {
         for len in (2..=lex.max_phrase.min(tokens.len() - i)).rev() {
-            let key: Vec<Box<str>> = tokens[i..i + len].iter().map(|t| t.text.clone()).collect();
-            if let Some(words) = lex.phrases.get(&key) {
+            if let Some(words) = lex.phrases.get(&texts[i..i + len]) {
                 push_words(&mut out, words, tokens[i].glued);
                 i += len;
                 continue 'outer;

@@ -13,7 +13,7 @@
 //! written (at most a weak pairing, which keeps the line in review). Words with digits are never
 //! read as others. A correction weighs like a typo within the allowance ([`super::words::TYPO`]).
 
-use std::collections::{HashMap, HashSet};
+use super::{HashMap, HashSet};
 
 /// The shortest word read as a misspelling, and the shortest vocabulary entry.
 const MIN_LEN: usize = 3;
