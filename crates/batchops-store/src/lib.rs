@@ -424,3 +424,12 @@ pub(crate) fn known_lines(rows: Vec<(i64, String, Option<i64>, Option<String>)>)
             .collect(),
     )
 }
+
+/// A statement slower than this is logged by sqlx.
+const SLOW_STATEMENT: std::time::Duration = std::time::Duration::from_secs(1);
+
+/// Connection options whose slow statements are logged at `info` (`-v`), not as warnings: reading
+/// a large catalog whole takes seconds by design, and an import's stderr is the operator's.
+pub(crate) fn slow_statements_at_info<O: sqlx::ConnectOptions>(options: O) -> O {
+    options.log_slow_statements(log::LevelFilter::Info, SLOW_STATEMENT)
+}

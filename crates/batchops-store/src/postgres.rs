@@ -302,6 +302,7 @@ impl PgStore {
         url: String,
         opts: &OpenOptions,
     ) -> StoreResult<Self> {
+        let connect = crate::slow_statements_at_info(connect);
         let pool = PgPoolOptions::new()
             .max_connections(opts.max_connections.max(1))
             .acquire_timeout(Duration::from_secs(10))

@@ -87,6 +87,7 @@ impl SqliteStore {
             .row_buffer_size(ROW_BUFFER)
             // Statement journals and `RETURNING` buffers in memory, not a temporary file per chunk.
             .pragma("temp_store", "memory");
+        let connect = crate::slow_statements_at_info(connect);
         let file = connect.get_filename();
         if !opts.create_if_missing && !is_in_memory(file) && !file.exists() {
             return Err(StoreError::config(format!(
