@@ -562,3 +562,38 @@ mod retired_tests {
         );
     }
 }
+
+#[cfg(test)]
+mod reading_tests {
+    use super::*;
+
+    /// A catalog large enough that its names are read in parallel blocks is the catalog read one
+    /// name at a time: the same name keys, the same candidates in the same order, the same
+    /// comparisons.
+    #[test]
+    fn names_read_in_parallel_blocks_make_the_catalog_read_one_at_a_time() {
+        let items = crate::generate::catalog(3 * NAMES_READ_AT_ONCE as u64 + 17, 7);
+        assert!(
+            items.len() > 2 * NAMES_PER_TASK,
+            "the parallel path is taken"
+        );
+        let mut at_once = Catalog::empty(lexicon::current());
+        let mut one_by_one = Catalog::empty(lexicon::current());
+        for (sku, name, _) in &items {
+            at_once.add_item(sku, name);
+            one_by_one.add_item(sku, name);
+            one_by_one.settle();
+        }
+        at_once.settle();
+        let lex = lexicon::current();
+        for (_, name, _) in items.iter().step_by(97) {
+            let query = name.to_lowercase().replace(' ', "  ");
+            let sig = signature(&query, &lex);
+            let key = sig.key();
+            assert_eq!(at_once.exact(&key), one_by_one.exact(&key), "{query}");
+            let found = at_once.candidates(&key, &sig);
+            assert!(!found.is_empty(), "{query}: the name reaches items");
+            assert_eq!(found, one_by_one.candidates(&key, &sig), "{query}");
+        }
+    }
+}
