@@ -65,6 +65,29 @@ pub struct SkuCatalog {
 /// SKUs looked up per statement by [`Bookkeeping::load_catalog_of_skus`].
 pub(crate) const SKUS_PER_LOOKUP: usize = 10_000;
 
+/// Catalog rows sent at once to the thread that builds the catalog ([`build_catalog`]).
+pub(crate) const ROWS_PER_BATCH: usize = 2048;
+
+/// Batches of rows on their way to that thread at most.
+pub(crate) const BATCHES_IN_FLIGHT: usize = 8;
+
+/// The catalog built from batches of (sku, name, id) rows as they arrive, the names read as
+/// blocks of them wait ([`Catalog::read_waiting`]); with each item's shared SKU and id, for the
+/// writer's id cache.
+pub(crate) fn build_catalog(
+    mut rows: tokio::sync::mpsc::Receiver<Vec<(String, String, i64)>>,
+) -> (Catalog, Vec<(std::sync::Arc<str>, i64)>) {
+    let mut catalog = Catalog::empty(crate::mapping::lexicon::current());
+    let mut known = Vec::new();
+    while let Some(batch) = rows.blocking_recv() {
+        for (sku, name, id) in batch {
+            known.push((catalog.add_item(&sku, &name), id));
+        }
+        catalog.read_waiting();
+    }
+    (catalog, known)
+}
+
 /// `Bookkeeping` for a store type with a `pool` of `$db` and an `ids` cache (the catalog load
 /// fills it), and the store's `aliases()` and `touch_run()` helpers; the held-line queries come
 /// from the module `held_queries!` (crates/batchops-store/src/held.rs) made beside it.
@@ -123,19 +146,37 @@ macro_rules! bookkeeping {
                     // they were merged into.
                     // Each item goes into the catalog as its row arrives (never the whole result
                     // in memory at once); the catalog and the id cache share its SKU.
-                    let mut catalog = Catalog::empty(crate::mapping::lexicon::current());
-                    let mut known = Vec::new();
+                    // The rows go in batches to a thread that builds the catalog and reads
+                    // their names while the next rows arrive.
+                    let (tx, rx) =
+                        tokio::sync::mpsc::channel(crate::bookkeeping::BATCHES_IN_FLIGHT);
+                    let builder =
+                        tokio::task::spawn_blocking(move || crate::bookkeeping::build_catalog(rx));
                     {
                         let mut rows = sqlx::query(Self::shared(sql::CATALOG_ITEMS))
                             .bind(import_key)
                             .fetch(pool);
+                        let mut batch = Vec::with_capacity(crate::bookkeeping::ROWS_PER_BATCH);
                         while let Some(row) = rows.try_next().await? {
-                            let sku: &str = row.try_get("sku")?;
-                            let name: &str = row.try_get("name")?;
-                            let id: i64 = row.try_get("id")?;
-                            known.push((catalog.add_item(sku, name), id));
+                            batch.push((
+                                row.try_get("sku")?,
+                                row.try_get("name")?,
+                                row.try_get("id")?,
+                            ));
+                            if batch.len() == crate::bookkeeping::ROWS_PER_BATCH
+                                && tx.send(std::mem::take(&mut batch)).await.is_err()
+                            {
+                                break; // the builder stopped: its join says why
+                            }
+                        }
+                        if !batch.is_empty() {
+                            let _ = tx.send(batch).await;
                         }
                     }
+                    drop(tx);
+                    let (catalog, known) = builder.await.map_err(|e| {
+                        crate::StoreError::config(format!("reading the catalog's names: {e}"))
+                    })?;
                     ids.extend(known);
                     let mut aliases: Vec<AliasEntry> = Vec::new();
                     let mut parts = Vec::new();

@@ -174,6 +174,15 @@ impl Catalog {
         self.add(sku, name, false)
     }
 
+    /// Read the names added so far into the index once a block of them waits: a loader calls it
+    /// as rows arrive, so that reading names overlaps reading rows. The catalog is the same as
+    /// when they are read later.
+    pub fn read_waiting(&mut self) {
+        if self.skus.len() - self.read_up_to >= NAMES_READ_AT_ONCE {
+            self.settle();
+        }
+    }
+
     /// The catalog with its learned aliases and the (alias key, sku) pairings operators rejected,
     /// once its items are in.
     pub fn learned<A: Into<AliasEntry>>(
