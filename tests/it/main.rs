@@ -2,6 +2,7 @@
 
 mod support;
 
+mod catalog_load;
 mod cli;
 mod cli_run_rules;
 mod concurrency_matrix;
