@@ -4,10 +4,10 @@
 
 use crate::support::db::backends;
 use crate::support::files::write_file;
-use batchops::engine::{EventSink, ImportOptions, import_file};
+use crate::support::library::import;
+use batchops::engine::ImportOptions;
 use batchops::mapping::signature::signature;
 use batchops::mapping::{Catalog, CatalogItem, lexicon};
-use tokio_util::sync::CancellationToken;
 
 /// Items enough for several batches of rows and blocks of names.
 const ITEMS: u64 = 5_000;
@@ -21,15 +21,7 @@ async fn the_loaded_catalog_is_the_catalog_built_from_its_items() {
     }
     let (_dir, path) = write_file("catalog.csv", &csv);
     for db in backends().await {
-        let report = import_file(
-            &*db.store,
-            &path,
-            &ImportOptions::default(),
-            &EventSink::none(),
-            &CancellationToken::new(),
-        )
-        .await
-        .unwrap_or_else(|e| panic!("{}: {e}", db.kind));
+        let report = import(&db, &path, &ImportOptions::default()).await;
         assert_eq!(report.decisions.created, ITEMS, "{}", db.kind);
 
         let mut loaded = db

@@ -144,10 +144,9 @@ macro_rules! bookkeeping {
                     let (pool, ids) = (&self.pool, &self.ids);
                     // Retired (merged) items are never matched again; their SKUs map to the item
                     // they were merged into.
-                    // Each item goes into the catalog as its row arrives (never the whole result
-                    // in memory at once); the catalog and the id cache share its SKU.
-                    // The rows go in batches to a thread that builds the catalog and reads
-                    // their names while the next rows arrive.
+                    // The rows go in batches, as they arrive (never the whole result in memory
+                    // at once), to a thread that builds the catalog and reads their names while
+                    // the next rows come; the catalog and the id cache share each SKU.
                     let (tx, rx) =
                         tokio::sync::mpsc::channel(crate::bookkeeping::BATCHES_IN_FLIGHT);
                     let builder =
@@ -164,7 +163,13 @@ macro_rules! bookkeeping {
                                 row.try_get("id")?,
                             ));
                             if batch.len() == crate::bookkeeping::ROWS_PER_BATCH
-                                && tx.send(std::mem::take(&mut batch)).await.is_err()
+                                && tx
+                                    .send(std::mem::replace(
+                                        &mut batch,
+                                        Vec::with_capacity(crate::bookkeeping::ROWS_PER_BATCH),
+                                    ))
+                                    .await
+                                    .is_err()
                             {
                                 break; // the builder stopped: its join says why
                             }
