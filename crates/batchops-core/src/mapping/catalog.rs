@@ -479,7 +479,7 @@ impl Catalog {
 
     /// Read the names of the items added since the last call, in the order they were added, into
     /// the index and the name keys: the catalog is then as if each had been read when added. The
-    /// names of catalog items are read on every core ([`read_names`]); putting them into the
+    /// names are read on every core ([`read_names`]); putting them into the
     /// index, and reading a provisional item (read against the index as it stands), stay in order.
     fn settle(&mut self) {
         while self.read_up_to < self.skus.len() {
@@ -487,13 +487,8 @@ impl Catalog {
                 self.read_up_to,
                 self.skus.len().min(self.read_up_to + NAMES_READ_AT_ONCE),
             );
-            let read = read_names(
-                &self.item_names[from..to],
-                &self.provisional[from..to],
-                &self.lex,
-            );
+            let read = read_names(&self.item_names[from..to], &self.lex);
             for (idx, sig) in (from..to).zip(read) {
-                let sig = sig.unwrap_or_else(|| signature(&self.item_names[idx], &self.lex));
                 let at = if self.provisional[idx] {
                     self.index.insert_provisional(&sig, &self.lex)
                 } else {
@@ -524,20 +519,18 @@ const NAMES_READ_AT_ONCE: usize = 2048;
 /// Names read per task when many wait: enough to be worth a thread.
 const NAMES_PER_TASK: usize = 512;
 
-/// The signatures of the catalog items among `names` (`None` for provisional ones), read in
-/// parallel when there are many; a name's signature depends on it and the lexicon alone.
-fn read_names(names: &[Arc<str>], provisional: &[bool], lex: &Lexicon) -> Vec<Option<Signature>> {
+/// The signatures of `names`, read in parallel when there are many; a name's signature depends
+/// on it and the lexicon alone (a provisional item's too: only its entry in the index reads the
+/// index).
+fn read_names(names: &[Arc<str>], lex: &Lexicon) -> Vec<Signature> {
     use rayon::prelude::*;
-    let read =
-        |(name, provisional): (&Arc<str>, &bool)| (!provisional).then(|| signature(name, lex));
     if names.len() < 2 * NAMES_PER_TASK {
-        return names.iter().zip(provisional).map(read).collect();
+        return names.iter().map(|name| signature(name, lex)).collect();
     }
     names
         .par_iter()
-        .zip(provisional.par_iter())
         .with_min_len(NAMES_PER_TASK)
-        .map(read)
+        .map(|name| signature(name, lex))
         .collect()
 }
 
