@@ -54,6 +54,16 @@ pub struct GlobalArgs {
     #[arg(long, global = true, env = "BATCHOPS_CONFIG_DIR", value_name = "DIR")]
     pub config_dir: Option<PathBuf>,
 
+    /// Where the catalog read from the database is kept between runs, so a run reads only the
+    /// items added since: a directory, or `off`. Default: the user's cache directory for batchops.
+    #[arg(
+        long,
+        global = true,
+        env = "BATCHOPS_CATALOG_CACHE",
+        value_name = "DIR|off"
+    )]
+    pub catalog_cache: Option<PathBuf>,
+
     /// The most bytes read from a pipe (`-`, a FIFO): 500M, 2G, 1048576. Default: 1G.
     #[arg(long, global = true, env = "BATCHOPS_SPOOL_LIMIT", value_name = "SIZE")]
     pub spool_limit: Option<String>,

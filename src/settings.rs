@@ -78,6 +78,7 @@ pub enum Verbosity {
 struct FileSettings {
     database_url: Option<String>,
     lexicon: Option<PathBuf>,
+    catalog_cache: Option<PathBuf>,
     operator: Option<String>,
     spool_limit: Option<toml::Value>,
     pipe_wait: Option<toml::Value>,
@@ -98,6 +99,8 @@ pub struct Settings {
     pub config_file_read: bool,
     pub database_url: Setting<String>,
     pub lexicon: Setting<Option<PathBuf>>,
+    /// Where the catalog is kept between runs (`None`: not kept).
+    pub catalog_cache: Setting<Option<PathBuf>>,
     /// Who runs a command that names no `--operator`.
     pub operator: Setting<String>,
     pub spool_limit: Setting<u64>,
@@ -209,6 +212,7 @@ impl Settings {
         };
         let file = FileSettings {
             lexicon: file.lexicon.map(beside_file),
+            catalog_cache: file.catalog_cache.map(beside_file),
             log_file: file.log_file.map(beside_file),
             ..file
         };
@@ -231,6 +235,16 @@ impl Settings {
             file.lexicon.map(|v| (Some(v), key("lexicon"))),
             None,
         );
+        let mut catalog_cache = pick(
+            matches,
+            ("catalog_cache", "--catalog-cache", "BATCHOPS_CATALOG_CACHE"),
+            args.catalog_cache.clone().map(Some),
+            file.catalog_cache.map(|v| (Some(v), key("catalog_cache"))),
+            input::config_dir::platform_catalog_cache_dir(),
+        );
+        if catalog_cache.value.as_deref() == Some(Path::new("off")) {
+            catalog_cache.value = None;
+        }
         let spool_given = args
             .spool_limit
             .as_deref()
@@ -428,6 +442,7 @@ impl Settings {
             config_file_read,
             database_url,
             lexicon,
+            catalog_cache,
             operator,
             spool_limit,
             pipe_wait,
@@ -450,6 +465,7 @@ impl Settings {
             wait: self.pipe_wait.value,
         });
         crate::store::install_stale_after_seconds(self.stale_after_seconds.value);
+        crate::store::catalog_cache::install(self.catalog_cache.value.clone());
         crate::engine::options::install_default_operator(self.operator.value.clone());
         crate::commands::output::set_quiet(self.verbosity.value == Verbosity::Quiet);
         crate::commands::set_progress_verbosity(self.verbosity.value);
@@ -485,6 +501,14 @@ impl Settings {
                 crate::store::redact_url(&self.database_url.value),
             ),
             row("lexicon", &self.lexicon, path(&self.lexicon.value)),
+            row(
+                "catalog_cache",
+                &self.catalog_cache,
+                self.catalog_cache
+                    .value
+                    .as_ref()
+                    .map_or_else(|| "off".into(), |p| p.display().to_string()),
+            ),
             row("operator", &self.operator, self.operator.value.clone()),
             row(
                 "spool_limit",

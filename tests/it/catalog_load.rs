@@ -1,13 +1,18 @@
 //! The whole catalog as the store loads it (built on a thread of its own from batches of rows, its
-//! names read while the next rows arrive) is the catalog built from the same items in one go.
-//! Real SQLite files and the real PostgreSQL server.
+//! names read while the next rows arrive), and the catalog it kept from an earlier run with the
+//! items added since, is the catalog built from the same items in one go; a kept catalog the
+//! database no longer holds (an item renamed, a database restored from a copy and imported into
+//! again, a damaged file) is never used. Real SQLite files and the real PostgreSQL server.
 
-use crate::support::db::backends;
+use crate::support::db::{TestDb, backends, sqlite};
 use crate::support::files::write_file;
 use crate::support::library::import;
 use batchops::engine::ImportOptions;
 use batchops::mapping::signature::signature;
 use batchops::mapping::{Catalog, CatalogItem, lexicon};
+use batchops::store::{self, CatalogCache, OpenOptions, Store};
+use std::path::Path;
+use std::sync::Arc;
 
 /// Items enough for several batches of rows and blocks of names.
 const ITEMS: u64 = 5_000;
@@ -76,4 +81,256 @@ async fn the_loaded_catalog_is_the_catalog_built_from_its_items() {
             );
         }
     }
+}
+
+/// A CSV of `n` items whose SKUs start with `prefix`, named as the generator names products.
+fn items_csv(prefix: &str, n: u64, seed: u64) -> String {
+    let mut csv = String::from("sku,description,quantity,unit_price\n");
+    for (i, (_, name, _)) in batchops::generate::catalog(n, seed).iter().enumerate() {
+        csv.push_str(&format!("{prefix}-{i:05},\"{name} {prefix}\",1,1.00\n"));
+    }
+    csv
+}
+
+/// Add items as another program would: `n` rows straight into the table, SKUs starting with
+/// `prefix`, the generator's names.
+async fn insert_items(db: &TestDb, prefix: &str, n: u64, seed: u64) {
+    let values: Vec<String> = batchops::generate::catalog(n, seed)
+        .iter()
+        .enumerate()
+        .map(|(i, (_, name, _))| {
+            format!(
+                "('{prefix}-{i:05}', '{} {prefix}', 0)",
+                name.replace('\'', "''")
+            )
+        })
+        .collect();
+    db.exec(&format!(
+        "INSERT INTO inventory_items (sku, name, quantity) VALUES {}",
+        values.join(", ")
+    ))
+    .await;
+}
+
+/// Import a CSV under the key `name`.
+async fn import_csv(store: &dyn Store, name: &str, csv: &str) {
+    let (_dir, path) = write_file(name, csv);
+    let opts = ImportOptions {
+        import_key: Some(name.to_string()),
+        ..ImportOptions::default()
+    };
+    let report = crate::support::library::import_into(store, &path, &opts).await;
+    assert_eq!(
+        report.decisions.created as usize,
+        csv.lines().count() - 1,
+        "{name}: every line its own new item"
+    );
+}
+
+/// A store of the database keeping its catalog in `dir` from 1,000 items.
+async fn keeping(db: &TestDb, dir: &Path) -> Arc<dyn Store> {
+    let opts = OpenOptions {
+        catalog_cache: Some(CatalogCache {
+            dir: dir.to_path_buf(),
+            from_items: 1_000,
+        }),
+        ..OpenOptions::default()
+    };
+    store::open_with(&db.url, &opts)
+        .await
+        .expect("open the store")
+}
+
+/// The kept files in `dir`: (name, size).
+fn kept_files(dir: &Path) -> Vec<(String, u64)> {
+    let mut files: Vec<(String, u64)> = std::fs::read_dir(dir)
+        .map(|d| {
+            d.flatten()
+                .map(|e| {
+                    let size = e.metadata().map(|m| m.len()).unwrap_or(0);
+                    (e.file_name().to_string_lossy().into_owned(), size)
+                })
+                .collect()
+        })
+        .unwrap_or_default();
+    files.sort();
+    files
+}
+
+/// `loaded` holds the database's live items in id order, and finds for each of a sample of names
+/// what the catalog built from those items in one go finds: the exact key's item and the same
+/// candidates with the same scores.
+async fn assert_is_the_database_catalog(db: &TestDb, loaded: &mut Catalog, what: &str) {
+    let rows = db
+        .pairs("SELECT id, sku FROM inventory_items WHERE retired_at IS NULL ORDER BY id")
+        .await;
+    let order: Vec<String> = (0..loaded.len() as u32)
+        .map(|idx| loaded.item(idx).0.to_string())
+        .collect();
+    let skus: Vec<String> = rows.into_iter().map(|(_, sku)| sku).collect();
+    assert_eq!(order, skus, "{} {what}: the items, in id order", db.kind);
+    let names = db
+        .pairs("SELECT id, name FROM inventory_items WHERE retired_at IS NULL ORDER BY id")
+        .await;
+    let in_order: Vec<CatalogItem> = skus
+        .iter()
+        .zip(&names)
+        .map(|(sku, (_, name))| CatalogItem {
+            sku: sku.clone(),
+            name: name.clone(),
+        })
+        .collect();
+    let mut built = Catalog::new::<(String, String)>(in_order, vec![]);
+    let lex = lexicon::current();
+    let found = |c: &Catalog, found: &[(u32, batchops::mapping::compare::Comparison)]| {
+        found
+            .iter()
+            .map(|(idx, cmp)| (c.item(*idx).0.to_string(), cmp.score))
+            .collect::<Vec<_>>()
+    };
+    for (sku, (_, name)) in skus.iter().zip(&names).step_by(97) {
+        assert_eq!(loaded.name(sku), Some(name.as_str()), "{} {what}", db.kind);
+        let sig = signature(&name.to_lowercase(), &lex);
+        let key = sig.key();
+        assert_eq!(
+            loaded.exact(&key),
+            built.exact(&key),
+            "{} {what}: {name}",
+            db.kind
+        );
+        let (a, b) = (loaded.candidates(&key, &sig), built.candidates(&key, &sig));
+        assert_eq!(
+            found(loaded, &a),
+            found(&built, &b),
+            "{} {what}: {name}",
+            db.kind
+        );
+    }
+}
+
+#[tokio::test(flavor = "multi_thread", worker_threads = 2)]
+async fn a_kept_catalog_with_the_items_added_since_is_the_catalog_read_whole() {
+    for db in backends().await {
+        let cache = tempfile::tempdir().expect("tempdir");
+        import_csv(&*db.store, "first.csv", &items_csv("FIRST", 3_000, 21)).await;
+        let kept = keeping(&db, cache.path()).await;
+
+        // Read whole, and kept.
+        let mut loaded = kept.load_catalog().await.expect("load");
+        assert_is_the_database_catalog(&db, &mut loaded, "read whole").await;
+        let files = kept_files(cache.path());
+        assert_eq!(files.len(), 1, "{}: one kept file: {files:?}", db.kind);
+
+        // Another program adds fewer items than make a new file worth it: the kept catalog
+        // serves, with them read after it.
+        insert_items(&db, "SECOND", 400, 22).await;
+        let mut loaded = kept.load_catalog().await.expect("load");
+        assert_is_the_database_catalog(&db, &mut loaded, "kept + 400 new").await;
+        assert_eq!(
+            kept_files(cache.path()),
+            files,
+            "{}: not written again",
+            db.kind
+        );
+
+        // As many items again as a file is kept from: kept again with them.
+        insert_items(&db, "THIRD", 1_200, 23).await;
+        let mut loaded = kept.load_catalog().await.expect("load");
+        assert_is_the_database_catalog(&db, &mut loaded, "kept + 1,600 new").await;
+        let grown = kept_files(cache.path());
+        assert!(
+            grown[0].1 > files[0].1,
+            "{}: kept again: {grown:?}",
+            db.kind
+        );
+
+        // A renamed item: the kept catalog no longer serves.
+        db.exec(
+            "UPDATE inventory_items SET name = 'Renamed Bracket Zeta Quartz' WHERE sku = 'FIRST-00007'",
+        )
+        .await;
+        let mut loaded = kept.load_catalog().await.expect("load");
+        assert_eq!(
+            loaded.name("FIRST-00007"),
+            Some("Renamed Bracket Zeta Quartz")
+        );
+        assert_is_the_database_catalog(&db, &mut loaded, "after a rename").await;
+
+        // A damaged file is read whole again, and kept again.
+        let path = cache.path().join(&kept_files(cache.path())[0].0);
+        let bytes = std::fs::read(&path).expect("read the kept file");
+        std::fs::write(&path, &bytes[..bytes.len() / 2]).expect("damage it");
+        let mut loaded = kept.load_catalog().await.expect("load");
+        assert_is_the_database_catalog(&db, &mut loaded, "after a damaged file").await;
+        assert_eq!(
+            std::fs::read(&path).expect("read the kept file").len(),
+            bytes.len(),
+            "{}: kept again whole",
+            db.kind
+        );
+
+        // A catalog loaded for a key whose runs created items is not the kept one: those items
+        // are left out, and nothing is kept.
+        let before = kept_files(cache.path());
+        let without = kept
+            .load_catalog_before("first.csv")
+            .await
+            .expect("load without a key's items");
+        let first = (0..without.len() as u32)
+            .filter(|&i| without.item(i).0.starts_with("FIRST-"))
+            .count();
+        assert_eq!(first, 0, "{}: without the items of first.csv", db.kind);
+        assert_eq!(without.len(), 1_600, "{}: the items added", db.kind);
+        assert_eq!(kept_files(cache.path()), before, "{}", db.kind);
+    }
+}
+
+/// A database file restored from a copy and imported into again holds other items under the
+/// ids the kept catalog knows, as many of them, nothing renamed: its runs differ, and the kept
+/// catalog is not used.
+#[tokio::test(flavor = "multi_thread", worker_threads = 2)]
+async fn a_database_restored_from_a_copy_and_imported_into_again_is_read_whole() {
+    let db = sqlite().await;
+    let cache = tempfile::tempdir().expect("tempdir");
+    let file = db.url.trim_start_matches("sqlite:").to_string();
+    let backup = format!("{file}.backup");
+    sqlx::raw_sql(sqlx::AssertSqlSafe(format!("VACUUM INTO '{backup}'")))
+        .execute(db_pool(&db).await.as_mut())
+        .await
+        .expect("back up the database");
+
+    import_csv(&*db.store, "x.csv", &items_csv("X", 1_000, 32)).await;
+    let kept = keeping(&db, cache.path()).await;
+    let mut loaded = kept.load_catalog().await.expect("load");
+    assert_is_the_database_catalog(&db, &mut loaded, "with X").await;
+    assert_eq!(kept_files(cache.path()).len(), 1);
+    drop(loaded);
+    kept.close().await;
+    db.store.close().await;
+
+    // Restored, then another file of as many items imported: the same ids, other items.
+    for suffix in ["", "-wal", "-shm"] {
+        let _ = std::fs::remove_file(format!("{file}{suffix}"));
+    }
+    std::fs::copy(&backup, &file).expect("restore the copy");
+    let restored = store::open(&db.url).await.expect("open the restored file");
+    import_csv(&*restored, "y.csv", &items_csv("Y", 1_000, 33)).await;
+    let kept = keeping(&db, cache.path()).await;
+    let mut loaded = kept.load_catalog().await.expect("load");
+    assert!(
+        loaded.name("Y-00000").is_some(),
+        "the restored database's items"
+    );
+    assert!(loaded.name("X-00000").is_none(), "not the kept catalog's");
+    assert_is_the_database_catalog(&db, &mut loaded, "restored, with Y").await;
+}
+
+/// A connection of the test's own to a SQLite database.
+async fn db_pool(db: &TestDb) -> Box<sqlx::SqliteConnection> {
+    use sqlx::Connection;
+    Box::new(
+        sqlx::SqliteConnection::connect(&db.url)
+            .await
+            .expect("connect"),
+    )
 }

@@ -34,6 +34,8 @@
 //! - `undo_after_delete`, `undo_before_commit`: inside the undo of a review decision, after its
 //!   landed rows were deleted (quantities not yet subtracted, lines not yet held again), and with
 //!   everything written.
+//! - `catalog_kept_before_rename`: a kept catalog's file written whole under its temporary name,
+//!   not yet renamed into place (crates/batchops-store/src/catalog_cache.rs).
 //!
 //! The points exist only with the cargo feature `failpoints` (the test builds turn it on); without
 //! it `hit` is empty and the variable is never read.

@@ -71,20 +71,42 @@ pub(crate) const ROWS_PER_BATCH: usize = 2048;
 /// Batches of rows on their way to that thread at most.
 pub(crate) const BATCHES_IN_FLIGHT: usize = 8;
 
-/// The catalog built from batches of (sku, name, id) rows as they arrive, the names read as
-/// blocks of them wait ([`Catalog::read_waiting`]); with each item's shared SKU and id, for the
-/// writer's id cache.
+/// A catalog to keep once read: where, and the database's stamp read before its items.
+pub(crate) struct Keep {
+    pub cache: crate::CatalogCache,
+    pub stamp: crate::catalog_cache::Stamp,
+}
+
+/// `catalog` (with its items' `ids`, in order) and the items of the batches of (sku, name, id)
+/// rows as they arrive, the names read as blocks of them wait ([`Catalog::read_waiting`]); with
+/// each item's shared SKU and id, for the writer's id cache. Kept (`keep`) when it is large
+/// enough and either read whole or grown by as many items again.
 pub(crate) fn build_catalog(
+    mut catalog: Catalog,
+    mut ids: Vec<i64>,
     mut rows: tokio::sync::mpsc::Receiver<Vec<(String, String, i64)>>,
+    keep: Option<Keep>,
 ) -> (Catalog, Vec<(std::sync::Arc<str>, i64)>) {
-    let mut catalog = Catalog::empty(crate::mapping::lexicon::current());
-    let mut known = Vec::new();
+    let kept = ids.len();
     while let Some(batch) = rows.blocking_recv() {
         for (sku, name, id) in batch {
-            known.push((catalog.add_item(&sku, &name), id));
+            catalog.add_item(&sku, &name);
+            ids.push(id);
         }
         catalog.read_waiting();
     }
+    if let Some(Keep { cache, stamp }) = keep
+        && catalog.len() >= cache.from_items
+        && (kept == 0 || ids.len() - kept >= cache.from_items)
+    {
+        let header = crate::catalog_cache::Header::new(catalog.lexicon(), stamp, ids);
+        match cache.write(&header, &mut catalog) {
+            Ok(()) => tracing::info!(items = catalog.len(), "catalog kept"),
+            Err(e) => tracing::warn!("the catalog could not be kept for the next run: {e}"),
+        }
+        ids = header.ids;
+    }
+    let known = catalog.item_skus().iter().cloned().zip(ids).collect();
     (catalog, known)
 }
 
@@ -141,48 +163,9 @@ macro_rules! bookkeeping {
                 /// Items and aliases, without those of `import_key`'s runs when given; the item ids
                 /// go to the writer's cache.
                 async fn catalog_except(&self, import_key: Option<&str>) -> StoreResult<Catalog> {
-                    let (pool, ids) = (&self.pool, &self.ids);
-                    // Retired (merged) items are never matched again; their SKUs map to the item
-                    // they were merged into.
-                    // The rows go in batches, as they arrive (never the whole result in memory
-                    // at once), to a thread that builds the catalog and reads their names while
-                    // the next rows come; the catalog and the id cache share each SKU.
-                    let (tx, rx) =
-                        tokio::sync::mpsc::channel(crate::bookkeeping::BATCHES_IN_FLIGHT);
-                    let builder =
-                        tokio::task::spawn_blocking(move || crate::bookkeeping::build_catalog(rx));
-                    {
-                        let mut rows = sqlx::query(Self::shared(sql::CATALOG_ITEMS))
-                            .bind(import_key)
-                            .fetch(pool);
-                        let mut batch = Vec::with_capacity(crate::bookkeeping::ROWS_PER_BATCH);
-                        while let Some(row) = rows.try_next().await? {
-                            batch.push((
-                                row.try_get("sku")?,
-                                row.try_get("name")?,
-                                row.try_get("id")?,
-                            ));
-                            if batch.len() == crate::bookkeeping::ROWS_PER_BATCH
-                                && tx
-                                    .send(std::mem::replace(
-                                        &mut batch,
-                                        Vec::with_capacity(crate::bookkeeping::ROWS_PER_BATCH),
-                                    ))
-                                    .await
-                                    .is_err()
-                            {
-                                break; // the builder stopped: its join says why
-                            }
-                        }
-                        if !batch.is_empty() {
-                            let _ = tx.send(batch).await;
-                        }
-                    }
-                    drop(tx);
-                    let (catalog, known) = builder.await.map_err(|e| {
-                        crate::StoreError::config(format!("reading the catalog's names: {e}"))
-                    })?;
-                    ids.extend(known);
+                    let pool = &self.pool;
+                    let (catalog, known) = self.catalog_items(import_key).await?;
+                    self.ids.extend(known);
                     let mut aliases: Vec<AliasEntry> = Vec::new();
                     let mut parts = Vec::new();
                     for (first, part_number, sku, learned_by) in
@@ -218,6 +201,157 @@ macro_rules! bookkeeping {
                         .learned(aliases, rejections)
                         .with_retired(retired)
                         .with_parts(parts))
+                }
+            }
+
+            impl $store {
+                /// The items of the catalog, without those `import_key`'s runs created, and
+                /// their ids: a kept catalog and the items added since when one serves
+                /// (`crate::catalog_cache`), else every item (kept when there are enough).
+                async fn catalog_items(
+                    &self,
+                    import_key: Option<&str>,
+                ) -> StoreResult<(Catalog, Vec<(std::sync::Arc<str>, i64)>)> {
+                    let pool = &self.pool;
+                    let lex = crate::mapping::lexicon::current();
+                    let key_created = match import_key {
+                        Some(key) => {
+                            sqlx::query_scalar::<_, bool>(Self::shared(sql::KEY_CREATED_ITEMS))
+                                .bind(key)
+                                .fetch_one(pool)
+                                .await?
+                        }
+                        None => false,
+                    };
+                    // Without the items a key's runs created the catalog is not the one kept.
+                    let Some(cache) = self.cache.clone().filter(|_| !key_created) else {
+                        return self
+                            .read_catalog(import_key, Catalog::empty(lex), Vec::new(), None)
+                            .await;
+                    };
+                    let stamp = self.catalog_stamp(None).await?;
+                    let (read, lex_read) = (cache.clone(), lex.clone());
+                    let instance = stamp.instance.clone();
+                    let kept = tokio::task::spawn_blocking(move || read.read(&instance, &lex_read))
+                        .await
+                        .map_err(|e| {
+                            crate::StoreError::config(format!("reading the kept catalog: {e}"))
+                        })?;
+                    let kept = match kept {
+                        Ok(Some((header, catalog))) => {
+                            let serves = header.stamp.instance == stamp.instance
+                                && header.stamp.changes == stamp.changes
+                                && self
+                                    .catalog_stamp(Some(header.stamp.newest_run))
+                                    .await?
+                                    .runs
+                                    == header.stamp.runs
+                                && sqlx::query_scalar::<_, i64>(Self::shared(
+                                    sql::LIVE_ITEMS_UP_TO,
+                                ))
+                                .bind(header.newest_item)
+                                .fetch_one(pool)
+                                .await?
+                                    == header.ids.len() as i64;
+                            serves.then_some((header, catalog))
+                        }
+                        Ok(None) => None,
+                        Err(why) => {
+                            tracing::warn!(
+                                "the kept catalog is read again from the database: {why}"
+                            );
+                            None
+                        }
+                    };
+                    let keep = Some(crate::bookkeeping::Keep { cache, stamp });
+                    match kept {
+                        Some((header, catalog)) => {
+                            tracing::info!(items = header.ids.len(), "kept catalog read");
+                            self.read_catalog(None, catalog, header.ids, keep).await
+                        }
+                        None => {
+                            self.read_catalog(None, Catalog::empty(lex), Vec::new(), keep)
+                                .await
+                        }
+                    }
+                }
+
+                /// The database's stamp, its runs' digest taken up to `newest_run` (none: up to
+                /// its newest run).
+                async fn catalog_stamp(
+                    &self,
+                    newest_run: Option<i64>,
+                ) -> StoreResult<crate::catalog_cache::Stamp> {
+                    let pool = &self.pool;
+                    let (instance, changes, newest): (String, i64, i64) =
+                        sqlx::query_as(Self::shared(sql::CATALOG_STAMP))
+                            .fetch_one(pool)
+                            .await?;
+                    let newest_run = newest_run.unwrap_or(newest);
+                    let runs: Vec<(i64, String, String)> =
+                        sqlx::query_as(Self::shared(sql::RUNS_UP_TO))
+                            .bind(newest_run)
+                            .fetch_all(pool)
+                            .await?;
+                    Ok(crate::catalog_cache::Stamp {
+                        instance,
+                        changes,
+                        newest_run,
+                        runs: crate::catalog_cache::runs_digest(&runs),
+                    })
+                }
+
+                /// `catalog` (items `ids`) and the items after its newest id, without those
+                /// `import_key`'s runs created, read in id order. The rows go in batches, as
+                /// they arrive (never the whole result in memory at once), to a thread that adds
+                /// them and reads their names while the next rows come ([`build_catalog`]);
+                /// the catalog and the id cache share each SKU.
+                async fn read_catalog(
+                    &self,
+                    import_key: Option<&str>,
+                    catalog: Catalog,
+                    ids: Vec<i64>,
+                    keep: Option<crate::bookkeeping::Keep>,
+                ) -> StoreResult<(Catalog, Vec<(std::sync::Arc<str>, i64)>)> {
+                    let pool = &self.pool;
+                    let after = ids.iter().copied().max().unwrap_or(0);
+                    let (tx, rx) =
+                        tokio::sync::mpsc::channel(crate::bookkeeping::BATCHES_IN_FLIGHT);
+                    let builder = tokio::task::spawn_blocking(move || {
+                        crate::bookkeeping::build_catalog(catalog, ids, rx, keep)
+                    });
+                    {
+                        let mut rows = sqlx::query(Self::shared(sql::CATALOG_ITEMS_AFTER))
+                            .bind(import_key)
+                            .bind(after)
+                            .fetch(pool);
+                        let mut batch = Vec::with_capacity(crate::bookkeeping::ROWS_PER_BATCH);
+                        while let Some(row) = rows.try_next().await? {
+                            batch.push((
+                                row.try_get("sku")?,
+                                row.try_get("name")?,
+                                row.try_get("id")?,
+                            ));
+                            if batch.len() == crate::bookkeeping::ROWS_PER_BATCH
+                                && tx
+                                    .send(std::mem::replace(
+                                        &mut batch,
+                                        Vec::with_capacity(crate::bookkeeping::ROWS_PER_BATCH),
+                                    ))
+                                    .await
+                                    .is_err()
+                            {
+                                break; // the builder stopped: its join says why
+                            }
+                        }
+                        if !batch.is_empty() {
+                            let _ = tx.send(batch).await;
+                        }
+                    }
+                    drop(tx);
+                    builder.await.map_err(|e| {
+                        crate::StoreError::config(format!("reading the catalog's names: {e}"))
+                    })
                 }
             }
 

@@ -5,6 +5,7 @@
 
 mod bisect;
 mod bookkeeping;
+pub mod catalog_cache;
 pub mod corrections;
 mod decode;
 mod errors;
@@ -27,6 +28,7 @@ use batchops_core::{domain, failpoint, mapping};
 
 pub use bisect::Bisect;
 pub use bookkeeping::{Bookkeeping, SkuCatalog};
+pub use catalog_cache::CatalogCache;
 pub use errors::{ErrorClass, StoreError};
 pub use held::{
     Band, DecidedGroup, DecidedLine, GroupPage, GroupQuery, HeldFilter, HeldGroup, HeldKind,
@@ -378,6 +380,9 @@ pub struct OpenOptions {
     /// Create a SQLite file that does not exist (false for the commands that only read: a missing
     /// file is then an error naming it, and no file is made).
     pub create_if_missing: bool,
+    /// Where the store keeps the catalog it reads between runs (none: read whole each time);
+    /// by default the one the process installed ([`catalog_cache::install`]).
+    pub catalog_cache: Option<CatalogCache>,
 }
 
 impl Default for OpenOptions {
@@ -385,6 +390,7 @@ impl Default for OpenOptions {
         Self {
             max_connections: 4,
             create_if_missing: true,
+            catalog_cache: catalog_cache::installed(),
         }
     }
 }

@@ -39,6 +39,8 @@ pub struct PgStore {
     connect: PgConnectOptions,
     url: String,
     ids: IdCache,
+    /// Where the catalog is kept between runs ([`crate::catalog_cache`]).
+    cache: Option<crate::CatalogCache>,
 }
 
 /// A chunk's whole write in one call (`batchops_write_chunk`): one statement, its own
@@ -324,6 +326,7 @@ impl PgStore {
             connect,
             url,
             ids: IdCache::default(),
+            cache: opts.catalog_cache.clone(),
         })
     }
 

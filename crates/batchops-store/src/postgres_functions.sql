@@ -559,3 +559,13 @@ BEGIN
     RETURN NULL;
 END;
 $$;
+
+-- A change to the catalog's items other than a new one (a new SKU or name, a merge, a removal):
+-- a catalog kept between runs from before it is read again (crates/batchops-store/src/catalog_cache.rs).
+CREATE OR REPLACE FUNCTION batchops_catalog_changed() RETURNS trigger
+LANGUAGE plpgsql AS $$
+BEGIN
+    UPDATE catalog_stamp SET changes = changes + 1 WHERE id = 1;
+    RETURN NULL;
+END
+$$;

@@ -51,6 +51,8 @@ pub struct SqliteStore {
     pool: SqlitePool,
     url: String,
     ids: IdCache,
+    /// Where the catalog is kept between runs ([`crate::catalog_cache`]).
+    cache: Option<crate::CatalogCache>,
 }
 
 fn units(value: Decimal) -> StoreResult<i64> {
@@ -110,6 +112,7 @@ impl SqliteStore {
             pool,
             url: redact_url(url),
             ids: IdCache::default(),
+            cache: opts.catalog_cache.clone(),
         })
     }
 

@@ -21,6 +21,12 @@ pub fn platform_config_dir() -> Option<PathBuf> {
     directories::ProjectDirs::from("", "", "batchops").map(|d| d.config_dir().to_path_buf())
 }
 
+/// Where batchops keeps catalogs between runs unless the settings say otherwise: `catalogs` in
+/// the user's cache directory for batchops, as the platform names it.
+pub fn platform_catalog_cache_dir() -> Option<PathBuf> {
+    directories::ProjectDirs::from("", "", "batchops").map(|d| d.cache_dir().join("catalogs"))
+}
+
 /// The configuration directory, if one can be named (it need not exist).
 pub fn config_dir() -> Option<PathBuf> {
     INSTALLED.get().cloned().or_else(platform_config_dir)

@@ -36,7 +36,7 @@ impl From<(String, String)> for AliasEntry {
 }
 
 /// What a canonical key names.
-#[derive(Debug, Clone, PartialEq)]
+#[derive(Debug, Clone, PartialEq, serde::Serialize, serde::Deserialize)]
 enum Named {
     One(u32),
     /// Several items whose names read the same: an operator must say which.
@@ -84,6 +84,29 @@ pub struct Catalog {
     /// file of new SKUs creates its items without reading their names.
     read_up_to: usize,
 }
+
+/// A catalog read from its items alone, as [`Catalog::write_items`] keeps it.
+#[derive(serde::Serialize)]
+struct ItemsOut<'a> {
+    skus: &'a [Arc<str>],
+    names: &'a [Arc<str>],
+    named: &'a HashMap<Box<str>, Named>,
+    index: &'a Index,
+}
+
+/// [`ItemsOut`] read back.
+#[derive(serde::Deserialize)]
+struct ItemsIn {
+    skus: Vec<Arc<str>>,
+    names: Vec<Arc<str>>,
+    named: HashMap<Box<str>, Named>,
+    index: Index,
+}
+
+/// A kept catalog that cannot be read back (damaged or written by another format).
+#[derive(Debug, thiserror::Error)]
+#[error("{0}")]
+pub struct ItemsError(String);
 
 /// A supplier's part number as stored: the supplier, the number and the SKU of our item.
 #[derive(Debug, Clone, PartialEq, Eq)]
@@ -183,6 +206,59 @@ impl Catalog {
         }
     }
 
+    /// Write the catalog read from its items alone (its names read into the index and the name
+    /// keys), to be read back by [`Catalog::read_items`] without reading a name again. Only for a
+    /// catalog built by [`Catalog::add_item`]: before [`Catalog::learned`] and before a run
+    /// created anything.
+    pub fn write_items(&mut self, out: impl std::io::Write) -> Result<(), ItemsError> {
+        self.settle();
+        assert!(
+            self.created.is_empty()
+                && !self.provisional.contains(&true)
+                && self.refused.is_empty()
+                && self.rejected.is_empty()
+                && self.retired.is_empty()
+                && self.parts.is_empty(),
+            "only a catalog of the database's items is kept"
+        );
+        let items = ItemsOut {
+            skus: &self.skus,
+            names: &self.item_names,
+            named: &self.named,
+            index: &self.index,
+        };
+        postcard::to_io(&items, out)
+            .map(|_| ())
+            .map_err(|e| ItemsError(e.to_string()))
+    }
+
+    /// A catalog [`Catalog::write_items`] wrote, read with `lex` (the caller checks that it was
+    /// written under the same [`super::rules_fingerprint`]); the bytes after it are returned.
+    pub fn read_items(lex: Arc<Lexicon>, bytes: &[u8]) -> Result<(Self, &[u8]), ItemsError> {
+        let (items, rest): (ItemsIn, _) =
+            postcard::take_from_bytes(bytes).map_err(|e| ItemsError(e.to_string()))?;
+        let n = items.skus.len();
+        if items.names.len() != n || items.index.len() != n {
+            return Err(ItemsError(format!(
+                "{n} SKUs, {} names and {} indexed items",
+                items.names.len(),
+                items.index.len()
+            )));
+        }
+        let mut catalog = Catalog::with_lexicon(lex);
+        catalog.by_sku = HashMap::with_capacity_and_hasher(n, Default::default());
+        for (i, sku) in items.skus.iter().enumerate() {
+            catalog.by_sku.insert(sku.clone(), i as u32);
+        }
+        catalog.skus = items.skus;
+        catalog.item_names = items.names;
+        catalog.named = items.named;
+        catalog.index = items.index;
+        catalog.provisional = vec![false; n];
+        catalog.read_up_to = n;
+        Ok((catalog, rest))
+    }
+
     /// The catalog with its learned aliases and the (alias key, sku) pairings operators rejected,
     /// once its items are in.
     pub fn learned<A: Into<AliasEntry>>(
@@ -245,6 +321,11 @@ impl Catalog {
 
     pub fn lexicon(&self) -> &Lexicon {
         &self.lex
+    }
+
+    /// The items' shared SKUs, in the order they were added.
+    pub fn item_skus(&self) -> &[Arc<str>] {
+        &self.skus
     }
 
     pub fn len(&self) -> usize {

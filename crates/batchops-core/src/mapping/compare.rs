@@ -20,10 +20,28 @@ use super::vocabulary::may_mean;
 use super::words::{TYPO, WEAK, weak_agreement, word_agreement};
 
 /// Interned strings: the catalog keeps signatures as numbers (a 100,000-item catalog in a few MiB).
-#[derive(Debug, Clone, Default)]
+#[derive(Debug, Clone, Default, serde::Deserialize)]
+#[serde(from = "Vec<Box<str>>")]
 pub struct Interner {
     ids: HashMap<Box<str>, u32>,
     strs: Vec<Box<str>>,
+}
+
+/// An interner is kept as its strings alone (a cached catalog); the look-up is rebuilt from them.
+impl serde::Serialize for Interner {
+    fn serialize<S: serde::Serializer>(&self, s: S) -> Result<S::Ok, S::Error> {
+        self.strs.serialize(s)
+    }
+}
+
+impl From<Vec<Box<str>>> for Interner {
+    fn from(strs: Vec<Box<str>>) -> Self {
+        let mut ids = HashMap::with_capacity_and_hasher(strs.len(), Default::default());
+        for (id, s) in strs.iter().enumerate() {
+            ids.insert(s.clone(), id as u32);
+        }
+        Interner { ids, strs }
+    }
 }
 
 impl Interner {
@@ -69,7 +87,7 @@ impl Interner {
 }
 
 /// A signature as interned numbers: (attribute name, value) pairs sorted, and the words.
-#[derive(Debug, Clone, Default, PartialEq, Eq)]
+#[derive(Debug, Clone, Default, PartialEq, Eq, serde::Serialize, serde::Deserialize)]
 pub struct Compact {
     pub attrs: Box<[(u32, u32)]>,
     pub words: Box<[u32]>,

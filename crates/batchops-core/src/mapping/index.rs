@@ -21,7 +21,7 @@ const POSTINGS_BUDGET: usize = 20_000;
 /// number of shared words.
 const ID_REACH: f32 = 100.0;
 
-#[derive(Clone, Default)]
+#[derive(Clone, Default, serde::Serialize, serde::Deserialize)]
 pub struct Index {
     pub names: Interner,
     entries: Vec<Compact>,
@@ -75,6 +75,11 @@ impl Index {
     /// How many items carry an identifier.
     pub fn id_holders(&self, id: u32) -> usize {
         self.ids.get(&id).map_or(0, Vec::len)
+    }
+
+    /// How many items are indexed.
+    pub fn len(&self) -> usize {
+        self.entries.len()
     }
 
     pub fn entry(&self, idx: u32) -> &Compact {

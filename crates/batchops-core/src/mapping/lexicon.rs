@@ -114,6 +114,9 @@ pub struct Lexicon {
     /// (position, token) → the phrases with that token there: the phrases a run of tokens may be
     /// with one word misspelt (see [`Lexicon::phrase_near`]).
     phrase_tokens: HashMap<(usize, Box<str>), Vec<Phrase>>,
+    /// The SHA-256 of the source texts read, in order (each over the one before): a catalog read
+    /// with another lexicon is not the one this lexicon reads ([`super::rules_fingerprint`]).
+    pub(crate) digest: [u8; 32],
 }
 
 /// The shortest lexicon word a misspelling is corrected to: shorter words are too close to other
@@ -269,6 +272,13 @@ impl Lexicon {
             reason,
         };
         let file: LexiconFile = toml::from_str(text).map_err(|e| err(e.to_string()))?;
+        {
+            use sha2::Digest;
+            let mut h = sha2::Sha256::new();
+            h.update(self.digest);
+            h.update(text.as_bytes());
+            self.digest = h.finalize().into();
+        }
         for (from, to) in file.phrases {
             let key: Vec<Box<str>> = super::tokens::token_texts(&from);
             if key.is_empty() {

@@ -40,7 +40,8 @@ pub(crate) type HashMap<K, V> = std::collections::HashMap<K, V, foldhash::fast::
 pub(crate) type HashSet<K> = std::collections::HashSet<K, foldhash::fast::RandomState>;
 
 pub use catalog::{
-    AliasEntry, Catalog, CatalogItem, Exact, PartEntry, RefusedAlias, parse_part_key, part_key,
+    AliasEntry, Catalog, CatalogItem, Exact, ItemsError, PartEntry, RefusedAlias, parse_part_key,
+    part_key,
 };
 pub use normalize::{generated_sku, normalize};
 
@@ -48,6 +49,18 @@ use crate::domain::{Candidate, LineItem, MappingDecision};
 use compare::Comparison;
 use rust_decimal::Decimal;
 use std::sync::Arc;
+
+/// What a catalog read from its items depends on besides them: the reading rules this binary was
+/// built with (the mapping module's sources, its shipped lexicon, the locked dependencies) and the
+/// lexicon's files. A catalog kept between runs ([`Catalog::write_items`]) is used only by a process
+/// with the same fingerprint.
+pub fn rules_fingerprint(lex: &lexicon::Lexicon) -> String {
+    format!(
+        "{}-{}",
+        env!("BATCHOPS_RULES_DIGEST"),
+        hex::encode(&lex.digest[..8])
+    )
+}
 
 /// Default minimum word score (0..1) of an automatic match.
 pub const DEFAULT_MATCH_THRESHOLD: f32 = 0.85;

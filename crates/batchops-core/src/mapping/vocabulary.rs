@@ -21,7 +21,7 @@ const MIN_LEN: usize = 3;
 /// The shortest abbreviation.
 const MIN_ABBREVIATION: usize = 2;
 
-#[derive(Debug, Clone, Default)]
+#[derive(Debug, Clone, Default, serde::Serialize, serde::Deserialize)]
 pub struct Vocabulary {
     known: HashSet<u32>,
     /// An entry by itself and with one letter left out → the entries.

@@ -62,6 +62,32 @@ pub(crate) const CATALOG_ITEMS: &str = "SELECT id, sku, name FROM inventory_item
      WHERE retired_at IS NULL AND NOT (created_run_id IS NOT NULL \
        AND created_run_id IN (SELECT id FROM import_runs WHERE import_key = $1))";
 
+/// [`CATALOG_ITEMS`] after an item id (`$2`; 0: all), in id order: the order a catalog is read in,
+/// so a kept catalog and the items added after it read as the whole catalog read at once.
+pub(crate) const CATALOG_ITEMS_AFTER: &str = "SELECT id, sku, name FROM inventory_items \
+     WHERE retired_at IS NULL AND id > $2 AND NOT (created_run_id IS NOT NULL \
+       AND created_run_id IN (SELECT id FROM import_runs WHERE import_key = $1)) \
+     ORDER BY id";
+
+/// What a kept catalog is checked against: the database's name, the changes to its items other
+/// than new ones, and the newest run.
+pub(crate) const CATALOG_STAMP: &str = "SELECT instance, changes, \
+     (SELECT COALESCE(MAX(id), 0) FROM import_runs) AS newest_run \
+     FROM catalog_stamp WHERE id = 1";
+
+/// The runs up to one (`$1`), as (id, import key, start) in id order: the history a kept
+/// catalog's items came from.
+pub(crate) const RUNS_UP_TO: &str = "SELECT id, import_key, CAST(started_at AS TEXT) \
+     FROM import_runs WHERE id <= $1 ORDER BY id";
+
+/// Live items up to an id (`$1`).
+pub(crate) const LIVE_ITEMS_UP_TO: &str =
+    "SELECT COUNT(*) FROM inventory_items WHERE retired_at IS NULL AND id <= $1";
+
+/// Whether the runs of an import key (`$1`) created items.
+pub(crate) const KEY_CREATED_ITEMS: &str = "SELECT EXISTS (SELECT 1 FROM inventory_items \
+     WHERE created_run_id IN (SELECT id FROM import_runs WHERE import_key = $1))";
+
 /// Aliases with how each was learned, and supplier part numbers, for the mapper: every one, or
 /// (`$1` an import key) those not learned by that key's runs. One statement: an alias is
 /// (alias, NULL, sku, learned_by), a part number (supplier, part number, sku, learned_by).
