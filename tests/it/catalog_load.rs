@@ -4,7 +4,8 @@
 //! database no longer holds (an item renamed, a database restored from a copy and imported into
 //! again, a damaged file) is never used. Real SQLite files and the real PostgreSQL server.
 
-use crate::support::db::{TestDb, backends, sqlite};
+use crate::support::binary::{batchops_env, json, signal, text};
+use crate::support::db::{TestDb, backends, inventory_by_sku, sqlite};
 use crate::support::files::write_file;
 use crate::support::library::import;
 use batchops::engine::ImportOptions;
@@ -333,4 +334,86 @@ async fn db_pool(db: &TestDb) -> Box<sqlx::SqliteConnection> {
             .await
             .expect("connect"),
     )
+}
+
+/// Killed with the kept catalog written whole under its temporary name, before it was renamed into
+/// place: nothing is kept, nothing landed; the import run again lands every line once, keeps the
+/// catalog, and the next run reads it.
+#[tokio::test(flavor = "multi_thread", worker_threads = 2)]
+async fn killed_while_keeping_the_catalog_then_imported_again() {
+    let kept_from = batchops::store::catalog_cache::KEPT_FROM_ITEMS as u64;
+    for db in backends().await {
+        let cache = tempfile::tempdir().expect("tempdir");
+        insert_items(&db, "BASE", kept_from, 41).await;
+        // A line without a SKU, named as an item is: found by its name in the whole catalog.
+        let named = db
+            .pairs("SELECT id, name FROM inventory_items WHERE sku = 'BASE-00003'")
+            .await;
+        let (_dir, path) = write_file(
+            "invoice.csv",
+            &format!(
+                "sku,description,quantity,unit_price\n\
+                 BASE-00001,first,3,1.00\n\
+                 BASE-00002,second,4,1.00\n\
+                 ,\"{}\",2,1.00\n\
+                 BASE-00001,first again,5,1.00\n",
+                named[0].1
+            ),
+        );
+        let dir = cache.path().to_str().unwrap();
+        let run = |failpoint: Option<&str>| {
+            let mut env = vec![("BATCHOPS_CATALOG_CACHE", dir)];
+            if let Some(point) = failpoint {
+                env.push(("BATCHOPS_FAILPOINT", point));
+            }
+            let args = ["-v", "import", "--format", "json", path.to_str().unwrap()];
+            batchops_env(&db.url, &args, &env)
+        };
+
+        let killed = run(Some("catalog_kept_before_rename"));
+        assert_eq!(signal(&killed), Some(9), "{}: {}", db.kind, text(&killed));
+        let files: Vec<String> = kept_files(cache.path()).into_iter().map(|f| f.0).collect();
+        assert!(
+            files.len() == 1 && files[0].starts_with(".catalog-"),
+            "{}: only the unfinished file: {files:?}",
+            db.kind
+        );
+        let nothing = inventory_by_sku(&*db.store).await;
+        assert!(
+            nothing.values().all(|q| q.is_zero()),
+            "{}: nothing landed",
+            db.kind
+        );
+
+        let again = run(None);
+        assert!(again.status.success(), "{}: {}", db.kind, text(&again));
+        assert_eq!(json(&again)["items_processed"], 4, "{}", db.kind);
+        assert!(
+            kept_files(cache.path())
+                .iter()
+                .any(|(name, _)| name.ends_with(".catalog")),
+            "{}: kept",
+            db.kind
+        );
+        let inventory = inventory_by_sku(&*db.store).await;
+        assert_eq!(inventory["BASE-00001"], 8.into(), "{}", db.kind);
+        assert_eq!(inventory["BASE-00002"], 4.into(), "{}", db.kind);
+        assert_eq!(inventory["BASE-00003"], 2.into(), "{}", db.kind);
+        assert_eq!(
+            inventory.values().filter(|q| !q.is_zero()).count(),
+            3,
+            "{}: only the invoice's items moved",
+            db.kind
+        );
+
+        let next = run(None);
+        assert!(
+            String::from_utf8_lossy(&next.stderr).contains("kept catalog read"),
+            "{}: the next run reads the kept catalog: {}",
+            db.kind,
+            text(&next)
+        );
+        assert_eq!(json(&next)["items_processed"], 0, "{}: imported once", db.kind);
+        assert_eq!(inventory_by_sku(&*db.store).await, inventory, "{}", db.kind);
+    }
 }

@@ -1,5 +1,6 @@
 //! The real `batchops` binary, run as an operator runs it: with a clean environment (no
-//! `DATABASE_URL`, fail point, staleness threshold or log filter leaking in from the caller).
+//! `DATABASE_URL`, fail point, staleness threshold or log filter leaking in from the caller), and
+//! no catalog kept in the user's cache directory (a test that keeps one names its own).
 
 use crate::support::oracle::{Oracle, d};
 use serde_json::Value;
@@ -12,7 +13,8 @@ pub fn bin() -> Command {
     c.env_remove("DATABASE_URL")
         .env_remove("BATCHOPS_FAILPOINT")
         .env_remove("BATCHOPS_STALE_AFTER_SECONDS")
-        .env_remove("RUST_LOG");
+        .env_remove("RUST_LOG")
+        .env("BATCHOPS_CATALOG_CACHE", "off");
     c
 }
 
