@@ -413,7 +413,12 @@ async fn killed_while_keeping_the_catalog_then_imported_again() {
             db.kind,
             text(&next)
         );
-        assert_eq!(json(&next)["items_processed"], 0, "{}: imported once", db.kind);
+        assert_eq!(
+            json(&next)["items_processed"],
+            0,
+            "{}: imported once",
+            db.kind
+        );
         assert_eq!(inventory_by_sku(&*db.store).await, inventory, "{}", db.kind);
     }
 }

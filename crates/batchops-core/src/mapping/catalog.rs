@@ -85,22 +85,20 @@ pub struct Catalog {
     read_up_to: usize,
 }
 
-/// A catalog read from its items alone, as [`Catalog::write_items`] keeps it.
-#[derive(serde::Serialize)]
-struct ItemsOut<'a> {
-    skus: &'a [Arc<str>],
-    names: &'a [Arc<str>],
-    named: &'a HashMap<Box<str>, Named>,
-    index: &'a Index,
+/// The parts of a kept catalog ([`Catalog::write_items`]), each framed by its length so they are
+/// read back side by side: the SKUs and names, the name keys, the index.
+const KEPT_PARTS: usize = 3;
+
+fn encode<T: serde::Serialize + ?Sized>(part: &T) -> Result<Vec<u8>, ItemsError> {
+    postcard::to_stdvec(part).map_err(|e| ItemsError(e.to_string()))
 }
 
-/// [`ItemsOut`] read back.
-#[derive(serde::Deserialize)]
-struct ItemsIn {
-    skus: Vec<Arc<str>>,
-    names: Vec<Arc<str>>,
-    named: HashMap<Box<str>, Named>,
-    index: Index,
+fn decode<'a, T: serde::Deserialize<'a>>(part: &'a [u8], what: &str) -> Result<T, ItemsError> {
+    match postcard::take_from_bytes(part) {
+        Ok((value, [])) => Ok(value),
+        Ok((_, rest)) => Err(ItemsError(format!("{what}: {} bytes after it", rest.len()))),
+        Err(e) => Err(ItemsError(format!("{what}: {e}"))),
+    }
 }
 
 /// A kept catalog that cannot be read back (damaged or written by another format).
@@ -221,39 +219,67 @@ impl Catalog {
                 && self.parts.is_empty(),
             "only a catalog of the database's items is kept"
         );
-        let items = ItemsOut {
-            skus: &self.skus,
-            names: &self.item_names,
-            named: &self.named,
-            index: &self.index,
-        };
-        postcard::to_io(&items, out)
-            .map(|_| ())
-            .map_err(|e| ItemsError(e.to_string()))
+        let (listed, (named, index)) = rayon::join(
+            || encode(&(&self.skus, &self.item_names)),
+            || rayon::join(|| encode(&self.named), || encode(&self.index)),
+        );
+        let mut out = out;
+        for part in [listed?, named?, index?] {
+            out.write_all(&(part.len() as u64).to_le_bytes())
+                .and_then(|()| out.write_all(&part))
+                .map_err(|e| ItemsError(e.to_string()))?;
+        }
+        Ok(())
     }
 
     /// A catalog [`Catalog::write_items`] wrote, read with `lex` (the caller checks that it was
-    /// written under the same [`super::rules_fingerprint`]); the bytes after it are returned.
+    /// written under the same [`super::rules_fingerprint`]); the bytes after it are returned. Its
+    /// parts are read on every core.
     pub fn read_items(lex: Arc<Lexicon>, bytes: &[u8]) -> Result<(Self, &[u8]), ItemsError> {
-        let (items, rest): (ItemsIn, _) =
-            postcard::take_from_bytes(bytes).map_err(|e| ItemsError(e.to_string()))?;
-        let n = items.skus.len();
-        if items.names.len() != n || items.index.len() != n {
+        let mut parts = [&[][..]; KEPT_PARTS];
+        let mut rest = bytes;
+        for part in &mut parts {
+            let short = || ItemsError(format!("{} bytes: cut short", bytes.len()));
+            let (len, after) = rest.split_first_chunk::<8>().ok_or_else(short)?;
+            let len = usize::try_from(u64::from_le_bytes(*len)).map_err(|_| short())?;
+            if after.len() < len {
+                return Err(short());
+            }
+            (*part, rest) = after.split_at(len);
+        }
+        type Listed = (Vec<Arc<str>>, Vec<Arc<str>>);
+        let (listed, (named, index)) = rayon::join(
+            || {
+                let (skus, names): Listed = decode(parts[0], "the SKUs and names")?;
+                let mut by_sku = HashMap::with_capacity_and_hasher(skus.len(), Default::default());
+                for (i, sku) in skus.iter().enumerate() {
+                    by_sku.insert(sku.clone(), i as u32);
+                }
+                Ok::<_, ItemsError>((skus, names, by_sku))
+            },
+            || {
+                rayon::join(
+                    || decode::<HashMap<Box<str>, Named>>(parts[1], "the name keys"),
+                    || decode::<Index>(parts[2], "the index"),
+                )
+            },
+        );
+        let ((skus, names, by_sku), named, index) = (listed?, named?, index?);
+        let n = skus.len();
+        if names.len() != n || index.len() != n || by_sku.len() != n {
             return Err(ItemsError(format!(
-                "{n} SKUs, {} names and {} indexed items",
-                items.names.len(),
-                items.index.len()
+                "{n} SKUs ({} distinct), {} names and {} indexed items",
+                by_sku.len(),
+                names.len(),
+                index.len()
             )));
         }
         let mut catalog = Catalog::with_lexicon(lex);
-        catalog.by_sku = HashMap::with_capacity_and_hasher(n, Default::default());
-        for (i, sku) in items.skus.iter().enumerate() {
-            catalog.by_sku.insert(sku.clone(), i as u32);
-        }
-        catalog.skus = items.skus;
-        catalog.item_names = items.names;
-        catalog.named = items.named;
-        catalog.index = items.index;
+        catalog.skus = skus;
+        catalog.item_names = names;
+        catalog.by_sku = by_sku;
+        catalog.named = named;
+        catalog.index = index;
         catalog.provisional = vec![false; n];
         catalog.read_up_to = n;
         Ok((catalog, rest))
