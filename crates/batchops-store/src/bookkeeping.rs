@@ -193,6 +193,8 @@ macro_rules! bookkeeping {
                         sqlx::query_as::<_, (String, String)>(Self::shared(sql::REJECTIONS))
                             .fetch_all(pool)
                             .await?;
+                    // Retired (merged) items are never matched again; their SKUs map to the item
+                    // they were merged into.
                     let retired =
                         sqlx::query_as::<_, (String, String)>(Self::shared(sql::RETIRED_SKUS))
                             .fetch_all(pool)
