@@ -212,7 +212,7 @@ async fn a_kept_catalog_with_the_items_added_since_is_the_catalog_read_whole() {
         );
         assert_is_the_database_catalog(&db, &mut loaded, "after a rename").await;
 
-        // A damaged file is read whole again, and kept again.
+        // A file cut short is read whole again, and kept again.
         let path = cache.path().join(&kept_files(cache.path())[0].0);
         let bytes = std::fs::read(&path).expect("read the kept file");
         std::fs::write(&path, &bytes[..bytes.len() / 2]).expect("damage it");
@@ -222,6 +222,19 @@ async fn a_kept_catalog_with_the_items_added_since_is_the_catalog_read_whole() {
             std::fs::read(&path).expect("read the kept file").len(),
             bytes.len(),
             "{}: kept again whole",
+            db.kind
+        );
+
+        // So is a file of the right length with one byte changed inside a part.
+        let mut flipped = std::fs::read(&path).expect("read the kept file");
+        let at = flipped.len() - flipped.len() / 3;
+        flipped[at] ^= 0x5a;
+        std::fs::write(&path, &flipped).expect("damage it");
+        let mut loaded = kept.load_catalog().await.expect("load");
+        assert_is_the_database_catalog(&db, &mut loaded, "after a changed byte").await;
+        assert!(
+            std::fs::read(&path).expect("read the kept file") != flipped,
+            "{}: not used, and kept again",
             db.kind
         );
 

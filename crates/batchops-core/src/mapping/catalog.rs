@@ -85,15 +85,29 @@ pub struct Catalog {
     read_up_to: usize,
 }
 
-/// The parts of a kept catalog ([`Catalog::write_items`]), each framed by its length so they are
-/// read back side by side: the SKUs and names, the name keys, the index.
+/// The parts of a kept catalog ([`Catalog::write_items`]), each framed by its length and a
+/// checksum so they are read back side by side, and a damaged part is never used: the SKUs and
+/// names, the name keys, the index.
 const KEPT_PARTS: usize = 3;
+
+/// A part's checksum: a fixed-seed hash (stable for one build's rules, which a kept catalog is
+/// read under alone: [`super::rules_fingerprint`]).
+fn checksum(part: &[u8]) -> u64 {
+    use std::hash::BuildHasher;
+    foldhash::fast::FixedState::with_seed(0x6b65_7074).hash_one(part)
+}
 
 fn encode<T: serde::Serialize + ?Sized>(part: &T) -> Result<Vec<u8>, ItemsError> {
     postcard::to_stdvec(part).map_err(|e| ItemsError(e.to_string()))
 }
 
-fn decode<'a, T: serde::Deserialize<'a>>(part: &'a [u8], what: &str) -> Result<T, ItemsError> {
+fn decode<'a, T: serde::Deserialize<'a>>(
+    (part, sum): (&'a [u8], u64),
+    what: &str,
+) -> Result<T, ItemsError> {
+    if checksum(part) != sum {
+        return Err(ItemsError(format!("{what}: damaged (checksum)")));
+    }
     match postcard::take_from_bytes(part) {
         Ok((value, [])) => Ok(value),
         Ok((_, rest)) => Err(ItemsError(format!("{what}: {} bytes after it", rest.len()))),
@@ -210,15 +224,17 @@ impl Catalog {
     /// created anything.
     pub fn write_items(&mut self, out: impl std::io::Write) -> Result<(), ItemsError> {
         self.settle();
-        assert!(
-            self.created.is_empty()
-                && !self.provisional.contains(&true)
-                && self.refused.is_empty()
-                && self.rejected.is_empty()
-                && self.retired.is_empty()
-                && self.parts.is_empty(),
-            "only a catalog of the database's items is kept"
-        );
+        if !(self.created.is_empty()
+            && !self.provisional.contains(&true)
+            && self.refused.is_empty()
+            && self.rejected.is_empty()
+            && self.retired.is_empty()
+            && self.parts.is_empty())
+        {
+            return Err(ItemsError(
+                "only a catalog of the database's items is kept".into(),
+            ));
+        }
         let (listed, (named, index)) = rayon::join(
             || encode(&(&self.skus, &self.item_names)),
             || rayon::join(|| encode(&self.named), || encode(&self.index)),
@@ -226,6 +242,7 @@ impl Catalog {
         let mut out = out;
         for part in [listed?, named?, index?] {
             out.write_all(&(part.len() as u64).to_le_bytes())
+                .and_then(|()| out.write_all(&checksum(&part).to_le_bytes()))
                 .and_then(|()| out.write_all(&part))
                 .map_err(|e| ItemsError(e.to_string()))?;
         }
@@ -236,15 +253,17 @@ impl Catalog {
     /// written under the same [`super::rules_fingerprint`]); the bytes after it are returned. Its
     /// parts are read on every core.
     pub fn read_items(lex: Arc<Lexicon>, bytes: &[u8]) -> Result<(Self, &[u8]), ItemsError> {
-        let mut parts = [&[][..]; KEPT_PARTS];
+        let mut parts = [(&[][..], 0); KEPT_PARTS];
         let mut rest = bytes;
-        for part in &mut parts {
+        for (part, sum) in &mut parts {
             let short = || ItemsError(format!("{} bytes: cut short", bytes.len()));
             let (len, after) = rest.split_first_chunk::<8>().ok_or_else(short)?;
+            let (checked, after) = after.split_first_chunk::<8>().ok_or_else(short)?;
             let len = usize::try_from(u64::from_le_bytes(*len)).map_err(|_| short())?;
             if after.len() < len {
                 return Err(short());
             }
+            *sum = u64::from_le_bytes(*checked);
             (*part, rest) = after.split_at(len);
         }
         type Listed = (Vec<Arc<str>>, Vec<Arc<str>>);
