@@ -216,6 +216,11 @@ macro_rules! bookkeeping {
                 ) -> StoreResult<(Catalog, Vec<(std::sync::Arc<str>, i64)>)> {
                     let pool = &self.pool;
                     let lex = crate::mapping::lexicon::current();
+                    let Some(cache) = self.cache.clone() else {
+                        return self
+                            .read_catalog(import_key, Catalog::empty(lex), Vec::new(), None)
+                            .await;
+                    };
                     let key_created = match import_key {
                         Some(key) => {
                             sqlx::query_scalar::<_, bool>(Self::shared(sql::KEY_CREATED_ITEMS))
@@ -226,11 +231,11 @@ macro_rules! bookkeeping {
                         None => false,
                     };
                     // Without the items a key's runs created the catalog is not the one kept.
-                    let Some(cache) = self.cache.clone().filter(|_| !key_created) else {
+                    if key_created {
                         return self
                             .read_catalog(import_key, Catalog::empty(lex), Vec::new(), None)
                             .await;
-                    };
+                    }
                     let stamp = self.catalog_stamp(None).await?;
                     let (read, lex_read) = (cache.clone(), lex.clone());
                     let instance = stamp.instance.clone();
