@@ -225,18 +225,28 @@ async fn a_kept_catalog_with_the_items_added_since_is_the_catalog_read_whole() {
             db.kind
         );
 
-        // So is a file of the right length with one byte changed inside a part.
-        let mut flipped = std::fs::read(&path).expect("read the kept file");
-        let at = flipped.len() - flipped.len() / 3;
-        flipped[at] ^= 0x5a;
-        std::fs::write(&path, &flipped).expect("damage it");
-        let mut loaded = kept.load_catalog().await.expect("load");
-        assert_is_the_database_catalog(&db, &mut loaded, "after a changed byte").await;
-        assert!(
-            std::fs::read(&path).expect("read the kept file") != flipped,
-            "{}: not used, and kept again",
-            db.kind
-        );
+        // So is a file of the right length with one byte changed inside a part, or inside its
+        // header (which holds the items' ids).
+        for what in ["in a part", "in the header's item ids"] {
+            let mut flipped = std::fs::read(&path).expect("read the kept file");
+            // The file: the header's length (8 bytes), its SHA-256 (32), the header (ending with
+            // the items' ids), then the catalog's parts.
+            let header_end = 40 + u64::from_le_bytes(flipped[..8].try_into().unwrap()) as usize;
+            // In the header, the lowest bit of an id's last byte: the ids still read, one wrong.
+            let (at, bits) = match what {
+                "in a part" => (flipped.len() - flipped.len() / 3, 0x5a),
+                _ => (header_end - 10, 0x01),
+            };
+            flipped[at] ^= bits;
+            std::fs::write(&path, &flipped).expect("damage it");
+            let mut loaded = kept.load_catalog().await.expect("load");
+            assert_is_the_database_catalog(&db, &mut loaded, what).await;
+            assert!(
+                std::fs::read(&path).expect("read the kept file") != flipped,
+                "{} {what}: not used, and kept again",
+                db.kind
+            );
+        }
 
         // A catalog loaded for a key whose runs created items is not the kept one: those items
         // are left out, and nothing is kept.

@@ -14,6 +14,7 @@
 use crate::mapping::{Catalog, lexicon::Lexicon, rules_fingerprint};
 use serde::{Deserialize, Serialize};
 use sha2::{Digest, Sha256};
+use std::io::Write;
 use std::path::{Path, PathBuf};
 use std::sync::{Arc, OnceLock};
 
@@ -118,8 +119,17 @@ impl CatalogCache {
             Err(e) => return Err(format!("{}: {e}", path.display())),
         };
         let unreadable = |e: String| format!("{}: {e}", path.display());
-        let (header, rest): (Header, _) =
-            postcard::take_from_bytes(&bytes).map_err(|e| unreadable(e.to_string()))?;
+        // The header (its item ids feed the writer's id cache) is framed by its length and its
+        // SHA-256, as the catalog's parts are by theirs.
+        let (header, rest) = (|| {
+            let (len, rest) = bytes.split_first_chunk::<8>()?;
+            let (sum, rest) = rest.split_first_chunk::<32>()?;
+            let len = usize::try_from(u64::from_le_bytes(*len)).ok()?;
+            let (header, rest) = (rest.get(..len)?, rest.get(len..)?);
+            (<[u8; 32]>::from(Sha256::digest(header)) == *sum).then_some((header, rest))
+        })()
+        .ok_or_else(|| unreadable("its header is cut short or damaged".into()))?;
+        let header: Header = postcard::from_bytes(header).map_err(|e| unreadable(e.to_string()))?;
         if header.format != FORMAT || header.rules != rules_fingerprint(lex) {
             return Ok(None);
         }
@@ -146,7 +156,11 @@ impl CatalogCache {
             .tempfile_in(&self.dir)
             .map_err(|e| failed(&e))?;
         let mut out = std::io::BufWriter::with_capacity(1 << 20, file);
-        postcard::to_io(header, &mut out).map_err(|e| failed(&e))?;
+        let framed = postcard::to_stdvec(header).map_err(|e| failed(&e))?;
+        out.write_all(&(framed.len() as u64).to_le_bytes())
+            .and_then(|()| out.write_all(&Sha256::digest(&framed)))
+            .and_then(|()| out.write_all(&framed))
+            .map_err(|e| failed(&e))?;
         catalog.write_items(&mut out).map_err(|e| failed(&e))?;
         crate::failpoint::hit("catalog_kept_before_rename");
         let file = out.into_inner().map_err(|e| failed(&e.into_error()))?;
