@@ -621,6 +621,61 @@ async fn a_copy_of_a_killed_run_is_refused_before_and_after_that_run_is_resumed(
     }
 }
 
+/// A run's fingerprints go into the look-up once when it ends, even when rows with the same
+/// identity are there already: the lines of a reverted run landed again under the same key (on
+/// PostgreSQL the plain insert tried first fails on them and the run's rows go in past those).
+#[tokio::test]
+async fn a_file_landed_again_after_its_run_was_reverted_is_in_the_look_up_once() {
+    let original = invoice_lines(12);
+    let mut resent = original.clone();
+    resent.push("R-99,Part number 99,7,2.50".into());
+    let (_a, first) = write_file("invoice.csv", &csv(&original));
+    let (_b, again) = write_file("invoice-resent.csv", &csv(&resent));
+    for db in backends().await {
+        let ctx = db.kind;
+        let r = import(&db, &first, None).await.expect("first import");
+        assert_eq!(r.items_processed, 12, "{ctx}");
+        let o = batchops(&db.url, &["revert", &r.run_id.to_string()], None);
+        assert_eq!(o.status.code(), Some(0), "{ctx}: {}", text(&o));
+        assert_eq!(count(&db, "transactions").await, 0, "{ctx}: reverted");
+
+        let r = import(&db, &first, None)
+            .await
+            .expect("landed again under its key");
+        assert_eq!(
+            (r.status, r.items_processed),
+            (RunStatus::Success, 12),
+            "{ctx}"
+        );
+        // Every landed row has its one print in the look-up.
+        let join = if db.kind == "sqlite" {
+            "t.id = p.txn_id AND t.fingerprint = p.fingerprint"
+        } else {
+            "t.import_no = p.import_no AND t.line = p.line AND t.fingerprint = p.fingerprint"
+        };
+        let per_row = db
+            .scalar(&format!(
+                "SELECT COUNT(*) FROM transactions t WHERE \
+                 (SELECT COUNT(*) FROM line_prints p WHERE {join}) <> 1"
+            ))
+            .await;
+        assert_eq!(per_row, 0, "{ctx}: one print per landed row");
+        assert_eq!(
+            db.scalar("SELECT COUNT(*) FROM import_runs WHERE prints_indexed = FALSE")
+                .await,
+            0,
+            "{ctx}: every ended run indexed"
+        );
+        let o = refused(import(&db, &again, None).await, ctx);
+        assert_eq!(
+            (o.lines, o.identical, o.changed, o.new),
+            (13, 12, 0, 1),
+            "{ctx}: found through the look-up: {o:?}"
+        );
+        assert_oracle(&db, ctx).await;
+    }
+}
+
 /// A CSV file is the same invoice as an earlier one when its header (flags, profile or title
 /// rows) names the same supplier and invoice number, whatever its lines.
 #[tokio::test]

@@ -481,13 +481,45 @@ macro_rules! bookkeeping {
                         .bind(r.items_held as i64)
                         .execute(&mut *tx)
                         .await?;
-                    let index_prints = <$dialect as crate::dialect::Dialect>::INDEX_PRINTS;
-                    for step in [index_prints, sql::PRINTS_INDEXED] {
-                        sqlx::query(Self::shared(step))
+                    // The plain insert where a dialect has a cheaper one, given up (to its
+                    // savepoint) when a row is in the look-up already: a resumed run's earlier
+                    // leg, a line landed again after its run was reverted.
+                    let mut indexed = false;
+                    if let Some(new) = <$dialect as crate::dialect::Dialect>::INDEX_PRINTS_NEW {
+                        sqlx::query("SAVEPOINT index_prints")
+                            .execute(&mut *tx)
+                            .await?;
+                        match sqlx::query(Self::shared(new))
+                            .bind(r.run_id)
+                            .execute(&mut *tx)
+                            .await
+                        {
+                            Ok(_) => indexed = true,
+                            Err(e)
+                                if e.as_database_error()
+                                    .is_some_and(|d| d.is_unique_violation()) =>
+                            {
+                                sqlx::query("ROLLBACK TO SAVEPOINT index_prints")
+                                    .execute(&mut *tx)
+                                    .await?;
+                            }
+                            Err(e) => return Err(e.into()),
+                        }
+                        sqlx::query("RELEASE SAVEPOINT index_prints")
+                            .execute(&mut *tx)
+                            .await?;
+                    }
+                    if !indexed {
+                        let all = <$dialect as crate::dialect::Dialect>::INDEX_PRINTS;
+                        sqlx::query(Self::shared(all))
                             .bind(r.run_id)
                             .execute(&mut *tx)
                             .await?;
                     }
+                    sqlx::query(Self::shared(sql::PRINTS_INDEXED))
+                        .bind(r.run_id)
+                        .execute(&mut *tx)
+                        .await?;
                     tx.commit().await?;
                     Ok(())
                 }

@@ -14,7 +14,6 @@
 
 use super::LineItem;
 use sha2::{Digest, Sha256};
-use std::collections::HashMap;
 
 /// A line's two hashes.
 #[derive(Debug, Clone, Copy, PartialEq, Eq, Hash)]
@@ -23,20 +22,16 @@ pub struct LinePrint {
     pub line_key: i64,
 }
 
-/// Numbers the lines of one file in order: feed it every line that parsed, first to last.
-#[derive(Debug, Default)]
-pub struct Fingerprinter {
-    /// Occurrences so far of each content and of each key, by a 128-bit digest.
-    seen: HashMap<u128, u32>,
+/// What a line's two hashes are made of before their occurrence numbers: computed on any thread,
+/// numbered in file order by [`Fingerprinter::number`].
+#[derive(Debug, Clone, Copy)]
+pub struct LineDigests {
+    key: u128,
+    content: u128,
 }
 
-impl Fingerprinter {
-    pub fn new() -> Self {
-        Self::default()
-    }
-
-    /// The hashes of the next line of the file.
-    pub fn next(&mut self, item: &LineItem) -> LinePrint {
+impl LineDigests {
+    pub fn of(item: &LineItem) -> Self {
         let sku = item.sku.as_deref().unwrap_or("").trim().to_lowercase();
         let description = crate::mapping::normalize(&item.description);
         let mut h = Sha256::new();
@@ -49,10 +44,45 @@ impl Fingerprinter {
         h.update(item.quantity.normalize().to_string().as_bytes());
         h.update([0x1f]);
         h.update(item.unit_price.normalize().to_string().as_bytes());
-        let content = digest128(h);
+        LineDigests {
+            key,
+            content: digest128(h),
+        }
+    }
+}
+
+/// Numbers the lines of one file in order: feed it every line that parsed, first to last.
+#[derive(Debug, Default)]
+pub struct Fingerprinter {
+    /// Occurrences so far of each content and of each key, by a 128-bit digest.
+    seen: crate::mapping::HashMap<u128, u32>,
+}
+
+impl Fingerprinter {
+    pub fn new() -> Self {
+        Self::default()
+    }
+
+    /// Room for a file of about `lines` lines (two hashes each).
+    pub fn for_lines(lines: usize) -> Self {
+        Fingerprinter {
+            seen: crate::mapping::HashMap::with_capacity_and_hasher(
+                lines.saturating_mul(2),
+                Default::default(),
+            ),
+        }
+    }
+
+    /// The hashes of the next line of the file.
+    pub fn next(&mut self, item: &LineItem) -> LinePrint {
+        self.number(LineDigests::of(item))
+    }
+
+    /// The hashes of the next line of the file, from its digests.
+    pub fn number(&mut self, digests: LineDigests) -> LinePrint {
         LinePrint {
-            fingerprint: self.numbered(content ^ 1),
-            line_key: self.numbered(key),
+            fingerprint: self.numbered(digests.content ^ 1),
+            line_key: self.numbered(digests.key),
         }
     }
 

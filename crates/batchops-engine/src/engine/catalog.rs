@@ -16,10 +16,12 @@ use super::overlap::OnlyNew;
 use crate::input::{self, BatchFile};
 use crate::mapping::{AliasEntry, Catalog, Mapped, Mapper, Verdicts, lexicon};
 use crate::store::Store;
-use std::collections::HashSet;
 use std::sync::Arc;
 
 use super::ImportOptions;
+
+/// A set of a file's SKUs: up to one per line of a file of millions, hashed fast.
+type HashSet<K> = std::collections::HashSet<K, foldhash::fast::RandomState>;
 
 /// The catalog a run maps against, and what a look at the file's lines already decided on it.
 pub(crate) struct ForRun {

@@ -11,7 +11,7 @@
 
 use super::catalog::SkuScan;
 use super::{EngineError, ImportOptions};
-use crate::domain::fingerprint::{Fingerprinter, LinePrint};
+use crate::domain::fingerprint::{Fingerprinter, LineDigests, LinePrint};
 use crate::domain::{Candidate, InvoiceHeader, LineItem};
 use crate::input::{self, BatchFile, invoice::InvoiceRef};
 use crate::mapping::{Catalog, HeldLine};
@@ -550,31 +550,55 @@ async fn measure(
     })
 }
 
-/// The lines of the file that parse, with their hashes (the same [`Fingerprinter`] sequence the
-/// import pipeline computes).
-/// The file's lines as the import reads them (the same reading settings and line limit).
+/// Lines parsed ahead of the check's hashing, per hand-over.
+const READ_BATCH: usize = 4096;
+
+/// The file's lines that parse as the import reads them (the same reading settings and line
+/// limit), with their hashes (the same [`Fingerprinter`] sequence the import pipeline computes).
+/// One thread parses the lines and digests them while this one numbers them: a large file is
+/// read in the time of the slower.
 fn read_lines(
     file: &BatchFile,
     opts: &ImportOptions,
     skus: &mut SkuScan,
 ) -> Result<Vec<FileLine>, EngineError> {
     let reader = input::open_with(file, &opts.reading)?;
-    let max_lines = opts.max_lines;
-    let mut prints = Fingerprinter::new();
-    let limit = max_lines.map_or(usize::MAX, |n| n.min(usize::MAX as u64) as usize);
-    Ok(reader
-        .take(limit)
-        .filter_map(Result::ok)
-        .map(|item| {
-            let print = prints.next(&item);
+    let limit = opts
+        .max_lines
+        .map_or(usize::MAX, |n| n.min(usize::MAX as u64) as usize);
+    let expected = usize::try_from(file.estimated_lines)
+        .unwrap_or(0)
+        .min(limit);
+    let mut prints = Fingerprinter::for_lines(expected);
+    let mut lines = Vec::with_capacity(expected);
+    std::thread::scope(|scope| {
+        let (tx, rx) = std::sync::mpsc::sync_channel::<Vec<(LineItem, LineDigests)>>(4);
+        std::thread::Builder::new()
+            .name("batchops-check-reader".into())
+            .spawn_scoped(scope, move || {
+                let mut items = reader.take(limit).filter_map(Result::ok).map(|item| {
+                    let digests = LineDigests::of(&item);
+                    (item, digests)
+                });
+                loop {
+                    let batch: Vec<_> = items.by_ref().take(READ_BATCH).collect();
+                    if batch.is_empty() || tx.send(batch).is_err() {
+                        break;
+                    }
+                }
+            })
+            .map_err(|e| EngineError::Invalid(format!("could not start reading the file: {e}")))?;
+        for (item, digests) in rx.into_iter().flatten() {
+            let print = prints.number(digests);
             skus.see(item.sku);
-            FileLine {
+            lines.push(FileLine {
                 line: item.line,
                 print,
                 description: item.description,
                 quantity: item.quantity,
                 unit_cost: item.unit_price,
-            }
-        })
-        .collect())
+            });
+        }
+        Ok(lines)
+    })
 }

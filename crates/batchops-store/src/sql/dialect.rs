@@ -69,6 +69,10 @@ pub(crate) trait Dialect {
     /// resumed run's earlier leg) is not doubled.
     const INDEX_PRINTS: &'static str;
 
+    /// [`Dialect::INDEX_PRINTS`] as a plain insert, where it is the cheaper one: tried first,
+    /// and given up for [`Dialect::INDEX_PRINTS`] when a row is in the look-up already.
+    const INDEX_PRINTS_NEW: Option<&'static str>;
+
     /// How a `line_prints` row `p` names its transaction row `t`.
     const PRINT_JOIN: &'static str;
 
@@ -102,6 +106,7 @@ impl Dialect for Pg {
     }
     const LINE_KEY: &'static str = "import_no, line";
     const INDEX_PRINTS: &'static str = crate::sql::postgres::INDEX_PRINTS;
+    const INDEX_PRINTS_NEW: Option<&'static str> = Some(crate::sql::postgres::INDEX_PRINTS_NEW);
     const PRINT_JOIN: &'static str =
         "t.import_no = p.import_no AND t.line = p.line AND t.fingerprint = p.fingerprint";
 
@@ -156,6 +161,8 @@ impl Dialect for Lite {
     }
     const LINE_KEY: &'static str = "import_key, line";
     const INDEX_PRINTS: &'static str = crate::sql::sqlite::INDEX_PRINTS;
+    // SQLite's ON CONFLICT DO NOTHING costs no more than the plain insert.
+    const INDEX_PRINTS_NEW: Option<&'static str> = None;
     const PRINT_JOIN: &'static str = "t.id = p.txn_id AND t.fingerprint = p.fingerprint";
 
     fn line_identity(import_key: &str) -> (&'static str, String) {

