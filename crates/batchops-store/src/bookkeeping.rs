@@ -486,7 +486,7 @@ macro_rules! bookkeeping {
                     // leg, a line landed again after its run was reverted.
                     let mut indexed = false;
                     if let Some(new) = <$dialect as crate::dialect::Dialect>::INDEX_PRINTS_NEW {
-                        sqlx::query("SAVEPOINT index_prints")
+                        sqlx::query(sql::INDEX_PRINTS_MARK)
                             .execute(&mut *tx)
                             .await?;
                         match sqlx::query(Self::shared(new))
@@ -499,13 +499,13 @@ macro_rules! bookkeeping {
                                 if e.as_database_error()
                                     .is_some_and(|d| d.is_unique_violation()) =>
                             {
-                                sqlx::query("ROLLBACK TO SAVEPOINT index_prints")
+                                sqlx::query(sql::INDEX_PRINTS_UNDO)
                                     .execute(&mut *tx)
                                     .await?;
                             }
                             Err(e) => return Err(e.into()),
                         }
-                        sqlx::query("RELEASE SAVEPOINT index_prints")
+                        sqlx::query(sql::INDEX_PRINTS_DONE)
                             .execute(&mut *tx)
                             .await?;
                     }

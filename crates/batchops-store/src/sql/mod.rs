@@ -41,6 +41,12 @@ pub(crate) const FINISH_RUN: &str = "UPDATE import_runs SET status = $2, finishe
     mapping_seconds = $8, batch_insert_seconds = $9, inventory_update_seconds = $10, fallback_seconds = $11, \
     processing_seconds = $12, statements = $13, report_json = $14, items_held = $15 WHERE id = $1";
 
+/// The savepoint a dialect's plain insert of a run's prints goes back to when a print is
+/// in the look-up already.
+pub(crate) const INDEX_PRINTS_MARK: &str = "SAVEPOINT index_prints";
+pub(crate) const INDEX_PRINTS_UNDO: &str = "ROLLBACK TO SAVEPOINT index_prints";
+pub(crate) const INDEX_PRINTS_DONE: &str = "RELEASE SAVEPOINT index_prints";
+
 pub(crate) const PRINTS_INDEXED: &str =
     "UPDATE import_runs SET prints_indexed = TRUE WHERE id = $1";
 
