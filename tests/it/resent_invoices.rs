@@ -723,3 +723,56 @@ async fn a_csv_invoice_with_the_same_supplier_and_number_is_refused_even_with_ot
         assert_oracle(&db, ctx).await;
     }
 }
+
+/// The seconds a run spends putting its landed lines into the look-up when it ends are in its
+/// report (batch-insert phase, total, items/s), the same in the report it returns and the one it
+/// stored. The look-up's insert is made to take a second by a trigger that sleeps.
+#[tokio::test]
+async fn the_seconds_a_run_spends_indexing_its_lines_are_in_its_report() {
+    let Some(db) = crate::support::db::postgres().await else {
+        return;
+    };
+    db.exec(
+        "CREATE FUNCTION slow_prints() RETURNS trigger LANGUAGE plpgsql AS \
+         $$ BEGIN PERFORM pg_sleep(1.0); RETURN NULL; END $$; \
+         CREATE TRIGGER slow_prints BEFORE INSERT ON line_prints \
+         FOR EACH STATEMENT EXECUTE FUNCTION slow_prints()",
+    )
+    .await;
+    let (_a, file) = write_file("invoice.csv", &csv(&invoice_lines(12)));
+    let r = import(&db, &file, None).await.expect("import");
+    assert_eq!((r.status, r.items_processed), (RunStatus::Success, 12));
+    let insert = r
+        .phase(batchops::domain::Phase::BatchInsert)
+        .expect("batch-insert phase");
+    assert!(
+        insert.seconds >= 1.0 && r.processing_time_seconds >= 1.0,
+        "the look-up's second is reported: {r:?}"
+    );
+    assert!(
+        (r.items_per_second - 12.0 / r.processing_time_seconds).abs() < 1e-9,
+        "items/s over every second: {r:?}"
+    );
+    use sqlx::Connection;
+    let mut c = sqlx::PgConnection::connect(&db.url).await.expect("connect");
+    let (column, json): (f64, String) =
+        sqlx::query_as("SELECT processing_seconds, report_json FROM import_runs")
+            .fetch_one(&mut c)
+            .await
+            .expect("the stored run");
+    let stored: batchops::domain::RunReport = serde_json::from_str(&json).expect("a report");
+    let close = |a: f64, b: f64| (a - b).abs() < 1e-9;
+    assert!(
+        close(column, r.processing_time_seconds)
+            && close(stored.processing_time_seconds, r.processing_time_seconds)
+            && close(
+                stored
+                    .phase(batchops::domain::Phase::BatchInsert)
+                    .unwrap()
+                    .seconds,
+                insert.seconds
+            )
+            && stored.statements_executed == r.statements_executed,
+        "the stored report is the one returned: {column} {stored:?}"
+    );
+}

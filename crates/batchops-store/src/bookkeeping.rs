@@ -31,7 +31,7 @@ pub trait Bookkeeping: Send + Sync {
     async fn begin_run(&self, run: &NewRun) -> StoreResult<i64>;
     async fn heartbeat(&self, run_id: i64) -> StoreResult<()>;
     async fn reopen_run(&self, run_id: i64) -> StoreResult<()>;
-    async fn finish_run(&self, report: &RunReport) -> StoreResult<()>;
+    async fn finish_run(&self, report: &RunReport) -> StoreResult<RunReport>;
     async fn runs(&self, limit: u64) -> StoreResult<Vec<RunRow>>;
     async fn run(&self, run_id: i64) -> StoreResult<Option<RunRow>>;
     async fn failed_page(&self, run_id: i64, q: &FailedQuery) -> StoreResult<Vec<FailedRow>>;
@@ -459,32 +459,17 @@ macro_rules! bookkeeping {
                     self.touch_run(sql::REOPEN_RUN, run_id).await
                 }
 
-                /// The run's figures, and its fingerprints into the look-up, in one transaction.
-                async fn finish_run(&self, r: &RunReport) -> StoreResult<()> {
+                /// The run's fingerprints into the look-up, then its figures with the seconds
+                /// that took ([`RunReport::with_ending`]), in one transaction; the report as
+                /// stored.
+                async fn finish_run(&self, r: &RunReport) -> StoreResult<RunReport> {
                     let mut tx = self.pool.begin().await?;
-                    let secs = |p| r.phase(p).map(|p| p.seconds).unwrap_or(0.0);
-                    sqlx::query(Self::shared(sql::FINISH_RUN))
-                        .bind(r.run_id)
-                        .bind(r.status.as_str())
-                        .bind(Utc::now())
-                        .bind(r.items_total as i64)
-                        .bind(r.items_processed as i64)
-                        .bind(r.items_already_imported as i64)
-                        .bind(r.items_failed as i64)
-                        .bind(secs(Phase::Mapping))
-                        .bind(secs(Phase::BatchInsert))
-                        .bind(secs(Phase::InventoryUpdate))
-                        .bind(secs(Phase::Fallback))
-                        .bind(r.processing_time_seconds)
-                        .bind(r.statements_executed as i64)
-                        .bind(serde_json::to_string(r).ok())
-                        .bind(r.items_held as i64)
-                        .execute(&mut *tx)
-                        .await?;
+                    let started = std::time::Instant::now();
                     // The plain insert where a dialect has a cheaper one, given up (to its
                     // savepoint) when a row is in the look-up already: a resumed run's earlier
                     // leg, a line landed again after its run was reverted.
                     let mut indexed = false;
+                    let mut inserts = 1;
                     if let Some(new) = <$dialect as crate::dialect::Dialect>::INDEX_PRINTS_NEW {
                         sqlx::query(sql::INDEX_PRINTS_MARK)
                             .execute(&mut *tx)
@@ -499,6 +484,7 @@ macro_rules! bookkeeping {
                                 if e.as_database_error()
                                     .is_some_and(|d| d.is_unique_violation()) =>
                             {
+                                inserts += 1;
                                 sqlx::query(sql::INDEX_PRINTS_UNDO)
                                     .execute(&mut *tx)
                                     .await?;
@@ -520,8 +506,28 @@ macro_rules! bookkeeping {
                         .bind(r.run_id)
                         .execute(&mut *tx)
                         .await?;
+                    let r = r.with_ending(started.elapsed().as_secs_f64(), inserts);
+                    let secs = |p| r.phase(p).map(|p| p.seconds).unwrap_or(0.0);
+                    sqlx::query(Self::shared(sql::FINISH_RUN))
+                        .bind(r.run_id)
+                        .bind(r.status.as_str())
+                        .bind(Utc::now())
+                        .bind(r.items_total as i64)
+                        .bind(r.items_processed as i64)
+                        .bind(r.items_already_imported as i64)
+                        .bind(r.items_failed as i64)
+                        .bind(secs(Phase::Mapping))
+                        .bind(secs(Phase::BatchInsert))
+                        .bind(secs(Phase::InventoryUpdate))
+                        .bind(secs(Phase::Fallback))
+                        .bind(r.processing_time_seconds)
+                        .bind(r.statements_executed as i64)
+                        .bind(serde_json::to_string(&r).ok())
+                        .bind(r.items_held as i64)
+                        .execute(&mut *tx)
+                        .await?;
                     tx.commit().await?;
-                    Ok(())
+                    Ok(r)
                 }
 
                 async fn runs(&self, limit: u64) -> StoreResult<Vec<RunRow>> {

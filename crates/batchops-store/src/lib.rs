@@ -210,7 +210,9 @@ pub trait Store: Send + Sync {
     async fn reopen_run(&self, run_id: i64) -> StoreResult<()> {
         self.bookkeeping().reopen_run(run_id).await
     }
-    async fn finish_run(&self, report: &RunReport) -> StoreResult<()> {
+    /// Store a run's report and index its landed lines; the report as stored, with the seconds
+    /// the indexing took ([`RunReport::with_ending`]).
+    async fn finish_run(&self, report: &RunReport) -> StoreResult<RunReport> {
         self.bookkeeping().finish_run(report).await
     }
 

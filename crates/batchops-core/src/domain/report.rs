@@ -462,6 +462,30 @@ impl RunReport {
         self.phases.iter().find(|p| p.name == phase)
     }
 
+    /// Lines read per second of the run.
+    pub fn rate(lines: u64, seconds: f64) -> f64 {
+        if seconds > 0.0 {
+            lines as f64 / seconds
+        } else {
+            0.0
+        }
+    }
+
+    /// The report with the writes that end the run added (its landed lines into the re-sent
+    /// look-up): their seconds and statements in the batch-insert phase and in the run's total,
+    /// so items/s covers every second of the run.
+    pub fn with_ending(&self, seconds: f64, statements: u64) -> RunReport {
+        let mut r = self.clone();
+        r.processing_time_seconds += seconds;
+        r.items_per_second = Self::rate(r.items_total, r.processing_time_seconds);
+        r.statements_executed += statements;
+        if let Some(p) = r.phases.iter_mut().find(|p| p.name == Phase::BatchInsert) {
+            p.seconds += seconds;
+            p.statements += statements;
+        }
+        r
+    }
+
     /// The status a finished run earns from its counts.
     pub fn status_from_counts(processed: u64, already: u64, failed: u64) -> RunStatus {
         match (processed + already, failed) {

@@ -448,9 +448,11 @@ pub(crate) async fn finish(store: &dyn Store, report: &mut RunReport, events: &E
         }
     };
     report.items_held = run_rules::items_held(report.dry_run, report.items_held, stored);
-    if let Err(e) = writer::retry_transient(events, &mut retries, || store.finish_run(report)).await
-    {
-        tracing::error!(run_id = report.run_id, error = %e, "could not store the run's report");
+    match writer::retry_transient(events, &mut retries, || store.finish_run(report)).await {
+        Ok(stored) => *report = stored,
+        Err(e) => {
+            tracing::error!(run_id = report.run_id, error = %e, "could not store the run's report")
+        }
     }
     events.emit(ProgressEvent::RunFinished(Box::new(report.clone())));
 }

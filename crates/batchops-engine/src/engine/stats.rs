@@ -209,11 +209,7 @@ impl RunStats {
             items_held: self.decisions.held,
             failed_items,
             processing_time_seconds: seconds,
-            items_per_second: if seconds > 0.0 {
-                self.lines_read as f64 / seconds
-            } else {
-                0.0
-            },
+            items_per_second: RunReport::rate(self.lines_read, seconds),
             phases: Phase::REPORTED
                 .iter()
                 .map(|&name| {
