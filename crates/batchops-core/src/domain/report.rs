@@ -472,8 +472,9 @@ impl RunReport {
     }
 
     /// The report with the writes that end the run added (its landed lines into the re-sent
-    /// look-up): their seconds and statements in the batch-insert phase and in the run's total,
-    /// so items/s covers every second of the run.
+    /// look-up): their seconds in the batch-insert phase and in the run's total, so items/s
+    /// covers every second of the run; their statements in the run's total only (a phase's
+    /// statements are its chunks').
     pub fn with_ending(&self, seconds: f64, statements: u64) -> RunReport {
         let mut r = self.clone();
         r.processing_time_seconds += seconds;
@@ -481,7 +482,6 @@ impl RunReport {
         r.statements_executed += statements;
         if let Some(p) = r.phases.iter_mut().find(|p| p.name == Phase::BatchInsert) {
             p.seconds += seconds;
-            p.statements += statements;
         }
         r
     }
