@@ -139,9 +139,8 @@ timed() {
   rm -f "$t"
 }
 
-# Which binary measured a catalog's import, and when: the catalogs are imported once and reused,
-# so their rows say so when an earlier run measured them.
-stamp() { echo "$RUN_STAMP"; }
+# The catalogs are imported once and reused: each import's figures are kept with RUN_STAMP (which
+# binary measured them, and when), so their rows say so when an earlier run measured them.
 earlier() { [[ ${1:-} == "$RUN_STAMP" ]] || echo "  [measured by an earlier run: ${1:-unknown}]"; }
 
 # A field of the JSON report (a number), without jq.
@@ -158,10 +157,10 @@ catalog_db() {
       if [[ -n ${SCALE_FRESH:-} || ! -s $t || ! -s $t.first ]]; then
         rm -f "$t" "$t"-wal "$t"-shm "$t".lock
         timed import "$csv" --database-url "sqlite:$t"
-        echo "$WALL $RSS $(field items_per_second) $(stamp)" > "$t.first"
+        echo "$WALL $RSS $(field items_per_second) $RUN_STAMP" > "$t.first"
         if [[ -z ${SCALE_NO_AGAIN:-} ]]; then
           timed import "$csv" --database-url "sqlite:$t" --import-key "again-$n" --as-new-invoice
-          echo "$WALL $RSS $(field items_per_second) $(stamp)" > "$t.again"
+          echo "$WALL $RSS $(field items_per_second) $RUN_STAMP" > "$t.again"
         fi
       fi
       ;;
@@ -170,10 +169,10 @@ catalog_db() {
       if [[ -n ${SCALE_FRESH:-} || ! -s $t.first ]]; then
         PGOPTIONS=--client-min-messages=warning psql -q "$pg" -c "DROP SCHEMA IF EXISTS $s CASCADE; CREATE SCHEMA $s" >/dev/null
         timed import "$csv" --database-url "$(pg_url "$s")"
-        echo "$WALL $RSS $(field items_per_second) $(stamp)" > "$t.first"
+        echo "$WALL $RSS $(field items_per_second) $RUN_STAMP" > "$t.first"
         if [[ -z ${SCALE_NO_AGAIN:-} ]]; then
           timed import "$csv" --database-url "$(pg_url "$s")" --import-key "again-$n" --as-new-invoice
-          echo "$WALL $RSS $(field items_per_second) $(stamp)" > "$t.again"
+          echo "$WALL $RSS $(field items_per_second) $RUN_STAMP" > "$t.again"
         fi
       fi
       ;;
@@ -249,7 +248,7 @@ if [[ -n ${SCALE_FILES_ONLY:-} ]]; then
 fi
 
 declare -A W100 R100 W20K WK RK W20KK
-RUN_STAMP="$("$bin" --version | tr ' ' '-')@$(date -u +%Y-%m-%dT%H:%M:%SZ)"
+RUN_STAMP="$("$bin" --version | tr ' ' '-')@$(date -u +%Y-%m-%dT%H:%M:%S.%NZ)"
 {
   echo "scale benchmark: $(git rev-parse --short HEAD 2>/dev/null || echo '?') · $(date -u +%Y-%m-%dT%H:%MZ) · $(nproc) cores, load $(cut -d' ' -f1-3 /proc/loadavg)"
   echo "binary: $bin ($("$bin" --version))"
