@@ -49,7 +49,20 @@ impl LineDigests {
             content: digest128(h),
         }
     }
+
+    /// The digests of many lines, in their order, computed on every core.
+    pub fn of_all(items: &[LineItem]) -> Vec<LineDigests> {
+        use rayon::prelude::*;
+        items
+            .par_iter()
+            .with_min_len(DIGESTS_PER_TASK)
+            .map(LineDigests::of)
+            .collect()
+    }
 }
+
+/// Lines digested per task when many are digested at once: enough to be worth a thread.
+const DIGESTS_PER_TASK: usize = 512;
 
 /// Numbers the lines of one file in order: feed it every line that parsed, first to last.
 #[derive(Debug, Default)]
@@ -152,5 +165,34 @@ mod tests {
         assert_ne!(one.line_key, two.line_key);
         assert_ne!(one.fingerprint, other.fingerprint);
         assert_ne!(two.fingerprint, other.fingerprint);
+    }
+
+    /// Digests computed many at once on every core, then numbered, are the prints of the lines
+    /// fingerprinted one after another (repeated lines among them).
+    #[test]
+    fn lines_digested_at_once_are_numbered_as_one_at_a_time() {
+        let items: Vec<LineItem> = (0..5 * DIGESTS_PER_TASK)
+            .map(|i| {
+                item(
+                    Some(&format!("W-{}", i % 700)),
+                    "Widget",
+                    &format!("{}", i % 3),
+                )
+            })
+            .collect();
+        let mut one_by_one = Fingerprinter::new();
+        let expected: Vec<LinePrint> = items.iter().map(|i| one_by_one.next(i)).collect();
+        let mut at_once = Fingerprinter::new();
+        let got: Vec<LinePrint> = LineDigests::of_all(&items)
+            .into_iter()
+            .map(|d| at_once.number(d))
+            .collect();
+        assert_eq!(got, expected);
+        let distinct: std::collections::HashSet<_> = got.iter().map(|p| p.fingerprint).collect();
+        assert_eq!(
+            distinct.len(),
+            items.len(),
+            "a repeated line is another print"
+        );
     }
 }

@@ -550,13 +550,13 @@ async fn measure(
     })
 }
 
-/// Lines parsed ahead of the check's hashing, per hand-over.
+/// Lines parsed ahead of the check's digests, per hand-over.
 const READ_BATCH: usize = 4096;
 
 /// The file's lines that parse as the import reads them (the same reading settings and line
 /// limit), with their hashes (the same [`Fingerprinter`] sequence the import pipeline computes).
-/// One thread parses the lines and digests them while this one numbers them: a large file is
-/// read in the time of the slower.
+/// One thread parses the lines while this one digests them on every core and numbers them: a
+/// large file is read in about the time its parsing takes.
 fn read_lines(
     file: &BatchFile,
     opts: &ImportOptions,
@@ -572,14 +572,11 @@ fn read_lines(
     let mut prints = Fingerprinter::for_lines(expected);
     let mut lines = Vec::with_capacity(expected);
     std::thread::scope(|scope| {
-        let (tx, rx) = std::sync::mpsc::sync_channel::<Vec<(LineItem, LineDigests)>>(4);
+        let (tx, rx) = std::sync::mpsc::sync_channel::<Vec<LineItem>>(4);
         std::thread::Builder::new()
             .name("batchops-check-reader".into())
             .spawn_scoped(scope, move || {
-                let mut items = reader.take(limit).filter_map(Result::ok).map(|item| {
-                    let digests = LineDigests::of(&item);
-                    (item, digests)
-                });
+                let mut items = reader.take(limit).filter_map(Result::ok);
                 loop {
                     let batch: Vec<_> = items.by_ref().take(READ_BATCH).collect();
                     if batch.is_empty() || tx.send(batch).is_err() {
@@ -588,16 +585,19 @@ fn read_lines(
                 }
             })
             .map_err(|e| EngineError::Invalid(format!("could not start reading the file: {e}")))?;
-        for (item, digests) in rx.into_iter().flatten() {
-            let print = prints.number(digests);
-            skus.see(item.sku);
-            lines.push(FileLine {
-                line: item.line,
-                print,
-                description: item.description,
-                quantity: item.quantity,
-                unit_cost: item.unit_price,
-            });
+        for batch in rx {
+            let digests = LineDigests::of_all(&batch);
+            for (item, digests) in batch.into_iter().zip(digests) {
+                let print = prints.number(digests);
+                skus.see(item.sku);
+                lines.push(FileLine {
+                    line: item.line,
+                    print,
+                    description: item.description,
+                    quantity: item.quantity,
+                    unit_cost: item.unit_price,
+                });
+            }
         }
         Ok(lines)
     })
