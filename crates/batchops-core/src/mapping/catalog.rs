@@ -4,6 +4,7 @@
 use super::compare::{Compact, Comparison, compare};
 use super::index::Index;
 use super::lexicon::{self, Lexicon};
+use super::name_keys::{NameKeys, Named};
 use super::signature::{Signature, signature};
 use super::{HashMap, HashSet};
 use std::sync::Arc;
@@ -35,14 +36,6 @@ impl From<(String, String)> for AliasEntry {
     }
 }
 
-/// What a canonical key names.
-#[derive(Debug, Clone, PartialEq, serde::Serialize, serde::Deserialize)]
-enum Named {
-    One(u32),
-    /// Several items whose names read the same: an operator must say which.
-    Several(Vec<u32>),
-}
-
 /// The outcome of an exact lookup.
 #[derive(Debug, Clone, PartialEq)]
 pub enum Exact {
@@ -67,7 +60,7 @@ pub struct Catalog {
     skus: Vec<Arc<str>>,
     item_names: Vec<Arc<str>>,
     by_sku: HashMap<Arc<str>, u32>,
-    named: HashMap<Box<str>, Named>,
+    named: NameKeys,
     /// (key, item) pairs an operator rejected: never proposed again.
     rejected: HashSet<(Box<str>, u32)>,
     /// Items created by this run: their SKUs, so every line that maps to one can carry its name.
@@ -144,10 +137,10 @@ pub fn parse_part_key(key: &str) -> Option<(&str, &str)> {
 /// veto unless a model code both carry says one product sold under two names.
 fn weigh(ix: &Index, lex: &Lexicon, q: &Compact, idx: u32) -> Comparison {
     let item = ix.entry(idx);
-    let mut c = compare(q, item, &ix.names, lex, &|w| ix.weight(w));
+    let mut c = compare(q, &item, &ix.names, lex, &|w| ix.weight(w));
     if c.same_ids.is_empty()
         && !c.variant_id
-        && let Some(veto) = ix.makers_differ(q, item, lex)
+        && let Some(veto) = ix.makers_differ(q, &item, lex)
     {
         c.differed.push(veto);
     }
@@ -168,7 +161,7 @@ impl Catalog {
             skus: Vec::new(),
             item_names: Vec::new(),
             by_sku: HashMap::default(),
-            named: HashMap::default(),
+            named: NameKeys::default(),
             rejected: HashSet::default(),
             created: HashMap::default(),
             retired: HashMap::default(),
@@ -278,7 +271,7 @@ impl Catalog {
             },
             || {
                 rayon::join(
-                    || decode::<HashMap<Box<str>, Named>>(parts[1], "the name keys"),
+                    || decode::<NameKeys>(parts[1], "the name keys"),
                     || decode::<Index>(parts[2], "the index"),
                 )
             },
@@ -325,7 +318,9 @@ impl Catalog {
                 // Learned by the old whole-string matcher: used only where the rules agree.
                 match catalog.legacy_key_if_accepted(&a.alias, idx) {
                     Ok(key) => {
-                        catalog.named.entry(key.into()).or_insert(Named::One(idx));
+                        if catalog.named.get(&key).is_none() {
+                            catalog.named.insert(key.into(), Named::One(idx));
+                        }
                     }
                     Err(reason) => {
                         let name = catalog.item_names[idx as usize].to_string();
@@ -556,7 +551,7 @@ impl Catalog {
         self.settle();
         let q = self.index.compact_query(sig, &self.lex);
         let ix = &self.index;
-        compare(&q, ix.entry(idx), &ix.names, &self.lex, &|w| ix.weight(w))
+        compare(&q, &ix.entry(idx), &ix.names, &self.lex, &|w| ix.weight(w))
     }
 
     /// How many items (of the catalog and created by this run) carry an identifier.
@@ -622,17 +617,7 @@ impl Catalog {
                 };
                 debug_assert_eq!(at as usize, idx);
                 let idx = idx as u32;
-                let key: Box<str> = sig.key().into();
-                match self.named.get_mut(&key) {
-                    None => {
-                        self.named.insert(key, Named::One(idx));
-                    }
-                    Some(Named::One(other)) => {
-                        let other = *other;
-                        self.named.insert(key, Named::Several(vec![other, idx]));
-                    }
-                    Some(Named::Several(v)) => v.push(idx),
-                }
+                self.named.add(sig.key().into(), idx);
             }
             self.read_up_to = to;
         }

@@ -13,6 +13,7 @@
 //!   a digit must be equal.
 
 use super::HashMap;
+use super::frozen::Strings;
 use super::identifier::{Role, related, variants};
 use super::lexicon::Lexicon;
 use super::signature::{Signature, describe_attribute};
@@ -20,45 +21,61 @@ use super::vocabulary::may_mean;
 use super::words::{TYPO, WEAK, weak_agreement, word_agreement};
 
 /// Interned strings: the catalog keeps signatures as numbers (a 100,000-item catalog in a few MiB).
+/// A kept catalog's strings are read back as one frozen table ([`Strings`]); the strings interned
+/// after it are numbered on from it.
 #[derive(Debug, Clone, Default, serde::Deserialize)]
-#[serde(from = "Vec<Box<str>>")]
+#[serde(try_from = "Strings")]
 pub struct Interner {
+    frozen: Strings,
     ids: HashMap<Box<str>, u32>,
     strs: Vec<Box<str>>,
 }
 
-/// An interner is kept as its strings alone (a cached catalog); the look-up is rebuilt from them.
+/// An interner is kept as one frozen table of its strings.
 impl serde::Serialize for Interner {
     fn serialize<S: serde::Serializer>(&self, s: S) -> Result<S::Ok, S::Error> {
-        self.strs.serialize(s)
+        let all = (0..self.len() as u32).map(|id| self.get(id));
+        Strings::new(all)
+            .map_err(serde::ser::Error::custom)?
+            .serialize(s)
     }
 }
 
-impl From<Vec<Box<str>>> for Interner {
-    fn from(strs: Vec<Box<str>>) -> Self {
-        let mut ids = HashMap::with_capacity_and_hasher(strs.len(), Default::default());
-        for (id, s) in strs.iter().enumerate() {
-            ids.insert(s.clone(), id as u32);
-        }
-        Interner { ids, strs }
+impl TryFrom<Strings> for Interner {
+    type Error = String;
+    fn try_from(frozen: Strings) -> Result<Self, String> {
+        frozen.check()?;
+        Ok(Interner {
+            frozen,
+            ids: HashMap::default(),
+            strs: Vec::new(),
+        })
     }
 }
 
 impl Interner {
+    /// How many strings are interned.
+    fn len(&self) -> usize {
+        self.frozen.len() + self.strs.len()
+    }
     pub fn intern(&mut self, s: &str) -> u32 {
-        if let Some(&id) = self.ids.get(s) {
+        if let Some(id) = self.lookup(s) {
             return id;
         }
-        let id = self.strs.len() as u32;
+        let id = self.len() as u32;
         self.strs.push(s.into());
         self.ids.insert(s.into(), id);
         id
     }
     pub fn lookup(&self, s: &str) -> Option<u32> {
-        self.ids.get(s).copied()
+        self.frozen.find(s).or_else(|| self.ids.get(s).copied())
     }
     pub fn get(&self, id: u32) -> &str {
-        self.strs.get(id as usize).map_or("", |s| s)
+        let frozen = self.frozen.len();
+        match (id as usize).checked_sub(frozen) {
+            None => self.frozen.get(id).unwrap_or(""),
+            Some(i) => self.strs.get(i).map_or("", |s| s),
+        }
     }
     /// A signature as numbers.
     pub fn compact(&mut self, sig: &Signature) -> Compact {

@@ -9,10 +9,13 @@
 
 use super::HashMap;
 use super::compare::{Compact, Interner};
+use super::entries::Entries;
+use super::frozen::ListsBy;
 use super::identifier::{self, VARIANT_SUFFIX};
 use super::lexicon::Lexicon;
 use super::signature::{KIND_PREFIX, Signature};
 use super::vocabulary::{self, Vocabulary};
+use std::borrow::Cow;
 
 /// Postings read per query at most, once at least one list was read.
 const POSTINGS_BUDGET: usize = 20_000;
@@ -24,7 +27,7 @@ const ID_REACH: f32 = 100.0;
 #[derive(Clone, Default, serde::Serialize, serde::Deserialize)]
 pub struct Index {
     pub names: Interner,
-    entries: Vec<Compact>,
+    entries: Entries,
     words: HashMap<u32, Vec<u32>>,
     attrs: HashMap<(u32, u32), Vec<u32>>,
     /// Word, or word with one letter left out → catalog words.
@@ -38,7 +41,7 @@ pub struct Index {
     /// lines the catalog names its products by ([`Index::makers_differ`]).
     leads: HashMap<u32, u32>,
     /// Identifier → the items that carry it.
-    ids: HashMap<u32, Vec<u32>>,
+    ids: ListsBy,
     /// An identifier with a short letter suffix left out (`fs105` for `fs105na`) → the items
     /// whose identifier it is a variant of ([`super::identifier::variants`]).
     id_stems: HashMap<Box<str>, Vec<u32>>,
@@ -74,7 +77,7 @@ fn push_once(list: &mut Vec<u32>, idx: u32) {
 impl Index {
     /// How many items carry an identifier.
     pub fn id_holders(&self, id: u32) -> usize {
-        self.ids.get(&id).map_or(0, Vec::len)
+        self.ids.len_of(id)
     }
 
     /// How many items are indexed.
@@ -82,8 +85,8 @@ impl Index {
         self.entries.len()
     }
 
-    pub fn entry(&self, idx: u32) -> &Compact {
-        &self.entries[idx as usize]
+    pub fn entry(&self, idx: u32) -> Cow<'_, Compact> {
+        self.entries.get(idx)
     }
 
     /// Add an item of the catalog; returns its index.
@@ -132,7 +135,7 @@ impl Index {
             self.learn(v, provisional);
         }
         for &id in compact.ids.iter() {
-            push_once(self.ids.entry(id).or_default(), idx);
+            self.ids.push_once(id, idx);
             for stem in id_stems(self.names.get(id)) {
                 push_once(self.id_stems.entry(stem.into()).or_default(), idx);
             }
@@ -248,33 +251,35 @@ impl Index {
 
     /// Up to `k` items best reached by the query's words and attributes.
     pub fn candidates(&self, q: &Compact, k: usize) -> Vec<u32> {
-        let mut lists: Vec<(&[u32], f32)> = Vec::new();
+        let mut lists: Vec<(Cow<'_, [u32]>, f32)> = Vec::new();
         for &w in q.words.iter() {
             if let Some(list) = self.words.get(&w) {
-                lists.push((list, self.weight(w)));
+                lists.push((Cow::Borrowed(list), self.weight(w)));
             }
             for n in self.neighbours(w) {
                 if let Some(list) = self.words.get(&n) {
-                    lists.push((list, 0.9 * self.weight(n)));
+                    lists.push((Cow::Borrowed(list), 0.9 * self.weight(n)));
                 }
             }
         }
         for &(n, v) in q.attrs.iter() {
             if let Some(list) = self.attrs.get(&(n, v)) {
-                lists.push((list, 1.0));
+                lists.push((Cow::Borrowed(list), 1.0));
             }
         }
         // An identifier reaches its items first, a variant of it next.
         for &id in q.ids.iter() {
-            if let Some(list) = self.ids.get(&id) {
+            let list = self.ids.get(id);
+            if !list.is_empty() {
                 lists.push((list, ID_REACH));
             }
             let text = self.names.get(id);
             if let Some(list) = self.id_stems.get(text) {
-                lists.push((list, ID_REACH / 2.0));
+                lists.push((Cow::Borrowed(list), ID_REACH / 2.0));
             }
             for stem in id_stems(text) {
-                if let Some(list) = self.names.lookup(stem).and_then(|s| self.ids.get(&s)) {
+                let list = self.names.lookup(stem).map(|s| self.ids.get(s));
+                if let Some(list) = list.filter(|l| !l.is_empty()) {
                     lists.push((list, ID_REACH / 2.0));
                 }
             }
@@ -287,7 +292,7 @@ impl Index {
                 continue;
             }
             read += list.len();
-            for &idx in list {
+            for &idx in list.iter() {
                 *acc.entry(idx).or_default() += w;
             }
         }

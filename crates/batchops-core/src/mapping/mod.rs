@@ -25,9 +25,12 @@
 
 mod catalog;
 pub mod compare;
+mod entries;
+mod frozen;
 pub mod identifier;
 mod index;
 pub mod lexicon;
+mod name_keys;
 mod normalize;
 pub mod signature;
 mod tokens;

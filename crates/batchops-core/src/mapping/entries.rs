@@ -1,0 +1,187 @@
+//! The index's items as numbers ([`Compact`]): a kept catalog's packed in a few buffers (read
+//! back without an allocation per item), the items added since as they are.
+
+use super::compare::Compact;
+use std::borrow::Cow;
+
+/// What no lead is stored as.
+const NO_LEAD: u32 = u32::MAX;
+
+/// The items of a kept catalog: each one's words, attributes and identifiers end at its offset
+/// in their buffer.
+#[derive(Debug, Clone, Default, serde::Serialize, serde::Deserialize)]
+struct Packed {
+    word_ends: Vec<u32>,
+    words: Vec<u32>,
+    attr_ends: Vec<u32>,
+    attrs: Vec<(u32, u32)>,
+    id_ends: Vec<u32>,
+    ids: Vec<u32>,
+    leads: Vec<u32>,
+}
+
+/// The `i`th of the slices that `ends` cuts `all` into.
+fn nth<'a, T>(ends: &[u32], all: &'a [T], i: usize) -> &'a [T] {
+    let start = match i {
+        0 => Some(0),
+        _ => ends.get(i - 1).map(|&e| e as usize),
+    };
+    match (start, ends.get(i)) {
+        (Some(start), Some(&end)) => all.get(start..end as usize).unwrap_or_default(),
+        _ => &[],
+    }
+}
+
+/// `ends` cuts `len` items into `n` slices: one end per slice, rising to `len`.
+fn cuts(ends: &[u32], len: usize, n: usize) -> bool {
+    ends.len() == n
+        && ends.windows(2).all(|w| w[0] <= w[1])
+        && ends.last().map_or(0, |&e| e as usize) == len
+}
+
+impl Packed {
+    fn len(&self) -> usize {
+        self.leads.len()
+    }
+
+    fn push(&mut self, c: &Compact) -> Result<(), String> {
+        if !c.read_as.is_empty() || !c.unread.is_empty() {
+            return Err("entries: an item holds a line's readings".into());
+        }
+        let end =
+            |len: usize| u32::try_from(len).map_err(|_| "entries: more than 4 GiB".to_string());
+        self.words.extend_from_slice(&c.words);
+        self.word_ends.push(end(self.words.len())?);
+        self.attrs.extend_from_slice(&c.attrs);
+        self.attr_ends.push(end(self.attrs.len())?);
+        self.ids.extend_from_slice(&c.ids);
+        self.id_ends.push(end(self.ids.len())?);
+        self.leads.push(c.lead.unwrap_or(NO_LEAD));
+        Ok(())
+    }
+
+    fn get(&self, i: usize) -> Compact {
+        Compact {
+            words: nth(&self.word_ends, &self.words, i).into(),
+            attrs: nth(&self.attr_ends, &self.attrs, i).into(),
+            ids: nth(&self.id_ends, &self.ids, i).into(),
+            lead: self.leads.get(i).copied().filter(|&l| l != NO_LEAD),
+            read_as: Box::default(),
+            unread: Box::default(),
+        }
+    }
+
+    fn check(&self) -> Result<(), String> {
+        let n = self.len();
+        if cuts(&self.word_ends, self.words.len(), n)
+            && cuts(&self.attr_ends, self.attrs.len(), n)
+            && cuts(&self.id_ends, self.ids.len(), n)
+        {
+            Ok(())
+        } else {
+            Err("entries: the offsets do not hold".into())
+        }
+    }
+}
+
+/// The index's items, by index: the packed ones first, then those added.
+#[derive(Debug, Clone, Default, serde::Deserialize)]
+#[serde(try_from = "Packed")]
+pub(super) struct Entries {
+    packed: Packed,
+    added: Vec<Compact>,
+}
+
+impl TryFrom<Packed> for Entries {
+    type Error = String;
+    fn try_from(packed: Packed) -> Result<Self, String> {
+        packed.check()?;
+        Ok(Entries {
+            packed,
+            added: Vec::new(),
+        })
+    }
+}
+
+/// Kept packed, every item.
+impl serde::Serialize for Entries {
+    fn serialize<S: serde::Serializer>(&self, s: S) -> Result<S::Ok, S::Error> {
+        let mut all = self.packed.clone();
+        for c in &self.added {
+            all.push(c).map_err(serde::ser::Error::custom)?;
+        }
+        all.serialize(s)
+    }
+}
+
+impl Entries {
+    pub fn len(&self) -> usize {
+        self.packed.len() + self.added.len()
+    }
+
+    pub fn push(&mut self, c: Compact) {
+        self.added.push(c);
+    }
+
+    /// The item at `idx` (an empty one past the end).
+    pub fn get(&self, idx: u32) -> Cow<'_, Compact> {
+        let idx = idx as usize;
+        match idx.checked_sub(self.packed.len()) {
+            None => Cow::Owned(self.packed.get(idx)),
+            Some(i) => self
+                .added
+                .get(i)
+                .map_or_else(|| Cow::Owned(Compact::default()), Cow::Borrowed),
+        }
+    }
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    fn compact(words: &[u32], attrs: &[(u32, u32)], ids: &[u32], lead: Option<u32>) -> Compact {
+        Compact {
+            words: words.into(),
+            attrs: attrs.into(),
+            ids: ids.into(),
+            lead,
+            ..Compact::default()
+        }
+    }
+
+    #[test]
+    fn kept_items_read_back_as_they_were_and_items_added_after_them() {
+        let items = [
+            compact(&[1, 2, 3], &[(4, 5)], &[6], Some(1)),
+            compact(&[], &[], &[], None),
+            compact(&[7], &[(4, 8), (9, 9)], &[], Some(7)),
+        ];
+        let mut entries = Entries::default();
+        for c in &items {
+            entries.push(c.clone());
+        }
+        let bytes = postcard::to_stdvec(&entries).unwrap();
+        let mut kept: Entries = postcard::from_bytes(&bytes).unwrap();
+        let later = compact(&[10], &[], &[11], None);
+        kept.push(later.clone());
+        assert_eq!(kept.len(), 4);
+        for (i, c) in items.iter().chain([&later]).enumerate() {
+            assert_eq!(&*kept.get(i as u32), c, "item {i}");
+        }
+        assert_eq!(*kept.get(9), Compact::default());
+    }
+
+    #[test]
+    fn a_line_reading_or_broken_offsets_are_never_kept() {
+        let mut entries = Entries::default();
+        let mut read = compact(&[1], &[], &[], None);
+        read.read_as = vec![(2, 1)].into();
+        entries.push(read);
+        assert!(postcard::to_stdvec(&entries).is_err());
+        let mut packed = Packed::default();
+        packed.push(&compact(&[1, 2], &[], &[], None)).unwrap();
+        packed.word_ends[0] = 5;
+        assert!(Entries::try_from(packed).is_err());
+    }
+}
