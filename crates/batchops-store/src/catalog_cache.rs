@@ -14,7 +14,7 @@
 use crate::mapping::{Catalog, lexicon::Lexicon, rules_fingerprint};
 use serde::{Deserialize, Serialize};
 use sha2::{Digest, Sha256};
-use std::io::Write;
+use std::io::{Read, Write};
 use std::path::{Path, PathBuf};
 use std::sync::{Arc, OnceLock};
 
@@ -113,34 +113,33 @@ impl CatalogCache {
         lex: &Arc<Lexicon>,
     ) -> Result<Option<(Header, Catalog)>, String> {
         let path = self.path(instance);
-        let bytes = match std::fs::read(&path) {
-            Ok(b) => b,
+        let file = match std::fs::File::open(&path) {
+            Ok(f) => f,
             Err(e) if e.kind() == std::io::ErrorKind::NotFound => return Ok(None),
             Err(e) => return Err(format!("{}: {e}", path.display())),
         };
+        let mut file = std::io::BufReader::new(file);
         let unreadable = |e: String| format!("{}: {e}", path.display());
         // The header (its item ids feed the writer's id cache) is framed by its length and its
         // SHA-256, as the catalog's parts are by theirs.
-        let (header, rest) = (|| {
-            let (len, rest) = bytes.split_first_chunk::<8>()?;
-            let (sum, rest) = rest.split_first_chunk::<32>()?;
-            let len = usize::try_from(u64::from_le_bytes(*len)).ok()?;
-            let (header, rest) = (rest.get(..len)?, rest.get(len..)?);
-            (<[u8; 32]>::from(Sha256::digest(header)) == *sum).then_some((header, rest))
-        })()
-        .ok_or_else(|| unreadable("its header is cut short or damaged".into()))?;
-        let header: Header = postcard::from_bytes(header).map_err(|e| unreadable(e.to_string()))?;
+        let header = read_header(&mut file)
+            .ok_or_else(|| unreadable("its header is cut short or damaged".into()))?;
+        let header: Header =
+            postcard::from_bytes(&header).map_err(|e| unreadable(e.to_string()))?;
         if header.format != FORMAT || header.rules != rules_fingerprint(lex) {
             return Ok(None);
         }
-        let (catalog, rest) =
-            Catalog::read_items(lex.clone(), rest).map_err(|e| unreadable(e.to_string()))?;
-        if !rest.is_empty() || catalog.len() != header.ids.len() {
+        let catalog =
+            Catalog::read_items(lex.clone(), &mut file).map_err(|e| unreadable(e.to_string()))?;
+        let more = file
+            .read(&mut [0u8; 1])
+            .map_err(|e| unreadable(e.to_string()))?;
+        if more > 0 || catalog.len() != header.ids.len() {
             return Err(unreadable(format!(
-                "{} items, {} ids and {} bytes after them",
+                "{} items, {} ids{}",
                 catalog.len(),
                 header.ids.len(),
-                rest.len()
+                if more > 0 { ", bytes after them" } else { "" }
             )));
         }
         Ok(Some((header, catalog)))
@@ -172,6 +171,17 @@ impl CatalogCache {
 }
 
 /// Files a writer killed before it renamed its file left behind (an hour old and more).
+/// The header's bytes, if they are all there and their SHA-256 agrees.
+fn read_header(from: &mut impl Read) -> Option<Vec<u8>> {
+    let mut frame = [0u8; 40];
+    from.read_exact(&mut frame).ok()?;
+    let (len, sum) = frame.split_at(8);
+    let len = u64::from_le_bytes(len.try_into().ok()?);
+    let mut header = Vec::new();
+    from.by_ref().take(len).read_to_end(&mut header).ok()?;
+    (header.len() as u64 == len && <[u8; 32]>::from(Sha256::digest(&header)) == sum).then_some(header)
+}
+
 fn forget_abandoned(dir: &Path) {
     let Ok(entries) = std::fs::read_dir(dir) else {
         return;

@@ -94,19 +94,23 @@ fn encode<T: serde::Serialize + ?Sized>(part: &T) -> Result<Vec<u8>, ItemsError>
     postcard::to_stdvec(part).map_err(|e| ItemsError(e.to_string()))
 }
 
-fn decode<'a, T: serde::Deserialize<'a>>(
-    (part, sum): (&'a [u8], u64),
+/// A part read back; its bytes are freed when it is.
+fn decode<T: serde::de::DeserializeOwned>(
+    (part, sum): (Vec<u8>, u64),
     what: &str,
 ) -> Result<T, ItemsError> {
-    if checksum(part) != sum {
+    if checksum(&part) != sum {
         return Err(ItemsError(format!("{what}: damaged (checksum)")));
     }
-    match postcard::take_from_bytes(part) {
+    match postcard::take_from_bytes(&part) {
         Ok((value, [])) => Ok(value),
         Ok((_, rest)) => Err(ItemsError(format!("{what}: {} bytes after it", rest.len()))),
         Err(e) => Err(ItemsError(format!("{what}: {e}"))),
     }
 }
+
+/// What a kept part's buffer is given up front at most: a damaged length claims no more.
+const PREALLOCATED_AT_MOST: u64 = 256 << 20;
 
 /// A kept catalog that cannot be read back (damaged or written by another format).
 #[derive(Debug, thiserror::Error)]
@@ -242,37 +246,48 @@ impl Catalog {
         Ok(())
     }
 
-    /// A catalog [`Catalog::write_items`] wrote, read with `lex` (the caller checks that it was
-    /// written under the same [`super::rules_fingerprint`]); the bytes after it are returned. Its
-    /// parts are read on every core.
-    pub fn read_items(lex: Arc<Lexicon>, bytes: &[u8]) -> Result<(Self, &[u8]), ItemsError> {
-        let mut parts = [(&[][..], 0); KEPT_PARTS];
-        let mut rest = bytes;
-        for (part, sum) in &mut parts {
-            let short = || ItemsError(format!("{} bytes: cut short", bytes.len()));
-            let (len, after) = rest.split_first_chunk::<8>().ok_or_else(short)?;
-            let (checked, after) = after.split_first_chunk::<8>().ok_or_else(short)?;
-            let len = usize::try_from(u64::from_le_bytes(*len)).map_err(|_| short())?;
-            if after.len() < len {
-                return Err(short());
+    /// A catalog [`Catalog::write_items`] wrote, read from `from` with `lex` (the caller checks
+    /// that it was written under the same [`super::rules_fingerprint`]); nothing after it is read.
+    /// Its parts are read on every core, each part's bytes freed once it is read.
+    pub fn read_items(
+        lex: Arc<Lexicon>,
+        from: &mut impl std::io::Read,
+    ) -> Result<Self, ItemsError> {
+        use std::io::Read;
+        let mut parts: [(Vec<u8>, u64); KEPT_PARTS] = Default::default();
+        for (at, (part, sum)) in parts.iter_mut().enumerate() {
+            let short = |e: std::io::Error| ItemsError(format!("part {}: cut short ({e})", at + 1));
+            let mut frame = [0u8; 16];
+            from.read_exact(&mut frame).map_err(short)?;
+            let (len, checked) = frame.split_at(8);
+            let len = u64::from_le_bytes(len.try_into().expect("8 bytes"));
+            *sum = u64::from_le_bytes(checked.try_into().expect("8 bytes"));
+            // A damaged length reads what there is, never allocates what it claims.
+            *part = Vec::with_capacity(usize::try_from(len.min(PREALLOCATED_AT_MOST)).unwrap_or(0));
+            from.by_ref().take(len).read_to_end(part).map_err(short)?;
+            if part.len() as u64 != len {
+                return Err(ItemsError(format!(
+                    "part {}: cut short ({} of {len} bytes)",
+                    at + 1,
+                    part.len()
+                )));
             }
-            *sum = u64::from_le_bytes(*checked);
-            (*part, rest) = after.split_at(len);
         }
+        let [listed, named, index] = parts;
         type Listed = (Vec<Arc<str>>, Vec<Arc<str>>);
         let (listed, (named, index)) = rayon::join(
-            || {
-                let (skus, names): Listed = decode(parts[0], "the SKUs and names")?;
+            move || {
+                let (skus, names): Listed = decode(listed, "the SKUs and names")?;
                 let mut by_sku = HashMap::with_capacity_and_hasher(skus.len(), Default::default());
                 for (i, sku) in skus.iter().enumerate() {
                     by_sku.insert(sku.clone(), i as u32);
                 }
                 Ok::<_, ItemsError>((skus, names, by_sku))
             },
-            || {
+            move || {
                 rayon::join(
-                    || decode::<NameKeys>(parts[1], "the name keys"),
-                    || decode::<Index>(parts[2], "the index"),
+                    move || decode::<NameKeys>(named, "the name keys"),
+                    move || decode::<Index>(index, "the index"),
                 )
             },
         );
@@ -294,7 +309,7 @@ impl Catalog {
         catalog.index = index;
         catalog.provisional = vec![false; n];
         catalog.read_up_to = n;
-        Ok((catalog, rest))
+        Ok(catalog)
     }
 
     /// The catalog with its learned aliases and the (alias key, sku) pairings operators rejected,
