@@ -237,38 +237,47 @@ macro_rules! bookkeeping {
                             .await;
                     }
                     let stamp = self.catalog_stamp(None).await?;
-                    let (read, lex_read) = (cache.clone(), lex.clone());
-                    let instance = stamp.instance.clone();
-                    let kept = tokio::task::spawn_blocking(move || read.read(&instance, &lex_read))
-                        .await
-                        .map_err(|e| {
-                            crate::StoreError::config(format!("reading the kept catalog: {e}"))
-                        })?;
-                    let kept = match kept {
-                        Ok(Some((header, catalog))) => {
-                            let serves = header.stamp.instance == stamp.instance
-                                && header.stamp.changes == stamp.changes
-                                && self
-                                    .catalog_stamp(Some(header.stamp.newest_run))
-                                    .await?
-                                    .runs
-                                    == header.stamp.runs
+                    fn unreadable<T>(why: String) -> Option<T> {
+                        tracing::warn!("the kept catalog is read again from the database: {why}");
+                        None
+                    }
+                    let failed = |e: tokio::task::JoinError| {
+                        crate::StoreError::config(format!("reading the kept catalog: {e}"))
+                    };
+                    let (open, instance, lex_read) =
+                        (cache.clone(), stamp.instance.clone(), lex.clone());
+                    let opened =
+                        tokio::task::spawn_blocking(move || open.open(&instance, &lex_read))
+                            .await
+                            .map_err(failed)?;
+                    let kept = match opened {
+                        Ok(Some(opened)) => {
+                            // The catalog is read while the header is checked against the
+                            // database.
+                            let h = &opened.header;
+                            let (kept, newest_item, items) =
+                                (h.stamp.clone(), h.newest_item, h.ids.len() as i64);
+                            let lex_read = lex.clone();
+                            let reading =
+                                tokio::task::spawn_blocking(move || opened.read(lex_read));
+                            let serves = kept.instance == stamp.instance
+                                && kept.changes == stamp.changes
+                                && self.catalog_stamp(Some(kept.newest_run)).await?.runs
+                                    == kept.runs
                                 && sqlx::query_scalar::<_, i64>(Self::shared(
                                     sql::LIVE_ITEMS_UP_TO,
                                 ))
-                                .bind(header.newest_item)
+                                .bind(newest_item)
                                 .fetch_one(pool)
                                 .await?
-                                    == header.ids.len() as i64;
-                            serves.then_some((header, catalog))
+                                    == items;
+                            match reading.await.map_err(failed)? {
+                                Ok(read) => serves.then_some(read),
+                                Err(why) => unreadable(why),
+                            }
                         }
                         Ok(None) => None,
-                        Err(why) => {
-                            tracing::warn!(
-                                "the kept catalog is read again from the database: {why}"
-                            );
-                            None
-                        }
+                        Err(why) => unreadable(why),
                     };
                     let keep = Some(crate::bookkeeping::Keep { cache, stamp });
                     match kept {

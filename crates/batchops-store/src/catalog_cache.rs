@@ -105,13 +105,15 @@ impl CatalogCache {
         self.dir.join(format!("{name}.catalog"))
     }
 
-    /// The kept catalog of the database `instance`, if one was written with these rules; why not
-    /// otherwise (nothing kept is not a reason worth telling).
-    pub(crate) fn read(
+    /// The kept catalog of the database `instance` opened and its header read, if one was written
+    /// with these rules; why not otherwise (nothing kept is not a reason worth telling). The
+    /// catalog after the header is read by [`Opened::read`], while the caller checks the header
+    /// against the database.
+    pub(crate) fn open(
         &self,
         instance: &str,
         lex: &Arc<Lexicon>,
-    ) -> Result<Option<(Header, Catalog)>, String> {
+    ) -> Result<Option<Opened>, String> {
         let path = self.path(instance);
         let file = match std::fs::File::open(&path) {
             Ok(f) => f,
@@ -119,30 +121,16 @@ impl CatalogCache {
             Err(e) => return Err(format!("{}: {e}", path.display())),
         };
         let mut file = std::io::BufReader::new(file);
-        let unreadable = |e: String| format!("{}: {e}", path.display());
         // The header (its item ids feed the writer's id cache) is framed by its length and its
         // SHA-256, as the catalog's parts are by theirs.
         let header = read_header(&mut file)
-            .ok_or_else(|| unreadable("its header is cut short or damaged".into()))?;
+            .ok_or_else(|| format!("{}: its header is cut short or damaged", path.display()))?;
         let header: Header =
-            postcard::from_bytes(&header).map_err(|e| unreadable(e.to_string()))?;
+            postcard::from_bytes(&header).map_err(|e| format!("{}: {e}", path.display()))?;
         if header.format != FORMAT || header.rules != rules_fingerprint(lex) {
             return Ok(None);
         }
-        let catalog =
-            Catalog::read_items(lex.clone(), &mut file).map_err(|e| unreadable(e.to_string()))?;
-        let more = file
-            .read(&mut [0u8; 1])
-            .map_err(|e| unreadable(e.to_string()))?;
-        if more > 0 || catalog.len() != header.ids.len() {
-            return Err(unreadable(format!(
-                "{} items, {} ids{}",
-                catalog.len(),
-                header.ids.len(),
-                if more > 0 { ", bytes after them" } else { "" }
-            )));
-        }
-        Ok(Some((header, catalog)))
+        Ok(Some(Opened { path, file, header }))
     }
 
     /// Keep `catalog` (read from the database's items alone) under `header`.
@@ -171,6 +159,35 @@ impl CatalogCache {
 }
 
 /// Files a writer killed before it renamed its file left behind (an hour old and more).
+/// A kept catalog's file whose header was read.
+pub(crate) struct Opened {
+    path: PathBuf,
+    file: std::io::BufReader<std::fs::File>,
+    pub header: Header,
+}
+
+impl Opened {
+    /// The catalog after the header, and the header; why not when the file cannot be read.
+    pub(crate) fn read(mut self, lex: Arc<Lexicon>) -> Result<(Header, Catalog), String> {
+        let unreadable = |e: String| format!("{}: {e}", self.path.display());
+        let catalog =
+            Catalog::read_items(lex, &mut self.file).map_err(|e| unreadable(e.to_string()))?;
+        let more = self
+            .file
+            .read(&mut [0u8; 1])
+            .map_err(|e| unreadable(e.to_string()))?;
+        if more > 0 || catalog.len() != self.header.ids.len() {
+            return Err(unreadable(format!(
+                "{} items, {} ids{}",
+                catalog.len(),
+                self.header.ids.len(),
+                if more > 0 { ", bytes after them" } else { "" }
+            )));
+        }
+        Ok((self.header, catalog))
+    }
+}
+
 /// The header's bytes, if they are all there and their SHA-256 agrees.
 fn read_header(from: &mut impl Read) -> Option<Vec<u8>> {
     let mut frame = [0u8; 40];
@@ -179,7 +196,8 @@ fn read_header(from: &mut impl Read) -> Option<Vec<u8>> {
     let len = u64::from_le_bytes(len.try_into().ok()?);
     let mut header = Vec::new();
     from.by_ref().take(len).read_to_end(&mut header).ok()?;
-    (header.len() as u64 == len && <[u8; 32]>::from(Sha256::digest(&header)) == sum).then_some(header)
+    (header.len() as u64 == len && <[u8; 32]>::from(Sha256::digest(&header)) == sum)
+        .then_some(header)
 }
 
 fn forget_abandoned(dir: &Path) {

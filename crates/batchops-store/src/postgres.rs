@@ -539,10 +539,15 @@ impl Store for PgStore {
         &self,
         import_key: &str,
     ) -> StoreResult<crate::domain::line_state::LineStates> {
+        let import_no: Option<i32> = sqlx::query_scalar(super::sql::postgres::IMPORT_NO)
+            .bind(import_key)
+            .fetch_optional(&self.pool)
+            .await?;
         let rows = sqlx::query_as(sqlx::AssertSqlSafe(super::sql::line_states(
             super::sql::postgres::ROWS_OF_KEY,
         )))
         .bind(import_key)
+        .bind(import_no)
         .fetch_all(&self.pool)
         .await?;
         Ok(super::known_lines(rows))
