@@ -107,9 +107,9 @@ const CUT_KEY: &str = "cut-marker-4f1c9a";
 /// Reads carrying the import key before a run starts: the key's lock (taken, and its holder
 /// recorded), the overlap check's look-ups of the key and of the file's lines
 /// (crates/batchops-engine/src/engine/overlap.rs, read-only), the catalog's items and aliases not made by the key's runs,
-/// and the key's line states (the binary here keeps no catalog between runs: with one kept, the
-/// question whether the key's runs created items is one read more).
-const BEFORE_THE_RUN: u64 = 7;
+/// and the key's number and line states (the binary here keeps no catalog between runs: with one
+/// kept, the question whether the key's runs created items is one read more).
+const BEFORE_THE_RUN: u64 = 8;
 /// Reads carrying the key between the run's start and its first chunk: the run named in its lock.
 const AFTER_THE_START: u64 = 1;
 

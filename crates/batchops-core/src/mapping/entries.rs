@@ -2,6 +2,7 @@
 //! back without an allocation per item), the items added since as they are.
 
 use super::compare::Compact;
+use super::frozen::{cuts, nth};
 use std::borrow::Cow;
 
 /// What no lead is stored as.
@@ -18,25 +19,6 @@ struct Packed {
     id_ends: Vec<u32>,
     ids: Vec<u32>,
     leads: Vec<u32>,
-}
-
-/// The `i`th of the slices that `ends` cuts `all` into.
-fn nth<'a, T>(ends: &[u32], all: &'a [T], i: usize) -> &'a [T] {
-    let start = match i {
-        0 => Some(0),
-        _ => ends.get(i - 1).map(|&e| e as usize),
-    };
-    match (start, ends.get(i)) {
-        (Some(start), Some(&end)) => all.get(start..end as usize).unwrap_or_default(),
-        _ => &[],
-    }
-}
-
-/// `ends` cuts `len` items into `n` slices: one end per slice, rising to `len`.
-fn cuts(ends: &[u32], len: usize, n: usize) -> bool {
-    ends.len() == n
-        && ends.windows(2).all(|w| w[0] <= w[1])
-        && ends.last().map_or(0, |&e| e as usize) == len
 }
 
 impl Packed {

@@ -20,6 +20,26 @@ pub struct Strings {
     sorted: Vec<u32>,
 }
 
+/// The `i`th of the slices that `ends` (where each slice ends) cuts `all` into; empty past the
+/// end or where the offsets do not hold.
+pub(super) fn nth<'a, T>(ends: &[u32], all: &'a [T], i: usize) -> &'a [T] {
+    let start = match i {
+        0 => Some(0),
+        _ => ends.get(i - 1).map(|&e| e as usize),
+    };
+    match (start, ends.get(i)) {
+        (Some(start), Some(&end)) => all.get(start..end as usize).unwrap_or_default(),
+        _ => &[],
+    }
+}
+
+/// `ends` cuts `len` numbers into `n` slices: one end per slice, rising to `len`.
+pub(super) fn cuts(ends: &[u32], len: usize, n: usize) -> bool {
+    ends.len() == n
+        && ends.windows(2).all(|w| w[0] <= w[1])
+        && ends.last().map_or(0, |&e| e as usize) == len
+}
+
 /// A table too large for 32-bit offsets.
 fn too_large(what: &str) -> String {
     format!("{what}: more than 4 GiB")
@@ -131,30 +151,16 @@ impl Lists {
 
     /// The list of `key` (empty when there is none).
     pub fn get(&self, key: u32) -> &[u32] {
-        let Ok(at) = self.keys.binary_search(&key) else {
-            return &[];
-        };
-        let start = match at {
-            0 => Some(0),
-            _ => self.ends.get(at - 1).map(|&e| e as usize),
-        };
-        let end = self.ends.get(at).map(|&e| e as usize);
-        match (start, end) {
-            (Some(start), Some(end)) => self.values.get(start..end).unwrap_or_default(),
-            _ => &[],
+        match self.keys.binary_search(&key) {
+            Ok(at) => nth(&self.ends, &self.values, at),
+            Err(_) => &[],
         }
     }
 
     /// The keys rise strictly, one end per key, and the ends rise to the values' length.
     pub fn check(&self) -> Result<(), String> {
-        let rising = |v: &[u32], strictly: bool| {
-            v.windows(2)
-                .all(|w| w[0] < w[1] || (!strictly && w[0] == w[1]))
-        };
-        if self.keys.len() != self.ends.len()
-            || !rising(&self.keys, true)
-            || !rising(&self.ends, false)
-            || self.ends.last().map_or(0, |&e| e as usize) != self.values.len()
+        if !self.keys.windows(2).all(|w| w[0] < w[1])
+            || !cuts(&self.ends, self.values.len(), self.keys.len())
         {
             return Err("lists: the keys or offsets do not hold".into());
         }
