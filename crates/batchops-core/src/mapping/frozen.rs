@@ -9,17 +9,6 @@
 
 use std::borrow::Cow;
 
-/// Strings in one buffer, each found by its number (the order they were given in) and by its
-/// text (binary search over their sorted order).
-#[derive(Debug, Clone, Default, serde::Serialize, serde::Deserialize)]
-pub struct Strings {
-    text: String,
-    /// Where each string ends in `text`.
-    ends: Vec<u32>,
-    /// The strings' numbers in the order of their text.
-    sorted: Vec<u32>,
-}
-
 /// The `i`th of the slices that `ends` (where each slice ends) cuts `all` into; empty past the
 /// end or where the offsets do not hold.
 pub(super) fn nth<'a, T>(ends: &[u32], all: &'a [T], i: usize) -> &'a [T] {
@@ -38,6 +27,17 @@ pub(super) fn cuts(ends: &[u32], len: usize, n: usize) -> bool {
     ends.len() == n
         && ends.windows(2).all(|w| w[0] <= w[1])
         && ends.last().map_or(0, |&e| e as usize) == len
+}
+
+/// Strings in one buffer, each found by its number (the order they were given in) and by its
+/// text (binary search over their sorted order).
+#[derive(Debug, Clone, Default, serde::Serialize, serde::Deserialize)]
+pub struct Strings {
+    text: String,
+    /// Where each string ends in `text`.
+    ends: Vec<u32>,
+    /// The strings' numbers in the order of their text.
+    sorted: Vec<u32>,
 }
 
 /// A table too large for 32-bit offsets.
