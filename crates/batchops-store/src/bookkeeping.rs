@@ -8,6 +8,7 @@ use super::held::{GroupPage, GroupQuery, HeldFilter, HeldRow, ReviewRecord};
 use super::rows::{FailedQuery, FailedRow, RunRow};
 use super::{NewRun, StoreResult};
 use crate::domain::{Fields, RunReport};
+use crate::item_ids::KnownIds;
 use crate::mapping::{Catalog, CatalogItem};
 use async_trait::async_trait;
 use std::time::Duration;
@@ -86,7 +87,7 @@ pub(crate) fn build_catalog(
     mut ids: Vec<i64>,
     mut rows: tokio::sync::mpsc::Receiver<Vec<(String, String, i64)>>,
     keep: Option<Keep>,
-) -> (Catalog, Vec<(std::sync::Arc<str>, i64)>) {
+) -> (Catalog, KnownIds) {
     let kept = ids.len();
     while let Some(batch) = rows.blocking_recv() {
         for (sku, name, id) in batch {
@@ -106,7 +107,17 @@ pub(crate) fn build_catalog(
         }
         ids = header.ids;
     }
-    let known = catalog.item_skus().iter().cloned().zip(ids).collect();
+    let kept = catalog.items().kept().clone();
+    let more = ids.split_off(kept.len().min(ids.len()));
+    let more = (kept.len() as u32..)
+        .zip(more)
+        .map(|(i, id)| (catalog.shared_sku(i), id))
+        .collect();
+    let known = KnownIds {
+        kept,
+        kept_ids: ids,
+        more,
+    };
     (catalog, known)
 }
 
@@ -165,7 +176,7 @@ macro_rules! bookkeeping {
                 async fn catalog_except(&self, import_key: Option<&str>) -> StoreResult<Catalog> {
                     let pool = &self.pool;
                     let (catalog, known) = self.catalog_items(import_key).await?;
-                    self.ids.extend(known);
+                    self.ids.know(known);
                     let mut aliases: Vec<AliasEntry> = Vec::new();
                     let mut parts = Vec::new();
                     for (first, part_number, sku, learned_by) in
@@ -213,7 +224,7 @@ macro_rules! bookkeeping {
                 async fn catalog_items(
                     &self,
                     import_key: Option<&str>,
-                ) -> StoreResult<(Catalog, Vec<(std::sync::Arc<str>, i64)>)> {
+                ) -> StoreResult<(Catalog, crate::item_ids::KnownIds)> {
                     let pool = &self.pool;
                     let lex = crate::mapping::lexicon::current();
                     let Some(cache) = self.cache.clone() else {
@@ -328,7 +339,7 @@ macro_rules! bookkeeping {
                     catalog: Catalog,
                     ids: Vec<i64>,
                     keep: Option<crate::bookkeeping::Keep>,
-                ) -> StoreResult<(Catalog, Vec<(std::sync::Arc<str>, i64)>)> {
+                ) -> StoreResult<(Catalog, crate::item_ids::KnownIds)> {
                     let pool = &self.pool;
                     let after = ids.iter().copied().max().unwrap_or(0);
                     let (tx, rx) =

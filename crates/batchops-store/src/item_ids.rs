@@ -3,7 +3,7 @@
 //! stored forms of held candidates and raw text.
 
 use super::{ErrorClass, FailureRecord, StoreError};
-use crate::mapping::MappedLine;
+use crate::mapping::{KeptItems, MappedLine};
 use rust_decimal::Decimal;
 use std::collections::{BTreeMap, HashMap};
 use std::sync::{Arc, Mutex};
@@ -14,19 +14,55 @@ pub(crate) type ItemIds = HashMap<Arc<str>, i64>;
 /// (sku, name) of an item a write must create.
 pub(crate) type NewItem = (Arc<str>, Arc<str>);
 
+/// Item ids a catalog load found: the kept items' ids by position (see
+/// [`crate::mapping::Items`]), and the (SKU, id) of every other item it read.
+pub(crate) struct KnownIds {
+    pub kept: Arc<KeptItems>,
+    pub kept_ids: Vec<i64>,
+    pub more: Vec<(Arc<str>, i64)>,
+}
+
 /// SKU → item id of items known to exist in the database. Ids never change and items are never
-/// deleted, so entries stay valid; only ids of committed items are added.
+/// deleted, so entries stay valid; only ids of committed items are added. The kept items' SKUs
+/// are the catalog's own table, read by position, not copied into a map.
 #[derive(Default)]
 pub(crate) struct IdCache {
-    ids: Mutex<HashMap<Arc<str>, i64>>,
+    ids: Mutex<Ids>,
+}
+
+#[derive(Default)]
+struct Ids {
+    kept: Arc<KeptItems>,
+    kept_ids: Vec<i64>,
+    more: HashMap<Arc<str>, i64>,
+}
+
+impl Ids {
+    fn get(&self, sku: &str) -> Option<i64> {
+        self.kept
+            .find(sku)
+            .and_then(|i| self.kept_ids.get(i as usize).copied())
+            .or_else(|| self.more.get(sku).copied())
+    }
 }
 
 impl IdCache {
     pub fn extend(&self, entries: impl IntoIterator<Item = (Arc<str>, i64)>) {
-        self.lock().extend(entries);
+        self.lock().more.extend(entries);
     }
 
-    fn lock(&self) -> std::sync::MutexGuard<'_, HashMap<Arc<str>, i64>> {
+    /// The ids a catalog load found; its kept items replace those of an earlier load (a kept
+    /// catalog holds every item up to its stamp).
+    pub fn know(&self, known: KnownIds) {
+        let mut ids = self.lock();
+        if known.kept_ids.len() == known.kept.len() {
+            ids.kept = known.kept;
+            ids.kept_ids = known.kept_ids;
+        }
+        ids.more.extend(known.more);
+    }
+
+    fn lock(&self) -> std::sync::MutexGuard<'_, Ids> {
         // A poisoned cache only means a panic elsewhere; its entries are still true.
         self.ids.lock().unwrap_or_else(|e| e.into_inner())
     }
@@ -43,7 +79,7 @@ impl IdCache {
             }
             match ids.get(&row.sku) {
                 Some(id) => {
-                    known.insert(row.sku.clone(), *id);
+                    known.insert(row.sku.clone(), id);
                 }
                 None => {
                     let name = row.new_item_name.clone().unwrap_or_else(|| row.sku.clone());

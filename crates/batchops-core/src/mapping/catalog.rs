@@ -3,6 +3,7 @@
 
 use super::compare::{Compact, Comparison, compare};
 use super::index::Index;
+use super::items::{Items, KeptItems};
 use super::lexicon::{self, Lexicon};
 use super::name_keys::{NameKeys, Named};
 use super::signature::{Signature, signature};
@@ -57,9 +58,7 @@ pub struct RefusedAlias {
 pub struct Catalog {
     lex: Arc<Lexicon>,
     refused: Vec<RefusedAlias>,
-    skus: Vec<Arc<str>>,
-    item_names: Vec<Arc<str>>,
-    by_sku: HashMap<Arc<str>, u32>,
+    items: Items,
     named: NameKeys,
     /// (key, item) pairs an operator rejected: never proposed again.
     rejected: HashSet<(Box<str>, u32)>,
@@ -162,9 +161,7 @@ impl Catalog {
         Catalog {
             lex,
             refused: Vec::new(),
-            skus: Vec::new(),
-            item_names: Vec::new(),
-            by_sku: HashMap::default(),
+            items: Items::default(),
             named: NameKeys::default(),
             rejected: HashSet::default(),
             created: HashMap::default(),
@@ -210,7 +207,7 @@ impl Catalog {
     /// as rows arrive, so that reading names overlaps reading rows. The catalog is the same as
     /// when they are read later.
     pub fn read_waiting(&mut self) {
-        if self.skus.len() - self.read_up_to >= NAMES_READ_AT_ONCE {
+        if self.items.len() - self.read_up_to >= NAMES_READ_AT_ONCE {
             self.settle();
         }
     }
@@ -233,7 +230,7 @@ impl Catalog {
             ));
         }
         let (listed, (named, index)) = rayon::join(
-            || encode(&(&self.skus, &self.item_names)),
+            || encode(&self.items.to_kept().map_err(ItemsError)?),
             || rayon::join(|| encode(&self.named), || encode(&self.index)),
         );
         let mut out = out;
@@ -274,16 +271,8 @@ impl Catalog {
             }
         }
         let [listed, named, index] = parts;
-        type Listed = (Vec<Arc<str>>, Vec<Arc<str>>);
         let (listed, (named, index)) = rayon::join(
-            move || {
-                let (skus, names): Listed = decode(listed, "the SKUs and names")?;
-                let mut by_sku = HashMap::with_capacity_and_hasher(skus.len(), Default::default());
-                for (i, sku) in skus.iter().enumerate() {
-                    by_sku.insert(sku.clone(), i as u32);
-                }
-                Ok::<_, ItemsError>((skus, names, by_sku))
-            },
+            move || decode::<KeptItems>(listed, "the SKUs and names"),
             move || {
                 rayon::join(
                     move || decode::<NameKeys>(named, "the name keys"),
@@ -291,20 +280,16 @@ impl Catalog {
                 )
             },
         );
-        let ((skus, names, by_sku), named, index) = (listed?, named?, index?);
-        let n = skus.len();
-        if names.len() != n || index.len() != n || by_sku.len() != n {
+        let (items, named, index) = (listed?, named?, index?);
+        let n = items.len();
+        if index.len() != n {
             return Err(ItemsError(format!(
-                "{n} SKUs ({} distinct), {} names and {} indexed items",
-                by_sku.len(),
-                names.len(),
+                "{n} items and {} indexed items",
                 index.len()
             )));
         }
         let mut catalog = Catalog::with_lexicon(lex);
-        catalog.skus = skus;
-        catalog.item_names = names;
-        catalog.by_sku = by_sku;
+        catalog.items = Items::from_kept(items);
         catalog.named = named;
         catalog.index = index;
         catalog.provisional = vec![false; n];
@@ -326,7 +311,7 @@ impl Catalog {
         }
         for a in aliases {
             let a: AliasEntry = a.into();
-            let Some(&idx) = catalog.by_sku.get(a.sku.as_str()) else {
+            let Some(idx) = catalog.items.find(&a.sku) else {
                 continue;
             };
             if a.learned_by == "legacy" {
@@ -338,7 +323,7 @@ impl Catalog {
                         }
                     }
                     Err(reason) => {
-                        let name = catalog.item_names[idx as usize].to_string();
+                        let name = catalog.items.name(idx).to_string();
                         catalog.refused.push(RefusedAlias {
                             alias: a.alias,
                             sku: a.sku,
@@ -353,7 +338,7 @@ impl Catalog {
             }
         }
         for (alias, sku) in rejections {
-            if let Some(&idx) = catalog.by_sku.get(sku.as_str()) {
+            if let Some(idx) = catalog.items.find(&sku) {
                 catalog.rejected.insert((alias.into(), idx));
             }
         }
@@ -364,9 +349,9 @@ impl Catalog {
     pub fn reject_more(mut self, pairs: &[(String, String)]) -> Self {
         self.settle();
         for (alias, sku) in pairs {
-            if let Some(&idx) = self.by_sku.get(sku.as_str()) {
+            if let Some(idx) = self.items.find(sku) {
                 self.rejected.insert((alias.as_str().into(), idx));
-                if matches!(self.named.get(alias.as_str()), Some(Named::One(i)) if *i == idx) {
+                if self.named.get(alias.as_str()) == Some(&[idx][..]) {
                     self.named.remove(alias.as_str());
                 }
             }
@@ -378,24 +363,24 @@ impl Catalog {
         &self.lex
     }
 
-    /// The items' shared SKUs, in the order they were added.
-    pub fn item_skus(&self) -> &[Arc<str>] {
-        &self.skus
+    /// The items, in the order they were added.
+    pub fn items(&self) -> &Items {
+        &self.items
     }
 
     pub fn len(&self) -> usize {
-        self.skus.len()
+        self.items.len()
     }
 
     pub fn is_empty(&self) -> bool {
-        self.skus.is_empty()
+        self.items.is_empty()
     }
 
     /// The shared SKU if the item is known (for a retired SKU: the item it was merged into).
     pub fn sku(&self, sku: &str) -> Option<Arc<str>> {
-        self.by_sku
-            .get(sku)
-            .map(|&i| self.skus[i as usize].clone())
+        self.items
+            .find(sku)
+            .map(|i| self.items.shared_sku(i))
             .or_else(|| self.retired.get(sku).cloned())
     }
 
@@ -403,8 +388,8 @@ impl Catalog {
     /// the item it was merged into. Retired items themselves are not in the catalog.
     pub fn with_retired(mut self, retired: Vec<(String, String)>) -> Self {
         for (old, into) in retired {
-            if let Some(&i) = self.by_sku.get(into.as_str()) {
-                let into = self.skus[i as usize].clone();
+            if let Some(i) = self.items.find(&into) {
+                let into = self.items.shared_sku(i);
                 self.retired.insert(old, into);
             }
         }
@@ -436,7 +421,7 @@ impl Catalog {
     }
 
     pub fn name(&self, sku: &str) -> Option<&str> {
-        self.by_sku.get(sku).map(|&i| &*self.item_names[i as usize])
+        self.items.find(sku).map(|i| self.items.name(i))
     }
 
     /// The canonical key of a description.
@@ -448,21 +433,17 @@ impl Catalog {
     pub fn exact(&mut self, key: &str) -> Option<Exact> {
         self.settle();
         let allowed = |i: &u32| !self.rejected.contains(&(Box::<str>::from(key), *i));
-        match self.named.get(key)? {
-            Named::One(i) if allowed(i) => Some(Exact::Item(self.skus[*i as usize].clone())),
-            Named::One(_) => None,
-            Named::Several(v) => {
-                let skus: Vec<Arc<str>> = v
-                    .iter()
-                    .filter(|i| allowed(i))
-                    .map(|&i| self.skus[i as usize].clone())
-                    .collect();
-                match skus.len() {
-                    0 => None,
-                    1 => Some(Exact::Item(skus[0].clone())),
-                    _ => Some(Exact::Several(skus)),
-                }
-            }
+        let skus: Vec<Arc<str>> = self
+            .named
+            .get(key)?
+            .iter()
+            .filter(|i| allowed(i))
+            .map(|&i| self.items.shared_sku(i))
+            .collect();
+        match skus.len() {
+            0 => None,
+            1 => Some(Exact::Item(skus[0].clone())),
+            _ => Some(Exact::Several(skus)),
         }
     }
 
@@ -487,8 +468,7 @@ impl Catalog {
         if provisional {
             self.settle();
         }
-        self.created
-            .insert(sku.clone(), self.item_names[self.skus.len() - 1].clone());
+        self.created.insert(sku.clone(), name.into());
         sku
     }
 
@@ -505,14 +485,19 @@ impl Catalog {
     /// `key` now names `sku` (an automatic match this run accepted).
     pub fn learn_alias(&mut self, key: Arc<str>, sku: &str) {
         self.settle();
-        if let Some(&idx) = self.by_sku.get(sku) {
+        if let Some(idx) = self.items.find(sku) {
             self.named.insert((*key).into(), Named::One(idx));
         }
     }
 
-    /// The item at an index of [`Catalog::candidates`].
-    pub fn item(&self, idx: u32) -> (&Arc<str>, &Arc<str>) {
-        (&self.skus[idx as usize], &self.item_names[idx as usize])
+    /// The (SKU, name) of the item at an index of [`Catalog::candidates`].
+    pub fn item(&self, idx: u32) -> (&str, &str) {
+        (self.items.sku(idx), self.items.name(idx))
+    }
+
+    /// The shared SKU of the item at an index.
+    pub fn shared_sku(&self, idx: u32) -> Arc<str> {
+        self.items.shared_sku(idx)
     }
 
     /// Compare a description with the best-reached items: (item index, comparison), rejected
@@ -588,19 +573,14 @@ impl Catalog {
 
     /// The index of an item by SKU.
     pub fn index_of(&self, sku: &str) -> Option<u32> {
-        self.by_sku.get(sku).copied()
+        self.items.find(sku)
     }
 
     /// Add an item: of the catalog, or `provisional` (read as a line is). Its name is read
     /// when something next looks at the index ([`Catalog::settle`]).
     fn add(&mut self, sku: &str, name: &str, provisional: bool) -> Arc<str> {
-        let sku: Arc<str> = sku.into();
-        let idx = self.skus.len() as u32;
-        self.skus.push(sku.clone());
-        self.item_names.push(name.into());
         self.provisional.push(provisional);
-        self.by_sku.insert(sku.clone(), idx);
-        sku
+        self.items.push(sku, name)
     }
 
     /// What reads the index through `&self` comes after a call that settled it (a comparison, the
@@ -608,7 +588,7 @@ impl Catalog {
     fn settled(&self) {
         debug_assert_eq!(
             self.read_up_to,
-            self.skus.len(),
+            self.items.len(),
             "the catalog's new items are not read"
         );
     }
@@ -618,12 +598,13 @@ impl Catalog {
     /// names are read on every core ([`read_names`]); putting them into the
     /// index, and reading a provisional item (read against the index as it stands), stay in order.
     fn settle(&mut self) {
-        while self.read_up_to < self.skus.len() {
+        while self.read_up_to < self.items.len() {
             let (from, to) = (
                 self.read_up_to,
-                self.skus.len().min(self.read_up_to + NAMES_READ_AT_ONCE),
+                self.items.len().min(self.read_up_to + NAMES_READ_AT_ONCE),
             );
-            let read = read_names(&self.item_names[from..to], &self.lex);
+            let read = read_names(self.items.added_names(from..to), &self.lex);
+            debug_assert_eq!(read.len(), to - from, "only added items wait to be read");
             for (idx, sig) in (from..to).zip(read) {
                 let at = if self.provisional[idx] {
                     self.index.insert_provisional(&sig, &self.lex)

@@ -29,15 +29,13 @@ pub(super) fn cuts(ends: &[u32], len: usize, n: usize) -> bool {
         && ends.last().map_or(0, |&e| e as usize) == len
 }
 
-/// Strings in one buffer, each found by its number (the order they were given in) and by its
-/// text (binary search over their sorted order).
+/// Strings in one buffer, each found by its number (the order they were given in); they may
+/// repeat.
 #[derive(Debug, Clone, Default, serde::Serialize, serde::Deserialize)]
-pub struct Strings {
+pub struct Texts {
     text: String,
     /// Where each string ends in `text`.
     ends: Vec<u32>,
-    /// The strings' numbers in the order of their text.
-    sorted: Vec<u32>,
 }
 
 /// A table too large for 32-bit offsets.
@@ -45,24 +43,15 @@ fn too_large(what: &str) -> String {
     format!("{what}: more than 4 GiB")
 }
 
-impl Strings {
-    /// The strings, numbered in the order given; none may repeat.
+impl Texts {
+    /// The strings, numbered in the order given.
     pub fn new<'a>(strs: impl IntoIterator<Item = &'a str>) -> Result<Self, String> {
-        let mut text = String::new();
-        let mut ends = Vec::new();
+        let mut t = Texts::default();
         for s in strs {
-            text.push_str(s);
-            ends.push(u32::try_from(text.len()).map_err(|_| too_large("strings"))?);
+            t.text.push_str(s);
+            t.ends
+                .push(u32::try_from(t.text.len()).map_err(|_| too_large("strings"))?);
         }
-        let mut t = Strings {
-            text,
-            ends,
-            sorted: Vec::new(),
-        };
-        let mut sorted: Vec<u32> = (0..t.ends.len() as u32).collect();
-        sorted.sort_unstable_by(|&a, &b| t.text_of(a).cmp(t.text_of(b)));
-        t.sorted = sorted;
-        t.check()?;
         Ok(t)
     }
 
@@ -70,7 +59,7 @@ impl Strings {
         self.ends.len()
     }
 
-    /// The text of string `i` ("" past the end).
+    /// The text of string `i`.
     pub fn get(&self, i: u32) -> Option<&str> {
         let end = *self.ends.get(i as usize)? as usize;
         let start = match i {
@@ -78,6 +67,52 @@ impl Strings {
             _ => self.ends[i as usize - 1] as usize,
         };
         self.text.get(start..end)
+    }
+
+    /// The offsets rise to the text's length and fall on character boundaries.
+    pub fn check(&self) -> Result<(), String> {
+        let mut start = 0;
+        for &end in &self.ends {
+            let end = end as usize;
+            if end < start || self.text.get(start..end).is_none() {
+                return Err("strings: an offset out of order".into());
+            }
+            start = end;
+        }
+        if start != self.text.len() {
+            return Err("strings: the lengths disagree".into());
+        }
+        Ok(())
+    }
+}
+
+/// Strings in one buffer ([`Texts`]), each found by its number and by its text (binary search
+/// over their sorted order); none repeats.
+#[derive(Debug, Clone, Default, serde::Serialize, serde::Deserialize)]
+pub struct Strings {
+    texts: Texts,
+    /// The strings' numbers in the order of their text.
+    sorted: Vec<u32>,
+}
+
+impl Strings {
+    /// The strings, numbered in the order given; none may repeat.
+    pub fn new<'a>(strs: impl IntoIterator<Item = &'a str>) -> Result<Self, String> {
+        let texts = Texts::new(strs)?;
+        let mut sorted: Vec<u32> = (0..texts.len() as u32).collect();
+        sorted.sort_unstable_by(|&a, &b| texts.get(a).cmp(&texts.get(b)));
+        let t = Strings { texts, sorted };
+        t.check()?;
+        Ok(t)
+    }
+
+    pub fn len(&self) -> usize {
+        self.texts.len()
+    }
+
+    /// The text of string `i`.
+    pub fn get(&self, i: u32) -> Option<&str> {
+        self.texts.get(i)
     }
 
     fn text_of(&self, i: u32) -> &str {
@@ -92,21 +127,14 @@ impl Strings {
             .map(|at| self.sorted[at])
     }
 
-    /// The offsets rise and fall on character boundaries, and the sorted order holds every string
-    /// once, in strictly rising order (no string repeats).
+    /// The texts hold ([`Texts::check`]), and the sorted order holds every string once, in
+    /// strictly rising order (no string repeats).
     pub fn check(&self) -> Result<(), String> {
-        let mut start = 0;
-        for &end in &self.ends {
-            let end = end as usize;
-            if end < start || self.text.get(start..end).is_none() {
-                return Err("strings: an offset out of order".into());
-            }
-            start = end;
-        }
-        if start != self.text.len() || self.sorted.len() != self.ends.len() {
+        self.texts.check()?;
+        if self.sorted.len() != self.texts.len() {
             return Err("strings: the lengths disagree".into());
         }
-        let mut seen = vec![false; self.ends.len()];
+        let mut seen = vec![false; self.texts.len()];
         for &i in &self.sorted {
             match seen.get_mut(i as usize) {
                 Some(s) if !*s => *s = true,
@@ -255,16 +283,33 @@ mod tests {
     }
 
     #[test]
+    fn texts_may_repeat_and_are_found_by_number() {
+        let t = Texts::new(["Hex Nut M8", "", "Hex Nut M8", "écrou"]).unwrap();
+        assert_eq!(t.len(), 4);
+        assert_eq!(t.get(0), t.get(2));
+        assert_eq!(t.get(1), Some(""));
+        assert_eq!(t.get(3), Some("écrou"));
+        assert_eq!(t.get(4), None);
+        assert!(t.check().is_ok());
+        let mut broken = t.clone();
+        broken.ends[3] -= 1;
+        assert!(broken.check().is_err(), "inside a character");
+        let mut short = t;
+        short.ends.pop();
+        assert!(short.check().is_err(), "text after the last end");
+    }
+
+    #[test]
     fn a_repeated_string_or_a_broken_table_is_refused() {
         assert!(Strings::new(["a", "b", "a"]).is_err());
         let mut t = Strings::new(["bolt", "nut"]).unwrap();
         t.sorted.reverse();
         assert!(t.check().is_err(), "order");
         let mut t = Strings::new(["bolt", "nut"]).unwrap();
-        t.ends[0] = 9;
+        t.texts.ends[0] = 9;
         assert!(t.check().is_err(), "offsets");
         let mut t = Strings::new(["é", "e"]).unwrap();
-        t.ends[0] = 1;
+        t.texts.ends[0] = 1;
         assert!(t.check().is_err(), "inside a character");
     }
 

@@ -29,6 +29,7 @@ mod entries;
 mod frozen;
 pub mod identifier;
 mod index;
+mod items;
 pub mod lexicon;
 mod name_keys;
 mod normalize;
@@ -46,6 +47,7 @@ pub use catalog::{
     AliasEntry, Catalog, CatalogItem, Exact, ItemsError, PartEntry, RefusedAlias, parse_part_key,
     part_key,
 };
+pub use items::{Items, KeptItems};
 pub use normalize::{generated_sku, normalize};
 
 use crate::domain::{Candidate, LineItem, MappingDecision};
@@ -465,9 +467,7 @@ impl Mapper {
         let idx = self.catalog.index_of(sku)?;
         // A description that is the item's name, word for word, reads as the item does: nothing
         // to contradict (a provisional item's words were read as a line's, so it is compared).
-        if !self.catalog.provisional(idx)
-            && &**self.catalog.item(idx).1 == item.description.as_str()
-        {
+        if !self.catalog.provisional(idx) && self.catalog.item(idx).1 == item.description.as_str() {
             return None;
         }
         let cache_key = (idx, Box::<str>::from(item.description.as_str()));
@@ -583,9 +583,9 @@ impl Mapper {
                 .get(1)
                 .is_none_or(|(_, r)| r.score <= best.score - MARGIN)
         {
-            let (sku, name) = self.catalog.item(*idx);
+            let (sku, name) = (self.catalog.shared_sku(*idx), self.catalog.item(*idx).1);
             return Decided::Land(
-                sku.clone(),
+                sku,
                 MappingDecision::Fuzzy {
                     score: best.score,
                     matched_name: name.to_string(),
@@ -731,9 +731,9 @@ impl Mapper {
             && !best.variant_id
             && all_seen(best)
         {
-            let (sku, name) = self.catalog.item(*idx);
+            let (sku, name) = (self.catalog.shared_sku(*idx), self.catalog.item(*idx).1);
             return Some(Decided::Land(
-                sku.clone(),
+                sku,
                 MappingDecision::Fuzzy {
                     score: best.score,
                     matched_name: name.to_string(),
@@ -930,7 +930,7 @@ impl Mapper {
     /// What the decision made of one candidate: the rule that took, held or rejected it.
     fn verdict(&self, idx: u32, c: &Comparison, taken: Option<&str>, decided: &Decided) -> String {
         let (sku, _) = self.catalog.item(idx);
-        if taken == Some(sku.as_ref()) {
+        if taken == Some(sku) {
             return if c.same_ids.is_empty() {
                 "taken".into()
             } else {
