@@ -468,7 +468,8 @@ impl Catalog {
         if provisional {
             self.settle();
         }
-        self.created.insert(sku.clone(), name.into());
+        let name = self.items.shared_name(self.items.len() as u32 - 1);
+        self.created.insert(sku.clone(), name);
         sku
     }
 

@@ -123,6 +123,14 @@ impl Items {
         }
     }
 
+    /// The name of item `i`, shared: an added item's own, a kept item's copied.
+    pub fn shared_name(&self, i: u32) -> Arc<str> {
+        match self.added(i).and_then(|a| self.names.get(a)) {
+            Some(s) => s.clone(),
+            None => self.name(i).into(),
+        }
+    }
+
     /// The names of the added items at positions `at` (all after the kept ones).
     pub fn added_names(&self, at: Range<usize>) -> &[Arc<str>] {
         let k = self.kept.len();
@@ -183,6 +191,7 @@ mod tests {
             assert_eq!(read.find(sku), Some(i), "{sku}");
             assert_eq!((read.sku(i), read.name(i)), (sku, name));
             assert_eq!(&*read.shared_sku(i), sku);
+            assert_eq!(&*read.shared_name(i), name);
         }
         assert_eq!(read.find("D-4"), None);
         assert_eq!((read.sku(9), read.name(9)), ("", ""));
