@@ -22,7 +22,7 @@ use std::sync::{Arc, OnceLock};
 pub const KEPT_FROM_ITEMS: usize = 20_000;
 
 /// The layout of a kept catalog's file; another is read whole again.
-const FORMAT: u32 = 3;
+const FORMAT: u32 = 4;
 
 /// Where catalogs are kept, and from what size.
 #[derive(Debug, Clone, PartialEq, Eq)]

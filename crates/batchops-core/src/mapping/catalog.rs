@@ -77,11 +77,6 @@ pub struct Catalog {
     read_up_to: usize,
 }
 
-/// The parts of a kept catalog ([`Catalog::write_items`]), each framed by its length and a
-/// checksum so they are read back side by side, and a damaged part is never used: the SKUs and
-/// names, the name keys, the index.
-const KEPT_PARTS: usize = 3;
-
 /// A part's checksum: a fixed-seed hash (stable for one build's rules, which a kept catalog is
 /// read under alone: [`super::rules_fingerprint`]).
 fn checksum(part: &[u8]) -> u64 {
@@ -110,6 +105,31 @@ fn decode<T: serde::de::DeserializeOwned>(
 
 /// What a kept part's buffer is given up front at most: a damaged length claims no more.
 const PREALLOCATED_AT_MOST: u64 = 256 << 20;
+
+/// Part `at` (counted from 1) of a kept catalog: its bytes and their checksum, as framed by
+/// [`Catalog::write_items`].
+fn read_part(from: &mut impl std::io::Read, at: usize) -> Result<(Vec<u8>, u64), ItemsError> {
+    use std::io::Read;
+    let short = |e: std::io::Error| ItemsError(format!("part {at}: cut short ({e})"));
+    let mut frame = [0u8; 16];
+    from.read_exact(&mut frame).map_err(short)?;
+    let (len, checked) = frame.split_at(8);
+    let len = u64::from_le_bytes(len.try_into().expect("8 bytes"));
+    let sum = u64::from_le_bytes(checked.try_into().expect("8 bytes"));
+    // A damaged length reads what there is, never allocates what it claims.
+    let mut part = Vec::with_capacity(usize::try_from(len.min(PREALLOCATED_AT_MOST)).unwrap_or(0));
+    from.by_ref()
+        .take(len)
+        .read_to_end(&mut part)
+        .map_err(short)?;
+    if part.len() as u64 != len {
+        return Err(ItemsError(format!(
+            "part {at}: cut short ({} of {len} bytes)",
+            part.len()
+        )));
+    }
+    Ok((part, sum))
+}
 
 /// A kept catalog that cannot be read back (damaged or written by another format).
 #[derive(Debug, thiserror::Error)]
@@ -215,7 +235,8 @@ impl Catalog {
     /// Write the catalog read from its items alone (its names read into the index and the name
     /// keys), to be read back by [`Catalog::read_items`] without reading a name again. Only for a
     /// catalog built by [`Catalog::add_item`]: before [`Catalog::learned`] and before a run
-    /// created anything.
+    /// created anything. Its parts (the index, the SKUs and names, the name keys) are each framed
+    /// by their length and a checksum, so a damaged part is never used.
     pub fn write_items(&mut self, out: impl std::io::Write) -> Result<(), ItemsError> {
         self.settle();
         if !(self.created.is_empty()
@@ -234,7 +255,7 @@ impl Catalog {
             || rayon::join(|| encode(&self.named), || encode(&self.index)),
         );
         let mut out = out;
-        for part in [listed?, named?, index?] {
+        for part in [index?, listed?, named?] {
             out.write_all(&(part.len() as u64).to_le_bytes())
                 .and_then(|()| out.write_all(&checksum(&part).to_le_bytes()))
                 .and_then(|()| out.write_all(&part))
@@ -245,42 +266,16 @@ impl Catalog {
 
     /// A catalog [`Catalog::write_items`] wrote, read from `from` with `lex` (the caller checks
     /// that it was written under the same [`super::rules_fingerprint`]); nothing after it is read.
-    /// Its parts are read on every core, each part's bytes freed once it is read.
+    /// The parts are read and decoded one at a time, each part's bytes freed once it is decoded,
+    /// the largest (the index) first: at the peak, one part's bytes are held beside the tables
+    /// decoded before it.
     pub fn read_items(
         lex: Arc<Lexicon>,
         from: &mut impl std::io::Read,
     ) -> Result<Self, ItemsError> {
-        use std::io::Read;
-        let mut parts: [(Vec<u8>, u64); KEPT_PARTS] = Default::default();
-        for (at, (part, sum)) in parts.iter_mut().enumerate() {
-            let short = |e: std::io::Error| ItemsError(format!("part {}: cut short ({e})", at + 1));
-            let mut frame = [0u8; 16];
-            from.read_exact(&mut frame).map_err(short)?;
-            let (len, checked) = frame.split_at(8);
-            let len = u64::from_le_bytes(len.try_into().expect("8 bytes"));
-            *sum = u64::from_le_bytes(checked.try_into().expect("8 bytes"));
-            // A damaged length reads what there is, never allocates what it claims.
-            *part = Vec::with_capacity(usize::try_from(len.min(PREALLOCATED_AT_MOST)).unwrap_or(0));
-            from.by_ref().take(len).read_to_end(part).map_err(short)?;
-            if part.len() as u64 != len {
-                return Err(ItemsError(format!(
-                    "part {}: cut short ({} of {len} bytes)",
-                    at + 1,
-                    part.len()
-                )));
-            }
-        }
-        let [listed, named, index] = parts;
-        let (listed, (named, index)) = rayon::join(
-            move || decode::<KeptItems>(listed, "the SKUs and names"),
-            move || {
-                rayon::join(
-                    move || decode::<NameKeys>(named, "the name keys"),
-                    move || decode::<Index>(index, "the index"),
-                )
-            },
-        );
-        let (items, named, index) = (listed?, named?, index?);
+        let index = decode::<Index>(read_part(from, 1)?, "the index")?;
+        let items = decode::<KeptItems>(read_part(from, 2)?, "the SKUs and names")?;
+        let named = decode::<NameKeys>(read_part(from, 3)?, "the name keys")?;
         let n = items.len();
         if index.len() != n {
             return Err(ItemsError(format!(
