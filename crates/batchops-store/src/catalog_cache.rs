@@ -158,7 +158,6 @@ impl CatalogCache {
     }
 }
 
-/// Files a writer killed before it renamed its file left behind (an hour old and more).
 /// A kept catalog's file whose header was read.
 pub(crate) struct Opened {
     path: PathBuf,
@@ -200,6 +199,7 @@ fn read_header(from: &mut impl Read) -> Option<Vec<u8>> {
         .then_some(header)
 }
 
+/// Files a writer killed before it renamed its file left behind (an hour old and more).
 fn forget_abandoned(dir: &Path) {
     let Ok(entries) = std::fs::read_dir(dir) else {
         return;

@@ -47,8 +47,7 @@ impl TryFrom<Strings> for Interner {
         frozen.check()?;
         Ok(Interner {
             frozen,
-            ids: HashMap::default(),
-            strs: Vec::new(),
+            ..Interner::default()
         })
     }
 }

@@ -80,7 +80,7 @@ impl TryFrom<Packed> for Entries {
         packed.check()?;
         Ok(Entries {
             packed,
-            added: Vec::new(),
+            ..Entries::default()
         })
     }
 }

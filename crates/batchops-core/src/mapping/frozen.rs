@@ -1,11 +1,12 @@
 //! Read-only tables a kept catalog is read back into as a few large buffers, without building a
-//! hash table: strings packed in one buffer with their sorted order for look-ups, and lists of
-//! numbers by number packed in one buffer. What is added after goes to a hash table beside them
-//! (see the interner, the name keys and the index's identifiers).
+//! hash table: strings packed in one buffer, found by number ([`Texts`]) and also by text through
+//! their sorted order ([`Strings`]), and lists of numbers by number packed in one buffer. What is
+//! added after goes beside them (see the interner, the catalog's items and the index's
+//! identifiers).
 //!
-//! A kept catalog's parts carry checksums, so these are the tables that were written; [`Strings::check`]
-//! and [`Lists::check`] still make sure a table's offsets and order hold before it is used, so a
-//! look-up can neither panic nor miss.
+//! A kept catalog's parts carry checksums, so these are the tables that were written; the tables'
+//! `check`s still make sure their offsets and order hold before they are used, so a look-up can
+//! neither panic nor miss.
 
 use std::borrow::Cow;
 
@@ -211,7 +212,7 @@ impl TryFrom<Lists> for ListsBy {
         frozen.check()?;
         Ok(ListsBy {
             frozen,
-            added: Default::default(),
+            ..ListsBy::default()
         })
     }
 }

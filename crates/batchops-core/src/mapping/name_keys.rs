@@ -108,7 +108,7 @@ impl TryFrom<Frozen> for NameKeys {
         frozen.check()?;
         Ok(NameKeys {
             frozen,
-            changed: HashMap::default(),
+            ..NameKeys::default()
         })
     }
 }
