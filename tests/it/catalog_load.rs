@@ -229,13 +229,23 @@ async fn a_kept_catalog_with_the_items_added_since_is_the_catalog_read_whole() {
         // header (which holds the items' ids).
         for what in ["in a part", "in the header's item ids"] {
             let mut flipped = std::fs::read(&path).expect("read the kept file");
-            // The file: the header's length (8 bytes), its SHA-256 (32), the header (ending with
-            // the items' ids), then the catalog's parts.
-            let header_end = 40 + u64::from_le_bytes(flipped[..8].try_into().unwrap()) as usize;
-            // In the header, the lowest bit of an id's last byte: the ids still read, one wrong.
+            // The file: its format (8 bytes), then the header's part: the length of its
+            // serialized bytes (8) and their checksum (8), those bytes, how many columns follow
+            // (8), and its one column (the items' ids): length (8), checksum (8), the ids. The
+            // catalog's parts follow.
+            let number = |at: usize| u64::from_le_bytes(flipped[at..at + 8].try_into().unwrap());
+            let columns_at = 24 + number(8) as usize;
+            assert_eq!(
+                number(columns_at),
+                1,
+                "{}: the header's one column",
+                db.kind
+            );
+            let ids_end = columns_at + 24 + number(columns_at + 8) as usize;
+            // The lowest bit of the last id: the ids still read, one wrong.
             let (at, bits) = match what {
                 "in a part" => (flipped.len() - flipped.len() / 3, 0x5a),
-                _ => (header_end - 10, 0x01),
+                _ => (ids_end - 8, 0x01),
             };
             flipped[at] ^= bits;
             std::fs::write(&path, &flipped).expect("damage it");

@@ -9,6 +9,7 @@ use super::rows::{FailedQuery, FailedRow, RunRow};
 use super::{NewRun, StoreResult};
 use crate::domain::{Fields, RunReport};
 use crate::item_ids::KnownIds;
+use crate::mapping::column::Col;
 use crate::mapping::{Catalog, CatalogItem};
 use async_trait::async_trait;
 use std::time::Duration;
@@ -84,11 +85,12 @@ pub(crate) struct Keep {
 /// enough and either read whole or grown by as many items again.
 pub(crate) fn build_catalog(
     mut catalog: Catalog,
-    mut ids: Vec<i64>,
+    kept_ids: Col<i64>,
     mut rows: tokio::sync::mpsc::Receiver<Vec<(String, String, i64)>>,
     keep: Option<Keep>,
 ) -> (Catalog, KnownIds) {
-    let kept = ids.len();
+    // The ids of the items read after the kept ones, in order.
+    let mut ids = Vec::new();
     while let Some(batch) = rows.blocking_recv() {
         for (sku, name, id) in batch {
             catalog.add_item(&sku, &name);
@@ -98,24 +100,26 @@ pub(crate) fn build_catalog(
     }
     if let Some(Keep { cache, stamp }) = keep
         && catalog.len() >= cache.from_items
-        && (kept == 0 || ids.len() - kept >= cache.from_items)
+        && (kept_ids.is_empty() || ids.len() >= cache.from_items)
     {
-        let header = crate::catalog_cache::Header::new(catalog.lexicon(), stamp, ids);
+        let mut all = kept_ids.all().into_owned();
+        all.extend_from_slice(&ids);
+        let header = crate::catalog_cache::Header::new(catalog.lexicon(), stamp, all);
         match cache.write(&header, &mut catalog) {
             Ok(()) => tracing::info!(items = catalog.len(), "catalog kept"),
             Err(e) => tracing::warn!("the catalog could not be kept for the next run: {e}"),
         }
-        ids = header.ids;
     }
+    // The catalog's kept table is the one `kept_ids` came with (a catalog kept now is read back
+    // by the next run).
     let kept = catalog.items().kept().clone();
-    let more = ids.split_off(kept.len().min(ids.len()));
     let more = (kept.len() as u32..)
-        .zip(more)
+        .zip(ids)
         .map(|(i, id)| (catalog.shared_sku(i), id))
         .collect();
     let known = KnownIds {
         kept,
-        kept_ids: ids,
+        kept_ids,
         more,
     };
     (catalog, known)
@@ -229,7 +233,13 @@ macro_rules! bookkeeping {
                     let lex = crate::mapping::lexicon::current();
                     let Some(cache) = self.cache.clone() else {
                         return self
-                            .read_catalog(import_key, Catalog::empty(lex), Vec::new(), None)
+                            .read_catalog(
+                                import_key,
+                                Catalog::empty(lex),
+                                crate::mapping::column::Col::default(),
+                                0,
+                                None,
+                            )
                             .await;
                     };
                     let key_created = match import_key {
@@ -244,7 +254,13 @@ macro_rules! bookkeeping {
                     // Without the items a key's runs created the catalog is not the one kept.
                     if key_created {
                         return self
-                            .read_catalog(import_key, Catalog::empty(lex), Vec::new(), None)
+                            .read_catalog(
+                                import_key,
+                                Catalog::empty(lex),
+                                crate::mapping::column::Col::default(),
+                                0,
+                                None,
+                            )
                             .await;
                     }
                     let stamp = self.catalog_stamp(None).await?;
@@ -294,11 +310,13 @@ macro_rules! bookkeeping {
                     match kept {
                         Some((header, catalog)) => {
                             tracing::info!(items = header.ids.len(), "kept catalog read");
-                            self.read_catalog(None, catalog, header.ids, keep).await
+                            self.read_catalog(None, catalog, header.ids, header.newest_item, keep)
+                                .await
                         }
                         None => {
-                            self.read_catalog(None, Catalog::empty(lex), Vec::new(), keep)
-                                .await
+                            let empty = Catalog::empty(lex);
+                            let none = crate::mapping::column::Col::default();
+                            self.read_catalog(None, empty, none, 0, keep).await
                         }
                     }
                 }
@@ -337,11 +355,11 @@ macro_rules! bookkeeping {
                     &self,
                     import_key: Option<&str>,
                     catalog: Catalog,
-                    ids: Vec<i64>,
+                    ids: crate::mapping::column::Col<i64>,
+                    after: i64,
                     keep: Option<crate::bookkeeping::Keep>,
                 ) -> StoreResult<(Catalog, crate::item_ids::KnownIds)> {
                     let pool = &self.pool;
-                    let after = ids.iter().copied().max().unwrap_or(0);
                     let (tx, rx) =
                         tokio::sync::mpsc::channel(crate::bookkeeping::BATCHES_IN_FLIGHT);
                     let builder = tokio::task::spawn_blocking(move || {

@@ -11,10 +11,11 @@
 //! reads the whole catalog and keeps it again. Files are written whole beside their final name
 //! and renamed into place, so a reader sees an old file or a new one, never part of one.
 
+use crate::mapping::column::{Col, KeptFile, Part};
 use crate::mapping::{Catalog, lexicon::Lexicon, rules_fingerprint};
 use serde::{Deserialize, Serialize};
 use sha2::{Digest, Sha256};
-use std::io::{Read, Write};
+use std::io::Write;
 use std::path::{Path, PathBuf};
 use std::sync::{Arc, OnceLock};
 
@@ -22,7 +23,11 @@ use std::sync::{Arc, OnceLock};
 pub const KEPT_FROM_ITEMS: usize = 20_000;
 
 /// The layout of a kept catalog's file; another is read whole again.
-const FORMAT: u32 = 4;
+const FORMAT: u32 = 5;
+
+/// What a kept catalog's file starts with: its layout's number after a name (a file of an older
+/// layout started with a length, never these bytes).
+const MAGIC: [u8; 8] = [b'b', b'k', b'e', b'p', b't', 0, 0, FORMAT as u8];
 
 /// Where catalogs are kept, and from what size.
 #[derive(Debug, Clone, PartialEq, Eq)]
@@ -79,8 +84,8 @@ pub(crate) struct Header {
     pub stamp: Stamp,
     /// The newest item id read.
     pub newest_item: i64,
-    /// Each item's id, in the catalog's order.
-    pub ids: Vec<i64>,
+    /// Each item's id, in the catalog's order (a column left in the file).
+    pub ids: Col<i64>,
 }
 
 impl Header {
@@ -90,7 +95,7 @@ impl Header {
             rules: rules_fingerprint(lex),
             stamp,
             newest_item: ids.iter().copied().max().unwrap_or(0),
-            ids,
+            ids: ids.into(),
         }
     }
 }
@@ -115,18 +120,18 @@ impl CatalogCache {
         lex: &Arc<Lexicon>,
     ) -> Result<Option<Opened>, String> {
         let path = self.path(instance);
-        let file = match std::fs::File::open(&path) {
+        let mut file = match KeptFile::open(&path) {
             Ok(f) => f,
             Err(e) if e.kind() == std::io::ErrorKind::NotFound => return Ok(None),
             Err(e) => return Err(format!("{}: {e}", path.display())),
         };
-        let mut file = std::io::BufReader::new(file);
-        // The header (its item ids feed the writer's id cache) is framed by its length and its
-        // SHA-256, as the catalog's parts are by theirs.
-        let header = read_header(&mut file)
-            .ok_or_else(|| format!("{}: its header is cut short or damaged", path.display()))?;
-        let header: Header =
-            postcard::from_bytes(&header).map_err(|e| format!("{}: {e}", path.display()))?;
+        if file.bytes::<8>().ok() != Some(MAGIC) {
+            return Ok(None);
+        }
+        // The header (its item ids feed the writer's id cache) is a part as the catalog's are.
+        let header: Header = file
+            .part("its header")
+            .map_err(|e| format!("{}: {e}", path.display()))?;
         if header.format != FORMAT || header.rules != rules_fingerprint(lex) {
             return Ok(None);
         }
@@ -143,10 +148,9 @@ impl CatalogCache {
             .tempfile_in(&self.dir)
             .map_err(|e| failed(&e))?;
         let mut out = std::io::BufWriter::with_capacity(1 << 20, file);
-        let framed = postcard::to_stdvec(header).map_err(|e| failed(&e))?;
-        out.write_all(&(framed.len() as u64).to_le_bytes())
-            .and_then(|()| out.write_all(&Sha256::digest(&framed)))
-            .and_then(|()| out.write_all(&framed))
+        let header = Part::encode(header).map_err(|e| failed(&e))?;
+        out.write_all(&MAGIC)
+            .and_then(|()| header.write(&mut out))
             .map_err(|e| failed(&e))?;
         catalog.write_items(&mut out).map_err(|e| failed(&e))?;
         crate::failpoint::hit("catalog_kept_before_rename");
@@ -161,7 +165,7 @@ impl CatalogCache {
 /// A kept catalog's file whose header was read.
 pub(crate) struct Opened {
     path: PathBuf,
-    file: std::io::BufReader<std::fs::File>,
+    file: KeptFile,
     pub header: Header,
 }
 
@@ -171,32 +175,17 @@ impl Opened {
         let unreadable = |e: String| format!("{}: {e}", self.path.display());
         let catalog =
             Catalog::read_items(lex, &mut self.file).map_err(|e| unreadable(e.to_string()))?;
-        let more = self
-            .file
-            .read(&mut [0u8; 1])
-            .map_err(|e| unreadable(e.to_string()))?;
-        if more > 0 || catalog.len() != self.header.ids.len() {
+        let more = !self.file.at_end().map_err(|e| unreadable(e.to_string()))?;
+        if more || catalog.len() != self.header.ids.len() {
             return Err(unreadable(format!(
                 "{} items, {} ids{}",
                 catalog.len(),
                 self.header.ids.len(),
-                if more > 0 { ", bytes after them" } else { "" }
+                if more { ", bytes after them" } else { "" }
             )));
         }
         Ok((self.header, catalog))
     }
-}
-
-/// The header's bytes, if they are all there and their SHA-256 agrees.
-fn read_header(from: &mut impl Read) -> Option<Vec<u8>> {
-    let mut frame = [0u8; 40];
-    from.read_exact(&mut frame).ok()?;
-    let (len, sum) = frame.split_at(8);
-    let len = u64::from_le_bytes(len.try_into().ok()?);
-    let mut header = Vec::new();
-    from.by_ref().take(len).read_to_end(&mut header).ok()?;
-    (header.len() as u64 == len && <[u8; 32]>::from(Sha256::digest(&header)) == sum)
-        .then_some(header)
 }
 
 /// Files a writer killed before it renamed its file left behind (an hour old and more).

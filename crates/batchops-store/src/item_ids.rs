@@ -3,6 +3,7 @@
 //! stored forms of held candidates and raw text.
 
 use super::{ErrorClass, FailureRecord, StoreError};
+use crate::mapping::column::Col;
 use crate::mapping::{KeptItems, MappedLine};
 use rust_decimal::Decimal;
 use std::collections::{BTreeMap, HashMap};
@@ -18,7 +19,7 @@ pub(crate) type NewItem = (Arc<str>, Arc<str>);
 /// [`crate::mapping::Items`]), and the (SKU, id) of every other item it read.
 pub(crate) struct KnownIds {
     pub kept: Arc<KeptItems>,
-    pub kept_ids: Vec<i64>,
+    pub kept_ids: Col<i64>,
     pub more: Vec<(Arc<str>, i64)>,
 }
 
@@ -33,7 +34,7 @@ pub(crate) struct IdCache {
 #[derive(Default)]
 struct Ids {
     kept: Arc<KeptItems>,
-    kept_ids: Vec<i64>,
+    kept_ids: Col<i64>,
     more: HashMap<Arc<str>, i64>,
 }
 
@@ -41,7 +42,7 @@ impl Ids {
     fn get(&self, sku: &str) -> Option<i64> {
         self.kept
             .find(sku)
-            .and_then(|i| self.kept_ids.get(i as usize).copied())
+            .and_then(|i| self.kept_ids.get(i as usize))
             .or_else(|| self.more.get(sku).copied())
     }
 }

@@ -1,6 +1,7 @@
 //! The in-memory catalog a run maps against: items by SKU, their signatures, the canonical keys
 //! of their names and of learned aliases, the pairings operators rejected, and the search index.
 
+use super::column::{KeptFile, Pager, Part};
 use super::compare::{Compact, Comparison, compare};
 use super::index::Index;
 use super::items::{Items, KeptItems};
@@ -75,60 +76,8 @@ pub struct Catalog {
     /// in the order they were added, before anything looks at either ([`Catalog::settle`]). A
     /// file of new SKUs creates its items without reading their names.
     read_up_to: usize,
-}
-
-/// A part's checksum: a fixed-seed hash (stable for one build's rules, which a kept catalog is
-/// read under alone: [`super::rules_fingerprint`]).
-fn checksum(part: &[u8]) -> u64 {
-    use std::hash::BuildHasher;
-    foldhash::fast::FixedState::with_seed(0x6b65_7074).hash_one(part)
-}
-
-fn encode<T: serde::Serialize + ?Sized>(part: &T) -> Result<Vec<u8>, ItemsError> {
-    postcard::to_stdvec(part).map_err(|e| ItemsError(e.to_string()))
-}
-
-/// A part read back; its bytes are freed when it is.
-fn decode<T: serde::de::DeserializeOwned>(
-    (part, sum): (Vec<u8>, u64),
-    what: &str,
-) -> Result<T, ItemsError> {
-    if checksum(&part) != sum {
-        return Err(ItemsError(format!("{what}: damaged (checksum)")));
-    }
-    match postcard::take_from_bytes(&part) {
-        Ok((value, [])) => Ok(value),
-        Ok((_, rest)) => Err(ItemsError(format!("{what}: {} bytes after it", rest.len()))),
-        Err(e) => Err(ItemsError(format!("{what}: {e}"))),
-    }
-}
-
-/// What a kept part's buffer is given up front at most: a damaged length claims no more.
-const PREALLOCATED_AT_MOST: u64 = 256 << 20;
-
-/// Part `at` (counted from 1) of a kept catalog: its bytes and their checksum, as framed by
-/// [`Catalog::write_items`].
-fn read_part(from: &mut impl std::io::Read, at: usize) -> Result<(Vec<u8>, u64), ItemsError> {
-    use std::io::Read;
-    let short = |e: std::io::Error| ItemsError(format!("part {at}: cut short ({e})"));
-    let mut frame = [0u8; 16];
-    from.read_exact(&mut frame).map_err(short)?;
-    let (len, checked) = frame.split_at(8);
-    let len = u64::from_le_bytes(len.try_into().expect("8 bytes"));
-    let sum = u64::from_le_bytes(checked.try_into().expect("8 bytes"));
-    // A damaged length reads what there is, never allocates what it claims.
-    let mut part = Vec::with_capacity(usize::try_from(len.min(PREALLOCATED_AT_MOST)).unwrap_or(0));
-    from.by_ref()
-        .take(len)
-        .read_to_end(&mut part)
-        .map_err(short)?;
-    if part.len() as u64 != len {
-        return Err(ItemsError(format!(
-            "part {at}: cut short ({} of {len} bytes)",
-            part.len()
-        )));
-    }
-    Ok((part, sum))
+    /// The kept file its frozen tables are read from, if any.
+    kept_file: Option<Arc<Pager>>,
 }
 
 /// A kept catalog that cannot be read back (damaged or written by another format).
@@ -190,6 +139,7 @@ impl Catalog {
             index: Index::default(),
             provisional: Vec::new(),
             read_up_to: 0,
+            kept_file: None,
         }
     }
 
@@ -251,14 +201,13 @@ impl Catalog {
             ));
         }
         let (listed, (named, index)) = rayon::join(
-            || encode(&self.items.to_kept().map_err(ItemsError)?),
-            || rayon::join(|| encode(&self.named), || encode(&self.index)),
+            || Part::encode(&self.items.to_kept()?),
+            || rayon::join(|| Part::encode(&self.named), || Part::encode(&self.index)),
         );
         let mut out = out;
-        for part in [index?, listed?, named?] {
-            out.write_all(&(part.len() as u64).to_le_bytes())
-                .and_then(|()| out.write_all(&checksum(&part).to_le_bytes()))
-                .and_then(|()| out.write_all(&part))
+        for part in [index, listed, named] {
+            part.map_err(ItemsError)?
+                .write(&mut out)
                 .map_err(|e| ItemsError(e.to_string()))?;
         }
         Ok(())
@@ -266,16 +215,11 @@ impl Catalog {
 
     /// A catalog [`Catalog::write_items`] wrote, read from `from` with `lex` (the caller checks
     /// that it was written under the same [`super::rules_fingerprint`]); nothing after it is read.
-    /// The parts are read and decoded one at a time, each part's bytes freed once it is decoded,
-    /// the largest (the index) first: at the peak, one part's bytes are held beside the tables
-    /// decoded before it.
-    pub fn read_items(
-        lex: Arc<Lexicon>,
-        from: &mut impl std::io::Read,
-    ) -> Result<Self, ItemsError> {
-        let index = decode::<Index>(read_part(from, 1)?, "the index")?;
-        let items = decode::<KeptItems>(read_part(from, 2)?, "the SKUs and names")?;
-        let named = decode::<NameKeys>(read_part(from, 3)?, "the name keys")?;
+    /// Its columns stay in the file, read as look-ups need them.
+    pub fn read_items(lex: Arc<Lexicon>, from: &mut KeptFile) -> Result<Self, ItemsError> {
+        let index: Index = from.part("the index").map_err(ItemsError)?;
+        let items: KeptItems = from.part("the SKUs and names").map_err(ItemsError)?;
+        let named: NameKeys = from.part("the name keys").map_err(ItemsError)?;
         let n = items.len();
         if index.len() != n {
             return Err(ItemsError(format!(
@@ -289,7 +233,14 @@ impl Catalog {
         catalog.index = index;
         catalog.provisional = vec![false; n];
         catalog.read_up_to = n;
+        catalog.kept_file = Some(from.pager().clone());
         Ok(catalog)
+    }
+
+    /// Why a read of the kept file the catalog's frozen tables are read from failed, if one did:
+    /// a look-up since may have missed an item, so nothing mapped since may land.
+    pub fn read_failure(&self) -> Option<&str> {
+        self.kept_file.as_ref()?.failure()
     }
 
     /// The catalog with its learned aliases and the (alias key, sku) pairings operators rejected,

@@ -22,11 +22,13 @@ use super::words::{TYPO, WEAK, weak_agreement, word_agreement};
 
 /// Interned strings: the catalog keeps signatures as numbers (a 100,000-item catalog in a few MiB).
 /// A kept catalog's strings are read back as one frozen table ([`Strings`]); the strings interned
-/// after it are numbered on from it.
+/// after it are numbered on from it. A frozen string interned again is remembered with them, so a
+/// run looks each of its words up in the table once.
 #[derive(Debug, Clone, Default, serde::Deserialize)]
 #[serde(try_from = "Strings")]
 pub struct Interner {
     frozen: Strings,
+    /// The strings interned: those after the frozen table, and frozen ones interned again.
     ids: HashMap<Box<str>, u32>,
     strs: Vec<Box<str>>,
 }
@@ -58,7 +60,11 @@ impl Interner {
         self.frozen.len() + self.strs.len()
     }
     pub fn intern(&mut self, s: &str) -> u32 {
-        if let Some(id) = self.lookup(s) {
+        if let Some(&id) = self.ids.get(s) {
+            return id;
+        }
+        if let Some(id) = self.frozen.find(s) {
+            self.ids.insert(s.into(), id);
             return id;
         }
         let id = self.len() as u32;
@@ -67,7 +73,7 @@ impl Interner {
         id
     }
     pub fn lookup(&self, s: &str) -> Option<u32> {
-        self.frozen.find(s).or_else(|| self.ids.get(s).copied())
+        self.ids.get(s).copied().or_else(|| self.frozen.find(s))
     }
     pub fn get(&self, id: u32) -> &str {
         let frozen = self.frozen.len();

@@ -1,17 +1,30 @@
 //! The index's items as numbers ([`Compact`]): a kept catalog's packed in a few buffers (read
 //! back without an allocation per item), the items added since as they are.
 
+use super::column::Col;
 use super::compare::Compact;
-use super::frozen::{cuts, nth};
+use super::frozen::{cuts, nth_of};
 use std::borrow::Cow;
 
 /// What no lead is stored as.
 const NO_LEAD: u32 = u32::MAX;
 
 /// The items of a kept catalog: each one's words, attributes and identifiers end at its offset
-/// in their buffer.
+/// in their column.
 #[derive(Debug, Clone, Default, serde::Serialize, serde::Deserialize)]
 struct Packed {
+    word_ends: Col<u32>,
+    words: Col<u32>,
+    attr_ends: Col<u32>,
+    attrs: Col<(u32, u32)>,
+    id_ends: Col<u32>,
+    ids: Col<u32>,
+    leads: Col<u32>,
+}
+
+/// [`Packed`] as it is built, item by item.
+#[derive(Default)]
+struct Packing {
     word_ends: Vec<u32>,
     words: Vec<u32>,
     attr_ends: Vec<u32>,
@@ -21,11 +34,7 @@ struct Packed {
     leads: Vec<u32>,
 }
 
-impl Packed {
-    fn len(&self) -> usize {
-        self.leads.len()
-    }
-
+impl Packing {
     fn push(&mut self, c: &Compact) -> Result<(), String> {
         if !c.read_as.is_empty() || !c.unread.is_empty() {
             return Err("entries: an item holds a line's readings".into());
@@ -42,12 +51,30 @@ impl Packed {
         Ok(())
     }
 
+    fn packed(self) -> Packed {
+        Packed {
+            word_ends: self.word_ends.into(),
+            words: self.words.into(),
+            attr_ends: self.attr_ends.into(),
+            attrs: self.attrs.into(),
+            id_ends: self.id_ends.into(),
+            ids: self.ids.into(),
+            leads: self.leads.into(),
+        }
+    }
+}
+
+impl Packed {
+    fn len(&self) -> usize {
+        self.leads.len()
+    }
+
     fn get(&self, i: usize) -> Compact {
         Compact {
-            words: nth(&self.word_ends, &self.words, i).into(),
-            attrs: nth(&self.attr_ends, &self.attrs, i).into(),
-            ids: nth(&self.id_ends, &self.ids, i).into(),
-            lead: self.leads.get(i).copied().filter(|&l| l != NO_LEAD),
+            words: nth_of(&self.word_ends, &self.words, i).into(),
+            attrs: nth_of(&self.attr_ends, &self.attrs, i).into(),
+            ids: nth_of(&self.id_ends, &self.ids, i).into(),
+            lead: self.leads.get(i).filter(|&l| l != NO_LEAD),
             read_as: Box::default(),
             unread: Box::default(),
         }
@@ -88,11 +115,12 @@ impl TryFrom<Packed> for Entries {
 /// Kept packed, every item.
 impl serde::Serialize for Entries {
     fn serialize<S: serde::Serializer>(&self, s: S) -> Result<S::Ok, S::Error> {
-        let mut all = self.packed.clone();
-        for c in &self.added {
-            all.push(c).map_err(serde::ser::Error::custom)?;
+        let mut all = Packing::default();
+        for i in 0..self.len() {
+            all.push(&self.get(i as u32))
+                .map_err(serde::ser::Error::custom)?;
         }
-        all.serialize(s)
+        all.packed().serialize(s)
     }
 }
 
@@ -161,9 +189,10 @@ mod tests {
         read.read_as = vec![(2, 1)].into();
         entries.push(read);
         assert!(postcard::to_stdvec(&entries).is_err());
-        let mut packed = Packed::default();
-        packed.push(&compact(&[1, 2], &[], &[], None)).unwrap();
-        packed.word_ends[0] = 5;
+        let mut packing = Packing::default();
+        packing.push(&compact(&[1, 2], &[], &[], None)).unwrap();
+        let mut packed = packing.packed();
+        packed.word_ends.held_mut()[0] = 5;
         assert!(Entries::try_from(packed).is_err());
     }
 }

@@ -8,35 +8,45 @@
 //! `check`s still make sure their offsets and order hold before they are used, so a look-up can
 //! neither panic nor miss.
 
+use super::column::Col;
 use std::borrow::Cow;
+use std::ops::Range;
 
-/// The `i`th of the slices that `ends` (where each slice ends) cuts `all` into; empty past the
-/// end or where the offsets do not hold.
-pub(super) fn nth<'a, T>(ends: &[u32], all: &'a [T], i: usize) -> &'a [T] {
+/// Where the `i`th of the slices that `ends` (where each slice ends) cuts a column into lies:
+/// nothing past the end, empty where the offsets do not hold.
+pub(super) fn nth(ends: &Col<u32>, i: usize) -> Option<Range<usize>> {
     let start = match i {
-        0 => Some(0),
-        _ => ends.get(i - 1).map(|&e| e as usize),
+        0 => 0,
+        _ => ends.get(i - 1)?,
     };
-    match (start, ends.get(i)) {
-        (Some(start), Some(&end)) => all.get(start..end as usize).unwrap_or_default(),
-        _ => &[],
-    }
+    let end = ends.get(i)?;
+    Some(start as usize..end.max(start) as usize)
 }
 
-/// `ends` cuts `len` numbers into `n` slices: one end per slice, rising to `len`.
-pub(super) fn cuts(ends: &[u32], len: usize, n: usize) -> bool {
+/// The `i`th slice of `values` as `ends` cuts it (empty past the end).
+pub(super) fn nth_of<'a, T: super::column::Fixed>(
+    ends: &Col<u32>,
+    values: &'a Col<T>,
+    i: usize,
+) -> Cow<'a, [T]> {
+    values.read(nth(ends, i).unwrap_or(0..0))
+}
+
+/// `ends` cuts `len` values into `n` slices: one end per slice, rising to `len`. A column read
+/// from a kept file was checked when it was written: only its lengths are.
+pub(super) fn cuts(ends: &Col<u32>, len: usize, n: usize) -> bool {
     ends.len() == n
-        && ends.windows(2).all(|w| w[0] <= w[1])
-        && ends.last().map_or(0, |&e| e as usize) == len
+        && ends.last().map_or(0, |e| e as usize) == len
+        && (ends.in_file() || ends.all().windows(2).all(|w| w[0] <= w[1]))
 }
 
 /// Strings in one buffer, each found by its number (the order they were given in); they may
 /// repeat.
 #[derive(Debug, Clone, Default, serde::Serialize, serde::Deserialize)]
 pub struct Texts {
-    text: String,
+    text: Col<u8>,
     /// Where each string ends in `text`.
-    ends: Vec<u32>,
+    ends: Col<u32>,
 }
 
 /// A table too large for 32-bit offsets.
@@ -47,13 +57,15 @@ fn too_large(what: &str) -> String {
 impl Texts {
     /// The strings, numbered in the order given.
     pub fn new<'a>(strs: impl IntoIterator<Item = &'a str>) -> Result<Self, String> {
-        let mut t = Texts::default();
+        let (mut text, mut ends) = (Vec::new(), Vec::new());
         for s in strs {
-            t.text.push_str(s);
-            t.ends
-                .push(u32::try_from(t.text.len()).map_err(|_| too_large("strings"))?);
+            text.extend_from_slice(s.as_bytes());
+            ends.push(u32::try_from(text.len()).map_err(|_| too_large("strings"))?);
         }
-        Ok(t)
+        Ok(Texts {
+            text: text.into(),
+            ends: ends.into(),
+        })
     }
 
     pub fn len(&self) -> usize {
@@ -62,26 +74,33 @@ impl Texts {
 
     /// The text of string `i`.
     pub fn get(&self, i: u32) -> Option<&str> {
-        let end = *self.ends.get(i as usize)? as usize;
-        let start = match i {
-            0 => 0,
-            _ => self.ends[i as usize - 1] as usize,
-        };
-        self.text.get(start..end)
+        let at = nth(&self.ends, i as usize)?;
+        std::str::from_utf8(self.text.slice(at)).ok()
     }
 
-    /// The offsets rise to the text's length and fall on character boundaries.
+    /// The bytes of string `i`, read for the moment (a look-up's comparison).
+    fn bytes(&self, i: u32) -> Cow<'_, [u8]> {
+        nth_of(&self.ends, &self.text, i as usize)
+    }
+
+    /// The offsets rise to the text's length and fall on character boundaries (a table read from
+    /// a kept file: its lengths agree).
     pub fn check(&self) -> Result<(), String> {
+        if self.ends.last().map_or(0, |e| e as usize) != self.text.len() {
+            return Err("strings: the lengths disagree".into());
+        }
+        if self.text.in_file() {
+            return Ok(());
+        }
+        let all = self.text.all();
+        let text = std::str::from_utf8(&all).map_err(|_| "strings: not UTF-8".to_string())?;
         let mut start = 0;
-        for &end in &self.ends {
+        for &end in self.ends.all().iter() {
             let end = end as usize;
-            if end < start || self.text.get(start..end).is_none() {
+            if end < start || !text.is_char_boundary(end) {
                 return Err("strings: an offset out of order".into());
             }
             start = end;
-        }
-        if start != self.text.len() {
-            return Err("strings: the lengths disagree".into());
         }
         Ok(())
     }
@@ -93,7 +112,7 @@ impl Texts {
 pub struct Strings {
     texts: Texts,
     /// The strings' numbers in the order of their text.
-    sorted: Vec<u32>,
+    sorted: Col<u32>,
 }
 
 impl Strings {
@@ -101,8 +120,11 @@ impl Strings {
     pub fn new<'a>(strs: impl IntoIterator<Item = &'a str>) -> Result<Self, String> {
         let texts = Texts::new(strs)?;
         let mut sorted: Vec<u32> = (0..texts.len() as u32).collect();
-        sorted.sort_unstable_by(|&a, &b| texts.get(a).cmp(&texts.get(b)));
-        let t = Strings { texts, sorted };
+        sorted.sort_unstable_by(|&a, &b| texts.bytes(a).cmp(&texts.bytes(b)));
+        let t = Strings {
+            texts,
+            sorted: sorted.into(),
+        };
         t.check()?;
         Ok(t)
     }
@@ -116,36 +138,35 @@ impl Strings {
         self.texts.get(i)
     }
 
-    fn text_of(&self, i: u32) -> &str {
-        self.get(i).unwrap_or("")
-    }
-
     /// The number of the string `s`.
     pub fn find(&self, s: &str) -> Option<u32> {
         self.sorted
-            .binary_search_by(|&i| self.text_of(i).cmp(s))
+            .search_by(|i| (*self.texts.bytes(i)).cmp(s.as_bytes()))
             .ok()
-            .map(|at| self.sorted[at])
+            .and_then(|at| self.sorted.get(at))
     }
 
     /// The texts hold ([`Texts::check`]), and the sorted order holds every string once, in
-    /// strictly rising order (no string repeats).
+    /// strictly rising order (no string repeats); of a table read from a kept file, the lengths.
     pub fn check(&self) -> Result<(), String> {
         self.texts.check()?;
         if self.sorted.len() != self.texts.len() {
             return Err("strings: the lengths disagree".into());
         }
+        if self.sorted.in_file() {
+            return Ok(());
+        }
+        let sorted = self.sorted.all();
         let mut seen = vec![false; self.texts.len()];
-        for &i in &self.sorted {
+        for &i in sorted.iter() {
             match seen.get_mut(i as usize) {
                 Some(s) if !*s => *s = true,
                 _ => return Err("strings: the sorted order is not a permutation".into()),
             }
         }
-        if self
-            .sorted
+        if sorted
             .windows(2)
-            .any(|w| self.text_of(w[0]) >= self.text_of(w[1]))
+            .any(|w| self.texts.bytes(w[0]) >= self.texts.bytes(w[1]))
         {
             return Err("strings: the sorted order does not hold".into());
         }
@@ -153,42 +174,87 @@ impl Strings {
     }
 }
 
-/// Lists of numbers by a number key, in one buffer: the keys in rising order, where each list
-/// ends, and the lists' numbers.
-#[derive(Debug, Clone, Default, serde::Serialize, serde::Deserialize)]
-pub struct Lists {
-    keys: Vec<u32>,
-    ends: Vec<u32>,
-    values: Vec<u32>,
+/// A key a frozen table finds lists by: a number, a pair of numbers, a digest of a text
+/// ([`digest`]).
+pub trait Key: super::column::Fixed + Ord + std::hash::Hash {}
+impl<K: super::column::Fixed + Ord + std::hash::Hash> Key for K {}
+
+/// A text's digest as a frozen table's key: the first 16 bytes of its SHA-256. Keys are found
+/// by it alone, so the table holds no key's text. Two of a million keys share a digest with odds
+/// of about 10⁻²⁷ (a table of name keys where two do is never kept); a key not in a table takes
+/// another's digest with odds of about 10⁻³³ per look-up.
+pub fn digest(key: &str) -> u128 {
+    use sha2::{Digest, Sha256};
+    let d = Sha256::digest(key.as_bytes());
+    let mut first = [0u8; 16];
+    first.copy_from_slice(&d[..16]);
+    u128::from_le_bytes(first)
 }
 
-impl Lists {
-    /// The lists, keys in any order; none may repeat.
-    pub fn new<'a>(lists: impl IntoIterator<Item = (u32, &'a [u32])>) -> Result<Self, String> {
-        let mut lists: Vec<(u32, &[u32])> = lists.into_iter().collect();
-        lists.sort_unstable_by_key(|(k, _)| *k);
-        let mut t = Lists::default();
-        for (k, list) in lists {
-            t.keys.push(k);
-            t.values.extend_from_slice(list);
-            t.ends
-                .push(u32::try_from(t.values.len()).map_err(|_| too_large("lists"))?);
+/// Lists of numbers by a key, in one buffer: the keys in rising order, where each list ends, and
+/// the lists' numbers.
+#[derive(Debug, Clone, serde::Serialize, serde::Deserialize)]
+#[serde(bound(serialize = "", deserialize = ""))]
+pub struct Lists<K: Key = u32> {
+    keys: Col<K>,
+    ends: Col<u32>,
+    values: Col<u32>,
+}
+
+impl<K: Key> Default for Lists<K> {
+    fn default() -> Self {
+        Lists {
+            keys: Col::default(),
+            ends: Col::default(),
+            values: Col::default(),
         }
+    }
+}
+
+impl<K: Key> Lists<K> {
+    /// The lists, keys in any order; none may repeat.
+    pub fn new<'a>(lists: impl IntoIterator<Item = (K, &'a [u32])>) -> Result<Self, String> {
+        let mut lists: Vec<(K, &[u32])> = lists.into_iter().collect();
+        lists.sort_unstable_by_key(|(k, _)| *k);
+        let (mut keys, mut ends, mut values) = (Vec::new(), Vec::new(), Vec::new());
+        for (k, list) in lists {
+            keys.push(k);
+            values.extend_from_slice(list);
+            ends.push(u32::try_from(values.len()).map_err(|_| too_large("lists"))?);
+        }
+        let t = Lists {
+            keys: keys.into(),
+            ends: ends.into(),
+            values: values.into(),
+        };
         t.check()?;
         Ok(t)
     }
 
+    /// Where the list of `key` lies in the values.
+    fn find(&self, key: &K) -> Option<Range<usize>> {
+        nth(&self.ends, self.keys.search(key).ok()?)
+    }
+
     /// The list of `key` (empty when there is none).
-    pub fn get(&self, key: u32) -> &[u32] {
-        match self.keys.binary_search(&key) {
-            Ok(at) => nth(&self.ends, &self.values, at),
-            Err(_) => &[],
-        }
+    pub fn get(&self, key: &K) -> Cow<'_, [u32]> {
+        self.values.read(self.find(key).unwrap_or(0..0))
+    }
+
+    /// How many numbers the list of `key` holds.
+    pub fn len_of(&self, key: &K) -> usize {
+        self.find(key).map_or(0, |r| r.len())
+    }
+
+    /// The list's last number.
+    fn last_of(&self, key: &K) -> Option<u32> {
+        let r = self.find(key)?;
+        r.end.checked_sub(1).and_then(|i| self.values.get(i))
     }
 
     /// The keys rise strictly, one end per key, and the ends rise to the values' length.
     pub fn check(&self) -> Result<(), String> {
-        if !self.keys.windows(2).all(|w| w[0] < w[1])
+        if !(self.keys.in_file() || self.keys.all().windows(2).all(|w| w[0] < w[1]))
             || !cuts(&self.ends, self.values.len(), self.keys.len())
         {
             return Err("lists: the keys or offsets do not hold".into());
@@ -197,18 +263,27 @@ impl Lists {
     }
 }
 
-/// Lists by number: a frozen table ([`Lists`]) and the lists added to since, each after its
-/// frozen part (numbers added later are larger: item indexes).
-#[derive(Debug, Clone, Default, serde::Deserialize)]
-#[serde(try_from = "Lists")]
-pub struct ListsBy {
-    frozen: Lists,
-    added: super::HashMap<u32, Vec<u32>>,
+/// Lists by key: a frozen table ([`Lists`]) and the lists added to since, each after its frozen
+/// part.
+#[derive(Debug, Clone, serde::Deserialize)]
+#[serde(try_from = "Lists<K>", bound(deserialize = ""))]
+pub struct ListsBy<K: Key = u32> {
+    frozen: Lists<K>,
+    added: super::HashMap<K, Vec<u32>>,
 }
 
-impl TryFrom<Lists> for ListsBy {
+impl<K: Key> Default for ListsBy<K> {
+    fn default() -> Self {
+        ListsBy {
+            frozen: Lists::default(),
+            added: super::HashMap::default(),
+        }
+    }
+}
+
+impl<K: Key> TryFrom<Lists<K>> for ListsBy<K> {
     type Error = String;
-    fn try_from(frozen: Lists) -> Result<Self, String> {
+    fn try_from(frozen: Lists<K>) -> Result<Self, String> {
         frozen.check()?;
         Ok(ListsBy {
             frozen,
@@ -218,51 +293,111 @@ impl TryFrom<Lists> for ListsBy {
 }
 
 /// Kept as one frozen table of every list.
-impl serde::Serialize for ListsBy {
+impl<K: Key> serde::Serialize for ListsBy<K> {
     fn serialize<S: serde::Serializer>(&self, s: S) -> Result<S::Ok, S::Error> {
-        let mut keys: Vec<u32> = self.frozen.keys.clone();
-        keys.extend(
-            self.added
-                .keys()
-                .filter(|k| self.frozen.get(**k).is_empty()),
-        );
-        let lists: Vec<(u32, Cow<'_, [u32]>)> =
-            keys.into_iter().map(|k| (k, self.get(k))).collect();
+        let mut keys: Vec<K> = self.frozen.keys.all().into_owned();
+        keys.extend(self.added.keys().filter(|k| self.frozen.find(k).is_none()));
+        let lists: Vec<(K, Cow<'_, [u32]>)> = keys.into_iter().map(|k| (k, self.get(&k))).collect();
         Lists::new(lists.iter().map(|(k, l)| (*k, &**l)))
             .map_err(serde::ser::Error::custom)?
             .serialize(s)
     }
 }
 
-impl ListsBy {
+impl<K: Key> ListsBy<K> {
     /// The list of `key`: its frozen part, then what was added.
-    pub fn get(&self, key: u32) -> Cow<'_, [u32]> {
-        joined(self.frozen.get(key), self.added.get(&key))
+    pub fn get(&self, key: &K) -> Cow<'_, [u32]> {
+        joined(self.frozen.get(key), self.added.get(key))
     }
 
     /// How many numbers the list of `key` holds.
-    pub fn len_of(&self, key: u32) -> usize {
-        self.frozen.get(key).len() + self.added.get(&key).map_or(0, Vec::len)
+    pub fn len_of(&self, key: &K) -> usize {
+        self.frozen.len_of(key) + self.added.get(key).map_or(0, Vec::len)
+    }
+
+    /// The frozen part of the list of `key` (numbers kept before anything was added).
+    pub fn frozen_len(&self, key: &K) -> usize {
+        self.frozen.len_of(key)
+    }
+
+    /// The numbers added to the list of `key` since the frozen table.
+    pub fn added(&self, key: &K) -> &[u32] {
+        self.added.get(key).map_or(&[], Vec::as_slice)
     }
 
     /// Add `n` to the list of `key` unless it ends with it.
-    pub fn push_once(&mut self, key: u32, n: u32) {
+    pub fn push_once(&mut self, key: K, n: u32) {
+        let frozen_last = self.frozen.last_of(&key);
         let list = self.added.entry(key).or_default();
-        let last = list.last().or(self.frozen.get(key).last());
-        if last != Some(&n) {
+        if list.last().copied().or(frozen_last) != Some(n) {
             list.push(n);
         }
+    }
+
+    /// Add `n` to the list of `key` unless it holds it.
+    pub fn push_new(&mut self, key: K, n: u32) {
+        if !self.get(&key).contains(&n) {
+            self.added.entry(key).or_default().push(n);
+        }
+    }
+
+    /// Add `n` to the list of `key`.
+    pub fn push(&mut self, key: K, n: u32) {
+        self.added.entry(key).or_default().push(n);
+    }
+}
+
+/// Numbers in a set: a frozen table (sorted) and the numbers added since.
+#[derive(Debug, Clone, Default, serde::Deserialize)]
+#[serde(try_from = "Col<u32>")]
+pub struct NumberSet {
+    frozen: Col<u32>,
+    added: super::HashSet<u32>,
+}
+
+impl TryFrom<Col<u32>> for NumberSet {
+    type Error = String;
+    fn try_from(frozen: Col<u32>) -> Result<Self, String> {
+        if !(frozen.in_file() || frozen.all().windows(2).all(|w| w[0] < w[1])) {
+            return Err("numbers: not in rising order".into());
+        }
+        Ok(NumberSet {
+            frozen,
+            ..NumberSet::default()
+        })
+    }
+}
+
+/// Kept as one frozen table, sorted.
+impl serde::Serialize for NumberSet {
+    fn serialize<S: serde::Serializer>(&self, s: S) -> Result<S::Ok, S::Error> {
+        let mut all = self.frozen.all().into_owned();
+        all.extend(self.added.iter().copied());
+        all.sort_unstable();
+        all.dedup();
+        Col::from(all).serialize(s)
+    }
+}
+
+impl NumberSet {
+    pub fn contains(&self, n: u32) -> bool {
+        self.added.contains(&n) || self.frozen.search(&n).is_ok()
+    }
+
+    /// Add `n`; whether it was new.
+    pub fn insert(&mut self, n: u32) -> bool {
+        !self.contains(n) && self.added.insert(n)
     }
 }
 
 /// A list of a frozen table followed by the one added since: borrowed when only one has numbers.
-pub fn joined<'a>(frozen: &'a [u32], added: Option<&'a Vec<u32>>) -> Cow<'a, [u32]> {
+pub fn joined<'a>(frozen: Cow<'a, [u32]>, added: Option<&'a Vec<u32>>) -> Cow<'a, [u32]> {
     match added {
         Some(more) if !more.is_empty() && !frozen.is_empty() => {
             Cow::Owned(frozen.iter().chain(more.iter()).copied().collect())
         }
         Some(more) if !more.is_empty() => Cow::Borrowed(more),
-        _ => Cow::Borrowed(frozen),
+        _ => frozen,
     }
 }
 
@@ -293,10 +428,10 @@ mod tests {
         assert_eq!(t.get(4), None);
         assert!(t.check().is_ok());
         let mut broken = t.clone();
-        broken.ends[3] -= 1;
+        broken.ends.held_mut()[3] -= 1;
         assert!(broken.check().is_err(), "inside a character");
         let mut short = t;
-        short.ends.pop();
+        short.ends.held_mut().pop();
         assert!(short.check().is_err(), "text after the last end");
     }
 
@@ -304,29 +439,87 @@ mod tests {
     fn a_repeated_string_or_a_broken_table_is_refused() {
         assert!(Strings::new(["a", "b", "a"]).is_err());
         let mut t = Strings::new(["bolt", "nut"]).unwrap();
-        t.sorted.reverse();
+        t.sorted.held_mut().reverse();
         assert!(t.check().is_err(), "order");
         let mut t = Strings::new(["bolt", "nut"]).unwrap();
-        t.texts.ends[0] = 9;
+        t.texts.ends.held_mut()[0] = 9;
         assert!(t.check().is_err(), "offsets");
         let mut t = Strings::new(["é", "e"]).unwrap();
-        t.texts.ends[0] = 1;
+        t.texts.ends.held_mut()[0] = 1;
         assert!(t.check().is_err(), "inside a character");
     }
 
     #[test]
     fn lists_are_found_by_key_and_joined_with_the_ones_added() {
-        let t = Lists::new([(7, &[1, 2][..]), (3, &[5][..]), (9, &[][..])]).unwrap();
-        assert_eq!(t.get(3), &[5]);
-        assert_eq!(t.get(7), &[1, 2]);
-        assert_eq!(t.get(9), &[] as &[u32]);
-        assert_eq!(t.get(4), &[] as &[u32]);
-        assert_eq!(&*joined(t.get(7), Some(&vec![8])), &[1, 2, 8]);
-        assert!(matches!(joined(t.get(4), Some(&vec![8])), Cow::Borrowed(_)));
-        assert!(matches!(joined(t.get(7), None), Cow::Borrowed(_)));
+        let t = Lists::new([(7u32, &[1, 2][..]), (3, &[5][..]), (9, &[][..])]).unwrap();
+        assert_eq!(&*t.get(&3), &[5]);
+        assert_eq!(&*t.get(&7), &[1, 2]);
+        assert_eq!(&*t.get(&9), &[] as &[u32]);
+        assert_eq!(&*t.get(&4), &[] as &[u32]);
+        assert_eq!((t.len_of(&7), t.len_of(&4)), (2, 0));
+        assert_eq!(&*joined(t.get(&7), Some(&vec![8])), &[1, 2, 8]);
+        assert!(matches!(
+            joined(t.get(&4), Some(&vec![8])),
+            Cow::Borrowed(_)
+        ));
+        assert!(matches!(joined(t.get(&7), None), Cow::Borrowed(_)));
         let mut broken = t.clone();
-        broken.ends[0] = 99;
+        broken.ends.held_mut()[0] = 99;
         assert!(broken.check().is_err());
-        assert!(Lists::new([(1, &[1][..]), (1, &[2][..])]).is_err());
+        assert!(Lists::new([(1u32, &[1][..]), (1, &[2][..])]).is_err());
+    }
+
+    fn kept<T: serde::Serialize + serde::de::DeserializeOwned>(t: &T) -> T {
+        postcard::from_bytes(&postcard::to_stdvec(t).unwrap()).unwrap()
+    }
+
+    /// Lists added to after their table was kept read as if it never was, by every kind of key.
+    #[test]
+    fn lists_added_to_after_a_kept_table_read_as_if_never_kept() {
+        fn grow<K: Key>(l: &mut ListsBy<K>, a: K, b: K) {
+            l.push_once(a, 1);
+            l.push_once(a, 1);
+            l.push_new(b, 4);
+            l.push_new(b, 4);
+            l.push(b, 5);
+        }
+        fn check<K: Key>(whole: &mut ListsBy<K>, a: K, b: K, c: K) {
+            grow(whole, a, b);
+            let mut again = kept(whole);
+            for l in [&mut *whole, &mut again] {
+                l.push_once(a, 1);
+                l.push_once(a, 2);
+                l.push_new(b, 4);
+                l.push(c, 9);
+            }
+            for l in [&*whole, &again, &kept(&again)] {
+                assert_eq!(&*l.get(&a), &[1, 2]);
+                assert_eq!(&*l.get(&b), &[4, 5]);
+                assert_eq!(&*l.get(&c), &[9]);
+                assert_eq!(l.len_of(&a), 2);
+            }
+            assert_eq!((again.frozen_len(&a), again.added(&a)), (1, &[2][..]));
+        }
+        check(&mut ListsBy::default(), 3u32, 1, 2);
+        check(&mut ListsBy::default(), (3u32, 1u32), (1, 9), (2, 0));
+        check(
+            &mut ListsBy::default(),
+            digest("a"),
+            digest("b"),
+            digest("c"),
+        );
+    }
+
+    #[test]
+    fn a_number_set_kept_and_added_to() {
+        let mut s = NumberSet::default();
+        assert!(s.insert(5) && s.insert(2) && !s.insert(5));
+        let mut again = kept(&s);
+        assert!(again.contains(5) && again.contains(2) && !again.contains(3));
+        assert!(!again.insert(2) && again.insert(3));
+        let back = kept(&again);
+        assert!([2, 3, 5].iter().all(|&n| back.contains(n)));
+        let unsorted = postcard::to_stdvec(&Col::from(vec![3u32, 1])).unwrap();
+        assert!(postcard::from_bytes::<NumberSet>(&unsorted).is_err());
     }
 }

@@ -10,7 +10,7 @@
 use super::HashMap;
 use super::compare::{Compact, Interner};
 use super::entries::Entries;
-use super::frozen::ListsBy;
+use super::frozen::{ListsBy, digest};
 use super::identifier::{self, VARIANT_SUFFIX};
 use super::lexicon::Lexicon;
 use super::signature::{KIND_PREFIX, Signature};
@@ -28,10 +28,12 @@ const ID_REACH: f32 = 100.0;
 pub struct Index {
     pub names: Interner,
     entries: Entries,
-    words: HashMap<u32, Vec<u32>>,
-    attrs: HashMap<(u32, u32), Vec<u32>>,
-    /// Word, or word with one letter left out → catalog words.
-    deletions: HashMap<Box<str>, Vec<u32>>,
+    /// Word → the items that state it. A kept table's lists hold only catalog items (a catalog
+    /// with provisional items is never kept).
+    words: ListsBy,
+    attrs: ListsBy<(u32, u32)>,
+    /// Word, or word with one letter left out ([`digest`]) → catalog words.
+    deletions: ListsBy<u128>,
     /// The words and attribute values of the catalog (not provisional items): what a line's unknown word may be
     /// read as.
     vocabulary: Vocabulary,
@@ -42,9 +44,17 @@ pub struct Index {
     leads: HashMap<u32, u32>,
     /// Identifier → the items that carry it.
     ids: ListsBy,
-    /// An identifier with a short letter suffix left out (`fs105` for `fs105na`) → the items
-    /// whose identifier it is a variant of ([`super::identifier::variants`]).
-    id_stems: HashMap<Box<str>, Vec<u32>>,
+    /// An identifier with a short letter suffix left out (`fs105` for `fs105na`; [`digest`]) →
+    /// the items whose identifier it is a variant of ([`super::identifier::variants`]).
+    id_stems: ListsBy<u128>,
+}
+
+/// A posting list a query reads: found first, read only if the search takes it.
+enum Postings {
+    Word(u32),
+    Attr((u32, u32)),
+    Id(u32),
+    Stem(u128),
 }
 
 fn typo_keys(word: &str) -> Vec<String> {
@@ -68,16 +78,10 @@ fn id_stems(id: &str) -> impl Iterator<Item = &str> {
         .map(move |k| &id[..id.len() - k])
 }
 
-fn push_once(list: &mut Vec<u32>, idx: u32) {
-    if list.last() != Some(&idx) {
-        list.push(idx);
-    }
-}
-
 impl Index {
     /// How many items carry an identifier.
     pub fn id_holders(&self, id: u32) -> usize {
-        self.ids.len_of(id)
+        self.ids.len_of(&id)
     }
 
     /// How many items are indexed.
@@ -115,20 +119,13 @@ impl Index {
             *self.leads.entry(lead).or_default() += 1;
         }
         for &w in compact.words.iter() {
-            let list = self.words.entry(w).or_default();
-            if list.is_empty() {
+            if self.words.len_of(&w) == 0 {
                 // A word new to the catalog: reachable through its typos from now on.
-                let text = self.names.get(w).to_string();
-                for key in typo_keys(&text) {
-                    let ws = self.deletions.entry(key.into()).or_default();
-                    if !ws.contains(&w) {
-                        ws.push(w);
-                    }
+                for key in typo_keys(self.names.get(w)) {
+                    self.deletions.push_new(digest(&key), w);
                 }
             }
-            if list.last() != Some(&idx) {
-                list.push(idx);
-            }
+            self.words.push_once(w, idx);
             self.learn(w, provisional);
         }
         for &(_, v) in compact.attrs.iter() {
@@ -137,17 +134,14 @@ impl Index {
         for &id in compact.ids.iter() {
             self.ids.push_once(id, idx);
             for stem in id_stems(self.names.get(id)) {
-                push_once(self.id_stems.entry(stem.into()).or_default(), idx);
+                self.id_stems.push_once(digest(stem), idx);
             }
         }
         for &(n, v) in compact.attrs.iter() {
             if self.names.get(n).starts_with(KIND_PREFIX) {
                 continue; // kind words are indexed as words
             }
-            let list = self.attrs.entry((n, v)).or_default();
-            if list.last() != Some(&idx) {
-                list.push(idx);
-            }
+            self.attrs.push_once((n, v), idx);
         }
         self.entries.push(compact);
         idx
@@ -185,15 +179,18 @@ impl Index {
 
     /// Whether an item of the catalog has the word (not only provisional items).
     fn catalog_has(&self, word: u32) -> bool {
-        self.words
-            .get(&word)
-            .is_some_and(|list| list.iter().any(|&i| !self.provisional[i as usize]))
+        self.words.frozen_len(&word) > 0
+            || self
+                .words
+                .added(&word)
+                .iter()
+                .any(|&i| !self.provisional[i as usize])
     }
 
     /// A word's weight: its inverse document frequency over the catalog (a word the catalog does
     /// not have weighs the most).
     pub fn weight(&self, word: u32) -> f32 {
-        let df = self.words.get(&word).map_or(0, Vec::len) as f32;
+        let df = self.words.len_of(&word) as f32;
         (1.0 + self.entries.len() as f32 / (1.0 + df)).ln() + 0.1
     }
 
@@ -238,61 +235,72 @@ impl Index {
         let text = self.names.get(word);
         let mut out = Vec::new();
         for key in typo_keys(text) {
-            if let Some(ws) = self.deletions.get(key.as_str()) {
-                for &w in ws {
-                    if w != word && !out.contains(&w) {
-                        out.push(w);
-                    }
+            for &w in self.deletions.get(&digest(&key)).iter() {
+                if w != word && !out.contains(&w) {
+                    out.push(w);
                 }
             }
         }
         out
     }
 
+    fn postings(&self, p: &Postings) -> Cow<'_, [u32]> {
+        match p {
+            Postings::Word(w) => self.words.get(w),
+            Postings::Attr(a) => self.attrs.get(a),
+            Postings::Id(id) => self.ids.get(id),
+            Postings::Stem(d) => self.id_stems.get(d),
+        }
+    }
+
+    fn postings_len(&self, p: &Postings) -> usize {
+        match p {
+            Postings::Word(w) => self.words.len_of(w),
+            Postings::Attr(a) => self.attrs.len_of(a),
+            Postings::Id(id) => self.ids.len_of(id),
+            Postings::Stem(d) => self.id_stems.len_of(d),
+        }
+    }
+
     /// Up to `k` items best reached by the query's words and attributes.
     pub fn candidates(&self, q: &Compact, k: usize) -> Vec<u32> {
-        let mut lists: Vec<(Cow<'_, [u32]>, f32)> = Vec::new();
-        for &w in q.words.iter() {
-            if let Some(list) = self.words.get(&w) {
-                lists.push((Cow::Borrowed(list), self.weight(w)));
+        // Each list's length and weight first: a list the budget leaves out is never read.
+        let mut lists: Vec<(Postings, usize, f32)> = Vec::new();
+        let mut add = |p: Postings, weight: f32| {
+            let len = self.postings_len(&p);
+            if len > 0 {
+                lists.push((p, len, weight));
             }
+        };
+        for &w in q.words.iter() {
+            add(Postings::Word(w), self.weight(w));
             for n in self.neighbours(w) {
-                if let Some(list) = self.words.get(&n) {
-                    lists.push((Cow::Borrowed(list), 0.9 * self.weight(n)));
-                }
+                add(Postings::Word(n), 0.9 * self.weight(n));
             }
         }
         for &(n, v) in q.attrs.iter() {
-            if let Some(list) = self.attrs.get(&(n, v)) {
-                lists.push((Cow::Borrowed(list), 1.0));
-            }
+            add(Postings::Attr((n, v)), 1.0);
         }
         // An identifier reaches its items first, a variant of it next.
         for &id in q.ids.iter() {
-            let list = self.ids.get(id);
-            if !list.is_empty() {
-                lists.push((list, ID_REACH));
-            }
+            add(Postings::Id(id), ID_REACH);
             let text = self.names.get(id);
-            if let Some(list) = self.id_stems.get(text) {
-                lists.push((Cow::Borrowed(list), ID_REACH / 2.0));
-            }
+            add(Postings::Stem(digest(text)), ID_REACH / 2.0);
             for stem in id_stems(text) {
-                let list = self.names.lookup(stem).map(|s| self.ids.get(s));
-                if let Some(list) = list.filter(|l| !l.is_empty()) {
-                    lists.push((list, ID_REACH / 2.0));
+                if let Some(s) = self.names.lookup(stem) {
+                    add(Postings::Id(s), ID_REACH / 2.0);
                 }
             }
         }
-        lists.sort_by_key(|(l, _)| l.len());
+        lists.sort_by_key(|(_, len, _)| *len);
         let mut acc: HashMap<u32, f32> = HashMap::default();
         let mut read = 0;
-        for (list, w) in lists {
-            if read > 0 && read + list.len() > POSTINGS_BUDGET {
+        for (p, len, w) in lists {
+            if read > 0 && read + len > POSTINGS_BUDGET {
                 continue;
             }
-            read += list.len();
-            for &idx in list.iter() {
+            read += len;
+            for &idx in self.postings(&p).iter() {
                 *acc.entry(idx).or_default() += w;
             }
         }

@@ -24,6 +24,7 @@
 //! database: the writer creates the new items it names, by SKU, idempotently.
 
 mod catalog;
+pub mod column;
 pub mod compare;
 mod entries;
 mod frozen;

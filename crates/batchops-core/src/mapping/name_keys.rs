@@ -5,8 +5,9 @@
 //! hash table that overrides it.
 
 use super::HashMap;
-use super::frozen::{cuts, nth};
-use sha2::{Digest, Sha256};
+use super::column::Col;
+use super::frozen::{cuts, digest, nth, nth_of};
+use std::borrow::Cow;
 
 /// What a canonical key names.
 #[derive(Debug, Clone, PartialEq)]
@@ -25,17 +26,6 @@ impl Named {
     }
 }
 
-/// A key's digest in the frozen table: the first 16 bytes of its SHA-256. Keys are found by it
-/// alone, so the table holds no key's text. Two of a million keys share a digest with odds of
-/// about 10⁻²⁷, and a table where two do is never kept ([`Frozen::check`]); a key not in the table
-/// takes an item's digest with odds of about 10⁻³³ per look-up.
-fn digest(key: &str) -> u128 {
-    let d = Sha256::digest(key.as_bytes());
-    let mut first = [0u8; 16];
-    first.copy_from_slice(&d[..16]);
-    u128::from_le_bytes(first)
-}
-
 /// Canonical key → what it names.
 #[derive(Debug, Clone, Default, serde::Deserialize)]
 #[serde(try_from = "Frozen")]
@@ -48,19 +38,20 @@ pub(super) struct NameKeys {
 /// How the keys are kept: the digests in rising order, where each one's items end, the items.
 #[derive(Debug, Clone, Default, serde::Serialize, serde::Deserialize)]
 struct Frozen {
-    #[serde(with = "digests")]
-    digests: Vec<u128>,
-    ends: Vec<u32>,
-    items: Vec<u32>,
+    digests: Col<u128>,
+    ends: Col<u32>,
+    items: Col<u32>,
 }
 
 impl Frozen {
-    /// The digests rise strictly (no two keys share one), and each names at least one item.
+    /// The digests rise strictly (no two keys share one), and each names at least one item (of a
+    /// table read from a kept file, checked when it was written: the lengths).
     fn check(&self) -> Result<(), String> {
-        if !self.digests.windows(2).all(|w| w[0] < w[1])
-            || !cuts(&self.ends, self.items.len(), self.digests.len())
-            || self.ends.first() == Some(&0)
-            || self.ends.windows(2).any(|w| w[0] == w[1])
+        let held = !self.digests.in_file();
+        if !cuts(&self.ends, self.items.len(), self.digests.len())
+            || self.ends.get(0) == Some(0)
+            || (held && !self.digests.all().windows(2).all(|w| w[0] < w[1]))
+            || (held && self.ends.all().windows(2).any(|w| w[0] == w[1]))
         {
             return Err("name keys: the digests or offsets do not hold".into());
         }
@@ -68,37 +59,8 @@ impl Frozen {
     }
 
     fn get(&self, key: &str) -> Option<&[u32]> {
-        let at = self.digests.binary_search(&digest(key)).ok()?;
-        Some(nth(&self.ends, &self.items, at)).filter(|items| !items.is_empty())
-    }
-}
-
-/// The digests as one run of bytes (16 per digest, little-endian): read back with one copy.
-mod digests {
-    use serde::de::{Error, Visitor};
-
-    pub fn serialize<S: serde::Serializer>(d: &[u128], s: S) -> Result<S::Ok, S::Error> {
-        let bytes: Vec<u8> = d.iter().flat_map(|x| x.to_le_bytes()).collect();
-        s.serialize_bytes(&bytes)
-    }
-
-    pub fn deserialize<'de, D: serde::Deserializer<'de>>(d: D) -> Result<Vec<u128>, D::Error> {
-        struct Bytes;
-        impl Visitor<'_> for Bytes {
-            type Value = Vec<u128>;
-            fn expecting(&self, f: &mut std::fmt::Formatter) -> std::fmt::Result {
-                f.write_str("16 bytes per digest")
-            }
-            fn visit_bytes<E: Error>(self, v: &[u8]) -> Result<Vec<u128>, E> {
-                if !v.len().is_multiple_of(16) {
-                    return Err(E::custom("name keys: a digest cut short"));
-                }
-                Ok(v.chunks_exact(16)
-                    .map(|c| u128::from_le_bytes(c.try_into().expect("16 bytes")))
-                    .collect())
-            }
-        }
-        d.deserialize_bytes(Bytes)
+        let at = self.digests.search(&digest(key)).ok()?;
+        Some(self.items.slice(nth(&self.ends, at)?)).filter(|items| !items.is_empty())
     }
 }
 
@@ -116,27 +78,32 @@ impl TryFrom<Frozen> for NameKeys {
 impl serde::Serialize for NameKeys {
     fn serialize<S: serde::Serializer>(&self, s: S) -> Result<S::Ok, S::Error> {
         let overridden: super::HashSet<u128> = self.changed.keys().map(|k| digest(k)).collect();
-        let mut all: Vec<(u128, &[u32])> = Vec::new();
-        for (at, &d) in self.frozen.digests.iter().enumerate() {
+        let mut all: Vec<(u128, Cow<'_, [u32]>)> = Vec::new();
+        for (at, &d) in self.frozen.digests.all().iter().enumerate() {
             if !overridden.contains(&d) {
-                all.push((d, nth(&self.frozen.ends, &self.frozen.items, at)));
+                all.push((d, nth_of(&self.frozen.ends, &self.frozen.items, at)));
             }
         }
         for (key, n) in &self.changed {
             if let Some(n) = n {
-                all.push((digest(key), n.items()));
+                all.push((digest(key), Cow::Borrowed(n.items())));
             }
         }
         // In digest order: the same keys make the same bytes, whatever order they were set in.
         all.sort_unstable_by_key(|(d, _)| *d);
-        let mut frozen = Frozen::default();
-        for (d, items) in all {
-            frozen.digests.push(d);
-            frozen.items.extend_from_slice(items);
-            let end = u32::try_from(frozen.items.len())
+        let (mut digests, mut ends, mut items) = (Vec::new(), Vec::new(), Vec::new());
+        for (d, named) in all {
+            digests.push(d);
+            items.extend_from_slice(&named);
+            let end = u32::try_from(items.len())
                 .map_err(|_| serde::ser::Error::custom("name keys: more than 4 GiB"))?;
-            frozen.ends.push(end);
+            ends.push(end);
         }
+        let frozen = Frozen {
+            digests: digests.into(),
+            ends: ends.into(),
+            items: items.into(),
+        };
         frozen.check().map_err(serde::ser::Error::custom)?;
         frozen.serialize(s)
     }
@@ -233,16 +200,17 @@ mod tests {
         let good = kept(&keys).frozen;
         assert!(NameKeys::try_from(good.clone()).is_ok());
         let mut unsorted = good.clone();
-        unsorted.digests.reverse();
+        unsorted.digests.held_mut().reverse();
         assert!(NameKeys::try_from(unsorted).is_err(), "order");
         let mut repeated = good.clone();
-        repeated.digests[1] = repeated.digests[0];
+        let d = repeated.digests.held_mut();
+        d[1] = d[0];
         assert!(NameKeys::try_from(repeated).is_err(), "a shared digest");
         let mut empty = good.clone();
-        empty.ends = vec![0, 2];
+        empty.ends = vec![0, 2].into();
         assert!(NameKeys::try_from(empty).is_err(), "a key naming nothing");
         let mut short = good;
-        short.ends.pop();
+        short.ends.held_mut().pop();
         assert!(NameKeys::try_from(short).is_err(), "offsets");
         let mut cut = postcard::to_stdvec(&keys).unwrap();
         cut[0] -= 1;

@@ -13,7 +13,7 @@
 //! written (at most a weak pairing, which keeps the line in review). Words with digits are never
 //! read as others. A correction weighs like a typo within the allowance ([`super::words::TYPO`]).
 
-use super::{HashMap, HashSet};
+use super::frozen::{ListsBy, NumberSet, digest};
 
 /// The shortest word read as a misspelling, and the shortest vocabulary entry.
 const MIN_LEN: usize = 3;
@@ -23,11 +23,11 @@ const MIN_ABBREVIATION: usize = 2;
 
 #[derive(Debug, Clone, Default, serde::Serialize, serde::Deserialize)]
 pub struct Vocabulary {
-    known: HashSet<u32>,
-    /// An entry by itself and with one letter left out → the entries.
-    keys: HashMap<Box<str>, Vec<u32>>,
-    /// Entries by first letter, for abbreviations.
-    by_initial: HashMap<char, Vec<u32>>,
+    known: NumberSet,
+    /// An entry by itself and with one letter left out ([`digest`]) → the entries.
+    keys: ListsBy<u128>,
+    /// Entries by first letter (its code point), for abbreviations.
+    by_initial: ListsBy,
 }
 
 /// A word by itself and with each letter left out in turn.
@@ -96,18 +96,15 @@ impl Vocabulary {
             return;
         }
         for key in keys(text) {
-            let list = self.keys.entry(key.into()).or_default();
-            if !list.contains(&id) {
-                list.push(id);
-            }
+            self.keys.push_new(digest(&key), id);
         }
         if let Some(first) = text.chars().next() {
-            self.by_initial.entry(first).or_default().push(id);
+            self.by_initial.push(first as u32, id);
         }
     }
 
     pub fn contains(&self, id: u32) -> bool {
-        self.known.contains(&id)
+        self.known.contains(id)
     }
 
     /// The one entry `word` misspells or abbreviates (see the module's rules), if exactly one.
@@ -123,7 +120,7 @@ impl Vocabulary {
             let forms = forms(word);
             for form in &forms {
                 for key in keys(form) {
-                    for &id in self.keys.get(key.as_str()).into_iter().flatten() {
+                    for &id in self.keys.get(&digest(&key)).iter() {
                         if found == Some(id) || !misspells(word, &forms, text(id)) {
                             continue;
                         }
@@ -138,7 +135,7 @@ impl Vocabulary {
                 return found;
             }
         }
-        for &id in self.by_initial.get(&first).into_iter().flatten() {
+        for &id in self.by_initial.get(&(first as u32)).iter() {
             if abbreviates(word, text(id)) {
                 if found.is_some() {
                     return None;

@@ -279,6 +279,19 @@ async fn import_batch_since(
                 ));
                 break;
             }
+            Next::Chunk(Some(c)) if c.catalog_failed.is_some() => {
+                stopped = Some((
+                    RunStatus::Failed,
+                    format!(
+                        "stopped at lines {}–{}: the kept catalog could not be read ({}); run \
+                         again or resume to continue",
+                        c.first_line,
+                        c.last_line,
+                        c.catalog_failed.unwrap_or_default()
+                    ),
+                ));
+                break;
+            }
             Next::Chunk(Some(c)) => c,
             Next::Written((chunk, attempt)) => {
                 let last_line = chunk.last_line;

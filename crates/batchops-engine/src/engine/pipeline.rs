@@ -44,6 +44,9 @@ pub struct MappedChunk {
     pub mapping_seconds: f64,
     /// Each mapped line's decision and the candidates weighed (`import --explain`).
     pub explained: Vec<LineExplanation>,
+    /// Why the kept catalog's file failed a read while the chunk was mapped: a look-up may have
+    /// missed, so none of its lines may land.
+    pub catalog_failed: Option<String>,
 }
 
 pub fn parse_failure(e: LineError) -> FailureRecord {
@@ -132,6 +135,7 @@ pub fn spawn(
                     last_line: 0,
                     mapping_seconds: 0.0,
                     explained: Vec::new(),
+                    catalog_failed: None,
                 };
                 for result in reader.by_ref().take(chunk_size) {
                     let line = match &result {
@@ -211,6 +215,7 @@ pub fn spawn(
                     return;
                 }
                 chunk.mapping_seconds = start.elapsed().as_secs_f64();
+                chunk.catalog_failed = mapper.catalog().read_failure().map(str::to_string);
                 if tx.blocking_send(chunk).is_err() {
                     return; // the writer stopped (cancelled, budget spent, fatal error)
                 }

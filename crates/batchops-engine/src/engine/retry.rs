@@ -79,7 +79,13 @@ pub(crate) async fn land_record(
             }));
         }
     };
-    let mapped = match mapper.map(item) {
+    let mapped = mapper.map(item);
+    if let Some(why) = mapper.catalog().read_failure() {
+        return Err(Landing::Stopped(format!(
+            "stopped at line {line}: the kept catalog could not be read ({why})"
+        )));
+    }
+    let mapped = match mapped {
         Mapped::Land(m) => m,
         Mapped::Hold(held) => {
             stats.decisions.held += 1;

@@ -672,6 +672,11 @@ async fn reject(
             }
         }
     }
+    if let Some(why) = mapper.catalog().read_failure() {
+        return Err(invalid(format!(
+            "the kept catalog could not be read ({why})"
+        )));
+    }
     let held_ids: Vec<i64> = to_land.iter().map(|(h, _)| h.id).collect();
     let skus: Vec<String> = to_land.iter().map(|(_, m)| m.sku.to_string()).collect();
     let landing = to_land.len();
