@@ -410,3 +410,34 @@ async fn killed_while_keeping_the_catalog_then_imported_again() {
         assert_eq!(inventory_by_sku(&*db.store).await, inventory, "{}", db.kind);
     }
 }
+
+/// A run that created many items refreshes PostgreSQL's statistics of them, so that a kept
+/// catalog's look-ups (the items after an id, the merged items) are planned on the items as they
+/// are even where autovacuum is off or has not come round; a run that created few leaves them.
+#[tokio::test(flavor = "multi_thread", worker_threads = 2)]
+async fn a_run_that_created_many_items_refreshes_their_statistics() {
+    // Skipped only as every PostgreSQL test is (no server configured outside CI).
+    let Some(db) = crate::support::db::postgres().await else {
+        return;
+    };
+    let analyzed = || {
+        db.scalar(
+            "SELECT COUNT(*) FROM pg_stat_user_tables WHERE relname = 'inventory_items' \
+             AND schemaname = current_schema() AND last_analyze IS NOT NULL",
+        )
+    };
+    import_csv(&*db.store, "few.csv", &items_csv("FEW", 100, 3)).await;
+    assert_eq!(analyzed().await, 0, "100 items created: left as they were");
+    import_csv(&*db.store, "many.csv", &items_csv("MANY", 10_000, 4)).await;
+    assert_eq!(analyzed().await, 1, "10,000 items created: refreshed");
+    let estimate = db
+        .scalar(
+            "SELECT CAST(reltuples AS BIGINT) FROM pg_class \
+             WHERE oid = to_regclass('inventory_items')",
+        )
+        .await;
+    assert!(
+        (10_000..=10_200).contains(&estimate),
+        "the planner's count of items: {estimate}"
+    );
+}

@@ -544,6 +544,12 @@ macro_rules! bookkeeping {
                         .bind(r.run_id)
                         .execute(&mut *tx)
                         .await?;
+                    if let Some(refresh) =
+                        <$dialect as crate::dialect::Dialect>::REFRESH_ITEM_STATISTICS
+                        && r.decisions.created >= sql::GROWN_ITEMS
+                    {
+                        sqlx::query(refresh).execute(&mut *tx).await?;
+                    }
                     let r = r.with_ending(started.elapsed().as_secs_f64(), inserts);
                     let secs = |p| r.phase(p).map(|p| p.seconds).unwrap_or(0.0);
                     sqlx::query(Self::shared(sql::FINISH_RUN))

@@ -142,13 +142,19 @@ impl Pager {
         false
     }
 
+    /// Fill `buf` from `offset` without the cache; false (the failure kept) when the file cannot
+    /// give it.
+    fn read_uncached(&self, offset: u64, buf: &mut [u8]) -> bool {
+        match read_at(&self.file, offset, buf) {
+            Ok(()) => true,
+            Err(e) => self.fail(e),
+        }
+    }
+
     /// Fill `buf` from `offset`; false (the failure kept) when the file cannot give it.
     fn read(&self, offset: u64, buf: &mut [u8]) -> bool {
         if buf.len() >= DIRECT_FROM {
-            return match read_at(&self.file, offset, buf) {
-                Ok(()) => true,
-                Err(e) => self.fail(e),
-            };
+            return self.read_uncached(offset, buf);
         }
         let mut blocks = self.blocks.lock().unwrap_or_else(|e| e.into_inner());
         let mut done = 0;
@@ -189,7 +195,13 @@ struct InFile<T: Fixed> {
     offset: u64,
     len: usize,
     lent: elsa::sync::FrozenMap<(usize, usize), Box<[T]>>,
+    /// Every [`FENCE`]th value, read at the first search: a search reads the file only within
+    /// one stretch between two of them.
+    fence: OnceLock<Vec<T>>,
 }
+
+/// Values between two of a searched column's fence values: a stretch of one or two blocks.
+pub const FENCE: usize = 256;
 
 impl<T: Fixed> InFile<T> {
     /// Values `at`, read from the file (zeros past what it can give; the pager keeps why).
@@ -202,6 +214,21 @@ impl<T: Fixed> InFile<T> {
 }
 
 impl<T: Fixed> InFile<T> {
+    /// Every [`FENCE`]th value, each read from the file directly (not through the block cache,
+    /// which it would fill with blocks read once).
+    fn fence(&self) -> Vec<T> {
+        let mut bytes = [0u8; 16];
+        let bytes = &mut bytes[..T::SIZE];
+        (0..self.len)
+            .step_by(FENCE)
+            .map(|i| {
+                self.pager
+                    .read_uncached(self.offset + (i * T::SIZE) as u64, bytes);
+                T::take(bytes)
+            })
+            .collect()
+    }
+
     /// Value `i` (`i` < `len`), read without an allocation.
     fn one(&self, i: usize) -> T {
         let mut bytes = [0u8; 16];
@@ -246,6 +273,7 @@ impl<T: Fixed> Clone for Col<T> {
                     offset: f.offset,
                     len: f.len,
                     lent: elsa::sync::FrozenMap::new(),
+                    fence: OnceLock::new(),
                 }),
             },
         }
@@ -331,15 +359,23 @@ impl<T: Fixed> Col<T> {
     }
 
     /// Binary search by `cmp` (the value against the one looked for), as
-    /// [`slice::binary_search_by`].
+    /// [`slice::binary_search_by`]. In a file, through the column's fence first.
     pub fn search_by(&self, cmp: impl Fn(T) -> std::cmp::Ordering) -> Result<usize, usize> {
+        use std::cmp::Ordering;
         let (mut lo, mut hi) = (0, self.len());
+        if let Values::InFile(f) = &self.values {
+            let fence = f.fence.get_or_init(|| f.fence());
+            // Fence values up to the one looked for: it lies in the stretch after the last.
+            let up_to = fence.partition_point(|&v| cmp(v) != Ordering::Greater);
+            lo = up_to.saturating_sub(1) * FENCE;
+            hi = (up_to * FENCE).min(hi);
+        }
         while lo < hi {
             let mid = lo + (hi - lo) / 2;
             match self.get(mid).map(&cmp) {
-                Some(std::cmp::Ordering::Less) => lo = mid + 1,
-                Some(std::cmp::Ordering::Greater) => hi = mid,
-                Some(std::cmp::Ordering::Equal) => return Ok(mid),
+                Some(Ordering::Less) => lo = mid + 1,
+                Some(Ordering::Greater) => hi = mid,
+                Some(Ordering::Equal) => return Ok(mid),
                 None => return Err(lo),
             }
         }
@@ -412,6 +448,7 @@ impl<'de, T: Fixed> serde::Deserialize<'de> for Col<T> {
                     offset: span.offset,
                     len: (span.len / T::SIZE as u64) as usize,
                     lent: elsa::sync::FrozenMap::new(),
+                    fence: OnceLock::new(),
                 }),
             });
         }
@@ -629,8 +666,13 @@ mod tests {
         assert_eq!(read.numbers.get(10_000), None);
         assert_eq!(read.numbers.slice(5..8), &[15, 18, 21]);
         assert_eq!(read.numbers.slice(9_999..10_001), &[] as &[u32]);
+        // Searched through the fence, as in memory: every value, and every number between.
+        for x in 0..30_003u32 {
+            assert_eq!(read.numbers.search(&x), t.numbers.search(&x), "{x}");
+        }
         assert_eq!(read.numbers.search(&300), Ok(100));
         assert_eq!(read.numbers.search(&301), Err(101));
+        assert_eq!(read.numbers.search(&u32::MAX), Err(10_000));
         assert_eq!(read.pairs.get(1), Some((3, 4)));
         assert_eq!(read.digests.get(0), Some(u128::MAX));
         assert!(read.numbers.pager().unwrap().failure().is_none());

@@ -73,6 +73,12 @@ pub(crate) trait Dialect {
     /// and given up for [`Dialect::INDEX_PRINTS`] when a row is in the look-up already.
     const INDEX_PRINTS_NEW: Option<&'static str>;
 
+    /// What refreshes the planner's statistics of the items once a run created many of them
+    /// ([`crate::sql::GROWN_ITEMS`]): PostgreSQL plans a kept catalog's look-ups (the items after
+    /// an id, the merged items) from them, and a server whose autovacuum is off or not yet round
+    /// would plan them as scans of every item. SQLite plans by its indexes alone.
+    const REFRESH_ITEM_STATISTICS: Option<&'static str>;
+
     /// How a `line_prints` row `p` names its transaction row `t`.
     const PRINT_JOIN: &'static str;
 
@@ -107,6 +113,7 @@ impl Dialect for Pg {
     const LINE_KEY: &'static str = "import_no, line";
     const INDEX_PRINTS: &'static str = crate::sql::postgres::INDEX_PRINTS;
     const INDEX_PRINTS_NEW: Option<&'static str> = Some(crate::sql::postgres::INDEX_PRINTS_NEW);
+    const REFRESH_ITEM_STATISTICS: Option<&'static str> = Some("ANALYZE inventory_items");
     const PRINT_JOIN: &'static str =
         "t.import_no = p.import_no AND t.line = p.line AND t.fingerprint = p.fingerprint";
 
@@ -163,6 +170,7 @@ impl Dialect for Lite {
     const INDEX_PRINTS: &'static str = crate::sql::sqlite::INDEX_PRINTS;
     // SQLite's ON CONFLICT DO NOTHING costs no more than the plain insert.
     const INDEX_PRINTS_NEW: Option<&'static str> = None;
+    const REFRESH_ITEM_STATISTICS: Option<&'static str> = None;
     const PRINT_JOIN: &'static str = "t.id = p.txn_id AND t.fingerprint = p.fingerprint";
 
     fn line_identity(import_key: &str) -> (&'static str, String) {

@@ -86,6 +86,10 @@ pub(crate) const CATALOG_STAMP: &str = "SELECT instance, changes, \
 pub(crate) const RUNS_UP_TO: &str = "SELECT id, import_key, CAST(started_at AS TEXT) \
      FROM import_runs WHERE id <= $1 ORDER BY id";
 
+/// Items a run creates from which the planner's statistics of the items are refreshed as it
+/// finishes ([`crate::dialect::Dialect::REFRESH_ITEM_STATISTICS`]).
+pub(crate) const GROWN_ITEMS: u64 = 10_000;
+
 /// Live items up to an id (`$1`).
 pub(crate) const LIVE_ITEMS_UP_TO: &str =
     "SELECT COUNT(*) FROM inventory_items WHERE retired_at IS NULL AND id <= $1";
