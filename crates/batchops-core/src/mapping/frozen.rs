@@ -1,12 +1,14 @@
-//! Read-only tables a kept catalog is read back into as a few large buffers, without building a
-//! hash table: strings packed in one buffer, found by number ([`Texts`]) and also by text through
-//! their sorted order ([`Strings`]), and lists of numbers by number packed in one buffer. What is
-//! added after goes beside them (see the interner, the catalog's items and the index's
-//! identifiers).
+//! Read-only tables a kept catalog is read back as, made of columns ([`Col`]) that stay in its
+//! file: strings found by number ([`Texts`]) and also by text through their sorted order
+//! ([`Strings`]), lists of numbers by a key ([`Lists`]: a number, a pair, a text's [`digest`]),
+//! and sets of numbers ([`NumberSet`]). What is added after goes beside them ([`ListsBy`], the
+//! interner, the catalog's items).
 //!
-//! A kept catalog's parts carry checksums, so these are the tables that were written; the tables'
-//! `check`s still make sure their offsets and order hold before they are used, so a look-up can
-//! neither panic nor miss.
+//! A table's `check` makes sure its offsets and order hold when it is built or read back from
+//! inline bytes. A table read from a kept file was checked when it was written, and every byte of
+//! the file against its checksum when it was opened; of it, `check` looks at the lengths. Either
+//! way a look-up can neither panic nor miss; a read the file fails is kept by its pager and stops
+//! the run ([`super::Catalog::read_failure`]).
 
 use super::column::Col;
 use std::borrow::Cow;
