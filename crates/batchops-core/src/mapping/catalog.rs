@@ -623,6 +623,34 @@ mod retired_tests {
 mod reading_tests {
     use super::*;
 
+    /// A catalog read back from its kept file finds what the catalog it was written from finds;
+    /// once the file cannot give a value any more, the catalog says why, and nothing panics.
+    #[test]
+    fn a_kept_catalog_reads_back_and_tells_of_a_read_that_failed() {
+        let items = crate::generate::catalog(2_000, 5);
+        let mut whole = Catalog::empty(lexicon::current());
+        for (sku, name, _) in &items {
+            whole.add_item(sku, name);
+        }
+        let mut file = tempfile::NamedTempFile::new().expect("a file");
+        whole.write_items(&mut file).expect("kept");
+        let read = |file: &tempfile::NamedTempFile| {
+            let mut kept = KeptFile::open(file.path()).expect("open");
+            Catalog::read_items(lexicon::current(), &mut kept).expect("read back")
+        };
+        let kept = read(&file);
+        for (sku, name, _) in items.iter().step_by(97) {
+            assert_eq!(kept.name(sku), Some(name.as_str()), "{sku}");
+        }
+        assert_eq!(kept.read_failure(), None);
+        let cut = read(&file);
+        file.as_file().set_len(4096).expect("cut the file short");
+        let (sku, _, _) = items.last().expect("items");
+        assert_eq!(cut.name(sku), None, "nothing past what the file holds");
+        let why = cut.read_failure().expect("the failed read is told");
+        assert!(why.contains(&file.path().display().to_string()), "{why}");
+    }
+
     /// A catalog large enough that its names are read in parallel blocks is the catalog read one
     /// name at a time: the same name keys, the same candidates in the same order, the same
     /// comparisons.

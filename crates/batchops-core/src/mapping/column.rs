@@ -80,6 +80,8 @@ const DIRECT_FROM: usize = 4 * BLOCK;
 /// A kept file opened for reading at any offset, with a bounded cache of its blocks.
 pub struct Pager {
     file: File,
+    /// The file's path, to name it in a failure.
+    path: std::path::PathBuf,
     /// The file's length when it was opened (a kept file is never written in place).
     len: u64,
     blocks: Mutex<Blocks>,
@@ -123,10 +125,11 @@ fn read_at(file: &File, mut offset: u64, mut buf: &mut [u8]) -> std::io::Result<
 }
 
 impl Pager {
-    pub fn new(file: File) -> std::io::Result<Arc<Self>> {
+    fn new(file: File, path: &Path) -> std::io::Result<Arc<Self>> {
         Ok(Arc::new(Pager {
             len: file.metadata()?.len(),
             file,
+            path: path.to_path_buf(),
             blocks: Mutex::default(),
             failed: OnceLock::new(),
         }))
@@ -138,7 +141,7 @@ impl Pager {
     }
 
     fn fail(&self, e: impl std::fmt::Display) -> bool {
-        let _ = self.failed.set(e.to_string());
+        let _ = self.failed.set(format!("{}: {e}", self.path.display()));
         false
     }
 
@@ -201,7 +204,7 @@ struct InFile<T: Fixed> {
 }
 
 /// Values between two of a searched column's fence values: a stretch of one or two blocks.
-pub const FENCE: usize = 256;
+const FENCE: usize = 256;
 
 impl<T: Fixed> InFile<T> {
     /// Values `at`, read from the file (zeros past what it can give; the pager keeps why).
@@ -307,6 +310,7 @@ impl<T: Fixed> Col<T> {
     }
 
     /// The file it is read from, if any.
+    #[cfg(test)]
     pub fn pager(&self) -> Option<&Arc<Pager>> {
         match &self.values {
             Values::Held(_) => None,
@@ -522,16 +526,19 @@ pub struct KeptFile {
     reader: BufReader<File>,
     at: u64,
     pager: Arc<Pager>,
+    /// What a column's bytes are checked through, a part of them at a time.
+    checked: Vec<u8>,
 }
 
 impl KeptFile {
     pub fn open(path: &Path) -> std::io::Result<Self> {
         let file = File::open(path)?;
-        let pager = Pager::new(file.try_clone()?)?;
+        let pager = Pager::new(file.try_clone()?, path)?;
         Ok(KeptFile {
             reader: BufReader::with_capacity(1 << 20, file),
             at: 0,
             pager,
+            checked: vec![0u8; 1 << 20],
         })
     }
 
@@ -563,7 +570,6 @@ impl KeptFile {
         };
         let mut kept = Vec::new();
         let mut hash = Xxh3::new();
-        let mut buf = vec![0u8; if keep { 0 } else { 1 << 20 }];
         if keep {
             kept.reserve(len.min(PREALLOCATED_AT_MOST) as usize);
             let read = (&mut self.reader)
@@ -577,9 +583,10 @@ impl KeptFile {
         } else {
             let mut left = len;
             while left > 0 {
-                let n = left.min(buf.len() as u64) as usize;
-                self.reader.read_exact(&mut buf[..n]).map_err(short)?;
-                hash.update(&buf[..n]);
+                let n = left.min(self.checked.len() as u64) as usize;
+                let buf = &mut self.checked[..n];
+                self.reader.read_exact(buf).map_err(short)?;
+                hash.update(buf);
                 left -= n as u64;
             }
         }
