@@ -4,7 +4,7 @@
 //! database no longer holds (an item renamed, a database restored from a copy and imported into
 //! again, a damaged file) is never used. Real SQLite files and the real PostgreSQL server.
 
-use crate::support::binary::{batchops_env, json, signal, text};
+use crate::support::binary::{batchops_command, batchops_env, json, signal, text};
 use crate::support::db::{TestDb, backends, inventory_by_sku, sqlite};
 use crate::support::files::write_file;
 use crate::support::library::import;
@@ -408,6 +408,164 @@ async fn killed_while_keeping_the_catalog_then_imported_again() {
             db.kind
         );
         assert_eq!(inventory_by_sku(&*db.store).await, inventory, "{}", db.kind);
+    }
+}
+
+/// The kept file cut short while a run holds it (its tables left in the file, read as lines need
+/// them): the run stops before any line lands, naming the file, and creates no item; the import
+/// run again reads the catalog whole, keeps it again and lands every line once.
+#[tokio::test(flavor = "multi_thread", worker_threads = 2)]
+async fn a_kept_file_cut_short_during_a_run_stops_it_before_a_line_lands() {
+    let kept_from = batchops::store::catalog_cache::KEPT_FROM_ITEMS as u64;
+    for db in backends().await {
+        let cache = tempfile::tempdir().expect("tempdir");
+        insert_items(&db, "BASE", kept_from, 43).await;
+        // Lines without a SKU, named as items are: each found by its name in the catalog.
+        let mut named = Vec::new();
+        for sku in ["BASE-00003", "BASE-00101", "BASE-07777"] {
+            let sql = format!("SELECT id, name FROM inventory_items WHERE sku = '{sku}'");
+            named.push((sku, db.pairs(&sql).await.remove(0).1));
+        }
+        let line = |(_, name): &(&str, String), qty: u32| format!(",\"{name}\",{qty},1.00\n");
+        let (_warm_dir, warm) = write_file(
+            "warm.csv",
+            &format!(
+                "sku,description,quantity,unit_price\n{}",
+                line(&named[0], 1)
+            ),
+        );
+        let (_dir, path) = write_file(
+            "invoice.csv",
+            &format!(
+                "sku,description,quantity,unit_price\n{}{}{}",
+                line(&named[0], 2),
+                line(&named[1], 3),
+                line(&named[2], 4)
+            ),
+        );
+        let dir = cache.path().to_str().unwrap();
+        let mut env = vec![("BATCHOPS_CATALOG_CACHE", dir)];
+        let warmed = batchops_env(
+            &db.url,
+            &["import", "--format", "json", warm.to_str().unwrap()],
+            &env,
+        );
+        assert!(warmed.status.success(), "{}: {}", db.kind, text(&warmed));
+        let kept: Vec<String> = kept_files(cache.path()).into_iter().map(|f| f.0).collect();
+        assert!(
+            kept.len() == 1 && kept[0].ends_with(".catalog"),
+            "{}: the catalog kept: {kept:?}",
+            db.kind
+        );
+        let kept = cache.path().join(&kept[0]);
+        let before = inventory_by_sku(&*db.store).await;
+        let items_before = db.scalar("SELECT COUNT(*) FROM inventory_items").await;
+        let rows_before = db.scalar("SELECT COUNT(*) FROM transactions").await;
+
+        env.push(("BATCHOPS_FAILPOINT", "catalog_kept_read:1:stop"));
+        let args = ["-v", "import", "--format", "json", path.to_str().unwrap()];
+        let child = batchops_command(&db.url, &args, &env)
+            .stdout(std::process::Stdio::piped())
+            .stderr(std::process::Stdio::piped())
+            .spawn()
+            .expect("run batchops");
+        wait_until_stopped(child.id());
+        let file = std::fs::OpenOptions::new()
+            .write(true)
+            .open(&kept)
+            .expect("open the kept file");
+        file.set_len(4096).expect("cut the kept file short");
+        drop(file);
+        let resumed = std::process::Command::new("kill")
+            .args(["-CONT", &child.id().to_string()])
+            .status()
+            .expect("kill -CONT");
+        assert!(resumed.success());
+        let stopped = child.wait_with_output().expect("wait for batchops");
+        assert!(!stopped.status.success(), "{}: {}", db.kind, text(&stopped));
+        let told = text(&stopped);
+        assert!(
+            told.contains("the kept catalog could not be read")
+                && told.contains(&kept.display().to_string()),
+            "{}: the stop names the kept file: {told}",
+            db.kind
+        );
+        assert_eq!(
+            inventory_by_sku(&*db.store).await,
+            before,
+            "{}: nothing landed",
+            db.kind
+        );
+        assert_eq!(
+            db.scalar("SELECT COUNT(*) FROM inventory_items").await,
+            items_before,
+            "{}: no item created",
+            db.kind
+        );
+        assert_eq!(
+            db.scalar("SELECT COUNT(*) FROM transactions").await,
+            rows_before,
+            "{}: no row of the invoice",
+            db.kind
+        );
+
+        env.pop();
+        let again = batchops_env(&db.url, &args, &env);
+        assert!(again.status.success(), "{}: {}", db.kind, text(&again));
+        assert_eq!(
+            json(&again)["items_processed"],
+            3,
+            "{}: {}",
+            db.kind,
+            text(&again)
+        );
+        assert!(
+            std::fs::metadata(&kept).expect("kept again").len() > 4096,
+            "{}: kept again whole",
+            db.kind
+        );
+        let after = inventory_by_sku(&*db.store).await;
+        let moved = |sku: &str| after[sku] - before[sku];
+        assert_eq!(moved(named[0].0), 2.into(), "{}", db.kind);
+        assert_eq!(moved(named[1].0), 3.into(), "{}", db.kind);
+        assert_eq!(moved(named[2].0), 4.into(), "{}", db.kind);
+        assert_eq!(
+            after
+                .iter()
+                .filter(|(sku, q)| before.get(*sku) != Some(q))
+                .count(),
+            3,
+            "{}: only the invoice's items moved",
+            db.kind
+        );
+        let once_more = batchops_env(&db.url, &args, &env);
+        assert_eq!(
+            json(&once_more)["items_processed"],
+            0,
+            "{}: imported once",
+            db.kind
+        );
+        assert_eq!(inventory_by_sku(&*db.store).await, after, "{}", db.kind);
+    }
+}
+
+/// Waits (at most a minute) until the process `pid` is stopped (`T` in its `/proc` status).
+fn wait_until_stopped(pid: u32) {
+    let deadline = std::time::Instant::now() + std::time::Duration::from_secs(60);
+    loop {
+        let stat = std::fs::read_to_string(format!("/proc/{pid}/stat")).unwrap_or_default();
+        // The state follows the command's name in parentheses.
+        let state = stat
+            .rsplit_once(") ")
+            .and_then(|(_, rest)| rest.chars().next());
+        if state == Some('T') {
+            return;
+        }
+        assert!(
+            std::time::Instant::now() < deadline,
+            "process {pid} never reached its fail point: {stat}"
+        );
+        std::thread::sleep(std::time::Duration::from_millis(20));
     }
 }
 

@@ -6,6 +6,9 @@
 //! moment a test can choose. The variable is read once; when it is unset a point costs one atomic
 //! load and a comparison.
 //!
+//! `NAME:N:stop` stops the process there instead (SIGSTOP, as `kill -STOP` from outside): a test
+//! sees it stopped, changes the world under it (a file cut short), and lets it go on with SIGCONT.
+//!
 //! The points (each is one `hit` call):
 //! - `chunk_mapped`: the engine received a mapped chunk and is about to write it.
 //! - `batch_after_insert`: inside a chunk's transaction, transaction rows inserted, inventory not
@@ -36,6 +39,8 @@
 //!   everything written.
 //! - `catalog_kept_before_rename`: a kept catalog's file written whole under its temporary name,
 //!   not yet renamed into place (crates/batchops-store/src/catalog_cache.rs).
+//! - `catalog_kept_read`: a kept catalog's file opened, checked and its catalog read back, its
+//!   tables left in the file for the run to read.
 //!
 //! The points exist only with the cargo feature `failpoints` (the test builds turn it on); without
 //! it `hit` is empty and the variable is never read.
@@ -50,31 +55,51 @@ use std::sync::atomic::{AtomicU64, Ordering};
 pub const ENV: &str = "BATCHOPS_FAILPOINT";
 
 #[cfg(feature = "failpoints")]
-static ARMED: OnceLock<Option<(String, u64)>> = OnceLock::new();
+static ARMED: OnceLock<Option<Armed>> = OnceLock::new();
 #[cfg(feature = "failpoints")]
 static HITS: AtomicU64 = AtomicU64::new(0);
 
+/// The armed point: its name, which hit, and whether the process stops there instead of dying.
 #[cfg(feature = "failpoints")]
-fn armed() -> &'static Option<(String, u64)> {
+struct Armed {
+    point: String,
+    nth: u64,
+    stop: bool,
+}
+
+#[cfg(feature = "failpoints")]
+fn armed() -> &'static Option<Armed> {
     ARMED.get_or_init(|| {
         let spec = std::env::var(ENV).ok()?;
-        let (name, nth) = match spec.split_once(':') {
-            Some((name, n)) => (name, n.trim().parse().ok()?),
-            None => (spec.as_str(), 1),
+        let mut fields = spec.split(':').map(str::trim);
+        let point = fields.next()?.to_string();
+        let nth = match fields.next() {
+            Some(n) => n.parse().ok()?,
+            None => 1,
         };
-        Some((name.trim().to_string(), nth))
+        let stop = match fields.next() {
+            None | Some("kill") => false,
+            Some("stop") => true,
+            Some(_) => return None,
+        };
+        Some(Armed { point, nth, stop })
     })
 }
 
-/// The process reached the point `name`: die here if the point is armed and this is its N-th hit.
+/// The process reached the point `name`: die (or stop) here if the point is armed and this is
+/// its N-th hit.
 #[cfg(feature = "failpoints")]
 #[inline]
 pub fn hit(name: &str) {
-    if let Some((point, nth)) = armed()
-        && point == name
-        && HITS.fetch_add(1, Ordering::SeqCst) + 1 == *nth
+    if let Some(armed) = armed()
+        && armed.point == name
+        && HITS.fetch_add(1, Ordering::SeqCst) + 1 == armed.nth
     {
-        die(name, *nth);
+        if armed.stop {
+            stop(name, armed.nth);
+        } else {
+            die(name, armed.nth);
+        }
     }
 }
 
@@ -82,6 +107,19 @@ pub fn hit(name: &str) {
 #[cfg(not(feature = "failpoints"))]
 #[inline(always)]
 pub fn hit(_name: &str) {}
+
+#[cfg(feature = "failpoints")]
+#[cold]
+fn stop(name: &str, nth: u64) {
+    eprintln!("fail point {name}:{nth} reached: stopping this process with SIGSTOP");
+    // Returns once the test sent SIGCONT.
+    let status = std::process::Command::new("kill")
+        .args(["-STOP", &std::process::id().to_string()])
+        .status();
+    if !status.is_ok_and(|s| s.success()) {
+        die(name, nth);
+    }
+}
 
 #[cfg(feature = "failpoints")]
 #[cold]

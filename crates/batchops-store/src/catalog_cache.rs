@@ -184,6 +184,7 @@ impl Opened {
                 if more { ", bytes after them" } else { "" }
             )));
         }
+        crate::failpoint::hit("catalog_kept_read");
         Ok((self.header, catalog))
     }
 }

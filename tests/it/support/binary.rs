@@ -23,12 +23,19 @@ pub fn batchops(url: &str, args: &[&str]) -> Output {
 }
 
 pub fn batchops_env(url: &str, args: &[&str], env: &[(&str, &str)]) -> Output {
+    batchops_command(url, args, env)
+        .output()
+        .expect("run batchops")
+}
+
+/// The command [`batchops_env`] runs, for a test that starts it and waits itself.
+pub fn batchops_command(url: &str, args: &[&str], env: &[(&str, &str)]) -> Command {
     let mut c = bin();
     c.arg("--database-url").arg(url).args(args);
     for (k, v) in env {
         c.env(k, v);
     }
-    c.output().expect("run batchops")
+    c
 }
 
 pub fn text(o: &Output) -> String {
