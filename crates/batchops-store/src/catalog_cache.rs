@@ -23,7 +23,7 @@ use std::sync::{Arc, OnceLock};
 pub const KEPT_FROM_ITEMS: usize = 20_000;
 
 /// The layout of a kept catalog's file; another is read whole again.
-const FORMAT: u32 = 5;
+const FORMAT: u32 = 6;
 
 /// What a kept catalog's file starts with: its layout's number after a name (a file of an older
 /// layout started with a length, never these bytes).

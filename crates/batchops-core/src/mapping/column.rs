@@ -165,18 +165,23 @@ impl Pager {
             let at = offset + done as u64;
             let (block, within) = (at / BLOCK as u64, (at % BLOCK as u64) as usize);
             if !blocks.by_number.contains_key(&block) {
+                // The oldest block's buffer, when one goes, takes the new block.
+                let mut freed = None;
                 if blocks.read.len() >= CACHED_BLOCKS
                     && let Some(oldest) = blocks.read.pop_front()
                 {
-                    blocks.by_number.remove(&oldest);
+                    freed = blocks.by_number.remove(&oldest);
                 }
                 let start = block * BLOCK as u64;
                 let n = self.len.saturating_sub(start).min(BLOCK as u64) as usize;
-                let mut page = vec![0u8; n];
+                let mut page = match freed {
+                    Some(page) if page.len() == n => page,
+                    _ => vec![0u8; n].into_boxed_slice(),
+                };
                 if let Err(e) = read_at(&self.file, start, &mut page) {
                     return self.fail(e);
                 }
-                blocks.by_number.insert(block, page.into_boxed_slice());
+                blocks.by_number.insert(block, page);
                 blocks.read.push_back(block);
             }
             let page = &blocks.by_number[&block];

@@ -110,11 +110,26 @@ impl Texts {
 
 /// Strings in one buffer ([`Texts`]), each found by its number and by its text (binary search
 /// over their sorted order); none repeats.
+///
+/// A search compares the strings' first 16 bytes ([`prefix`]), held beside the sorted order, and
+/// reads a string's text only among those that share the sought one's: in a kept file it reads
+/// one stretch of that column and the one string it finds, not a string at every step.
 #[derive(Debug, Clone, Default, serde::Serialize, serde::Deserialize)]
 pub struct Strings {
     texts: Texts,
     /// The strings' numbers in the order of their text.
     sorted: Col<u32>,
+    /// The [`prefix`] of each string in that order.
+    prefixes: Col<u128>,
+}
+
+/// A string's first 16 bytes as a number, zeros after its end: strings in byte order have their
+/// prefixes in the same order (one that is another's start with zeros after it ties with it).
+fn prefix(s: &[u8]) -> u128 {
+    let mut first = [0u8; 16];
+    let n = s.len().min(16);
+    first[..n].copy_from_slice(&s[..n]);
+    u128::from_be_bytes(first)
 }
 
 impl Strings {
@@ -123,9 +138,11 @@ impl Strings {
         let texts = Texts::new(strs)?;
         let mut sorted: Vec<u32> = (0..texts.len() as u32).collect();
         sorted.sort_unstable_by(|&a, &b| texts.bytes(a).cmp(&texts.bytes(b)));
+        let prefixes: Vec<u128> = sorted.iter().map(|&i| prefix(&texts.bytes(i))).collect();
         let t = Strings {
             texts,
             sorted: sorted.into(),
+            prefixes: prefixes.into(),
         };
         t.check()?;
         Ok(t)
@@ -142,20 +159,35 @@ impl Strings {
 
     /// The number of the string `s`.
     pub fn find(&self, s: &str) -> Option<u32> {
-        self.sorted
-            .search_by(|i| (*self.texts.bytes(i)).cmp(s.as_bytes()))
-            .ok()
-            .and_then(|at| self.sorted.get(at))
+        use std::cmp::Ordering::{Greater, Less};
+        let p = prefix(s.as_bytes());
+        // The stretch of strings that share the prefix, then the string among them by its text.
+        let (Err(mut lo) | Ok(mut lo)) = self
+            .prefixes
+            .search_by(|v| if v < p { Less } else { Greater });
+        let (Err(mut hi) | Ok(mut hi)) = self
+            .prefixes
+            .search_by(|v| if v <= p { Less } else { Greater });
+        while lo < hi {
+            let mid = lo + (hi - lo) / 2;
+            let i = self.sorted.get(mid)?;
+            match (*self.texts.bytes(i)).cmp(s.as_bytes()) {
+                Less => lo = mid + 1,
+                Greater => hi = mid,
+                std::cmp::Ordering::Equal => return Some(i),
+            }
+        }
+        None
     }
 
     /// The texts hold ([`Texts::check`]), and the sorted order holds every string once, in
     /// strictly rising order (no string repeats); of a table read from a kept file, the lengths.
     pub fn check(&self) -> Result<(), String> {
         self.texts.check()?;
-        if self.sorted.len() != self.texts.len() {
+        if self.sorted.len() != self.texts.len() || self.prefixes.len() != self.texts.len() {
             return Err("strings: the lengths disagree".into());
         }
-        if self.sorted.in_file() {
+        if self.sorted.in_file() || self.prefixes.in_file() {
             return Ok(());
         }
         let sorted = self.sorted.all();
@@ -171,6 +203,14 @@ impl Strings {
             .any(|w| self.texts.bytes(w[0]) >= self.texts.bytes(w[1]))
         {
             return Err("strings: the sorted order does not hold".into());
+        }
+        let prefixes = self.prefixes.all();
+        if sorted
+            .iter()
+            .zip(prefixes.iter())
+            .any(|(&i, &p)| prefix(&self.texts.bytes(i)) != p)
+        {
+            return Err("strings: a prefix is not its string's".into());
         }
         Ok(())
     }
@@ -435,6 +475,53 @@ mod tests {
         let mut short = t;
         short.ends.held_mut().pop();
         assert!(short.check().is_err(), "text after the last end");
+    }
+
+    /// Strings that share their first 16 bytes, or differ only after them or by zeros at their
+    /// end, are found by their text in memory and read back from a kept file alike.
+    #[test]
+    fn strings_sharing_a_prefix_are_found_in_memory_and_in_a_file() {
+        use crate::mapping::column::{KeptFile, Part};
+        let mut words: Vec<String> = (0..3_000)
+            .map(|i| format!("SUPPLIER-LONG-PREFIX-{i:05}"))
+            .collect();
+        words.extend(
+            [
+                "",
+                "a",
+                "a\0",
+                "a\0b",
+                "b",
+                "0123456789abcdef",
+                "0123456789abcdef0",
+                "0123456789abcde",
+            ]
+            .map(String::from),
+        );
+        words.extend((0..3_000).map(|i| format!("S{i}")));
+        let t = Strings::new(words.iter().map(String::as_str)).unwrap();
+        let mut f = tempfile::NamedTempFile::new().unwrap();
+        Part::encode(&t).unwrap().write(&mut f).unwrap();
+        let read: Strings = KeptFile::open(f.path()).unwrap().part("strings").unwrap();
+        assert!(read.sorted.in_file() && read.prefixes.in_file());
+        for table in [&t, &read] {
+            for (i, w) in words.iter().enumerate() {
+                assert_eq!(table.find(w), Some(i as u32), "{w:?}");
+            }
+            for absent in [
+                "SUPPLIER-LONG-PREFIX-03000",
+                "SUPPLIER-LONG-PREFIX-",
+                "a\0\0",
+                "0123456789abcdef1",
+                "S3000",
+                "\u{10ffff}",
+            ] {
+                assert_eq!(table.find(absent), None, "{absent:?}");
+            }
+        }
+        let mut wrong = t.clone();
+        wrong.prefixes.held_mut()[3] ^= 1;
+        assert!(wrong.check().is_err(), "a prefix not its string's");
     }
 
     #[test]
