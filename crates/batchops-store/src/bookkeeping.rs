@@ -30,6 +30,8 @@ pub trait Bookkeeping: Send + Sync {
         import_key: Option<&str>,
         skus: &[String],
     ) -> StoreResult<SkuCatalog>;
+    /// Whether the database holds any item, live or retired (see [`crate::Store::has_items`]).
+    async fn has_items(&self) -> StoreResult<bool>;
     async fn begin_run(&self, run: &NewRun) -> StoreResult<i64>;
     async fn heartbeat(&self, run_id: i64) -> StoreResult<()>;
     async fn reopen_run(&self, run_id: i64) -> StoreResult<()>;
@@ -467,6 +469,13 @@ macro_rules! bookkeeping {
                     skus: &[String],
                 ) -> StoreResult<crate::bookkeeping::SkuCatalog> {
                     self.items_of_skus(import_key, skus).await
+                }
+
+                async fn has_items(&self) -> StoreResult<bool> {
+                    let n: i64 = sqlx::query_scalar(Self::shared(sql::HAS_ITEMS))
+                        .fetch_one(&self.pool)
+                        .await?;
+                    Ok(n > 0)
                 }
                 async fn begin_run(&self, run: &NewRun) -> StoreResult<i64> {
                     let pool = &self.pool;

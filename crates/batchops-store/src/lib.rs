@@ -195,6 +195,11 @@ pub trait Store: Send + Sync {
     ) -> StoreResult<SkuCatalog> {
         self.bookkeeping().catalog_of_skus(import_key, skus).await
     }
+    /// Whether the database holds any item, live or retired: without one, every catalog is empty
+    /// and no line's SKU is worth looking up.
+    async fn has_items(&self) -> StoreResult<bool> {
+        self.bookkeeping().has_items().await
+    }
     /// The lines of `import_key` that have a state (landed, held, failed, skipped): a run over the
     /// key leaves them as they are.
     async fn line_states(&self, import_key: &str) -> StoreResult<LineStates>;

@@ -28,6 +28,9 @@ pub struct KeyState {
     pub imported: bool,
     /// How the operator answered its overlap with earlier runs (`only-new`, `as-new-invoice`).
     pub answer: Option<String>,
+    /// A run of another import key exists (of any kind): without one, no line of any file can
+    /// have landed elsewhere and no run named its invoice.
+    pub others: bool,
 }
 
 /// Fingerprints looked up per statement.
@@ -158,6 +161,7 @@ macro_rules! overlap_sql {
                 Ok(KeyState {
                     imported: row.try_get::<i64, _>("runs")? > 0,
                     answer: row.try_get("answer")?,
+                    others: row.try_get::<i64, _>("others")? > 0,
                 })
             }
 

@@ -58,6 +58,9 @@ pub(crate) async fn for_run(
     }
     let lines = match scanned {
         Some(scan) => scan.finish(),
+        // A database without items (a first import): the catalog is empty, whatever the file's
+        // SKUs are, and the file is not read for them.
+        None if !store.has_items().await? => None,
         None => sku_lines(file, opts)?,
     };
     let Some(lines) = lines else {

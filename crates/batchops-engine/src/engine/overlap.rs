@@ -331,6 +331,12 @@ pub(crate) async fn check(
         keep(answer).await?;
         return Ok(Checked::default());
     }
+    if answer.is_none() && !state.others {
+        // No other key ever ran (a first import into a new database): nothing to compare with,
+        // and the file is not read for it.
+        keep(None).await?;
+        return Ok(Checked::default());
+    }
     let mut skus = SkuScan::default();
     let overlap = measure(
         store,

@@ -25,6 +25,9 @@ pub(crate) const RUN_COLUMNS: &str = "id, source, import_key, mode, status, oper
 pub(crate) const FAILED_COLUMNS: &str = "id, run_id, import_key, line, raw_record, fields_json, \
     corrected_json, phase, error, sqlstate, decision, CAST(attempts AS BIGINT) AS attempts, resolved_at";
 
+/// 1 when the database holds an item (live or retired), else 0.
+pub(crate) const HAS_ITEMS: &str = "SELECT COUNT(*) FROM (SELECT 1 FROM inventory_items LIMIT 1) i";
+
 pub(crate) const INSERT_RUN: &str = "INSERT INTO import_runs \
     (source, import_key, mode, status, operator, dry_run, rehearsal, chunk_size, started_at, heartbeat_at, \
      supplier, invoice_number, invoice_date, currency, sku_column) \

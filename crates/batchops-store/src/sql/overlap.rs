@@ -13,7 +13,8 @@ pub(crate) const INVOICE_RUNS: &str = "SELECT r.id FROM import_invoices k JOIN i
 
 pub(crate) const KEY_STATE: &str = "SELECT (SELECT COUNT(*) FROM import_runs WHERE import_key = $1 AND dry_run = $2 \
                                AND reverted_at IS NULL) AS runs, \
-                            (SELECT answer FROM import_invoices WHERE import_key = $1) AS answer";
+                            (SELECT answer FROM import_invoices WHERE import_key = $1) AS answer, \
+                            (SELECT COUNT(*) FROM (SELECT 1 FROM import_runs WHERE import_key <> $1 LIMIT 1) o) AS others";
 
 pub(crate) const RECORD: &str = "INSERT INTO import_invoices (import_key, vendor, invoice_id, answer, operator) \
                      VALUES ($1, $2, $3, $4, $5) \
