@@ -159,7 +159,7 @@ impl Strings {
 
     /// The number of the string `s`.
     pub fn find(&self, s: &str) -> Option<u32> {
-        use std::cmp::Ordering::{Greater, Less};
+        use std::cmp::Ordering::{Equal, Greater, Less};
         let p = prefix(s.as_bytes());
         // The stretch of strings that share the prefix, then the string among them by its text.
         let (Err(mut lo) | Ok(mut lo)) = self
@@ -174,7 +174,7 @@ impl Strings {
             match (*self.texts.bytes(i)).cmp(s.as_bytes()) {
                 Less => lo = mid + 1,
                 Greater => hi = mid,
-                std::cmp::Ordering::Equal => return Some(i),
+                Equal => return Some(i),
             }
         }
         None
