@@ -38,10 +38,11 @@ seconds() {
   awk -v a="$t0" -v b="$t1" 'BEGIN { printf "%.3f", (b - a) / 1e9 }'
 }
 
+# The least of three runs of a command that prints its seconds.
 best_of_3() {
   local best="" s
   for _ in 1 2 3; do
-    s=$(seconds "$@")
+    s=$("$@")
     if [[ -z $best ]] || awk -v a="$s" -v b="$best" 'BEGIN { exit !(a < b) }'; then best=$s; fi
   done
   echo "$best"
@@ -90,18 +91,14 @@ for n in $sizes; do
   if [[ -s $dir/catalog-$n.db ]]; then
     sqlite_sql "$n" >"$work/sqlite-$n.sql"
     for variant in as-is without; do
-      best=""
-      for _ in 1 2 3; do
-        s=$(sqlite_run "$n" "$variant")
-        if [[ -z $best ]] || awk -v a="$s" -v b="$best" 'BEGIN { exit !(a < b) }'; then best=$s; fi
-      done
+      best=$(best_of_3 sqlite_run "$n" "$variant")
       printf '%-9s %9d  %7d  %-30s %7s\n' sqlite "$n" "$updates" "$(label "$variant")" "$best"
     done
   fi
   if psql -qAt "$pg" -c "SELECT 1 FROM scale_cat_$n.inventory_items LIMIT 1" >/dev/null 2>&1; then
     for variant in as-is without; do
       pg_sql "$n" "$variant" >"$work/pg-$n-$variant.sql"
-      best=$(best_of_3 psql -q "$pg" -f "$work/pg-$n-$variant.sql")
+      best=$(best_of_3 seconds psql -q "$pg" -f "$work/pg-$n-$variant.sql")
       printf '%-9s %9d  %7d  %-30s %7s\n' postgres "$n" "$updates" "$(label "$variant")" "$best"
     done
   fi
