@@ -6,8 +6,12 @@ use super::{ErrorClass, FailureRecord, StoreError};
 use crate::mapping::column::Col;
 use crate::mapping::{KeptItems, MappedLine};
 use rust_decimal::Decimal;
-use std::collections::{BTreeMap, HashMap};
+use std::collections::BTreeMap;
 use std::sync::{Arc, Mutex};
+
+/// The maps a chunk's write keys by SKU: up to one entry per item of a catalog of millions,
+/// hashed fast.
+pub(crate) type HashMap<K, V> = std::collections::HashMap<K, V, foldhash::fast::RandomState>;
 
 /// SKU → item id.
 pub(crate) type ItemIds = HashMap<Arc<str>, i64>;
@@ -72,7 +76,7 @@ impl IdCache {
     /// so concurrent writers lock new items in the same order.
     pub fn resolve(&self, rows: &[MappedLine]) -> (ItemIds, Vec<NewItem>) {
         let ids = self.lock();
-        let mut known = HashMap::new();
+        let mut known = HashMap::default();
         let mut missing: BTreeMap<Arc<str>, Arc<str>> = BTreeMap::new();
         for row in rows {
             if known.contains_key(&row.sku) || missing.contains_key(&row.sku) {

@@ -12,6 +12,7 @@ use super::{
 };
 use crate::domain::Phase;
 use crate::domain::decimal::{from_units, to_units};
+use crate::item_ids::HashMap;
 use crate::mapping::{HeldLine, MappedLine};
 use async_trait::async_trait;
 use chrono::Utc;
@@ -20,7 +21,6 @@ use sqlx::sqlite::{
     SqliteConnectOptions, SqliteJournalMode, SqlitePool, SqlitePoolOptions, SqliteSynchronous,
 };
 use sqlx::{AssertSqlSafe, Row, Sqlite, Transaction};
-use std::collections::HashMap;
 use std::str::FromStr;
 use std::sync::{Arc, LazyLock};
 use std::time::{Duration, Instant};

@@ -68,6 +68,7 @@ pub fn batch_file(path: &str, lines: u64, key: &str) -> BatchFile {
         sha256: format!("{key:0<64}"),
         estimated_lines: lines,
         spool: None,
+        analysed: Default::default(),
     }
 }
 

@@ -50,6 +50,7 @@ use source::{BomSkip, ByteSource, Hashing, READ_BUFFER, Verified};
 use std::fs::File;
 use std::io::{BufReader, Read};
 use std::path::{Path, PathBuf};
+use std::sync::Arc;
 
 /// The formats a batch file can have.
 #[derive(Debug, Clone, Copy, PartialEq, Eq, Hash, serde::Serialize, serde::Deserialize)]
@@ -127,7 +128,32 @@ pub struct BatchFile {
     /// The copy of a pipe or of standard input the batch is read from; `None` for a file, read at
     /// its path.
     pub spool: Option<Spool>,
+    /// How the inspection found a text table laid out, and with which settings.
+    pub analysed: Analysed,
 }
+
+/// A text table's layout as the inspection found it, so that opening the file with the same
+/// settings does not read it whole again to find it. Two batch files are equal whatever it holds:
+/// it is what their bytes and settings give.
+#[derive(Debug, Clone, Default)]
+pub struct Analysed(Option<Arc<(ReadSettings, dialect::Layout)>>);
+
+impl Analysed {
+    fn of(&self, settings: &ReadSettings) -> Option<dialect::Layout> {
+        self.0
+            .as_ref()
+            .filter(|found| found.0 == *settings)
+            .map(|found| found.1.clone())
+    }
+}
+
+impl PartialEq for Analysed {
+    fn eq(&self, _: &Self) -> bool {
+        true
+    }
+}
+
+impl Eq for Analysed {}
 
 impl BatchFile {
     /// The batch's bytes from the first: its spool, or its file opened again.
@@ -248,6 +274,7 @@ fn inspect_read(
     let mut json_items = 0;
     let mut table_rows = 0;
     let mut workbook = Vec::new();
+    let mut found = Analysed::default();
     let unusable: Option<String> = match format {
         InputFormat::Csv => {
             let synonyms = header::Synonyms::load_with(&settings.columns)
@@ -257,6 +284,7 @@ fn inspect_read(
             match analysed {
                 Ok(layout) => {
                     table_rows = layout.data_rows;
+                    found = Analysed(Some(Arc::new((settings.clone(), layout))));
                     None
                 }
                 Err(Refusal::Unusable(why)) => Some(why),
@@ -309,6 +337,7 @@ fn inspect_read(
         sha256: stats.sha256,
         estimated_lines,
         spool,
+        analysed: found,
     })
 }
 
@@ -340,8 +369,11 @@ pub fn layout(file: &BatchFile, settings: &ReadSettings) -> Result<Layout, Input
                 .map_err(refused(path))?
                 .layout())
         }
-        _ => dialect::analyse_csv(file.bytes()?.take(file.size_bytes), settings, &synonyms)
-            .map_err(refused(path)),
+        _ => match file.analysed.of(settings) {
+            Some(layout) => Ok(layout),
+            None => dialect::analyse_csv(file.bytes()?.take(file.size_bytes), settings, &synonyms)
+                .map_err(refused(path)),
+        },
     }
 }
 
@@ -418,7 +450,8 @@ pub fn open_with(file: &BatchFile, settings: &ReadSettings) -> Result<LineReader
     let mut titles = Vec::new();
     let inner = match file.format {
         InputFormat::Csv => {
-            // The analysis reads the hashed bytes once more; the lines come from the verified ones.
+            // The layout the inspection found (or, with other settings, the hashed bytes analysed
+            // once more); the lines come from the verified bytes.
             let layout = layout(file, settings)?;
             give_back_memory();
             titles = layout.titles.clone();
@@ -443,6 +476,7 @@ pub fn open_with(file: &BatchFile, settings: &ReadSettings) -> Result<LineReader
     };
     Ok(LineReader {
         format: file.format,
+        expected_lines: file.estimated_lines,
         inner,
         check,
         ahead: None,
@@ -457,6 +491,8 @@ pub fn open_with(file: &BatchFile, settings: &ReadSettings) -> Result<LineReader
 /// fine (a JSON reader's thread stops at its next item).
 pub struct LineReader {
     format: InputFormat,
+    /// About how many items the file holds ([`BatchFile::estimated_lines`]).
+    expected_lines: u64,
     inner: Inner,
     check: ReadCheck,
     /// The line after the one handed out last (line formats look one line ahead, to know the last).
@@ -475,6 +511,11 @@ enum Inner {
 impl LineReader {
     pub fn format(&self) -> InputFormat {
         self.format
+    }
+
+    /// About how many items the file holds, as its inspection counted them.
+    pub fn expected_lines(&self) -> u64 {
+        self.expected_lines
     }
 
     /// The rows above a table's header, cells joined by ` | `.
@@ -805,6 +846,35 @@ mod tests {
         assert_eq!(inspect(json.path(), None).unwrap().estimated_lines, 4);
         let cut = file(".json", b"{\"line_items\": [{}, {}, {\"a\"");
         assert_eq!(inspect(cut.path(), None).unwrap().estimated_lines, 2);
+    }
+
+    #[test]
+    fn a_table_is_laid_out_once_for_the_settings_it_was_inspected_with() {
+        let f = file(
+            ".csv",
+            b"Invoice 7\nsku;quantity;unit_price\nA;1;2,50\nB;3;4,00\n",
+        );
+        let settings = ReadSettings::default();
+        let batch = inspect_with(f.path(), None, &settings).unwrap();
+        let path = f.path().to_path_buf();
+        drop(f);
+        assert!(!path.exists());
+        // The same settings: the inspection's layout, the file not read again.
+        let kept = layout(&batch, &settings).unwrap();
+        assert_eq!(
+            (kept.delimiter, kept.header_row, kept.data_rows),
+            (b';', 2, 2)
+        );
+        assert_eq!(kept.titles, ["Invoice 7"]);
+        // Other settings: the file is analysed again (and here it is gone).
+        let other = ReadSettings {
+            delimiter: Some(';'),
+            ..ReadSettings::default()
+        };
+        match layout(&batch, &other) {
+            Err(InputError::Io { path: p, .. }) => assert_eq!(p, path),
+            other => panic!("expected the file to be read again: {other:?}"),
+        }
     }
 
     #[test]

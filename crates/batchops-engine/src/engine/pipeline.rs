@@ -112,13 +112,15 @@ pub fn spawn(
     let (tx, rx) = mpsc::channel(ahead.max(1));
     let chunk_size = chunk_size.max(1);
     let explain = mapper.explaining();
+    let expected_lines =
+        max_lines.map_or(reader.expected_lines(), |n| n.min(reader.expected_lines()));
     let mut reader =
         reader.take(max_lines.map_or(usize::MAX, |n| n.min(usize::MAX as u64) as usize));
     std::thread::Builder::new()
         .name("batchops-mapper".into())
         .spawn(move || {
             let mut index = 0;
-            let mut prints = Fingerprinter::new();
+            let mut prints = Fingerprinter::for_lines(expected_lines as usize);
             loop {
                 let start = Instant::now();
                 let mut chunk = MappedChunk {
