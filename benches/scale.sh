@@ -15,7 +15,9 @@
 #     catalog runs (N rows each); the process's cost is that check's.
 #   - a 100-line invoice with the catalog kept between runs (--catalog-cache): the run that reads
 #     the catalog whole and keeps it, then three runs that read the kept catalog (best of them),
-#     one after another on one database (each adds the few items its new lines create).
+#     one after another on one database (each adds the few items its new lines create); then three
+#     20,000-line invoices the same way against the 10k and 1M catalogs (best of them, and the
+#     first of the three, which finds the database's pages colder).
 # Every other run keeps no catalog (BATCHOPS_CATALOG_CACHE=off): it reads the catalog whole.
 # Wall seconds and peak RSS are those of the whole process (/usr/bin/time -v); the invoice runs
 # also print the run's own seconds (its report) so time spent outside the phases shows.
@@ -200,10 +202,10 @@ catalog_db() {
 }
 
 # Import an invoice against the catalog of N items; best of R runs: sets BEST_WALL, BEST_RSS,
-# BEST_RUN (the run's own seconds, from its report).
+# BEST_RUN (the run's own seconds, from its report) and FIRST_WALL (the first run's wall seconds).
 invoice_run() {
   local n=$1 backend=$2 lines=$3 repeats=$4 k
-  BEST_WALL="" BEST_RSS="" BEST_RUN=""
+  BEST_WALL="" BEST_RSS="" BEST_RUN="" FIRST_WALL=""
   for ((k = 1; k <= repeats; k++)); do
     local f
     if [[ $lines == sku ]]; then f=$(sku_invoice_csv "$n"); else f=$(invoice_csv "$n" "$lines" "$((k + 100 * lines))"); fi
@@ -229,6 +231,7 @@ invoice_run() {
     esac
     local run
     run=$(printf '%.3f' "$(field processing_time_seconds)")
+    [[ -n $FIRST_WALL ]] || FIRST_WALL=$WALL
     if [[ -z $BEST_WALL ]] || awk "BEGIN { exit !($WALL < $BEST_WALL) }"; then
       BEST_WALL=$WALL BEST_RSS=$RSS BEST_RUN=$run
     fi
@@ -311,9 +314,9 @@ RUN_STAMP="$("$bin" --version | tr ' ' '-')@$(date -u +%Y-%m-%dT%H:%M:%S.%NZ)"
         WK[$backend.$n]=$BEST_WALL RK[$backend.$n]=$BEST_RSS
         printf '%-9s %9d  %-34s %9s %9s %10s\n' "$backend" "$n" "100-line invoice, kept (best of 3)" "$BEST_WALL" "$BEST_RSS" "$BEST_RUN"
         if [[ $n == 10000 || $n == 1000000 ]]; then
-          invoice_run "$n" "$backend" 20000 1
+          invoice_run "$n" "$backend" 20000 3
           W20KK[$backend.$n]=$BEST_WALL
-          printf '%-9s %9d  %-34s %9s %9s %10s\n' "$backend" "$n" "20,000-line invoice, kept" "$BEST_WALL" "$BEST_RSS" "$BEST_RUN"
+          printf '%-9s %9d  %-34s %9s %9s %10s  (first of the three %s s)\n' "$backend" "$n" "20,000 lines, kept (best of 3)" "$BEST_WALL" "$BEST_RSS" "$BEST_RUN" "$FIRST_WALL"
         fi
         KEEP=""
         rm -rf "$dir/kept-$backend-$n" "$dir/kept.db" "$dir/kept.db"-wal "$dir/kept.db"-shm "$dir/kept.db".lock
