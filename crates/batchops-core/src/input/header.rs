@@ -40,7 +40,7 @@ struct Names {
 }
 
 /// Folded header name → the column it names.
-#[derive(Debug, Clone)]
+#[derive(Debug, Clone, PartialEq, Eq)]
 pub struct Synonyms {
     names: HashMap<String, Known>,
 }

@@ -133,17 +133,26 @@ pub struct BatchFile {
 }
 
 /// A text table's layout as the inspection found it, so that opening the file with the same
-/// settings does not read it whole again to find it. Two batch files are equal whatever it holds:
-/// it is what their bytes and settings give.
+/// settings and header names does not read it whole again to find it. Two batch files are equal
+/// whatever it holds: it is what their bytes, settings and header names give.
 #[derive(Debug, Clone, Default)]
-pub struct Analysed(Option<Arc<(ReadSettings, dialect::Layout)>>);
+pub struct Analysed(Option<Arc<Found>>);
+
+#[derive(Debug)]
+struct Found {
+    settings: ReadSettings,
+    synonyms: header::Synonyms,
+    layout: dialect::Layout,
+}
 
 impl Analysed {
-    fn of(&self, settings: &ReadSettings) -> Option<dialect::Layout> {
+    /// The layout found with these settings and header names (an operator may have added a
+    /// header name since the inspection).
+    fn of(&self, settings: &ReadSettings, synonyms: &header::Synonyms) -> Option<dialect::Layout> {
         self.0
             .as_ref()
-            .filter(|found| found.0 == *settings)
-            .map(|found| found.1.clone())
+            .filter(|found| found.settings == *settings && found.synonyms == *synonyms)
+            .map(|found| found.layout.clone())
     }
 }
 
@@ -284,7 +293,11 @@ fn inspect_read(
             match analysed {
                 Ok(layout) => {
                     table_rows = layout.data_rows;
-                    found = Analysed(Some(Arc::new((settings.clone(), layout))));
+                    found = Analysed(Some(Arc::new(Found {
+                        settings: settings.clone(),
+                        synonyms,
+                        layout,
+                    })));
                     None
                 }
                 Err(Refusal::Unusable(why)) => Some(why),
@@ -369,7 +382,7 @@ pub fn layout(file: &BatchFile, settings: &ReadSettings) -> Result<Layout, Input
                 .map_err(refused(path))?
                 .layout())
         }
-        _ => match file.analysed.of(settings) {
+        _ => match file.analysed.of(settings, &synonyms) {
             Some(layout) => Ok(layout),
             None => dialect::analyse_csv(file.bytes()?.take(file.size_bytes), settings, &synonyms)
                 .map_err(refused(path)),
@@ -875,6 +888,16 @@ mod tests {
             Err(InputError::Io { path: p, .. }) => assert_eq!(p, path),
             other => panic!("expected the file to be read again: {other:?}"),
         }
+        // Header names the operator added since: not the inspection's layout.
+        let names = header::Synonyms::load_with(&settings.columns).unwrap();
+        assert!(batch.analysed.of(&settings, &names).is_some());
+        let more = header::Synonyms::load_with(&std::collections::BTreeMap::from([(
+            "Lieferposten".to_string(),
+            "description".to_string(),
+        )]))
+        .unwrap();
+        assert_ne!(more, names);
+        assert!(batch.analysed.of(&settings, &more).is_none());
     }
 
     #[test]
