@@ -128,7 +128,7 @@ pub struct BatchFile {
     /// The copy of a pipe or of standard input the batch is read from; `None` for a file, read at
     /// its path.
     pub spool: Option<Spool>,
-    /// How the inspection found a text table laid out, and with which settings.
+    /// How the inspection found a text table laid out, with the settings and header names it used.
     pub analysed: Analysed,
 }
 
