@@ -1,8 +1,9 @@
 //! The whole catalog as the store loads it (built on a thread of its own from batches of rows, its
 //! names read while the next rows arrive), and the catalog it kept from an earlier run with the
-//! items added since, is the catalog built from the same items in one go; a kept catalog the
-//! database no longer holds (an item renamed, a database restored from a copy and imported into
-//! again, a damaged file) is never used. Real SQLite files and the real PostgreSQL server.
+//! items added since and the renames and merges since applied, is the catalog built from the same
+//! items in one go; a kept catalog the database no longer holds (a database restored from a copy
+//! and imported into again, a damaged file) is never used. Real SQLite files and the real
+//! PostgreSQL server.
 
 use crate::support::binary::{batchops_command, batchops_env, json, signal, text};
 use crate::support::db::{TestDb, backends, inventory_by_sku, sqlite};
@@ -10,7 +11,7 @@ use crate::support::files::write_file;
 use crate::support::library::import;
 use batchops::engine::ImportOptions;
 use batchops::mapping::signature::signature;
-use batchops::mapping::{Catalog, CatalogItem, lexicon};
+use batchops::mapping::{Catalog, CatalogItem, Exact, lexicon};
 use batchops::store::{self, CatalogCache, OpenOptions, Store};
 use std::path::Path;
 use std::sync::Arc;
@@ -120,8 +121,14 @@ async fn assert_is_the_database_catalog(db: &TestDb, loaded: &mut Catalog, what:
     let rows = db
         .pairs("SELECT id, sku FROM inventory_items WHERE retired_at IS NULL ORDER BY id")
         .await;
-    let order: Vec<String> = (0..loaded.len() as u32)
+    // The items in the order of their positions, those gone since the catalog was kept left out.
+    let order: Vec<String> = (0..loaded.items().len() as u32)
         .map(|idx| loaded.item(idx).0.to_string())
+        .filter(|sku| {
+            loaded
+                .index_of(sku)
+                .is_some_and(|i| loaded.item(i).0 == sku)
+        })
         .collect();
     let skus: Vec<String> = rows.into_iter().map(|(_, sku)| sku).collect();
     assert_eq!(order, skus, "{} {what}: the items, in id order", db.kind);
@@ -271,6 +278,97 @@ async fn a_kept_catalog_with_the_items_added_since_is_the_catalog_read_whole() {
         assert_eq!(first, 0, "{}: without the items of first.csv", db.kind);
         assert_eq!(without.len(), 1_600, "{}: the items added", db.kind);
         assert_eq!(kept_files(cache.path()), before, "{}", db.kind);
+    }
+}
+
+/// Renames and merges since a catalog was kept are applied to it: the catalog is the one read
+/// whole from the items as they are, and the kept file is not read whole or written again. A
+/// rename the kept catalog cannot read as a whole read would (a word new to the items before
+/// it), a deleted item, or more items added since than a file is kept from, read it whole and
+/// keep it again.
+#[tokio::test(flavor = "multi_thread", worker_threads = 2)]
+async fn renames_and_merges_since_are_applied_to_the_kept_catalog() {
+    for db in backends().await {
+        let cache = tempfile::tempdir().expect("tempdir");
+        import_csv(&*db.store, "first.csv", &items_csv("FIRST", 3_000, 31)).await;
+        // Coach screws, two copies of the first among them, after the generated items.
+        db.exec(
+            "INSERT INTO inventory_items (sku, name, quantity) VALUES \
+             ('COACH-80', 'Coach Screw M10 x 80mm Zinc Plated', 5), \
+             ('COACH-100', 'Coach Screw M10 x 100mm Zinc Plated Pack of 10', 5), \
+             ('COACH-80-DUP', 'Coach Screw M10 x 80mm Zinc Plated', 7), \
+             ('COACH-80-PK', 'Coach Screw M10 x 80mm Zinc Plated Pack of 10', 1), \
+             ('SPARE-1', 'Coach Screw M10 x 80mm Zinc Plated', 0)",
+        )
+        .await;
+        let kept = keeping(&db, cache.path()).await;
+        let mut loaded = kept.load_catalog().await.expect("load");
+        assert_is_the_database_catalog(&db, &mut loaded, "read whole").await;
+        let files = kept_files(cache.path());
+        let path = cache.path().join(&files[0].0);
+        let modified = || std::fs::metadata(&path).and_then(|m| m.modified()).ok();
+        let written = modified();
+
+        // An operator merges the copy into the first; another program renames the pack of 80mm
+        // screws to the 100mm ones' name and an item to its name in capitals.
+        let applied =
+            batchops::corrections::merge_items(&*db.store, "COACH-80-DUP", "COACH-80", "tester")
+                .await;
+        assert!(applied.is_ok(), "{}: merged: {applied:?}", db.kind);
+        db.exec(
+            "UPDATE inventory_items SET name = 'Coach Screw M10 x 100mm Zinc Plated Pack of 10' \
+             WHERE sku = 'COACH-80-PK'",
+        )
+        .await;
+        db.exec("UPDATE inventory_items SET name = upper(name) WHERE sku = 'FIRST-00012'")
+            .await;
+        insert_items(&db, "LATER", 50, 32).await;
+        let mut loaded = kept.load_catalog().await.expect("load");
+        assert_eq!(loaded.sku("COACH-80-DUP").as_deref(), Some("COACH-80"));
+        assert_eq!(
+            loaded.name("COACH-80-PK"),
+            Some("Coach Screw M10 x 100mm Zinc Plated Pack of 10")
+        );
+        let key = loaded.key_of("coach screw m10 x 100mm zinc plated pack of 10");
+        assert_eq!(
+            loaded.exact(&key),
+            Some(Exact::Several(vec![
+                "COACH-100".into(),
+                "COACH-80-PK".into()
+            ])),
+            "{}: the two items named alike",
+            db.kind
+        );
+        assert_is_the_database_catalog(&db, &mut loaded, "renamed and merged").await;
+        assert_eq!(kept_files(cache.path()), files, "{}", db.kind);
+        assert_eq!(modified(), written, "{}: applied, not read whole", db.kind);
+
+        // Applied again by the next run, with a merge more.
+        let applied =
+            batchops::corrections::merge_items(&*db.store, "COACH-80-PK", "COACH-100", "tester")
+                .await;
+        assert!(applied.is_ok(), "{}: merged: {applied:?}", db.kind);
+        let mut loaded = kept.load_catalog().await.expect("load");
+        assert_is_the_database_catalog(&db, &mut loaded, "merged twice").await;
+        assert_eq!(modified(), written, "{}: applied again", db.kind);
+
+        // A name with a word no item before it has: read whole, and kept again.
+        db.exec(
+            "UPDATE inventory_items SET name = 'Quintzelbrack Plate' WHERE sku = 'FIRST-00020'",
+        )
+        .await;
+        let mut loaded = kept.load_catalog().await.expect("load");
+        assert_is_the_database_catalog(&db, &mut loaded, "a new word").await;
+        let again = modified();
+        assert_ne!(again, written, "{}: read whole and kept again", db.kind);
+
+        // A deleted item: read whole.
+        db.exec("DELETE FROM inventory_items WHERE sku = 'SPARE-1'")
+            .await;
+        let mut loaded = kept.load_catalog().await.expect("load");
+        assert_eq!(loaded.name("SPARE-1"), None);
+        assert_is_the_database_catalog(&db, &mut loaded, "an item deleted").await;
+        assert_ne!(modified(), again, "{}: read whole and kept again", db.kind);
     }
 }
 

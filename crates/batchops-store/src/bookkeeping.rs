@@ -284,25 +284,28 @@ macro_rules! bookkeeping {
                             // The catalog is read while the header is checked against the
                             // database.
                             let h = &opened.header;
-                            let (kept, newest_item, items) =
-                                (h.stamp.clone(), h.newest_item, h.ids.len() as i64);
+                            let (kept, newest_item) = (h.stamp.clone(), h.newest_item);
                             let lex_read = lex.clone();
                             let reading =
                                 tokio::task::spawn_blocking(move || opened.read(lex_read));
-                            let serves = kept.instance == stamp.instance
-                                && kept.changes == stamp.changes
+                            let changes = if kept.instance == stamp.instance
                                 && self.catalog_stamp(Some(kept.newest_run)).await?.runs
                                     == kept.runs
-                                && sqlx::query_scalar::<_, i64>(Self::shared(
-                                    sql::LIVE_ITEMS_UP_TO,
-                                ))
-                                .bind(newest_item)
-                                .fetch_one(pool)
-                                .await?
-                                    == items;
-                            match reading.await.map_err(failed)? {
-                                Ok(read) => serves.then_some(read),
-                                Err(why) => unreadable(why),
+                            {
+                                self.kept_changes(&kept, &stamp, newest_item, cache.from_items)
+                                    .await?
+                            } else {
+                                Err("another database, or its runs differ".into())
+                            };
+                            match (reading.await.map_err(failed)?, changes) {
+                                (Ok((header, catalog)), Ok(rows)) => {
+                                    self.kept_as_it_is(header, catalog, rows).await?
+                                }
+                                (Err(why), _) => unreadable(why),
+                                (_, Err(why)) => {
+                                    tracing::info!("the kept catalog is read again: {why}");
+                                    None
+                                }
                             }
                         }
                         Ok(None) => None,
@@ -310,8 +313,12 @@ macro_rules! bookkeeping {
                     };
                     let keep = Some(crate::bookkeeping::Keep { cache, stamp });
                     match kept {
-                        Some((header, catalog)) => {
-                            tracing::info!(items = header.ids.len(), "kept catalog read");
+                        Some((header, catalog, changed)) => {
+                            tracing::info!(items = header.ids.len(), changed, "kept catalog read");
+                            // A catalog read with changes applied is not kept again: the next
+                            // run applies them too, until enough items are added that it is
+                            // read whole.
+                            let keep = keep.filter(|_| changed == 0);
                             self.read_catalog(None, catalog, header.ids, header.newest_item, keep)
                                 .await
                         }
@@ -319,6 +326,104 @@ macro_rules! bookkeeping {
                             let empty = Catalog::empty(lex);
                             let none = crate::mapping::column::Col::default();
                             self.read_catalog(None, empty, none, 0, keep).await
+                        }
+                    }
+                }
+
+                /// The changes to the items counted since the catalog was kept (`kept`), as
+                /// the items are now, if the kept catalog may apply them: the changes are
+                /// logged, at most [`crate::catalog_cache::KEPT_CHANGES_AT_MOST`], and fewer
+                /// than `from_items` items were added after it (else it is read whole and kept
+                /// again).
+                async fn kept_changes(
+                    &self,
+                    kept: &crate::catalog_cache::Stamp,
+                    now: &crate::catalog_cache::Stamp,
+                    newest_item: i64,
+                    from_items: usize,
+                ) -> StoreResult<Result<Vec<crate::catalog_cache::Changed>, String>> {
+                    let since = now.changes - kept.changes;
+                    if since == 0 {
+                        return Ok(Ok(Vec::new()));
+                    }
+                    if !(1..=crate::catalog_cache::KEPT_CHANGES_AT_MOST).contains(&since) {
+                        return Ok(Err(format!(
+                            "{since} changes to its items since it was kept"
+                        )));
+                    }
+                    let rows: Vec<crate::catalog_cache::Changed> =
+                        sqlx::query_as(Self::shared(sql::CATALOG_CHANGES))
+                            .bind(kept.changes)
+                            .bind(now.changes)
+                            .fetch_all(&self.pool)
+                            .await?;
+                    if rows.len() as i64 != since {
+                        return Ok(Err(format!(
+                            "{since} changes since it was kept, {} of them logged",
+                            rows.len()
+                        )));
+                    }
+                    let after: i64 = sqlx::query_scalar(Self::shared(sql::LIVE_ITEMS_AFTER))
+                        .bind(newest_item)
+                        .fetch_one(&self.pool)
+                        .await?;
+                    if after >= from_items as i64 {
+                        return Ok(Err(format!(
+                            "{since} changes and {after} items added since it was kept"
+                        )));
+                    }
+                    Ok(Ok(rows))
+                }
+
+                /// The kept catalog (`header`, `catalog`) with the changes `rows` applied, and
+                /// how many, if it is then the catalog the database holds: every live item up
+                /// to its newest id (those gone left out) is still there. `None` (after saying
+                /// why) when it is not, or the changes cannot be applied.
+                async fn kept_as_it_is(
+                    &self,
+                    header: crate::catalog_cache::Header,
+                    mut catalog: Catalog,
+                    rows: Vec<crate::catalog_cache::Changed>,
+                ) -> StoreResult<Option<(crate::catalog_cache::Header, Catalog, usize)>> {
+                    let changes = match crate::catalog_cache::changes_to_apply(
+                        &header.ids,
+                        header.newest_item,
+                        &catalog,
+                        rows,
+                    ) {
+                        Ok(changes) => changes,
+                        Err(why) => {
+                            tracing::info!("the kept catalog is read again: {why}");
+                            return Ok(None);
+                        }
+                    };
+                    let gone = changes.iter().filter(|(_, name)| name.is_none()).count();
+                    let live: i64 = sqlx::query_scalar(Self::shared(sql::LIVE_ITEMS_UP_TO))
+                        .bind(header.newest_item)
+                        .fetch_one(&self.pool)
+                        .await?;
+                    if live != (header.ids.len() - gone) as i64 {
+                        return Ok(None);
+                    }
+                    if changes.is_empty() {
+                        return Ok(Some((header, catalog, 0)));
+                    }
+                    let applied = tokio::task::spawn_blocking(move || {
+                        catalog
+                            .change_kept(&changes)
+                            .map(|()| (catalog, changes.len()))
+                    })
+                    .await
+                    .map_err(|e| {
+                        crate::StoreError::config(format!(
+                            "applying changes to the kept catalog: {e}"
+                        ))
+                    })?;
+                    match applied {
+                        Ok((catalog, n)) => Ok(Some((header, catalog, n))),
+                        Err(why) => {
+                            tracing::info!("the kept catalog is read again: {why}");
+                            Ok(None)
                         }
                     }
                 }

@@ -3,13 +3,18 @@
 //! instead of every name again.
 //!
 //! A kept catalog is used only while it is the catalog the database holds: the same database
-//! (`catalog_stamp.instance`, drawn once per database or schema), no item renamed, merged or
-//! removed since (`catalog_stamp.changes`, counted by triggers), the same runs up to the newest it
-//! knew (a database restored from a copy and imported into again differs there), and every live
-//! item up to its newest id still there; the items after that id are read and added in id order,
-//! the order a whole catalog is read in. Anything else, a file that cannot be read included,
-//! reads the whole catalog and keeps it again. Files are written whole beside their final name
-//! and renamed into place, so a reader sees an old file or a new one, never part of one.
+//! (`catalog_stamp.instance`, drawn once per database or schema), the same runs up to the newest
+//! it knew (a database restored from a copy and imported into again differs there), and every
+//! live item up to its newest id still there; the items after that id are read and added in id
+//! order, the order a whole catalog is read in. Items renamed or merged since
+//! (`catalog_stamp.changes` counts the changes, `catalog_changes` logs the item of each, both
+//! written by triggers in the change's transaction) are applied to it when the catalog then reads
+//! exactly as one read whole ([`crate::mapping::Catalog::change_kept`]). Anything else (a deleted
+//! item, a changed SKU, a name with a word new to the items before it, more than
+//! [`KEPT_CHANGES_AT_MOST`] changes, a file that cannot be read) reads the whole catalog and keeps
+//! it again; so do changes once as many items were added since as a file is kept from, since a
+//! catalog with changes applied is not written again. Files are written whole beside their final
+//! name and renamed into place, so a reader sees an old file or a new one, never part of one.
 
 use crate::mapping::column::{Col, KeptFile, Part};
 use crate::mapping::{Catalog, lexicon::Lexicon, rules_fingerprint};
@@ -22,8 +27,55 @@ use std::sync::{Arc, OnceLock};
 /// Catalogs smaller than this are read whole each time: reading them costs less than a second.
 pub const KEPT_FROM_ITEMS: usize = 20_000;
 
+/// Changes to the items since a catalog was kept that it applies at most; after more it is read
+/// whole.
+pub const KEPT_CHANGES_AT_MOST: i64 = 2_000;
+
+/// A logged change as the item is now: its id, and while it is in the table its SKU, name and
+/// whether it is live (1) or retired (0).
+pub(crate) type Changed = (i64, Option<String>, Option<String>, i32);
+
+/// The changes a kept catalog (items `ids`, up to `newest_item`, read back as `catalog`) applies
+/// for the changes logged since it was kept (`rows`, the items as they are now): each kept
+/// item's position and its name now, or none when it is retired (merged). Items after the newest
+/// kept one are read as they are, and an item retired then and now is not in it; why not when
+/// one cannot be applied: an item deleted, a SKU changed, an item live again.
+pub(crate) fn changes_to_apply(
+    ids: &Col<i64>,
+    newest_item: i64,
+    catalog: &Catalog,
+    rows: Vec<Changed>,
+) -> Result<Vec<(u32, Option<String>)>, String> {
+    let mut changes: std::collections::BTreeMap<u32, Option<String>> = Default::default();
+    for (id, sku, name, live) in rows {
+        if id > newest_item {
+            continue;
+        }
+        let (Some(sku), Some(name)) = (sku, name) else {
+            return Err(format!("item {id} was deleted"));
+        };
+        match (ids.search(&id), live == 1) {
+            (Ok(at), live) => {
+                let at = at as u32;
+                let (kept_sku, kept_name) = catalog.item(at);
+                if kept_sku != sku {
+                    return Err(format!("item {id}'s SKU changed"));
+                }
+                match (live, kept_name == name) {
+                    (false, _) => changes.insert(at, None),
+                    (true, false) => changes.insert(at, Some(name)),
+                    (true, true) => changes.remove(&at),
+                };
+            }
+            (Err(_), true) => return Err(format!("item {id} is live again")),
+            (Err(_), false) => {}
+        }
+    }
+    Ok(changes.into_iter().collect())
+}
+
 /// The layout of a kept catalog's file; another is read whole again.
-const FORMAT: u32 = 6;
+const FORMAT: u32 = 7;
 
 /// What a kept catalog's file starts with: its layout's number after a name (a file of an older
 /// layout started with a length, never these bytes).

@@ -583,12 +583,31 @@ BEGIN
 END;
 $$;
 
--- A change to the catalog's items other than a new one (a new SKU or name, a merge, a removal):
--- a catalog kept between runs from before it is read again (crates/batchops-store/src/catalog_cache.rs).
+-- A change to the catalog's items other than a new one (a new SKU or name, a merge, a removal),
+-- counted and logged by item: a catalog kept between runs from before it applies the renames and
+-- merges since, or is read again (crates/batchops-store/src/catalog_cache.rs).
 CREATE OR REPLACE FUNCTION batchops_catalog_changed() RETURNS trigger
 LANGUAGE plpgsql AS $$
+DECLARE
+    n BIGINT;
 BEGIN
-    UPDATE catalog_stamp SET changes = changes + 1 WHERE id = 1;
+    UPDATE catalog_stamp SET changes = changes + 1 WHERE id = 1 RETURNING changes INTO n;
+    INSERT INTO catalog_changes (seq, item_id) VALUES (n, NEW.id);
+    RETURN NULL;
+END
+$$;
+
+-- The items a statement removed (`gone`, its transition table), each a change.
+CREATE OR REPLACE FUNCTION batchops_catalog_removed() RETURNS trigger
+LANGUAGE plpgsql AS $$
+DECLARE
+    n BIGINT;
+    k BIGINT;
+BEGIN
+    SELECT count(*) INTO k FROM gone;
+    UPDATE catalog_stamp SET changes = changes + k WHERE id = 1 RETURNING changes INTO n;
+    INSERT INTO catalog_changes (seq, item_id)
+    SELECT n - k + row_number() OVER (ORDER BY id), id FROM gone;
     RETURN NULL;
 END
 $$;

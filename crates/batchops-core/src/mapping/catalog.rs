@@ -3,7 +3,7 @@
 
 use super::column::{KeptFile, Pager, Part};
 use super::compare::{Compact, Comparison, compare};
-use super::index::Index;
+use super::index::{Index, Reading};
 use super::items::{Items, KeptItems};
 use super::lexicon::{self, Lexicon};
 use super::name_keys::{NameKeys, Named};
@@ -190,6 +190,7 @@ impl Catalog {
     pub fn write_items(&mut self, out: impl std::io::Write) -> Result<(), ItemsError> {
         self.settle();
         if !(self.created.is_empty()
+            && !self.items.changed()
             && !self.provisional.contains(&true)
             && self.refused.is_empty()
             && self.rejected.is_empty()
@@ -235,6 +236,53 @@ impl Catalog {
         catalog.read_up_to = n;
         catalog.kept_file = Some(from.pager().clone());
         Ok(catalog)
+    }
+
+    /// Kept items changed since the catalog was kept, applied to it as read back from its kept
+    /// file, before anything is added: each `(idx, name)`, the item's name now (none: it is gone,
+    /// merged into another). The catalog is then the one read whole from the items as they are:
+    /// every look-up finds the same, in the same order. Where it could not be
+    /// ([`Index::change_kept`]: a name with a word new to the items before it, say), nothing
+    /// changes and why not is returned.
+    pub fn change_kept(&mut self, changes: &[(u32, Option<String>)]) -> Result<(), String> {
+        let kept = self.items.kept().len();
+        if self.kept_file.is_none() || self.items.len() != kept || self.items.changed() {
+            return Err("only a catalog just read back from its kept file".into());
+        }
+        let mut readings = Vec::with_capacity(changes.len());
+        for (idx, name) in changes {
+            if *idx as usize >= kept {
+                return Err(format!("item {idx} is not a kept item"));
+            }
+            let reading = match name {
+                Some(name) => {
+                    let sig = signature(name, &self.lex);
+                    let known = self.index.names.compact_known(&sig).ok_or_else(|| {
+                        format!("`{name}` has a word the kept catalog does not have")
+                    })?;
+                    Some((sig.key(), known))
+                }
+                None => None,
+            };
+            readings.push((*idx, reading));
+        }
+        let entries: Vec<(u32, Option<Reading>)> = readings
+            .iter()
+            .map(|(idx, r)| (*idx, r.as_ref().map(|(_, known)| known.clone())))
+            .collect();
+        self.index.change_kept(&entries)?;
+        for ((idx, reading), (_, name)) in readings.into_iter().zip(changes) {
+            let was = signature(self.items.name(idx), &self.lex).key();
+            self.named.edit_kept(&was, idx, false);
+            match (reading, name) {
+                (Some((key, _)), Some(name)) => {
+                    self.named.edit_kept(&key, idx, true);
+                    self.items.rename_kept(idx, name);
+                }
+                _ => self.items.remove_kept(idx),
+            }
+        }
+        Ok(())
     }
 
     /// Why a read of the kept file the catalog's frozen tables are read from failed, if one did:
@@ -314,8 +362,9 @@ impl Catalog {
         &self.items
     }
 
+    /// How many items the catalog holds (not those gone since it was kept).
     pub fn len(&self) -> usize {
-        self.items.len()
+        self.items.len() - self.items.gone()
     }
 
     pub fn is_empty(&self) -> bool {
@@ -679,5 +728,193 @@ mod reading_tests {
             assert!(!found.is_empty(), "{query}: the name reaches items");
             assert_eq!(found, one_by_one.candidates(&key, &sig), "{query}");
         }
+    }
+}
+
+#[cfg(test)]
+mod changed_tests {
+    use super::*;
+    use crate::domain::LineItem;
+    use crate::mapping::{DEFAULT_MATCH_THRESHOLD, Mapped, Mapper};
+    use rand::rngs::StdRng;
+    use rand::seq::SliceRandom;
+    use rand::{RngExt, SeedableRng};
+
+    /// The catalog `items` makes, kept in a file and read back.
+    fn kept(items: &[(String, String)]) -> (Catalog, tempfile::NamedTempFile) {
+        let mut whole = Catalog::empty(lexicon::current());
+        for (sku, name) in items {
+            whole.add_item(sku, name);
+        }
+        let mut file = tempfile::NamedTempFile::new().expect("a file");
+        whole.write_items(&mut file).expect("kept");
+        let mut from = KeptFile::open(file.path()).expect("open");
+        let catalog = Catalog::read_items(lexicon::current(), &mut from).expect("read back");
+        (catalog, file)
+    }
+
+    /// A name for item `x` made of what the items before it are named: another's name, its own
+    /// with a word left out or one of another's words put in, or (`new`) a word no item has.
+    fn renamed(rng: &mut StdRng, items: &[(String, String)], x: usize, new: bool) -> String {
+        let other = &items[rng.random_range(0..x.max(1))].1;
+        let mut words: Vec<&str> = items[x].1.split(' ').collect();
+        match rng.random_range(0..5) {
+            _ if new => words.push("Zwoxbilt"),
+            0 => return other.clone(),
+            1 if words.len() > 2 => {
+                words.remove(rng.random_range(1..words.len()));
+            }
+            2 if words.len() > 2 => words.swap(0, 1),
+            _ => {
+                let theirs: Vec<&str> = other.split(' ').collect();
+                words.insert(1, theirs[rng.random_range(0..theirs.len())]);
+            }
+        }
+        words.join(" ")
+    }
+
+    /// Lines that reach the changed items and their neighbours: names as written, with a word
+    /// left out, in lower case with a letter doubled, and two names' words mixed.
+    fn lines(rng: &mut StdRng, names: &[String]) -> Vec<LineItem> {
+        let mut out = Vec::new();
+        for (n, name) in names.iter().enumerate() {
+            let words: Vec<&str> = name.split(' ').collect();
+            let other = &names[rng.random_range(0..names.len())];
+            let mixed: Vec<&str> = words[..words.len() / 2 + 1]
+                .iter()
+                .copied()
+                .chain(other.split(' ').skip(1))
+                .collect();
+            let doubled = name.to_lowercase().replacen('e', "ee", 1);
+            for d in [
+                name.clone(),
+                words[..words.len() - 1].join(" "),
+                doubled,
+                mixed.join(" "),
+            ] {
+                out.push(LineItem {
+                    line: out.len() as u64 + 1,
+                    sku: None,
+                    description: d,
+                    quantity: 1.into(),
+                    unit_price: 1.into(),
+                    raw: format!("changed item {n}"),
+                    fields: Default::default(),
+                });
+            }
+        }
+        out
+    }
+
+    /// A kept catalog whose items were renamed and merged since reads as the catalog read whole
+    /// from the items as they are: the same SKUs and names found, the same exact keys and
+    /// candidates (in the same order, with the same comparisons), and a mapper over each maps a
+    /// stream of lines alike, items it creates included. A name with a word the items before it
+    /// do not have is refused, and the catalog is left as it was read.
+    #[test]
+    fn kept_items_renamed_or_merged_read_as_the_catalog_read_whole() {
+        let items: Vec<(String, String)> = crate::generate::catalog(2_500, 13)
+            .into_iter()
+            .map(|(sku, name, _)| (sku, name))
+            .collect();
+        let lex = lexicon::current();
+        let mut rng = StdRng::seed_from_u64(29);
+        let (mut applied, mut refused, mut merged) = (0, 0, 0);
+        for round in 0..40 {
+            let mut picked: Vec<usize> = (1..items.len()).collect();
+            picked.shuffle(&mut rng);
+            picked.truncate(1 + round % 4);
+            let new = round % 8 == 7;
+            let changes: Vec<(u32, Option<String>)> = picked
+                .iter()
+                .map(|&x| {
+                    let name = (rng.random_range(0..5) > 0)
+                        .then(|| renamed(&mut rng, &items, x, new && x == picked[0]));
+                    (x as u32, name)
+                })
+                .collect();
+            let (mut changed, _file) = kept(&items);
+            if let Err(why) = changed.change_kept(&changes) {
+                refused += 1;
+                assert!(
+                    ["before it", "does not have", "alone had"]
+                        .iter()
+                        .any(|w| why.contains(w)),
+                    "refused for what the items' names say, not a misuse: {why}"
+                );
+                assert!(
+                    !changed.items().changed(),
+                    "a refused change changes nothing"
+                );
+                continue;
+            }
+            applied += 1;
+            merged += changes.iter().filter(|(_, n)| n.is_none()).count();
+            let mut now = items.clone();
+            let mut names: Vec<String> = Vec::new();
+            for (x, name) in &changes {
+                match name {
+                    Some(name) => {
+                        now[*x as usize].1 = name.clone();
+                        names.push(name.clone());
+                    }
+                    None => now[*x as usize].1 = String::new(),
+                }
+                names.push(items[*x as usize].1.clone());
+            }
+            let mut whole = Catalog::empty(lex.clone());
+            for (sku, name) in now.iter().filter(|(_, n)| !n.is_empty()) {
+                whole.add_item(sku, name);
+            }
+            // Items read from the database after the kept ones go in after the change.
+            for (n, (_, name)) in items
+                .iter()
+                .skip(round * 7)
+                .take(round % 3 * 20)
+                .enumerate()
+            {
+                let sku = format!("NEW-{round}-{n}");
+                changed.add_item(&sku, &format!("{name} Mk2"));
+                whole.add_item(&sku, &format!("{name} Mk2"));
+            }
+            assert_eq!(changed.len(), whole.len(), "round {round}");
+            for (sku, name) in &now {
+                let name = Some(name.as_str()).filter(|n| !n.is_empty());
+                assert_eq!(changed.name(sku), name, "round {round}: {sku}");
+            }
+            let named = |c: &Catalog, found: Vec<(u32, Comparison)>| -> Vec<(String, Comparison)> {
+                found
+                    .into_iter()
+                    .map(|(i, cmp)| (c.item(i).0.to_string(), cmp))
+                    .collect()
+            };
+            for name in &names {
+                let sig = signature(name, &lex);
+                let key = sig.key();
+                assert_eq!(
+                    changed.exact(&key),
+                    whole.exact(&key),
+                    "round {round}: {name}"
+                );
+                let a = changed.candidates(&key, &sig);
+                let b = whole.candidates(&key, &sig);
+                assert_eq!(
+                    named(&changed, a),
+                    named(&whole, b),
+                    "round {round}: {name}"
+                );
+            }
+            let mut a = Mapper::new(changed, DEFAULT_MATCH_THRESHOLD);
+            let mut b = Mapper::new(whole, DEFAULT_MATCH_THRESHOLD);
+            for line in lines(&mut rng, &names) {
+                let d = line.description.clone();
+                let (x, y): (Mapped, Mapped) = (a.map(line.clone()), b.map(line));
+                assert_eq!(x, y, "round {round}: {d}");
+            }
+        }
+        assert!(
+            applied >= 15 && refused >= 5 && merged >= 3,
+            "{applied} applied ({merged} merges), {refused} refused"
+        );
     }
 }

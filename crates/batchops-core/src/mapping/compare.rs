@@ -56,7 +56,7 @@ impl TryFrom<Strings> for Interner {
 
 impl Interner {
     /// How many strings are interned.
-    fn len(&self) -> usize {
+    pub(super) fn len(&self) -> usize {
         self.frozen.len() + self.strs.len()
     }
     pub fn intern(&mut self, s: &str) -> u32 {
@@ -82,30 +82,59 @@ impl Interner {
             Some(i) => self.strs.get(i).map_or("", |s| s),
         }
     }
+    /// A signature as numbers when every string of it is interned already, without interning
+    /// anything; and its strings' numbers in the order [`Interner::compact`] meets them.
+    pub fn compact_known(&self, sig: &Signature) -> Option<(Compact, Vec<u32>)> {
+        let mut met = Vec::new();
+        let c = compacted(sig, |s| {
+            let id = self.lookup(s)?;
+            met.push(id);
+            Some(id)
+        })?;
+        Some((c, met))
+    }
+
     /// A signature as numbers.
     pub fn compact(&mut self, sig: &Signature) -> Compact {
-        let mut attrs = Vec::new();
-        for (name, values) in &sig.attributes {
-            let n = self.intern(name);
-            for v in values {
-                let v = self.intern(v);
-                attrs.push((n, v));
-            }
-        }
-        attrs.sort_unstable();
-        let mut words: Vec<u32> = sig.words.iter().map(|w| self.intern(w)).collect();
-        words.sort_unstable();
-        words.dedup();
-        let ids: Vec<u32> = sig.ids.iter().map(|w| self.intern(w)).collect();
-        Compact {
-            attrs: attrs.into(),
-            words: words.into(),
-            ids: ids.into(),
-            lead: sig.lead.as_deref().map(|w| self.intern(w)),
-            read_as: Box::default(),
-            unread: Box::default(),
+        compacted(sig, |s| Some(self.intern(s))).expect("every string is interned")
+    }
+}
+
+/// A signature as numbers, each string numbered by `number` in the order the interner meets
+/// them (attributes, words, identifiers, the lead); none if one has no number.
+fn compacted(sig: &Signature, mut number: impl FnMut(&str) -> Option<u32>) -> Option<Compact> {
+    let mut attrs = Vec::new();
+    for (name, values) in &sig.attributes {
+        let n = number(name)?;
+        for v in values {
+            attrs.push((n, number(v)?));
         }
     }
+    attrs.sort_unstable();
+    let mut words = sig
+        .words
+        .iter()
+        .map(|w| number(w))
+        .collect::<Option<Vec<u32>>>()?;
+    words.sort_unstable();
+    words.dedup();
+    let ids = sig
+        .ids
+        .iter()
+        .map(|w| number(w))
+        .collect::<Option<Vec<u32>>>()?;
+    let lead = match sig.lead.as_deref() {
+        Some(w) => Some(number(w)?),
+        None => None,
+    };
+    Some(Compact {
+        attrs: attrs.into(),
+        words: words.into(),
+        ids: ids.into(),
+        lead,
+        read_as: Box::default(),
+        unread: Box::default(),
+    })
 }
 
 /// A signature as interned numbers: (attribute name, value) pairs sorted, and the words.

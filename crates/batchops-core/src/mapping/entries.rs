@@ -98,6 +98,8 @@ impl Packed {
 #[serde(try_from = "Packed")]
 pub(super) struct Entries {
     packed: Packed,
+    /// Packed items read otherwise since ([`Entries::replace`]).
+    replaced: super::HashMap<u32, Compact>,
     added: Vec<Compact>,
 }
 
@@ -133,11 +135,19 @@ impl Entries {
         self.added.push(c);
     }
 
+    /// Packed item `idx` reads as `c` from now on (its name changed; empty: it is gone).
+    pub fn replace(&mut self, idx: u32, c: Compact) {
+        self.replaced.insert(idx, c);
+    }
+
     /// The item at `idx` (an empty one past the end).
     pub fn get(&self, idx: u32) -> Cow<'_, Compact> {
         let idx = idx as usize;
         match idx.checked_sub(self.packed.len()) {
-            None => Cow::Owned(self.packed.get(idx)),
+            None => match self.replaced.get(&(idx as u32)) {
+                Some(c) => Cow::Borrowed(c),
+                None => Cow::Owned(self.packed.get(idx)),
+            },
             Some(i) => self
                 .added
                 .get(i)

@@ -288,6 +288,29 @@ impl<K: Key> Lists<K> {
         self.find(key).map_or(0, |r| r.len())
     }
 
+    /// Whether the list of `key` holds a number below `n` that `skip` does not pass over: read a
+    /// stretch at a time from its start, since the numbers rise.
+    fn holds_below(&self, key: &K, n: u32, skip: &dyn Fn(u32) -> bool) -> bool {
+        let Some(r) = self.find(key) else {
+            return false;
+        };
+        let mut from = r.start;
+        let mut stretch = 64;
+        while from < r.end {
+            let to = r.end.min(from + stretch);
+            for &v in self.values.read(from..to).iter() {
+                if v >= n {
+                    return false;
+                }
+                if !skip(v) {
+                    return true;
+                }
+            }
+            (from, stretch) = (to, stretch * 4);
+        }
+        false
+    }
+
     /// The list's last number.
     fn last_of(&self, key: &K) -> Option<u32> {
         let r = self.find(key)?;
@@ -311,13 +334,42 @@ impl<K: Key> Lists<K> {
 #[serde(try_from = "Lists<K>", bound(deserialize = ""))]
 pub struct ListsBy<K: Key = u32> {
     frozen: Lists<K>,
+    /// Numbers taken out of a frozen list and put in it since ([`ListsBy::take_out`]).
+    edits: super::HashMap<K, Edit>,
     added: super::HashMap<K, Vec<u32>>,
+}
+
+/// A frozen list's numbers taken out, and numbers put in at their place, each in rising order.
+#[derive(Debug, Clone, Default)]
+struct Edit {
+    out: Vec<u32>,
+    back: Vec<u32>,
+}
+
+impl Edit {
+    /// The frozen list (rising) with the edit: what was taken out left out, what was put back
+    /// merged in at its place.
+    fn applied(&self, frozen: &[u32]) -> Vec<u32> {
+        let mut all = Vec::with_capacity(frozen.len() + self.back.len());
+        let mut back = self.back.iter().copied().peekable();
+        for &v in frozen {
+            while let Some(b) = back.next_if(|&b| b < v) {
+                all.push(b);
+            }
+            if self.out.binary_search(&v).is_err() {
+                all.push(v);
+            }
+        }
+        all.extend(back);
+        all
+    }
 }
 
 impl<K: Key> Default for ListsBy<K> {
     fn default() -> Self {
         ListsBy {
             frozen: Lists::default(),
+            edits: super::HashMap::default(),
             added: super::HashMap::default(),
         }
     }
@@ -347,19 +399,66 @@ impl<K: Key> serde::Serialize for ListsBy<K> {
 }
 
 impl<K: Key> ListsBy<K> {
-    /// The list of `key`: its frozen part, then what was added.
+    /// The list of `key`: its frozen part (as edited), then what was added.
     pub fn get(&self, key: &K) -> Cow<'_, [u32]> {
-        joined(self.frozen.get(key), self.added.get(key))
+        let frozen = self.frozen.get(key);
+        let frozen = match self.edits.get(key) {
+            Some(edit) => Cow::Owned(edit.applied(&frozen)),
+            None => frozen,
+        };
+        joined(frozen, self.added.get(key))
     }
 
     /// How many numbers the list of `key` holds.
     pub fn len_of(&self, key: &K) -> usize {
-        self.frozen.len_of(key) + self.added.get(key).map_or(0, Vec::len)
+        self.frozen_len(key) + self.added.get(key).map_or(0, Vec::len)
     }
 
-    /// The frozen part of the list of `key` (numbers kept before anything was added).
+    /// The frozen part of the list of `key` (numbers kept before anything was added, as edited).
     pub fn frozen_len(&self, key: &K) -> usize {
-        self.frozen.len_of(key)
+        let len = self.frozen.len_of(key);
+        match self.edits.get(key) {
+            Some(e) => len - e.out.len() + e.back.len(),
+            None => len,
+        }
+    }
+
+    /// Whether the frozen list of `key`, as it was kept, holds a number below `n` that `skip`
+    /// does not pass over.
+    pub fn kept_below(&self, key: &K, n: u32, skip: &dyn Fn(u32) -> bool) -> bool {
+        self.frozen.holds_below(key, n, skip)
+    }
+
+    /// Take `n`, which its frozen list holds, out of the list of `key` (a kept item that no
+    /// longer reads as it). Lists whose numbers rise only, before anything is added.
+    pub fn take_out(&mut self, key: K, n: u32) {
+        let e = self.edits.entry(key).or_default();
+        match e.back.binary_search(&n) {
+            Ok(at) => {
+                e.back.remove(at);
+            }
+            Err(_) => {
+                if let Err(at) = e.out.binary_search(&n) {
+                    e.out.insert(at, n);
+                }
+            }
+        }
+    }
+
+    /// Put `n` in the frozen list of `key` at its place in rising order (a kept item that reads as
+    /// it now); the reverse of [`ListsBy::take_out`].
+    pub fn put_in(&mut self, key: K, n: u32) {
+        let e = self.edits.entry(key).or_default();
+        match e.out.binary_search(&n) {
+            Ok(at) => {
+                e.out.remove(at);
+            }
+            Err(_) => {
+                if let Err(at) = e.back.binary_search(&n) {
+                    e.back.insert(at, n);
+                }
+            }
+        }
     }
 
     /// The numbers added to the list of `key` since the frozen table.
@@ -429,6 +528,50 @@ impl NumberSet {
     /// Add `n`; whether it was new.
     pub fn insert(&mut self, n: u32) -> bool {
         !self.contains(n) && self.added.insert(n)
+    }
+}
+
+/// Numbers by position: a frozen column, then the numbers pushed since.
+#[derive(Debug, Clone, Default, serde::Deserialize)]
+#[serde(from = "Col<u32>")]
+pub struct Numbers {
+    frozen: Col<u32>,
+    added: Vec<u32>,
+}
+
+impl From<Col<u32>> for Numbers {
+    fn from(frozen: Col<u32>) -> Self {
+        Numbers {
+            frozen,
+            added: Vec::new(),
+        }
+    }
+}
+
+/// Kept as one frozen column.
+impl serde::Serialize for Numbers {
+    fn serialize<S: serde::Serializer>(&self, s: S) -> Result<S::Ok, S::Error> {
+        let mut all = self.frozen.all().into_owned();
+        all.extend_from_slice(&self.added);
+        Col::from(all).serialize(s)
+    }
+}
+
+impl Numbers {
+    pub fn len(&self) -> usize {
+        self.frozen.len() + self.added.len()
+    }
+
+    pub fn push(&mut self, n: u32) {
+        self.added.push(n);
+    }
+
+    /// The number at position `i`.
+    pub fn get(&self, i: usize) -> Option<u32> {
+        match i.checked_sub(self.frozen.len()) {
+            None => self.frozen.get(i),
+            Some(a) => self.added.get(a).copied(),
+        }
     }
 }
 

@@ -7,14 +7,14 @@
 //! stops taking long lists once enough postings were read; the best-reached items are compared in
 //! full by [`super::compare`].
 
-use super::HashMap;
 use super::compare::{Compact, Interner};
 use super::entries::Entries;
-use super::frozen::{ListsBy, digest};
+use super::frozen::{ListsBy, Numbers, digest};
 use super::identifier::{self, VARIANT_SUFFIX};
 use super::lexicon::Lexicon;
 use super::signature::{KIND_PREFIX, Signature};
 use super::vocabulary::{self, Vocabulary};
+use super::{HashMap, HashSet};
 use std::borrow::Cow;
 
 /// Postings read per query at most, once at least one list was read.
@@ -47,7 +47,18 @@ pub struct Index {
     /// An identifier with a short letter suffix left out (`fs105` for `fs105na`; [`digest`]) →
     /// the items whose identifier it is a variant of ([`super::identifier::variants`]).
     id_stems: ListsBy<u128>,
+    /// How many strings `names` held once each item was in: item `i` introduced the strings
+    /// numbered from item `i - 1`'s count to its own.
+    interned_through: Numbers,
+    /// Kept items gone since ([`Index::change_kept`]): not counted among the items a word's
+    /// rarity is measured against.
+    #[serde(skip)]
+    gone: usize,
 }
+
+/// A name as the index reads it: its entry, and its strings' numbers in the order they are
+/// interned ([`super::compare::Interner::compact_known`]).
+pub type Reading = (Compact, Vec<u32>);
 
 /// A posting list a query reads: found first, read only if the search takes it.
 enum Postings {
@@ -144,7 +155,146 @@ impl Index {
             self.attrs.push_once((n, v), idx);
         }
         self.entries.push(compact);
+        self.interned_through.push(self.names.len() as u32);
         idx
+    }
+
+    /// Kept items read otherwise from now on: each `(idx, reading)`, the item's entry as its new
+    /// name reads and the numbers of that name's strings in the order they are interned (none:
+    /// the item is gone). Only when the index then holds what an index built from the changed
+    /// items would, so that every look-up finds the same ([`Index::reads_alike`]); otherwise
+    /// nothing changes, and why not is returned.
+    pub fn change_kept(&mut self, changes: &[(u32, Option<Reading>)]) -> Result<(), String> {
+        let changed: HashSet<u32> = changes.iter().map(|(i, _)| *i).collect();
+        if changed.len() != changes.len() || self.interned_through.len() != self.len() {
+            return Err("an item changed twice, or the index was added to".into());
+        }
+        let skip = |i: u32| changed.contains(&i);
+        for (idx, new) in changes {
+            let new = new.as_ref().map(|(c, met)| (c, met.as_slice()));
+            self.reads_alike(*idx, &self.entries.get(*idx), new, &skip)?;
+        }
+        for (idx, new) in changes {
+            let old = self.entries.get(*idx).into_owned();
+            self.listed(&old, *idx, false);
+            match new {
+                Some((c, _)) => {
+                    self.listed(c, *idx, true);
+                    self.entries.replace(*idx, c.clone());
+                }
+                None => {
+                    self.gone += 1;
+                    self.entries.replace(*idx, Compact::default());
+                }
+            }
+        }
+        Ok(())
+    }
+
+    /// Whether the index with kept item `idx` read as `new` (none: gone) instead of `old` holds
+    /// what an index built from the items so is, when the other changed items (`skip`) pass the
+    /// same test:
+    /// - the strings are numbered alike: those the item was the first to have (it introduced
+    ///   them) its new name has too, met in the same order, and every other string of either
+    ///   name was interned before it;
+    /// - the vocabulary and the words a typo reaches stay as they are: each word and attribute
+    ///   value of either name that it introduced, both names have alike; each other one is a
+    ///   word or an attribute of an earlier item that did not change.
+    fn reads_alike(
+        &self,
+        idx: u32,
+        old: &Compact,
+        new: Option<(&Compact, &[u32])>,
+        skip: &dyn Fn(u32) -> bool,
+    ) -> Result<(), String> {
+        let through = |i: u32| {
+            self.interned_through
+                .get(i as usize)
+                .ok_or_else(|| format!("item {i}: not in the index"))
+        };
+        let before = idx.checked_sub(1).map_or(Ok(0), through)?;
+        let introduced = before..through(idx)?;
+        let text = |s: u32| self.names.get(s);
+        let mut next = before;
+        for &s in new.map_or(&[][..], |(_, met)| met) {
+            if s < next {
+                continue;
+            }
+            if s != next || !introduced.contains(&s) {
+                return Err(format!("`{}` is new to the items before it", text(s)));
+            }
+            next += 1;
+        }
+        if next != introduced.end {
+            return Err(format!(
+                "`{}`, which it alone had, would be gone",
+                text(next)
+            ));
+        }
+        let earlier = |kept: bool, what: u32| {
+            kept.then_some(())
+                .ok_or_else(|| format!("no item before it has `{}` as it did", text(what)))
+        };
+        let both = [Some(old), new.map(|(c, _)| c)];
+        let in_both = |f: &dyn Fn(&Compact) -> bool| both.iter().all(|c| c.is_some_and(f));
+        for c in both.iter().flatten() {
+            for &w in c.words.iter() {
+                let alike = match introduced.contains(&w) {
+                    true => in_both(&|c| c.words.binary_search(&w).is_ok()),
+                    false => self.words.kept_below(&w, idx, skip),
+                };
+                earlier(alike, w)?;
+            }
+            for &(n, v) in c.attrs.iter() {
+                let alike = if text(n).starts_with(KIND_PREFIX) {
+                    // A kind's value is one of the item's words too.
+                    c.words.binary_search(&v).is_ok()
+                } else if introduced.contains(&n) || introduced.contains(&v) {
+                    in_both(&|c| c.attrs.binary_search(&(n, v)).is_ok())
+                } else {
+                    self.attrs.kept_below(&(n, v), idx, skip)
+                };
+                earlier(alike, v)?;
+            }
+        }
+        Ok(())
+    }
+
+    /// Item `idx` put in (`true`) or taken out of the lists of a kept entry's words,
+    /// attributes, identifiers and lead.
+    fn listed(&mut self, c: &Compact, idx: u32, put: bool) {
+        fn edit<K: super::frozen::Key>(lists: &mut ListsBy<K>, key: K, idx: u32, put: bool) {
+            if put {
+                lists.put_in(key, idx);
+            } else {
+                lists.take_out(key, idx);
+            }
+        }
+        for &w in c.words.iter() {
+            edit(&mut self.words, w, idx, put);
+        }
+        for &(n, v) in c.attrs.iter() {
+            if !self.names.get(n).starts_with(KIND_PREFIX) {
+                edit(&mut self.attrs, (n, v), idx, put);
+            }
+        }
+        for &id in c.ids.iter() {
+            edit(&mut self.ids, id, idx, put);
+            for stem in id_stems(self.names.get(id)) {
+                edit(&mut self.id_stems, digest(stem), idx, put);
+            }
+        }
+        if let Some(lead) = c.lead {
+            let n = self.leads.entry(lead).or_default();
+            if put {
+                *n += 1;
+            } else {
+                *n = n.saturating_sub(1);
+                if *n == 0 {
+                    self.leads.remove(&lead);
+                }
+            }
+        }
     }
 
     /// A word or attribute value of an item of the catalog (not provisional) joins the
@@ -191,7 +341,8 @@ impl Index {
     /// not have weighs the most).
     pub fn weight(&self, word: u32) -> f32 {
         let df = self.words.len_of(&word) as f32;
-        (1.0 + self.entries.len() as f32 / (1.0 + df)).ln() + 0.1
+        let items = self.entries.len() - self.gone;
+        (1.0 + items as f32 / (1.0 + df)).ln() + 0.1
     }
 
     /// The query as numbers (its new words are interned too), each word neither the catalog nor

@@ -55,6 +55,9 @@ impl KeptItems {
 #[derive(Debug, Clone, Default)]
 pub struct Items {
     kept: Arc<KeptItems>,
+    /// Kept items named otherwise since they were kept, and those gone (merged).
+    renamed: HashMap<u32, Arc<str>>,
+    gone: super::HashSet<u32>,
     skus: Vec<Arc<str>>,
     names: Vec<Arc<str>>,
     by_sku: HashMap<Arc<str>, u32>,
@@ -69,12 +72,33 @@ impl Items {
         }
     }
 
+    /// How many positions the items take: the gone ones' too.
     pub fn len(&self) -> usize {
         self.kept.len() + self.skus.len()
     }
 
     pub fn is_empty(&self) -> bool {
         self.len() == 0
+    }
+
+    /// How many of the items are gone ([`Items::remove_kept`]).
+    pub fn gone(&self) -> usize {
+        self.gone.len()
+    }
+
+    /// Whether a kept item was renamed or is gone.
+    pub fn changed(&self) -> bool {
+        !(self.renamed.is_empty() && self.gone.is_empty())
+    }
+
+    /// Kept item `i` is named `name` from now on.
+    pub fn rename_kept(&mut self, i: u32, name: &str) {
+        self.renamed.insert(i, name.into());
+    }
+
+    /// Kept item `i` is gone: its SKU finds nothing any more.
+    pub fn remove_kept(&mut self, i: u32) {
+        self.gone.insert(i);
     }
 
     /// The kept items (the first [`KeptItems::len`] of the catalog).
@@ -96,6 +120,7 @@ impl Items {
     pub fn find(&self, sku: &str) -> Option<u32> {
         self.kept
             .find(sku)
+            .filter(|i| !self.gone.contains(i))
             .or_else(|| self.by_sku.get(sku).copied())
     }
 
@@ -111,7 +136,10 @@ impl Items {
     pub fn name(&self, i: u32) -> &str {
         match self.added(i) {
             Some(a) => self.names.get(a).map_or("", |s| s),
-            None => self.kept.names.get(i).unwrap_or(""),
+            None => match self.renamed.get(&i) {
+                Some(name) => name,
+                None => self.kept.names.get(i).unwrap_or(""),
+            },
         }
     }
 
@@ -127,7 +155,10 @@ impl Items {
     pub fn shared_name(&self, i: u32) -> Arc<str> {
         match self.added(i).and_then(|a| self.names.get(a)) {
             Some(s) => s.clone(),
-            None => self.name(i).into(),
+            None => match self.renamed.get(&i) {
+                Some(name) => name.clone(),
+                None => self.name(i).into(),
+            },
         }
     }
 

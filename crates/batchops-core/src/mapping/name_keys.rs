@@ -129,6 +129,24 @@ impl NameKeys {
         }
     }
 
+    /// Kept item `idx` reads as `key` no longer (`put`: false) or from now on (true), among the
+    /// items it names in the order of their positions.
+    pub fn edit_kept(&mut self, key: &str, idx: u32, put: bool) {
+        let mut items = self.get(key).map(<[u32]>::to_vec).unwrap_or_default();
+        match (items.binary_search(&idx), put) {
+            (Ok(at), false) => {
+                items.remove(at);
+            }
+            (Err(at), true) => items.insert(at, idx),
+            _ => return,
+        }
+        match items[..] {
+            [] => self.remove(key),
+            [one] => self.insert(key.into(), Named::One(one)),
+            _ => self.insert(key.into(), Named::Several(items)),
+        }
+    }
+
     /// Item `idx` reads as `key` too: the one item it names, or one more of several.
     pub fn add(&mut self, key: Box<str>, idx: u32) {
         if let Some(Some(Named::Several(items))) = self.changed.get_mut(&key) {

@@ -93,6 +93,18 @@ pub(crate) const RUNS_UP_TO: &str = "SELECT id, import_key, CAST(started_at AS T
 /// finishes ([`crate::dialect::Dialect::REFRESH_ITEM_STATISTICS`]).
 pub(crate) const GROWN_ITEMS: u64 = 10_000;
 
+/// The changes counted after a kept catalog's count (`$1`) up to the stamp's (`$2`), in order:
+/// each changed item's id and, while the item is in the table, its SKU, its name and whether it
+/// is live (1) or retired (0).
+pub(crate) const CATALOG_CHANGES: &str = "SELECT c.item_id, i.sku, i.name, \
+     CASE WHEN i.retired_at IS NULL THEN 1 ELSE 0 END \
+     FROM catalog_changes c LEFT JOIN inventory_items i ON i.id = c.item_id \
+     WHERE c.seq > $1 AND c.seq <= $2 ORDER BY c.seq";
+
+/// Live items after an id (`$1`).
+pub(crate) const LIVE_ITEMS_AFTER: &str =
+    "SELECT COUNT(*) FROM inventory_items WHERE retired_at IS NULL AND id > $1";
+
 /// Live items up to an id (`$1`).
 pub(crate) const LIVE_ITEMS_UP_TO: &str =
     "SELECT COUNT(*) FROM inventory_items WHERE retired_at IS NULL AND id <= $1";
