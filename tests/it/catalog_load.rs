@@ -298,7 +298,8 @@ async fn renames_and_merges_since_are_applied_to_the_kept_catalog() {
              ('COACH-100', 'Coach Screw M10 x 100mm Zinc Plated Pack of 10', 5), \
              ('COACH-80-DUP', 'Coach Screw M10 x 80mm Zinc Plated', 7), \
              ('COACH-80-PK', 'Coach Screw M10 x 80mm Zinc Plated Pack of 10', 1), \
-             ('SPARE-1', 'Coach Screw M10 x 80mm Zinc Plated', 0)",
+             ('SPARE-1', 'Coach Screw M10 x 80mm Zinc Plated', 0), \
+             ('COACH-80-ART', 'Coach Screw M10 x 80mm Zinc Plated Art 98765', 2)",
         )
         .await;
         let kept = keeping(&db, cache.path()).await;
@@ -309,12 +310,14 @@ async fn renames_and_merges_since_are_applied_to_the_kept_catalog() {
         let modified = || std::fs::metadata(&path).and_then(|m| m.modified()).ok();
         let written = modified();
 
-        // An operator merges the copy into the first; another program renames the pack of 80mm
-        // screws to the 100mm ones' name and an item to its name in capitals.
-        let applied =
-            batchops::corrections::merge_items(&*db.store, "COACH-80-DUP", "COACH-80", "tester")
-                .await;
-        assert!(applied.is_ok(), "{}: merged: {applied:?}", db.kind);
+        // An operator merges the copy into the first, and the one with an article number no
+        // other item has (it goes with it); another program renames the pack of 80mm screws to
+        // the 100mm ones' name and an item to its name in capitals.
+        for from in ["COACH-80-DUP", "COACH-80-ART"] {
+            let applied =
+                batchops::corrections::merge_items(&*db.store, from, "COACH-80", "tester").await;
+            assert!(applied.is_ok(), "{}: merged {from}: {applied:?}", db.kind);
+        }
         db.exec(
             "UPDATE inventory_items SET name = 'Coach Screw M10 x 100mm Zinc Plated Pack of 10' \
              WHERE sku = 'COACH-80-PK'",
@@ -342,6 +345,27 @@ async fn renames_and_merges_since_are_applied_to_the_kept_catalog() {
         assert_is_the_database_catalog(&db, &mut loaded, "renamed and merged").await;
         assert_eq!(kept_files(cache.path()), files, "{}", db.kind);
         assert_eq!(modified(), written, "{}: applied, not read whole", db.kind);
+
+        // An import through the kept catalog: the merged item's SKU lands on the item it was
+        // merged into, and a line named as the renamed item and the one it is now named alike
+        // with is held (two items read the same).
+        let csv = "sku,description,quantity,unit_price\n\
+                   COACH-80-ART,Coach Screw M10 x 80mm Zinc Plated Art 98765,3,1.00\n\
+                   ,Coach Screw M10 x 100mm Zinc Plated Pack of 10,1,1.00\n";
+        let (_dir, path) = write_file("after.csv", csv);
+        let before = inventory_by_sku(&*kept).await;
+        let opts = ImportOptions::default();
+        let report = crate::support::library::import_into(&*kept, &path, &opts).await;
+        let after = inventory_by_sku(&*kept).await;
+        let moved = after["COACH-80"] - before["COACH-80"];
+        assert_eq!(moved, 3.into(), "{}: {report:?}", db.kind);
+        assert_eq!(report.decisions.held, 1, "{}: {report:?}", db.kind);
+        assert_eq!(
+            modified(),
+            written,
+            "{}: the import applied them too",
+            db.kind
+        );
 
         // Applied again by the next run, with a merge more.
         let applied =

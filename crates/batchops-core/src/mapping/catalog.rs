@@ -813,9 +813,20 @@ mod changed_tests {
     /// do not have is refused, and the catalog is left as it was read.
     #[test]
     fn kept_items_renamed_or_merged_read_as_the_catalog_read_whole() {
+        // Every third item carries an article number no other item has, and every third a word
+        // of its own (`Kelbaq`: a line's `Keelbaq` misspells it).
+        let own_word = |i: usize| -> String {
+            let letter = |k: usize| char::from(b'a' + (i / 26usize.pow(k as u32) % 26) as u8);
+            format!("Kel{}{}{}", letter(0), letter(1), letter(2))
+        };
         let items: Vec<(String, String)> = crate::generate::catalog(2_500, 13)
             .into_iter()
-            .map(|(sku, name, _)| (sku, name))
+            .enumerate()
+            .map(|(i, (sku, name, _))| match i % 3 {
+                0 => (sku, format!("{name} Art {}", 70_000 + i)),
+                1 => (sku, format!("{} {name}", own_word(i))),
+                _ => (sku, name),
+            })
             .collect();
         let lex = lexicon::current();
         let mut rng = StdRng::seed_from_u64(29);
@@ -837,9 +848,14 @@ mod changed_tests {
             if let Err(why) = changed.change_kept(&changes) {
                 refused += 1;
                 assert!(
-                    ["before it", "does not have", "alone had"]
-                        .iter()
-                        .any(|w| why.contains(w)),
+                    [
+                        "before it",
+                        "does not have",
+                        "other items have",
+                        "would be met"
+                    ]
+                    .iter()
+                    .any(|w| why.contains(w)),
                     "refused for what the items' names say, not a misuse: {why}"
                 );
                 assert!(
@@ -882,11 +898,24 @@ mod changed_tests {
                 let name = Some(name.as_str()).filter(|n| !n.is_empty());
                 assert_eq!(changed.name(sku), name, "round {round}: {sku}");
             }
-            let named = |c: &Catalog, found: Vec<(u32, Comparison)>| -> Vec<(String, Comparison)> {
+            // Items by SKU and strings by text: a catalog with strings gone numbers the others
+            // with gaps.
+            let named = |c: &Catalog, found: Vec<(u32, Comparison)>| {
+                let text = |ids: &[u32]| -> Vec<String> {
+                    ids.iter().map(|&id| c.id_text(id).to_string()).collect()
+                };
                 found
                     .into_iter()
-                    .map(|(i, cmp)| (c.item(i).0.to_string(), cmp))
-                    .collect()
+                    .map(|(i, mut cmp)| {
+                        let same = text(&std::mem::take(&mut cmp.same_ids));
+                        let sided = std::mem::take(&mut cmp.one_sided_names);
+                        let sided: Vec<(String, bool)> = sided
+                            .into_iter()
+                            .map(|(n, item)| (c.id_text(n).to_string(), item))
+                            .collect();
+                        (c.item(i).0.to_string(), cmp, same, sided)
+                    })
+                    .collect::<Vec<_>>()
             };
             for name in &names {
                 let sig = signature(name, &lex);

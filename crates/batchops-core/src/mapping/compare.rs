@@ -31,6 +31,9 @@ pub struct Interner {
     /// The strings interned: those after the frozen table, and frozen ones interned again.
     ids: HashMap<Box<str>, u32>,
     strs: Vec<Box<str>>,
+    /// Frozen strings gone with the items that alone had them ([`Interner::forget`]): found no
+    /// more, interned again after the others as a new string is.
+    gone: super::HashSet<u32>,
 }
 
 /// An interner is kept as one frozen table of its strings.
@@ -63,7 +66,7 @@ impl Interner {
         if let Some(&id) = self.ids.get(s) {
             return id;
         }
-        if let Some(id) = self.frozen.find(s) {
+        if let Some(id) = self.frozen_find(s) {
             self.ids.insert(s.into(), id);
             return id;
         }
@@ -73,7 +76,17 @@ impl Interner {
         id
     }
     pub fn lookup(&self, s: &str) -> Option<u32> {
-        self.ids.get(s).copied().or_else(|| self.frozen.find(s))
+        self.ids.get(s).copied().or_else(|| self.frozen_find(s))
+    }
+
+    /// The number of a frozen string, unless it is gone.
+    fn frozen_find(&self, s: &str) -> Option<u32> {
+        self.frozen.find(s).filter(|id| !self.gone.contains(id))
+    }
+
+    /// Frozen string `id` is gone: no item has it any more. Only before it was interned again.
+    pub fn forget(&mut self, id: u32) {
+        self.gone.insert(id);
     }
     pub fn get(&self, id: u32) -> &str {
         let frozen = self.frozen.len();

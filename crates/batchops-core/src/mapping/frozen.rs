@@ -575,6 +575,61 @@ impl Numbers {
     }
 }
 
+/// A count per number (a string's number, say): a frozen column, counts added to since (of the
+/// frozen numbers, and of the numbers after them).
+#[derive(Debug, Clone, Default, serde::Deserialize)]
+#[serde(from = "Col<u32>")]
+pub struct Counts {
+    frozen: Col<u32>,
+    /// What was added to the counts of frozen numbers.
+    more: super::HashMap<u32, u32>,
+    /// The counts of the numbers after the frozen ones.
+    after: Vec<u32>,
+}
+
+impl From<Col<u32>> for Counts {
+    fn from(frozen: Col<u32>) -> Self {
+        Counts {
+            frozen,
+            ..Counts::default()
+        }
+    }
+}
+
+/// Kept as one frozen column.
+impl serde::Serialize for Counts {
+    fn serialize<S: serde::Serializer>(&self, s: S) -> Result<S::Ok, S::Error> {
+        let n = self.frozen.len() + self.after.len();
+        let all: Vec<u32> = (0..n as u32).map(|i| self.get(i)).collect();
+        Col::from(all).serialize(s)
+    }
+}
+
+impl Counts {
+    /// The count of `n` (0 for a number never counted).
+    pub fn get(&self, n: u32) -> u32 {
+        let i = n as usize;
+        match i.checked_sub(self.frozen.len()) {
+            None => self.frozen.get(i).unwrap_or(0) + self.more.get(&n).copied().unwrap_or(0),
+            Some(a) => self.after.get(a).copied().unwrap_or(0),
+        }
+    }
+
+    /// Count `n` once more.
+    pub fn add(&mut self, n: u32) {
+        let i = n as usize;
+        match i.checked_sub(self.frozen.len()) {
+            None => *self.more.entry(n).or_default() += 1,
+            Some(a) => {
+                if self.after.len() <= a {
+                    self.after.resize(a + 1, 0);
+                }
+                self.after[a] += 1;
+            }
+        }
+    }
+}
+
 /// A list of a frozen table followed by the one added since: borrowed when only one has numbers.
 pub fn joined<'a>(frozen: Cow<'a, [u32]>, added: Option<&'a Vec<u32>>) -> Cow<'a, [u32]> {
     match added {

@@ -9,7 +9,7 @@
 
 use super::compare::{Compact, Interner};
 use super::entries::Entries;
-use super::frozen::{ListsBy, Numbers, digest};
+use super::frozen::{Counts, ListsBy, Numbers, digest};
 use super::identifier::{self, VARIANT_SUFFIX};
 use super::lexicon::Lexicon;
 use super::signature::{KIND_PREFIX, Signature};
@@ -50,6 +50,8 @@ pub struct Index {
     /// How many strings `names` held once each item was in: item `i` introduced the strings
     /// numbered from item `i - 1`'s count to its own.
     interned_through: Numbers,
+    /// How many catalog items (not provisional) have each string, in any role.
+    held_by: Counts,
     /// Kept items gone since ([`Index::change_kept`]): not counted among the items a word's
     /// rarity is measured against.
     #[serde(skip)]
@@ -59,6 +61,14 @@ pub struct Index {
 /// A name as the index reads it: its entry, and its strings' numbers in the order they are
 /// interned ([`super::compare::Interner::compact_known`]).
 pub type Reading = (Compact, Vec<u32>);
+
+/// Every string an entry holds (some more than once): its attributes' names and values, its
+/// words, identifiers and lead.
+fn strings_of(c: &Compact) -> Vec<u32> {
+    let attrs = c.attrs.iter().flat_map(|&(n, v)| [n, v]);
+    let rest = c.words.iter().chain(c.ids.iter()).copied().chain(c.lead);
+    attrs.chain(rest).collect()
+}
 
 /// A posting list a query reads: found first, read only if the search takes it.
 enum Postings {
@@ -154,6 +164,14 @@ impl Index {
             }
             self.attrs.push_once((n, v), idx);
         }
+        if !provisional {
+            let mut strings = strings_of(&compact);
+            strings.sort_unstable();
+            strings.dedup();
+            for s in strings {
+                self.held_by.add(s);
+            }
+        }
         self.entries.push(compact);
         self.interned_through.push(self.names.len() as u32);
         idx
@@ -170,9 +188,26 @@ impl Index {
             return Err("an item changed twice, or the index was added to".into());
         }
         let skip = |i: u32| changed.contains(&i);
+        let mut gone_strings = Vec::new();
         for (idx, new) in changes {
             let new = new.as_ref().map(|(c, met)| (c, met.as_slice()));
-            self.reads_alike(*idx, &self.entries.get(*idx), new, &skip)?;
+            gone_strings.extend(self.reads_alike(*idx, &self.entries.get(*idx), new, &skip)?);
+        }
+        gone_strings.sort_unstable();
+        let comes_back = changes
+            .iter()
+            .filter_map(|(_, new)| new.as_ref())
+            .flat_map(|(_, met)| met)
+            .find(|s| gone_strings.binary_search(s).is_ok());
+        if let Some(&s) = comes_back {
+            return Err(format!(
+                "`{}` goes with one item and comes with another",
+                self.names.get(s)
+            ));
+        }
+        for &s in &gone_strings {
+            self.names.forget(s);
+            self.vocabulary.forget(s);
         }
         for (idx, new) in changes {
             let old = self.entries.get(*idx).into_owned();
@@ -193,20 +228,22 @@ impl Index {
 
     /// Whether the index with kept item `idx` read as `new` (none: gone) instead of `old` holds
     /// what an index built from the items so is, when the other changed items (`skip`) pass the
-    /// same test:
-    /// - the strings are numbered alike: those the item was the first to have (it introduced
-    ///   them) its new name has too, met in the same order, and every other string of either
-    ///   name was interned before it;
-    /// - the vocabulary and the words a typo reaches stay as they are: each word and attribute
-    ///   value of either name that it introduced, both names have alike; each other one is a
-    ///   word or an attribute of an earlier item that did not change.
+    /// same test; the strings that go with its old name, if so.
+    /// - The strings are numbered alike, with gaps: of the strings the item was the first to
+    ///   have (it introduced them), those its new name has are met in the same order, and those
+    ///   it has no more no other item has (they go); every other string of its new name was
+    ///   interned before it.
+    /// - The vocabulary and the words a typo reaches stay as they are, but for the strings that
+    ///   go: each word and attribute value of either name that it introduced and keeps, both
+    ///   names have alike; each other one is a word or an attribute of an earlier item that did
+    ///   not change.
     fn reads_alike(
         &self,
         idx: u32,
         old: &Compact,
         new: Option<(&Compact, &[u32])>,
         skip: &dyn Fn(u32) -> bool,
-    ) -> Result<(), String> {
+    ) -> Result<Vec<u32>, String> {
         let through = |i: u32| {
             self.interned_through
                 .get(i as usize)
@@ -215,20 +252,32 @@ impl Index {
         let before = idx.checked_sub(1).map_or(Ok(0), through)?;
         let introduced = before..through(idx)?;
         let text = |s: u32| self.names.get(s);
-        let mut next = before;
+        // The strings it introduced that its new name has, in the order it meets them first.
+        let mut kept: Vec<u32> = Vec::new();
         for &s in new.map_or(&[][..], |(_, met)| met) {
-            if s < next {
+            if s < before || kept.binary_search(&s).is_ok() {
                 continue;
             }
-            if s != next || !introduced.contains(&s) {
+            if !introduced.contains(&s) {
                 return Err(format!("`{}` is new to the items before it", text(s)));
             }
-            next += 1;
+            if kept.last().is_some_and(|&l| s < l) {
+                return Err(format!(
+                    "`{}` would be met before `{}`",
+                    text(s),
+                    text(kept[0])
+                ));
+            }
+            kept.push(s);
         }
-        if next != introduced.end {
+        let gone: Vec<u32> = introduced
+            .clone()
+            .filter(|s| kept.binary_search(s).is_err())
+            .collect();
+        if let Some(&s) = gone.iter().find(|&&s| self.held_by.get(s) != 1) {
             return Err(format!(
-                "`{}`, which it alone had, would be gone",
-                text(next)
+                "`{}`, which it has no more, other items have",
+                text(s)
             ));
         }
         let earlier = |kept: bool, what: u32| {
@@ -237,15 +286,16 @@ impl Index {
         };
         let both = [Some(old), new.map(|(c, _)| c)];
         let in_both = |f: &dyn Fn(&Compact) -> bool| both.iter().all(|c| c.is_some_and(f));
+        let goes = |s: u32| gone.binary_search(&s).is_ok();
         for c in both.iter().flatten() {
-            for &w in c.words.iter() {
+            for &w in c.words.iter().filter(|&&w| !goes(w)) {
                 let alike = match introduced.contains(&w) {
                     true => in_both(&|c| c.words.binary_search(&w).is_ok()),
                     false => self.words.kept_below(&w, idx, skip),
                 };
                 earlier(alike, w)?;
             }
-            for &(n, v) in c.attrs.iter() {
+            for &(n, v) in c.attrs.iter().filter(|&&(n, v)| !goes(n) && !goes(v)) {
                 let alike = if text(n).starts_with(KIND_PREFIX) {
                     // A kind's value is one of the item's words too.
                     c.words.binary_search(&v).is_ok()
@@ -257,7 +307,7 @@ impl Index {
                 earlier(alike, v)?;
             }
         }
-        Ok(())
+        Ok(gone)
     }
 
     /// Item `idx` put in (`true`) or taken out of the lists of a kept entry's words,

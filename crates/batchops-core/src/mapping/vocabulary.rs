@@ -28,6 +28,9 @@ pub struct Vocabulary {
     keys: ListsBy<u128>,
     /// Entries by first letter (its code point), for abbreviations.
     by_initial: ListsBy,
+    /// Entries no catalog item has any more ([`Vocabulary::forget`]).
+    #[serde(skip)]
+    gone: super::HashSet<u32>,
 }
 
 /// A word by itself and with each letter left out in turn.
@@ -104,7 +107,12 @@ impl Vocabulary {
     }
 
     pub fn contains(&self, id: u32) -> bool {
-        self.known.contains(id)
+        self.known.contains(id) && !self.gone.contains(&id)
+    }
+
+    /// Entry `id` is gone: no catalog item has it any more, and nothing is read as it.
+    pub fn forget(&mut self, id: u32) {
+        self.gone.insert(id);
     }
 
     /// The one entry `word` misspells or abbreviates (see the module's rules), if exactly one.
@@ -121,7 +129,10 @@ impl Vocabulary {
             for form in &forms {
                 for key in keys(form) {
                     for &id in self.keys.get(&digest(&key)).iter() {
-                        if found == Some(id) || !misspells(word, &forms, text(id)) {
+                        if found == Some(id)
+                            || self.gone.contains(&id)
+                            || !misspells(word, &forms, text(id))
+                        {
                             continue;
                         }
                         if found.is_some() {
@@ -136,7 +147,7 @@ impl Vocabulary {
             }
         }
         for &id in self.by_initial.get(&(first as u32)).iter() {
-            if abbreviates(word, text(id)) {
+            if !self.gone.contains(&id) && abbreviates(word, text(id)) {
                 if found.is_some() {
                     return None;
                 }
