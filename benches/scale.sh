@@ -269,7 +269,7 @@ changed_since_kept() {
   echo $((k + 1)) > "$count"
   from=$(printf 'SKU-%07d' "$((n - 2 - 16 * k))") into=$(printf 'SKU-%07d' "$((n - 10 - 16 * k))")
   renamed=$(printf 'SKU-%07d' "$((n - 4 - 16 * k))")
-  "$bin" items merge "$from" "$into" --database-url "$url" --quiet >/dev/null
+  "$bin" items merge "$from" --into "$into" --database-url "$url" --quiet >/dev/null
   local rename="UPDATE inventory_items SET name = CASE WHEN name LIKE '%Natural%'
       THEN replace(name, 'Natural', 'Black') ELSE replace(name, 'Black', 'Natural') END
     WHERE sku = '$renamed'"
