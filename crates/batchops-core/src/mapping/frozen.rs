@@ -334,7 +334,7 @@ impl<K: Key> Lists<K> {
 #[serde(try_from = "Lists<K>", bound(deserialize = ""))]
 pub struct ListsBy<K: Key = u32> {
     frozen: Lists<K>,
-    /// Numbers taken out of a frozen list and put in it since ([`ListsBy::take_out`]).
+    /// Numbers taken out of a frozen list and put in it since ([`ListsBy::edit_kept`]).
     edits: super::HashMap<K, Edit>,
     added: super::HashMap<K, Vec<u32>>,
 }
@@ -429,33 +429,22 @@ impl<K: Key> ListsBy<K> {
         self.frozen.holds_below(key, n, skip)
     }
 
-    /// Take `n`, which its frozen list holds, out of the list of `key` (a kept item that no
-    /// longer reads as it). Lists whose numbers rise only, before anything is added.
-    pub fn take_out(&mut self, key: K, n: u32) {
+    /// Take `n`, which its frozen list holds, out of the list of `key` (`put`: false; a kept item
+    /// that no longer reads as it), or put `n` in it at its place in rising order (true; a kept
+    /// item that reads as it now). Lists whose numbers rise only, before anything is added.
+    pub fn edit_kept(&mut self, key: K, n: u32, put: bool) {
         let e = self.edits.entry(key).or_default();
-        match e.back.binary_search(&n) {
+        let (undone, done) = match put {
+            true => (&mut e.out, &mut e.back),
+            false => (&mut e.back, &mut e.out),
+        };
+        match undone.binary_search(&n) {
             Ok(at) => {
-                e.back.remove(at);
+                undone.remove(at);
             }
             Err(_) => {
-                if let Err(at) = e.out.binary_search(&n) {
-                    e.out.insert(at, n);
-                }
-            }
-        }
-    }
-
-    /// Put `n` in the frozen list of `key` at its place in rising order (a kept item that reads as
-    /// it now); the reverse of [`ListsBy::take_out`].
-    pub fn put_in(&mut self, key: K, n: u32) {
-        let e = self.edits.entry(key).or_default();
-        match e.out.binary_search(&n) {
-            Ok(at) => {
-                e.out.remove(at);
-            }
-            Err(_) => {
-                if let Err(at) = e.back.binary_search(&n) {
-                    e.back.insert(at, n);
+                if let Err(at) = done.binary_search(&n) {
+                    done.insert(at, n);
                 }
             }
         }
@@ -758,6 +747,32 @@ mod tests {
 
     fn kept<T: serde::Serialize + serde::de::DeserializeOwned>(t: &T) -> T {
         postcard::from_bytes(&postcard::to_stdvec(t).unwrap()).unwrap()
+    }
+
+    /// A kept list with numbers taken out and put in reads as the list built in rising order
+    /// with them; taking a number out and putting it back leaves it as it was; what is added
+    /// after comes after.
+    #[test]
+    fn kept_lists_edited_read_in_rising_order() {
+        let mut whole: ListsBy = ListsBy::default();
+        for n in [1, 4, 6, 9] {
+            whole.push_once(7, n);
+        }
+        let mut edited = kept(&whole);
+        edited.edit_kept(7, 4, false);
+        edited.edit_kept(7, 5, true);
+        edited.edit_kept(7, 0, true);
+        edited.edit_kept(7, 9, false);
+        edited.edit_kept(7, 9, true);
+        edited.edit_kept(3, 2, true);
+        assert_eq!(*edited.get(&7), [0, 1, 5, 6, 9]);
+        assert_eq!((edited.len_of(&7), edited.frozen_len(&7)), (5, 5));
+        assert_eq!(*edited.get(&3), [2]);
+        edited.push_once(7, 12);
+        assert_eq!(*edited.get(&7), [0, 1, 5, 6, 9, 12]);
+        assert_eq!(edited.len_of(&7), 6);
+        let below = |l: &ListsBy, n| l.kept_below(&7, n, &|v| v == 1);
+        assert!(!below(&edited, 1) && !below(&edited, 4) && below(&edited, 5));
     }
 
     /// Lists added to after their table was kept read as if it never was, by every kind of key.

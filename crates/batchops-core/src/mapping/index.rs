@@ -261,12 +261,8 @@ impl Index {
             if !introduced.contains(&s) {
                 return Err(format!("`{}` is new to the items before it", text(s)));
             }
-            if kept.last().is_some_and(|&l| s < l) {
-                return Err(format!(
-                    "`{}` would be met before `{}`",
-                    text(s),
-                    text(kept[0])
-                ));
+            if let Some(&l) = kept.last().filter(|&&l| s < l) {
+                return Err(format!("`{}` would be met before `{}`", text(s), text(l)));
             }
             kept.push(s);
         }
@@ -313,25 +309,18 @@ impl Index {
     /// Item `idx` put in (`true`) or taken out of the lists of a kept entry's words,
     /// attributes, identifiers and lead.
     fn listed(&mut self, c: &Compact, idx: u32, put: bool) {
-        fn edit<K: super::frozen::Key>(lists: &mut ListsBy<K>, key: K, idx: u32, put: bool) {
-            if put {
-                lists.put_in(key, idx);
-            } else {
-                lists.take_out(key, idx);
-            }
-        }
         for &w in c.words.iter() {
-            edit(&mut self.words, w, idx, put);
+            self.words.edit_kept(w, idx, put);
         }
         for &(n, v) in c.attrs.iter() {
             if !self.names.get(n).starts_with(KIND_PREFIX) {
-                edit(&mut self.attrs, (n, v), idx, put);
+                self.attrs.edit_kept((n, v), idx, put);
             }
         }
         for &id in c.ids.iter() {
-            edit(&mut self.ids, id, idx, put);
+            self.ids.edit_kept(id, idx, put);
             for stem in id_stems(self.names.get(id)) {
-                edit(&mut self.id_stems, digest(stem), idx, put);
+                self.id_stems.edit_kept(digest(stem), idx, put);
             }
         }
         if let Some(lead) = c.lead {
