@@ -533,6 +533,113 @@ async fn killed_while_keeping_the_catalog_then_imported_again() {
     }
 }
 
+/// A merge killed inside its transaction, with the catalog kept: nothing of it is logged, and the
+/// next import reads the kept catalog as it was and lands the merged SKU on its own item; the
+/// merge run again is logged, applied to the kept catalog (not read whole), and the same SKU lands
+/// on the item it was merged into. The inventory is the oracle's after each step.
+#[tokio::test(flavor = "multi_thread", worker_threads = 2)]
+async fn a_merge_killed_with_the_catalog_kept_then_run_again_is_applied_once() {
+    let kept_from = batchops::store::catalog_cache::KEPT_FROM_ITEMS as u64;
+    for db in backends().await {
+        let cache = tempfile::tempdir().expect("tempdir");
+        insert_items(&db, "BASE", kept_from, 47).await;
+        db.exec(
+            "INSERT INTO inventory_items (sku, name, quantity) \
+             VALUES ('DUP-3', 'Copy of the third Art 424242', 0)",
+        )
+        .await;
+        // A line named as an item is, so that each run reads the catalog.
+        let named = db
+            .pairs("SELECT id, name FROM inventory_items WHERE sku = 'BASE-00005'")
+            .await
+            .remove(0)
+            .1;
+        let dir = cache.path().to_str().unwrap();
+        let import = |name: &str, qty: u32| {
+            let (_dir, path) = write_file(
+                name,
+                &format!(
+                    "sku,description,quantity,unit_price\nDUP-3,copy,{qty},1.00\n,\"{named}\",1,1.00\n"
+                ),
+            );
+            let args = [
+                "-v",
+                "import",
+                "--format",
+                "json",
+                "--as-new-invoice",
+                path.to_str().unwrap(),
+            ];
+            batchops_env(&db.url, &args, &[("BATCHOPS_CATALOG_CACHE", dir)])
+        };
+        let changes = "SELECT changes FROM catalog_stamp";
+        let first = import("first.csv", 1);
+        assert!(first.status.success(), "{}: {}", db.kind, text(&first));
+        let path = cache.path().join(&kept_files(cache.path())[0].0);
+        let modified = || std::fs::metadata(&path).and_then(|m| m.modified()).ok();
+        let written = modified();
+        let counted = db.scalar(changes).await;
+
+        let merge = ["items", "merge", "DUP-3", "--into", "BASE-00003"];
+        let killed = batchops_env(
+            &db.url,
+            &merge,
+            &[("BATCHOPS_FAILPOINT", "merge_before_commit")],
+        );
+        assert_eq!(signal(&killed), Some(9), "{}: {}", db.kind, text(&killed));
+        assert_eq!(
+            db.scalar(changes).await,
+            counted,
+            "{}: nothing counted",
+            db.kind
+        );
+        assert_eq!(
+            db.scalar("SELECT COUNT(*) FROM catalog_changes").await,
+            0,
+            "{}: nothing logged",
+            db.kind
+        );
+        let after_kill = import("second.csv", 2);
+        assert!(
+            after_kill.status.success(),
+            "{}: {}",
+            db.kind,
+            text(&after_kill)
+        );
+        let inventory = inventory_by_sku(&*db.store).await;
+        assert_eq!(inventory["DUP-3"], 3.into(), "{}: not merged", db.kind);
+        assert_eq!(modified(), written, "{}: the kept catalog served", db.kind);
+
+        let merged = batchops_env(&db.url, &merge, &[]);
+        assert!(merged.status.success(), "{}: {}", db.kind, text(&merged));
+        assert_eq!(db.scalar(changes).await, counted + 1, "{}", db.kind);
+        let third = import("third.csv", 4);
+        assert!(
+            String::from_utf8_lossy(&third.stderr).contains("changed=1"),
+            "{}: the merge applied to the kept catalog: {}",
+            db.kind,
+            text(&third)
+        );
+        assert_eq!(modified(), written, "{}: not read whole", db.kind);
+        let inventory = inventory_by_sku(&*db.store).await;
+        assert_eq!(
+            inventory["BASE-00003"],
+            7.into(),
+            "{}: 3 merged, 4 landed",
+            db.kind
+        );
+        let emptied = inventory.get("DUP-3").is_none_or(|q| q.is_zero());
+        assert!(emptied, "{}: retired, emptied", db.kind);
+        assert_eq!(inventory["BASE-00005"], 3.into(), "{}: once a run", db.kind);
+        assert_eq!(
+            inventory.values().filter(|q| !q.is_zero()).count(),
+            2,
+            "{}: only the invoices' items hold stock",
+            db.kind
+        );
+    }
+}
+
 /// The kept file cut short while a run holds it (its tables left in the file, read as lines need
 /// them): the run stops before any line lands, naming the file, and creates no item; the import
 /// run again reads the catalog whole, keeps it again and lands every line once.
