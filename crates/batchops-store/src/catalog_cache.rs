@@ -28,7 +28,8 @@ use std::sync::{Arc, OnceLock};
 pub const KEPT_FROM_ITEMS: usize = 20_000;
 
 /// Changes to the items since a catalog was kept that it applies at most; after more it is read
-/// whole.
+/// whole. The catalog triggers log as many (`migrations/*/20261206000001_catalog_changes.sql`,
+/// `postgres_functions.sql`).
 pub const KEPT_CHANGES_AT_MOST: i64 = 2_000;
 
 /// A logged change as the item is now: its id, and while it is in the table its SKU, name and

@@ -593,6 +593,7 @@ DECLARE
 BEGIN
     UPDATE catalog_stamp SET changes = changes + 1 WHERE id = 1 RETURNING changes INTO n;
     INSERT INTO catalog_changes (seq, item_id) VALUES (n, NEW.id);
+    DELETE FROM catalog_changes WHERE seq <= n - 2000;
     RETURN NULL;
 END
 $$;
@@ -607,7 +608,10 @@ BEGIN
     SELECT count(*) INTO k FROM gone;
     UPDATE catalog_stamp SET changes = changes + k WHERE id = 1 RETURNING changes INTO n;
     INSERT INTO catalog_changes (seq, item_id)
-    SELECT n - k + row_number() OVER (ORDER BY id), id FROM gone;
+    SELECT g.seq, g.id
+    FROM (SELECT n - k + row_number() OVER (ORDER BY id) AS seq, id FROM gone) AS g
+    WHERE g.seq > n - 2000;
+    DELETE FROM catalog_changes WHERE seq <= n - 2000;
     RETURN NULL;
 END
 $$;
