@@ -657,6 +657,86 @@ async fn a_merge_killed_with_the_catalog_kept_then_run_again_is_applied_once() {
     }
 }
 
+/// Importers started together on one kept catalog with a merge applied since: each reads the kept
+/// file and applies the merge (none writes the file again), each lands its lines once on the item
+/// the SKU was merged into, and the inventory is the sum of the files.
+#[tokio::test(flavor = "multi_thread", worker_threads = 2)]
+async fn importers_at_once_apply_a_merge_to_one_kept_catalog() {
+    let kept_from = batchops::store::catalog_cache::KEPT_FROM_ITEMS as u64;
+    for db in backends().await {
+        let cache = tempfile::tempdir().expect("tempdir");
+        insert_items(&db, "BASE", kept_from, 53).await;
+        db.exec(
+            "INSERT INTO inventory_items (sku, name, quantity) \
+             VALUES ('DUP-7', 'Copy of the seventh Art 535353', 0)",
+        )
+        .await;
+        let named = db
+            .pairs("SELECT id, name FROM inventory_items WHERE sku = 'BASE-00009'")
+            .await
+            .remove(0)
+            .1;
+        let dir = cache.path().to_str().unwrap();
+        let env = [("BATCHOPS_CATALOG_CACHE", dir)];
+        let files: Vec<_> = (1..=4u32)
+            .map(|k| {
+                let csv = format!(
+                    "sku,description,quantity,unit_price\nDUP-7,copy,{k},1.00\n,\"{named}\",1,1.00\n"
+                );
+                write_file(&format!("part-{k}.csv"), &csv)
+            })
+            .collect();
+        let import = |k: usize| {
+            let path = files[k].1.to_str().unwrap();
+            let args = ["-v", "import", "--format", "json", "--as-new-invoice", path];
+            batchops_command(&db.url, &args, &env)
+        };
+        let first = import(0).output().expect("run");
+        assert!(first.status.success(), "{}: {}", db.kind, text(&first));
+        let path = cache.path().join(&kept_files(cache.path())[0].0);
+        let written = std::fs::metadata(&path).and_then(|m| m.modified()).ok();
+        let merge = ["items", "merge", "DUP-7", "--into", "BASE-00007"];
+        let merged = batchops_env(&db.url, &merge, &[]);
+        assert!(merged.status.success(), "{}: {}", db.kind, text(&merged));
+
+        let children: Vec<_> = (1..4)
+            .map(|k| {
+                let mut c = import(k);
+                c.stdout(std::process::Stdio::piped());
+                c.stderr(std::process::Stdio::piped());
+                c.spawn().expect("start an importer")
+            })
+            .collect();
+        for child in children {
+            let out = child.wait_with_output().expect("wait");
+            assert!(out.status.success(), "{}: {}", db.kind, text(&out));
+            let log = String::from_utf8_lossy(&out.stderr);
+            assert!(log.contains("changed=1"), "{}: applied: {log}", db.kind);
+        }
+        let now = std::fs::metadata(&path).and_then(|m| m.modified()).ok();
+        assert_eq!(now, written, "{}: the kept file as it was", db.kind);
+        let inventory = inventory_by_sku(&*db.store).await;
+        assert_eq!(
+            inventory["BASE-00007"],
+            10.into(),
+            "{}: 1 merged, 2+3+4",
+            db.kind
+        );
+        assert_eq!(
+            inventory["BASE-00009"],
+            4.into(),
+            "{}: once a file",
+            db.kind
+        );
+        assert_eq!(
+            inventory.values().filter(|q| !q.is_zero()).count(),
+            2,
+            "{}: only the files' items hold stock",
+            db.kind
+        );
+    }
+}
+
 /// The kept file cut short while a run holds it (its tables left in the file, read as lines need
 /// them): the run stops before any line lands, naming the file, and creates no item; the import
 /// run again reads the catalog whole, keeps it again and lands every line once.
