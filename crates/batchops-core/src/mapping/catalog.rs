@@ -249,7 +249,9 @@ impl Catalog {
         if self.kept_file.is_none() || self.items.len() != kept || self.items.changed() {
             return Err("only a catalog just read back from its kept file".into());
         }
-        let mut readings = Vec::with_capacity(changes.len());
+        // Each change's entry for the index, and the name key of its new name.
+        let mut entries: Vec<(u32, Option<Reading>)> = Vec::with_capacity(changes.len());
+        let mut keys: Vec<Option<String>> = Vec::with_capacity(changes.len());
         for (idx, name) in changes {
             if *idx as usize >= kept {
                 return Err(format!("item {idx} is not a kept item"));
@@ -257,29 +259,29 @@ impl Catalog {
             let reading = match name {
                 Some(name) => {
                     let sig = signature(name, &self.lex);
+                    keys.push(Some(sig.key()));
                     let known = self.index.names.compact_known(&sig).ok_or_else(|| {
                         format!("`{name}` has a word the kept catalog does not have")
                     })?;
-                    Some((sig.key(), known))
+                    Some(known)
                 }
-                None => None,
+                None => {
+                    keys.push(None);
+                    None
+                }
             };
-            readings.push((*idx, reading));
+            entries.push((*idx, reading));
         }
-        let entries: Vec<(u32, Option<Reading>)> = readings
-            .iter()
-            .map(|(idx, r)| (*idx, r.as_ref().map(|(_, known)| known.clone())))
-            .collect();
         self.index.change_kept(&entries)?;
-        for ((idx, reading), (_, name)) in readings.into_iter().zip(changes) {
-            let was = signature(self.items.name(idx), &self.lex).key();
-            self.named.edit_kept(&was, idx, false);
-            match (reading, name) {
-                (Some((key, _)), Some(name)) => {
-                    self.named.edit_kept(&key, idx, true);
-                    self.items.rename_kept(idx, name);
+        for ((idx, name), key) in changes.iter().zip(keys) {
+            let was = signature(self.items.name(*idx), &self.lex).key();
+            self.named.edit_kept(&was, *idx, false);
+            match (name, key) {
+                (Some(name), Some(key)) => {
+                    self.named.edit_kept(&key, *idx, true);
+                    self.items.rename_kept(*idx, name);
                 }
-                _ => self.items.remove_kept(idx),
+                _ => self.items.remove_kept(*idx),
             }
         }
         Ok(())
