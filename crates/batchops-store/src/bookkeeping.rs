@@ -297,9 +297,22 @@ macro_rules! bookkeeping {
                             } else {
                                 Err("another database, or its runs differ".into())
                             };
-                            match (reading.await.map_err(failed)?, changes) {
-                                (Ok((header, catalog)), Ok(rows)) => {
-                                    self.kept_as_it_is(header, catalog, rows).await?
+                            // The live items it should hold, counted while it is read.
+                            let checked = match changes {
+                                Ok(rows) => Ok((
+                                    rows,
+                                    sqlx::query_scalar::<_, i64>(Self::shared(
+                                        sql::LIVE_ITEMS_UP_TO,
+                                    ))
+                                    .bind(newest_item)
+                                    .fetch_one(pool)
+                                    .await?,
+                                )),
+                                Err(why) => Err(why),
+                            };
+                            match (reading.await.map_err(failed)?, checked) {
+                                (Ok((header, catalog)), Ok((rows, live))) => {
+                                    self.kept_as_it_is(header, catalog, rows, live).await?
                                 }
                                 (Err(why), _) => unreadable(why),
                                 (_, Err(why)) => {
@@ -377,13 +390,14 @@ macro_rules! bookkeeping {
 
                 /// The kept catalog (`header`, `catalog`) with the changes `rows` applied, and
                 /// how many, if it is then the catalog the database holds: every live item up
-                /// to its newest id (those gone left out) is still there. `None` (after saying
-                /// why) when it is not, or the changes cannot be applied.
+                /// to its newest id (`live` of them now; those gone left out) is still there.
+                /// `None` (after saying why) when it is not, or the changes cannot be applied.
                 async fn kept_as_it_is(
                     &self,
                     header: crate::catalog_cache::Header,
                     mut catalog: Catalog,
                     rows: Vec<crate::catalog_cache::Changed>,
+                    live: i64,
                 ) -> StoreResult<Option<(crate::catalog_cache::Header, Catalog, usize)>> {
                     let changes = match crate::catalog_cache::changes_to_apply(
                         &header.ids,
@@ -398,10 +412,6 @@ macro_rules! bookkeeping {
                         }
                     };
                     let gone = changes.iter().filter(|(_, name)| name.is_none()).count();
-                    let live: i64 = sqlx::query_scalar(Self::shared(sql::LIVE_ITEMS_UP_TO))
-                        .bind(header.newest_item)
-                        .fetch_one(&self.pool)
-                        .await?;
                     if live != (header.ids.len() - gone) as i64 {
                         return Ok(None);
                     }
